@@ -1,0 +1,1 @@
+export { toPlainJSON, formatJSON } from './json.js';

@@ -1,0 +1,81 @@
+import { queryError } from '../errors.js';
+
+/**
+ * A Python `re` pattern as a JS RegExp. Python's syntax mostly carries over;
+ * named groups `(?P<name>…)`, `(?P=name)` and leading inline flags `(?i)` are
+ * rewritten. MongoDB and ipyparallel both search (not full-match).
+ */
+export function pythonRegExp(pattern: string, options: string, keyName: string): { re: RegExp; source: string; flags: string } {
+  let source = pattern;
+  let flags = '';
+  const inline = /^\(\?([aiLmsux]+)\)/.exec(source);
+  if (inline) {
+    flags += inline[1]!.replace(/[aLux]/g, '');
+    source = source.slice(inline[0].length);
+  }
+  for (const o of options) if (o !== 'x' && !flags.includes(o)) flags += o;
+  if (options.includes('x') || inline?.[1]?.includes('x')) source = stripVerbose(source);
+  source = source.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
+  source = source.replace(/\\A/g, '^').replace(/\\Z/g, '$');
+  flags = [...new Set(flags)].join('');
+  try {
+    return { re: new RegExp(source, flags + 'u'), source, flags };
+  } catch {
+    try {
+      return { re: new RegExp(source, flags), source, flags };
+    } catch (e) {
+      const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
+      throw queryError(`the $regex pattern for '${keyName}' is not a valid regular expression: ${why}`);
+    }
+  }
+}
+
+function stripVerbose(source: string): string {
+  return source
+    .split('\n')
+    .map((line) => line.replace(/(^|[^\\])#.*$/, '$1'))
+    .join('')
+    .replace(/(^|[^\\])\s+/g, '$1');
+}
+
+/**
+ * A shell-style pattern (Python's fnmatch.fnmatchcase, as ipyparallel 9.1's
+ * `$glob`): `*`, `?`, `[seq]`, `[!seq]`, matching the whole text, case-sensitive.
+ */
+export function globToRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') out += '[\\s\\S]*';
+    else if (c === '?') out += '[\\s\\S]';
+    else if (c === '[') {
+      const close = findClass(pattern, i);
+      if (close < 0) {
+        out += '\\[';
+        continue;
+      }
+      let body = pattern.slice(i + 1, close);
+      let negate = false;
+      if (body.startsWith('!')) {
+        negate = true;
+        body = body.slice(1);
+      }
+      body = body.replace(/\\/g, '\\\\').replace(/\^/g, '\\^').replace(/\[/g, '\\[').replace(/\]/g, '\\]');
+      out += `[${negate ? '^' : ''}${body}]`;
+      i = close;
+    } else out += escapeRegExp(c);
+  }
+  return new RegExp(`^${out}$`, 'u');
+}
+
+function findClass(p: string, open: number): number {
+  let j = open + 1;
+  if (p[j] === '!') j++;
+  if (p[j] === ']') j++;
+  while (j < p.length && p[j] !== ']') j++;
+  return j < p.length ? j : -1;
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,4 @@
+export * from './keys.js';
+export * from './timestamp.js';
+export * from './values.js';
+export * from './demo.js';

@@ -1,0 +1,51 @@
+import type { KeysInput, QueryInput } from '../query/index.js';
+import type { TaskRecord, Timestamp } from '../records/index.js';
+
+export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
+
+export interface StoreInfo {
+  readonly kind: StoreKind;
+  /** Where the records live, in the user's words: a file and table, a URL, "memory". */
+  readonly location: string;
+  /** False when opened read-only: every write raises a StoreError that says how to allow it. */
+  readonly writable: boolean;
+  /** Records may change under us (a controller writes the same file or database). */
+  readonly live: boolean;
+}
+
+export interface StoreSummary {
+  readonly count: number;
+  readonly firstSubmitted: Timestamp | null;
+  readonly lastSubmitted: Timestamp | null;
+  /** The client_uuid of the most recently submitted record. */
+  readonly latestClient: string | null;
+}
+
+/**
+ * The hub's DB interface (add_record, get_record, update_record, drop_record,
+ * drop_matching_records, find_records, get_history), asynchronous so that
+ * every backend fits. Answers of findRecords stream in the order of
+ * compareRecords: submitted, then msg_id.
+ */
+export interface Store {
+  readonly info: StoreInfo;
+  addRecord(msgId: string, record: TaskRecord): Promise<void>;
+  /** Raises a KeyError when there is no such record (or it was culled). */
+  getRecord(msgId: string): Promise<TaskRecord>;
+  updateRecord(msgId: string, changes: TaskRecord): Promise<void>;
+  dropRecord(msgId: string): Promise<void>;
+  /** Returns how many records were dropped. */
+  dropMatchingRecords(query: QueryInput): Promise<number>;
+  findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
+  /** Every msg_id with a submitted time, oldest first. */
+  getHistory(): Promise<string[]>;
+  summary(): Promise<StoreSummary>;
+  close(): Promise<void>;
+}
+
+/** Collects a streamed answer into a list. */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

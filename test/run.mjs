@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Runs the compiled tests with node's test runner and closes with one line
+// `N passed, N failed, N skipped`. Arguments filter test files by substring.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const testDir = join(root, 'dist', 'test');
+const filters = process.argv.slice(2);
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'support' ? [] : walk(p);
+    return name.endsWith('.test.js') ? [p] : [];
+  });
+}
+
+const files = walk(testDir)
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(testDir, f).includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const reporter = join(root, 'test', 'support', 'reporter.mjs');
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  { stdio: 'inherit', cwd: root },
+);
+process.exit(result.status ?? 1);

@@ -1,5 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { helpText, parseArgs, type CliOptions } from './config/argv.js';
+import { openClient } from './config/open.js';
+import { resolveSettings, type Settings } from './config/resolve.js';
+import { IpcError, isIpcError } from './errors.js';
+import { Text, renderValue, stripAnsi } from './format/index.js';
+import type { Outcome, Shell } from './shell/api.js';
+import { createShell } from './shell/shell.js';
+
+/** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface MainIO {
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function sentence(e: unknown): string {
+  if (isIpcError(e)) return `${e.kind}: ${e.message}`;
+  return `Error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 /** The entry point: argv → a store or hub → script mode or the interactive shell. */
-export async function main(_argv: string[]): Promise<number> {
-  process.stdout.write('ipc: the shell is not built yet\n');
-  return 0;
+export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<number> {
+  const stdin = io.stdin ?? process.stdin;
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // A reader that stops early (ipc ... | head) is not an error.
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+  });
+
+  let cli: CliOptions;
+  let settings: Settings;
+  try {
+    cli = parseArgs(argv);
+    if (cli.help) {
+      stdout.write(helpText(version()));
+      return EXIT_OK;
+    }
+    if (cli.version) {
+      stdout.write(`ipc ${version()}\n`);
+      return EXIT_OK;
+    }
+    settings = resolveSettings(cli, { env, cwd });
+  } catch (e) {
+    stderr.write(`ipc: ${sentence(e)}\n`);
+    return EXIT_USAGE;
+  }
+
+  const interactive = cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
+  let source: string | null = null;
+  if (!interactive) {
+    try {
+      source = await readScript(cli, stdin, cwd);
+    } catch (e) {
+      stderr.write(`ipc: ${sentence(e)}\n`);
+      return EXIT_USAGE;
+    }
+  }
+
+  let shell: Shell | null = null;
+  const confirm = async (question: string): Promise<boolean> => {
+    if (settings.yes) return true;
+    if (shell?.confirm) return shell.confirm(question);
+    throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
+  };
+  let opened;
+  try {
+    opened = await openClient(settings, confirm);
+  } catch (e) {
+    stderr.write(`ipc: ${sentence(e)}\n`);
+    return EXIT_FAILED;
+  }
+  shell = createShell({
+    client: opened.client,
+    settings: { format: settings.format, timezone: settings.timezone, maxColumnWidth: settings.maxColumnWidth },
+    ...(opened.tables ? { tables: opened.tables } : {}),
+  });
+
+  try {
+    if (interactive) {
+      const ui = await import('./ui/index.js');
+      return await ui.runInteractive(shell, {
+        format: settings.format,
+        noColor: cli.noColor,
+      });
+    }
+    if (settings.store.kind === 'demo' && !cli.store && stderr.isTTY) {
+      stderr.write(`ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
+    }
+    return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
+  } finally {
+    await opened.client.close().catch(() => undefined);
+  }
+}
+
+async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string): Promise<string> {
+  if (cli.command !== null) return cli.command;
+  if (cli.file !== null && cli.file !== '-') {
+    try {
+      return await readFile(resolve(cwd, cli.file), 'utf8');
+    } catch (e) {
+      throw new IpcError('ConfigError', `cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface ScriptOptions {
+  readonly bail: boolean;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly firstLine: number;
+}
+
+/**
+ * Script mode: each statement that has a value prints it in the current
+ * format; errors go to stderr as `line N: Kind: sentence`; the exit status
+ * is 1 when any statement failed.
+ */
+export async function runScript(shell: Shell, source: string, options: ScriptOptions): Promise<number> {
+  const { stdout, stderr } = options;
+  const plain = !stdout.isTTY;
+  let failed = false;
+  const write = (text: string) => stdout.write(plain ? stripAnsi(text) : text);
+  const onOutcome = (o: Outcome) => {
+    if (o.printed) write(o.printed);
+    if (o.error) {
+      failed = true;
+      const detail = o.error.detail ? '\n' + o.error.detail.replace(/\n*$/, '') : '';
+      stderr.write(`line ${o.line}: ${o.error.kind}: ${o.error.message}${detail}\n`);
+      return;
+    }
+    if (!o.hasValue) return;
+    const text = o.value instanceof Text
+      ? o.value.text
+      : renderValue(o.value, shell.settings.format, { timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
+    if (text === '') return;
+    write(text.endsWith('\n') ? text : text + '\n');
+  };
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await shell.execute(source, { bail: options.bail, firstLine: options.firstLine, onOutcome, signal: ac.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return failed ? EXIT_FAILED : EXIT_OK;
 }

@@ -1,5 +1,19 @@
-import { hubError } from '../errors.js';
-import type { Client } from './types.js';
+import { IpcError } from '../errors.js';
+import {
+  HubChannel, HubReplyError, replyContent, toHubQuery,
+  type HubBackend, type Json, type JsonDict, type Message,
+} from '../hub/index.js';
+import {
+  compileQuery, compareRecords, matches, normalizeKeys, project,
+  type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
+} from '../query/index.js';
+import {
+  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict,
+  type Dict, type TaskRecord, type Value,
+} from '../records/index.js';
+import { noData } from '../stores/nodb.js';
+import { taskResult, type ConfirmDestructive } from './store-client.js';
+import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
 
 export interface HubClientOptions {
   /** Path of ipcontroller-client.json. */
@@ -8,9 +22,411 @@ export interface HubClientOptions {
   readonly timeoutMs?: number;
   /** Whose tasks are "mine"; default ipc's own client session. */
   readonly session?: string;
+  /** Asked before purge_results deletes records; without it, a call is its own consent (library use). */
+  readonly confirm?: ConfirmDestructive;
 }
 
 /** Connects to a running ipcontroller the way ipyparallel.Client does. */
 export async function openHubClient(options: HubClientOptions): Promise<Client> {
-  throw hubError(`connecting to a live hub is not available yet (${options.connectionFile})`);
+  const client = new HubClient(options);
+  try {
+    await client.refreshEngines();
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+  return client;
+}
+
+/** Keys whose JSON text SQLiteDB hands back undecoded. */
+const JSON_TEXT_KEYS = ['error', 'execute_result'];
+const HEADER_KEYS = ['header', 'result_header'];
+/** How many result_request exchanges run at once. */
+const RESULT_CONCURRENCY = 16;
+
+/**
+ * The live `rc`: every call is a request to the hub's query socket. Queries
+ * go through the shared engine: the hub gets the part its backend evaluates
+ * correctly (see toHubQuery) and ipc filters, orders and projects the answer,
+ * so it equals what a store holding the same records gives.
+ */
+export class HubClient implements Client {
+  readonly mode = 'hub' as const;
+  readonly session: { readonly session: string | null };
+  readonly channel: HubChannel;
+  private readonly sessionOrigin: string;
+  private readonly confirm: ConfirmDestructive | undefined;
+  private readonly engineIds = new Map<number, string>();
+  private backend: HubBackend = 'unknown';
+  private detecting: Promise<HubBackend> | null = null;
+  private hubHasLabel = false;
+
+  constructor(options: HubClientOptions) {
+    this.channel = new HubChannel(options.connectionFile, {
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      onReconnect: () => {
+        this.backend = 'unknown';
+        void this.refreshEngines().catch(() => undefined);
+      },
+    });
+    this.session = { session: options.session ?? this.channel.session.session };
+    this.sessionOrigin = options.session !== undefined ? '--session' : "ipc's own client session";
+    this.confirm = options.confirm;
+    this.channel.onNotification((m) => this.notified(m));
+  }
+
+  /** The hub's DB backend, when a query needed to know it. */
+  get knownBackend(): HubBackend {
+    return this.backend;
+  }
+
+  async refreshEngines(): Promise<void> {
+    const content = await this.ask('connection_request', {});
+    const engines = content['engines'];
+    this.engineIds.clear();
+    if (isDict(engines)) {
+      for (const [id, uuid] of Object.entries(engines)) if (typeof uuid === 'string') this.engineIds.set(Number(id), uuid);
+    }
+  }
+
+  async describe(): Promise<ClientDescription> {
+    const backend = this.backend === 'unknown' ? '' : `, ${this.backend}`;
+    const source = `hub ${this.channel.address} (${this.channel.connectionFile}${backend})`;
+    let history: string[] | null = null;
+    try {
+      history = await this.hubHistory();
+    } catch (e) {
+      if (!(e instanceof IpcError && e.kind === 'KeyError')) throw e;
+    }
+    let first: Timestamp | null = null;
+    let last: Timestamp | null = null;
+    if (history && history.length > 0) {
+      const ends = await this.dbQuery({ msg_id: { $in: [history[0]!, history[history.length - 1]!] } }, ['submitted']);
+      const dates = ends.records.map((r) => r['submitted']).filter((d): d is Timestamp => d instanceof Timestamp);
+      first = dates[0] ?? null;
+      last = dates[dates.length - 1] ?? null;
+    }
+    return { source, count: history ? history.length : null, firstSubmitted: first, lastSubmitted: last, sessionOrigin: this.sessionOrigin };
+  }
+
+  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();
+    if (this.backend === 'NoDB') throw noData();
+    const plan = toHubQuery(q, this.backend);
+    if (plan.kind === 'empty') return new RecordList(ks, []);
+    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, ks));
+    const out: TaskRecord[] = [];
+    for (const rec of fetched) if (matches(q, rec)) out.push(rec);
+    out.sort(compareRecords);
+    return new RecordList(ks, out.map((r) => project(r, ks)));
+  }
+
+  async *streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
+    yield* (await this.dbQuery(query, keys)).records;
+  }
+
+  async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {
+    const ids = checkIds(msgIds, 'get_result');
+    const results = new Array<TaskResult>(ids.length);
+    let next = 0;
+    // One id per result_request: its buffers are then this task's alone, and
+    // the hub's get_results looks at the right record (it reuses a stale loop
+    // variable for records it did not see complete).
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const i = next++;
+        results[i] = await this.resultOf(ids[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RESULT_CONCURRENCY, ids.length) }, worker));
+    return results;
+  }
+
+  async hubHistory(): Promise<string[]> {
+    const content = await this.ask('history_request', {});
+    const history = content['history'];
+    return Array.isArray(history) ? history.filter((h): h is string => typeof h === 'string') : [];
+  }
+
+  async purgeResults(msgIds: readonly string[] | 'all', targets: readonly number[] = []): Promise<number> {
+    if (msgIds !== 'all' && msgIds.length === 0 && targets.length === 0) {
+      throw new IpcError('TypeError', "purge_results needs msg_ids, 'all', or targets=[engine ids]");
+    }
+    const ids = msgIds === 'all' ? 'all' : checkIds(msgIds, 'purge_results');
+    const doomed = await this.countPurged(ids, targets);
+    if (this.confirm) {
+      const what = ids === 'all' ? 'every completed record' : `${ids.length} record${ids.length === 1 ? '' : 's'}`;
+      const extra = targets.length ? ` and the completed records of engine${targets.length === 1 ? '' : 's'} ${targets.join(', ')}` : '';
+      const question = `purge_results deletes ${what}${extra} (${doomed} found) from the hub at ${this.channel.address}`;
+      if (!(await this.confirm(`${question}. Go on?`))) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+    }
+    await this.ask('purge_request', { msg_ids: ids, engine_ids: [...targets] });
+    return doomed;
+  }
+
+  async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
+    const content = await this.ask('queue_request', { targets: targets ? [...targets] : null, verbose });
+    const out: Dict = {};
+    for (const [k, v] of Object.entries(content)) if (k !== 'status') out[k] = v as Value;
+    return out;
+  }
+
+  async engines(): Promise<Map<number, string>> {
+    return new Map([...this.engineIds].sort((a, b) => a[0] - b[0]));
+  }
+
+  async resubmit(msgIds: readonly string[]): Promise<Record<string, string>> {
+    const ids = checkIds(msgIds, 'resubmit');
+    if (ids.length === 0) return {};
+    const content = await this.ask('resubmit_request', { msg_ids: ids });
+    const map = content['resubmitted'];
+    const out: Record<string, string> = {};
+    if (isDict(map)) for (const id of ids) if (typeof map[id] === 'string') out[id] = map[id] as string;
+    return out;
+  }
+
+  async wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean> {
+    const ids = [...new Set(checkIds(msgIds, 'wait'))];
+    const deadline = timeoutSeconds === null || timeoutSeconds < 0 ? Infinity : Date.now() + timeoutSeconds * 1000;
+    let pause = 20;
+    for (;;) {
+      const done = await this.completedCount(ids);
+      onProgress?.(done, ids.length);
+      if (done === ids.length) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+      pause = Math.min(pause * 1.5, 1000);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close();
+  }
+
+  /** Sends a request and returns the reply content, or raises what the hub reported. */
+  private async ask(msgType: string, content: unknown): Promise<JsonDict> {
+    return this.unwrap(await this.channel.request(msgType, content), msgType);
+  }
+
+  private unwrap(msg: Message, msgType: string): JsonDict {
+    try {
+      return replyContent(msg, msgType);
+    } catch (e) {
+      if (e instanceof HubReplyError && e.ename === 'NoData') throw noData();
+      throw e;
+    }
+  }
+
+  private async fetchRecords(hubQuery: Dict, keys: string[] | null): Promise<TaskRecord[]> {
+    const reply = await this.channel.request('db_request', { query: hubQuery, keys });
+    const content = this.unwrap(reply, 'db_request');
+    const raw = content['records'];
+    if (!Array.isArray(raw)) return [];
+    const bufferLens = content['buffer_lens'];
+    const resultLens = content['result_buffer_lens'];
+    let at = 0;
+    const take = (lens: Json | undefined, i: number): Uint8Array[] | undefined => {
+      if (!Array.isArray(lens)) return undefined;
+      const n = Number(lens[i] ?? 0);
+      const bufs = reply.buffers.slice(at, at + n);
+      at += n;
+      return bufs;
+    };
+    const records: TaskRecord[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      const item = raw[i];
+      if (!isDict(item)) continue;
+      const rec = decodeRecord(item);
+      if (!this.hubHasLabel && 'label' in rec) this.hubHasLabel = true;
+      const b = take(bufferLens, i);
+      if (b) rec['buffers'] = b;
+      const rb = take(resultLens, i);
+      if (rb) rec['result_buffers'] = rb;
+      records.push(rec);
+    }
+    return records;
+  }
+
+  /**
+   * The keys the hub sends back: those asked for and those the query tests.
+   * null asks for every key but the buffers (and takes `label` where the hub
+   * has one), which an explicit list could only do on 9.1.
+   */
+  private keysToFetch(q: Query, ks: readonly string[]): string[] | null {
+    // submitted orders the answer, whatever was asked for.
+    const needed = new Set<string>([...ks, 'submitted', ...queryKeys(q.root.children)]);
+    const wantsBuffers = BUFFER_KEYS.some((k) => needed.has(k));
+    if (!wantsBuffers && DEFAULT_KEYS.every((k) => needed.has(k) || k === 'label')) return null;
+    if (!wantsBuffers && needed.has('label') && !this.hubHasLabel) return null;
+    const list = [...needed].filter((k) => k !== 'label' || this.hubHasLabel);
+    return list;
+  }
+
+  /**
+   * Tells DictDB, SQLiteDB, MongoDB and NoDB apart by how they answer two
+   * harmless queries: SQLiteDB cannot run `$in: []`, NoDB answers nothing,
+   * and only MongoDB understands a top-level `$nor`.
+   */
+  private detectBackend(): Promise<HubBackend> {
+    this.detecting ??= (async () => {
+      try {
+        const reply = await this.channel.request('db_request', { query: { msg_id: { $in: [] } }, keys: ['msg_id'] });
+        const content = reply.content;
+        if (reply.header['msg_type'] === 'hub_error' || content['status'] === 'error') {
+          this.backend = content['ename'] === 'NoData' ? 'NoDB' : 'SQLiteDB';
+          return this.backend;
+        }
+        const nor = await this.channel.request('db_request', { query: { $nor: [{ msg_id: null }] }, keys: ['msg_id'] });
+        const records = nor.content['records'];
+        if (nor.content['status'] === 'ok' && Array.isArray(records) && records.length > 0) this.backend = 'MongoDB';
+        else if (nor.content['status'] === 'ok' && Array.isArray(records)) {
+          // An empty DictDB and an empty MongoDB answer alike; a non-empty
+          // DictDB answers nothing, since no record has a key '$nor'.
+          const any = await this.channel.request('db_request', { query: { msg_id: { $ne: null } }, keys: ['msg_id'] });
+          const all = any.content['records'];
+          this.backend = Array.isArray(all) && all.length > 0 ? 'DictDB' : 'unknown';
+        }
+        return this.backend;
+      } finally {
+        this.detecting = null;
+      }
+    })();
+    return this.detecting;
+  }
+
+  private async resultOf(msgId: string): Promise<TaskResult> {
+    const reply = await this.channel.request('result_request', { msg_ids: [msgId], status_only: false });
+    const content = this.unwrap(reply, 'result_request');
+    const completed = Array.isArray(content['completed']) && content['completed'].includes(msgId);
+    const item = content[msgId];
+    if (!completed || !isDict(item)) return taskResult({ msg_id: msgId, completed: null }, this.engineIds);
+    return taskResult(resultRecord(msgId, item, reply.buffers), this.engineIds);
+  }
+
+  private async completedCount(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    try {
+      const content = await this.ask('result_request', { msg_ids: ids, status_only: true });
+      return Array.isArray(content['completed']) ? content['completed'].length : 0;
+    } catch (e) {
+      // A hub restarted on a kept database knows old tasks only by record.
+      if (!(e instanceof IpcError && e.kind === 'KeyError')) throw e;
+      let found: RecordList;
+      try {
+        found = await this.dbQuery({ msg_id: { $in: ids } }, ['completed']);
+      } catch {
+        throw e;
+      }
+      if (found.length < ids.length) throw e;
+      return found.records.filter((r) => r['completed'] instanceof Timestamp).length;
+    }
+  }
+
+  private async countPurged(ids: readonly string[] | 'all', targets: readonly number[]): Promise<number> {
+    try {
+      const doomed = new Set<string>();
+      const add = (list: RecordList) => list.records.forEach((r) => doomed.add(r['msg_id'] as string));
+      if (ids === 'all') {
+        add(await this.dbQuery({ completed: { $ne: null } }, ['msg_id']));
+        return doomed.size;
+      }
+      if (ids.length > 0) add(await this.dbQuery({ msg_id: { $in: [...ids] } }, ['msg_id']));
+      const uuids = targets.map((t) => this.engineIds.get(t)).filter((u): u is string => u !== undefined);
+      if (uuids.length > 0) add(await this.dbQuery({ engine_uuid: { $in: uuids }, completed: { $ne: null } }, ['msg_id']));
+      return doomed.size;
+    } catch (e) {
+      if (e instanceof IpcError && e.kind === 'KeyError') return 0;
+      throw e;
+    }
+  }
+
+  private notified(m: Message): void {
+    const type = m.header['msg_type'];
+    const id = Number(m.content['id']);
+    const uuid = m.content['uuid'];
+    if (type === 'registration_notification' && Number.isInteger(id) && typeof uuid === 'string') this.engineIds.set(id, uuid);
+    else if (type === 'unregistration_notification' && Number.isInteger(id)) this.engineIds.delete(id);
+    else if (type === 'shutdown_notification') this.engineIds.clear();
+  }
+}
+
+/** Does a query hold a test that only some backends evaluate correctly? */
+function needsBackend(q: Query): boolean {
+  const unknown = JSON.stringify(toHubQuery(q, 'unknown'));
+  return (['DictDB', 'SQLiteDB', 'MongoDB'] as const).some((b) => JSON.stringify(toHubQuery(q, b)) !== unknown);
+}
+
+function queryKeys(nodes: readonly QueryNode[], out: Set<string> = new Set()): Set<string> {
+  for (const n of nodes) {
+    if (n.kind === 'field') out.add((n as FieldNode).key);
+    else queryKeys(n.children, out);
+  }
+  return out;
+}
+
+function checkIds(ids: readonly unknown[], call: string): string[] {
+  if (!Array.isArray(ids)) throw new IpcError('TypeError', `${call} takes a list of msg_ids`);
+  for (const id of ids) {
+    if (typeof id !== 'string') throw new IpcError('TypeError', `${call} takes msg_ids (text), not ${JSON.stringify(id)}`);
+  }
+  return ids as string[];
+}
+
+/** A record as the hub sent it, with dates as instants and JSON text columns decoded. */
+function decodeRecord(item: Dict): TaskRecord {
+  const rec: TaskRecord = item;
+  for (const k of DATETIME_KEYS) {
+    const v = rec[k];
+    if (typeof v === 'string') rec[k] = Timestamp.parse(v) ?? v;
+  }
+  for (const k of HEADER_KEYS) if (isDict(rec[k])) rec[k] = extractDates(rec[k]);
+  for (const k of JSON_TEXT_KEYS) rec[k] = decodeJsonText(rec[k]);
+  return rec;
+}
+
+function decodeJsonText(v: Value | undefined): Value {
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || !v.startsWith('{')) return v;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return isDict(parsed) ? (parsed as Dict) : v;
+  } catch {
+    return v;
+  }
+}
+
+function parseDate(v: Value | undefined): Timestamp | null {
+  if (v instanceof Timestamp) return v;
+  return typeof v === 'string' ? Timestamp.parse(v) ?? null : null;
+}
+
+/** The TaskRecord a result_reply describes, with the keys the hub derives them from. */
+function resultRecord(msgId: string, item: Dict, buffers: Uint8Array[]): TaskRecord {
+  const header = isDict(item['header']) ? (extractDates(item['header']) as Dict) : {};
+  const resultHeader = isDict(item['result_header']) ? (extractDates(item['result_header']) as Dict) : {};
+  const resultMetadata = isDict(item['result_metadata']) ? item['result_metadata'] : {};
+  const io = isDict(item['io']) ? item['io'] : {};
+  const engine = resultMetadata['engine'];
+  return {
+    msg_id: msgId,
+    header,
+    metadata: item['metadata'] ?? {},
+    submitted: parseDate(header['date']),
+    engine_uuid: typeof engine === 'string' ? engine : null,
+    started: parseDate(resultMetadata['started']),
+    completed: parseDate(resultHeader['date']),
+    received: parseDate(item['received']),
+    result_header: resultHeader,
+    result_metadata: resultMetadata,
+    result_content: item['result_content'] ?? null,
+    result_buffers: buffers,
+    execute_input: io['execute_input'] ?? null,
+    execute_result: decodeJsonText(io['execute_result']),
+    error: decodeJsonText(io['error']),
+    stdout: io['stdout'] ?? null,
+    stderr: io['stderr'] ?? null,
+  };
 }

@@ -1,1 +1,7 @@
 export { toPlainJSON, formatJSON } from './json.js';
+export * from './repr.js';
+export * from './table.js';
+export * from './csv.js';
+export * from './jsonl.js';
+export * from './result.js';
+export * from './render.js';

@@ -1,16 +1,13 @@
 import { Timestamp, compareValues, isDict, valuesEqual, type TaskRecord, type Value } from '../records/index.js';
-import type { Cond, FieldNode, Query, QueryNode } from './ast.js';
+import type { Cond, FieldNode, QueryNode } from './ast.js';
 
 /**
- * The emulated-operator engine: does a record match a query? The semantics
- * are MongoDB's, with ipc's documented choices: None matches None or missing,
- * `$ne`/`$nin` keep records where the key is None, `$exists` means "is set",
- * ordering across kinds never matches.
+ * The reference walker of the emulated-operator engine: does a record match
+ * a query node? The semantics are MongoDB's, with ipc's documented choices:
+ * None matches None or missing, `$ne`/`$nin` keep records where the key is
+ * None, `$exists` means "is set", ordering across kinds never matches.
+ * `matches` (matcher.ts) runs the same semantics compiled into closures.
  */
-export function matches(query: Query, record: TaskRecord): boolean {
-  return matchNode(query.root, record);
-}
-
 export function matchNode(node: QueryNode, record: TaskRecord): boolean {
   switch (node.kind) {
     case 'and':

@@ -1,5 +1,5 @@
 import { didYouMean, queryError } from '../errors.js';
-import { DEFAULT_KEYS, KEY_NAMES, isTaskKey, type TaskRecord, type Value } from '../records/index.js';
+import { DATETIME_KEYS, DEFAULT_KEYS, KEY_NAMES, Timestamp, isTaskKey, shareValue, type TaskRecord, type Value } from '../records/index.js';
 import { describe } from './compile.js';
 
 /** What a caller may pass as `keys`: a list, one key, or nothing (the default keys). */
@@ -35,4 +35,36 @@ export function project(record: TaskRecord, keys: readonly string[]): TaskRecord
     out[k] = v === undefined ? null : v;
   }
   return out;
+}
+
+/** A compiled projection: the record cut to some keys, safe to hand out. */
+export type Projector = (record: TaskRecord) => TaskRecord;
+
+const projectors = new Map<string, Projector>();
+
+/**
+ * `project` compiled for one list of keys, for stores that answer many
+ * records: the answer is built as one object literal (every answer of a query
+ * then shares one shape), and each value is shared when frozen, else copied
+ * (see `frozenCopy`). Keys must come from `normalizeKeys`; they reach the
+ * source only as JSON string literals.
+ */
+export function projector(keys: readonly string[]): Projector {
+  const id = keys.join('\u0000');
+  let p = projectors.get(id);
+  if (!p) {
+    // scalars, instants and frozen containers are shared without a call; the rest is copied
+    const fields = keys.map((k) => {
+      const name = JSON.stringify(k);
+      const instant = DATETIME_KEYS.includes(k) ? 'v instanceof Timestamp || ' : '';
+      return `${name}: (v = r[${name}]) === undefined ? null : ${instant}typeof v !== 'object' || v === null || isFrozen(v) ? v : share(v)`;
+    });
+    p = new Function(
+      'share', 'isFrozen', 'Timestamp',
+      `return function project(r) { let v; return { ${fields.join(', ')} }; };`,
+    )(shareValue, Object.isFrozen, Timestamp) as Projector;
+    if (projectors.size >= 256) projectors.clear();
+    projectors.set(id, p);
+  }
+  return p;
 }

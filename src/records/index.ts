@@ -2,3 +2,4 @@ export * from './keys.js';
 export * from './timestamp.js';
 export * from './values.js';
 export * from './demo.js';
+export * from './pickle.js';

@@ -38,9 +38,11 @@ export class Timestamp {
     const hour = h === undefined ? 0 : Number(h);
     const minute = mi === undefined ? 0 : Number(mi);
     const second = s === undefined ? 0 : Number(s);
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) {
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || minute > 59 || second > 59) {
       return undefined;
     }
+    // 24:00:00 is midnight at the end of the day, as dateutil reads it; nothing later.
+    if (hour > 24 || (hour === 24 && (minute > 0 || second > 0 || Number(frac ?? 0) > 0))) return undefined;
     const micros = frac === undefined ? 0 : Number((frac + '000000').slice(0, 6));
     let ms: number;
     if (zone === undefined) {
@@ -130,6 +132,11 @@ export function isIsoDateString(s: string): boolean {
 /** What a stored timestamp column may hold; wider than the hub's pattern on purpose. */
 const TIMESTAMP_TEXT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|([+-])(\d{2}):?(\d{2})?)?$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');

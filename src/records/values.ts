@@ -89,10 +89,54 @@ export function extractDates(v: unknown): Value {
 export function copyValue<T extends Value>(v: T): T {
   if (v === null || typeof v !== 'object' || v instanceof Timestamp) return v;
   if (v instanceof Uint8Array) return new Uint8Array(v) as T;
-  if (Array.isArray(v)) return v.map(copyValue) as T;
+  if (Array.isArray(v)) {
+    const list = new Array<Value>(v.length);
+    for (let i = 0; i < v.length; i++) list[i] = copyValue(v[i]!);
+    return list as T;
+  }
   const out: Dict = {};
-  for (const [k, x] of Object.entries(v)) out[k] = copyValue(x);
+  for (const k of Object.keys(v)) out[k] = copyValue((v as Dict)[k]!);
   return out as T;
+}
+
+/**
+ * A deep copy whose dicts and lists are frozen, so that it can be handed out
+ * without copying again: every frozen container holds only immutable values.
+ * Bytes cannot be frozen, so a container holding bytes stays unfrozen and is
+ * copied when handed out (see `shareValue`).
+ */
+export function frozenCopy<T extends Value>(v: T): T {
+  if (v === null || typeof v !== 'object' || v instanceof Timestamp) return v;
+  if (v instanceof Uint8Array) return new Uint8Array(v) as T;
+  let immutable = true;
+  let out: Value[] | Dict;
+  if (Array.isArray(v)) {
+    const list = new Array<Value>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = frozenCopy(v[i]!);
+      if (!isShareable(x)) immutable = false;
+      list[i] = x;
+    }
+    out = list;
+  } else {
+    const dict: Dict = {};
+    for (const k of Object.keys(v)) {
+      const x = frozenCopy((v as Dict)[k]!);
+      if (!isShareable(x)) immutable = false;
+      dict[k] = x;
+    }
+    out = dict;
+  }
+  return (immutable ? Object.freeze(out) : out) as T;
+}
+
+function isShareable(v: Value): boolean {
+  return v === null || typeof v !== 'object' || v instanceof Timestamp || Object.isFrozen(v);
+}
+
+/** A value to hand out from a store: itself when frozen (or scalar), else a copy. */
+export function shareValue<T extends Value>(v: T): T {
+  return isShareable(v) ? v : copyValue(v);
 }
 
 /** A short name for the kind of a value, for error messages. */

@@ -20,6 +20,26 @@ export interface Shell {
   complete(line: string, cursor: number): Promise<Completion>;
   /** Names bound so far (variables), for completion and %who. */
   variables(): ReadonlyMap<string, unknown>;
+  /** Display settings that %format and the configuration change; drivers read them when rendering. */
+  readonly settings: ShellSettings;
+  /**
+   * Records a statement's value as `Out[n]` and shifts `_`, `__`, `___`.
+   * `execute` does this itself when given `promptNumber`.
+   */
+  recordOutput(n: number, value: unknown): void;
+  /** The statements run so far, oldest first (%history). */
+  history(): readonly string[];
+  /**
+   * Asks before a destructive call (purge_results). The interactive shell
+   * sets it to a prompt; when null, script mode answers from --yes.
+   */
+  confirm: Confirm | null;
+}
+
+export interface ShellSettings {
+  format: 'table' | 'json' | 'jsonl' | 'csv';
+  timezone: 'local' | 'utc';
+  maxColumnWidth: number;
 }
 
 export interface ExecuteOptions {
@@ -27,6 +47,10 @@ export interface ExecuteOptions {
   readonly bail?: boolean;
   /** The first line number of `source` in its file, for error messages. */
   readonly firstLine?: number;
+  /** The `In [n]` of this input: values are recorded as `Out[n]`. */
+  readonly promptNumber?: number;
+  /** Called as each statement finishes, before the next starts (script mode prints as it goes). */
+  readonly onOutcome?: (outcome: Outcome) => void;
 }
 
 export interface Outcome {
@@ -39,6 +63,8 @@ export interface Outcome {
   readonly error?: IpcError;
   /** Wall time of the statement, for %time. */
   readonly elapsedMs: number;
+  /** What the statement printed (print(), %time's timing), shown before its value. */
+  readonly printed?: string;
 }
 
 export interface Completion {

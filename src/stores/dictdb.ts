@@ -1,6 +1,6 @@
-import { keyError, queryError } from '../errors.js';
-import { compileQuery, compareRecords, matches, normalizeKeys, project, type KeysInput, type QueryInput } from '../query/index.js';
-import { BUFFER_KEYS, DATETIME_KEYS, Timestamp, copyValue, type TaskRecord, type Value } from '../records/index.js';
+import { IpcError, configError, keyError } from '../errors.js';
+import { compileMatcher, compileQuery, compareRecords, describe, normalizeKeys, projector, type KeysInput, type QueryInput } from '../query/index.js';
+import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, copyValue, frozenCopy, type TaskRecord, type Value } from '../records/index.js';
 import type { Store, StoreInfo, StoreSummary } from './store.js';
 
 export interface DictDBLimits {
@@ -29,6 +29,9 @@ export class DictDB implements Store {
   readonly limits: DictDBLimits;
   private readonly records = new Map<string, TaskRecord>();
   private readonly culled = new Map<string, 'count' | 'size'>();
+  /** Arrival order, which breaks ties of submitted when culling, as ipyparallel's dict order does. */
+  private readonly arrival = new Map<string, number>();
+  private arrivals = 0;
   private bufferBytes = 0;
   /** Records in answer order; rebuilt lazily after a change that may disturb it. */
   private ordered: TaskRecord[] | null = [];
@@ -40,7 +43,7 @@ export class DictDB implements Store {
       cullFraction: options.cullFraction ?? DICTDB_DEFAULTS.cullFraction,
     };
     if (!(this.limits.cullFraction > 0 && this.limits.cullFraction <= 1)) {
-      throw queryError(`DictDB.cull_fraction must be above 0 and at most 1, not ${this.limits.cullFraction}`);
+      throw configError(`DictDB.cull_fraction must be above 0 and at most 1, not ${this.limits.cullFraction}`);
     }
     this.info = { kind: 'DictDB', location: options.location ?? 'memory', writable: true, live: false };
   }
@@ -61,8 +64,9 @@ export class DictDB implements Store {
   addRecordSync(msgId: string, record: TaskRecord): void {
     if (this.records.has(msgId)) throw keyError(`already have a record with msg_id '${msgId}'`);
     checkDates(record);
-    const rec: TaskRecord = { ...copyValue(record), msg_id: msgId };
+    const rec = storedCopy(record, msgId);
     this.records.set(msgId, rec);
+    this.arrival.set(msgId, this.arrivals++);
     this.culled.delete(msgId);
     this.bufferBytes += bufferSize(rec);
     this.noteInsert(rec);
@@ -72,7 +76,7 @@ export class DictDB implements Store {
   getRecordSync(msgId: string): TaskRecord {
     const rec = this.records.get(msgId);
     if (!rec) throw this.missing(msgId);
-    return copyValue(rec);
+    return outsideCopy(rec);
   }
 
   updateRecordSync(msgId: string, changes: TaskRecord): void {
@@ -80,7 +84,7 @@ export class DictDB implements Store {
     if (!rec) throw this.missing(msgId);
     checkDates(changes);
     this.bufferBytes -= bufferSize(rec);
-    for (const [k, v] of Object.entries(changes)) if (k !== 'msg_id') rec[k] = copyValue(v);
+    for (const [k, v] of Object.entries(changes)) if (k !== 'msg_id') rec[k] = frozenCopy(v);
     this.bufferBytes += bufferSize(rec);
     if ('submitted' in changes) this.ordered = null;
     this.maybeCull();
@@ -93,18 +97,22 @@ export class DictDB implements Store {
   }
 
   dropMatchingRecordsSync(query: QueryInput): number {
-    const q = compileQuery(query);
-    const doomed = this.inOrder().filter((r) => matches(q, r));
-    for (const rec of doomed) this.remove(rec);
+    const match = compileMatcher(compileQuery(query));
+    const doomed = this.inOrder().filter(match);
+    this.removeAll(doomed);
     return doomed.length;
   }
 
-  /** Matching records in answer order, cut to `keys`. */
+  /**
+   * Matching records in answer order, cut to `keys`. Each answer is a new
+   * dict; the dicts and lists inside it are the store's own, frozen, so that
+   * a large answer costs no copying and still cannot change the store.
+   */
   findRecordsSync(query: QueryInput, keys?: KeysInput): TaskRecord[] {
-    const q = compileQuery(query);
-    const ks = normalizeKeys(keys);
+    const match = compileMatcher(compileQuery(query));
+    const project = projector(normalizeKeys(keys));
     const out: TaskRecord[] = [];
-    for (const rec of this.inOrder()) if (matches(q, rec)) out.push(copyValue(project(rec, ks)));
+    for (const rec of this.inOrder()) if (match(rec)) out.push(project(rec));
     return out;
   }
 
@@ -165,12 +173,29 @@ export class DictDB implements Store {
   }
 
   private remove(rec: TaskRecord): void {
-    this.bufferBytes -= bufferSize(rec);
-    this.records.delete(rec['msg_id'] as string);
+    this.forget(rec);
     if (this.ordered) {
       const i = this.ordered.indexOf(rec);
       if (i >= 0) this.ordered.splice(i, 1);
     }
+  }
+
+  /** Removes many records with one pass over the answer order. */
+  private removeAll(recs: readonly TaskRecord[]): void {
+    if (recs.length === 0) return;
+    if (recs.length === 1) return this.remove(recs[0]!);
+    for (const rec of recs) this.forget(rec);
+    if (this.ordered) {
+      const doomed = new Set(recs);
+      this.ordered = this.ordered.filter((r) => !doomed.has(r));
+    }
+  }
+
+  private forget(rec: TaskRecord): void {
+    const id = rec['msg_id'] as string;
+    this.bufferBytes -= bufferSize(rec);
+    this.records.delete(id);
+    this.arrival.delete(id);
   }
 
   private noteInsert(rec: TaskRecord): void {
@@ -189,22 +214,59 @@ export class DictDB implements Store {
   private maybeCull(): void {
     const { recordLimit, sizeLimit, cullFraction } = this.limits;
     if (this.records.size > recordLimit) {
-      this.cullOldest(Math.floor(cullFraction * recordLimit), 'count', () => true);
+      this.cullOldest(Math.floor(cullFraction * recordLimit), 'count');
     }
     if (this.bufferBytes > sizeLimit) {
-      const target = sizeLimit * (1 - cullFraction);
-      this.cullOldest(Infinity, 'size', () => this.bufferBytes > target);
+      this.cullOldest(Infinity, 'size', sizeLimit * (1 - cullFraction));
     }
   }
 
-  private cullOldest(n: number, reason: 'count' | 'size', more: () => boolean): void {
-    const oldest = this.getHistorySync();
-    for (let i = 0; i < oldest.length && i < n && more(); i++) {
-      const id = oldest[i]!;
-      this.culled.set(id, reason);
-      this.remove(this.records.get(id)!);
+  /** Culls the oldest `n` records, stopping early once the buffers are down to `bytesTarget`. */
+  private cullOldest(n: number, reason: 'count' | 'size', bytesTarget = -Infinity): void {
+    const oldest = this.cullOrder();
+    const doomed: TaskRecord[] = [];
+    let bytes = this.bufferBytes;
+    for (let i = 0; i < oldest.length && i < n && bytes > bytesTarget; i++) {
+      const rec = oldest[i]!;
+      this.culled.set(rec['msg_id'] as string, reason);
+      bytes -= bufferSize(rec);
+      doomed.push(rec);
     }
+    this.removeAll(doomed);
   }
+
+  /** Submitted records, oldest first; ties in order of arrival. */
+  private cullOrder(): TaskRecord[] {
+    const dated = this.inOrder().filter((r) => r['submitted'] instanceof Timestamp);
+    const seq = (r: TaskRecord) => this.arrival.get(r['msg_id'] as string)!;
+    return dated.sort((a, b) => (a['submitted'] as Timestamp).us - (b['submitted'] as Timestamp).us || seq(a) - seq(b));
+  }
+}
+
+/**
+ * What the store keeps: a frozen copy (see `frozenCopy`) built as one object
+ * literal holding every TaskRecord key, a missing one as undefined, so that
+ * all records share one shape and lookups stay fast. Other keys follow.
+ */
+const buildStored = new Function(
+  'copy',
+  `return function stored(s, id) { return { ${KEY_NAMES.map((k) => {
+    const name = JSON.stringify(k);
+    return k === 'msg_id' ? `${name}: id` : `${name}: copy(s[${name}])`;
+  }).join(', ')} }; };`,
+)((v: Value | undefined) => (v === undefined ? undefined : frozenCopy(v))) as (record: TaskRecord, msgId: string) => TaskRecord;
+
+function storedCopy(record: TaskRecord, msgId: string): TaskRecord {
+  const rec = buildStored(record, msgId);
+  for (const k of Object.keys(record)) if (!(k in rec)) rec[k] = frozenCopy(record[k]!);
+  return rec;
+}
+
+/** A stored record as a caller gets it: a deep copy, without the keys it lacks. */
+function outsideCopy(rec: TaskRecord): TaskRecord {
+  const out: TaskRecord = {};
+  for (const k of Object.keys(rec)) if (rec[k] !== undefined) out[k] = copyValue(rec[k]!);
+  return out;
 }
 
 function bufferSize(rec: TaskRecord): number {
@@ -220,7 +282,7 @@ function checkDates(rec: TaskRecord): void {
   for (const key of DATETIME_KEYS) {
     const v: Value | undefined = rec[key];
     if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
-      throw queryError(`${key} must be None or a datetime, not ${JSON.stringify(v)}`);
+      throw new IpcError('TypeError', `${key} must be None or a datetime, not ${describe(v)}`);
     }
   }
 }

@@ -1,5 +1,11 @@
 import { storeError } from '../../errors.js';
 import type { Store } from '../store.js';
+import { SQLiteStore } from './store.js';
+import { DEFAULT_TABLE, createTableSQL, findTaskTable, openDatabase, sqliteError, taskTables, type TaskTable } from './tables.js';
+
+export { SQLiteStore, TABLE_FIELD } from './store.js';
+export { DEFAULT_TABLE, listTaskTables, type TaskTable, type TaskTableInfo } from './tables.js';
+export { decodeColumn, encodeColumn, pythonJSON } from './codec.js';
 
 export interface SQLiteOptions {
   /** Path of the tasks.db file. */
@@ -8,9 +14,34 @@ export interface SQLiteOptions {
   readonly table?: string;
   /** Open for writing (otherwise read-only). */
   readonly write?: boolean;
+  /**
+   * With write: create the file and the table when missing, as ipcontroller
+   * does. A new table has ipyparallel 7.x's 22 columns, or 9.1's 23 with `label`.
+   */
+  readonly create?: boolean;
+  readonly label?: boolean;
 }
 
 /** Opens a tasks.db written by `ipcontroller --sqlitedb`. */
-export async function openSQLiteStore(options: SQLiteOptions): Promise<Store> {
-  throw storeError(`the SQLite store is not available yet (${options.path})`);
+export async function openSQLiteStore(options: SQLiteOptions): Promise<Store & SQLiteStore> {
+  const path = options.path;
+  const write = options.write ?? false;
+  const create = write && (options.create ?? false);
+  if (options.create && !write) throw storeError(`creating ${path} needs writing too (write: true)`);
+  const name = options.table ?? DEFAULT_TABLE;
+  const db = openDatabase(path, { write, create });
+  try {
+    let tables: TaskTable[];
+    if (name === '*') {
+      tables = taskTables(db);
+      if (tables.length === 0) throw storeError(`${path} holds no task tables (none has the columns ipcontroller writes)`);
+    } else {
+      if (create) db.exec(createTableSQL(name, options.label ?? false));
+      tables = [findTaskTable(db, path, name)];
+    }
+    return new SQLiteStore(db, path, tables, name === '*', write);
+  } catch (e) {
+    db.close();
+    throw sqliteError(e, path);
+  }
 }

@@ -1,0 +1,114 @@
+/**
+ * Reading a task database from MongoDB: ipc's MongoDB store against
+ * ipyparallel's own MongoDB backend (pymongo), both asking the same
+ * wire-protocol stand-in for the same records in the same run.
+ *
+ *   npm run bench:mongodb [-- --records 4000 --runs 10]
+ *
+ * The stand-in is not MongoDB: the figures compare the two clients' work
+ * (query translation, BSON decoding, building records), with the same
+ * server cost on both sides.
+ */
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { generateDemoRecords } from '../src/records/index.js';
+import { collect } from '../src/stores/index.js';
+import { openMongoStore } from '../src/stores/mongodb/index.js';
+import type { Store } from '../src/stores/store.js';
+import { startMongoStandIn, type MongoStandIn } from '../test/support/mongo-standin/index.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const RECORDS = option('records', 4000);
+const RUNS = option('runs', 10);
+
+interface Case {
+  readonly name: string;
+  readonly query: Record<string, unknown>;
+  readonly keys: string[] | null;
+}
+
+const CASES: Case[] = [
+  { name: 'every record, default keys', query: {}, keys: null },
+  { name: "{'completed': {'$ne': None}, 'queue': 'task'}, 2 keys", query: { completed: { $ne: null }, queue: 'task' }, keys: ['msg_id', 'completed'] },
+  { name: "{'header.msg_type': 'execute_request'}, with buffers", query: { 'header.msg_type': 'execute_request' }, keys: ['msg_id', 'buffers', 'result_buffers'] },
+];
+
+const PEER = String.raw`
+import sys, json, time
+from ipyparallel.controller.mongodb import MongoDB
+inp = json.loads(sys.stdin.read())
+db = MongoDB(connection_args=[inp['url']], database=inp['database'])
+case = inp['case']
+total, n = 0.0, 0
+for _ in range(inp['runs']):
+    keys = list(case['keys']) if case['keys'] else None
+    t = time.perf_counter()
+    n = len(db.find_records(case['query'], keys))
+    total += time.perf_counter() - t
+print(json.dumps({'n': n, 'seconds': total}))
+`;
+
+interface Timing {
+  readonly n: number;
+  /** Mean seconds per query, all told. */
+  readonly total: number;
+  /** Mean seconds per query the stand-in spent answering. */
+  readonly server: number;
+}
+
+async function peer(standIn: MongoStandIn, database: string, c: Case): Promise<Timing> {
+  const busy = standIn.engine.busyMs;
+  const child = spawn('/usr/bin/python3', ['-c', PEER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+  child.stdin.end(JSON.stringify({ url: standIn.url, database, runs: RUNS, case: c }));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  if (code !== 0) throw new Error('the ipyparallel side failed (is python3-pymongo installed?)');
+  const { n, seconds } = JSON.parse(out) as { n: number; seconds: number };
+  return { n, total: seconds / RUNS, server: (standIn.engine.busyMs - busy) / 1000 / RUNS };
+}
+
+async function ours(standIn: MongoStandIn, store: Store, c: Case): Promise<Timing> {
+  let n = 0;
+  const busy = standIn.engine.busyMs;
+  const t = performance.now();
+  for (let i = 0; i < RUNS; i++) n = (await collect(store.findRecords(c.query, c.keys))).length;
+  return { n, total: (performance.now() - t) / 1000 / RUNS, server: (standIn.engine.busyMs - busy) / 1000 / RUNS };
+}
+
+const ms = (s: number) => (s * 1000).toFixed(1);
+
+async function main(): Promise<void> {
+  const standIn = await startMongoStandIn();
+  const database = 'ipython-tasks';
+  try {
+    const writer = await openMongoStore({ url: standIn.url, database, write: true });
+    for (const r of generateDemoRecords({ count: RECORDS, seed: 5 })) await writer.addRecord(r['msg_id'] as string, r);
+    await writer.close();
+
+    const store = await openMongoStore({ url: standIn.url, database });
+    console.log(`MongoDB store, ${RECORDS} demo records on the stand-in, mean of ${RUNS} runs`);
+    console.log('query | records | ipc ms (client side) | ipyparallel ms (client side) | client side, ipc / ipyparallel');
+    for (const c of CASES) {
+      await collect(store.findRecords(c.query, c.keys));
+      const a = await ours(standIn, store, c);
+      const b = await peer(standIn, database, c);
+      if (a.n !== b.n) throw new Error(`${c.name}: ipc found ${a.n} records, ipyparallel ${b.n}`);
+      const clientA = a.total - a.server;
+      const clientB = b.total - b.server;
+      console.log(`${c.name} | ${a.n} | ${ms(a.total)} (${ms(clientA)}) | ${ms(b.total)} (${ms(clientB)}) | ${(clientA / clientB).toFixed(2)}`);
+    }
+    await store.close();
+  } finally {
+    await standIn.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,270 @@
+/**
+ * The SQLite store on a tasks.db of 1,000,000 records in ipyparallel's exact
+ * format: the same queries answered, as whole processes printing JSON, by
+ * (a) ipc (`ipc --sqlitedb FILE --format jsonl -c "db_query(...)"`),
+ * (b) ipyparallel's SQLiteDB.find_records (python3-ipyparallel), and
+ * (c) the sqlite3 shell with -json; then every record streamed out as JSON
+ * lines by ipc and by sqlite3, with ipc's peak RSS.
+ *
+ *   npm run bench:sqlite                 (RECORDS=100000 npm run bench:sqlite for a quick run)
+ *
+ * The file is generated once under bench/data/ (git-ignored) and reused.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, pickleBuffers, type Value } from '../src/records/index.js';
+import { encodeColumn } from '../src/stores/sqlite/codec.js';
+import { createTableSQL } from '../src/stores/sqlite/tables.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const COUNT = Number(process.env['RECORDS'] ?? 1_000_000);
+const DATA = join(ROOT, 'bench', 'data', `tasks-${COUNT}.db`);
+const TABLE = 'ipython-tasks';
+const IPC = join(ROOT, 'bin', 'ipc.js');
+const START = Timestamp.parse('2026-11-01T00:00:00Z')!;
+const SPAN_US = 24 * 3600e6;
+const CLIENTS = 20;
+const ENGINES = 16;
+
+// ---------------------------------------------------------------- generator
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uuid(r: () => number): string {
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
+  return `${hex(8)}-${hex(24)}`;
+}
+
+const FUNCTION_PICKLE = Uint8Array.from({ length: 420 }, (_, i) => (i * 37 + 11) % 256);
+
+/** Writes COUNT records as ipcontroller 7.x writes them: one transaction, one prepared insert. */
+function generate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = path + '.part';
+  rmSync(tmp, { force: true });
+  const db = new Database(tmp);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.exec(createTableSQL(TABLE, false));
+  const insert = db.prepare(`INSERT INTO "${TABLE}" VALUES (${KEY_NAMES_7X.map(() => '?').join(', ')})`);
+  const r = rng(42);
+  const clients = Array.from({ length: CLIENTS }, () => uuid(r));
+  const engines = Array.from({ length: ENGINES }, () => uuid(r));
+  const step = SPAN_US / COUNT;
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (let i = 0; i < COUNT; i++) {
+      const rec = record(i, r, clients, engines, step);
+      insert.run(...KEY_NAMES_7X.map((k) => encodeColumn(k, rec[k] ?? null)));
+    }
+  })();
+  db.close();
+  renameSync(tmp, path);
+  console.log(`generated ${COUNT} records in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${path}`);
+}
+
+function record(i: number, r: () => number, clients: string[], engines: string[], step: number): Record<string, Value> {
+  const c = Math.floor(r() * clients.length);
+  const session = clients[c]!;
+  const msgId = `${session}_${1000 + c}_${i + 1}`;
+  const submitted = new Timestamp(START.us + Math.floor(i * step) + Math.floor(r() * (step / 2)));
+  const queue = r() < 0.6 ? 'task' : 'mux';
+  const execute = r() < 0.2;
+  const e = Math.floor(r() * engines.length);
+  const engine = engines[e]!;
+  const pending = i >= COUNT - 2000 && r() < 0.5;
+  const failed = !pending && r() < 0.08;
+  const started = pending ? null : submitted.plus(300 + Math.floor(r() * 2000));
+  const completed = pending || !started ? null : started.plus(1000 + Math.floor(r() * 500_000));
+  const received = completed ? completed.plus(200 + Math.floor(r() * 800)) : null;
+  const header = { msg_id: msgId, msg_type: execute ? 'execute_request' : 'apply_request', username: 'user' + c, session, date: submitted, version: '5.3' };
+  const metadata = { after: [], follow: [], timeout: null, targets: queue === 'mux' ? [e] : [], retries: 0 };
+  const content: Value = execute ? { code: `x = ${i} ** 2`, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true } : {};
+  const rec: Record<string, Value> = {
+    msg_id: msgId, header, metadata, content,
+    buffers: execute ? [] : [FUNCTION_PICKLE, Uint8Array.from([0x80, 4, 0x4b, i & 0xff, 0x2e])],
+    submitted, client_uuid: session, engine_uuid: pending && queue === 'task' ? null : engine,
+    started, completed, resubmitted: null, received,
+    result_header: null, result_metadata: null, result_content: null, result_buffers: null,
+    queue, execute_input: execute ? `x = ${i} ** 2` : null, execute_result: null, error: null,
+    stdout: r() < 0.3 ? `step ${i} done\n` : '', stderr: '',
+  };
+  if (completed) {
+    const status = failed ? 'error' : 'ok';
+    rec['result_header'] = { msg_id: uuid(r), msg_type: execute ? 'execute_reply' : 'apply_reply', username: 'user' + c, session: engine, date: completed, version: '5.3' };
+    rec['result_metadata'] = { started, dependencies_met: true, engine, status, is_broadcast: false, is_coalescing: false, engine_id: e };
+    if (failed) {
+      const error = { ename: 'ValueError', evalue: `bad value ${i}`, traceback: ['Traceback (most recent call last):', `  File "<string>", line 1`, `ValueError: bad value ${i}`], engine_info: { engine_uuid: engine, engine_id: e, method: execute ? 'execute' : 'apply' } };
+      rec['error'] = error;
+      rec['result_content'] = { status: 'error', ...error };
+    } else {
+      rec['result_content'] = { status: 'ok' };
+      rec['result_buffers'] = execute ? [] : [pickleBuffers([Uint8Array.from([i & 0xff])]).subarray(0, 12)];
+    }
+  }
+  return rec;
+}
+
+// ---------------------------------------------------------------- queries
+
+interface Case {
+  readonly name: string;
+  /** The db_query arguments as typed at ipc's prompt (Python syntax, as for Client.db_query). */
+  readonly ipc: string;
+  /** The same for SQLiteDB.find_records (ISO strings become datetimes, as the hub's extract_dates makes them). */
+  readonly python: string;
+  /** The same rows for the sqlite3 shell. */
+  readonly sql: string;
+}
+
+function iso(us: number): string {
+  return new Timestamp(us).toPythonIsoformat();
+}
+
+function cases(db: Database.Database): Case[] {
+  const client = db.prepare(`SELECT client_uuid FROM "${TABLE}" WHERE rowid = 1`).pluck().get() as string;
+  const engine = db.prepare(`SELECT engine_uuid FROM "${TABLE}" WHERE rowid = 2`).pluck().get() as string;
+  const ids = db.prepare(`SELECT msg_id FROM "${TABLE}" WHERE rowid % ? = 7 LIMIT 20`).pluck().all(Math.max(1, Math.floor(COUNT / 20))) as string[];
+  const hourFrom = iso(START.us + 10 * 3600e6);
+  const hourTo = iso(START.us + 11 * 3600e6);
+  const lateFrom = iso(START.us + 20 * 3600e6);
+  const cols = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(', ');
+  const all = DEFAULT_KEYS.filter((k) => k !== 'label');
+  const from = `FROM "${TABLE}"`;
+  const order = 'ORDER BY submitted, msg_id';
+  const pyList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+  const sqlList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+  return [
+    {
+      name: 'pending tasks',
+      ipc: `{'completed': None}`,
+      python: `{'completed': None}`,
+      sql: `SELECT ${cols(all)} ${from} WHERE completed IS NULL ${order}`,
+    },
+    {
+      name: 'one hour of tasks',
+      ipc: `{'submitted': {'$gte': '${hourFrom}', '$lt': '${hourTo}'}}`,
+      python: `{'submitted': {'$gte': D('${hourFrom}'), '$lt': D('${hourTo}')}}`,
+      sql: `SELECT ${cols(all)} ${from} WHERE submitted >= '${hourFrom}' AND submitted < '${hourTo}' ${order}`,
+    },
+    {
+      name: 'failed tasks: who and why',
+      ipc: `{'error': {'$ne': None}}, keys=['submitted', 'engine_uuid', 'error']`,
+      python: `{'error': {'$ne': None}}, keys=['submitted', 'engine_uuid', 'error']`,
+      sql: `SELECT ${cols(['msg_id', 'submitted', 'engine_uuid', 'error'])} ${from} WHERE error IS NOT NULL ${order}`,
+    },
+    {
+      name: "one client's load-balanced tasks",
+      ipc: `{'client_uuid': '${client}', 'queue': 'task'}, keys=['submitted', 'completed', 'engine_uuid']`,
+      python: `{'client_uuid': '${client}', 'queue': 'task'}, keys=['submitted', 'completed', 'engine_uuid']`,
+      sql: `SELECT ${cols(['msg_id', 'submitted', 'completed', 'engine_uuid'])} ${from} WHERE client_uuid = '${client}' AND queue = 'task' ${order}`,
+    },
+    {
+      name: 'one engine, late in the day',
+      ipc: `{'engine_uuid': '${engine}', 'completed': {'$gte': '${lateFrom}'}}`,
+      python: `{'engine_uuid': '${engine}', 'completed': {'$gte': D('${lateFrom}')}}`,
+      sql: `SELECT ${cols(all)} ${from} WHERE engine_uuid = '${engine}' AND completed >= '${lateFrom}' ${order}`,
+    },
+    {
+      name: '20 records by msg_id, with buffers',
+      ipc: `{'msg_id': {'$in': ${pyList(ids)}}}, keys=['buffers', 'result_buffers', 'completed']`,
+      python: `{'msg_id': {'$in': ${pyList(ids)}}}, keys=['buffers', 'result_buffers', 'completed']`,
+      sql: `SELECT msg_id, buffers, result_buffers, completed ${from} WHERE msg_id IN (${sqlList(ids)}) ${order}`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------- runners
+
+interface Run {
+  readonly seconds: number;
+  readonly lines: number;
+  /** Peak resident set, MB (from /usr/bin/time). */
+  readonly rssMB: number;
+}
+
+function run(cmd: string, args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let lines = 0;
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      const seconds = (performance.now() - t0) / 1000;
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`));
+      const rss = Number(err.trim().split('\n').pop());
+      resolve({ seconds, lines, rssMB: rss / 1024 });
+    });
+  });
+}
+
+const PYTHON_FIND = String.raw`
+import json, sys, warnings
+warnings.simplefilter('ignore')
+from dateutil.parser import isoparse as D
+from jupyter_client.jsonutil import json_default
+from ipyparallel.controller.sqlitedb import SQLiteDB
+SQLiteDB._check_table = lambda self: True  # 7.1 rejects its own table under SQLite >= 3.37
+path, table, call = sys.argv[1], sys.argv[2], sys.argv[3]
+import os
+db = SQLiteDB(location=os.path.dirname(path), filename=os.path.basename(path), table=table)
+recs = eval('db.find_records(' + call + ')')
+out = sys.stdout
+for r in recs:
+    out.write(json.dumps(r, default=json_default) + '\n')
+`;
+
+function best(runs: Run[]): Run {
+  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(DATA)) generate(DATA);
+  const db = new Database(DATA, { readonly: true });
+  const set = cases(db);
+  db.close();
+  const repeat = Number(process.env['REPEAT'] ?? 3);
+  console.log(`\n${COUNT} records, ${DATA}; best of ${repeat} for ipc and sqlite3, one run of Python\n`);
+  console.log('query                                  rows    ipc s  python s  sqlite3 s   vs python  vs sqlite3');
+  let sumIpc = 0, sumPy = 0, sumSql = 0;
+  for (const c of set) {
+    const ipcRuns: Run[] = [];
+    const sqlRuns: Run[] = [];
+    for (let i = 0; i < repeat; i++) {
+      ipcRuns.push(await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', `db_query(${c.ipc})`]));
+      sqlRuns.push(await run('sqlite3', ['-readonly', '-json', DATA, c.sql]));
+    }
+    const py = await run('/usr/bin/python3', ['-c', PYTHON_FIND, DATA, TABLE, c.python]);
+    const a = best(ipcRuns), s = best(sqlRuns);
+    if (a.lines !== py.lines) throw new Error(`${c.name}: ipc printed ${a.lines} records, Python ${py.lines}`);
+    sumIpc += a.seconds; sumPy += py.seconds; sumSql += s.seconds;
+    console.log(
+      `${c.name.padEnd(36)} ${String(a.lines).padStart(6)} ${a.seconds.toFixed(2).padStart(8)} ${py.seconds.toFixed(2).padStart(9)} ${s.seconds.toFixed(2).padStart(10)} ${(py.seconds / a.seconds).toFixed(1).padStart(10)}x ${(a.seconds / s.seconds).toFixed(2).padStart(10)}x`,
+    );
+  }
+  console.log(`${'whole set'.padEnd(43)} ${sumIpc.toFixed(2).padStart(8)} ${sumPy.toFixed(2).padStart(9)} ${sumSql.toFixed(2).padStart(10)} ${(sumPy / sumIpc).toFixed(1).padStart(10)}x ${(sumIpc / sumSql).toFixed(2).padStart(10)}x`);
+  console.log(`targets: at least 20x faster than Python on the whole set, within 2x of sqlite3\n`);
+
+  const all = DEFAULT_KEYS.filter((k) => k !== 'label');
+  const ipcAll = await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', 'db_query({})']);
+  const sqlAll = await run('sqlite3', ['-readonly', '-json', DATA, `SELECT ${all.map((k) => `"${k}"`).join(', ')} FROM "${TABLE}" ORDER BY submitted, msg_id`]);
+  console.log(`every record as JSON lines: ipc ${ipcAll.lines} records in ${ipcAll.seconds.toFixed(1)} s, peak RSS ${ipcAll.rssMB.toFixed(0)} MB; sqlite3 ${sqlAll.seconds.toFixed(1)} s (${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x); target: RSS under 200 MB`);
+}
+
+await main();

@@ -1,0 +1,162 @@
+/**
+ * The interactive viewer on a 1,000,000-row answer: time to the first screen
+ * and the time from a keystroke to the frame written, while scrolling, next
+ * to the same on a 10-row answer. ipyparallel has no interactive viewer to
+ * measure against; the figure to beat is the frame budget (16 ms) and the
+ * first-screen target (100 ms).
+ *
+ *   npm run bench:ui [-- ROWS]
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { RecordList } from '../src/client/index.js';
+import { StoreClient } from '../src/client/store-client.js';
+import { generateDemoRecords, type TaskRecord } from '../src/records/index.js';
+import { createShell } from '../src/shell/shell.js';
+import { DictDB } from '../src/stores/dictdb.js';
+import { History } from '../src/ui/history.js';
+import { Session } from '../src/ui/session.js';
+import { makePainter } from '../src/ui/style.js';
+
+const ROWS = Number(process.argv[2] ?? 1_000_000);
+const KEYS = ['msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'queue', 'stdout'];
+
+/** A terminal of 120 × 40 that records when frames are written. */
+class Screen extends EventEmitter {
+  readonly columns = 120;
+  readonly rows = 40;
+  readonly isTTY = true;
+  frames = 0;
+  last = '';
+  write(s: string): boolean {
+    this.frames++;
+    this.last = s;
+    this.emit('frame');
+    return true;
+  }
+}
+
+class Keyboard extends EventEmitter {
+  readonly isTTY = true;
+  private data: string | null = null;
+  setRawMode(): void {}
+  setEncoding(): void {}
+  ref(): void {}
+  unref(): void {}
+  resume(): void {}
+  pause(): void {}
+  read(): string | null {
+    const d = this.data;
+    this.data = null;
+    return d;
+  }
+  press(s: string): void {
+    this.data = s;
+    this.emit('readable');
+  }
+}
+
+function records(n: number): TaskRecord[] {
+  const base = generateDemoRecords({ count: Math.min(n, 10_000), seed: 3 });
+  const out: TaskRecord[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = base[i % base.length]!;
+    const rec: TaskRecord = {};
+    for (const k of KEYS) rec[k] = r[k] ?? null;
+    rec['msg_id'] = `${(r['msg_id'] as string).slice(0, 28)}${i.toString(16).padStart(8, '0')}`;
+    out[i] = rec;
+  }
+  return out;
+}
+
+/** Resolves at the next write that holds a whole viewer frame (its status line). */
+function nextFrame(screen: Screen, status: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (status.test(screen.last)) {
+        screen.off('frame', check);
+        resolve();
+      }
+    };
+    screen.on('frame', check);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stats(xs: number[]): { median: number; p95: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, p95: s[Math.floor(s.length * 0.95)]!, max: s[s.length - 1]! };
+}
+
+async function measure(n: number): Promise<{ firstScreen: number; keys: ReturnType<typeof stats>; byKey: Record<string, number> }> {
+  delete process.env['CI'];
+  const [{ render }, { createElement }, { App }] = await Promise.all([import('ink'), import('react'), import('../src/ui/app.js')]);
+  const client = await StoreClient.open(new DictDB({ location: 'bench' }));
+  const shell = createShell({ client });
+  const screen = new Screen();
+  const keyboard = new Keyboard();
+  const session = new Session({ shell, painter: makePainter(true), history: new History(null), columns: screen.columns, rows: screen.rows, exit: () => undefined });
+  const list = new RecordList(KEYS, records(n));
+  const ink = render(createElement(App, { session }), {
+    stdout: screen as unknown as NodeJS.WriteStream,
+    stdin: keyboard as unknown as NodeJS.ReadStream,
+    stderr: screen as unknown as NodeJS.WriteStream,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 60,
+  });
+  await sleep(50);
+
+  const status = new RegExp(`row \\d+ of ${n} `);
+  const shown = nextFrame(screen, status);
+  const t0 = performance.now();
+  session.showValue(list, 1);
+  session.resize(screen.columns, screen.rows);
+  await shown;
+  const firstScreen = performance.now() - t0;
+
+  const plan: [string, string, number][] = [
+    ['Down', '\x1b[B', 120],
+    ['PgDn', '\x1b[6~', 60],
+    ['PgUp', '\x1b[5~', 20],
+    ['→', '\x1b[C', 1],
+    ['←', '\x1b[D', 1],
+    ['End', '\x1b[F', 1],
+    ['Home', '\x1b[H', 1],
+    ['End', '\x1b[F', 1],
+    ['Up', '\x1b[A', 40],
+    ['Home', '\x1b[H', 1],
+  ];
+  const all: number[] = [];
+  const byKey: Record<string, number> = {};
+  for (const [name, seq, times] of plan) {
+    const xs: number[] = [];
+    for (let i = 0; i < times; i++) {
+      // Spaced beyond the 60 fps frame interval: each keystroke gets its own frame, as key repeat does.
+      await sleep(18);
+      const frame = nextFrame(screen, status);
+      const t = performance.now();
+      keyboard.press(seq);
+      await Promise.race([frame, sleep(1000)]);
+      xs.push(performance.now() - t);
+    }
+    all.push(...xs);
+    byKey[name] = Math.max(byKey[name] ?? 0, stats(xs).median);
+  }
+  ink.unmount();
+  session.dispose();
+  return { firstScreen, keys: stats(all), byKey };
+}
+
+const big = await measure(ROWS);
+const small = await measure(10);
+const f = (x: number) => x.toFixed(2);
+console.log(`ui viewer, ${ROWS.toLocaleString('en')} rows × ${KEYS.length} keys, 120×40 terminal`);
+console.log(`  first screen: ${f(big.firstScreen)} ms (target < 100 ms); 10 rows: ${f(small.firstScreen)} ms`);
+console.log(`  keystroke → frame: median ${f(big.keys.median)} ms, p95 ${f(big.keys.p95)} ms, max ${f(big.keys.max)} ms (target < 16 ms)`);
+console.log(`  10 rows:           median ${f(small.keys.median)} ms, p95 ${f(small.keys.p95)} ms, max ${f(small.keys.max)} ms`);
+console.log(`  per key (median, ms): ${Object.entries(big.byKey).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+console.log(`  ratio 1M/10 rows (median keystroke): ${f(big.keys.median / small.keys.median)}×`);
+console.log('  peer: ipyparallel has no interactive viewer; the targets are the reference');
+process.exit(0);

@@ -1,0 +1,255 @@
+import { IpcError, hubError, keyError, storeError } from '../errors.js';
+import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
+import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
+import { collect, type Store } from '../stores/store.js';
+import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
+
+/** Asks a yes/no question before a destructive call; script mode answers from --yes. */
+export type ConfirmDestructive = (question: string) => Promise<boolean>;
+
+export interface StoreClientOptions {
+  /** Whose tasks are "mine"; default the most recent client_uuid in the store. */
+  readonly session?: string | null;
+  /** Where `session` came from, for the banner ("--session", "the config"). */
+  readonly sessionOrigin?: string;
+  /** Engine id → uuid, when the configuration knows it. */
+  readonly engines?: ReadonlyMap<number, string> | null;
+  /** Destructive calls (purge_results) are refused unless this is set (--write). */
+  readonly write?: boolean;
+  /** Asked before every destructive call; without it they are refused. */
+  readonly confirm?: ConfirmDestructive;
+  /** How often `wait` looks again at a live store. */
+  readonly pollMs?: number;
+}
+
+/**
+ * The `rc` object over a Store: what ipyparallel's Client answers from the
+ * task database, without a hub. Requests that need a running controller
+ * (resubmit) say so.
+ */
+export class StoreClient implements Client {
+  readonly mode = 'store' as const;
+  readonly session: { readonly session: string | null };
+  private readonly sessionOrigin: string;
+
+  private constructor(
+    readonly store: Store,
+    private readonly options: StoreClientOptions,
+    session: string | null,
+    sessionOrigin: string,
+  ) {
+    this.session = { session };
+    this.sessionOrigin = sessionOrigin;
+  }
+
+  static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
+    if (options.session) {
+      return new StoreClient(store, options, options.session, options.sessionOrigin ?? '--session');
+    }
+    let latest: string | null = null;
+    try {
+      latest = (await store.summary()).latestClient;
+    } catch {
+      latest = null;
+    }
+    const origin = latest ? 'the most recent client in the store' : 'none: the store names no client';
+    return new StoreClient(store, options, latest, origin);
+  }
+
+  async describe(): Promise<ClientDescription> {
+    const s = await this.store.summary();
+    return {
+      source: `${this.store.info.kind} ${this.store.info.location}`,
+      count: s.count,
+      firstSubmitted: s.firstSubmitted,
+      lastSubmitted: s.lastSubmitted,
+      sessionOrigin: this.sessionOrigin,
+    };
+  }
+
+  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+    const ks = normalizeKeys(keys);
+    const records = await collect(this.store.findRecords(query, keys));
+    return new RecordList(ks, records);
+  }
+
+  streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
+    return this.store.findRecords(query, keys);
+  }
+
+  async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {
+    const engines = await this.engines();
+    const out: TaskResult[] = [];
+    for (const id of msgIds) out.push(taskResult(await this.store.getRecord(id), engines));
+    return out;
+  }
+
+  hubHistory(): Promise<string[]> {
+    return this.store.getHistory();
+  }
+
+  async purgeResults(msgIds: readonly string[] | 'all', targets: readonly number[] = []): Promise<number> {
+    const what = msgIds === 'all' ? 'every completed record' : `${msgIds.length} record${msgIds.length === 1 ? '' : 's'}`;
+    const extra = targets.length ? ` and the completed records of engine${targets.length === 1 ? '' : 's'} ${targets.join(', ')}` : '';
+    await this.allowDestructive(`purge_results deletes ${what}${extra} from ${this.store.info.location}`);
+    let dropped = 0;
+    if (msgIds === 'all') {
+      dropped += await this.store.dropMatchingRecords({ completed: { $ne: null } });
+    } else if (msgIds.length) {
+      const found = await collect(this.store.findRecords({ msg_id: { $in: [...msgIds] } }, ['completed']));
+      const pending = found.find((r) => r['completed'] === null);
+      if (pending) throw keyError(`msg pending: '${pending['msg_id']}' has not completed, so it is not purged`);
+      dropped += await this.store.dropMatchingRecords({ msg_id: { $in: [...msgIds] } });
+    }
+    if (targets.length) {
+      const engines = await this.engines();
+      for (const t of targets) {
+        const uuid = engines.get(t);
+        if (uuid === undefined) throw keyError(`no such engine: ${t}${engineMapHint(engines)}`);
+        dropped += await this.store.dropMatchingRecords({ engine_uuid: uuid, completed: { $ne: null } });
+      }
+    }
+    return dropped;
+  }
+
+  async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
+    const engines = await this.engines();
+    const idOf = new Map([...engines].map(([id, uuid]) => [uuid, id]));
+    const records = await collect(this.store.findRecords({}, ['engine_uuid', 'queue', 'completed']));
+    type Tally = { queue: string[]; completed: string[]; tasks: string[] };
+    const tallies = new Map<string, Tally>();
+    for (const [, uuid] of engines) tallies.set(uuid, { queue: [], completed: [], tasks: [] });
+    const unassigned: string[] = [];
+    for (const r of records) {
+      const id = r['msg_id'] as string;
+      const uuid = r['engine_uuid'];
+      if (typeof uuid !== 'string' || !uuid) {
+        if (r['completed'] === null) unassigned.push(id);
+        continue;
+      }
+      let t = tallies.get(uuid);
+      if (!t) tallies.set(uuid, (t = { queue: [], completed: [], tasks: [] }));
+      if (r['completed'] !== null) t.completed.push(id);
+      else if (r['queue'] === 'mux') t.queue.push(id);
+      else t.tasks.push(id);
+    }
+    const out: Dict = {};
+    const wanted = targets?.length ? new Set(targets.map((t) => engines.get(t) ?? `#${t}`)) : null;
+    for (const t of targets ?? []) {
+      if (!engines.has(t)) throw keyError(`no such engine: ${t}${engineMapHint(engines)}`);
+    }
+    for (const [uuid, t] of tallies) {
+      if (wanted && !wanted.has(uuid)) continue;
+      const key = idOf.has(uuid) ? String(idOf.get(uuid)) : uuid;
+      out[key] = verbose
+        ? { queue: t.queue, completed: t.completed, tasks: t.tasks }
+        : { queue: t.queue.length, completed: t.completed.length, tasks: t.tasks.length };
+    }
+    if (!wanted) out['unassigned'] = verbose ? unassigned : unassigned.length;
+    return out;
+  }
+
+  async engines(): Promise<Map<number, string>> {
+    return new Map(this.options.engines ?? []);
+  }
+
+  /** Whether the id → uuid map of the engines is known (from the configuration). */
+  get knowsEngines(): boolean {
+    return (this.options.engines?.size ?? 0) > 0;
+  }
+
+  async resubmit(_msgIds: readonly string[]): Promise<Record<string, string>> {
+    throw hubError('resubmit needs a live hub: a store only records tasks; start ipc with --hub [CONNECTION_FILE] to resubmit');
+  }
+
+  async wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean> {
+    const deadline = timeoutSeconds === null ? Infinity : Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+      const found = await collect(this.store.findRecords({ msg_id: { $in: [...msgIds] } }, ['completed']));
+      const done = found.filter((r) => r['completed'] !== null).length;
+      onProgress?.(done, msgIds.length);
+      if (done === msgIds.length && found.length === msgIds.length) return true;
+      if (!this.store.info.live || Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, Math.min(this.options.pollMs ?? 500, Math.max(0, deadline - Date.now()))));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private async allowDestructive(question: string): Promise<void> {
+    if (!this.options.write) {
+      throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
+    }
+    if (!this.options.confirm) throw storeError(`${question}; nothing is deleted without a confirmation`);
+    const yes = await this.options.confirm(`${question}. Go on?`);
+    if (!yes) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+  }
+}
+
+function engineMapHint(engines: ReadonlyMap<number, string>): string {
+  return engines.size
+    ? ` (known engines: ${[...engines.keys()].join(', ')})`
+    : '; the engine ids are known only from the `engines` map of the configuration (id → uuid) or with --hub';
+}
+
+/** The get_result view of one record. */
+export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, string> = new Map()): TaskResult {
+  const ts = (k: string) => (record[k] instanceof Timestamp ? (record[k] as Timestamp) : null);
+  const submitted = ts('submitted');
+  const started = ts('started');
+  const completed = ts('completed');
+  const content = isDict(record['result_content']) ? record['result_content'] : null;
+  const metadata = isDict(record['result_metadata']) ? record['result_metadata'] : null;
+  const engineUuid = typeof record['engine_uuid'] === 'string' ? record['engine_uuid'] : null;
+  let engineId: number | null = null;
+  if (metadata && typeof metadata['engine_id'] === 'number') engineId = metadata['engine_id'];
+  else if (engineUuid) for (const [id, u] of engines) if (u === engineUuid) engineId = id;
+
+  let status: TaskStatus;
+  if (completed === null) status = 'pending';
+  else if (content && typeof content['status'] === 'string') {
+    const s = content['status'];
+    status = s === 'ok' || s === 'error' || s === 'aborted' ? s : 'unknown';
+  } else status = record['error'] ? 'error' : 'unknown';
+
+  const errorSource = isDict(record['error']) ? record['error'] : status === 'error' ? content : null;
+  const error = errorSource
+    ? {
+        ename: String(errorSource['ename'] ?? ''),
+        evalue: String(errorSource['evalue'] ?? ''),
+        traceback: Array.isArray(errorSource['traceback']) ? errorSource['traceback'].map((l: Value) => String(l)) : [],
+      }
+    : null;
+  return {
+    msgId: record['msg_id'] as string,
+    status,
+    record,
+    engineId,
+    engineUuid,
+    submitted,
+    started,
+    completed,
+    queueWaitUs: submitted && started ? started.us - submitted.us : null,
+    runTimeUs: started && completed ? completed.us - started.us : null,
+    stdout: typeof record['stdout'] === 'string' ? record['stdout'] : '',
+    stderr: typeof record['stderr'] === 'string' ? record['stderr'] : '',
+    error,
+    executeResult: isDict(record['execute_result']) ? record['execute_result'] : null,
+  };
+}
+
+/**
+ * Engine id → uuid as the results recorded them (result_metadata.engine_id
+ * beside engine_uuid). Used for the demo store, whose engines are known.
+ */
+export function enginesFromRecords(records: readonly TaskRecord[]): Map<number, string> {
+  const map = new Map<number, string>();
+  for (const r of records) {
+    const md = r['result_metadata'];
+    const uuid = r['engine_uuid'];
+    if (isDict(md) && typeof md['engine_id'] === 'number' && typeof uuid === 'string') map.set(md['engine_id'], uuid);
+  }
+  return new Map([...map].sort((a, b) => a[0] - b[0]));
+}

@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import JSON5 from 'json5';
+import { IpcError, didYouMean } from '../errors.js';
+
+export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
+export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 'NoDB'];
+
+/** The keys of .ipcrc, validated. Class settings are named as ipyparallel names them. */
+export interface IpcConfig {
+  readonly db_class?: DbClass;
+  readonly SQLiteDB?: { readonly location?: string; readonly filename?: string; readonly table?: string };
+  readonly MongoDB?: { readonly url?: string; readonly database?: string };
+  readonly DictDB?: { readonly record_limit?: number; readonly size_limit?: number; readonly cull_fraction?: number; readonly load?: string };
+  readonly hub?: { readonly connection_file?: string; readonly timeout?: number };
+  readonly session?: string;
+  /** Engine id → uuid, or the path of an ipcontroller-engines.json. */
+  readonly engines?: Readonly<Record<string, string>> | string;
+  readonly display?: { readonly timezone?: 'local' | 'utc'; readonly max_column_width?: number; readonly format?: 'table' | 'json' | 'jsonl' | 'csv' };
+  readonly profile?: string;
+  readonly ipython_dir?: string;
+}
+
+export interface LoadedConfig {
+  readonly path: string;
+  readonly config: IpcConfig;
+}
+
+type Check = (v: unknown) => string | null;
+const text: Check = (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string');
+const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? null : 'a whole number above 0');
+const positive: Check = (v) => (typeof v === 'number' && v > 0 ? null : 'a number above 0');
+const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' && xs.includes(v) ? null : `one of ${xs.map((x) => JSON.stringify(x)).join(', ')}`);
+
+const SCHEMA: Record<string, Check | Record<string, Check>> = {
+  db_class: oneOf(DB_CLASSES),
+  SQLiteDB: { location: text, filename: text, table: text },
+  MongoDB: { url: text, database: text },
+  DictDB: {
+    record_limit: positiveInt,
+    size_limit: positiveInt,
+    cull_fraction: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? null : 'a number above 0 and at most 1'),
+    load: text,
+  },
+  hub: { connection_file: text, timeout: positive },
+  session: text,
+  engines: (v) => {
+    if (typeof v === 'string' && v) return null;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return "a map of engine id to uuid, such as {0: 'uuid', 1: 'uuid'}, or the path of ipcontroller-engines.json";
+    for (const [k, u] of Object.entries(v)) {
+      if (!/^\d+$/.test(k)) return `a map whose keys are engine ids (0, 1, ...), not '${k}'`;
+      if (typeof u !== 'string' || !u) return `a map whose values are engine uuids (text); engine ${k} has ${JSON.stringify(u)}`;
+    }
+    return null;
+  },
+  display: { timezone: oneOf(['local', 'utc']), max_column_width: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 8 ? null : 'a whole number of 8 or more'), format: oneOf(['table', 'json', 'jsonl', 'csv']) },
+  profile: text,
+  ipython_dir: text,
+};
+
+/** The line of `key` (as a JSON5 key) in `source`, after the line of `parent` if given. */
+function lineOfKey(source: string, key: string, parent?: string): number {
+  const lines = source.split('\n');
+  const keyRe = (k: string) => new RegExp(`(^|[\\s{,])(['"]?)${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\2\\s*:`);
+  let start = 0;
+  if (parent) {
+    const p = lines.findIndex((l) => keyRe(parent).test(l));
+    if (p >= 0) start = p;
+  }
+  for (let i = start; i < lines.length; i++) if (keyRe(key).test(lines[i]!)) return i + 1;
+  return 1;
+}
+
+function fail(path: string, line: number, key: string, sentence: string): IpcError {
+  return new IpcError('ConfigError', `${path}, line ${line}: ${key}: ${sentence}`);
+}
+
+/** Parses and validates the text of a configuration file. */
+export function parseConfig(source: string, path: string): IpcConfig {
+  let data: unknown;
+  try {
+    data = JSON5.parse(source);
+  } catch (e) {
+    const err = e as { lineNumber?: number; message: string };
+    const msg = err.message.replace(/^JSON5: /, '').replace(/ at \d+:\d+$/, '');
+    const hint = /invalid character '\d'/.test(msg) ? "; a key that is a number goes in quotes, as in engines: {'0': 'uuid'}" : '';
+    throw new IpcError('ConfigError', `${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new IpcError('ConfigError', `${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
+  }
+  for (const [key, value] of Object.entries(data)) {
+    const check = SCHEMA[key];
+    if (!check) throw fail(path, lineOfKey(source, key), key, `unknown key${didYouMean(key, Object.keys(SCHEMA))}; the keys are ${Object.keys(SCHEMA).join(', ')}`);
+    if (typeof check === 'function') {
+      const want = check(value);
+      if (want) throw fail(path, lineOfKey(source, key), key, `must be ${want}, not ${JSON.stringify(value)}`);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw fail(path, lineOfKey(source, key), key, `must be an object with ${Object.keys(check).join(', ')}`);
+    }
+    for (const [sub, v] of Object.entries(value)) {
+      const c = check[sub];
+      const name = `${key}.${sub}`;
+      if (!c) throw fail(path, lineOfKey(source, sub, key), name, `unknown key${didYouMean(sub, Object.keys(check))}; ${key} takes ${Object.keys(check).join(', ')}`);
+      const want = c(v);
+      if (want) throw fail(path, lineOfKey(source, sub, key), name, `must be ${want}, not ${JSON.stringify(v)}`);
+    }
+  }
+  return data as IpcConfig;
+}
+
+/**
+ * The configuration file in force: --config, then $IPC_CONFIG, then .ipcrc
+ * in the current directory, then ~/.ipcrc. A file named explicitly must exist.
+ */
+export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd: string, home = homedir()): string | null {
+  if (explicit) {
+    const p = resolve(cwd, explicit);
+    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${explicit} (--config) does not exist`);
+    return p;
+  }
+  const fromEnv = env['IPC_CONFIG'];
+  if (fromEnv) {
+    const p = resolve(cwd, fromEnv);
+    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
+    return p;
+  }
+  for (const p of [join(cwd, '.ipcrc'), join(home, '.ipcrc')]) if (existsSync(p)) return p;
+  return null;
+}
+
+export function loadConfig(path: string): LoadedConfig {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IpcError('ConfigError', `cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return { path, config: parseConfig(source, path) };
+}

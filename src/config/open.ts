@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { StoreClient, enginesFromRecords, type ConfirmDestructive } from '../client/store-client.js';
+import type { Client } from '../client/types.js';
+import { IpcError } from '../errors.js';
+import { parseJSONLRecords } from '../format/jsonl.js';
+import { DEMO_ANCHOR, Timestamp, generateDemoRecords } from '../records/index.js';
+import { DictDB } from '../stores/dictdb.js';
+import { NoDB } from '../stores/nodb.js';
+import type { Store } from '../stores/store.js';
+import type { Settings, StoreSpec } from './resolve.js';
+
+export interface Opened {
+  readonly client: Client;
+  /** The SQLite task tables, for %tables. */
+  readonly tables?: () => Promise<readonly string[]>;
+}
+
+/** How many records the embedded demo store holds. */
+export const DEMO_COUNT = 240;
+
+/**
+ * Opens what the settings name. Heavy drivers (better-sqlite3, mongodb,
+ * zeromq) load only when their store is asked for, so that start-up stays fast.
+ */
+export async function openClient(settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
+  const spec = settings.store;
+  if (spec.kind === 'hub') {
+    const { openHubClient } = await import('../client/hub-client.js');
+    const client = await openHubClient({
+      connectionFile: spec.connectionFile,
+      ...(spec.timeoutMs !== null ? { timeoutMs: spec.timeoutMs } : {}),
+      ...(settings.session ? { session: settings.session } : {}),
+    });
+    return { client };
+  }
+  let engines = settings.engines;
+  let store: Store;
+  let tables: Opened['tables'];
+  switch (spec.kind) {
+    case 'demo': {
+      const anchor = new Timestamp(Math.floor(Date.now() / 60_000) * 60_000_000);
+      const records = generateDemoRecords({ count: DEMO_COUNT, anchor: anchor ?? DEMO_ANCHOR });
+      const db = new DictDB({ location: 'the embedded demo store', recordLimit: Math.max(1024, records.length) });
+      for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
+      store = db;
+      engines ??= enginesFromRecords(records);
+      break;
+    }
+    case 'dictdb':
+      store = await openDictDB(spec);
+      break;
+    case 'nodb':
+      store = new NoDB();
+      break;
+    case 'sqlite': {
+      const sqlite = await import('../stores/sqlite/index.js');
+      store = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
+      tables = async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`);
+      break;
+    }
+    case 'mongodb': {
+      const { openMongoStore } = await import('../stores/mongodb/index.js');
+      store = await openMongoStore({
+        ...(spec.url ? { url: spec.url } : {}),
+        ...(spec.database ? { database: spec.database } : {}),
+        write: settings.write,
+      });
+      break;
+    }
+  }
+  const client = await StoreClient.open(store, {
+    session: settings.session,
+    ...(settings.sessionOrigin ? { sessionOrigin: settings.sessionOrigin } : {}),
+    engines,
+    write: settings.write,
+    confirm,
+  });
+  return { client, ...(tables ? { tables } : {}) };
+}
+
+async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise<DictDB> {
+  let records: ReturnType<typeof parseJSONLRecords> = [];
+  if (spec.load) {
+    let text: string;
+    try {
+      text = await readFile(spec.load, 'utf8');
+    } catch (e) {
+      throw new IpcError('StoreError', `cannot read ${spec.load} (--load): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    records = parseJSONLRecords(text, spec.load);
+  }
+  const db = new DictDB({
+    location: spec.load ? `memory, loaded from ${spec.load}` : 'memory',
+    recordLimit: spec.recordLimit ?? Math.max(1024, records.length),
+    ...(spec.sizeLimit !== undefined ? { sizeLimit: spec.sizeLimit } : {}),
+    ...(spec.cullFraction !== undefined ? { cullFraction: spec.cullFraction } : {}),
+  });
+  for (const r of records) {
+    try {
+      db.addRecordSync(r['msg_id'] as string, r);
+    } catch (e) {
+      if (e instanceof IpcError) throw new IpcError(e.kind, `${spec.load}: ${e.message}`);
+      throw e;
+    }
+  }
+  return db;
+}

@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { IpcError } from '../errors.js';
+import type { OutputFormat } from '../format/render.js';
+import type { CliOptions } from './argv.js';
+import { findConfig, loadConfig, type IpcConfig } from './file.js';
+import { ipythonDir, readProfile, type ProfileInfo } from './profile.js';
+
+/** Which store or hub to open, as the flags, configuration and profile decided. */
+export type StoreSpec =
+  | { readonly kind: 'sqlite'; readonly path: string; readonly table: string | null }
+  | { readonly kind: 'mongodb'; readonly url: string | null; readonly database: string | null }
+  | { readonly kind: 'dictdb'; readonly load: string | null; readonly recordLimit?: number; readonly sizeLimit?: number; readonly cullFraction?: number }
+  | { readonly kind: 'nodb' }
+  | { readonly kind: 'hub'; readonly connectionFile: string; readonly timeoutMs: number | null }
+  | { readonly kind: 'demo' };
+
+export interface Settings {
+  readonly store: StoreSpec;
+  /** Where the store choice came from, for the banner and the demo note. */
+  readonly origin: string;
+  readonly session: string | null;
+  readonly sessionOrigin: string;
+  readonly engines: Map<number, string> | null;
+  readonly format: OutputFormat;
+  readonly timezone: 'local' | 'utc';
+  readonly maxColumnWidth: number;
+  readonly write: boolean;
+  readonly yes: boolean;
+  readonly configPath: string | null;
+  readonly profile: ProfileInfo;
+}
+
+export interface Environment {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly home?: string;
+}
+
+function expandHome(p: string, home: string): string {
+  return p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : p;
+}
+
+/** Flags, then the configuration file, then the profile, then the default (the demo store). */
+export function resolveSettings(cli: CliOptions, environment: Environment): Settings {
+  const { env, cwd } = environment;
+  const home = environment.home ?? homedir();
+  const configPath = findConfig(cli.config, env, cwd, home);
+  const config: IpcConfig = configPath ? loadConfig(configPath).config : {};
+  const configDir = configPath ? dirname(configPath) : cwd;
+  const fromConfig = (p: string) => resolve(configDir, expandHome(p, home));
+  const fromCwd = (p: string) => resolve(cwd, expandHome(p, home));
+
+  const explicitProfile = cli.profile !== null || cli.ipythonDir !== null || config.profile !== undefined || config.ipython_dir !== undefined;
+  const dir = cli.ipythonDir ? ipythonDir(cli.ipythonDir, env, cwd, home) : config.ipython_dir ? fromConfig(config.ipython_dir) : ipythonDir(null, env, cwd, home);
+  const profileName = cli.profile ?? config.profile ?? 'default';
+  const profile = readProfile(profileName, dir);
+  if (cli.profile !== null && !profile.exists) {
+    throw new IpcError('ConfigError', `there is no profile '${profileName}' in ${dir} (no directory profile_${profileName}); create it with ipython profile create --parallel ${profileName}, or check --ipython-dir`);
+  }
+
+  const sqlitePath = (given: string | null): string => {
+    if (given) return fromCwd(given);
+    const c = config.SQLiteDB ?? {};
+    const location = c.location ? fromConfig(c.location) : profile.sqlite.location ? resolve(profile.dir, expandHome(profile.sqlite.location, home)) : profile.dir;
+    return join(location, c.filename ?? profile.sqlite.filename ?? 'tasks.db');
+  };
+  const sqliteTable = () => cli.table ?? config.SQLiteDB?.table ?? profile.sqlite.table ?? null;
+  const mongo = (url: string | null): StoreSpec => ({
+    kind: 'mongodb',
+    url: url ?? config.MongoDB?.url ?? profile.mongo.url ?? null,
+    database: cli.database ?? config.MongoDB?.database ?? profile.mongo.database ?? null,
+  });
+  const dictdb = (): StoreSpec => ({
+    kind: 'dictdb',
+    load: cli.load ? fromCwd(cli.load) : config.DictDB?.load ? fromConfig(config.DictDB.load) : null,
+    ...(config.DictDB?.record_limit !== undefined ? { recordLimit: config.DictDB.record_limit } : {}),
+    ...(config.DictDB?.size_limit !== undefined ? { sizeLimit: config.DictDB.size_limit } : {}),
+    ...(config.DictDB?.cull_fraction !== undefined ? { cullFraction: config.DictDB.cull_fraction } : {}),
+  });
+  const hub = (file: string | null): StoreSpec => ({
+    kind: 'hub',
+    connectionFile: file ? fromCwd(file) : config.hub?.connection_file ? fromConfig(config.hub.connection_file) : profile.connectionFile,
+    timeoutMs: cli.timeout !== null ? cli.timeout * 1000 : config.hub?.timeout !== undefined ? config.hub.timeout * 1000 : null,
+  });
+  const byClass = (cls: string): StoreSpec =>
+    cls === 'SQLiteDB' ? { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() } : cls === 'MongoDB' ? mongo(null) : cls === 'NoDB' ? { kind: 'nodb' } : dictdb();
+
+  let store: StoreSpec;
+  let origin: string;
+  if (cli.store) {
+    origin = `--${cli.store.flag}`;
+    const v = cli.store.value;
+    switch (cli.store.flag) {
+      case 'sqlitedb': store = { kind: 'sqlite', path: sqlitePath(v), table: sqliteTable() }; break;
+      case 'mongodb': store = mongo(v); break;
+      case 'dictdb': store = dictdb(); break;
+      case 'nodb': store = { kind: 'nodb' }; break;
+      case 'hub': store = hub(v); break;
+      case 'demo': store = { kind: 'demo' }; break;
+    }
+  } else if (config.db_class) {
+    store = byClass(config.db_class);
+    origin = `db_class in ${configPath}`;
+  } else if (config.hub?.connection_file) {
+    store = hub(null);
+    origin = `hub.connection_file in ${configPath}`;
+  } else if (profile.dbClass) {
+    store = byClass(profile.dbClass);
+    origin = `db_class in ${profile.configFile}`;
+  } else if (explicitProfile && existsSync(join(profile.dir, 'tasks.db'))) {
+    store = { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() };
+    origin = `the tasks.db of profile ${profile.name}`;
+  } else {
+    store = { kind: 'demo' };
+    origin = explicitProfile
+      ? `the default: profile ${profile.name} names no store (no db_class in ipcontroller_config.py, no tasks.db)`
+      : 'the default: no store flag, configuration or profile names a store';
+  }
+
+  if (cli.table && store.kind !== 'sqlite') throw new IpcError('ConfigError', `--table names a table of a SQLite file, but the store is ${store.kind} (from ${origin})`);
+
+  const session = cli.session ?? config.session ?? null;
+  return {
+    store,
+    origin,
+    session,
+    sessionOrigin: cli.session ? '--session' : config.session ? `session in ${configPath}` : '',
+    engines: readEngines(config, configPath, fromConfig, profile),
+    format: cli.format ?? config.display?.format ?? 'table',
+    timezone: cli.timezone ?? config.display?.timezone ?? 'local',
+    maxColumnWidth: config.display?.max_column_width ?? 40,
+    write: cli.write,
+    yes: cli.yes,
+    configPath,
+    profile,
+  };
+}
+
+function readEngines(config: IpcConfig, configPath: string | null, fromConfig: (p: string) => string, profile: ProfileInfo): Map<number, string> | null {
+  const e = config.engines;
+  if (e && typeof e === 'object') return new Map(Object.entries(e).map(([k, v]) => [Number(k), v]));
+  const file = typeof e === 'string' ? fromConfig(e) : profile.engineStateFile;
+  if (!file) return null;
+  const where = typeof e === 'string' ? `engines in ${configPath}` : 'the hub\'s saved engine state';
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new IpcError('ConfigError', `${file} (${where}) is not readable JSON (${(err as Error).message})`);
+  }
+  const map = (data as { engines?: unknown } | null)?.engines ?? data;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new IpcError('ConfigError', `${file} (${where}) holds no engine map: expected {"engines": {"0": "uuid", ...}}`);
+  }
+  return new Map(Object.entries(map as Record<string, unknown>).filter(([k, v]) => /^\d+$/.test(k) && typeof v === 'string').map(([k, v]) => [Number(k), v as string]));
+}

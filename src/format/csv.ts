@@ -1,0 +1,33 @@
+import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { toPlainJSON } from './json.js';
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A value as CSV text: None empty, datetimes ISO 8601 UTC, dicts and lists as JSON. */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  if (v instanceof Timestamp) return v.toISOString();
+  if (v instanceof TimeDelta) return String(v.seconds);
+  return JSON.stringify(toPlainJSON(v));
+}
+
+export function csvLine(cells: readonly unknown[]): string {
+  return cells.map((c) => csvField(csvCell(c))).join(',');
+}
+
+/** Records as CSV with a header line, the columns in `keys` order or by first appearance. */
+export function renderCSV(records: readonly unknown[], keys: readonly string[] | null): string {
+  const columns = keys ? [...keys] : [];
+  if (!keys) {
+    for (const r of records) if (isDict(r)) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
+  }
+  const lines = [csvLine(columns)];
+  for (const r of records) lines.push(csvLine(columns.map((k) => (isDict(r) ? r[k] : undefined))));
+  return lines.join('\n');
+}

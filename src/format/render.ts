@@ -1,0 +1,64 @@
+import { RecordList } from '../client/types.js';
+import { isDict } from '../records/index.js';
+import { csvCell, csvField, renderCSV } from './csv.js';
+import { formatJSON } from './json.js';
+import { Text, hasRepr, prettyRepr, repr, type DisplayOptions } from './repr.js';
+import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
+import { renderRecordTable } from './table.js';
+
+export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv'];
+
+/** The value as plain data (records, dicts, lists), before JSON: what json, jsonl and csv print. */
+export function plainValue(v: unknown): unknown {
+  if (v instanceof RecordList) return v.records;
+  if (v instanceof Text) return v.text;
+  if (isTaskResult(v)) return taskResultJSON(v);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plainValue(x)]));
+  if (hasRepr(v)) return v.pyRepr();
+  if (typeof v === 'function') return repr(v);
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plainValue(x);
+    return out;
+  }
+  return v;
+}
+
+function isRecordArray(v: unknown): v is Record<string, unknown>[] {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => isDict(x) && Object.getPrototypeOf(x) === Object.prototype && !isTaskResult(x));
+}
+
+/** A statement's value as text in one of the script-mode formats (no trailing newline). */
+export function renderValue(v: unknown, format: OutputFormat, options: DisplayOptions = {}): string {
+  switch (format) {
+    case 'json':
+      return formatJSON(plainValue(v));
+    case 'jsonl': {
+      const p = plainValue(v);
+      return Array.isArray(p) ? p.map((x) => formatJSON(x)).join('\n') : formatJSON(p);
+    }
+    case 'csv': {
+      if (v instanceof RecordList) return renderCSV(v.records, v.keys);
+      const p = plainValue(v);
+      if (isRecordArray(p)) return renderCSV(p, null);
+      if (Array.isArray(p)) return p.map((x) => csvField(csvCell(x))).join('\n');
+      if (isDict(p)) return renderCSV([p], null);
+      return csvField(csvCell(p));
+    }
+    case 'table':
+    default:
+      return renderDisplay(v, options);
+  }
+}
+
+/** The human display: record lists as tables, task results as blocks, everything else as Python's repr. */
+export function renderDisplay(v: unknown, options: DisplayOptions = {}): string {
+  if (v instanceof Text) return v.text.replace(/\n$/, '');
+  if (v instanceof RecordList) return v.length ? renderRecordTable(v.records, v.keys, options) : '[]';
+  if (isTaskResult(v)) return renderTaskResult(v, options);
+  if (Array.isArray(v) && v.length && v.every(isTaskResult)) return v.map((r) => renderTaskResult(r, options)).join('\n\n');
+  if (isRecordArray(v) && v.length > 1) return renderRecordTable(v, null, options);
+  return prettyRepr(v, options);
+}

@@ -1,0 +1,161 @@
+import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+
+/** How datetimes are shown: in local time (as ipyparallel's naive datetimes) or in UTC. */
+export interface DisplayOptions {
+  readonly timezone?: 'local' | 'utc';
+  /** Widest a table cell gets before it is cut with '…'. */
+  readonly maxColumnWidth?: number;
+}
+
+const tuples = new WeakSet<readonly unknown[]>();
+
+/** Marks a list as a Python tuple, so that it prints as `(3, 4)`. */
+export function tuple<T>(items: T[]): T[] {
+  tuples.add(items);
+  return items;
+}
+
+export function isTuple(v: unknown): boolean {
+  return Array.isArray(v) && tuples.has(v);
+}
+
+/** Text printed as it is, not quoted: what %stdout, %tb and %help answer. */
+export class Text {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** Something that knows its own Python-like repr (functions, rc, modules). */
+export interface HasRepr {
+  pyRepr(): string;
+}
+
+export function hasRepr(v: unknown): v is HasRepr {
+  return typeof v === 'object' && v !== null && typeof (v as { pyRepr?: unknown }).pyRepr === 'function';
+}
+
+/** Python's repr of a string: single quotes unless the text holds one and no double quote. */
+export function reprString(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === q) out += '\\' + q;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if ((c >= 0x80 && c < 0xa0) || c === 0xad) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + q;
+}
+
+export function reprBytes(b: Uint8Array): string {
+  let out = "b'";
+  for (const c of b) {
+    if (c === 0x5c) out += '\\\\';
+    else if (c === 0x27) out += "\\'";
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c < 0x20 || c >= 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += String.fromCharCode(c);
+  }
+  return out + "'";
+}
+
+export function reprNumber(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (Object.is(n, -0)) return '-0.0';
+  const s = String(n);
+  // Python writes exponents with two digits at least: 1e-07, 1e+21.
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+export function reprDatetime(t: Timestamp, options: DisplayOptions = {}): string {
+  const d = t.toDate();
+  const utc = options.timezone === 'utc';
+  const parts = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  const micros = ((t.us % 1_000_000) + 1_000_000) % 1_000_000;
+  while (parts.length > 5 && parts[parts.length - 1] === 0 && micros === 0) parts.pop();
+  if (micros) parts.push(micros);
+  return `datetime.datetime(${parts.join(', ')}${utc ? ', tzinfo=datetime.timezone.utc' : ''})`;
+}
+
+export function reprTimedelta(d: TimeDelta): string {
+  let us = d.us;
+  const days = Math.floor(us / 86_400_000_000);
+  us -= days * 86_400_000_000;
+  const seconds = Math.floor(us / 1e6);
+  const micros = us - seconds * 1e6;
+  const parts: string[] = [];
+  if (days) parts.push(`days=${days}`);
+  if (seconds) parts.push(`seconds=${seconds}`);
+  if (micros) parts.push(`microseconds=${micros}`);
+  return `datetime.timedelta(${parts.join(', ') || '0'})`;
+}
+
+/** Python's repr, as IPython shows a value after `Out[n]:`. */
+export function repr(v: unknown, options: DisplayOptions = {}): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number') return reprNumber(v);
+  if (typeof v === 'string') return reprString(v);
+  if (v instanceof Text) return v.text;
+  if (v instanceof Timestamp) return reprDatetime(v, options);
+  if (v instanceof TimeDelta) return reprTimedelta(v);
+  if (v instanceof Uint8Array) return reprBytes(v);
+  if (hasRepr(v)) return v.pyRepr();
+  if (Array.isArray(v)) {
+    const inner = v.map((x) => repr(x, options));
+    if (isTuple(v)) return inner.length === 1 ? `(${inner[0]},)` : `(${inner.join(', ')})`;
+    return `[${inner.join(', ')}]`;
+  }
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${repr(k, options)}: ${repr(x, options)}`).join(', ')}}`;
+  if (isDict(v)) {
+    return `{${Object.entries(v).map(([k, x]) => `${reprString(k)}: ${repr(x, options)}`).join(', ')}}`;
+  }
+  if (typeof v === 'function') return `<function ${v.name || 'anonymous'}>`;
+  return String(v);
+}
+
+/**
+ * repr, but a long list or dict goes one item per line, as IPython's pretty
+ * printer does, so that queue_status() and lists of ids stay readable.
+ */
+export function prettyRepr(v: unknown, options: DisplayOptions = {}, width = 80): string {
+  const flat = repr(v, options);
+  if (flat.length <= width) return flat;
+  if (Array.isArray(v) && !isTuple(v) && v.length > 1) {
+    return '[' + v.map((x) => repr(x, options)).join(',\n ') + ']';
+  }
+  if (isDict(v) && !hasRepr(v) && !(v instanceof Text)) {
+    const entries = Object.entries(v);
+    if (entries.length > 1) {
+      return '{' + entries.map(([k, x]) => `${reprString(k)}: ${repr(x, options)}`).join(',\n ') + '}';
+    }
+  }
+  return flat;
+}
+
+/** `str()` of a value: strings as they are, everything else as repr (datetimes as Python prints them). */
+export function str(v: unknown, options: DisplayOptions = {}): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Timestamp) {
+    const text = v.toLocalString(6, options.timezone === 'utc');
+    return text.endsWith('.000000') ? text.slice(0, -7) : text;
+  }
+  if (v instanceof TimeDelta) return v.toString();
+  return repr(v, options);
+}

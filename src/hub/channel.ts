@@ -1,0 +1,224 @@
+import * as zmq from 'zeromq';
+import { hubError } from '../errors.js';
+import { fileStamp, readConnectionFile, type ConnectionInfo } from './connection.js';
+import { Session, type JsonDict, type Message } from './session.js';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface HubChannelOptions {
+  readonly timeoutMs?: number;
+  /** Called after the channel reconnected to a controller that rewrote its connection file. */
+  readonly onReconnect?: () => void;
+}
+
+interface Pending {
+  resolve(m: Message): void;
+  /** performance.now() when the request left. */
+  sentAt: number;
+}
+
+/** Where the time of the last exchange went, for benchmarks: ms from performance.now(). */
+export interface ExchangeTiming {
+  readonly msgType: string;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+}
+
+/**
+ * The query channel to a running hub: one DEALER socket connected to the
+ * `registration` address, a request/reply exchange matched by parent msg_id,
+ * a per-request timeout, and a SUB socket on the notification address.
+ * A controller that restarts rewrites its connection file; the channel notices
+ * and reconnects to the new addresses before the next request.
+ */
+export class HubChannel {
+  readonly session: Session;
+  readonly timeoutMs: number;
+  /** Replies dropped for a bad signature or a malformed frame. */
+  rejected = 0;
+  /** The timing of the last request answered. */
+  lastTiming: ExchangeTiming | null = null;
+  private info: ConnectionInfo;
+  private dealer!: zmq.Dealer;
+  private subscriber!: zmq.Subscriber;
+  private readonly pending = new Map<string, Pending>();
+  private readonly listeners: Array<(m: Message) => void> = [];
+  private sending: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly onReconnect: (() => void) | undefined;
+
+  constructor(connectionFile: string, options: HubChannelOptions = {}) {
+    this.info = readConnectionFile(connectionFile);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0)) throw hubError(`the timeout must be a positive number of seconds, not ${this.timeoutMs / 1000}`);
+    this.onReconnect = options.onReconnect;
+    this.session = new Session(this.info.key, this.info.signatureScheme);
+    this.connect();
+  }
+
+  get address(): string {
+    return this.info.registration;
+  }
+
+  get connectionFile(): string {
+    return this.info.file;
+  }
+
+  /** Registers a handler for hub notifications (engine registration, shutdown). */
+  onNotification(listener: (m: Message) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Sends one request and resolves with the hub's reply. Rejects with a
+   * HubError after the timeout; a reply that arrives later is dropped.
+   */
+  async request(msgType: string, content: unknown, timeoutMs = this.timeoutMs): Promise<Message> {
+    if (this.closed) throw hubError('the connection to the hub is closed');
+    this.checkRestart();
+    try {
+      return await this.exchange(msgType, content, timeoutMs);
+    } catch (e) {
+      if (this.closed || !this.checkRestart()) throw e;
+      return await this.exchange(msgType, content, timeoutMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.dealer.close();
+    this.subscriber.close();
+    this.pending.clear();
+  }
+
+  private exchange(msgType: string, content: unknown, timeoutMs: number): Promise<Message> {
+    const startedAt = performance.now();
+    const header = this.session.header(msgType);
+    const frames = this.session.serialize(header, content);
+    const rejectedBefore = this.rejected;
+    return new Promise<Message>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(header.msg_id);
+        reject(this.timeoutError(msgType, timeoutMs, this.rejected > rejectedBefore));
+      }, timeoutMs);
+      const entry: Pending = {
+        sentAt: startedAt,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      };
+      this.pending.set(header.msg_id, entry);
+      const dealer = this.dealer;
+      // A socket takes one send at a time: chain them.
+      this.sending = this.sending
+        .then(() => dealer.send(frames))
+        .then(() => {
+          entry.sentAt = performance.now();
+        })
+        .catch((e: unknown) => {
+          if (this.closed || dealer !== this.dealer) return;
+          clearTimeout(timer);
+          this.pending.delete(header.msg_id);
+          reject(hubError(`could not send ${msgType} to the hub at ${this.info.registration}: ${(e as Error).message}`));
+        });
+    });
+  }
+
+  private timeoutError(msgType: string, timeoutMs: number, sawBadReply: boolean) {
+    const seconds = `${+(timeoutMs / 1000).toFixed(3)} s`;
+    if (sawBadReply) {
+      return hubError(`the hub's reply to ${msgType} had a bad signature and was dropped; does ${this.info.file} hold the key of the running controller?`);
+    }
+    return hubError(`the hub at ${this.info.registration} did not answer ${msgType} within ${seconds}; is the controller of ${this.info.file} running? (--timeout sets a longer wait)`);
+  }
+
+  /** Reconnects when the controller rewrote its connection file; true when it did. */
+  private checkRestart(): boolean {
+    const stamp = fileStamp(this.info.file);
+    if (stamp === null || stamp === this.info.stamp) return false;
+    let next: ConnectionInfo;
+    try {
+      next = readConnectionFile(this.info.file);
+    } catch {
+      return false;
+    }
+    const same =
+      next.registration === this.info.registration &&
+      next.notification === this.info.notification &&
+      next.key === this.info.key &&
+      next.curveServerKey === this.info.curveServerKey;
+    this.info = next;
+    if (same) return false;
+    this.session.rekey(next.key, next.signatureScheme);
+    this.dealer.close();
+    this.subscriber.close();
+    this.sending = Promise.resolve();
+    this.connect();
+    this.onReconnect?.();
+    return true;
+  }
+
+  private connect(): void {
+    const dealer = new zmq.Dealer({ linger: 0 });
+    const subscriber = new zmq.Subscriber({ linger: 0 });
+    if (this.info.curveServerKey) {
+      const pair = zmq.curveKeyPair();
+      for (const s of [dealer, subscriber]) {
+        s.curveServerKey = this.info.curveServerKey;
+        s.curvePublicKey = pair.publicKey;
+        s.curveSecretKey = pair.secretKey;
+      }
+    }
+    try {
+      dealer.connect(this.info.registration);
+      subscriber.subscribe();
+      subscriber.connect(this.info.notification);
+    } catch (e) {
+      dealer.close();
+      subscriber.close();
+      throw hubError(`cannot connect to the hub at ${this.info.registration}: ${(e as Error).message}`);
+    }
+    this.dealer = dealer;
+    this.subscriber = subscriber;
+    void this.readReplies(dealer);
+    void this.readNotifications(subscriber);
+  }
+
+  private async readReplies(dealer: zmq.Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) {
+        const receivedAt = performance.now();
+        const msg = this.session.deserialize(frames);
+        if (!msg) {
+          this.rejected++;
+          continue;
+        }
+        const parentId = (msg.parentHeader as JsonDict)['msg_id'];
+        const waiter = typeof parentId === 'string' ? this.pending.get(parentId) : undefined;
+        if (!waiter) continue;
+        this.pending.delete(parentId as string);
+        this.lastTiming = { msgType: String(msg.header['msg_type']), sentAt: waiter.sentAt, receivedAt };
+        waiter.resolve(msg);
+      }
+    } catch {
+      // the socket was closed
+    }
+  }
+
+  private async readNotifications(subscriber: zmq.Subscriber): Promise<void> {
+    try {
+      for await (const frames of subscriber) {
+        const msg = this.session.deserialize(frames);
+        if (!msg) {
+          this.rejected++;
+          continue;
+        }
+        for (const l of this.listeners) l(msg);
+      }
+    } catch {
+      // the socket was closed
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { HubChannel, DEFAULT_TIMEOUT_MS, type HubChannelOptions, type ExchangeTiming } from './channel.js';
+export { readConnectionFile, type ConnectionInfo } from './connection.js';
+export { Session, DELIM, PROTOCOL_VERSION, newId, pack, unpack, type Message, type MessageHeader, type Json, type JsonDict } from './session.js';
+export { replyContent, HubReplyError } from './reply.js';
+export { toHubQuery, MATCH_ALL, type HubBackend, type HubPlan } from './pushdown.js';

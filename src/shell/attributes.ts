@@ -1,0 +1,183 @@
+import { RecordList } from '../client/types.js';
+import { IpcError, didYouMean } from '../errors.js';
+import { isTaskResult, repr, str, taskResultJSON, tuple } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { bindArgs, strftime } from './time.js';
+import { PyFunction, PyObject, iterate, pyEquals, typeError, typeName, type CallArgs } from './values.js';
+
+const attributeError = (msg: string) => new IpcError('NameError', msg);
+
+function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc = ''): PyFunction {
+  return new PyFunction(`${owner}.${name}`, body, doc, 'built-in method');
+}
+
+/** A key of a dict as the shell holds it: text; numbers become their text. */
+export function dictKey(k: unknown): string {
+  if (typeof k === 'string') return k;
+  if (typeof k === 'number' && Number.isFinite(k)) return String(k);
+  if (typeof k === 'boolean') return k ? 'True' : 'False';
+  throw typeError(`a dict key here is a string or a number, not ${typeName(k)}`);
+}
+
+/** Attribute names a value offers, for completion and error suggestions. */
+export function attributeNames(v: unknown): string[] {
+  if (v instanceof PyObject) return v.names();
+  if (v instanceof Timestamp) return ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'isoformat', 'timestamp', 'strftime', 'date'];
+  if (v instanceof TimeDelta) return ['days', 'seconds', 'microseconds', 'total_seconds'];
+  if (typeof v === 'string') return ['startswith', 'endswith', 'upper', 'lower', 'strip', 'split', 'splitlines', 'join', 'replace', 'count', 'find', 'format'];
+  if (v instanceof Map) return ['get', 'keys', 'values', 'items'];
+  if (isTaskResult(v)) return Object.keys(taskResultJSON(v)).concat(['metadata', 'record', 'msg_ids']);
+  if (Array.isArray(v) || v instanceof RecordList) return ['count', 'index', 'append', 'copy'];
+  if (isDict(v)) return ['get', 'keys', 'values', 'items', 'copy'];
+  return [];
+}
+
+/** `value.name`: attributes and methods of the shell's values. */
+export async function getAttribute(v: unknown, name: string): Promise<unknown> {
+  if (v instanceof PyObject) {
+    if (v.has(name)) return v.get(name);
+  } else if (v instanceof Timestamp) {
+    const a = timestampAttribute(v, name);
+    if (a !== undefined) return a;
+  } else if (v instanceof TimeDelta) {
+    const days = Math.floor(v.us / 86_400_000_000);
+    const rest = v.us - days * 86_400_000_000;
+    switch (name) {
+      case 'days': return days;
+      case 'seconds': return Math.floor(rest / 1e6);
+      case 'microseconds': return rest % 1e6;
+      case 'total_seconds': return method('timedelta', name, () => v.us / 1e6);
+    }
+  } else if (typeof v === 'string') {
+    const a = stringMethod(v, name);
+    if (a) return a;
+  } else if (v instanceof Map) {
+    const a = mapMethod(v, name);
+    if (a) return a;
+  } else if (isTaskResult(v)) {
+    const plain = taskResultJSON(v);
+    if (name in plain) return plain[name];
+    if (name === 'metadata') return v.record['result_metadata'] ?? null;
+    if (name === 'record') return v.record;
+    if (name === 'msg_ids') return [v.msgId];
+  } else if (Array.isArray(v) || v instanceof RecordList) {
+    const items = v instanceof RecordList ? v.records : v;
+    switch (name) {
+      case 'count': return method('list', name, (c) => items.filter((x) => pyEquals(x, one(c, 'count'))).length);
+      case 'index': return method('list', name, (c) => {
+        const x = one(c, 'index');
+        const i = items.findIndex((y) => pyEquals(x, y));
+        if (i < 0) throw new IpcError('KeyError', `${repr(x)} is not in the list`);
+        return i;
+      });
+      case 'append': return method('list', name, (c) => {
+        items.push(one(c, 'append'));
+        return null;
+      });
+      case 'copy': return method('list', name, () => [...items]);
+    }
+  } else if (isDict(v)) {
+    const a = dictMethod(v as Record<string, unknown>, name);
+    if (a) return a;
+  }
+  const names = attributeNames(v);
+  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
+}
+
+function one(c: CallArgs, fn: string): unknown {
+  if (c.args.length !== 1 || c.kwargs.size) throw typeError(`${fn}() takes exactly one argument`);
+  return c.args[0];
+}
+
+function timestampAttribute(t: Timestamp, name: string): unknown {
+  const d = t.toDate();
+  switch (name) {
+    case 'year': return d.getFullYear();
+    case 'month': return d.getMonth() + 1;
+    case 'day': return d.getDate();
+    case 'hour': return d.getHours();
+    case 'minute': return d.getMinutes();
+    case 'second': return d.getSeconds();
+    case 'microsecond': return ((t.us % 1e6) + 1e6) % 1e6;
+    case 'timestamp': return method('datetime', name, () => t.us / 1e6);
+    case 'isoformat': return method('datetime', name, (c) => {
+      const sep = bindArgs('isoformat', ['sep', 'timespec'], c).get('sep') ?? 'T';
+      return t.toLocalString(6).replace(' ', String(sep)).replace(/\.000000$/, '');
+    });
+    case 'strftime': return method('datetime', name, (c) => strftime(t, String(bindArgs('strftime', ['format'], c, 1).get('format'))));
+    case 'date': return method('datetime', name, () => {
+      const x = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+      return Timestamp.fromMillis(x.getTime());
+    });
+    default: return undefined;
+  }
+}
+
+function stringMethod(s: string, name: string): PyFunction | undefined {
+  const arg = (c: CallArgs, i: number, dflt?: unknown) => (c.args.length > i ? c.args[i] : dflt);
+  const text = (v: unknown, fn: string) => {
+    if (typeof v !== 'string') throw typeError(`str.${fn}() takes a string, not ${typeName(v)}`);
+    return v;
+  };
+  switch (name) {
+    case 'startswith':
+    case 'endswith':
+      return method('str', name, (c) => {
+        const p = arg(c, 0);
+        const options = Array.isArray(p) ? p : [p];
+        return options.some((o) => (name === 'startswith' ? s.startsWith(text(o, name)) : s.endsWith(text(o, name))));
+      });
+    case 'upper': return method('str', name, () => s.toUpperCase());
+    case 'lower': return method('str', name, () => s.toLowerCase());
+    case 'strip': return method('str', name, () => s.trim());
+    case 'splitlines': return method('str', name, () => s.split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== ''));
+    case 'split': return method('str', name, (c) => {
+      const sep = arg(c, 0, null);
+      return sep === null ? s.split(/\s+/).filter(Boolean) : s.split(text(sep, name));
+    });
+    case 'join': return method('str', name, (c) => iterate(arg(c, 0), 'join').map((x) => text(x, name)).join(s));
+    case 'replace': return method('str', name, (c) => s.split(text(arg(c, 0), name)).join(text(arg(c, 1), name)));
+    case 'count': return method('str', name, (c) => s.split(text(arg(c, 0), name)).length - 1);
+    case 'find': return method('str', name, (c) => s.indexOf(text(arg(c, 0), name)));
+    case 'format': return method('str', name, (c) => {
+      let i = 0;
+      return s.replace(/\{(\w*)\}/g, (_, k: string) => {
+        const v = k === '' ? c.args[i++] : /^\d+$/.test(k) ? c.args[Number(k)] : c.kwargs.get(k);
+        return str(v);
+      });
+    });
+    default: return undefined;
+  }
+}
+
+function mapMethod(m: Map<unknown, unknown>, name: string): PyFunction | undefined {
+  const find = (k: unknown) => {
+    for (const [key, v] of m) if (pyEquals(key, k) || (typeof k === 'string' && String(key) === k)) return { v };
+    return undefined;
+  };
+  switch (name) {
+    case 'get': return method('dict', name, (c) => {
+      const found = find(c.args[0]);
+      return found ? found.v : c.args.length > 1 ? c.args[1] : null;
+    });
+    case 'keys': return method('dict', name, () => [...m.keys()]);
+    case 'values': return method('dict', name, () => [...m.values()]);
+    case 'items': return method('dict', name, () => [...m].map(([k, v]) => tuple([k, v])));
+    default: return undefined;
+  }
+}
+
+function dictMethod(d: Record<string, unknown>, name: string): PyFunction | undefined {
+  switch (name) {
+    case 'get': return method('dict', name, (c) => {
+      if (c.args.length < 1 || c.args.length > 2) throw typeError('get() takes a key and an optional default');
+      const k = dictKey(c.args[0]);
+      return Object.prototype.hasOwnProperty.call(d, k) ? d[k] : c.args.length > 1 ? c.args[1] : null;
+    });
+    case 'keys': return method('dict', name, () => Object.keys(d));
+    case 'values': return method('dict', name, () => Object.values(d));
+    case 'items': return method('dict', name, () => Object.entries(d).map(([k, v]) => tuple([k, v])));
+    case 'copy': return method('dict', name, () => ({ ...d }));
+    default: return undefined;
+  }
+}

@@ -1,0 +1,205 @@
+import { RecordList } from '../client/types.js';
+import { Text, repr, str, tuple, type DisplayOptions } from '../format/index.js';
+import { TimeDelta, isDict } from '../records/index.js';
+import { dictKey } from './attributes.js';
+import { bindArgs } from './time.js';
+import { PyFunction, iterate, pyCompare, truthy, typeError, typeName, type CallArgs } from './values.js';
+
+type Invoke = (fn: unknown, args: unknown[]) => Promise<unknown>;
+
+function only(fn: string, c: CallArgs, min: number, max: number): unknown[] {
+  if (c.args.length < min || c.args.length > max) {
+    const want = min === max ? `${min}` : `${min} to ${max}`;
+    throw typeError(`${fn}() takes ${want} argument${max === 1 ? '' : 's'} (${c.args.length} given)`);
+  }
+  return c.args;
+}
+
+/** The Python builtins the task-database documentation and everyday queries use. */
+export function makeBuiltins(invoke: Invoke, print: (text: string) => void, display: () => DisplayOptions): Map<string, unknown> {
+  const b = new Map<string, unknown>();
+  const def = (name: string, doc: string, body: (c: CallArgs) => unknown) => b.set(name, new PyFunction(name, body, doc));
+
+  def('print', 'print(*values, sep=" ", end="\\n"): writes the values as text', (c) => {
+    const sep = c.kwargs.has('sep') ? String(c.kwargs.get('sep')) : ' ';
+    const end = c.kwargs.has('end') ? String(c.kwargs.get('end')) : '\n';
+    print(c.args.map((v) => str(v, display())).join(sep) + end);
+    return null;
+  });
+  def('len', 'len(x): how many items (records, keys, characters)', (c) => {
+    const [x] = only('len', c, 1, 1);
+    if (x instanceof RecordList) return x.length;
+    if (Array.isArray(x) || typeof x === 'string') return typeof x === 'string' ? [...x].length : x.length;
+    if (x instanceof Map || x instanceof Set) return x.size;
+    if (x instanceof Uint8Array) return x.byteLength;
+    if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) return Object.keys(x).length;
+    throw typeError(`object of type '${typeName(x)}' has no len()`);
+  });
+  def('map', 'map(function, items): the function applied to each item, as a list', async (c) => {
+    if (c.args.length < 2) throw typeError('map() takes a function and at least one list of items');
+    const [fn, ...lists] = c.args;
+    const cols = lists.map((l) => iterate(l, 'map'));
+    const n = Math.min(...cols.map((l) => l.length));
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) out.push(await invoke(fn, cols.map((l) => l[i])));
+    return out;
+  });
+  def('filter', 'filter(function, items): the items for which the function is true', async (c) => {
+    const [fn, items] = only('filter', c, 2, 2);
+    const out: unknown[] = [];
+    for (const x of iterate(items, 'filter')) if (truthy(fn === null ? x : await invoke(fn, [x]))) out.push(x);
+    return out;
+  });
+  def('list', 'list(items): a list', (c) => {
+    const [x] = only('list', c, 0, 1);
+    return x === undefined ? [] : [...iterate(x, 'list')];
+  });
+  def('tuple', 'tuple(items): a tuple', (c) => {
+    const [x] = only('tuple', c, 0, 1);
+    return tuple(x === undefined ? [] : [...iterate(x, 'tuple')]);
+  });
+  def('set', 'set(items): the distinct items, as a list', (c) => {
+    const [x] = only('set', c, 0, 1);
+    const items = x === undefined ? [] : iterate(x, 'set');
+    const seen = new Set<string>();
+    return items.filter((v) => {
+      const k = repr(v);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  });
+  def('sorted', 'sorted(items, key=None, reverse=False): a sorted list', async (c) => {
+    const a = bindArgs('sorted', ['iterable', 'key', 'reverse'], c, 1);
+    if (c.args.length > 1) throw typeError('sorted() takes key= and reverse= as keyword arguments');
+    const items = [...iterate(a.get('iterable'), 'sorted')];
+    const key = a.get('key') ?? null;
+    const keys = key === null ? items : await Promise.all(items.map((x) => invoke(key, [x])));
+    const order = items.map((_, i) => i);
+    order.sort((i, j) => {
+      const ki = keys[i];
+      const kj = keys[j];
+      // None sorts first, as the answers of db_query do, rather than raising as Python would.
+      if (ki === null || kj === null) return ki === kj ? 0 : ki === null ? -1 : 1;
+      return pyCompare(ki, kj, '<');
+    });
+    if (truthy(a.get('reverse'))) order.reverse();
+    return order.map((i) => items[i]);
+  });
+  def('reversed', 'reversed(items): the items in reverse order', (c) => [...iterate(only('reversed', c, 1, 1)[0], 'reversed')].reverse());
+  def('enumerate', 'enumerate(items, start=0): (index, item) pairs', (c) => {
+    const a = bindArgs('enumerate', ['iterable', 'start'], c, 1);
+    const start = Number(a.get('start') ?? 0);
+    return iterate(a.get('iterable'), 'enumerate').map((x, i) => tuple([i + start, x]));
+  });
+  def('zip', 'zip(a, b, ...): tuples of the items side by side', (c) => {
+    const cols = c.args.map((l) => iterate(l, 'zip'));
+    const n = cols.length ? Math.min(...cols.map((l) => l.length)) : 0;
+    return Array.from({ length: n }, (_, i) => tuple(cols.map((l) => l[i])));
+  });
+  def('range', 'range(stop) or range(start, stop, step): a list of integers', (c) => {
+    const args = only('range', c, 1, 3).map((x) => {
+      if (typeof x !== 'number' || !Number.isInteger(x)) throw typeError(`range() takes integers, not ${typeName(x)}`);
+      return x;
+    });
+    const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
+    if (step === 0) throw typeError('range() step must not be zero');
+    const n = Math.max(0, Math.ceil((stop - start) / step));
+    if (n > 10_000_000) throw typeError('range() is limited to ten million items here');
+    return Array.from({ length: n }, (_, i) => start + i * step);
+  });
+  def('str', 'str(x): the text of a value', (c) => {
+    const [x] = only('str', c, 0, 1);
+    return x === undefined ? '' : x instanceof Text ? x.text : str(x, display());
+  });
+  def('repr', 'repr(x): the Python representation of a value', (c) => repr(only('repr', c, 1, 1)[0], display()));
+  def('int', 'int(x): an integer', (c) => {
+    const [x] = only('int', c, 0, 2);
+    if (x === undefined) return 0;
+    if (typeof x === 'boolean') return Number(x);
+    if (typeof x === 'number') return Math.trunc(x);
+    if (typeof x === 'string') {
+      const base = c.args[1] === undefined ? 10 : Number(c.args[1]);
+      const text = x.trim().replace(/_/g, '');
+      const ok = base === 10 ? /^[+-]?\d+$/.test(text) : text.length > 0 && !Number.isNaN(parseInt(text, base));
+      if (!ok) throw typeError(`invalid literal for int() with base ${base}: ${repr(x)}`);
+      return parseInt(text, base);
+    }
+    throw typeError(`int() takes a number or a string, not ${typeName(x)}`);
+  });
+  def('float', 'float(x): a number', (c) => {
+    const [x] = only('float', c, 0, 1);
+    if (x === undefined) return 0;
+    if (typeof x === 'number' || typeof x === 'boolean') return Number(x);
+    if (typeof x === 'string') {
+      const t = x.trim().toLowerCase();
+      if (t === 'inf' || t === '+inf' || t === 'infinity') return Infinity;
+      if (t === '-inf' || t === '-infinity') return -Infinity;
+      if (t === 'nan') return NaN;
+      if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return Number(t);
+      throw typeError(`could not convert string to float: ${repr(x)}`);
+    }
+    if (x instanceof TimeDelta) throw typeError('float() of a timedelta: use .total_seconds()');
+    throw typeError(`float() takes a number or a string, not ${typeName(x)}`);
+  });
+  def('bool', 'bool(x): True or False', (c) => truthy(only('bool', c, 0, 1)[0] ?? false));
+  def('dict', 'dict(pairs or key=value ...): a dict', (c) => {
+    const [x] = only('dict', c, 0, 1);
+    const out: Record<string, unknown> = {};
+    if (x instanceof Map) for (const [k, v] of x) out[dictKey(k)] = v;
+    else if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) Object.assign(out, x);
+    else if (x !== undefined) {
+      for (const pair of iterate(x, 'dict')) {
+        const kv = iterate(pair, 'dict');
+        if (kv.length !== 2) throw typeError('dict() takes pairs (key, value)');
+        out[dictKey(kv[0])] = kv[1];
+      }
+    }
+    for (const [k, v] of c.kwargs) out[k] = v;
+    return out;
+  });
+  const numbers = (fn: string, c: CallArgs): unknown[] => (c.args.length === 1 ? iterate(c.args[0], fn) : c.args);
+  const extreme = (fn: 'min' | 'max') => async (c: CallArgs) => {
+    const items = numbers(fn, c);
+    if (!items.length) throw typeError(`${fn}() of an empty list`);
+    const key = c.kwargs.get('key') ?? null;
+    const keys = key === null ? items : await Promise.all(items.map((x) => invoke(key, [x])));
+    let best = 0;
+    for (let i = 1; i < items.length; i++) {
+      const cmp = pyCompare(keys[i], keys[best], fn === 'min' ? '<' : '>');
+      if (fn === 'min' ? cmp < 0 : cmp > 0) best = i;
+    }
+    return items[best];
+  };
+  def('min', 'min(items, key=None): the smallest item', extreme('min'));
+  def('max', 'max(items, key=None): the largest item', extreme('max'));
+  def('sum', 'sum(items, start=0): the total (numbers or timedeltas)', (c) => {
+    const items = iterate(only('sum', c, 1, 2)[0], 'sum');
+    let total: unknown = c.args[1] ?? (items[0] instanceof TimeDelta ? new TimeDelta(0) : 0);
+    for (const x of items) {
+      if (total instanceof TimeDelta && x instanceof TimeDelta) total = new TimeDelta(total.us + x.us);
+      else if (typeof total === 'number' && (typeof x === 'number' || typeof x === 'boolean')) total = total + Number(x);
+      else throw typeError(`sum() adds numbers or timedeltas, not ${typeName(x)}`);
+    }
+    return total;
+  });
+  def('abs', 'abs(x): the absolute value', (c) => {
+    const [x] = only('abs', c, 1, 1);
+    if (typeof x === 'number') return Math.abs(x);
+    if (x instanceof TimeDelta) return new TimeDelta(Math.abs(x.us));
+    throw typeError(`bad operand type for abs(): '${typeName(x)}'`);
+  });
+  def('round', 'round(x, ndigits=0): x rounded', (c) => {
+    const [x, d] = only('round', c, 1, 2);
+    if (typeof x !== 'number') throw typeError(`round() takes a number, not ${typeName(x)}`);
+    const f = 10 ** Number(d ?? 0);
+    return Math.round(x * f) / f;
+  });
+  def('any', 'any(items): whether any item is true', (c) => iterate(only('any', c, 1, 1)[0], 'any').some(truthy));
+  def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));
+  def('type', 'type(x): the name of the kind of a value', (c) => new Text(`<class '${typeName(only('type', c, 1, 1)[0])}'>`));
+  def('isinstance', 'isinstance(x, name): not supported; use type(x)', () => {
+    throw typeError('isinstance() is not supported; compare type(x) instead');
+  });
+  return b;
+}

@@ -1,0 +1,75 @@
+import { FIELD_OPERATORS, LOGICAL_OPERATORS } from '../query/index.js';
+import { KEY_NAMES } from '../records/index.js';
+import type { Completion } from './api.js';
+import { attributeNames } from './attributes.js';
+import { MAGICS } from './magics.js';
+
+export interface CompletionSources {
+  readonly variables: ReadonlyMap<string, unknown>;
+  readonly builtins: ReadonlyMap<string, unknown>;
+  /** The value of a dotted name path (rc.session), without calling anything; undefined if unknown. */
+  evaluatePath(path: readonly string[]): Promise<unknown>;
+}
+
+const NAMES_EXTRA = ['now', 'today', 'hourago', 'None', 'True', 'False', 'from', 'import', 'lambda', 'for', 'in', 'not', 'and', 'or'];
+const OPERATORS = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name);
+
+/**
+ * Candidates at the cursor: magic names after `%`, TaskRecord keys and `$`
+ * operators inside a string, attributes after a dot, names otherwise. Never
+ * calls the store: attribute paths are looked up, not evaluated.
+ */
+export async function completeAt(line: string, cursor: number, sources: CompletionSources): Promise<Completion> {
+  const before = line.slice(0, cursor);
+  const magic = /^\s*%(\w*)$/.exec(before);
+  if (magic) {
+    const prefix = magic[1]!;
+    return { start: cursor - prefix.length, end: cursor, candidates: Object.keys(MAGICS).filter((m) => m.startsWith(prefix)).sort() };
+  }
+  const inString = openString(before);
+  if (inString !== null) {
+    const prefix = before.slice(inString);
+    const pool = prefix.startsWith('$') ? OPERATORS : KEY_NAMES;
+    return { start: inString, end: cursor, candidates: pool.filter((k) => k.startsWith(prefix)) };
+  }
+  const attr = /([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.(\w*)$/.exec(before);
+  if (attr) {
+    const prefix = attr[2]!;
+    let value: unknown;
+    try {
+      value = await sources.evaluatePath(attr[1]!.split('.'));
+    } catch {
+      value = undefined;
+    }
+    const names = value === undefined ? [] : attributeNames(value);
+    return { start: cursor - prefix.length, end: cursor, candidates: names.filter((n) => n.startsWith(prefix)).sort() };
+  }
+  const word = /[A-Za-z_]\w*$/.exec(before);
+  const prefix = word ? word[0] : '';
+  const pool = new Set([...sources.variables.keys(), ...sources.builtins.keys(), ...NAMES_EXTRA]);
+  const candidates = [...pool].filter((n) => n.startsWith(prefix) && !(prefix === '' && n.startsWith('_'))).sort();
+  return { start: cursor - prefix.length, end: cursor, candidates };
+}
+
+/** Where the text of a string still open at the end of `text` starts, or null. */
+function openString(text: string): number | null {
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (quote.includes(c)) quote = null;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      start = i + 1;
+    } else if (c === '‘' || c === '’') {
+      quote = "’‘'";
+      start = i + 1;
+    } else if (c === '“' || c === '”') {
+      quote = '”“"';
+      start = i + 1;
+    } else if (c === '#') break;
+  }
+  return quote ? start : null;
+}

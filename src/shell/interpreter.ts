@@ -1,0 +1,451 @@
+import { RecordList } from '../client/types.js';
+import { IpcError, didYouMean, keyError } from '../errors.js';
+import { isTuple, repr, tuple } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { dictKey, getAttribute } from './attributes.js';
+import type { Expr, Statement, Target } from './syntax.js';
+import {
+  PyFunction, PyObject, iterate, nameError, pyCompare, pyEquals, truthy, typeError, typeName, type CallArgs,
+} from './values.js';
+
+/** Where names live: the session's variables, and the scopes of running lambdas. */
+class Scope {
+  constructor(
+    readonly vars: Map<string, unknown>,
+    readonly parent: Scope | null = null,
+  ) {}
+  lookup(name: string): { found: true; value: unknown } | { found: false } {
+    for (let s: Scope | null = this; s; s = s.parent) if (s.vars.has(name)) return { found: true, value: s.vars.get(name) };
+    return { found: false };
+  }
+}
+
+export interface InterpreterHooks {
+  /** Names every session knows (builtins, helpers, rc); variables shadow them. */
+  readonly builtins: Map<string, unknown>;
+  /** Names whose value is computed on each use (now, today, hourago). */
+  readonly dynamic: Map<string, () => unknown>;
+  /** `import X` / `from X import ...`. */
+  importModule(name: string): unknown;
+}
+
+/**
+ * Evaluates statements. Every failure is an IpcError with one sentence;
+ * nothing a person types reaches a JS exception.
+ */
+export class Interpreter {
+  readonly globals = new Map<string, unknown>();
+  private readonly root: Scope;
+  signal: AbortSignal | undefined;
+
+  constructor(private readonly hooks: InterpreterHooks) {
+    this.root = new Scope(this.globals);
+  }
+
+  /** Runs one statement; returns its value when it is an expression statement. */
+  async run(st: Statement): Promise<{ value: unknown; isExpression: boolean }> {
+    switch (st.kind) {
+      case 'expr':
+        return { value: await this.evaluate(st.expr), isExpression: true };
+      case 'assign': {
+        const value = await this.evaluate(st.value);
+        for (const t of st.targets) await this.assign(t, value, this.root);
+        return { value: undefined, isExpression: false };
+      }
+      case 'augassign': {
+        const current = await this.evaluate(st.target as Expr);
+        const value = binary(st.op, current, await this.evaluate(st.value));
+        await this.assign(st.target, value, this.root);
+        return { value: undefined, isExpression: false };
+      }
+      case 'import': {
+        const mod = this.hooks.importModule(st.module);
+        if (st.names === null) {
+          const bind = st.alias ?? st.module.split('.')[0]!;
+          this.globals.set(bind, st.alias ? mod : this.hooks.importModule(st.module.split('.')[0]!));
+        } else {
+          for (const [name, alias] of st.names) {
+            if (name === '*') {
+              if (mod instanceof PyObject) for (const n of mod.names()) this.globals.set(n, await mod.get(n));
+              continue;
+            }
+            if (!(mod instanceof PyObject) || !mod.has(name)) {
+              throw nameError(`cannot import name '${name}' from '${st.module}'${mod instanceof PyObject ? didYouMean(name, mod.names()) : ''}`);
+            }
+            this.globals.set(alias, await mod.get(name));
+          }
+        }
+        return { value: undefined, isExpression: false };
+      }
+      case 'del':
+        for (const t of st.targets) await this.del(t);
+        return { value: undefined, isExpression: false };
+      case 'pass':
+        return { value: undefined, isExpression: false };
+      default:
+        throw typeError(`a ${st.kind} statement is run by the shell, not the interpreter`);
+    }
+  }
+
+  evaluate(e: Expr, scope: Scope = this.root): Promise<unknown> {
+    return this.ev(e, scope);
+  }
+
+  private checkSignal(): void {
+    if (this.signal?.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+  }
+
+  private async ev(e: Expr, scope: Scope): Promise<unknown> {
+    switch (e.kind) {
+      case 'number':
+      case 'string':
+        return e.value;
+      case 'const':
+        return e.value;
+      case 'name':
+        return this.lookup(e.name, scope);
+      case 'list':
+        return this.evalItems(e.items, scope);
+      case 'tuple':
+        return tuple(await this.evalItems(e.items, scope));
+      case 'set': {
+        const items = await this.evalItems(e.items, scope);
+        return items.filter((x, i) => items.findIndex((y) => pyEquals(x, y)) === i);
+      }
+      case 'dict': {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of e.entries) out[dictKey(await this.ev(k, scope))] = await this.ev(v, scope);
+        return out;
+      }
+      case 'attr':
+        return getAttribute(await this.ev(e.object, scope), e.name);
+      case 'index':
+        return subscript(await this.ev(e.object, scope), e.index.kind === 'slice' ? await this.evalSlice(e.index, scope) : await this.ev(e.index, scope));
+      case 'slice':
+        return this.evalSlice(e, scope);
+      case 'call':
+        return this.evalCall(e, scope);
+      case 'unary': {
+        const v = await this.ev(e.operand, scope);
+        if (e.op === 'not') return !truthy(v);
+        if (typeof v === 'number' || typeof v === 'boolean') return e.op === '-' ? -Number(v) : Number(v);
+        if (v instanceof TimeDelta) return e.op === '-' ? new TimeDelta(-v.us) : v;
+        throw typeError(`bad operand type for unary ${e.op}: '${typeName(v)}'`);
+      }
+      case 'binary':
+        return binary(e.op, await this.ev(e.left, scope), await this.ev(e.right, scope));
+      case 'compare': {
+        let left = await this.ev(e.first, scope);
+        for (const [op, ex] of e.rest) {
+          const right = await this.ev(ex, scope);
+          if (!compare(op, left, right)) return false;
+          left = right;
+        }
+        return true;
+      }
+      case 'bool': {
+        const left = await this.ev(e.left, scope);
+        if (e.op === 'and' ? !truthy(left) : truthy(left)) return left;
+        return this.ev(e.right, scope);
+      }
+      case 'if':
+        return truthy(await this.ev(e.test, scope)) ? this.ev(e.then, scope) : this.ev(e.otherwise, scope);
+      case 'lambda': {
+        const params = e.params;
+        const body = e.body;
+        return new PyFunction('<lambda>', async (c) => {
+          if (c.kwargs.size || c.args.length !== params.length) {
+            throw typeError(`<lambda>() takes ${params.length} argument${params.length === 1 ? '' : 's'} (${c.args.length + c.kwargs.size} given)`);
+          }
+          const vars = new Map<string, unknown>(params.map((p, i) => [p, c.args[i]]));
+          return this.ev(body, new Scope(vars, scope));
+        }, '', 'function');
+      }
+      case 'comprehension': {
+        const items = iterate(await this.ev(e.iterable, scope), 'the comprehension');
+        const out: unknown[] = [];
+        for (const item of items) {
+          this.checkSignal();
+          const inner = new Scope(new Map(), scope);
+          await this.assign(e.target, item, inner);
+          let keep = true;
+          for (const c of e.conditions) if (!truthy(await this.ev(c, inner))) keep = false;
+          if (keep) out.push(await this.ev(e.element, inner));
+        }
+        return out;
+      }
+    }
+  }
+
+  private async evalItems(items: Expr[], scope: Scope): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const x of items) out.push(await this.ev(x, scope));
+    return out;
+  }
+
+  private async evalSlice(e: Extract<Expr, { kind: 'slice' }>, scope: Scope): Promise<SliceValue> {
+    const part = async (x: Expr | null) => {
+      if (x === null) return null;
+      const v = await this.ev(x, scope);
+      if (v !== null && (typeof v !== 'number' || !Number.isInteger(v))) throw typeError(`slice indices must be integers or None, not ${typeName(v)}`);
+      return v as number | null;
+    };
+    return new SliceValue(await part(e.lower), await part(e.upper), await part(e.step));
+  }
+
+  private lookup(name: string, scope: Scope): unknown {
+    const found = scope.lookup(name);
+    if (found.found) return found.value;
+    const dyn = this.hooks.dynamic.get(name);
+    if (dyn) return dyn();
+    if (this.hooks.builtins.has(name)) return this.hooks.builtins.get(name);
+    const known = [...this.globals.keys(), ...this.hooks.builtins.keys(), ...this.hooks.dynamic.keys()];
+    throw nameError(`name '${name}' is not defined${didYouMean(name, known)}`);
+  }
+
+  private async evalCall(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Promise<unknown> {
+    if (e.callee.kind === 'name' && !scope.lookup(e.callee.name).found && this.hooks.dynamic.has(e.callee.name)) {
+      if (e.args.length || e.kwargs.length) throw typeError(`${e.callee.name} is a datetime, not a function; write ${e.callee.name} or ${e.callee.name}()`);
+      return this.hooks.dynamic.get(e.callee.name)!();
+    }
+    const fn = await this.ev(e.callee, scope);
+    const args = await this.evalItems(e.args, scope);
+    const kwargs = new Map<string, unknown>();
+    for (const [k, x] of e.kwargs) kwargs.set(k, await this.ev(x, scope));
+    return this.call(fn, args, kwargs);
+  }
+
+  /** Calls a shell callable, honouring Ctrl-C. */
+  async call(fn: unknown, args: unknown[], kwargs: Map<string, unknown> = new Map()): Promise<unknown> {
+    this.checkSignal();
+    const c: CallArgs = { args, kwargs, ...(this.signal ? { signal: this.signal } : {}) };
+    let result: unknown;
+    if (fn instanceof PyFunction) result = fn.body(c);
+    else if (fn instanceof PyObject && fn.call) result = fn.call(c);
+    else throw typeError(`'${typeName(fn)}' object is not callable`);
+    return result instanceof Promise ? abortable(result, this.signal) : result;
+  }
+
+  private async assign(t: Target, value: unknown, scope: Scope): Promise<void> {
+    switch (t.kind) {
+      case 'name':
+        scope.vars.set(t.name, value);
+        return;
+      case 'tuple': {
+        const items = iterate(value, 'unpacking');
+        if (items.length !== t.items.length) {
+          throw typeError(`cannot unpack ${items.length} value${items.length === 1 ? '' : 's'} into ${t.items.length} names`);
+        }
+        for (let i = 0; i < items.length; i++) await this.assign(t.items[i]!, items[i], scope);
+        return;
+      }
+      case 'index': {
+        const obj = await this.ev(t.object, scope);
+        const key = await this.ev(t.index, scope);
+        if (Array.isArray(obj) && !isTuple(obj)) {
+          obj[listIndex(obj.length, key)] = value;
+        } else if (obj instanceof Map) obj.set(key, value);
+        else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) (obj as Record<string, unknown>)[dictKey(key)] = value;
+        else throw typeError(`'${typeName(obj)}' object does not support item assignment`);
+        return;
+      }
+      case 'attr':
+        throw typeError(`cannot set attribute '${t.name}' of a ${typeName(await this.ev(t.object, scope))}`);
+    }
+  }
+
+  private async del(t: Target): Promise<void> {
+    if (t.kind === 'name') {
+      if (!this.globals.delete(t.name)) throw nameError(`name '${t.name}' is not defined`);
+      return;
+    }
+    if (t.kind === 'index') {
+      const obj = await this.ev(t.object, this.root);
+      const key = await this.ev(t.index, this.root);
+      if (Array.isArray(obj) && !isTuple(obj)) obj.splice(listIndex(obj.length, key), 1);
+      else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) {
+        const k = dictKey(key);
+        if (!(k in obj)) throw keyError(repr(key));
+        delete (obj as Record<string, unknown>)[k];
+      } else throw typeError(`'${typeName(obj)}' object does not support item deletion`);
+      return;
+    }
+    throw typeError('del takes names and subscripts');
+  }
+}
+
+class SliceValue {
+  constructor(
+    readonly lower: number | null,
+    readonly upper: number | null,
+    readonly step: number | null,
+  ) {}
+  apply<T>(items: readonly T[]): T[] {
+    const step = this.step ?? 1;
+    if (step === 0) throw typeError('slice step cannot be zero');
+    const n = items.length;
+    const norm = (i: number | null, dflt: number) => {
+      if (i === null) return dflt;
+      if (i < 0) i += n;
+      return step > 0 ? Math.min(Math.max(i, 0), n) : Math.min(Math.max(i, -1), n - 1);
+    };
+    const start = norm(this.lower, step > 0 ? 0 : n - 1);
+    const stop = norm(this.upper, step > 0 ? n : -1);
+    const out: T[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(items[i]!);
+    return out;
+  }
+}
+
+function listIndex(length: number, key: unknown): number {
+  if (typeof key !== 'number' || !Number.isInteger(key)) throw typeError(`list indices must be integers or slices, not ${typeName(key)}`);
+  const i = key < 0 ? key + length : key;
+  if (i < 0 || i >= length) throw keyError(`index ${key} is out of range: the list has ${length} item${length === 1 ? '' : 's'}`);
+  return i;
+}
+
+/** `value[key]` for lists, tuples, record lists, strings and dicts. */
+export function subscript(obj: unknown, key: unknown): unknown {
+  if (obj instanceof RecordList) {
+    if (key instanceof SliceValue) return new RecordList(obj.keys, key.apply(obj.records));
+    return obj.records[listIndex(obj.length, key)];
+  }
+  if (Array.isArray(obj)) {
+    if (key instanceof SliceValue) return isTuple(obj) ? tuple(key.apply(obj)) : key.apply(obj);
+    return obj[listIndex(obj.length, key)];
+  }
+  if (typeof obj === 'string') {
+    const chars = [...obj];
+    if (key instanceof SliceValue) return key.apply(chars).join('');
+    return chars[listIndex(chars.length, key)];
+  }
+  if (obj instanceof Map) {
+    for (const [k, v] of obj) if (pyEquals(k, key) || String(k) === String(key)) return v;
+    throw keyError(`${repr(key)} is not a key of the dict; it has ${[...obj.keys()].map((k) => repr(k)).join(', ') || 'no keys'}`);
+  }
+  if (isDict(obj) && !(obj instanceof PyObject)) {
+    const k = dictKey(key);
+    const d = obj as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(d, k)) return d[k];
+    const keys = Object.keys(d);
+    throw keyError(`${repr(key)} is not a key of the dict${didYouMean(k, keys)}; it has ${keys.length > 12 ? keys.slice(0, 12).join(', ') + ', …' : keys.join(', ') || 'no keys'}`);
+  }
+  throw typeError(`'${typeName(obj)}' object is not subscriptable`);
+}
+
+function compare(op: string, a: unknown, b: unknown): boolean {
+  switch (op) {
+    case '==': return pyEquals(a, b);
+    case '!=': return !pyEquals(a, b);
+    case 'is': return a === b || (a == null && b == null);
+    case 'is not': return !(a === b || (a == null && b == null));
+    case 'in':
+    case 'not in': {
+      let has: boolean;
+      if (typeof b === 'string') {
+        if (typeof a !== 'string') throw typeError(`'in <string>' requires a string on the left, not ${typeName(a)}`);
+        has = b.includes(a);
+      } else if (isDict(b) && Object.getPrototypeOf(b) === Object.prototype) has = Object.prototype.hasOwnProperty.call(b, dictKey(a));
+      else has = iterate(b, `'${op}'`).some((x) => pyEquals(a, x));
+      return op === 'in' ? has : !has;
+    }
+    default: {
+      const c = pyCompare(a, b, op);
+      return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
+    }
+  }
+}
+
+function unsupported(op: string, a: unknown, b: unknown): IpcError {
+  let hint = '';
+  if ((a instanceof Timestamp && typeof b === 'number') || (typeof a === 'number' && b instanceof Timestamp)) {
+    hint = `; add or subtract a timedelta, such as ${op === '-' ? 'now - timedelta(hours=1)' : 'now + timedelta(hours=1)'}`;
+  }
+  return typeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'${hint}`);
+}
+
+/** Arithmetic over numbers, strings, lists, datetimes and timedeltas, as Python does it. */
+export function binary(op: string, a: unknown, b: unknown): unknown {
+  const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
+  const x = n(a);
+  const y = n(b);
+  if (typeof x === 'number' && typeof y === 'number') {
+    switch (op) {
+      case '+': return x + y;
+      case '-': return x - y;
+      case '*': return x * y;
+      case '/':
+        if (y === 0) throw typeError('division by zero');
+        return x / y;
+      case '//':
+        if (y === 0) throw typeError('integer division or modulo by zero');
+        return Math.floor(x / y);
+      case '%':
+        if (y === 0) throw typeError('integer division or modulo by zero');
+        return x - y * Math.floor(x / y);
+      case '**': return x ** y;
+      case '|': if (Number.isInteger(x) && Number.isInteger(y)) return x | y; break;
+      case '&': if (Number.isInteger(x) && Number.isInteger(y)) return x & y; break;
+    }
+    throw unsupported(op, a, b);
+  }
+  if (x instanceof Timestamp) {
+    if (op === '+' && y instanceof TimeDelta) return new Timestamp(x.us + y.us);
+    if (op === '-' && y instanceof TimeDelta) return new Timestamp(x.us - y.us);
+    if (op === '-' && y instanceof Timestamp) return new TimeDelta(x.us - y.us);
+    throw unsupported(op, a, b);
+  }
+  if (x instanceof TimeDelta) {
+    if (y instanceof TimeDelta) {
+      switch (op) {
+        case '+': return new TimeDelta(x.us + y.us);
+        case '-': return new TimeDelta(x.us - y.us);
+        case '/':
+          if (y.us === 0) throw typeError('division by zero');
+          return x.us / y.us;
+        case '//':
+          if (y.us === 0) throw typeError('division by zero');
+          return Math.floor(x.us / y.us);
+      }
+    }
+    if (op === '+' && y instanceof Timestamp) return new Timestamp(x.us + y.us);
+    if (typeof y === 'number') {
+      if (op === '*') return new TimeDelta(x.us * y);
+      if (op === '/' || op === '//') {
+        if (y === 0) throw typeError('division by zero');
+        return new TimeDelta(op === '/' ? x.us / y : Math.floor(x.us / y));
+      }
+    }
+    throw unsupported(op, a, b);
+  }
+  if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return new TimeDelta(y.us * x);
+  if (typeof x === 'string' && typeof y === 'string' && op === '+') return x + y;
+  if (op === '*' && typeof x === 'string' && typeof y === 'number') return x.repeat(Math.max(0, Math.floor(y)));
+  const list = (v: unknown) => (v instanceof RecordList ? v.records : Array.isArray(v) ? v : null);
+  const la = list(x);
+  const lb = list(y);
+  if (la && lb && op === '+') return isTuple(x) && isTuple(y) ? tuple([...la, ...lb]) : [...la, ...lb];
+  if (la && typeof y === 'number' && op === '*') return Array.from({ length: Math.max(0, Math.floor(y)) }, () => la).flat();
+  if (op === '|' && isDict(x) && isDict(y)) return { ...x, ...y };
+  throw unsupported(op, a, b);
+}
+
+/** Rejects with Interrupted when the signal fires first (Ctrl-C during a slow store call). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new IpcError('Interrupted', 'the statement was interrupted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new IpcError('Interrupted', 'the statement was interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

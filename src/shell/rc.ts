@@ -1,0 +1,138 @@
+import { RecordList, type Client, type TaskResult } from '../client/types.js';
+import { IpcError } from '../errors.js';
+import { Text, isTaskResult } from '../format/index.js';
+import { isDict } from '../records/index.js';
+import { bindArgs } from './time.js';
+import { PyFunction, PyObject, iterate, truthy, typeError, typeName, type CallArgs } from './values.js';
+
+/** A value as plain query data: record lists become lists, engine maps dicts. */
+export function toData(v: unknown): unknown {
+  if (v instanceof RecordList) return v.records.map(toData);
+  if (v instanceof Text) return v.text;
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toData(x)]));
+  if (Array.isArray(v)) return v.map(toData);
+  if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toData(x);
+    return out;
+  }
+  if (v instanceof PyObject || v instanceof PyFunction) {
+    throw typeError(`a query holds values (text, numbers, datetimes, None, lists, dicts), not ${typeName(v)} ${v.pyRepr()}`);
+  }
+  return v;
+}
+
+/** The rc methods, with ipyparallel's names and signatures, and what %help says of them. */
+export const RC_METHODS: Record<string, string> = {
+  db_query: "db_query(query, keys=None): the TaskRecords matching a query, such as db_query({'completed': None}, keys=['msg_id', 'started'])",
+  get_result: 'get_result(indices_or_msg_ids=-1): status, engine, timing, streams, error and result of tasks (an int indexes hub_history())',
+  hub_history: 'hub_history(): every msg_id the hub recorded, oldest first',
+  purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
+  queue_status: 'queue_status(targets=None, verbose=False): per engine, how many tasks are queued, running and completed',
+  resubmit: 'resubmit(indices_or_msg_ids): runs tasks again (needs a live hub: --hub)',
+  wait: 'wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds)',
+};
+
+const ENGINES_HINT =
+  "the engine ids are known only with --hub or from the configuration: add engines: {'0': '<engine uuid>', '1': '...'} to .ipcrc (see .ipcrc.example)";
+
+/** Builds `rc`: ipyparallel's Client as far as the task database goes. */
+export function makeRc(client: Client): PyObject {
+  const history = () => client.hubHistory();
+
+  /** msg_ids from what get_result and friends accept: ids, history indices, records, results. */
+  async function msgIds(v: unknown, fn: string): Promise<{ ids: string[]; single: boolean }> {
+    const one = async (x: unknown): Promise<string> => {
+      if (typeof x === 'string') return x;
+      if (typeof x === 'number' && Number.isInteger(x)) {
+        const h = await history();
+        const i = x < 0 ? h.length + x : x;
+        if (i < 0 || i >= h.length) throw new IpcError('KeyError', `index ${x} is out of range: hub_history() has ${h.length} task${h.length === 1 ? '' : 's'}`);
+        return h[i]!;
+      }
+      if (isTaskResult(x)) return x.msgId;
+      if (isDict(x) && typeof (x as Record<string, unknown>)['msg_id'] === 'string') return (x as Record<string, string>)['msg_id']!;
+      throw typeError(`${fn}() takes msg_ids (text), history indices (int) or records, not ${typeName(x)}`);
+    };
+    if (v instanceof RecordList || Array.isArray(v)) {
+      const ids: string[] = [];
+      for (const x of iterate(v)) ids.push(await one(x));
+      return { ids, single: false };
+    }
+    return { ids: [await one(v)], single: true };
+  }
+
+  const engineIds = (v: unknown, fn: string): number[] => {
+    if (v === null || v === undefined) return [];
+    const list = typeof v === 'number' ? [v] : iterate(v, fn);
+    return list.map((x) => {
+      if (typeof x !== 'number' || !Number.isInteger(x)) throw typeError(`${fn}() targets are engine ids (int), not ${typeName(x)}`);
+      return x;
+    });
+  };
+
+  const knownEngines = async (): Promise<Map<number, string>> => {
+    const engines = await client.engines();
+    if (engines.size === 0 && client.mode === 'store') throw new IpcError('KeyError', ENGINES_HINT);
+    return engines;
+  };
+
+  const fn = (name: string, body: (c: CallArgs) => unknown) =>
+    new PyFunction(`Client.${name}`, body, RC_METHODS[name] ?? '', 'bound method');
+
+  const session = new PyObject('Session', { session: client.session.session }, `<ipc Session ${client.session.session ?? 'None'}>`);
+
+  return new PyObject(
+    'Client',
+    {
+      db_query: fn('db_query', (c) => {
+        const a = bindArgs('db_query', ['query', 'keys'], c, 1);
+        const keys = a.get('keys');
+        return client.dbQuery(toData(a.get('query')), (keys === undefined ? null : toData(keys)) as string[] | string | null);
+      }),
+      get_result: fn('get_result', async (c) => {
+        const a = bindArgs('get_result', ['indices_or_msg_ids', 'block', 'owner'], c);
+        const which = a.has('indices_or_msg_ids') && a.get('indices_or_msg_ids') !== null ? a.get('indices_or_msg_ids') : -1;
+        const { ids, single } = await msgIds(which, 'get_result');
+        const results: TaskResult[] = await client.getResult(ids);
+        return single ? results[0] : results;
+      }),
+      hub_history: fn('hub_history', (c) => {
+        bindArgs('hub_history', [], c);
+        return history();
+      }),
+      purge_results: fn('purge_results', async (c) => {
+        const a = bindArgs('purge_results', ['jobs', 'targets'], c);
+        const jobs = a.get('jobs') ?? [];
+        const targets = engineIds(a.get('targets'), 'purge_results');
+        const ids = jobs === 'all' ? 'all' : (await msgIds(jobs, 'purge_results')).ids;
+        if (ids !== 'all' && ids.length === 0 && targets.length === 0) {
+          throw typeError("purge_results() needs jobs (msg_ids or 'all') or targets (engine ids)");
+        }
+        const n = await client.purgeResults(ids, targets);
+        return new Text(`purged ${n} record${n === 1 ? '' : 's'}`);
+      }),
+      queue_status: fn('queue_status', (c) => {
+        const a = bindArgs('queue_status', ['targets', 'verbose'], c);
+        return client.queueStatus(engineIds(a.get('targets'), 'queue_status'), truthy(a.get('verbose')));
+      }),
+      resubmit: fn('resubmit', async (c) => {
+        const a = bindArgs('resubmit', ['indices_or_msg_ids', 'metadata', 'block'], c, 1);
+        const { ids } = await msgIds(a.get('indices_or_msg_ids'), 'resubmit');
+        return client.resubmit(ids);
+      }),
+      wait: fn('wait', async (c) => {
+        const a = bindArgs('wait', ['jobs', 'timeout'], c);
+        const jobs = a.get('jobs') ?? (await history());
+        const t = a.get('timeout');
+        const timeout = t === undefined || t === null || (typeof t === 'number' && t < 0) ? null : Number(t);
+        return client.wait((await msgIds(jobs, 'wait')).ids, timeout);
+      }),
+      session,
+      ids: async () => [...(await knownEngines()).keys()].sort((x, y) => x - y),
+      _engines: async () => new Map([...(await knownEngines())].sort((x, y) => x[0] - y[0])),
+    },
+    `<ipc Client: ${client.mode === 'hub' ? 'a live hub' : 'a task database'}>`,
+    new Set(['ids', '_engines']),
+  );
+}

@@ -1,0 +1,153 @@
+import { RecordList } from '../client/types.js';
+import { IpcError } from '../errors.js';
+import { Text, isTuple, repr } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+
+/** Arguments of a call as the shell passes them: positional, then keyword. */
+export interface CallArgs {
+  readonly args: unknown[];
+  readonly kwargs: Map<string, unknown>;
+  readonly signal?: AbortSignal;
+}
+
+export type CallBody = (call: CallArgs) => unknown | Promise<unknown>;
+
+/** A callable of the shell: a builtin, a helper, an rc method, a lambda. */
+export class PyFunction {
+  constructor(
+    readonly name: string,
+    readonly body: CallBody,
+    /** One line for %help and completion. */
+    readonly doc = '',
+    /** How it prints: `<built-in function len>`, `<bound method Client.db_query>`. */
+    readonly kindName = 'built-in function',
+  ) {}
+  pyRepr(): string {
+    return `<${this.kindName} ${this.name}>`;
+  }
+}
+
+/**
+ * An object with named attributes (rc, rc.session, the datetime class):
+ * attributes are values or getters evaluated on access.
+ */
+export class PyObject {
+  constructor(
+    readonly typeName: string,
+    private readonly attrs: Record<string, unknown | (() => unknown | Promise<unknown>)>,
+    private readonly reprText: string,
+    /** Names that are computed on access (getters). */
+    private readonly getters: ReadonlySet<string> = new Set(),
+    /** When the object itself can be called (the datetime class). */
+    readonly call?: CallBody,
+  ) {}
+
+  has(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.attrs, name);
+  }
+
+  async get(name: string): Promise<unknown> {
+    const v = this.attrs[name];
+    return this.getters.has(name) ? await (v as () => unknown)() : v;
+  }
+
+  /** An attribute that is a plain value (not a getter), without waiting. */
+  peek(name: string): unknown {
+    return this.getters.has(name) ? undefined : this.attrs[name];
+  }
+
+  names(): string[] {
+    return Object.keys(this.attrs);
+  }
+
+  pyRepr(): string {
+    return this.reprText;
+  }
+}
+
+export const typeError = (msg: string) => new IpcError('TypeError', msg);
+export const nameError = (msg: string) => new IpcError('NameError', msg);
+
+/** Python's type name of a value, for error messages. */
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (v instanceof Timestamp) return 'datetime';
+  if (v instanceof TimeDelta) return 'timedelta';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (v instanceof RecordList) return 'list';
+  if (v instanceof Text) return 'str';
+  if (v instanceof PyFunction) return 'function';
+  if (v instanceof PyObject) return v.typeName;
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (v instanceof Set) return 'set';
+  if (isDict(v)) return 'dict';
+  return 'object';
+}
+
+export function truthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof RecordList) return v.length > 0;
+  if (v instanceof TimeDelta) return v.us !== 0;
+  if (v instanceof Set) return v.size > 0;
+  if (v instanceof Uint8Array) return v.length > 0;
+  if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v).length > 0;
+  return true;
+}
+
+/** The items of something iterable: lists, tuples, record lists, dict keys, string characters. */
+export function iterate(v: unknown, what = 'value'): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (v instanceof RecordList) return v.records;
+  if (typeof v === 'string') return [...v];
+  if (v instanceof Set) return [...v];
+  if (v instanceof Map) return [...v.keys()];
+  if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v);
+  throw typeError(`'${typeName(v)}' object is not iterable (${what})`);
+}
+
+export function pyEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
+  if (typeof a === 'number' && typeof b === 'boolean') return a === Number(b);
+  if (typeof b === 'number' && typeof a === 'boolean') return b === Number(a);
+  if (a instanceof Timestamp) return b instanceof Timestamp && a.us === b.us;
+  if (a instanceof TimeDelta) return b instanceof TimeDelta && a.us === b.us;
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a instanceof RecordList) return pyEquals(a.records, b instanceof RecordList ? b.records : b);
+  if (b instanceof RecordList) return pyEquals(a, b.records);
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && isTuple(a) === isTuple(b) && a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
+  }
+  if (isDict(a) && isDict(b) && !(a instanceof PyObject) && !(b instanceof PyObject)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && pyEquals(a[k], (b as Record<string, unknown>)[k]));
+  }
+  return false;
+}
+
+/** Orders two values as Python does, or raises the TypeError Python raises. */
+export function pyCompare(a: unknown, b: unknown, op: string): number {
+  const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
+  const x = num(a);
+  const y = num(b);
+  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
+  if (x instanceof Timestamp && y instanceof Timestamp) return Math.sign(x.us - y.us);
+  if (x instanceof TimeDelta && y instanceof TimeDelta) return Math.sign(x.us - y.us);
+  if (Array.isArray(x) && Array.isArray(y)) {
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (!pyEquals(x[i], y[i])) return pyCompare(x[i], y[i], op);
+    }
+    return Math.sign(x.length - y.length);
+  }
+  throw typeError(`'${op}' is not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+}
+
+export function describeValue(v: unknown): string {
+  const r = repr(v);
+  return r.length > 60 ? `a ${typeName(v)}` : r;
+}

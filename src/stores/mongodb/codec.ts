@@ -1,0 +1,74 @@
+import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
+import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../../records/index.js';
+
+/**
+ * TaskRecords as pymongo writes them for ipyparallel's MongoDB backend: one
+ * document per record, datetimes as BSON dates (milliseconds), buffers as
+ * arrays of BSON Binary, dicts as embedded documents.
+ */
+
+/** A stored document as an ipc TaskRecord: BSON dates become Timestamps, Binary becomes bytes; `_id` is dropped. */
+export function decodeDocument(doc: Record<string, unknown>): TaskRecord {
+  const out: TaskRecord = {};
+  for (const k in doc) if (k !== '_id') out[k] = decodeValue(doc[k]);
+  return out;
+}
+
+export function decodeValue(v: unknown): Value {
+  if (typeof v !== 'object') {
+    if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    return v === undefined ? null : String(v);
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) return v.map(decodeValue);
+  if (v instanceof Date) return Timestamp.fromDate(v);
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  if ('_bsontype' in v) return decodeBsonValue(v);
+  if (v instanceof RegExp) return v.source;
+  const out: Dict = {};
+  for (const k in v) out[k] = decodeValue((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** The BSON types that have no plain JS form. */
+function decodeBsonValue(v: object): Value {
+  if (v instanceof Binary) return new Uint8Array(v.value());
+  if (v instanceof Long) return v.toNumber();
+  if (v instanceof Int32 || v instanceof Double) return v.valueOf();
+  if (v instanceof Decimal128 || v instanceof ObjectId) return v.toString();
+  return String(v);
+}
+
+/** A TaskRecord (or the changes of an update) as the document pymongo would write. */
+export function encodeRecord(record: TaskRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = encodeValue(v);
+  return out;
+}
+
+export function encodeValue(v: Value): unknown {
+  if (v instanceof Timestamp) return new Date(v.millis);
+  if (v instanceof Uint8Array) return new Binary(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(encodeValue);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = encodeValue(x);
+  return out;
+}
+
+/**
+ * The keys (dotted for nested values) whose datetimes have microseconds,
+ * which a BSON date cannot keep: what a record loses when written here.
+ */
+export function precisionLoss(record: TaskRecord): string[] {
+  const out: string[] = [];
+  const walk = (v: Value, path: string): void => {
+    if (v instanceof Timestamp) {
+      if (v.subMillis !== 0) out.push(path);
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}.${i}`));
+    else if (isDict(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+  };
+  for (const [k, v] of Object.entries(record)) walk(v, k);
+  return out;
+}

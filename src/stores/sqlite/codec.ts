@@ -1,0 +1,207 @@
+import JSON5 from 'json5';
+import { ISO8601_PATTERN, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, PickleError, type Value } from '../../records/index.js';
+import { storeError } from '../../errors.js';
+
+/**
+ * Column values as ipyparallel's SQLiteDB writes them, both ways:
+ * `dict text` is JSON with ISO dates, `timestamp` is `isoformat()` text,
+ * `bufs blob` is a pickled list of bytes, and the `text` columns error and
+ * execute_result hold JSON text of a dict.
+ */
+export type SqlValue = string | number | bigint | Buffer | Uint8Array | null;
+
+/** Decodes one stored column of key `key`. */
+export function decodeColumn(key: string, raw: unknown, where: () => string): Value {
+  const kind = keySpec(key)?.kind ?? 'text';
+  if (raw === null || raw === undefined) return null;
+  switch (kind) {
+    case 'datetime':
+      return typeof raw === 'string' ? decodeTimestamp(raw) ?? raw : plain(raw);
+    case 'dict':
+      return typeof raw === 'string' || raw instanceof Uint8Array ? datesInPlace(parseJSON(textOf(raw), where)) : plain(raw);
+    case 'json': {
+      if (typeof raw !== 'string' || !raw.startsWith('{')) return plain(raw);
+      try {
+        const v = parseJSON(raw, where);
+        return isDict(v) ? (v as Value) : raw;
+      } catch {
+        return raw;
+      }
+    }
+    case 'buffers': {
+      if (!(raw instanceof Uint8Array)) return plain(raw);
+      try {
+        return unpickleBuffers(raw);
+      } catch (e) {
+        if (e instanceof PickleError) throw storeError(`the ${key} of ${where()} cannot be read: ${e.message}`);
+        throw e;
+      }
+    }
+    default:
+      return plain(raw);
+  }
+}
+
+/**
+ * extract_dates on freshly parsed JSON, in place: ISO 8601 strings become
+ * instants. Only strings shaped like a date reach the pattern.
+ */
+function datesInPlace(v: unknown): Value {
+  if (typeof v === 'string') return maybeDate(v);
+  if (v === null || typeof v !== 'object') return v as Value;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'string') v[i] = maybeDate(x);
+      else if (x !== null && typeof x === 'object') datesInPlace(x);
+    }
+    return v as Value;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (typeof x === 'string') o[k] = maybeDate(x);
+    else if (x !== null && typeof x === 'object') datesInPlace(x);
+  }
+  return o as Value;
+}
+
+function maybeDate(s: string): Value {
+  const n = s.length;
+  if (n < 19 || n > 32 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(10) !== 0x54 || !ISO8601_PATTERN.test(s)) return s;
+  return decodeTimestamp(s) ?? s;
+}
+
+function plain(raw: unknown): Value {
+  if (typeof raw === 'bigint') return Number(raw);
+  if (raw instanceof Uint8Array) return new Uint8Array(raw);
+  return raw as Value;
+}
+
+function textOf(raw: string | Uint8Array): string {
+  return typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+}
+
+/** Python's json.dumps writes NaN and Infinity, which JSON.parse refuses and JSON5 reads. */
+function parseJSON(text: string, where: () => string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return JSON5.parse(text);
+    } catch {
+      throw storeError(`${where()} holds text that is not JSON where ipyparallel writes a JSON dict`);
+    }
+  }
+}
+
+/**
+ * Stored timestamp text to an instant. The 7.x form
+ * `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00` takes a fast path; every other form
+ * (other offsets, `Z`, a space, naive local time) goes through the parser.
+ */
+export function decodeTimestamp(text: string): Timestamp | undefined {
+  const us = fastMicros(text);
+  if (us !== undefined) return new Timestamp(us);
+  return Timestamp.parse(text);
+}
+
+/** Epoch microseconds of stored text; -Infinity when it is not a timestamp (the order of None). */
+export function timestampMicros(text: unknown): number {
+  if (typeof text !== 'string') return -Infinity;
+  const us = fastMicros(text);
+  if (us !== undefined) return us;
+  return Timestamp.parse(text)?.us ?? -Infinity;
+}
+
+function fastMicros(text: string): number | undefined {
+  // UTC forms only: `...SS[.ffffff]+00:00` (isoformat) or `...SS[.ffffff]Z` (JSON)
+  const n = text.length;
+  let body: number;
+  if (text.charCodeAt(n - 1) === 0x5a) body = n - 1;
+  else if (n >= 25 && text.endsWith('+00:00')) body = n - 6;
+  else return undefined;
+  if ((body !== 19 && body !== 26) || text.charCodeAt(10) !== 0x54) return undefined;
+  if (body === 26 && text.charCodeAt(19) !== 0x2e) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const frac = body === 26 ? digits(text, 20, 6) : 0;
+  if ((year | month | day | hour | minute | second | frac) < 0) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : 28 + ((0x3bbeecc >> (month * 2)) & 3);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + frac;
+}
+
+/** The decimal number of `count` digits at `at`, or -1. */
+function digits(text: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Encodes a value for the column of key `key`, as SQLiteDB's adapters would. */
+export function encodeColumn(key: string, v: Value | undefined): SqlValue {
+  if (v === undefined || v === null) return null;
+  const kind = keySpec(key)?.kind ?? 'text';
+  switch (kind) {
+    case 'datetime':
+      if (v instanceof Timestamp) return v.toPythonIsoformat();
+      break;
+    case 'buffers':
+      if (Array.isArray(v) && v.every((b) => b instanceof Uint8Array)) {
+        return v.length === 0 ? null : Buffer.from(pickleBuffers(v as Uint8Array[]));
+      }
+      break;
+    default:
+      if (typeof v === 'string' || typeof v === 'number') return v;
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      if (v instanceof Uint8Array) return Buffer.from(v);
+      return pythonJSON(v);
+  }
+  throw storeError(`${key} cannot hold ${describeKind(v)}`);
+}
+
+function describeKind(v: Value): string {
+  if (v instanceof Timestamp) return 'a datetime';
+  if (Array.isArray(v)) return 'a list of that kind (it takes a list of bytes)';
+  return `the value ${JSON.stringify(v)} (it takes a datetime or None)`;
+}
+
+/**
+ * `json.dumps(value, default=date_default)` as Python writes it: `, ` and
+ * `: ` separators, non-ASCII escaped, datetimes as `isoformat()` with `Z`.
+ */
+export function pythonJSON(v: Value): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'NaN';
+    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+    return String(v);
+  }
+  if (typeof v === 'string') return pythonString(v);
+  if (v instanceof Timestamp) return pythonString(v.toPythonIsoformat().replace('+00:00', 'Z'));
+  if (v instanceof Uint8Array) return pythonString(Buffer.from(v).toString('base64') + '\n');
+  if (Array.isArray(v)) return '[' + v.map(pythonJSON).join(', ') + ']';
+  return '{' + Object.entries(v).map(([k, x]) => pythonString(k) + ': ' + pythonJSON(x)).join(', ') + '}';
+}
+
+const NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII_ALL = /[\u007f-\uffff]/g;
+
+function pythonString(s: string): string {
+  const json = JSON.stringify(s);
+  return NON_ASCII.test(json)
+    ? json.replace(NON_ASCII_ALL, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    : json;
+}

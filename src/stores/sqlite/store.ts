@@ -1,0 +1,483 @@
+import type Database from 'better-sqlite3';
+import { keyError, queryError, storeError } from '../../errors.js';
+import {
+  compileQuery, matches, normalizeKeys, project, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
+} from '../../query/index.js';
+import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
+import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord, type Value } from '../../records/index.js';
+import type { Store, StoreInfo, StoreSummary } from '../store.js';
+import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
+import { describeTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
+
+/** In a union of every task table ('*'), the field that says which table a record came from. */
+export const TABLE_FIELD = 'table';
+
+/**
+ * How long one read statement may run before the store lets go of the file,
+ * so that a controller writing the same file waits far less than 50 ms.
+ */
+const READ_SLICE_MS = 12;
+/** Rowids per chunk when fetching the records of an answer. */
+const FETCH_CHUNK = 512;
+
+interface Ordered {
+  readonly table: TaskTable;
+  readonly rowids: Float64Array;
+  readonly micros: Float64Array;
+}
+
+/** A run of one table's answer; micros and msgIds (the sort keys) only in a union. */
+interface Chunk {
+  readonly records: TaskRecord[];
+  readonly micros: number[];
+  readonly msgIds: string[];
+}
+
+/**
+ * A tasks.db written by `ipcontroller --sqlitedb`: one task table, or every
+ * task table together. Reads never hold the file for long: answers are found
+ * in slices of rowids, then fetched in chunks, each statement short, none
+ * open while the consumer of the stream is busy.
+ */
+export class SQLiteStore implements Store {
+  readonly info: StoreInfo;
+  readonly path: string;
+  readonly tables: readonly TaskTable[];
+  private readonly union: boolean;
+  private closed = false;
+
+  constructor(private readonly db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean) {
+    this.path = path;
+    this.tables = tables;
+    this.union = union;
+    const where = union ? `every task table (${tables.map((t) => t.name).join(', ')})` : `table ${tables[0]!.name}`;
+    this.info = { kind: 'SQLiteDB', location: `${path}, ${where}`, writable, live: true };
+  }
+
+  /** The task tables this store reads, with row counts and time spans. */
+  describeTables(): TaskTableInfo[] {
+    return this.run(() => this.tables.map((t) => describeTable(this.db, t)));
+  }
+
+  async addRecord(msgId: string, record: TaskRecord): Promise<void> {
+    this.writeTable('add a record');
+    this.insert(msgId, record);
+  }
+
+  private insert(msgId: string, record: TaskRecord): void {
+    const table = this.tables[0]!;
+    if (typeof msgId !== 'string' || msgId === '') throw queryError(`a record needs a msg_id, not ${JSON.stringify(msgId)}`);
+    checkDates(record);
+    const row = this.encodeRow(table, { ...record, msg_id: msgId });
+    const columns = Object.keys(row);
+    const sql = `INSERT INTO ${quoteIdentifier(table.name)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    try {
+      this.statement(sql).run(...Object.values(row));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw keyError(`already have a record with msg_id '${msgId}'`);
+      throw sqliteError(e, this.path);
+    }
+  }
+
+  /** Adds many records in one transaction (much faster than one addRecord each). */
+  async addRecords(records: Iterable<TaskRecord>): Promise<number> {
+    this.writeTable('add records');
+    let n = 0;
+    this.run(() =>
+      this.db.transaction(() => {
+        for (const r of records) {
+          this.insert(r['msg_id'] as string, r);
+          n++;
+        }
+      })(),
+    );
+    return n;
+  }
+
+  async getRecord(msgId: string): Promise<TaskRecord> {
+    for (const table of this.tables) {
+      const row = this.run(() =>
+        this.db.prepare(`SELECT ${columnList(table.keys)} FROM ${quoteIdentifier(table.name)} WHERE msg_id = ?`).raw().get(msgId),
+      ) as unknown[] | undefined;
+      if (row) {
+        const rec = this.decodeRow(table, table.keys, row, msgId);
+        for (const k of KEY_NAMES) if (!(k in rec)) rec[k] = null;
+        if (this.union) rec[TABLE_FIELD] = table.name;
+        return rec;
+      }
+    }
+    throw keyError(`no record with msg_id '${msgId}'`);
+  }
+
+  async updateRecord(msgId: string, changes: TaskRecord): Promise<void> {
+    const table = this.writeTable('update a record');
+    checkDates(changes);
+    const { msg_id: _ignored, ...rest } = changes;
+    const row = this.encodeRow(table, rest);
+    const columns = Object.keys(row);
+    const found = this.run(() => this.db.prepare(`SELECT 1 FROM ${quoteIdentifier(table.name)} WHERE msg_id = ?`).get(msgId));
+    if (!found) throw keyError(`no record with msg_id '${msgId}'`);
+    if (columns.length === 0) return;
+    const sql = `UPDATE ${quoteIdentifier(table.name)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE msg_id = ?`;
+    this.run(() => this.db.prepare(sql).run(...Object.values(row), msgId));
+  }
+
+  async dropRecord(msgId: string): Promise<void> {
+    const table = this.writeTable('drop a record');
+    const result = this.run(() => this.db.prepare(`DELETE FROM ${quoteIdentifier(table.name)} WHERE msg_id = ?`).run(msgId));
+    if (result.changes === 0) throw keyError(`no record with msg_id '${msgId}'`);
+  }
+
+  async dropMatchingRecords(query: QueryInput): Promise<number> {
+    const table = this.writeTable('drop records');
+    const q = compileQuery(query);
+    const filter = toSql(q, columnOf(table));
+    const name = quoteIdentifier(table.name);
+    return this.run(() =>
+      this.db.transaction(() => {
+        if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(...filter.params).changes;
+        const keys = residualKeys(filter.residual).filter((k) => table.keys.includes(k));
+        const doomed: number[] = [];
+        const stmt = this.db.prepare(`SELECT rowid, ${columnList(keys)} FROM ${name} WHERE ${filter.where}`).raw();
+        for (const row of stmt.iterate(...filter.params) as Iterable<unknown[]>) {
+          const rec = this.decodeRow(table, keys, row.slice(1));
+          if (matches(filter.residual!, rec)) doomed.push(row[0] as number);
+        }
+        const del = this.db.prepare(`DELETE FROM ${name} WHERE rowid = ?`);
+        for (const id of doomed) del.run(id);
+        return doomed.length;
+      })(),
+    );
+  }
+
+  async *findRecords(query: QueryInput, keys?: KeysInput): AsyncGenerator<TaskRecord> {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    yield* this.stream(q, ks);
+  }
+
+  private async *stream(q: Query, keys: readonly string[]): AsyncGenerator<TaskRecord> {
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys));
+    if (sources.length === 1) {
+      for await (const chunk of sources[0]!) yield* chunk.records;
+      return;
+    }
+    yield* mergeOrdered(sources);
+  }
+
+  /** One table's answer in order, in chunks, each record with its sort key. */
+  private async *tableStream(table: TaskTable, q: Query, keys: readonly string[]): AsyncGenerator<Chunk> {
+    const filter = toSql(q, columnOf(table));
+    const ordered = await this.findOrder(table, filter, byMsgId(q));
+    const extra = filter.residual ? residualKeys(filter.residual).filter((k) => !keys.includes(k) && table.keys.includes(k)) : [];
+    const stored = [...keys.filter((k) => table.keys.includes(k)), ...extra];
+    const columnIndex = new Map(stored.map((k, i) => [k, i + 1]));
+    const name = quoteIdentifier(table.name);
+    const select = `SELECT rowid, ${columnList(stored)} FROM ${name}`;
+    const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
+    const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
+    const { rowids, micros } = ordered;
+    const n = rowids.length;
+    const where = (rec: TaskRecord) => () => `record ${rec['msg_id'] ?? '?'} in table ${table.name} of ${this.path}`;
+    for (let start = 0; start < n; start += FETCH_CHUNK) {
+      const end = Math.min(n, start + FETCH_CHUNK);
+      const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
+      const chunk: Chunk = { records: [], micros: [], msgIds: [] };
+      for (let i = start; i < end; i++) {
+        const row = rows.get(rowids[i]!);
+        if (!row) continue;
+        const rec: TaskRecord = {};
+        const at = where(rec);
+        for (const k of keys) {
+          const c = columnIndex.get(k);
+          rec[k] = c === undefined ? null : decodeColumn(k, row[c], at);
+        }
+        if (filter.residual) {
+          if (extra.length > 0) {
+            const probe: TaskRecord = { ...rec };
+            for (const k of extra) probe[k] = decodeColumn(k, row[columnIndex.get(k)!], at);
+            if (!matches(filter.residual, probe)) continue;
+          } else if (!matches(filter.residual, rec)) continue;
+        }
+        if (this.union) {
+          rec[TABLE_FIELD] = table.name;
+          chunk.micros.push(micros[i]!);
+          chunk.msgIds.push(String(rec['msg_id']));
+        }
+        chunk.records.push(rec);
+      }
+      yield chunk;
+    }
+  }
+
+  /**
+   * The rows of rowids[start..end), by rowid, still matching the SQL filter.
+   * Rowids in ascending, nearly contiguous order are read as one range.
+   */
+  private fetchRows(
+    rowids: Float64Array, start: number, end: number,
+    byList: Database.Statement, byRange: Database.Statement, filter: SqlFilter,
+  ): Map<number, unknown[]> {
+    const first = rowids[start]!;
+    const last = rowids[end - 1]!;
+    let ascending = last >= first && last - first <= 4 * (end - start);
+    for (let i = start + 1; ascending && i < end; i++) if (rowids[i]! <= rowids[i - 1]!) ascending = false;
+    const rows = this.run(() =>
+      ascending
+        ? byRange.all(first, last, ...filter.params)
+        : byList.all(JSON.stringify(Array.from(rowids.subarray(start, end))), ...filter.params),
+    ) as unknown[][];
+    const out = new Map<number, unknown[]>();
+    for (const row of rows) out.set(row[0] as number, row);
+    return out;
+  }
+
+  /**
+   * The rowids of the rows SQL lets through, in answer order (submitted,
+   * then msg_id). Scans the table in slices of rowids, each statement short;
+   * the slice grows or shrinks to stay near READ_SLICE_MS.
+   */
+  private async findOrder(table: TaskTable, filter: SqlFilter, indexed: boolean): Promise<Ordered> {
+    const name = quoteIdentifier(table.name);
+    const submitted = table.keys.includes('submitted') ? quoteIdentifier('submitted') : 'NULL';
+    if (indexed) {
+      // A few msg_ids: the primary key index finds them in one short statement.
+      const rows = this.run(() =>
+        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where} ORDER BY rowid`).raw().all(...filter.params),
+      ) as [number, unknown][];
+      const rowids = Float64Array.from(rows, (r) => r[0]);
+      const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));
+      this.sortByTime(table, rowids, micros);
+      return { table, rowids, micros };
+    }
+    const stmt = this.run(() =>
+      this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+    );
+    const maxStmt = this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`).pluck());
+    let rowids: Float64Array = new Float64Array(1024);
+    let micros: Float64Array = new Float64Array(1024);
+    let count = 0;
+    let sorted = true;
+    let lo = 0;
+    let span = 4096;
+    let max = (this.run(() => maxStmt.get()) as number | null) ?? 0;
+    while (lo < max) {
+      const t0 = performance.now();
+      const rows = this.run(() => stmt.all(lo, lo + span, ...filter.params)) as [number, unknown][];
+      const took = performance.now() - t0;
+      for (const [rowid, text] of rows) {
+        if (count === rowids.length) {
+          rowids = grow(rowids);
+          micros = grow(micros);
+        }
+        const us = timestampMicros(text);
+        if (count > 0 && us <= micros[count - 1]!) sorted = false;
+        rowids[count] = rowid;
+        micros[count] = us;
+        count++;
+      }
+      lo += span;
+      span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, 1 << 20) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;
+      if (lo >= max) max = (this.run(() => maxStmt.get()) as number | null) ?? 0;
+      if (took > 1) await new Promise((r) => setImmediate(r));
+    }
+    rowids = rowids.subarray(0, count);
+    micros = micros.subarray(0, count);
+    if (!sorted) this.sortByTime(table, rowids, micros);
+    return { table, rowids, micros };
+  }
+
+  /** Sorts by submitted; rows submitted at the same microsecond go by msg_id. */
+  private sortByTime(table: TaskTable, rowids: Float64Array, micros: Float64Array): void {
+    const n = rowids.length;
+    const index = new Uint32Array(n);
+    for (let i = 0; i < n; i++) index[i] = i;
+    index.sort((a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
+    const r = Float64Array.from(index, (i) => rowids[i]!);
+    const m = Float64Array.from(index, (i) => micros[i]!);
+    const msgIdOf = this.db.prepare(`SELECT msg_id FROM ${quoteIdentifier(table.name)} WHERE rowid = ?`).pluck();
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && m[j] === m[i]) j++;
+      if (j - i > 1) {
+        const tie = Array.from(r.subarray(i, j), (rowid) => ({ rowid, id: String(this.run(() => msgIdOf.get(rowid)) ?? '') }));
+        tie.sort((a, b) => compareStrings(a.id, b.id));
+        tie.forEach((t, k) => (r[i + k] = t.rowid));
+      }
+      i = j;
+    }
+    rowids.set(r);
+    micros.set(m);
+  }
+
+  async getHistory(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const rec of this.findRecords({ submitted: { $ne: null } }, ['msg_id'])) out.push(rec['msg_id'] as string);
+    return out;
+  }
+
+  async summary(): Promise<StoreSummary> {
+    let count = 0;
+    let first: Timestamp | null = null;
+    let last: Timestamp | null = null;
+    let latest: { key: string; client: string } | null = null;
+    for (const table of this.tables) {
+      const info = this.run(() => describeTable(this.db, table));
+      count += info.count;
+      if (info.firstSubmitted && (!first || info.firstSubmitted.us < first.us)) first = info.firstSubmitted;
+      if (info.lastSubmitted && (!last || info.lastSubmitted.us > last.us)) last = info.lastSubmitted;
+      const ts = timestampExpression(quoteIdentifier('submitted'));
+      const row = this.run(() =>
+        this.db
+          .prepare(`SELECT ${ts} || ' ' || msg_id, client_uuid FROM ${quoteIdentifier(table.name)} WHERE client_uuid IS NOT NULL AND client_uuid != '' ORDER BY ${ts} DESC, msg_id DESC LIMIT 1`)
+          .raw()
+          .get(),
+      ) as [string | null, string] | undefined;
+      if (row) {
+        const key = row[0] ?? '';
+        if (!latest || compareStrings(key, latest.key) > 0) latest = { key, client: row[1] };
+      }
+    }
+    return { count, firstSubmitted: first, lastSubmitted: last, latestClient: latest?.client ?? null };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, kept for reuse (inserts of a whole batch share one). */
+  private statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size > 64) this.statements.clear();
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private writeTable(what: string): TaskTable {
+    if (this.union) throw storeError(`cannot ${what} in every task table at once; open one table by name to write`);
+    if (!this.info.writable) {
+      throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to ${what}`);
+    }
+    return this.tables[0]!;
+  }
+
+  private encodeRow(table: TaskTable, record: TaskRecord): Record<string, SqlValue> {
+    const row: Record<string, SqlValue> = {};
+    for (const [key, value] of Object.entries(record)) {
+      if (!table.keys.includes(key)) {
+        if (value === null || value === undefined) continue;
+        if (KEY_NAMES.includes(key)) {
+          throw storeError(`table ${table.name} of ${this.path} has no ${key} column (ipyparallel before 9.1 made it), so it cannot keep ${key}=${JSON.stringify(value)}`);
+        }
+        throw storeError(`'${key}' is not a TaskRecord key, so table ${table.name} has no column for it`);
+      }
+      row[key] = encodeColumn(key, value);
+    }
+    return row;
+  }
+
+  private decodeRow(table: TaskTable, keys: readonly string[], row: readonly unknown[], msgId?: string): TaskRecord {
+    const rec: TaskRecord = {};
+    const where = () => `record ${msgId ?? rec['msg_id'] ?? '?'} in table ${table.name} of ${this.path}`;
+    keys.forEach((k, i) => (rec[k] = decodeColumn(k, row[i], where)));
+    return rec;
+  }
+
+  /** Runs a statement, turning SQLite failures into StoreErrors naming the file. */
+  private run<T>(fn: () => T): T {
+    if (this.closed) throw storeError(`${this.path} is closed`);
+    try {
+      return fn();
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
+  }
+}
+
+/** At most this many msg_ids make a query one the primary key index answers. */
+const INDEXED_IDS = 1000;
+
+/** Does the query pin msg_id to a few values (so SQLite finds the rows by its index)? */
+function byMsgId(q: Query): boolean {
+  return q.root.children.some(
+    (c) =>
+      c.kind === 'field' && c.key === 'msg_id' && c.path.length === 0 &&
+      c.conds.some((d) =>
+        (d.op === 'eq' && typeof d.value === 'string') ||
+        (d.op === 'in' && d.values.length <= INDEXED_IDS && d.values.every((v) => typeof v === 'string'))),
+  );
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function columnOf(table: TaskTable) {
+  return (key: string) => (table.keys.includes(key) ? quoteIdentifier(key) : null);
+}
+
+function columnList(keys: readonly string[]): string {
+  return keys.length === 0 ? 'NULL' : keys.map(quoteIdentifier).join(', ');
+}
+
+/** The keys a residual query tests; their columns must be fetched to test it. */
+function residualKeys(q: Query): string[] {
+  const out = new Set<string>();
+  const walk = (n: QueryNode) => {
+    if (n.kind === 'field') out.add((n as FieldNode).key);
+    else n.children.forEach(walk);
+  };
+  walk(q.root);
+  return [...out].filter((k) => !BUFFER_KEYS.includes(k));
+}
+
+function checkDates(rec: TaskRecord): void {
+  for (const key of DATETIME_KEYS) {
+    const v: Value | undefined = rec[key];
+    if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
+      throw queryError(`${key} must be None or a datetime, not ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+/** Merges per-table answers, each already in order, into one answer in order. */
+async function* mergeOrdered(sources: AsyncGenerator<Chunk>[]): AsyncGenerator<TaskRecord> {
+  const heads: ({ chunk: Chunk; i: number } | undefined)[] = [];
+  const advance = async (k: number) => {
+    for (;;) {
+      const next = await sources[k]!.next();
+      if (next.done) return undefined;
+      if (next.value.records.length > 0) return { chunk: next.value, i: 0 };
+    }
+  };
+  for (let k = 0; k < sources.length; k++) heads.push(await advance(k));
+  for (;;) {
+    let best = -1;
+    for (let k = 0; k < heads.length; k++) {
+      const h = heads[k];
+      if (!h) continue;
+      const b = best < 0 ? undefined : heads[best]!;
+      if (!b) {
+        best = k;
+        continue;
+      }
+      const hm = h.chunk.micros[h.i]!;
+      const bm = b.chunk.micros[b.i]!;
+      if (hm < bm || (hm === bm && compareStrings(h.chunk.msgIds[h.i]!, b.chunk.msgIds[b.i]!) < 0)) best = k;
+    }
+    if (best < 0) return;
+    const h = heads[best]!;
+    yield h.chunk.records[h.i]!;
+    h.i++;
+    if (h.i >= h.chunk.records.length) heads[best] = await advance(best);
+  }
+}

@@ -1,0 +1,148 @@
+import { existsSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { IpcError, storeError } from '../../errors.js';
+import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp } from '../../records/index.js';
+import { SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/sql.js';
+import { decodeTimestamp } from './codec.js';
+
+/** A task-shaped table of a tasks.db. */
+export interface TaskTable {
+  readonly name: string;
+  /** The TaskRecord keys it has columns for: 22 (ipyparallel 7.x to 9.0) or 23 (9.1, with label). */
+  readonly keys: readonly string[];
+}
+
+export interface TaskTableInfo extends TaskTable {
+  readonly count: number;
+  readonly firstSubmitted: Timestamp | null;
+  readonly lastSubmitted: Timestamp | null;
+}
+
+export const DEFAULT_TABLE = 'ipython-tasks';
+
+/**
+ * Opens a tasks.db without ever creating one; a missing file, a directory, a
+ * file that is not SQLite and a damaged file each get their own sentence.
+ */
+export function openDatabase(path: string, options: { write: boolean; create: boolean }): Database.Database {
+  const exists = existsSync(path);
+  if (!exists && !options.create) {
+    throw storeError(`there is no file ${path}; give the path of a tasks.db written by ipcontroller --sqlitedb`);
+  }
+  if (exists && statSync(path).isDirectory()) {
+    throw storeError(`${path} is a directory; give the path of the tasks.db file inside it`);
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: !options.write, fileMustExist: !options.create, timeout: 1000 });
+  } catch (e) {
+    throw sqliteError(e, path);
+  }
+  db.function(SQL_TIMESTAMP_FUNCTION, { deterministic: true }, (text: unknown) => {
+    if (typeof text !== 'string') return null;
+    const ts = decodeTimestamp(text);
+    return ts ? canonicalTimestamp(ts) : null;
+  });
+  try {
+    db.prepare("SELECT count(*) FROM sqlite_schema").get();
+  } catch (e) {
+    db.close();
+    throw sqliteError(e, path);
+  }
+  return db;
+}
+
+/** An SQLite failure as one sentence naming the file and what to do. */
+export function sqliteError(e: unknown, path: string): IpcError | unknown {
+  if (e instanceof IpcError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const message = (e as Error).message ?? String(e);
+  if (code === 'SQLITE_NOTADB') return storeError(`${path} is not an SQLite database (a tasks.db written by ipcontroller --sqlitedb is)`);
+  if (code.startsWith('SQLITE_CORRUPT')) return storeError(`${path} is damaged or truncated (SQLite says: ${message}); copy it again or open a backup`);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return storeError(`${path} is locked by another process (a controller in the middle of a write?); try again in a moment`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) return storeError(`cannot open ${path} (${message}); check that the file and its folder are readable`);
+  if (code.startsWith('SQLITE_READONLY')) return storeError(`${path} cannot be written (${message}); check its permissions`);
+  if (code.startsWith('SQLITE_IOERR')) return storeError(`reading ${path} failed (${message}); the file may be truncated or on a failing disk`);
+  if (code.startsWith('SQLITE_')) return storeError(`${path}: ${message}`);
+  return e;
+}
+
+/** The column names of a table, in order; empty when there is no such table. */
+export function tableColumns(db: Database.Database, name: string): string[] {
+  return (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(name) as string[]);
+}
+
+/** Which TaskRecord keys a table holds, or the reason it is not a task table. */
+export function taskShape(columns: readonly string[]): { keys: string[] } | { missing: string[] } {
+  const missing = KEY_NAMES_7X.filter((k) => !columns.includes(k));
+  if (missing.length > 0) return { missing };
+  return { keys: KEY_NAMES.filter((k) => columns.includes(k)) };
+}
+
+/** Every task-shaped table of an open database, in the order SQLite lists them. */
+export function taskTables(db: Database.Database): TaskTable[] {
+  const names = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+  const out: TaskTable[] = [];
+  for (const name of names) {
+    const shape = taskShape(tableColumns(db, name));
+    if ('keys' in shape) out.push({ name, keys: shape.keys });
+  }
+  return out;
+}
+
+/** One table by name, or a StoreError naming what is there instead. */
+export function findTaskTable(db: Database.Database, path: string, name: string): TaskTable {
+  const columns = tableColumns(db, name);
+  if (columns.length === 0) {
+    const tables = taskTables(db);
+    const hint = tables.length === 0
+      ? `${path} holds no task tables at all`
+      : `its task tables are ${tables.map((t) => `'${t.name}'`).join(', ')}; pick one, or '*' for all of them`;
+    throw storeError(`${path} has no table '${name}': ${hint}`);
+  }
+  const shape = taskShape(columns);
+  if ('missing' in shape) {
+    throw storeError(`table '${name}' of ${path} is not a task table: it lacks the column${shape.missing.length > 1 ? 's' : ''} ${shape.missing.join(', ')}`);
+  }
+  return { name, keys: shape.keys };
+}
+
+/** Row count and time span of a table. */
+export function describeTable(db: Database.Database, table: TaskTable): TaskTableInfo {
+  const ts = timestampExpression(quoteIdentifier('submitted'));
+  const row = db
+    .prepare(`SELECT count(*), min(${ts}), max(${ts}) FROM ${quoteIdentifier(table.name)}`)
+    .raw()
+    .get() as [number, string | null, string | null];
+  return {
+    ...table,
+    count: row[0],
+    firstSubmitted: row[1] === null ? null : decodeTimestamp(row[1]) ?? null,
+    lastSubmitted: row[2] === null ? null : decodeTimestamp(row[2]) ?? null,
+  };
+}
+
+/**
+ * Lists the task tables of a tasks.db with their row counts and time spans,
+ * as `%tables` shows them. Opens the file read-only and closes it again.
+ */
+export function listTaskTables(path: string): TaskTableInfo[] {
+  const db = openDatabase(path, { write: false, create: false });
+  try {
+    return taskTables(db).map((t) => describeTable(db, t));
+  } catch (e) {
+    throw sqliteError(e, path);
+  } finally {
+    db.close();
+  }
+}
+
+/** The CREATE TABLE of ipyparallel's SQLiteDB (7.x; with `label` as 9.1 adds it). */
+export function createTableSQL(name: string, withLabel: boolean): string {
+  const columns = TASK_KEYS.filter((k) => withLabel || k.name !== 'label').map(
+    (k) => `${k.name} ${k.sqlType}${k.name === 'msg_id' ? ' PRIMARY KEY' : ''}`,
+  );
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(name)} (${columns.join(', ')})`;
+}

@@ -1,0 +1,180 @@
+import { Box, Static, Text, useCursor, useStdin, useStdout } from 'ink';
+import { useEffect, useMemo, useReducer, type ReactElement } from 'react';
+import { KeyDecoder } from './keys.js';
+import type { Session } from './session.js';
+import { cursorPosition } from './text-buffer.js';
+import { textWidth } from './text-width.js';
+
+/**
+ * Draws a Session: finished output in <Static> (the terminal's scrollback,
+ * written once), and below it the one live thing: the prompt, the running
+ * statement, the table viewer, the record pager or a watch.
+ */
+export function App({ session }: { session: Session }): ReactElement {
+  const [, rerender] = useReducer((x: number) => x + 1, 0);
+  useEffect(() => session.subscribe(rerender), [session]);
+  useKeys(session);
+  useResize(session);
+
+  return (
+    <>
+      <Static items={session.finished}>{(item) => <Text key={item.key}>{item.text}</Text>}</Static>
+      <Live session={session} />
+    </>
+  );
+}
+
+function Live({ session }: { session: Session }): ReactElement | null {
+  switch (session.mode) {
+    case 'prompt':
+      return <Prompt session={session} />;
+    case 'running':
+      if (session.question) return <Text>{`${session.question.text} [y/N] `}</Text>;
+      return <Text>{session.painter.dim('… running (Ctrl-C cancels)')}</Text>;
+    case 'table':
+      return <TableViewer session={session} />;
+    case 'pager':
+      return <Pager session={session} />;
+    case 'watch':
+      return <Watch session={session} />;
+    case 'closed':
+      return null;
+  }
+}
+
+/** Ink's raw input events, decoded into our key events, go to the session. */
+function useKeys(session: Session): void {
+  const { internal_eventEmitter: events, setRawMode, isRawModeSupported } = useStdin();
+  const decoder = useMemo(() => new KeyDecoder(), []);
+  useEffect(() => {
+    if (isRawModeSupported) setRawMode(true);
+    const onInput = (raw: string) => {
+      for (const ev of decoder.feed(raw)) session.handleKey(ev);
+    };
+    events.on('input', onInput);
+    return () => {
+      events.off('input', onInput);
+      if (isRawModeSupported) setRawMode(false);
+    };
+  }, [session, events, decoder, setRawMode, isRawModeSupported]);
+}
+
+function useResize(session: Session): void {
+  const { stdout } = useStdout();
+  useEffect(() => {
+    const onResize = () => session.resize(stdout.columns || 80, stdout.rows || 24);
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [session, stdout]);
+}
+
+function Prompt({ session }: { session: Session }): ReactElement {
+  const p = session.painter;
+  const { setCursorPosition } = useCursor();
+  const b = session.buffer;
+  const r = session.reverse;
+  let lines: string[];
+  let cursor: { x: number; y: number };
+  if (r) {
+    const entries = session.history.entries;
+    const match = r.index === undefined ? '' : entries[r.index]!;
+    const label = `(${r.index === undefined && r.query !== '' ? 'failed ' : ''}reverse-i-search)'${r.query}': `;
+    const matchLines = match.split('\n');
+    lines = [label + matchLines[0], ...matchLines.slice(1)];
+    cursor = { x: textWidth(label) - 3, y: 0 };
+  } else {
+    const prefix = session.promptText();
+    const cont = session.continuationText();
+    const textLines = b.text.split('\n');
+    lines = textLines.map((l, i) => (i === 0 ? p.green(prefix) : p.green(cont)) + l);
+    const pos = cursorPosition(b);
+    const before = textLines[pos.row]!.slice(0, pos.column);
+    let y = 0;
+    for (let i = 0; i < pos.row; i++) y += rowsOf(textWidth(prefix) + textWidth(textLines[i]!), session.columns);
+    const x = textWidth(pos.row === 0 ? prefix : cont) + textWidth(before);
+    cursor = { x: x % session.columns, y: y + Math.floor(x / session.columns) };
+  }
+  setCursorPosition(cursor);
+  useEffect(() => () => setCursorPosition(undefined), [setCursorPosition]);
+  const completions = session.completionLines();
+  return (
+    <Box flexDirection="column">
+      <Text>{lines.join('\n')}</Text>
+      {completions.length > 0 ? <Text>{completions.join('\n')}</Text> : null}
+    </Box>
+  );
+}
+
+function rowsOf(width: number, columns: number): number {
+  return Math.max(1, Math.ceil(width / Math.max(1, columns)));
+}
+
+function StatusLine({ text, session }: { text: string; session: Session }): ReactElement {
+  return <Text wrap="truncate-end">{session.painter.inverse(text.padEnd(Math.max(0, session.columns - 1)).slice(0, Math.max(1, session.columns - 1)))}</Text>;
+}
+
+/** Draws only the rows in view: the cost of a keystroke does not grow with the answer. */
+function TableViewer({ session }: { session: Session }): ReactElement {
+  const t = session.table!;
+  const p = session.painter;
+  const h = session.tableBodyHeight;
+  // One column of gutter marks the selected row, also without colour.
+  const width = session.tableWidth;
+  const rows: string[] = [];
+  const end = Math.min(t.model.rowCount, t.scroll.top + h);
+  for (let i = t.scroll.top; i < end; i++) {
+    const line = t.model.row(i, t.first, width, p);
+    rows.push(i === t.scroll.selected ? '>' + selectedLine(line, p) : ' ' + line);
+  }
+  const cols = t.model.columns.length;
+  const status =
+    t.searchInput !== null
+      ? `/${t.searchInput}`
+      : `${t.message ? t.message + ' · ' : ''}row ${t.scroll.selected + 1} of ${t.model.rowCount} · column ${t.first + 1}/${cols} · ↑↓ PgUp PgDn Home End ←→ / Enter q`;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">{' ' + t.model.header(t.first, width, p)}</Text>
+      <Text wrap="truncate-end">{rows.join('\n')}</Text>
+      <StatusLine session={session} text={status} />
+    </Box>
+  );
+}
+
+function selectedLine(line: string, p: Session['painter']): string {
+  return p.enabled ? p.inverse(stripSgr(line)) : line;
+}
+
+function stripSgr(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+function Pager({ session }: { session: Session }): ReactElement {
+  const pg = session.pager!;
+  const h = session.pagerBodyHeight;
+  const shown = pg.lines.slice(pg.top, pg.top + h);
+  const last = Math.min(pg.lines.length, pg.top + h);
+  const status =
+    pg.searchInput !== null
+      ? `/${pg.searchInput}`
+      : `${pg.message ? pg.message + ' · ' : ''}${pg.title} · lines ${pg.top + 1}–${last} of ${pg.lines.length} · ↑↓ PgUp PgDn Home End / q`;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">{shown.join('\n')}</Text>
+      <StatusLine session={session} text={status} />
+    </Box>
+  );
+}
+
+function Watch({ session }: { session: Session }): ReactElement {
+  const w = session.watch!;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">{session.watchHeader()}</Text>
+      {w.error ? <Text>{session.painter.red(w.error)}</Text> : null}
+      <Text wrap="truncate-end">{w.lines.join('\n') || session.painter.dim('…')}</Text>
+    </Box>
+  );
+}

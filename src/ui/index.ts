@@ -1,0 +1,104 @@
+import type { ClientDescription } from '../client/index.js';
+import type { OutputFormat } from '../format/index.js';
+import type { Shell } from '../shell/api.js';
+import { defaultHistoryFile, History } from './history.js';
+import { Session } from './session.js';
+import { colourWanted, makePainter, type Painter } from './style.js';
+
+/**
+ * The interactive terminal session. The CLI imports this module only when
+ * stdin and stdout are terminals; Ink is loaded here, after the colour
+ * setting is known, so NO_COLOR reaches the colour library beneath it.
+ */
+export interface InteractiveOptions {
+  /** true (the default): describe the store or hub; a string: that text; false: none. */
+  readonly banner?: boolean | string;
+  readonly format?: OutputFormat;
+  /** Where the history lives; default ~/.ipc_history; null keeps none. */
+  readonly historyFile?: string | null;
+  readonly noColor?: boolean;
+  readonly stdin?: NodeJS.ReadStream;
+  readonly stdout?: NodeJS.WriteStream;
+}
+
+const PASTE_ON = '\x1b[?2004h';
+const PASTE_OFF = '\x1b[?2004l';
+
+export async function runInteractive(shell: Shell, options: InteractiveOptions = {}): Promise<number> {
+  const colour = colourWanted(options.noColor);
+  if (!colour) process.env['FORCE_COLOR'] = '0';
+  const painter = makePainter(colour);
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  // Under CI, Ink draws only its static output; here stdin and stdout are a
+  // terminal someone is typing at, so Ink is told it is not in a CI job.
+  const ci = { CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'] };
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
+  let loaded;
+  try {
+    loaded = await Promise.all([import('ink'), import('react'), import('./app.js')]);
+  } finally {
+    for (const [k, v] of Object.entries(ci)) if (v !== undefined) process.env[k] = v;
+  }
+  const [{ render }, { createElement }, { App }] = loaded;
+  const banner = options.banner === false ? [] : typeof options.banner === 'string' ? [options.banner] : await bannerLines(shell, painter);
+  const history = History.load(options.historyFile === undefined ? defaultHistoryFile() : options.historyFile);
+
+  let exitCode = 0;
+  let unmount: () => void = () => undefined;
+  const session = new Session({
+    shell,
+    painter,
+    history,
+    banner,
+    format: options.format,
+    columns: stdout.columns || 80,
+    rows: stdout.rows || 24,
+    clearScreen: () => stdout.write('\x1b[2J\x1b[3J\x1b[H'),
+    exit: (code) => {
+      exitCode = code;
+      // Let the last frame (the echoed `exit`) reach the terminal first.
+      setImmediate(() => unmount());
+    },
+  });
+  stdout.write(PASTE_ON);
+  const instance = render(createElement(App, { session }), { stdin, stdout, exitOnCtrlC: false, patchConsole: true, maxFps: 60 });
+  unmount = () => instance.unmount();
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    session.dispose();
+    stdout.write(PASTE_OFF);
+  }
+  return exitCode;
+}
+
+/** Which store or hub, how many records and their time span, whose session is "mine". */
+export async function bannerLines(shell: Shell, p: Painter): Promise<string[]> {
+  let d: ClientDescription;
+  try {
+    d = await shell.client.describe();
+  } catch (e) {
+    return [p.bold('ipc') + ' — ' + (e instanceof Error ? e.message : String(e))];
+  }
+  return describeLines(d, shell.client.session.session, p);
+}
+
+export function describeLines(d: ClientDescription, session: string | null, p: Painter): string[] {
+  const lines = [`${p.bold('ipc')} — ${d.source}`];
+  if (d.count !== null) {
+    const span =
+      d.firstSubmitted && d.lastSubmitted
+        ? `, submitted ${d.firstSubmitted.toLocalString(3)} … ${d.lastSubmitted.toLocalString(3)}`
+        : '';
+    lines.push(`${d.count} task record${d.count === 1 ? '' : 's'}${span}`);
+  }
+  lines.push(`rc.session.session = ${session === null ? 'None' : `'${session}'`} ${p.dim(`(${d.sessionOrigin})`)}`);
+  lines.push(p.dim('Type %help for help, Tab completes, Ctrl-R searches the history, exit or Ctrl-D leaves.'));
+  return lines;
+}
+
+export { History } from './history.js';
+export { Session } from './session.js';
+export { TableModel } from './table.js';

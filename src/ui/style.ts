@@ -1,0 +1,51 @@
+/**
+ * ANSI styling under one switch. The ui paints its own strings instead of
+ * passing colour props to Ink, so NO_COLOR (and `noColor`) is honoured in one
+ * place, whatever the colour library beneath Ink decides.
+ */
+export interface Painter {
+  readonly enabled: boolean;
+  dim(s: string): string;
+  bold(s: string): string;
+  inverse(s: string): string;
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+  /** Keeps the ANSI sequences of stored text (tracebacks) only when colour is on. */
+  raw(s: string): string;
+}
+
+const SGR = (open: number, close: number) => (s: string) => (s === '' ? s : `\x1b[${open}m${s}\x1b[${close}m`);
+
+export function makePainter(enabled: boolean): Painter {
+  if (!enabled) {
+    const id = (s: string) => s;
+    return { enabled, dim: id, bold: id, inverse: id, green: id, red: id, yellow: id, cyan: id, raw: stripAnsi };
+  }
+  return {
+    enabled,
+    dim: SGR(2, 22),
+    bold: SGR(1, 22),
+    inverse: SGR(7, 27),
+    green: SGR(32, 39),
+    red: SGR(31, 39),
+    yellow: SGR(33, 39),
+    cyan: SGR(36, 39),
+    raw: (s) => s,
+  };
+}
+
+/** Colour is on unless NO_COLOR is set (to anything non-empty) or the caller says no. */
+export function colourWanted(noColor: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (noColor) return false;
+  const v = env['NO_COLOR'];
+  return v === undefined || v === '';
+}
+
+// CSI sequences, OSC sequences (terminated by BEL or ST), and lone two-byte escapes.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI, '');
+}

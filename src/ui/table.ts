@@ -1,0 +1,162 @@
+import type { RecordList } from '../client/index.js';
+import { DATETIME_KEYS, type TaskRecord } from '../records/index.js';
+import { cellText, formatDuration, span, type CellText } from './cells.js';
+import type { Painter } from './style.js';
+import { fitText, textWidth } from './text-width.js';
+
+/**
+ * A record list as table columns: the keys asked for (msg_id first), then
+ * queue wait (started − submitted) and run time (completed − started) when
+ * those keys are there. Cells are formatted only for the rows drawn, and
+ * column widths come from a bounded sample, so the cost of a screen does
+ * not depend on how many records the answer holds.
+ */
+export interface Column {
+  readonly title: string;
+  readonly width: number;
+  readonly alignRight: boolean;
+  cell(record: TaskRecord): CellText;
+}
+
+export const GAP = '  ';
+/** The widest a column of free text gets before its cells are cut with …. */
+export const MAX_TEXT_WIDTH = 40;
+const SAMPLE_HEAD = 400;
+const SAMPLE_SPREAD = 600;
+
+export class TableModel {
+  readonly columns: readonly Column[];
+
+  constructor(
+    readonly records: readonly TaskRecord[],
+    readonly keys: readonly string[],
+  ) {
+    this.columns = buildColumns(records, keys);
+  }
+
+  static of(list: RecordList): TableModel {
+    return new TableModel(list.records, list.keys);
+  }
+
+  get rowCount(): number {
+    return this.records.length;
+  }
+
+  /** Width of the whole table, all columns. */
+  get fullWidth(): number {
+    return this.columns.reduce((w, c, i) => w + c.width + (i > 0 ? GAP.length : 0), 0);
+  }
+
+  /**
+   * The columns drawn for a horizontal position: msg_id stays at the left,
+   * then the columns from `first` on (first ≥ 1).
+   */
+  visibleColumns(first: number, width: number): number[] {
+    const out = [0];
+    let w = this.columns[0]!.width;
+    for (let i = Math.max(1, first); i < this.columns.length && w < width; i++) {
+      out.push(i);
+      w += GAP.length + this.columns[i]!.width;
+    }
+    return out;
+  }
+
+  /** The largest useful `first`: scrolling further right would only hide columns. */
+  lastFirst(width: number): number {
+    let w = this.columns[0]!.width;
+    let first = this.columns.length;
+    while (first > 1 && w + GAP.length + this.columns[first - 1]!.width <= width) {
+      first--;
+      w += GAP.length + this.columns[first]!.width;
+    }
+    return Math.max(1, Math.min(first, this.columns.length - 1));
+  }
+
+  header(first: number, width: number, p: Painter): string {
+    return this.line(first, width, (c) => ({ text: c.title, none: false }), p, true);
+  }
+
+  row(index: number, first: number, width: number, p: Painter): string {
+    const rec = this.records[index]!;
+    return this.line(first, width, (c) => c.cell(rec), p, false);
+  }
+
+  /** The plain text of every cell of a row, for `/` search. */
+  rowSearchText(index: number): string {
+    const rec = this.records[index]!;
+    return this.columns.map((c) => c.cell(rec).text).join('\u0000');
+  }
+
+  private line(first: number, width: number, get: (c: Column) => CellText, p: Painter, isHeader: boolean): string {
+    let out = '';
+    let used = 0;
+    for (const i of this.visibleColumns(first, width)) {
+      const c = this.columns[i]!;
+      const sep = used === 0 ? '' : GAP;
+      const room = width - used - sep.length;
+      if (room <= 0) break;
+      const cell = get(c);
+      const w = Math.min(c.width, room);
+      const text = fitText(cell.text, w, c.alignRight && !isHeader);
+      const painted = isHeader ? p.bold(text) : cell.none ? p.dim(text) : text;
+      out += sep + painted;
+      used += sep.length + w;
+    }
+    return out;
+  }
+}
+
+function buildColumns(records: readonly TaskRecord[], keys: readonly string[]): Column[] {
+  const cols: Array<Omit<Column, 'width'> & { cap: number }> = keys.map((k) => ({
+    title: k,
+    alignRight: false,
+    cap: k === 'msg_id' || k.endsWith('uuid') ? 36 : DATETIME_KEYS.includes(k) ? 23 : MAX_TEXT_WIDTH,
+    cell: (r: TaskRecord) => cellText(r[k]),
+  }));
+  const has = (k: string) => keys.includes(k);
+  if (has('submitted') && has('started')) {
+    cols.push({ title: 'queue wait', alignRight: true, cap: 12, cell: durationCell('submitted', 'started') });
+  }
+  if (has('started') && has('completed')) {
+    cols.push({ title: 'run time', alignRight: true, cap: 12, cell: durationCell('started', 'completed') });
+  }
+  const sample = sampleRows(records.length);
+  return cols.map((c) => {
+    let w = textWidth(c.title);
+    for (const i of sample) {
+      if (w >= c.cap) break;
+      w = Math.max(w, textWidth(c.cell(records[i]!).text));
+    }
+    return { title: c.title, alignRight: c.alignRight, cell: c.cell, width: Math.min(w, c.cap) };
+  });
+}
+
+function durationCell(from: string, to: string): (r: TaskRecord) => CellText {
+  return (r) => {
+    const us = span(r[from], r[to]);
+    return us === null ? { text: '', none: false } : { text: formatDuration(us), none: false };
+  };
+}
+
+/** The first rows and an even spread over the rest. */
+function sampleRows(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(n, SAMPLE_HEAD); i++) out.push(i);
+  if (n > SAMPLE_HEAD) {
+    const step = (n - SAMPLE_HEAD) / SAMPLE_SPREAD;
+    for (let k = 0; k < SAMPLE_SPREAD; k++) {
+      const i = SAMPLE_HEAD + Math.floor(k * step);
+      if (i < n && i !== out[out.length - 1]) out.push(i);
+    }
+  }
+  return out;
+}
+
+/** A short table as finished lines (header, rule, rows), for the scrollback. */
+export function tableLines(model: TableModel, width: number, p: Painter): string[] {
+  const header = model.header(1, width, p);
+  const rule = p.dim('─'.repeat(Math.min(width, model.fullWidth)));
+  const lines = [header, rule];
+  for (let i = 0; i < model.rowCount; i++) lines.push(model.row(i, 1, width, p));
+  return lines;
+}

@@ -1,0 +1,169 @@
+/** Script mode through the real `node bin/ipc.js`: statements, formats, errors, exit statuses. */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { FLAGS } from '../../src/config/argv.js';
+import { renderJSONL } from '../../src/format/index.js';
+import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { ROOT, isolatedEnv, jsonLines, runIpc, tempDir } from './helpers.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let records: TaskRecord[];
+let env: NodeJS.ProcessEnv;
+const load = () => ['--dictdb', '--load', join(tmp.dir, 'tasks.jsonl')];
+
+before(() => {
+  tmp = tempDir();
+  env = isolatedEnv(tmp.dir);
+  records = generateDemoRecords({ count: 40, seed: 11, anchor: Timestamp.parse('2026-11-02T15:00:00Z')! });
+  writeFileSync(join(tmp.dir, 'tasks.jsonl'), renderJSONL(records) + '\n');
+});
+after(() => tmp.remove());
+
+const sorted = () => [...records].sort((a, b) => (a['submitted'] as Timestamp).us - (b['submitted'] as Timestamp).us);
+
+test('statements come from -c, a FILE, - and a pipe alike', async () => {
+  const src = "n = len(db_query({}))\nn\nlen(db_query({'completed': None}))";
+  const want = `${records.length}\n${records.filter((r) => r['completed'] === null).length}\n`;
+  writeFileSync(join(tmp.dir, 'q.ipc'), src);
+  for (const [args, input] of [[['-c', src], ''], [[join(tmp.dir, 'q.ipc')], ''], [['-'], src], [[], src]] as const) {
+    const run = await runIpc([...load(), ...args], { input, env, cwd: tmp.dir });
+    assert.equal(run.stderr, '', args.join(' '));
+    assert.equal(run.stdout, want, args.join(' '));
+    assert.equal(run.code, 0);
+  }
+});
+
+test('an error goes to stderr as line N: Kind: sentence, the script goes on, and the exit status is 1', async () => {
+  const run = await runIpc([...load()], { input: "1 + 1\nnope\n\ndb_query({'completd': None})\n'still here'", env });
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, "2\n'still here'\n");
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.match(lines[0]!, /^line 2: NameError: name 'nope' is not defined/);
+  assert.match(lines[1]!, /^line 4: QueryError: unknown key 'completd' \(did you mean 'completed'\?\)/);
+  assert.equal(lines.length, 2);
+  assert.doesNotMatch(run.stderr, /^\s+at .*:\d+:\d+/m, 'no stack trace');
+});
+
+test('--bail stops at the first failed statement', async () => {
+  const run = await runIpc([...load(), '--bail'], { input: "1\n{'a': \nfoo = 2\n3", env });
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, '1\n');
+  assert.match(run.stderr, /^line 2: ParseError: this '\{' is never closed; expected '\}' before the end of the statement \(at column 1\)\n  \{'a': \n  \^\n$/);
+});
+
+test('a parse error shows the line and a caret under the column', async () => {
+  const run = await runIpc([...load()], { input: "x = 1\ndb_query({'completed': None}, keys=['msg_id' 'started')", env });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^line 2: ParseError: '\)' does not match the '\[' opened at line 2, column 36; expected '\]' \(at column 55\)\n  db_query.*\n {56}\^\n$/);
+});
+
+test('--format table: aligned columns, no colour when not a terminal', async () => {
+  const run = await runIpc([...load(), '--format', 'table', '-c', "db_query({'completed': None}, keys=['msg_id', 'queue', 'started'])"], { env });
+  assert.equal(run.code, 0);
+  const lines = run.stdout.trimEnd().split('\n');
+  const pending = sorted().filter((r) => r['completed'] === null);
+  assert.deepEqual(lines[0]!.split(/\s+/), ['msg_id', 'queue', 'started']);
+  assert.match(lines[1]!, /^-{36}  -{5}  -+$/);
+  assert.equal(lines.length, pending.length + 2);
+  lines.slice(2).forEach((l, i) => {
+    assert.equal(l.slice(0, 36), pending[i]!['msg_id']);
+    assert.equal(l.indexOf(String(pending[i]!['queue'] ?? 'None')), 38, 'the second column starts at the same place on every line');
+  });
+  assert.doesNotMatch(run.stdout, /\u001b\[/);
+});
+
+test('--format json: one compact JSON text per value; datetimes ISO UTC with six digits and Z; buffers base64', async () => {
+  const first = sorted()[0]!;
+  const run = await runIpc([...load(), '--format', 'json', '-c', `db_query({'msg_id': '${first['msg_id']}'}, keys=['submitted', 'buffers', 'header'])\nlen(hub_history())\n'text'\nNone`], { env });
+  assert.equal(run.code, 0);
+  const [list, n, text, ...rest] = jsonLines(run.stdout) as [Record<string, unknown>[], number, string];
+  assert.equal(rest.length, 0, 'None prints nothing');
+  assert.equal(n, records.length);
+  assert.equal(text, 'text');
+  assert.equal(list[0]!['submitted'], (first['submitted'] as Timestamp).toISOString());
+  assert.match(list[0]!['submitted'] as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  assert.deepEqual(list[0]!['buffers'], (first['buffers'] as Uint8Array[]).map((b) => Buffer.from(b).toString('base64')));
+  assert.deepEqual(Object.keys(list[0]!), ['msg_id', 'submitted', 'buffers', 'header']);
+});
+
+test('--format jsonl writes one record per line, and --dictdb --load reads it back unchanged', async () => {
+  const everything = "db_query({}, keys=" + JSON.stringify([...DEFAULT_KEYS, 'buffers', 'result_buffers']) + ')';
+  const dump = await runIpc([...load(), '--format', 'jsonl', '-c', everything], { env });
+  assert.equal(dump.code, 0);
+  assert.equal(dump.stdout.trimEnd().split('\n').length, records.length);
+  writeFileSync(join(tmp.dir, 'again.jsonl'), dump.stdout);
+  const again = await runIpc(['--dictdb', '--load', join(tmp.dir, 'again.jsonl'), '--format', 'jsonl', '-c', everything], { env });
+  assert.equal(again.stderr, '');
+  assert.equal(again.stdout, dump.stdout, 'the round trip keeps every value');
+});
+
+test('--format csv: a header and one row per record, quoted where needed', async () => {
+  const run = await runIpc([...load(), '--format', 'csv', '-c', "db_query({'stdout': {'$ne': ''}}, keys=['stdout', 'completed'])"], { env });
+  assert.equal(run.code, 0);
+  const want = sorted().filter((r) => r['stdout'] !== '');
+  assert.ok(want.length > 0);
+  const text = run.stdout;
+  assert.ok(text.startsWith('msg_id,stdout,completed\n'));
+  // Every stdout ends with a newline, so every field is quoted; count the records by their ids.
+  for (const r of want) assert.ok(text.includes(`${r['msg_id']},"${(r['stdout'] as string).replace(/"/g, '""')}",`));
+});
+
+test('%format in a script changes the format of what follows', async () => {
+  const run = await runIpc([...load(), '-c', "%format json\n{'a': (1, 2)}\n%format table\n{'a': (1, 2)}"], { env });
+  assert.equal(run.stdout, '{"a":[1,2]}\n{\'a\': (1, 2)}\n');
+});
+
+test('purge_results needs --write, and --yes in a script; nothing else writes', async () => {
+  const purge = "purge_results('all')\nlen(db_query({}))";
+  const done = records.filter((r) => r['completed'] !== null).length;
+  const readOnly = await runIpc([...load(), '-c', purge], { env });
+  assert.equal(readOnly.code, 1);
+  assert.match(readOnly.stderr, /^line 1: StoreError: purge_results deletes every completed record .*--write/);
+  assert.equal(readOnly.stdout, `${records.length}\n`);
+  const noYes = await runIpc([...load(), '--write', '-c', purge], { env });
+  assert.match(noYes.stderr, /^line 1: StoreError: .*--yes/);
+  assert.equal(noYes.stdout, `${records.length}\n`);
+  const yes = await runIpc([...load(), '--write', '--yes', '-c', purge], { env });
+  assert.equal(yes.stderr, '');
+  assert.equal(yes.stdout, `purged ${done} records\n${records.length - done}\n`);
+});
+
+test('exit status 2 and one sentence for a bad command line', async () => {
+  for (const [args, pattern] of [
+    [['--sqlitdb'], /^ipc: ConfigError: unknown option '--sqlitdb' \(did you mean '--sqlitedb'\?\); ipc --help lists the options\n$/],
+    [['--format', 'yaml'], /^ipc: ConfigError: --format takes table, json, jsonl, csv, not 'yaml'/],
+    [['--nodb', '--demo'], /^ipc: ConfigError: --nodb and --demo both choose the store/],
+    [['--table'], /^ipc: ConfigError: --table takes NAME\n$/],
+    [['no-such-script.ipc'], /^ipc: ConfigError: cannot read the script no-such-script.ipc \(ENOENT\)\n$/],
+  ] as const) {
+    const run = await runIpc(args, { env, cwd: tmp.dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, pattern);
+    assert.equal(run.stdout, '');
+  }
+});
+
+test('a store that cannot be opened: exit status 1 and one sentence', async () => {
+  const run = await runIpc(['--sqlitedb', join(tmp.dir, 'missing.db'), '-c', '1'], { env });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^ipc: StoreError: .*missing\.db/);
+  assert.equal(run.stderr.trimEnd().split('\n').length, 1);
+});
+
+test('--help lists every option with examples; --version prints the version', async () => {
+  const help = await runIpc(['--help'], { env });
+  assert.equal(help.code, 0);
+  for (const f of FLAGS) assert.ok(help.stdout.includes(`--${f.name}`), `--help mentions --${f.name}`);
+  assert.match(help.stdout, /examples:\n {2}ipc --sqlitedb/);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const version = await runIpc(['--version'], { env });
+  assert.equal(version.stdout, `ipc ${pkg.version}\n`);
+});
+
+test('with no store named anywhere, ipc opens the embedded demo store', async () => {
+  const run = await runIpc(['-c', '%info'], { env, cwd: tmp.dir });
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /^store {4}DictDB the embedded demo store\nrecords {2}241, submitted/);
+});

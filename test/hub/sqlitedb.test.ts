@@ -1,0 +1,3 @@
+import { liveHubSuite } from './suite.js';
+
+liveHubSuite('--sqlitedb', { restart: false });

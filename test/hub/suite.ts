@@ -1,0 +1,185 @@
+/**
+ * The live-hub suite run against a real controller with a DB backend: a
+ * Python client's workload, then ipc's HubClient against Python's answers
+ * and against a store holding the same records.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { HubClient, openHubClient } from '../../src/client/hub-client.js';
+import { IpcError } from '../../src/errors.js';
+import type { Timestamp } from '../../src/records/index.js';
+import { DictDB } from '../../src/stores/dictdb.js';
+import { Cluster, type DbFlag } from './cluster.js';
+import { TamperingProxy } from './proxy.js';
+import { IPYPARALLEL_WRONG, battery, pythonAnswers, runWorkload, type BatteryItem, type PythonAnswers, type Workload } from './workload.js';
+
+export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
+  describe(`a live hub started with ${db}`, () => {
+    const cluster = new Cluster(db);
+    let client: HubClient;
+    let work: Workload;
+    let items: BatteryItem[];
+    let py: PythonAnswers;
+    let store: DictDB;
+
+    before(async () => {
+      await cluster.startController();
+      await cluster.startEngines(2);
+      work = await runWorkload(cluster);
+      client = (await openHubClient({ connectionFile: cluster.connectionFile, timeoutMs: 5000 })) as HubClient;
+      const probe = await client.dbQuery({ msg_id: { $in: work.ids } }, ['submitted']);
+      items = battery(work, probe.records.map((r) => r['submitted'] as Timestamp));
+      py = await pythonAnswers(cluster, items, 6);
+      store = new DictDB();
+      for (const r of py.records) store.addRecordSync(r['msg_id'] as string, r);
+    });
+
+    after(async () => {
+      await client?.close();
+      await cluster.stop();
+    });
+
+    test("db_query through the hub equals a store holding the same records, and Python's db_query where ipyparallel is right", async () => {
+      assert.equal(py.records.length, work.ids.length + 1);
+      const wrong = IPYPARALLEL_WRONG[db] ?? [];
+      for (const item of items) {
+        const expected = store.findRecordsSync(item.query, item.keys);
+        const got = await client.dbQuery(item.query, item.keys);
+        assert.deepEqual(got.records, expected, `rc.db_query(${JSON.stringify(item.query)}, keys=${JSON.stringify(item.keys ?? null)}) — ${item.name}`);
+        const theirs = py.answers[item.name];
+        if (process.env['IPC_DEBUG']) (await import('node:fs')).appendFileSync(process.env['IPC_DEBUG'], [db, item.name, JSON.stringify(theirs) === JSON.stringify(expected.map((r) => r['msg_id']).sort()) ? 'same' : 'DIFF', JSON.stringify(theirs), JSON.stringify(expected.map((r) => [r['msg_id'], String(r['submitted'])]))].join(' ') + '\n');
+        if (!wrong.includes(item.name)) {
+          assert.deepEqual(theirs, expected.map((r) => r['msg_id']).sort(), `Python's answer to ${item.name}`);
+        }
+      }
+      const everything = await client.dbQuery({});
+      assert.ok(everything.records.some((r) => r['completed'] === null), 'the running task shows as pending');
+    });
+
+    test('the answer has msg_id first and the keys asked for, ordered by submitted', async () => {
+      const got = await client.dbQuery({ client_uuid: work.session }, ['started', 'msg_id', 'queue']);
+      assert.deepEqual(got.keys, ['msg_id', 'started', 'queue']);
+      assert.deepEqual(Object.keys(got.records[0]!), ['msg_id', 'started', 'queue']);
+      const times = (await client.dbQuery({ client_uuid: work.session }, 'submitted')).records.map((r) => (r['submitted'] as Timestamp).us);
+      assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    });
+
+    test("hub_history equals Python's and engines come from connection_request", async () => {
+      assert.deepEqual(await client.hubHistory(), py.history);
+      const engines = await client.engines();
+      assert.deepEqual(Object.fromEntries([...engines].map(([k, v]) => [String(k), v])), work.engines);
+    });
+
+    test("get_result of the Python client's tasks", async () => {
+      const [ok, failed, talker, slow] = await client.getResult([work.ids[0]!, work.failed, work.talker, py.slow]);
+      const rec = (id: string) => py.records.find((r) => r['msg_id'] === id)!;
+      assert.equal(ok!.status, 'ok');
+      assert.deepEqual(ok!.submitted, rec(work.ids[0]!)['submitted']);
+      assert.deepEqual(ok!.started, rec(work.ids[0]!)['started']);
+      assert.deepEqual(ok!.completed, rec(work.ids[0]!)['completed']);
+      assert.equal(ok!.engineUuid, rec(work.ids[0]!)['engine_uuid']);
+      assert.equal(ok!.engineId, Number(Object.entries(work.engines).find(([, u]) => u === ok!.engineUuid)![0]));
+      assert.ok(ok!.runTimeUs! >= 0 && ok!.queueWaitUs! >= 0);
+      assert.deepEqual(ok!.record['result_buffers'], rec(work.ids[0]!)['result_buffers']);
+      assert.equal(failed!.status, 'error');
+      assert.equal(failed!.error!.ename, 'ZeroDivisionError');
+      assert.equal(talker!.stdout, 'hello world\n');
+      assert.equal(talker!.stderr, 'warn world\n');
+      assert.equal(slow!.status, 'pending');
+      await assert.rejects(client.getResult(['no-such-task']), (e: IpcError) => e.kind === 'KeyError' && /no-such-task/.test(e.message));
+    });
+
+    test('wait on a pending task: a short wait says not yet, a long one sees it done', async () => {
+      assert.equal(await client.wait([py.slow], 0.05), false);
+      const progress: Array<[number, number]> = [];
+      assert.equal(await client.wait([py.slow, work.ids[0]!], 30, (d, t) => progress.push([d, t])), true);
+      assert.deepEqual(progress[0], [1, 2]);
+      assert.deepEqual(progress[progress.length - 1], [2, 2]);
+      const [done] = await client.getResult([py.slow]);
+      assert.equal(done!.status, 'ok');
+    });
+
+    test('resubmit then get_result of the new id', async () => {
+      const old = work.ids[2]!;
+      const map = await client.resubmit([old]);
+      const fresh = map[old]!;
+      assert.ok(fresh && fresh !== old);
+      assert.equal(await client.wait([fresh], 30), true);
+      const [res] = await client.getResult([fresh]);
+      assert.equal(res!.status, 'ok');
+      assert.deepEqual(res!.record['result_buffers'], (await client.getResult([old]))[0]!.record['result_buffers']);
+      const [marked] = (await client.dbQuery({ msg_id: old }, ['resubmitted'])).records;
+      assert.equal(marked!['resubmitted'], fresh);
+      await assert.rejects(client.resubmit(['no-such-task']), (e: IpcError) => e.kind === 'KeyError');
+    });
+
+    test('purge then query', async () => {
+      const victim = work.ids[1]!;
+      assert.equal(await client.purgeResults([victim]), 1);
+      assert.equal((await client.dbQuery({ msg_id: victim })).length, 0);
+      const completed = (await client.dbQuery({ completed: { $ne: null } }, 'msg_id')).length;
+      assert.ok(completed > 0);
+      assert.equal(await client.purgeResults('all'), completed);
+      assert.equal((await client.dbQuery({})).length, 0);
+      const python = await cluster.python(`
+import ipyparallel as ipp
+c = ipp.Client(INPUT['file'])
+emit(len(c.db_query({'msg_id': {'$ne': None}}, ['msg_id'])))
+c.close()
+`);
+      assert.equal(python, 0);
+    });
+
+    test('queue_status per engine, counts or ids', async () => {
+      const counts = await client.queueStatus();
+      assert.deepEqual(Object.keys(counts).sort(), ['0', '1', 'unassigned']);
+      assert.equal(typeof (counts['0'] as Record<string, unknown>)['completed'], 'number');
+      const verbose = await client.queueStatus([0], true);
+      assert.ok(Array.isArray((verbose['0'] as Record<string, unknown>)['completed']));
+      await assert.rejects(client.queueStatus([42]), (e: IpcError) => e.kind === 'HubError' && /No Such Engine/.test(e.message) && /Traceback|File/.test(e.detail ?? ''));
+    });
+
+    test('a tampered reply is dropped, and the request says why it failed', async () => {
+      const proxy = await TamperingProxy.start(cluster.connectionFile, join(cluster.dir, 'proxy-client.json'));
+      try {
+        const viaProxy = (await openHubClient({ connectionFile: join(cluster.dir, 'proxy-client.json'), timeoutMs: 1000 })) as HubClient;
+        try {
+          assert.deepEqual(await viaProxy.hubHistory(), await client.hubHistory());
+          proxy.tamper = true;
+          await assert.rejects(viaProxy.hubHistory(), (e: IpcError) => e.kind === 'HubError' && /bad signature and was dropped/.test(e.message));
+          assert.equal(viaProxy.channel.rejected, 1);
+        } finally {
+          await viaProxy.close();
+        }
+      } finally {
+        proxy.close();
+      }
+    });
+
+    test('a stopped hub times out cleanly', async () => {
+      // The controller removes its connection file on the way out: keep a copy.
+      const kept = join(cluster.dir, 'stopped-client.json');
+      copyFileSync(cluster.connectionFile, kept);
+      await cluster.stopController();
+      const start = Date.now();
+      await assert.rejects(
+        openHubClient({ connectionFile: kept, timeoutMs: 700 }),
+        (e: IpcError) => e.kind === 'HubError' && /did not answer connection_request within 0\.7 s/.test(e.message),
+      );
+      assert.ok(Date.now() - start < 3000);
+    });
+
+    if (options.restart) {
+      test('a hub that restarts is reconnected to, and engines registering show up', async () => {
+        await cluster.startController();
+        assert.deepEqual(await client.hubHistory(), []);
+        cluster.startEngine();
+        const end = Date.now() + 30_000;
+        while ((await client.engines()).size !== 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+        assert.equal((await client.engines()).size, 1, 'the registration notification reached ipc');
+      });
+    }
+  });
+}

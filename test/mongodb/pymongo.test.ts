@@ -1,0 +1,100 @@
+/**
+ * Differential tests against ipyparallel's own MongoDB backend
+ * (ipyparallel.controller.mongodb.MongoDB over pymongo): what it writes, ipc
+ * reads; what ipc writes, it reads.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { DictDB, collect, type Store } from '../../src/stores/index.js';
+import { openMongoStore } from '../../src/stores/mongodb/index.js';
+import { atMillis, startMongoTarget, TARGET_LABEL, type MongoTarget } from '../support/mongo-target.js';
+import { PYTHON, havePython, runPython } from '../support/python.js';
+
+const havePymongo = havePython() && spawnSync(PYTHON, ['-c', 'import pymongo'], { stdio: 'ignore' }).status === 0;
+const skip = havePymongo ? false : 'needs python3-pymongo (apt-get install python3-pymongo)';
+const on = `against ${TARGET_LABEL}`;
+
+/** ipyparallel's MongoDB backend on `database`, as ipcontroller --mongodb makes it. */
+const OPEN_PY = String.raw`
+from ipyparallel.controller.mongodb import MongoDB
+url, database = INPUT['url'], INPUT['database']
+db = MongoDB(connection_args=[url], connection_kwargs={'tz_aware': True, 'serverSelectionTimeoutMS': 5000}, database=database)
+def plain(rec):
+    rec = dict(rec)
+    rec.pop('_id', None)
+    return rec
+`;
+
+let target: MongoTarget;
+const RECORDS: TaskRecord[] = generateDemoRecords({ count: 40, seed: 11 });
+const STORED = atMillis(RECORDS);
+
+before(async () => {
+  if (havePymongo) target = await startMongoTarget();
+});
+after(async () => {
+  await target?.close();
+});
+
+test(`records written by ipyparallel's MongoDB backend read back as ipc records, ${on}`, { skip }, async () => {
+  const database = target.freshDatabase();
+  // The hub adds the request, then updates it with the result.
+  const pending = RECORDS.map((r) => ({ ...r, completed: null, result_content: null, result_buffers: [] }));
+  const seen = await runPython(
+    OPEN_PY +
+      String.raw`
+for rec in INPUT['pending']:
+    db.add_record(rec['msg_id'], rec)
+for rec in INPUT['done']:
+    db.update_record(rec['msg_id'], {k: rec[k] for k in ('completed', 'result_content', 'result_buffers')})
+emit({r['msg_id']: plain(r) for r in db.find_records({})})
+`,
+    { url: target.url, database, pending, done: RECORDS },
+  );
+  const store = await openMongoStore({ url: target.url, database });
+  try {
+    for (const r of STORED) {
+      const id = r['msg_id'] as string;
+      const got = await store.getRecord(id);
+      assert.deepEqual(got, r, `record ${id} as ipc reads it`);
+      assert.deepEqual(got, (seen as Record<string, TaskRecord>)[id], `record ${id} as pymongo reads it`);
+    }
+    const reference = new DictDB();
+    for (const r of STORED) reference.addRecordSync(r['msg_id'] as string, r);
+    for (const q of [{ completed: { $ne: null } }, { 'header.msg_type': 'apply_request', queue: 'task' }, { label: { $glob: '*-*' } }]) {
+      assert.deepEqual(await collect(store.findRecords(q)), reference.findRecordsSync(q));
+    }
+    assert.deepEqual(await store.getHistory(), reference.getHistorySync());
+  } finally {
+    await store.close();
+  }
+});
+
+test(`records written by ipc read back through ipyparallel's MongoDB backend, ${on}`, { skip }, async () => {
+  const database = target.freshDatabase();
+  const store: Store = await openMongoStore({ url: target.url, database, write: true });
+  try {
+    for (const r of RECORDS) await store.addRecord(r['msg_id'] as string, r);
+  } finally {
+    await store.close();
+  }
+  const got = (await runPython(
+    OPEN_PY +
+      String.raw`
+emit({
+  'records': {r['msg_id']: plain(r) for r in db.find_records({})},
+  'pending': sorted(r['msg_id'] for r in db.find_records({'completed': None}, ['msg_id'])),
+  'history': db.get_history(),
+})
+`,
+    { url: target.url, database },
+  )) as { records: Record<string, TaskRecord>; pending: string[]; history: string[] };
+  for (const r of STORED) assert.deepEqual(got.records[r['msg_id'] as string], r);
+  assert.deepEqual(got.pending, STORED.filter((r) => r['completed'] === null).map((r) => r['msg_id']).sort());
+  // ipyparallel sorts its history by submitted alone; the demo records have distinct times.
+  const reference = new DictDB();
+  for (const r of STORED) reference.addRecordSync(r['msg_id'] as string, r);
+  assert.deepEqual(got.history, reference.getHistorySync());
+});

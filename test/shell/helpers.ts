@@ -1,0 +1,40 @@
+import { StoreClient } from '../../src/client/store-client.js';
+import { enginesFromRecords } from '../../src/client/store-client.js';
+import { DEMO_ANCHOR, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import type { Outcome, Shell } from '../../src/shell/api.js';
+import { createShell } from '../../src/shell/index.js';
+import { DictDB } from '../../src/stores/dictdb.js';
+
+export interface ShellFixture {
+  readonly shell: Shell;
+  readonly records: TaskRecord[];
+  readonly db: DictDB;
+}
+
+/** A shell over a DictDB of the demo records at a fixed anchor, engines known. */
+export async function demoShell(options: { write?: boolean; yes?: boolean; count?: number; engines?: boolean } = {}): Promise<ShellFixture> {
+  const records = generateDemoRecords({ count: options.count ?? 60, seed: 3, anchor: DEMO_ANCHOR });
+  const db = new DictDB();
+  for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
+  const client = await StoreClient.open(db, {
+    engines: options.engines === false ? null : enginesFromRecords(records),
+    write: options.write ?? false,
+    confirm: async () => options.yes ?? false,
+  });
+  return { shell: createShell({ client }), records, db };
+}
+
+/** Runs one source and returns its single outcome, failing loudly if there is not exactly one. */
+export async function one(shell: Shell, source: string): Promise<Outcome> {
+  const out = await shell.execute(source);
+  if (out.length !== 1) throw new Error(`expected one outcome from ${JSON.stringify(source)}, got ${out.length}`);
+  return out[0]!;
+}
+
+/** The value of the last statement of `source`; throws the first error if any statement failed. */
+export async function value(shell: Shell, source: string): Promise<unknown> {
+  const out = await shell.execute(source);
+  const failed = out.find((o) => o.error);
+  if (failed) throw failed.error;
+  return out.at(-1)?.value;
+}

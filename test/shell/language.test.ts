@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { StoreClient } from '../../src/client/store-client.js';
+import { RecordList, type TaskResult } from '../../src/client/types.js';
+import { repr } from '../../src/format/index.js';
+import { NODB_MESSAGE, NoDB } from '../../src/stores/nodb.js';
+import { TimeDelta, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { createShell } from '../../src/shell/index.js';
+import { demoShell, one, value } from './helpers.js';
+
+const ids = (list: unknown) => (list as RecordList).records.map((r) => r['msg_id']);
+const byOrder = (records: TaskRecord[]) =>
+  [...records].sort((a, b) => (a['submitted'] as Timestamp).us - (b['submitted'] as Timestamp).us || (a['msg_id']! < b['msg_id']! ? -1 : 1));
+
+test('literals: None, True, False, tuples, dicts and lists with trailing commas', async () => {
+  const { shell } = await demoShell();
+  assert.equal(repr(await value(shell, '(None, True, False)')), '(None, True, False)');
+  assert.equal(repr(await value(shell, '(3,4)')), '(3, 4)');
+  assert.equal(repr(await value(shell, '(1,)')), '(1,)');
+  assert.equal(repr(await value(shell, "{'a': [1, 2,], 'b': {'c': None,},}")), "{'a': [1, 2], 'b': {'c': None}}");
+  assert.equal(await value(shell, "'con' 'cat' \"enated\""), 'concatenated');
+  assert.equal(await value(shell, String.raw`'tab\there\u00e9\x41'`), 'tab\thereéA');
+  assert.equal(await value(shell, String.raw`r'\d+'`), String.raw`\d+`);
+  assert.equal(await value(shell, '0x1f + 1_000 + 1e3 + .5'), 31 + 1000 + 1000 + 0.5);
+});
+
+test("typographic quotes ‘ ’ “ ” delimit strings as plain quotes do", async () => {
+  const { shell } = await demoShell();
+  assert.equal(await value(shell, '‘completed’'), 'completed');
+  assert.equal(await value(shell, '“it’s”'), 'it’s');
+  assert.deepEqual(await value(shell, "{‘a’: “b”}"), { a: 'b' });
+});
+
+test('In [n]: prompts and ...: continuation prompts pasted in are ignored', async () => {
+  const { shell } = await demoShell();
+  const out = await shell.execute("In [12]: x = {'a': 1,\n   ...:      'b': 2}\nIn [13]: x['b'] * 10\n>>> x['a']");
+  assert.deepEqual(out.map((o) => o.value), [undefined, 20, 1]);
+  assert.deepEqual(out.map((o) => o.line), [1, 3, 4]);
+});
+
+test('names, assignment, unpacking, attribute and subscript access, slices', async () => {
+  const { shell } = await demoShell();
+  await shell.execute('a, b = 1, 2; xs = [10, 20, 30, 40]; d = {"k": [1, {"z": 5}]}');
+  assert.deepEqual(await value(shell, '(a, b)'), [1, 2]);
+  assert.deepEqual(await value(shell, 'xs[-1], xs[1:3], xs[::-2]'), [40, [20, 30], [40, 20]]);
+  assert.equal(await value(shell, "d['k'][1]['z']"), 5);
+  await shell.execute("d['new'] = 3; xs[0] += 1");
+  assert.deepEqual(await value(shell, "d.get('new'), d.get('missing'), d.get('missing', 7), xs[0]"), [3, null, 7, 11]);
+  assert.equal(await value(shell, 'x = 5') ?? null, null);
+  assert.ok(shell.variables().has('x'));
+});
+
+test('datetimes and timedeltas: + and − as in Python, timedelta(1./24) is an hour', async () => {
+  const { shell } = await demoShell();
+  assert.equal(await value(shell, 'timedelta(1./24).total_seconds()'), 3600);
+  assert.equal(await value(shell, 'timedelta(days=1, hours=2, minutes=3, seconds=4, weeks=1).total_seconds()'), 8 * 86400 + 7384);
+  assert.equal(await value(shell, 'timedelta(1, 30).seconds'), 30);
+  const t = (await value(shell, 'datetime(2026, 11, 2, 15, 30) - timedelta(hours=1, minutes=30)')) as Timestamp;
+  assert.equal(t.us, new Date(2026, 10, 2, 14, 0).getTime() * 1000, 'a naive datetime is local time');
+  assert.equal(await value(shell, 'datetime(2026, 1, 2) − datetime(2026, 1, 1) == timedelta(days=1)'), true);
+  assert.equal(await value(shell, 'timedelta(weeks=1) / timedelta(days=1)'), 7);
+  const span = (await value(shell, 'now - hourago')) as TimeDelta;
+  assert.ok(Math.abs(span.us - 3600e6) < 5e6);
+  const ninety = (await value(shell, "ago('90m')")) as Timestamp;
+  assert.ok(Math.abs(Date.now() * 1000 - ninety.us - 5400e6) < 5e6);
+  assert.ok(Math.abs(Date.now() * 1000 - ((await value(shell, "ago('1h30m')")) as Timestamp).us - 5400e6) < 5e6);
+  assert.ok(Math.abs(Date.now() * 1000 - ((await value(shell, "ago('3d')")) as Timestamp).us - 3 * 86400e6) < 5e6);
+  const midnight = (await value(shell, 'today')) as Timestamp;
+  assert.equal(midnight.toDate().getHours(), 0);
+  assert.equal(((await value(shell, 'datetime.now()')) as Timestamp) instanceof Timestamp, true);
+  assert.equal(((await value(shell, 'datetime.utcnow()')) as Timestamp) instanceof Timestamp, true);
+  assert.equal(await value(shell, "datetime.fromisoformat('2026-11-02T15:00:00Z') == datetime(2026, 11, 2, 15, tzinfo=timezone.utc)"), true);
+  const e = await one(shell, 'now - 5');
+  assert.equal(e.error?.kind, 'TypeError');
+  assert.match(e.error!.message, /timedelta/);
+  assert.equal((await one(shell, "ago('soon')")).error?.kind, 'TypeError');
+});
+
+test('from datetime import ... and import datetime are accepted', async () => {
+  const { shell } = await demoShell();
+  const out = await shell.execute('from datetime import datetime, timedelta\nimport datetime as dt\ndt.datetime.now() - dt.timedelta(hours=1) < datetime.now()');
+  assert.equal(out.at(-1)!.value, true);
+  assert.equal((await one(shell, 'from datetime import nothing')).error?.kind, 'NameError');
+  assert.equal((await one(shell, 'import numpy')).error?.kind, 'NameError');
+});
+
+test('builtins: print, len, map, list, sorted(key=), str, int, float, dict.get', async () => {
+  const { shell, records } = await demoShell();
+  const o = await one(shell, "print('n =', len(db_query({})), None)");
+  assert.equal(o.printed, `n = ${records.length} None\n`);
+  assert.equal(o.hasValue, false);
+  assert.deepEqual(await value(shell, 'list(map(lambda x: x * 2, (1, 2, 3)))'), [2, 4, 6]);
+  assert.deepEqual(await value(shell, "sorted(['b', 'c', 'a'], reverse=True)"), ['c', 'b', 'a']);
+  const newest = (await value(shell, "sorted(db_query({}, keys=['submitted']), key=lambda r: r['submitted'], reverse=True)[0]['msg_id']")) as string;
+  assert.equal(newest, byOrder(records).at(-1)!['msg_id']);
+  assert.deepEqual(await value(shell, "str(3), int('42'), float('1.5'), int(2.9), str(None)"), ['3', 42, 1.5, 2, 'None']);
+  assert.deepEqual(await value(shell, "[r['msg_id'] for r in db_query({'completed': None}) if r['queue'] == 'task']"),
+    byOrder(records).filter((r) => r['completed'] === null && r['queue'] === 'task').map((r) => r['msg_id']));
+  assert.equal((await one(shell, "int('x')")).error?.kind, 'TypeError');
+  assert.equal((await one(shell, 'len(5)')).error?.kind, 'TypeError');
+});
+
+test('uuids = map(rc._engines.get, (3,4)) works when the engines are known', async () => {
+  const { shell, records } = await demoShell();
+  const uuids = (await value(shell, 'uuids = map(rc._engines.get, (3,4)); uuids')) as unknown[];
+  const engine3 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 3)!['engine_uuid'];
+  assert.deepEqual(uuids, [engine3, null]);
+  assert.deepEqual(await value(shell, 'rc.ids'), [0, 1, 2, 3]);
+  const hist = await value(shell, "db_query({'engine_uuid': {'$in': uuids}}, keys='result_header')");
+  assert.deepEqual((hist as RecordList).keys, ['msg_id', 'result_header']);
+  assert.deepEqual(ids(hist), byOrder(records).filter((r) => r['engine_uuid'] === engine3 || r['engine_uuid'] === null).map((r) => r['msg_id']));
+});
+
+test('rc.ids without a known engine map says how to give it', async () => {
+  const { shell } = await demoShell({ engines: false });
+  const o = await one(shell, 'rc._engines');
+  assert.equal(o.error?.kind, 'KeyError');
+  assert.match(o.error!.message, /\.ipcrc/);
+  assert.match(o.error!.message, /--hub/);
+});
+
+test("rc. may be left off, and rc.session.session is the most recent client", async () => {
+  const { shell, records } = await demoShell();
+  const latest = byOrder(records).at(-1)!['client_uuid'];
+  assert.equal(await value(shell, 'session.session'), latest);
+  assert.equal(await value(shell, 'rc.session.session'), latest);
+  assert.deepEqual(ids(await value(shell, "db_query({'client_uuid': rc.session.session})")), ids(await value(shell, "rc.db_query({'client_uuid': session.session})")));
+  const mine = ids(await value(shell, "db_query({'client_uuid': session.session}, keys=['msg_id'])"));
+  assert.deepEqual(mine, byOrder(records).filter((r) => r['client_uuid'] === latest).map((r) => r['msg_id']));
+  assert.deepEqual(await value(shell, 'from ipyparallel import Client; c = Client(); len(c.hub_history()) == len(hub_history())'), true);
+});
+
+test('get_result: status, engine, timing, streams, error; a pending task says pending', async () => {
+  const { shell, records } = await demoShell();
+  const failed = records.find((r) => r['error'] !== null)!;
+  const r = (await value(shell, `get_result('${failed['msg_id']}')`)) as TaskResult;
+  assert.equal(r.status, 'error');
+  assert.equal(r.error?.ename, (failed['error'] as { ename: string }).ename);
+  assert.equal(r.queueWaitUs, (failed['started'] as Timestamp).us - (failed['submitted'] as Timestamp).us);
+  assert.equal(r.runTimeUs, (failed['completed'] as Timestamp).us - (failed['started'] as Timestamp).us);
+  assert.equal(await value(shell, `get_result('${failed['msg_id']}').engine_id`), (failed['result_metadata'] as { engine_id: number }).engine_id);
+  const pending = records.find((x) => x['started'] === null)!;
+  assert.equal(((await value(shell, `rc.get_result('${pending['msg_id']}')`)) as TaskResult).status, 'pending');
+  const last = (await value(shell, 'get_result()')) as TaskResult;
+  assert.equal(last.msgId, byOrder(records).at(-1)!['msg_id'], 'get_result() is the last task, as in ipyparallel');
+  const two = (await value(shell, "get_result(db_query({'completed': None})[:2])")) as TaskResult[];
+  assert.equal(two.length, 2);
+  assert.equal((await one(shell, "get_result('no-such-id')")).error?.kind, 'KeyError');
+});
+
+test('get_result on a NoDB raises the NoData KeyError of ipyparallel', async () => {
+  const shell = createShell({ client: await StoreClient.open(new NoDB()) });
+  const o = await one(shell, "rc.get_result('abc')");
+  assert.equal(o.error?.kind, 'KeyError');
+  assert.equal(o.error?.message, NODB_MESSAGE);
+  assert.equal((await one(shell, 'db_query({})')).error?.message, NODB_MESSAGE);
+});
+
+test('hub_history and queue_status come from the records', async () => {
+  const { shell, records } = await demoShell();
+  assert.deepEqual(await value(shell, 'hub_history()'), byOrder(records).map((r) => r['msg_id']));
+  const status = (await value(shell, 'queue_status()')) as Record<string, Record<string, number> | number>;
+  const engine0 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 0)!['engine_uuid'];
+  const of0 = records.filter((r) => r['engine_uuid'] === engine0);
+  assert.deepEqual(status['0'], {
+    queue: of0.filter((r) => r['completed'] === null && r['queue'] === 'mux').length,
+    completed: of0.filter((r) => r['completed'] !== null).length,
+    tasks: of0.filter((r) => r['completed'] === null && r['queue'] !== 'mux').length,
+  });
+  assert.equal(status['unassigned'], records.filter((r) => r['engine_uuid'] === null && r['completed'] === null).length);
+});
+
+test('purge_results needs --write, then a confirmation; pending tasks are not purged', async () => {
+  const readOnly = await demoShell();
+  const o = await one(readOnly.shell, "purge_results('all')");
+  assert.equal(o.error?.kind, 'StoreError');
+  assert.match(o.error!.message, /--write/);
+  assert.equal(readOnly.db.size, readOnly.records.length, 'nothing was deleted');
+
+  const unconfirmed = await demoShell({ write: true, yes: false });
+  assert.equal((await one(unconfirmed.shell, "purge_results('all')")).error?.kind, 'Interrupted');
+  assert.equal(unconfirmed.db.size, unconfirmed.records.length);
+
+  const { shell, db, records } = await demoShell({ write: true, yes: true });
+  const pending = records.find((r) => r['completed'] === null)!;
+  assert.equal((await one(shell, `purge_results('${pending['msg_id']}')`)).error?.kind, 'KeyError');
+  const done = records.filter((r) => r['completed'] !== null);
+  assert.equal(String(await value(shell, `purge_results(['${done[0]!['msg_id']}'])`)), 'purged 1 record');
+  assert.equal(String(await value(shell, "purge_results('all')")), `purged ${done.length - 1} records`);
+  assert.equal(db.size, records.length - done.length);
+});
+
+test('resubmit on a store says it needs a live hub', async () => {
+  const { shell } = await demoShell();
+  const o = await one(shell, 'rc.resubmit(hub_history()[-1])');
+  assert.equal(o.error?.kind, 'HubError');
+  assert.match(o.error!.message, /--hub/);
+});
+
+test('Out[n], _ and __ refer to earlier values', async () => {
+  const { shell } = await demoShell();
+  await shell.execute('40 + 2', { promptNumber: 1 });
+  await shell.execute("'x'", { promptNumber: 2 });
+  assert.deepEqual(await value(shell, 'Out[1], _, __'), [42, 'x', 42]);
+});
+
+test('parse errors give the column with a caret and say what was expected', async () => {
+  const { shell } = await demoShell();
+  const o = await one(shell, "db_query({'completed': None} keys=['msg_id'])");
+  assert.equal(o.error?.kind, 'ParseError');
+  assert.match(o.error!.message, /expected ',' or '\)' to close the '\(' at column 9, found 'keys' \(at column 30\)/);
+  assert.equal(o.error!.detail, "  db_query({'completed': None} keys=['msg_id'])\n                               ^");
+  const open = await shell.execute("recent = db_query({'started': {'$gte': hourago}\n  , 'queue': 'task'\nlen(recent)");
+  assert.equal(open.length, 2, 'the next statement still runs');
+  assert.equal(open[0]!.error?.kind, 'ParseError');
+  assert.match(open[0]!.error!.message, /this '\{' is never closed; expected '\}'/);
+  assert.match(open[0]!.error!.detail!, /^ {2}recent = db_query\(\{'started'.*\n {20}\^$/);
+  assert.equal(open[1]!.error?.kind, 'NameError');
+  const str = await one(shell, "x = 'abc");
+  assert.match(str.error!.message, /string .* not closed/);
+});
+
+test('isComplete says when more lines are needed', async () => {
+  const { shell } = await demoShell();
+  assert.equal(shell.isComplete("db_query({'completed': None}"), false);
+  assert.equal(shell.isComplete("db_query({'completed': None})"), true);
+  assert.equal(shell.isComplete('x = """abc'), false);
+  assert.equal(shell.isComplete("x = ')'"), true);
+  assert.equal(shell.isComplete('In [3]: (1,\n   ...: 2)'), true);
+});
+
+test('completion offers keys inside strings, operators after $, attributes after a dot', async () => {
+  const { shell } = await demoShell();
+  assert.deepEqual((await shell.complete("db_query({'comp", 15)).candidates, ['completed']);
+  assert.ok((await shell.complete("db_query({'started': {'$g", 25)).candidates.includes('$gte'));
+  assert.deepEqual((await shell.complete('rc.db_', 6)).candidates, ['db_query']);
+  assert.deepEqual((await shell.complete('rc.session.se', 13)).candidates, ['session']);
+  assert.ok((await shell.complete('hou', 3)).candidates.includes('hourago'));
+  assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stderr', 'stdout']);
+});
+
+test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async () => {
+  const { shell, records } = await demoShell();
+  const talker = records.find((r) => typeof r['stdout'] === 'string' && r['stdout'] !== '')!;
+  assert.equal(String(await value(shell, `%stdout ${talker['msg_id']}`)), talker['stdout']);
+  assert.equal(String(await value(shell, `%stdout ${(talker['msg_id'] as string).slice(0, 8)}`)), talker['stdout'], 'a unique prefix of a msg_id will do');
+  const failed = records.find((r) => r['error'] !== null)!;
+  await shell.execute(`f = '${failed['msg_id']}'`);
+  assert.equal(String(await value(shell, '%tb f')), (failed['error'] as { traceback: string[] }).traceback.join('\n'));
+  assert.match(String(await value(shell, '%show f')), /^msg_id +[0-9a-f-]{36}\nheader/);
+  assert.match(String(await value(shell, '%history')), /f = '/);
+  await shell.execute('%format json');
+  assert.equal(shell.settings.format, 'json');
+  assert.equal((await one(shell, '%format yaml')).error?.kind, 'TypeError');
+  const timed = await one(shell, '%time len(db_query({}))');
+  assert.equal(timed.value, records.length);
+  assert.match(timed.printed!, /^Wall time: /);
+  assert.match(String(await value(shell, '%who')), /\bf\b/);
+  assert.match(String(await value(shell, '%help')), /db_query\(query, keys=None\)/);
+  assert.match(String(await value(shell, 'db_query?')), /^db_query\(query, keys=None\)/);
+  assert.match(String(await value(shell, "%help '$in'")), /^\$in: /);
+  assert.equal((await one(shell, '%frobnicate')).error?.kind, 'NameError');
+});
+
+test('bad input is always one IpcError sentence, never a JS exception', async () => {
+  const { shell } = await demoShell();
+  for (const src of ['1(2)', 'None.x', "{'a': 1}['b']", '[1][5]', 'lambda: 1 + ', 'def f(): pass', 'for x in y: pass', '@', "db_query({'$where': 'x'})", "db_query({}, keys=['nope'])", 'x +', '1 if 2', 'datetime(2026, 13, 1)', 'sorted([1, "a"])']) {
+    const [o] = await shell.execute(src);
+    assert.ok(o?.error, `${src} fails`);
+    assert.ok(!o!.error!.message.includes('\n'), `${src}: one sentence`);
+    assert.ok(!/internal error|at .*\.js:\d+/.test(o!.error!.message), `${src}: ${o!.error!.message}`);
+  }
+});

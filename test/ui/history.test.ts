@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor } from '../../src/ui/history.js';
+
+test('history is saved with mode 0600, one entry per multi-line statement, and read back by the next session', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-history-'));
+  try {
+    const file = join(dir, 'history');
+    const h = History.load(file);
+    h.add('rc.db_query({"completed": None})');
+    h.add('rc.db_query({\n    "queue": "task",\n})');
+    h.add('rc.db_query({\n    "queue": "task",\n})');
+    h.add('   ');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8').trimEnd().split('\n').length, 2);
+    const next = History.load(file);
+    assert.deepEqual(next.entries, ['rc.db_query({"completed": None})', 'rc.db_query({\n    "queue": "task",\n})']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lines that are not ours are skipped, a missing file is an empty history', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-history-'));
+  try {
+    const file = join(dir, 'history');
+    assert.equal(History.load(file).length, 0);
+    writeFileSync(file, 'plain readline line\n"ok"\n{"not": "a string"}\n');
+    assert.deepEqual(History.load(file).entries, ['ok']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Up goes to older entries that start with what was typed, Down back to the draft', () => {
+  const entries = ['rc.session.session', 'hourago', 'rc.db_query({})', 'x = 1'];
+  let c = startCursor(entries, 'rc.');
+  c = olderEntry(entries, c)!;
+  assert.equal(currentText(entries, c), 'rc.db_query({})');
+  c = olderEntry(entries, c)!;
+  assert.equal(currentText(entries, c), 'rc.session.session');
+  assert.equal(olderEntry(entries, c), undefined);
+  c = newerEntry(entries, c)!;
+  c = newerEntry(entries, c)!;
+  assert.equal(currentText(entries, c), 'rc.');
+});
+
+test('Ctrl-R finds the newest entry containing the text, then older ones', () => {
+  const entries = ['rc.db_query({"queue": "mux"})', 'x = 2', 'rc.db_query({"queue": "task"})'];
+  assert.equal(reverseSearch(entries, 'queue', entries.length), 2);
+  assert.equal(reverseSearch(entries, 'queue', 2), 0);
+  assert.equal(reverseSearch(entries, 'nothing', 3), undefined);
+});

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { formatJSON } from '../../src/format/index.js';
+import { generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { Terminal } from './support/tmux.js';
+
+// The real binary in a real terminal (tmux): what a person sees and types.
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const bin = join(root, 'bin', 'ipc.js');
+const demo = generateDemoRecords({ count: 240 });
+let home: string;
+
+before(() => {
+  home = mkdtempSync(join(tmpdir(), 'ipc-ui-home-'));
+});
+
+after(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+function ipc(args: string, options: { rows?: number; columns?: number } = {}): Terminal {
+  return new Terminal(`node ${bin} ${args}`, { cwd: home, env: { HOME: home, NO_COLOR: undefined }, ...options });
+}
+
+const prompt = (n: number) => (s: string) => s.includes(`In [${n}]:`);
+
+test("typing a documentation query: rc.db_query({'completed': None}, keys=['msg_id', 'submitted', 'started'])", async () => {
+  const t = ipc('--demo');
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("rc.db_query({'completed': None}, keys=['msg_id', 'submitted', 'started'])");
+    t.send('Enter');
+    const s = await t.waitFor(prompt(2), 'the answer');
+    const pending = demo.filter((r) => r['completed'] === null).map((r) => r['msg_id'] as string);
+    assert.ok(pending.length > 0);
+    for (const id of pending) assert.ok(s.includes(id), `${id} is listed`);
+    assert.match(s, /msg_id\s+submitted\s+started\s+queue wait/);
+  } finally {
+    t.close();
+  }
+});
+
+test('scrolling a 100,000-row result: PgDn, End and / search answer at once', async () => {
+  const file = join(home, 'tasks.jsonl');
+  const keys = ['msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'queue', 'stdout'];
+  const records = generateDemoRecords({ count: 100_000, seed: 5 });
+  writeFileSync(file, records.map((r) => formatJSON(pick(r, keys))).join('\n') + '\n');
+  const t = ipc(`--dictdb --load ${file}`, { rows: 30 });
+  try {
+    await t.waitFor(prompt(1), 'the prompt after loading', { timeoutMs: 30_000 });
+    t.type("rc.db_query({}, ['msg_id', 'submitted', 'started', 'completed', 'stdout'])");
+    t.send('Enter');
+    let s = await t.waitFor((s) => /row 1 of 100001/.test(s), 'the viewer', { timeoutMs: 20_000 });
+    t.send('PageDown', 'PageDown', 'PageDown');
+    // 30 rows: a header, 27 rows of records, a status line; a page is 27 rows.
+    s = await t.waitFor((s) => /row 82 of 100001/.test(s), 'three pages down');
+    const t0 = Date.now();
+    t.send('End');
+    s = await t.waitFor((s) => /row 100001 of 100001/.test(s), 'the last row');
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed < 1000, `End took ${elapsed} ms`);
+    const target = records[50_000]!['msg_id'] as string;
+    t.type('/' + target.slice(0, 18));
+    t.send('Enter');
+    s = await t.waitFor((s) => s.includes('>' + target), 'the search hit', { timeoutMs: 10_000 });
+    t.send('Enter');
+    s = await t.waitFor((s) => s.includes(`${target} · lines 1–`) || s.includes(`Task ${target}`), 'the record view');
+    t.send('q');
+    await t.waitFor((s) => /row \d+ of 100001/.test(s), 'back in the viewer');
+    t.send('q');
+    s = await t.waitFor(prompt(2), 'the prompt');
+    assert.match(s, /Out\[1\]: 100001 records × 5 keys/);
+  } finally {
+    t.close();
+  }
+});
+
+test("opening a failed task's traceback with %show keeps the engine's colours", async () => {
+  const failed = demo.find((r) => r['error'] !== null)!;
+  const id = failed['msg_id'] as string;
+  const { ename, evalue } = failed['error'] as { ename: string; evalue: string };
+  const t = ipc('--demo', { rows: 60 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type(`%show ${id.slice(0, 10)}`);
+    t.send('Enter');
+    const s = await t.waitFor((s) => s.includes(`${ename}: ${evalue}`) && (s.includes('In [2]:') || s.includes(' · lines ')), 'the record view');
+    assert.ok(s.includes(`Task ${id}`));
+    assert.match(s, /Traceback \(most recent call last\)/);
+    const coloured = t.screenAnsi();
+    assert.match(coloured, new RegExp(`\\x1b\\[31m${ename}`), 'the exception name is red, as the engine wrote it');
+  } finally {
+    t.close();
+  }
+});
+
+test('history across two sessions: Up recalls what the last session ran; ~/.ipc_history is 0600', async () => {
+  const first = ipc('--demo');
+  try {
+    await first.waitFor(prompt(1), 'the first prompt');
+    first.type('recent = rc.db_query({"started": {"$gte": hourago}}, ["msg_id"])');
+    first.send('Enter');
+    await first.waitFor(prompt(2), 'the assignment');
+    first.send('C-d');
+    await first.waitFor(() => first.dead(), 'the exit');
+  } finally {
+    first.close();
+  }
+  assert.equal(statSync(join(home, '.ipc_history')).mode & 0o777, 0o600);
+  const second = ipc('--demo');
+  try {
+    await second.waitFor(prompt(1), 'the first prompt');
+    second.send('Up');
+    await second.waitFor((s) => s.includes('In [1]: recent = rc.db_query({"started": {"$gte": hourago}}, ["msg_id"])'), 'the recalled statement');
+  } finally {
+    second.close();
+  }
+});
+
+test("Tab completes a key: rc.db_query({'sub⇥ gives 'submitted", async () => {
+  const t = ipc('--demo');
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("rc.db_query({'sub");
+    t.send('Tab');
+    await t.waitFor((s) => s.includes("In [1]: rc.db_query({'submitted"), 'the completion');
+    const { x } = t.cursor();
+    assert.equal(x, "In [1]: rc.db_query({'submitted".length, 'the cursor stands after the completed key');
+  } finally {
+    t.close();
+  }
+});
+
+function pick(r: TaskRecord, keys: readonly string[]): TaskRecord {
+  const out: TaskRecord = {};
+  for (const k of keys) if (k in r) out[k] = r[k]!;
+  return out;
+}

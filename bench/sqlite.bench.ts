@@ -190,6 +190,8 @@ function cases(db: Database.Database): Case[] {
 
 interface Run {
   readonly seconds: number;
+  /** user + system CPU seconds (from /usr/bin/time): fair when other work shares the cores. */
+  readonly cpu: number;
   readonly lines: number;
   /** Peak resident set, MB (from /usr/bin/time). */
   readonly rssMB: number;
@@ -198,7 +200,7 @@ interface Run {
 function run(cmd: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let lines = 0;
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -208,8 +210,8 @@ function run(cmd: string, args: readonly string[]): Promise<Run> {
     child.on('close', (code) => {
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`));
-      const rss = Number(err.trim().split('\n').pop());
-      resolve({ seconds, lines, rssMB: rss / 1024 });
+      const [rss, user, sys] = err.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+      resolve({ seconds, cpu: user + sys, lines, rssMB: rss / 1024 });
     });
   });
 }
@@ -241,8 +243,10 @@ async function main(): Promise<void> {
   db.close();
   const repeat = Number(process.env['REPEAT'] ?? 3);
   console.log(`\n${COUNT} records, ${DATA}; best of ${repeat} for ipc and sqlite3, one run of Python\n`);
-  console.log('query                                  rows    ipc s  python s  sqlite3 s   vs python  vs sqlite3');
-  let sumIpc = 0, sumPy = 0, sumSql = 0;
+  console.log('seconds: wall (CPU)');
+  console.log('query                                  rows            ipc           python          sqlite3   python/ipc  ipc/sqlite3 (CPU)');
+  const sum = { ipc: 0, py: 0, sql: 0, ipcCpu: 0, pyCpu: 0, sqlCpu: 0 };
+  const cell = (r: Run) => `${r.seconds.toFixed(2).padStart(6)} (${r.cpu.toFixed(2).padStart(5)})`;
   for (const c of set) {
     const ipcRuns: Run[] = [];
     const sqlRuns: Run[] = [];
@@ -251,20 +255,29 @@ async function main(): Promise<void> {
       sqlRuns.push(await run('sqlite3', ['-readonly', '-json', DATA, c.sql]));
     }
     const py = await run('/usr/bin/python3', ['-c', PYTHON_FIND, DATA, TABLE, c.python]);
-    const a = best(ipcRuns), s = best(sqlRuns);
+    const a = best(ipcRuns), q = best(sqlRuns);
     if (a.lines !== py.lines) throw new Error(`${c.name}: ipc printed ${a.lines} records, Python ${py.lines}`);
-    sumIpc += a.seconds; sumPy += py.seconds; sumSql += s.seconds;
+    sum.ipc += a.seconds; sum.py += py.seconds; sum.sql += q.seconds;
+    sum.ipcCpu += a.cpu; sum.pyCpu += py.cpu; sum.sqlCpu += q.cpu;
     console.log(
-      `${c.name.padEnd(36)} ${String(a.lines).padStart(6)} ${a.seconds.toFixed(2).padStart(8)} ${py.seconds.toFixed(2).padStart(9)} ${s.seconds.toFixed(2).padStart(10)} ${(py.seconds / a.seconds).toFixed(1).padStart(10)}x ${(a.seconds / s.seconds).toFixed(2).padStart(10)}x`,
+      `${c.name.padEnd(36)} ${String(a.lines).padStart(6)} ${cell(a)} ${cell(py)} ${cell(q)} ${(py.seconds / a.seconds).toFixed(1).padStart(6)}x (${(py.cpu / a.cpu).toFixed(1)}x) ${(a.seconds / q.seconds).toFixed(2).padStart(6)}x (${(a.cpu / q.cpu).toFixed(2)}x)`,
     );
   }
-  console.log(`${'whole set'.padEnd(43)} ${sumIpc.toFixed(2).padStart(8)} ${sumPy.toFixed(2).padStart(9)} ${sumSql.toFixed(2).padStart(10)} ${(sumPy / sumIpc).toFixed(1).padStart(10)}x ${(sumIpc / sumSql).toFixed(2).padStart(10)}x`);
+  const total = (w: number, c: number) => `${w.toFixed(2).padStart(6)} (${c.toFixed(2).padStart(5)})`;
+  console.log(
+    `${'whole set'.padEnd(43)} ${total(sum.ipc, sum.ipcCpu)} ${total(sum.py, sum.pyCpu)} ${total(sum.sql, sum.sqlCpu)} ${(sum.py / sum.ipc).toFixed(1).padStart(6)}x (${(sum.pyCpu / sum.ipcCpu).toFixed(1)}x) ${(sum.ipc / sum.sql).toFixed(2).padStart(6)}x (${(sum.ipcCpu / sum.sqlCpu).toFixed(2)}x)`,
+  );
   console.log(`targets: at least 20x faster than Python on the whole set, within 2x of sqlite3\n`);
 
   const all = DEFAULT_KEYS.filter((k) => k !== 'label');
   const ipcAll = await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', 'db_query({})']);
   const sqlAll = await run('sqlite3', ['-readonly', '-json', DATA, `SELECT ${all.map((k) => `"${k}"`).join(', ')} FROM "${TABLE}" ORDER BY submitted, msg_id`]);
-  console.log(`every record as JSON lines: ipc ${ipcAll.lines} records in ${ipcAll.seconds.toFixed(1)} s, peak RSS ${ipcAll.rssMB.toFixed(0)} MB; sqlite3 ${sqlAll.seconds.toFixed(1)} s (${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x); target: RSS under 200 MB`);
+  const libAll = await run(process.execPath, [join(ROOT, 'dist', 'bench', 'sqlite-stream.js'), DATA]);
+  console.log('every record as JSON lines:');
+  console.log(`  ipc --format jsonl -c 'db_query({})'   ${ipcAll.lines} records  ${ipcAll.seconds.toFixed(1).padStart(6)} s (CPU ${ipcAll.cpu.toFixed(1)})  peak RSS ${ipcAll.rssMB.toFixed(0).padStart(5)} MB  ${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
+  console.log(`  library stream (sqlite-stream.js)     ${libAll.lines} records  ${libAll.seconds.toFixed(1).padStart(6)} s (CPU ${libAll.cpu.toFixed(1)})  peak RSS ${libAll.rssMB.toFixed(0).padStart(5)} MB  ${(libAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
+  console.log(`  sqlite3 -json                         ${sqlAll.lines} lines    ${sqlAll.seconds.toFixed(1).padStart(6)} s (CPU ${sqlAll.cpu.toFixed(1)})  peak RSS ${sqlAll.rssMB.toFixed(0).padStart(5)} MB`);
+  console.log('target: peak RSS under 200 MB');
 }
 
 await main();

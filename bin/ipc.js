@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+import module from 'node:module';
 
+// Node 22+ keeps compiled code between runs; start-up matters for script mode.
+module.enableCompileCache?.();
+
+const { main } = await import('../dist/src/cli.js');
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

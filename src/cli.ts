@@ -81,6 +81,8 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   const confirm = async (question: string): Promise<boolean> => {
     if (settings.yes) return true;
     if (shell?.confirm) return shell.confirm(question);
+    // A script from -c or a file, started in a terminal: ask there.
+    if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(question, stdin, stderr);
     throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
   let opened;
@@ -110,6 +112,17 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
   } finally {
     await opened.client.close().catch(() => undefined);
+  }
+}
+
+async function askYesNo(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input, output, terminal: true });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
   }
 }
 

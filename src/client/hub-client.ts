@@ -41,6 +41,8 @@ export async function openHubClient(options: HubClientOptions): Promise<Client> 
 /** Keys whose JSON text SQLiteDB hands back undecoded. */
 const JSON_TEXT_KEYS = ['error', 'execute_result'];
 const HEADER_KEYS = ['header', 'result_header'];
+/** What get_result shows of a task still running. */
+const PENDING_KEYS = ['header', 'metadata', 'submitted', 'client_uuid', 'engine_uuid', 'started', 'queue', 'execute_input'];
 /** How many result_request exchanges run at once. */
 const RESULT_CONCURRENCY = 16;
 
@@ -141,7 +143,25 @@ export class HubClient implements Client {
       }
     };
     await Promise.all(Array.from({ length: Math.min(RESULT_CONCURRENCY, ids.length) }, worker));
-    return results;
+    return this.withPendingRecords(results);
+  }
+
+  /** A pending task shows when it was submitted and where it runs, if the hub keeps records. */
+  private async withPendingRecords(results: TaskResult[]): Promise<TaskResult[]> {
+    const pending = results.filter((r) => r.status === 'pending').map((r) => r.msgId);
+    if (pending.length === 0 || this.backend === 'NoDB') return results;
+    let found: RecordList;
+    try {
+      found = await this.dbQuery({ msg_id: { $in: pending } }, PENDING_KEYS);
+    } catch (e) {
+      if (e instanceof IpcError && e.kind === 'KeyError') return results;
+      throw e;
+    }
+    const byId = new Map(found.records.map((r) => [r['msg_id'], r]));
+    return results.map((r) => {
+      const rec = byId.get(r.msgId);
+      return rec ? taskResult({ ...rec, completed: null }, this.engineIds) : r;
+    });
   }
 
   async hubHistory(): Promise<string[]> {

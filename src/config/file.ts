@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import JSON5 from 'json5';
 import { IpcError, didYouMean } from '../errors.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
@@ -80,6 +80,8 @@ function fail(path: string, line: number, key: string, sentence: string): IpcErr
 export function parseConfig(source: string, path: string): IpcConfig {
   let data: unknown;
   try {
+    // Loaded here, not at start-up: most runs have no configuration file.
+    const JSON5 = createRequire(import.meta.url)('json5') as typeof import('json5');
     data = JSON5.parse(source);
   } catch (e) {
     const err = e as { lineNumber?: number; message: string };

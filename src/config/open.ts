@@ -30,6 +30,11 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
       connectionFile: spec.connectionFile,
       ...(spec.timeoutMs !== null ? { timeoutMs: spec.timeoutMs } : {}),
       ...(settings.session ? { session: settings.session } : {}),
+      // The hub deletes records for purge_results: the same --write and confirmation as a store.
+      confirm: async (question) => {
+        if (!settings.write) throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}; start ipc with --write to allow it`);
+        return confirm(question);
+      },
     });
     return { client };
   }

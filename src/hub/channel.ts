@@ -38,7 +38,8 @@ export class HubChannel {
   rejected = 0;
   /** The timing of the last request answered. */
   lastTiming: ExchangeTiming | null = null;
-  private info: ConnectionInfo;
+  // Holds the key: a private field keeps it out of util.inspect.
+  #info: ConnectionInfo;
   private dealer!: zmq.Dealer;
   private subscriber!: zmq.Subscriber;
   private readonly pending = new Map<string, Pending>();
@@ -48,20 +49,20 @@ export class HubChannel {
   private readonly onReconnect: (() => void) | undefined;
 
   constructor(connectionFile: string, options: HubChannelOptions = {}) {
-    this.info = readConnectionFile(connectionFile);
+    this.#info = readConnectionFile(connectionFile);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw hubError(`the timeout must be a positive number of seconds, not ${this.timeoutMs / 1000}`);
     this.onReconnect = options.onReconnect;
-    this.session = new Session(this.info.key, this.info.signatureScheme);
+    this.session = new Session(this.#info.key, this.#info.signatureScheme);
     this.connect();
   }
 
   get address(): string {
-    return this.info.registration;
+    return this.#info.registration;
   }
 
   get connectionFile(): string {
-    return this.info.file;
+    return this.#info.file;
   }
 
   /** Registers a handler for hub notifications (engine registration, shutdown). */
@@ -121,7 +122,7 @@ export class HubChannel {
           if (this.closed || dealer !== this.dealer) return;
           clearTimeout(timer);
           this.pending.delete(header.msg_id);
-          reject(hubError(`could not send ${msgType} to the hub at ${this.info.registration}: ${(e as Error).message}`));
+          reject(hubError(`could not send ${msgType} to the hub at ${this.#info.registration}: ${(e as Error).message}`));
         });
     });
   }
@@ -129,56 +130,62 @@ export class HubChannel {
   private timeoutError(msgType: string, timeoutMs: number, sawBadReply: boolean) {
     const seconds = `${+(timeoutMs / 1000).toFixed(3)} s`;
     if (sawBadReply) {
-      return hubError(`the hub's reply to ${msgType} had a bad signature and was dropped; does ${this.info.file} hold the key of the running controller?`);
+      return hubError(`the hub's reply to ${msgType} had a bad signature and was dropped; does ${this.#info.file} hold the key of the running controller?`);
     }
-    return hubError(`the hub at ${this.info.registration} did not answer ${msgType} within ${seconds}; is the controller of ${this.info.file} running? (--timeout sets a longer wait)`);
+    return hubError(`the hub at ${this.#info.registration} did not answer ${msgType} within ${seconds}; is the controller of ${this.#info.file} running? (--timeout sets a longer wait)`);
   }
 
-  /** Reconnects when the controller rewrote its connection file; true when it did. */
+  /**
+   * Notices a controller that rewrote its connection file (a restart): new
+   * addresses or key mean new sockets; true when the channel reconnected.
+   * Either way the engines it knew are gone, so onReconnect runs.
+   */
   private checkRestart(): boolean {
-    const stamp = fileStamp(this.info.file);
-    if (stamp === null || stamp === this.info.stamp) return false;
+    const stamp = fileStamp(this.#info.file);
+    if (stamp === null || stamp === this.#info.stamp) return false;
     let next: ConnectionInfo;
     try {
-      next = readConnectionFile(this.info.file);
+      next = readConnectionFile(this.#info.file);
     } catch {
       return false;
     }
     const same =
-      next.registration === this.info.registration &&
-      next.notification === this.info.notification &&
-      next.key === this.info.key &&
-      next.curveServerKey === this.info.curveServerKey;
-    this.info = next;
-    if (same) return false;
-    this.session.rekey(next.key, next.signatureScheme);
-    this.dealer.close();
-    this.subscriber.close();
-    this.sending = Promise.resolve();
-    this.connect();
+      next.registration === this.#info.registration &&
+      next.notification === this.#info.notification &&
+      next.key === this.#info.key &&
+      next.curveServerKey === this.#info.curveServerKey;
+    this.#info = next;
+    if (!same) {
+      this.session.rekey(next.key, next.signatureScheme);
+      this.dealer.close();
+      this.subscriber.close();
+      this.sending = Promise.resolve();
+      this.connect();
+    }
     this.onReconnect?.();
-    return true;
+    return !same;
   }
 
   private connect(): void {
-    const dealer = new zmq.Dealer({ linger: 0 });
+    // A hub that is down must not block a send for ever: the timeout covers it.
+    const dealer = new zmq.Dealer({ linger: 0, sendTimeout: this.timeoutMs });
     const subscriber = new zmq.Subscriber({ linger: 0 });
-    if (this.info.curveServerKey) {
+    if (this.#info.curveServerKey) {
       const pair = zmq.curveKeyPair();
       for (const s of [dealer, subscriber]) {
-        s.curveServerKey = this.info.curveServerKey;
+        s.curveServerKey = this.#info.curveServerKey;
         s.curvePublicKey = pair.publicKey;
         s.curveSecretKey = pair.secretKey;
       }
     }
     try {
-      dealer.connect(this.info.registration);
+      dealer.connect(this.#info.registration);
       subscriber.subscribe();
-      subscriber.connect(this.info.notification);
+      subscriber.connect(this.#info.notification);
     } catch (e) {
       dealer.close();
       subscriber.close();
-      throw hubError(`cannot connect to the hub at ${this.info.registration}: ${(e as Error).message}`);
+      throw hubError(`cannot connect to the hub at ${this.#info.registration}: ${(e as Error).message}`);
     }
     this.dealer = dealer;
     this.subscriber = subscriber;

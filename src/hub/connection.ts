@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { hubError } from '../errors.js';
+import { SIGNATURE_SCHEMES } from './session.js';
 
 /** What ipc needs of ipcontroller-client.json. */
 export interface ConnectionInfo {
@@ -49,6 +50,10 @@ export function readConnectionFile(file: string): ConnectionInfo {
   if (pack !== 'json' || (cfg['unpack'] ?? 'json') !== 'json') {
     throw hubError(`the controller of ${file} packs messages with '${String(pack)}'; ipc speaks only json, the default (Session.packer)`);
   }
+  const scheme = String(cfg['signature_scheme']);
+  if (!(scheme in SIGNATURE_SCHEMES)) {
+    throw hubError(`${file} asks for the signature scheme '${scheme}', which ipc does not know; the controller's default is hmac-sha256`);
+  }
   const iface = String(cfg['interface']);
   const url = (name: string): string => {
     const port = cfg[name];
@@ -62,7 +67,7 @@ export function readConnectionFile(file: string): ConnectionInfo {
     registration: url('registration'),
     notification: url('notification'),
     key: String(cfg['key']),
-    signatureScheme: String(cfg['signature_scheme']),
+    signatureScheme: scheme,
     curveServerKey: typeof curve === 'string' && curve !== '' ? curve : null,
     stamp: fileStamp(file) ?? text,
   };

@@ -28,7 +28,8 @@ export interface Message {
   readonly buffers: Uint8Array[];
 }
 
-const SCHEMES: Record<string, string> = {
+/** jupyter_client's signature schemes, by the node:crypto digest each uses. */
+export const SIGNATURE_SCHEMES: Record<string, string> = {
   'hmac-sha256': 'sha256',
   'hmac-sha512': 'sha512',
   'hmac-sha384': 'sha384',
@@ -46,8 +47,9 @@ export class Session {
   /** This client's session id, the `session` field of every header. */
   readonly session: string;
   readonly username: string;
-  private key!: Buffer;
-  private algorithm!: string | null;
+  // Private fields stay out of util.inspect and JSON: the key is never shown.
+  #key: Buffer = Buffer.alloc(0);
+  #algorithm: string | null = null;
 
   constructor(key: string, signatureScheme = 'hmac-sha256', session: string = newId()) {
     this.rekey(key, signatureScheme);
@@ -60,13 +62,13 @@ export class Session {
     const bytes = Buffer.from(key, 'utf8');
     let algorithm: string | null = null;
     if (bytes.length > 0) {
-      algorithm = SCHEMES[signatureScheme] ?? null;
+      algorithm = SIGNATURE_SCHEMES[signatureScheme] ?? null;
       if (!algorithm) {
         throw hubError(`the connection file asks for the signature scheme '${signatureScheme}', which ipc does not know; use hmac-sha256`);
       }
     }
-    this.key = bytes;
-    this.algorithm = algorithm;
+    this.#key = bytes;
+    this.#algorithm = algorithm;
   }
 
   header(msgType: string): MessageHeader {
@@ -88,15 +90,15 @@ export class Session {
 
   /** Hex HMAC of the parts, empty when the connection file has no key. */
   sign(parts: readonly Uint8Array[]): Buffer {
-    if (this.algorithm === null) return Buffer.alloc(0);
-    const h = createHmac(this.algorithm, this.key);
+    if (this.#algorithm === null) return Buffer.alloc(0);
+    const h = createHmac(this.#algorithm, this.#key);
     for (const p of parts) h.update(p);
     return Buffer.from(h.digest('hex'), 'ascii');
   }
 
   /** Constant-time check of a received signature. */
   verify(signature: Uint8Array, parts: readonly Uint8Array[]): boolean {
-    if (this.algorithm === null) return true;
+    if (this.#algorithm === null) return true;
     const expected = this.sign(parts);
     return signature.length === expected.length && timingSafeEqual(signature, expected);
   }

@@ -167,7 +167,7 @@ function isIpcOperator(name: string): boolean {
 function needsRelay(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(needsRelay);
   if (!isDict(v as Value)) return false;
-  return Object.entries(v as Record<string, unknown>).some(([k, x]) => (k.startsWith('$') && !isIpcOperator(k) && MONGO_ONLY.includes(k)) || needsRelay(x));
+  return Object.entries(v as Record<string, unknown>).some(([k, x]) => MONGO_ONLY.includes(k) || needsRelay(x));
 }
 
 function relayDocument(doc: Record<string, unknown>, options: MongoFilterOptions): MongoFilter {
@@ -201,15 +201,22 @@ function relayField(name: string, arg: unknown, options: MongoFilterOptions): Mo
     if (relayed.includes(op)) raw[op] = x;
     else known[op] = x;
   }
+  const clauses: MongoFilter[] = [];
   for (const op of Object.keys(raw)) {
-    if (op !== '$not' && !MONGO_FIELD_OPERATORS.includes(op)) {
+    if (op === '$not') {
+      const inner = raw[op];
+      if (!isDict(inner as Value)) compileQuery({ [name]: { $not: inner } });
+      // As for the shared operators: $not is a $nor of the field's own test.
+      clauses.push({ $nor: [relayField(name, inner, options)] });
+      delete raw[op];
+    } else if (!MONGO_FIELD_OPERATORS.includes(op)) {
       throw queryError(`unknown operator '${op}' on '${name}'${didYouMean(op, [...OPERATOR_NAMES, ...MONGO_FIELD_OPERATORS])}; supported: ${supportedOperatorsSentence()}, and on MongoDB ${MONGO_FIELD_OPERATORS.join(' ')}`);
     }
   }
   // The key is checked as the shared engine checks it (unknown key, buffers, dotted path into text).
   const checked = compileQuery({ [name]: Object.keys(known).length > 0 ? known : null });
-  const clauses: MongoFilter[] = Object.keys(known).length > 0 ? [queryToMongo(checked)] : [];
-  clauses.push({ [name]: relayValue(raw, name, options) });
+  if (Object.keys(known).length > 0) clauses.push(queryToMongo(checked));
+  if (Object.keys(raw).length > 0) clauses.push({ [name]: relayValue(raw, name, options) });
   return conjunction(clauses);
 }
 

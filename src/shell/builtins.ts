@@ -189,11 +189,10 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (x instanceof TimeDelta) return new TimeDelta(Math.abs(x.us));
     throw typeError(`bad operand type for abs(): '${typeName(x)}'`);
   });
-  def('round', 'round(x, ndigits=0): x rounded', (c) => {
+  def('round', 'round(x, ndigits=0): x rounded, halves to even as Python does', (c) => {
     const [x, d] = only('round', c, 1, 2);
     if (typeof x !== 'number') throw typeError(`round() takes a number, not ${typeName(x)}`);
-    const f = 10 ** Number(d ?? 0);
-    return Math.round(x * f) / f;
+    return pyRound(x, d === undefined || d === null ? 0 : Number(d));
   });
   def('any', 'any(items): whether any item is true', (c) => iterate(only('any', c, 1, 1)[0], 'any').some(truthy));
   def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));
@@ -202,4 +201,26 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     throw typeError('isinstance() is not supported; compare type(x) instead');
   });
   return b;
+}
+
+/** Python's round: on the exact decimal value of the double, exact halves to even. */
+export function pyRound(x: number, digits: number): number {
+  if (!Number.isFinite(x) || !Number.isInteger(digits)) return x;
+  if (digits < 0) {
+    const f = 10 ** -digits;
+    return pyRound(x / f, 0) * f;
+  }
+  if (digits > 20) return x;
+  const exact = Math.abs(x).toFixed(Math.min(100, digits + 60));
+  const cut = exact.indexOf('.') + (digits > 0 ? digits + 1 : 0);
+  const kept = exact.slice(0, digits > 0 ? cut : exact.indexOf('.'));
+  const rest = exact.slice(digits > 0 ? cut : exact.indexOf('.') + 1);
+  let up = rest[0] !== undefined && rest[0] > '5';
+  if (rest[0] === '5') {
+    if (/[1-9]/.test(rest.slice(1))) up = true;
+    else up = Number(kept[kept.length - 1]) % 2 === 1;
+  }
+  const unit = 10 ** -digits;
+  const magnitude = Number(kept) + (up ? unit : 0);
+  return Math.sign(x) * Number(magnitude.toFixed(digits));
 }

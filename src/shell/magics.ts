@@ -75,7 +75,7 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
     }
     case 'tables': {
       if (!ctx.tables) throw new IpcError('StoreError', '%tables lists the task tables of a SQLite file; this session has no SQLite store');
-      return (await ctx.tables()).slice();
+      return new Text((await ctx.tables()).join('\n'));
     }
     case 'who': {
       const names = [...ctx.shell.variables().keys()].sort();

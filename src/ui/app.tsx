@@ -1,6 +1,7 @@
 import { Box, Static, Text, useCursor, useStdin, useStdout } from 'ink';
-import { useEffect, useMemo, useReducer, type ReactElement } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactElement } from 'react';
 import { KeyDecoder } from './keys.js';
+import { AlternateScreen } from './screen.js';
 import type { Session } from './session.js';
 import { cursorPosition } from './text-buffer.js';
 import { textWidth } from './text-width.js';
@@ -32,9 +33,8 @@ function Live({ session }: { session: Session }): ReactElement | null {
       if (session.question) return <Text>{`${session.question.text} [y/N] `}</Text>;
       return <Text>{session.painter.dim('… running (Ctrl-C cancels)')}</Text>;
     case 'table':
-      return <TableViewer session={session} />;
     case 'pager':
-      return <Pager session={session} />;
+      return <FullScreen session={session} />;
     case 'watch':
       return <Watch session={session} />;
     case 'closed':
@@ -111,61 +111,36 @@ function rowsOf(width: number, columns: number): number {
   return Math.max(1, Math.ceil(width / Math.max(1, columns)));
 }
 
-function StatusLine({ text, session }: { text: string; session: Session }): ReactElement {
-  return <Text wrap="truncate-end">{session.painter.inverse(text.padEnd(Math.max(0, session.columns - 1)).slice(0, Math.max(1, session.columns - 1)))}</Text>;
-}
+/** How long the viewer waits for Ink to finish its last frame before it takes the alternate screen. */
+const ENTER_DELAY_MS = 25;
 
-/** Draws only the rows in view: the cost of a keystroke does not grow with the answer. */
-function TableViewer({ session }: { session: Session }): ReactElement {
-  const t = session.table!;
-  const p = session.painter;
-  const h = session.tableBodyHeight;
-  // One column of gutter marks the selected row, also without colour.
-  const width = session.tableWidth;
-  const rows: string[] = [];
-  const end = Math.min(t.model.rowCount, t.scroll.top + h);
-  for (let i = t.scroll.top; i < end; i++) {
-    const line = t.model.row(i, t.first, width, p);
-    rows.push(i === t.scroll.selected ? '>' + selectedLine(line, p) : ' ' + line);
-  }
-  const cols = t.model.columns.length;
-  const status =
-    t.searchInput !== null
-      ? `/${t.searchInput}`
-      : `${t.message ? t.message + ' · ' : ''}row ${t.scroll.selected + 1} of ${t.model.rowCount} · column ${t.first + 1}/${cols} · ↑↓ PgUp PgDn Home End ←→ / Enter q`;
-  return (
-    <Box flexDirection="column">
-      <Text wrap="truncate-end">{' ' + t.model.header(t.first, width, p)}</Text>
-      <Text wrap="truncate-end">{rows.join('\n')}</Text>
-      <StatusLine session={session} text={status} />
-    </Box>
-  );
-}
-
-function selectedLine(line: string, p: Session['painter']): string {
-  return p.enabled ? p.inverse(stripSgr(line)) : line;
-}
-
-function stripSgr(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;]*m/g, '');
-}
-
-function Pager({ session }: { session: Session }): ReactElement {
-  const pg = session.pager!;
-  const h = session.pagerBodyHeight;
-  const shown = pg.lines.slice(pg.top, pg.top + h);
-  const last = Math.min(pg.lines.length, pg.top + h);
-  const status =
-    pg.searchInput !== null
-      ? `/${pg.searchInput}`
-      : `${pg.message ? pg.message + ' · ' : ''}${pg.title} · lines ${pg.top + 1}–${last} of ${pg.lines.length} · ↑↓ PgUp PgDn Home End / q`;
-  return (
-    <Box flexDirection="column">
-      <Text wrap="truncate-end">{shown.join('\n')}</Text>
-      <StatusLine session={session} text={status} />
-    </Box>
-  );
+/**
+ * The table viewer and the record pager: drawn on the alternate screen, not
+ * through Ink, which renders nothing meanwhile (see screen.ts).
+ */
+function FullScreen({ session }: { session: Session }): null {
+  const { stdout } = useStdout();
+  const screen = useMemo(() => new AlternateScreen(stdout), [stdout]);
+  const [entered, setEntered] = useState(false);
+  const size = useRef({ columns: session.columns, rows: session.rows });
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      screen.enter();
+      setEntered(true);
+    }, ENTER_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [screen]);
+  // Layout-effect cleanup runs before Ink writes its next frame, so Ink draws on the main screen again.
+  useLayoutEffect(() => () => screen.leave(), [screen]);
+  useLayoutEffect(() => {
+    if (!entered) return;
+    if (size.current.columns !== session.columns || size.current.rows !== session.rows) {
+      size.current = { columns: session.columns, rows: session.rows };
+      screen.invalidate();
+    }
+    screen.draw(session.viewerLines(), session.rows);
+  });
+  return null;
 }
 
 function Watch({ session }: { session: Session }): ReactElement {

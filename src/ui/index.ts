@@ -35,6 +35,8 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
   const ci = { CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'] };
   delete process.env['CI'];
   delete process.env['CONTINUOUS_INTEGRATION'];
+  // React's development build checks a great deal on every render; a terminal session wants the fast one.
+  process.env['NODE_ENV'] ??= 'production';
   let loaded;
   try {
     loaded = await Promise.all([import('ink'), import('react'), import('./app.js')]);

@@ -10,7 +10,7 @@ import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.
 import type { Painter } from './style.js';
 import { TableModel, tableLines } from './table.js';
 import * as tb from './text-buffer.js';
-import { textWidth, wrapAnsiLine } from './text-width.js';
+import { fitText, textWidth, wrapAnsiLine } from './text-width.js';
 
 /**
  * The interactive session as a state object: keys in, state out. It runs
@@ -607,8 +607,9 @@ export class Session {
     return { ...pg, lines, top: scrollTop(pg.top, lines.length, this.pagerBodyHeight) };
   }
 
+  /** The viewers own the whole (alternate) screen: the body is all rows but the status line. */
   get pagerBodyHeight(): number {
-    return Math.max(1, this.viewHeight - 1);
+    return Math.max(1, this.rows - 1);
   }
 
   /** The viewer keeps one column for the selection mark. */
@@ -617,7 +618,55 @@ export class Session {
   }
 
   get tableBodyHeight(): number {
-    return Math.max(1, this.viewHeight - 2);
+    return Math.max(1, this.rows - 2);
+  }
+
+  /**
+   * The screen of the table viewer or the record pager, one string per
+   * terminal row, none wider than the terminal. Only the rows in view are
+   * formatted, so a frame costs the same for ten records or a million.
+   */
+  viewerLines(): string[] {
+    if (this.mode === 'table' && this.table) return this.tableScreen(this.table);
+    if (this.mode === 'pager' && this.pager) return this.pagerScreen(this.pager);
+    return [];
+  }
+
+  private tableScreen(t: TableView): string[] {
+    const p = this.painter;
+    const width = this.tableWidth;
+    // One column of gutter marks the selected row, also without colour.
+    const lines = [' ' + t.model.header(t.first, width, p)];
+    const end = Math.min(t.model.rowCount, t.scroll.top + this.tableBodyHeight);
+    for (let i = t.scroll.top; i < end; i++) {
+      const line = t.model.row(i, t.first, width, p);
+      lines.push(i === t.scroll.selected ? '>' + (p.enabled ? p.inverse(stripped(line)) : line) : ' ' + line);
+    }
+    while (lines.length < this.rows - 1) lines.push('');
+    const status =
+      t.searchInput !== null
+        ? `/${t.searchInput}`
+        : `${t.message ? t.message + ' · ' : ''}row ${t.scroll.selected + 1} of ${t.model.rowCount} · column ${t.first + 1}/${t.model.columns.length} · ↑↓ PgUp PgDn Home End ←→ / Enter q`;
+    lines.push(this.statusLine(status));
+    return lines;
+  }
+
+  private pagerScreen(pg: PagerView): string[] {
+    const h = this.pagerBodyHeight;
+    const lines = pg.lines.slice(pg.top, pg.top + h);
+    while (lines.length < h) lines.push('');
+    const last = Math.min(pg.lines.length, pg.top + h);
+    const status =
+      pg.searchInput !== null
+        ? `/${pg.searchInput}`
+        : `${pg.message ? pg.message + ' · ' : ''}${pg.title} · lines ${pg.top + 1}–${last} of ${pg.lines.length} · ↑↓ PgUp PgDn Home End / q`;
+    lines.push(this.statusLine(status));
+    return lines;
+  }
+
+  private statusLine(text: string): string {
+    const w = Math.max(1, this.columns - 1);
+    return this.painter.inverse(fitText(text, w));
   }
 
   // ---- the table viewer ---------------------------------------------------

@@ -20,6 +20,8 @@ export interface IpcRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly timeoutMs?: number;
+  /** Options for node itself, before the script. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A HOME, cwd and IPYTHONDIR of its own, so that no ~/.ipcrc or profile of the machine leaks in. */
@@ -32,7 +34,7 @@ export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS
 
 export function runIpc(args: readonly string[], options: IpcRunOptions = {}): Promise<IpcRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [IPC, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), IPC, ...args], {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -167,3 +167,18 @@ test('with no store named anywhere, ipc opens the embedded demo store', async ()
   assert.equal(run.code, 0);
   assert.match(run.stdout, /^store {4}DictDB the embedded demo store\nrecords {2}241, submitted/);
 });
+
+test('script mode loads no terminal UI and no database driver it does not use', async () => {
+  const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`;
+  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+  const run = await runIpc(['--demo', '-c', "len(db_query({'completed': None}))\n%stdout -1"], {
+    env,
+    nodeArgs: ['--import', 'data:text/javascript,' + encodeURIComponent(register)],
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const loaded = run.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  assert.ok(loaded.some((u) => u.endsWith('/dist/src/shell/shell.js')), 'the hook sees the modules');
+  for (const heavy of ['/node_modules/ink/', '/node_modules/react/', '/node_modules/better-sqlite3/', '/node_modules/mongodb/', '/node_modules/zeromq/', '/dist/src/ui/']) {
+    assert.ok(!loaded.some((u) => u.includes(heavy)), `${heavy} is not loaded`);
+  }
+});

@@ -4,12 +4,16 @@
  * and against a store holding the same records.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { HubClient, openHubClient } from '../../src/client/hub-client.js';
 import { IpcError } from '../../src/errors.js';
-import type { Timestamp } from '../../src/records/index.js';
+import { Timestamp } from '../../src/records/index.js';
+import type { RecordList } from '../../src/client/types.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { Cluster, type DbFlag } from './cluster.js';
 import { TamperingProxy } from './proxy.js';
@@ -31,7 +35,7 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
       client = (await openHubClient({ connectionFile: cluster.connectionFile, timeoutMs: 5000 })) as HubClient;
       const probe = await client.dbQuery({ msg_id: { $in: work.ids } }, ['submitted']);
       items = battery(work, probe.records.map((r) => r['submitted'] as Timestamp));
-      py = await pythonAnswers(cluster, items, 6);
+      py = await pythonAnswers(cluster, items, 8);
       store = new DictDB();
       for (const r of py.records) store.addRecordSync(r['msg_id'] as string, r);
     });
@@ -49,7 +53,6 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
         const got = await client.dbQuery(item.query, item.keys);
         assert.deepEqual(got.records, expected, `rc.db_query(${JSON.stringify(item.query)}, keys=${JSON.stringify(item.keys ?? null)}) — ${item.name}`);
         const theirs = py.answers[item.name];
-        if (process.env['IPC_DEBUG']) (await import('node:fs')).appendFileSync(process.env['IPC_DEBUG'], [db, item.name, JSON.stringify(theirs) === JSON.stringify(expected.map((r) => r['msg_id']).sort()) ? 'same' : 'DIFF', JSON.stringify(theirs), JSON.stringify(expected.map((r) => [r['msg_id'], String(r['submitted'])]))].join(' ') + '\n');
         if (!wrong.includes(item.name)) {
           assert.deepEqual(theirs, expected.map((r) => r['msg_id']).sort(), `Python's answer to ${item.name}`);
         }
@@ -72,6 +75,13 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
       assert.deepEqual(Object.fromEntries([...engines].map(([k, v]) => [String(k), v])), work.engines);
     });
 
+    test('the key of the connection file never shows', async () => {
+      const key = (JSON.parse(readFileSync(cluster.connectionFile, 'utf8')) as { key: string }).key;
+      assert.ok(key.length > 8);
+      assert.doesNotMatch(inspect(client, { depth: Infinity, showHidden: true }), new RegExp(key));
+      assert.doesNotMatch(JSON.stringify(await client.describe()), new RegExp(key));
+    });
+
     test("get_result of the Python client's tasks", async () => {
       const [ok, failed, talker, slow] = await client.getResult([work.ids[0]!, work.failed, work.talker, py.slow]);
       const rec = (id: string) => py.records.find((r) => r['msg_id'] === id)!;
@@ -88,7 +98,49 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
       assert.equal(talker!.stdout, 'hello world\n');
       assert.equal(talker!.stderr, 'warn world\n');
       assert.equal(slow!.status, 'pending');
+      assert.deepEqual(slow!.submitted, rec(py.slow)['submitted']);
+      assert.equal(slow!.engineUuid, rec(py.slow)['engine_uuid']);
       await assert.rejects(client.getResult(['no-such-task']), (e: IpcError) => e.kind === 'KeyError' && /no-such-task/.test(e.message));
+    });
+
+    test('the documentation lines, as pasted, through ipc --hub in script mode', async () => {
+      const script = [
+        `task_id = '${work.failed}'`,
+        'In [1]: rc.get_result(task_id)',
+        "In [1]: incomplete = rc.db_query({'completed' : None}, keys=['msg_id', 'started'])",
+        'incomplete',
+        'In [1]: from datetime import datetime, timedelta',
+        'In [2]: hourago = datetime.now() - timedelta(1./24)',
+        "In [3]: recent = rc.db_query({'started' : {'$gte' : hourago }, 'client_uuid' : rc.session.session})",
+        'recent',
+        "In [3]: recent = rc.db_query({'started' : {'$le' : hourago }, 'client_uuid' : {'$ne' : rc.session.session}})",
+        'recent',
+        'In [1]: uuids = map(rc._engines.get, (3,4))',
+        "In [2]: hist34 = rc.db_query({'engine_uuid' : {'$in' : uuids }}, keys='result_header')",
+        'hist34',
+        'rc._engines',
+      ].join('\n');
+      const bin = fileURLToPath(new URL('../../../bin/ipc.js', import.meta.url));
+      const run = spawnSync(process.execPath, [bin, '--hub', cluster.connectionFile, '--session', work.session, '--format', 'json', '-c', script], {
+        cwd: cluster.dir,
+        encoding: 'utf8',
+        env: { ...process.env, HOME: cluster.dir },
+      });
+      assert.equal(run.stderr, '');
+      assert.equal(run.status, 0);
+      const [result, incomplete, recent, old, hist34, engines] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const ids = (list: RecordList) => list.records.map((r) => r['msg_id']);
+      assert.equal(result.msg_id, work.failed);
+      assert.equal(result.status, 'error');
+      assert.deepEqual(incomplete.map((r: { msg_id: string }) => r.msg_id), ids(await client.dbQuery({ completed: null })));
+      assert.deepEqual(incomplete.map((r: { msg_id: string }) => r.msg_id), [py.slow]);
+      const hourago = Timestamp.now().plus(-3600e6);
+      const mine = await client.dbQuery({ started: { $gte: hourago }, client_uuid: work.session });
+      assert.equal(mine.length, work.ids.length);
+      assert.deepEqual(recent.map((r: { msg_id: string }) => r.msg_id), ids(mine));
+      assert.deepEqual(old, []);
+      assert.deepEqual(hist34.map((r: { msg_id: string }) => r.msg_id), ids(await client.dbQuery({ engine_uuid: { $in: [null, null] } })));
+      assert.deepEqual(engines, work.engines);
     });
 
     test('wait on a pending task: a short wait says not yet, a long one sees it done', async () => {

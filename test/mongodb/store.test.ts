@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { Binary, MongoClient } from 'mongodb';
 import { IpcError } from '../../src/errors.js';
 import { Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
 import { DictDB, collect, type Store } from '../../src/stores/index.js';
 import { MongoStore, openMongoStore } from '../../src/stores/mongodb/index.js';
 import { atMillis, startMongoTarget, TARGET_LABEL, type MongoTarget } from '../support/mongo-target.js';
+import { compiles, randomQueries } from './queries.js';
 
 const on = `against ${TARGET_LABEL}`;
 let target: MongoTarget;
@@ -222,4 +224,18 @@ test(`MongoDB operators outside the shared engine are relayed: $size, $type, $el
   const expected = reference.findRecordsSync({ 'error.traceback': { $regex: 'Error' } }, ['error']);
   assert.ok(expected.length > 0);
   assert.deepEqual(failed, expected);
+});
+
+test(`a query MongoDB itself rejects is a QueryError that says so, ${on}`, async () => {
+  await rejectsWith(collect(store.findRecords({ $expr: { $nosuch: ['$completed', 1] } })), 'QueryError', /^MongoDB rejected the query: .*\$nosuch/);
+});
+
+test(`random queries and keys answer as DictDB does, records and order, ${on}`, async () => {
+  const keyArb = fc.option(fc.subarray(['submitted', 'completed', 'queue', 'header', 'label', 'buffers', 'error'], { minLength: 1 }), { nil: undefined });
+  await fc.assert(
+    fc.asyncProperty(randomQueries(RECORDS).filter(compiles), keyArb, async (q, keys) => {
+      assert.deepEqual(await collect(store.findRecords(q, keys)), reference.findRecordsSync(q, keys), JSON.stringify(q));
+    }),
+    { numRuns: 120, seed: 7 },
+  );
 });

@@ -70,8 +70,38 @@ describe('DictDB records', () => {
     const [found] = db.findRecordsSync({}, ['header', 'buffers']);
     assert.equal((found!['header'] as Record<string, unknown>)['msg_type'], 'apply_request');
     assert.equal((found!['buffers'] as Uint8Array[])[0]![0], 7);
-    (found!['header'] as Record<string, unknown>)['msg_type'] = 'x';
+    (found!['buffers'] as Uint8Array[])[0]![0] = 99;
+    found!['header'] = null;
+    const [again] = db.findRecordsSync({}, ['header', 'buffers']);
+    assert.equal((again!['buffers'] as Uint8Array[])[0]![0], 7);
+    assert.equal((again!['header'] as Record<string, unknown>)['msg_type'], 'apply_request');
+  });
+
+  test('the dicts and lists inside an answer are read-only: they are the store\'s own, not copies', async () => {
+    const db = new DictDB();
+    await db.addRecord('a', rec('a', 1, { header: { msg_type: 'apply_request' }, metadata: { after: ['x'] }, buffers: [bytes(2)] }));
+    const [found] = await collect(db.findRecords({}));
+    assert.ok(Object.isFrozen(found!['header']) && Object.isFrozen(found!['metadata']));
+    assert.throws(() => {
+      (found!['header'] as Record<string, unknown>)['msg_type'] = 'x';
+    }, TypeError);
+    assert.throws(() => ((found!['metadata'] as Record<string, string[]>)['after']!).push('y'), TypeError);
+    assert.ok(!Object.isFrozen(found), 'the answer dict itself is the caller\'s');
+    const got = await db.getRecord('a');
+    assert.ok(!Object.isFrozen(got['header']), 'getRecord gives a copy to change at will');
+    (got['header'] as Record<string, unknown>)['msg_type'] = 'changed';
     assert.equal(((await db.getRecord('a'))['header'] as Record<string, unknown>)['msg_type'], 'apply_request');
+  });
+
+  test('bytes inside a dict are copied out, since bytes cannot be frozen', async () => {
+    const db = new DictDB();
+    await db.addRecord('a', rec('a', 1, { content: { blob: bytes(3), nested: { deeper: [bytes(1)] } } }));
+    const [found] = db.findRecordsSync({}, 'content');
+    const content = found!['content'] as { blob: Uint8Array; nested: { deeper: Uint8Array[] } };
+    content.blob[0] = 1;
+    content.nested.deeper[0]![0] = 1;
+    const [again] = db.findRecordsSync({}, 'content');
+    assert.deepEqual(again!['content'], { blob: bytes(3), nested: { deeper: [bytes(1)] } });
   });
 
   test('findRecords streams the answer in submitted order, then msg_id, cut to keys', async () => {

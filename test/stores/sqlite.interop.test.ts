@@ -178,7 +178,9 @@ describe('the SQLite store and a live ipcontroller --sqlitedb', { skip: !havePyt
     const figures = `${reads} full reads of ${BULK} records; the probe committed ${result.commits} times, max wait ${result.max_ms.toFixed(1)} ms, p99 ${result.p99_ms.toFixed(1)} ms`;
     if (process.env['IPC_SHOW_FIGURES']) console.log(figures);
     assert.ok(reads >= 2 && result.commits > 20, figures);
-    assert.ok(result.max_ms < 120, figures);
+    assert.ok(result.p99_ms < 50, figures);
+    // one slow commit on a loaded machine is scheduling, not a lock held for long
+    assert.ok(result.max_ms < 150, figures);
   });
 });
 
@@ -214,6 +216,9 @@ rc.close()
 const PROBE = String.raw`
 import json, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+# no fsync and no journal file: what a commit waits for is the readers' locks
+db.execute('PRAGMA synchronous = OFF')
+db.execute('PRAGMA journal_mode = MEMORY')
 db.execute('CREATE TABLE IF NOT EXISTS probe (t real)')
 waits = []
 end = time.time() + 3

@@ -9,6 +9,11 @@ const PGDN = '\x1b[6~';
 const END = '\x1b[F';
 const RIGHT = '\x1b[C';
 
+/** msg_id of the first row, as drawn. */
+function firstId(ui: { session: { table: { model: { records: readonly Record<string, unknown>[] } } | null } }): string {
+  return ui.session.table!.model.records[0]!['msg_id'] as string;
+}
+
 test('the banner names the store, the record count, the time span and rc.session.session', async () => {
   const ui = await mount();
   try {
@@ -111,14 +116,15 @@ test('a result taller than the screen opens the viewer, which draws only its win
     ui.stdin.write(ENTER);
     let f = await ui.until((f) => /row 1 of 2001/.test(f), 'the viewer');
     assert.ok(ui.session.mode === 'table');
-    const live = f.split('\n').slice(f.split('\n').findIndex((l) => /msg_id\s+submitted/.test(l)));
-    assert.ok(live.length <= 19, `the live area fits the screen (${live.length} lines)`);
+    assert.equal(f.split('\n').length, 20, 'the viewer fills the screen, no more');
+    await ui.until(() => ui.stdout.frames.some((w) => w.includes('\x1b[?1049h')), 'the alternate screen');
+    await ui.until(() => ui.stdout.frames.some((w) => w.includes(firstId(ui))), 'the rows drawn');
     assert.deepEqual(ui.session.table!.model.columns.map((c) => c.title).slice(-2), ['queue wait', 'run time']);
     ui.stdin.write(DOWN);
     ui.stdin.write(DOWN);
     f = await ui.until((f) => /row 3 of 2001/.test(f), 'Down');
     ui.stdin.write(PGDN);
-    f = await ui.until((f) => /row 20 of 2001/.test(f), 'PgDn');
+    f = await ui.until((f) => /row 21 of 2001/.test(f), 'PgDn (a page is 18 rows)');
     ui.stdin.write(END);
     f = await ui.until((f) => /row 2001 of 2001/.test(f), 'End');
     const last = ui.session.table!.model.records[2000]!['msg_id'] as string;
@@ -134,6 +140,7 @@ test('a result taller than the screen opens the viewer, which draws only its win
     ui.stdin.write('q');
     f = await ui.until((f) => f.includes('In [2]:'), 'back at the prompt');
     assert.match(f, /Out\[1\]: 2001 records × 5 keys/);
+    assert.ok(ui.stdout.frames.some((w) => w.includes('\x1b[?1049l')), 'the main screen is back');
   } finally {
     ui.unmount();
   }

@@ -22,7 +22,8 @@ export function decodeValue(v: unknown): Value {
   }
   if (v === null) return null;
   if (Array.isArray(v)) return v.map(decodeValue);
-  if (v instanceof Date) return Timestamp.fromDate(v);
+  // A BSON date beyond the range of JS dates has no instant here.
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : Timestamp.fromDate(v);
   if (v instanceof Uint8Array) return new Uint8Array(v);
   if ('_bsontype' in v) return decodeBsonValue(v);
   if (v instanceof RegExp) return v.source;

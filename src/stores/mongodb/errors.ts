@@ -7,7 +7,7 @@ export function redactUrl(url: string): string {
 }
 
 /** Server error codes that mean "the query itself is wrong". */
-const QUERY_CODES = new Set([2, 9, 51091, 51108, 14, 16020, 28667]);
+const QUERY_CODES = new Set([2, 9, 14, 168, 16020, 28667, 51091, 51108]);
 const AUTH_CODES = new Set([18]);
 const UNAUTHORIZED_CODES = new Set([13, 8000]);
 

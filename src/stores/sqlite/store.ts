@@ -1,22 +1,18 @@
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import {
-  compileQuery, matches, normalizeKeys, project, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
+  compileQuery, matches, normalizeKeys, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../../query/index.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
 import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord, type Value } from '../../records/index.js';
 import type { Store, StoreInfo, StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
-import { describeTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
+import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
+import { READ_SLICE_MS, sliceRows } from './slices.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
 
-/**
- * How long one read statement may run before the store lets go of the file,
- * so that a controller writing the same file waits far less than 50 ms.
- */
-const READ_SLICE_MS = 12;
 /** Rowids per chunk when fetching the records of an answer. */
 const FETCH_CHUNK = 512;
 
@@ -253,19 +249,17 @@ export class SQLiteStore implements Store {
     const stmt = this.run(() =>
       this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
     );
-    const maxStmt = this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`).pluck());
+    const maxRowid = this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`));
     let rowids: Float64Array = new Float64Array(1024);
     let micros: Float64Array = new Float64Array(1024);
     let count = 0;
     let sorted = true;
-    let lo = 0;
-    let span = 4096;
-    let max = (this.run(() => maxStmt.get()) as number | null) ?? 0;
-    while (lo < max) {
+    const slices = sliceRows(maxRowid, stmt, filter.params);
+    for (;;) {
       const t0 = performance.now();
-      const rows = this.run(() => stmt.all(lo, lo + span, ...filter.params)) as [number, unknown][];
-      const took = performance.now() - t0;
-      for (const [rowid, text] of rows) {
+      const next = this.run(() => slices.next());
+      if (next.done) break;
+      for (const [rowid, text] of next.value as [number, unknown][]) {
         if (count === rowids.length) {
           rowids = grow(rowids);
           micros = grow(micros);
@@ -276,10 +270,7 @@ export class SQLiteStore implements Store {
         micros[count] = us;
         count++;
       }
-      lo += span;
-      span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, 1 << 20) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;
-      if (lo >= max) max = (this.run(() => maxStmt.get()) as number | null) ?? 0;
-      if (took > 1) await new Promise((r) => setImmediate(r));
+      if (performance.now() - t0 > READ_SLICE_MS / 4) await new Promise((r) => setImmediate(r));
     }
     rowids = rowids.subarray(0, count);
     micros = micros.subarray(0, count);
@@ -322,21 +313,17 @@ export class SQLiteStore implements Store {
     let last: Timestamp | null = null;
     let latest: { key: string; client: string } | null = null;
     for (const table of this.tables) {
-      const info = this.run(() => describeTable(this.db, table));
-      count += info.count;
-      if (info.firstSubmitted && (!first || info.firstSubmitted.us < first.us)) first = info.firstSubmitted;
-      if (info.lastSubmitted && (!last || info.lastSubmitted.us > last.us)) last = info.lastSubmitted;
-      const ts = timestampExpression(quoteIdentifier('submitted'));
+      const scan = this.run(() => scanTable(this.db, table));
+      count += scan.count;
+      if (scan.firstSubmitted && (!first || scan.firstSubmitted.us < first.us)) first = scan.firstSubmitted;
+      if (scan.lastSubmitted && (!last || scan.lastSubmitted.us > last.us)) last = scan.lastSubmitted;
+      if (scan.latestWithClient === null) continue;
       const row = this.run(() =>
-        this.db
-          .prepare(`SELECT ${ts} || ' ' || msg_id, client_uuid FROM ${quoteIdentifier(table.name)} WHERE client_uuid IS NOT NULL AND client_uuid != '' ORDER BY ${ts} DESC, msg_id DESC LIMIT 1`)
-          .raw()
-          .get(),
+        this.db.prepare(`SELECT ${timestampExpression(quoteIdentifier('submitted'))}, client_uuid FROM ${quoteIdentifier(table.name)} WHERE msg_id = ?`).raw().get(scan.latestWithClient),
       ) as [string | null, string] | undefined;
-      if (row) {
-        const key = row[0] ?? '';
-        if (!latest || compareStrings(key, latest.key) > 0) latest = { key, client: row[1] };
-      }
+      if (!row) continue;
+      const key = `${row[0] ?? ''} ${scan.latestWithClient}`;
+      if (!latest || compareStrings(key, latest.key) > 0) latest = { key, client: row[1] };
     }
     return { count, firstSubmitted: first, lastSubmitted: last, latestClient: latest?.client ?? null };
   }

@@ -4,6 +4,7 @@ import { IpcError, storeError } from '../../errors.js';
 import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp } from '../../records/index.js';
 import { SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/sql.js';
 import { decodeTimestamp } from './codec.js';
+import { sliceRows } from './slices.js';
 
 /** A task-shaped table of a tasks.db. */
 export interface TaskTable {
@@ -109,19 +110,50 @@ export function findTaskTable(db: Database.Database, path: string, name: string)
   return { name, keys: shape.keys };
 }
 
+export interface TableScan {
+  readonly count: number;
+  readonly firstSubmitted: Timestamp | null;
+  readonly lastSubmitted: Timestamp | null;
+  /** The msg_id of the last record in answer order that names a client. */
+  readonly latestWithClient: string | null;
+}
+
+/**
+ * Row count, time span and latest client-bearing record of a table, in one
+ * scan made of short slices (a controller writing the file is not held up).
+ */
+export function scanTable(db: Database.Database, table: TaskTable): TableScan {
+  const name = quoteIdentifier(table.name);
+  const ts = timestampExpression(quoteIdentifier('submitted'));
+  // canonical timestamp text orders as time does; '' (no submitted) before every date
+  const stmt = db.prepare(
+    `SELECT count(*), min(t), max(t), max(k) FROM (SELECT ${ts} AS t, ` +
+      `CASE WHEN client_uuid IS NOT NULL AND client_uuid != '' THEN coalesce(${ts}, '') || ' ' || msg_id END AS k ` +
+      `FROM ${name} WHERE rowid > ? AND rowid <= ?)`,
+  ).raw();
+  let count = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+  let latest: string | null = null;
+  for (const rows of sliceRows(db.prepare(`SELECT max(rowid) FROM ${name}`), stmt, [])) {
+    const [n, lo, hi, key] = rows[0] as [number, string | null, string | null, string | null];
+    count += n;
+    if (lo !== null && (first === null || lo < first)) first = lo;
+    if (hi !== null && (last === null || hi > last)) last = hi;
+    if (key !== null && (latest === null || key > latest)) latest = key;
+  }
+  return {
+    count,
+    firstSubmitted: first === null ? null : decodeTimestamp(first) ?? null,
+    lastSubmitted: last === null ? null : decodeTimestamp(last) ?? null,
+    latestWithClient: latest === null ? null : latest.slice(latest.indexOf(' ') + 1),
+  };
+}
+
 /** Row count and time span of a table. */
 export function describeTable(db: Database.Database, table: TaskTable): TaskTableInfo {
-  const ts = timestampExpression(quoteIdentifier('submitted'));
-  const row = db
-    .prepare(`SELECT count(*), min(${ts}), max(${ts}) FROM ${quoteIdentifier(table.name)}`)
-    .raw()
-    .get() as [number, string | null, string | null];
-  return {
-    ...table,
-    count: row[0],
-    firstSubmitted: row[1] === null ? null : decodeTimestamp(row[1]) ?? null,
-    lastSubmitted: row[2] === null ? null : decodeTimestamp(row[2]) ?? null,
-  };
+  const { count, firstSubmitted, lastSubmitted } = scanTable(db, table);
+  return { ...table, count, firstSubmitted, lastSubmitted };
 }
 
 /**

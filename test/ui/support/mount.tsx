@@ -13,7 +13,7 @@ export interface Mounted {
   readonly session: Session;
   readonly store: DictDB;
   readonly stdin: { write(data: string): void };
-  readonly stdout: { columns: number; emit(event: string): boolean };
+  readonly stdout: { columns: number; emit(event: string): boolean; frames: string[] };
   /** The latest frame (scrollback and live area), without colours unless asked. */
   frame(raw?: boolean): string;
   /** Sends keys, then waits for the frame to satisfy `test`. */
@@ -41,8 +41,10 @@ export async function mount(options: { count?: number; colour?: boolean; rows?: 
     },
   });
   const r = render(<App session={session} />);
+  // What the person sees: the viewer's screen while it is open, else Ink's last frame.
   const frame = (raw = false) => {
-    const f = r.lastFrame() ?? '';
+    const viewing = session.mode === 'table' || session.mode === 'pager';
+    const f = viewing ? session.viewerLines().join('\n') : (r.lastFrame() ?? '');
     return raw ? f : stripAnsi(f);
   };
   return {

@@ -1,0 +1,50 @@
+/**
+ * The statement language against Python itself: expressions valid in both
+ * are evaluated by /usr/bin/python3 and by the shell, and the shell's repr
+ * (what script mode prints) must equal Python's repr.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { repr } from '../../src/format/index.js';
+import { havePython, runPython } from '../support/python.js';
+import { demoShell } from './helpers.js';
+
+// Whole-number floats are left out: JS numbers do not keep Python's 7.0 apart from 7.
+const EXPRESSIONS = [
+  '1./24', '(3,4)', '(1,)', '()', "\"it's\"", "'a\"b'", "'tab\\there'", "'é' + 'x' * 3", "{'a': [1, None, True], 'b': {'c': (2,)}}",
+  '7 // 2', '-7 // 2', '-7 % 3', '2 ** 10', '0.1 + 0.2', '1e-7', '1e22', '-0.5', "len('héllo')", 'sorted([3, 1, 2], reverse=True)',
+  'timedelta(1./24)', 'timedelta(days=1, seconds=5)', 'timedelta(hours=-1)', 'timedelta(0)', 'str(timedelta(hours=25, microseconds=5))',
+  'datetime(2026, 11, 2, 15, 30) - timedelta(hours=1, minutes=30)', 'datetime(2026, 1, 2) - datetime(2026, 1, 1, 12)',
+  'datetime(2026, 11, 2, 15, 30, 0, 123456)', 'datetime(2026, 11, 2, 15, 30, 7)', 'str(datetime(2026, 11, 2, 15, 30, 0, 123456))',
+  'str(datetime(2026, 11, 2))', 'datetime(2026, 11, 2, 15, 30).isoformat()', "datetime(2026, 3, 4, 5, 6, 7).strftime('%Y/%m/%d %H-%M-%S %j')",
+  'datetime(2026, 11, 2).year', "int('42')", "float('1.5')", 'int(-2.9)', '[x * 2 for x in range(5) if x % 2]',
+  'list(map(lambda x: x + 1, (1, 2)))', "{'k': 1}.get('z', 3)", "'abc'[::-1]", '[1, 2, 3][-2:]', '3 < 5 <= 5', 'not None', "None or 'x'",
+  '1 if 0 else 2', "'-'.join(['a', 'b'])", "'a,b'.split(',')", "' x '.strip().upper()", "sorted({'b': 1, 'a': 2}.items())",
+  "dict([('a', 1)], b=2)", "list(zip([1, 2], 'ab'))", 'list(enumerate(["x"], 1))', 'max([3, 9, 2]), min(4, 1)', 'sum([1, 2, 3])',
+  "'x' in 'xyz', 3 not in [1, 2]", "[1, 2] + [3]", "(1, 2) + (3,)", 'abs(-3), round(2.675, 2)', 'round(0.125, 2), round(2.5), round(3.5), round(-1.5), round(0.1 + 0.2, 1)', "'\\u00e9\\x41'", "r'\\d'",
+  "repr('q')", 'str(None)', "str([1, 'a'])", 'bool([])', "sorted(['b', 'A', 'a'])", "any([0, 1]), all([])", '10 / 4', '2 ** -1',
+  "'%' + 'd'", "{'a': 1} == {'a': 1}", '[None] * 3', "type(1) == type(2)", "'ab'.startswith(('x', 'a'))",
+];
+
+test('the shell prints what Python prints for the same expressions', { skip: !havePython() && 'needs /usr/bin/python3' }, async () => {
+  const body = String.raw`
+import datetime as dt
+names = {'datetime': dt.datetime, 'timedelta': dt.timedelta}
+out = []
+for e in INPUT:
+    try:
+        out.append(repr(eval(e, dict(names))))
+    except Exception as ex:
+        out.append('!' + type(ex).__name__)
+emit(out)
+`;
+  const want = (await runPython(body, EXPRESSIONS)) as string[];
+  const { shell } = await demoShell({ count: 5 });
+  const mismatches: string[] = [];
+  for (let i = 0; i < EXPRESSIONS.length; i++) {
+    const [o] = await shell.execute(EXPRESSIONS[i]!);
+    const got = o?.error ? `!${o.error.kind}: ${o.error.message}` : repr(o?.value);
+    if (got !== want[i]) mismatches.push(`${EXPRESSIONS[i]}: ipc ${got}, Python ${want[i]}`);
+  }
+  assert.deepEqual(mismatches, []);
+});

@@ -13,6 +13,7 @@ export interface HubChannelOptions {
 
 interface Pending {
   resolve(m: Message): void;
+  reject(e: Error): void;
   /** performance.now() when the request left. */
   sentAt: number;
 }
@@ -23,6 +24,9 @@ export interface ExchangeTiming {
   readonly sentAt: number;
   readonly receivedAt: number;
 }
+
+/** A request was in flight when the controller restarted. */
+class HubRestarted extends Error {}
 
 /**
  * The query channel to a running hub: one DEALER socket connected to the
@@ -80,8 +84,13 @@ export class HubChannel {
     try {
       return await this.exchange(msgType, content, timeoutMs);
     } catch (e) {
-      if (this.closed || !this.checkRestart()) throw e;
+      if (this.closed || !(e instanceof HubRestarted || this.checkRestart())) throw e;
+    }
+    try {
       return await this.exchange(msgType, content, timeoutMs);
+    } catch (e) {
+      if (e instanceof HubRestarted) throw hubError(`the controller of ${this.#info.file} restarted twice during ${msgType}; try again`);
+      throw e;
     }
   }
 
@@ -90,6 +99,7 @@ export class HubChannel {
     this.closed = true;
     this.dealer.close();
     this.subscriber.close();
+    for (const p of this.pending.values()) p.reject(hubError('the connection to the hub was closed before it answered'));
     this.pending.clear();
   }
 
@@ -109,6 +119,10 @@ export class HubChannel {
           clearTimeout(timer);
           resolve(m);
         },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       this.pending.set(header.msg_id, entry);
       const dealer = this.dealer;
@@ -120,9 +134,8 @@ export class HubChannel {
         })
         .catch((e: unknown) => {
           if (this.closed || dealer !== this.dealer) return;
-          clearTimeout(timer);
           this.pending.delete(header.msg_id);
-          reject(hubError(`could not send ${msgType} to the hub at ${this.#info.registration}: ${(e as Error).message}`));
+          entry.reject(hubError(`could not send ${msgType} to the hub at ${this.#info.registration}: ${(e as Error).message}`));
         });
     });
   }
@@ -160,6 +173,9 @@ export class HubChannel {
       this.dealer.close();
       this.subscriber.close();
       this.sending = Promise.resolve();
+      // Requests sent to the old controller will not be answered: send them again.
+      for (const p of this.pending.values()) p.reject(new HubRestarted());
+      this.pending.clear();
       this.connect();
     }
     this.onReconnect?.();

@@ -138,7 +138,8 @@ function compileCond(op: Cond['op'], opName: string, arg: unknown, field: FieldI
         throw queryError(`$mod on '${field.name}' takes two numbers [divisor, remainder], such as {'$mod': [2, 0]}, not ${describe(arg)}`);
       }
       if (field.datetime) throw queryError(`$mod cannot test the datetime '${field.name}'`);
-      const [divisor, remainder] = arg as [number, number];
+      // MongoDB truncates both towards zero, as it truncates the value tested
+      const [divisor, remainder] = (arg as [number, number]).map(Math.trunc) as [number, number];
       if (divisor === 0) throw queryError(`$mod on '${field.name}' cannot divide by zero`);
       return { op: 'mod', divisor, remainder };
     }

@@ -1,4 +1,4 @@
-import { Timestamp, compareValues, isDict, valuesEqual, type TaskRecord, type Value } from '../records/index.js';
+import { Timestamp, compareStrings, compareValues, isDict, valuesEqual, type TaskRecord, type Value } from '../records/index.js';
 import type { Cond, FieldNode, QueryNode } from './ast.js';
 
 /**
@@ -121,7 +121,5 @@ export function compareRecords(a: TaskRecord, b: TaskRecord): number {
   const ta = sa instanceof Timestamp ? sa.us : -Infinity;
   const tb = sb instanceof Timestamp ? sb.us : -Infinity;
   if (ta !== tb) return ta < tb ? -1 : 1;
-  const ma = String(a['msg_id'] ?? '');
-  const mb = String(b['msg_id'] ?? '');
-  return ma < mb ? -1 : ma > mb ? 1 : 0;
+  return compareStrings(String(a['msg_id'] ?? ''), String(b['msg_id'] ?? ''));
 }

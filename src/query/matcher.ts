@@ -114,7 +114,7 @@ function eachCandidate(one: (c: Value) => boolean): Test {
   };
 }
 
-const isNone: Test = (v) => v === undefined || v === null;
+const isNone: Test = (v) => v === undefined || v === null || (Array.isArray(v) && v.includes(null));
 
 function equalTo(value: Value): Test {
   if (value === null) return isNone;

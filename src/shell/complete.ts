@@ -9,6 +9,25 @@ export interface CompletionSources {
   readonly builtins: ReadonlyMap<string, unknown>;
   /** The value of a dotted name path (rc.session), without calling anything; undefined if unknown. */
   evaluatePath(path: readonly string[]): Promise<unknown>;
+  /** msg_ids starting with a prefix, from the store; may be slow, so it is raced against a deadline. */
+  msgIds?(prefix: string): Promise<readonly string[]>;
+}
+
+/** Longest a completion waits for the store. */
+const STORE_DEADLINE_MS = 250;
+const HEXISH = /^[0-9a-f][0-9a-f-]*$/;
+
+async function msgIdCandidates(prefix: string, sources: CompletionSources): Promise<string[]> {
+  if (!sources.msgIds) return [];
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<readonly string[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), STORE_DEADLINE_MS);
+  });
+  try {
+    return [...(await Promise.race([sources.msgIds(prefix).catch(() => [] as readonly string[]), deadline]))];
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const NAMES_EXTRA = ['now', 'today', 'hourago', 'None', 'True', 'False', 'from', 'import', 'lambda', 'for', 'in', 'not', 'and', 'or'];
@@ -21,6 +40,11 @@ const OPERATORS = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name);
  */
 export async function completeAt(line: string, cursor: number, sources: CompletionSources): Promise<Completion> {
   const before = line.slice(0, cursor);
+  const idMagic = /^\s*%(?:stdout|stderr|tb|show)\s+([0-9a-f-]*)$/.exec(before);
+  if (idMagic) {
+    const prefix = idMagic[1]!;
+    return { start: cursor - prefix.length, end: cursor, candidates: prefix ? await msgIdCandidates(prefix, sources) : [] };
+  }
   const magic = /^\s*%(\w*)$/.exec(before);
   if (magic) {
     const prefix = magic[1]!;
@@ -30,7 +54,9 @@ export async function completeAt(line: string, cursor: number, sources: Completi
   if (inString !== null) {
     const prefix = before.slice(inString);
     const pool = prefix.startsWith('$') ? OPERATORS : KEY_NAMES;
-    return { start: inString, end: cursor, candidates: pool.filter((k) => k.startsWith(prefix)) };
+    const keys = pool.filter((k) => k.startsWith(prefix));
+    const ids = keys.length === 0 && HEXISH.test(prefix) ? await msgIdCandidates(prefix, sources) : [];
+    return { start: inString, end: cursor, candidates: [...keys, ...ids] };
   }
   const attr = /([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.(\w*)$/.exec(before);
   if (attr) {

@@ -364,6 +364,15 @@ function unsupported(op: string, a: unknown, b: unknown): IpcError {
   return typeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'${hint}`);
 }
 
+/** Python's datetime spans the years 1 to 9999. */
+const MIN_US = new Date(0).setUTCFullYear(1, 0, 1) * 1000 - 86_400_000_000;
+const MAX_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000 + 999;
+
+function instant(us: number): Timestamp {
+  if (!(us >= MIN_US && us <= MAX_US)) throw typeError('date value out of range: datetimes span the years 1 to 9999');
+  return new Timestamp(us);
+}
+
 /** Arithmetic over numbers, strings, lists, datetimes and timedeltas, as Python does it. */
 export function binary(op: string, a: unknown, b: unknown): unknown {
   const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
@@ -390,8 +399,8 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     throw unsupported(op, a, b);
   }
   if (x instanceof Timestamp) {
-    if (op === '+' && y instanceof TimeDelta) return new Timestamp(x.us + y.us);
-    if (op === '-' && y instanceof TimeDelta) return new Timestamp(x.us - y.us);
+    if (op === '+' && y instanceof TimeDelta) return instant(x.us + y.us);
+    if (op === '-' && y instanceof TimeDelta) return instant(x.us - y.us);
     if (op === '-' && y instanceof Timestamp) return new TimeDelta(x.us - y.us);
     throw unsupported(op, a, b);
   }
@@ -408,7 +417,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
           return Math.floor(x.us / y.us);
       }
     }
-    if (op === '+' && y instanceof Timestamp) return new Timestamp(x.us + y.us);
+    if (op === '+' && y instanceof Timestamp) return instant(x.us + y.us);
     if (typeof y === 'number') {
       if (op === '*') return new TimeDelta(x.us * y);
       if (op === '/' || op === '//') {
@@ -420,12 +429,20 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
   }
   if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return new TimeDelta(y.us * x);
   if (typeof x === 'string' && typeof y === 'string' && op === '+') return x + y;
-  if (op === '*' && typeof x === 'string' && typeof y === 'number') return x.repeat(Math.max(0, Math.floor(y)));
+  if (op === '*' && typeof x === 'string' && typeof y === 'number') {
+    const times = Math.max(0, Math.floor(y));
+    if (times * x.length > 100_000_000) throw typeError('a string of more than a hundred million characters is not made here');
+    return x.repeat(times);
+  }
   const list = (v: unknown) => (v instanceof RecordList ? v.records : Array.isArray(v) ? v : null);
   const la = list(x);
   const lb = list(y);
   if (la && lb && op === '+') return isTuple(x) && isTuple(y) ? tuple([...la, ...lb]) : [...la, ...lb];
-  if (la && typeof y === 'number' && op === '*') return Array.from({ length: Math.max(0, Math.floor(y)) }, () => la).flat();
+  if (la && typeof y === 'number' && op === '*') {
+    const times = Math.max(0, Math.floor(y));
+    if (times * la.length > 10_000_000) throw typeError('a list of more than ten million items is not made here');
+    return Array.from({ length: times }, () => la).flat();
+  }
   if (op === '|' && isDict(x) && isDict(y)) return { ...x, ...y };
   throw unsupported(op, a, b);
 }

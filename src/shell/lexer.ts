@@ -11,7 +11,7 @@ export interface Token {
   readonly type: TokenType;
   /** The name, the operator, the decoded string, or the number's text. */
   readonly value: string;
-  /** Offset in the source, and 1-based line and column. */
+  /** Offset in the source; line (1-based, counted from the statement's start) and column (1-based). */
   readonly offset: number;
   readonly end: number;
   readonly line: number;

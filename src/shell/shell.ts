@@ -58,6 +58,13 @@ class ShellImpl implements Shell {
     this.builtins.set('timezone', TIMEZONE);
     this.builtins.set('ago', new PyFunction('ago', (c) => ago(c.args[0]), "ago('90m' | '2h' | '3d'): that long before now"));
     this.builtins.set('Out', this.out);
+    this.builtins.set('help', new PyFunction('help', (c) => {
+      const x = c.args[0];
+      const topic = x === undefined || x === null ? '' : x instanceof PyFunction ? x.name.replace(/^Client\./, '') : typeof x === 'string' ? x : '';
+      if (x !== undefined && x !== null && topic === '') throw new IpcError('TypeError', 'help() takes a function or a name, such as help(db_query) or help("completed")');
+      const ctx = this.magicContext('', 1, {}, []);
+      return runMagic({ kind: 'magic', at: 0, name: 'help', arg: topic, argAt: 0 }, ctx);
+    }, 'help(x): what a function, key or operator does; help() lists everything'));
     for (const name of RC_SHORTCUTS) this.builtins.set(name, rc.peek(name));
     const dynamic = new Map<string, () => unknown>([
       ['now', () => Timestamp.now()],
@@ -104,6 +111,10 @@ class ShellImpl implements Shell {
           v = await v.get(name);
         }
         return v;
+      },
+      msgIds: async (prefix) => {
+        const found = await this.client.dbQuery({ msg_id: { $regex: '^' + prefix.replace(/[^0-9a-f-]/g, '') } }, ['msg_id']);
+        return found.records.slice(0, 50).map((r) => r['msg_id'] as string);
       },
     });
   }
@@ -171,6 +182,23 @@ class ShellImpl implements Shell {
     return outcomes;
   }
 
+  private magicContext(source: string, firstLine: number, options: ExecuteOptions, printed: string[]): MagicContext {
+    return {
+      shell: this,
+      client: this.client,
+      interp: this.interp,
+      source,
+      firstLine,
+      builtins: this.builtins,
+      display: () => this.display(),
+      tables: this.options.tables,
+      print: (t) => printed.push(t),
+      run: (inner) => this.runStatement(inner, source, firstLine, options, printed),
+      rcMethods: RC_METHODS,
+      outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
+    };
+  }
+
   private async runStatement(
     st: Statement,
     source: string,
@@ -181,20 +209,7 @@ class ShellImpl implements Shell {
     this.interp.signal = options.signal;
     try {
       if (st.kind === 'magic' || st.kind === 'help') {
-        const ctx: MagicContext = {
-          shell: this,
-          client: this.client,
-          interp: this.interp,
-          source,
-          firstLine,
-          builtins: this.builtins,
-          display: () => this.display(),
-          tables: this.options.tables,
-          print: (t) => printed.push(t),
-          run: (inner) => this.runStatement(inner, source, firstLine, options, printed),
-          rcMethods: RC_METHODS,
-          outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
-        };
+        const ctx = this.magicContext(source, firstLine, options, printed);
         if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
         return await runMagicStatement(st, ctx);
       }

@@ -139,7 +139,7 @@ export const DATETIME: PyObject = new PyObject(
     }, 'datetime.fromtimestamp(seconds)', 'built-in method'),
     timedelta: TIMEDELTA,
     timezone: TIMEZONE,
-    min: new Timestamp(Date.UTC(1, 0, 1) * 1000),
+    min: new Timestamp(new Date(0).setUTCFullYear(1, 0, 1) * 1000),
   },
   "<class 'datetime.datetime'>",
   new Set(),

@@ -20,16 +20,18 @@ export interface DictDBOptions extends Partial<DictDBLimits> {
 
 /**
  * The in-memory store, with ipyparallel's culling: the oldest records by
- * submitted go first when the count or the bytes of buffers pass the limits.
+ * submitted (ties in order of arrival) go first when the count or the bytes
+ * of buffers pass the limits, the same records ipyparallel's DictDB culls.
  * Unlike ipyparallel, the culled-id memory belongs to one instance, and a
- * culled record says why it went.
+ * culled record says why it went. Records are kept as frozen copies, so
+ * answers share their dicts and lists instead of copying them.
  */
 export class DictDB implements Store {
   readonly info: StoreInfo;
   readonly limits: DictDBLimits;
   private readonly records = new Map<string, TaskRecord>();
   private readonly culled = new Map<string, 'count' | 'size'>();
-  /** Arrival order, which breaks ties of submitted when culling, as ipyparallel's dict order does. */
+  /** Arrival order, which breaks ties of submitted in history and culling, as ipyparallel's dict order does. */
   private readonly arrival = new Map<string, number>();
   private arrivals = 0;
   private bufferBytes = 0;
@@ -116,10 +118,9 @@ export class DictDB implements Store {
     return out;
   }
 
+  /** Every submitted msg_id, oldest first; ties in order of arrival, as ipyparallel's dict keeps them. */
   getHistorySync(): string[] {
-    return this.inOrder()
-      .filter((r) => r['submitted'] instanceof Timestamp)
-      .map((r) => r['msg_id'] as string);
+    return this.byAge().map((r) => r['msg_id'] as string);
   }
 
   summarySync(): StoreSummary {
@@ -150,8 +151,8 @@ export class DictDB implements Store {
   async dropMatchingRecords(query: QueryInput): Promise<number> {
     return this.dropMatchingRecordsSync(query);
   }
-  async *findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    yield* this.findRecordsSync(query, keys);
+  findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
+    return streamOf(() => this.findRecordsSync(query, keys));
   }
   async getHistory(): Promise<string[]> {
     return this.getHistorySync();
@@ -223,7 +224,7 @@ export class DictDB implements Store {
 
   /** Culls the oldest `n` records, stopping early once the buffers are down to `bytesTarget`. */
   private cullOldest(n: number, reason: 'count' | 'size', bytesTarget = -Infinity): void {
-    const oldest = this.cullOrder();
+    const oldest = this.byAge();
     const doomed: TaskRecord[] = [];
     let bytes = this.bufferBytes;
     for (let i = 0; i < oldest.length && i < n && bytes > bytesTarget; i++) {
@@ -236,11 +237,38 @@ export class DictDB implements Store {
   }
 
   /** Submitted records, oldest first; ties in order of arrival. */
-  private cullOrder(): TaskRecord[] {
+  private byAge(): TaskRecord[] {
     const dated = this.inOrder().filter((r) => r['submitted'] instanceof Timestamp);
     const seq = (r: TaskRecord) => this.arrival.get(r['msg_id'] as string)!;
     return dated.sort((a, b) => (a['submitted'] as Timestamp).us - (b['submitted'] as Timestamp).us || seq(a) - seq(b));
   }
+}
+
+/**
+ * A list produced on the first `next()` (so that a bad query rejects there,
+ * as from an async generator) and streamed without a generator's per-item cost.
+ */
+function streamOf<T>(produce: () => T[]): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      let list: T[] | undefined;
+      let i = 0;
+      return {
+        next(): Promise<IteratorResult<T>> {
+          try {
+            list ??= produce();
+          } catch (e) {
+            return Promise.reject(e);
+          }
+          return Promise.resolve(i < list.length ? { value: list[i++]!, done: false } : { value: undefined, done: true });
+        },
+        return(): Promise<IteratorResult<T>> {
+          list = [];
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      };
+    },
+  };
 }
 
 /**

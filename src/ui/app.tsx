@@ -16,6 +16,7 @@ export function App({ session }: { session: Session }): ReactElement {
   useEffect(() => session.subscribe(rerender), [session]);
   useKeys(session);
   useResize(session);
+  useClearScreen(session);
 
   return (
     <>
@@ -57,6 +58,17 @@ function useKeys(session: Session): void {
       if (isRawModeSupported) setRawMode(false);
     };
   }, [session, events, decoder, setRawMode, isRawModeSupported]);
+}
+
+/** Ink's write() takes its live area away, writes, and draws it again: the prompt comes back at the top. */
+function useClearScreen(session: Session): void {
+  const { write } = useStdout();
+  useEffect(() => {
+    session.clearScreen = () => write('\x1b[2J\x1b[H');
+    return () => {
+      session.clearScreen = null;
+    };
+  }, [session, write]);
 }
 
 function useResize(session: Session): void {

@@ -57,7 +57,6 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
     format: options.format,
     columns: stdout.columns || 80,
     rows: stdout.rows || 24,
-    clearScreen: () => stdout.write('\x1b[2J\x1b[3J\x1b[H'),
     exit: (code) => {
       exitCode = code;
       // Let the last frame (the echoed `exit`) reach the terminal first.

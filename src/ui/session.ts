@@ -36,8 +36,6 @@ export interface SessionOptions {
   readonly rows: number;
   /** How values are shown: tables and Python's repr, or json, jsonl, csv text. */
   readonly format?: OutputFormat;
-  /** Clears the terminal (Ctrl-L). */
-  readonly clearScreen?: () => void;
   /** Ends the session with an exit status. */
   readonly exit: (code: number) => void;
 }
@@ -82,6 +80,17 @@ export interface WatchView {
 }
 
 const DEFAULT_WATCH_SECONDS = 2;
+
+const INTERACTIVE_HELP = [
+  'at this prompt:',
+  '  %watch STATEMENT [SECONDS]: runs it again every SECONDS (2), marks the rows that changed; Ctrl-C or q stops',
+  '  %show ID: the record view (every key, stdout and stderr in full, the traceback in colour)',
+  '  %history [N]: the last N inputs, from this and earlier sessions (~/.ipc_history)',
+  'keys: Tab completes · ↑↓ history (what is typed is the prefix) · Ctrl-R searches it · Ctrl-A/E/K/U/W/Y, Alt-B/F edit',
+  '  Ctrl-C cancels the running statement · Ctrl-L clears the screen · Ctrl-D or exit leaves',
+  'a result taller or wider than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ by column, / search (n N),',
+  '  Enter the record view, q back',
+].join('\n');
 /** A msg_id or the first characters of one, quoted or not; other %show arguments are expressions for the shell. */
 const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F-]{3,35}\1$/;
 const MAX_COMPLETIONS_SHOWN = 40;
@@ -102,6 +111,8 @@ export class Session {
   table: TableView | null = null;
   pager: PagerView | null = null;
   watch: WatchView | null = null;
+  /** Clears the terminal and redraws the prompt (Ctrl-L); the component that draws the session sets it. */
+  clearScreen: (() => void) | null = null;
   /** A statement is running: Ctrl-C aborts it. */
   private running: AbortController | null = null;
   /** A yes/no question of a running statement (purge_results), and how to answer it. */
@@ -249,7 +260,7 @@ export class Session {
         case 'n':
           return this.historyNewer();
         case 'l':
-          this.options.clearScreen?.();
+          this.clearScreen?.();
           return;
         case 'r':
           this.reverse = { query: '', index: undefined };
@@ -475,11 +486,12 @@ export class Session {
     try {
       if (magic && magic[1] === 'history') this.showHistory(magic[2]!);
       else if (magic && magic[1] === 'show' && MSG_ID_TEXT.test(magic[2]!.trim())) await this.showRecord(magic[2]!.trim(), ac.signal);
-      else if (magic && magic[1] === 'watch') return this.startWatch(magic[2]!, n);
+      else if (magic && magic[1] === 'watch') return this.startWatch(magic[2]!);
       else {
         // promptNumber: the shell records the value as Out[n] and `_`.
         const outcomes = await untilAborted(this.shell.execute(source, { signal: ac.signal, promptNumber: n }), ac.signal);
         for (const o of outcomes) this.showOutcome(o, n);
+        if (/^%help\s*$/.test(trimmed)) this.print(this.painter.dim(INTERACTIVE_HELP));
       }
     } catch (e) {
       this.printError(e);
@@ -539,7 +551,8 @@ export class Session {
       }
       const tall = model.rowCount + 3 > this.viewHeight;
       const wide = model.fullWidth > this.columns;
-      if (!tall && !wide) {
+      // One viewer at a time: a second large answer of the same input is summed up.
+      if ((!tall && !wide) || this.mode === 'table') {
         this.print(this.outLabel(n) + this.painter.dim(summary(model)) + '\n' + tableLines(model, this.columns, this.painter).join('\n'));
         return;
       }
@@ -860,7 +873,7 @@ export class Session {
 
   // ---- %watch -------------------------------------------------------------
 
-  private startWatch(arg: string, n: number): void {
+  private startWatch(arg: string): void {
     const parsed = parseWatch(arg, (s) => this.shell.isComplete(s));
     if (!parsed) {
       this.printError(new IpcError('ParseError', 'usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
@@ -873,7 +886,6 @@ export class Session {
     this.watchSignatures = new Map();
     this.mode = 'watch';
     this.running = null;
-    void n;
     this.changed();
     void this.watchTick();
   }

@@ -182,3 +182,19 @@ test('script mode loads no terminal UI and no database driver it does not use', 
     assert.ok(!loaded.some((u) => u.includes(heavy)), `${heavy} is not loaded`);
   }
 });
+
+test('--session names whose tasks are mine; --nodb answers with the NoData KeyError', async () => {
+  const run = await runIpc([...load(), '--session', 'abc-123', '-c', "rc.session.session\n%info\nlen(db_query({'client_uuid': session.session}))"], { env });
+  assert.equal(run.stderr, '');
+  const [who, , , info, count] = run.stdout.split('\n');
+  assert.equal(who, "'abc-123'");
+  assert.match(info!, /^session {2}abc-123 \(--session\)$/);
+  assert.equal(count, '0');
+  const nodb = await runIpc(['--nodb', '-c', "rc.get_result('x')\ndb_query({})"], { env });
+  assert.equal(nodb.code, 1);
+  assert.equal(
+    nodb.stderr,
+    "line 1: KeyError: NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.\n" +
+      "line 2: KeyError: NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.\n",
+  );
+});

@@ -70,7 +70,7 @@ test('a bad timeout or URL is refused at once', async () => {
 test(`refused credentials are a StoreError that does not show the password, against ${TARGET_LABEL}`, async () => {
   const target = await startMongoTarget();
   try {
-    const url = target.url.replace('mongodb://', 'mongodb://nobody:s3cret@');
+    const url = target.url.replace(/^mongodb:\/\/([^@/]*@)?/, 'mongodb://nobody:s3cret@');
     const took = await failsToOpen(
       { url, database: target.freshDatabase(), serverSelectionTimeoutMs: 3000 },
       /refused the credentials \(authentication failed\); check the user, password and authSource in the URL/,
@@ -107,5 +107,15 @@ test('a server that goes away after opening turns the next query into a StoreErr
     assert.ok(Date.now() - started < 800 + 1500, `took ${Date.now() - started} ms`);
   } finally {
     await store.close();
+  }
+});
+
+test('a server that answers the handshake and then stalls is a StoreError within the timeout, not a hang', async () => {
+  const stalling = await startMongoStandIn({ unanswered: ['listCollections', 'endSessions'] });
+  try {
+    const took = await failsToOpen({ url: stalling.url, serverSelectionTimeoutMs: 800 }, /did not answer within 0\.8 s/);
+    assert.ok(took < 800 + 1500, `took ${took} ms`);
+  } finally {
+    await stalling.close();
   }
 });

@@ -199,6 +199,7 @@ describe('$mod $exists', () => {
     const recs = [{ msg_id: 'n', metadata: { retries: -5 } }, { msg_id: 'f', metadata: { retries: 7.9 } }];
     assert.deepEqual(ids({ 'metadata.retries': { $mod: [3, -2] } }, recs), ['n']);
     assert.deepEqual(ids({ 'metadata.retries': { $mod: [3, 1] } }, recs), ['f']);
+    assert.deepEqual(ids({ 'metadata.retries': { $mod: [3.9, 1.5] } }, recs), ['f'], 'divisor and remainder truncate too');
   });
 
   test('$exists True: the key is set and not None; False: None or missing', () => {

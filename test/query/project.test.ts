@@ -50,3 +50,8 @@ test('answer order: submitted ascending with None first, then msg_id', () => {
   ];
   assert.deepEqual([...recs].sort(compareRecords).map((r) => r['msg_id']), ['a', 'b', 'w', 'x', 'y', 'z']);
 });
+
+test('msg_id ties order by code point, as SQLite and MongoDB order text', () => {
+  const recs: TaskRecord[] = [{ msg_id: '\u{1F600}', submitted: T1 }, { msg_id: '\uFFFF', submitted: T1 }, { msg_id: 'é', submitted: T1 }];
+  assert.deepEqual([...recs].sort(compareRecords).map((r) => r['msg_id']), ['é', '\uFFFF', '\u{1F600}']);
+});

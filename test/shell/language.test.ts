@@ -239,6 +239,17 @@ test('completion offers keys inside strings, operators after $, attributes after
   assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stderr', 'stdout']);
 });
 
+test('completion offers msg_ids from the store after %stdout and inside get_result', async () => {
+  const { shell, records } = await demoShell();
+  const id = records[5]!['msg_id'] as string;
+  const want = records.map((r) => r['msg_id'] as string).filter((m) => m.startsWith(id.slice(0, 3))).sort();
+  const magic = await shell.complete(`%stdout ${id.slice(0, 3)}`, 11);
+  assert.deepEqual([...magic.candidates].sort(), want);
+  assert.equal(magic.start, 8);
+  const call = await shell.complete(`get_result('${id.slice(0, 3)}`, 15);
+  assert.deepEqual([...call.candidates].sort(), want);
+});
+
 test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async () => {
   const { shell, records } = await demoShell();
   const talker = records.find((r) => typeof r['stdout'] === 'string' && r['stdout'] !== '')!;
@@ -264,7 +275,7 @@ test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async
 
 test('bad input is always one IpcError sentence, never a JS exception', async () => {
   const { shell } = await demoShell();
-  for (const src of ['1(2)', 'None.x', "{'a': 1}['b']", '[1][5]', 'lambda: 1 + ', 'def f(): pass', 'for x in y: pass', '@', "db_query({'$where': 'x'})", "db_query({}, keys=['nope'])", 'x +', '1 if 2', 'datetime(2026, 13, 1)', 'sorted([1, "a"])']) {
+  for (const src of ['1(2)', 'None.x', "{'a': 1}['b']", '[1][5]', 'lambda: 1 + ', 'def f(): pass', 'for x in y: pass', '@', "db_query({'$where': 'x'})", "db_query({}, keys=['nope'])", 'x +', '1 if 2', 'datetime(2026, 13, 1)', 'sorted([1, "a"])', 'now + timedelta(days=1e9)', '[0] * 1e9', "datetime(2026, 2, 30)"]) {
     const [o] = await shell.execute(src);
     assert.ok(o?.error, `${src} fails`);
     assert.ok(!o!.error!.message.includes('\n'), `${src}: one sentence`);

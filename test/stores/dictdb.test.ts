@@ -120,6 +120,25 @@ describe('DictDB records', () => {
     assert.deepEqual(Object.keys(full[0]!), DEFAULT_KEYS);
   });
 
+  test('a bad query rejects when the answer is read, with the QueryError', async () => {
+    const db = new DictDB();
+    const answer = db.findRecords({ complted: null });
+    await rejects(() => collect(answer), 'QueryError', /did you mean 'completed'/);
+  });
+
+  test('reading part of an answer and stopping is fine; the answer is taken when reading starts', async () => {
+    const db = new DictDB();
+    for (const r of [rec('a', 1), rec('b', 2), rec('c', 3)]) await db.addRecord(r['msg_id'] as string, r);
+    const seen: string[] = [];
+    for await (const r of db.findRecords({}, 'msg_id')) {
+      seen.push(r['msg_id'] as string);
+      if (seen.length === 1) await db.dropRecord('c');
+      if (seen.length === 2) break;
+    }
+    assert.deepEqual(seen, ['a', 'b']);
+    assert.equal(db.size, 2);
+  });
+
   test('changing submitted moves a record in the answer order', async () => {
     const db = new DictDB();
     for (const r of [rec('a', 1), rec('b', 2), rec('c', 3)]) await db.addRecord(r['msg_id'] as string, r);
@@ -222,6 +241,7 @@ describe('DictDB culling', () => {
     assert.equal(db.culledReason('z'), 'count');
     assert.equal(db.culledReason('y'), 'count');
     assert.deepEqual(db.findRecordsSync({}, 'msg_id').map((r) => r['msg_id']), ['v', 'w', 'x']);
+    assert.deepEqual(await db.getHistory(), ['x', 'w', 'v'], 'history too keeps ties in order of arrival');
   });
 
   test('a culled msg_id added again is an ordinary record again', async () => {

@@ -163,6 +163,48 @@ describe('reading a tasks.db written by ipcontroller', () => {
   });
 });
 
+describe('summary and %tables on a big table', () => {
+  test('records out of time order, in other text forms, or without a client do not fool the bounds', async () => {
+    const { DictDB } = await import('../../src/stores/index.js');
+    const { generateDemoRecords } = await import('../../src/records/index.js');
+    const records = generateDemoRecords({ count: 1500, seed: 9 });
+    const sorted = [...records].sort(compareRecords);
+    const first = sorted[0]!['submitted'] as Timestamp;
+    const last = sorted[sorted.length - 1]!['submitted'] as Timestamp;
+    // inserted first but the newest of all, and naming no client
+    const newest = { ...records[700]!, msg_id: 'newest', submitted: last.plus(5_000_000), client_uuid: null };
+    // inserted last but the oldest of all
+    const oldest = { ...records[701]!, msg_id: 'oldest', submitted: first.plus(-7_000_000) };
+    // the second newest, which names the latest client
+    const second = { ...records[702]!, msg_id: 'second', submitted: last.plus(4_000_000), client_uuid: 'the-latest-client' };
+    const all = [newest, second, ...records, oldest];
+    const path = join(dir, 'big.db');
+    const store = await openSQLiteStore({ path, write: true, create: true, label: true });
+    await store.addRecords(all);
+    await store.close();
+    // the oldest record's time written with a +05:00 offset
+    const db = new Database(path);
+    db.prepare(`UPDATE "ipython-tasks" SET submitted = ? WHERE msg_id = 'oldest'`).run(
+      new Timestamp(oldest.submitted.us + 5 * 3600e6).toISOString().slice(0, 26) + '+05:00',
+    );
+    db.close();
+    const dict = new DictDB({ recordLimit: 10_000 });
+    for (const r of all) dict.addRecordSync(r['msg_id'] as string, r);
+    const reader = await openSQLiteStore({ path });
+    try {
+      const got = await reader.summary();
+      assert.deepEqual(got, dict.summarySync());
+      assert.equal(got.latestClient, 'the-latest-client');
+      assert.equal(got.firstSubmitted?.us, oldest.submitted.us);
+      const [info] = listTaskTables(path);
+      assert.equal(info!.count, all.length);
+      assert.equal(info!.lastSubmitted?.us, newest.submitted.us);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe('files that are not what they should be', () => {
   test('a missing file is an error and no file is created', async () => {
     const path = join(dir, 'nowhere', 'tasks.db');

@@ -251,3 +251,21 @@ test('errors print one sentence and the session goes on', async () => {
     ui.unmount();
   }
 });
+
+test('values show as Out[n] and can be used again as _ and Out[n]', async () => {
+  const ui = await mount();
+  try {
+    ui.stdin.write('len(rc.db_query({}, "msg_id"))');
+    ui.stdin.write(ENTER);
+    ui.stdin.write('_ * 2');
+    ui.stdin.write(ENTER);
+    ui.stdin.write('Out[1] + Out[2]');
+    ui.stdin.write(ENTER);
+    const f = await ui.until((f) => f.includes('In [4]:'), 'three answers');
+    assert.match(f, /Out\[1\]: 241\n/);
+    assert.match(f, /Out\[2\]: 482\n/);
+    assert.match(f, /Out\[3\]: 723\n/);
+  } finally {
+    ui.unmount();
+  }
+});

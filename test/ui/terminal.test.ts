@@ -33,11 +33,18 @@ test("typing a documentation query: rc.db_query({'completed': None}, keys=['msg_
     await t.waitFor(prompt(1), 'the first prompt');
     t.type("rc.db_query({'completed': None}, keys=['msg_id', 'submitted', 'started'])");
     t.send('Enter');
-    const s = await t.waitFor(prompt(2), 'the answer');
+    let s = await t.waitFor(prompt(2), 'the answer');
     const pending = demo.filter((r) => r['completed'] === null).map((r) => r['msg_id'] as string);
     assert.ok(pending.length > 0);
     for (const id of pending) assert.ok(s.includes(id), `${id} is listed`);
     assert.match(s, /msg_id\s+submitted\s+started\s+queue wait/);
+    // A multi-line paste is one input: it waits for Enter.
+    t.paste("rc.db_query({\n    'queue': 'mux',\n    'completed': None,\n}, 'msg_id')");
+    s = await t.waitFor((s) => s.includes("   ...: }, 'msg_id')"), 'the pasted lines');
+    assert.ok(!s.includes('Out[2]'));
+    t.send('Enter');
+    s = await t.waitFor(prompt(3), 'the pasted statement run');
+    assert.match(s, /Out\[2\]: \d+ records × 1 key/);
   } finally {
     t.close();
   }
@@ -92,6 +99,24 @@ test("opening a failed task's traceback with %show keeps the engine's colours", 
     assert.match(s, /Traceback \(most recent call last\)/);
     const coloured = t.screenAnsi();
     assert.match(coloured, new RegExp(`\\x1b\\[31m${ename}`), 'the exception name is red, as the engine wrote it');
+  } finally {
+    t.close();
+  }
+});
+
+test('NO_COLOR: the traceback and the prompt come without a colour; Ctrl-L clears the screen', async () => {
+  const failed = demo.find((r) => r['error'] !== null)!;
+  const t = new Terminal(`node ${bin} --demo`, { cwd: home, env: { HOME: home, NO_COLOR: '1' }, rows: 60 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type(`%show ${(failed['msg_id'] as string).slice(0, 10)}`);
+    t.send('Enter');
+    const s = await t.waitFor((s) => /Traceback \(most recent call last\)/.test(s), 'the record view');
+    assert.ok(!/\x1b\[[0-9;]*m/.test(t.screenAnsi().replace(/\x1b\[(0|39|49)?m/g, '')), 'no colour on the screen');
+    if (s.includes(' · lines ')) t.send('q');
+    await t.waitFor(prompt(2), 'the prompt');
+    t.send('C-l');
+    await t.waitFor((s) => s.startsWith('In [2]:'), 'the prompt at the top of a clear screen');
   } finally {
     t.close();
   }

@@ -7,10 +7,15 @@ import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../..
  * arrays of BSON Binary, dicts as embedded documents.
  */
 
-/** A stored document as an ipc TaskRecord: BSON dates become Timestamps, Binary becomes bytes; `_id` is dropped. */
-export function decodeDocument(doc: Record<string, unknown>): TaskRecord {
+/**
+ * A stored document as an ipc TaskRecord: BSON dates become Timestamps,
+ * Binary becomes bytes; `_id` is dropped. With `keys`, the record holds
+ * those keys in that order, None where the document lacks one.
+ */
+export function decodeDocument(doc: Record<string, unknown>, keys?: readonly string[]): TaskRecord {
   const out: TaskRecord = {};
-  for (const k in doc) if (k !== '_id') out[k] = decodeValue(doc[k]);
+  if (keys) for (const k of keys) out[k] = decodeValue(doc[k]);
+  else for (const k in doc) if (k !== '_id') out[k] = decodeValue(doc[k]);
   return out;
 }
 

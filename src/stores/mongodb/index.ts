@@ -75,7 +75,7 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
     await Promise.race([prepare(client, database, options.write === true, url, timeoutMs), deadline]);
     return store;
   } catch (e) {
-    await client.close(true).catch(() => undefined);
+    await client.close().catch(() => undefined);
     throw mongoFailure(e, url, timeoutMs);
   } finally {
     clearTimeout(timer);

@@ -1,6 +1,6 @@
 import type { Collection, Document, MongoClient } from 'mongodb';
 import { keyError, queryError, storeError } from '../../errors.js';
-import { normalizeKeys, project, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
+import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { DATETIME_KEYS, Timestamp, type TaskRecord, type Value } from '../../records/index.js';
 import type { Store, StoreInfo, StoreSummary } from '../store.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
@@ -107,17 +107,21 @@ export class MongoStore implements Store {
           throw this.failure(e);
         }
         if (doc === null) return;
-        yield project(decodeDocument(doc), ks);
+        yield decodeDocument(doc, ks);
       }
     } finally {
       await cursor.close().catch(() => undefined);
     }
   }
 
+  /**
+   * Ties in submitted come in order of arrival, as the hub's own history
+   * has them: the `_id` that pymongo (or the driver) gives each insert grows.
+   */
   async getHistory(): Promise<string[]> {
     const docs = await this.run(() =>
       this.parts.collection
-        .find({ submitted: { $type: 'date' } }, { projection: { _id: 0, msg_id: 1 }, sort: ANSWER_ORDER, allowDiskUse: true })
+        .find({ submitted: { $type: 'date' } }, { projection: { _id: 0, msg_id: 1 }, sort: { submitted: 1, _id: 1 }, allowDiskUse: true })
         .toArray(),
     );
     return docs.map((d) => String(d['msg_id']));

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { IpcError, storeError } from '../../errors.js';
-import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp } from '../../records/index.js';
-import { SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/sql.js';
-import { decodeTimestamp } from './codec.js';
+import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings } from '../../records/index.js';
+import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/sql.js';
+import { decodeTimestamp, timestampMicros } from './codec.js';
 import { sliceRows } from './slices.js';
 
 /** A task-shaped table of a tasks.db. */
@@ -119,11 +119,62 @@ export interface TableScan {
 }
 
 /**
- * Row count, time span and latest client-bearing record of a table, in one
- * scan made of short slices (a controller writing the file is not held up).
+ * Row count, time span and latest client-bearing record of a table, in
+ * scans made of short slices (a controller writing the file is not held up).
+ *
+ * A controller appends records roughly in time order, so the first and last
+ * rows by rowid give bounds; one cheap scan then returns only the rows that
+ * could lie outside them (or whose text is not canonical), and the answer is
+ * worked out exactly from those. When the bounds do not settle it, a full
+ * scan does.
  */
 export function scanTable(db: Database.Database, table: TaskTable): TableScan {
   const name = quoteIdentifier(table.name);
+  const count = db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number;
+  if (count <= 2 * EDGE) return fullScan(db, table, name);
+  const edge = (order: string) =>
+    (db.prepare(`SELECT submitted FROM ${name} WHERE submitted IS NOT NULL ORDER BY rowid ${order} LIMIT ${EDGE}`).pluck().all() as unknown[])
+      .map(timestampMicros).filter((us) => us !== -Infinity);
+  const head = edge('ASC');
+  const tail = edge('DESC');
+  if (head.length === 0 || tail.length === 0) return fullScan(db, table, name);
+  const hiUs = Math.max(...tail);
+  const lo = canonicalTimestamp(new Timestamp(Math.min(...head)));
+  const hi = canonicalTimestamp(new Timestamp(hiUs));
+  const stmt = db.prepare(
+    `SELECT submitted, msg_id, client_uuid FROM ${name} WHERE rowid > ? AND rowid <= ? ` +
+      `AND NOT coalesce(submitted GLOB '${CANONICAL_TIMESTAMP_GLOB}' AND submitted > ? AND submitted < ?, 0)`,
+  ).raw();
+  let first = Infinity;
+  let last = -Infinity;
+  let latest: { us: number; id: string } | null = null;
+  for (const rows of sliceRows(db.prepare(`SELECT max(rowid) FROM ${name}`), stmt, [lo, hi])) {
+    for (const [text, id, client] of rows as [unknown, string, unknown][]) {
+      const us = timestampMicros(text);
+      if (us !== -Infinity) {
+        if (us < first) first = us;
+        if (us > last) last = us;
+      }
+      if (typeof client === 'string' && client !== '' && (!latest || us > latest.us || (us === latest.us && compareStrings(id, latest.id) > 0))) {
+        latest = { us, id };
+      }
+    }
+  }
+  // The latest client-bearing record may lie inside the bounds if none outside names a client.
+  // Every row at or past hi came back, so a client-bearing one there is the latest of all.
+  if (!latest || latest.us < hiUs || first === Infinity) return fullScan(db, table, name);
+  return {
+    count,
+    firstSubmitted: new Timestamp(first),
+    lastSubmitted: new Timestamp(last),
+    latestWithClient: latest.id,
+  };
+}
+
+/** How many rows at each end of a table give the first bounds. */
+const EDGE = 256;
+
+function fullScan(db: Database.Database, table: TaskTable, name: string): TableScan {
   const ts = timestampExpression(quoteIdentifier('submitted'));
   // canonical timestamp text orders as time does; '' (no submitted) before every date
   const stmt = db.prepare(
@@ -142,6 +193,7 @@ export function scanTable(db: Database.Database, table: TaskTable): TableScan {
     if (hi !== null && (last === null || hi > last)) last = hi;
     if (key !== null && (latest === null || key > latest)) latest = key;
   }
+  void table;
   return {
     count,
     firstSubmitted: first === null ? null : decodeTimestamp(first) ?? null,

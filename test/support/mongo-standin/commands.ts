@@ -30,6 +30,8 @@ interface CursorState {
 export interface StandInOptions {
   /** Reported as maxWireVersion (21 = MongoDB 7.0). */
   readonly maxWireVersion?: number;
+  /** Commands never answered, as by a server that stalls. */
+  readonly unanswered?: readonly string[];
 }
 
 const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true };
@@ -48,7 +50,7 @@ export class CommandEngine {
   private nextCursorId = 1000;
   private connectionIds = 0;
 
-  constructor(private readonly options: StandInOptions = {}) {}
+  constructor(readonly options: StandInOptions = {}) {}
 
   newConnectionId(): number {
     return ++this.connectionIds;

@@ -32,6 +32,7 @@ export async function startMongoStandIn(options: StandInOptions = {}): Promise<M
         for (const message of messages) {
           const started = performance.now();
           const request = parseRequest(message);
+          if (engine.options.unanswered?.includes(Object.keys(request.command)[0] ?? '')) continue;
           const reply = engine.run(request.command, request.db, connectionId);
           if (!request.noReply) socket.write(encodeReply(request, reply));
           engine.busyMs += performance.now() - started;

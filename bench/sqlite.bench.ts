@@ -16,7 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, pickleBuffers, type Value } from '../src/records/index.js';
+import { formatJSON } from '../src/format/json.js';
 import { encodeColumn } from '../src/stores/sqlite/codec.js';
+import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 import { createTableSQL } from '../src/stores/sqlite/tables.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -127,6 +129,8 @@ interface Case {
   readonly python: string;
   /** The same rows for the sqlite3 shell. */
   readonly sql: string;
+  /** The same for the library. */
+  readonly js: { readonly query: Record<string, unknown>; readonly keys?: string[] };
 }
 
 function iso(us: number): string {
@@ -152,36 +156,42 @@ function cases(db: Database.Database): Case[] {
       ipc: `{'completed': None}`,
       python: `{'completed': None}`,
       sql: `SELECT ${cols(all)} ${from} WHERE completed IS NULL ${order}`,
+      js: { query: { completed: null } },
     },
     {
       name: 'one hour of tasks',
       ipc: `{'submitted': {'$gte': '${hourFrom}', '$lt': '${hourTo}'}}`,
       python: `{'submitted': {'$gte': D('${hourFrom}'), '$lt': D('${hourTo}')}}`,
       sql: `SELECT ${cols(all)} ${from} WHERE submitted >= '${hourFrom}' AND submitted < '${hourTo}' ${order}`,
+      js: { query: { submitted: { $gte: hourFrom, $lt: hourTo } } },
     },
     {
       name: 'failed tasks: who and why',
       ipc: `{'error': {'$ne': None}}, keys=['submitted', 'engine_uuid', 'error']`,
       python: `{'error': {'$ne': None}}, keys=['submitted', 'engine_uuid', 'error']`,
       sql: `SELECT ${cols(['msg_id', 'submitted', 'engine_uuid', 'error'])} ${from} WHERE error IS NOT NULL ${order}`,
+      js: { query: { error: { $ne: null } }, keys: ['submitted', 'engine_uuid', 'error'] },
     },
     {
       name: "one client's load-balanced tasks",
       ipc: `{'client_uuid': '${client}', 'queue': 'task'}, keys=['submitted', 'completed', 'engine_uuid']`,
       python: `{'client_uuid': '${client}', 'queue': 'task'}, keys=['submitted', 'completed', 'engine_uuid']`,
       sql: `SELECT ${cols(['msg_id', 'submitted', 'completed', 'engine_uuid'])} ${from} WHERE client_uuid = '${client}' AND queue = 'task' ${order}`,
+      js: { query: { client_uuid: client, queue: 'task' }, keys: ['submitted', 'completed', 'engine_uuid'] },
     },
     {
       name: 'one engine, late in the day',
       ipc: `{'engine_uuid': '${engine}', 'completed': {'$gte': '${lateFrom}'}}`,
       python: `{'engine_uuid': '${engine}', 'completed': {'$gte': D('${lateFrom}')}}`,
       sql: `SELECT ${cols(all)} ${from} WHERE engine_uuid = '${engine}' AND completed >= '${lateFrom}' ${order}`,
+      js: { query: { engine_uuid: engine, completed: { $gte: lateFrom } } },
     },
     {
       name: '20 records by msg_id, with buffers',
       ipc: `{'msg_id': {'$in': ${pyList(ids)}}}, keys=['buffers', 'result_buffers', 'completed']`,
       python: `{'msg_id': {'$in': ${pyList(ids)}}}, keys=['buffers', 'result_buffers', 'completed']`,
       sql: `SELECT msg_id, buffers, result_buffers, completed ${from} WHERE msg_id IN (${sqlList(ids)}) ${order}`,
+      js: { query: { msg_id: { $in: ids } }, keys: ['buffers', 'result_buffers', 'completed'] },
     },
   ];
 }
@@ -189,6 +199,8 @@ function cases(db: Database.Database): Case[] {
 // ---------------------------------------------------------------- runners
 
 interface Run {
+  /** What the process timed itself: the query and its output, without start-up and imports. */
+  readonly query?: { readonly seconds: number; readonly cpu: number };
   readonly seconds: number;
   /** user + system CPU seconds (from /usr/bin/time): fair when other work shares the cores. */
   readonly cpu: number;
@@ -211,7 +223,8 @@ function run(cmd: string, args: readonly string[]): Promise<Run> {
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`));
       const [rss, user, sys] = err.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
-      resolve({ seconds, cpu: user + sys, lines, rssMB: rss / 1024 });
+      const q = /QUERY ([\d.]+) ([\d.]+)/.exec(err);
+      resolve({ seconds, cpu: user + sys, lines, rssMB: rss / 1024, ...(q ? { query: { seconds: Number(q[1]), cpu: Number(q[2]) } } : {}) });
     });
   });
 }
@@ -225,12 +238,32 @@ from ipyparallel.controller.sqlitedb import SQLiteDB
 SQLiteDB._check_table = lambda self: True  # 7.1 rejects its own table under SQLite >= 3.37
 path, table, call = sys.argv[1], sys.argv[2], sys.argv[3]
 import os
+import time
+t0, c0 = time.perf_counter(), time.process_time()
 db = SQLiteDB(location=os.path.dirname(path), filename=os.path.basename(path), table=table)
 recs = eval('db.find_records(' + call + ')')
 out = sys.stdout
 for r in recs:
     out.write(json.dumps(r, default=json_default) + '\n')
+out.flush()
+sys.stderr.write('QUERY %f %f\n' % (time.perf_counter() - t0, time.process_time() - c0))
 `;
+
+async function inProcess(c: Case): Promise<{ seconds: number; cpu: number; lines: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const store = await openSQLiteStore({ path: DATA });
+  let lines = 0;
+  let bytes = 0;
+  for await (const rec of store.findRecords(c.js.query, c.js.keys)) {
+    bytes += formatJSON(rec).length + 1;
+    lines++;
+  }
+  await store.close();
+  const used = process.cpuUsage(cpu0);
+  if (bytes === 0 && lines > 0) throw new Error('no output');
+  return { seconds: (performance.now() - t0) / 1000, cpu: (used.user + used.system) / 1e6, lines };
+}
 
 function best(runs: Run[]): Run {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -268,6 +301,21 @@ async function main(): Promise<void> {
     `${'whole set'.padEnd(43)} ${total(sum.ipc, sum.ipcCpu)} ${total(sum.py, sum.pyCpu)} ${total(sum.sql, sum.sqlCpu)} ${(sum.py / sum.ipc).toFixed(1).padStart(6)}x (${(sum.pyCpu / sum.ipcCpu).toFixed(1)}x) ${(sum.ipc / sum.sql).toFixed(2).padStart(6)}x (${(sum.ipcCpu / sum.sqlCpu).toFixed(2)}x)`,
   );
   console.log(`targets: at least 20x faster than Python on the whole set, within 2x of sqlite3\n`);
+
+  // The stores alone, in one process each: ipc's SQLite store with format/json against
+  // SQLiteDB.find_records with json.dumps, start-up and imports left out.
+  console.log('in one process, start-up and imports left out: seconds wall (CPU)');
+  console.log('query                                  rows        ipc store   SQLiteDB     SQLiteDB/ipc');
+  const lib = { ipc: 0, py: 0, ipcCpu: 0, pyCpu: 0 };
+  for (const c of set) {
+    const runs: { seconds: number; cpu: number; lines: number }[] = [];
+    for (let i = 0; i < repeat; i++) runs.push(await inProcess(c));
+    const a = runs.reduce((x, y) => (y.seconds < x.seconds ? y : x));
+    const py = (await run('/usr/bin/python3', ['-c', PYTHON_FIND, DATA, TABLE, c.python])).query!;
+    lib.ipc += a.seconds; lib.py += py.seconds; lib.ipcCpu += a.cpu; lib.pyCpu += py.cpu;
+    console.log(`${c.name.padEnd(36)} ${String(a.lines).padStart(6)} ${a.seconds.toFixed(2).padStart(7)} (${a.cpu.toFixed(2).padStart(5)}) ${py.seconds.toFixed(2).padStart(6)} (${py.cpu.toFixed(2).padStart(5)}) ${(py.seconds / a.seconds).toFixed(1).padStart(8)}x (${(py.cpu / a.cpu).toFixed(1)}x)`);
+  }
+  console.log(`${'whole set'.padEnd(43)} ${lib.ipc.toFixed(2).padStart(7)} (${lib.ipcCpu.toFixed(2).padStart(5)}) ${lib.py.toFixed(2).padStart(6)} (${lib.pyCpu.toFixed(2).padStart(5)}) ${(lib.py / lib.ipc).toFixed(1).padStart(8)}x (${(lib.pyCpu / lib.ipcCpu).toFixed(1)}x)\n`);
 
   const all = DEFAULT_KEYS.filter((k) => k !== 'label');
   const ipcAll = await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', 'db_query({})']);

@@ -41,8 +41,8 @@ export async function openHubClient(options: HubClientOptions): Promise<Client> 
 /** Keys whose JSON text SQLiteDB hands back undecoded. */
 const JSON_TEXT_KEYS = ['error', 'execute_result'];
 const HEADER_KEYS = ['header', 'result_header'];
-/** What get_result shows of a task still running. */
-const PENDING_KEYS = ['header', 'metadata', 'submitted', 'client_uuid', 'engine_uuid', 'started', 'queue', 'execute_input'];
+/** The columns get_result takes from the database rather than from result_request. */
+const RECORD_COLUMNS = ['submitted', 'client_uuid', 'engine_uuid', 'started', 'completed', 'received', 'resubmitted', 'queue', 'execute_input'];
 /** How many result_request exchanges run at once. */
 const RESULT_CONCURRENCY = 16;
 
@@ -143,24 +143,30 @@ export class HubClient implements Client {
       }
     };
     await Promise.all(Array.from({ length: Math.min(RESULT_CONCURRENCY, ids.length) }, worker));
-    return this.withPendingRecords(results);
+    return this.withRecordColumns(results);
   }
 
-  /** A pending task shows when it was submitted and where it runs, if the hub keeps records. */
-  private async withPendingRecords(results: TaskResult[]): Promise<TaskResult[]> {
-    const pending = results.filter((r) => r.status === 'pending').map((r) => r.msgId);
-    if (pending.length === 0 || this.backend === 'NoDB') return results;
+  /**
+   * The task's columns as the hub's database holds them (result_request
+   * leaves out submitted and the engine of a pending task, and rebuilds the
+   * rest from headers, which a backend may keep more finely than its
+   * columns); a database that keeps nothing leaves the results as they are.
+   */
+  private async withRecordColumns(results: TaskResult[]): Promise<TaskResult[]> {
+    if (results.length === 0 || this.backend === 'NoDB') return results;
     let found: RecordList;
     try {
-      found = await this.dbQuery({ msg_id: { $in: pending } }, PENDING_KEYS);
+      found = await this.dbQuery({ msg_id: { $in: results.map((r) => r.msgId) } }, RECORD_COLUMNS);
     } catch (e) {
       if (e instanceof IpcError && e.kind === 'KeyError') return results;
       throw e;
     }
     const byId = new Map(found.records.map((r) => [r['msg_id'], r]));
     return results.map((r) => {
-      const rec = byId.get(r.msgId);
-      return rec ? taskResult({ ...rec, completed: null }, this.engineIds) : r;
+      const columns = byId.get(r.msgId);
+      if (!columns) return r;
+      const completed = r.status === 'pending' ? null : columns['completed'] ?? r.record['completed'] ?? null;
+      return taskResult({ ...r.record, ...columns, completed }, this.engineIds);
     });
   }
 

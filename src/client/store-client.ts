@@ -70,7 +70,9 @@ export class StoreClient implements Client {
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const ks = normalizeKeys(keys);
     const records = await collect(this.store.findRecords(query, keys));
-    return new RecordList(ks, records);
+    // A store reading several task tables at once says which table each record came from.
+    const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
+    return new RecordList([...ks, ...extra], records);
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {

@@ -74,12 +74,16 @@ export function renderTable(columns: readonly string[], rows: readonly (readonly
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+const ID_KEYS = new Set(['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted']);
+
 /** Records (dicts) as a table, the columns in `keys` order or by first appearance. */
 export function renderRecordTable(records: readonly unknown[], keys: readonly string[] | null, options: DisplayOptions = {}): string {
   const columns = keys ? [...keys] : [];
   if (!keys) {
     for (const r of records) if (isDict(r)) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
   }
-  const rows = records.map((r) => columns.map((k) => cellText(isDict(r) ? r[k] : undefined, options)));
+  // Ids are copied from tables into the next query, so they are never cut.
+  const whole = { ...options, maxColumnWidth: Infinity };
+  const rows = records.map((r) => columns.map((k) => cellText(isDict(r) ? r[k] : undefined, ID_KEYS.has(k) ? whole : options)));
   return renderTable(columns, rows);
 }

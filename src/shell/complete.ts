@@ -15,7 +15,7 @@ export interface CompletionSources {
 
 /** Longest a completion waits for the store. */
 const STORE_DEADLINE_MS = 250;
-const HEXISH = /^[0-9a-f][0-9a-f-]*$/;
+const HEXISH = /^[0-9a-f][0-9a-f_-]*$/;
 
 async function msgIdCandidates(prefix: string, sources: CompletionSources): Promise<string[]> {
   if (!sources.msgIds) return [];
@@ -40,7 +40,7 @@ const OPERATORS = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name);
  */
 export async function completeAt(line: string, cursor: number, sources: CompletionSources): Promise<Completion> {
   const before = line.slice(0, cursor);
-  const idMagic = /^\s*%(?:stdout|stderr|tb|show)\s+([0-9a-f-]*)$/.exec(before);
+  const idMagic = /^\s*%(?:stdout|stderr|tb|show)\s+([0-9a-f_-]*)$/.exec(before);
   if (idMagic) {
     const prefix = idMagic[1]!;
     return { start: cursor - prefix.length, end: cursor, candidates: prefix ? await msgIdCandidates(prefix, sources) : [] };

@@ -105,7 +105,8 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
   }
 }
 
-const ID_TEXT = /^[0-9a-fA-F][0-9a-fA-F-]{3,35}$/;
+/** A msg_id or a prefix of one: a uuid (ipyparallel 8+) or `<session>_<pid>_<n>` (7.x). */
+const ID_TEXT = /^[0-9a-fA-F][0-9a-fA-F_-]{3,}$/;
 
 /** The task a magic names: a msg_id, a unique prefix of one, or an expression (an id, an index, a record, a result). */
 async function resolveTask(st: Extract<Statement, { kind: 'magic' }>, ctx: MagicContext): Promise<TaskResult> {
@@ -140,9 +141,8 @@ async function resolveTask(st: Extract<Statement, { kind: 'magic' }>, ctx: Magic
 }
 
 async function expandPrefix(id: string, client: Client): Promise<string> {
-  if (id.length >= 36) return id;
   const found = await client.dbQuery({ msg_id: { $regex: '^' + id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') } }, ['msg_id']);
-  if (found.length === 1) return found.records[0]!['msg_id'] as string;
+  if (found.length === 1 || found.records.some((r) => r['msg_id'] === id)) return found.length === 1 ? (found.records[0]!['msg_id'] as string) : id;
   if (found.length === 0) throw keyError(`no record with a msg_id starting '${id}'`);
   throw keyError(`${found.length} records have a msg_id starting '${id}'; give more of it`);
 }

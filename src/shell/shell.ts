@@ -58,6 +58,7 @@ class ShellImpl implements Shell {
     this.builtins.set('timezone', TIMEZONE);
     this.builtins.set('ago', new PyFunction('ago', (c) => ago(c.args[0]), "ago('90m' | '2h' | '3d'): that long before now"));
     this.builtins.set('Out', this.out);
+    for (const name of ['_', '__', '___']) this.builtins.set(name, '');
     this.builtins.set('help', new PyFunction('help', (c) => {
       const x = c.args[0];
       const topic = x === undefined || x === null ? '' : x instanceof PyFunction ? x.name.replace(/^Client\./, '') : typeof x === 'string' ? x : '';
@@ -113,7 +114,7 @@ class ShellImpl implements Shell {
         return v;
       },
       msgIds: async (prefix) => {
-        const found = await this.client.dbQuery({ msg_id: { $regex: '^' + prefix.replace(/[^0-9a-f-]/g, '') } }, ['msg_id']);
+        const found = await this.client.dbQuery({ msg_id: { $regex: '^' + prefix.replace(/[^0-9a-f_-]/g, '') } }, ['msg_id']);
         return found.records.slice(0, 50).map((r) => r['msg_id'] as string);
       },
     });

@@ -32,7 +32,7 @@ function Live({ session }: { session: Session }): ReactElement | null {
       return <Prompt session={session} />;
     case 'running':
       if (session.question) return <Text>{`${session.question.text} [y/N] `}</Text>;
-      return <Text>{session.painter.dim('… running (Ctrl-C cancels)')}</Text>;
+      return <Running session={session} />;
     case 'table':
     case 'pager':
       return <FullScreen session={session} />;
@@ -41,6 +41,16 @@ function Live({ session }: { session: Session }): ReactElement | null {
     case 'closed':
       return null;
   }
+}
+
+/** Said only when a statement takes a while, so quick answers do not flicker. */
+function Running({ session }: { session: Session }): ReactElement | null {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setSlow(true), 250);
+    return () => clearTimeout(timer);
+  }, []);
+  return slow ? <Text>{session.painter.dim('… running (Ctrl-C cancels)')}</Text> : null;
 }
 
 /** Ink's raw input events, decoded into our key events, go to the session. */

@@ -73,6 +73,8 @@ export interface PagerView {
 export interface WatchView {
   readonly statement: string;
   readonly seconds: number;
+  /** The In [n] of the %watch: each run's value becomes Out[n]. */
+  readonly out: number;
   readonly lines: readonly string[];
   readonly runs: number;
   readonly changed: number;
@@ -486,7 +488,7 @@ export class Session {
     try {
       if (magic && magic[1] === 'history') this.showHistory(magic[2]!);
       else if (magic && magic[1] === 'show' && MSG_ID_TEXT.test(magic[2]!.trim())) await this.showRecord(magic[2]!.trim(), ac.signal);
-      else if (magic && magic[1] === 'watch') return this.startWatch(magic[2]!);
+      else if (magic && magic[1] === 'watch') return this.startWatch(magic[2]!, n);
       else {
         // promptNumber: the shell records the value as Out[n] and `_`.
         const outcomes = await untilAborted(this.shell.execute(source, { signal: ac.signal, promptNumber: n }), ac.signal);
@@ -551,9 +553,13 @@ export class Session {
       }
       const tall = model.rowCount + 3 > this.viewHeight;
       const wide = model.fullWidth > this.columns;
-      // One viewer at a time: a second large answer of the same input is summed up.
-      if ((!tall && !wide) || this.mode === 'table') {
+      if (!tall && !wide) {
         this.print(this.outLabel(n) + this.painter.dim(summary(model)) + '\n' + tableLines(model, this.columns, this.painter).join('\n'));
+        return;
+      }
+      if (this.mode === 'table') {
+        // One viewer at a time: a second large answer of the same input is summed up.
+        this.print(this.outLabel(n) + this.painter.dim(summary(model)));
         return;
       }
       this.table = { model, scroll: START, first: 1, searchInput: null, lastSearch: '', message: '', out: n };
@@ -873,7 +879,7 @@ export class Session {
 
   // ---- %watch -------------------------------------------------------------
 
-  private startWatch(arg: string): void {
+  private startWatch(arg: string, n: number): void {
     const parsed = parseWatch(arg, (s) => this.shell.isComplete(s));
     if (!parsed) {
       this.printError(new IpcError('ParseError', 'usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
@@ -882,7 +888,7 @@ export class Session {
       this.changed();
       return;
     }
-    this.watch = { statement: parsed.statement, seconds: parsed.seconds, lines: [], runs: 0, changed: 0, error: '' };
+    this.watch = { statement: parsed.statement, seconds: parsed.seconds, out: n, lines: [], runs: 0, changed: 0, error: '' };
     this.watchSignatures = new Map();
     this.mode = 'watch';
     this.running = null;
@@ -897,7 +903,7 @@ export class Session {
     this.running = ac;
     let next: WatchView;
     try {
-      const outcomes = await untilAborted(this.shell.execute(w.statement, { signal: ac.signal }), ac.signal);
+      const outcomes = await untilAborted(this.shell.execute(w.statement, { signal: ac.signal, promptNumber: w.out }), ac.signal);
       next = this.watchFrame(w, outcomes);
     } catch (e) {
       next = { ...w, runs: w.runs + 1, error: e instanceof Error ? e.message : String(e) };

@@ -96,7 +96,17 @@ async function checkRun(args: string[], cwd: string, home: string, records: Task
     const run = await runIpc([...args, '--format', 'json'], { input: script(taskId, lines), cwd, env: isolatedEnv(home) });
     assert.equal(run.stderr, '', `${label}, ${variant}: no errors`);
     assert.equal(run.code, 0, `${label}, ${variant}: exit status 0`);
-    const [incomplete, hourago, recentGte, recentLe, uuids, hist34, result, session] = jsonLines(run.stdout) as [unknown, string, unknown, unknown, unknown, unknown, Record<string, unknown>, string];
+    const values = jsonLines(run.stdout);
+    if (label.includes('*')) {
+      // Reading every task table, each record also says which table it came from.
+      for (const list of [values[0], values[2], values[3], values[5]] as Record<string, unknown>[][]) {
+        for (const r of list) {
+          assert.ok(r['table'] === 'ipython-tasks' || r['table'] === 'ipython-tasks_1', `${label}: table of ${r['msg_id']}`);
+          delete r['table'];
+        }
+      }
+    }
+    const [incomplete, hourago, recentGte, recentLe, uuids, hist34, result, session] = values as [unknown, string, unknown, unknown, unknown, unknown, Record<string, unknown>, string];
     const want = expectedAnswers(records, engines, Timestamp.parse(hourago)!, taskId);
     assert.equal(session, want.session, `${label}: rc.session.session is the most recent client`);
     assert.deepEqual(incomplete, want.incomplete, `${label}: incomplete`);
@@ -160,6 +170,15 @@ test('the documentation lines run as written on the tasks.db of a real ipcontrol
   writeFileSync(join(dir, '.ipcrc'), `// engine ids as the hub gave them\n{engines: {${[...engines].map(([i, u]) => `'${i}': "${u}"`).join(', ')},},}\n`);
   const failed = records.find((r) => (r['result_content'] as Record<string, Value> | null)?.['status'] === 'error') ?? records[0]!;
   await checkRun(['--sqlitedb', 'tasks.db'], dir, dir, records, engines, failed['msg_id'] as string, 'SQLiteDB');
+
+  // Every task table together: the controller's restart wrote a second one.
+  const [second] = await pythonFindRecords(db, 'ipython-tasks_1', [{ query: {}, correct: 'True' }]);
+  assert.ok(second && second.length > 0);
+  const all = [...records, ...second];
+  const allEngines = [...new Set(all.map((r) => r['engine_uuid']).filter((u): u is string => typeof u === 'string'))].sort();
+  const map = new Map<number, string>(allEngines.map((u, i) => [i + 3, u]));
+  writeFileSync(join(dir, '.ipcrc'), `{engines: {${[...map].map(([i, u]) => `'${i}': "${u}"`).join(', ')}}}\n`);
+  await checkRun(['--sqlitedb', 'tasks.db', '--table', '*'], dir, dir, all, map, second[0]!['msg_id'] as string, "SQLiteDB --table '*'");
 });
 
 test('the documentation lines run on the embedded demo store, whose engines are known', async () => {

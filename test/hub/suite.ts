@@ -19,8 +19,18 @@ import { Cluster, type DbFlag } from './cluster.js';
 import { TamperingProxy } from './proxy.js';
 import { IPYPARALLEL_WRONG, battery, pythonAnswers, runWorkload, type BatteryItem, type PythonAnswers, type Workload } from './workload.js';
 
-export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
-  describe(`a live hub started with ${db}`, () => {
+export interface SuiteOptions {
+  /** Also restart the controller and register an engine at the end. */
+  readonly restart: boolean;
+  /** Name of the place the records go, for the suite's title. */
+  readonly where?: string;
+  /** Runs before the controller starts: a config file, a database. */
+  readonly prepare?: (cluster: Cluster) => Promise<void>;
+  readonly cleanup?: () => Promise<void>;
+}
+
+export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
+  describe(`a live hub started with ${db}${options.where ? `, writing to ${options.where}` : ''}`, () => {
     const cluster = new Cluster(db);
     let client: HubClient;
     let work: Workload;
@@ -29,6 +39,7 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
     let store: DictDB;
 
     before(async () => {
+      await options.prepare?.(cluster);
       await cluster.startController();
       await cluster.startEngines(2);
       work = await runWorkload(cluster);
@@ -43,6 +54,7 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
     after(async () => {
       await client?.close();
       await cluster.stop();
+      await options.cleanup?.();
     });
 
     test("db_query through the hub equals a store holding the same records, and Python's db_query where ipyparallel is right", async () => {
@@ -59,6 +71,8 @@ export function liveHubSuite(db: DbFlag, options: { restart: boolean }): void {
       }
       const everything = await client.dbQuery({});
       assert.ok(everything.records.some((r) => r['completed'] === null), 'the running task shows as pending');
+      const backends: Record<string, string> = { '--dictdb': 'DictDB', '--sqlitedb': 'SQLiteDB', '--mongodb': 'MongoDB' };
+      assert.equal(client.knownBackend, backends[db], 'the backend was told apart by how it answers');
     });
 
     test('the answer has msg_id first and the keys asked for, ordered by submitted', async () => {

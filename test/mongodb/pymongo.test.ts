@@ -42,31 +42,39 @@ test(`records written by ipyparallel's MongoDB backend read back as ipc records,
   const database = target.freshDatabase();
   // The hub adds the request, then updates it with the result.
   const pending = RECORDS.map((r) => ({ ...r, completed: null, result_content: null, result_buffers: [] }));
-  const seen = await runPython(
+  // Two requests submitted in the same instant, arriving against msg_id order.
+  const tie = STORED[5]!['submitted'];
+  const ties = ['tie-b', 'tie-a'].map((msg_id) => ({ msg_id, submitted: tie, queue: 'task', completed: null }));
+  const seen = (await runPython(
     OPEN_PY +
       String.raw`
 for rec in INPUT['pending']:
     db.add_record(rec['msg_id'], rec)
 for rec in INPUT['done']:
     db.update_record(rec['msg_id'], {k: rec[k] for k in ('completed', 'result_content', 'result_buffers')})
-emit({r['msg_id']: plain(r) for r in db.find_records({})})
+for rec in INPUT['ties']:
+    db.add_record(rec['msg_id'], rec)
+emit({'records': {r['msg_id']: plain(r) for r in db.find_records({})}, 'history': db.get_history()})
 `,
-    { url: target.url, database, pending, done: RECORDS },
-  );
+    { url: target.url, database, pending, done: RECORDS, ties },
+  )) as { records: Record<string, TaskRecord>; history: string[] };
   const store = await openMongoStore({ url: target.url, database });
   try {
     for (const r of STORED) {
       const id = r['msg_id'] as string;
       const got = await store.getRecord(id);
       assert.deepEqual(got, r, `record ${id} as ipc reads it`);
-      assert.deepEqual(got, (seen as Record<string, TaskRecord>)[id], `record ${id} as pymongo reads it`);
+      assert.deepEqual(got, seen.records[id], `record ${id} as pymongo reads it`);
     }
     const reference = new DictDB();
-    for (const r of STORED) reference.addRecordSync(r['msg_id'] as string, r);
-    for (const q of [{ completed: { $ne: null } }, { 'header.msg_type': 'apply_request', queue: 'task' }, { label: { $glob: '*-*' } }]) {
+    for (const r of [...STORED, ...ties]) reference.addRecordSync(r['msg_id'] as string, r);
+    for (const q of [{ completed: { $ne: null } }, { 'header.msg_type': 'apply_request', queue: 'task' }, { label: { $glob: '*-*' } }, { submitted: tie }]) {
       assert.deepEqual(await collect(store.findRecords(q)), reference.findRecordsSync(q));
     }
-    assert.deepEqual(await store.getHistory(), reference.getHistorySync());
+    // ipyparallel's history: by submitted, ties in order of arrival.
+    const history = await store.getHistory();
+    assert.deepEqual(history, seen.history);
+    assert.ok(history.indexOf('tie-b') < history.indexOf('tie-a'));
   } finally {
     await store.close();
   }

@@ -174,12 +174,12 @@ test(`a record with microseconds is kept to the millisecond, and a note says so,
 });
 
 test(`a store opened read-only refuses every write and sends none, ${on}`, async () => {
+  const log = target.standIn?.engine.log;
+  const start = log?.length ?? 0;
   const ro = await openMongoStore({ url: target.url, database });
   try {
     assert.equal(ro.info.writable, false);
     assert.equal(ro.info.kind, 'MongoDB');
-    const log = target.standIn?.engine.log;
-    const start = log?.length ?? 0;
     await rejectsWith(ro.addRecord('x', { msg_id: 'x' }), 'StoreError', /read-only; start ipc with --write/);
     await rejectsWith(ro.updateRecord(first['msg_id'] as string, { stdout: '' }), 'StoreError', /read-only/);
     await rejectsWith(ro.dropRecord(first['msg_id'] as string), 'StoreError', /read-only/);
@@ -238,4 +238,21 @@ test(`random queries and keys answer as DictDB does, records and order, ${on}`, 
     }),
     { numRuns: 120, seed: 7 },
   );
+});
+
+test(`opening for writing a collection that holds one msg_id twice is a StoreError, ${on}`, async () => {
+  const name = target.freshDatabase();
+  const client = new MongoClient(target.url, { serverSelectionTimeoutMS: 3000 });
+  try {
+    await client.db(name).collection('task_records').insertMany([{ msg_id: 'twice' }, { msg_id: 'twice' }]);
+  } finally {
+    await client.close();
+  }
+  await rejectsWith(openMongoStore({ url: target.url, database: name, write: true }), 'StoreError', /holds two records with one msg_id/);
+  const ro = await openMongoStore({ url: target.url, database: name });
+  try {
+    assert.equal((await collect(ro.findRecords({ msg_id: 'twice' }))).length, 2);
+  } finally {
+    await ro.close();
+  }
 });

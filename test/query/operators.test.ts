@@ -177,6 +177,13 @@ describe('$in $nin $all', () => {
     assert.deepEqual(ids({ completed: { $nin: [T2] } }), ['b', 'c', 'd']);
   });
 
+  test('$in and $nin compare whole dicts too', () => {
+    assert.deepEqual(ids({ result_content: { $in: [{ status: 'ok', execution_count: 3 }, null] } }), ['a', 'b', 'c']);
+    assert.deepEqual(ids({ result_content: { $nin: [{ status: 'ok', execution_count: 3 }, null] } }), ['d']);
+    assert.deepEqual(ids({ result_content: { $ne: { status: 'error', execution_count: 4 } } }), ['a', 'b', 'c']);
+    assert.deepEqual(ids({ 'metadata.after': { $in: [[], ['a']] } }), ['a', 'b', 'd']);
+  });
+
   test('$all: a list value holds every item', () => {
     assert.deepEqual(ids({ 'metadata.targets': { $all: [0, 1] } }), ['a']);
     assert.deepEqual(ids({ 'metadata.targets': { $all: [1] } }), ['a']);

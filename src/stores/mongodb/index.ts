@@ -53,7 +53,6 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
       client,
       collection: client.db(database).collection(TASK_COLLECTION),
       url,
-      database,
       writable: options.write === true,
       allowJs: options.allowJs === true,
       timeoutMs,
@@ -84,10 +83,8 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
 
 async function prepare(client: MongoClient, database: string, write: boolean, url: string, timeoutMs: number): Promise<void> {
   await client.connect();
-  const db = client.db(database);
-  const present = await hasTaskCollection(client, database);
   if (write) {
-    const coll = db.collection(TASK_COLLECTION);
+    const coll = client.db(database).collection(TASK_COLLECTION);
     try {
       await coll.createIndex({ msg_id: 1 }, { unique: true });
     } catch (e) {
@@ -99,7 +96,7 @@ async function prepare(client: MongoClient, database: string, write: boolean, ur
     await coll.createIndex({ submitted: 1 });
     return;
   }
-  if (present === false) {
+  if ((await hasTaskCollection(client, database)) === false) {
     const names = await databaseNames(client);
     const withTasks = names.filter((n) => n !== 'admin' && n !== 'local' && n !== 'config');
     const near = didYouMean(database, withTasks);

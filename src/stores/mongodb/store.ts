@@ -16,7 +16,6 @@ export interface MongoStoreParts {
   readonly client: MongoClient;
   readonly collection: Collection<Document>;
   readonly url: string;
-  readonly database: string;
   readonly writable: boolean;
   readonly allowJs: boolean;
   readonly timeoutMs: number;
@@ -37,7 +36,7 @@ export class MongoStore implements Store {
     this.info = { kind: 'MongoDB', location, writable: parts.writable, live: true };
   }
 
-  /** The MongoDB filter a query becomes here (for %explain-like display and tests). */
+  /** The filter document a query becomes, as sent to MongoDB. */
   filterFor(query: QueryInput): Document {
     return toMongo(query, { allowJs: this.parts.allowJs });
   }

@@ -35,7 +35,8 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
   }
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: !options.write, fileMustExist: !options.create, timeout: 1000 });
+    // a controller holds its write lock for up to 2 s between commits, so writers wait longer than readers
+    db = new Database(path, { readonly: !options.write, fileMustExist: !options.create, timeout: options.write ? 5000 : 1000 });
   } catch (e) {
     throw sqliteError(e, path);
   }

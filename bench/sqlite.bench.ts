@@ -318,11 +318,17 @@ async function main(): Promise<void> {
   console.log(`${'whole set'.padEnd(43)} ${lib.ipc.toFixed(2).padStart(7)} (${lib.ipcCpu.toFixed(2).padStart(5)}) ${lib.py.toFixed(2).padStart(6)} (${lib.pyCpu.toFixed(2).padStart(5)}) ${(lib.py / lib.ipc).toFixed(1).padStart(8)}x (${(lib.pyCpu / lib.ipcCpu).toFixed(1)}x)\n`);
 
   const all = DEFAULT_KEYS.filter((k) => k !== 'label');
-  const ipcAll = await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', 'db_query({})']);
+  let ipcAll: Run | string;
+  try {
+    ipcAll = await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', 'db_query({})']);
+  } catch (e) {
+    ipcAll = (e as Error).message.split('\n').slice(0, 3).join(' ');
+  }
   const sqlAll = await run('sqlite3', ['-readonly', '-json', DATA, `SELECT ${all.map((k) => `"${k}"`).join(', ')} FROM "${TABLE}" ORDER BY submitted, msg_id`]);
   const libAll = await run(process.execPath, [join(ROOT, 'dist', 'bench', 'sqlite-stream.js'), DATA]);
   console.log('every record as JSON lines:');
-  console.log(`  ipc --format jsonl -c 'db_query({})'   ${ipcAll.lines} records  ${ipcAll.seconds.toFixed(1).padStart(6)} s (CPU ${ipcAll.cpu.toFixed(1)})  peak RSS ${ipcAll.rssMB.toFixed(0).padStart(5)} MB  ${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
+  if (typeof ipcAll === 'string') console.log(`  ipc --format jsonl -c 'db_query({})'   failed: ${ipcAll}`);
+  else console.log(`  ipc --format jsonl -c 'db_query({})'   ${ipcAll.lines} records  ${ipcAll.seconds.toFixed(1).padStart(6)} s (CPU ${ipcAll.cpu.toFixed(1)})  peak RSS ${ipcAll.rssMB.toFixed(0).padStart(5)} MB  ${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
   console.log(`  library stream (sqlite-stream.js)     ${libAll.lines} records  ${libAll.seconds.toFixed(1).padStart(6)} s (CPU ${libAll.cpu.toFixed(1)})  peak RSS ${libAll.rssMB.toFixed(0).padStart(5)} MB  ${(libAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
   console.log(`  sqlite3 -json                         ${sqlAll.lines} lines    ${sqlAll.seconds.toFixed(1).padStart(6)} s (CPU ${sqlAll.cpu.toFixed(1)})  peak RSS ${sqlAll.rssMB.toFixed(0).padStart(5)} MB`);
   console.log('target: peak RSS under 200 MB');

@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { IpcError, hubError } from '../errors.js';
 import {
   HubChannel, HubReplyError, replyContent, toHubQuery,
   type HubBackend, type Json, type JsonDict, type Message,
@@ -8,7 +8,7 @@ import {
   type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict,
+  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict, isIsoDateString,
   type Dict, type TaskRecord, type Value,
 } from '../records/index.js';
 import { noData } from '../stores/nodb.js';
@@ -181,15 +181,15 @@ export class HubClient implements Client {
       throw new IpcError('TypeError', "purge_results needs msg_ids, 'all', or targets=[engine ids]");
     }
     const ids = msgIds === 'all' ? 'all' : checkIds(msgIds, 'purge_results');
-    const doomed = await this.countPurged(ids, targets);
+    const plan = await this.planPurge(ids, targets);
     if (this.confirm) {
       const what = ids === 'all' ? 'every completed record' : `${ids.length} record${ids.length === 1 ? '' : 's'}`;
       const extra = targets.length ? ` and the completed records of engine${targets.length === 1 ? '' : 's'} ${targets.join(', ')}` : '';
-      const question = `purge_results deletes ${what}${extra} (${doomed} found) from the hub at ${this.channel.address}`;
+      const question = `purge_results deletes ${what}${extra} (${plan.count} found) from the hub at ${this.channel.address}`;
       if (!(await this.confirm(`${question}. Go on?`))) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
     }
-    await this.ask('purge_request', { msg_ids: ids, engine_ids: [...targets] });
-    return doomed;
+    if (plan.request) await this.ask('purge_request', plan.request);
+    return plan.count;
   }
 
   async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
@@ -261,11 +261,13 @@ export class HubClient implements Client {
       at += n;
       return bufs;
     };
+    if (this.backend === 'unknown' && hasLocalOffset(raw)) await this.detectBackend();
+    const utcDigits = this.backend === 'MongoDB';
     const records: TaskRecord[] = [];
     for (let i = 0; i < raw.length; i++) {
       const item = raw[i];
       if (!isDict(item)) continue;
-      const rec = decodeRecord(item);
+      const rec = decodeRecord(item, utcDigits);
       if (!this.hubHasLabel && 'label' in rec) this.hubHasLabel = true;
       const b = take(bufferLens, i);
       if (b) rec['buffers'] = b;
@@ -293,8 +295,10 @@ export class HubClient implements Client {
 
   /**
    * Tells DictDB, SQLiteDB, MongoDB and NoDB apart by how they answer two
-   * harmless queries: SQLiteDB cannot run `$in: []`, NoDB answers nothing,
-   * and only MongoDB understands a top-level `$nor`.
+   * read-only queries: SQLiteDB cannot run `$in: []` (its controller logs
+   * that failed query, once per ipc session), NoDB answers nothing, and only
+   * MongoDB understands a top-level `$nor`. Asked only when a query or a
+   * reply needs to know.
    */
   private detectBackend(): Promise<HubBackend> {
     this.detecting ??= (async () => {
@@ -329,7 +333,7 @@ export class HubClient implements Client {
     const completed = Array.isArray(content['completed']) && content['completed'].includes(msgId);
     const item = content[msgId];
     if (!completed || !isDict(item)) return taskResult({ msg_id: msgId, completed: null }, this.engineIds);
-    return taskResult(resultRecord(msgId, item, reply.buffers), this.engineIds);
+    return taskResult(resultRecord(msgId, item, reply.buffers, this.backend === 'MongoDB'), this.engineIds);
   }
 
   private async completedCount(ids: string[]): Promise<number> {
@@ -351,21 +355,36 @@ export class HubClient implements Client {
     }
   }
 
-  private async countPurged(ids: readonly string[] | 'all', targets: readonly number[]): Promise<number> {
+  /**
+   * What to ask the hub to purge, and how many records that is. The
+   * completed records of engines go as their msg_ids: the hub's own engine
+   * purge matches nothing on DictDB (its equality binds late) and first runs
+   * `$in: []` on SQLiteDB (invalid SQL) when no msg_ids come with it.
+   */
+  private async planPurge(ids: readonly string[] | 'all', targets: readonly number[]): Promise<{ request: Dict | null; count: number }> {
+    const uuids = targets.map((t) => {
+      const uuid = this.engineIds.get(t);
+      if (uuid === undefined) {
+        const known = [...this.engineIds.keys()].sort((a, b) => a - b);
+        throw hubError(`no engine ${t} is registered with the hub (${known.length ? `engines: ${known.join(', ')}` : 'no engines'})`);
+      }
+      return uuid;
+    });
     try {
+      if (ids === 'all') {
+        return { request: { msg_ids: 'all', engine_ids: [] }, count: (await this.dbQuery({ completed: { $ne: null } }, 'msg_id')).length };
+      }
       const doomed = new Set<string>();
       const add = (list: RecordList) => list.records.forEach((r) => doomed.add(r['msg_id'] as string));
-      if (ids === 'all') {
-        add(await this.dbQuery({ completed: { $ne: null } }, ['msg_id']));
-        return doomed.size;
-      }
-      if (ids.length > 0) add(await this.dbQuery({ msg_id: { $in: [...ids] } }, ['msg_id']));
-      const uuids = targets.map((t) => this.engineIds.get(t)).filter((u): u is string => u !== undefined);
-      if (uuids.length > 0) add(await this.dbQuery({ engine_uuid: { $in: uuids }, completed: { $ne: null } }, ['msg_id']));
-      return doomed.size;
+      if (ids.length > 0) add(await this.dbQuery({ msg_id: { $in: [...ids] } }, 'msg_id'));
+      if (uuids.length > 0) add(await this.dbQuery({ engine_uuid: { $in: uuids }, completed: { $ne: null } }, 'msg_id'));
+      // Ids the hub does not hold are passed on: it says which are pending.
+      const msgIds = [...new Set([...ids, ...doomed])];
+      return { request: msgIds.length ? { msg_ids: msgIds, engine_ids: [] } : null, count: doomed.size };
     } catch (e) {
-      if (e instanceof IpcError && e.kind === 'KeyError') return 0;
-      throw e;
+      // A hub that keeps no records has nothing to purge (NoDB): let it say so.
+      if (!(e instanceof IpcError && e.kind === 'KeyError')) throw e;
+      return { request: { msg_ids: ids === 'all' ? 'all' : [...ids], engine_ids: [...targets] }, count: 0 };
     }
   }
 
@@ -402,15 +421,50 @@ function checkIds(ids: readonly unknown[], call: string): string[] {
 }
 
 /** A record as the hub sent it, with dates as instants and JSON text columns decoded. */
-function decodeRecord(item: Dict): TaskRecord {
+function decodeRecord(item: Dict, utcDigits: boolean): TaskRecord {
   const rec: TaskRecord = item;
   for (const k of DATETIME_KEYS) {
     const v = rec[k];
-    if (typeof v === 'string') rec[k] = Timestamp.parse(v) ?? v;
+    if (typeof v === 'string') rec[k] = parseHubDate(v, utcDigits) ?? v;
   }
-  for (const k of HEADER_KEYS) if (isDict(rec[k])) rec[k] = extractDates(rec[k]);
+  for (const k of HEADER_KEYS) if (isDict(rec[k])) rec[k] = utcDigits ? hubDatesIn(rec[k]) : extractDates(rec[k]);
   for (const k of JSON_TEXT_KEYS) rec[k] = decodeJsonText(rec[k]);
   return rec;
+}
+
+const OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * A datetime from the hub. pymongo hands a MongoDB hub naive UTC datetimes
+ * and the hub's JSON packer labels them with its own local offset, so from
+ * such a hub the digits are UTC whatever offset follows them (ipyparallel's
+ * Python client reads them shifted by that offset).
+ */
+export function parseHubDate(text: string, utcDigits: boolean): Timestamp | undefined {
+  if (!utcDigits || !OFFSET.test(text)) return Timestamp.parse(text);
+  return Timestamp.parse(text.replace(OFFSET, 'Z'));
+}
+
+function hubDatesIn(v: Value): Value {
+  if (typeof v === 'string') return isIsoDateString(v) ? parseHubDate(v, true) ?? v : v;
+  if (Array.isArray(v)) return v.map(hubDatesIn);
+  if (isDict(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hubDatesIn(x)]));
+  return v;
+}
+
+/** Does the reply hold a datetime with an offset other than UTC (a hub outside UTC labelling naive times)? */
+function hasLocalOffset(raw: Json[]): boolean {
+  for (const item of raw.slice(0, 8)) {
+    if (!isDict(item)) continue;
+    for (const k of DATETIME_KEYS) {
+      const v = item[k];
+      if (typeof v === 'string') {
+        const m = OFFSET.exec(v);
+        if (m && m[0] !== 'Z' && !/^[+-]00:?00$/.test(m[0])) return true;
+      }
+    }
+  }
+  return false;
 }
 
 function decodeJsonText(v: Value | undefined): Value {
@@ -430,9 +484,10 @@ function parseDate(v: Value | undefined): Timestamp | null {
 }
 
 /** The TaskRecord a result_reply describes, with the keys the hub derives them from. */
-function resultRecord(msgId: string, item: Dict, buffers: Uint8Array[]): TaskRecord {
-  const header = isDict(item['header']) ? (extractDates(item['header']) as Dict) : {};
-  const resultHeader = isDict(item['result_header']) ? (extractDates(item['result_header']) as Dict) : {};
+function resultRecord(msgId: string, item: Dict, buffers: Uint8Array[], utcDigits: boolean): TaskRecord {
+  const dates = utcDigits ? hubDatesIn : extractDates;
+  const header = isDict(item['header']) ? (dates(item['header']) as Dict) : {};
+  const resultHeader = isDict(item['result_header']) ? (dates(item['result_header']) as Dict) : {};
   const resultMetadata = isDict(item['result_metadata']) ? item['result_metadata'] : {};
   const io = isDict(item['io']) ? item['io'] : {};
   const engine = resultMetadata['engine'];
@@ -444,7 +499,7 @@ function resultRecord(msgId: string, item: Dict, buffers: Uint8Array[]): TaskRec
     engine_uuid: typeof engine === 'string' ? engine : null,
     started: parseDate(resultMetadata['started']),
     completed: parseDate(resultHeader['date']),
-    received: parseDate(item['received']),
+    received: typeof item['received'] === 'string' ? parseHubDate(item['received'], utcDigits) ?? null : null,
     result_header: resultHeader,
     result_metadata: resultMetadata,
     result_content: item['result_content'] ?? null,

@@ -13,9 +13,10 @@ type Test = (v: Value | undefined) => boolean;
 const compiled = new WeakMap<Query, Matcher>();
 
 /**
- * Does a record match a query? The query is compiled once into a tree of
- * closures (cached per Query) that tests a record without allocating. The
- * semantics are those of `matchNode`/`testCond`, the reference walkers.
+ * Does a record match a query? The query is compiled once (cached per Query)
+ * into a function that tests a record without allocating. The semantics are
+ * those of `matchNode`/`testCond`, the reference walkers, and a property
+ * test holds the two together.
  */
 export function matches(query: Query, record: TaskRecord): boolean {
   return compileMatcher(query)(record);

@@ -57,7 +57,8 @@ export function projector(keys: readonly string[]): Projector {
     const fields = keys.map((k) => {
       const name = JSON.stringify(k);
       const instant = DATETIME_KEYS.includes(k) ? 'v instanceof Timestamp || ' : '';
-      return `${name}: (v = r[${name}]) === undefined ? null : ${instant}typeof v !== 'object' || v === null || isFrozen(v) ? v : share(v)`;
+      const prop = k === '__proto__' ? `[${name}]` : name;
+      return `${prop}: (v = r[${name}]) === undefined ? null : ${instant}typeof v !== 'object' || v === null || isFrozen(v) ? v : share(v)`;
     });
     p = new Function(
       'share', 'isFrozen', 'Timestamp',

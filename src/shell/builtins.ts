@@ -197,9 +197,6 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('any', 'any(items): whether any item is true', (c) => iterate(only('any', c, 1, 1)[0], 'any').some(truthy));
   def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));
   def('type', 'type(x): the name of the kind of a value', (c) => new Text(`<class '${typeName(only('type', c, 1, 1)[0])}'>`));
-  def('isinstance', 'isinstance(x, name): not supported; use type(x)', () => {
-    throw typeError('isinstance() is not supported; compare type(x) instead');
-  });
   return b;
 }
 

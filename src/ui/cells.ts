@@ -14,17 +14,22 @@ export interface CellText {
 
 const NONE: CellText = { text: 'None', none: true };
 
-export function cellText(v: unknown): CellText {
-  if (v === null || v === undefined) return NONE;
-  return { text: inlineText(v), none: false };
+/** How a table shows values: datetimes in local time (ipyparallel's naive datetimes) or in UTC. */
+export interface CellOptions {
+  readonly utc?: boolean;
 }
 
-export function inlineText(v: unknown): string {
+export function cellText(v: unknown, options: CellOptions = {}): CellText {
+  if (v === null || v === undefined) return NONE;
+  return { text: inlineText(v, options), none: false };
+}
+
+export function inlineText(v: unknown, options: CellOptions = {}): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'string') return oneLine(v);
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return pythonNumber(v);
-  if (v instanceof Timestamp) return v.toLocalString(3);
+  if (v instanceof Timestamp) return v.toLocalString(3, options.utc ?? false);
   if (v instanceof TimeDelta) return formatDuration(v.us);
   if (v instanceof Uint8Array) return `<${v.byteLength} bytes>`;
   if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Uint8Array)) {

@@ -9,7 +9,7 @@ import type { Painter } from './style.js';
  * stdout and stderr in full, the traceback with the engine's own colours,
  * buffer sizes.
  */
-export function recordLines(rec: TaskRecord, p: Painter): string[] {
+export function recordLines(rec: TaskRecord, p: Painter, options: { utc?: boolean } = {}): string[] {
   const out: string[] = [];
   const msgId = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : '?';
   out.push(`${p.bold('Task')} ${p.cyan(msgId)}  ${statusText(rec, p)}`);
@@ -21,7 +21,7 @@ export function recordLines(rec: TaskRecord, p: Painter): string[] {
     out.push('', p.bold('Timing'));
     for (const k of timeKeys) {
       const v = rec[k];
-      out.push(`  ${label(k)}${v instanceof Timestamp ? `${v.toLocalString(6)}  ${p.dim(v.toISOString())}` : none}`);
+      out.push(`  ${label(k)}${v instanceof Timestamp ? `${v.toLocalString(6, options.utc ?? false)}  ${p.dim(v.toISOString())}` : none}`);
     }
     const wait = span(rec['submitted'], rec['started']);
     const run = span(rec['started'], rec['completed']);

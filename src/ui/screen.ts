@@ -28,7 +28,13 @@ export class AlternateScreen {
     this.active = true;
     this.shown = [];
     this.out.write(ENTER);
+    // Whatever ends the process, the person gets the main screen back.
+    process.once('exit', this.restore);
   }
+
+  private readonly restore = () => {
+    if (this.active) this.out.write(LEAVE);
+  };
 
   /** Draws `lines` (one per terminal row, each no wider than the terminal); only changed rows are written. */
   draw(lines: readonly string[], rows: number): void {
@@ -55,6 +61,7 @@ export class AlternateScreen {
     if (!this.active) return;
     this.active = false;
     this.shown = [];
+    process.off('exit', this.restore);
     this.out.write(LEAVE);
   }
 }

@@ -8,7 +8,7 @@ import type { KeyEvent } from './keys.js';
 import { recordLines } from './record-view.js';
 import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.js';
 import type { Painter } from './style.js';
-import { TableModel, tableLines } from './table.js';
+import { TableModel, searchPattern, tableLines, type TableOptions } from './table.js';
 import * as tb from './text-buffer.js';
 import { fitText, textWidth, wrapAnsiLine } from './text-width.js';
 
@@ -133,7 +133,7 @@ export class Session {
     this.shell = options.shell;
     this.painter = options.painter;
     this.history = options.history;
-    if ('confirm' in this.shell) this.shell.confirm = (q) => this.confirm(q);
+    this.shell.confirm = (q) => this.confirm(q);
     this.columns = options.columns;
     this.rows = options.rows;
     if (options.banner && options.banner.length > 0) this.print(options.banner.join('\n'));
@@ -153,7 +153,7 @@ export class Session {
     this.finished = [...this.finished, { key: this.nextKey++, text }];
   }
 
-  /** Rows a viewer may use: the live area stays below the terminal height. */
+  /** Rows Ink's live area (a short answer, a watch) may use: it stays below the terminal height. */
   get viewHeight(): number {
     return Math.max(3, this.rows - 1);
   }
@@ -531,6 +531,12 @@ export class Session {
     this.showValue(o.value, n);
   }
 
+  /** The shell's display settings (%format and the configuration), read at each answer. */
+  private tableOptions(): TableOptions {
+    const st = this.shell.settings;
+    return { utc: st?.timezone === 'utc', maxColumnWidth: st?.maxColumnWidth };
+  }
+
   private outLabel(n: number): string {
     return this.painter.red(`Out[${n}]: `);
   }
@@ -542,10 +548,10 @@ export class Session {
     }
     const format = this.shell.settings?.format ?? this.options.format ?? 'table';
     if (format !== 'table') {
-      this.print(renderValue(value, format));
+      this.print(renderValue(value, format, { timezone: this.shell.settings?.timezone, maxColumnWidth: this.shell.settings?.maxColumnWidth }));
       return;
     }
-    const model = tableOf(value);
+    const model = tableOf(value, this.tableOptions());
     if (model) {
       if (model.rowCount === 0) {
         this.print(this.outLabel(n) + '[]' + this.painter.dim('  (no records)'));
@@ -566,7 +572,7 @@ export class Session {
       this.mode = 'table';
       return;
     }
-    const text = renderDisplay(value);
+    const text = renderDisplay(value, { timezone: this.shell.settings?.timezone, maxColumnWidth: this.shell.settings?.maxColumnWidth });
     this.print(this.outLabel(n) + (text.includes('\n') && !text.startsWith('[') && !text.startsWith('{') ? '\n' : '') + this.painter.raw(text));
   }
 
@@ -609,7 +615,7 @@ export class Session {
 
   /** The record view: in the scrollback when it fits, else in the pager. */
   private openRecord(rec: TaskRecord, back: 'table' | 'prompt', n: number | null): void {
-    const source = recordLines(rec, this.painter);
+    const source = recordLines(rec, this.painter, { utc: this.tableOptions().utc });
     const wrapped = source.flatMap((l) => wrapAnsiLine(l, this.columns));
     if (back === 'prompt' && wrapped.length <= this.viewHeight - 1) {
       this.print((n === null ? '' : this.outLabel(n) + '\n') + source.join('\n'));
@@ -775,11 +781,11 @@ export class Session {
 
   private findRow(t: TableView, query: string, from: number, dir: 1 | -1): TableView {
     if (query === '') return { ...t, searchInput: null };
-    const needle = query.toLowerCase();
+    const { pattern, datesToo } = searchPattern(query);
     const count = t.model.rowCount;
     for (let k = 1; k <= count; k++) {
       const i = (((from + dir * k) % count) + count) % count;
-      if (t.model.rowSearchText(i).toLowerCase().includes(needle)) {
+      if (t.model.rowMatches(i, pattern, datesToo)) {
         return { ...t, scroll: selectRow(t.scroll, i, count, this.tableBodyHeight), searchInput: null, lastSearch: query, message: `/${query}` };
       }
     }
@@ -921,7 +927,7 @@ export class Session {
     if (failed?.error) return { ...w, runs: w.runs + 1, error: `${failed.error.kind}: ${failed.error.message}` };
     const last = [...outcomes].reverse().find((o) => o.hasValue);
     const value = last?.value;
-    const model = tableOf(value);
+    const model = tableOf(value, this.tableOptions());
     const room = Math.max(1, this.viewHeight - 3);
     if (!model) {
       const text = prettyRepr(value, {}, this.columns);
@@ -975,6 +981,7 @@ export class Session {
   /** Stops timers and running work (the session is ending). */
   dispose(): void {
     this.stopWatchTimer();
+    this.shell.confirm = null;
     this.listeners.clear();
   }
 }
@@ -1026,8 +1033,8 @@ function commonPrefix(words: readonly string[]): string {
 }
 
 /** A record list, or a list of records (dicts with a msg_id), as a table. */
-export function tableOf(value: unknown): TableModel | null {
-  if (value instanceof RecordList) return TableModel.of(value);
+export function tableOf(value: unknown, options: TableOptions = {}): TableModel | null {
+  if (value instanceof RecordList) return TableModel.of(value, options);
   if (Array.isArray(value) && value.length > 0 && value.every((r) => isDict(r) && typeof r['msg_id'] === 'string')) {
     const keys: string[] = [];
     const seen = new Set<string>();
@@ -1036,7 +1043,7 @@ export function tableOf(value: unknown): TableModel | null {
     }
     const order = (k: string) => (k === 'msg_id' ? -1 : KEY_NAMES.indexOf(k) === -1 ? KEY_NAMES.length : KEY_NAMES.indexOf(k));
     keys.sort((a, b) => order(a) - order(b));
-    return new TableModel(value as TaskRecord[], keys);
+    return new TableModel(value as TaskRecord[], keys, options);
   }
   return null;
 }

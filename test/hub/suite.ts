@@ -183,8 +183,20 @@ export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
 
     test('purge then query', async () => {
       const victim = work.ids[1]!;
+      const careful = (await openHubClient({ connectionFile: cluster.connectionFile, confirm: async () => false })) as HubClient;
+      try {
+        await assert.rejects(careful.purgeResults([victim]), (e: IpcError) => e.kind === 'Interrupted' && /1 record \(1 found\)/.test(e.message));
+      } finally {
+        await careful.close();
+      }
+      assert.equal((await client.dbQuery({ msg_id: victim })).length, 1, 'not confirmed, nothing was deleted');
       assert.equal(await client.purgeResults([victim]), 1);
       assert.equal((await client.dbQuery({ msg_id: victim })).length, 0);
+      const uuid1 = work.engines['1']!;
+      const onEngine1 = (await client.dbQuery({ engine_uuid: uuid1, completed: { $ne: null } }, 'msg_id')).length;
+      assert.ok(onEngine1 > 0);
+      assert.equal(await client.purgeResults([], [1]), onEngine1);
+      assert.equal((await client.dbQuery({ engine_uuid: uuid1, completed: { $ne: null } })).length, 0);
       const completed = (await client.dbQuery({ completed: { $ne: null } }, 'msg_id')).length;
       assert.ok(completed > 0);
       assert.equal(await client.purgeResults('all'), completed);

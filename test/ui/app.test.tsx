@@ -269,3 +269,26 @@ test('values show as Out[n] and can be used again as _ and Out[n]', async () => 
     ui.unmount();
   }
 });
+
+test('purge_results asks first: n keeps every record, y deletes the completed ones', async () => {
+  const ui = await mount();
+  try {
+    const before = (await ui.session.shell.client.dbQuery({}, 'msg_id')).length;
+    ui.stdin.write("rc.purge_results('all')");
+    ui.stdin.write(ENTER);
+    await ui.until((f) => /purge_results deletes every completed record .*Go on\? \[y\/N\]/.test(f), 'the question');
+    ui.stdin.write('n');
+    let f = await ui.until((f) => f.includes('In [2]:'), 'the prompt');
+    assert.match(f, /not\s+confirmed, nothing was deleted/);
+    assert.equal((await ui.session.shell.client.dbQuery({}, 'msg_id')).length, before);
+    ui.stdin.write("rc.purge_results('all')");
+    ui.stdin.write(ENTER);
+    await ui.until((f) => /Go on\? \[y\/N\]\s*$/.test(f.trimEnd() + ' '), 'the question again');
+    ui.stdin.write('y');
+    f = await ui.until((f) => f.includes('In [3]:'), 'the prompt');
+    const left = (await ui.session.shell.client.dbQuery({}, ['msg_id', 'completed'])).records;
+    assert.ok(left.length < before && left.every((r) => r['completed'] === null), 'only the pending tasks are left');
+  } finally {
+    ui.unmount();
+  }
+});

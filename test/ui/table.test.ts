@@ -78,3 +78,11 @@ test('the record view has every field: timing, streams in full, traceback colour
   const out = recordLines(withStdout, plain);
   for (const l of (withStdout['stdout'] as string).trimEnd().split('\n')) assert.ok(out.includes('  ' + l));
 });
+
+test("the shell's settings reach the table: timezone 'utc' and maxColumnWidth", () => {
+  const rec: TaskRecord = { msg_id: 'e5', submitted: Timestamp.parse('2026-11-02T10:00:00.123456Z')!, stdout: 'y'.repeat(100) };
+  const m = new TableModel([rec], ['msg_id', 'submitted', 'stdout'], { utc: true, maxColumnWidth: 20 });
+  const row = m.row(0, 1, 300, plain);
+  assert.ok(row.includes('2026-11-02 10:00:00.123'), row);
+  assert.equal(m.columns[2]!.width, 20);
+});

@@ -25,7 +25,8 @@ export interface Mounted {
 /** The ui over the real shell, the real store client and the demo DictDB, in ink-testing-library's terminal. */
 export async function mount(options: { count?: number; colour?: boolean; rows?: number; history?: History } = {}): Promise<Mounted> {
   const store = openDemoStore({ count: options.count ?? 240, seed: 11 });
-  const client = await StoreClient.open(store);
+  // As the CLI does with --write: destructive calls ask the person at the prompt.
+  const client = await StoreClient.open(store, { write: true, confirm: (q) => shell.confirm ? shell.confirm(q) : Promise.resolve(false) });
   const shell = createShell({ client });
   const painter = makePainter(options.colour ?? false);
   let code: number | null = null;

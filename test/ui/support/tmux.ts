@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 
 /**
  * A real terminal for end-to-end tests: a tmux server on a private socket,
@@ -23,7 +24,10 @@ export class Terminal {
       env,
     );
     this.tmux(['set-option', '-g', 'remain-on-exit', 'on']);
+    this.socketPath = this.tmux(['display-message', '-p', '#{socket_path}']).trim();
   }
+
+  private readonly socketPath: string;
 
   private tmux(args: string[], env: NodeJS.ProcessEnv = process.env): string {
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { cwd: this.options.cwd, env, encoding: 'utf8' });
@@ -82,5 +86,6 @@ export class Terminal {
 
   close(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
   }
 }

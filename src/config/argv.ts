@@ -23,6 +23,7 @@ export interface CliOptions {
   write: boolean;
   yes: boolean;
   timeout: number | null;
+  allowJs: boolean;
   timezone: 'local' | 'utc' | null;
   noColor: boolean;
   /** Start the interactive shell even when a script is also given? No: force script mode when stdin is a terminal. */
@@ -42,11 +43,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'table', arg: 'required', metavar: 'NAME', help: "the task table of the SQLite file (default ipython-tasks; '*' = every task table)" },
   { name: 'mongodb', arg: 'optional', metavar: 'URL', help: 'open the database of ipcontroller --mongodb (default mongodb://localhost:27017)' },
   { name: 'database', arg: 'required', metavar: 'NAME', help: 'the MongoDB database (default ipython-tasks)' },
+  { name: 'allow-js', arg: 'none', help: 'let MongoDB queries run server-side JavaScript ($where, $function, $accumulator)' },
   { name: 'dictdb', arg: 'none', help: 'an in-memory DictDB (empty, or filled by --load)' },
   { name: 'load', arg: 'required', metavar: 'FILE.jsonl', help: 'records for --dictdb, as --format jsonl writes them' },
   { name: 'nodb', arg: 'none', help: 'a NoDB, which keeps nothing (every read raises NoData, as in ipyparallel)' },
   { name: 'hub', arg: 'optional', metavar: 'CONNECTION_FILE', help: 'connect to a running ipcontroller (default <profile>/security/ipcontroller-client.json)' },
-  { name: 'timeout', arg: 'required', metavar: 'SECONDS', help: 'how long a hub request may take (default 10)' },
+  { name: 'timeout', arg: 'required', metavar: 'SECONDS', help: 'how long a hub request (default 10) or finding a MongoDB server (default 5) may take' },
   { name: 'demo', arg: 'none', help: 'the embedded demo store of generated records' },
   { name: 'profile', arg: 'required', metavar: 'NAME', help: "the IPython profile whose ipcontroller_config.py and tasks.db to use (default 'default')" },
   { name: 'ipython-dir', arg: 'required', metavar: 'DIR', help: 'where the profiles live (default $IPYTHONDIR or ~/.ipython)' },
@@ -77,7 +79,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     help: false, version: false, command: null, file: null, format: null, bail: false, store: null,
     table: null, database: null, load: null, profile: null, ipythonDir: null, config: null, session: null,
-    write: false, yes: false, timeout: null, timezone: null, noColor: false, script: false,
+    write: false, yes: false, timeout: null, allowJs: false, timezone: null, noColor: false, script: false,
   };
   const setStore = (flag: NonNullable<CliOptions['store']>['flag'], value: string | null) => {
     if (o.store && o.store.flag !== flag) {
@@ -131,6 +133,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'config': o.config = value; break;
       case 'session': o.session = value; break;
       case 'write': o.write = true; break;
+      case 'allow-js': o.allowJs = true; break;
       case 'yes': o.yes = true; break;
       case 'bail': o.bail = true; break;
       case 'script': o.script = true; break;
@@ -158,6 +161,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (o.load && o.store && o.store.flag !== 'dictdb') throw configError(`--load fills a --dictdb; it does not go with --${o.store.flag}`);
   if (o.load && !o.store) o.store = { flag: 'dictdb', value: null };
   if (o.table && o.store && o.store.flag !== 'sqlitedb') throw configError(`--table names a table of a SQLite file; it does not go with --${o.store.flag}`);
+  if (o.allowJs && o.store && o.store.flag !== 'mongodb') throw configError(`--allow-js lets MongoDB run JavaScript; it does not go with --${o.store.flag}`);
   if (o.database && o.store && o.store.flag !== 'mongodb') throw configError(`--database names a MongoDB database; it does not go with --${o.store.flag}`);
   if (o.command !== null && o.file !== null) throw configError(`give statements with -c or a script file ('${o.file}'), not both`);
   return o;

@@ -68,6 +68,8 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
       store = await openMongoStore({
         ...(spec.url ? { url: spec.url } : {}),
         ...(spec.database ? { database: spec.database } : {}),
+        ...(spec.timeoutMs !== null ? { serverSelectionTimeoutMs: spec.timeoutMs } : {}),
+        allowJs: spec.allowJs,
         write: settings.write,
       });
       break;

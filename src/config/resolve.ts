@@ -10,7 +10,7 @@ import { ipythonDir, readProfile, type ProfileInfo } from './profile.js';
 /** Which store or hub to open, as the flags, configuration and profile decided. */
 export type StoreSpec =
   | { readonly kind: 'sqlite'; readonly path: string; readonly table: string | null }
-  | { readonly kind: 'mongodb'; readonly url: string | null; readonly database: string | null }
+  | { readonly kind: 'mongodb'; readonly url: string | null; readonly database: string | null; readonly allowJs: boolean; readonly timeoutMs: number | null }
   | { readonly kind: 'dictdb'; readonly load: string | null; readonly recordLimit?: number; readonly sizeLimit?: number; readonly cullFraction?: number }
   | { readonly kind: 'nodb' }
   | { readonly kind: 'hub'; readonly connectionFile: string; readonly timeoutMs: number | null }
@@ -71,6 +71,8 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     kind: 'mongodb',
     url: url ?? config.MongoDB?.url ?? profile.mongo.url ?? null,
     database: cli.database ?? config.MongoDB?.database ?? profile.mongo.database ?? null,
+    allowJs: cli.allowJs,
+    timeoutMs: cli.timeout !== null ? cli.timeout * 1000 : null,
   });
   const dictdb = (): StoreSpec => ({
     kind: 'dictdb',

@@ -96,6 +96,8 @@ const INTERACTIVE_HELP = [
 /** A msg_id or the first characters of one, quoted or not; other %show arguments are expressions for the shell. */
 const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F-]{3,35}\1$/;
 const MAX_COMPLETIONS_SHOWN = 40;
+/** How long one slice of a `/` search may hold the event loop. */
+const SEARCH_SLICE_MS = 12;
 
 export class Session {
   readonly shell: Shell;
@@ -122,6 +124,8 @@ export class Session {
   /** Keys typed while a statement runs, for the next prompt (as a terminal's type-ahead). */
   private typedAhead: KeyEvent[] = [];
   private completionTicket = 0;
+  /** A `/` search of the table going on in slices. */
+  private searchJob: { cancelled: boolean } | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
   private watchSignatures = new Map<string, string>();
   private nextKey = 0;
@@ -700,8 +704,17 @@ export class Session {
     const t = this.table!;
     const count = t.model.rowCount;
     const h = this.tableBodyHeight;
+    if (this.searchJob) {
+      if (ev.name === 'escape' || isCtrl(ev, 'c') || isCtrl(ev, 'g')) {
+        this.searchJob.cancelled = true;
+        this.searchJob = null;
+        this.table = { ...t, message: 'search stopped' };
+      }
+      return;
+    }
     if (t.searchInput !== null) {
-      this.table = searchKey(t, ev, (q) => this.findRow(t, q, t.scroll.selected, 1));
+      if (ev.name === 'enter') this.findRow(t, t.searchInput, 1);
+      else this.table = searchKey(t, ev, () => t);
       return;
     }
     const to = (s: RowScroll) => {
@@ -715,10 +728,10 @@ export class Session {
           this.table = { ...t, searchInput: '', message: '' };
           return;
         case 'n':
-          this.table = this.findRow(t, t.lastSearch, t.scroll.selected, 1);
+          this.findRow(t, t.lastSearch, 1);
           return;
         case 'N':
-          this.table = this.findRow(t, t.lastSearch, t.scroll.selected, -1);
+          this.findRow(t, t.lastSearch, -1);
           return;
         case 'j':
           return to(selectRow(t.scroll, t.scroll.selected + 1, count, h));
@@ -779,21 +792,55 @@ export class Session {
     this.changed();
   }
 
-  private findRow(t: TableView, query: string, from: number, dir: 1 | -1): TableView {
-    if (query === '') return { ...t, searchInput: null };
-    const { pattern, datesToo } = searchPattern(query);
-    const count = t.model.rowCount;
-    for (let k = 1; k <= count; k++) {
-      const i = (((from + dir * k) % count) + count) % count;
-      if (t.model.rowMatches(i, pattern, datesToo)) {
-        return { ...t, scroll: selectRow(t.scroll, i, count, this.tableBodyHeight), searchInput: null, lastSearch: query, message: `/${query}` };
-      }
+  /**
+   * Searches the rows after (or before) the selection, in slices of a few
+   * milliseconds, so that keys still answer while a million rows are
+   * searched; Esc or Ctrl-C stops it.
+   */
+  private findRow(t: TableView, query: string, dir: 1 | -1): void {
+    if (query === '') {
+      this.table = { ...t, searchInput: null };
+      return;
     }
-    return { ...t, searchInput: null, lastSearch: query, message: `pattern not found: ${query}` };
+    const { pattern, datesToo } = searchPattern(query);
+    const model = t.model;
+    const count = model.rowCount;
+    const from = t.scroll.selected;
+    const job = { cancelled: false };
+    this.searchJob = job;
+    this.table = { ...t, searchInput: null, lastSearch: query, message: `searching /${query}` };
+    let k = 1;
+    const slice = () => {
+      if (job.cancelled || this.table?.model !== model) return;
+      const deadline = performance.now() + SEARCH_SLICE_MS;
+      for (; k <= count; k++) {
+        const i = (((from + dir * k) % count) + count) % count;
+        if (model.rowMatches(i, pattern, datesToo)) {
+          this.searchJob = null;
+          const cur = this.table;
+          this.table = { ...cur, scroll: selectRow(cur.scroll, i, count, this.tableBodyHeight), message: `/${query}` };
+          this.changed();
+          return;
+        }
+        if ((k & 1023) === 0 && performance.now() > deadline) break;
+      }
+      if (k > count) {
+        this.searchJob = null;
+        this.table = { ...this.table, message: `pattern not found: ${query}` };
+      } else {
+        this.table = { ...this.table, message: `searching /${query} (${Math.floor((100 * k) / count)}%, Esc stops)` };
+        setImmediate(slice);
+      }
+      this.changed();
+    };
+    slice();
   }
+
 
   private closeTable(): void {
     const t = this.table!;
+    if (this.searchJob) this.searchJob.cancelled = true;
+    this.searchJob = null;
     this.print(this.outLabel(t.out) + this.painter.dim(summary(t.model)));
     this.table = null;
     this.mode = 'prompt';

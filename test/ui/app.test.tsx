@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RecordList } from '../../src/client/index.js';
 import { Timestamp } from '../../src/records/index.js';
 import { mount, tail } from './support/mount.js';
 
@@ -288,6 +289,29 @@ test('purge_results asks first: n keeps every record, y deletes the completed on
     f = await ui.until((f) => f.includes('In [3]:'), 'the prompt');
     const left = (await ui.session.shell.client.dbQuery({}, ['msg_id', 'completed'])).records;
     assert.ok(left.length < before && left.every((r) => r['completed'] === null), 'only the pending tasks are left');
+  } finally {
+    ui.unmount();
+  }
+});
+
+test('a `/` search through many rows runs in slices: keys still answer and Esc stops it', async () => {
+  const ui = await mount({ rows: 20 });
+  try {
+    const base = (await ui.session.shell.client.dbQuery({}, ['msg_id', 'submitted', 'stdout'])).records;
+    const records = Array.from({ length: 400_000 }, (_, i) => ({ ...base[i % base.length]!, msg_id: `${i}` }));
+    ui.session.showValue(new RecordList(['msg_id', 'submitted', 'stdout'], records), 1);
+    ui.stdin.write('/');
+    ui.stdin.write('1999-01-01');
+    ui.stdin.write(ENTER);
+    await ui.until((f) => /searching \/1999-01-01 \(\d+%, Esc stops\)/.test(f), 'the search under way');
+    ui.stdin.write('\x1b');
+    let f = await ui.until((f) => /search stopped/.test(f), 'the search stopped');
+    assert.match(f, /row 1 of 400000/);
+    ui.stdin.write('/');
+    ui.stdin.write('399999');
+    ui.stdin.write(ENTER);
+    f = await ui.until((f) => /row 400000 of 400000/.test(f), 'the last row found', 20_000);
+    assert.ok(f.includes('>399999'));
   } finally {
     ui.unmount();
   }

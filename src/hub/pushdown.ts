@@ -11,6 +11,11 @@ export type HubPlan = { readonly kind: 'send'; readonly query: Dict } | { readon
 export const MATCH_ALL: Dict = { msg_id: { $ne: null } };
 
 const DAY_US = 86_400_000_000;
+/**
+ * Longer lists stay with ipc: SQLiteDB binds one variable per item (old
+ * SQLite builds allow 999) and DictDB scans the list for every record.
+ */
+export const MAX_PUSHED_LIST = 900;
 
 /**
  * The toHub walker: the part of a query the hub's backend evaluates
@@ -72,7 +77,7 @@ function pushCond(cond: Cond, node: FieldNode, backend: HubBackend): Record<stri
       return null;
     case 'in':
     case 'nin': {
-      if (!text) return null;
+      if (!text || cond.values.length > MAX_PUSHED_LIST) return null;
       const strings = cond.values.every((v) => typeof v === 'string');
       const withNone = cond.values.every((v) => typeof v === 'string' || v === null);
       if (cond.op === 'in') {

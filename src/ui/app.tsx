@@ -169,7 +169,7 @@ function Watch({ session }: { session: Session }): ReactElement {
   const w = session.watch!;
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">{session.watchHeader()}</Text>
+      <Text wrap="truncate-end">{w.header()}</Text>
       {w.error ? <Text>{session.painter.red(w.error)}</Text> : null}
       <Text wrap="truncate-end">{w.lines.join('\n') || session.painter.dim('…')}</Text>
     </Box>

@@ -1,16 +1,17 @@
 import { RecordList } from '../client/index.js';
 import { IpcError } from '../errors.js';
-import { Text, prettyRepr, renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
+import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
 import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
 import type { Outcome, Shell } from '../shell/api.js';
 import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { recordLines } from './record-view.js';
-import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.js';
 import type { Painter } from './style.js';
-import { TableModel, searchPattern, tableLines, type TableOptions } from './table.js';
+import { TableModel, tableLines, type TableOptions } from './table.js';
 import * as tb from './text-buffer.js';
-import { fitText, textWidth, wrapAnsiLine } from './text-width.js';
+import { textWidth, wrapAnsiLine } from './text-width.js';
+import { RecordPager, TableViewer, isCtrl } from './viewers.js';
+import { Watch, parseWatch } from './watch.js';
 
 /**
  * The interactive session as a state object: keys in, state out. It runs
@@ -46,42 +47,6 @@ export interface ReverseSearch {
   readonly index: number | undefined;
 }
 
-export interface TableView {
-  readonly model: TableModel;
-  readonly scroll: RowScroll;
-  /** First scrolled column (msg_id stays at the left). */
-  readonly first: number;
-  /** The `/` search being typed, or null. */
-  readonly searchInput: string | null;
-  readonly lastSearch: string;
-  readonly message: string;
-  readonly out: number;
-}
-
-export interface PagerView {
-  readonly title: string;
-  readonly source: readonly string[];
-  readonly lines: readonly string[];
-  readonly top: number;
-  readonly searchInput: string | null;
-  readonly lastSearch: string;
-  readonly message: string;
-  /** Where `q` goes: back to the table it was opened from, or to the prompt. */
-  readonly back: 'table' | 'prompt';
-}
-
-export interface WatchView {
-  readonly statement: string;
-  readonly seconds: number;
-  /** The In [n] of the %watch: each run's value becomes Out[n]. */
-  readonly out: number;
-  readonly lines: readonly string[];
-  readonly runs: number;
-  readonly changed: number;
-  readonly error: string;
-}
-
-const DEFAULT_WATCH_SECONDS = 2;
 
 const INTERACTIVE_HELP = [
   'at this prompt:',
@@ -96,8 +61,6 @@ const INTERACTIVE_HELP = [
 /** A msg_id or the first characters of one, quoted or not; other %show arguments are expressions for the shell. */
 const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F-]{3,35}\1$/;
 const MAX_COMPLETIONS_SHOWN = 40;
-/** How long one slice of a `/` search may hold the event loop. */
-const SEARCH_SLICE_MS = 12;
 
 export class Session {
   readonly shell: Shell;
@@ -112,9 +75,9 @@ export class Session {
   historyCursor: HistoryCursor | null = null;
   reverse: ReverseSearch | null = null;
   completions: readonly string[] = [];
-  table: TableView | null = null;
-  pager: PagerView | null = null;
-  watch: WatchView | null = null;
+  table: TableViewer | null = null;
+  pager: RecordPager | null = null;
+  watch: Watch | null = null;
   /** Clears the terminal and redraws the prompt (Ctrl-L); the component that draws the session sets it. */
   clearScreen: (() => void) | null = null;
   /** A statement is running: Ctrl-C aborts it. */
@@ -124,10 +87,6 @@ export class Session {
   /** Keys typed while a statement runs, for the next prompt (as a terminal's type-ahead). */
   private typedAhead: KeyEvent[] = [];
   private completionTicket = 0;
-  /** A `/` search of the table going on in slices. */
-  private searchJob: { cancelled: boolean } | null = null;
-  private watchTimer: NodeJS.Timeout | null = null;
-  private watchSignatures = new Map<string, string>();
   private nextKey = 0;
   private listeners = new Set<() => void>();
   private readonly options: SessionOptions;
@@ -165,8 +124,8 @@ export class Session {
   resize(columns: number, rows: number): void {
     this.columns = columns;
     this.rows = rows;
-    if (this.pager) this.pager = this.layoutPager(this.pager);
-    if (this.table) this.table = { ...this.table, scroll: selectRow(this.table.scroll, this.table.scroll.selected, this.table.model.rowCount, this.tableBodyHeight) };
+    this.pager?.resize({ columns, rows });
+    this.table?.resize({ columns, rows });
     this.changed();
   }
 
@@ -192,7 +151,7 @@ export class Session {
 
   handleKey(ev: KeyEvent): void {
     // Outside the prompt every character is a command (`/`, `q`, `n`), even when several arrive at once.
-    if (this.mode !== 'prompt' && this.mode !== 'running' && ev.name === 'text' && [...ev.text].length > 1 && !this.searching()) {
+    if (this.mode !== 'prompt' && this.mode !== 'running' && ev.name === 'text' && [...ev.text].length > 1 && !this.viewerSearching()) {
       for (const ch of ev.text) this.handleKey({ ...ev, text: ch });
       return;
     }
@@ -214,7 +173,7 @@ export class Session {
         this.tableKey(ev);
         break;
       case 'pager':
-        this.pagerKey(ev);
+        if (this.pager!.handleKey(ev)?.kind === 'close') this.closePager();
         break;
       case 'watch':
         if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text === 'q') || ev.name === 'escape') this.stopWatch();
@@ -223,8 +182,8 @@ export class Session {
     this.changed();
   }
 
-  private searching(): boolean {
-    return (this.mode === 'table' && this.table?.searchInput != null) || (this.mode === 'pager' && this.pager?.searchInput != null);
+  private viewerSearching(): boolean {
+    return (this.mode === 'table' && this.table?.searching === true) || (this.mode === 'pager' && this.pager?.searching === true);
   }
 
   private setBuffer(b: tb.TextBuffer, keepHistory = false): void {
@@ -395,7 +354,7 @@ export class Session {
   }
 
   private exit(code: number): void {
-    this.stopWatchTimer();
+    this.watch?.stop();
     this.mode = 'closed';
     this.options.exit(code);
   }
@@ -572,7 +531,7 @@ export class Session {
         this.print(this.outLabel(n) + this.painter.dim(summary(model)));
         return;
       }
-      this.table = { model, scroll: START, first: 1, searchInput: null, lastSearch: '', message: '', out: n };
+      this.table = new TableViewer(model, n, { columns: this.columns, rows: this.rows }, () => this.changed());
       this.mode = 'table';
       return;
     }
@@ -627,27 +586,8 @@ export class Session {
       return;
     }
     const title = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : 'record';
-    this.pager = this.layoutPager({ title, source, lines: [], top: 0, searchInput: null, lastSearch: '', message: '', back });
+    this.pager = new RecordPager(title, source, back, { columns: this.columns, rows: this.rows });
     this.mode = 'pager';
-  }
-
-  private layoutPager(pg: PagerView): PagerView {
-    const lines = pg.source.flatMap((l) => wrapAnsiLine(l, this.columns));
-    return { ...pg, lines, top: scrollTop(pg.top, lines.length, this.pagerBodyHeight) };
-  }
-
-  /** The viewers own the whole (alternate) screen: the body is all rows but the status line. */
-  get pagerBodyHeight(): number {
-    return Math.max(1, this.rows - 1);
-  }
-
-  /** The viewer keeps one column for the selection mark. */
-  get tableWidth(): number {
-    return Math.max(10, this.columns - 2);
-  }
-
-  get tableBodyHeight(): number {
-    return Math.max(1, this.rows - 2);
   }
 
   /**
@@ -656,125 +596,17 @@ export class Session {
    * formatted, so a frame costs the same for ten records or a million.
    */
   viewerLines(): string[] {
-    if (this.mode === 'table' && this.table) return this.tableScreen(this.table);
-    if (this.mode === 'pager' && this.pager) return this.pagerScreen(this.pager);
+    if (this.mode === 'table' && this.table) return this.table.lines(this.painter);
+    if (this.mode === 'pager' && this.pager) return this.pager.lines(this.painter);
     return [];
   }
 
-  private tableScreen(t: TableView): string[] {
-    const p = this.painter;
-    const width = this.tableWidth;
-    // One column of gutter marks the selected row, also without colour.
-    const lines = [' ' + t.model.header(t.first, width, p)];
-    const end = Math.min(t.model.rowCount, t.scroll.top + this.tableBodyHeight);
-    for (let i = t.scroll.top; i < end; i++) {
-      const line = t.model.row(i, t.first, width, p);
-      lines.push(i === t.scroll.selected ? '>' + (p.enabled ? p.inverse(stripped(line)) : line) : ' ' + line);
-    }
-    while (lines.length < this.rows - 1) lines.push('');
-    const status =
-      t.searchInput !== null
-        ? `/${t.searchInput}`
-        : `${t.message ? t.message + ' · ' : ''}row ${t.scroll.selected + 1} of ${t.model.rowCount} · column ${t.first + 1}/${t.model.columns.length} · ↑↓ PgUp PgDn Home End ←→ / Enter q`;
-    lines.push(this.statusLine(status));
-    return lines;
-  }
-
-  private pagerScreen(pg: PagerView): string[] {
-    const h = this.pagerBodyHeight;
-    const lines = pg.lines.slice(pg.top, pg.top + h);
-    while (lines.length < h) lines.push('');
-    const last = Math.min(pg.lines.length, pg.top + h);
-    const status =
-      pg.searchInput !== null
-        ? `/${pg.searchInput}`
-        : `${pg.message ? pg.message + ' · ' : ''}${pg.title} · lines ${pg.top + 1}–${last} of ${pg.lines.length} · ↑↓ PgUp PgDn Home End / q`;
-    lines.push(this.statusLine(status));
-    return lines;
-  }
-
-  private statusLine(text: string): string {
-    const w = Math.max(1, this.columns - 1);
-    return this.painter.inverse(fitText(text, w));
-  }
-
-  // ---- the table viewer ---------------------------------------------------
+  // ---- the table viewer and the record pager ------------------------------
 
   private tableKey(ev: KeyEvent): void {
-    const t = this.table!;
-    const count = t.model.rowCount;
-    const h = this.tableBodyHeight;
-    if (this.searchJob) {
-      if (ev.name === 'escape' || isCtrl(ev, 'c') || isCtrl(ev, 'g')) {
-        this.searchJob.cancelled = true;
-        this.searchJob = null;
-        this.table = { ...t, message: 'search stopped' };
-      }
-      return;
-    }
-    if (t.searchInput !== null) {
-      if (ev.name === 'enter') this.findRow(t, t.searchInput, 1);
-      else this.table = searchKey(t, ev, () => t);
-      return;
-    }
-    const to = (s: RowScroll) => {
-      this.table = { ...t, scroll: s, message: '' };
-    };
-    if (ev.name === 'text' && !ev.meta) {
-      switch (ev.text) {
-        case 'q':
-          return this.closeTable();
-        case '/':
-          this.table = { ...t, searchInput: '', message: '' };
-          return;
-        case 'n':
-          this.findRow(t, t.lastSearch, 1);
-          return;
-        case 'N':
-          this.findRow(t, t.lastSearch, -1);
-          return;
-        case 'j':
-          return to(selectRow(t.scroll, t.scroll.selected + 1, count, h));
-        case 'k':
-          return to(selectRow(t.scroll, t.scroll.selected - 1, count, h));
-        case 'g':
-          return to(selectRow(t.scroll, 0, count, h));
-        case 'G':
-          return to(selectRow(t.scroll, count - 1, count, h));
-        case ' ':
-          return to(pageRows(t.scroll, 1, count, h));
-        default:
-          return;
-      }
-    }
-    if (isCtrl(ev, 'c') || ev.name === 'escape') return this.closeTable();
-    switch (ev.name) {
-      case 'up':
-        return to(selectRow(t.scroll, t.scroll.selected - 1, count, h));
-      case 'down':
-        return to(selectRow(t.scroll, t.scroll.selected + 1, count, h));
-      case 'pageup':
-        return to(pageRows(t.scroll, -1, count, h));
-      case 'pagedown':
-        return to(pageRows(t.scroll, 1, count, h));
-      case 'home':
-        return to(selectRow(t.scroll, 0, count, h));
-      case 'end':
-        return to(selectRow(t.scroll, count - 1, count, h));
-      case 'left':
-        this.table = { ...t, first: Math.max(1, t.first - 1) };
-        return;
-      case 'right':
-        this.table = { ...t, first: Math.min(t.model.lastFirst(this.tableWidth), t.first + 1) };
-        return;
-      case 'enter': {
-        const rec = t.model.records[t.scroll.selected];
-        if (rec) void this.openSelected(rec);
-        return;
-      }
-      default:
-        return;
-    }
+    const action = this.table!.handleKey(ev);
+    if (action?.kind === 'close') this.closeTable();
+    else if (action?.kind === 'open') void this.openSelected(action.record);
   }
 
   private async openSelected(rec: TaskRecord): Promise<void> {
@@ -792,131 +624,12 @@ export class Session {
     this.changed();
   }
 
-  /**
-   * Searches the rows after (or before) the selection, in slices of a few
-   * milliseconds, so that keys still answer while a million rows are
-   * searched; Esc or Ctrl-C stops it.
-   */
-  private findRow(t: TableView, query: string, dir: 1 | -1): void {
-    if (query === '') {
-      this.table = { ...t, searchInput: null };
-      return;
-    }
-    const { pattern, datesToo } = searchPattern(query);
-    const model = t.model;
-    const count = model.rowCount;
-    const from = t.scroll.selected;
-    const job = { cancelled: false };
-    this.searchJob = job;
-    this.table = { ...t, searchInput: null, lastSearch: query, message: `searching /${query}` };
-    let k = 1;
-    const slice = () => {
-      if (job.cancelled || this.table?.model !== model) return;
-      const deadline = performance.now() + SEARCH_SLICE_MS;
-      for (; k <= count; k++) {
-        const i = (((from + dir * k) % count) + count) % count;
-        if (model.rowMatches(i, pattern, datesToo)) {
-          this.searchJob = null;
-          const cur = this.table;
-          this.table = { ...cur, scroll: selectRow(cur.scroll, i, count, this.tableBodyHeight), message: `/${query}` };
-          this.changed();
-          return;
-        }
-        if ((k & 1023) === 0 && performance.now() > deadline) break;
-      }
-      if (k > count) {
-        this.searchJob = null;
-        this.table = { ...this.table, message: `pattern not found: ${query}` };
-      } else {
-        this.table = { ...this.table, message: `searching /${query} (${Math.floor((100 * k) / count)}%, Esc stops)` };
-        setImmediate(slice);
-      }
-      this.changed();
-    };
-    slice();
-  }
-
-
   private closeTable(): void {
     const t = this.table!;
-    if (this.searchJob) this.searchJob.cancelled = true;
-    this.searchJob = null;
+    t.stopSearch();
     this.print(this.outLabel(t.out) + this.painter.dim(summary(t.model)));
     this.table = null;
     this.mode = 'prompt';
-  }
-
-  // ---- the record pager ---------------------------------------------------
-
-  private pagerKey(ev: KeyEvent): void {
-    const pg = this.pager!;
-    const h = this.pagerBodyHeight;
-    const n = pg.lines.length;
-    if (pg.searchInput !== null) {
-      this.pager = searchKey(pg, ev, (q) => this.findLine(pg, q, pg.top, 1));
-      return;
-    }
-    const to = (top: number) => {
-      this.pager = { ...pg, top: scrollTop(top, n, h), message: '' };
-    };
-    if (ev.name === 'text' && !ev.meta) {
-      switch (ev.text) {
-        case 'q':
-          return this.closePager();
-        case '/':
-          this.pager = { ...pg, searchInput: '', message: '' };
-          return;
-        case 'n':
-          this.pager = this.findLine(pg, pg.lastSearch, pg.top, 1);
-          return;
-        case 'N':
-          this.pager = this.findLine(pg, pg.lastSearch, pg.top, -1);
-          return;
-        case 'j':
-          return to(pg.top + 1);
-        case 'k':
-          return to(pg.top - 1);
-        case ' ':
-          return to(pg.top + h);
-        case 'g':
-          return to(0);
-        case 'G':
-          return to(n);
-        default:
-          return;
-      }
-    }
-    if (isCtrl(ev, 'c') || ev.name === 'escape') return this.closePager();
-    switch (ev.name) {
-      case 'up':
-        return to(pg.top - 1);
-      case 'down':
-      case 'enter':
-        return to(pg.top + 1);
-      case 'pageup':
-        return to(pg.top - h);
-      case 'pagedown':
-        return to(pg.top + h);
-      case 'home':
-        return to(0);
-      case 'end':
-        return to(n);
-      default:
-        return;
-    }
-  }
-
-  private findLine(pg: PagerView, query: string, from: number, dir: 1 | -1): PagerView {
-    if (query === '') return { ...pg, searchInput: null };
-    const needle = query.toLowerCase();
-    const n = pg.lines.length;
-    for (let k = 1; k <= n; k++) {
-      const i = (((from + dir * k) % n) + n) % n;
-      if (this.painter.raw(pg.lines[i]!).toLowerCase().includes(needle) || stripped(pg.lines[i]!).toLowerCase().includes(needle)) {
-        return { ...pg, top: scrollTop(i, n, this.pagerBodyHeight), searchInput: null, lastSearch: query, message: `/${query}` };
-      }
-    }
-    return { ...pg, searchInput: null, lastSearch: query, message: `pattern not found: ${query}` };
   }
 
   private closePager(): void {
@@ -933,124 +646,45 @@ export class Session {
   // ---- %watch -------------------------------------------------------------
 
   private startWatch(arg: string, n: number): void {
+    this.running = null;
     const parsed = parseWatch(arg, (s) => this.shell.isComplete(s));
     if (!parsed) {
       this.printError(new IpcError('ParseError', 'usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
-      this.running = null;
       this.mode = 'prompt';
       this.changed();
       return;
     }
-    this.watch = { statement: parsed.statement, seconds: parsed.seconds, out: n, lines: [], runs: 0, changed: 0, error: '' };
-    this.watchSignatures = new Map();
+    this.watch = new Watch({
+      shell: this.shell,
+      ...parsed,
+      out: n,
+      painter: this.painter,
+      tableOf: (v) => tableOf(v, this.tableOptions()),
+      size: () => ({ columns: this.columns, rows: this.rows }),
+      onChange: () => this.changed(),
+    });
     this.mode = 'watch';
-    this.running = null;
     this.changed();
-    void this.watchTick();
-  }
-
-  private async watchTick(): Promise<void> {
-    const w = this.watch;
-    if (!w || this.mode !== 'watch') return;
-    const ac = new AbortController();
-    this.running = ac;
-    let next: WatchView;
-    try {
-      const outcomes = await untilAborted(this.shell.execute(w.statement, { signal: ac.signal, promptNumber: w.out }), ac.signal);
-      next = this.watchFrame(w, outcomes);
-    } catch (e) {
-      next = { ...w, runs: w.runs + 1, error: e instanceof Error ? e.message : String(e) };
-    }
-    if (this.running === ac) this.running = null;
-    if (this.watch !== w || this.mode !== 'watch') return;
-    this.watch = next;
-    this.changed();
-    this.watchTimer = setTimeout(() => void this.watchTick(), w.seconds * 1000);
-  }
-
-  private watchFrame(w: WatchView, outcomes: Outcome[]): WatchView {
-    const p = this.painter;
-    const failed = outcomes.find((o) => o.error);
-    if (failed?.error) return { ...w, runs: w.runs + 1, error: `${failed.error.kind}: ${failed.error.message}` };
-    const last = [...outcomes].reverse().find((o) => o.hasValue);
-    const value = last?.value;
-    const model = tableOf(value, this.tableOptions());
-    const room = Math.max(1, this.viewHeight - 3);
-    if (!model) {
-      const text = prettyRepr(value, {}, this.columns);
-      const prev = this.watchSignatures.get('') ?? null;
-      this.watchSignatures = new Map([['', text]]);
-      const changed = prev !== null && prev !== text ? 1 : 0;
-      const lines = text.split('\n').slice(0, room).map((l) => (changed ? p.yellow(l) : l));
-      return { ...w, lines, runs: w.runs + 1, changed, error: '' };
-    }
-    const signatures = new Map<string, string>();
-    const lines: string[] = ['  ' + model.header(1, this.columns - 2, p)];
-    let changed = 0;
-    for (let i = 0; i < model.rowCount; i++) {
-      const id = model.records[i]!['msg_id'];
-      const key = typeof id === 'string' ? id : String(i);
-      const sig = model.rowSearchText(i);
-      signatures.set(key, sig);
-      const isChanged = w.runs > 0 && this.watchSignatures.get(key) !== sig;
-      if (isChanged) changed++;
-      if (i < room - 1) {
-        const row = model.row(i, 1, this.columns - 2, p);
-        lines.push(isChanged ? p.yellow('* ') + p.bold(row) : '  ' + row);
-      }
-    }
-    if (model.rowCount > room - 1) lines.push(p.dim(`  … ${model.rowCount - (room - 1)} more records`));
-    this.watchSignatures = signatures;
-    return { ...w, lines, runs: w.runs + 1, changed, error: '' };
-  }
-
-  watchHeader(): string {
-    const w = this.watch!;
-    const p = this.painter;
-    return `${p.bold(`Every ${w.seconds}s:`)} ${w.statement}  ${p.dim(`run ${w.runs}${w.runs > 1 ? `, ${w.changed} changed` : ''} · Ctrl-C or q stops`)}`;
-  }
-
-  private stopWatchTimer(): void {
-    if (this.watchTimer) clearTimeout(this.watchTimer);
-    this.watchTimer = null;
-    this.running?.abort(new IpcError('Interrupted', 'the watch was stopped.'));
-    this.running = null;
+    this.watch.start();
   }
 
   private stopWatch(): void {
     const w = this.watch;
-    this.stopWatchTimer();
-    if (w) this.print([this.watchHeader(), ...w.lines, ...(w.error ? [this.painter.red(w.error)] : [])].join('\n'));
+    w?.stop();
+    if (w) this.print(w.text());
     this.watch = null;
     this.mode = 'prompt';
   }
 
   /** Stops timers and running work (the session is ending). */
   dispose(): void {
-    this.stopWatchTimer();
+    this.watch?.stop();
+    this.table?.stopSearch();
     this.shell.confirm = null;
     this.listeners.clear();
   }
 }
 
-function isCtrl(ev: KeyEvent, letter: string): boolean {
-  return ev.name === 'ctrl' && ev.text === letter;
-}
-
-/** `/` search input shared by the table and the pager. */
-function searchKey<T extends { searchInput: string | null; message: string }>(v: T, ev: KeyEvent, find: (q: string) => T): T {
-  const q = v.searchInput ?? '';
-  if (ev.name === 'enter') return find(q);
-  if (ev.name === 'escape' || isCtrl(ev, 'c') || isCtrl(ev, 'g')) return { ...v, searchInput: null };
-  if (ev.name === 'backspace') return q === '' ? { ...v, searchInput: null } : { ...v, searchInput: q.slice(0, -1) };
-  if ((ev.name === 'text' && !ev.meta) || ev.name === 'paste') return { ...v, searchInput: q + ev.text.replace(/\n/g, ' ') };
-  return v;
-}
-
-function stripped(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '');
-}
 
 /** Resolves with the promise, or rejects as soon as the signal aborts (the late answer is dropped). */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -1098,13 +732,4 @@ export function tableOf(value: unknown, options: TableOptions = {}): TableModel 
 function summary(model: TableModel): string {
   const n = model.rowCount;
   return `${n} record${n === 1 ? '' : 's'} × ${model.keys.length} key${model.keys.length === 1 ? '' : 's'}`;
-}
-
-/** `STATEMENT [SECONDS]`: a trailing number is the interval when what precedes it is a whole statement. */
-export function parseWatch(arg: string, isComplete: (s: string) => boolean): { statement: string; seconds: number } | null {
-  const text = arg.trim();
-  if (text === '') return null;
-  const m = /^([\s\S]*\S)\s+(\d+(?:\.\d+)?)$/.exec(text);
-  if (m && isComplete(m[1]!) && Number(m[2]) > 0) return { statement: m[1]!, seconds: Number(m[2]) };
-  return { statement: text, seconds: DEFAULT_WATCH_SECONDS };
 }

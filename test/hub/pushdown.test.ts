@@ -119,5 +119,7 @@ test('toHubQuery pushes what each backend gets right and keeps the rest for ipc'
   const t = Timestamp.parse('2026-01-31T12:00:00Z')!;
   assert.deepEqual(plan({ submitted: { $gt: t } }, 'DictDB'), { kind: 'send', query: MATCH_ALL });
   assert.deepEqual(plan({ submitted: { $gt: t } }, 'SQLiteDB'), { kind: 'send', query: { submitted: { $gte: Timestamp.parse('2026-01-29T12:00:00Z')! } } });
+  const many = Array.from({ length: 5000 }, (_, i) => `id-${i}`);
+  assert.deepEqual(plan({ msg_id: { $in: many } }, 'SQLiteDB'), { kind: 'send', query: MATCH_ALL });
   assert.deepEqual(plan({ $or: [{ queue: 'mux' }], 'header.msg_type': 'x', label: 'y' }, 'MongoDB'), { kind: 'send', query: MATCH_ALL });
 });

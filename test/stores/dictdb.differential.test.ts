@@ -1,11 +1,17 @@
 /**
  * Differential, property-based: the same random records and random queries go
  * to ipyparallel's own DictDB (python3-ipyparallel) and to ours, and the
- * answers must agree. Where DictDB has a known bug (DESIGN.md) the query is
- * rewritten into an equivalent form Python gets right; what Python's DictDB
- * cannot express at all (dotted paths, $or, $regex, ...) is checked against a
- * small independent oracle written here, which is itself checked against
- * Python on everything Python can answer.
+ * answers must agree. Where DictDB has a known bug (DESIGN.md: `$gt` acting
+ * as `$lt`, late-bound equality, None ordered against a date) the query is
+ * rewritten into an equivalent form Python gets right (see `forPython`).
+ * What 7.1's DictDB cannot express, or means otherwise (dotted paths,
+ * `$or $and $nor $regex $glob $not`; `$all`, which there tests that the value
+ * lies in every item; `$mod`, which raises on text and None), is checked
+ * against a small independent oracle written here, which is itself checked
+ * against Python on everything Python can answer. Two more DictDB habits are
+ * worked around: a plain dict value is read as operators (sent as `$eq`),
+ * and projecting a key a record lacks raises (Python is asked without keys
+ * and cuts the answer itself).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,0 +1,136 @@
+import { IpcError } from '../errors.js';
+import { prettyRepr } from '../format/index.js';
+import type { Outcome, Shell } from '../shell/api.js';
+import type { Painter } from './style.js';
+import type { TableModel } from './table.js';
+
+/**
+ * `%watch STATEMENT [SECONDS]`: runs the statement again and again, keeps
+ * the latest answer in the live area, and marks the rows whose cells
+ * changed since the run before (a row is known by its msg_id).
+ */
+export interface WatchSettings {
+  readonly shell: Shell;
+  readonly statement: string;
+  readonly seconds: number;
+  /** The In [n] of the %watch: each run's value becomes Out[n]. */
+  readonly out: number;
+  readonly painter: Painter;
+  /** The value as a table, when it is one (the session's display settings). */
+  readonly tableOf: (value: unknown) => TableModel | null;
+  /** The live area's size now (it may change between runs). */
+  readonly size: () => { columns: number; rows: number };
+  readonly onChange: () => void;
+}
+
+const DEFAULT_SECONDS = 2;
+
+/** `STATEMENT [SECONDS]`: a trailing number is the interval when what precedes it is a whole statement. */
+export function parseWatch(arg: string, isComplete: (s: string) => boolean): { statement: string; seconds: number } | null {
+  const text = arg.trim();
+  if (text === '') return null;
+  const m = /^([\s\S]*\S)\s+(\d+(?:\.\d+)?)$/.exec(text);
+  if (m && isComplete(m[1]!) && Number(m[2]) > 0) return { statement: m[1]!, seconds: Number(m[2]) };
+  return { statement: text, seconds: DEFAULT_SECONDS };
+}
+
+export class Watch {
+  lines: string[] = [];
+  runs = 0;
+  changed = 0;
+  error = '';
+  private signatures = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: AbortController | null = null;
+  private stopped = false;
+
+  constructor(private readonly w: WatchSettings) {}
+
+  get statement(): string {
+    return this.w.statement;
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const ac = new AbortController();
+    this.running = ac;
+    try {
+      const outcomes = await this.w.shell.execute(this.w.statement, { signal: ac.signal, promptNumber: this.w.out });
+      if (this.stopped) return;
+      this.frame(outcomes);
+    } catch (e) {
+      if (this.stopped) return;
+      this.runs++;
+      this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      if (this.running === ac) this.running = null;
+    }
+    this.w.onChange();
+    this.timer = setTimeout(() => void this.tick(), this.w.seconds * 1000);
+  }
+
+  private frame(outcomes: Outcome[]): void {
+    const p = this.w.painter;
+    const { columns, rows } = this.w.size();
+    this.runs++;
+    const failed = outcomes.find((o) => o.error);
+    if (failed?.error) {
+      this.error = `${failed.error.kind}: ${failed.error.message}`;
+      return;
+    }
+    this.error = '';
+    const value = [...outcomes].reverse().find((o) => o.hasValue)?.value;
+    const model = this.w.tableOf(value);
+    const room = Math.max(1, rows - 4);
+    const signatures = new Map<string, string>();
+    if (!model) {
+      const text = prettyRepr(value, {}, columns);
+      const prev = this.signatures.get('');
+      signatures.set('', text);
+      this.changed = this.runs > 1 && prev !== text ? 1 : 0;
+      this.lines = text.split('\n').slice(0, room).map((l) => (this.changed ? p.yellow(l) : l));
+    } else {
+      const lines = ['  ' + model.header(1, columns - 2, p)];
+      let changed = 0;
+      for (let i = 0; i < model.rowCount; i++) {
+        const id = model.records[i]!['msg_id'];
+        const key = typeof id === 'string' ? id : String(i);
+        const sig = model.rowSearchText(i);
+        signatures.set(key, sig);
+        const isChanged = this.runs > 1 && this.signatures.get(key) !== sig;
+        if (isChanged) changed++;
+        if (i < room - 1) {
+          const row = model.row(i, 1, columns - 2, p);
+          lines.push(isChanged ? p.yellow('* ') + p.bold(row) : '  ' + row);
+        }
+      }
+      if (model.rowCount > room - 1) lines.push(p.dim(`  … ${model.rowCount - (room - 1)} more records`));
+      this.lines = lines;
+      this.changed = changed;
+    }
+    this.signatures = signatures;
+  }
+
+  header(): string {
+    const p = this.w.painter;
+    const runs = `run ${this.runs}${this.runs > 1 ? `, ${this.changed} changed` : ''}`;
+    return `${p.bold(`Every ${this.w.seconds}s:`)} ${this.w.statement}  ${p.dim(`${runs} · Ctrl-C or q stops`)}`;
+  }
+
+  /** The last frame, for the scrollback once the watch stops. */
+  text(): string {
+    return [this.header(), ...this.lines, ...(this.error ? [this.w.painter.red(this.error)] : [])].join('\n');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running?.abort(new IpcError('Interrupted', 'the watch was stopped.'));
+    this.running = null;
+  }
+}

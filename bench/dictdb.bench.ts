@@ -2,13 +2,17 @@
  * DictDB query throughput: ipc's DictDB against ipyparallel's own
  * `ipyparallel.controller.dictdb.DictDB`, on the same 100,000 demo records
  * (sent to Python once), six query shapes, queries per second for each,
- * measured in one run. Python times itself inside its own process.
+ * measured in one run. Python times itself inside its own process, which
+ * stays up: each shape is timed there and then here, one after the other,
+ * so that both sides meet the same load on a busy machine.
  *
  *   npm run bench:dictdb            (RECORDS=20000 npm run bench:dictdb for a quick run)
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { generateDemoRecords, type TaskRecord, type Timestamp } from '../src/records/index.js';
 import { DictDB, collect } from '../src/stores/index.js';
-import { runPython } from '../test/support/python.js';
+import { PYTHON, encodeTagged } from '../test/support/python.js';
 
 const COUNT = Number(process.env['RECORDS'] ?? 100_000);
 /**
@@ -74,28 +78,71 @@ async function timeOurs(db: DictDB, shape: Shape): Promise<Timing> {
   return { answers, qps: 1 / median(times) };
 }
 
-/** ipyparallel 7.1's DictDB has no `$regex`; the bench registers `re.search` in its operator table. */
-const PYTHON_BENCH = String.raw`
-import re, statistics, time
+/**
+ * The Python side: reads the records and shapes as one line of tagged JSON,
+ * answers `ready`, then times the shape whose number it is sent, one JSON line
+ * per shape. ipyparallel 7.1's DictDB has no `$regex`; the bench registers
+ * `re.search` in its operator table.
+ */
+const PYTHON_PEER = String.raw`
+import sys, json, base64, re, statistics, time
+from dateutil.parser import isoparse
+def decode(o):
+    if isinstance(o, dict):
+        if set(o) == {'$date'}:
+            return isoparse(o['$date'])
+        if set(o) == {'$bytes'}:
+            return base64.b64decode(o['$bytes'])
+        return {k: decode(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [decode(v) for v in o]
+    return o
 from ipyparallel.controller import dictdb
 dictdb.filters.setdefault('$regex', lambda a, b: isinstance(a, str) and re.search(b, a) is not None)
-db = dictdb.DictDB(record_limit=len(INPUT['records']) + 1)
-for r in INPUT['records']:
+setup = decode(json.loads(sys.stdin.readline()))
+db = dictdb.DictDB(record_limit=len(setup['records']) + 1)
+for r in setup['records']:
     db.add_record(r['msg_id'], r)
-del INPUT['records']
-out = []
-for shape in INPUT['shapes']:
+del setup['records']
+print('ready', flush=True)
+for line in sys.stdin:
+    shape = setup['shapes'][int(line)]
     q, keys = shape['query'], shape['keys']
     answers = len(db.find_records(q, keys))
     times = []
     start = time.perf_counter()
-    while len(times) < INPUT['minRuns'] or time.perf_counter() - start < INPUT['seconds']:
+    while len(times) < setup['minRuns'] or time.perf_counter() - start < setup['seconds']:
         t = time.perf_counter()
         answers = len(db.find_records(q, keys))
         times.append(time.perf_counter() - t)
-    out.append({'answers': answers, 'qps': 1 / statistics.median(times)})
-emit(out)
+    print(json.dumps({'answers': answers, 'qps': 1 / statistics.median(times)}), flush=True)
 `;
+
+interface Peer {
+  time(shape: number): Promise<Timing>;
+  close(): void;
+}
+
+async function startPython(setup: unknown): Promise<Peer> {
+  const child = spawn(PYTHON, ['-c', PYTHON_PEER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`the Python side stopped:\n${err}`);
+    return line.value;
+  };
+  child.stdin.write(JSON.stringify(encodeTagged(setup)) + '\n');
+  if ((await next()) !== 'ready') throw new Error(`the Python side did not start:\n${err}`);
+  return {
+    async time(shape: number): Promise<Timing> {
+      child.stdin.write(`${shape}\n`);
+      return JSON.parse(await next()) as Timing;
+    },
+    close: () => child.stdin.end(),
+  };
+}
 
 function row(cells: (string | number)[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
@@ -103,27 +150,33 @@ function row(cells: (string | number)[], widths: number[]): string {
 
 async function main(): Promise<void> {
   const records = generateDemoRecords({ count: COUNT, seed: 7 });
-  const db = new DictDB({ recordLimit: records.length + 1 });
+  const count = records.length;
+  const db = new DictDB({ recordLimit: count + 1 });
   for (const r of records) await db.addRecord(r['msg_id'] as string, r);
   const list = shapes(records);
-  console.log(`DictDB query throughput: ${records.length} demo records, each shape timed for at least ${SECONDS} s per side`);
-
-  const ours: Timing[] = [];
-  for (const shape of list) ours.push(await timeOurs(db, shape));
-
-  const python = (await runPython(PYTHON_BENCH, {
+  const python = await startPython({
     records,
     seconds: SECONDS,
     minRuns: MIN_RUNS,
     shapes: list.map((s) => ({ query: s.python ?? s.query, keys: s.keys ?? null })),
-  })) as unknown as Timing[];
+  });
+  records.length = 0; // only the stores hold records while timing
+  console.log(`DictDB query throughput: ${count} demo records, each shape timed for at least ${SECONDS} s per side`);
+
+  const ours: Timing[] = [];
+  const theirs: Timing[] = [];
+  for (let i = 0; i < list.length; i++) {
+    theirs.push(await python.time(i));
+    ours.push(await timeOurs(db, list[i]!));
+  }
+  python.close();
 
   const widths = [22, 9, 12, 14, 8];
   console.log(row(['shape', 'answers', 'ipc q/s', 'DictDB q/s', 'ratio'], widths));
   let missed = 0;
   list.forEach((shape, i) => {
     const a = ours[i]!;
-    const b = python[i]!;
+    const b = theirs[i]!;
     if (a.answers !== b.answers) throw new Error(`${shape.name}: ipc found ${a.answers} records, ipyparallel ${b.answers}`);
     const ratio = a.qps / b.qps;
     if (ratio < TARGET) missed++;

@@ -43,7 +43,7 @@ function compileNode(root: QueryNode): Matcher {
     if (node.kind === 'field') {
       const i = tests.length;
       if (node.path.length === 0) {
-        tests.push(allOf(node.conds.map(compileCond)));
+        tests.push(testAll(node.conds));
         return `t${i}(r[${JSON.stringify(node.key)}])`;
       }
       tests.push(compilePath(node));
@@ -76,7 +76,7 @@ const factories = new Map<string, MatcherFactory>();
 
 function compilePath(node: FieldNode): Matcher {
   const { key, path } = node;
-  const test = allOf(node.conds.map(compileCond));
+  const test = testAll(node.conds);
   const generic = (r: TaskRecord) => {
     const leaves = resolvePath(r[key], path);
     return node.conds.every((c) => testCond(c, leaves));
@@ -91,6 +91,33 @@ function compilePath(node: FieldNode): Matcher {
     }
     return test(v);
   };
+}
+
+/** The conditions on one key, all of which must hold. */
+function testAll(conds: readonly Cond[]): Test {
+  return instantRange(conds) ?? allOf(conds.map(compileCond));
+}
+
+const ORDERING = new Set<Cond['op']>(['gt', 'gte', 'lt', 'lte']);
+
+/**
+ * Bounds on a datetime (`{'$gte': a, '$lt': b}`) as one range of whole
+ * microseconds: one test per record instead of one per bound. A list value
+ * keeps the general semantics, where each bound may hold for another item.
+ */
+function instantRange(conds: readonly Cond[]): Test | undefined {
+  let lo = -Infinity;
+  let hi = Infinity;
+  for (const c of conds) {
+    if (!ORDERING.has(c.op) || !('value' in c) || !(c.value instanceof Timestamp)) return undefined;
+    const us = c.value.us;
+    if (c.op === 'gt') lo = Math.max(lo, us + 1);
+    else if (c.op === 'gte') lo = Math.max(lo, us);
+    else if (c.op === 'lt') hi = Math.min(hi, us - 1);
+    else hi = Math.min(hi, us);
+  }
+  const general = allOf(conds.map(compileCond));
+  return (v) => (v instanceof Timestamp ? v.us >= lo && v.us <= hi : Array.isArray(v) && general(v));
 }
 
 function allOf(tests: Test[]): Test {
@@ -207,7 +234,7 @@ function compileCond(cond: Cond): Test {
       });
     }
     case 'not': {
-      const inner = allOf(cond.conds.map(compileCond));
+      const inner = testAll(cond.conds);
       return (v) => !inner(v);
     }
   }

@@ -99,7 +99,3 @@ export function describeLines(d: ClientDescription, session: string | null, p: P
   lines.push(p.dim('Type %help for help, Tab completes, Ctrl-R searches the history, exit or Ctrl-D leaves.'));
   return lines;
 }
-
-export { History } from './history.js';
-export { Session } from './session.js';
-export { TableModel } from './table.js';

@@ -47,7 +47,6 @@ export interface ReverseSearch {
   readonly index: number | undefined;
 }
 
-
 const INTERACTIVE_HELP = [
   'at this prompt:',
   '  %watch STATEMENT [SECONDS]: runs it again every SECONDS (2), marks the rows that changed; Ctrl-C or q stops',
@@ -58,6 +57,7 @@ const INTERACTIVE_HELP = [
   'a result taller or wider than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ by column, / search (n N),',
   '  Enter the record view, q back',
 ].join('\n');
+
 /** A msg_id or the first characters of one, quoted or not; other %show arguments are expressions for the shell. */
 const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F-]{3,35}\1$/;
 const MAX_COMPLETIONS_SHOWN = 40;
@@ -150,11 +150,6 @@ export class Session {
   // ---- keys ---------------------------------------------------------------
 
   handleKey(ev: KeyEvent): void {
-    // Outside the prompt every character is a command (`/`, `q`, `n`), even when several arrive at once.
-    if (this.mode !== 'prompt' && this.mode !== 'running' && ev.name === 'text' && [...ev.text].length > 1 && !this.viewerSearching()) {
-      for (const ch of ev.text) this.handleKey({ ...ev, text: ch });
-      return;
-    }
     switch (this.mode) {
       case 'prompt':
         this.promptKey(ev);
@@ -176,14 +171,10 @@ export class Session {
         if (this.pager!.handleKey(ev)?.kind === 'close') this.closePager();
         break;
       case 'watch':
-        if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text === 'q') || ev.name === 'escape') this.stopWatch();
+        if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch();
         break;
     }
     this.changed();
-  }
-
-  private viewerSearching(): boolean {
-    return (this.mode === 'table' && this.table?.searching === true) || (this.mode === 'pager' && this.pager?.searching === true);
   }
 
   private setBuffer(b: tb.TextBuffer, keepHistory = false): void {
@@ -684,7 +675,6 @@ export class Session {
     this.listeners.clear();
   }
 }
-
 
 /** Resolves with the promise, or rejects as soon as the signal aborts (the late answer is dropped). */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

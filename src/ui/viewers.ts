@@ -27,7 +27,7 @@ export function isCtrl(ev: KeyEvent, letter: string): boolean {
   return ev.name === 'ctrl' && ev.text === letter;
 }
 
-/** Letters are commands in a viewer (`/`, `q`, `n`), also when several arrive in one chunk. */
+/** Letters are commands in a viewer (`/`, `q`, `n`). */
 function isLetter(ev: KeyEvent, letter: string): boolean {
   return ev.name === 'text' && !ev.meta && ev.text === letter;
 }
@@ -43,6 +43,16 @@ abstract class Viewer {
   get searching(): boolean {
     return this.searchInput !== null;
   }
+
+  /** Outside a search every character is a command, also when several arrive in one chunk. */
+  handleKey(ev: KeyEvent): ViewerAction {
+    if (ev.name !== 'text' || this.searchInput !== null || [...ev.text].length === 1) return this.key(ev);
+    let action: ViewerAction = null;
+    for (const ch of ev.text) action = this.handleKey({ ...ev, text: ch }) ?? action;
+    return action;
+  }
+
+  protected abstract key(ev: KeyEvent): ViewerAction;
 
   /** Typing a `/` search: true when the key was part of it. */
   protected searchKey(ev: KeyEvent, find: (query: string) => void): boolean {
@@ -99,7 +109,7 @@ export class TableViewer extends Viewer {
     this.scroll = selectRow(this.scroll, this.scroll.selected, this.model.rowCount, this.bodyHeight);
   }
 
-  handleKey(ev: KeyEvent): ViewerAction {
+  protected key(ev: KeyEvent): ViewerAction {
     const count = this.model.rowCount;
     const h = this.bodyHeight;
     if (this.searchJob) {
@@ -233,7 +243,7 @@ export class RecordPager extends Viewer {
     this.top = scrollTop(this.top, this.wrapped.length, this.bodyHeight);
   }
 
-  handleKey(ev: KeyEvent): ViewerAction {
+  protected key(ev: KeyEvent): ViewerAction {
     const h = this.bodyHeight;
     if (this.searchKey(ev, (q) => this.find(q, 1))) return null;
     const to = (top: number) => {

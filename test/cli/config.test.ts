@@ -96,7 +96,7 @@ test('the configuration file: --config, then $IPC_CONFIG, then ./.ipcrc, then ~/
   assert.equal(settings([], {}, cwd).store.kind, 'nodb');
   const bare = join(tmp.dir, 'bare');
   mkdirSync(bare, { recursive: true });
-  assert.deepEqual(settings([], {}, bare).store, { kind: 'mongodb', url: 'mongodb://example:27017', database: 'tasks' }, '~/.ipcrc last');
+  assert.deepEqual(settings([], {}, bare).store, { kind: 'mongodb', url: 'mongodb://example:27017', database: 'tasks', allowJs: false, timeoutMs: null }, '~/.ipcrc last');
   assert.match(configError(() => settings(['--config', join(tmp.dir, 'none.json5')])).message, /none\.json5 \(--config\) does not exist/);
   writeFileSync(join(home, '.ipcrc'), '{}');
 });
@@ -166,7 +166,7 @@ test('through the CLI: the profile store opens, and a bad config is exit status 
   const env = isolatedEnv(home, { IPYTHONDIR: ipythonDir });
   const run = await runIpc(['--profile', 'cluster', '-c', '%info\nlen(db_query({}))'], { env, cwd: work });
   assert.equal(run.stderr, '');
-  assert.match(run.stdout, /^store {4}SQLiteDB .*records\.db, table ipython-tasks_1\n/);
+  assert.match(run.stdout, /^store {4}SQLiteDB .*records\.db, table ipython-tasks_1\b/);
   const bad = join(tmp.dir, 'bad.json5');
   writeFileSync(bad, '{\n  db_clas: "NoDB"}');
   const failed = await runIpc(['--config', bad, '-c', '1'], { env, cwd: work });
@@ -190,4 +190,13 @@ test('.ipcrc.example is a valid configuration that shows every key', async () =>
   const e = configError(() => parseConfig('{zzz: 1}', 'x'));
   const listed = /the keys are (.*)$/.exec(e.message)![1]!.split(', ');
   for (const k of listed) assert.ok(keys.some((x) => x.split('.')[0] === k), `${k} is documented`);
+});
+
+test('--allow-js and --timeout reach the MongoDB store; --allow-js goes with --mongodb only', () => {
+  const cwd = join(tmp.dir, 'mongo-flags');
+  mkdirSync(cwd, { recursive: true });
+  const store = settings(['--mongodb', 'mongodb://example:27017', '--allow-js', '--timeout', '2'], {}, cwd).store;
+  assert.equal(store.kind, 'mongodb');
+  assert.deepEqual(store.kind === 'mongodb' && [store.url, store.allowJs, store.timeoutMs], ['mongodb://example:27017', true, 2000]);
+  assert.throws(() => parseArgs(['--sqlitedb', 'tasks.db', '--allow-js']), /--allow-js lets MongoDB run JavaScript/);
 });

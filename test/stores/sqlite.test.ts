@@ -50,6 +50,8 @@ describe('reading a tasks.db written by ipcontroller', () => {
   test('every column decodes as ipyparallel encodes it', async () => {
     const store = await openSQLiteStore({ path: FIXTURE });
     try {
+      assert.match(store.info.location, /table ipython-tasks \(the file also holds ipython-tasks_1; table '\*' reads them all\)$/);
+      assert.equal(store.info.writable, false);
       const all = await collect(store.findRecords({}, [...DEFAULT_KEYS, 'buffers', 'result_buffers']));
       assert.equal(all.length, 22);
       assert.deepEqual(all, [...all].sort(compareRecords));
@@ -205,6 +207,79 @@ describe('summary and %tables on a big table', () => {
   });
 });
 
+describe('tables of 22 and 23 columns together', () => {
+  test("a 7.x table and a 9.1 table (with label) answer as one; an empty table answers nothing", async () => {
+    const { generateDemoRecords } = await import('../../src/records/index.js');
+    const records = generateDemoRecords({ count: 60, seed: 21 });
+    const path = join(dir, 'mixed.db');
+    const old = await openSQLiteStore({ path, write: true, create: true });
+    await old.addRecords(records.slice(0, 30).map(({ label: _l, ...r }) => r));
+    await old.close();
+    const newer = await openSQLiteStore({ path, table: 'ipython-tasks_1', write: true, create: true, label: true });
+    await newer.addRecords(records.slice(30));
+    await newer.close();
+    const empty = await openSQLiteStore({ path, table: 'ipython-tasks_2', write: true, create: true });
+    assert.deepEqual(await collect(empty.findRecords({})), []);
+    assert.deepEqual(await empty.summary(), { count: 0, firstSubmitted: null, lastSubmitted: null, latestClient: null });
+    await empty.close();
+    const seven = await openSQLiteStore({ path });
+    await assert.rejects(
+      (async () => {
+        const w = await openSQLiteStore({ path, write: true });
+        try {
+          await w.addRecord('labelled', { label: 'fit-model' });
+        } finally {
+          await w.close();
+        }
+      })(),
+      /has no label column \(ipyparallel before 9\.1 made it\)/,
+    );
+    const all = await openSQLiteStore({ path, table: '*' });
+    try {
+      const labelled = records.filter((r) => r['label'] === 'render');
+      const got = await collect(all.findRecords({ label: 'render' }, ['label']));
+      assert.deepEqual(got.map((r) => r['msg_id']), [...labelled].filter((r) => records.indexOf(r) >= 30).sort(compareRecords).map((r) => r['msg_id']));
+      assert.ok(got.every((r) => r[TABLE_FIELD] === 'ipython-tasks_1'));
+      assert.equal((await collect(all.findRecords({ label: null }, ['msg_id']))).length, 30 + records.slice(30).filter((r) => r['label'] === null).length);
+      assert.equal((await collect(seven.findRecords({}, ['label']))).every((r) => r['label'] === null), true);
+      assert.deepEqual(listTaskTables(path).map((t) => [t.name, t.keys.length, t.count]), [['ipython-tasks', 22, 30], ['ipython-tasks_1', 23, 31], ['ipython-tasks_2', 22, 0]]);
+    } finally {
+      await all.close();
+      await seven.close();
+    }
+  });
+});
+
+describe('order of the answer', () => {
+  test('records submitted at the same microsecond go by msg_id, within a table and across tables', async () => {
+    const at = Timestamp.parse('2026-11-02T10:00:00.000001Z')!;
+    const later = at.plus(1);
+    const path = join(dir, 'ties.db');
+    const a = await openSQLiteStore({ path, write: true, create: true });
+    await a.addRecords([
+      { msg_id: 'c', submitted: at, queue: 'task' },
+      { msg_id: 'z-later', submitted: later, queue: 'task' },
+      { msg_id: 'a', submitted: at, queue: 'mux' },
+      { msg_id: 'none', submitted: null, queue: 'task' },
+    ]);
+    await a.close();
+    const b = await openSQLiteStore({ path, table: 'ipython-tasks_1', write: true, create: true });
+    await b.addRecords([{ msg_id: 'b', submitted: at, queue: 'task' }, { msg_id: 'd', submitted: at, queue: 'mux' }]);
+    await b.close();
+    const one = await openSQLiteStore({ path });
+    const all = await openSQLiteStore({ path, table: '*' });
+    try {
+      assert.deepEqual((await collect(one.findRecords({}, ['msg_id']))).map((r) => r['msg_id']), ['none', 'a', 'c', 'z-later']);
+      assert.deepEqual((await collect(all.findRecords({}, ['msg_id']))).map((r) => r['msg_id']), ['none', 'a', 'b', 'c', 'd', 'z-later']);
+      assert.deepEqual(await all.getHistory(), ['a', 'b', 'c', 'd', 'z-later']);
+      assert.deepEqual((await collect(all.findRecords({ queue: 'mux' }, ['queue']))).map((r) => [r['msg_id'], r[TABLE_FIELD]]), [['a', 'ipython-tasks'], ['d', 'ipython-tasks_1']]);
+    } finally {
+      await one.close();
+      await all.close();
+    }
+  });
+});
+
 describe('files that are not what they should be', () => {
   test('a missing file is an error and no file is created', async () => {
     const path = join(dir, 'nowhere', 'tasks.db');
@@ -245,6 +320,40 @@ describe('files that are not what they should be', () => {
     await storeError(openSQLiteStore({ path, table: 'notes' }), /not a task table: it lacks the columns header, metadata/);
     await storeError(openSQLiteStore({ path }), /has no table 'ipython-tasks': .* holds no task tables/);
     await storeError(openSQLiteStore({ path: FIXTURE, table: 'ipython_tasks' }), /its task tables are 'ipython-tasks', 'ipython-tasks_1'/);
+  });
+
+  test('a write left unfinished by a killed process: a clear error, and --write rolls it back', { skip: !havePython() }, async () => {
+    const path = copy();
+    await new Promise<void>((resolve, reject) => {
+      const killed = spawn(PYTHON, ['-c', `
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute('PRAGMA cache_size = 1')
+db.execute('BEGIN')
+for i in range(20):
+    db.execute("UPDATE 'ipython-tasks' SET stdout = ?", ('x' * 3000,))
+os._exit(0)
+`, path], { stdio: 'inherit' });
+      killed.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+    });
+    assert.ok(existsSync(path + '-journal'));
+    await storeError(
+      (async () => {
+        const s = await openSQLiteStore({ path });
+        try {
+          await collect(s.findRecords({}));
+        } finally {
+          await s.close();
+        }
+      })(),
+      /left unfinished .* open it once with writing allowed/,
+    );
+    const writer = await openSQLiteStore({ path, write: true });
+    const stdout = await collect(writer.findRecords({}, ['stdout']));
+    await writer.close();
+    const original = await openSQLiteStore({ path: FIXTURE });
+    assert.deepEqual(stdout, await collect(original.findRecords({}, ['stdout'])));
+    await original.close();
   });
 
   test('read-only unless writing was asked for', async () => {

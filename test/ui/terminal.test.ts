@@ -68,7 +68,8 @@ test('scrolling a 100,000-row result: PgDn, End and / search answer at once', as
     t.send('End');
     s = await t.waitFor((s) => /row 100001 of 100001/.test(s), 'the last row');
     const elapsed = Date.now() - t0;
-    assert.ok(elapsed < 1000, `End took ${elapsed} ms`);
+    // Generous for a loaded CI machine: drawing the last screen itself takes about a millisecond (bench:ui).
+    assert.ok(elapsed < 2000, `End took ${elapsed} ms`);
     const target = records[50_000]!['msg_id'] as string;
     t.type('/' + target.slice(0, 18));
     t.send('Enter');
@@ -154,6 +155,23 @@ test("Tab completes a key: rc.db_query({'sub⇥ gives 'submitted", async () => {
     await t.waitFor((s) => s.includes("In [1]: rc.db_query({'submitted"), 'the completion');
     const { x } = t.cursor();
     assert.equal(x, "In [1]: rc.db_query({'submitted".length, 'the cursor stands after the completed key');
+  } finally {
+    t.close();
+  }
+});
+
+test('%watch re-runs a statement in place until Ctrl-C, then the prompt comes back', async () => {
+  const t = ipc('--demo');
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("%watch len(rc.db_query({'completed': None}, 'msg_id')) 0.3");
+    t.send('Enter');
+    const running = await t.waitFor((s) => /Every 0\.3s: len\(.*run [3-9], 0 changed/.test(s), 'three runs');
+    assert.equal(running.split('\n').filter((l) => l.startsWith('Every 0.3s')).length, 1, 'one frame, updated in place');
+    t.send('C-c');
+    const s = await t.waitFor(prompt(2), 'the prompt after the watch');
+    assert.match(s, /Every 0\.3s: .*run \d+, 0 changed/);
+    assert.ok(!t.dead());
   } finally {
     t.close();
   }

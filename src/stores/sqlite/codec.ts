@@ -1,5 +1,5 @@
 import JSON5 from 'json5';
-import { ISO8601_PATTERN, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, PickleError, type Value } from '../../records/index.js';
+import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, PickleError, type Value } from '../../records/index.js';
 import { storeError } from '../../errors.js';
 
 /**
@@ -10,10 +10,13 @@ import { storeError } from '../../errors.js';
  */
 export type SqlValue = string | number | bigint | Buffer | Uint8Array | null;
 
+const KIND = new Map(TASK_KEYS.map((k) => [k.name, k.kind]));
+
 /** Decodes one stored column of key `key`. */
 export function decodeColumn(key: string, raw: unknown, where: () => string): Value {
-  const kind = keySpec(key)?.kind ?? 'text';
   if (raw === null || raw === undefined) return null;
+  const kind = KIND.get(key) ?? 'text';
+  if (kind === 'text' && typeof raw === 'string') return raw;
   switch (kind) {
     case 'datetime':
       return typeof raw === 'string' ? decodeTimestamp(raw) ?? raw : plain(raw);

@@ -39,7 +39,9 @@ export async function openSQLiteStore(options: SQLiteOptions): Promise<Store & S
       if (create) db.exec(createTableSQL(name, options.label ?? false));
       tables = [findTaskTable(db, path, name)];
     }
-    return new SQLiteStore(db, path, tables, name === '*', write);
+    // A restarted controller may have moved on to ipython-tasks_1, _2, ...: say so.
+    const others = name === '*' ? [] : taskTables(db).map((t) => t.name).filter((t) => t !== name);
+    return new SQLiteStore(db, path, tables, name === '*', write, others);
   } catch (e) {
     db.close();
     throw sqliteError(e, path);

@@ -42,12 +42,20 @@ export class SQLiteStore implements Store {
   private readonly union: boolean;
   private closed = false;
 
-  constructor(private readonly db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean) {
+  /** The file's other task tables, when one table was opened. */
+  readonly otherTables: readonly string[];
+
+  constructor(
+    private readonly db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
+    otherTables: readonly string[] = [],
+  ) {
     this.path = path;
     this.tables = tables;
     this.union = union;
+    this.otherTables = otherTables;
     const where = union ? `every task table (${tables.map((t) => t.name).join(', ')})` : `table ${tables[0]!.name}`;
-    this.info = { kind: 'SQLiteDB', location: `${path}, ${where}`, writable, live: true };
+    const also = otherTables.length === 0 ? '' : ` (the file also holds ${otherTables.join(', ')}; table '*' reads them all)`;
+    this.info = { kind: 'SQLiteDB', location: `${path}, ${where}${also}`, writable, live: true };
   }
 
   /** The task tables this store reads, with row counts and time spans. */
@@ -174,7 +182,10 @@ export class SQLiteStore implements Store {
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
     const n = rowids.length;
-    const where = (rec: TaskRecord) => () => `record ${rec['msg_id'] ?? '?'} in table ${table.name} of ${this.path}`;
+    // where each answer key sits in a fetched row (-1: the table has no such column)
+    const positions = keys.map((k) => columnIndex.get(k) ?? -1);
+    let current: unknown[] = [];
+    const at = () => `record ${String(current[columnIndex.get('msg_id') ?? 0] ?? '?')} in table ${table.name} of ${this.path}`;
     for (let start = 0; start < n; start += FETCH_CHUNK) {
       const end = Math.min(n, start + FETCH_CHUNK);
       const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
@@ -182,11 +193,11 @@ export class SQLiteStore implements Store {
       for (let i = start; i < end; i++) {
         const row = rows.get(rowids[i]!);
         if (!row) continue;
+        current = row;
         const rec: TaskRecord = {};
-        const at = where(rec);
-        for (const k of keys) {
-          const c = columnIndex.get(k);
-          rec[k] = c === undefined ? null : decodeColumn(k, row[c], at);
+        for (let j = 0; j < keys.length; j++) {
+          const c = positions[j]!;
+          rec[keys[j]!] = c < 0 ? null : decodeColumn(keys[j]!, row[c], at);
         }
         if (filter.residual) {
           if (extra.length > 0) {
@@ -301,10 +312,31 @@ export class SQLiteStore implements Store {
     micros.set(m);
   }
 
+  /** One sliced scan of (submitted, msg_id): no second pass for the records themselves. */
   async getHistory(): Promise<string[]> {
-    const out: string[] = [];
-    for await (const rec of this.findRecords({ submitted: { $ne: null } }, ['msg_id'])) out.push(rec['msg_id'] as string);
-    return out;
+    const entries: { us: number; id: string }[] = [];
+    for (const table of this.tables) {
+      const name = quoteIdentifier(table.name);
+      const stmt = this.run(() =>
+        this.db.prepare(`SELECT submitted, msg_id FROM ${name} WHERE rowid > ? AND rowid <= ? AND submitted IS NOT NULL ORDER BY rowid`).raw(),
+      );
+      const slices = sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, []);
+      for (;;) {
+        const next = this.run(() => slices.next());
+        if (next.done) break;
+        for (const [text, id] of next.value as [unknown, string][]) {
+          const us = timestampMicros(text);
+          // text that is no timestamp has no submitted time either
+          if (us !== -Infinity) entries.push({ us, id });
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const inOrder = (a: { us: number; id: string }, b: { us: number; id: string }) => a.us - b.us || compareStrings(a.id, b.id);
+    let sorted = true;
+    for (let i = 1; i < entries.length && sorted; i++) if (inOrder(entries[i - 1]!, entries[i]!) > 0) sorted = false;
+    if (!sorted) entries.sort(inOrder);
+    return entries.map((e) => e.id);
   }
 
   async summary(): Promise<StoreSummary> {

@@ -65,6 +65,12 @@ export function sqliteError(e: unknown, path: string): IpcError | unknown {
     return storeError(`${path} is locked by another process (a controller in the middle of a write?); try again in a moment`);
   }
   if (code.startsWith('SQLITE_CANTOPEN')) return storeError(`cannot open ${path} (${message}); check that the file and its folder are readable`);
+  if (code === 'SQLITE_READONLY_ROLLBACK') {
+    return storeError(
+      `${path} holds a write that a stopped process left unfinished (its -journal file); ` +
+        `reading it safely needs that write rolled back: open it once with writing allowed (--write), or start ipcontroller on it`,
+    );
+  }
   if (code.startsWith('SQLITE_READONLY')) return storeError(`${path} cannot be written (${message}); check its permissions`);
   if (code.startsWith('SQLITE_IOERR')) return storeError(`reading ${path} failed (${message}); the file may be truncated or on a failing disk`);
   if (code.startsWith('SQLITE_')) return storeError(`${path}: ${message}`);
@@ -132,13 +138,13 @@ export interface TableScan {
 export function scanTable(db: Database.Database, table: TaskTable): TableScan {
   const name = quoteIdentifier(table.name);
   const count = db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number;
-  if (count <= 2 * EDGE) return fullScan(db, table, name);
+  if (count <= 2 * EDGE) return fullScan(db, name);
   const edge = (order: string) =>
     (db.prepare(`SELECT submitted FROM ${name} WHERE submitted IS NOT NULL ORDER BY rowid ${order} LIMIT ${EDGE}`).pluck().all() as unknown[])
       .map(timestampMicros).filter((us) => us !== -Infinity);
   const head = edge('ASC');
   const tail = edge('DESC');
-  if (head.length === 0 || tail.length === 0) return fullScan(db, table, name);
+  if (head.length === 0 || tail.length === 0) return fullScan(db, name);
   const hiUs = Math.max(...tail);
   const lo = canonicalTimestamp(new Timestamp(Math.min(...head)));
   const hi = canonicalTimestamp(new Timestamp(hiUs));
@@ -163,7 +169,7 @@ export function scanTable(db: Database.Database, table: TaskTable): TableScan {
   }
   // The latest client-bearing record may lie inside the bounds if none outside names a client.
   // Every row at or past hi came back, so a client-bearing one there is the latest of all.
-  if (!latest || latest.us < hiUs || first === Infinity) return fullScan(db, table, name);
+  if (!latest || latest.us < hiUs || first === Infinity) return fullScan(db, name);
   return {
     count,
     firstSubmitted: new Timestamp(first),
@@ -175,7 +181,7 @@ export function scanTable(db: Database.Database, table: TaskTable): TableScan {
 /** How many rows at each end of a table give the first bounds. */
 const EDGE = 256;
 
-function fullScan(db: Database.Database, table: TaskTable, name: string): TableScan {
+function fullScan(db: Database.Database, name: string): TableScan {
   const ts = timestampExpression(quoteIdentifier('submitted'));
   // canonical timestamp text orders as time does; '' (no submitted) before every date
   const stmt = db.prepare(
@@ -194,7 +200,6 @@ function fullScan(db: Database.Database, table: TaskTable, name: string): TableS
     if (hi !== null && (last === null || hi > last)) last = hi;
     if (key !== null && (latest === null || key > latest)) latest = key;
   }
-  void table;
   return {
     count,
     firstSubmitted: first === null ? null : decodeTimestamp(first) ?? null,

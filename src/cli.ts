@@ -5,9 +5,10 @@ import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { resolveSettings, type Settings } from './config/resolve.js';
 import { IpcError, isIpcError } from './errors.js';
-import { Text, renderValue, stripAnsi } from './format/index.js';
+import { RecordStream } from './client/types.js';
+import { Text, renderRecordStream, renderValue, stripAnsi } from './format/index.js';
 import type { Outcome, Shell } from './shell/api.js';
-import { createShell } from './shell/shell.js';
+import { asIpcError, createShell } from './shell/shell.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
 export const EXIT_OK = 0;
@@ -140,6 +141,24 @@ async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Names by which a statement reads an earlier value (`_`, `__`, `___`, `Out`). */
+const REFERS_TO_OUTPUT = /(?<![\w$])(_{1,3}|Out)(?![\w$])/;
+
+/** Resolves once stdout takes more (or at once when interrupted or closed). */
+function drained(stdout: NodeJS.WriteStream, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stdout.off('drain', done);
+      stdout.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    stdout.once('drain', done);
+    stdout.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export interface ScriptOptions {
   readonly bail: boolean;
   readonly stdout: NodeJS.WriteStream;
@@ -156,8 +175,26 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const { stdout, stderr } = options;
   const plain = !stdout.isTTY;
   let failed = false;
-  const write = (text: string) => stdout.write(plain ? stripAnsi(text) : text);
-  const onOutcome = (o: Outcome) => {
+  const write = (text: string) => stdout.write(plain && text.includes('\u001b') ? stripAnsi(text) : text);
+  const display = () => ({ timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
+  const ac = new AbortController();
+  /** Writes a streamed db_query answer as it arrives, waiting whenever stdout's buffer is full. */
+  const writeStream = async (o: Outcome, stream: RecordStream): Promise<boolean> => {
+    try {
+      for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
+        if (ac.signal.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+        if (!write(piece)) await drained(stdout, ac.signal);
+      }
+      return true;
+    } catch (e) {
+      await stream.close().catch(() => undefined);
+      const err = asIpcError(e);
+      failed = true;
+      stderr.write(`line ${o.line}: ${err.kind}: ${err.message}\n`);
+      return !(options.bail || err.kind === 'Interrupted');
+    }
+  };
+  const onOutcome = (o: Outcome): void | Promise<boolean> => {
     if (o.printed) write(o.printed);
     if (o.error) {
       failed = true;
@@ -166,17 +203,21 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
       return;
     }
     if (!o.hasValue) return;
+    if (o.value instanceof RecordStream) return writeStream(o, o.value);
     const text = o.value instanceof Text
       ? o.value.text
-      : renderValue(o.value, shell.settings.format, { timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
+      : renderValue(o.value, shell.settings.format, display());
     if (text === '') return;
     write(text.endsWith('\n') ? text : text + '\n');
   };
-  const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   try {
-    await shell.execute(source, { bail: options.bail, firstLine: options.firstLine, onOutcome, signal: ac.signal });
+    await shell.execute(source, {
+      bail: options.bail, firstLine: options.firstLine, onOutcome, signal: ac.signal,
+      // A script that reads _ or Out[n] back gets the collected list, as before.
+      streamRecords: !REFERS_TO_OUTPUT.test(source),
+    });
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -77,6 +77,10 @@ export class HubClient implements Client {
     this.channel.onNotification((m) => this.notified(m));
   }
 
+  async sessionId(): Promise<string | null> {
+    return this.session.session;
+  }
+
   /** The hub's DB backend, when a query needed to know it. */
   get knownBackend(): HubBackend {
     return this.backend;

@@ -29,35 +29,46 @@ export interface StoreClientOptions {
  */
 export class StoreClient implements Client {
   readonly mode = 'store' as const;
-  readonly session: { readonly session: string | null };
-  private readonly sessionOrigin: string;
+  /** Filled in once known: at once from --session, else when sessionId() or describe() first runs. */
+  readonly session: { session: string | null };
+  private sessionOrigin: string;
+  /** Finding the most recent client reads the store's summary: done on first use only. */
+  private sessionLookup: Promise<string | null> | null;
 
   private constructor(
     readonly store: Store,
     private readonly options: StoreClientOptions,
-    session: string | null,
-    sessionOrigin: string,
   ) {
-    this.session = { session };
-    this.sessionOrigin = sessionOrigin;
+    const given = options.session ? options.session : null;
+    this.session = { session: given };
+    this.sessionOrigin = given ? options.sessionOrigin ?? '--session' : '';
+    this.sessionLookup = given ? Promise.resolve(given) : null;
   }
 
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
-    if (options.session) {
-      return new StoreClient(store, options, options.session, options.sessionOrigin ?? '--session');
-    }
-    let latest: string | null = null;
-    try {
-      latest = (await store.summary()).latestClient;
-    } catch {
-      latest = null;
-    }
-    const origin = latest ? 'the most recent client in the store' : 'none: the store names no client';
-    return new StoreClient(store, options, latest, origin);
+    return new StoreClient(store, options);
+  }
+
+  /** rc.session.session: --session, or the most recent client in the store (looked up once, on first use). */
+  sessionId(): Promise<string | null> {
+    this.sessionLookup ??= this.store.summary().then(
+      (s) => this.settleSession(s.latestClient),
+      () => this.settleSession(null),
+    );
+    return this.sessionLookup;
+  }
+
+  private settleSession(latest: string | null): string | null {
+    if (this.options.session) return this.options.session;
+    this.session.session = latest;
+    this.sessionOrigin = latest ? 'the most recent client in the store' : 'none: the store names no client';
+    return latest;
   }
 
   async describe(): Promise<ClientDescription> {
     const s = await this.store.summary();
+    if (!this.sessionLookup) this.sessionLookup = Promise.resolve(this.settleSession(s.latestClient));
+    else await this.sessionLookup;
     return {
       source: `${this.store.info.kind} ${this.store.info.location}`,
       count: s.count,

@@ -8,8 +8,14 @@ import type { Dict, TaskRecord, Timestamp } from '../records/index.js';
  */
 export interface Client {
   readonly mode: 'store' | 'hub';
-  /** `rc.session.session`: whose tasks are "mine". */
+  /**
+   * `rc.session.session`: whose tasks are "mine", as far as known: a store
+   * client looks it up on first use, so read it after `sessionId()` or
+   * `describe()` has resolved.
+   */
   readonly session: { readonly session: string | null };
+  /** `rc.session.session`, looked up when needed (a store client reads its summary once). */
+  sessionId(): Promise<string | null>;
   /** One line for the banner: which store or hub. */
   describe(): Promise<ClientDescription>;
   dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList>;
@@ -48,6 +54,37 @@ export class RecordList {
   ) {}
   get length(): number {
     return this.records.length;
+  }
+}
+
+/**
+ * A db_query answer read as it arrives, for script mode to write record by
+ * record (a million records never sit in memory at once). It can be read once.
+ */
+export class RecordStream implements AsyncIterable<TaskRecord> {
+  private started = false;
+
+  constructor(
+    /** The keys asked for, msg_id first (and `table` when the store reads several task tables). */
+    readonly keys: readonly string[],
+    private readonly iterator: AsyncIterator<TaskRecord>,
+    /** The first result, already read (so that a bad query fails before anything is written). */
+    private readonly head: IteratorResult<TaskRecord>,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<TaskRecord> {
+    if (this.started) throw new Error('a record stream can be read once');
+    this.started = true;
+    try {
+      for (let r = this.head; !r.done; r = await this.iterator.next()) yield r.value;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Stops reading: the store lets go. */
+  async close(): Promise<void> {
+    await this.iterator.return?.();
   }
 }
 

@@ -1,7 +1,8 @@
-export { toPlainJSON, formatJSON } from './json.js';
+export { toPlainJSON, formatJSON, jsonText } from './json.js';
 export * from './repr.js';
 export * from './table.js';
 export * from './csv.js';
 export * from './jsonl.js';
 export * from './result.js';
 export * from './render.js';
+export * from './stream.js';

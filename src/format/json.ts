@@ -26,3 +26,49 @@ export function toPlainJSON(v: unknown): unknown {
 export function formatJSON(v: unknown): string {
   return JSON.stringify(toPlainJSON(v));
 }
+
+/**
+ * `formatJSON(v)` written directly: the same text, without building the
+ * plain copy first (the hot path of streaming records out as JSON).
+ */
+export function jsonText(v: unknown): string {
+  return valueText(v) ?? 'null';
+}
+
+/** JSON text of a value; undefined where JSON.stringify leaves a key out. */
+function valueText(v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(toPlainJSON(v));
+  }
+  if (v instanceof Timestamp) return '"' + v.toISOString() + '"';
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + (valueText(v[i]) ?? 'null');
+    return s + ']';
+  }
+  if (v instanceof TimeDelta || v instanceof Uint8Array || !isDict(v as Value) || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    return JSON.stringify(toPlainJSON(v));
+  }
+  let s = '{';
+  let first = true;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = valueText(o[k]);
+    if (x === undefined) continue;
+    s += (first ? '"' : ',"') + (SAFE_KEY.test(k) ? k : JSON.stringify(k).slice(1, -1)) + '":' + x;
+    first = false;
+  }
+  return s + '}';
+}
+
+const SAFE_KEY = /^[\w.\- /]*$/;

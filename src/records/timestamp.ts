@@ -88,7 +88,8 @@ export class Timestamp {
 
   /** ISO 8601 UTC with six fractional digits and `Z`: ipc's JSON form. */
   toISOString(): string {
-    return this.toDate().toISOString().slice(0, 19) + '.' + pad(this.fractionMicros(), 6) + 'Z';
+    const base = utcSeconds(this.us);
+    return (base ?? this.toDate().toISOString().slice(0, 19)) + '.' + pad6(this.fractionMicros()) + 'Z';
   }
 
   /** `datetime.isoformat()` of the UTC instant, as ipyparallel 7.x writes it. */
@@ -136,6 +137,37 @@ const TIMESTAMP_TEXT =
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Six digits, zero-padded. */
+function pad6(n: number): string {
+  return n >= 100000 ? String(n) : String(1000000 + n).slice(1);
+}
+
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` of an instant in years 1000 to 9999, without a Date
+ * (days to a civil date as in Howard Hinnant's algorithm); undefined outside.
+ */
+function utcSeconds(us: number): string | undefined {
+  const secs = Math.floor(us / 1e6);
+  const days = Math.floor(secs / 86400);
+  let t = secs - days * 86400;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1000 || y > 9999) return undefined;
+  const h = Math.floor(t / 3600);
+  t -= h * 3600;
+  const mi = Math.floor(t / 60);
+  return y + '-' + TWO[m] + '-' + TWO[d] + 'T' + TWO[h] + ':' + TWO[mi] + ':' + TWO[t - mi * 60];
 }
 
 function pad(n: number, width: number): string {

@@ -49,8 +49,19 @@ export interface ExecuteOptions {
   readonly firstLine?: number;
   /** The `In [n]` of this input: values are recorded as `Out[n]`. */
   readonly promptNumber?: number;
-  /** Called as each statement finishes, before the next starts (script mode prints as it goes). */
-  readonly onOutcome?: (outcome: Outcome) => void;
+  /**
+   * Called as each statement finishes; the next starts once it returns, or
+   * once its promise settles (script mode writes a streamed answer out
+   * first). Answering `false` stops the statements that follow.
+   */
+  readonly onOutcome?: (outcome: Outcome) => void | boolean | Promise<void | boolean>;
+  /**
+   * An expression statement that is a call of db_query (`db_query(...)`,
+   * `rc.db_query(...)`) gives a RecordStream instead of a RecordList, to be
+   * read by onOutcome before the next statement runs. Streamed values are
+   * not recorded as `Out[n]` or `_`.
+   */
+  readonly streamRecords?: boolean;
 }
 
 export interface Outcome {

@@ -215,6 +215,27 @@ export class Interpreter {
     return this.call(fn, args, kwargs);
   }
 
+  /**
+   * Evaluates a call expression, offering the evaluated function and
+   * arguments to `take` first: when it answers (not undefined), that is the
+   * value and the function is not called (script mode streams db_query so).
+   */
+  async evaluateCall(
+    e: Extract<Expr, { kind: 'call' }>,
+    take: (fn: unknown, call: CallArgs) => Promise<unknown> | undefined,
+  ): Promise<unknown> {
+    const scope = this.root;
+    if (e.callee.kind === 'name' && !scope.lookup(e.callee.name).found && this.hooks.dynamic.has(e.callee.name)) return this.evalCall(e, scope);
+    const fn = await this.ev(e.callee, scope);
+    const args = await this.evalItems(e.args, scope);
+    const kwargs = new Map<string, unknown>();
+    for (const [k, x] of e.kwargs) kwargs.set(k, await this.ev(x, scope));
+    this.checkSignal();
+    const taken = take(fn, { args, kwargs, ...(this.signal ? { signal: this.signal } : {}) });
+    if (taken !== undefined) return abortable(taken, this.signal);
+    return this.call(fn, args, kwargs);
+  }
+
   /** Calls a shell callable, honouring Ctrl-C. */
   async call(fn: unknown, args: unknown[], kwargs: Map<string, unknown> = new Map()): Promise<unknown> {
     this.checkSignal();

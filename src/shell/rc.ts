@@ -1,4 +1,5 @@
-import { RecordList, type Client, type TaskResult } from '../client/types.js';
+import { RecordList, RecordStream, type Client, type TaskResult } from '../client/types.js';
+import { normalizeKeys, type QueryInput } from '../query/index.js';
 import { IpcError } from '../errors.js';
 import { Text, isTaskResult } from '../format/index.js';
 import { isDict } from '../records/index.js';
@@ -35,6 +36,27 @@ export const RC_METHODS: Record<string, string> = {
 
 const ENGINES_HINT =
   "the engine ids are known only with --hub or from the configuration: add engines: {'0': '<engine uuid>', '1': '...'} to .ipcrc (see .ipcrc.example)";
+
+function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string | null } {
+  const a = bindArgs('db_query', ['query', 'keys'], c, 1);
+  const keys = a.get('keys');
+  return { query: toData(a.get('query')) as QueryInput, keys: (keys === undefined ? null : toData(keys)) as string[] | string | null };
+}
+
+/**
+ * What `db_query(...)` answers, as a stream rather than a list: script mode
+ * writes a top-level db_query record by record. The first record is read
+ * here, so a bad query fails as the statement's error.
+ */
+export async function streamDbQuery(client: Client, c: CallArgs): Promise<RecordStream> {
+  const { query, keys } = dbQueryArgs(c);
+  const ks = normalizeKeys(keys);
+  const iterator = client.streamQuery(query, keys)[Symbol.asyncIterator]();
+  const head = await iterator.next();
+  // A store reading several task tables at once says which table each record came from.
+  const extra = !head.done && 'table' in head.value && !ks.includes('table') ? ['table'] : [];
+  return new RecordStream([...ks, ...extra], iterator, head);
+}
 
 /** Builds `rc`: ipyparallel's Client as far as the task database goes. */
 export function makeRc(client: Client): PyObject {
@@ -80,15 +102,15 @@ export function makeRc(client: Client): PyObject {
   const fn = (name: string, body: (c: CallArgs) => unknown) =>
     new PyFunction(`Client.${name}`, body, RC_METHODS[name] ?? '', 'bound method');
 
-  const session = new PyObject('Session', { session: client.session.session }, `<ipc Session ${client.session.session ?? 'None'}>`);
+  // Looked up on first use: a store finds the most recent client by reading its summary.
+  const session = new PyObject('Session', { session: () => client.sessionId() }, '<ipc Session>', new Set(['session']));
 
   return new PyObject(
     'Client',
     {
       db_query: fn('db_query', (c) => {
-        const a = bindArgs('db_query', ['query', 'keys'], c, 1);
-        const keys = a.get('keys');
-        return client.dbQuery(toData(a.get('query')), (keys === undefined ? null : toData(keys)) as string[] | string | null);
+        const { query, keys } = dbQueryArgs(c);
+        return client.dbQuery(query, keys);
       }),
       get_result: fn('get_result', async (c) => {
         const a = bindArgs('get_result', ['indices_or_msg_ids', 'block', 'owner'], c);

@@ -1,4 +1,4 @@
-import type { Client } from '../client/types.js';
+import { RecordStream, type Client } from '../client/types.js';
 import { IpcError, isIpcError } from '../errors.js';
 import { OUTPUT_FORMATS, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp } from '../records/index.js';
@@ -8,7 +8,7 @@ import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
 import { parseStatement } from './parser.js';
-import { RC_METHODS, makeRc } from './rc.js';
+import { RC_METHODS, makeRc, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
 import { makeBuiltins } from './builtins.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
@@ -38,6 +38,8 @@ class ShellImpl implements Shell {
   private readonly inputs: string[] = [];
   private counter = 0;
   private printed: string[] | null = null;
+  /** rc.db_query, which script mode streams when a statement calls it at the top. */
+  private readonly dbQuery: unknown;
 
   constructor(private readonly options: ShellOptions) {
     this.client = options.client;
@@ -67,6 +69,7 @@ class ShellImpl implements Shell {
       return runMagic({ kind: 'magic', at: 0, name: 'help', arg: topic, argAt: 0 }, ctx);
     }, 'help(x): what a function, key or operator does; help() lists everything'));
     for (const name of RC_SHORTCUTS) this.builtins.set(name, rc.peek(name));
+    this.dbQuery = rc.peek('db_query');
     const dynamic = new Map<string, () => unknown>([
       ['now', () => Timestamp.now()],
       ['today', () => todayMidnight()],
@@ -172,12 +175,13 @@ class ShellImpl implements Shell {
         ...(error ? { error } : {}),
         ...(printed.length ? { printed: printed.join('') } : {}),
       };
-      if (hasValue) {
+      if (hasValue && !(value instanceof RecordStream)) {
         const n = options.promptNumber ?? ++this.counter;
         this.recordOutput(n, value);
       }
       outcomes.push(outcome);
-      options.onOutcome?.(outcome);
+      const go = await options.onOutcome?.(outcome);
+      if (go === false) break;
       if (error && (options.bail || error.kind === 'Interrupted')) break;
     }
     return outcomes;
@@ -194,7 +198,8 @@ class ShellImpl implements Shell {
       display: () => this.display(),
       tables: this.options.tables,
       print: (t) => printed.push(t),
-      run: (inner) => this.runStatement(inner, source, firstLine, options, printed),
+      // a statement inside a magic (%time) is measured whole: never streamed
+      run: (inner) => this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, printed),
       rcMethods: RC_METHODS,
       outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
     };
@@ -213,6 +218,11 @@ class ShellImpl implements Shell {
         const ctx = this.magicContext(source, firstLine, options, printed);
         if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
         return await runMagicStatement(st, ctx);
+      }
+      if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
+        const value = await this.interp.evaluateCall(st.expr, (fn, call) =>
+          fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
+        return { value, isExpression: true };
       }
       return await this.interp.run(st);
     } finally {

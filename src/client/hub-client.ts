@@ -15,6 +15,9 @@ import { noData } from '../stores/nodb.js';
 import { taskResult, type ConfirmDestructive } from './store-client.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
 
+
+/** msg_ids per purge_request. */
+const PURGE_BATCH = 400;
 export interface HubClientOptions {
   /** Path of ipcontroller-client.json. */
   readonly connectionFile: string;
@@ -192,7 +195,15 @@ export class HubClient implements Client {
       const question = `purge_results deletes ${what}${extra} (${plan.count} found) from the hub at ${this.channel.address}`;
       if (!(await this.confirm(`${question}. Go on?`))) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
     }
-    if (plan.request) await this.ask('purge_request', plan.request);
+    if (plan.request) {
+      // SQLiteDB turns $in into a chain of ORs, and SQLite refuses an expression deeper than 1000.
+      const ids = plan.request['msg_ids'];
+      if (Array.isArray(ids) && ids.length > PURGE_BATCH) {
+        for (let i = 0; i < ids.length; i += PURGE_BATCH) {
+          await this.ask('purge_request', { ...plan.request, msg_ids: ids.slice(i, i + PURGE_BATCH), engine_ids: i === 0 ? plan.request['engine_ids'] ?? [] : [] });
+        }
+      } else await this.ask('purge_request', plan.request);
+    }
     return plan.count;
   }
 

@@ -69,11 +69,12 @@ test('--format jsonl writes a large db_query answer as it streams, in bounded me
   const first = JSON.parse(run.firstLine) as Record<string, unknown>;
   assert.equal(typeof first['msg_id'], 'string');
   assert.equal(typeof first['submitted'], 'string');
-  // Holding the answer (records, then the text) would take more than the text itself;
-  // streaming takes far less than half of it beyond what ipc needs to start.
+  // Holding the answer (the records, then their text) takes about 9 times the
+  // text here (over 600 MB); streaming takes a fixed amount beyond start-up,
+  // whatever the size of the answer (V8's young generation, SQLite's cache).
   const grown = run.peakRss - idle.peakRss;
   assert.ok(run.bytes > 40 * MB, `the answer is large enough to tell (${(run.bytes / MB).toFixed(0)} MB)`);
-  assert.ok(grown < run.bytes / 2, `peak RSS grew ${(grown / MB).toFixed(0)} MB over start-up for ${(run.bytes / MB).toFixed(0)} MB of JSON lines`);
+  assert.ok(grown < 150 * MB, `peak RSS grew ${(grown / MB).toFixed(0)} MB over start-up for ${(run.bytes / MB).toFixed(0)} MB of JSON lines`);
 });
 
 test('a streamed answer is the same text as the collected one, in every format', async () => {
@@ -84,7 +85,7 @@ test('a streamed answer is the same text as the collected one, in every format',
     const collected = await runIpc(['--sqlitedb', DB, '--format', format, '-c', `${q}\nkept = Out\n1`], { timeoutMs: 60_000 });
     assert.equal(streamed.code, 0, streamed.stderr);
     assert.equal(collected.code, 0, collected.stderr);
-    assert.ok(streamed.stdout.split('\n').length > 1000, format);
+    assert.ok(streamed.stdout.length > 100_000, format);
     assert.equal(streamed.stdout, collected.stdout, format);
   }
 });

@@ -1,5 +1,6 @@
 import { TimeDelta, Timestamp, isDict } from '../records/index.js';
 import { repr, type DisplayOptions } from './repr.js';
+import { cutText, textWidth } from './width.js';
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
 
@@ -7,44 +8,7 @@ export function stripAnsi(s: string): string {
   return s.replace(ANSI, '');
 }
 
-/** Columns a character takes in a terminal: 2 for East Asian wide characters, 0 for combining marks. */
-export function charWidth(cp: number): number {
-  if (cp === 0 || (cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || cp === 0xfe0f) return 0;
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
-}
-
-export function textWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) w += charWidth(ch.codePointAt(0)!);
-  return w;
-}
-
-/** Cuts `s` to at most `width` columns, ending with '…' when cut. */
-export function truncate(s: string, width: number): string {
-  if (textWidth(s) <= width) return s;
-  let out = '';
-  let w = 0;
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!);
-    if (w + cw > width - 1) break;
-    out += ch;
-    w += cw;
-  }
-  return out + '…';
-}
+export { charWidth, textWidth } from './width.js';
 
 function padEnd(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - textWidth(s)));
@@ -63,7 +27,7 @@ export function cellText(v: unknown, options: DisplayOptions = {}): string {
   } else if (v instanceof Uint8Array) s = `[${v.byteLength} B]`;
   else s = repr(v, options);
   s = stripAnsi(s).replace(/\r?\n/g, '↵').replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return truncate(s, options.maxColumnWidth ?? 40);
+  return cutText(s, options.maxColumnWidth ?? 40);
 }
 
 /** Aligned columns under a header and a rule; no colour. */

@@ -5,3 +5,4 @@ export { MAGICS } from './magics.js';
 export { RC_METHODS } from './rc.js';
 export { splitStatements, isCompleteSource } from './split.js';
 export { stripPrompts } from './lexer.js';
+export { abortable } from './interpreter.js';

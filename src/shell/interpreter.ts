@@ -468,12 +468,17 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
   throw unsupported(op, a, b);
 }
 
-/** Rejects with Interrupted when the signal fires first (Ctrl-C during a slow store call). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * Rejects with Interrupted when the signal fires first (Ctrl-C during a slow
+ * store call); the late answer is dropped.
+ */
+export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new IpcError('Interrupted', 'the statement was interrupted'));
+  const interrupted = () =>
+    signal.reason instanceof IpcError ? signal.reason : new IpcError('Interrupted', 'the statement was interrupted');
+  if (signal.aborted) return Promise.reject(interrupted());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new IpcError('Interrupted', 'the statement was interrupted'));
+    const onAbort = () => reject(interrupted());
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {

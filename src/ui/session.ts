@@ -3,6 +3,7 @@ import { IpcError } from '../errors.js';
 import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
 import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
 import type { Outcome, Shell } from '../shell/api.js';
+import { abortable } from '../shell/interpreter.js';
 import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { recordLines } from './record-view.js';
@@ -445,7 +446,7 @@ export class Session {
       else if (magic && magic[1] === 'watch') return this.startWatch(magic[2]!, n);
       else {
         // promptNumber: the shell records the value as Out[n] and `_`.
-        const outcomes = await untilAborted(this.shell.execute(source, { signal: ac.signal, promptNumber: n }), ac.signal);
+        const outcomes = await abortable(this.shell.execute(source, { signal: ac.signal, promptNumber: n }), ac.signal);
         for (const o of outcomes) this.showOutcome(o, n);
         if (/^%help\s*$/.test(trimmed)) this.print(this.painter.dim(INTERACTIVE_HELP));
       }
@@ -541,7 +542,7 @@ export class Session {
   private async showRecord(id: string, signal: AbortSignal): Promise<void> {
     const msgId = id.replace(/^['"]|['"]$/g, '');
     if (msgId === '') throw new IpcError('ParseError', '%show needs a msg_id (or its first characters), e.g. %show 4f2a.');
-    const rec = await untilAborted(this.fetchRecord(msgId), signal);
+    const rec = await abortable(this.fetchRecord(msgId), signal);
     this.openRecord(rec, 'prompt', null);
   }
 
@@ -676,24 +677,6 @@ export class Session {
   }
 }
 
-/** Resolves with the promise, or rejects as soon as the signal aborts (the late answer is dropped). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 function commonPrefix(words: readonly string[]): string {
   let prefix = words[0] ?? '';

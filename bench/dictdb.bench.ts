@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { generateDemoRecords, type TaskRecord, type Timestamp } from '../src/records/index.js';
 import { DictDB, collect } from '../src/stores/index.js';
-import { PYTHON, encodeTagged } from '../test/support/python.js';
+import { PYTHON, PY_CODECS, encodeTagged } from '../test/support/python.js';
 
 const COUNT = Number(process.env['RECORDS'] ?? 100_000);
 /**
@@ -84,19 +84,8 @@ async function timeOurs(db: DictDB, shape: Shape): Promise<Timing> {
  * per shape. ipyparallel 7.1's DictDB has no `$regex`; the bench registers
  * `re.search` in its operator table.
  */
-const PYTHON_PEER = String.raw`
-import sys, json, base64, re, statistics, time
-from dateutil.parser import isoparse
-def decode(o):
-    if isinstance(o, dict):
-        if set(o) == {'$date'}:
-            return isoparse(o['$date'])
-        if set(o) == {'$bytes'}:
-            return base64.b64decode(o['$bytes'])
-        return {k: decode(v) for k, v in o.items()}
-    if isinstance(o, list):
-        return [decode(v) for v in o]
-    return o
+const PYTHON_PEER = PY_CODECS + String.raw`
+import re, statistics, time
 from ipyparallel.controller import dictdb
 dictdb.filters.setdefault('$regex', lambda a, b: isinstance(a, str) and re.search(b, a) is not None)
 setup = decode(json.loads(sys.stdin.readline()))

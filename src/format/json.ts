@@ -59,16 +59,26 @@ function valueText(v: unknown): string | undefined {
   if (v instanceof TimeDelta || v instanceof Uint8Array || !isDict(v as Value) || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
     return JSON.stringify(toPlainJSON(v));
   }
-  let s = '{';
+  let s = '';
   let first = true;
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     const x = valueText(o[k]);
     if (x === undefined) continue;
-    s += (first ? '"' : ',"') + (SAFE_KEY.test(k) ? k : JSON.stringify(k).slice(1, -1)) + '":' + x;
+    s += (first ? '{' : ',') + keyText(k) + x;
     first = false;
   }
-  return s + '}';
+  return first ? '{}' : s + '}';
 }
 
-const SAFE_KEY = /^[\w.\- /]*$/;
+/** `"key":` for the keys seen so far (record keys and the keys of their dicts repeat endlessly). */
+const KEYS = new Map<string, string>();
+
+function keyText(k: string): string {
+  let t = KEYS.get(k);
+  if (t === undefined) {
+    t = JSON.stringify(k) + ':';
+    if (KEYS.size < 4096) KEYS.set(k, t);
+  }
+  return t;
+}

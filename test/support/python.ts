@@ -13,8 +13,8 @@ export function havePython(): boolean {
   return existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/ipyparallel');
 }
 
-/** Python helpers prepended to every script: `decode(obj)`, `encode(obj)`, `INPUT`, `emit(obj)`. */
-export const PY_PRELUDE = String.raw`
+/** Python `decode(obj)` and `encode(obj)` of the tagged JSON. */
+export const PY_CODECS = String.raw`
 import sys, json, base64, datetime
 from dateutil.parser import isoparse as _isoparse
 def decode(o):
@@ -40,6 +40,10 @@ def encode(o):
     if isinstance(o, (list, tuple)):
         return [encode(v) for v in o]
     return o
+`;
+
+/** Python helpers prepended to every script: `decode(obj)`, `encode(obj)`, `INPUT`, `emit(obj)`. */
+export const PY_PRELUDE = PY_CODECS + String.raw`
 INPUT = decode(json.loads(sys.stdin.read() or 'null'))
 def emit(o):
     sys.stdout.write(json.dumps(encode(o)))

@@ -3,7 +3,7 @@ import { StoreClient, enginesFromRecords, type ConfirmDestructive } from '../cli
 import type { Client } from '../client/types.js';
 import { IpcError } from '../errors.js';
 import { parseJSONLRecords } from '../format/jsonl.js';
-import { DEMO_ANCHOR, Timestamp, generateDemoRecords } from '../records/index.js';
+import { openDemoStore } from '../stores/demo.js';
 import { DictDB } from '../stores/dictdb.js';
 import { NoDB } from '../stores/nodb.js';
 import type { Store } from '../stores/store.js';
@@ -43,12 +43,9 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
   let tables: Opened['tables'];
   switch (spec.kind) {
     case 'demo': {
-      const anchor = new Timestamp(Math.floor(Date.now() / 60_000) * 60_000_000);
-      const records = generateDemoRecords({ count: DEMO_COUNT, anchor: anchor ?? DEMO_ANCHOR });
-      const db = new DictDB({ location: 'the embedded demo store', recordLimit: Math.max(1024, records.length) });
-      for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
+      const db = openDemoStore({ count: DEMO_COUNT });
       store = db;
-      engines ??= enginesFromRecords(records);
+      engines ??= enginesFromRecords(db.findRecordsSync({ engine_uuid: { $ne: null } }, ['engine_uuid', 'result_metadata']));
       break;
     }
     case 'dictdb':

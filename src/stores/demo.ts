@@ -8,7 +8,7 @@ import { DictDB } from './dictdb.js';
 export function openDemoStore(options: DemoOptions = {}): DictDB {
   const anchor = options.anchor ?? new Timestamp(Math.floor(Date.now() / 60_000) * 60_000_000);
   const records = generateDemoRecords({ ...options, anchor });
-  const db = new DictDB({ location: 'the embedded demo store (generated records)', recordLimit: Math.max(1024, records.length) });
+  const db = new DictDB({ location: 'the embedded demo store', recordLimit: Math.max(1024, records.length) });
   for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
   return db;
 }

@@ -5,14 +5,14 @@
  *
  *   node dist/bench/sqlite-stream.js FILE [QUERY-JSON]
  */
-import { formatJSON } from '../src/format/json.js';
+import { jsonText } from '../src/format/json.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 
 const [path, query] = process.argv.slice(2);
 const store = await openSQLiteStore({ path: path! });
 let lines: string[] = [];
 for await (const rec of store.findRecords(query ? JSON.parse(query) : {})) {
-  lines.push(formatJSON(rec));
+  lines.push(jsonText(rec));
   if (lines.length >= 512) {
     const ok = process.stdout.write(lines.join('\n') + '\n');
     lines = [];

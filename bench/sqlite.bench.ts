@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, pickleBuffers, type Value } from '../src/records/index.js';
-import { formatJSON } from '../src/format/json.js';
+import { jsonText } from '../src/format/json.js';
 import { encodeColumn } from '../src/stores/sqlite/codec.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 import { createTableSQL } from '../src/stores/sqlite/tables.js';
@@ -256,7 +256,7 @@ async function inProcess(c: Case): Promise<{ seconds: number; cpu: number; lines
   let lines = 0;
   let bytes = 0;
   for await (const rec of store.findRecords(c.js.query, c.js.keys)) {
-    bytes += formatJSON(rec).length + 1;
+    bytes += jsonText(rec).length + 1;
     lines++;
   }
   await store.close();

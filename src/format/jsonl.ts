@@ -1,11 +1,11 @@
 import { parseError } from '../errors.js';
 import { BUFFER_KEYS, DATETIME_KEYS, Timestamp, extractDates, isDict, keySpec, type TaskRecord, type Value } from '../records/index.js';
-import { formatJSON } from './json.js';
+import { jsonText } from './json.js';
 
 /** Records one compact JSON text per line, as `--format jsonl` writes them. */
 export function renderJSONL(records: Iterable<unknown>): string {
   const lines: string[] = [];
-  for (const r of records) lines.push(formatJSON(r));
+  for (const r of records) lines.push(jsonText(r));
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 import { RecordList } from '../client/types.js';
 import { isDict } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
-import { formatJSON } from './json.js';
+import { jsonText } from './json.js';
 import { Text, hasRepr, prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
 import { renderRecordTable } from './table.js';
@@ -34,10 +34,10 @@ function isRecordArray(v: unknown): v is Record<string, unknown>[] {
 export function renderValue(v: unknown, format: OutputFormat, options: DisplayOptions = {}): string {
   switch (format) {
     case 'json':
-      return formatJSON(plainValue(v));
+      return jsonText(plainValue(v));
     case 'jsonl': {
       const p = plainValue(v);
-      return Array.isArray(p) ? p.map((x) => formatJSON(x)).join('\n') : formatJSON(p);
+      return Array.isArray(p) ? p.map((x) => jsonText(x)).join('\n') : jsonText(p);
     }
     case 'csv': {
       if (v instanceof RecordList) return renderCSV(v.records, v.keys);

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, pickleBuffers, type Value } from '../src/records/index.js';
+import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, pickleBuffers, prng, type Value } from '../src/records/index.js';
 import { jsonText } from '../src/format/json.js';
 import { encodeColumn } from '../src/stores/sqlite/codec.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
@@ -32,17 +32,6 @@ const CLIENTS = 20;
 const ENGINES = 16;
 
 // ---------------------------------------------------------------- generator
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uuid(r: () => number): string {
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
@@ -61,7 +50,7 @@ function generate(path: string): void {
   db.pragma('synchronous = OFF');
   db.exec(createTableSQL(TABLE, false));
   const insert = db.prepare(`INSERT INTO "${TABLE}" VALUES (${KEY_NAMES_7X.map(() => '?').join(', ')})`);
-  const r = rng(42);
+  const r = prng(42);
   const clients = Array.from({ length: CLIENTS }, () => uuid(r));
   const engines = Array.from({ length: ENGINES }, () => uuid(r));
   const step = SPAN_US / COUNT;

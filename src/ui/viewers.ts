@@ -54,13 +54,16 @@ abstract class Viewer {
 
   protected abstract key(ev: KeyEvent): ViewerAction;
 
+  /** Moves to the next (1) or previous (-1) match of `query`. */
+  protected abstract find(query: string, dir: 1 | -1): void;
+
   /** Typing a `/` search: true when the key was part of it. */
-  protected searchKey(ev: KeyEvent, find: (query: string) => void): boolean {
+  protected searchKey(ev: KeyEvent): boolean {
     if (this.searchInput === null) return false;
     const q = this.searchInput;
     if (ev.name === 'enter') {
       this.searchInput = null;
-      find(q);
+      this.find(q, 1);
     } else if (ev.name === 'escape' || isCtrl(ev, 'c') || isCtrl(ev, 'g')) {
       this.searchInput = null;
     } else if (ev.name === 'backspace') {
@@ -69,6 +72,20 @@ abstract class Viewer {
       this.searchInput = q + ev.text.replace(/\n/g, ' ');
     }
     return true;
+  }
+
+  /** `/` starts a search, `n` and `N` go to the next and previous match: true when the key was one of them. */
+  protected searchCommand(ev: KeyEvent): boolean {
+    if (isLetter(ev, '/')) {
+      this.searchInput = '';
+      this.message = '';
+      return true;
+    }
+    if (isLetter(ev, 'n') || isLetter(ev, 'N')) {
+      this.find(this.lastSearch, ev.text === 'n' ? 1 : -1);
+      return true;
+    }
+    return false;
   }
 
   protected statusLine(text: string, p: Painter): string {
@@ -119,7 +136,7 @@ export class TableViewer extends Viewer {
       }
       return null;
     }
-    if (this.searchKey(ev, (q) => this.find(q, 1))) return null;
+    if (this.searchKey(ev)) return null;
     const to = (s: RowScroll) => {
       this.scroll = s;
       this.message = '';
@@ -130,15 +147,7 @@ export class TableViewer extends Viewer {
       this.stopSearch();
       return CLOSE;
     }
-    if (isLetter(ev, '/')) {
-      this.searchInput = '';
-      this.message = '';
-      return null;
-    }
-    if (isLetter(ev, 'n') || isLetter(ev, 'N')) {
-      this.find(this.lastSearch, ev.text === 'n' ? 1 : -1);
-      return null;
-    }
+    if (this.searchCommand(ev)) return null;
     if (ev.name === 'up' || isLetter(ev, 'k')) return to(selectRow(this.scroll, row - 1, count, h));
     if (ev.name === 'down' || isLetter(ev, 'j')) return to(selectRow(this.scroll, row + 1, count, h));
     if (ev.name === 'pageup') return to(pageRows(this.scroll, -1, count, h));
@@ -159,7 +168,7 @@ export class TableViewer extends Viewer {
    * milliseconds, so that keys still answer while a million rows are
    * searched; Esc or Ctrl-C stops it.
    */
-  private find(query: string, dir: 1 | -1): void {
+  protected find(query: string, dir: 1 | -1): void {
     if (query === '') return;
     const { pattern, datesToo } = searchPattern(query);
     const count = this.model.rowCount;
@@ -245,22 +254,14 @@ export class RecordPager extends Viewer {
 
   protected key(ev: KeyEvent): ViewerAction {
     const h = this.bodyHeight;
-    if (this.searchKey(ev, (q) => this.find(q, 1))) return null;
+    if (this.searchKey(ev)) return null;
     const to = (top: number) => {
       this.top = scrollTop(top, this.wrapped.length, h);
       this.message = '';
       return null;
     };
     if (isLetter(ev, 'q') || ev.name === 'escape' || isCtrl(ev, 'c')) return CLOSE;
-    if (isLetter(ev, '/')) {
-      this.searchInput = '';
-      this.message = '';
-      return null;
-    }
-    if (isLetter(ev, 'n') || isLetter(ev, 'N')) {
-      this.find(this.lastSearch, ev.text === 'n' ? 1 : -1);
-      return null;
-    }
+    if (this.searchCommand(ev)) return null;
     if (ev.name === 'up' || isLetter(ev, 'k')) return to(this.top - 1);
     if (ev.name === 'down' || ev.name === 'enter' || isLetter(ev, 'j')) return to(this.top + 1);
     if (ev.name === 'pageup') return to(this.top - h);
@@ -270,7 +271,7 @@ export class RecordPager extends Viewer {
     return null;
   }
 
-  private find(query: string, dir: 1 | -1): void {
+  protected find(query: string, dir: 1 | -1): void {
     if (query === '') return;
     this.lastSearch = query;
     const needle = query.toLowerCase();

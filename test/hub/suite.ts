@@ -210,6 +210,21 @@ c.close()
       assert.equal(python, 0);
     });
 
+    test('purge_results of more than a thousand msg_ids at once', { skip: db !== '--sqlitedb' && 'SQLite refuses the deep OR chain ipyparallel makes of $in' }, async () => {
+      const ids = (await cluster.python(`
+import ipyparallel as ipp
+c = ipp.Client(INPUT['file'])
+ar = c.load_balanced_view().map_async(pow, range(1100), [2] * 1100, chunksize=1)
+ar.get(timeout=120)
+emit(ar.msg_ids)
+c.close()
+`)) as string[];
+      assert.equal(ids.length, 1100);
+      assert.equal((await client.dbQuery({ msg_id: { $in: ids } }, 'msg_id')).length, 1100);
+      assert.equal(await client.purgeResults(ids), 1100);
+      assert.equal((await client.dbQuery({ msg_id: { $in: ids } }, 'msg_id')).length, 0);
+    });
+
     test('queue_status per engine, counts or ids', async () => {
       const counts = await client.queueStatus();
       assert.deepEqual(Object.keys(counts).sort(), ['0', '1', 'unassigned']);

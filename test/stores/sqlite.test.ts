@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { isIpcError } from '../../src/errors.js';
 import { compareRecords } from '../../src/query/index.js';
-import { DEFAULT_KEYS, Timestamp } from '../../src/records/index.js';
+import { DEFAULT_KEYS, Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { collect } from '../../src/stores/index.js';
-import { TABLE_FIELD, listTaskTables, openSQLiteStore } from '../../src/stores/sqlite/index.js';
+import { TABLE_FIELD, listTaskTables, openSQLiteStore, type SQLiteOptions } from '../../src/stores/sqlite/index.js';
 import { PYTHON, havePython } from '../support/python.js';
 import { pythonFindRecords } from '../support/sqlitedb.js';
 
@@ -30,6 +30,16 @@ const copy = () => {
   copyFileSync(FIXTURE, p);
   return p;
 };
+
+/** Opens the file, reads every record of the query and closes it again. */
+async function readAll(options: SQLiteOptions, keys?: readonly string[]): Promise<TaskRecord[]> {
+  const store = await openSQLiteStore(options);
+  try {
+    return await collect(store.findRecords({}, keys));
+  } finally {
+    await store.close();
+  }
+}
 
 async function storeError(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -300,14 +310,7 @@ describe('files that are not what they should be', () => {
     const cut = copy();
     truncateSync(cut, Math.floor(statSync(cut).size / 3));
     await assert.rejects(
-      (async () => {
-        const s = await openSQLiteStore({ path: cut, table: '*' });
-        try {
-          await collect(s.findRecords({}, [...DEFAULT_KEYS, 'buffers']));
-        } finally {
-          await s.close();
-        }
-      })(),
+      readAll({ path: cut, table: '*' }, [...DEFAULT_KEYS, 'buffers']),
       (e: unknown) => isIpcError(e) && e.kind === 'StoreError' && /damaged or truncated|has no table|holds no task tables/.test(e.message),
     );
   });
@@ -338,22 +341,11 @@ os._exit(0)
     });
     assert.ok(existsSync(path + '-journal'));
     await storeError(
-      (async () => {
-        const s = await openSQLiteStore({ path });
-        try {
-          await collect(s.findRecords({}));
-        } finally {
-          await s.close();
-        }
-      })(),
+      readAll({ path }),
       /left unfinished .* open it once with writing allowed/,
     );
-    const writer = await openSQLiteStore({ path, write: true });
-    const stdout = await collect(writer.findRecords({}, ['stdout']));
-    await writer.close();
-    const original = await openSQLiteStore({ path: FIXTURE });
-    assert.deepEqual(stdout, await collect(original.findRecords({}, ['stdout'])));
-    await original.close();
+    const stdout = await readAll({ path, write: true }, ['stdout']);
+    assert.deepEqual(stdout, await readAll({ path: FIXTURE }, ['stdout']));
   });
 
   test('read-only unless writing was asked for', async () => {
@@ -384,14 +376,7 @@ time.sleep(30)
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
       const t0 = Date.now();
       await storeError(
-        (async () => {
-          const s = await openSQLiteStore({ path });
-          try {
-            await collect(s.findRecords({}));
-          } finally {
-            await s.close();
-          }
-        })(),
+        readAll({ path }),
         /is locked by another process/,
       );
       assert.ok(Date.now() - t0 < 5000);

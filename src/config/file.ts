@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, didYouMean } from '../errors.js';
+import { escapeRegExp } from '../query/patterns.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
 export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 'NoDB'];
@@ -62,7 +63,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
 /** The line of `key` (as a JSON5 key) in `source`, after the line of `parent` if given. */
 function lineOfKey(source: string, key: string, parent?: string): number {
   const lines = source.split('\n');
-  const keyRe = (k: string) => new RegExp(`(^|[\\s{,])(['"]?)${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\2\\s*:`);
+  const keyRe = (k: string) => new RegExp(`(^|[\\s{,])(['"]?)${escapeRegExp(k)}\\2\\s*:`);
   let start = 0;
   if (parent) {
     const p = lines.findIndex((l) => keyRe(parent).test(l));

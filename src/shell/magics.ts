@@ -1,7 +1,7 @@
 import { RecordList, type Client, type TaskResult } from '../client/types.js';
 import { IpcError, didYouMean, keyError } from '../errors.js';
 import { Text, cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
-import { FIELD_OPERATORS, LOGICAL_OPERATORS } from '../query/index.js';
+import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
 import { TASK_KEYS, isDict } from '../records/index.js';
 import type { Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
@@ -140,8 +140,9 @@ async function resolveTask(st: Extract<Statement, { kind: 'magic' }>, ctx: Magic
   return (await ctx.client.getResult([id]))[0]!;
 }
 
-async function expandPrefix(id: string, client: Client): Promise<string> {
-  const found = await client.dbQuery({ msg_id: { $regex: '^' + id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') } }, ['msg_id']);
+/** The msg_id that `id` names: itself, or the one msg_id it is a prefix of. */
+export async function expandPrefix(id: string, client: Client): Promise<string> {
+  const found = await client.dbQuery({ msg_id: { $regex: '^' + escapeRegExp(id) } }, ['msg_id']);
   if (found.length === 1 || found.records.some((r) => r['msg_id'] === id)) return found.length === 1 ? (found.records[0]!['msg_id'] as string) : id;
   if (found.length === 0) throw keyError(`no record with a msg_id starting '${id}'`);
   throw keyError(`${found.length} records have a msg_id starting '${id}'; give more of it`);

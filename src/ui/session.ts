@@ -4,6 +4,7 @@ import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/i
 import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
 import type { Outcome, Shell } from '../shell/api.js';
 import { abortable } from '../shell/interpreter.js';
+import { expandPrefix } from '../shell/magics.js';
 import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { recordLines } from './record-view.js';
@@ -549,13 +550,7 @@ export class Session {
   /** The whole record of a msg_id or of a unique msg_id prefix, with buffer sizes when the store has them. */
   async fetchRecord(id: string): Promise<TaskRecord> {
     const client = this.shell.client;
-    let list = await client.dbQuery({ msg_id: id });
-    if (list.length === 0) {
-      list = await client.dbQuery({ msg_id: { $regex: '^' + id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') } });
-      if (list.length > 1) {
-        throw new IpcError('KeyError', `${list.length} tasks have a msg_id starting with '${id}': type more of it.`);
-      }
-    }
+    const list = await client.dbQuery({ msg_id: await expandPrefix(id, client) });
     if (list.length === 0) throw new IpcError('KeyError', `no task has the msg_id '${id}'.`);
     const rec: TaskRecord = { ...list.records[0]! };
     try {

@@ -1,4 +1,5 @@
 import type { RecordList } from '../client/index.js';
+import { escapeRegExp } from '../query/index.js';
 import { DATETIME_KEYS, Timestamp, type TaskRecord } from '../records/index.js';
 import { cellText, formatDuration, span, type CellOptions, type CellText } from './cells.js';
 import type { Painter } from './style.js';
@@ -171,7 +172,7 @@ function valueMatches(v: unknown, pattern: RegExp, datesToo: boolean, utc: boole
 /** A `/` search as a case-insensitive pattern, and whether it could be part of a datetime. */
 export function searchPattern(query: string): { pattern: RegExp; datesToo: boolean } {
   return {
-    pattern: new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i'),
+    pattern: new RegExp(escapeRegExp(query), 'i'),
     datesToo: /^[\d\-: .]+$/.test(query),
   };
 }

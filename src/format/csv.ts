@@ -1,5 +1,5 @@
 import { TimeDelta, Timestamp, isDict } from '../records/index.js';
-import { toPlainJSON } from './json.js';
+import { jsonText } from './json.js';
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
 export function csvField(s: string): string {
@@ -14,7 +14,7 @@ export function csvCell(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (v instanceof Timestamp) return v.toISOString();
   if (v instanceof TimeDelta) return String(v.seconds);
-  return JSON.stringify(toPlainJSON(v));
+  return jsonText(v);
 }
 
 export function csvLine(cells: readonly unknown[]): string {

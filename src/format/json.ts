@@ -22,18 +22,17 @@ export function toPlainJSON(v: unknown): unknown {
   return v;
 }
 
-/** One compact JSON text. */
-export function formatJSON(v: unknown): string {
-  return JSON.stringify(toPlainJSON(v));
-}
-
 /**
- * `formatJSON(v)` written directly: the same text, without building the
- * plain copy first (the hot path of streaming records out as JSON).
+ * One compact JSON text: `JSON.stringify(toPlainJSON(v))` written directly,
+ * without building the plain copy first (the hot path of streaming records
+ * out as JSON).
  */
 export function jsonText(v: unknown): string {
   return valueText(v) ?? 'null';
 }
+
+/** The name the rest of the code knows jsonText by. */
+export const formatJSON = jsonText;
 
 /** JSON text of a value; undefined where JSON.stringify leaves a key out. */
 function valueText(v: unknown): string | undefined {

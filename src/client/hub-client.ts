@@ -8,7 +8,7 @@ import {
   type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict, isIsoDateString,
+  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict, isIsoDateString, setOwn,
   type Dict, type TaskRecord, type Value,
 } from '../records/index.js';
 import { noData } from '../stores/nodb.js';
@@ -210,7 +210,7 @@ export class HubClient implements Client {
   async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
     const content = await this.ask('queue_request', { targets: targets ? [...targets] : null, verbose });
     const out: Dict = {};
-    for (const [k, v] of Object.entries(content)) if (k !== 'status') out[k] = v as Value;
+    for (const [k, v] of Object.entries(content)) if (k !== 'status') setOwn(out, k, v);
     return out;
   }
 

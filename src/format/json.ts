@@ -1,4 +1,4 @@
-import { Timestamp, TimeDelta, isDict, type Value } from '../records/index.js';
+import { Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
 
 /**
  * A value as plain JSON: datetimes as ISO 8601 UTC with six fractional digits
@@ -13,7 +13,7 @@ export function toPlainJSON(v: unknown): unknown {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (isDict(v as Value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as object)) out[k] = toPlainJSON(x);
+    for (const [k, x] of Object.entries(v as object)) setOwn(out, k, toPlainJSON(x));
     return out;
   }
   if (typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {

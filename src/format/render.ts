@@ -1,5 +1,5 @@
 import { RecordList } from '../client/types.js';
-import { isDict } from '../records/index.js';
+import { isDict, setOwn } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { jsonText } from './json.js';
 import { Text, hasRepr, prettyRepr, repr, type DisplayOptions } from './repr.js';
@@ -20,7 +20,7 @@ export function plainValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plainValue);
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = plainValue(x);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, plainValue(x));
     return out;
   }
   return v;

@@ -1,6 +1,6 @@
 import { queryError, didYouMean } from '../errors.js';
 import {
-  BUFFER_KEYS, KEY_NAMES, Timestamp, isDict, isIsoDateString, keySpec, kindOf, takesPath,
+  BUFFER_KEYS, KEY_NAMES, Timestamp, isDict, isIsoDateString, setOwn, keySpec, kindOf, takesPath,
   type KeyKind, type Value,
 } from '../records/index.js';
 import { isQuery, type Cond, type FieldNode, type LogicalNode, type Query, type QueryNode } from './ast.js';
@@ -206,7 +206,7 @@ function normalizeArg(arg: unknown, name: string): Value {
   if (Array.isArray(arg)) return arg.map((x) => normalizeArg(x, name));
   if (isDict(arg)) {
     const out: Record<string, Value> = {};
-    for (const [k, x] of Object.entries(arg)) out[k] = normalizeArg(x, name);
+    for (const [k, x] of Object.entries(arg)) setOwn(out, k, normalizeArg(x, name));
     return out;
   }
   throw queryError(`'${name}' cannot be compared with ${describe(arg)}`);

@@ -1,5 +1,5 @@
 import { didYouMean, queryError } from '../errors.js';
-import { Timestamp, isDict, isIsoDateString, type Value } from '../records/index.js';
+import { Timestamp, isDict, setOwn, isIsoDateString, type Value } from '../records/index.js';
 import { fieldName, isQuery, type Cond, type FieldNode, type Query, type QueryNode } from './ast.js';
 import { compileQuery, describe, type QueryInput } from './compile.js';
 import { LOGICAL_OPERATORS, MODIFIERS, OPERATOR_NAMES, fieldOperator, supportedOperatorsSentence } from './operators.js';
@@ -153,7 +153,7 @@ export function toBson(v: Value): unknown {
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
   if (Array.isArray(v)) return v.map(toBson);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = toBson(x);
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, toBson(x));
   return out;
 }
 
@@ -234,7 +234,7 @@ function relayValue(v: unknown, where: string, options: MongoFilterOptions): unk
     if (MONGO_JS_OPERATORS.includes(k) && !options.allowJs) {
       throw queryError(`${k} runs JavaScript on the MongoDB server, which ipc refuses unless asked: start ipc with --allow-js`);
     }
-    out[k] = relayValue(x, where, options);
+    setOwn(out, k, relayValue(x, where, options));
   }
   return out;
 }

@@ -71,6 +71,16 @@ export function compareStrings(a: string, b: string): number {
 }
 
 /**
+ * Sets an own, enumerable key on a plain object. A plain assignment of
+ * `__proto__` would change the object's prototype instead of adding the key,
+ * and a dict read from a store or a reply may hold any key.
+ */
+export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
  * Turns ISO 8601 strings into instants, recursively, as the hub's
  * `extract_dates` does for everything it receives.
  */
@@ -79,7 +89,7 @@ export function extractDates(v: unknown): Value {
   if (Array.isArray(v)) return v.map(extractDates);
   if (isDict(v)) {
     const out: Dict = {};
-    for (const [k, x] of Object.entries(v)) out[k] = extractDates(x);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, extractDates(x));
     return out;
   }
   return v as Value;
@@ -95,7 +105,7 @@ export function copyValue<T extends Value>(v: T): T {
     return list as T;
   }
   const out: Dict = {};
-  for (const k of Object.keys(v)) out[k] = copyValue((v as Dict)[k]!);
+  for (const k of Object.keys(v)) setOwn(out, k, copyValue((v as Dict)[k]!));
   return out as T;
 }
 
@@ -123,7 +133,7 @@ export function frozenCopy<T extends Value>(v: T): T {
     for (const k of Object.keys(v)) {
       const x = frozenCopy((v as Dict)[k]!);
       if (!isShareable(x)) immutable = false;
-      dict[k] = x;
+      setOwn(dict, k, x);
     }
     out = dict;
   }

@@ -1,6 +1,6 @@
 import { RecordList } from '../client/types.js';
 import { Text, repr, str, tuple, type DisplayOptions } from '../format/index.js';
-import { TimeDelta, isDict } from '../records/index.js';
+import { TimeDelta, isDict, setOwn } from '../records/index.js';
 import { dictKey } from './attributes.js';
 import { bindArgs } from './time.js';
 import { PyFunction, iterate, pyCompare, truthy, typeError, typeName, type CallArgs } from './values.js';
@@ -146,16 +146,16 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('dict', 'dict(pairs or key=value ...): a dict', (c) => {
     const [x] = only('dict', c, 0, 1);
     const out: Record<string, unknown> = {};
-    if (x instanceof Map) for (const [k, v] of x) out[dictKey(k)] = v;
+    if (x instanceof Map) for (const [k, v] of x) setOwn(out, dictKey(k), v);
     else if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) Object.assign(out, x);
     else if (x !== undefined) {
       for (const pair of iterate(x, 'dict')) {
         const kv = iterate(pair, 'dict');
         if (kv.length !== 2) throw typeError('dict() takes pairs (key, value)');
-        out[dictKey(kv[0])] = kv[1];
+        setOwn(out, dictKey(kv[0]), kv[1]);
       }
     }
-    for (const [k, v] of c.kwargs) out[k] = v;
+    for (const [k, v] of c.kwargs) setOwn(out, k, v);
     return out;
   });
   const numbers = (fn: string, c: CallArgs): unknown[] => (c.args.length === 1 ? iterate(c.args[0], fn) : c.args);

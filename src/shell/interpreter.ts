@@ -1,7 +1,7 @@
 import { RecordList } from '../client/types.js';
 import { IpcError, didYouMean, keyError } from '../errors.js';
 import { isTuple, repr, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { TimeDelta, Timestamp, isDict, setOwn } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
 import type { Expr, Statement, Target } from './syntax.js';
 import {
@@ -114,7 +114,7 @@ export class Interpreter {
       }
       case 'dict': {
         const out: Record<string, unknown> = {};
-        for (const [k, v] of e.entries) out[dictKey(await this.ev(k, scope))] = await this.ev(v, scope);
+        for (const [k, v] of e.entries) setOwn(out, dictKey(await this.ev(k, scope)), await this.ev(v, scope));
         return out;
       }
       case 'attr':

@@ -2,7 +2,7 @@ import { RecordList, RecordStream, type Client, type TaskResult } from '../clien
 import { normalizeKeys, type QueryInput } from '../query/index.js';
 import { IpcError } from '../errors.js';
 import { Text, isTaskResult } from '../format/index.js';
-import { isDict } from '../records/index.js';
+import { isDict, setOwn } from '../records/index.js';
 import { bindArgs } from './time.js';
 import { PyFunction, PyObject, iterate, truthy, typeError, typeName, type CallArgs } from './values.js';
 
@@ -14,7 +14,7 @@ export function toData(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(toData);
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toData(x);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, toData(x));
     return out;
   }
   if (v instanceof PyObject || v instanceof PyFunction) {

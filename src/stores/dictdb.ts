@@ -1,6 +1,6 @@
 import { IpcError, configError, keyError } from '../errors.js';
 import { compileMatcher, compileQuery, compareRecords, describe, normalizeKeys, projector, type KeysInput, type QueryInput } from '../query/index.js';
-import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, copyValue, frozenCopy, type TaskRecord, type Value } from '../records/index.js';
+import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, copyValue, frozenCopy, setOwn, type TaskRecord, type Value } from '../records/index.js';
 import type { Store, StoreInfo, StoreSummary } from './store.js';
 
 export interface DictDBLimits {
@@ -86,7 +86,7 @@ export class DictDB implements Store {
     if (!rec) throw this.missing(msgId);
     checkDates(changes);
     this.bufferBytes -= bufferSize(rec);
-    for (const [k, v] of Object.entries(changes)) if (k !== 'msg_id') rec[k] = frozenCopy(v);
+    for (const [k, v] of Object.entries(changes)) if (k !== 'msg_id') setOwn(rec, k, frozenCopy(v));
     this.bufferBytes += bufferSize(rec);
     if ('submitted' in changes) this.ordered = null;
     this.maybeCull();
@@ -286,14 +286,14 @@ const buildStored = new Function(
 
 function storedCopy(record: TaskRecord, msgId: string): TaskRecord {
   const rec = buildStored(record, msgId);
-  for (const k of Object.keys(record)) if (!(k in rec)) rec[k] = frozenCopy(record[k]!);
+  for (const k of Object.keys(record)) if (!Object.prototype.hasOwnProperty.call(rec, k)) setOwn(rec, k, frozenCopy(record[k]!));
   return rec;
 }
 
 /** A stored record as a caller gets it: a deep copy, without the keys it lacks. */
 function outsideCopy(rec: TaskRecord): TaskRecord {
   const out: TaskRecord = {};
-  for (const k of Object.keys(rec)) if (rec[k] !== undefined) out[k] = copyValue(rec[k]!);
+  for (const k of Object.keys(rec)) if (rec[k] !== undefined) setOwn(out, k, copyValue(rec[k]!));
   return out;
 }
 

@@ -26,11 +26,30 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.integer({ min: -1e12, max: 1e12 }).map((us) => new TimeDelta(us)),
     fc.uint8Array({ maxLength: 8 }),
   ),
-  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('msg_id', '0', '12', 'a"b', 'é')), tie('node'), { maxKeys: 4 })),
+  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('msg_id', '0', '12', 'a"b', 'é', '__proto__', 'constructor', 'toString')), tie('node'), { maxKeys: 4 })),
 })).node;
 
 test('jsonText writes exactly what JSON.stringify writes of the plain copy', () => {
   const plain = (v: unknown) => JSON.stringify(toPlainJSON(v)) as string | undefined;
   fc.assert(fc.property(value, (v) => jsonText(v) === plain(v) || (plain(v) === undefined && jsonText(v) === 'null')), { numRuns: 5_000 });
   for (const r of generateDemoRecords({ count: 300 })) assert.equal(jsonText(r), plain(r));
+});
+
+test('a dict key named __proto__ is an ordinary key in every copy, store and output', async () => {
+  const { DictDB } = await import('../../src/stores/dictdb.js');
+  const { copyValue, extractDates } = await import('../../src/records/index.js');
+  const header = extractDates(JSON.parse('{"__proto__": {"polluted": 1}, "msg_type": "apply_request"}'));
+  const want = '{"__proto__":{"polluted":1},"msg_type":"apply_request"}';
+  assert.equal(Object.getPrototypeOf(header), Object.prototype);
+  assert.equal(jsonText(header), want);
+  assert.equal(JSON.stringify(toPlainJSON(header)), want);
+  assert.equal(jsonText(copyValue(header)), want);
+  const db = new DictDB();
+  await db.addRecord('m1', { msg_id: 'm1', header });
+  const found = [];
+  for await (const r of db.findRecords({ 'header.__proto__.polluted': 1 }, ['header'])) found.push(r);
+  assert.equal(found.length, 1, 'the dotted path through __proto__ reaches the stored key');
+  assert.equal(jsonText(found[0]!.header), want);
+  assert.equal(jsonText((await db.getRecord('m1')).header), want);
+  assert.equal(({} as { polluted?: number }).polluted, undefined);
 });

@@ -1,5 +1,5 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
-import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../../records/index.js';
+import { Timestamp, isDict, setOwn, type Dict, type TaskRecord, type Value } from '../../records/index.js';
 
 /**
  * TaskRecords as pymongo writes them for ipyparallel's MongoDB backend: one
@@ -15,7 +15,7 @@ import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../..
 export function decodeDocument(doc: Record<string, unknown>, keys?: readonly string[]): TaskRecord {
   const out: TaskRecord = {};
   if (keys) for (const k of keys) out[k] = decodeValue(doc[k]);
-  else for (const k in doc) if (k !== '_id') out[k] = decodeValue(doc[k]);
+  else for (const k of Object.keys(doc)) if (k !== '_id') setOwn(out, k, decodeValue(doc[k]));
   return out;
 }
 
@@ -33,7 +33,7 @@ export function decodeValue(v: unknown): Value {
   if ('_bsontype' in v) return decodeBsonValue(v);
   if (v instanceof RegExp) return v.source;
   const out: Dict = {};
-  for (const k in v) out[k] = decodeValue((v as Record<string, unknown>)[k]);
+  for (const k of Object.keys(v)) setOwn(out, k, decodeValue((v as Record<string, unknown>)[k]));
   return out;
 }
 
@@ -49,7 +49,7 @@ function decodeBsonValue(v: object): Value {
 /** A TaskRecord (or the changes of an update) as the document pymongo would write. */
 export function encodeRecord(record: TaskRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = encodeValue(v);
+  for (const [k, v] of Object.entries(record)) setOwn(out, k, encodeValue(v));
   return out;
 }
 
@@ -59,7 +59,7 @@ export function encodeValue(v: Value): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(encodeValue);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = encodeValue(x);
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, encodeValue(x));
   return out;
 }
 

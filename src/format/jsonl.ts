@@ -1,5 +1,5 @@
 import { parseError } from '../errors.js';
-import { BUFFER_KEYS, DATETIME_KEYS, Timestamp, extractDates, isDict, keySpec, type TaskRecord, type Value } from '../records/index.js';
+import { BUFFER_KEYS, DATETIME_KEYS, Timestamp, extractDates, isDict, keySpec, setOwn, type TaskRecord, type Value } from '../records/index.js';
 import { jsonText } from './json.js';
 
 /** Records one compact JSON text per line, as `--format jsonl` writes them. */
@@ -39,7 +39,7 @@ export function recordFromJSON(obj: Record<string, unknown>, where: string): Tas
   for (const [key, v] of Object.entries(obj)) {
     const spec = keySpec(key);
     if (v === null || !spec) {
-      rec[key] = v as Value;
+      setOwn(rec, key, v);
       continue;
     }
     if (DATETIME_KEYS.includes(key)) {

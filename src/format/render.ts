@@ -1,4 +1,4 @@
-import { RecordList } from '../client/types.js';
+import { RecordList } from '../records/index.js';
 import { isDict, setOwn } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { jsonText } from './json.js';

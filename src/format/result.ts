@@ -1,4 +1,4 @@
-import type { TaskResult } from '../client/types.js';
+import type { TaskResult } from '../records/index.js';
 import { isDict } from '../records/index.js';
 import { repr, type DisplayOptions } from './repr.js';
 import { stripAnsi } from './table.js';

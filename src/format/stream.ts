@@ -1,4 +1,4 @@
-import { RecordList, type RecordStream } from '../client/types.js';
+import { RecordList, type RecordStream } from '../records/index.js';
 import type { TaskRecord } from '../records/index.js';
 import { csvLine } from './csv.js';
 import { jsonText } from './json.js';

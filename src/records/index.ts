@@ -3,3 +3,4 @@ export * from './timestamp.js';
 export * from './values.js';
 export * from './demo.js';
 export * from './pickle.js';
+export * from './answers.js';

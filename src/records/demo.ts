@@ -70,7 +70,7 @@ export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
       'print("température:", 21.5)',
       'import os\nos.getpid()',
       'result = {k: k ** 2 for k in range(10)}',
-      '1 / 0',
+      'sum(range(10 ** 6))',
     ]);
     const content: Dict = isExecute ? { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false } : {};
     const buffers: Value = isExecute ? [] : [bytes(rng, 48 + Math.floor(rng() * 200)), bytes(rng, 16)];
@@ -132,7 +132,12 @@ export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
         };
         if (state === 'error') {
           const err = pick(rng, ERRORS);
-          const tb = traceback(err.ename, err.evalue, isExecute ? code : undefined);
+          if (isExecute) {
+            // the cell that failed is one that raises this error
+            content['code'] = err.code;
+            rec['execute_input'] = err.code;
+          }
+          const tb = traceback(err.ename, err.evalue, isExecute ? err.code : undefined);
           const errorContent: Dict = {
             traceback: tb,
             ename: err.ename,
@@ -197,23 +202,24 @@ const STDERR: ((i: number) => string)[] = [
 ];
 
 const ERRORS = [
-  { ename: 'ZeroDivisionError', evalue: 'division by zero' },
-  { ename: 'KeyError', evalue: "'température'" },
-  { ename: 'ValueError', evalue: 'could not convert string to float: \'n/a\'' },
-  { ename: 'MemoryError', evalue: '' },
+  { ename: 'ZeroDivisionError', evalue: 'division by zero', code: 'total = 10\ntotal / 0' },
+  { ename: 'KeyError', evalue: "'température'", code: "readings = {}\nreadings['température']" },
+  { ename: 'ValueError', evalue: 'could not convert string to float: \'n/a\'', code: "float('n/a')" },
+  { ename: 'MemoryError', evalue: '', code: 'import numpy as np\nnp.zeros((10 ** 6, 10 ** 6))' },
 ];
 
 /** A traceback as an IPython engine stores it: a list of ANSI-coloured lines. */
 function traceback(ename: string, evalue: string, code?: string): string[] {
   const red = '\u001b[0;31m', green = '\u001b[0;32m', cyan = '\u001b[0;36m', reset = '\u001b[0m';
   const bar = `${red}${'-'.repeat(75)}${reset}`;
+  const lines = code?.split('\n') ?? [];
   const where = code === undefined
-    ? `File ${green}/usr/lib/python3/dist-packages/ipyparallel/serialize/canning.py${reset}:${green}123${reset}, in ${cyan}__call__${reset}`
-    : `Cell ${green}In[1]${reset}, line ${green}1${reset}`;
+    ? `File ${green}site-packages/ipyparallel/serialize/canning.py${reset}:${green}123${reset}, in ${cyan}__call__${reset}`
+    : `Cell ${green}In[1]${reset}, line ${green}${lines.length}${reset}`;
   return [
     bar,
     `${red}${ename}${reset}                                 Traceback (most recent call last)`,
-    `${where}\n${green}----> 1${reset} ${code?.split('\n')[0] ?? 'return self.f(*args, **kwargs)'}\n`,
+    `${where}\n${green}----> ${Math.max(lines.length, 1)}${reset} ${lines.at(-1) ?? 'return self.f(*args, **kwargs)'}\n`,
     `${red}${ename}${reset}: ${evalue}`,
   ];
 }

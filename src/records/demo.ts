@@ -26,7 +26,6 @@ export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
   const engines = Array.from({ length: 4 }, () => uuid());
   const clients = Array.from({ length: 3 }, () => uuid());
   const users = ['alice', 'bob', 'chloé'];
-  const hosts = ['node-a', 'node-b'];
   const span = 6 * 3600e6;
   let t = anchor.us - span;
   const step = span / (count + 1);

@@ -1,7 +1,7 @@
-import { IpcError, configError, keyError } from '../errors.js';
-import { compileMatcher, compileQuery, compareRecords, describe, normalizeKeys, projector, type KeysInput, type QueryInput } from '../query/index.js';
-import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, copyValue, frozenCopy, setOwn, type TaskRecord, type Value } from '../records/index.js';
-import type { Store, StoreInfo, StoreSummary } from './store.js';
+import { configError, keyError } from '../errors.js';
+import { compileMatcher, compileQuery, compareRecords, normalizeKeys, projector, type KeysInput, type QueryInput } from '../query/index.js';
+import { BUFFER_KEYS, KEY_NAMES, Timestamp, copyValue, frozenCopy, setOwn, type TaskRecord, type Value } from '../records/index.js';
+import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from './store.js';
 
 export interface DictDBLimits {
   /** Most records kept; past it the oldest record_limit × cull_fraction are culled. */
@@ -65,7 +65,7 @@ export class DictDB implements Store {
 
   addRecordSync(msgId: string, record: TaskRecord): void {
     if (this.records.has(msgId)) throw keyError(`already have a record with msg_id '${msgId}'`);
-    checkDates(record);
+    checkRecordDates(record);
     const rec = storedCopy(record, msgId);
     this.records.set(msgId, rec);
     this.arrival.set(msgId, this.arrivals++);
@@ -84,7 +84,7 @@ export class DictDB implements Store {
   updateRecordSync(msgId: string, changes: TaskRecord): void {
     const rec = this.records.get(msgId);
     if (!rec) throw this.missing(msgId);
-    checkDates(changes);
+    checkRecordDates(changes);
     this.bufferBytes -= bufferSize(rec);
     for (const [k, v] of Object.entries(changes)) if (k !== 'msg_id') setOwn(rec, k, frozenCopy(v));
     this.bufferBytes += bufferSize(rec);
@@ -306,14 +306,6 @@ function bufferSize(rec: TaskRecord): number {
   return n;
 }
 
-function checkDates(rec: TaskRecord): void {
-  for (const key of DATETIME_KEYS) {
-    const v: Value | undefined = rec[key];
-    if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
-      throw new IpcError('TypeError', `${key} must be None or a datetime, not ${describe(v)}`);
-    }
-  }
-}
 
 export function latestClient(ordered: readonly TaskRecord[]): string | null {
   for (let i = ordered.length - 1; i >= 0; i--) {

@@ -1,5 +1,6 @@
-import type { KeysInput, QueryInput } from '../query/index.js';
-import type { TaskRecord, Timestamp } from '../records/index.js';
+import { IpcError } from '../errors.js';
+import { describe, type KeysInput, type QueryInput } from '../query/index.js';
+import { DATETIME_KEYS, Timestamp, type TaskRecord } from '../records/index.js';
 
 export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
 
@@ -48,4 +49,18 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/**
+ * What every store checks before it writes a record or changes: each
+ * datetime key holds None or a datetime (a text date would be stored as text
+ * and never compare as an instant).
+ */
+export function checkRecordDates(rec: TaskRecord): void {
+  for (const key of DATETIME_KEYS) {
+    const v = rec[key];
+    if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
+      throw new IpcError('TypeError', `${key} must be None or a datetime, not ${describe(v)}`);
+    }
+  }
 }

@@ -163,6 +163,16 @@ export function storeContract(name: string, factory: StoreFactory, options: Cont
       await rejectsWith(store.updateRecord('no-such-id', { stdout: 'x' }), 'KeyError');
     });
 
+    test('a datetime key given text or a number is a TypeError, and nothing is written', async () => {
+      const store = await make();
+      const id = records[0]!['msg_id'] as string;
+      const before = await store.getRecord(id);
+      await rejectsWith(store.addRecord('bad-date', { msg_id: 'bad-date', submitted: '2026-03-01' }), 'TypeError');
+      await rejectsWith(store.getRecord('bad-date'), 'KeyError');
+      await rejectsWith(store.updateRecord(id, { completed: 5, stdout: 'changed' }), 'TypeError');
+      assert.deepEqual(await store.getRecord(id), before);
+    });
+
     test('addRecord, dropRecord and dropMatchingRecords', async () => {
       const store = await make();
       const before = (await collect(store.findRecords({}, ['msg_id']))).length;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordList } from '../../src/client/index.js';
-import { Timestamp } from '../../src/records/index.js';
 import { mount, tail } from './support/mount.js';
 
 const ENTER = '\r';

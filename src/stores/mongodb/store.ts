@@ -1,8 +1,8 @@
 import type { Collection, Document, MongoClient } from 'mongodb';
-import { keyError, queryError, storeError } from '../../errors.js';
+import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
-import { DATETIME_KEYS, Timestamp, type TaskRecord, type Value } from '../../records/index.js';
-import type { Store, StoreInfo, StoreSummary } from '../store.js';
+import { Timestamp, type TaskRecord } from '../../records/index.js';
+import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -43,7 +43,7 @@ export class MongoStore implements Store {
 
   async addRecord(msgId: string, record: TaskRecord): Promise<void> {
     this.checkWritable('add a record');
-    checkDates(record);
+    checkRecordDates(record);
     const doc = encodeRecord({ ...record, msg_id: msgId });
     try {
       await this.parts.collection.insertOne(doc);
@@ -62,7 +62,7 @@ export class MongoStore implements Store {
 
   async updateRecord(msgId: string, changes: TaskRecord): Promise<void> {
     this.checkWritable('update a record');
-    checkDates(changes);
+    checkRecordDates(changes);
     const set = encodeRecord(Object.fromEntries(Object.entries(changes).filter(([k]) => k !== 'msg_id')));
     if (Object.keys(set).length === 0) {
       await this.getRecord(msgId);
@@ -183,11 +183,3 @@ export class MongoStore implements Store {
   }
 }
 
-function checkDates(rec: TaskRecord): void {
-  for (const key of DATETIME_KEYS) {
-    const v: Value | undefined = rec[key];
-    if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
-      throw queryError(`${key} must be None or a datetime, not ${JSON.stringify(v)}`);
-    }
-  }
-}

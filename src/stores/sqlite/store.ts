@@ -4,8 +4,8 @@ import {
   compileQuery, matches, normalizeKeys, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../../query/index.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
-import { BUFFER_KEYS, DATETIME_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord, type Value } from '../../records/index.js';
-import type { Store, StoreInfo, StoreSummary } from '../store.js';
+import { BUFFER_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
+import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
@@ -71,7 +71,7 @@ export class SQLiteStore implements Store {
   private insert(msgId: string, record: TaskRecord): void {
     const table = this.tables[0]!;
     if (typeof msgId !== 'string' || msgId === '') throw queryError(`a record needs a msg_id, not ${JSON.stringify(msgId)}`);
-    checkDates(record);
+    checkRecordDates(record);
     const row = this.encodeRow(table, { ...record, msg_id: msgId });
     const columns = Object.keys(row);
     const sql = `INSERT INTO ${quoteIdentifier(table.name)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
@@ -115,7 +115,7 @@ export class SQLiteStore implements Store {
 
   async updateRecord(msgId: string, changes: TaskRecord): Promise<void> {
     const table = this.writeTable('update a record');
-    checkDates(changes);
+    checkRecordDates(changes);
     const { msg_id: _ignored, ...rest } = changes;
     const row = this.encodeRow(table, rest);
     const columns = Object.keys(row);
@@ -459,14 +459,6 @@ function residualKeys(q: Query): string[] {
   return [...out].filter((k) => !BUFFER_KEYS.includes(k));
 }
 
-function checkDates(rec: TaskRecord): void {
-  for (const key of DATETIME_KEYS) {
-    const v: Value | undefined = rec[key];
-    if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
-      throw queryError(`${key} must be None or a datetime, not ${JSON.stringify(v)}`);
-    }
-  }
-}
 
 /** Merges per-table answers, each already in order, into one answer in order. */
 async function* mergeOrdered(sources: AsyncGenerator<Chunk>[]): AsyncGenerator<TaskRecord> {

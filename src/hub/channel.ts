@@ -209,36 +209,31 @@ export class HubChannel {
     void this.readNotifications(subscriber);
   }
 
-  private async readReplies(dealer: zmq.Dealer): Promise<void> {
-    try {
-      for await (const frames of dealer) {
-        const receivedAt = performance.now();
-        const msg = this.session.deserialize(frames);
-        if (!msg) {
-          this.rejected++;
-          continue;
-        }
-        const parentId = (msg.parentHeader as JsonDict)['msg_id'];
-        const waiter = typeof parentId === 'string' ? this.pending.get(parentId) : undefined;
-        if (!waiter) continue;
-        this.pending.delete(parentId as string);
-        this.lastTiming = { msgType: String(msg.header['msg_type']), sentAt: waiter.sentAt, receivedAt };
-        waiter.resolve(msg);
-      }
-    } catch {
-      // the socket was closed
-    }
+  private readReplies(dealer: zmq.Dealer): Promise<void> {
+    return this.readSigned(dealer, (msg, receivedAt) => {
+      const parentId = (msg.parentHeader as JsonDict)['msg_id'];
+      const waiter = typeof parentId === 'string' ? this.pending.get(parentId) : undefined;
+      if (!waiter) return;
+      this.pending.delete(parentId as string);
+      this.lastTiming = { msgType: String(msg.header['msg_type']), sentAt: waiter.sentAt, receivedAt };
+      waiter.resolve(msg);
+    });
   }
 
-  private async readNotifications(subscriber: zmq.Subscriber): Promise<void> {
+  private readNotifications(subscriber: zmq.Subscriber): Promise<void> {
+    return this.readSigned(subscriber, (msg) => {
+      for (const l of this.listeners) l(msg);
+    });
+  }
+
+  /** Hands each message whose signature verifies to `take`, counting the rest, until the socket closes. */
+  private async readSigned(socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number) => void): Promise<void> {
     try {
-      for await (const frames of subscriber) {
+      for await (const frames of socket) {
+        const receivedAt = performance.now();
         const msg = this.session.deserialize(frames);
-        if (!msg) {
-          this.rejected++;
-          continue;
-        }
-        for (const l of this.listeners) l(msg);
+        if (msg) take(msg, receivedAt);
+        else this.rejected++;
       }
     } catch {
       // the socket was closed

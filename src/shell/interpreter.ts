@@ -208,11 +208,17 @@ export class Interpreter {
       if (e.args.length || e.kwargs.length) throw typeError(`${e.callee.name} is a datetime, not a function; write ${e.callee.name} or ${e.callee.name}()`);
       return this.hooks.dynamic.get(e.callee.name)!();
     }
+    const { fn, args, kwargs } = await this.callParts(e, scope);
+    return this.call(fn, args, kwargs);
+  }
+
+  /** The callee and the arguments of a call, evaluated left to right. */
+  private async callParts(e: Extract<Expr, { kind: 'call' }>, scope: Scope) {
     const fn = await this.ev(e.callee, scope);
     const args = await this.evalItems(e.args, scope);
     const kwargs = new Map<string, unknown>();
     for (const [k, x] of e.kwargs) kwargs.set(k, await this.ev(x, scope));
-    return this.call(fn, args, kwargs);
+    return { fn, args, kwargs };
   }
 
   /**
@@ -226,20 +232,21 @@ export class Interpreter {
   ): Promise<unknown> {
     const scope = this.root;
     if (e.callee.kind === 'name' && !scope.lookup(e.callee.name).found && this.hooks.dynamic.has(e.callee.name)) return this.evalCall(e, scope);
-    const fn = await this.ev(e.callee, scope);
-    const args = await this.evalItems(e.args, scope);
-    const kwargs = new Map<string, unknown>();
-    for (const [k, x] of e.kwargs) kwargs.set(k, await this.ev(x, scope));
+    const { fn, args, kwargs } = await this.callParts(e, scope);
     this.checkSignal();
-    const taken = take(fn, { args, kwargs, ...(this.signal ? { signal: this.signal } : {}) });
+    const taken = take(fn, this.callArgs(args, kwargs));
     if (taken !== undefined) return abortable(taken, this.signal);
     return this.call(fn, args, kwargs);
+  }
+
+  private callArgs(args: unknown[], kwargs: Map<string, unknown>): CallArgs {
+    return { args, kwargs, ...(this.signal ? { signal: this.signal } : {}) };
   }
 
   /** Calls a shell callable, honouring Ctrl-C. */
   async call(fn: unknown, args: unknown[], kwargs: Map<string, unknown> = new Map()): Promise<unknown> {
     this.checkSignal();
-    const c: CallArgs = { args, kwargs, ...(this.signal ? { signal: this.signal } : {}) };
+    const c = this.callArgs(args, kwargs);
     let result: unknown;
     if (fn instanceof PyFunction) result = fn.body(c);
     else if (fn instanceof PyObject && fn.call) result = fn.call(c);

@@ -4,3 +4,4 @@ export * from './values.js';
 export * from './demo.js';
 export * from './pickle.js';
 export * from './answers.js';
+export * from './derived.js';

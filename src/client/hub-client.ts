@@ -8,10 +8,11 @@ import {
   type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict, isIsoDateString, setOwn,
+  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict, isIsoDateString,
   type Dict, type TaskRecord, type Value,
 } from '../records/index.js';
 import { noData } from '../stores/nodb.js';
+import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult, type ConfirmDestructive } from './store-client.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
 
@@ -207,11 +208,10 @@ export class HubClient implements Client {
     return plan.count;
   }
 
-  async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
+  async queueStatus(targets: readonly number[] | null = null, verbose = false): Promise<QueueStatus> {
+    // null asks for every engine; an empty list makes the hub answer "No Engines Registered".
     const content = await this.ask('queue_request', { targets: targets ? [...targets] : null, verbose });
-    const out: Dict = {};
-    for (const [k, v] of Object.entries(content)) if (k !== 'status') setOwn(out, k, v);
-    return out;
+    return queueStatusOf(content);
   }
 
   async engines(): Promise<Map<number, string>> {

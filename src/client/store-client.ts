@@ -1,7 +1,8 @@
 import { IpcError, hubError, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
-import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
+import { Timestamp, isDict, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type Store } from '../stores/store.js';
+import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
 
 /** Asks a yes/no question before a destructive call; script mode answers from --yes. */
@@ -125,41 +126,13 @@ export class StoreClient implements Client {
     return dropped;
   }
 
-  async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
+  async queueStatus(targets: readonly number[] | null = null, verbose = false): Promise<QueueStatus> {
     const engines = await this.engines();
-    const idOf = new Map([...engines].map(([id, uuid]) => [uuid, id]));
-    const records = await collect(this.store.findRecords({}, ['engine_uuid', 'queue', 'completed']));
-    type Tally = { queue: string[]; completed: string[]; tasks: string[] };
-    const tallies = new Map<string, Tally>();
-    for (const [, uuid] of engines) tallies.set(uuid, { queue: [], completed: [], tasks: [] });
-    const unassigned: string[] = [];
-    for (const r of records) {
-      const id = r['msg_id'] as string;
-      const uuid = r['engine_uuid'];
-      if (typeof uuid !== 'string' || !uuid) {
-        if (r['completed'] === null) unassigned.push(id);
-        continue;
-      }
-      let t = tallies.get(uuid);
-      if (!t) tallies.set(uuid, (t = { queue: [], completed: [], tasks: [] }));
-      if (r['completed'] !== null) t.completed.push(id);
-      else if (r['queue'] === 'mux') t.queue.push(id);
-      else t.tasks.push(id);
-    }
-    const out: Dict = {};
-    const wanted = targets?.length ? new Set(targets.map((t) => engines.get(t) ?? `#${t}`)) : null;
     for (const t of targets ?? []) {
       if (!engines.has(t)) throw keyError(`no such engine: ${t}${engineMapHint(engines)}`);
     }
-    for (const [uuid, t] of tallies) {
-      if (wanted && !wanted.has(uuid)) continue;
-      const key = idOf.has(uuid) ? String(idOf.get(uuid)) : uuid;
-      out[key] = verbose
-        ? { queue: t.queue, completed: t.completed, tasks: t.tasks }
-        : { queue: t.queue.length, completed: t.completed.length, tasks: t.tasks.length };
-    }
-    if (!wanted) out['unassigned'] = verbose ? unassigned : unassigned.length;
-    return out;
+    const records = await collect(this.store.findRecords({}, ['engine_uuid', 'queue', 'completed']));
+    return queueStatusFromRecords(records, engines, targets, verbose);
   }
 
   async engines(): Promise<Map<number, string>> {

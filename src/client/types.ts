@@ -1,5 +1,6 @@
 import type { KeysInput, QueryInput } from '../query/index.js';
-import type { Dict, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
+import type { QueueStatus } from './queue-status.js';
+import type { RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
 
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
@@ -24,7 +25,8 @@ export interface Client {
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;
   hubHistory(): Promise<string[]>;
   purgeResults(msgIds: readonly string[] | 'all', targets?: readonly number[]): Promise<number>;
-  queueStatus(targets?: readonly number[], verbose?: boolean): Promise<Dict>;
+  /** Every engine when `targets` is null. */
+  queueStatus(targets?: readonly number[] | null, verbose?: boolean): Promise<QueueStatus>;
   /** Engine id → uuid, when known. */
   engines(): Promise<Map<number, string>>;
   resubmit(msgIds: readonly string[]): Promise<Record<string, string>>;
@@ -44,3 +46,4 @@ export interface ClientDescription {
 }
 
 export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/answers.js';
+export type { QueueStatus } from './queue-status.js';

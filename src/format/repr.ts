@@ -140,6 +140,9 @@ export function prettyRepr(v: unknown, options: DisplayOptions = {}, width = 80)
   if (Array.isArray(v) && !isTuple(v) && v.length > 1) {
     return '[' + v.map((x) => repr(x, options)).join(',\n ') + ']';
   }
+  if (v instanceof Map && v.size > 1) {
+    return '{' + [...v].map(([k, x]) => `${repr(k, options)}: ${repr(x, options)}`).join(',\n ') + '}';
+  }
   if (isDict(v) && !hasRepr(v) && !(v instanceof Text)) {
     const entries = Object.entries(v);
     if (entries.length > 1) {

@@ -29,7 +29,7 @@ export const RC_METHODS: Record<string, string> = {
   get_result: 'get_result(indices_or_msg_ids=-1): status, engine, timing, streams, error and result of tasks (an int indexes hub_history())',
   hub_history: 'hub_history(): every msg_id the hub recorded, oldest first',
   purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
-  queue_status: 'queue_status(targets=None, verbose=False): per engine, how many tasks are queued, running and completed',
+  queue_status: "queue_status(targets='all', verbose=False): per engine id, how many tasks are queued, assigned and completed (verbose: their msg_ids)",
   resubmit: 'resubmit(indices_or_msg_ids): runs tasks again (needs a live hub: --hub)',
   wait: 'wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds)',
 };
@@ -134,9 +134,15 @@ export function makeRc(client: Client): PyObject {
         const n = await client.purgeResults(ids, targets);
         return new Text(`purged ${n} record${n === 1 ? '' : 's'}`);
       }),
-      queue_status: fn('queue_status', (c) => {
+      queue_status: fn('queue_status', async (c) => {
         const a = bindArgs('queue_status', ['targets', 'verbose'], c);
-        return client.queueStatus(engineIds(a.get('targets'), 'queue_status'), truthy(a.get('verbose')));
+        const t = a.get('targets');
+        const all = t === undefined || t === null || t === 'all';
+        const status = await client.queueStatus(all ? null : engineIds(t, 'queue_status'), truthy(a.get('verbose')));
+        // As in ipyparallel: one int target answers that engine's dict itself.
+        if (typeof t !== 'number') return status;
+        if (!status.has(t)) throw new IpcError('KeyError', `engine ${t} is not in queue_status's answer (engines: ${[...status.keys()].filter((k) => typeof k === 'number').join(', ') || 'none'})`);
+        return status.get(t);
       }),
       resubmit: fn('resubmit', async (c) => {
         const a = bindArgs('resubmit', ['indices_or_msg_ids', 'metadata', 'block'], c, 1);

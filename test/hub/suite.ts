@@ -227,10 +227,10 @@ c.close()
 
     test('queue_status per engine, counts or ids', async () => {
       const counts = await client.queueStatus();
-      assert.deepEqual(Object.keys(counts).sort(), ['0', '1', 'unassigned']);
-      assert.equal(typeof (counts['0'] as Record<string, unknown>)['completed'], 'number');
+      assert.deepEqual([...counts.keys()], ['unassigned', 0, 1]);
+      assert.equal(typeof (counts.get(0) as Record<string, unknown>)['completed'], 'number');
       const verbose = await client.queueStatus([0], true);
-      assert.ok(Array.isArray((verbose['0'] as Record<string, unknown>)['completed']));
+      assert.ok(Array.isArray((verbose.get(0) as Record<string, unknown>)['completed']));
       await assert.rejects(client.queueStatus([42]), (e: IpcError) => e.kind === 'HubError' && /No Such Engine/.test(e.message) && /Traceback|File/.test(e.detail ?? ''));
     });
 

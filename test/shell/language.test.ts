@@ -159,15 +159,23 @@ test('get_result on a NoDB raises the NoData KeyError of ipyparallel', async () 
 test('hub_history and queue_status come from the records', async () => {
   const { shell, records } = await demoShell();
   assert.deepEqual(await value(shell, 'hub_history()'), byOrder(records).map((r) => r['msg_id']));
-  const status = (await value(shell, 'queue_status()')) as Record<string, Record<string, number> | number>;
+  const status = (await value(shell, 'queue_status()')) as Map<number | string, unknown>;
   const engine0 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 0)!['engine_uuid'];
   const of0 = records.filter((r) => r['engine_uuid'] === engine0);
-  assert.deepEqual(status['0'], {
+  const expected0 = {
     queue: of0.filter((r) => r['completed'] === null && r['queue'] === 'mux').length,
     completed: of0.filter((r) => r['completed'] !== null).length,
     tasks: of0.filter((r) => r['completed'] === null && r['queue'] !== 'mux').length,
-  });
-  assert.equal(status['unassigned'], records.filter((r) => r['engine_uuid'] === null && r['completed'] === null).length);
+  };
+  assert.deepEqual(status.get(0), expected0);
+  assert.equal(status.get('0'), undefined, 'engine ids are ints, as ipyparallel keys them');
+  assert.deepEqual([...status.keys()], ['unassigned', 0, 1, 2, 3]);
+  assert.equal(status.get('unassigned'), records.filter((r) => r['engine_uuid'] === null && r['completed'] === null).length);
+  assert.deepEqual(await value(shell, 'queue_status(0)'), expected0);
+  assert.match(await value(shell, 'repr(queue_status())') as string, /^\{'unassigned': \d+, 0: \{'queue': \d+, 'completed': \d+, 'tasks': \d+\}, 1: /);
+  const verbose = (await value(shell, 'queue_status(0, verbose=True)')) as Record<string, string[]>;
+  assert.deepEqual(verbose['completed'], of0.filter((r) => r['completed'] !== null).map((r) => r['msg_id']));
+  assert.equal((await one(shell, 'queue_status(9)')).error?.kind, 'KeyError');
 });
 
 test('purge_results needs --write, then a confirmation; pending tasks are not purged', async () => {

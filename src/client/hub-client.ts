@@ -28,13 +28,17 @@ export interface HubClientOptions {
   readonly session?: string;
   /** Asked before purge_results deletes records; without it, a call is its own consent (library use). */
   readonly confirm?: ConfirmDestructive;
+  /** How long the first request (the engine map) may take: short when ipc only tries whether a controller runs. */
+  readonly connectTimeoutMs?: number;
+  /** Why this hub was chosen, for the banner ("the running controller of profile default"). */
+  readonly origin?: string;
 }
 
 /** Connects to a running ipcontroller the way ipyparallel.Client does. */
 export async function openHubClient(options: HubClientOptions): Promise<Client> {
   const client = new HubClient(options);
   try {
-    await client.refreshEngines();
+    await client.refreshEngines(options.connectTimeoutMs);
   } catch (e) {
     await client.close();
     throw e;
@@ -62,12 +66,14 @@ export class HubClient implements Client {
   readonly channel: HubChannel;
   private readonly sessionOrigin: string;
   private readonly confirm: ConfirmDestructive | undefined;
+  private readonly origin: string | undefined;
   private readonly engineIds = new Map<number, string>();
   private backend: HubBackend = 'unknown';
   private detecting: Promise<HubBackend> | null = null;
   private hubHasLabel = false;
 
   constructor(options: HubClientOptions) {
+    this.origin = options.origin;
     this.channel = new HubChannel(options.connectionFile, {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       onReconnect: () => {
@@ -90,8 +96,8 @@ export class HubClient implements Client {
     return this.backend;
   }
 
-  async refreshEngines(): Promise<void> {
-    const content = await this.ask('connection_request', {});
+  async refreshEngines(timeoutMs?: number): Promise<void> {
+    const content = await this.ask('connection_request', {}, timeoutMs);
     const engines = content['engines'];
     this.engineIds.clear();
     if (isDict(engines)) {
@@ -101,7 +107,7 @@ export class HubClient implements Client {
 
   async describe(): Promise<ClientDescription> {
     const backend = this.backend === 'unknown' ? '' : `, ${this.backend}`;
-    const source = `hub ${this.channel.address} (${this.channel.connectionFile}${backend})`;
+    const source = `hub ${this.channel.address} (${this.channel.connectionFile}${backend})${this.origin ? ` — ${this.origin}` : ''}`;
     let history: string[] | null = null;
     try {
       history = await this.hubHistory();
@@ -248,8 +254,8 @@ export class HubClient implements Client {
   }
 
   /** Sends a request and returns the reply content, or raises what the hub reported. */
-  private async ask(msgType: string, content: unknown): Promise<JsonDict> {
-    return this.unwrap(await this.channel.request(msgType, content), msgType);
+  private async ask(msgType: string, content: unknown, timeoutMs?: number): Promise<JsonDict> {
+    return this.unwrap(await this.channel.request(msgType, content, timeoutMs), msgType);
   }
 
   private unwrap(msg: Message, msgType: string): JsonDict {

@@ -2,6 +2,8 @@ import { IpcError, hubError, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
 import { Timestamp, isDict, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type Store } from '../stores/store.js';
+import { engineContext, enginesFromRecords } from './engines.js';
+import { engineIdOf } from '../records/derived.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
 
@@ -19,6 +21,10 @@ export interface StoreClientOptions {
   readonly write?: boolean;
   /** Asked before every destructive call; without it they are refused. */
   readonly confirm?: ConfirmDestructive;
+  /** How the banner names the store, when not `<kind> <location>`. */
+  readonly source?: string;
+  /** Why this store was opened, for the banner ("the tasks.db of profile default: no controller is running"). */
+  readonly origin?: string;
   /** How often `wait` looks again at a live store. */
   readonly pollMs?: number;
 }
@@ -35,6 +41,7 @@ export class StoreClient implements Client {
   private sessionOrigin: string;
   /** Finding the most recent client reads the store's summary: done on first use only. */
   private sessionLookup: Promise<string | null> | null;
+  private engineLookup: Promise<Map<number, string>> | null = null;
 
   private constructor(
     readonly store: Store,
@@ -71,7 +78,7 @@ export class StoreClient implements Client {
     if (!this.sessionLookup) this.sessionLookup = Promise.resolve(this.settleSession(s.latestClient));
     else await this.sessionLookup;
     return {
-      source: `${this.store.info.kind} ${this.store.info.location}`,
+      source: (this.options.source ?? `${this.store.info.kind} ${this.store.info.location}`) + (this.options.origin ? ` — ${this.options.origin}` : ''),
       count: s.count,
       firstSubmitted: s.firstSubmitted,
       lastSubmitted: s.lastSubmitted,
@@ -135,13 +142,18 @@ export class StoreClient implements Client {
     return queueStatusFromRecords(records, engines, targets, verbose);
   }
 
-  async engines(): Promise<Map<number, string>> {
-    return new Map(this.options.engines ?? []);
-  }
-
-  /** Whether the id → uuid map of the engines is known (from the configuration). */
-  get knowsEngines(): boolean {
-    return (this.options.engines?.size ?? 0) > 0;
+  /**
+   * Engine id → uuid: the map given (configuration, the controller's
+   * engines.json), else what the failed tasks' records tell, read once.
+   */
+  engines(): Promise<Map<number, string>> {
+    const given = this.options.engines;
+    if (given && given.size > 0) return Promise.resolve(new Map(given));
+    this.engineLookup ??= collect(this.store.findRecords({ error: { $ne: null } }, ['engine_uuid', 'result_metadata'])).then(
+      (records) => enginesFromRecords(records),
+      () => new Map<number, string>(),
+    );
+    return this.engineLookup.then((m) => new Map(m));
   }
 
   async resubmit(_msgIds: readonly string[]): Promise<Record<string, string>> {
@@ -187,11 +199,8 @@ export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, stri
   const started = ts('started');
   const completed = ts('completed');
   const content = isDict(record['result_content']) ? record['result_content'] : null;
-  const metadata = isDict(record['result_metadata']) ? record['result_metadata'] : null;
   const engineUuid = typeof record['engine_uuid'] === 'string' ? record['engine_uuid'] : null;
-  let engineId: number | null = null;
-  if (metadata && typeof metadata['engine_id'] === 'number') engineId = metadata['engine_id'];
-  else if (engineUuid) for (const [id, u] of engines) if (u === engineUuid) engineId = id;
+  const engineId = engineIdOf(record, engineContext(engines));
 
   let status: TaskStatus;
   if (completed === null) status = 'pending';
@@ -226,16 +235,4 @@ export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, stri
   };
 }
 
-/**
- * Engine id → uuid as the results recorded them (result_metadata.engine_id
- * beside engine_uuid). Used for the demo store, whose engines are known.
- */
-export function enginesFromRecords(records: readonly TaskRecord[]): Map<number, string> {
-  const map = new Map<number, string>();
-  for (const r of records) {
-    const md = r['result_metadata'];
-    const uuid = r['engine_uuid'];
-    if (isDict(md) && typeof md['engine_id'] === 'number' && typeof uuid === 'string') map.set(md['engine_id'], uuid);
-  }
-  return new Map([...map].sort((a, b) => a[0] - b[0]));
-}
+export { enginesFromRecords } from './engines.js';

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { StoreClient, enginesFromRecords, type ConfirmDestructive } from '../client/store-client.js';
+import { StoreClient, type ConfirmDestructive } from '../client/store-client.js';
 import type { Client } from '../client/types.js';
 import { IpcError } from '../errors.js';
 import { parseJSONLRecords } from '../format/jsonl.js';
+import { demoEngineMap } from '../records/index.js';
 import { openDemoStore } from '../stores/demo.js';
 import { DictDB } from '../stores/dictdb.js';
 import { NoDB } from '../stores/nodb.js';
@@ -24,12 +25,16 @@ export const DEMO_COUNT = 240;
  */
 export async function openClient(settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
   const spec = settings.store;
-  if (spec.kind === 'hub') {
-    const { openHubClient } = await import('../client/hub-client.js');
+  const why = settings.chosenByFlag ? undefined : settings.origin;
+  if (spec.kind !== 'hub') return openStore(spec, why, settings, confirm);
+  const { openHubClient } = await import('../client/hub-client.js');
+  try {
     const client = await openHubClient({
       connectionFile: spec.connectionFile,
       ...(spec.timeoutMs !== null ? { timeoutMs: spec.timeoutMs } : {}),
+      ...(spec.probeMs !== undefined ? { connectTimeoutMs: spec.probeMs } : {}),
       ...(settings.session ? { session: settings.session } : {}),
+      ...(why ? { origin: why } : {}),
       // The hub deletes records for purge_results: the same --write and confirmation as a store.
       confirm: async (question) => {
         if (!settings.write) throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}; start ipc with --write to allow it`);
@@ -37,15 +42,26 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
       },
     });
     return { client };
+  } catch (e) {
+    const fallback = settings.fallback;
+    if (spec.probeMs === undefined || !fallback || fallback.store.kind === 'hub' || !(e instanceof IpcError)) throw e;
+    // A connection file left by a controller that has stopped: open what it wrote instead.
+    const reason = `no controller answered at ${spec.connectionFile} (${e.message.replace(/\.$/, '')})`;
+    return openStore(fallback.store, `${fallback.origin}; ${reason}`, settings, confirm);
   }
+}
+
+async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: string | undefined, settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
   let engines = settings.engines;
   let store: Store;
   let tables: Opened['tables'];
+  let source: string | undefined;
   switch (spec.kind) {
     case 'demo': {
       const db = openDemoStore({ count: DEMO_COUNT });
       store = db;
-      engines ??= enginesFromRecords(db.findRecordsSync({ engine_uuid: { $ne: null } }, ['engine_uuid', 'result_metadata']));
+      source = 'the embedded demo store (DictDB)';
+      engines ??= demoEngineMap();
       break;
     }
     case 'dictdb':
@@ -75,6 +91,8 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
   const client = await StoreClient.open(store, {
     session: settings.session,
     ...(settings.sessionOrigin ? { sessionOrigin: settings.sessionOrigin } : {}),
+    ...(source ? { source } : {}),
+    ...(origin ? { origin } : {}),
     engines,
     write: settings.write,
     confirm,

@@ -12,3 +12,4 @@ export function openDemoStore(options: DemoOptions = {}): DictDB {
   for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
   return db;
 }
+

@@ -61,7 +61,7 @@ const INTERACTIVE_HELP = [
 ].join('\n');
 
 /** A msg_id or the first characters of one, quoted or not; other %show arguments are expressions for the shell. */
-const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F-]{3,35}\1$/;
+const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F_-]{3,}\1$/;
 const MAX_COMPLETIONS_SHOWN = 40;
 
 export class Session {

@@ -133,7 +133,8 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
   const cols: Array<Omit<Column, 'width'> & { cap: number }> = keys.map((k) => ({
     title: k,
     alignRight: false,
-    cap: k === 'msg_id' || k.endsWith('uuid') ? 36 : DATETIME_KEYS.includes(k) ? 23 : textCap,
+    // Whole ids: a 7.x msg_id (<session>_<pid>_<n>) is told apart by its tail.
+    cap: k === 'msg_id' || k.endsWith('uuid') ? 56 : DATETIME_KEYS.includes(k) ? 23 : textCap,
     cell: (r: TaskRecord) => cellText(r[k], options),
   }));
   const has = (k: string) => keys.includes(k);

@@ -4,9 +4,10 @@ import { StoreClient } from '../../src/client/store-client.js';
 import { RecordList, type TaskResult } from '../../src/client/types.js';
 import { repr } from '../../src/format/index.js';
 import { NODB_MESSAGE, NoDB } from '../../src/stores/nodb.js';
-import { TimeDelta, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { TimeDelta, Timestamp, demoEngineMap, type TaskRecord } from '../../src/records/index.js';
+import { DictDB } from '../../src/stores/dictdb.js';
 import { createShell } from '../../src/shell/index.js';
-import { demoShell, one, value } from './helpers.js';
+import { demoShell, one, uniquePrefix, value } from './helpers.js';
 
 const ids = (list: unknown) => (list as RecordList).records.map((r) => r['msg_id']);
 const byOrder = (records: TaskRecord[]) =>
@@ -103,7 +104,7 @@ test('builtins: print, len, map, list, sorted(key=), str, int, float, dict.get',
 test('uuids = map(rc._engines.get, (3,4)) works when the engines are known', async () => {
   const { shell, records } = await demoShell();
   const uuids = (await value(shell, 'uuids = map(rc._engines.get, (3,4)); uuids')) as unknown[];
-  const engine3 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 3)!['engine_uuid'];
+  const engine3 = demoEngineMap(3).get(3);
   assert.deepEqual(uuids, [engine3, null]);
   assert.deepEqual(await value(shell, 'rc.ids'), [0, 1, 2, 3]);
   const hist = await value(shell, "db_query({'engine_uuid': {'$in': uuids}}, keys='result_header')");
@@ -111,8 +112,20 @@ test('uuids = map(rc._engines.get, (3,4)) works when the engines are known', asy
   assert.deepEqual(ids(hist), byOrder(records).filter((r) => r['engine_uuid'] === engine3 || r['engine_uuid'] === null).map((r) => r['msg_id']));
 });
 
-test('rc.ids without a known engine map says how to give it', async () => {
-  const { shell } = await demoShell({ engines: false });
+test('without an engine map, rc.ids comes from the engine_info of failed tasks', async () => {
+  const { shell, records } = await demoShell({ engines: false });
+  const seen = new Map<number, string>();
+  for (const r of records) {
+    const info = (r['result_metadata'] as { engine_info?: { engine_id: number; engine_uuid: string } } | null)?.engine_info;
+    if (info) seen.set(info.engine_id, info.engine_uuid);
+  }
+  assert.ok(seen.size > 0);
+  assert.deepEqual(await value(shell, 'rc.ids'), [...seen.keys()].sort());
+  for (const [id, uuid] of seen) assert.equal(demoEngineMap(3).get(id), uuid);
+});
+
+test('rc.ids with no source of an engine map says how to give it', async () => {
+  const shell = createShell({ client: await StoreClient.open(new DictDB()) });
   const o = await one(shell, 'rc._engines');
   assert.equal(o.error?.kind, 'KeyError');
   assert.match(o.error!.message, /\.ipcrc/);
@@ -138,7 +151,7 @@ test('get_result: status, engine, timing, streams, error; a pending task says pe
   assert.equal(r.error?.ename, (failed['error'] as { ename: string }).ename);
   assert.equal(r.queueWaitUs, (failed['started'] as Timestamp).us - (failed['submitted'] as Timestamp).us);
   assert.equal(r.runTimeUs, (failed['completed'] as Timestamp).us - (failed['started'] as Timestamp).us);
-  assert.equal(await value(shell, `get_result('${failed['msg_id']}').engine_id`), (failed['result_metadata'] as { engine_id: number }).engine_id);
+  assert.equal(await value(shell, `get_result('${failed['msg_id']}').engine_id`), (failed['result_metadata'] as { engine_info: { engine_id: number } }).engine_info.engine_id);
   const pending = records.find((x) => x['started'] === null)!;
   assert.equal(((await value(shell, `rc.get_result('${pending['msg_id']}')`)) as TaskResult).status, 'pending');
   const last = (await value(shell, 'get_result()')) as TaskResult;
@@ -160,7 +173,7 @@ test('hub_history and queue_status come from the records', async () => {
   const { shell, records } = await demoShell();
   assert.deepEqual(await value(shell, 'hub_history()'), byOrder(records).map((r) => r['msg_id']));
   const status = (await value(shell, 'queue_status()')) as Map<number | string, unknown>;
-  const engine0 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 0)!['engine_uuid'];
+  const engine0 = demoEngineMap(3).get(0);
   const of0 = records.filter((r) => r['engine_uuid'] === engine0);
   const expected0 = {
     queue: of0.filter((r) => r['completed'] === null && r['queue'] === 'mux').length,
@@ -262,11 +275,11 @@ test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async
   const { shell, records } = await demoShell();
   const talker = records.find((r) => typeof r['stdout'] === 'string' && r['stdout'] !== '')!;
   assert.equal(String(await value(shell, `%stdout ${talker['msg_id']}`)), talker['stdout']);
-  assert.equal(String(await value(shell, `%stdout ${(talker['msg_id'] as string).slice(0, 8)}`)), talker['stdout'], 'a unique prefix of a msg_id will do');
+  assert.equal(String(await value(shell, `%stdout ${uniquePrefix(talker['msg_id'] as string, records)}`)), talker['stdout'], 'a unique prefix of a msg_id will do');
   const failed = records.find((r) => r['error'] !== null)!;
   await shell.execute(`f = '${failed['msg_id']}'`);
   assert.equal(String(await value(shell, '%tb f')), (failed['error'] as { traceback: string[] }).traceback.join('\n'));
-  assert.match(String(await value(shell, '%show f')), /^msg_id +[0-9a-f-]{36}\nheader/);
+  assert.match(String(await value(shell, '%show f')), /^msg_id +[0-9a-f]{8}-[0-9a-f]{24}_\d+_\d+\nheader/);
   assert.match(String(await value(shell, '%history')), /f = '/);
   await shell.execute('%format json');
   assert.equal(shell.settings.format, 'json');

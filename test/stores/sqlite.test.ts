@@ -220,7 +220,9 @@ describe('summary and %tables on a big table', () => {
 describe('tables of 22 and 23 columns together', () => {
   test("a 7.x table and a 9.1 table (with label) answer as one; an empty table answers nothing", async () => {
     const { generateDemoRecords } = await import('../../src/records/index.js');
-    const records = generateDemoRecords({ count: 60, seed: 21 });
+    // The demo has the 7.x form; a 9.1 hub's records carry a label.
+    const labels = ['render', 'fit-model', null];
+    const records = generateDemoRecords({ count: 60, seed: 21 }).map((r, i) => ({ ...r, label: labels[i % 3] ?? null }) as typeof r);
     const path = join(dir, 'mixed.db');
     const old = await openSQLiteStore({ path, write: true, create: true });
     await old.addRecords(records.slice(0, 30).map(({ label: _l, ...r }) => r));

@@ -12,4 +12,3 @@ export function openDemoStore(options: DemoOptions = {}): DictDB {
   for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
   return db;
 }
-

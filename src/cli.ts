@@ -6,7 +6,8 @@ import { openClient } from './config/open.js';
 import { resolveSettings, type Settings } from './config/resolve.js';
 import { IpcError, isIpcError } from './errors.js';
 import { RecordStream } from './client/types.js';
-import { Text, renderRecordStream, renderValue, stripAnsi } from './format/index.js';
+import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
+import { Text } from './records/index.js';
 import type { Outcome, Shell } from './shell/api.js';
 import { asIpcError, createShell } from './shell/shell.js';
 

@@ -38,6 +38,12 @@ export const storeError = (msg: string) => new IpcError('StoreError', msg);
 export const hubError = (msg: string, detail?: string) => new IpcError('HubError', msg, detail);
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
 
+export const NODB_MESSAGE =
+  "NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.";
+
+/** ipyparallel's NoData: the KeyError every read of a NoDB (store or hub) raises. */
+export const noData = () => new IpcError('KeyError', NODB_MESSAGE);
+
 export function isIpcError(e: unknown): e is IpcError {
   return e instanceof IpcError;
 }

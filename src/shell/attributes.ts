@@ -1,7 +1,7 @@
 import { RecordList } from '../client/types.js';
 import { IpcError, didYouMean } from '../errors.js';
-import { isTaskResult, repr, str, taskResultJSON, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeError, typeName, type CallArgs } from './values.js';
 

@@ -1,6 +1,6 @@
 import { RecordList } from '../client/types.js';
-import { Text, repr, str, tuple, type DisplayOptions } from '../format/index.js';
-import { TimeDelta, isDict, setOwn } from '../records/index.js';
+import { repr, str, type DisplayOptions } from '../format/index.js';
+import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
 import { bindArgs } from './time.js';
 import { PyFunction, iterate, pyCompare, truthy, typeError, typeName, type CallArgs } from './values.js';

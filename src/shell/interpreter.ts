@@ -1,7 +1,7 @@
 import { RecordList } from '../client/types.js';
 import { IpcError, didYouMean, keyError } from '../errors.js';
-import { isTuple, repr, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict, setOwn } from '../records/index.js';
+import { repr } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
 import type { Expr, Statement, Target } from './syntax.js';
 import {

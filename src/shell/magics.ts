@@ -1,8 +1,8 @@
 import { RecordList, type Client, type TaskResult } from '../client/types.js';
 import { IpcError, didYouMean, keyError } from '../errors.js';
-import { Text, cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { TASK_KEYS, isDict } from '../records/index.js';
+import { TASK_KEYS, Text, isDict } from '../records/index.js';
 import type { Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';

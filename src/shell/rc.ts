@@ -1,8 +1,8 @@
 import { RecordList, RecordStream, type Client, type TaskResult } from '../client/types.js';
 import { normalizeKeys, type QueryInput } from '../query/index.js';
 import { IpcError } from '../errors.js';
-import { Text, isTaskResult } from '../format/index.js';
-import { isDict, setOwn } from '../records/index.js';
+import { isTaskResult } from '../format/index.js';
+import { Text, isDict, setOwn } from '../records/index.js';
 import { bindArgs } from './time.js';
 import { PyFunction, PyObject, iterate, truthy, typeError, typeName, type CallArgs } from './values.js';
 

@@ -1,7 +1,6 @@
 import { RecordList } from '../client/types.js';
 import { IpcError } from '../errors.js';
-import { Text, isTuple, repr } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 
 /** Arguments of a call as the shell passes them: positional, then keyword. */
 export interface CallArgs {
@@ -145,9 +144,4 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
     return Math.sign(x.length - y.length);
   }
   throw typeError(`'${op}' is not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
-}
-
-export function describeValue(v: unknown): string {
-  const r = repr(v);
-  return r.length > 60 ? `a ${typeName(v)}` : r;
 }

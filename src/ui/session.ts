@@ -1,7 +1,7 @@
 import { RecordList } from '../client/index.js';
 import { IpcError } from '../errors.js';
-import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
-import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
+import { renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
+import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import type { Outcome, Shell } from '../shell/api.js';
 import { abortable } from '../shell/interpreter.js';
 import { expandPrefix } from '../shell/magics.js';

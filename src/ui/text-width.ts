@@ -10,27 +10,6 @@ export function fitText(s: string, width: number, alignRight = false): string {
   return alignRight ? pad + cut : cut + pad;
 }
 
-/**
- * Drops the first `skip` columns of plain text and keeps the next `width`,
- * for horizontal scrolling of a long line.
- */
-export function sliceColumns(s: string, skip: number, width: number): string {
-  let w = 0;
-  let out = '';
-  let outW = 0;
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!);
-    if (w < skip) {
-      w += cw;
-      continue;
-    }
-    if (outW + cw > width) break;
-    out += ch;
-    outW += cw;
-  }
-  return out;
-}
-
 const ANSI_AT = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/y;
 
 /**

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { resolveSettings, type Settings } from './config/resolve.js';
-import { IpcError, isIpcError } from './errors.js';
+import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/types.js';
 import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
 import { Text } from './records/index.js';
@@ -85,7 +85,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (shell?.confirm) return shell.confirm(question);
     // A script from -c or a file, started in a terminal: ask there.
     if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(question, stdin, stderr);
-    throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
+    throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
   let opened;
   try {
@@ -134,7 +134,7 @@ async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string
     try {
       return await readFile(resolve(cwd, cli.file), 'utf8');
     } catch (e) {
-      throw new IpcError('ConfigError', `cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw configError(`cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
   const chunks: Buffer[] = [];
@@ -183,7 +183,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const writeStream = async (o: Outcome, stream: RecordStream): Promise<boolean> => {
     try {
       for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
-        if (ac.signal.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+        if (ac.signal.aborted) throw interrupted();
         if (!write(piece)) await drained(stdout, ac.signal);
       }
       return true;

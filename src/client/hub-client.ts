@@ -1,4 +1,4 @@
-import { IpcError, hubError, noData } from '../errors.js';
+import { IpcError, hubError, noData, typeError } from '../errors.js';
 import {
   HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
   type HubBackend, type Json, type JsonDict, type Message,
@@ -10,7 +10,8 @@ import {
 import {
   BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, setOwn, type Dict, type TaskRecord,
 } from '../records/index.js';
-import { taskResult, type ConfirmDestructive } from './store-client.js';
+import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
+import { taskResult } from './store-client.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
 
 /** msg_ids per purge_request. */
@@ -179,15 +180,12 @@ export class HubClient implements Client {
 
   async purgeResults(msgIds: readonly string[] | 'all', targets: readonly number[] = []): Promise<number> {
     if (msgIds !== 'all' && msgIds.length === 0 && targets.length === 0) {
-      throw new IpcError('TypeError', "purge_results needs msg_ids, 'all', or targets=[engine ids]");
+      throw typeError("purge_results needs msg_ids, 'all', or targets=[engine ids]");
     }
     const ids = msgIds === 'all' ? 'all' : checkIds(msgIds, 'purge_results');
     const plan = await this.planPurge(ids, targets);
     if (this.confirm) {
-      const what = ids === 'all' ? 'every completed record' : `${ids.length} record${ids.length === 1 ? '' : 's'}`;
-      const extra = targets.length ? ` and the completed records of engine${targets.length === 1 ? '' : 's'} ${targets.join(', ')}` : '';
-      const question = `purge_results deletes ${what}${extra} (${plan.count} found) from the hub at ${this.channel.address}`;
-      if (!(await this.confirm(`${question}. Go on?`))) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+      await confirmPurge(this.confirm, purgeQuestion(ids, targets, `the hub at ${this.channel.address}`, plan.count));
     }
     if (plan.request) {
       // SQLiteDB turns $in into a chain of ORs, and SQLite refuses an expression deeper than 1000.
@@ -387,9 +385,9 @@ function needsBackend(q: Query): boolean {
 }
 
 function checkIds(ids: readonly unknown[], call: string): string[] {
-  if (!Array.isArray(ids)) throw new IpcError('TypeError', `${call} takes a list of msg_ids`);
+  if (!Array.isArray(ids)) throw typeError(`${call} takes a list of msg_ids`);
   for (const id of ids) {
-    if (typeof id !== 'string') throw new IpcError('TypeError', `${call} takes msg_ids (text), not ${JSON.stringify(id)}`);
+    if (typeof id !== 'string') throw typeError(`${call} takes msg_ids (text), not ${JSON.stringify(id)}`);
   }
   return ids as string[];
 }

@@ -1,5 +1,5 @@
 import { RecordList } from '../client/types.js';
-import { IpcError } from '../errors.js';
+import { typeError } from '../errors.js';
 import { Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 
 /** Arguments of a call as the shell passes them: positional, then keyword. */
@@ -64,8 +64,6 @@ export class PyObject {
   }
 }
 
-export const typeError = (msg: string) => new IpcError('TypeError', msg);
-export const nameError = (msg: string) => new IpcError('NameError', msg);
 
 /** Python's type name of a value, for error messages. */
 export function typeName(v: unknown): string {

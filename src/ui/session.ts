@@ -1,5 +1,5 @@
 import { RecordList } from '../client/index.js';
-import { IpcError } from '../errors.js';
+import { IpcError, interrupted, keyError, parseError } from '../errors.js';
 import { renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
 import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import type { Outcome, Shell } from '../shell/api.js';
@@ -468,7 +468,7 @@ export class Session {
       this.question.resolve(false);
       this.question = null;
     }
-    this.running?.abort(new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C).'));
+    this.running?.abort(interrupted());
   }
 
   private printError(e: unknown): void {
@@ -542,7 +542,7 @@ export class Session {
 
   private async showRecord(id: string, signal: AbortSignal): Promise<void> {
     const msgId = id.replace(/^['"]|['"]$/g, '');
-    if (msgId === '') throw new IpcError('ParseError', '%show needs a msg_id (or its first characters), e.g. %show 4f2a.');
+    if (msgId === '') throw parseError('%show needs a msg_id (or its first characters), e.g. %show 4f2a.');
     const rec = await abortable(this.fetchRecord(msgId), signal);
     this.openRecord(rec, 'prompt', null);
   }
@@ -551,7 +551,7 @@ export class Session {
   async fetchRecord(id: string): Promise<TaskRecord> {
     const client = this.shell.client;
     const list = await client.dbQuery({ msg_id: await expandPrefix(id, client) });
-    if (list.length === 0) throw new IpcError('KeyError', `no task has the msg_id '${id}'.`);
+    if (list.length === 0) throw keyError(`no task has the msg_id '${id}'.`);
     const rec: TaskRecord = { ...list.records[0]! };
     try {
       const bufs = await client.dbQuery({ msg_id: rec['msg_id'] as string }, ['msg_id', 'buffers', 'result_buffers']);
@@ -636,7 +636,7 @@ export class Session {
     this.running = null;
     const parsed = parseWatch(arg, (s) => this.shell.isComplete(s));
     if (!parsed) {
-      this.printError(new IpcError('ParseError', 'usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
+      this.printError(parseError('usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
       this.mode = 'prompt';
       this.changed();
       return;

@@ -5,11 +5,10 @@ import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
-import { RecordStream } from './client/types.js';
+import { RecordStream } from './client/index.js';
 import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
 import { Text } from './records/index.js';
-import type { Outcome, Shell } from './shell/api.js';
-import { asIpcError, createShell } from './shell/shell.js';
+import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
 export const EXIT_OK = 0;

@@ -1,7 +1,7 @@
 import { hubError, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
 import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
-import { collect, type Store } from '../stores/store.js';
+import { collect, type Store } from '../stores/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, configError, didYouMean } from '../errors.js';
-import { escapeRegExp } from '../query/patterns.js';
+import { escapeRegExp } from '../query/index.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
 export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 'NoDB'];

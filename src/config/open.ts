@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { StoreClient, enginesFromRecords, type ConfirmDestructive } from '../client/index.js';
-import type { Client } from '../client/types.js';
+import { StoreClient, enginesFromRecords, type Client, type ConfirmDestructive } from '../client/index.js';
 import { IpcError, storeError } from '../errors.js';
-import { parseJSONLRecords } from '../format/jsonl.js';
-import { openDemoStore } from '../stores/demo.js';
-import { DictDB } from '../stores/dictdb.js';
-import { NoDB } from '../stores/nodb.js';
-import type { Store } from '../stores/store.js';
+import { parseJSONLRecords } from '../format/index.js';
+import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
 export interface Opened {

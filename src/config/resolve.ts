@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { configError } from '../errors.js';
-import type { OutputFormat } from '../format/render.js';
+import type { OutputFormat } from '../format/index.js';
 import type { CliOptions } from './argv.js';
 import { findConfig, loadConfig, type IpcConfig } from './file.js';
 import { ipythonDir, readProfile, type ProfileInfo } from './profile.js';

@@ -1,4 +1,4 @@
-import { RecordList } from '../client/types.js';
+import { RecordList } from '../client/index.js';
 import { didYouMean, keyError, nameError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';

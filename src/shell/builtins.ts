@@ -1,4 +1,4 @@
-import { RecordList } from '../client/types.js';
+import { RecordList } from '../client/index.js';
 import { typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';

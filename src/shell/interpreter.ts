@@ -1,4 +1,4 @@
-import { RecordList } from '../client/types.js';
+import { RecordList } from '../client/index.js';
 import { IpcError, didYouMean, interrupted, keyError, nameError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';

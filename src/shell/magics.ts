@@ -1,4 +1,4 @@
-import { RecordList, type Client, type TaskResult } from '../client/types.js';
+import { RecordList, type Client, type TaskResult } from '../client/index.js';
 import { didYouMean, keyError, nameError, storeError, typeError } from '../errors.js';
 import { cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';

@@ -1,4 +1,4 @@
-import { RecordList, RecordStream, type Client, type TaskResult } from '../client/types.js';
+import { RecordList, RecordStream, type Client, type TaskResult } from '../client/index.js';
 import { normalizeKeys, type QueryInput } from '../query/index.js';
 import { keyError, typeError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';

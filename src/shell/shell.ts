@@ -1,4 +1,4 @@
-import { RecordStream, type Client } from '../client/types.js';
+import { RecordStream, type Client } from '../client/index.js';
 import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
 import { OUTPUT_FORMATS, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp } from '../records/index.js';

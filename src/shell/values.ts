@@ -1,4 +1,4 @@
-import { RecordList } from '../client/types.js';
+import { RecordList } from '../client/index.js';
 import { typeError } from '../errors.js';
 import { Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 

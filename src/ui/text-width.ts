@@ -1,4 +1,4 @@
-import { charWidth, cutText, textWidth } from '../format/width.js';
+import { charWidth, cutText, textWidth } from '../format/index.js';
 
 /** Widths are the format layer's, so tables line up the same in script mode and on screen. */
 export { charWidth, cutText, textWidth };

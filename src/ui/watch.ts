@@ -1,6 +1,6 @@
 import { interrupted } from '../errors.js';
 import { prettyRepr } from '../format/index.js';
-import type { Outcome, Shell } from '../shell/api.js';
+import type { Outcome, Shell } from '../shell/index.js';
 import type { Painter } from './style.js';
 import type { TableModel } from './table.js';
 

@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import {
-  compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput,
+  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
-import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
 import { BUFFER_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';

@@ -45,5 +45,5 @@ export interface ClientDescription {
   readonly sessionOrigin: string;
 }
 
-export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/answers.js';
+export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/index.js';
 export type { QueueStatus } from './queue-status.js';

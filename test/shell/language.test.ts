@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import { StoreClient } from '../../src/client/store-client.js';
 import { RecordList, type TaskResult } from '../../src/client/types.js';
 import { repr } from '../../src/format/index.js';
-import { NODB_MESSAGE, NoDB } from '../../src/stores/nodb.js';
-import { TimeDelta, Timestamp, demoEngineMap, type TaskRecord } from '../../src/records/index.js';
+import { NODB_MESSAGE } from '../../src/errors.js';
+import { NoDB } from '../../src/stores/nodb.js';
 import { DictDB } from '../../src/stores/dictdb.js';
+import { TimeDelta, Timestamp, demoEngineMap, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { demoShell, one, uniquePrefix, value } from './helpers.js';
 

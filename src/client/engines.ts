@@ -1,5 +1,4 @@
-import type { DeriveContext } from '../records/derived.js';
-import { isDict, type TaskRecord, type Value } from '../records/index.js';
+import { isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 
 /**
  * Engine id → uuid as the records tell it. A 7.x hub puts

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
-import { resolveSettings, type Settings } from './config/resolve.js';
+import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/index.js';
 import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
@@ -62,6 +62,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       return EXIT_OK;
     }
     settings = resolveSettings(cli, { env, cwd });
+    checkStoreFiles(settings);
   } catch (e) {
     stderr.write(`ipc: ${sentence(e)}\n`);
     return EXIT_USAGE;

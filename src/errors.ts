@@ -73,18 +73,24 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest candidate to `word`, if it is close enough to be a likely typo. */
+/**
+ * The closest candidate to `word`, if it is close enough to be a likely
+ * typo. A leading `$` that operators all share says nothing about which one
+ * was meant, and a short word needs a close match (`$foo` is not `$mod`).
+ */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const stem = (w: string) => w.toLowerCase().replace(/^\$/, '');
+  const w = stem(word);
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const d = editDistance(w, stem(c));
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  const allowed = Math.max(2, Math.floor(word.length / 3));
+  const allowed = w.length <= 4 ? 1 : Math.max(2, Math.floor(w.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 

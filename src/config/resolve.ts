@@ -170,6 +170,24 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   };
 }
 
+/**
+ * A file that the flags or the configuration name and that is not there is
+ * a usage error (exit status 2), not a failure of the store. A connection
+ * file that plain ipc only tried has its fallback instead.
+ */
+export function checkStoreFiles(settings: Settings): void {
+  if (settings.fallback) return;
+  const { store, origin } = settings;
+  const [file, what] =
+    store.kind === 'sqlite' ? [store.path, 'SQLite file']
+    : store.kind === 'hub' ? [store.connectionFile, 'connection file']
+    : store.kind === 'dictdb' && store.load ? [store.load, 'records file to load']
+    : [null, ''];
+  if (file === null || existsSync(file)) return;
+  const hint = store.kind === 'hub' ? '; is the controller running (ipcontroller writes it at start)?' : '';
+  throw configError(`there is no ${what} ${file} (from ${origin})${hint}`);
+}
+
 function readEngines(config: IpcConfig, configPath: string | null, fromConfig: (p: string) => string, profile: ProfileInfo): Map<number, string> | null {
   const e = config.engines;
   if (e && typeof e === 'object') return new Map(Object.entries(e).map(([k, v]) => [Number(k), v]));

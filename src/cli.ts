@@ -71,6 +71,11 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   const interactive = cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
   let source: string | null = null;
   if (!interactive) {
+    const fromTerminal = cli.command === null && (cli.file === null || cli.file === '-') && Boolean(stdin.isTTY);
+    // ipc | less, ipc > out.txt: without a word, a person at the keyboard would wait for a prompt that never comes.
+    if (fromTerminal && !cli.script) {
+      stderr.write('ipc: stdout is not a terminal, so ipc runs in script mode: type statements, then Ctrl-D; their values go to stdout\n');
+    }
     try {
       source = await readScript(cli, stdin, cwd);
     } catch (e) {

@@ -120,14 +120,22 @@ export class HubClient implements Client {
     return { source, count: history ? history.length : null, firstSubmitted: first, lastSubmitted: last, sessionOrigin: this.sessionOrigin };
   }
 
+  /** Without keys, `label` only from a hub whose records have it (ipyparallel 9.1). */
+  answerKeys(keys?: KeysInput): readonly string[] {
+    const ks = normalizeKeys(keys);
+    return ks === DEFAULT_KEYS && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
+  }
+
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const q = compileQuery(query);
-    const ks = normalizeKeys(keys);
+    let ks = this.answerKeys(keys);
     if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();
     if (this.backend === 'NoDB') throw noData();
     const plan = toHubQuery(q, this.backend);
     if (plan.kind === 'empty') return new RecordList(ks, []);
-    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, ks));
+    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, normalizeKeys(keys)));
+    // The first answer may be what tells that the hub keeps labels.
+    ks = this.answerKeys(keys);
     const out: TaskRecord[] = [];
     for (const rec of fetched) if (matches(q, rec)) out.push(rec);
     out.sort(compareRecords);

@@ -1,6 +1,6 @@
 import { hubError, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
-import { Timestamp, engineIdOf, isDict, type TaskRecord, type Value } from '../records/index.js';
+import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
@@ -23,6 +23,8 @@ export interface StoreClientOptions {
   readonly source?: string;
   /** Why this store was opened, for the banner ("the tasks.db of profile default: no controller is running"). */
   readonly origin?: string;
+  /** The TaskRecord keys the store holds (its table's columns), when it knows them: the default keys of an answer. */
+  readonly columns?: readonly string[] | null;
   /** How often `wait` looks again at a live store. */
   readonly pollMs?: number;
 }
@@ -84,16 +86,22 @@ export class StoreClient implements Client {
     };
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  answerKeys(keys?: KeysInput): readonly string[] {
     const ks = normalizeKeys(keys);
-    const records = await collect(this.store.findRecords(query, keys));
+    const columns = this.options.columns;
+    return ks === DEFAULT_KEYS && columns ? ks.filter((k) => columns.includes(k)) : ks;
+  }
+
+  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+    const ks = this.answerKeys(keys);
+    const records = await collect(this.store.findRecords(query, ks));
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    return this.store.findRecords(query, keys);
+    return this.store.findRecords(query, this.answerKeys(keys));
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

@@ -20,6 +20,12 @@ export interface Client {
   /** One line for the banner: which store or hub. */
   describe(): Promise<ClientDescription>;
   dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList>;
+  /**
+   * The keys of an answer: those asked for (msg_id first), or without keys
+   * the store's own (a 7.x table has no `label` column, so its records have
+   * no `label` key).
+   */
+  answerKeys(keys?: KeysInput): readonly string[];
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { StoreClient, type Client, type ConfirmDestructive } from '../client/index.js';
 import { IpcError, storeError } from '../errors.js';
 import { parseJSONLRecords } from '../format/index.js';
-import { demoEngineMap } from '../records/index.js';
+import { KEY_NAMES_7X, demoEngineMap } from '../records/index.js';
 import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
@@ -52,17 +52,23 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
   let store: Store;
   let tables: Opened['tables'];
   let source: string | undefined;
+  let columns: readonly string[] | null = null;
   switch (spec.kind) {
     case 'demo': {
       const db = openDemoStore({ count: DEMO_COUNT });
       store = db;
       source = 'the embedded demo store (DictDB)';
+      columns = KEY_NAMES_7X;
       engines ??= demoEngineMap();
       break;
     }
-    case 'dictdb':
-      store = await openDictDB(spec);
+    case 'dictdb': {
+      const db = await openDictDB(spec);
+      store = db;
+      // Records of a 7.x hub have no label: an answer then has none either.
+      if (spec.load && !db.findRecordsSync({ label: { $exists: true } }, ['msg_id']).length) columns = KEY_NAMES_7X;
       break;
+    }
     case 'nodb':
       store = new NoDB();
       break;
@@ -70,6 +76,9 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
       const sqlite = await import('../stores/sqlite/index.js');
       store = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
       tables = async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`);
+      const name = spec.table ?? sqlite.DEFAULT_TABLE;
+      const read = sqlite.listTaskTables(spec.path).filter((t) => name === '*' || t.name === name);
+      columns = [...new Set(read.flatMap((t) => t.keys))];
       break;
     }
     case 'mongodb': {
@@ -89,6 +98,7 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
     ...(settings.sessionOrigin ? { sessionOrigin: settings.sessionOrigin } : {}),
     ...(source ? { source } : {}),
     ...(origin ? { origin } : {}),
+    columns,
     engines,
     write: settings.write,
     confirm,

@@ -1,5 +1,5 @@
 import { RecordList, RecordStream, type Client, type TaskResult } from '../client/index.js';
-import { normalizeKeys, type QueryInput } from '../query/index.js';
+import type { QueryInput } from '../query/index.js';
 import { keyError, typeError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
 import { Text, isDict, setOwn } from '../records/index.js';
@@ -50,9 +50,9 @@ function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string 
  */
 export async function streamDbQuery(client: Client, c: CallArgs): Promise<RecordStream> {
   const { query, keys } = dbQueryArgs(c);
-  const ks = normalizeKeys(keys);
   const iterator = client.streamQuery(query, keys)[Symbol.asyncIterator]();
   const head = await iterator.next();
+  const ks = client.answerKeys(keys);
   // A store reading several task tables at once says which table each record came from.
   const extra = !head.done && 'table' in head.value && !ks.includes('table') ? ['table'] : [];
   return new RecordStream([...ks, ...extra], iterator, head);

@@ -79,7 +79,16 @@ export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
       date: submitted,
       version: '5.3',
     };
-    const metadata: Dict = queue === 'task' ? { after: [], follow: [], timeout: 0, targets: [], retries: 0 } : {};
+    // A load-balanced view's flags: retries, a subset of engines, a dependency on an earlier task of the client.
+    const metadata: Dict = queue === 'task'
+      ? {
+          after: client.n > 1 && rng() < 0.1 ? [`${client.id}_${client.pid}_${client.n - 1}`] : [],
+          follow: [],
+          timeout: 0,
+          targets: rng() < 0.15 ? [engineIndex] : [],
+          retries: pick(rng, [0, 0, 0, 0, 1, 2]),
+        }
+      : {};
     const failure = state === 'error' ? pick(rng, ERRORS) : null;
     const payload = isExecute ? null : state === 'error' ? pick(rng, failingPayloads) : pick(rng, okPayloads);
     // dv.execute sends silent cells: the hub records no execute_input for them.

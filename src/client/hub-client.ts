@@ -8,9 +8,10 @@ import {
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type Dict, type TaskRecord,
+  BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord,
 } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
+import { engineContext } from './engines.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
@@ -222,6 +223,10 @@ export class HubClient implements Client {
 
   async engines(): Promise<Map<number, string>> {
     return new Map([...this.engineIds].sort((a, b) => a[0] - b[0]));
+  }
+
+  async deriveContext(): Promise<DeriveContext> {
+    return engineContext(await this.engines());
   }
 
   async resubmit(msgIds: readonly string[]): Promise<Record<string, string>> {

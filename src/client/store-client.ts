@@ -1,6 +1,6 @@
 import { hubError, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
-import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type TaskRecord, type Value } from '../records/index.js';
+import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
@@ -158,6 +158,10 @@ export class StoreClient implements Client {
       () => new Map<number, string>(),
     );
     return this.engineLookup.then((m) => new Map(m));
+  }
+
+  async deriveContext(): Promise<DeriveContext> {
+    return engineContext(await this.engines());
   }
 
   async resubmit(_msgIds: readonly string[]): Promise<Record<string, string>> {

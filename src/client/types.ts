@@ -1,6 +1,6 @@
 import type { KeysInput, QueryInput } from '../query/index.js';
 import type { QueueStatus } from './queue-status.js';
-import type { RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
+import type { DeriveContext, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
 
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
@@ -35,6 +35,8 @@ export interface Client {
   queueStatus(targets?: readonly number[] | null, verbose?: boolean): Promise<QueueStatus>;
   /** Engine id → uuid, when known. */
   engines(): Promise<Map<number, string>>;
+  /** What derived keys (engine_id) need from the client: the engine map, by uuid. */
+  deriveContext(): Promise<DeriveContext>;
   resubmit(msgIds: readonly string[]): Promise<Record<string, string>>;
   /** Resolves true when every task completed within `timeoutSeconds` (or forever with null). */
   wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean>;

@@ -123,6 +123,8 @@ test('without an engine map, rc.ids comes from the engine_info of failed tasks',
   assert.ok(seen.size > 0);
   assert.deepEqual(await value(shell, 'rc.ids'), [...seen.keys()].sort());
   for (const [id, uuid] of seen) assert.equal(demoEngineMap(3).get(id), uuid);
+  const ctx = await shell.client.deriveContext();
+  for (const [id, uuid] of seen) assert.equal(ctx.engineId!(uuid), id, 'the derived engine_id gets the same map');
 });
 
 test('rc.ids with no source of an engine map says how to give it', async () => {

@@ -6,3 +6,7 @@ export * from './jsonl.js';
 export * from './result.js';
 export * from './render.js';
 export * from './stream.js';
+export * from './stats.js';
+export * from './trace.js';
+export * from './svg.js';
+export * from './timescale.js';

@@ -5,3 +5,5 @@ export * from './demo.js';
 export * from './pickle.js';
 export * from './answers.js';
 export * from './derived.js';
+export * from './stats.js';
+export * from './intervals.js';

@@ -30,6 +30,11 @@ function barOf(t: TaskInterval, end: number): [number, number] | null {
   return [from, t.completed ?? Math.max(end, from)];
 }
 
+function rowKey(rec: TaskRecord, t: TaskInterval): number | string | null {
+  const uuid = rec['engine_uuid'];
+  return typeof uuid === 'string' && uuid !== '' ? uuid : t.engine;
+}
+
 const kindOf = (t: TaskInterval): Kind => (t.resubmitted ? 'resubmitted' : t.status);
 
 /**
@@ -45,21 +50,26 @@ export async function* renderSvg(
   ctx: DeriveContext = {},
   title = 'ipc task timeline',
 ): AsyncGenerator<string> {
+  // A row per engine uuid: its id may only be learned from another record (a failed task's engine_info).
   const rows = new Set<number | string | null>();
+  const ids = new Map<string, number>();
   let t0 = Infinity;
   let t1 = -Infinity;
   let tasks = 0;
   for await (const rec of open()) {
     const t = taskInterval(rec, ctx);
     tasks++;
-    rows.add(t.engine);
+    const uuid = rec['engine_uuid'];
+    if (typeof uuid === 'string' && typeof t.engine === 'number') ids.set(uuid, t.engine);
+    rows.add(rowKey(rec, t));
     for (const v of [t.submitted, t.started, t.completed]) {
       if (v === null) continue;
       if (v < t0) t0 = v;
       if (v > t1) t1 = v;
     }
   }
-  const order = [...rows].sort(compareEngines);
+  const shown = (k: number | string | null) => (typeof k === 'string' ? ids.get(k) ?? k : k);
+  const order = [...rows].sort((a, b) => compareEngines(shown(a), shown(b)));
   const rowOf = new Map(order.map((e, i) => [e, i]));
   const height = TOP + order.length * ROW + 50;
   const plot = WIDTH - LEFT - RIGHT;
@@ -79,7 +89,7 @@ export async function* renderSvg(
   }
   order.forEach((e, i) => {
     const y = TOP + i * ROW;
-    text += `<text x="${LEFT - 8}" y="${y + BAR - 3}" text-anchor="end">${escapeXml(engineLabel(e))}</text>\n`;
+    text += `<text x="${LEFT - 8}" y="${y + BAR - 3}" text-anchor="end">${escapeXml(engineLabel(shown(e)))}</text>\n`;
   });
 
   // One open bar per row and kind: a task that starts within a pixel of its end extends it.
@@ -95,7 +105,7 @@ export async function* renderSvg(
       const t = taskInterval(rec, ctx);
       const bar = barOf(t, t1);
       if (!bar) continue;
-      const row = rowOf.get(t.engine) ?? 0;
+      const row = rowOf.get(rowKey(rec, t)) ?? 0;
       const kind = kindOf(t);
       const x0 = x(bar[0]);
       const x1 = x(bar[1]);

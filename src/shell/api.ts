@@ -37,7 +37,7 @@ export interface Shell {
 }
 
 export interface ShellSettings {
-  format: 'table' | 'json' | 'jsonl' | 'csv';
+  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
   timezone: 'local' | 'utc';
   maxColumnWidth: number;
 }

@@ -7,6 +7,7 @@ export interface TaskInterval {
   readonly msgId: string;
   /** The engine id, else the engine uuid when no map names it, else null (not yet assigned). */
   readonly engine: number | string | null;
+  readonly uuid: string | null;
   /** Microseconds since the epoch; null when the record lacks the time. */
   readonly submitted: number | null;
   readonly started: number | null;
@@ -30,6 +31,7 @@ export function taskInterval(rec: TaskRecord, ctx: DeriveContext = {}): TaskInte
   return {
     msgId: typeof rec['msg_id'] === 'string' ? rec['msg_id'] : '',
     engine: engineIdOf(rec, ctx) ?? (typeof rec['engine_uuid'] === 'string' && rec['engine_uuid'] !== '' ? rec['engine_uuid'] : null),
+    uuid: typeof rec['engine_uuid'] === 'string' && rec['engine_uuid'] !== '' ? rec['engine_uuid'] : null,
     submitted: micros(rec['submitted']),
     started: micros(rec['started']),
     completed: micros(rec['completed']),

@@ -4,12 +4,14 @@ import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/i
 import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
 import type { Outcome, Shell } from '../shell/api.js';
 import { abortable } from '../shell/interpreter.js';
+import { TimelineRequest } from '../shell/analytics.js';
 import { expandPrefix } from '../shell/magics.js';
 import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { recordLines } from './record-view.js';
 import type { Painter } from './style.js';
 import { TableModel, tableLines, type TableOptions } from './table.js';
+import { TimelineSession } from './timeline-session.js';
 import * as tb from './text-buffer.js';
 import { textWidth, wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
@@ -22,7 +24,7 @@ import { Watch, parseWatch } from './watch.js';
  * viewer, a watch). The Ink components only draw it, so everything here is
  * tested without a terminal.
  */
-export type Mode = 'prompt' | 'running' | 'table' | 'pager' | 'watch' | 'closed';
+export type Mode = 'prompt' | 'running' | 'table' | 'pager' | 'timeline' | 'watch' | 'closed';
 
 /** A block of finished output for the scrollback. */
 export interface Finished {
@@ -80,6 +82,7 @@ export class Session {
   table: TableViewer | null = null;
   pager: RecordPager | null = null;
   watch: Watch | null = null;
+  timeline: TimelineSession | null = null;
   /** Clears the terminal and redraws the prompt (Ctrl-L); the component that draws the session sets it. */
   clearScreen: (() => void) | null = null;
   /** A statement is running: Ctrl-C aborts it. */
@@ -128,6 +131,7 @@ export class Session {
     this.rows = rows;
     this.pager?.resize({ columns, rows });
     this.table?.resize({ columns, rows });
+    this.timeline?.view.resize({ columns, rows });
     this.changed();
   }
 
@@ -171,6 +175,9 @@ export class Session {
         break;
       case 'pager':
         if (this.pager!.handleKey(ev)?.kind === 'close') this.closePager();
+        break;
+      case 'timeline':
+        this.timelineKey(ev);
         break;
       case 'watch':
         if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch();
@@ -348,6 +355,7 @@ export class Session {
 
   private exit(code: number): void {
     this.watch?.stop();
+    this.timeline?.stop();
     this.mode = 'closed';
     this.options.exit(code);
   }
@@ -448,6 +456,7 @@ export class Session {
       else {
         // promptNumber: the shell records the value as Out[n] and `_`.
         const outcomes = await abortable(this.shell.execute(source, { signal: ac.signal, promptNumber: n }), ac.signal);
+        for (const o of outcomes) if (o.value instanceof TimelineRequest) await abortable(this.loadTimeline(o.value), ac.signal);
         for (const o of outcomes) this.showOutcome(o, n);
         if (/^%help\s*$/.test(trimmed)) this.print(this.painter.dim(INTERACTIVE_HELP));
       }
@@ -500,6 +509,10 @@ export class Session {
   showValue(value: unknown, n: number): void {
     if (value instanceof Text) {
       this.print(this.painter.raw(value.text.replace(/\n$/, '')));
+      return;
+    }
+    if (value instanceof TimelineRequest) {
+      if (this.timeline && this.mode !== 'timeline') this.mode = 'timeline';
       return;
     }
     const format = this.shell.settings?.format ?? this.options.format ?? 'table';
@@ -564,7 +577,7 @@ export class Session {
   }
 
   /** The record view: in the scrollback when it fits, else in the pager. */
-  private openRecord(rec: TaskRecord, back: 'table' | 'prompt', n: number | null): void {
+  private openRecord(rec: TaskRecord, back: 'table' | 'timeline' | 'prompt', n: number | null): void {
     const source = recordLines(rec, this.painter, { utc: this.tableOptions().utc });
     const wrapped = source.flatMap((l) => wrapAnsiLine(l, this.columns));
     if (back === 'prompt' && wrapped.length <= this.viewHeight - 1) {
@@ -585,6 +598,7 @@ export class Session {
   viewerLines(): string[] {
     if (this.mode === 'table' && this.table) return this.table.lines(this.painter);
     if (this.mode === 'pager' && this.pager) return this.pager.lines(this.painter);
+    if (this.mode === 'timeline' && this.timeline) return this.timeline.view.lines(this.painter);
     return [];
   }
 
@@ -626,8 +640,42 @@ export class Session {
       this.mode = 'table';
       return;
     }
+    if (pg.back === 'timeline' && this.timeline) {
+      this.mode = 'timeline';
+      return;
+    }
     this.print(this.painter.dim(`(record view of ${pg.title} closed)`));
     this.mode = 'prompt';
+  }
+
+  // ---- %timeline ----------------------------------------------------------
+
+  private async loadTimeline(req: TimelineRequest): Promise<void> {
+    this.timeline?.stop();
+    this.timeline = await TimelineSession.open(req, { columns: this.columns, rows: this.rows }, () => this.changed());
+  }
+
+  private timelineKey(ev: KeyEvent): void {
+    const action = this.timeline!.view.handleKey(ev);
+    if (action?.kind === 'close') {
+      const t = this.timeline!;
+      t.stop();
+      this.timeline = null;
+      this.print(this.painter.dim(`(timeline of ${t.view.model.taskCount} tasks closed)`));
+      this.mode = 'prompt';
+    } else if (action?.kind === 'open') {
+      void this.fetchRecord(action.msgId).then(
+        (rec) => {
+          if (this.mode !== 'timeline') return;
+          this.openRecord(rec, 'timeline', null);
+          this.changed();
+        },
+        (e) => {
+          if (this.timeline) this.timeline.view.message = e instanceof Error ? e.message : String(e);
+          this.changed();
+        },
+      );
+    }
   }
 
   // ---- %watch -------------------------------------------------------------
@@ -666,6 +714,7 @@ export class Session {
   /** Stops timers and running work (the session is ending). */
   dispose(): void {
     this.watch?.stop();
+    this.timeline?.stop();
     this.table?.stopSearch();
     this.shell.confirm = null;
     this.listeners.clear();

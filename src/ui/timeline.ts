@@ -177,7 +177,10 @@ export class TimelineView {
       this.to = model.last;
       this.from = Math.max(model.first, this.to - width);
     }
+    const [from, to] = [this.from, this.to];
     if (selected === null || !this.jumpTo(selected, false)) this.selectNear(this.from);
+    // The window stays put: new tasks arrive in it, the selection does not drag it back.
+    [this.from, this.to] = [from, to];
   }
 
   get plotWidth(): number {

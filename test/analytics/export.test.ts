@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -104,7 +104,7 @@ print(json.dumps({'tag': root.tag, 'texts': [t.text for t in root.iter(ns + 'tex
   assert.deepEqual([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
 });
 
-/** A million tasks on eight engines, generated as they are read. */
+/** Tasks on eight engines, generated as they are read (never held). */
 function* manyTasks(n: number): Generator<TaskRecord> {
   const t0 = Date.UTC(2026, 0, 1) * 1000;
   for (let i = 0; i < n; i++) {
@@ -118,17 +118,16 @@ function* manyTasks(n: number): Generator<TaskRecord> {
   }
 }
 
-test('both exports stream: a million tasks go out in pieces, and the SVG stays the size of the chart', async () => {
+test('both exports stream: 200,000 tasks go out in pieces, and the SVG stays the size of the chart', async () => {
   let pieces = 0;
   let bytes = 0;
-  for await (const p of renderTrace(manyTasks(1_000_000))) {
+  for await (const p of renderTrace(manyTasks(200_000))) {
     pieces++;
     bytes += p.length;
   }
-  assert.ok(pieces > 100, `the trace came out in ${pieces} pieces`);
-  assert.ok(bytes > 100e6);
+  assert.ok(pieces > 50, `the trace came out in ${pieces} pieces`);
+  assert.ok(bytes > 50e6);
   let svg = 0;
-  for await (const p of renderSvg(() => manyTasks(1_000_000))) svg += p.length;
-  assert.ok(svg < 2e6, `the SVG of a million tasks is ${svg} bytes`);
-  assert.ok(!existsSync(join(dir, 'never')));
+  for await (const p of renderSvg(() => manyTasks(200_000))) svg += p.length;
+  assert.ok(svg < 2e6, `the SVG of 200,000 tasks is ${svg} bytes`);
 });

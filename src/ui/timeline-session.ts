@@ -1,6 +1,6 @@
-import { taskInterval, type TaskInterval } from '../records/index.js';
+import { taskInterval } from '../records/index.js';
 import type { TimelineRequest } from '../shell/analytics.js';
-import { TimelineModel, TimelineView } from './timeline.js';
+import { TimelineBuilder, TimelineView, type TimelineModel } from './timeline.js';
 import type { ScreenSize } from './viewers.js';
 
 /** How often a timeline on a live hub asks again for its records. */
@@ -45,7 +45,7 @@ export class TimelineSession {
 }
 
 async function load(req: TimelineRequest): Promise<TimelineModel> {
-  const intervals: TaskInterval[] = [];
-  for await (const rec of req.open()) intervals.push(taskInterval(rec, req.ctx));
-  return TimelineModel.build(intervals, req.live ? Date.now() * 1000 : null);
+  const b = new TimelineBuilder();
+  for await (const rec of req.open()) b.add(taskInterval(rec, req.ctx));
+  return b.finish(req.live ? Date.now() * 1000 : null);
 }

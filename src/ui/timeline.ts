@@ -33,7 +33,19 @@ export interface TimelineRow {
   readonly tasks: Int32Array;
   /** The longest task of the row, to find every task overlapping a window from a search on starts. */
   readonly longest: number;
+  /**
+   * The row summed into BINS equal slices of the whole span (busy µs and the
+   * most telling status of each), for a zoomed-out frame: it then reads a
+   * few bins per cell instead of every task. Null for rows with few tasks.
+   */
+  readonly binBusy: Float64Array | null;
+  readonly binWorst: Uint8Array | null;
 }
+
+/** Slices of the summary of a row; rows with fewer tasks than this are drawn from the tasks alone. */
+const BINS = 16384;
+/** A frame reads the summary once a character cell covers this many slices. */
+const BINS_PER_CELL = 4;
 
 export class TimelineModel {
   readonly rows: TimelineRow[];
@@ -43,7 +55,7 @@ export class TimelineModel {
   /** Records without a time to place them. */
   readonly unplaced: number;
 
-  private constructor(rows: TimelineRow[], msgIds: string[], first: number, last: number, unplaced: number) {
+  constructor(rows: TimelineRow[], msgIds: string[], first: number, last: number, unplaced: number) {
     this.rows = rows;
     this.msgIds = msgIds;
     this.first = first;
@@ -55,77 +67,154 @@ export class TimelineModel {
     return this.msgIds.length;
   }
 
-  /**
-   * One row per engine uuid (named by the engine id the records reveal), and
-   * a row for tasks not yet assigned. A task is drawn from its start (else
-   * its submission: still queued) to its completion (else the end).
-   */
+  get binWidth(): number {
+    return (this.last - this.first) / BINS;
+  }
+
+  /** The model of intervals in hand; `TimelineBuilder` takes them one at a time as records arrive. */
   static build(intervals: Iterable<TaskInterval>, now: number | null = null): TimelineModel {
-    type Acc = { starts: number[]; ends: number[]; codes: number[]; tasks: number[]; id: number | null };
-    const acc = new Map<number | string | null, Acc>();
-    const msgIds: string[] = [];
-    let first = Infinity;
-    let last = -Infinity;
-    let unplaced = 0;
-    for (const t of intervals) {
-      const start = t.started ?? t.submitted;
-      if (start === null) {
-        unplaced++;
-        continue;
-      }
-      const key = t.uuid ? t.uuid : t.engine;
-      let a = acc.get(key);
-      if (!a) acc.set(key, (a = { starts: [], ends: [], codes: [], tasks: [], id: null }));
-      if (typeof t.engine === 'number') a.id = t.engine;
-      const end = t.completed ?? NaN;
-      a.starts.push(start);
-      a.ends.push(end);
-      a.codes.push(t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status]);
-      a.tasks.push(msgIds.length);
-      msgIds.push(t.msgId);
-      if (start < first) first = start;
-      const e = Number.isNaN(end) ? start : end;
-      if (e > last) last = e;
+    const b = new TimelineBuilder();
+    for (const t of intervals) b.add(t);
+    return b.finish(now);
+  }
+}
+
+/**
+ * Collects tasks for a timeline as the records arrive, into growing typed
+ * arrays with the row of each task, so that `finish` only splits them by row
+ * and sums the rows' summaries. One row per engine uuid (named by the engine
+ * id the records reveal), and a row for tasks not yet assigned. A task is
+ * drawn from its start (else its submission: still queued) to its completion
+ * (else the end).
+ */
+export class TimelineBuilder {
+  private n = 0;
+  private starts = new Float64Array(1024);
+  private ends = new Float64Array(1024);
+  private codes = new Uint8Array(1024);
+  private rowOf = new Int32Array(1024);
+  private readonly msgIds: string[] = [];
+  private readonly rowIndex = new Map<number | string | null, number>();
+  private readonly keys: (number | string | null)[] = [];
+  private readonly ids: (number | null)[] = [];
+  private first = Infinity;
+  private last = -Infinity;
+  private unplaced = 0;
+  private pending = false;
+
+  add(t: TaskInterval): void {
+    const start = t.started ?? t.submitted;
+    if (start === null) {
+      this.unplaced++;
+      return;
     }
-    if (now !== null && now > last && [...acc.values()].some((a) => a.ends.some(Number.isNaN))) last = now;
+    if (this.n === this.starts.length) this.grow();
+    const key = t.uuid ?? t.engine;
+    let r = this.rowIndex.get(key);
+    if (r === undefined) {
+      r = this.keys.length;
+      this.rowIndex.set(key, r);
+      this.keys.push(key);
+      this.ids.push(null);
+    }
+    if (typeof t.engine === 'number') this.ids[r] = t.engine;
+    const i = this.n++;
+    this.starts[i] = start;
+    this.ends[i] = t.completed ?? NaN;
+    this.codes[i] = t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status];
+    this.rowOf[i] = r;
+    this.msgIds.push(t.msgId);
+    if (start < this.first) this.first = start;
+    if (t.completed === null) this.pending = true;
+    const end = t.completed ?? start;
+    if (end > this.last) this.last = end;
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const grown = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.starts = grown(this.starts, (k) => new Float64Array(k));
+    this.ends = grown(this.ends, (k) => new Float64Array(k));
+    this.codes = grown(this.codes, (k) => new Uint8Array(k));
+    this.rowOf = grown(this.rowOf, (k) => new Int32Array(k));
+  }
+
+  /** The model; `now` (µs) is where pending tasks end on a live hub. */
+  finish(now: number | null = null): TimelineModel {
+    let { first, last } = this;
+    if (now !== null && this.pending && now > last) last = now;
     if (!(last >= first)) {
       first = 0;
       last = 1;
     }
     if (last === first) last = first + 1;
-    const shown = (k: number | string | null, a: Acc) => (typeof k === 'string' && a.id !== null ? a.id : k);
-    const rows = [...acc.entries()]
-      .sort(([ka, a], [kb, b]) => compareEngines(shown(ka, a), shown(kb, b)))
-      .map(([k, a]) => sortedRow(k, engineLabel(shown(k, a)), a, last));
-    return new TimelineModel(rows, msgIds, first, last, unplaced);
+    const counts = new Int32Array(this.keys.length);
+    for (let i = 0; i < this.n; i++) counts[this.rowOf[i]!]!++;
+    const rows = this.keys.map((_, r) => ({
+      starts: new Float64Array(counts[r]!),
+      ends: new Float64Array(counts[r]!),
+      codes: new Uint8Array(counts[r]!),
+      tasks: new Int32Array(counts[r]!),
+    }));
+    const fill = new Int32Array(this.keys.length);
+    for (let i = 0; i < this.n; i++) {
+      const r = this.rowOf[i]!;
+      const row = rows[r]!;
+      const j = fill[r]!++;
+      row.starts[j] = this.starts[i]!;
+      row.ends[j] = this.ends[i]!;
+      row.codes[j] = this.codes[i]!;
+      row.tasks[j] = i;
+    }
+    const { keys, ids } = this;
+    const shown = (r: number) => (typeof keys[r] === 'string' && ids[r] !== null ? ids[r]! : keys[r]!);
+    const order = keys.map((_, r) => r).sort((a, b) => compareEngines(shown(a), shown(b)));
+    const finished = order.map((r) => finishRow(keys[r]!, engineLabel(shown(r)), rows[r]!, first, last));
+    return new TimelineModel(finished, this.msgIds, first, last, this.unplaced);
   }
 }
 
-function sortedRow(key: number | string | null, label: string, a: { starts: number[]; ends: number[]; codes: number[]; tasks: number[] }, last: number): TimelineRow {
+function finishRow(
+  key: number | string | null, label: string,
+  a: { starts: Float64Array; ends: Float64Array; codes: Uint8Array; tasks: Int32Array }, first: number, last: number,
+): TimelineRow {
   const n = a.starts.length;
-  let order: Int32Array | null = null;
+  let { starts, ends, codes, tasks } = a;
   for (let i = 1; i < n; i++) {
-    if (a.starts[i]! < a.starts[i - 1]!) {
-      order = Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => a.starts[x]! - a.starts[y]!);
+    if (starts[i]! < starts[i - 1]!) {
+      const order = Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => a.starts[x]! - a.starts[y]!);
+      starts = Float64Array.from(order, (j) => a.starts[j]!);
+      ends = Float64Array.from(order, (j) => a.ends[j]!);
+      codes = Uint8Array.from(order, (j) => a.codes[j]!);
+      tasks = Int32Array.from(order, (j) => a.tasks[j]!);
       break;
     }
   }
-  const pick = (j: number) => (order ? order[j]! : j);
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  const codes = new Uint8Array(n);
-  const tasks = new Int32Array(n);
   let longest = 0;
+  const binned = n >= BINS / 4;
+  const binBusy = binned ? new Float64Array(BINS) : null;
+  const binWorst = binned ? new Uint8Array(BINS) : null;
+  const bw = (last - first) / BINS;
   for (let j = 0; j < n; j++) {
-    const i = pick(j);
-    starts[j] = a.starts[i]!;
-    ends[j] = a.ends[i]!;
-    codes[j] = a.codes[i]!;
-    tasks[j] = a.tasks[i]!;
-    const d = (Number.isNaN(ends[j]!) ? last : ends[j]!) - starts[j]!;
-    if (d > longest) longest = d;
+    const s = starts[j]!;
+    const e = Number.isNaN(ends[j]!) ? last : ends[j]!;
+    if (e - s > longest) longest = e - s;
+    if (!binBusy || !binWorst) continue;
+    const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
+    const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
+    const code = codes[j]!;
+    for (let b = b0; b <= b1; b++) {
+      const lo = Math.max(s, first + b * bw);
+      const hi = Math.min(e, first + (b + 1) * bw);
+      binBusy[b]! += Math.max(hi - lo, 0);
+      if (code > binWorst[b]!) binWorst[b] = code;
+    }
   }
-  return { key, label, starts, ends, codes, tasks, longest };
+  return { key, label, starts, ends, codes, tasks, longest, binBusy, binWorst };
 }
 
 /** The first index whose start is ≥ t. */
@@ -366,37 +455,21 @@ export class TimelineView {
     lines.push(p.dim(this.axis(W)));
     const busy = new Float64Array(W);
     const worst = new Uint8Array(W);
+    const bw = m.binWidth;
     for (let r = this.top; r < Math.min(m.rows.length, this.top + this.bodyHeight); r++) {
       const row = m.rows[r]!;
       busy.fill(0);
       worst.fill(0);
+      if (row.binBusy && row.binWorst && cell >= BINS_PER_CELL * bw) this.fromBins(row, busy, worst, cell);
+      else this.fromTasks(row, busy, worst, cell);
       let sel0 = -1;
       let sel1 = -1;
-      for (let i = lowerBound(row.starts, this.from - row.longest); i < row.starts.length; i++) {
-        const s = row.starts[i]!;
-        if (s > this.to) break;
-        const e0 = row.ends[i]!;
-        const e = Number.isNaN(e0) ? m.last : e0;
-        if (e < this.from) continue;
-        const a = Math.max(s, this.from);
-        const b = Math.min(e, this.to);
-        const c0 = Math.min(W - 1, Math.floor((a - this.from) / cell));
-        const c1 = Math.min(W - 1, Math.floor((b - this.from) / cell));
-        const code = row.codes[i]!;
-        if (c0 === c1) {
-          busy[c0]! += Math.max(b - a, cell / 8);
-          if (code > worst[c0]!) worst[c0] = code;
-        } else {
-          for (let c = c0; c <= c1; c++) {
-            const lo = Math.max(a, this.from + c * cell);
-            const hi = Math.min(b, this.from + (c + 1) * cell);
-            busy[c]! += hi - lo;
-            if (code > worst[c]!) worst[c] = code;
-          }
-        }
-        if (r === this.row && i === this.task) {
-          sel0 = c0;
-          sel1 = c1;
+      if (r === this.row && this.task >= 0) {
+        const s = row.starts[this.task]!;
+        const e = Number.isNaN(row.ends[this.task]!) ? m.last : row.ends[this.task]!;
+        if (e >= this.from && s <= this.to) {
+          sel0 = Math.max(0, Math.min(W - 1, Math.floor((s - this.from) / cell)));
+          sel1 = Math.max(0, Math.min(W - 1, Math.floor((e - this.from) / cell)));
         }
       }
       let text = '';
@@ -414,6 +487,55 @@ export class TimelineView {
     while (lines.length < this.size.rows - 1) lines.push('');
     lines.push(fitText(this.statusLine(p), this.size.columns));
     return lines.slice(0, this.size.rows);
+  }
+
+  /** Cells from the tasks in view: each adds the part of it that falls in a cell. */
+  private fromTasks(row: TimelineRow, busy: Float64Array, worst: Uint8Array, cell: number): void {
+    const W = busy.length;
+    const last = this.model.last;
+    for (let i = lowerBound(row.starts, this.from - row.longest); i < row.starts.length; i++) {
+      const s = row.starts[i]!;
+      if (s > this.to) break;
+      const e0 = row.ends[i]!;
+      const e = Number.isNaN(e0) ? last : e0;
+      if (e < this.from) continue;
+      const a = Math.max(s, this.from);
+      const b = Math.min(e, this.to);
+      const c0 = Math.min(W - 1, Math.floor((a - this.from) / cell));
+      const c1 = Math.min(W - 1, Math.floor((b - this.from) / cell));
+      const code = row.codes[i]!;
+      if (c0 === c1) {
+        busy[c0]! += Math.max(b - a, cell / 8);
+        if (code > worst[c0]!) worst[c0] = code;
+        continue;
+      }
+      for (let c = c0; c <= c1; c++) {
+        const lo = Math.max(a, this.from + c * cell);
+        const hi = Math.min(b, this.from + (c + 1) * cell);
+        busy[c]! += hi - lo;
+        if (code > worst[c]!) worst[c] = code;
+      }
+    }
+  }
+
+  /** Cells from the row's summary: a cell covers several slices, summed whole. */
+  private fromBins(row: TimelineRow, busy: Float64Array, worst: Uint8Array, cell: number): void {
+    const m = this.model;
+    const bw = m.binWidth;
+    const bins = row.binBusy!;
+    const codes = row.binWorst!;
+    for (let c = 0; c < busy.length; c++) {
+      const b0 = Math.max(0, Math.round((this.from + c * cell - m.first) / bw));
+      const b1 = Math.min(bins.length, Math.round((this.from + (c + 1) * cell - m.first) / bw));
+      let sum = 0;
+      let w = 0;
+      for (let b = b0; b < b1; b++) {
+        sum += bins[b]!;
+        if (codes[b]! > w) w = codes[b]!;
+      }
+      busy[c] = sum;
+      worst[c] = w;
+    }
   }
 
   private axis(W: number): string {

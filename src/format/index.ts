@@ -10,3 +10,4 @@ export * from './stats.js';
 export * from './trace.js';
 export * from './svg.js';
 export * from './timescale.js';
+export * from './width.js';

@@ -1,8 +1,7 @@
-import { RecordList } from '../records/index.js';
-import { isDict, setOwn, type TaskRecord } from '../records/index.js';
+import { RecordList, Text, hasRepr, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { jsonText } from './json.js';
-import { Text, hasRepr, prettyRepr, repr, type DisplayOptions } from './repr.js';
+import { prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
 import { renderRecordTable } from './table.js';
 import { traceText } from './trace.js';

@@ -1,4 +1,4 @@
-import type { GroupStats, Spread, TaskStats } from '../records/stats.js';
+import type { GroupStats, Spread, TaskStats } from '../records/index.js';
 
 /** Seconds as a person reads them: µs, ms, s, then minutes and hours. */
 export function formatSeconds(s: number | null): string {

@@ -1,6 +1,4 @@
-import type { DeriveContext, RecordStatus } from '../records/derived.js';
-import { compareEngines, engineLabel, taskInterval, type TaskInterval } from '../records/intervals.js';
-import { Timestamp, type TaskRecord } from '../records/index.js';
+import { Timestamp, compareEngines, engineLabel, taskInterval, type DeriveContext, type RecordStatus, type TaskInterval, type TaskRecord } from '../records/index.js';
 import { niceStep, tickLabel } from './timescale.js';
 
 export const STATUS_COLOURS: Record<RecordStatus | 'resubmitted', string> = {

@@ -1,6 +1,4 @@
-import { Timestamp, type TaskRecord } from '../records/index.js';
-import type { DeriveContext } from '../records/derived.js';
-import { engineLabel, taskInterval } from '../records/intervals.js';
+import { Timestamp, engineLabel, taskInterval, type DeriveContext, type TaskRecord } from '../records/index.js';
 
 /** About this many characters go out in one piece. */
 const PIECE = 1 << 16;

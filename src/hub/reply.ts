@@ -33,6 +33,5 @@ export function replyContent(msg: Message, request: string): JsonDict {
 }
 
 function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\u001b\[[0-9;]*m/g, '');
 }

@@ -7,3 +7,4 @@ export * from './answers.js';
 export * from './derived.js';
 export * from './stats.js';
 export * from './intervals.js';
+export * from './pyvalues.js';

@@ -1,16 +1,17 @@
 import { constants, createWriteStream } from 'node:fs';
 import { access, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { Client } from '../client/types.js';
-import { IpcError, didYouMean } from '../errors.js';
-import { Text, histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
-import { RecordList, isDict, queueWait, runTime, type DeriveContext, type TaskRecord } from '../records/index.js';
-import { INTERVAL_KEYS } from '../records/intervals.js';
-import { GROUP_ALIASES, STATS_GROUPS, StatsBuilder, statsKeys, type GroupStats, type StatsGroup, type TaskStats } from '../records/stats.js';
+import type { Client } from '../client/index.js';
+import { IpcError, didYouMean, storeError, typeError } from '../errors.js';
+import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
+import {
+  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, isDict, queueWait, runTime, statsKeys,
+  type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats,
+} from '../records/index.js';
 import type { MagicContext } from './magics.js';
 import { parseExpression } from './parser.js';
 import { bindArgs } from './time.js';
-import { PyFunction, typeError, typeName } from './values.js';
+import { PyFunction, typeName } from './values.js';
 
 /** Where the records of a stats or timeline come from: a query (read twice if need be) or a list in hand. */
 type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
@@ -245,7 +246,7 @@ function formatBytes(n: number): string {
 async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
   if (!force) {
     const exists = await access(path, constants.F_OK).then(() => true, () => false);
-    if (exists) throw new IpcError('StoreError', `${path} exists; add --force to replace it`);
+    if (exists) throw storeError(`${path} exists; add --force to replace it`);
   }
   const partial = `${path}.partial-${process.pid}`;
   const out = createWriteStream(partial, { flags: 'wx' });
@@ -265,7 +266,7 @@ async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIte
     await rm(partial, { force: true });
     if (e instanceof IpcError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new IpcError('StoreError', `cannot write ${path}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
+    throw storeError(`cannot write ${path}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
   }
 }
 

@@ -1,14 +1,14 @@
-import { RecordList, type Client, type TaskResult } from '../client/types.js';
-import { IpcError, didYouMean, keyError } from '../errors.js';
-import { Text, cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { RecordList, type Client, type TaskResult } from '../client/index.js';
+import { didYouMean, keyError, nameError, storeError, typeError } from '../errors.js';
+import { cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { TASK_KEYS, isDict } from '../records/index.js';
+import { TASK_KEYS, Text, isDict } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
 import type { Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';
 import type { Statement } from './syntax.js';
-import { PyFunction, PyObject, typeError, typeName } from './values.js';
+import { PyFunction, PyObject, typeName } from './values.js';
 
 export interface MagicContext {
   readonly shell: Shell;
@@ -77,7 +77,7 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return null;
     }
     case 'tables': {
-      if (!ctx.tables) throw new IpcError('StoreError', '%tables lists the task tables of a SQLite file; this session has no SQLite store');
+      if (!ctx.tables) throw storeError('%tables lists the task tables of a SQLite file; this session has no SQLite store');
       return new Text((await ctx.tables()).join('\n'));
     }
     case 'who': {
@@ -104,11 +104,11 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
     case 'timeline':
       return timelineMagic(st, ctx);
     case 'watch':
-      throw new IpcError('NameError', '%watch runs in the interactive shell only (start ipc in a terminal without a script)');
+      throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
     case 'time':
       throw typeError('%time takes a statement');
     default:
-      throw new IpcError('NameError', `unknown magic %${st.name}${didYouMean(st.name, Object.keys(MAGICS))}; the magics are ${Object.keys(MAGICS).map((m) => '%' + m).join(' ')}`);
+      throw nameError(`unknown magic %${st.name}${didYouMean(st.name, Object.keys(MAGICS))}; the magics are ${Object.keys(MAGICS).map((m) => '%' + m).join(' ')}`);
   }
 }
 
@@ -209,5 +209,5 @@ function help(topic: string, ctx: MagicContext): string {
   if (v instanceof PyObject) return `${v.pyRepr()}: attributes ${v.names().join(', ')}`;
   if (v !== undefined) return `${bare}: a ${typeName(v)}`;
   const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name)];
-  throw new IpcError('NameError', `no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
+  throw nameError(`no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
 }

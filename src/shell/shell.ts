@@ -1,5 +1,5 @@
-import { RecordStream, type Client } from '../client/types.js';
-import { IpcError, isIpcError } from '../errors.js';
+import { RecordStream, type Client } from '../client/index.js';
+import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
 import { OUTPUT_FORMATS, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings } from './api.js';
@@ -66,7 +66,7 @@ class ShellImpl implements Shell {
     this.builtins.set('help', new PyFunction('help', (c) => {
       const x = c.args[0];
       const topic = x === undefined || x === null ? '' : x instanceof PyFunction ? x.name.replace(/^Client\./, '') : typeof x === 'string' ? x : '';
-      if (x !== undefined && x !== null && topic === '') throw new IpcError('TypeError', 'help() takes a function or a name, such as help(db_query) or help("completed")');
+      if (x !== undefined && x !== null && topic === '') throw typeError('help() takes a function or a name, such as help(db_query) or help("completed")');
       const ctx = this.magicContext('', 1, {}, []);
       return runMagic({ kind: 'magic', at: 0, name: 'help', arg: topic, argAt: 0 }, ctx);
     }, 'help(x): what a function, key or operator does; help() lists everything'));
@@ -84,7 +84,7 @@ class ShellImpl implements Shell {
       importModule: (name) => {
         if (name === 'datetime') return DATETIME_MODULE;
         if (name === 'ipyparallel' || name === 'ipyparallel.client' || name === 'IPython.parallel') return ipyparallel;
-        throw new IpcError('NameError', `No module named '${name}'; the ipc shell knows datetime and ipyparallel`);
+        throw nameError(`No module named '${name}'; the ipc shell knows datetime and ipyparallel`);
       },
     });
   }
@@ -153,7 +153,7 @@ class ShellImpl implements Shell {
       let hasValue = false;
       let error: IpcError | undefined;
       if (options.signal?.aborted) {
-        error = new IpcError('Interrupted', 'the statement was interrupted');
+        error = interrupted();
       } else {
         this.inputs.push(stmtSource);
         try {
@@ -267,10 +267,10 @@ function normalize(source: string): string {
 /** Every failure as an IpcError: a JS error from a bug still reads as one sentence, never a stack. */
 export function asIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return new IpcError('ParseError', 'the statement is nested too deeply to run');
-  if (e instanceof RangeError) return new IpcError('TypeError', `a value is out of range (${e.message})`);
-  if (e instanceof Error) return new IpcError('TypeError', `internal error: ${e.message}`);
-  return new IpcError('TypeError', `internal error: ${String(e)}`);
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return parseError('the statement is nested too deeply to run');
+  if (e instanceof RangeError) return typeError(`a value is out of range (${e.message})`);
+  if (e instanceof Error) return typeError(`internal error: ${e.message}`);
+  return typeError(`internal error: ${String(e)}`);
 }
 
 /** Makes the statement language over an rc (a store-backed or hub-backed Client). */

@@ -48,7 +48,6 @@ export function pythonNumber(n: number): string {
 /** Control characters shown as escapes, so a cell stays one line; ANSI colours dropped. */
 export function oneLine(s: string): string {
   const plain = s.includes('\x1b') ? stripAnsi(s) : s;
-  // eslint-disable-next-line no-control-regex
   return /[\x00-\x1f\x7f]/.test(plain) ? plain.replace(/[\x00-\x1f\x7f]/g, escapeControl) : plain;
 }
 

@@ -1,11 +1,8 @@
 import { RecordList } from '../client/index.js';
-import { IpcError } from '../errors.js';
-import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
-import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
-import type { Outcome, Shell } from '../shell/api.js';
-import { abortable } from '../shell/interpreter.js';
-import { TimelineRequest } from '../shell/analytics.js';
-import { expandPrefix } from '../shell/magics.js';
+import { IpcError, interrupted, keyError, parseError } from '../errors.js';
+import { renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
+import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
+import { TimelineRequest, abortable, expandPrefix, type Outcome, type Shell } from '../shell/index.js';
 import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { recordLines } from './record-view.js';
@@ -477,7 +474,7 @@ export class Session {
       this.question.resolve(false);
       this.question = null;
     }
-    this.running?.abort(new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C).'));
+    this.running?.abort(interrupted());
   }
 
   private printError(e: unknown): void {
@@ -555,7 +552,7 @@ export class Session {
 
   private async showRecord(id: string, signal: AbortSignal): Promise<void> {
     const msgId = id.replace(/^['"]|['"]$/g, '');
-    if (msgId === '') throw new IpcError('ParseError', '%show needs a msg_id (or its first characters), e.g. %show 4f2a.');
+    if (msgId === '') throw parseError('%show needs a msg_id (or its first characters), e.g. %show 4f2a.');
     const rec = await abortable(this.fetchRecord(msgId), signal);
     this.openRecord(rec, 'prompt', null);
   }
@@ -564,7 +561,7 @@ export class Session {
   async fetchRecord(id: string): Promise<TaskRecord> {
     const client = this.shell.client;
     const list = await client.dbQuery({ msg_id: await expandPrefix(id, client) });
-    if (list.length === 0) throw new IpcError('KeyError', `no task has the msg_id '${id}'.`);
+    if (list.length === 0) throw keyError(`no task has the msg_id '${id}'.`);
     const rec: TaskRecord = { ...list.records[0]! };
     try {
       const bufs = await client.dbQuery({ msg_id: rec['msg_id'] as string }, ['msg_id', 'buffers', 'result_buffers']);
@@ -684,7 +681,7 @@ export class Session {
     this.running = null;
     const parsed = parseWatch(arg, (s) => this.shell.isComplete(s));
     if (!parsed) {
-      this.printError(new IpcError('ParseError', 'usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
+      this.printError(parseError('usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
       this.mode = 'prompt';
       this.changed();
       return;

@@ -1,5 +1,5 @@
 import { taskInterval } from '../records/index.js';
-import type { TimelineRequest } from '../shell/analytics.js';
+import type { TimelineRequest } from '../shell/index.js';
 import { TimelineBuilder, TimelineView, type TimelineModel } from './timeline.js';
 import type { ScreenSize } from './viewers.js';
 

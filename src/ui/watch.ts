@@ -1,6 +1,6 @@
-import { IpcError } from '../errors.js';
+import { interrupted } from '../errors.js';
 import { prettyRepr } from '../format/index.js';
-import type { Outcome, Shell } from '../shell/api.js';
+import type { Outcome, Shell } from '../shell/index.js';
 import type { Painter } from './style.js';
 import type { TableModel } from './table.js';
 
@@ -130,7 +130,7 @@ export class Watch {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.running?.abort(new IpcError('Interrupted', 'the watch was stopped.'));
+    this.running?.abort(interrupted());
     this.running = null;
   }
 }

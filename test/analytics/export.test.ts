@@ -126,7 +126,7 @@ test('both exports stream: 200,000 tasks go out in pieces, and the SVG stays the
     bytes += p.length;
   }
   assert.ok(pieces > 50, `the trace came out in ${pieces} pieces`);
-  assert.ok(bytes > 50e6);
+  assert.ok(bytes > 20e6, `${bytes} bytes`);
   let svg = 0;
   for await (const p of renderSvg(() => manyTasks(200_000))) svg += p.length;
   assert.ok(svg < 2e6, `the SVG of 200,000 tasks is ${svg} bytes`);

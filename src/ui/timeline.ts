@@ -154,67 +154,72 @@ export class TimelineBuilder {
     if (last === first) last = first + 1;
     const counts = new Int32Array(this.keys.length);
     for (let i = 0; i < this.n; i++) counts[this.rowOf[i]!]!++;
+    const bw = (last - first) / BINS;
     const rows = this.keys.map((_, r) => ({
       starts: new Float64Array(counts[r]!),
       ends: new Float64Array(counts[r]!),
       codes: new Uint8Array(counts[r]!),
       tasks: new Int32Array(counts[r]!),
+      longest: 0,
+      binBusy: counts[r]! >= BINS / 4 ? new Float64Array(BINS) : null,
+      binWorst: counts[r]! >= BINS / 4 ? new Uint8Array(BINS) : null,
     }));
+    // One pass places each task in its row and adds it to the row's summary.
     const fill = new Int32Array(this.keys.length);
     for (let i = 0; i < this.n; i++) {
-      const r = this.rowOf[i]!;
-      const row = rows[r]!;
-      const j = fill[r]!++;
-      row.starts[j] = this.starts[i]!;
-      row.ends[j] = this.ends[i]!;
-      row.codes[j] = this.codes[i]!;
+      const row = rows[this.rowOf[i]!]!;
+      const j = fill[this.rowOf[i]!]!++;
+      const s = this.starts[i]!;
+      const e0 = this.ends[i]!;
+      const code = this.codes[i]!;
+      row.starts[j] = s;
+      row.ends[j] = e0;
+      row.codes[j] = code;
       row.tasks[j] = i;
+      const e = Number.isNaN(e0) ? last : e0;
+      if (e - s > row.longest) row.longest = e - s;
+      const busy = row.binBusy;
+      if (busy === null) continue;
+      const worst = row.binWorst!;
+      const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
+      const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
+      if (b0 === b1) {
+        busy[b0]! += e - s;
+        if (code > worst[b0]!) worst[b0] = code;
+        continue;
+      }
+      for (let b = b0; b <= b1; b++) {
+        busy[b]! += Math.max(0, Math.min(e, first + (b + 1) * bw) - Math.max(s, first + b * bw));
+        if (code > worst[b]!) worst[b] = code;
+      }
     }
     const { keys, ids } = this;
     const shown = (r: number) => (typeof keys[r] === 'string' && ids[r] !== null ? ids[r]! : keys[r]!);
     const order = keys.map((_, r) => r).sort((a, b) => compareEngines(shown(a), shown(b)));
-    const finished = order.map((r) => finishRow(keys[r]!, engineLabel(shown(r)), rows[r]!, first, last));
+    const finished = order.map((r) => sortedRow(keys[r]!, engineLabel(shown(r)), rows[r]!));
     return new TimelineModel(finished, this.msgIds, first, last, this.unplaced);
   }
 }
 
-function finishRow(
+/** The row in start order: tasks usually arrive in it, else they are sorted once. */
+function sortedRow(
   key: number | string | null, label: string,
-  a: { starts: Float64Array; ends: Float64Array; codes: Uint8Array; tasks: Int32Array }, first: number, last: number,
+  a: Omit<TimelineRow, 'key' | 'label'>,
 ): TimelineRow {
   const n = a.starts.length;
-  let { starts, ends, codes, tasks } = a;
   for (let i = 1; i < n; i++) {
-    if (starts[i]! < starts[i - 1]!) {
+    if (a.starts[i]! < a.starts[i - 1]!) {
       const order = Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => a.starts[x]! - a.starts[y]!);
-      starts = Float64Array.from(order, (j) => a.starts[j]!);
-      ends = Float64Array.from(order, (j) => a.ends[j]!);
-      codes = Uint8Array.from(order, (j) => a.codes[j]!);
-      tasks = Int32Array.from(order, (j) => a.tasks[j]!);
-      break;
+      return {
+        ...a, key, label,
+        starts: Float64Array.from(order, (j) => a.starts[j]!),
+        ends: Float64Array.from(order, (j) => a.ends[j]!),
+        codes: Uint8Array.from(order, (j) => a.codes[j]!),
+        tasks: Int32Array.from(order, (j) => a.tasks[j]!),
+      };
     }
   }
-  let longest = 0;
-  const binned = n >= BINS / 4;
-  const binBusy = binned ? new Float64Array(BINS) : null;
-  const binWorst = binned ? new Uint8Array(BINS) : null;
-  const bw = (last - first) / BINS;
-  for (let j = 0; j < n; j++) {
-    const s = starts[j]!;
-    const e = Number.isNaN(ends[j]!) ? last : ends[j]!;
-    if (e - s > longest) longest = e - s;
-    if (!binBusy || !binWorst) continue;
-    const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
-    const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
-    const code = codes[j]!;
-    for (let b = b0; b <= b1; b++) {
-      const lo = Math.max(s, first + b * bw);
-      const hi = Math.min(e, first + (b + 1) * bw);
-      binBusy[b]! += Math.max(hi - lo, 0);
-      if (code > binWorst[b]!) binWorst[b] = code;
-    }
-  }
-  return { key, label, starts, ends, codes, tasks, longest, binBusy, binWorst };
+  return { ...a, key, label };
 }
 
 /** The first index whose start is ≥ t. */

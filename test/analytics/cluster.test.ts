@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PYTHON, havePython } from '../support/python.js';
+import { Terminal } from '../ui/support/tmux.js';
 import { startCluster, type Cluster } from '../support/ipcluster.js';
 
 // A real 7.1 cluster (ipcontroller --sqlitedb, three ipengines) running
@@ -69,4 +70,30 @@ test('a 7.x hub writes started only with the result: a running task has no start
   assert.equal(recs.length, pending.length);
   assert.ok(recs.every((r) => r['started'] === null && r['completed'] === null));
   assert.ok(recs.some((r) => r['engine_uuid'] !== null), 'some are running on an engine, yet have no start');
+});
+
+test('%stats through the live hub gives the numbers of the store it writes', { skip: !havePython() }, () => {
+  const connection = join(cluster!.profileDir, 'security', 'ipcontroller-client.json');
+  const viaHub = JSON.parse(execFileSync(process.execPath, [bin, '--hub', connection, '--format', 'json', '-c', '%stats by status'], { encoding: 'utf8' }));
+  const viaStore = JSON.parse(ipc('--format', 'json', '-c', '%stats by status'));
+  assert.deepEqual(viaHub, viaStore);
+});
+
+test('%timeline on a live hub: new tasks appear while it is open', { skip: !havePython() }, async () => {
+  const connection = join(cluster!.profileDir, 'security', 'ipcontroller-client.json');
+  const t = new Terminal(`node ${bin} --hub ${connection}`, { cwd: cluster!.root, env: { HOME: cluster!.root }, columns: 100, rows: 24 });
+  try {
+    await t.waitFor((s) => s.includes('In [1]:'), 'the prompt');
+    t.type('%timeline');
+    t.send('Enter');
+    const count = (s: string) => Number(/(\d+) tasks on \d+ rows/.exec(s)?.[1] ?? NaN);
+    const first = count(await t.waitFor((s) => /timeline \(live\)/.test(s), 'the live timeline'));
+    assert.equal(first, 12 + 2 + ENGINES + 2);
+    await cluster!.python([join(root, 'test', 'analytics', 'more-tasks.py'), cluster!.profileDir, '5']);
+    await t.waitFor((s) => count(s) === first + 5, 'the five new tasks', { timeoutMs: 15_000 });
+    t.type('q');
+    await t.waitFor((s) => s.includes('In [2]:'), 'the prompt again');
+  } finally {
+    t.close();
+  }
 });

@@ -239,6 +239,8 @@ export type TimelineAction = { readonly kind: 'close' } | { readonly kind: 'open
 const LABEL = 12;
 /** Shades by how much of a cell the tasks fill. */
 const SHADES = ['░', '▒', '▓', '█'];
+/** Without colour, errors and pending tasks keep a mark of their own. */
+const NO_COLOUR_MARK: Record<number, string> = { [PENDING]: '┄', [ERROR]: '╳' };
 
 /** The view: which window of time, which row and task are selected, the `/` jump being typed. */
 export class TimelineView {
@@ -481,7 +483,7 @@ export class TimelineView {
       for (let c = 0; c < W; c++) {
         const code = worst[c]!;
         let ch = ' ';
-        if (code) ch = SHADES[Math.min(3, Math.floor((busy[c]! / cell) * 4))]!;
+        if (code) ch = !p.enabled && code >= PENDING ? NO_COLOUR_MARK[code]! : SHADES[Math.min(3, Math.floor((busy[c]! / cell) * 4))]!;
         if (c >= sel0 && c <= sel1 && sel0 >= 0) ch = p.inverse(code ? ch : '│');
         else if (code) ch = colour(p, code)(ch);
         text += ch;

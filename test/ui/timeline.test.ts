@@ -50,6 +50,9 @@ test('one row per engine, bars where the tasks ran, an axis with readable ticks,
   // engine 0: a task from 0 s to 50 s, then the pending one from 90 s to the end
   assert.match(bar(e0), /^#{30,36} +#+$/);
   assert.match(bar(e1), /^ {5,7}#{6,8} +#+$/);
+  // without colour, a failed task and a pending one keep marks of their own
+  assert.match(e1, /^engine 1 {5,}╳+ +█+$/);
+  assert.match(e0, /[█▓] +┄+$/);
 });
 
 test('+ zooms in around the selected task, - zooms out, 0 fits, ←/→ pan', () => {

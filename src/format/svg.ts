@@ -94,7 +94,7 @@ export async function* renderSvg(
   const open_ = new Map<string, { row: number; kind: Kind; x0: number; x1: number; n: number; id: string }>();
   const flush = (b: { row: number; kind: Kind; x0: number; x1: number; n: number; id: string }) => {
     const y = TOP + b.row * ROW;
-    const w = Math.max(0.5, b.x1 - b.x0);
+    const w = Math.max(1, b.x1 - b.x0);
     const tip = b.n === 1 ? `${b.id} (${b.kind})` : `${b.n} tasks (${b.kind})`;
     text += `<rect x="${b.x0.toFixed(2)}" y="${y}" width="${w.toFixed(2)}" height="${BAR}" fill="${STATUS_COLOURS[b.kind]}"><title>${escapeXml(tip)}</title></rect>\n`;
   };

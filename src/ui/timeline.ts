@@ -79,24 +79,54 @@ export class TimelineModel {
   }
 }
 
+/** One row's tasks as they arrive, in typed arrays that double when full. */
+class RowColumns {
+  n = 0;
+  starts = new Float64Array(256);
+  ends = new Float64Array(256);
+  codes = new Uint8Array(256);
+  tasks = new Int32Array(256);
+  /** The engine id, once a record names it. */
+  id: number | null = null;
+
+  constructor(readonly key: number | string | null) {}
+
+  push(start: number, end: number, code: number, task: number): void {
+    if (this.n === this.starts.length) this.grow();
+    const i = this.n++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.codes[i] = code;
+    this.tasks[i] = task;
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Float64Array(size);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Float64Array(size);
+    ends.set(this.ends);
+    this.ends = ends;
+    const codes = new Uint8Array(size);
+    codes.set(this.codes);
+    this.codes = codes;
+    const tasks = new Int32Array(size);
+    tasks.set(this.tasks);
+    this.tasks = tasks;
+  }
+}
+
 /**
- * Collects tasks for a timeline as the records arrive, into growing typed
- * arrays with the row of each task, so that `finish` only splits them by row
- * and sums the rows' summaries. One row per engine uuid (named by the engine
- * id the records reveal), and a row for tasks not yet assigned. A task is
- * drawn from its start (else its submission: still queued) to its completion
- * (else the end).
+ * Collects tasks for a timeline as the records arrive, straight into the
+ * typed arrays of their engine's row, so that `finish` only sums each row's
+ * summary. One row per engine uuid (named by the engine id the records
+ * reveal), and a row for tasks not yet assigned. A task is drawn from its
+ * start (else its submission: still queued) to its completion (else the end).
  */
 export class TimelineBuilder {
-  private n = 0;
-  private starts = new Float64Array(1024);
-  private ends = new Float64Array(1024);
-  private codes = new Uint8Array(1024);
-  private rowOf = new Int32Array(1024);
   private readonly msgIds: string[] = [];
-  private readonly rowIndex = new Map<number | string | null, number>();
-  private readonly keys: (number | string | null)[] = [];
-  private readonly ids: (number | null)[] = [];
+  private readonly rows = new Map<number | string | null, RowColumns>();
   private first = Infinity;
   private last = -Infinity;
   private unplaced = 0;
@@ -108,39 +138,16 @@ export class TimelineBuilder {
       this.unplaced++;
       return;
     }
-    if (this.n === this.starts.length) this.grow();
     const key = t.uuid ?? t.engine;
-    let r = this.rowIndex.get(key);
-    if (r === undefined) {
-      r = this.keys.length;
-      this.rowIndex.set(key, r);
-      this.keys.push(key);
-      this.ids.push(null);
-    }
-    if (typeof t.engine === 'number') this.ids[r] = t.engine;
-    const i = this.n++;
-    this.starts[i] = start;
-    this.ends[i] = t.completed ?? NaN;
-    this.codes[i] = t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status];
-    this.rowOf[i] = r;
+    let row = this.rows.get(key);
+    if (!row) this.rows.set(key, (row = new RowColumns(key)));
+    if (typeof t.engine === 'number') row.id = t.engine;
+    row.push(start, t.completed ?? NaN, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], this.msgIds.length);
     this.msgIds.push(t.msgId);
     if (start < this.first) this.first = start;
     if (t.completed === null) this.pending = true;
     const end = t.completed ?? start;
     if (end > this.last) this.last = end;
-  }
-
-  private grow(): void {
-    const size = this.starts.length * 2;
-    const grown = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.starts = grown(this.starts, (k) => new Float64Array(k));
-    this.ends = grown(this.ends, (k) => new Float64Array(k));
-    this.codes = grown(this.codes, (k) => new Uint8Array(k));
-    this.rowOf = grown(this.rowOf, (k) => new Int32Array(k));
   }
 
   /** The model; `now` (µs) is where pending tasks end on a live hub. */
@@ -152,66 +159,61 @@ export class TimelineBuilder {
       last = 1;
     }
     if (last === first) last = first + 1;
-    const counts = new Int32Array(this.keys.length);
-    for (let i = 0; i < this.n; i++) counts[this.rowOf[i]!]!++;
-    const bw = (last - first) / BINS;
-    const rows = this.keys.map((_, r) => ({
-      starts: new Float64Array(counts[r]!),
-      ends: new Float64Array(counts[r]!),
-      codes: new Uint8Array(counts[r]!),
-      tasks: new Int32Array(counts[r]!),
-      longest: 0,
-      binBusy: counts[r]! >= BINS / 4 ? new Float64Array(BINS) : null,
-      binWorst: counts[r]! >= BINS / 4 ? new Uint8Array(BINS) : null,
-    }));
-    // One pass places each task in its row and adds it to the row's summary.
-    const fill = new Int32Array(this.keys.length);
-    for (let i = 0; i < this.n; i++) {
-      const row = rows[this.rowOf[i]!]!;
-      const j = fill[this.rowOf[i]!]!++;
-      const s = this.starts[i]!;
-      const e0 = this.ends[i]!;
-      const code = this.codes[i]!;
-      row.starts[j] = s;
-      row.ends[j] = e0;
-      row.codes[j] = code;
-      row.tasks[j] = i;
-      const e = Number.isNaN(e0) ? last : e0;
-      if (e - s > row.longest) row.longest = e - s;
-      const busy = row.binBusy;
-      if (busy === null) continue;
-      const worst = row.binWorst!;
-      const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
-      const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
-      if (b0 === b1) {
-        busy[b0]! += e - s;
-        if (code > worst[b0]!) worst[b0] = code;
-        continue;
-      }
-      for (let b = b0; b <= b1; b++) {
-        busy[b]! += Math.max(0, Math.min(e, first + (b + 1) * bw) - Math.max(s, first + b * bw));
-        if (code > worst[b]!) worst[b] = code;
-      }
-    }
-    const { keys, ids } = this;
-    const shown = (r: number) => (typeof keys[r] === 'string' && ids[r] !== null ? ids[r]! : keys[r]!);
-    const order = keys.map((_, r) => r).sort((a, b) => compareEngines(shown(a), shown(b)));
-    const finished = order.map((r) => sortedRow(keys[r]!, engineLabel(shown(r)), rows[r]!));
-    return new TimelineModel(finished, this.msgIds, first, last, this.unplaced);
+    const shown = (r: RowColumns) => (typeof r.key === 'string' && r.id !== null ? r.id : r.key);
+    const rows = [...this.rows.values()]
+      .sort((a, b) => compareEngines(shown(a), shown(b)))
+      .map((r) => summedRow(sortedRow(r.key, engineLabel(shown(r)), {
+        starts: r.starts.subarray(0, r.n),
+        ends: r.ends.subarray(0, r.n),
+        codes: r.codes.subarray(0, r.n),
+        tasks: r.tasks.subarray(0, r.n),
+      }), first, last));
+    return new TimelineModel(rows, this.msgIds, first, last, this.unplaced);
   }
+}
+
+/** The row with its longest task and, when it has many tasks, its summary in slices. */
+function summedRow(row: TimelineRow, first: number, last: number): TimelineRow {
+  const n = row.starts.length;
+  const binned = n >= BINS / 4;
+  const binBusy = binned ? new Float64Array(BINS) : null;
+  const binWorst = binned ? new Uint8Array(BINS) : null;
+  const bw = (last - first) / BINS;
+  let longest = 0;
+  for (let j = 0; j < n; j++) {
+    const s = row.starts[j]!;
+    const e0 = row.ends[j]!;
+    const e = Number.isNaN(e0) ? last : e0;
+    if (e - s > longest) longest = e - s;
+    if (binBusy === null) continue;
+    const code = row.codes[j]!;
+    const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
+    const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
+    if (b0 === b1) {
+      binBusy[b0]! += e - s;
+      if (code > binWorst![b0]!) binWorst![b0] = code;
+      continue;
+    }
+    for (let b = b0; b <= b1; b++) {
+      binBusy[b]! += Math.max(0, Math.min(e, first + (b + 1) * bw) - Math.max(s, first + b * bw));
+      if (code > binWorst![b]!) binWorst![b] = code;
+    }
+  }
+  return { ...row, longest, binBusy, binWorst };
 }
 
 /** The row in start order: tasks usually arrive in it, else they are sorted once. */
 function sortedRow(
   key: number | string | null, label: string,
-  a: Omit<TimelineRow, 'key' | 'label'>,
+  a: Pick<TimelineRow, 'starts' | 'ends' | 'codes' | 'tasks'>,
 ): TimelineRow {
+  const row = { key, label, longest: 0, binBusy: null, binWorst: null };
   const n = a.starts.length;
   for (let i = 1; i < n; i++) {
     if (a.starts[i]! < a.starts[i - 1]!) {
       const order = Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => a.starts[x]! - a.starts[y]!);
       return {
-        ...a, key, label,
+        ...row,
         starts: Float64Array.from(order, (j) => a.starts[j]!),
         ends: Float64Array.from(order, (j) => a.ends[j]!),
         codes: Uint8Array.from(order, (j) => a.codes[j]!),
@@ -219,7 +221,7 @@ function sortedRow(
       };
     }
   }
-  return { ...a, key, label };
+  return { ...row, ...a };
 }
 
 /** The first index whose start is ≥ t. */

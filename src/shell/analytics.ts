@@ -1,13 +1,11 @@
-import { constants, createWriteStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import type { Client } from '../client/index.js';
-import { IpcError, didYouMean, storeError, typeError } from '../errors.js';
+import { didYouMean, typeError } from '../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
 import {
   GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, isDict, queueWait, runTime, statsKeys,
   type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats,
 } from '../records/index.js';
+import { writeFileStreaming } from './export-file.js';
 import type { MagicContext } from './magics.js';
 import { parseExpression } from './parser.js';
 import { bindArgs } from './time.js';
@@ -22,6 +20,7 @@ export async function deriveContext(client: Client): Promise<DeriveContext> {
   try {
     engines = await client.engines();
   } catch {
+    // Without an engine map, engines are named by the ids the records reveal, else by uuid.
     engines = new Map();
   }
   const idOf = new Map([...engines].map(([id, uuid]) => [uuid, id]));
@@ -236,37 +235,3 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
 function formatBytes(n: number): string {
   return n < 1024 ? `${n} bytes` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 }
-
-/**
- * Writes pieces to a new file, next to it first and renamed once whole, so an
- * interrupted export leaves no half file. An existing file is kept unless
- * `force`: an export names a file on the user's disk, and a slip of the
- * fingers (`--svg tasks.db`) must not cost them the store.
- */
-async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
-  if (!force) {
-    const exists = await access(path, constants.F_OK).then(() => true, () => false);
-    if (exists) throw storeError(`${path} exists; add --force to replace it`);
-  }
-  const partial = `${path}.partial-${process.pid}`;
-  const out = createWriteStream(partial, { flags: 'wx' });
-  let bytes = 0;
-  try {
-    await once(out, 'open');
-    for await (const piece of pieces) {
-      bytes += Buffer.byteLength(piece);
-      if (!out.write(piece)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    await rename(partial, path);
-    return bytes;
-  } catch (e) {
-    out.destroy();
-    await rm(partial, { force: true });
-    if (e instanceof IpcError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw storeError(`cannot write ${path}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
-  }
-}
-

@@ -58,6 +58,11 @@ test('%timeline --trace writes Chrome Trace Event JSON: one process per engine, 
   assert.equal(check.complete, 18, 'the 18 tasks with a start and a completion');
   assert.deepEqual(check.other, { source: 'ipc', tasks: 18, untimed: 4 });
   assert.deepEqual(Object.values(check.processes).sort(), ['engine 0', 'engine 1']);
+  // One event a line: a reader can parse the trace event by event, as it streams.
+  const lines = readFileSync(file, 'utf8').split('\n');
+  assert.equal(lines[0], '{"displayTimeUnit":"ms","traceEvents":[');
+  const events = lines.slice(1, lines.indexOf('],"otherData":{"source":"ipc","tasks":18,"untimed":4}}')).map((l) => JSON.parse(l.replace(/,$/, '')));
+  assert.equal(events.filter((e) => e.ph === 'X').length, 18);
   const timed = execFileSync('sqlite3', [fixture, 'select msg_id from "ipython-tasks" where started is not null and completed is not null'], { encoding: 'utf8' }).trim().split('\n');
   assert.deepEqual([...check.ids].sort(), timed.sort());
 });

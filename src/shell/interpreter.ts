@@ -40,6 +40,16 @@ export class Interpreter {
     this.root = new Scope(this.globals);
   }
 
+  /**
+   * The same variables and hooks, cancelled by `signal`: each execution
+   * gets its own, so two at once never share a signal.
+   */
+  withSignal(signal: AbortSignal | undefined): Interpreter {
+    const view = Object.create(this) as Interpreter;
+    view.signal = signal;
+    return view;
+  }
+
   /** Runs one statement; returns its value when it is an expression statement. */
   async run(st: Statement): Promise<{ value: unknown; isExpression: boolean }> {
     switch (st.kind) {

@@ -32,6 +32,8 @@ export interface TableOptions extends CellOptions {
   readonly maxColumnWidth?: number;
 }
 const SAMPLE_HEAD = 400;
+/** How many leading rows are looked through for engine ids. */
+const ENGINE_SCAN = 5000;
 const SAMPLE_SPREAD = 600;
 
 export class TableModel {
@@ -160,14 +162,16 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
   let cols: ColumnSpec[];
   if (has('header') && has('content') && has('engine_uuid') && has('stdout')) {
     const status: ColumnSpec = { title: 'status', alignRight: false, id: false, cap: 8, cell: (r) => ({ text: taskStatus(r), none: false }) };
+    const ids = engineIds(records);
     const engine: ColumnSpec = {
       title: 'engine',
       alignRight: false,
       id: true,
       cap: Infinity,
       cell: (r) => {
-        const n = engineIdOf(r);
-        return n !== null ? { text: String(n), none: false } : cellText(r['engine_uuid'], options);
+        const uuid = r['engine_uuid'];
+        const n = (typeof uuid === 'string' ? ids.get(uuid) : undefined) ?? engineIdOf(r);
+        return n !== null && n !== undefined ? { text: String(n), none: false } : cellText(uuid, options);
       },
     };
     const byTitle = new Map<string, ColumnSpec>([['status', status], ['engine', engine], ['run time', runTime]]);
@@ -188,6 +192,24 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
     }
     return { title: c.title, alignRight: c.alignRight, id: c.id, cell: c.cell, width: Math.min(w, c.cap) };
   });
+}
+
+/**
+ * Engine ids by engine uuid, learnt from the records that carry both (an
+ * error's engine_info): then every row of that engine shows its id, not
+ * only the failed ones.
+ */
+function engineIds(records: readonly TaskRecord[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const rows = new Set([...sampleRows(records.length), ...Array.from({ length: Math.min(records.length, ENGINE_SCAN) }, (_, i) => i)]);
+  for (const i of rows) {
+    const r = records[i]!;
+    const uuid = r['engine_uuid'];
+    if (typeof uuid !== 'string' || out.has(uuid)) continue;
+    const id = engineIdOf(r);
+    if (id !== null) out.set(uuid, id);
+  }
+  return out;
 }
 
 function valueMatches(v: unknown, pattern: RegExp, datesToo: boolean, utc: boolean): boolean {

@@ -151,7 +151,7 @@ export async function expandPrefix(id: string, client: Client): Promise<string> 
 function showRecord(r: TaskResult, display: DisplayOptions): string {
   const wide = { ...display, maxColumnWidth: 1000 };
   const keys = TASK_KEYS.map((k) => k.name).filter((k) => k in r.record);
-  const width = Math.max(...keys.map((k) => k.length));
+  const width = keys.reduce((w, k) => Math.max(w, k.length), -Infinity);
   return keys
     .map((k) => {
       const v = r.record[k];

@@ -145,8 +145,8 @@ export function scanTable(db: Database.Database, table: TaskTable): TableScan {
   const head = edge('ASC');
   const tail = edge('DESC');
   if (head.length === 0 || tail.length === 0) return fullScan(db, name);
-  const hiUs = Math.max(...tail);
-  const lo = canonicalTimestamp(new Timestamp(Math.min(...head)));
+  const hiUs = tail.reduce((m, us) => Math.max(m, us), -Infinity);
+  const lo = canonicalTimestamp(new Timestamp(head.reduce((m, us) => Math.min(m, us), Infinity)));
   const hi = canonicalTimestamp(new Timestamp(hiUs));
   const stmt = db.prepare(
     `SELECT submitted, msg_id, client_uuid FROM ${name} WHERE rowid > ? AND rowid <= ? ` +

@@ -5,6 +5,7 @@ import { TimeDelta, Timestamp, isDict, setOwn } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, isNumeric, negate } from './numbers.js';
+import { instant, span } from './time.js';
 import type { Expr, Statement, Target } from './syntax.js';
 import {
   PyFunction, PyObject, iterate, nameError, pyCompare, pyEquals, stringItems, truthy, typeError, typeName, type CallArgs,
@@ -447,15 +448,6 @@ function unsupported(op: string, a: unknown, b: unknown): IpcError {
   return typeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'${hint}`);
 }
 
-/** Python's datetime spans the years 1 to 9999. */
-const MIN_US = new Date(0).setUTCFullYear(1, 0, 1) * 1000 - 86_400_000_000;
-const MAX_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000 + 999;
-
-function instant(us: number): Timestamp {
-  if (!(us >= MIN_US && us <= MAX_US)) throw typeError('date value out of range: datetimes span the years 1 to 9999');
-  return new Timestamp(us);
-}
-
 /** Arithmetic over numbers, strings, lists, datetimes and timedeltas, as Python does it. */
 export function binary(op: string, a: unknown, b: unknown): unknown {
   if (isNumeric(a) && isNumeric(b)) {
@@ -469,14 +461,14 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
   if (x instanceof Timestamp) {
     if (op === '+' && y instanceof TimeDelta) return instant(x.us + y.us);
     if (op === '-' && y instanceof TimeDelta) return instant(x.us - y.us);
-    if (op === '-' && y instanceof Timestamp) return new TimeDelta(x.us - y.us);
+    if (op === '-' && y instanceof Timestamp) return span(x.us - y.us);
     throw unsupported(op, a, b);
   }
   if (x instanceof TimeDelta) {
     if (y instanceof TimeDelta) {
       switch (op) {
-        case '+': return new TimeDelta(x.us + y.us);
-        case '-': return new TimeDelta(x.us - y.us);
+        case '+': return span(x.us + y.us);
+        case '-': return span(x.us - y.us);
         case '/':
           if (y.us === 0) throw typeError('division by zero');
           return x.us / y.us;
@@ -487,15 +479,15 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     }
     if (op === '+' && y instanceof Timestamp) return instant(x.us + y.us);
     if (typeof y === 'number') {
-      if (op === '*') return new TimeDelta(x.us * y);
+      if (op === '*') return span(x.us * y);
       if (op === '/' || op === '//') {
         if (y === 0) throw typeError('division by zero');
-        return new TimeDelta(op === '/' ? x.us / y : Math.floor(x.us / y));
+        return span(op === '/' ? x.us / y : Math.floor(x.us / y));
       }
     }
     throw unsupported(op, a, b);
   }
-  if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return new TimeDelta(y.us * x);
+  if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return span(y.us * x);
   if (typeof x === 'string' && typeof y === 'string' && op === '+') {
     chargeString(x.length + y.length);
     return x + y;

@@ -217,9 +217,10 @@ export class Interpreter {
       case 'comprehension': {
         const items = iterate(await this.ev(e.iterable, scope), 'the comprehension');
         const out: unknown[] = [];
+        // One scope for the whole comprehension, as Python's: its variable is rebound on each item.
+        const inner = new Scope(new Map(), scope);
         for (const item of items) {
           this.checkSignal();
-          const inner = new Scope(new Map(), scope);
           await this.assign(e.target, item, inner);
           let keep = true;
           for (const c of e.conditions) if (!truthy(await this.ev(c, inner))) keep = false;

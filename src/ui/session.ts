@@ -15,6 +15,9 @@ import { textWidth, wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
 import { Watch, parseWatch } from './watch.js';
 
+/** The reason a statement stops when Ctrl-C is pressed. */
+const CTRL_C = new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C).');
+
 /**
  * The interactive session as a state object: keys in, state out. It runs
  * statements through the Shell, keeps the history, and decides what is
@@ -468,12 +471,14 @@ export class Session {
       this.question.resolve(false);
       this.question = null;
     }
-    this.running?.abort(new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C).'));
+    this.running?.abort(CTRL_C);
   }
 
   private printError(e: unknown): void {
     const p = this.painter;
-    if (e instanceof IpcError) {
+    // What IPython prints when Ctrl-C stops a cell.
+    if (e === CTRL_C) this.print(p.red('KeyboardInterrupt'));
+    else if (e instanceof IpcError) {
       this.print(`${p.red(e.kind)}: ${e.message}` + (e.detail ? '\n' + p.raw(e.detail) : ''));
     } else {
       this.print(`${p.red('Error')}: ${e instanceof Error ? e.message : String(e)}`);

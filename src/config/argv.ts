@@ -1,6 +1,6 @@
 import { clip, configError, didYouMean } from '../errors.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
 import { MAX_TIMEOUT_SECONDS } from './file.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../format/render.js';
 
 /** What the command line says, before the configuration file and the profile are read. */
 export interface CliOptions {

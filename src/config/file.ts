@@ -2,8 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IpcError, clip, didYouMean } from '../errors.js';
-import { escapeRegExp } from '../query/patterns.js';
+import { IpcError, clip, configError, didYouMean } from '../errors.js';
+import { escapeRegExp } from '../query/index.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
 export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 'NoDB'];
@@ -77,7 +77,7 @@ function lineOfKey(source: string, key: string, parent?: string): number {
 }
 
 function fail(path: string, line: number, key: string, sentence: string): IpcError {
-  return new IpcError('ConfigError', `${path}, line ${line}: ${clip(key)}: ${sentence}`);
+  return configError(`${path}, line ${line}: ${clip(key)}: ${sentence}`);
 }
 
 /** A value quoted in a message: JSON, at most about 80 characters, whatever its depth. */
@@ -107,14 +107,14 @@ export function parseConfig(source: string, path: string): IpcConfig {
     const JSON5 = createRequire(import.meta.url)('json5') as typeof import('json5');
     data = JSON5.parse(source);
   } catch (e) {
-    if (e instanceof RangeError) throw new IpcError('ConfigError', `${path}: the configuration is nested too deeply to read; it is one object of a few levels`);
+    if (e instanceof RangeError) throw configError(`${path}: the configuration is nested too deeply to read; it is one object of a few levels`);
     const err = e as { lineNumber?: number; message: string };
     const msg = err.message.replace(/^JSON5: /, '').replace(/ at \d+:\d+$/, '');
     const hint = /invalid character '\d'/.test(msg) ? "; a key that is a number goes in quotes, as in engines: {'0': 'uuid'}" : '';
-    throw new IpcError('ConfigError', `${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
+    throw configError(`${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new IpcError('ConfigError', `${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
+    throw configError(`${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
   }
   if (!plainObject(data)) throw fail(path, lineOfKey(source, '__proto__'), '__proto__', `unknown key; the keys are ${Object.keys(SCHEMA).join(', ')}`);
   for (const [key, value] of Object.entries(data)) {
@@ -147,13 +147,13 @@ export function parseConfig(source: string, path: string): IpcConfig {
 export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd: string, home = homedir()): string | null {
   if (explicit) {
     const p = resolve(cwd, explicit);
-    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${explicit} (--config) does not exist`);
+    if (!existsSync(p)) throw configError(`the configuration file ${explicit} (--config) does not exist`);
     return p;
   }
   const fromEnv = env['IPC_CONFIG'];
   if (fromEnv) {
     const p = resolve(cwd, fromEnv);
-    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
+    if (!existsSync(p)) throw configError(`the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
     return p;
   }
   for (const p of [join(cwd, '.ipcrc'), join(home, '.ipcrc')]) if (existsSync(p)) return p;
@@ -163,11 +163,11 @@ export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd:
 export function loadConfig(path: string): LoadedConfig {
   let source: string;
   try {
-    if (!statSync(path).isFile()) throw new IpcError('ConfigError', `the configuration file ${path} is not a regular file`);
+    if (!statSync(path).isFile()) throw configError(`the configuration file ${path} is not a regular file`);
     source = readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof IpcError) throw e;
-    throw new IpcError('ConfigError', `cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw configError(`cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return { path, config: parseConfig(source, path) };
 }

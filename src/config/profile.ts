@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IpcError, clip } from '../errors.js';
+import { IpcError, clip, configError } from '../errors.js';
 import { DB_CLASSES, type DbClass } from './file.js';
 import { topLevelStatements, type PyStringToken } from './python-source.js';
 
@@ -86,7 +86,7 @@ export function readControllerConfig(source: string, path: string): Pick<Profile
       const c = value === null ? null : dbClassOf(value);
       if (c === null) {
         // A store ipc cannot name would send it to the wrong database: this one is an error, not a note.
-        throw new IpcError('ConfigError', `${where}: c.${cls}.db_class: ipc reads 'SQLiteDB', 'MongoDB', 'DictDB', 'NoDB' or their import paths, not ${shownRhs(rhs.trim(), st.strings)}`);
+        throw configError(`${where}: c.${cls}.db_class: ipc reads 'SQLiteDB', 'MongoDB', 'DictDB', 'NoDB' or their import paths, not ${shownRhs(rhs.trim(), st.strings)}`);
       }
       dbClass = c;
     } else if (cls === 'SQLiteDB' && (attr === 'location' || attr === 'filename' || attr === 'table')) {
@@ -126,10 +126,10 @@ export function readProfile(name: string, dir: string): ProfileInfo {
 /** The text of a profile's config file; one sentence when it is a directory, unreadable, or not a file. */
 function readConfigText(path: string): string {
   try {
-    if (!statSync(path).isFile()) throw new IpcError('ConfigError', `${path} is not a regular file; the profile's ipcontroller_config.py must be one`);
+    if (!statSync(path).isFile()) throw configError(`${path} is not a regular file; the profile's ipcontroller_config.py must be one`);
     return readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof IpcError) throw e;
-    throw new IpcError('ConfigError', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw configError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

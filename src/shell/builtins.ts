@@ -1,12 +1,12 @@
-import { RecordList } from '../client/types.js';
-import { clip } from '../errors.js';
-import { Text, repr, str, tuple, type DisplayOptions } from '../format/index.js';
-import { TimeDelta, isDict, setOwn } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { clip, typeError } from '../errors.js';
+import { repr, str, type DisplayOptions } from '../format/index.js';
+import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
 import { chargeItems, memoryError } from './budget.js';
 import { arithmetic, isInt, isNumeric, normalize, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
-import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
 type Invoke = (fn: unknown, args: unknown[]) => Promise<unknown>;
 

@@ -1,15 +1,13 @@
-import { RecordList } from '../client/types.js';
-import { IpcError, clip, didYouMean, keyError } from '../errors.js';
-import { isTuple, repr, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict, setOwn } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { IpcError, clip, didYouMean, interrupted, keyError, nameError, typeError } from '../errors.js';
+import { repr } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, isNumeric, negate } from './numbers.js';
 import { instant, span } from './time.js';
 import type { Expr, Statement, Target } from './syntax.js';
-import {
-  PyFunction, PyObject, iterate, nameError, pyCompare, pyEquals, stringItems, truthy, typeError, typeName, type CallArgs,
-} from './values.js';
+import { PyFunction, PyObject, iterate, pyCompare, pyEquals, stringItems, truthy, typeName, type CallArgs } from './values.js';
 
 /** Python's default recursion limit: lambdas calling lambdas stop here with RecursionError. */
 export const RECURSION_LIMIT = 1000;
@@ -66,6 +64,16 @@ export class Interpreter {
 
   constructor(private readonly hooks: InterpreterHooks) {
     this.root = new Scope(this.globals);
+  }
+
+  /**
+   * The same variables and hooks, cancelled by `signal`: each execution
+   * gets its own, so two at once never share a signal.
+   */
+  withSignal(signal: AbortSignal | undefined): Interpreter {
+    const view = Object.create(this) as Interpreter;
+    view.signal = signal;
+    return view;
   }
 
   /** Runs one statement; returns its value when it is an expression statement. */
@@ -532,7 +540,7 @@ function repeatCount(n: unknown, what: string): number {
 }
 
 function interruption(signal: AbortSignal): IpcError {
-  return signal.reason instanceof IpcError ? signal.reason : new IpcError('Interrupted', 'the statement was interrupted');
+  return signal.reason instanceof IpcError ? signal.reason : interrupted();
 }
 
 /**

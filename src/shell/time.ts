@@ -1,6 +1,6 @@
-import { IpcError, clip } from '../errors.js';
+import { IpcError, clip, typeError } from '../errors.js';
 import { TimeDelta, Timestamp } from '../records/index.js';
-import { PyFunction, PyObject, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, PyObject, typeName, type CallArgs } from './values.js';
 
 /** Python's datetime spans the years 1 to 9999. */
 const MIN_US = new Date(0).setUTCFullYear(1, 0, 1) * 1000 - 86_400_000_000;

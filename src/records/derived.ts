@@ -63,7 +63,7 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
   }
   const md = rec['result_metadata'];
   if (isDict(md) && typeof md['engine_id'] === 'number') return md['engine_id'];
-  // An engine that failed a task says engine_id -1 in the reply's content; the hub's metadata has the real id.
+  // 7.x puts engine_id -1 in the error content's engine_info; result_metadata's has the real one.
   for (const holder of [md, rec['result_content'], rec['error']]) {
     if (!isDict(holder)) continue;
     const info = holder['engine_info'];

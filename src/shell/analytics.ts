@@ -1,5 +1,5 @@
 import type { Client } from '../client/index.js';
-import { didYouMean, typeError } from '../errors.js';
+import { didYouMean, nameError, typeError } from '../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
 import {
   GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, isDict, queueWait, runTime, statsKeys,
@@ -194,10 +194,7 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
 }
 
-/**
- * What `%timeline [QUERY]` asks for: the interactive shell opens it full
- * screen; elsewhere it says how to export it.
- */
+/** What `%timeline [QUERY]` asks of the interactive shell: the chart of these records, full screen. */
 export class TimelineRequest {
   constructor(
     readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>,
@@ -205,10 +202,6 @@ export class TimelineRequest {
     /** Whether the records change as the hub runs tasks, so the view polls. */
     readonly live: boolean,
   ) {}
-
-  pyRepr(): string {
-    return '<timeline: %timeline opens in the interactive shell; %timeline --trace FILE or --svg FILE write it to a file>';
-  }
 }
 
 /** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */
@@ -229,6 +222,7 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
     const n = await writeFileStreaming(svg, force, renderSvg(source.open, source.ctx));
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
+  if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
   return new TimelineRequest(source.open, source.ctx, ctx.client.mode === 'hub');
 }
 

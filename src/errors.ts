@@ -41,6 +41,9 @@ export const configError = (msg: string) => new IpcError('ConfigError', msg);
 export const typeError = (msg: string) => new IpcError('TypeError', msg);
 export const nameError = (msg: string) => new IpcError('NameError', msg);
 
+/** The same error with where it happened in front of its sentence (a file and line). */
+export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `${place}: ${e.message}`, e.detail);
+
 /** Ctrl-C during a statement or a %watch: one sentence, whatever was running. */
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
 

@@ -11,6 +11,10 @@ export type ErrorKind =
   | 'ConfigError'
   | 'TypeError'
   | 'NameError'
+  | 'ZeroDivisionError'
+  | 'OverflowError'
+  | 'RecursionError'
+  | 'MemoryError'
   | 'Interrupted';
 
 export class IpcError extends Error {
@@ -60,6 +64,11 @@ export function isIpcError(e: unknown): e is IpcError {
   return e instanceof IpcError;
 }
 
+/** User input quoted in a message: at most about 80 characters, so that a huge input never makes a huge message. */
+export function clip(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length} characters)`;
+}
+
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const prev = new Array<number>(b.length + 1);
@@ -76,8 +85,12 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Names longer than this are not typos of a known name; comparing them costs more than it helps. */
+const LONGEST_SUGGESTED = 64;
+
 /** The closest candidate to `word`, if it is close enough to be a likely typo. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > LONGEST_SUGGESTED) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

@@ -243,7 +243,7 @@ export class PromptEditor {
   completionLines(columns: number, rows: number, dim: (s: string) => string): string[] {
     if (this.completions.length === 0) return [];
     const shown = this.completions.slice(0, MAX_COMPLETIONS_SHOWN);
-    const w = Math.min(40, Math.max(...shown.map((s) => textWidth(s))) + 2);
+    const w = Math.min(40, shown.reduce((m, s) => Math.max(m, textWidth(s)), -Infinity) + 2);
     const perLine = Math.max(1, Math.floor(columns / w));
     const lines: string[] = [];
     for (let i = 0; i < shown.length; i += perLine) {

@@ -14,6 +14,9 @@ import { wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
 import { Watch } from './watch.js';
 
+/** The reason a statement stops when Ctrl-C is pressed; printed as IPython prints it. */
+const CTRL_C = interrupted();
+
 export type { Mode, ReverseSearch };
 
 /** A block of finished output for the scrollback. */
@@ -161,7 +164,7 @@ export class Session {
         if (s.question) this.answer(s, s.question, ev);
         else if (isCtrl(ev, 'c')) {
           this.typedAhead = [];
-          s.abort.abort(interrupted());
+          s.abort.abort(CTRL_C);
         } else this.typedAhead.push(ev);
         break;
       case 'table': {
@@ -269,7 +272,9 @@ export class Session {
 
   private printError(e: unknown): void {
     const p = this.painter;
-    if (e instanceof IpcError) {
+    // What IPython prints when Ctrl-C stops a cell.
+    if (e === CTRL_C) this.print(p.red('KeyboardInterrupt'));
+    else if (e instanceof IpcError) {
       this.print(`${p.red(e.kind)}: ${e.message}` + (e.detail ? '\n' + p.raw(e.detail) : ''));
     } else {
       this.print(`${p.red('Error')}: ${e instanceof Error ? e.message : String(e)}`);

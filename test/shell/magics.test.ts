@@ -108,3 +108,12 @@ test('two executions at once keep their own printed output and their own Ctrl-C'
   assert.equal(outB!.error?.kind, 'Interrupted');
   assert.ok(!outB!.printed?.includes('a'), 'nothing of a in b');
 });
+
+test('in script mode print() goes straight out, and %time still reports its wall time in the outcome', async () => {
+  const out: string[] = [];
+  const script = createShell({ client: shell.client, print: (t) => out.push(t) });
+  const [timed] = await script.execute("%time [print('now'), len(db_query({}))][1]");
+  assert.equal(timed!.value, rows.length);
+  assert.match(timed!.printed ?? '', /^Wall time: /);
+  assert.deepEqual(out, ['now\n']);
+});

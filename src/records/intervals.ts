@@ -26,8 +26,17 @@ export const INTERVAL_KEYS = [
 
 const micros = (v: unknown): number | null => (v instanceof Timestamp ? v.us : null);
 
-export function taskInterval(rec: TaskRecord, ctx: DeriveContext = {}): TaskInterval {
+/**
+ * The task's function name: the derived key `function`, which the client
+ * computes when `keys` asks for it, so a record read for a timeline or for
+ * stats carries it. The one place to change if the name is derived here.
+ */
+export function functionOf(rec: TaskRecord): string | null {
   const f = rec['function'];
+  return typeof f === 'string' ? f : null;
+}
+
+export function taskInterval(rec: TaskRecord, ctx: DeriveContext = {}): TaskInterval {
   return {
     msgId: typeof rec['msg_id'] === 'string' ? rec['msg_id'] : '',
     engine: engineIdOf(rec, ctx) ?? (typeof rec['engine_uuid'] === 'string' && rec['engine_uuid'] !== '' ? rec['engine_uuid'] : null),
@@ -37,7 +46,7 @@ export function taskInterval(rec: TaskRecord, ctx: DeriveContext = {}): TaskInte
     completed: micros(rec['completed']),
     status: taskStatus(rec),
     resubmitted: typeof rec['resubmitted'] === 'string' && rec['resubmitted'] !== '',
-    function: typeof f === 'string' ? f : null,
+    function: functionOf(rec),
   };
 }
 

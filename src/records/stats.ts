@@ -1,4 +1,5 @@
 import { engineIdOf, queueWait, runTime, taskStatus, type DeriveContext } from './derived.js';
+import { functionOf } from './intervals.js';
 import { Timestamp } from './timestamp.js';
 import type { TaskRecord } from './values.js';
 
@@ -191,15 +192,6 @@ export function taskStats(records: Iterable<TaskRecord>, by: StatsGroup = 'engin
   const b = new StatsBuilder(by, ctx);
   for (const r of records) b.add(r);
   return b.result();
-}
-
-/**
- * The task's function name. The derived key `function` is computed by the
- * client when asked for in `keys`, so a record read for stats carries it.
- */
-function functionOf(rec: TaskRecord): string | null {
-  const f = rec['function'];
-  return typeof f === 'string' ? f : null;
 }
 
 function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: string): string | number | null {

@@ -263,7 +263,7 @@ export class TimelineView {
         const code = worst[c]!;
         let ch = ' ';
         if (code) ch = !p.enabled && code >= PENDING ? NO_COLOUR_MARK[code]! : SHADES[Math.min(3, Math.floor((busy[c]! / cell) * 4))]!;
-        if (c >= sel0 && c <= sel1 && sel0 >= 0) ch = p.inverse(code ? ch : '│');
+        if (c >= sel0 && c <= sel1 && sel0 >= 0) ch = p.inverse(code ? colour(p, code)(ch) : '│');
         else if (code) ch = colour(p, code)(ch);
         text += ch;
       }

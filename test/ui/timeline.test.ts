@@ -135,3 +135,12 @@ test('%timeline in a terminal: bars per engine, zoom, Enter opens the record vie
     t.close();
   }
 });
+
+test('a resubmitted task is marked: cyan in the chart, "resubmitted" when selected', () => {
+  const again = { ...rec('r-orig', 0, 0, 5), resubmitted: 'r-new' };
+  const v = new TimelineView(TimelineModel.build([again, rec('r-new', 0, 10, 20)].map((r) => taskInterval(r))), { columns: 80, rows: 24 });
+  const colour = makePainter(true);
+  assert.equal(v.selectedId(), 'r-orig');
+  assert.match(v.lines(plain).at(-1)!, /^r-orig resubmitted 5\.00 s/);
+  assert.match(v.lines(colour)[2]!, /\x1b\[36m/, 'cyan cells');
+});

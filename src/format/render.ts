@@ -1,18 +1,21 @@
-import { RecordList, Text, hasRepr, isDict, setOwn } from '../records/index.js';
+import { RecordList, Text, hasRepr, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { jsonText } from './json.js';
 import { prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
+import { isRecordView, recordLines } from './record-view.js';
 import { renderRecordTable } from './table.js';
+import { traceText } from './trace.js';
 
-export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv'];
+export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv', 'trace'];
 
 /** The value as plain data (records, dicts, lists), before JSON: what json, jsonl and csv print. */
 export function plainValue(v: unknown): unknown {
   if (v instanceof RecordList) return v.records;
   if (v instanceof Text) return v.text;
   if (isTaskResult(v)) return taskResultJSON(v);
+  if (isRecordView(v)) return v.record;
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plainValue(x)]));
   if (hasRepr(v)) return v.pyRepr();
   if (typeof v === 'function') return repr(v);
@@ -46,6 +49,12 @@ export function renderValue(v: unknown, format: OutputFormat, options: DisplayOp
       if (isDict(p)) return renderCSV([p], null);
       return csvField(csvCell(p));
     }
+    case 'trace': {
+      // Records become Chrome Trace Event JSON; any other value prints as json.
+      if (v instanceof RecordList) return traceText(v.records).replace(/\n$/, '');
+      if (isRecordArray(v)) return traceText(v as TaskRecord[]).replace(/\n$/, '');
+      return jsonText(plainValue(v));
+    }
     case 'table':
     default:
       return renderDisplay(v, options);
@@ -57,6 +66,7 @@ export function renderDisplay(v: unknown, options: DisplayOptions = {}): string 
   if (v instanceof Text) return v.text.replace(/\n$/, '');
   if (v instanceof RecordList) return v.length ? renderRecordTable(v.records, v.keys, options) : '[]';
   if (isTaskResult(v)) return renderTaskResult(v, options);
+  if (isRecordView(v)) return recordLines(v.record, undefined, { ...v.context, utc: options.timezone === 'utc' }).join('\n');
   if (Array.isArray(v) && v.length && v.every(isTaskResult)) return v.map((r) => renderTaskResult(r, options)).join('\n\n');
   if (isRecordArray(v) && v.length > 1) return renderRecordTable(v, null, options);
   return prettyRepr(v, options);

@@ -63,7 +63,7 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
   }
   const md = rec['result_metadata'];
   if (isDict(md) && typeof md['engine_id'] === 'number') return md['engine_id'];
-  // A 7.x hub's metadata of a failed task knows the id; the engine's own engine_info in the error says -1.
+  // 7.x puts engine_id -1 in the error content's engine_info; result_metadata's has the real one.
   for (const holder of [md, rec['result_content'], rec['error']]) {
     if (!isDict(holder)) continue;
     const info = holder['engine_info'];

@@ -1,8 +1,9 @@
-import { RecordStream, type Client } from '../client/index.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { RecordList, RecordStream, type Client } from '../client/index.js';
 import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
-import { OUTPUT_FORMATS, type DisplayOptions, type OutputFormat } from '../format/index.js';
-import { Timestamp } from '../records/index.js';
-import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings } from './api.js';
+import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { Timestamp, isDict } from '../records/index.js';
+import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
 import { completeAt } from './complete.js';
 import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
@@ -10,6 +11,7 @@ import { runMagic, type MagicContext } from './magics.js';
 import { parseStatement } from './parser.js';
 import { RC_METHODS, makeRc, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
+import { makeStatsFunction } from './analytics.js';
 import { makeBuiltins } from './builtins.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
 import { PyFunction, PyObject } from './values.js';
@@ -28,16 +30,39 @@ export interface ShellOptions {
 /** The rc methods reachable without `rc.`, as the documentation's lines are often pasted. */
 const RC_SHORTCUTS = ['db_query', 'get_result', 'hub_history', 'purge_results', 'queue_status', 'resubmit', 'session'];
 
+/**
+ * One call of execute(): its cancel signal, what its statements print, and
+ * the interpreter that honours that signal. Two executions at once (a
+ * %watch run beside a typed statement) keep apart.
+ */
+class Execution {
+  readonly interp: Interpreter;
+  constructor(
+    base: Interpreter,
+    readonly signal: AbortSignal | undefined,
+    /** What the statement printed, for its outcome (%time's timing always; print() unless it goes straight out). */
+    readonly printed: string[],
+    /** print() writes to the shell's print option at once rather than into `printed`. */
+    readonly printsOut: boolean,
+  ) {
+    this.interp = base.withSignal(signal);
+  }
+}
+
+/** How many msg_ids of one value `%show _14` looks through. */
+const SEEN_PER_VALUE = 100_000;
+
 class ShellImpl implements Shell {
   readonly client: Client;
   readonly settings: ShellSettings;
   confirm: Confirm | null = null;
+  terminal: Terminal | null = null;
   private readonly interp: Interpreter;
   private readonly builtins: Map<string, unknown>;
   private readonly out: Record<string, unknown> = {};
   private readonly inputs: string[] = [];
   private counter = 0;
-  private printed: string[] | null = null;
+  private readonly execution = new AsyncLocalStorage<Execution>();
   /** rc.db_query, which script mode streams when a statement calls it at the top. */
   private readonly dbQuery: unknown;
 
@@ -50,22 +75,24 @@ class ShellImpl implements Shell {
     };
     const rc = makeRc(this.client);
     const print = (text: string) => {
-      if (this.printed) this.printed.push(text);
+      const execution = this.execution.getStore();
+      if (execution && !execution.printsOut) execution.printed.push(text);
       else options.print?.(text);
     };
-    this.builtins = makeBuiltins((fn, args) => this.interp.call(fn, args), print, () => this.display());
+    this.builtins = makeBuiltins((fn, args) => (this.execution.getStore()?.interp ?? this.interp).call(fn, args), print, () => this.display());
     this.builtins.set('rc', rc);
     this.builtins.set('datetime', DATETIME);
     this.builtins.set('timedelta', TIMEDELTA);
     this.builtins.set('timezone', TIMEZONE);
     this.builtins.set('ago', new PyFunction('ago', (c) => ago(c.args[0]), "ago('90m' | '2h' | '3d'): that long before now"));
+    this.builtins.set('stats', makeStatsFunction(this.client));
     this.builtins.set('Out', this.out);
     for (const name of ['_', '__', '___']) this.builtins.set(name, '');
     this.builtins.set('help', new PyFunction('help', (c) => {
       const x = c.args[0];
       const topic = x === undefined || x === null ? '' : x instanceof PyFunction ? x.name.replace(/^Client\./, '') : typeof x === 'string' ? x : '';
       if (x !== undefined && x !== null && topic === '') throw typeError('help() takes a function or a name, such as help(db_query) or help("completed")');
-      const ctx = this.magicContext('', 1, {}, []);
+      const ctx = this.magicContext('', 1, {}, [], this.interp);
       return runMagic({ kind: 'magic', at: 0, name: 'help', arg: topic, argAt: 0 }, ctx);
     }, 'help(x): what a function, key or operator does; help() lists everything'));
     for (const name of RC_SHORTCUTS) this.builtins.set(name, rc.peek(name));
@@ -146,7 +173,7 @@ class ShellImpl implements Shell {
       const line = lineAt + firstLine - 1;
       const t0 = performance.now();
       const printed: string[] = [];
-      this.printed = this.options.print ? null : printed;
+      const execution = new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
       let value: unknown;
       let hasValue = false;
       let error: IpcError | undefined;
@@ -156,7 +183,7 @@ class ShellImpl implements Shell {
         this.inputs.push(stmtSource);
         try {
           const st = parseStatement({ source: text, from, to: chunk.to, firstLine });
-          const r = await this.runStatement(st, text, firstLine, options, printed);
+          const r = await this.execution.run(execution, () => this.runStatement(st, text, firstLine, options, execution));
           if (r.isExpression && r.value !== null && r.value !== undefined) {
             value = r.value;
             hasValue = true;
@@ -165,7 +192,6 @@ class ShellImpl implements Shell {
           error = asIpcError(e);
         }
       }
-      this.printed = null;
       const outcome: Outcome = {
         line,
         source: stmtSource,
@@ -187,11 +213,11 @@ class ShellImpl implements Shell {
     return outcomes;
   }
 
-  private magicContext(source: string, firstLine: number, options: ExecuteOptions, printed: string[]): MagicContext {
+  private magicContext(source: string, firstLine: number, options: ExecuteOptions, printed: string[], interp: Interpreter): MagicContext {
     return {
       shell: this,
       client: this.client,
-      interp: this.interp,
+      interp,
       source,
       firstLine,
       builtins: this.builtins,
@@ -199,10 +225,20 @@ class ShellImpl implements Shell {
       tables: this.options.tables,
       print: (t) => printed.push(t),
       // a statement inside a magic (%time) is measured whole: never streamed
-      run: (inner) => this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, printed),
+      run: (inner) => {
+        const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
+        return this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, execution);
+      },
       rcMethods: RC_METHODS,
       outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
+      seenIds: () => this.seenIds(),
     };
+  }
+
+  /** The msg_ids in the values shown as Out[n] and bound to variables, newest first. */
+  private *seenIds(): Generator<string> {
+    const outs = Object.keys(this.out).map(Number).sort((a, b) => b - a).map((n) => this.out[String(n)]);
+    for (const v of [...outs, ...this.interp.globals.values()]) yield* idsIn(v);
   }
 
   private async runStatement(
@@ -210,24 +246,20 @@ class ShellImpl implements Shell {
     source: string,
     firstLine: number,
     options: ExecuteOptions,
-    printed: string[],
+    execution: Execution,
   ): Promise<{ value: unknown; isExpression: boolean }> {
-    this.interp.signal = options.signal;
-    try {
-      if (st.kind === 'magic' || st.kind === 'help') {
-        const ctx = this.magicContext(source, firstLine, options, printed);
-        if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
-        return await runMagicStatement(st, ctx);
-      }
-      if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
-        const value = await this.interp.evaluateCall(st.expr, (fn, call) =>
-          fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
-        return { value, isExpression: true };
-      }
-      return await this.interp.run(st);
-    } finally {
-      this.interp.signal = undefined;
+    const interp = execution.interp;
+    if (st.kind === 'magic' || st.kind === 'help') {
+      const ctx = this.magicContext(source, firstLine, options, execution.printed, interp);
+      if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
+      return runMagicStatement(st, ctx);
     }
+    if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
+      const value = await interp.evaluateCall(st.expr, (fn, call) =>
+        fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
+      return { value, isExpression: true };
+    }
+    return interp.run(st);
   }
 }
 
@@ -240,6 +272,16 @@ async function runMagicStatement(st: Extract<Statement, { kind: 'magic' }>, ctx:
     return r;
   }
   return { value: await runMagic(st, ctx), isExpression: true };
+}
+
+function* idsIn(v: unknown): Generator<string> {
+  if (v instanceof RecordList) {
+    for (const r of v.records.slice(0, SEEN_PER_VALUE)) if (typeof r['msg_id'] === 'string') yield r['msg_id'];
+  } else if (isTaskResult(v)) yield v.msgId;
+  else if (isRecordView(v) && typeof v.record['msg_id'] === 'string') yield v.record['msg_id'];
+  else if (isDict(v) && typeof v['msg_id'] === 'string') yield v['msg_id'];
+  else if (typeof v === 'string') yield v;
+  else if (Array.isArray(v)) for (const x of v.slice(0, SEEN_PER_VALUE)) yield* idsIn(x);
 }
 
 function findHelpEnd(source: string, from: number): number {

@@ -23,17 +23,6 @@ export interface WatchSettings {
   readonly onChange: () => void;
 }
 
-const DEFAULT_SECONDS = 2;
-
-/** `STATEMENT [SECONDS]`: a trailing number is the interval when what precedes it is a whole statement. */
-export function parseWatch(arg: string, isComplete: (s: string) => boolean): { statement: string; seconds: number } | null {
-  const text = arg.trim();
-  if (text === '') return null;
-  const m = /^([\s\S]*\S)\s+(\d+(?:\.\d+)?)$/.exec(text);
-  if (m && isComplete(m[1]!) && Number(m[2]) > 0) return { statement: m[1]!, seconds: Number(m[2]) };
-  return { statement: text, seconds: DEFAULT_SECONDS };
-}
-
 export class Watch {
   lines: string[] = [];
   runs = 0;

@@ -4,11 +4,12 @@ import {
   compileQuery, matches, normalizeKeys, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../../query/index.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
-import { BUFFER_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
+import { KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
+import { columnsToFetch, rowReader, testedKeys } from './rows.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -173,19 +174,21 @@ export class SQLiteStore implements Store {
   private async *tableStream(table: TaskTable, q: Query, keys: readonly string[]): AsyncGenerator<Chunk> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q));
-    const extra = filter.residual ? residualKeys(filter.residual).filter((k) => !keys.includes(k) && table.keys.includes(k)) : [];
-    const stored = [...keys.filter((k) => table.keys.includes(k)), ...extra];
-    const columnIndex = new Map(stored.map((k, i) => [k, i + 1]));
+    const tested = filter.residual ? residualKeys(filter.residual) : [];
+    const stored = columnsToFetch(table.keys, keys, tested);
+    // a fetched row is the rowid, then the stored columns
+    const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
+    const msgIdAt = position('msg_id');
+    const read = rowReader(keys, keys.map(position), msgIdAt);
+    const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
+    const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
+    const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
     const name = quoteIdentifier(table.name);
     const select = `SELECT rowid, ${columnList(stored)} FROM ${name}`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
     const n = rowids.length;
-    // where each answer key sits in a fetched row (-1: the table has no such column)
-    const positions = keys.map((k) => columnIndex.get(k) ?? -1);
-    let current: unknown[] = [];
-    const at = () => `record ${String(current[columnIndex.get('msg_id') ?? 0] ?? '?')} in table ${table.name} of ${this.path}`;
     for (let start = 0; start < n; start += FETCH_CHUNK) {
       const end = Math.min(n, start + FETCH_CHUNK);
       const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
@@ -193,18 +196,13 @@ export class SQLiteStore implements Store {
       for (let i = start; i < end; i++) {
         const row = rows.get(rowids[i]!);
         if (!row) continue;
-        current = row;
-        const rec: TaskRecord = {};
-        for (let j = 0; j < keys.length; j++) {
-          const c = positions[j]!;
-          rec[keys[j]!] = c < 0 ? null : decodeColumn(keys[j]!, row[c], at);
-        }
+        let rec: TaskRecord;
         if (filter.residual) {
-          if (extra.length > 0) {
-            const probe: TaskRecord = { ...rec };
-            for (const k of extra) probe[k] = decodeColumn(k, row[columnIndex.get(k)!], at);
-            if (!matches(filter.residual, probe)) continue;
-          } else if (!matches(filter.residual, rec)) continue;
+          const tried = probe(row, where);
+          if (!matches(filter.residual, tried)) continue;
+          rec = extra ? read(row, where) : tried;
+        } else {
+          rec = read(row, where);
         }
         if (this.union) {
           rec[TABLE_FIELD] = table.name;
@@ -456,7 +454,7 @@ function residualKeys(q: Query): string[] {
     else n.children.forEach(walk);
   };
   walk(q.root);
-  return [...out].filter((k) => !BUFFER_KEYS.includes(k));
+  return testedKeys(out);
 }
 
 

@@ -86,6 +86,14 @@ export class StoreClient implements Client {
     return new RecordList([...ks, ...extra], records);
   }
 
+  async countQuery(query: QueryInput, keys?: KeysInput): Promise<number> {
+    normalizeKeys(keys);
+    if (this.store.countRecords) return this.store.countRecords(query);
+    let n = 0;
+    for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
+    return n;
+  }
+
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
     return this.store.findRecords(query, keys);
   }

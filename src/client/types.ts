@@ -19,6 +19,11 @@ export interface Client {
   /** One line for the banner: which store or hub. */
   describe(): Promise<ClientDescription>;
   dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList>;
+  /**
+   * `len(db_query(query, keys))` without building the records, where the
+   * client can count (bad keys fail as db_query's do).
+   */
+  countQuery?(query: QueryInput, keys?: KeysInput): Promise<number>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;

@@ -38,6 +38,8 @@ export interface Store {
   /** Returns how many records were dropped. */
   dropMatchingRecords(query: QueryInput): Promise<number>;
   findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
+  /** How many records findRecords would give, where the store can count without reading them. */
+  countRecords?(query: QueryInput): Promise<number>;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
   summary(): Promise<StoreSummary>;

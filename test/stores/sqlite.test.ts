@@ -19,6 +19,8 @@ import { DEFAULT_KEYS, Timestamp, type TaskRecord } from '../../src/records/inde
 import { collect } from '../../src/stores/index.js';
 import { TABLE_FIELD, listTaskTables, openSQLiteStore, type SQLiteOptions } from '../../src/stores/sqlite/index.js';
 import { PYTHON, havePython } from '../support/python.js';
+import { StoreClient } from '../../src/client/store-client.js';
+import { createShell } from '../../src/shell/index.js';
 import { pythonFindRecords } from '../support/sqlitedb.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/tasks.db', import.meta.url));
@@ -286,6 +288,60 @@ describe('order of the answer', () => {
     } finally {
       await one.close();
       await all.close();
+    }
+  });
+});
+
+describe('counting: len(db_query(...))', () => {
+  const queries: Record<string, unknown>[] = [
+    {},
+    { completed: { $ne: null } },
+    { queue: 'task', engine_uuid: { $ne: null } },
+    { 'header.msg_type': 'execute_request' },
+    { stdout: { $regex: '\\d' } },
+    { $or: [{ 'result_content.status': 'error' }, { started: null }] },
+    { msg_id: { $in: ['nope'] } },
+  ];
+
+  test('the store counts what it would answer, in SQL or on the tested columns only', async () => {
+    for (const table of ['ipython-tasks', '*']) {
+      const store = await openSQLiteStore({ path: FIXTURE, table });
+      try {
+        for (const q of queries) {
+          const answer = await collect(store.findRecords(q));
+          assert.equal(await store.countRecords(q), answer.length, `${table}: ${JSON.stringify(q)}`);
+        }
+        const some = await collect(store.findRecords({ completed: { $ne: null } }, ['msg_id']));
+        const ids = some.slice(0, 5).map((r) => r['msg_id'] as string);
+        assert.equal(await store.countRecords({ msg_id: { $in: [...ids, 'absent'] } }), ids.length);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  test('len(db_query(Q)) in the shell counts; keys are still checked; a shadowed len is not bypassed', async () => {
+    const store = await openSQLiteStore({ path: FIXTURE });
+    const client = await StoreClient.open(store);
+    let counted = 0;
+    const count = client.countQuery.bind(client);
+    client.countQuery = (q, k) => (counted++, count(q, k));
+    const shell = createShell({ client });
+    try {
+      const expected = (await collect(store.findRecords({ 'result_content.status': 'ok' }))).length;
+      assert.ok(expected > 0);
+      const [out] = await shell.execute("len(db_query({'result_content.status': 'ok'}, keys=['msg_id', 'started']))");
+      assert.equal(out!.value, expected);
+      assert.equal(counted, 1);
+      const [bad] = await shell.execute("len(db_query({}, keys=['nope']))");
+      assert.match(String(bad!.error?.message), /unknown key 'nope'/);
+      const [shadowed] = await shell.execute("len = lambda x: -1\nlen(db_query({}))");
+      assert.ok(shadowed);
+      const outs = await shell.execute('len(db_query({}))');
+      assert.equal(outs.at(-1)!.value, -1);
+      assert.equal(counted, 2);
+    } finally {
+      await client.close();
     }
   });
 });

@@ -161,6 +161,41 @@ export class SQLiteStore implements Store {
     yield* this.stream(q, ks);
   }
 
+  /**
+   * Counts in SQL when the whole query is SQL; otherwise reads only the
+   * columns the rest of the query tests. Sliced, as every scan.
+   */
+  async countRecords(query: QueryInput): Promise<number> {
+    const q = compileQuery(query);
+    let n = 0;
+    for (const table of this.tables) {
+      const filter = toSql(q, columnOf(table));
+      const name = quoteIdentifier(table.name);
+      const tested = filter.residual ? residualKeys(filter.residual) : [];
+      const stored = columnsToFetch(table.keys, [], tested);
+      const probe = rowReader(tested, tested.map((k) => stored.indexOf(k)), stored.indexOf('msg_id'));
+      const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+      const what = filter.residual ? columnList(stored) : 'count(*)';
+      const range = byMsgId(q) ? '' : 'rowid > ? AND rowid <= ? AND ';
+      const stmt = this.run(() => this.db.prepare(`SELECT ${what} FROM ${name} WHERE ${range}(${filter.where})`).raw());
+      const slices = range
+        ? sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params)
+        : [this.run(() => stmt.all(...filter.params)) as unknown[][]];
+      const it = slices[Symbol.iterator]();
+      for (;;) {
+        const next = this.run(() => it.next());
+        if (next.done) break;
+        if (!filter.residual) {
+          n += next.value[0]![0] as number;
+        } else {
+          for (const row of next.value) if (matches(filter.residual, probe(row, where))) n++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return n;
+  }
+
   private async *stream(q: Query, keys: readonly string[]): AsyncGenerator<TaskRecord> {
     const sources = this.tables.map((t) => this.tableStream(t, q, keys));
     if (sources.length === 1) {

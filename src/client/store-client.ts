@@ -1,7 +1,7 @@
 import { IpcError, hubError, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
 import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
-import { collect, type Store } from '../stores/store.js';
+import { collect, type IndexReport, type Store } from '../stores/store.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
 
 /** Asks a yes/no question before a destructive call; script mode answers from --yes. */
@@ -92,6 +92,16 @@ export class StoreClient implements Client {
     let n = 0;
     for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
     return n;
+  }
+
+  async createIndexes(): Promise<IndexReport> {
+    const store = this.store;
+    if (!store.createIndexes) throw storeError(`%index makes indexes in a SQLite file; ${store.info.location} is a ${store.info.kind}`);
+    const question = `%index adds indexes on submitted, completed, started, engine_uuid and client_uuid to ${store.info.location}`;
+    if (!this.options.write) throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
+    if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
+    if (!(await this.options.confirm(`${question}. Go on?`))) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was written`);
+    return store.createIndexes();
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {

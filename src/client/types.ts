@@ -1,5 +1,8 @@
 import type { KeysInput, QueryInput } from '../query/index.js';
 import type { Dict, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
+import type { IndexReport } from '../stores/store.js';
+
+export type { IndexReport };
 
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
@@ -24,6 +27,8 @@ export interface Client {
    * client can count (bad keys fail as db_query's do).
    */
   countQuery?(query: QueryInput, keys?: KeysInput): Promise<number>;
+  /** `%index`: asks for a confirmation, then indexes the store's tables (a SQLite store opened with --write). */
+  createIndexes?(): Promise<IndexReport>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;

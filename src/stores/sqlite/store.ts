@@ -5,11 +5,12 @@ import {
 } from '../../query/index.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
 import { KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
 import { columnsToFetch, rowReader, testedKeys } from './rows.js';
+import { createIndexes } from './indexes.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -176,8 +177,9 @@ export class SQLiteStore implements Store {
       const probe = rowReader(tested, tested.map((k) => stored.indexOf(k)), stored.indexOf('msg_id'));
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
       const what = filter.residual ? columnList(stored) : 'count(*)';
-      const range = byMsgId(q) ? '' : 'rowid > ? AND rowid <= ? AND ';
-      const stmt = this.run(() => this.db.prepare(`SELECT ${what} FROM ${name} WHERE ${range}(${filter.where})`).raw());
+      const range = byMsgId(q) || this.searches(table, filter) ? '' : 'rowid > ? AND rowid <= ? AND ';
+      const from = range ? `${name} NOT INDEXED` : name;
+      const stmt = this.run(() => this.db.prepare(`SELECT ${what} FROM ${from} WHERE ${range}(${filter.where})`).raw());
       const slices = range
         ? sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params)
         : [this.run(() => stmt.all(...filter.params)) as unknown[][]];
@@ -208,7 +210,7 @@ export class SQLiteStore implements Store {
   /** One table's answer in order, in chunks, each record with its sort key. */
   private async *tableStream(table: TaskTable, q: Query, keys: readonly string[]): AsyncGenerator<Chunk> {
     const filter = toSql(q, columnOf(table));
-    const ordered = await this.findOrder(table, filter, byMsgId(q));
+    const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
     const stored = columnsToFetch(table.keys, keys, tested);
     // a fetched row is the rowid, then the stored columns
@@ -219,7 +221,8 @@ export class SQLiteStore implements Store {
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
     const name = quoteIdentifier(table.name);
-    const select = `SELECT rowid, ${columnList(stored)} FROM ${name}`;
+    // by rowid, whatever other index the filter could use
+    const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
@@ -273,6 +276,19 @@ export class SQLiteStore implements Store {
   }
 
   /**
+   * Does SQLite find the filter's rows through an index (msg_id's, or those
+   * %index makes) rather than by reading the whole table? Then one statement
+   * reads them, instead of slices of the table.
+   */
+  private searches(table: TaskTable, filter: SqlFilter): boolean {
+    if (filter.where === '1') return false;
+    const plan = this.run(() =>
+      this.db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${quoteIdentifier(table.name)} WHERE ${filter.where}`).all(...filter.params),
+    ) as { detail: string }[];
+    return plan.length > 0 && plan.every((step) => !step.detail.startsWith('SCAN '));
+  }
+
+  /**
    * The rowids of the rows SQL lets through, in answer order (submitted,
    * then msg_id). Scans the table in slices of rowids, each statement short;
    * the slice grows or shrinks to stay near READ_SLICE_MS.
@@ -281,7 +297,7 @@ export class SQLiteStore implements Store {
     const name = quoteIdentifier(table.name);
     const submitted = table.keys.includes('submitted') ? quoteIdentifier('submitted') : 'NULL';
     if (indexed) {
-      // A few msg_ids: the primary key index finds them in one short statement.
+      // An index finds them in one statement.
       const rows = this.run(() =>
         this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where} ORDER BY rowid`).raw().all(...filter.params),
       ) as [number, unknown][];
@@ -291,7 +307,7 @@ export class SQLiteStore implements Store {
       return { table, rowids, micros };
     }
     const stmt = this.run(() =>
-      this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+      this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
     );
     const maxRowid = this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`));
     let rowids: Float64Array = new Float64Array(1024);
@@ -351,7 +367,7 @@ export class SQLiteStore implements Store {
     for (const table of this.tables) {
       const name = quoteIdentifier(table.name);
       const stmt = this.run(() =>
-        this.db.prepare(`SELECT submitted, msg_id FROM ${name} WHERE rowid > ? AND rowid <= ? AND submitted IS NOT NULL ORDER BY rowid`).raw(),
+        this.db.prepare(`SELECT submitted, msg_id FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND submitted IS NOT NULL ORDER BY rowid`).raw(),
       );
       const slices = sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, []);
       for (;;) {
@@ -391,6 +407,14 @@ export class SQLiteStore implements Store {
       if (!latest || compareStrings(key, latest.key) > 0) latest = { key, client: row[1] };
     }
     return { count, firstSubmitted: first, lastSubmitted: last, latestClient: latest?.client ?? null };
+  }
+
+  /** `%index`: the indexes of INDEXED_COLUMNS on every table this store reads. */
+  async createIndexes(): Promise<IndexReport> {
+    if (!this.info.writable) {
+      throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
+    }
+    return this.run(() => createIndexes(this.db, this.path, this.tables));
   }
 
   async close(): Promise<void> {

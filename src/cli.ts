@@ -4,11 +4,11 @@ import { resolve } from 'node:path';
 import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { resolveSettings, type Settings } from './config/resolve.js';
-import { IpcError, isIpcError } from './errors.js';
-import { RecordStream } from './client/types.js';
-import { Text, renderRecordStream, renderValue, stripAnsi } from './format/index.js';
-import type { Outcome, Shell } from './shell/api.js';
-import { asIpcError, createShell } from './shell/shell.js';
+import { configError, interrupted, isIpcError, storeError } from './errors.js';
+import { RecordStream } from './client/index.js';
+import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
+import { Text } from './records/index.js';
+import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
 export const EXIT_OK = 0;
@@ -84,7 +84,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (shell?.confirm) return shell.confirm(question);
     // A script from -c or a file, started in a terminal: ask there.
     if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(question, stdin, stderr);
-    throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
+    throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
   let opened;
   try {
@@ -133,7 +133,7 @@ async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string
     try {
       return await readFile(resolve(cwd, cli.file), 'utf8');
     } catch (e) {
-      throw new IpcError('ConfigError', `cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw configError(`cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
   const chunks: Buffer[] = [];
@@ -182,7 +182,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const writeStream = async (o: Outcome, stream: RecordStream): Promise<boolean> => {
     try {
       for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
-        if (ac.signal.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+        if (ac.signal.aborted) throw interrupted();
         if (!write(piece)) await drained(stdout, ac.signal);
       }
       return true;

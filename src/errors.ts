@@ -31,12 +31,27 @@ export class IpcError extends Error {
   }
 }
 
+/** The one place IpcErrors are made: a factory per kind. */
 export const parseError = (msg: string, detail?: string) => new IpcError('ParseError', msg, detail);
 export const queryError = (msg: string) => new IpcError('QueryError', msg);
 export const keyError = (msg: string) => new IpcError('KeyError', msg);
 export const storeError = (msg: string) => new IpcError('StoreError', msg);
 export const hubError = (msg: string, detail?: string) => new IpcError('HubError', msg, detail);
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
+export const typeError = (msg: string) => new IpcError('TypeError', msg);
+export const nameError = (msg: string) => new IpcError('NameError', msg);
+
+/** Ctrl-C during a statement or a %watch: one sentence, whatever was running. */
+export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
+
+/** A destructive call the person declined at its `[y/N]` question. */
+export const notConfirmed = (question: string) => new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+
+export const NODB_MESSAGE =
+  "NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.";
+
+/** ipyparallel's NoData: the KeyError every read of a NoDB (store or hub) raises. */
+export const noData = () => new IpcError('KeyError', NODB_MESSAGE);
 
 export function isIpcError(e: unknown): e is IpcError {
   return e instanceof IpcError;

@@ -1,5 +1,5 @@
 import { configError, didYouMean } from '../errors.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../format/render.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
 
 /** What the command line says, before the configuration file and the profile are read. */
 export interface CliOptions {

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IpcError, didYouMean } from '../errors.js';
-import { escapeRegExp } from '../query/patterns.js';
+import { IpcError, configError, didYouMean } from '../errors.js';
+import { escapeRegExp } from '../query/index.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
 export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 'NoDB'];
@@ -74,7 +74,7 @@ function lineOfKey(source: string, key: string, parent?: string): number {
 }
 
 function fail(path: string, line: number, key: string, sentence: string): IpcError {
-  return new IpcError('ConfigError', `${path}, line ${line}: ${key}: ${sentence}`);
+  return configError(`${path}, line ${line}: ${key}: ${sentence}`);
 }
 
 /** Parses and validates the text of a configuration file. */
@@ -88,10 +88,10 @@ export function parseConfig(source: string, path: string): IpcConfig {
     const err = e as { lineNumber?: number; message: string };
     const msg = err.message.replace(/^JSON5: /, '').replace(/ at \d+:\d+$/, '');
     const hint = /invalid character '\d'/.test(msg) ? "; a key that is a number goes in quotes, as in engines: {'0': 'uuid'}" : '';
-    throw new IpcError('ConfigError', `${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
+    throw configError(`${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new IpcError('ConfigError', `${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
+    throw configError(`${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
   }
   for (const [key, value] of Object.entries(data)) {
     const check = SCHEMA[key];
@@ -122,13 +122,13 @@ export function parseConfig(source: string, path: string): IpcConfig {
 export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd: string, home = homedir()): string | null {
   if (explicit) {
     const p = resolve(cwd, explicit);
-    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${explicit} (--config) does not exist`);
+    if (!existsSync(p)) throw configError(`the configuration file ${explicit} (--config) does not exist`);
     return p;
   }
   const fromEnv = env['IPC_CONFIG'];
   if (fromEnv) {
     const p = resolve(cwd, fromEnv);
-    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
+    if (!existsSync(p)) throw configError(`the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
     return p;
   }
   for (const p of [join(cwd, '.ipcrc'), join(home, '.ipcrc')]) if (existsSync(p)) return p;
@@ -140,7 +140,7 @@ export function loadConfig(path: string): LoadedConfig {
   try {
     source = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new IpcError('ConfigError', `cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw configError(`cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return { path, config: parseConfig(source, path) };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IpcError } from '../errors.js';
+import { configError } from '../errors.js';
 import { DB_CLASSES, type DbClass } from './file.js';
 
 /** What an IPython profile says of the controller's store. */
@@ -63,16 +63,16 @@ export function readControllerConfig(source: string, path: string): Pick<Profile
       const v = pyString(rhs);
       const c = v === null ? null : dbClassOf(v);
       if (c === null) {
-        throw new IpcError('ConfigError', `${where}: c.${cls}.db_class: ipc reads 'SQLiteDB', 'MongoDB', 'DictDB', 'NoDB' or their import paths, not ${rhs}`);
+        throw configError(`${where}: c.${cls}.db_class: ipc reads 'SQLiteDB', 'MongoDB', 'DictDB', 'NoDB' or their import paths, not ${rhs}`);
       }
       dbClass = c;
     } else if (cls === 'SQLiteDB' && (attr === 'location' || attr === 'filename' || attr === 'table')) {
       const v = pyString(rhs);
-      if (v === null) throw new IpcError('ConfigError', `${where}: c.SQLiteDB.${attr}: ipc reads a string literal here, not ${rhs}`);
+      if (v === null) throw configError(`${where}: c.SQLiteDB.${attr}: ipc reads a string literal here, not ${rhs}`);
       sqlite[attr] = v;
     } else if (cls === 'MongoDB' && (attr === 'database' || attr === 'url')) {
       const v = pyString(rhs);
-      if (v === null) throw new IpcError('ConfigError', `${where}: c.MongoDB.${attr}: ipc reads a string literal here, not ${rhs}`);
+      if (v === null) throw configError(`${where}: c.MongoDB.${attr}: ipc reads a string literal here, not ${rhs}`);
       mongo[attr] = v;
     } else if (cls === 'MongoDB' && attr === 'connection_args') {
       const first = /^\[\s*((?:[rRuU]?)(?:'[^']*'|"[^"]*"))/.exec(rhs);

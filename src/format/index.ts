@@ -6,3 +6,8 @@ export * from './jsonl.js';
 export * from './result.js';
 export * from './render.js';
 export * from './stream.js';
+export * from './width.js';
+export * from './paint.js';
+export * from './cells.js';
+export * from './duration.js';
+export * from './record-view.js';

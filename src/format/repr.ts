@@ -1,42 +1,10 @@
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { Text, TimeDelta, Timestamp, hasRepr, isDict, isTuple } from '../records/index.js';
 
 /** How datetimes are shown: in local time (as ipyparallel's naive datetimes) or in UTC. */
 export interface DisplayOptions {
   readonly timezone?: 'local' | 'utc';
   /** Widest a table cell gets before it is cut with '…'. */
   readonly maxColumnWidth?: number;
-}
-
-const tuples = new WeakSet<readonly unknown[]>();
-
-/** Marks a list as a Python tuple, so that it prints as `(3, 4)`. */
-export function tuple<T>(items: T[]): T[] {
-  tuples.add(items);
-  return items;
-}
-
-export function isTuple(v: unknown): boolean {
-  return Array.isArray(v) && tuples.has(v);
-}
-
-/** Text printed as it is, not quoted: what %stdout, %tb and %help answer. */
-export class Text {
-  constructor(readonly text: string) {}
-  toString(): string {
-    return this.text;
-  }
-  toJSON(): string {
-    return this.text;
-  }
-}
-
-/** Something that knows its own Python-like repr (functions, rc, modules). */
-export interface HasRepr {
-  pyRepr(): string;
-}
-
-export function hasRepr(v: unknown): v is HasRepr {
-  return typeof v === 'object' && v !== null && typeof (v as { pyRepr?: unknown }).pyRepr === 'function';
 }
 
 /** Python's repr of a string: single quotes unless the text holds one and no double quote. */

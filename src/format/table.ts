@@ -1,33 +1,15 @@
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
-import { repr, type DisplayOptions } from './repr.js';
+import { isDict } from '../records/index.js';
+import { cellText } from './cells.js';
+import type { DisplayOptions } from './repr.js';
 import { cutText, textWidth } from './width.js';
-
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
-
-export function stripAnsi(s: string): string {
-  return s.replace(ANSI, '');
-}
-
-export { charWidth, textWidth } from './width.js';
 
 function padEnd(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - textWidth(s)));
 }
 
-/** A value as one table cell: datetimes in local (or UTC) time, buffers summarized, text on one line. */
-export function cellText(v: unknown, options: DisplayOptions = {}): string {
-  let s: string;
-  if (v === null || v === undefined) s = 'None';
-  else if (typeof v === 'string') s = v;
-  else if (v instanceof Timestamp) s = v.toLocalString(3, options.timezone === 'utc');
-  else if (v instanceof TimeDelta) s = v.toString();
-  else if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Uint8Array)) {
-    const bytes = v.reduce((n, b: Uint8Array) => n + b.byteLength, 0);
-    s = `[${v.length} buffer${v.length === 1 ? '' : 's'}, ${bytes} B]`;
-  } else if (v instanceof Uint8Array) s = `[${v.byteLength} B]`;
-  else s = repr(v, options);
-  s = stripAnsi(s).replace(/\r?\n/g, '↵').replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return cutText(s, options.maxColumnWidth ?? 40);
+/** A value as one cell of a script-mode table: the shared cell text, cut at maxColumnWidth. */
+function tableCell(v: unknown, options: DisplayOptions): string {
+  return cutText(cellText(v, options), options.maxColumnWidth ?? 40);
 }
 
 /** Aligned columns under a header and a rule; no colour. */
@@ -63,7 +45,7 @@ function recordCells(columns: readonly string[], options: DisplayOptions): (r: u
   // Ids are copied from tables into the next query, so they are never cut.
   const whole = { ...options, maxColumnWidth: Infinity };
   const each = columns.map((k) => (ID_KEYS.has(k) ? whole : options));
-  return (r) => columns.map((k, i) => cellText(isDict(r) ? r[k] : undefined, each[i]));
+  return (r) => columns.map((k, i) => tableCell(isDict(r) ? r[k] : undefined, each[i]!));
 }
 
 /** Records a table takes its column widths from; an answer this long prints exactly as renderRecordTable. */

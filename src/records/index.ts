@@ -5,3 +5,4 @@ export * from './demo.js';
 export * from './pickle.js';
 export * from './answers.js';
 export * from './derived.js';
+export * from './pyvalues.js';

@@ -1,11 +1,10 @@
-import { RecordList } from '../client/types.js';
-import { IpcError, didYouMean } from '../errors.js';
-import { isTaskResult, repr, str, taskResultJSON, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { didYouMean, keyError, nameError, typeError } from '../errors.js';
+import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { bindArgs, strftime } from './time.js';
-import { PyFunction, PyObject, iterate, pyEquals, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
 
-const attributeError = (msg: string) => new IpcError('NameError', msg);
 
 function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc = ''): PyFunction {
   return new PyFunction(`${owner}.${name}`, body, doc, 'built-in method');
@@ -67,7 +66,7 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
       case 'index': return method('list', name, (c) => {
         const x = one(c, 'index');
         const i = items.findIndex((y) => pyEquals(x, y));
-        if (i < 0) throw new IpcError('KeyError', `${repr(x)} is not in the list`);
+        if (i < 0) throw keyError(`${repr(x)} is not in the list`);
         return i;
       });
       case 'append': return method('list', name, (c) => {
@@ -81,7 +80,7 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     if (a) return a;
   }
   const names = attributeNames(v);
-  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
+  throw nameError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
 }
 
 function one(c: CallArgs, fn: string): unknown {

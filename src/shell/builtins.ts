@@ -1,9 +1,10 @@
-import { RecordList } from '../client/types.js';
-import { Text, repr, str, tuple, type DisplayOptions } from '../format/index.js';
-import { TimeDelta, isDict, setOwn } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { typeError } from '../errors.js';
+import { repr, str, type DisplayOptions } from '../format/index.js';
+import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
 import { bindArgs } from './time.js';
-import { PyFunction, iterate, pyCompare, truthy, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
 type Invoke = (fn: unknown, args: unknown[]) => Promise<unknown>;
 

@@ -1,12 +1,10 @@
-import { RecordList } from '../client/types.js';
-import { IpcError, didYouMean, keyError } from '../errors.js';
-import { isTuple, repr, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict, setOwn } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { IpcError, didYouMean, interrupted, keyError, nameError, typeError } from '../errors.js';
+import { repr } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
 import type { Expr, Statement, Target } from './syntax.js';
-import {
-  PyFunction, PyObject, iterate, nameError, pyCompare, pyEquals, truthy, typeError, typeName, type CallArgs,
-} from './values.js';
+import { PyFunction, PyObject, iterate, pyCompare, pyEquals, truthy, typeName, type CallArgs } from './values.js';
 
 /** Where names live: the session's variables, and the scopes of running lambdas. */
 class Scope {
@@ -40,6 +38,16 @@ export class Interpreter {
 
   constructor(private readonly hooks: InterpreterHooks) {
     this.root = new Scope(this.globals);
+  }
+
+  /**
+   * The same variables and hooks, cancelled by `signal`: each execution
+   * gets its own, so two at once never share a signal.
+   */
+  withSignal(signal: AbortSignal | undefined): Interpreter {
+    const view = Object.create(this) as Interpreter;
+    view.signal = signal;
+    return view;
   }
 
   /** Runs one statement; returns its value when it is an expression statement. */
@@ -92,7 +100,7 @@ export class Interpreter {
   }
 
   private checkSignal(): void {
-    if (this.signal?.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+    if (this.signal?.aborted) throw interrupted();
   }
 
   private async ev(e: Expr, scope: Scope): Promise<unknown> {
@@ -481,11 +489,10 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
  */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  const interrupted = () =>
-    signal.reason instanceof IpcError ? signal.reason : new IpcError('Interrupted', 'the statement was interrupted');
-  if (signal.aborted) return Promise.reject(interrupted());
+  const reason = (): IpcError => (signal.reason instanceof IpcError ? signal.reason : interrupted());
+  if (signal.aborted) return Promise.reject(reason());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(interrupted());
+    const onAbort = () => reject(reason());
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {

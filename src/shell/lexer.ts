@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { IpcError, parseError } from '../errors.js';
 
 /**
  * Tokens of the statement language: Python's, as far as a line of the task
@@ -89,7 +89,7 @@ export function parseErrorAt(span: SourceSpan | string, offset: number, sentence
   const startLine = lineColumn(s.source, s.from).line;
   const fileLine = line + (s.firstLine ?? 1) - 1;
   const where = line !== startLine ? `line ${fileLine}, column ${column}` : `column ${column}`;
-  return new IpcError('ParseError', `${sentence} (at ${where})`, caret(s.source, offset));
+  return parseError(`${sentence} (at ${where})`, caret(s.source, offset));
 }
 
 export function tokenize(span: SourceSpan | string): Token[] {

@@ -1,5 +1,6 @@
+import { typeError } from '../errors.js';
 import { TimeDelta, Timestamp } from '../records/index.js';
-import { PyFunction, PyObject, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, PyObject, typeName, type CallArgs } from './values.js';
 
 /** Binds call arguments to parameter names, Python style, or raises the TypeError Python raises. */
 export function bindArgs(fn: string, params: readonly string[], call: CallArgs, required = 0): Map<string, unknown> {

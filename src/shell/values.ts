@@ -1,7 +1,6 @@
-import { RecordList } from '../client/types.js';
-import { IpcError } from '../errors.js';
-import { Text, isTuple, repr } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { typeError } from '../errors.js';
+import { Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 
 /** Arguments of a call as the shell passes them: positional, then keyword. */
 export interface CallArgs {
@@ -65,8 +64,6 @@ export class PyObject {
   }
 }
 
-export const typeError = (msg: string) => new IpcError('TypeError', msg);
-export const nameError = (msg: string) => new IpcError('NameError', msg);
 
 /** Python's type name of a value, for error messages. */
 export function typeName(v: unknown): string {
@@ -145,9 +142,4 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
     return Math.sign(x.length - y.length);
   }
   throw typeError(`'${op}' is not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
-}
-
-export function describeValue(v: unknown): string {
-  const r = repr(v);
-  return r.length > 60 ? `a ${typeName(v)}` : r;
 }

@@ -1,7 +1,7 @@
 import type { ClientDescription } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
-import type { Shell } from '../shell/api.js';
-import { defaultHistoryFile, History } from './history.js';
+import type { Shell } from '../shell/index.js';
+import { History, defaultHistoryFile } from './history.js';
 import { Session } from './session.js';
 import { colourWanted, makePainter, type Painter } from './style.js';
 

@@ -1,7 +1,8 @@
 import type { RecordList } from '../client/index.js';
 import { escapeRegExp } from '../query/index.js';
 import { DATETIME_KEYS, Timestamp, type TaskRecord } from '../records/index.js';
-import { cellText, formatDuration, span, type CellOptions, type CellText } from './cells.js';
+import { formatDuration, span } from '../format/index.js';
+import { cellText, type CellOptions, type CellText } from './cells.js';
 import type { Painter } from './style.js';
 import { fitText, textWidth } from './text-width.js';
 
@@ -198,11 +199,11 @@ function sampleRows(n: number): number[] {
   return out;
 }
 
-/** A short table as finished lines (header, rule, rows), for the scrollback. */
-export function tableLines(model: TableModel, width: number, p: Painter): string[] {
+/** A table (or its first `rows` rows) as finished lines (header, rule, rows), for the scrollback. */
+export function tableLines(model: TableModel, width: number, p: Painter, rows = model.rowCount): string[] {
   const header = model.header(1, width, p);
   const rule = p.dim('─'.repeat(Math.min(width, model.fullWidth)));
   const lines = [header, rule];
-  for (let i = 0; i < model.rowCount; i++) lines.push(model.row(i, 1, width, p));
+  for (let i = 0; i < Math.min(rows, model.rowCount); i++) lines.push(model.row(i, 1, width, p));
   return lines;
 }

@@ -1,4 +1,4 @@
-import { charWidth, cutText, textWidth } from '../format/width.js';
+import { charWidth, cutText, textWidth } from '../format/index.js';
 
 /** Widths are the format layer's, so tables line up the same in script mode and on screen. */
 export { charWidth, cutText, textWidth };
@@ -8,27 +8,6 @@ export function fitText(s: string, width: number, alignRight = false): string {
   const cut = cutText(s, width);
   const pad = ' '.repeat(Math.max(0, width - textWidth(cut)));
   return alignRight ? pad + cut : cut + pad;
-}
-
-/**
- * Drops the first `skip` columns of plain text and keeps the next `width`,
- * for horizontal scrolling of a long line.
- */
-export function sliceColumns(s: string, skip: number, width: number): string {
-  let w = 0;
-  let out = '';
-  let outW = 0;
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!);
-    if (w < skip) {
-      w += cw;
-      continue;
-    }
-    if (outW + cw > width) break;
-    out += ch;
-    outW += cw;
-  }
-  return out;
 }
 
 const ANSI_AT = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/y;

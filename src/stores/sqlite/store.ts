@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import {
-  compileQuery, matches, normalizeKeys, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
+  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
-import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
 import { KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
@@ -507,15 +506,8 @@ function columnList(keys: readonly string[]): string {
 
 /** The keys a residual query tests; their columns must be fetched to test it. */
 function residualKeys(q: Query): string[] {
-  const out = new Set<string>();
-  const walk = (n: QueryNode) => {
-    if (n.kind === 'field') out.add((n as FieldNode).key);
-    else n.children.forEach(walk);
-  };
-  walk(q.root);
-  return testedKeys(out);
+  return testedKeys(fieldKeys(q));
 }
-
 
 /** Merges per-table answers, each already in order, into one answer in order. */
 async function* mergeOrdered(sources: AsyncGenerator<Chunk>[]): AsyncGenerator<TaskRecord> {

@@ -342,7 +342,7 @@ async function main(): Promise<void> {
       sqlRuns.push(await run('sqlite3', ['-readonly', '-json', indexed, c.sql]));
     }
     const timed = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [IPC, '--sqlitedb', indexed, '-c', `%time x = ${c.count ? 'len(' : ''}db_query(${c.ipc})${c.count ? ')' : ''}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(process.execPath, [IPC, '--sqlitedb', indexed, '-c', c.count ? `%time len(db_query(${c.ipc}))` : `%time x = db_query(${c.ipc})`], { stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
       child.on('close', () => resolve(/Wall time: (.*)/.exec(out)?.[1] ?? '?'));

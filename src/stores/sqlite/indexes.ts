@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { storeError } from '../../errors.js';
-import { quoteIdentifier } from '../../query/sql.js';
+import { nonUtcText, quoteIdentifier } from '../../query/index.js';
+import { DATETIME_KEYS } from '../../records/index.js';
 import type { IndexReport } from '../store.js';
 import { sqliteError, type TaskTable } from './tables.js';
 
@@ -16,9 +17,21 @@ export const INDEXED_COLUMNS: readonly string[] = ['submitted', 'completed', 'st
 /** How long %index waits for another connection's lock before it refuses. */
 const LOCK_WAIT_MS = 250;
 
-/** The index `%index` makes on one column of one table. */
-export function indexName(table: string, column: string): string {
-  return `ipc_${table}_${column}`;
+/**
+ * The indexes `%index` makes on one column of one table: the column, and on
+ * a time column also a partial index of the rows whose text is in another
+ * form than ipyparallel's UTC one (usually none), which date comparisons
+ * look in apart (query/sql.ts).
+ */
+export function indexesOf(table: string, column: string): { name: string; sql: string }[] {
+  const on = `ON ${quoteIdentifier(table)} (${quoteIdentifier(column)})`;
+  const name = `ipc_${table}_${column}`;
+  const out = [{ name, sql: `CREATE INDEX ${quoteIdentifier(name)} ${on}` }];
+  if (DATETIME_KEYS.includes(column)) {
+    const other = `${name}_other_forms`;
+    out.push({ name: other, sql: `CREATE INDEX ${quoteIdentifier(other)} ${on} WHERE ${nonUtcText(quoteIdentifier(column))}` });
+  }
+  return out;
 }
 
 /**
@@ -46,13 +59,13 @@ export function createIndexes(db: Database.Database, path: string, tables: reado
       for (const table of tables) {
         for (const column of INDEXED_COLUMNS) {
           if (!table.keys.includes(column)) continue;
-          const name = indexName(table.name, column);
+          const missing = indexesOf(table.name, column).filter((ix) => !existing.has(ix.name));
           const label = `${table.name}.${column}`;
-          if (existing.has(name)) {
+          if (missing.length === 0) {
             present.push(label);
             continue;
           }
-          db.exec(`CREATE INDEX ${quoteIdentifier(name)} ON ${quoteIdentifier(table.name)} (${quoteIdentifier(column)})`);
+          for (const ix of missing) db.exec(ix.sql);
           created.push(label);
         }
       }

@@ -298,7 +298,7 @@ export class SQLiteStore implements Store {
     if (indexed) {
       // An index finds them in one statement.
       const rows = this.run(() =>
-        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where} ORDER BY rowid`).raw().all(...filter.params),
+        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where}`).raw().all(...filter.params),
       ) as [number, unknown][];
       const rowids = Float64Array.from(rows, (r) => r[0]);
       const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));

@@ -14,6 +14,8 @@ import { asIpcError, createShell, type Outcome, type Shell } from './shell/index
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** A script stopped by SIGINT (Ctrl-C) exits as shells expect: 128 + 2. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface MainIO {
   readonly stdin: NodeJS.ReadStream;
@@ -102,10 +104,15 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   try {
     if (interactive) {
       const ui = await import('./ui/index.js');
-      return await ui.runInteractive(shell, {
-        format: settings.format,
-        noColor: cli.noColor,
-      });
+      const stopOnHangup = endOnSignals(stdin, stdout);
+      try {
+        return await ui.runInteractive(shell, {
+          format: settings.format,
+          noColor: cli.noColor,
+        });
+      } finally {
+        stopOnHangup();
+      }
     }
     if (settings.store.kind === 'demo' && !cli.store && stderr.isTTY) {
       stderr.write(`ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
@@ -114,6 +121,29 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   } finally {
     await opened.client.close().catch(() => undefined);
   }
+}
+
+/**
+ * SIGTERM and SIGHUP (the terminal closed) always end the interactive shell:
+ * the terminal goes back to cooked mode with its cursor shown, then the
+ * process exits with 128 + the signal's number. Returns the remover.
+ */
+function endOnSignals(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): () => void {
+  const handlers = (['SIGTERM', 'SIGHUP'] as const).map((sig) => {
+    const handler = () => {
+      try {
+        if (stdin.isTTY) stdin.setRawMode(false);
+        stdout.write('\u001b[?2004l\u001b[?25h\n');
+      } finally {
+        process.exit(128 + (sig === 'SIGTERM' ? 15 : 1));
+      }
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  };
 }
 
 async function askYesNo(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
@@ -204,14 +234,27 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     }
     if (!o.hasValue) return;
     if (o.value instanceof RecordStream) return writeStream(o, o.value);
-    const text = o.value instanceof Text
-      ? o.value.text
-      : renderValue(o.value, shell.settings.format, display());
+    let text: string;
+    try {
+      text = o.value instanceof Text ? o.value.text : renderValue(o.value, shell.settings.format, display());
+    } catch (e) {
+      const err = asIpcError(e);
+      failed = true;
+      stderr.write(`line ${o.line}: ${err.kind}: ${err.message}\n`);
+      return Promise.resolve(!options.bail);
+    }
     if (text === '') return;
     write(text.endsWith('\n') ? text : text + '\n');
   };
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  // The first SIGINT interrupts the running statement (evaluation sees it
+  // within milliseconds); a second one, should anything not give way, ends the process.
+  let sigint = false;
+  const onSigint = () => {
+    if (sigint) process.exit(EXIT_INTERRUPTED);
+    sigint = true;
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
   try {
     await shell.execute(source, {
       bail: options.bail, firstLine: options.firstLine, onOutcome, signal: ac.signal,
@@ -221,5 +264,6 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   } finally {
     process.off('SIGINT', onSigint);
   }
+  if (sigint) return EXIT_INTERRUPTED;
   return failed ? EXIT_FAILED : EXIT_OK;
 }

@@ -11,6 +11,10 @@ export type ErrorKind =
   | 'ConfigError'
   | 'TypeError'
   | 'NameError'
+  | 'ZeroDivisionError'
+  | 'OverflowError'
+  | 'RecursionError'
+  | 'MemoryError'
   | 'Interrupted';
 
 export class IpcError extends Error {
@@ -40,6 +44,13 @@ export const hubError = (msg: string, detail?: string) => new IpcError('HubError
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
 export const typeError = (msg: string) => new IpcError('TypeError', msg);
 export const nameError = (msg: string) => new IpcError('NameError', msg);
+export const zeroDivisionError = (msg: string) => new IpcError('ZeroDivisionError', msg);
+export const overflowError = (msg: string) => new IpcError('OverflowError', msg);
+export const recursionError = (msg: string) => new IpcError('RecursionError', msg);
+export const memoryError = (msg: string) => new IpcError('MemoryError', msg);
+
+/** The same error with where it happened in front of its sentence (a file and line). */
+export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `${place}: ${e.message}`, e.detail);
 
 /** Ctrl-C during a statement or a %watch: one sentence, whatever was running. */
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
@@ -55,6 +66,11 @@ export const noData = () => new IpcError('KeyError', NODB_MESSAGE);
 
 export function isIpcError(e: unknown): e is IpcError {
   return e instanceof IpcError;
+}
+
+/** User input quoted in a message: at most about 80 characters, so that a huge input never makes a huge message. */
+export function clip(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length} characters)`;
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
@@ -73,8 +89,12 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Names longer than this are not typos of a known name; comparing them costs more than it helps. */
+const LONGEST_SUGGESTED = 64;
+
 /** The closest candidate to `word`, if it is close enough to be a likely typo. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > LONGEST_SUGGESTED) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

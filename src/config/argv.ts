@@ -1,5 +1,6 @@
-import { configError, didYouMean } from '../errors.js';
+import { clip, configError, didYouMean } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
+import { MAX_TIMEOUT_SECONDS } from './file.js';
 
 /** What the command line says, before the configuration file and the profile are read. */
 export interface CliOptions {
@@ -56,7 +57,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'session', arg: 'required', metavar: 'ID', help: 'whose tasks rc.session.session names (default the most recent client in the store)' },
   { name: 'write', arg: 'none', help: 'allow purge_results to delete records (stores open read-only otherwise)' },
   { name: 'yes', arg: 'none', alias: 'y', help: 'confirm destructive calls in a script' },
-  { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl or csv' },
+  { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl, csv, or trace (records as Chrome Trace Event JSON)' },
   { name: 'timezone', arg: 'required', metavar: 'local|utc', help: 'show datetimes in local time (default) or UTC' },
   { name: 'bail', arg: 'none', help: 'stop a script at the first failed statement' },
   { name: 'script', arg: 'none', help: 'run statements from stdin even when it is a terminal' },
@@ -142,7 +143,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'help': o.help = true; break;
       case 'timeout': {
         const t = Number(value);
-        if (!Number.isFinite(t) || t <= 0) throw configError(`--timeout takes a number of seconds above 0, not '${value}'`);
+        if (!Number.isFinite(t) || t <= 0 || t > MAX_TIMEOUT_SECONDS) {
+          throw configError(`--timeout takes a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS} (about 24 days), not '${clip(value)}'`);
+        }
         o.timeout = t;
         break;
       }

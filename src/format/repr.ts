@@ -39,10 +39,18 @@ export function reprBytes(b: Uint8Array): string {
   return out + "'";
 }
 
+/**
+ * Python's repr of a number. Integers beyond 2^53 are bigints in the shell,
+ * so an integral number past that range is a float and prints as one
+ * (`1e+16`, `9007199254740994.0`).
+ */
 export function reprNumber(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
   if (Object.is(n, -0)) return '-0.0';
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) {
+    return Math.abs(n) < 1e16 ? `${n}.0` : n.toExponential();
+  }
   const s = String(n);
   // Python writes exponents with two digits at least: 1e-07, 1e+21.
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
@@ -73,29 +81,52 @@ export function reprTimedelta(d: TimeDelta): string {
   return `datetime.timedelta(${parts.join(', ') || '0'})`;
 }
 
+/**
+ * Containers deeper than this print as `...`: repr must never overflow the
+ * JS stack, whatever a store or a statement built.
+ */
+export const MAX_REPR_DEPTH = 1000;
+
 /** Python's repr, as IPython shows a value after `Out[n]:`. */
 export function repr(v: unknown, options: DisplayOptions = {}): string {
+  return reprIn(v, options, new Set());
+}
+
+/**
+ * repr of `v` inside the containers of `path` (those being printed): a
+ * container met again inside itself prints as Python prints it, `[...]` or
+ * `{...}`.
+ */
+function reprIn(v: unknown, options: DisplayOptions, path: Set<object>): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'number') return reprNumber(v);
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return reprString(v);
   if (v instanceof Text) return v.text;
   if (v instanceof Timestamp) return reprDatetime(v, options);
   if (v instanceof TimeDelta) return reprTimedelta(v);
   if (v instanceof Uint8Array) return reprBytes(v);
   if (hasRepr(v)) return v.pyRepr();
-  if (Array.isArray(v)) {
-    const inner = v.map((x) => repr(x, options));
-    if (isTuple(v)) return inner.length === 1 ? `(${inner[0]},)` : `(${inner.join(', ')})`;
-    return `[${inner.join(', ')}]`;
-  }
-  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${repr(k, options)}: ${repr(x, options)}`).join(', ')}}`;
-  if (isDict(v)) {
-    return `{${Object.entries(v).map(([k, x]) => `${reprString(k)}: ${repr(x, options)}`).join(', ')}}`;
-  }
   if (typeof v === 'function') return `<function ${v.name || 'anonymous'}>`;
-  return String(v);
+  if (!Array.isArray(v) && !(v instanceof Map) && !isDict(v)) return String(v);
+  const container = v as object;
+  if (path.has(container)) return Array.isArray(v) ? (isTuple(v) ? '(...)' : '[...]') : '{...}';
+  if (path.size >= MAX_REPR_DEPTH) return '...';
+  path.add(container);
+  try {
+    const inner = (x: unknown) => reprIn(x, options, path);
+    if (Array.isArray(v)) {
+      const items = v.map(inner);
+      if (isTuple(v)) return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+      return `[${items.join(', ')}]`;
+    }
+    if (v instanceof Map) return `{${Array.from(v, ([k, x]) => `${inner(k)}: ${inner(x)}`).join(', ')}}`;
+    return `{${Object.entries(v).map(([k, x]) => `${reprString(k)}: ${inner(x)}`).join(', ')}}`;
+  } finally {
+    path.delete(container);
+  }
 }
 
 /**

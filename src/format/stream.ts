@@ -4,6 +4,7 @@ import { jsonText } from './json.js';
 import type { DisplayOptions } from './repr.js';
 import type { OutputFormat } from './render.js';
 import { TABLE_PAGE, streamRecordTable } from './table.js';
+import { renderTrace } from './trace.js';
 
 /** About this many characters go out in one piece. */
 const PIECE = 1 << 16;
@@ -21,6 +22,10 @@ export async function* renderRecordStream(
 ): AsyncGenerator<string> {
   if (format === 'table') {
     yield* streamRecordTable(stream, stream.keys, options, TABLE_PAGE, PIECE);
+    return;
+  }
+  if (format === 'trace') {
+    yield* renderTrace(stream);
     return;
   }
   let text = '';

@@ -98,7 +98,7 @@ function unpickle(data: Uint8Array): PickleValue {
   };
   const append = (list: PickleValue, items: PickleValue[]) => {
     if (!Array.isArray(list)) throw new PickleError('the pickle appends to something that is not a list');
-    list.push(...items);
+    for (const item of items) list.push(item);
   };
 
   for (;;) {

@@ -2,6 +2,7 @@ import { RecordList } from '../client/index.js';
 import { didYouMean, keyError, nameError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
+import { chargeString } from './budget.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
 
@@ -14,6 +15,7 @@ function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc
 export function dictKey(k: unknown): string {
   if (typeof k === 'string') return k;
   if (typeof k === 'number' && Number.isFinite(k)) return String(k);
+  if (typeof k === 'bigint') return String(k);
   if (typeof k === 'boolean') return k ? 'True' : 'False';
   throw typeError(`a dict key here is a string or a number, not ${typeName(k)}`);
 }
@@ -134,8 +136,8 @@ function stringMethod(s: string, name: string): PyFunction | undefined {
       const sep = arg(c, 0, null);
       return sep === null ? s.split(/\s+/).filter(Boolean) : s.split(text(sep, name));
     });
-    case 'join': return method('str', name, (c) => iterate(arg(c, 0), 'join').map((x) => text(x, name)).join(s));
-    case 'replace': return method('str', name, (c) => s.split(text(arg(c, 0), name)).join(text(arg(c, 1), name)));
+    case 'join': return method('str', name, (c) => joined(iterate(arg(c, 0), 'join').map((x) => text(x, name)), s));
+    case 'replace': return method('str', name, (c) => joined(s.split(text(arg(c, 0), name)), text(arg(c, 1), name)));
     case 'count': return method('str', name, (c) => s.split(text(arg(c, 0), name)).length - 1);
     case 'find': return method('str', name, (c) => s.indexOf(text(arg(c, 0), name)));
     case 'format': return method('str', name, (c) => {
@@ -179,4 +181,12 @@ function dictMethod(d: Record<string, unknown>, name: string): PyFunction | unde
     case 'copy': return method('dict', name, () => ({ ...d }));
     default: return undefined;
   }
+}
+
+/** parts.join(sep), charged to the memory budget first. */
+function joined(parts: string[], sep: string): string {
+  let length = sep.length * Math.max(0, parts.length - 1);
+  for (const p of parts) length += p.length;
+  chargeString(length, 'the joined string');
+  return parts.join(sep);
 }

@@ -52,7 +52,7 @@ export class PromptEditor {
   }
 
   handleKey(ev: KeyEvent): PromptAction {
-    if (this.reverse) return this.reverseKey(ev);
+    if (this.reverse) return this.reverseKey(this.reverse, ev);
     const b = this.buffer;
     if (ev.name === 'ctrl') {
       switch (ev.text) {
@@ -187,8 +187,7 @@ export class PromptEditor {
     return EDIT;
   }
 
-  private reverseKey(ev: KeyEvent): PromptAction {
-    const r = this.reverse!;
+  private reverseKey(r: ReverseSearch, ev: KeyEvent): PromptAction {
     const entries = this.history.entries;
     const found = (query: string, before: number): ReverseSearch => ({ query, index: query === '' ? undefined : reverseSearch(entries, query, before) });
     if (isCtrl(ev, 'r')) {
@@ -244,7 +243,7 @@ export class PromptEditor {
   completionLines(columns: number, rows: number, dim: (s: string) => string): string[] {
     if (this.completions.length === 0) return [];
     const shown = this.completions.slice(0, MAX_COMPLETIONS_SHOWN);
-    const w = Math.min(40, Math.max(...shown.map((s) => textWidth(s))) + 2);
+    const w = Math.min(40, shown.reduce((m, s) => Math.max(m, textWidth(s)), -Infinity) + 2);
     const perLine = Math.max(1, Math.floor(columns / w));
     const lines: string[] = [];
     for (let i = 0; i < shown.length; i += perLine) {

@@ -77,7 +77,7 @@ export class SQLiteStore implements Store {
     const columns = Object.keys(row);
     const sql = `INSERT INTO ${quoteIdentifier(table.name)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
     try {
-      this.statement(sql).run(...Object.values(row));
+      this.statement(sql).run(Object.values(row));
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw keyError(`already have a record with msg_id '${msgId}'`);
       throw sqliteError(e, this.path);
@@ -124,7 +124,7 @@ export class SQLiteStore implements Store {
     if (!found) throw keyError(`no record with msg_id '${msgId}'`);
     if (columns.length === 0) return;
     const sql = `UPDATE ${quoteIdentifier(table.name)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE msg_id = ?`;
-    this.run(() => this.db.prepare(sql).run(...Object.values(row), msgId));
+    this.run(() => this.db.prepare(sql).run([...Object.values(row), msgId]));
   }
 
   async dropRecord(msgId: string): Promise<void> {
@@ -140,11 +140,11 @@ export class SQLiteStore implements Store {
     const name = quoteIdentifier(table.name);
     return this.run(() =>
       this.db.transaction(() => {
-        if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(...filter.params).changes;
+        if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(filter.params).changes;
         const keys = residualKeys(filter.residual).filter((k) => table.keys.includes(k));
         const doomed: number[] = [];
         const stmt = this.db.prepare(`SELECT rowid, ${columnList(keys)} FROM ${name} WHERE ${filter.where}`).raw();
-        for (const row of stmt.iterate(...filter.params) as Iterable<unknown[]>) {
+        for (const row of stmt.iterate(filter.params) as Iterable<unknown[]>) {
           const rec = this.decodeRow(table, keys, row.slice(1));
           if (matches(filter.residual!, rec)) doomed.push(row[0] as number);
         }
@@ -181,7 +181,7 @@ export class SQLiteStore implements Store {
       const stmt = this.run(() => this.db.prepare(`SELECT ${what} FROM ${from} WHERE ${range}(${filter.where})`).raw());
       const slices = range
         ? sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params)
-        : [this.run(() => stmt.all(...filter.params)) as unknown[][]];
+        : [this.run(() => stmt.all(filter.params)) as unknown[][]];
       const it = slices[Symbol.iterator]();
       for (;;) {
         const next = this.run(() => it.next());
@@ -266,8 +266,8 @@ export class SQLiteStore implements Store {
     for (let i = start + 1; ascending && i < end; i++) if (rowids[i]! <= rowids[i - 1]!) ascending = false;
     const rows = this.run(() =>
       ascending
-        ? byRange.all(first, last, ...filter.params)
-        : byList.all(JSON.stringify(Array.from(rowids.subarray(start, end))), ...filter.params),
+        ? byRange.all([first, last, ...filter.params])
+        : byList.all([JSON.stringify(Array.from(rowids.subarray(start, end))), ...filter.params]),
     ) as unknown[][];
     const out = new Map<number, unknown[]>();
     for (const row of rows) out.set(row[0] as number, row);
@@ -282,7 +282,7 @@ export class SQLiteStore implements Store {
   private searches(table: TaskTable, filter: SqlFilter): boolean {
     if (filter.where === '1') return false;
     const plan = this.run(() =>
-      this.db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${quoteIdentifier(table.name)} WHERE ${filter.where}`).all(...filter.params),
+      this.db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${quoteIdentifier(table.name)} WHERE ${filter.where}`).all(filter.params),
     ) as { detail: string }[];
     return plan.length > 0 && plan.every((step) => !step.detail.startsWith('SCAN '));
   }
@@ -298,7 +298,7 @@ export class SQLiteStore implements Store {
     if (indexed) {
       // An index finds them in one statement.
       const rows = this.run(() =>
-        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where}`).raw().all(...filter.params),
+        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where}`).raw().all(filter.params),
       ) as [number, unknown][];
       const rowids = Float64Array.from(rows, (r) => r[0]);
       const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));

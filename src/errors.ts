@@ -56,7 +56,8 @@ export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `$
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
 
 /** A destructive call the person declined at its `[y/N]` question. */
-export const notConfirmed = (question: string) => new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+export const notConfirmed = (question: string, what: 'deleted' | 'written' = 'deleted') =>
+  new IpcError('Interrupted', `${question}: not confirmed, nothing was ${what}`);
 
 export const NODB_MESSAGE =
   "NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.";

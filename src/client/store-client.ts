@@ -1,7 +1,7 @@
-import { hubError, keyError, storeError } from '../errors.js';
+import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
 import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
-import { collect, type Store } from '../stores/index.js';
+import { collect, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
@@ -98,6 +98,24 @@ export class StoreClient implements Client {
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
+  }
+
+  async countQuery(query: QueryInput, keys?: KeysInput): Promise<number> {
+    normalizeKeys(keys);
+    if (this.store.countRecords) return this.store.countRecords(query);
+    let n = 0;
+    for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
+    return n;
+  }
+
+  async createIndexes(): Promise<IndexReport> {
+    const store = this.store;
+    if (!store.createIndexes) throw storeError(`%index makes indexes in a SQLite file; ${store.info.location} is a ${store.info.kind}`);
+    const question = `%index adds indexes on submitted, completed, started, engine_uuid and client_uuid to ${store.info.location}`;
+    if (!this.options.write) throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
+    if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
+    if (!(await this.options.confirm(`${question}. Go on?`))) throw notConfirmed(question, 'written');
+    return store.createIndexes();
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {

@@ -1,6 +1,9 @@
 import type { KeysInput, QueryInput } from '../query/index.js';
 import type { QueueStatus } from './queue-status.js';
 import type { DeriveContext, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
+import type { IndexReport } from '../stores/index.js';
+
+export type { IndexReport };
 
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
@@ -26,6 +29,13 @@ export interface Client {
    * no `label` key).
    */
   answerKeys(keys?: KeysInput): readonly string[];
+  /**
+   * `len(db_query(query, keys))` without building the records, where the
+   * client can count (bad keys fail as db_query's do).
+   */
+  countQuery?(query: QueryInput, keys?: KeysInput): Promise<number>;
+  /** `%index`: asks for a confirmation, then indexes the store's tables (a SQLite store opened with --write). */
+  createIndexes?(): Promise<IndexReport>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;

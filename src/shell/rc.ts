@@ -58,6 +58,16 @@ export async function streamDbQuery(client: Client, c: CallArgs): Promise<Record
   return new RecordStream([...ks, ...extra], iterator, head);
 }
 
+/**
+ * What `len(db_query(...))` answers: the count, without the records where
+ * the client can count.
+ */
+export async function countDbQuery(client: Client, c: CallArgs): Promise<number> {
+  const { query, keys } = dbQueryArgs(c);
+  if (client.countQuery) return client.countQuery(query, keys);
+  return (await client.dbQuery(query, keys)).length;
+}
+
 /** Builds `rc`: ipyparallel's Client as far as the task database goes. */
 export function makeRc(client: Client): PyObject {
   const history = () => client.hubHistory();

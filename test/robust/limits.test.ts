@@ -117,4 +117,11 @@ test('messages quote at most about 80 characters of what was typed', async () =>
   assert.ok(performance.now() - t0 < 2000, 'no did-you-mean search over a huge name');
   const g = await one(shell, `db_query({'msg_id': {'$regex': '${'('.repeat(100_000)}'}})`);
   assert.ok(g.error && g.error.message.length < 300);
+  const huge = 'k'.repeat(1_000_000);
+  for (const source of [`db_query({'${huge}': 1})`, `db_query({'msg_id': {'$${huge}': 1}})`, `rc.${huge}`, `{'a': 1}['${huge}']`, `float('${huge}')`, `%${huge}`, `import ${huge}`]) {
+    const o = await one(shell, source);
+    assert.ok(o.error, source.slice(0, 40));
+    assert.ok(o.error.message.length < 600, `${source.slice(0, 40)}: a message of ${o.error.message.length} characters`);
+    assert.match(o.error.message, /… \(100000\d characters\)/);
+  }
 });

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { repr } from '../../src/format/index.js';
+import { IpcError } from '../../src/errors.js';
+import { renderValue, repr } from '../../src/format/index.js';
 import { setStatementBudget } from '../../src/shell/budget.js';
 import { demoShell, one, value } from '../shell/helpers.js';
 
@@ -91,6 +92,17 @@ test('cyclic values print as Python prints them; deep values print without overf
   for (let i = 0; i < 100_000; i++) deep = [deep];
   const text = repr(deep);
   assert.ok(text.startsWith('[[[[') && text.includes('...'));
+  for (const format of ['json', 'jsonl', 'csv', 'table'] as const) {
+    const d = await value(shell, "d = {}\nd['me'] = d\n[d]");
+    try {
+      const text = renderValue(d, format);
+      assert.equal(format, 'table', 'only the table shows a circular value');
+      assert.match(text, /\{'me': \{\.\.\.\}\}/);
+    } catch (e) {
+      assert.ok(e instanceof IpcError, `${format}: ${String(e)}`);
+      assert.equal(e.message, 'the value is circular or nested more than 1000 levels deep, so it has no JSON text');
+    }
+  }
   let deepDict: unknown = {};
   for (let i = 0; i < 3000; i++) deepDict = { a: deepDict };
   assert.match(repr(deepDict), /^\{'a': \{'a': /);

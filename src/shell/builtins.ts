@@ -8,6 +8,9 @@ import { arithmetic, isInt, isNumeric, normalize, toFloat, truncToInt } from './
 import { bindArgs } from './time.js';
 import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
+/** Bytes a small tuple takes beyond its slot: the array and its mark as a tuple. */
+const TUPLE_BYTES = 100;
+
 type Invoke = (fn: unknown, args: unknown[]) => Promise<unknown>;
 
 function only(fn: string, c: CallArgs, min: number, max: number): unknown[] {
@@ -100,12 +103,14 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('enumerate', 'enumerate(items, start=0): (index, item) pairs', (c) => {
     const a = bindArgs('enumerate', ['iterable', 'start'], c, 1);
     const start = Number(a.get('start') ?? 0);
-    return iterate(a.get('iterable'), 'enumerate').map((x, i) => tuple([i + start, x]));
+    const items = iterate(a.get('iterable'), 'enumerate');
+    chargeItems(items.length, 'enumerate()', TUPLE_BYTES);
+    return items.map((x, i) => tuple([i + start, x]));
   });
   def('zip', 'zip(a, b, ...): tuples of the items side by side', (c) => {
     const cols = c.args.map((l) => iterate(l, 'zip'));
     const n = cols.length ? cols.reduce((m, l) => Math.min(m, l.length), Infinity) : 0;
-    chargeItems(n * (cols.length + 2), 'zip()');
+    chargeItems(n, 'zip()', TUPLE_BYTES + 8 * cols.length);
     return Array.from({ length: n }, (_, i) => tuple(cols.map((l) => l[i])));
   });
   def('range', 'range(stop) or range(start, stop, step): a list of integers', (c) => {

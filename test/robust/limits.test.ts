@@ -54,6 +54,28 @@ test('Ctrl-C stops a CPU-bound statement within 100 ms, and the next statement r
   assert.equal(await value(shell, '6 * 7'), 42);
 });
 
+test('calls of a key function run one after another: a 5,000-item sort by key is not a deep recursion', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  assert.equal(await value(shell, 'sorted(range(5000), key=lambda x: -x)[0]'), 4999);
+  assert.equal(await value(shell, 'max(range(5000), key=lambda x: -x)'), 0);
+  assert.equal(await value(shell, 'len(list(map(lambda x: x, range(5000))))'), 5000);
+});
+
+test('Ctrl-C stops a sort of a million items', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  await shell.execute('a = list(range(10**6, 0, -1))');
+  const ac = new AbortController();
+  let abortedAt = 0;
+  setTimeout(() => {
+    abortedAt = performance.now();
+    ac.abort();
+  }, 50);
+  const [o] = await shell.execute('sorted(a)[0]', { signal: ac.signal });
+  const latency = performance.now() - abortedAt;
+  assert.equal(o?.error?.kind, 'Interrupted');
+  assert.ok(latency < 100, `the sort stopped ${latency.toFixed(1)} ms after Ctrl-C`);
+});
+
 test('building past the memory budget is a MemoryError for that statement only', async () => {
   const { shell } = await demoShell({ count: 5 });
   setStatementBudget(64 * 2 ** 20);

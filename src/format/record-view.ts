@@ -137,7 +137,9 @@ function sectionLines(s: RecordSection, paint: Paint, out: string[]): void {
       }
       out.push('', head);
       const text = s.ansi ? paint.raw(s.text) : s.text;
-      for (const line of text.replace(/\n$/, '').split('\n')) out.push('  ' + line);
+      // A traceback goes flush left: its header is as wide as IPython made it, and an indent would wrap it at 80 columns.
+      const indent = s.summary === undefined ? '  ' : '';
+      for (const line of text.replace(/\n$/, '').split('\n')) out.push(indent + line);
       return;
     }
     case 'json':

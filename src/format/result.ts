@@ -14,7 +14,9 @@ export function renderTaskResult(r: TaskResult, options: DisplayOptions = {}): s
   const lines: string[] = [];
   const row = (k: string, v: string) => lines.push(`${k.padEnd(11)} ${v}`);
   row('msg_id', r.msgId);
-  row('status', r.status === 'pending' ? (r.started ? 'pending (running, not completed yet)' : 'pending (not started yet)') : r.status);
+  // A 7.x hub fills `started` only at completion: a pending task is "running" only when its start is known.
+  const running = r.started ? `running${r.engineId !== null ? ` on engine ${r.engineId}` : ''}` : 'pending';
+  row('status', r.status === 'pending' ? running : r.status);
   if (r.engineId !== null || r.engineUuid) {
     row('engine', r.engineId !== null ? `${r.engineId}${r.engineUuid ? ` (${r.engineUuid})` : ''}` : r.engineUuid!);
   }

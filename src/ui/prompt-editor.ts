@@ -52,7 +52,7 @@ export class PromptEditor {
   }
 
   handleKey(ev: KeyEvent): PromptAction {
-    if (this.reverse) return this.reverseKey(ev);
+    if (this.reverse) return this.reverseKey(this.reverse, ev);
     const b = this.buffer;
     if (ev.name === 'ctrl') {
       switch (ev.text) {
@@ -187,8 +187,7 @@ export class PromptEditor {
     return EDIT;
   }
 
-  private reverseKey(ev: KeyEvent): PromptAction {
-    const r = this.reverse!;
+  private reverseKey(r: ReverseSearch, ev: KeyEvent): PromptAction {
     const entries = this.history.entries;
     const found = (query: string, before: number): ReverseSearch => ({ query, index: query === '' ? undefined : reverseSearch(entries, query, before) });
     if (isCtrl(ev, 'r')) {

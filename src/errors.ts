@@ -17,13 +17,24 @@ export type ErrorKind =
   | 'MemoryError'
   | 'Interrupted';
 
+/** A run of this many characters without a space is input quoted in a message, not prose. */
+const LONG_WORD = 160;
+const LONG_WORDS = new RegExp(`\\S{${LONG_WORD + 1},}`, 'g');
+
+/** A long word cut by clip, keeping the punctuation that closes it (`';`). */
+function clipWord(word: string): string {
+  const tail = /\W{0,4}$/.exec(word)![0];
+  return clip(word.slice(0, word.length - tail.length)) + tail;
+}
+
 export class IpcError extends Error {
   readonly kind: ErrorKind;
   /** Extra lines shown under the sentence: a caret line, a remote traceback. */
   readonly detail?: string;
 
   constructor(kind: ErrorKind, message: string, detail?: string) {
-    super(message);
+    // A sentence may quote what was typed: a huge name, key or pattern is cut, never echoed whole.
+    super(message.length > LONG_WORD ? message.replace(LONG_WORDS, clipWord) : message);
     this.kind = kind;
     this.name = kind;
     if (detail !== undefined) this.detail = detail;

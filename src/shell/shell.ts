@@ -4,6 +4,7 @@ import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } f
 import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
+import { memoryError } from './budget.js';
 import { completeAt } from './complete.js';
 import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
@@ -315,6 +316,8 @@ function normalize(source: string): string {
 export function asIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
   if (e instanceof RangeError && /call stack/i.test(e.message)) return parseError('the statement is nested too deeply to run');
+  // V8's own caps on one string or array: what the memory budget raises for the operations it knows.
+  if (e instanceof RangeError && /^Invalid (string|array|typed array) length/.test(e.message)) return memoryError('the value');
   if (e instanceof RangeError) return typeError(`a value is out of range (${e.message})`);
   if (e instanceof Error) return typeError(`internal error: ${e.message}`);
   return typeError(`internal error: ${String(e)}`);

@@ -1,22 +1,12 @@
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple, tuple } from '../records/index.js';
+
+export { isTuple, tuple };
 
 /** How datetimes are shown: in local time (as ipyparallel's naive datetimes) or in UTC. */
 export interface DisplayOptions {
   readonly timezone?: 'local' | 'utc';
   /** Widest a table cell gets before it is cut with '…'. */
   readonly maxColumnWidth?: number;
-}
-
-const tuples = new WeakSet<readonly unknown[]>();
-
-/** Marks a list as a Python tuple, so that it prints as `(3, 4)`. */
-export function tuple<T>(items: T[]): T[] {
-  tuples.add(items);
-  return items;
-}
-
-export function isTuple(v: unknown): boolean {
-  return Array.isArray(v) && tuples.has(v);
 }
 
 /** Text printed as it is, not quoted: what %stdout, %tb and %help answer. */
@@ -30,9 +20,12 @@ export class Text {
   }
 }
 
-/** Something that knows its own Python-like repr (functions, rc, modules). */
+/**
+ * Something that knows its own Python-like repr (functions, rc, modules,
+ * decoded Python values); a container is given the repr of its items.
+ */
 export interface HasRepr {
-  pyRepr(): string;
+  pyRepr(inner?: (v: unknown) => string): string;
 }
 
 export function hasRepr(v: unknown): v is HasRepr {
@@ -116,7 +109,7 @@ export function repr(v: unknown, options: DisplayOptions = {}): string {
   if (v instanceof Timestamp) return reprDatetime(v, options);
   if (v instanceof TimeDelta) return reprTimedelta(v);
   if (v instanceof Uint8Array) return reprBytes(v);
-  if (hasRepr(v)) return v.pyRepr();
+  if (hasRepr(v)) return v.pyRepr((x) => repr(x, options));
   if (Array.isArray(v)) {
     const inner = v.map((x) => repr(x, options));
     if (isTuple(v)) return inner.length === 1 ? `(${inner[0]},)` : `(${inner.join(', ')})`;

@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'ConfigError'
   | 'TypeError'
   | 'NameError'
+  | 'ValueError'
+  | 'RemoteError'
   | 'Interrupted';
 
 export class IpcError extends Error {

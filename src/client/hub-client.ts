@@ -4,7 +4,7 @@ import {
   type HubBackend, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, matches, normalizeKeys, project,
+  compileQuery, compareRecords, matches, normalizeKeys, planDerived, project,
   type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
 } from '../query/index.js';
 import {
@@ -119,6 +119,20 @@ export class HubClient implements Client {
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+    const idOf = new Map([...this.engineIds].map(([id, uuid]) => [uuid, id]));
+    const plan = planDerived(query, keys, { engineId: (uuid) => idOf.get(uuid) });
+    if (!plan) return this.storedQuery(query, keys);
+    const fetched = await this.storedQuery(plan.stored, plan.fetch);
+    const out: TaskRecord[] = [];
+    for (const rec of fetched.records) {
+      const r = plan.finish(rec);
+      if (r) out.push(r);
+    }
+    return new RecordList(plan.keys, out);
+  }
+
+  /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */
+  private async storedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();

@@ -1,5 +1,5 @@
 import { IpcError, hubError, keyError, storeError } from '../errors.js';
-import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
+import { finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
 import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type Store } from '../stores/store.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
@@ -80,14 +80,25 @@ export class StoreClient implements Client {
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const ks = normalizeKeys(keys);
-    const records = await collect(this.store.findRecords(query, keys));
+    const records = await collect(await this.find(query, keys));
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    return this.store.findRecords(query, keys);
+    const find = this.find(query, keys);
+    return (async function* () {
+      yield* await find;
+    })();
+  }
+
+  /** The store's answer, through the derived keys' plan when the query or keys name one. */
+  private async find(query: QueryInput, keys?: KeysInput): Promise<AsyncIterable<TaskRecord>> {
+    const idOf = new Map([...(this.options.engines ?? [])].map(([id, uuid]) => [uuid, id]));
+    const plan = planDerived(query, keys, { engineId: (uuid) => idOf.get(uuid) });
+    if (!plan) return this.store.findRecords(query, keys);
+    return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch));
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

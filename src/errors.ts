@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'NameError'
   | 'ValueError'
   | 'RemoteError'
+  | 'TimeoutError'
   | 'Interrupted';
 
 export class IpcError extends Error {

@@ -1,4 +1,5 @@
-import { Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
+import { PyValue, Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
+import { pythonJSON } from './python-json.js';
 
 /**
  * A value as plain JSON: datetimes as ISO 8601 UTC with six fractional digits
@@ -6,6 +7,8 @@ import { Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/ind
  */
 export function toPlainJSON(v: unknown): unknown {
   if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof PyValue || v instanceof Map) return toPlainJSON(pythonJSON(v));
   if (v instanceof Timestamp) return v.toISOString();
   if (v instanceof TimeDelta) return v.seconds;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
@@ -44,12 +47,15 @@ function valueText(v: unknown): string | undefined {
       return Number.isFinite(v) ? JSON.stringify(v) : 'null';
     case 'boolean':
       return v ? 'true' : 'false';
+    case 'bigint':
+      return v.toString();
     case 'object':
       break;
     default:
       return JSON.stringify(toPlainJSON(v));
   }
   if (v instanceof Timestamp) return '"' + v.toISOString() + '"';
+  if (v instanceof PyValue || v instanceof Map) return valueText(pythonJSON(v));
   if (Array.isArray(v)) {
     let s = '[';
     for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + (valueText(v[i]) ?? 'null');

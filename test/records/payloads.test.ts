@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
 import { repr } from '../../src/format/index.js';
-import { taskCall } from '../../src/records/index.js';
+import { KEY_NAMES_7X, taskCall } from '../../src/records/index.js';
+import { DictDB } from '../../src/stores/dictdb.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { havePython, runPython } from '../support/python.js';
 
@@ -82,6 +83,59 @@ test('an execute request shows its code; a failed task has no result', async () 
     assert.deepEqual(exec.records.map((r) => [r['code'], r['function'], r['status']]), [['a = 5\nprint(a)', null, 'ok']]);
     const failed = await client.dbQuery({ status: 'error' }, ['function', 'args', 'result']);
     assert.deepEqual(failed.records.map((r) => [r['function'], repr(r['args']), r['result']]), [['fail', "('x',)", null]]);
+  } finally {
+    await store.close();
+  }
+});
+
+/** Queries on derived keys, each with the same filter written in Python over the decoded records. */
+const DERIVED_QUERIES: [Record<string, unknown>, string][] = [
+  [{ function: 'echo' }, "r['function'] == 'echo'"],
+  [{ function: { $in: ['<lambda>', 'multiply'] }, status: 'ok' }, "r['function'] in ('<lambda>', 'multiply') and r['status'] == 'ok'"],
+  [{ status: 'error' }, "r['status'] == 'error'"],
+  [{ result: { $gt: 10 } }, "isinstance(r['result'], (int, float, np.integer, np.floating)) and not isinstance(r['result'], bool) and r['result'] > 10"],
+  [{ 'kwargs.scale': 3 }, "r['kwargs'] is not None and r['kwargs'].get('scale') == 3"],
+  [{ args: [21] }, "type(r['args']) is tuple and len(r['args']) == 1 and type(r['args'][0]) is int and r['args'][0] == 21"],
+  [{ code: { $ne: null } }, "r['code'] is not None"],
+  [{ $or: [{ function: 'add' }, { 'header.msg_type': 'execute_request' }] }, "r['function'] == 'add' or r['msg_type'] == 'execute_request'"],
+  [{ function: 'echo', result: { $regex: '^h' } }, "r['function'] == 'echo' and isinstance(r['result'], str) and r['result'].startswith('h')"],
+];
+
+test('queries on derived keys equal the same filter applied in Python to the decoded records', { skip: !havePython() }, async () => {
+  const filters = DERIVED_QUERIES.map(([, py]) => py);
+  const want = (await runPython(
+    String.raw`
+import json, pickle, sqlite3
+exec(open(INPUT['values']).read())
+from ipyparallel.serialize import unpack_apply_message, deserialize_object
+db = sqlite3.connect(INPUT['db'])
+rows = []
+for msg_id, bufs, rbufs, status, msg_type, code in db.execute(
+        "select msg_id, buffers, result_buffers, json_extract(result_content, '$.status'), json_extract(header, '$.msg_type'), json_extract(content, '$.code') from 'ipython-tasks'"):
+    r = {'msg_id': msg_id, 'status': status, 'msg_type': msg_type, 'function': None, 'args': None, 'kwargs': None, 'result': None, 'code': code}
+    if bufs:
+        f, args, kwargs = unpack_apply_message(pickle.loads(bufs), {})
+        r.update(function=f.__name__, args=args, kwargs=kwargs)
+    if rbufs and status == 'ok' and pickle.loads(rbufs):
+        r['result'] = deserialize_object(pickle.loads(rbufs))[0]
+    rows.append(r)
+emit([sorted(r['msg_id'] for r in rows if eval(f, {'r': r, 'np': np})) for f in INPUT['filters']])
+`,
+    { db: FIXTURE, values: VALUES, filters },
+  )) as string[][];
+  const store = await openSQLiteStore({ path: FIXTURE });
+  try {
+    const client = await StoreClient.open(store);
+    const dict = new DictDB();
+    for (const r of (await client.dbQuery({}, [...KEY_NAMES_7X])).records) dict.addRecordSync(r['msg_id'] as string, r);
+    const memory = await StoreClient.open(dict);
+    for (const [i, [query]] of DERIVED_QUERIES.entries()) {
+      for (const [name, c] of [['SQLite', client], ['DictDB', memory]] as const) {
+        const got = (await c.dbQuery(query, ['function'])).records.map((r) => r['msg_id'] as string).sort();
+        assert.deepEqual(got, want[i], `${name} ${JSON.stringify(query)}`);
+      }
+      assert.ok(want[i]!.length > 0, `the fixture has answers to ${JSON.stringify(query)}`);
+    }
   } finally {
     await store.close();
   }

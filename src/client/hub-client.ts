@@ -45,7 +45,11 @@ export async function openHubClient(options: HubClientOptions): Promise<Client> 
 const JSON_TEXT_KEYS = ['error', 'execute_result'];
 const HEADER_KEYS = ['header', 'result_header'];
 /** The columns get_result takes from the database rather than from result_request. */
-const RECORD_COLUMNS = ['submitted', 'client_uuid', 'engine_uuid', 'started', 'completed', 'received', 'resubmitted', 'queue', 'execute_input'];
+const RECORD_COLUMNS = [
+  'submitted', 'client_uuid', 'engine_uuid', 'started', 'completed', 'received', 'resubmitted', 'queue', 'execute_input',
+  // what the task ran, for its Call and Code
+  'buffers', 'header', 'content',
+];
 /** How many result_request exchanges run at once. */
 const RESULT_CONCURRENCY = 16;
 

@@ -6,3 +6,4 @@ export * from './jsonl.js';
 export * from './result.js';
 export * from './render.js';
 export * from './stream.js';
+export { payloadSections, type PayloadSection } from './payload.js';

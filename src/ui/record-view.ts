@@ -1,4 +1,4 @@
-import { toPlainJSON } from '../format/index.js';
+import { payloadSections, toPlainJSON } from '../format/index.js';
 import { KEY_NAMES, Timestamp, isDict, type TaskRecord } from '../records/index.js';
 import { formatDuration, inlineText, span } from './cells.js';
 import type { Painter } from './style.js';
@@ -15,6 +15,10 @@ export function recordLines(rec: TaskRecord, p: Painter, options: { utc?: boolea
   out.push(`${p.bold('Task')} ${p.cyan(msgId)}  ${statusText(rec, p)}`);
   const label = (name: string) => p.bold(name.padEnd(16));
   const none = p.dim('None');
+  for (const s of payloadSections(rec)) {
+    const title = s.title === 'Error' ? p.red(s.title) : p.bold(s.title);
+    out.push('', s.note ? `${title}  ${p.dim(s.note)}` : title, ...s.text.split('\n').map((line) => '  ' + line));
+  }
 
   const timeKeys = ['submitted', 'started', 'completed', 'received'].filter((k) => k in rec);
   if (timeKeys.length > 0) {
@@ -46,7 +50,6 @@ export function recordLines(rec: TaskRecord, p: Painter, options: { utc?: boolea
     out.push(`  ${label(k)}${bufferSizes(rec[k], p)}`);
   }
 
-  if (typeof rec['execute_input'] === 'string') block(out, 'execute_input', rec['execute_input'], p);
   if ('execute_result' in rec && rec['execute_result'] !== null && rec['execute_result'] !== undefined) {
     const r = rec['execute_result'];
     const plain = isDict(r) && isDict(r['data']) ? r['data']['text/plain'] : undefined;

@@ -5,6 +5,7 @@
  * `.metadata`, `.msg_ids`. Several ids answer lists, one id the value itself.
  */
 import { IpcError } from '../errors.js';
+import { stripAnsi } from '../format/index.js';
 import { taskResultValue, type Dict, type TaskResult, type Value } from '../records/index.js';
 
 /** The value a task returned; raises RemoteError for a failed task, TimeoutError while it is pending. */
@@ -13,7 +14,7 @@ export function remoteValue(r: TaskResult): unknown {
   if (r.status === 'error' || r.status === 'aborted') {
     const ename = r.error?.ename || (r.status === 'aborted' ? 'TaskAborted' : 'RemoteError');
     const evalue = r.error?.evalue ?? '';
-    const tb = r.error?.traceback.length ? r.error.traceback.join('\n') : undefined;
+    const tb = r.error?.traceback.length ? stripAnsi(r.error.traceback.join('\n')) : undefined;
     throw new IpcError('RemoteError', `${ename}(${evalue})`, tb);
   }
   const value = taskResultValue(r.record);

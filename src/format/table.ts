@@ -1,4 +1,4 @@
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { repr, type DisplayOptions } from './repr.js';
 import { cutText, textWidth } from './width.js';
 
@@ -21,7 +21,7 @@ export function cellText(v: unknown, options: DisplayOptions = {}): string {
   else if (typeof v === 'string') s = v;
   else if (v instanceof Timestamp) s = v.toLocalString(3, options.timezone === 'utc');
   else if (v instanceof TimeDelta) s = v.toString();
-  else if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Uint8Array)) {
+  else if (Array.isArray(v) && v.length > 0 && !isTuple(v) && v.every((x) => x instanceof Uint8Array)) {
     const bytes = v.reduce((n, b: Uint8Array) => n + b.byteLength, 0);
     s = `[${v.length} buffer${v.length === 1 ? '' : 's'}, ${bytes} B]`;
   } else if (v instanceof Uint8Array) s = `[${v.byteLength} B]`;

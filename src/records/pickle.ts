@@ -70,75 +70,137 @@ function describe(v: unknown): string {
 }
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */
-export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): unknown {
-  return finish(run(data, options.buffers ?? []), options.limits ?? DEFAULT_LIMITS);
+export function unpickle(input: Uint8Array, options: UnpickleOptions = {}): unknown {
+  const value = run(input, options.buffers ?? []);
+  return finish(value, options.limits ?? DEFAULT_LIMITS, shared);
 }
 
-function run(data: Uint8Array, outOfBand: readonly Uint8Array[]): unknown {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let stack: unknown[] = [];
-  const marks: unknown[][] = [];
-  const memo = new Map<number, unknown>();
-  let nextBuffer = 0;
-  let pos = 0;
+/*
+ * The VM's state lives at module level rather than in closures: a task's
+ * pickles are small and many, and per-call closures and views cost more than
+ * the decoding itself. `run` is never re-entered (nothing it calls unpickles).
+ */
+const EMPTY = new Uint8Array(0);
+let data: Uint8Array = EMPTY;
+let dataView: DataView | null = null;
+let pos = 0;
+let stack: unknown[] = [];
+const marks: unknown[][] = [];
+const memo = new Map<number, unknown>();
+let outOfBand: readonly Uint8Array[] = [];
+let nextBuffer = 0;
+/** Whether a value was reached twice (GET, DUP): only then does the last pass need to track sharing. */
+let shared = false;
 
-  const need = (n: number) => {
-    if (n > data.length - pos) throw new PickleError(`the pickle is truncated (it announces ${n} bytes where ${data.length - pos} remain)`);
-  };
-  const u8 = () => {
-    need(1);
-    return data[pos++]!;
-  };
-  const u16 = () => {
-    need(2);
-    pos += 2;
-    return view.getUint16(pos - 2, true);
-  };
-  const u32 = () => {
-    need(4);
-    pos += 4;
-    return view.getUint32(pos - 4, true);
-  };
-  const u64 = () => {
-    need(8);
-    const v = view.getBigUint64(pos, true);
-    pos += 8;
-    if (v > BigInt(data.length)) throw new PickleError(`the pickle is truncated (it announces ${v} bytes where ${data.length - pos} remain)`);
-    return Number(v);
-  };
-  const bytes = (n: number) => {
-    need(n);
-    pos += n;
-    return data.slice(pos - n, pos);
-  };
-  const line = () => {
-    const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleError('the pickle is truncated');
-    const s = latin1.decode(data.subarray(pos, end));
-    pos = end + 1;
-    return s;
-  };
-  const pop = () => {
-    if (stack.length === 0) throw new PickleError('the pickle pops an empty stack');
-    return stack.pop();
-  };
-  const top = () => {
-    if (stack.length === 0) throw new PickleError('the pickle has an empty stack');
-    return stack[stack.length - 1];
-  };
-  const popMark = () => {
-    const items = stack;
-    const outer = marks.pop();
-    if (!outer) throw new PickleError('the pickle has no mark');
-    stack = outer;
-    return items;
-  };
-  const get = (i: number) => {
-    if (!memo.has(i)) throw new PickleError('the pickle refers to a memo it never stored');
-    stack.push(memo.get(i));
-  };
-  const global = (module: string, name: string) => new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
+function view(): DataView {
+  return (dataView ??= new DataView(data.buffer, data.byteOffset, data.byteLength));
+}
+function need(n: number): void {
+  if (n > data.length - pos) throw new PickleError(`the pickle is truncated (it announces ${n} bytes where ${data.length - pos} remain)`);
+}
+function u8(): number {
+  if (pos >= data.length) need(1);
+  return data[pos++]!;
+}
+function u16(): number {
+  need(2);
+  pos += 2;
+  return data[pos - 2]! | (data[pos - 1]! << 8);
+}
+function u32(): number {
+  need(4);
+  pos += 4;
+  return (data[pos - 4]! | (data[pos - 3]! << 8) | (data[pos - 2]! << 16)) + data[pos - 1]! * 0x1000000;
+}
+function i32(): number {
+  need(4);
+  pos += 4;
+  return data[pos - 4]! | (data[pos - 3]! << 8) | (data[pos - 2]! << 16) | (data[pos - 1]! << 24);
+}
+function u64(): number {
+  const low = u32();
+  const high = u32();
+  const v = high * 0x100000000 + low;
+  if (high >= 0x200000 || v > data.length) throw new PickleError(`the pickle is truncated (it announces ${high >= 0x200000 ? 'more than 2^53' : v} bytes where ${data.length - pos} remain)`);
+  return v;
+}
+function bytes(n: number): Uint8Array {
+  need(n);
+  pos += n;
+  return Uint8Array.prototype.slice.call(data, pos - n, pos);
+}
+function text(n: number): string {
+  need(n);
+  if (n < 64) {
+    let s = '';
+    let i = pos;
+    const end = pos + n;
+    for (; i < end; i++) {
+      const c = data[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) {
+      pos = end;
+      return s;
+    }
+  }
+  pos += n;
+  return utf8.decode(data.subarray(pos - n, pos));
+}
+function line(): string {
+  const end = data.indexOf(0x0a, pos);
+  if (end < 0) throw new PickleError('the pickle is truncated');
+  const s = latin1.decode(data.subarray(pos, end));
+  pos = end + 1;
+  return s;
+}
+function pop(): unknown {
+  if (stack.length === 0) throw new PickleError('the pickle pops an empty stack');
+  return stack.pop();
+}
+function top(): unknown {
+  if (stack.length === 0) throw new PickleError('the pickle has an empty stack');
+  return stack[stack.length - 1];
+}
+function popMark(): unknown[] {
+  const items = stack;
+  const outer = marks.pop();
+  if (!outer) throw new PickleError('the pickle has no mark');
+  stack = outer;
+  return items;
+}
+function get(i: number): void {
+  if (!memo.has(i)) throw new PickleError('the pickle refers to a memo it never stored');
+  shared = true;
+  stack.push(memo.get(i));
+}
+function global(module: string, name: string): PyGlobal {
+  return new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
+}
 
+function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
+  data = input;
+  dataView = null;
+  pos = 0;
+  stack = [];
+  marks.length = 0;
+  memo.clear();
+  outOfBand = buffers;
+  nextBuffer = 0;
+  shared = false;
+  try {
+    return loop();
+  } finally {
+    // let go of the pickle and what it built
+    data = EMPTY;
+    dataView = null;
+    memo.clear();
+    marks.length = 0;
+  }
+}
+
+function loop(): unknown {
   for (;;) {
     const op = u8();
     switch (op) {
@@ -162,6 +224,7 @@ function run(data: Uint8Array, outOfBand: readonly Uint8Array[]): unknown {
         popMark();
         break;
       case 0x32: // DUP
+        shared = true;
         stack.push(top());
         break;
       case 0x4e: // NONE
@@ -180,9 +243,7 @@ function run(data: Uint8Array, outOfBand: readonly Uint8Array[]): unknown {
         stack.push(u16());
         break;
       case 0x4a: // BININT
-        need(4);
-        pos += 4;
-        stack.push(view.getInt32(pos - 4, true));
+        stack.push(i32());
         break;
       case 0x49: { // INT
         const text = line();
@@ -207,7 +268,7 @@ function run(data: Uint8Array, outOfBand: readonly Uint8Array[]): unknown {
       case 0x47: // BINFLOAT
         need(8);
         pos += 8;
-        stack.push(new PyFloat(view.getFloat64(pos - 8, false)));
+        stack.push(new PyFloat(view().getFloat64(pos - 8, false)));
         break;
       case 0x43: // SHORT_BINBYTES
         stack.push(bytes(u8()));
@@ -231,13 +292,13 @@ function run(data: Uint8Array, outOfBand: readonly Uint8Array[]): unknown {
         stack.push(unquote(line()));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(utf8.decode(bytes(u8())));
+        stack.push(text(u8()));
         break;
       case 0x58: // BINUNICODE
-        stack.push(utf8.decode(bytes(u32())));
+        stack.push(text(u32()));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(utf8.decode(bytes(u64())));
+        stack.push(text(u64()));
         break;
       case 0x56: // UNICODE
         stack.push(rawUnicodeEscape(line()));
@@ -646,9 +707,14 @@ interface Weight {
  * measured against the limits: every path to a value counts, so a value
  * the memo shares a thousand times weighs a thousand copies.
  */
-function finish(root: unknown, limits: PickleLimits): unknown {
-  const done = new Map<object, { value: unknown; weight: Weight }>();
-  const inProgress = new Set<object>();
+function finish(root: unknown, limits: PickleLimits, sharing: boolean): unknown {
+  if (root === null || typeof root !== 'object') {
+    if (typeof root === 'string' && root.length > limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${limits.maxBytes.toLocaleString('en-US')} bytes`);
+    return root;
+  }
+  // Without GET or DUP every value is reached once: a tree, with nothing to remember.
+  const done = sharing ? new Map<object, { value: unknown; weight: Weight }>() : null;
+  const inProgress = sharing ? new Set<object>() : null;
   const total: Weight = { items: 0, bytes: 0 };
   const over = () => {
     if (total.items > limits.maxItems) throw new PickleError(`the value exceeds the limit of ${limits.maxItems.toLocaleString('en-US')} items`);
@@ -666,17 +732,17 @@ function finish(root: unknown, limits: PickleLimits): unknown {
       add(weight);
       return { value: v, weight };
     }
-    const seen = done.get(v);
+    const seen = done?.get(v);
     if (seen) {
       add(seen.weight);
       return seen;
     }
-    if (inProgress.has(v)) {
+    if (inProgress?.has(v)) {
       add({ items: 1, bytes: 0 });
       return { value: v instanceof DictBuilder ? placeholders.get(v) : v, weight: { items: 1, bytes: 0 } };
     }
     if (depth > limits.maxDepth) throw new PickleError(`the value exceeds the limit of ${limits.maxDepth} levels of nesting`);
-    inProgress.add(v);
+    inProgress?.add(v);
     const before = { items: total.items, bytes: total.bytes };
     add({ items: 1, bytes: v instanceof Uint8Array ? v.length : 0 });
     const child = (x: unknown) => visit(x, depth + 1).value;
@@ -721,9 +787,9 @@ function finish(root: unknown, limits: PickleLimits): unknown {
     } else if (v instanceof PyBytearray || v instanceof PyNdarray) {
       add({ items: 0, bytes: v instanceof PyBytearray ? v.bytes.length : v.data.length });
     }
-    inProgress.delete(v);
+    inProgress?.delete(v);
     const result = { value, weight: { items: total.items - before.items, bytes: total.bytes - before.bytes } };
-    done.set(v, result);
+    done?.set(v, result);
     return result;
   };
   const placeholders = new Map<DictBuilder, unknown>();

@@ -127,7 +127,8 @@ function u64(): number {
 function bytes(n: number): Uint8Array {
   need(n);
   pos += n;
-  return Uint8Array.prototype.slice.call(data, pos - n, pos);
+  // a view, not a copy: the decoded value keeps the task's buffer alive rather than doubling it
+  return Uint8Array.prototype.subarray.call(data, pos - n, pos);
 }
 function text(n: number): string {
   need(n);
@@ -184,8 +185,8 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
   dataView = null;
   pos = 0;
   stack = [];
-  marks.length = 0;
-  memo.clear();
+  if (marks.length) marks.length = 0;
+  if (memo.size) memo.clear();
   outOfBand = buffers;
   nextBuffer = 0;
   shared = false;
@@ -195,8 +196,8 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
     // let go of the pickle and what it built
     data = EMPTY;
     dataView = null;
-    memo.clear();
-    marks.length = 0;
+    if (memo.size) memo.clear();
+    if (marks.length) marks.length = 0;
   }
 }
 
@@ -696,11 +697,6 @@ function latin1Bytes(text: string): Uint8Array {
   return out;
 }
 
-interface Weight {
-  items: number;
-  bytes: number;
-}
-
 /**
  * The last pass: dicts become objects (str keys) or Maps, an ndarray
  * rebuilt by BUILD becomes the array itself, and the whole value is
@@ -712,88 +708,112 @@ function finish(root: unknown, limits: PickleLimits, sharing: boolean): unknown 
     if (typeof root === 'string' && root.length > limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${limits.maxBytes.toLocaleString('en-US')} bytes`);
     return root;
   }
-  // Without GET or DUP every value is reached once: a tree, with nothing to remember.
-  const done = sharing ? new Map<object, { value: unknown; weight: Weight }>() : null;
-  const inProgress = sharing ? new Set<object>() : null;
-  const total: Weight = { items: 0, bytes: 0 };
-  const over = () => {
-    if (total.items > limits.maxItems) throw new PickleError(`the value exceeds the limit of ${limits.maxItems.toLocaleString('en-US')} items`);
-    if (total.bytes > limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${limits.maxBytes.toLocaleString('en-US')} bytes`);
-  };
-  const add = (w: Weight) => {
-    total.items += w.items;
-    total.bytes += w.bytes;
-    over();
-  };
+  return new Finisher(limits, sharing).visit(root, 0);
+}
 
-  const visit = (v: unknown, depth: number): { value: unknown; weight: Weight } => {
+interface Done {
+  readonly value: unknown;
+  readonly items: number;
+  readonly bytes: number;
+}
+
+class Finisher {
+  items = 0;
+  bytes = 0;
+  /** Only when the pickle shares values (GET, DUP): without, every value is reached once, a tree. */
+  private readonly done: Map<object, Done> | null;
+  private readonly inProgress: Map<object, unknown> | null;
+
+  constructor(
+    private readonly limits: PickleLimits,
+    sharing: boolean,
+  ) {
+    this.done = sharing ? new Map() : null;
+    this.inProgress = sharing ? new Map() : null;
+  }
+
+  private add(items: number, bytes: number): void {
+    this.items += items;
+    this.bytes += bytes;
+    if (this.items > this.limits.maxItems) throw new PickleError(`the value exceeds the limit of ${this.limits.maxItems.toLocaleString('en-US')} items`);
+    if (this.bytes > this.limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${this.limits.maxBytes.toLocaleString('en-US')} bytes`);
+  }
+
+  visit(v: unknown, depth: number): unknown {
     if (v === null || typeof v !== 'object') {
-      const weight = { items: 1, bytes: typeof v === 'string' ? v.length : 0 };
-      add(weight);
-      return { value: v, weight };
+      this.add(1, typeof v === 'string' ? v.length : 0);
+      return v;
     }
-    const seen = done?.get(v);
-    if (seen) {
-      add(seen.weight);
-      return seen;
+    if (this.done) {
+      const seen = this.done.get(v);
+      if (seen) {
+        this.add(seen.items, seen.bytes);
+        return seen.value;
+      }
+      if (this.inProgress!.has(v)) {
+        this.add(1, 0);
+        return this.inProgress!.get(v);
+      }
     }
-    if (inProgress?.has(v)) {
-      add({ items: 1, bytes: 0 });
-      return { value: v instanceof DictBuilder ? placeholders.get(v) : v, weight: { items: 1, bytes: 0 } };
+    if (depth > this.limits.maxDepth) throw new PickleError(`the value exceeds the limit of ${this.limits.maxDepth} levels of nesting`);
+    const items = this.items;
+    const bytes = this.bytes;
+    this.inProgress?.set(v, v);
+    this.add(1, v instanceof Uint8Array ? v.length : 0);
+    const value = this.convert(v, depth + 1);
+    if (this.done) {
+      this.inProgress!.delete(v);
+      this.done.set(v, { value, items: this.items - items, bytes: this.bytes - bytes });
     }
-    if (depth > limits.maxDepth) throw new PickleError(`the value exceeds the limit of ${limits.maxDepth} levels of nesting`);
-    inProgress?.add(v);
-    const before = { items: total.items, bytes: total.bytes };
-    add({ items: 1, bytes: v instanceof Uint8Array ? v.length : 0 });
-    const child = (x: unknown) => visit(x, depth + 1).value;
-    let value: unknown = v;
+    return value;
+  }
+
+  private convert(v: object, depth: number): unknown {
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = child(v[i]);
-    } else if (v instanceof DictBuilder) {
-      const keys = v.entries.map(([k]) => child(k));
-      if (keys.every((k) => typeof k === 'string')) {
-        const out: Record<string, unknown> = {};
-        placeholders.set(v, out);
-        v.entries.forEach(([, x], i) => setOwn(out, keys[i] as string, child(x)));
-        value = out;
-      } else {
-        const out = new Map<unknown, unknown>();
-        placeholders.set(v, out);
-        v.entries.forEach(([, x], i) => out.set(keys[i], child(x)));
-        value = out;
-      }
-    } else if (v instanceof PyOpaque) {
-      v.args = v.args.map(child);
-      if (v.state instanceof PyNdarray) value = child(v.state);
-      else v.state = v.state === undefined ? undefined : child(v.state);
-      for (let i = 0; i < v.items.length; i++) v.items[i] = child(v.items[i]);
-      for (const e of v.entries) {
-        e[0] = child(e[0]);
-        e[1] = child(e[1]);
-      }
-      if (v.cls instanceof PyOpaque) child(v.cls);
-    } else if (v instanceof PySet || v instanceof PyDeque) {
-      for (let i = 0; i < v.items.length; i++) v.items[i] = child(v.items[i]);
-    } else if (v instanceof PyMapping) {
-      for (const e of v.entries) {
-        e[0] = child(e[0]);
-        e[1] = child(e[1]);
-      }
-      (v as { factory: unknown }).factory = child(v.factory);
-    } else if (v instanceof PyDatetime) {
-      (v as { tzinfo: unknown }).tzinfo = child(v.tzinfo);
-    } else if (v instanceof PyRange) {
-      Object.assign(v, { start: child(v.start), stop: child(v.stop), step: child(v.step) });
-    } else if (v instanceof PyBytearray || v instanceof PyNdarray) {
-      add({ items: 0, bytes: v instanceof PyBytearray ? v.bytes.length : v.data.length });
+      for (let i = 0; i < v.length; i++) v[i] = this.visit(v[i], depth);
+      return v;
     }
-    inProgress?.delete(v);
-    const result = { value, weight: { items: total.items - before.items, bytes: total.bytes - before.bytes } };
-    done?.set(v, result);
-    return result;
-  };
-  const placeholders = new Map<DictBuilder, unknown>();
-  return visit(root, 0).value;
+    if (v instanceof DictBuilder) {
+      const keys = v.entries.map(([k]) => this.visit(k, depth));
+      const out = keys.every((k) => typeof k === 'string') ? ({} as Record<string, unknown>) : new Map<unknown, unknown>();
+      this.inProgress?.set(v, out);
+      for (let i = 0; i < keys.length; i++) {
+        const x = this.visit(v.entries[i]![1], depth);
+        if (out instanceof Map) out.set(keys[i], x);
+        else setOwn(out, keys[i] as string, x);
+      }
+      return out;
+    }
+    if (v instanceof PyOpaque) {
+      v.args = v.args.map((x) => this.visit(x, depth));
+      if (v.state instanceof PyNdarray) return this.visit(v.state, depth);
+      if (v.state !== undefined) v.state = this.visit(v.state, depth);
+      for (let i = 0; i < v.items.length; i++) v.items[i] = this.visit(v.items[i], depth);
+      this.entries(v.entries, depth);
+      if (v.cls instanceof PyOpaque) this.visit(v.cls, depth);
+    } else if (v instanceof PySet || v instanceof PyDeque) {
+      for (let i = 0; i < v.items.length; i++) v.items[i] = this.visit(v.items[i], depth);
+    } else if (v instanceof PyMapping) {
+      this.entries(v.entries, depth);
+      (v as { factory: unknown }).factory = this.visit(v.factory, depth);
+    } else if (v instanceof PyDatetime) {
+      (v as { tzinfo: unknown }).tzinfo = this.visit(v.tzinfo, depth);
+    } else if (v instanceof PyRange) {
+      Object.assign(v, { start: this.visit(v.start, depth), stop: this.visit(v.stop, depth), step: this.visit(v.step, depth) });
+    } else if (v instanceof PyBytearray) {
+      this.add(0, v.bytes.length);
+    } else if (v instanceof PyNdarray) {
+      this.add(0, v.data.length);
+    }
+    return v;
+  }
+
+  private entries(entries: [unknown, unknown][], depth: number): void {
+    for (const e of entries) {
+      e[0] = this.visit(e[0], depth);
+      e[1] = this.visit(e[1], depth);
+    }
+  }
 }
 
 /**

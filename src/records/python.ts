@@ -223,14 +223,13 @@ export class PyDeque extends PyValue {
 /** A class or function named by a pickle (`module.name`), never imported. */
 export class PyGlobal extends PyValue {
   readonly pyClass = 'type';
+  readonly qualified: string;
   constructor(
     readonly module: string,
     readonly name: string,
   ) {
     super();
-  }
-  get qualified(): string {
-    return `${this.module}.${this.name}`;
+    this.qualified = `${module}.${name}`;
   }
   pyRepr(): string {
     return `<class '${this.module === 'builtins' || this.module === '__builtin__' ? this.name : this.qualified}'>`;

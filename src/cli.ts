@@ -4,16 +4,18 @@ import { resolve } from 'node:path';
 import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { resolveSettings, type Settings } from './config/resolve.js';
-import { IpcError, isIpcError } from './errors.js';
-import { RecordStream } from './client/types.js';
-import { Text, renderRecordStream, renderValue, stripAnsi } from './format/index.js';
-import type { Outcome, Shell } from './shell/api.js';
-import { asIpcError, createShell } from './shell/shell.js';
+import { configError, interrupted, isIpcError, storeError } from './errors.js';
+import { RecordStream } from './client/index.js';
+import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
+import { Text } from './records/index.js';
+import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** A script stopped by SIGINT (Ctrl-C) exits as shells expect: 128 + 2. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface MainIO {
   readonly stdin: NodeJS.ReadStream;
@@ -84,7 +86,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (shell?.confirm) return shell.confirm(question);
     // A script from -c or a file, started in a terminal: ask there.
     if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(question, stdin, stderr);
-    throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
+    throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
   let opened;
   try {
@@ -102,10 +104,15 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   try {
     if (interactive) {
       const ui = await import('./ui/index.js');
-      return await ui.runInteractive(shell, {
-        format: settings.format,
-        noColor: cli.noColor,
-      });
+      const stopOnHangup = endOnSignals(stdin, stdout);
+      try {
+        return await ui.runInteractive(shell, {
+          format: settings.format,
+          noColor: cli.noColor,
+        });
+      } finally {
+        stopOnHangup();
+      }
     }
     if (settings.store.kind === 'demo' && !cli.store && stderr.isTTY) {
       stderr.write(`ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
@@ -114,6 +121,29 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   } finally {
     await opened.client.close().catch(() => undefined);
   }
+}
+
+/**
+ * SIGTERM and SIGHUP (the terminal closed) always end the interactive shell:
+ * the terminal goes back to cooked mode with its cursor shown, then the
+ * process exits with 128 + the signal's number. Returns the remover.
+ */
+function endOnSignals(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): () => void {
+  const handlers = (['SIGTERM', 'SIGHUP'] as const).map((sig) => {
+    const handler = () => {
+      try {
+        if (stdin.isTTY) stdin.setRawMode(false);
+        stdout.write('\u001b[?2004l\u001b[?25h\n');
+      } finally {
+        process.exit(128 + (sig === 'SIGTERM' ? 15 : 1));
+      }
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  };
 }
 
 async function askYesNo(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
@@ -133,7 +163,7 @@ async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string
     try {
       return await readFile(resolve(cwd, cli.file), 'utf8');
     } catch (e) {
-      throw new IpcError('ConfigError', `cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw configError(`cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
   const chunks: Buffer[] = [];
@@ -182,7 +212,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const writeStream = async (o: Outcome, stream: RecordStream): Promise<boolean> => {
     try {
       for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
-        if (ac.signal.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+        if (ac.signal.aborted) throw interrupted();
         if (!write(piece)) await drained(stdout, ac.signal);
       }
       return true;
@@ -204,14 +234,27 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     }
     if (!o.hasValue) return;
     if (o.value instanceof RecordStream) return writeStream(o, o.value);
-    const text = o.value instanceof Text
-      ? o.value.text
-      : renderValue(o.value, shell.settings.format, display());
+    let text: string;
+    try {
+      text = o.value instanceof Text ? o.value.text : renderValue(o.value, shell.settings.format, display());
+    } catch (e) {
+      const err = asIpcError(e);
+      failed = true;
+      stderr.write(`line ${o.line}: ${err.kind}: ${err.message}\n`);
+      return Promise.resolve(!options.bail);
+    }
     if (text === '') return;
     write(text.endsWith('\n') ? text : text + '\n');
   };
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  // The first SIGINT interrupts the running statement (evaluation sees it
+  // within milliseconds); a second one, should anything not give way, ends the process.
+  let sigint = false;
+  const onSigint = () => {
+    if (sigint) process.exit(EXIT_INTERRUPTED);
+    sigint = true;
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
   try {
     await shell.execute(source, {
       bail: options.bail, firstLine: options.firstLine, onOutcome, signal: ac.signal,
@@ -221,5 +264,6 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   } finally {
     process.off('SIGINT', onSigint);
   }
+  if (sigint) return EXIT_INTERRUPTED;
   return failed ? EXIT_FAILED : EXIT_OK;
 }

@@ -14,6 +14,10 @@ export type ErrorKind =
   | 'ValueError'
   | 'RemoteError'
   | 'TimeoutError'
+  | 'ZeroDivisionError'
+  | 'OverflowError'
+  | 'RecursionError'
+  | 'MemoryError'
   | 'Interrupted';
 
 export class IpcError extends Error {
@@ -34,15 +38,35 @@ export class IpcError extends Error {
   }
 }
 
+/** The one place IpcErrors are made: a factory per kind. */
 export const parseError = (msg: string, detail?: string) => new IpcError('ParseError', msg, detail);
 export const queryError = (msg: string) => new IpcError('QueryError', msg);
 export const keyError = (msg: string) => new IpcError('KeyError', msg);
 export const storeError = (msg: string) => new IpcError('StoreError', msg);
 export const hubError = (msg: string, detail?: string) => new IpcError('HubError', msg, detail);
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
+export const typeError = (msg: string) => new IpcError('TypeError', msg);
+export const nameError = (msg: string) => new IpcError('NameError', msg);
+
+/** Ctrl-C during a statement or a %watch: one sentence, whatever was running. */
+export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
+
+/** A destructive call the person declined at its `[y/N]` question. */
+export const notConfirmed = (question: string) => new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+
+export const NODB_MESSAGE =
+  "NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.";
+
+/** ipyparallel's NoData: the KeyError every read of a NoDB (store or hub) raises. */
+export const noData = () => new IpcError('KeyError', NODB_MESSAGE);
 
 export function isIpcError(e: unknown): e is IpcError {
   return e instanceof IpcError;
+}
+
+/** User input quoted in a message: at most about 80 characters, so that a huge input never makes a huge message. */
+export function clip(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length} characters)`;
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
@@ -61,8 +85,12 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Names longer than this are not typos of a known name; comparing them costs more than it helps. */
+const LONGEST_SUGGESTED = 64;
+
 /** The closest candidate to `word`, if it is close enough to be a likely typo. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > LONGEST_SUGGESTED) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

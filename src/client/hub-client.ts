@@ -1,20 +1,18 @@
-import { IpcError, hubError } from '../errors.js';
+import { IpcError, hubError, noData, typeError } from '../errors.js';
 import {
-  HubChannel, HubReplyError, replyContent, toHubQuery,
+  HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
   type HubBackend, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, matches, normalizeKeys, planDerived, project,
-  type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
+  compileQuery, compareRecords, fieldKeys, matches, normalizeKeys, planDerived, project,
+  type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, Timestamp, extractDates, isDict, isIsoDateString, setOwn,
-  type Dict, type TaskRecord, type Value,
+  BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, setOwn, type Dict, type TaskRecord,
 } from '../records/index.js';
-import { noData } from '../stores/nodb.js';
-import { taskResult, type ConfirmDestructive } from './store-client.js';
+import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
+import { taskResult } from './store-client.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
-
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -41,9 +39,6 @@ export async function openHubClient(options: HubClientOptions): Promise<Client> 
   return client;
 }
 
-/** Keys whose JSON text SQLiteDB hands back undecoded. */
-const JSON_TEXT_KEYS = ['error', 'execute_result'];
-const HEADER_KEYS = ['header', 'result_header'];
 /** The columns get_result takes from the database rather than from result_request. */
 const RECORD_COLUMNS = [
   'submitted', 'client_uuid', 'engine_uuid', 'started', 'completed', 'received', 'resubmitted', 'queue', 'execute_input',
@@ -203,15 +198,12 @@ export class HubClient implements Client {
 
   async purgeResults(msgIds: readonly string[] | 'all', targets: readonly number[] = []): Promise<number> {
     if (msgIds !== 'all' && msgIds.length === 0 && targets.length === 0) {
-      throw new IpcError('TypeError', "purge_results needs msg_ids, 'all', or targets=[engine ids]");
+      throw typeError("purge_results needs msg_ids, 'all', or targets=[engine ids]");
     }
     const ids = msgIds === 'all' ? 'all' : checkIds(msgIds, 'purge_results');
     const plan = await this.planPurge(ids, targets);
     if (this.confirm) {
-      const what = ids === 'all' ? 'every completed record' : `${ids.length} record${ids.length === 1 ? '' : 's'}`;
-      const extra = targets.length ? ` and the completed records of engine${targets.length === 1 ? '' : 's'} ${targets.join(', ')}` : '';
-      const question = `purge_results deletes ${what}${extra} (${plan.count} found) from the hub at ${this.channel.address}`;
-      if (!(await this.confirm(`${question}. Go on?`))) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+      await confirmPurge(this.confirm, purgeQuestion(ids, targets, `the hub at ${this.channel.address}`, plan.count));
     }
     if (plan.request) {
       // SQLiteDB turns $in into a chain of ORs, and SQLite refuses an expression deeper than 1000.
@@ -318,7 +310,7 @@ export class HubClient implements Client {
    */
   private keysToFetch(q: Query, ks: readonly string[]): string[] | null {
     // submitted orders the answer, whatever was asked for.
-    const needed = new Set<string>([...ks, 'submitted', ...queryKeys(q.root.children)]);
+    const needed = new Set<string>([...ks, 'submitted', ...fieldKeys(q)]);
     const wantsBuffers = BUFFER_KEYS.some((k) => needed.has(k));
     if (!wantsBuffers && DEFAULT_KEYS.every((k) => needed.has(k) || k === 'label')) return null;
     if (!wantsBuffers && needed.has('label') && !this.hubHasLabel) return null;
@@ -326,37 +318,10 @@ export class HubClient implements Client {
     return list;
   }
 
-  /**
-   * Tells DictDB, SQLiteDB, MongoDB and NoDB apart by how they answer two
-   * read-only queries: SQLiteDB cannot run `$in: []` (its controller logs
-   * that failed query, once per ipc session), NoDB answers nothing, and only
-   * MongoDB understands a top-level `$nor`. Asked only when a query or a
-   * reply needs to know.
-   */
   private detectBackend(): Promise<HubBackend> {
-    this.detecting ??= (async () => {
-      try {
-        const reply = await this.channel.request('db_request', { query: { msg_id: { $in: [] } }, keys: ['msg_id'] });
-        const content = reply.content;
-        if (reply.header['msg_type'] === 'hub_error' || content['status'] === 'error') {
-          this.backend = content['ename'] === 'NoData' ? 'NoDB' : 'SQLiteDB';
-          return this.backend;
-        }
-        const nor = await this.channel.request('db_request', { query: { $nor: [{ msg_id: null }] }, keys: ['msg_id'] });
-        const records = nor.content['records'];
-        if (nor.content['status'] === 'ok' && Array.isArray(records) && records.length > 0) this.backend = 'MongoDB';
-        else if (nor.content['status'] === 'ok' && Array.isArray(records)) {
-          // An empty DictDB and an empty MongoDB answer alike; a non-empty
-          // DictDB answers nothing, since no record has a key '$nor'.
-          const any = await this.channel.request('db_request', { query: { msg_id: { $ne: null } }, keys: ['msg_id'] });
-          const all = any.content['records'];
-          this.backend = Array.isArray(all) && all.length > 0 ? 'DictDB' : 'unknown';
-        }
-        return this.backend;
-      } finally {
-        this.detecting = null;
-      }
-    })();
+    this.detecting ??= detectBackend(this.channel)
+      .then((b) => (this.backend = b))
+      .finally(() => (this.detecting = null));
     return this.detecting;
   }
 
@@ -437,110 +402,10 @@ function needsBackend(q: Query): boolean {
   return (['DictDB', 'SQLiteDB', 'MongoDB'] as const).some((b) => JSON.stringify(toHubQuery(q, b)) !== unknown);
 }
 
-function queryKeys(nodes: readonly QueryNode[], out: Set<string> = new Set()): Set<string> {
-  for (const n of nodes) {
-    if (n.kind === 'field') out.add((n as FieldNode).key);
-    else queryKeys(n.children, out);
-  }
-  return out;
-}
-
 function checkIds(ids: readonly unknown[], call: string): string[] {
-  if (!Array.isArray(ids)) throw new IpcError('TypeError', `${call} takes a list of msg_ids`);
+  if (!Array.isArray(ids)) throw typeError(`${call} takes a list of msg_ids`);
   for (const id of ids) {
-    if (typeof id !== 'string') throw new IpcError('TypeError', `${call} takes msg_ids (text), not ${JSON.stringify(id)}`);
+    if (typeof id !== 'string') throw typeError(`${call} takes msg_ids (text), not ${JSON.stringify(id)}`);
   }
   return ids as string[];
-}
-
-/** A record as the hub sent it, with dates as instants and JSON text columns decoded. */
-function decodeRecord(item: Dict, utcDigits: boolean): TaskRecord {
-  const rec: TaskRecord = item;
-  for (const k of DATETIME_KEYS) {
-    const v = rec[k];
-    if (typeof v === 'string') rec[k] = parseHubDate(v, utcDigits) ?? v;
-  }
-  for (const k of HEADER_KEYS) if (isDict(rec[k])) rec[k] = utcDigits ? hubDatesIn(rec[k]) : extractDates(rec[k]);
-  for (const k of JSON_TEXT_KEYS) rec[k] = decodeJsonText(rec[k]);
-  return rec;
-}
-
-const OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/;
-
-/**
- * A datetime from the hub. pymongo hands a MongoDB hub naive UTC datetimes
- * and the hub's JSON packer labels them with its own local offset, so from
- * such a hub the digits are UTC whatever offset follows them (ipyparallel's
- * Python client reads them shifted by that offset).
- */
-export function parseHubDate(text: string, utcDigits: boolean): Timestamp | undefined {
-  if (!utcDigits || !OFFSET.test(text)) return Timestamp.parse(text);
-  return Timestamp.parse(text.replace(OFFSET, 'Z'));
-}
-
-function hubDatesIn(v: Value): Value {
-  if (typeof v === 'string') return isIsoDateString(v) ? parseHubDate(v, true) ?? v : v;
-  if (Array.isArray(v)) return v.map(hubDatesIn);
-  if (isDict(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hubDatesIn(x)]));
-  return v;
-}
-
-/** Does the reply hold a datetime with an offset other than UTC (a hub outside UTC labelling naive times)? */
-function hasLocalOffset(raw: Json[]): boolean {
-  for (const item of raw.slice(0, 8)) {
-    if (!isDict(item)) continue;
-    for (const k of DATETIME_KEYS) {
-      const v = item[k];
-      if (typeof v === 'string') {
-        const m = OFFSET.exec(v);
-        if (m && m[0] !== 'Z' && !/^[+-]00:?00$/.test(m[0])) return true;
-      }
-    }
-  }
-  return false;
-}
-
-function decodeJsonText(v: Value | undefined): Value {
-  if (v === undefined) return null;
-  if (typeof v !== 'string' || !v.startsWith('{')) return v;
-  try {
-    const parsed: unknown = JSON.parse(v);
-    return isDict(parsed) ? (parsed as Dict) : v;
-  } catch {
-    return v;
-  }
-}
-
-function parseDate(v: Value | undefined): Timestamp | null {
-  if (v instanceof Timestamp) return v;
-  return typeof v === 'string' ? Timestamp.parse(v) ?? null : null;
-}
-
-/** The TaskRecord a result_reply describes, with the keys the hub derives them from. */
-function resultRecord(msgId: string, item: Dict, buffers: Uint8Array[], utcDigits: boolean): TaskRecord {
-  const dates = utcDigits ? hubDatesIn : extractDates;
-  const header = isDict(item['header']) ? (dates(item['header']) as Dict) : {};
-  const resultHeader = isDict(item['result_header']) ? (dates(item['result_header']) as Dict) : {};
-  const resultMetadata = isDict(item['result_metadata']) ? item['result_metadata'] : {};
-  const io = isDict(item['io']) ? item['io'] : {};
-  const engine = resultMetadata['engine'];
-  return {
-    msg_id: msgId,
-    header,
-    metadata: item['metadata'] ?? {},
-    submitted: parseDate(header['date']),
-    engine_uuid: typeof engine === 'string' ? engine : null,
-    started: parseDate(resultMetadata['started']),
-    completed: parseDate(resultHeader['date']),
-    received: typeof item['received'] === 'string' ? parseHubDate(item['received'], utcDigits) ?? null : null,
-    result_header: resultHeader,
-    result_metadata: resultMetadata,
-    result_content: item['result_content'] ?? null,
-    result_buffers: buffers,
-    execute_input: io['execute_input'] ?? null,
-    execute_result: decodeJsonText(io['execute_result']),
-    error: decodeJsonText(io['error']),
-    stdout: io['stdout'] ?? null,
-    stderr: io['stderr'] ?? null,
-  };
 }

@@ -1,11 +1,10 @@
-import { IpcError, hubError, keyError, storeError } from '../errors.js';
+import { hubError, keyError, storeError } from '../errors.js';
 import { finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
 import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
-import { collect, type Store } from '../stores/store.js';
+import { collect, type Store } from '../stores/index.js';
+import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
 
-/** Asks a yes/no question before a destructive call; script mode answers from --yes. */
-export type ConfirmDestructive = (question: string) => Promise<boolean>;
 
 export interface StoreClientOptions {
   /** Whose tasks are "mine"; default the most recent client_uuid in the store. */
@@ -113,9 +112,7 @@ export class StoreClient implements Client {
   }
 
   async purgeResults(msgIds: readonly string[] | 'all', targets: readonly number[] = []): Promise<number> {
-    const what = msgIds === 'all' ? 'every completed record' : `${msgIds.length} record${msgIds.length === 1 ? '' : 's'}`;
-    const extra = targets.length ? ` and the completed records of engine${targets.length === 1 ? '' : 's'} ${targets.join(', ')}` : '';
-    await this.allowDestructive(`purge_results deletes ${what}${extra} from ${this.store.info.location}`);
+    await this.allowDestructive(purgeQuestion(msgIds, targets, this.store.info.location));
     let dropped = 0;
     if (msgIds === 'all') {
       dropped += await this.store.dropMatchingRecords({ completed: { $ne: null } });
@@ -207,8 +204,7 @@ export class StoreClient implements Client {
       throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
     }
     if (!this.options.confirm) throw storeError(`${question}; nothing is deleted without a confirmation`);
-    const yes = await this.options.confirm(`${question}. Go on?`);
-    if (!yes) throw new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+    await confirmPurge(this.options.confirm, question);
   }
 }
 

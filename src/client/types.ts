@@ -43,4 +43,4 @@ export interface ClientDescription {
   readonly sessionOrigin: string;
 }
 
-export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/answers.js';
+export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/index.js';

@@ -1,5 +1,6 @@
-import { configError, didYouMean } from '../errors.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../format/render.js';
+import { clip, configError, didYouMean } from '../errors.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
+import { MAX_TIMEOUT_SECONDS } from './file.js';
 
 /** What the command line says, before the configuration file and the profile are read. */
 export interface CliOptions {
@@ -142,7 +143,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'help': o.help = true; break;
       case 'timeout': {
         const t = Number(value);
-        if (!Number.isFinite(t) || t <= 0) throw configError(`--timeout takes a number of seconds above 0, not '${value}'`);
+        if (!Number.isFinite(t) || t <= 0 || t > MAX_TIMEOUT_SECONDS) {
+          throw configError(`--timeout takes a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS} (about 24 days), not '${clip(value)}'`);
+        }
         o.timeout = t;
         break;
       }

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IpcError, didYouMean } from '../errors.js';
-import { escapeRegExp } from '../query/patterns.js';
+import { IpcError, clip, configError, didYouMean } from '../errors.js';
+import { escapeRegExp } from '../query/index.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
 export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 'NoDB'];
@@ -31,7 +31,9 @@ export interface LoadedConfig {
 type Check = (v: unknown) => string | null;
 const text: Check = (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string');
 const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? null : 'a whole number above 0');
-const positive: Check = (v) => (typeof v === 'number' && v > 0 ? null : 'a number above 0');
+/** The longest wait a Node timer takes (2^31 - 1 ms); a longer one fires at once. */
+export const MAX_TIMEOUT_SECONDS = 2_147_483;
+const seconds: Check = (v) => (typeof v === 'number' && v > 0 && v <= MAX_TIMEOUT_SECONDS ? null : `a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS} (about 24 days)`);
 const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' && xs.includes(v) ? null : `one of ${xs.map((x) => JSON.stringify(x)).join(', ')}`);
 
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
@@ -44,14 +46,15 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     cull_fraction: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? null : 'a number above 0 and at most 1'),
     load: text,
   },
-  hub: { connection_file: text, timeout: positive },
+  hub: { connection_file: text, timeout: seconds },
   session: text,
   engines: (v) => {
     if (typeof v === 'string' && v) return null;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return "a map of engine id to uuid, such as {0: 'uuid', 1: 'uuid'}, or the path of ipcontroller-engines.json";
+    if (Object.getPrototypeOf(v) !== Object.prototype) return "a map of engine id to uuid; '__proto__' is not an engine id";
     for (const [k, u] of Object.entries(v)) {
-      if (!/^\d+$/.test(k)) return `a map whose keys are engine ids (0, 1, ...), not '${k}'`;
-      if (typeof u !== 'string' || !u) return `a map whose values are engine uuids (text); engine ${k} has ${JSON.stringify(u)}`;
+      if (!/^\d+$/.test(k)) return `a map whose keys are engine ids (0, 1, ...), not '${clip(k)}'`;
+      if (typeof u !== 'string' || !u) return `a map whose values are engine uuids (text); engine ${k} has ${shown(u)}`;
     }
     return null;
   },
@@ -74,7 +77,26 @@ function lineOfKey(source: string, key: string, parent?: string): number {
 }
 
 function fail(path: string, line: number, key: string, sentence: string): IpcError {
-  return new IpcError('ConfigError', `${path}, line ${line}: ${key}: ${sentence}`);
+  return configError(`${path}, line ${line}: ${clip(key)}: ${sentence}`);
+}
+
+/** A value quoted in a message: JSON, at most about 80 characters, whatever its depth. */
+function shown(v: unknown): string {
+  try {
+    return clip(JSON.stringify(v) ?? String(v));
+  } catch {
+    return 'a value nested too deeply to show';
+  }
+}
+
+/** The check for `key` in `schema`, only when it is the schema's own (never `toString` or `__proto__` of every object). */
+function own<T>(schema: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(schema, key) ? schema[key] : undefined;
+}
+
+/** An object read from the file, refused when `__proto__` in it changed its prototype. */
+function plainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** Parses and validates the text of a configuration file. */
@@ -85,31 +107,34 @@ export function parseConfig(source: string, path: string): IpcConfig {
     const JSON5 = createRequire(import.meta.url)('json5') as typeof import('json5');
     data = JSON5.parse(source);
   } catch (e) {
+    if (e instanceof RangeError) throw configError(`${path}: the configuration is nested too deeply to read; it is one object of a few levels`);
     const err = e as { lineNumber?: number; message: string };
     const msg = err.message.replace(/^JSON5: /, '').replace(/ at \d+:\d+$/, '');
     const hint = /invalid character '\d'/.test(msg) ? "; a key that is a number goes in quotes, as in engines: {'0': 'uuid'}" : '';
-    throw new IpcError('ConfigError', `${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
+    throw configError(`${path}, line ${err.lineNumber ?? 1}: this is not JSON5 (${msg})${hint}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new IpcError('ConfigError', `${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
+    throw configError(`${path}, line 1: the configuration is one JSON5 object, such as {db_class: 'SQLiteDB'}`);
   }
+  if (!plainObject(data)) throw fail(path, lineOfKey(source, '__proto__'), '__proto__', `unknown key; the keys are ${Object.keys(SCHEMA).join(', ')}`);
   for (const [key, value] of Object.entries(data)) {
-    const check = SCHEMA[key];
+    const check = own(SCHEMA, key);
     if (!check) throw fail(path, lineOfKey(source, key), key, `unknown key${didYouMean(key, Object.keys(SCHEMA))}; the keys are ${Object.keys(SCHEMA).join(', ')}`);
     if (typeof check === 'function') {
       const want = check(value);
-      if (want) throw fail(path, lineOfKey(source, key), key, `must be ${want}, not ${JSON.stringify(value)}`);
+      if (want) throw fail(path, lineOfKey(source, key), key, `must be ${want}, not ${shown(value)}`);
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw fail(path, lineOfKey(source, key), key, `must be an object with ${Object.keys(check).join(', ')}`);
     }
+    if (!plainObject(value)) throw fail(path, lineOfKey(source, '__proto__', key), `${key}.__proto__`, `unknown key; ${key} takes ${Object.keys(check).join(', ')}`);
     for (const [sub, v] of Object.entries(value)) {
-      const c = check[sub];
+      const c = own(check, sub);
       const name = `${key}.${sub}`;
       if (!c) throw fail(path, lineOfKey(source, sub, key), name, `unknown key${didYouMean(sub, Object.keys(check))}; ${key} takes ${Object.keys(check).join(', ')}`);
       const want = c(v);
-      if (want) throw fail(path, lineOfKey(source, sub, key), name, `must be ${want}, not ${JSON.stringify(v)}`);
+      if (want) throw fail(path, lineOfKey(source, sub, key), name, `must be ${want}, not ${shown(v)}`);
     }
   }
   return data as IpcConfig;
@@ -122,13 +147,13 @@ export function parseConfig(source: string, path: string): IpcConfig {
 export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd: string, home = homedir()): string | null {
   if (explicit) {
     const p = resolve(cwd, explicit);
-    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${explicit} (--config) does not exist`);
+    if (!existsSync(p)) throw configError(`the configuration file ${explicit} (--config) does not exist`);
     return p;
   }
   const fromEnv = env['IPC_CONFIG'];
   if (fromEnv) {
     const p = resolve(cwd, fromEnv);
-    if (!existsSync(p)) throw new IpcError('ConfigError', `the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
+    if (!existsSync(p)) throw configError(`the configuration file ${fromEnv} ($IPC_CONFIG) does not exist`);
     return p;
   }
   for (const p of [join(cwd, '.ipcrc'), join(home, '.ipcrc')]) if (existsSync(p)) return p;
@@ -138,9 +163,11 @@ export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd:
 export function loadConfig(path: string): LoadedConfig {
   let source: string;
   try {
+    if (!statSync(path).isFile()) throw configError(`the configuration file ${path} is not a regular file`);
     source = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new IpcError('ConfigError', `cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof IpcError) throw e;
+    throw configError(`cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return { path, config: parseConfig(source, path) };
 }

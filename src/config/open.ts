@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { StoreClient, enginesFromRecords, type ConfirmDestructive } from '../client/store-client.js';
-import type { Client } from '../client/types.js';
-import { IpcError } from '../errors.js';
-import { parseJSONLRecords } from '../format/jsonl.js';
-import { openDemoStore } from '../stores/demo.js';
-import { DictDB } from '../stores/dictdb.js';
-import { NoDB } from '../stores/nodb.js';
-import type { Store } from '../stores/store.js';
+import { StoreClient, enginesFromRecords, type Client, type ConfirmDestructive } from '../client/index.js';
+import { IpcError, storeError } from '../errors.js';
+import { parseJSONLRecords } from '../format/index.js';
+import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
 export interface Opened {
@@ -32,7 +28,7 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
       ...(settings.session ? { session: settings.session } : {}),
       // The hub deletes records for purge_results: the same --write and confirmation as a store.
       confirm: async (question) => {
-        if (!settings.write) throw new IpcError('StoreError', `${question.replace(/\. Go on\?$/, '')}; start ipc with --write to allow it`);
+        if (!settings.write) throw storeError(`${question.replace(/\. Go on\?$/, '')}; start ipc with --write to allow it`);
         return confirm(question);
       },
     });
@@ -89,7 +85,7 @@ async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise
     try {
       text = await readFile(spec.load, 'utf8');
     } catch (e) {
-      throw new IpcError('StoreError', `cannot read ${spec.load} (--load): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw storeError(`cannot read ${spec.load} (--load): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     records = parseJSONLRecords(text, spec.load);
   }

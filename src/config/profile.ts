@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IpcError } from '../errors.js';
+import { IpcError, clip, configError } from '../errors.js';
 import { DB_CLASSES, type DbClass } from './file.js';
+import { topLevelStatements, type PyStringToken } from './python-source.js';
 
 /** What an IPython profile says of the controller's store. */
 export interface ProfileInfo {
@@ -18,6 +19,8 @@ export interface ProfileInfo {
   readonly connectionFile: string;
   /** <profile>/security/ipcontroller-engines.json, the hub's saved engine map, when present. */
   readonly engineStateFile: string | null;
+  /** What ipc could not read in the config file and left out, one sentence each. */
+  readonly notes: readonly string[];
 }
 
 /** $IPYTHONDIR, else ~/.ipython; --ipython-dir overrides both. */
@@ -35,12 +38,27 @@ function dbClassOf(value: string): DbClass | null {
   return alias[last.toLowerCase()] ?? null;
 }
 
-/** A Python string literal's value (single, double or triple quotes; r'' raw). */
-function pyString(literal: string): string | null {
-  const m = /^([rRuU]?)('''|"""|'|")([\s\S]*)\2$/.exec(literal.trim());
-  if (!m) return null;
-  if (m[1]!.toLowerCase() === 'r') return m[3]!;
-  return m[3]!.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', '\\': '\\', "'": "'", '"': '"' })[c] ?? '\\' + c);
+/** The value of a right-hand side that is one string literal (or adjacent ones, joined), else null. */
+function stringValue(rhs: string, strings: readonly PyStringToken[]): string | null {
+  const inParens = /^\(([\s\S]*)\)$/.exec(rhs);
+  if (inParens) rhs = inParens[1]!.trim();
+  const parts = /^(?:\u0000\d+\u0000\s*)+$/.test(rhs) ? [...rhs.matchAll(/\u0000(\d+)\u0000/g)] : null;
+  if (!parts) return null;
+  let out = '';
+  for (const p of parts) {
+    const v = strings[Number(p[1])]!.value;
+    if (v === null) return null;
+    out += v;
+  }
+  return out;
+}
+
+/** The right-hand side as the file has it, strings shown as quoted text, for a note. */
+function shownRhs(rhs: string, strings: readonly PyStringToken[]): string {
+  return clip(rhs.replace(/\u0000(\d+)\u0000/g, (_, n: string) => {
+    const v = strings[Number(n)]!.value;
+    return v === null ? "'…'" : JSON.stringify(v);
+  }), 60);
 }
 
 /**
@@ -48,48 +66,51 @@ function pyString(literal: string): string | null {
  * controller keeps its records: `c.IPController.db_class` (or the older
  * `c.HubFactory.db_class`), `c.SQLiteDB.location/filename/table`,
  * `c.MongoDB.database`, `c.MongoDB.connection_args` (its first item, the URL)
- * and ipc's `c.MongoDB.url`. Other lines are Python that ipc does not run.
+ * and ipc's `c.MongoDB.url`. Only top-level assignments of string literals
+ * count (never one inside a string or an indented block); the file is never
+ * run, and a value that is not a literal is left out with a note.
  */
-export function readControllerConfig(source: string, path: string): Pick<ProfileInfo, 'dbClass' | 'sqlite' | 'mongo'> {
+export function readControllerConfig(source: string, path: string): Pick<ProfileInfo, 'dbClass' | 'sqlite' | 'mongo' | 'notes'> {
   let dbClass: DbClass | null = null;
   const sqlite: ProfileInfo['sqlite'] = {};
   const mongo: ProfileInfo['mongo'] = {};
-  source.split('\n').forEach((line, i) => {
-    const m = /^\s*c\.(\w+)\.(\w+)\s*=\s*(.+?)\s*(#.*)?$/.exec(line);
-    if (!m) return;
+  const notes: string[] = [];
+  for (const st of topLevelStatements(source)) {
+    const m = /^c\.(\w+)\.(\w+)\s*=(?!=)\s*([\s\S]+)$/.exec(st.text);
+    if (!m) continue;
     const [, cls, attr, rhs] = m as unknown as [string, string, string, string];
-    const where = `${path}, line ${i + 1}`;
+    const where = `${path}, line ${st.line}`;
+    const value = stringValue(rhs.trim(), st.strings);
+    const skip = () => notes.push(`${where}: c.${cls}.${attr} is not a string literal (${shownRhs(rhs.trim(), st.strings)}); ipc left it out`);
     if ((cls === 'IPController' || cls === 'HubFactory' || cls === 'IPControllerApp') && attr === 'db_class') {
-      const v = pyString(rhs);
-      const c = v === null ? null : dbClassOf(v);
+      const c = value === null ? null : dbClassOf(value);
       if (c === null) {
-        throw new IpcError('ConfigError', `${where}: c.${cls}.db_class: ipc reads 'SQLiteDB', 'MongoDB', 'DictDB', 'NoDB' or their import paths, not ${rhs}`);
+        // A store ipc cannot name would send it to the wrong database: this one is an error, not a note.
+        throw configError(`${where}: c.${cls}.db_class: ipc reads 'SQLiteDB', 'MongoDB', 'DictDB', 'NoDB' or their import paths, not ${shownRhs(rhs.trim(), st.strings)}`);
       }
       dbClass = c;
     } else if (cls === 'SQLiteDB' && (attr === 'location' || attr === 'filename' || attr === 'table')) {
-      const v = pyString(rhs);
-      if (v === null) throw new IpcError('ConfigError', `${where}: c.SQLiteDB.${attr}: ipc reads a string literal here, not ${rhs}`);
-      sqlite[attr] = v;
+      if (value === null) skip();
+      else sqlite[attr] = value;
     } else if (cls === 'MongoDB' && (attr === 'database' || attr === 'url')) {
-      const v = pyString(rhs);
-      if (v === null) throw new IpcError('ConfigError', `${where}: c.MongoDB.${attr}: ipc reads a string literal here, not ${rhs}`);
-      mongo[attr] = v;
+      if (value === null) skip();
+      else mongo[attr] = value;
     } else if (cls === 'MongoDB' && attr === 'connection_args') {
-      const first = /^\[\s*((?:[rRuU]?)(?:'[^']*'|"[^"]*"))/.exec(rhs);
-      const v = first ? pyString(first[1]!) : null;
+      const first = /^[[(]\s*(\u0000\d+\u0000)\s*[,\])]/.exec(rhs.trim());
+      const v = first ? stringValue(first[1]!, st.strings) : null;
       if (v !== null) mongo.url = v;
     }
-  });
-  return { dbClass, sqlite, mongo };
+  }
+  return { dbClass, sqlite, mongo, notes };
 }
 
 export function readProfile(name: string, dir: string): ProfileInfo {
   const profileDir = join(dir, `profile_${name}`);
   const exists = existsSync(profileDir);
   const configFile = join(profileDir, 'ipcontroller_config.py');
-  let found: Pick<ProfileInfo, 'dbClass' | 'sqlite' | 'mongo'> = { dbClass: null, sqlite: {}, mongo: {} };
+  let found: Pick<ProfileInfo, 'dbClass' | 'sqlite' | 'mongo' | 'notes'> = { dbClass: null, sqlite: {}, mongo: {}, notes: [] };
   const hasConfig = existsSync(configFile);
-  if (hasConfig) found = readControllerConfig(readFileSync(configFile, 'utf8'), configFile);
+  if (hasConfig) found = readControllerConfig(readConfigText(configFile), configFile);
   const engineState = join(profileDir, 'security', 'ipcontroller-engines.json');
   return {
     name,
@@ -100,4 +121,15 @@ export function readProfile(name: string, dir: string): ProfileInfo {
     connectionFile: join(profileDir, 'security', 'ipcontroller-client.json'),
     engineStateFile: existsSync(engineState) ? engineState : null,
   };
+}
+
+/** The text of a profile's config file; one sentence when it is a directory, unreadable, or not a file. */
+function readConfigText(path: string): string {
+  try {
+    if (!statSync(path).isFile()) throw configError(`${path} is not a regular file; the profile's ipcontroller_config.py must be one`);
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof IpcError) throw e;
+    throw configError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }

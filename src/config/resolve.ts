@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { IpcError } from '../errors.js';
-import type { OutputFormat } from '../format/render.js';
+import { configError } from '../errors.js';
+import type { OutputFormat } from '../format/index.js';
 import type { CliOptions } from './argv.js';
 import { findConfig, loadConfig, type IpcConfig } from './file.js';
 import { ipythonDir, readProfile, type ProfileInfo } from './profile.js';
@@ -57,7 +57,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   const profileName = cli.profile ?? config.profile ?? 'default';
   const profile = readProfile(profileName, dir);
   if (cli.profile !== null && !profile.exists) {
-    throw new IpcError('ConfigError', `there is no profile '${profileName}' in ${dir} (no directory profile_${profileName}); create it with ipython profile create --parallel ${profileName}, or check --ipython-dir`);
+    throw configError(`there is no profile '${profileName}' in ${dir} (no directory profile_${profileName}); create it with ipython profile create --parallel ${profileName}, or check --ipython-dir`);
   }
 
   const sqlitePath = (given: string | null): string => {
@@ -121,7 +121,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
       : 'the default: no store flag, configuration or profile names a store';
   }
 
-  if (cli.table && store.kind !== 'sqlite') throw new IpcError('ConfigError', `--table names a table of a SQLite file, but the store is ${store.kind} (from ${origin})`);
+  if (cli.table && store.kind !== 'sqlite') throw configError(`--table names a table of a SQLite file, but the store is ${store.kind} (from ${origin})`);
 
   const session = cli.session ?? config.session ?? null;
   return {
@@ -150,11 +150,11 @@ function readEngines(config: IpcConfig, configPath: string | null, fromConfig: (
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new IpcError('ConfigError', `${file} (${where}) is not readable JSON (${(err as Error).message})`);
+    throw configError(`${file} (${where}) is not readable JSON (${(err as Error).message})`);
   }
   const map = (data as { engines?: unknown } | null)?.engines ?? data;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new IpcError('ConfigError', `${file} (${where}) holds no engine map: expected {"engines": {"0": "uuid", ...}}`);
+    throw configError(`${file} (${where}) holds no engine map: expected {"engines": {"0": "uuid", ...}}`);
   }
   return new Map(Object.entries(map as Record<string, unknown>).filter(([k, v]) => /^\d+$/.test(k) && typeof v === 'string').map(([k, v]) => [Number(k), v as string]));
 }

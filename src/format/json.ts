@@ -14,6 +14,8 @@ export function toPlainJSON(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map(toPlainJSON);
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  // JSON.stringify refuses bigints; a number keeps what a double can hold, jsonText writes them exactly.
+  if (typeof v === 'bigint') return Number(v);
   if (isDict(v as Value)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as object)) setOwn(out, k, toPlainJSON(x));

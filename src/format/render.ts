@@ -1,9 +1,9 @@
-import { RecordList } from '../records/index.js';
-import { isDict, setOwn } from '../records/index.js';
+import { RecordList, Text, hasRepr, isDict, setOwn } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { jsonText } from './json.js';
-import { Text, hasRepr, prettyRepr, repr, type DisplayOptions } from './repr.js';
+import { prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
+import { isRecordView, recordLines } from './record-view.js';
 import { renderRecordTable } from './table.js';
 
 export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
@@ -14,6 +14,7 @@ export function plainValue(v: unknown): unknown {
   if (v instanceof RecordList) return v.records;
   if (v instanceof Text) return v.text;
   if (isTaskResult(v)) return taskResultJSON(v);
+  if (isRecordView(v)) return v.record;
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plainValue(x)]));
   if (hasRepr(v)) return v.pyRepr();
   if (typeof v === 'function') return repr(v);
@@ -58,6 +59,7 @@ export function renderDisplay(v: unknown, options: DisplayOptions = {}): string 
   if (v instanceof Text) return v.text.replace(/\n$/, '');
   if (v instanceof RecordList) return v.length ? renderRecordTable(v.records, v.keys, options) : '[]';
   if (isTaskResult(v)) return renderTaskResult(v, options);
+  if (isRecordView(v)) return recordLines(v.record, undefined, { ...v.context, utc: options.timezone === 'utc' }).join('\n');
   if (Array.isArray(v) && v.length && v.every(isTaskResult)) return v.map((r) => renderTaskResult(r, options)).join('\n\n');
   if (isRecordArray(v) && v.length > 1) return renderRecordTable(v, null, options);
   return prettyRepr(v, options);

@@ -1,35 +1,10 @@
-import { TimeDelta, Timestamp, isDict, isTuple, tuple } from '../records/index.js';
-
-export { isTuple, tuple };
+import { Text, TimeDelta, Timestamp, hasRepr, isDict, isTuple } from '../records/index.js';
 
 /** How datetimes are shown: in local time (as ipyparallel's naive datetimes) or in UTC. */
 export interface DisplayOptions {
   readonly timezone?: 'local' | 'utc';
   /** Widest a table cell gets before it is cut with '…'. */
   readonly maxColumnWidth?: number;
-}
-
-/** Text printed as it is, not quoted: what %stdout, %tb and %help answer. */
-export class Text {
-  constructor(readonly text: string) {}
-  toString(): string {
-    return this.text;
-  }
-  toJSON(): string {
-    return this.text;
-  }
-}
-
-/**
- * Something that knows its own Python-like repr (functions, rc, modules,
- * decoded Python values); a container is given the repr of its items.
- */
-export interface HasRepr {
-  pyRepr(inner?: (v: unknown) => string): string;
-}
-
-export function hasRepr(v: unknown): v is HasRepr {
-  return typeof v === 'object' && v !== null && typeof (v as { pyRepr?: unknown }).pyRepr === 'function';
 }
 
 /** Python's repr of a string: single quotes unless the text holds one and no double quote. */
@@ -64,10 +39,18 @@ export function reprBytes(b: Uint8Array): string {
   return out + "'";
 }
 
+/**
+ * Python's repr of a number. Integers beyond 2^53 are bigints in the shell,
+ * so an integral number past that range is a float and prints as one
+ * (`1e+16`, `9007199254740994.0`).
+ */
 export function reprNumber(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
   if (Object.is(n, -0)) return '-0.0';
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) {
+    return Math.abs(n) < 1e16 ? `${n}.0` : n.toExponential();
+  }
   const s = String(n);
   // Python writes exponents with two digits at least: 1e-07, 1e+21.
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
@@ -98,29 +81,52 @@ export function reprTimedelta(d: TimeDelta): string {
   return `datetime.timedelta(${parts.join(', ') || '0'})`;
 }
 
+/**
+ * Containers deeper than this print as `...`: repr must never overflow the
+ * JS stack, whatever a store or a statement built.
+ */
+export const MAX_REPR_DEPTH = 1000;
+
 /** Python's repr, as IPython shows a value after `Out[n]:`. */
 export function repr(v: unknown, options: DisplayOptions = {}): string {
+  return reprIn(v, options, new Set());
+}
+
+/**
+ * repr of `v` inside the containers of `path` (those being printed): a
+ * container met again inside itself prints as Python prints it, `[...]` or
+ * `{...}`.
+ */
+function reprIn(v: unknown, options: DisplayOptions, path: Set<object>): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'number') return reprNumber(v);
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return reprString(v);
   if (v instanceof Text) return v.text;
   if (v instanceof Timestamp) return reprDatetime(v, options);
   if (v instanceof TimeDelta) return reprTimedelta(v);
   if (v instanceof Uint8Array) return reprBytes(v);
-  if (hasRepr(v)) return v.pyRepr((x) => repr(x, options));
-  if (Array.isArray(v)) {
-    const inner = v.map((x) => repr(x, options));
-    if (isTuple(v)) return inner.length === 1 ? `(${inner[0]},)` : `(${inner.join(', ')})`;
-    return `[${inner.join(', ')}]`;
-  }
-  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${repr(k, options)}: ${repr(x, options)}`).join(', ')}}`;
-  if (isDict(v)) {
-    return `{${Object.entries(v).map(([k, x]) => `${reprString(k)}: ${repr(x, options)}`).join(', ')}}`;
-  }
+  if (hasRepr(v)) return v.pyRepr((x) => reprIn(x, options, path));
   if (typeof v === 'function') return `<function ${v.name || 'anonymous'}>`;
-  return String(v);
+  if (!Array.isArray(v) && !(v instanceof Map) && !isDict(v)) return String(v);
+  const container = v as object;
+  if (path.has(container)) return Array.isArray(v) ? (isTuple(v) ? '(...)' : '[...]') : '{...}';
+  if (path.size >= MAX_REPR_DEPTH) return '...';
+  path.add(container);
+  try {
+    const inner = (x: unknown) => reprIn(x, options, path);
+    if (Array.isArray(v)) {
+      const items = v.map(inner);
+      if (isTuple(v)) return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+      return `[${items.join(', ')}]`;
+    }
+    if (v instanceof Map) return `{${Array.from(v, ([k, x]) => `${inner(k)}: ${inner(x)}`).join(', ')}}`;
+    return `{${Object.entries(v).map(([k, x]) => `${reprString(k)}: ${inner(x)}`).join(', ')}}`;
+  } finally {
+    path.delete(container);
+  }
 }
 
 /**

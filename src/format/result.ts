@@ -1,23 +1,11 @@
 import type { TaskResult } from '../records/index.js';
 import { isDict } from '../records/index.js';
 import { repr, type DisplayOptions } from './repr.js';
-import { stripAnsi } from './table.js';
+import { formatDuration } from './duration.js';
+import { stripAnsi } from './paint.js';
 
 export function isTaskResult(v: unknown): v is TaskResult {
   return typeof v === 'object' && v !== null && 'msgId' in v && 'status' in v && 'record' in v && 'queueWaitUs' in v;
-}
-
-/** A span of microseconds for people: 850 µs, 12.3 ms, 4.56 s, 0:02:03.5. */
-export function formatDuration(us: number): string {
-  const a = Math.abs(us);
-  if (a < 1000) return `${us} µs`;
-  if (a < 1e6) return `${(us / 1000).toFixed(1)} ms`;
-  if (a < 60e6) return `${(us / 1e6).toFixed(2)} s`;
-  const s = Math.round(us / 1e5) / 10;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s - h * 3600) / 60);
-  const rest = (s - h * 3600 - m * 60).toFixed(1).padStart(4, '0');
-  return `${h}:${String(m).padStart(2, '0')}:${rest}`;
 }
 
 /** What get_result shows of a task: status, engine, times, streams, error and result. */
@@ -26,7 +14,9 @@ export function renderTaskResult(r: TaskResult, options: DisplayOptions = {}): s
   const lines: string[] = [];
   const row = (k: string, v: string) => lines.push(`${k.padEnd(11)} ${v}`);
   row('msg_id', r.msgId);
-  row('status', r.status === 'pending' ? (r.started ? 'pending (running, not completed yet)' : 'pending (not started yet)') : r.status);
+  // A 7.x hub fills `started` only at completion: a pending task is "running" only when its start is known.
+  const running = r.started ? `running${r.engineId !== null ? ` on engine ${r.engineId}` : ''}` : 'pending';
+  row('status', r.status === 'pending' ? running : r.status);
   if (r.engineId !== null || r.engineUuid) {
     row('engine', r.engineId !== null ? `${r.engineId}${r.engineUuid ? ` (${r.engineUuid})` : ''}` : r.engineUuid!);
   }

@@ -1,38 +1,20 @@
-import { TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
-import { repr, type DisplayOptions } from './repr.js';
+import { isDict } from '../records/index.js';
+import { cellText } from './cells.js';
+import type { DisplayOptions } from './repr.js';
 import { cutText, textWidth } from './width.js';
-
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
-
-export function stripAnsi(s: string): string {
-  return s.replace(ANSI, '');
-}
-
-export { charWidth, textWidth } from './width.js';
 
 function padEnd(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - textWidth(s)));
 }
 
-/** A value as one table cell: datetimes in local (or UTC) time, buffers summarized, text on one line. */
-export function cellText(v: unknown, options: DisplayOptions = {}): string {
-  let s: string;
-  if (v === null || v === undefined) s = 'None';
-  else if (typeof v === 'string') s = v;
-  else if (v instanceof Timestamp) s = v.toLocalString(3, options.timezone === 'utc');
-  else if (v instanceof TimeDelta) s = v.toString();
-  else if (Array.isArray(v) && v.length > 0 && !isTuple(v) && v.every((x) => x instanceof Uint8Array)) {
-    const bytes = v.reduce((n, b: Uint8Array) => n + b.byteLength, 0);
-    s = `[${v.length} buffer${v.length === 1 ? '' : 's'}, ${bytes} B]`;
-  } else if (v instanceof Uint8Array) s = `[${v.byteLength} B]`;
-  else s = repr(v, options);
-  s = stripAnsi(s).replace(/\r?\n/g, '↵').replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return cutText(s, options.maxColumnWidth ?? 40);
+/** A value as one cell of a script-mode table: the shared cell text, cut at maxColumnWidth. */
+function tableCell(v: unknown, options: DisplayOptions): string {
+  return cutText(cellText(v, options), options.maxColumnWidth ?? 40);
 }
 
 /** Aligned columns under a header and a rule; no colour. */
 export function renderTable(columns: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((c, i) => Math.max(textWidth(c), ...rows.map((r) => textWidth(r[i] ?? ''))));
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, textWidth(r[i] ?? '')), textWidth(c)));
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : padEnd(c, widths[i]!))).join('  ').trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -48,6 +30,6 @@ export function renderRecordTable(records: readonly unknown[], keys: readonly st
   }
   // Ids are copied from tables into the next query, so they are never cut.
   const whole = { ...options, maxColumnWidth: Infinity };
-  const rows = records.map((r) => columns.map((k) => cellText(isDict(r) ? r[k] : undefined, ID_KEYS.has(k) ? whole : options)));
+  const rows = records.map((r) => columns.map((k) => tableCell(isDict(r) ? r[k] : undefined, ID_KEYS.has(k) ? whole : options)));
   return renderTable(columns, rows);
 }

@@ -3,3 +3,4 @@ export { readConnectionFile, type ConnectionInfo } from './connection.js';
 export { Session, DELIM, PROTOCOL_VERSION, newId, pack, unpack, type Message, type MessageHeader, type Json, type JsonDict } from './session.js';
 export { replyContent, HubReplyError } from './reply.js';
 export { toHubQuery, MATCH_ALL, MAX_PUSHED_LIST, type HubBackend, type HubPlan } from './pushdown.js';
+export { decodeRecord, detectBackend, hasLocalOffset, parseHubDate, resultRecord } from './decode.js';

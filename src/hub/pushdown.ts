@@ -52,7 +52,7 @@ function topLevelFields(children: readonly QueryNode[]): FieldNode[] {
   const out: FieldNode[] = [];
   for (const c of children) {
     if (c.kind === 'field') out.push(c);
-    else if (c.kind === 'and') out.push(...topLevelFields(c.children));
+    else if (c.kind === 'and') for (const f of topLevelFields(c.children)) out.push(f);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { IpcError, keyError } from '../errors.js';
+import { stripAnsi } from '../format/index.js';
 import type { JsonDict, Message } from './session.js';
 
 /** A failure the hub reported: its exception name and value, and the remote traceback as detail. */
@@ -30,9 +31,4 @@ export function replyContent(msg: Message, request: string): JsonDict {
     throw keyError(`the hub has no task ${/['"]/.test(ids) ? ids : `'${ids}'`}`);
   }
   throw new HubReplyError(ename, evalue, `the hub could not answer ${request}: ${ename}: ${evalue || '(no message)'}`, tb || undefined);
-}
-
-function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001b\[[0-9;]*m/g, '');
 }

@@ -59,7 +59,7 @@ function candidates(leaves: Value[]): Value[] {
   const out: Value[] = [];
   for (const l of leaves) {
     out.push(l);
-    if (Array.isArray(l)) out.push(...l);
+    if (Array.isArray(l)) for (const x of l) out.push(x);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { queryError } from '../errors.js';
+import { clip, queryError } from '../errors.js';
 
 /**
  * A Python `re` pattern as a JS RegExp. Python's syntax mostly carries over;
@@ -18,17 +18,22 @@ export function pythonRegExp(pattern: string, options: string, keyName: string):
   source = source.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
   source = source.replace(/\\A/g, '^').replace(/\\Z/g, '$');
   flags = [...new Set(flags)].join('');
-  try {
-    return { re: new RegExp(source, flags + 'u'), source, flags };
-  } catch {
+  // V8's linear-time engine (which ipc's command turns on for patterns that
+  // backtrack too much) does not take the `u` flag: ASCII patterns go without it.
+  const order = NON_ASCII.test(source) ? [flags + 'u', flags] : [flags, flags + 'u'];
+  let failure: unknown;
+  for (const f of order) {
     try {
-      return { re: new RegExp(source, flags), source, flags };
+      return { re: new RegExp(source, f), source, flags };
     } catch (e) {
-      const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
-      throw queryError(`the $regex pattern for '${keyName}' is not a valid regular expression: ${why}`);
+      failure ??= e;
     }
   }
+  const why = failure instanceof Error ? failure.message.replace(/^Invalid regular expression: /, '') : String(failure);
+  throw queryError(`the $regex pattern for '${keyName}' is not a valid regular expression: ${clip(why)}`);
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 function stripVerbose(source: string): string {
   return source
@@ -46,8 +51,10 @@ export function globToRegExp(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*') out += '[\\s\\S]*';
-    else if (c === '?') out += '[\\s\\S]';
+    if (c === '*') {
+      // '**' matches what '*' matches; a run of stars as one keeps the pattern linear.
+      if (pattern[i - 1] !== '*') out += '[\\s\\S]*';
+    } else if (c === '?') out += '[\\s\\S]';
     else if (c === '[') {
       const close = findClass(pattern, i);
       if (close < 0) {
@@ -65,7 +72,7 @@ export function globToRegExp(pattern: string): RegExp {
       i = close;
     } else out += escapeRegExp(c);
   }
-  return new RegExp(`^${out}$`, 'u');
+  return new RegExp(`^${out}$`, NON_ASCII.test(out) ? 'u' : '');
 }
 
 function findClass(p: string, open: number): number {

@@ -77,7 +77,7 @@ export function toSql(query: Query, columnOf: ColumnOf): SqlFilter {
 function compileNode(node: QueryNode, columnOf: ColumnOf, params: SqlParam[]): string | undefined {
   const mine: SqlParam[] = [];
   const sql = node.kind === 'field' ? compileField(node, columnOf, mine) : compileLogical(node, columnOf, mine);
-  if (sql !== undefined) params.push(...mine);
+  if (sql !== undefined) for (const p of mine) params.push(p);
   return sql;
 }
 
@@ -148,7 +148,7 @@ function textLeaf(column: string): Leaf {
     },
     oneOf(values, params) {
       if (!values.every((v) => typeof v === 'string')) return undefined;
-      params.push(...(values as string[]));
+      for (const v of values as string[]) params.push(v);
       return `${column} IN (${values.map(() => '?').join(', ')})`;
     },
   };
@@ -170,7 +170,7 @@ function datetimeLeaf(column: string): Leaf {
     },
     oneOf(values, params) {
       if (!values.every((v) => v instanceof Timestamp)) return undefined;
-      params.push(...(values as Timestamp[]).map(canonicalTimestamp));
+      for (const v of values as Timestamp[]) params.push(canonicalTimestamp(v));
       return `${canonical} IN (${values.map(() => '?').join(', ')})`;
     },
   };

@@ -68,10 +68,11 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
   }
   const md = rec['result_metadata'];
   if (isDict(md) && typeof md['engine_id'] === 'number') return md['engine_id'];
-  for (const holder of [rec['result_content'], rec['error']]) {
+  // 7.x puts engine_id -1 in the error content's engine_info; result_metadata's has the real one.
+  for (const holder of [md, rec['result_content'], rec['error']]) {
     if (!isDict(holder)) continue;
     const info = holder['engine_info'];
-    if (isDict(info) && typeof info['engine_id'] === 'number' && (typeof uuid !== 'string' || info['engine_uuid'] === uuid)) {
+    if (isDict(info) && typeof info['engine_id'] === 'number' && info['engine_id'] >= 0 && (typeof uuid !== 'string' || info['engine_uuid'] === uuid)) {
       return info['engine_id'];
     }
   }

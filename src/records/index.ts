@@ -5,7 +5,7 @@ export * from './demo.js';
 export * from './pickle.js';
 export * from './answers.js';
 export * from './derived.js';
-export * from './tuple.js';
+export * from './pyvalues.js';
 export * from './python.js';
 export * from './numpy.js';
 export * from './payload.js';

@@ -14,7 +14,7 @@
 import { PyDtype, PyNdarray } from './numpy.js';
 import { DEFAULT_LIMITS, PickleError, unpickle, type PickleLimits } from './pickle.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
-import { tuple } from './tuple.js';
+import { tuple } from './pyvalues.js';
 import { compareStrings, isDict } from './values.js';
 
 /** jupyter_client's MAX_ITEMS: containers this long or longer are pickled whole, not item by item. */

@@ -16,7 +16,7 @@ import {
   PyTimezone, PyValue,
 } from './python.js';
 import { TimeDelta } from './timestamp.js';
-import { isTuple, tuple } from './tuple.js';
+import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
 export class PickleError extends Error {}

@@ -34,6 +34,24 @@ export interface Shell {
    * sets it to a prompt; when null, script mode answers from --yes.
    */
   confirm: Confirm | null;
+  /**
+   * Set by the interactive terminal: %watch is possible, %history reads the
+   * history kept across sessions, %help lists the keys. Null in script mode.
+   */
+  terminal: Terminal | null;
+}
+
+export interface Terminal {
+  /** The inputs kept across sessions, oldest first. */
+  history(): readonly string[];
+}
+
+/** What `%watch STATEMENT [SECONDS]` answers: the terminal runs the statement again and again. */
+export class WatchRequest {
+  constructor(
+    readonly statement: string,
+    readonly seconds: number,
+  ) {}
 }
 
 export interface ShellSettings {

@@ -1,12 +1,11 @@
-import { asyncGet, asyncReady, asyncSuccessful, taskMetadata } from '../client/async-result.js';
-import { RecordList, type TaskResult } from '../client/types.js';
-import { IpcError, didYouMean } from '../errors.js';
-import { isTaskResult, repr, str, taskResultJSON, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
+import { didYouMean, keyError, nameError, typeError } from '../errors.js';
+import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
+import { chargeString } from './budget.js';
 import { bindArgs, strftime } from './time.js';
-import { PyFunction, PyObject, iterate, pyEquals, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
 
-const attributeError = (msg: string) => new IpcError('NameError', msg);
 
 function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc = ''): PyFunction {
   return new PyFunction(`${owner}.${name}`, body, doc, 'built-in method');
@@ -16,6 +15,7 @@ function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc
 export function dictKey(k: unknown): string {
   if (typeof k === 'string') return k;
   if (typeof k === 'number' && Number.isFinite(k)) return String(k);
+  if (typeof k === 'bigint') return String(k);
   if (typeof k === 'boolean') return k ? 'True' : 'False';
   throw typeError(`a dict key here is a string or a number, not ${typeName(k)}`);
 }
@@ -74,7 +74,7 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
       case 'index': return method('list', name, (c) => {
         const x = one(c, 'index');
         const i = items.findIndex((y) => pyEquals(x, y));
-        if (i < 0) throw new IpcError('KeyError', `${repr(x)} is not in the list`);
+        if (i < 0) throw keyError(`${repr(x)} is not in the list`);
         return i;
       });
       case 'append': return method('list', name, (c) => {
@@ -88,7 +88,7 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     if (a) return a;
   }
   const names = attributeNames(v);
-  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
+  throw nameError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
 }
 
 const ASYNC_RESULT_NAMES = ['get', 'result', 'ready', 'successful', 'msg_ids'];
@@ -178,8 +178,8 @@ function stringMethod(s: string, name: string): PyFunction | undefined {
       const sep = arg(c, 0, null);
       return sep === null ? s.split(/\s+/).filter(Boolean) : s.split(text(sep, name));
     });
-    case 'join': return method('str', name, (c) => iterate(arg(c, 0), 'join').map((x) => text(x, name)).join(s));
-    case 'replace': return method('str', name, (c) => s.split(text(arg(c, 0), name)).join(text(arg(c, 1), name)));
+    case 'join': return method('str', name, (c) => joined(iterate(arg(c, 0), 'join').map((x) => text(x, name)), s));
+    case 'replace': return method('str', name, (c) => joined(s.split(text(arg(c, 0), name)), text(arg(c, 1), name)));
     case 'count': return method('str', name, (c) => s.split(text(arg(c, 0), name)).length - 1);
     case 'find': return method('str', name, (c) => s.indexOf(text(arg(c, 0), name)));
     case 'format': return method('str', name, (c) => {
@@ -223,4 +223,12 @@ function dictMethod(d: Record<string, unknown>, name: string): PyFunction | unde
     case 'copy': return method('dict', name, () => ({ ...d }));
     default: return undefined;
   }
+}
+
+/** parts.join(sep), charged to the memory budget first. */
+function joined(parts: string[], sep: string): string {
+  let length = sep.length * Math.max(0, parts.length - 1);
+  for (const p of parts) length += p.length;
+  chargeString(length, 'the joined string');
+  return parts.join(sep);
 }

@@ -1,9 +1,12 @@
-import { RecordList } from '../client/types.js';
-import { Text, repr, str, tuple, type DisplayOptions } from '../format/index.js';
-import { TimeDelta, isDict, setOwn } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { clip, typeError } from '../errors.js';
+import { repr, str, type DisplayOptions } from '../format/index.js';
+import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
+import { chargeItems, memoryError } from './budget.js';
+import { arithmetic, isInt, isNumeric, normalize, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
-import { PyFunction, iterate, pyCompare, truthy, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
 type Invoke = (fn: unknown, args: unknown[]) => Promise<unknown>;
 
@@ -29,7 +32,8 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('len', 'len(x): how many items (records, keys, characters)', (c) => {
     const [x] = only('len', c, 1, 1);
     if (x instanceof RecordList) return x.length;
-    if (Array.isArray(x) || typeof x === 'string') return typeof x === 'string' ? [...x].length : x.length;
+    if (typeof x === 'string') return codePointLength(x);
+    if (Array.isArray(x)) return x.length;
     if (x instanceof Map || x instanceof Set) return x.size;
     if (x instanceof Uint8Array) return x.byteLength;
     if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) return Object.keys(x).length;
@@ -39,7 +43,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (c.args.length < 2) throw typeError('map() takes a function and at least one list of items');
     const [fn, ...lists] = c.args;
     const cols = lists.map((l) => iterate(l, 'map'));
-    const n = Math.min(...cols.map((l) => l.length));
+    const n = cols.reduce((m, l) => Math.min(m, l.length), Infinity);
     const out: unknown[] = [];
     for (let i = 0; i < n; i++) out.push(await invoke(fn, cols.map((l) => l[i])));
     return out;
@@ -52,11 +56,17 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   });
   def('list', 'list(items): a list', (c) => {
     const [x] = only('list', c, 0, 1);
-    return x === undefined ? [] : [...iterate(x, 'list')];
+    if (x === undefined) return [];
+    const items = iterate(x, 'list');
+    chargeItems(items.length);
+    return [...items];
   });
   def('tuple', 'tuple(items): a tuple', (c) => {
     const [x] = only('tuple', c, 0, 1);
-    return tuple(x === undefined ? [] : [...iterate(x, 'tuple')]);
+    if (x === undefined) return tuple([]);
+    const items = iterate(x, 'tuple');
+    chargeItems(items.length, 'a tuple');
+    return tuple([...items]);
   });
   def('set', 'set(items): the distinct items, as a list', (c) => {
     const [x] = only('set', c, 0, 1);
@@ -94,18 +104,25 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   });
   def('zip', 'zip(a, b, ...): tuples of the items side by side', (c) => {
     const cols = c.args.map((l) => iterate(l, 'zip'));
-    const n = cols.length ? Math.min(...cols.map((l) => l.length)) : 0;
+    const n = cols.length ? cols.reduce((m, l) => Math.min(m, l.length), Infinity) : 0;
+    chargeItems(n * (cols.length + 2), 'zip()');
     return Array.from({ length: n }, (_, i) => tuple(cols.map((l) => l[i])));
   });
   def('range', 'range(stop) or range(start, stop, step): a list of integers', (c) => {
     const args = only('range', c, 1, 3).map((x) => {
-      if (typeof x !== 'number' || !Number.isInteger(x)) throw typeError(`range() takes integers, not ${typeName(x)}`);
+      if (typeof x === 'boolean') return Number(x);
+      if (!isInt(x)) throw typeError(`'${typeName(x)}' object cannot be interpreted as an integer`);
       return x;
     });
     const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
-    if (step === 0) throw typeError('range() step must not be zero');
-    const n = Math.max(0, Math.ceil((stop - start) / step));
-    if (n > 10_000_000) throw typeError('range() is limited to ten million items here');
+    if (step == 0) throw typeError('range() arg 3 must not be zero');
+    const span = arithmetic('//', arithmetic('-', arithmetic('+', stop, step)!, arithmetic('+', start, step > 0 ? 1 : -1)!)!, step)!;
+    if (typeof span === 'bigint' || typeof start === 'bigint' || typeof step === 'bigint' || typeof stop === 'bigint') {
+      if (span > 0) throw memoryError('range()');
+      return [];
+    }
+    const n = Math.max(0, span as number);
+    chargeItems(n, 'range()');
     return Array.from({ length: n }, (_, i) => start + i * step);
   });
   def('str', 'str(x): the text of a value', (c) => {
@@ -117,20 +134,15 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     const [x] = only('int', c, 0, 2);
     if (x === undefined) return 0;
     if (typeof x === 'boolean') return Number(x);
-    if (typeof x === 'number') return Math.trunc(x);
-    if (typeof x === 'string') {
-      const base = c.args[1] === undefined ? 10 : Number(c.args[1]);
-      const text = x.trim().replace(/_/g, '');
-      const ok = base === 10 ? /^[+-]?\d+$/.test(text) : text.length > 0 && !Number.isNaN(parseInt(text, base));
-      if (!ok) throw typeError(`invalid literal for int() with base ${base}: ${repr(x)}`);
-      return parseInt(text, base);
-    }
+    if (typeof x === 'bigint') return x;
+    if (typeof x === 'number') return truncToInt(x);
+    if (typeof x === 'string') return parseInt10(x, c.args[1] === undefined ? 10 : Number(c.args[1]));
     throw typeError(`int() takes a number or a string, not ${typeName(x)}`);
   });
   def('float', 'float(x): a number', (c) => {
     const [x] = only('float', c, 0, 1);
     if (x === undefined) return 0;
-    if (typeof x === 'number' || typeof x === 'boolean') return Number(x);
+    if (isNumeric(x)) return toFloat(x);
     if (typeof x === 'string') {
       const t = x.trim().toLowerCase();
       if (t === 'inf' || t === '+inf' || t === 'infinity') return Infinity;
@@ -178,7 +190,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     let total: unknown = c.args[1] ?? (items[0] instanceof TimeDelta ? new TimeDelta(0) : 0);
     for (const x of items) {
       if (total instanceof TimeDelta && x instanceof TimeDelta) total = new TimeDelta(total.us + x.us);
-      else if (typeof total === 'number' && (typeof x === 'number' || typeof x === 'boolean')) total = total + Number(x);
+      else if (isNumeric(total) && isNumeric(x)) total = arithmetic('+', total, x);
       else throw typeError(`sum() adds numbers or timedeltas, not ${typeName(x)}`);
     }
     return total;
@@ -186,11 +198,13 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('abs', 'abs(x): the absolute value', (c) => {
     const [x] = only('abs', c, 1, 1);
     if (typeof x === 'number') return Math.abs(x);
+    if (typeof x === 'bigint') return x < 0n ? -x : x;
     if (x instanceof TimeDelta) return new TimeDelta(Math.abs(x.us));
     throw typeError(`bad operand type for abs(): '${typeName(x)}'`);
   });
   def('round', 'round(x, ndigits=0): x rounded, halves to even as Python does', (c) => {
     const [x, d] = only('round', c, 1, 2);
+    if (typeof x === 'bigint' && (d === undefined || d === null)) return x;
     if (typeof x !== 'number') throw typeError(`round() takes a number, not ${typeName(x)}`);
     return pyRound(x, d === undefined || d === null ? 0 : Number(d));
   });
@@ -198,6 +212,29 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));
   def('type', 'type(x): the name of the kind of a value', (c) => new Text(`<class '${typeName(only('type', c, 1, 1)[0])}'>`));
   return b;
+}
+
+/** int(text, base) as Python reads it: underscores between digits, any size (big ones as bigint). */
+function parseInt10(x: string, base: number): number | bigint {
+  const bad = () => typeError(`invalid literal for int() with base ${base}: ${clip(repr(x))}`);
+  if (!Number.isInteger(base) || base < 2 || base > 36) throw typeError('int() base must be >= 2 and <= 36');
+  let text = x.trim();
+  let sign = 1n;
+  if (text[0] === '+' || text[0] === '-') {
+    if (text[0] === '-') sign = -1n;
+    text = text.slice(1);
+  }
+  const prefix = { 16: /^0x/i, 8: /^0o/i, 2: /^0b/i }[base as 16 | 8 | 2];
+  if (prefix) text = text.replace(prefix, '');
+  if (!/^[0-9a-z]+(_[0-9a-z]+)*$/i.test(text)) throw bad();
+  text = text.replace(/_/g, '').toLowerCase();
+  const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, base);
+  for (const ch of text) if (!digits.includes(ch)) throw bad();
+  if (base === 10) return normalize(sign * BigInt(text));
+  let value = 0n;
+  const b = BigInt(base);
+  for (const ch of text) value = value * b + BigInt(digits.indexOf(ch));
+  return normalize(sign * value);
 }
 
 /** Python's round: on the exact decimal value of the double, exact halves to even. */

@@ -1,7 +1,7 @@
 /** The statement language: parse, evaluate, variables, builtins, magics. Knows nothing of a terminal. */
 export * from './api.js';
 export { createShell, asIpcError, type ShellOptions } from './shell.js';
-export { MAGICS } from './magics.js';
+export { MAGICS, expandPrefix, fetchRecord, parseWatch } from './magics.js';
 export { RC_METHODS } from './rc.js';
 export { splitStatements, isCompleteSource } from './split.js';
 export { stripPrompts } from './lexer.js';

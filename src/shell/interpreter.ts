@@ -1,12 +1,23 @@
-import { RecordList } from '../client/types.js';
-import { IpcError, didYouMean, keyError } from '../errors.js';
-import { isTuple, repr, tuple } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict, setOwn } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { IpcError, clip, didYouMean, interrupted, keyError, nameError, typeError } from '../errors.js';
+import { repr } from '../format/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
+import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
+import { arithmetic, isNumeric, negate } from './numbers.js';
+import { instant, span } from './time.js';
 import type { Expr, Statement, Target } from './syntax.js';
-import {
-  PyFunction, PyObject, iterate, nameError, pyCompare, pyEquals, truthy, typeError, typeName, type CallArgs,
-} from './values.js';
+import { PyFunction, PyObject, iterate, pyCompare, pyEquals, stringItems, truthy, typeName, type CallArgs } from './values.js';
+
+/** Python's default recursion limit: lambdas calling lambdas stop here with RecursionError. */
+export const RECURSION_LIMIT = 1000;
+/** Evaluation looks at the clock (and gives the event loop a turn) once per this many steps. */
+const STEPS_PER_LOOK = 256;
+/**
+ * CPU time a statement runs before it lets the event loop turn, so that
+ * Ctrl-C, SIGINT and SIGTERM are seen while it computes.
+ */
+const YIELD_MS = 10;
 
 /** Where names live: the session's variables, and the scopes of running lambdas. */
 class Scope {
@@ -36,10 +47,33 @@ export interface InterpreterHooks {
 export class Interpreter {
   readonly globals = new Map<string, unknown>();
   private readonly root: Scope;
-  signal: AbortSignal | undefined;
+  private running: AbortSignal | undefined;
+  private steps = 0;
+  private lastYield = 0;
+  private depth = 0;
+
+  /** The shell sets the signal as each statement starts: a fresh memory budget and call depth go with it. */
+  get signal(): AbortSignal | undefined {
+    return this.running;
+  }
+  set signal(s: AbortSignal | undefined) {
+    this.running = s;
+    this.depth = 0;
+    resetBudget();
+  }
 
   constructor(private readonly hooks: InterpreterHooks) {
     this.root = new Scope(this.globals);
+  }
+
+  /**
+   * The same variables and hooks, cancelled by `signal`: each execution
+   * gets its own, so two at once never share a signal.
+   */
+  withSignal(signal: AbortSignal | undefined): Interpreter {
+    const view = Object.create(this) as Interpreter;
+    view.signal = signal;
+    return view;
   }
 
   /** Runs one statement; returns its value when it is an expression statement. */
@@ -92,10 +126,30 @@ export class Interpreter {
   }
 
   private checkSignal(): void {
-    if (this.signal?.aborted) throw new IpcError('Interrupted', 'the statement was interrupted');
+    if (this.running?.aborted) throw interruption(this.running);
   }
 
-  private async ev(e: Expr, scope: Scope): Promise<unknown> {
+  /**
+   * Every step of evaluation comes through here. Awaiting already-settled
+   * promises never lets the event loop turn, so every few milliseconds of CPU
+   * time evaluation waits for one turn (signals and keys are seen then); and
+   * every few hundred steps it continues from a fresh microtask, so deep
+   * expressions never overflow the JS stack.
+   */
+  private ev(e: Expr, scope: Scope): Promise<unknown> {
+    if (++this.steps % STEPS_PER_LOOK === 0) return this.pause().then(() => this.step(e, scope));
+    return this.step(e, scope);
+  }
+
+  private async pause(): Promise<void> {
+    this.checkSignal();
+    if (performance.now() - this.lastYield < YIELD_MS) return;
+    await new Promise(setImmediate);
+    this.lastYield = performance.now();
+    this.checkSignal();
+  }
+
+  private async step(e: Expr, scope: Scope): Promise<unknown> {
     switch (e.kind) {
       case 'number':
       case 'string':
@@ -128,6 +182,7 @@ export class Interpreter {
       case 'unary': {
         const v = await this.ev(e.operand, scope);
         if (e.op === 'not') return !truthy(v);
+        if (typeof v === 'bigint') return e.op === '-' ? negate(v) : v;
         if (typeof v === 'number' || typeof v === 'boolean') return e.op === '-' ? -Number(v) : Number(v);
         if (v instanceof TimeDelta) return e.op === '-' ? new TimeDelta(-v.us) : v;
         throw typeError(`bad operand type for unary ${e.op}: '${typeName(v)}'`);
@@ -158,19 +213,29 @@ export class Interpreter {
             throw typeError(`<lambda>() takes ${params.length} argument${params.length === 1 ? '' : 's'} (${c.args.length + c.kwargs.size} given)`);
           }
           const vars = new Map<string, unknown>(params.map((p, i) => [p, c.args[i]]));
-          return this.ev(body, new Scope(vars, scope));
+          if (this.depth >= RECURSION_LIMIT) throw new IpcError('RecursionError', 'maximum recursion depth exceeded');
+          this.depth++;
+          try {
+            return await this.ev(body, new Scope(vars, scope));
+          } finally {
+            this.depth--;
+          }
         }, '', 'function');
       }
       case 'comprehension': {
         const items = iterate(await this.ev(e.iterable, scope), 'the comprehension');
         const out: unknown[] = [];
+        // One scope for the whole comprehension, as Python's: its variable is rebound on each item.
+        const inner = new Scope(new Map(), scope);
         for (const item of items) {
           this.checkSignal();
-          const inner = new Scope(new Map(), scope);
           await this.assign(e.target, item, inner);
           let keep = true;
           for (const c of e.conditions) if (!truthy(await this.ev(c, inner))) keep = false;
-          if (keep) out.push(await this.ev(e.element, inner));
+          if (keep) {
+            if (out.length % 4096 === 0) chargeItems(4096, 'the comprehension');
+            out.push(await this.ev(e.element, inner));
+          }
         }
         return out;
       }
@@ -200,7 +265,7 @@ export class Interpreter {
     if (dyn) return dyn();
     if (this.hooks.builtins.has(name)) return this.hooks.builtins.get(name);
     const known = [...this.globals.keys(), ...this.hooks.builtins.keys(), ...this.hooks.dynamic.keys()];
-    throw nameError(`name '${name}' is not defined${didYouMean(name, known)}`);
+    throw nameError(`name '${clip(name)}' is not defined${didYouMean(name, known)}`);
   }
 
   private async evalCall(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Promise<unknown> {
@@ -273,7 +338,7 @@ export class Interpreter {
         if (Array.isArray(obj) && !isTuple(obj)) {
           obj[listIndex(obj.length, key)] = value;
         } else if (obj instanceof Map) obj.set(key, value);
-        else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) (obj as Record<string, unknown>)[dictKey(key)] = value;
+        else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) setOwn(obj as Record<string, unknown>, dictKey(key), value);
         else throw typeError(`'${typeName(obj)}' object does not support item assignment`);
         return;
       }
@@ -293,7 +358,7 @@ export class Interpreter {
       if (Array.isArray(obj) && !isTuple(obj)) obj.splice(listIndex(obj.length, key), 1);
       else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) {
         const k = dictKey(key);
-        if (!(k in obj)) throw keyError(repr(key));
+        if (!Object.prototype.hasOwnProperty.call(obj, k)) throw keyError(clip(repr(key)));
         delete (obj as Record<string, unknown>)[k];
       } else throw typeError(`'${typeName(obj)}' object does not support item deletion`);
       return;
@@ -343,7 +408,7 @@ export function subscript(obj: unknown, key: unknown): unknown {
     return obj[listIndex(obj.length, key)];
   }
   if (typeof obj === 'string') {
-    const chars = [...obj];
+    const chars = stringItems(obj);
     if (key instanceof SliceValue) return key.apply(chars).join('');
     return chars[listIndex(chars.length, key)];
   }
@@ -392,51 +457,27 @@ function unsupported(op: string, a: unknown, b: unknown): IpcError {
   return typeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'${hint}`);
 }
 
-/** Python's datetime spans the years 1 to 9999. */
-const MIN_US = new Date(0).setUTCFullYear(1, 0, 1) * 1000 - 86_400_000_000;
-const MAX_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000 + 999;
-
-function instant(us: number): Timestamp {
-  if (!(us >= MIN_US && us <= MAX_US)) throw typeError('date value out of range: datetimes span the years 1 to 9999');
-  return new Timestamp(us);
-}
-
 /** Arithmetic over numbers, strings, lists, datetimes and timedeltas, as Python does it. */
 export function binary(op: string, a: unknown, b: unknown): unknown {
+  if (isNumeric(a) && isNumeric(b)) {
+    const r = arithmetic(op, a, b);
+    if (r === undefined) throw unsupported(op, a, b);
+    return r;
+  }
   const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
   const x = n(a);
   const y = n(b);
-  if (typeof x === 'number' && typeof y === 'number') {
-    switch (op) {
-      case '+': return x + y;
-      case '-': return x - y;
-      case '*': return x * y;
-      case '/':
-        if (y === 0) throw typeError('division by zero');
-        return x / y;
-      case '//':
-        if (y === 0) throw typeError('integer division or modulo by zero');
-        return Math.floor(x / y);
-      case '%':
-        if (y === 0) throw typeError('integer division or modulo by zero');
-        return x - y * Math.floor(x / y);
-      case '**': return x ** y;
-      case '|': if (Number.isInteger(x) && Number.isInteger(y)) return x | y; break;
-      case '&': if (Number.isInteger(x) && Number.isInteger(y)) return x & y; break;
-    }
-    throw unsupported(op, a, b);
-  }
   if (x instanceof Timestamp) {
     if (op === '+' && y instanceof TimeDelta) return instant(x.us + y.us);
     if (op === '-' && y instanceof TimeDelta) return instant(x.us - y.us);
-    if (op === '-' && y instanceof Timestamp) return new TimeDelta(x.us - y.us);
+    if (op === '-' && y instanceof Timestamp) return span(x.us - y.us);
     throw unsupported(op, a, b);
   }
   if (x instanceof TimeDelta) {
     if (y instanceof TimeDelta) {
       switch (op) {
-        case '+': return new TimeDelta(x.us + y.us);
-        case '-': return new TimeDelta(x.us - y.us);
+        case '+': return span(x.us + y.us);
+        case '-': return span(x.us - y.us);
         case '/':
           if (y.us === 0) throw typeError('division by zero');
           return x.us / y.us;
@@ -447,33 +488,66 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     }
     if (op === '+' && y instanceof Timestamp) return instant(x.us + y.us);
     if (typeof y === 'number') {
-      if (op === '*') return new TimeDelta(x.us * y);
+      if (op === '*') return span(x.us * y);
       if (op === '/' || op === '//') {
         if (y === 0) throw typeError('division by zero');
-        return new TimeDelta(op === '/' ? x.us / y : Math.floor(x.us / y));
+        return span(op === '/' ? x.us / y : Math.floor(x.us / y));
       }
     }
     throw unsupported(op, a, b);
   }
-  if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return new TimeDelta(y.us * x);
-  if (typeof x === 'string' && typeof y === 'string' && op === '+') return x + y;
-  if (op === '*' && typeof x === 'string' && typeof y === 'number') {
-    const times = Math.max(0, Math.floor(y));
-    if (times * x.length > 100_000_000) throw typeError('a string of more than a hundred million characters is not made here');
-    return x.repeat(times);
+  if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return span(y.us * x);
+  if (typeof x === 'string' && typeof y === 'string' && op === '+') {
+    chargeString(x.length + y.length);
+    return x + y;
+  }
+  if (op === '*' && ((typeof x === 'string' && isNumeric(y)) || (isNumeric(x) && typeof y === 'string'))) {
+    const [text, count] = typeof x === 'string' ? [x, y] : [y as string, x];
+    const times = repeatCount(count, 'str');
+    if (text.length && times > MAX_STRING_LENGTH) throw memoryError('a string');
+    chargeString(text.length * times);
+    return text.repeat(times);
   }
   const list = (v: unknown) => (v instanceof RecordList ? v.records : Array.isArray(v) ? v : null);
   const la = list(x);
   const lb = list(y);
-  if (la && lb && op === '+') return isTuple(x) && isTuple(y) ? tuple([...la, ...lb]) : [...la, ...lb];
-  if (la && typeof y === 'number' && op === '*') {
-    const times = Math.max(0, Math.floor(y));
-    if (times * la.length > 10_000_000) throw typeError('a list of more than ten million items is not made here');
-    return Array.from({ length: times }, () => la).flat();
+  if (la && lb && op === '+') {
+    chargeItems(la.length + lb.length);
+    const joined = la.concat(lb);
+    return isTuple(x) && isTuple(y) ? tuple(joined) : joined;
+  }
+  if (op === '*' && ((la && isNumeric(y)) || (lb && isNumeric(x)))) {
+    const [items, count] = la ? [la, y] : [lb!, x];
+    const times = repeatCount(count, la && isTuple(x) || lb && isTuple(y) ? 'tuple' : 'list');
+    chargeItems(items.length * times);
+    const out: unknown[] = [];
+    for (let i = 0; i < times; i++) for (const item of items) out.push(item);
+    return (la ? isTuple(x) : isTuple(y)) ? tuple(out) : out;
   }
   if (op === '|' && isDict(x) && isDict(y)) return { ...x, ...y };
   throw unsupported(op, a, b);
 }
+
+/** How many times `seq * n` repeats: an int, at least zero. */
+function repeatCount(n: unknown, what: string): number {
+  if (typeof n === 'boolean') return Number(n);
+  if (typeof n === 'bigint') {
+    if (n <= 0n) return 0;
+    throw memoryError(`a ${what} repeated ${n} times`);
+  }
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw typeError(`can't multiply sequence by non-int of type '${typeName(n)}'`);
+  return Math.max(0, n);
+}
+
+function interruption(signal: AbortSignal): IpcError {
+  return signal.reason instanceof IpcError ? signal.reason : interrupted();
+}
+
+/**
+ * The calls waiting on each signal. One listener per signal, however deep
+ * calls nest (a listener per call piles up on recursion and Node warns).
+ */
+const waiting = new WeakMap<AbortSignal, Set<(e: IpcError) => void>>();
 
 /**
  * Rejects with Interrupted when the signal fires first (Ctrl-C during a slow
@@ -481,19 +555,28 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
  */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  const interrupted = () =>
-    signal.reason instanceof IpcError ? signal.reason : new IpcError('Interrupted', 'the statement was interrupted');
-  if (signal.aborted) return Promise.reject(interrupted());
+  if (signal.aborted) return Promise.reject(interruption(signal));
+  let calls = waiting.get(signal);
+  if (!calls) {
+    const set = new Set<(e: IpcError) => void>();
+    calls = set;
+    waiting.set(signal, set);
+    signal.addEventListener('abort', () => {
+      const e = interruption(signal);
+      for (const reject of set) reject(e);
+      set.clear();
+    }, { once: true });
+  }
+  const registry = calls;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(interrupted());
-    signal.addEventListener('abort', onAbort, { once: true });
+    registry.add(reject);
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        registry.delete(reject);
         resolve(v);
       },
       (e) => {
-        signal.removeEventListener('abort', onAbort);
+        registry.delete(reject);
         reject(e);
       },
     );

@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { IpcError, parseError } from '../errors.js';
 
 /**
  * Tokens of the statement language: Python's, as far as a line of the task
@@ -50,24 +50,38 @@ export function stripPrompts(source: string): string {
     .join('\n');
 }
 
+/** Where the last lookup ended: errors come in source order, so counting resumes there. */
+let counted = { source: '', offset: 0, line: 1, start: 0 };
+
 export function lineColumn(source: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = 0; i < offset && i < source.length; i++) {
-    if (source[i] === '\n') {
+  let { line, start } = counted.source === source && counted.offset <= offset ? counted : { line: 1, start: 0 };
+  let i = counted.source === source && counted.offset <= offset ? counted.offset : 0;
+  for (; i < offset && i < source.length; i++) {
+    if (source.charCodeAt(i) === 10) {
       line++;
       start = i + 1;
     }
   }
+  counted = { source, offset: i, line, start };
   return { line, column: offset - start + 1 };
 }
 
-/** A caret under `offset` in its line, for the detail of a ParseError. */
+/** How much of a long line a caret shows around its column. */
+const CARET_WINDOW = 80;
+
+/** A caret under `offset` in its line, for the detail of a ParseError (a long line shows only the part around it). */
 export function caret(source: string, offset: number): string {
-  const { line, column } = lineColumn(source, offset);
-  const text = source.split('\n')[line - 1] ?? '';
-  const shown = text.replace(/\t/g, ' ');
-  return `  ${shown}\n  ${' '.repeat(Math.max(0, column - 1))}^`;
+  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
+  const nl = source.indexOf('\n', offset);
+  const lineEnd = nl < 0 ? source.length : nl;
+  let from = lineStart;
+  let to = lineEnd;
+  if (to - from > CARET_WINDOW) {
+    from = Math.max(lineStart, offset - CARET_WINDOW / 2);
+    to = Math.min(lineEnd, from + CARET_WINDOW);
+  }
+  const shown = (from > lineStart ? '…' : '') + source.slice(from, to).replace(/\t/g, ' ') + (to < lineEnd ? '…' : '');
+  return `  ${shown}\n  ${' '.repeat(offset - from + (from > lineStart ? 1 : 0))}^`;
 }
 
 /**
@@ -89,7 +103,7 @@ export function parseErrorAt(span: SourceSpan | string, offset: number, sentence
   const startLine = lineColumn(s.source, s.from).line;
   const fileLine = line + (s.firstLine ?? 1) - 1;
   const where = line !== startLine ? `line ${fileLine}, column ${column}` : `column ${column}`;
-  return new IpcError('ParseError', `${sentence} (at ${where})`, caret(s.source, offset));
+  return parseError(`${sentence} (at ${where})`, caret(s.source, offset));
 }
 
 export function tokenize(span: SourceSpan | string): Token[] {

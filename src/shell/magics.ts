@@ -1,13 +1,13 @@
-import { RecordList, type Client, type TaskResult } from '../client/types.js';
-import { IpcError, didYouMean, keyError } from '../errors.js';
-import { Text, cellText, isTaskResult, prettyRepr, stripAnsi, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { RecordList, type Client, type TaskResult } from '../client/index.js';
+import { IpcError, didYouMean, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
+import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { TASK_KEYS, isDict } from '../records/index.js';
-import type { Shell } from './api.js';
+import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
+import { WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';
 import type { Statement } from './syntax.js';
-import { PyFunction, PyObject, typeError, typeName } from './values.js';
+import { PyFunction, PyObject, typeName } from './values.js';
 
 export interface MagicContext {
   readonly shell: Shell;
@@ -22,22 +22,33 @@ export interface MagicContext {
   run(st: Statement): Promise<{ value: unknown; isExpression: boolean }>;
   readonly rcMethods: Record<string, string>;
   readonly outputFormats: readonly OutputFormat[];
+  /** The msg_ids of the values this session has shown or bound, newest first: `%show _14` looks among them. */
+  seenIds(): Iterable<string>;
 }
 
-/** The magics that make sense without a terminal; the interactive shell adds %watch. */
+/** Every magic, in script mode and in the terminal alike; the terminal only chooses how to show what they answer. */
 export const MAGICS: Record<string, string> = {
-  stdout: '%stdout ID: what the task printed to stdout (ID: a msg_id, a unique prefix of one, or an expression)',
+  stdout: '%stdout ID: what the task printed to stdout (ID: a msg_id, a unique prefix or suffix such as _14 of one, or an expression)',
   stderr: '%stderr ID: what the task printed to stderr',
   tb: '%tb ID: the traceback of a failed task',
-  show: '%show ID: every key of the task record',
+  show: '%show ID: the record view: every key, stdout and stderr in full, the traceback, queue wait and run time',
   time: '%time STATEMENT: runs the statement and says how long it took',
-  history: '%history: the statements run so far',
+  watch: '%watch STATEMENT [SECONDS]: runs it again every SECONDS (2), marks the rows that changed; Ctrl-C or q stops (terminal only)',
+  history: '%history [N]: the last N inputs (in a terminal, from this and earlier sessions: ~/.ipc_history)',
   format: '%format [table|json|jsonl|csv]: how values are shown',
   tables: '%tables: the task tables of the SQLite file',
   who: '%who: the variables defined so far',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };
+
+/** The keys of the terminal, said by %help there. */
+const TERMINAL_HELP = [
+  'keys: Tab completes · ↑↓ history (what is typed is the prefix) · Ctrl-R searches it · Ctrl-A/E/K/U/W/Y, Alt-B/F edit',
+  '  Ctrl-C cancels the running statement · Ctrl-L clears the screen · Ctrl-D or exit leaves',
+  'a result taller or wider than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ by column, / search (n N),',
+  '  Enter the record view, q back',
+];
 
 const HELPERS: Record<string, string> = {
   now: 'now: the current time (a datetime)',
@@ -53,18 +64,21 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
   switch (st.name) {
     case 'stdout':
     case 'stderr': {
-      const r = await resolveTask(st, ctx);
+      const r = await taskOf(st, ctx);
       return new Text(st.name === 'stdout' ? r.stdout : r.stderr);
     }
     case 'tb': {
-      const r = await resolveTask(st, ctx);
+      const r = await taskOf(st, ctx);
       if (!r.error) return new Text(`task ${r.msgId} has no traceback (status ${r.status})`);
       return new Text(r.error.traceback.length ? r.error.traceback.join('\n') : `${r.error.ename}: ${r.error.evalue}`);
     }
-    case 'show':
-      return new Text(showRecord(await resolveTask(st, ctx), ctx.display()));
+    case 'show': {
+      if (!arg && isRecordView(ctx.builtins.get('_'))) return ctx.builtins.get('_');
+      const id = await resolveMsgId(st, ctx);
+      return new RecordView(await fetchRecord(ctx.client, id), { engineId: await engineLookup(ctx.client) });
+    }
     case 'history':
-      return new Text(ctx.shell.history().slice(0, -1).map((s, i) => `${String(i + 1).padStart(4)}  ${s}`).join('\n'));
+      return new Text(historyText(ctx.shell, arg));
     case 'format': {
       if (!arg) return new Text(`format: ${ctx.shell.settings.format} (choose ${ctx.outputFormats.join(', ')})`);
       if (!ctx.outputFormats.includes(arg as OutputFormat)) {
@@ -74,7 +88,7 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return null;
     }
     case 'tables': {
-      if (!ctx.tables) throw new IpcError('StoreError', '%tables lists the task tables of a SQLite file; this session has no SQLite store');
+      if (!ctx.tables) throw storeError('%tables lists the task tables of a SQLite file; this session has no SQLite store');
       return new Text((await ctx.tables()).join('\n'));
     }
     case 'who': {
@@ -96,48 +110,88 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
         `session  ${session ?? 'None'}${d.sessionOrigin ? ` (${d.sessionOrigin})` : ''}`,
       ].join('\n'));
     }
-    case 'watch':
-      throw new IpcError('NameError', '%watch runs in the interactive shell only (start ipc in a terminal without a script)');
+    case 'watch': {
+      if (!ctx.shell.terminal) throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
+      const w = parseWatch(arg, (text) => ctx.shell.isComplete(text));
+      if (!w) throw parseError('usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5');
+      return new WatchRequest(w.statement, w.seconds);
+    }
     case 'time':
       throw typeError('%time takes a statement');
     default:
-      throw new IpcError('NameError', `unknown magic %${st.name}${didYouMean(st.name, Object.keys(MAGICS))}; the magics are ${Object.keys(MAGICS).map((m) => '%' + m).join(' ')}`);
+      throw nameError(`unknown magic %${st.name}${didYouMean(st.name, Object.keys(MAGICS))}; the magics are ${Object.keys(MAGICS).map((m) => '%' + m).join(' ')}`);
   }
 }
 
-/** A msg_id or a prefix of one: a uuid (ipyparallel 8+) or `<session>_<pid>_<n>` (7.x). */
+/** A msg_id, or a prefix of one: a uuid (ipyparallel ≤ 6 and 8+) or `<session>_<pid>_<n>` (7.x). */
 const ID_TEXT = /^[0-9a-fA-F][0-9a-fA-F_-]{3,}$/;
+/** The tail of a 7.x msg_id: `_14`, `_20931_14`. */
+const SUFFIX_TEXT = /^(_\d+)+$/;
 
-/** The task a magic names: a msg_id, a unique prefix of one, or an expression (an id, an index, a record, a result). */
-async function resolveTask(st: Extract<Statement, { kind: 'magic' }>, ctx: MagicContext): Promise<TaskResult> {
-  const arg = st.arg.trim();
-  if (!arg) {
+async function taskOf(st: Extract<Statement, { kind: 'magic' }>, ctx: MagicContext): Promise<TaskResult> {
+  if (!st.arg.trim()) {
     const last = ctx.builtins.get('_');
     if (isTaskResult(last)) return last;
-    throw typeError(`%${st.name} needs a task: a msg_id, a unique prefix of one, or an expression such as recent[0]`);
   }
+  return (await ctx.client.getResult([await resolveMsgId(st, ctx)]))[0]!;
+}
+
+/**
+ * The one msg_id a magic's argument names: a whole msg_id, a unique prefix
+ * of one, a unique suffix such as `_14` among the ids this session has seen
+ * (else in the store), or an expression giving an id, a record, a result
+ * or an index into hub_history().
+ */
+export async function resolveMsgId(st: Extract<Statement, { kind: 'magic' }>, ctx: MagicContext): Promise<string> {
+  const arg = st.arg.trim();
+  const known = (name: string) => ctx.shell.variables().has(name) || ctx.builtins.has(name);
+  if (!arg) {
+    const last = ctx.builtins.get('_');
+    const id = msgIdOf(last);
+    if (id !== undefined) return id;
+    throw typeError(`%${st.name} needs a task: a msg_id, a unique prefix or suffix of one, or an expression such as recent[0]`);
+  }
+  if (SUFFIX_TEXT.test(arg) && !known(arg)) return expandSuffix(arg, ctx);
   let value: unknown;
   const quoted = /^(['"])(.*)\1$/.exec(arg);
   if (quoted) value = quoted[2];
-  else if (ID_TEXT.test(arg) && !ctx.shell.variables().has(arg)) value = arg;
+  else if (ID_TEXT.test(arg) && !known(arg)) value = arg;
   else {
     const offset = st.argAt + st.arg.indexOf(arg);
     const expr = parseExpression({ source: ctx.source, from: offset, to: offset + arg.length, firstLine: ctx.firstLine });
     value = await ctx.interp.evaluate(expr);
   }
-  if (isTaskResult(value)) return value;
   if (value instanceof RecordList && value.length === 1) value = value.records[0];
   if (Array.isArray(value) && value.length === 1) value = value[0];
-  if (isDict(value) && typeof (value as Record<string, unknown>)['msg_id'] === 'string') value = (value as Record<string, unknown>)['msg_id'];
+  const id = msgIdOf(value);
+  if (id !== undefined) return id === value ? expandPrefix(id, ctx.client) : id;
   if (typeof value === 'number' && Number.isInteger(value)) {
     const h = await ctx.client.hubHistory();
     const i = value < 0 ? h.length + value : value;
     if (i < 0 || i >= h.length) throw keyError(`index ${value} is out of range: hub_history() has ${h.length} tasks`);
-    value = h[i];
+    return h[i]!;
   }
-  if (typeof value !== 'string') throw typeError(`%${st.name} takes one task: a msg_id, an index or a record, not ${typeName(value)}`);
-  const id = await expandPrefix(value, ctx.client);
-  return (await ctx.client.getResult([id]))[0]!;
+  throw typeError(`%${st.name} takes one task: a msg_id, an index or a record, not ${typeName(value)}`);
+}
+
+/** The msg_id a value stands for: itself when text, or that of a record, a result or a record view. */
+function msgIdOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (isTaskResult(v)) return v.msgId;
+  if (isRecordView(v)) return typeof v.record['msg_id'] === 'string' ? v.record['msg_id'] : undefined;
+  if (isDict(v) && typeof v['msg_id'] === 'string') return v['msg_id'];
+  return undefined;
+}
+
+async function expandSuffix(suffix: string, ctx: MagicContext): Promise<string> {
+  const seen = new Set<string>();
+  for (const id of ctx.seenIds()) if (id.endsWith(suffix)) seen.add(id);
+  if (seen.size === 1) return [...seen][0]!;
+  if (seen.size > 1) throw keyError(`${seen.size} msg_ids seen in this session end with '${suffix}'; give more of it`);
+  const found = await ctx.client.dbQuery({ msg_id: { $regex: escapeRegExp(suffix) + '$' } }, ['msg_id']);
+  if (found.length === 1) return found.records[0]!['msg_id'] as string;
+  if (found.length === 0) throw keyError(`no record has a msg_id ending '${suffix}'`);
+  throw keyError(`${found.length} records have a msg_id ending '${suffix}'; give more of it`);
 }
 
 /** The msg_id that `id` names: itself, or the one msg_id it is a prefix of. */
@@ -148,20 +202,60 @@ export async function expandPrefix(id: string, client: Client): Promise<string> 
   throw keyError(`${found.length} records have a msg_id starting '${id}'; give more of it`);
 }
 
-function showRecord(r: TaskResult, display: DisplayOptions): string {
-  const wide = { ...display, maxColumnWidth: 1000 };
-  const keys = TASK_KEYS.map((k) => k.name).filter((k) => k in r.record);
-  const width = Math.max(...keys.map((k) => k.length));
-  return keys
-    .map((k) => {
-      const v = r.record[k];
-      if (typeof v === 'string' && v.includes('\n')) {
-        return `${k.padEnd(width)}  ${stripAnsi(v).replace(/\n$/, '').split('\n').join('\n' + ' '.repeat(width + 2))}`;
-      }
-      const text = isDict(v) ? prettyRepr(v, display, 100 - width).split('\n').join('\n' + ' '.repeat(width + 2)) : cellText(v, wide);
-      return `${k.padEnd(width)}  ${text}`;
-    })
-    .join('\n');
+/**
+ * The whole record of a msg_id, with its buffers when the store keeps them;
+ * from a hub that keeps no records, what get_result knows of it.
+ */
+export async function fetchRecord(client: Client, id: string): Promise<TaskRecord> {
+  let list: RecordList;
+  try {
+    list = await client.dbQuery({ msg_id: id });
+  } catch (e) {
+    if (!(e instanceof IpcError && e.kind === 'KeyError')) throw e;
+    return (await client.getResult([id]))[0]!.record;
+  }
+  if (list.length === 0) throw keyError(`no task has the msg_id '${id}'`);
+  const rec: TaskRecord = { ...list.records[0]! };
+  try {
+    const bufs = await client.dbQuery({ msg_id: id }, ['msg_id', 'buffers', 'result_buffers']);
+    const b = bufs.records[0];
+    if (b) for (const k of ['buffers', 'result_buffers']) if (k in b) rec[k] = b[k]!;
+  } catch {
+    // a store without buffer columns: the record view says None
+  }
+  return rec;
+}
+
+/** The engine id of an engine uuid, when the client knows the engine map. */
+async function engineLookup(client: Client): Promise<(uuid: string) => number | undefined> {
+  let engines: ReadonlyMap<number, string>;
+  try {
+    engines = await client.engines();
+  } catch {
+    engines = new Map();
+  }
+  const byUuid = new Map([...engines].map(([id, uuid]) => [uuid, id]));
+  return (uuid) => byUuid.get(uuid);
+}
+
+/** `%history [N]`: the last N inputs, numbered; the terminal keeps them across sessions. */
+function historyText(shell: Shell, arg: string): string {
+  const entries = shell.terminal ? shell.terminal.history() : shell.history().slice(0, -1);
+  const n = /^\d+$/.test(arg) ? Number(arg) : shell.terminal ? 20 : entries.length;
+  const from = Math.max(0, entries.length - n);
+  const lines = entries.slice(from).map((e, i) => `${String(from + i + 1).padStart(5)}  ${e.replace(/\n/g, '\n       ')}`);
+  return lines.join('\n') || '(no history yet)';
+}
+
+const DEFAULT_WATCH_SECONDS = 2;
+
+/** `STATEMENT [SECONDS]`: a trailing number is the interval when what precedes it is a whole statement. */
+export function parseWatch(arg: string, isComplete: (s: string) => boolean): { statement: string; seconds: number } | null {
+  const text = arg.trim();
+  if (text === '') return null;
+  const m = /^([\s\S]*\S)\s+(\d+(?:\.\d+)?)$/.exec(text);
+  if (m && isComplete(m[1]!) && Number(m[2]) > 0) return { statement: m[1]!, seconds: Number(m[2]) };
+  return { statement: text, seconds: DEFAULT_WATCH_SECONDS };
 }
 
 function help(topic: string, ctx: MagicContext): string {
@@ -187,6 +281,7 @@ function help(topic: string, ctx: MagicContext): string {
       `operators: ${[...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name).join(' ')}`,
       '',
       "%help NAME (or NAME?) says more of a function, key or operator: %help db_query, %help completed, %help '$in'",
+      ...(ctx.shell.terminal ? ['', ...TERMINAL_HELP] : []),
     ].join('\n');
   }
   const bare = t.replace(/^['"]|['"]$/g, '');
@@ -202,5 +297,5 @@ function help(topic: string, ctx: MagicContext): string {
   if (v instanceof PyObject) return `${v.pyRepr()}: attributes ${v.names().join(', ')}`;
   if (v !== undefined) return `${bare}: a ${typeName(v)}`;
   const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name)];
-  throw new IpcError('NameError', `no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
+  throw nameError(`no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
 }

@@ -1,10 +1,14 @@
+import { clip } from '../errors.js';
 import { OPENERS, parseErrorAt, tokenize, type SourceSpan, type Token } from './lexer.js';
+import { normalize } from './numbers.js';
 import type { Expr, Statement, Target } from './syntax.js';
 
 const KEYWORDS = new Set([
   'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'lambda', 'None', 'True', 'False',
   'from', 'import', 'as', 'del', 'pass', 'def', 'class', 'return', 'while', 'with', 'try', 'yield', 'global',
 ]);
+/** Python's own parser stops at 200 nested parentheses; so does this one (and the JS stack stays small). */
+const MAX_NESTING = 200;
 const COMPARE = new Set(['==', '!=', '<', '>', '<=', '>=', 'in', 'is']);
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=']);
 
@@ -24,6 +28,7 @@ export function parseExpression(span: SourceSpan): Expr {
 class Parser {
   private readonly tokens: Token[];
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly span: SourceSpan) {
     this.tokens = tokenize(span);
@@ -212,6 +217,20 @@ class Parser {
   }
 
   expression(): Expr {
+    return this.nested(() => this.nestedExpression());
+  }
+
+  /** Parses one level deeper, refusing past MAX_NESTING levels with one sentence. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(`the statement is nested more than ${MAX_NESTING} levels deep; split it into several statements`);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private nestedExpression(): Expr {
     if (this.isKeyword('lambda')) return this.lambda();
     const at = this.tok.offset;
     const e = this.or();
@@ -257,7 +276,7 @@ class Parser {
   private not(): Expr {
     if (this.isKeyword('not')) {
       const at = this.next().offset;
-      return { kind: 'unary', at, op: 'not', operand: this.not() };
+      return { kind: 'unary', at, op: 'not', operand: this.nested(() => this.not()) };
     }
     return this.comparison();
   }
@@ -313,7 +332,7 @@ class Parser {
   private unary(): Expr {
     if (this.is('-') || this.is('+')) {
       const t = this.next();
-      return { kind: 'unary', at: t.offset, op: t.value as '-' | '+', operand: this.unary() };
+      return { kind: 'unary', at: t.offset, op: t.value as '-' | '+', operand: this.nested(() => this.unary()) };
     }
     return this.power();
   }
@@ -322,7 +341,7 @@ class Parser {
     const base = this.postfix();
     if (this.is('**')) {
       const t = this.next();
-      return { kind: 'binary', at: t.offset, op: '**', left: base, right: this.unary() };
+      return { kind: 'binary', at: t.offset, op: '**', left: base, right: this.nested(() => this.unary()) };
     }
     return base;
   }
@@ -391,11 +410,14 @@ class Parser {
     switch (t.type) {
       case 'number': {
         this.next();
-        let value: number;
+        const float = /[.eE]/.test(t.value) && !/^0x/i.test(t.value);
+        let value: number | bigint;
         if (/^0[xob]/i.test(t.value)) value = Number(t.value.toLowerCase());
         else value = Number(t.value);
-        if (Number.isNaN(value)) this.fail(`'${t.value}' is not a number`, t.offset);
-        return { kind: 'number', at: t.offset, value, float: /[.eE]/.test(t.value) && !/^0x/i.test(t.value) };
+        if (Number.isNaN(value)) this.fail(`'${clip(t.value)}' is not a number`, t.offset);
+        // Integer literals beyond 2^53 stay exact, as Python's ints do.
+        if (!float && !Number.isSafeInteger(value)) value = normalize(BigInt(/^0[xob]/i.test(t.value) ? t.value.toLowerCase() : t.value));
+        return { kind: 'number', at: t.offset, value, float };
       }
       case 'string': {
         let value = '';

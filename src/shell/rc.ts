@@ -1,10 +1,10 @@
-import { RecordList, RecordStream, type Client, type TaskResult } from '../client/types.js';
+import { RecordList, RecordStream, type Client, type TaskResult } from '../client/index.js';
 import { normalizeKeys, type QueryInput } from '../query/index.js';
-import { IpcError } from '../errors.js';
-import { Text, isTaskResult } from '../format/index.js';
-import { isDict, setOwn } from '../records/index.js';
+import { keyError, typeError } from '../errors.js';
+import { isTaskResult } from '../format/index.js';
+import { Text, isDict, setOwn } from '../records/index.js';
 import { bindArgs } from './time.js';
-import { PyFunction, PyObject, iterate, truthy, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
 
 /** A value as plain query data: record lists become lists, engine maps dicts. */
 export function toData(v: unknown): unknown {
@@ -69,7 +69,7 @@ export function makeRc(client: Client): PyObject {
       if (typeof x === 'number' && Number.isInteger(x)) {
         const h = await history();
         const i = x < 0 ? h.length + x : x;
-        if (i < 0 || i >= h.length) throw new IpcError('KeyError', `index ${x} is out of range: hub_history() has ${h.length} task${h.length === 1 ? '' : 's'}`);
+        if (i < 0 || i >= h.length) throw keyError(`index ${x} is out of range: hub_history() has ${h.length} task${h.length === 1 ? '' : 's'}`);
         return h[i]!;
       }
       if (isTaskResult(x)) return x.msgId;
@@ -95,7 +95,7 @@ export function makeRc(client: Client): PyObject {
 
   const knownEngines = async (): Promise<Map<number, string>> => {
     const engines = await client.engines();
-    if (engines.size === 0 && client.mode === 'store') throw new IpcError('KeyError', ENGINES_HINT);
+    if (engines.size === 0 && client.mode === 'store') throw keyError(ENGINES_HINT);
     return engines;
   };
 

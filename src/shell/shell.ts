@@ -1,8 +1,9 @@
-import { RecordStream, type Client } from '../client/types.js';
-import { IpcError, isIpcError } from '../errors.js';
-import { OUTPUT_FORMATS, type DisplayOptions, type OutputFormat } from '../format/index.js';
-import { Timestamp } from '../records/index.js';
-import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings } from './api.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { RecordList, RecordStream, type Client } from '../client/index.js';
+import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
+import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { Timestamp, isDict } from '../records/index.js';
+import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
 import { completeAt } from './complete.js';
 import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
@@ -28,16 +29,37 @@ export interface ShellOptions {
 /** The rc methods reachable without `rc.`, as the documentation's lines are often pasted. */
 const RC_SHORTCUTS = ['db_query', 'get_result', 'hub_history', 'purge_results', 'queue_status', 'resubmit', 'session'];
 
+/**
+ * One call of execute(): its cancel signal, what its statements print, and
+ * the interpreter that honours that signal. Two executions at once (a
+ * %watch run beside a typed statement) keep apart.
+ */
+class Execution {
+  readonly interp: Interpreter;
+  constructor(
+    base: Interpreter,
+    readonly signal: AbortSignal | undefined,
+    /** Where print() goes; null: straight to the shell's print option. */
+    readonly printed: string[] | null,
+  ) {
+    this.interp = base.withSignal(signal);
+  }
+}
+
+/** How many msg_ids of one value `%show _14` looks through. */
+const SEEN_PER_VALUE = 100_000;
+
 class ShellImpl implements Shell {
   readonly client: Client;
   readonly settings: ShellSettings;
   confirm: Confirm | null = null;
+  terminal: Terminal | null = null;
   private readonly interp: Interpreter;
   private readonly builtins: Map<string, unknown>;
   private readonly out: Record<string, unknown> = {};
   private readonly inputs: string[] = [];
   private counter = 0;
-  private printed: string[] | null = null;
+  private readonly execution = new AsyncLocalStorage<Execution>();
   /** rc.db_query, which script mode streams when a statement calls it at the top. */
   private readonly dbQuery: unknown;
 
@@ -50,10 +72,11 @@ class ShellImpl implements Shell {
     };
     const rc = makeRc(this.client);
     const print = (text: string) => {
-      if (this.printed) this.printed.push(text);
+      const printed = this.execution.getStore()?.printed;
+      if (printed) printed.push(text);
       else options.print?.(text);
     };
-    this.builtins = makeBuiltins((fn, args) => this.interp.call(fn, args), print, () => this.display());
+    this.builtins = makeBuiltins((fn, args) => (this.execution.getStore()?.interp ?? this.interp).call(fn, args), print, () => this.display());
     this.builtins.set('rc', rc);
     this.builtins.set('datetime', DATETIME);
     this.builtins.set('timedelta', TIMEDELTA);
@@ -64,8 +87,8 @@ class ShellImpl implements Shell {
     this.builtins.set('help', new PyFunction('help', (c) => {
       const x = c.args[0];
       const topic = x === undefined || x === null ? '' : x instanceof PyFunction ? x.name.replace(/^Client\./, '') : typeof x === 'string' ? x : '';
-      if (x !== undefined && x !== null && topic === '') throw new IpcError('TypeError', 'help() takes a function or a name, such as help(db_query) or help("completed")');
-      const ctx = this.magicContext('', 1, {}, []);
+      if (x !== undefined && x !== null && topic === '') throw typeError('help() takes a function or a name, such as help(db_query) or help("completed")');
+      const ctx = this.magicContext('', 1, {}, [], this.interp);
       return runMagic({ kind: 'magic', at: 0, name: 'help', arg: topic, argAt: 0 }, ctx);
     }, 'help(x): what a function, key or operator does; help() lists everything'));
     for (const name of RC_SHORTCUTS) this.builtins.set(name, rc.peek(name));
@@ -82,7 +105,7 @@ class ShellImpl implements Shell {
       importModule: (name) => {
         if (name === 'datetime') return DATETIME_MODULE;
         if (name === 'ipyparallel' || name === 'ipyparallel.client' || name === 'IPython.parallel') return ipyparallel;
-        throw new IpcError('NameError', `No module named '${name}'; the ipc shell knows datetime and ipyparallel`);
+        throw nameError(`No module named '${name}'; the ipc shell knows datetime and ipyparallel`);
       },
     });
   }
@@ -146,17 +169,17 @@ class ShellImpl implements Shell {
       const line = lineAt + firstLine - 1;
       const t0 = performance.now();
       const printed: string[] = [];
-      this.printed = this.options.print ? null : printed;
+      const execution = new Execution(this.interp, options.signal, this.options.print ? null : printed);
       let value: unknown;
       let hasValue = false;
       let error: IpcError | undefined;
       if (options.signal?.aborted) {
-        error = new IpcError('Interrupted', 'the statement was interrupted');
+        error = interrupted();
       } else {
         this.inputs.push(stmtSource);
         try {
           const st = parseStatement({ source: text, from, to: chunk.to, firstLine });
-          const r = await this.runStatement(st, text, firstLine, options, printed);
+          const r = await this.execution.run(execution, () => this.runStatement(st, text, firstLine, options, execution));
           if (r.isExpression && r.value !== null && r.value !== undefined) {
             value = r.value;
             hasValue = true;
@@ -165,7 +188,6 @@ class ShellImpl implements Shell {
           error = asIpcError(e);
         }
       }
-      this.printed = null;
       const outcome: Outcome = {
         line,
         source: stmtSource,
@@ -187,11 +209,11 @@ class ShellImpl implements Shell {
     return outcomes;
   }
 
-  private magicContext(source: string, firstLine: number, options: ExecuteOptions, printed: string[]): MagicContext {
+  private magicContext(source: string, firstLine: number, options: ExecuteOptions, printed: string[], interp: Interpreter): MagicContext {
     return {
       shell: this,
       client: this.client,
-      interp: this.interp,
+      interp,
       source,
       firstLine,
       builtins: this.builtins,
@@ -199,10 +221,20 @@ class ShellImpl implements Shell {
       tables: this.options.tables,
       print: (t) => printed.push(t),
       // a statement inside a magic (%time) is measured whole: never streamed
-      run: (inner) => this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, printed),
+      run: (inner) => {
+        const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed);
+        return this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, execution);
+      },
       rcMethods: RC_METHODS,
       outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
+      seenIds: () => this.seenIds(),
     };
+  }
+
+  /** The msg_ids in the values shown as Out[n] and bound to variables, newest first. */
+  private *seenIds(): Generator<string> {
+    const outs = Object.keys(this.out).map(Number).sort((a, b) => b - a).map((n) => this.out[String(n)]);
+    for (const v of [...outs, ...this.interp.globals.values()]) yield* idsIn(v);
   }
 
   private async runStatement(
@@ -210,24 +242,20 @@ class ShellImpl implements Shell {
     source: string,
     firstLine: number,
     options: ExecuteOptions,
-    printed: string[],
+    execution: Execution,
   ): Promise<{ value: unknown; isExpression: boolean }> {
-    this.interp.signal = options.signal;
-    try {
-      if (st.kind === 'magic' || st.kind === 'help') {
-        const ctx = this.magicContext(source, firstLine, options, printed);
-        if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
-        return await runMagicStatement(st, ctx);
-      }
-      if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
-        const value = await this.interp.evaluateCall(st.expr, (fn, call) =>
-          fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
-        return { value, isExpression: true };
-      }
-      return await this.interp.run(st);
-    } finally {
-      this.interp.signal = undefined;
+    const interp = execution.interp;
+    if (st.kind === 'magic' || st.kind === 'help') {
+      const ctx = this.magicContext(source, firstLine, options, execution.printed ?? [], interp);
+      if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
+      return runMagicStatement(st, ctx);
     }
+    if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
+      const value = await interp.evaluateCall(st.expr, (fn, call) =>
+        fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
+      return { value, isExpression: true };
+    }
+    return interp.run(st);
   }
 }
 
@@ -240,6 +268,16 @@ async function runMagicStatement(st: Extract<Statement, { kind: 'magic' }>, ctx:
     return r;
   }
   return { value: await runMagic(st, ctx), isExpression: true };
+}
+
+function* idsIn(v: unknown): Generator<string> {
+  if (v instanceof RecordList) {
+    for (const r of v.records.slice(0, SEEN_PER_VALUE)) if (typeof r['msg_id'] === 'string') yield r['msg_id'];
+  } else if (isTaskResult(v)) yield v.msgId;
+  else if (isRecordView(v) && typeof v.record['msg_id'] === 'string') yield v.record['msg_id'];
+  else if (isDict(v) && typeof v['msg_id'] === 'string') yield v['msg_id'];
+  else if (typeof v === 'string') yield v;
+  else if (Array.isArray(v)) for (const x of v.slice(0, SEEN_PER_VALUE)) yield* idsIn(x);
 }
 
 function findHelpEnd(source: string, from: number): number {
@@ -265,10 +303,10 @@ function normalize(source: string): string {
 /** Every failure as an IpcError: a JS error from a bug still reads as one sentence, never a stack. */
 export function asIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return new IpcError('ParseError', 'the statement is nested too deeply to run');
-  if (e instanceof RangeError) return new IpcError('TypeError', `a value is out of range (${e.message})`);
-  if (e instanceof Error) return new IpcError('TypeError', `internal error: ${e.message}`);
-  return new IpcError('TypeError', `internal error: ${String(e)}`);
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return parseError('the statement is nested too deeply to run');
+  if (e instanceof RangeError) return typeError(`a value is out of range (${e.message})`);
+  if (e instanceof Error) return typeError(`internal error: ${e.message}`);
+  return typeError(`internal error: ${String(e)}`);
 }
 
 /** Makes the statement language over an rc (a store-backed or hub-backed Client). */

@@ -31,7 +31,7 @@ export function splitStatements(source: string): Chunk[] {
   let from = 0;
   for (;;) {
     const s = scan(source, from);
-    chunks.push(...s.chunks);
+    for (const c of s.chunks) chunks.push(c);
     if (!s.open.length) break;
     const next = nextStatementLine(source, s.open[0]!);
     chunks.push({ from: s.pendingFrom, to: next === null ? source.length : next - 1 });

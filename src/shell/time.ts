@@ -1,5 +1,25 @@
+import { IpcError, clip, typeError } from '../errors.js';
 import { TimeDelta, Timestamp } from '../records/index.js';
-import { PyFunction, PyObject, typeError, typeName, type CallArgs } from './values.js';
+import { PyFunction, PyObject, typeName, type CallArgs } from './values.js';
+
+/** Python's datetime spans the years 1 to 9999. */
+const MIN_US = new Date(0).setUTCFullYear(1, 0, 1) * 1000 - 86_400_000_000;
+const MAX_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000 + 999;
+/** timedelta's bound, as Python's: |days| <= 999999999. */
+const MAX_DAYS = 999_999_999;
+
+/** A datetime at `us` microseconds, or the OverflowError Python raises past the year 9999 (or before 1). */
+export function instant(us: number): Timestamp {
+  if (!(us >= MIN_US && us <= MAX_US)) throw new IpcError('OverflowError', 'date value out of range: datetimes span the years 1 to 9999');
+  return new Timestamp(us);
+}
+
+/** A timedelta of `us` microseconds, or Python's OverflowError past 999999999 days. */
+export function span(us: number): TimeDelta {
+  const days = Math.floor(us / 86_400_000_000);
+  if (!(Math.abs(days) <= MAX_DAYS)) throw new IpcError('OverflowError', `days=${Number.isFinite(days) ? days : 'inf'}; must have magnitude <= ${MAX_DAYS}`);
+  return new TimeDelta(us);
+}
 
 /** Binds call arguments to parameter names, Python style, or raises the TypeError Python raises. */
 export function bindArgs(fn: string, params: readonly string[], call: CallArgs, required = 0): Map<string, unknown> {
@@ -20,7 +40,7 @@ export function bindArgs(fn: string, params: readonly string[], call: CallArgs, 
 }
 
 function num(fn: string, name: string, v: unknown, integer = false): number {
-  if (typeof v === 'boolean') return Number(v);
+  if (typeof v === 'boolean' || typeof v === 'bigint') return Number(v);
   if (typeof v !== 'number' || (integer && !Number.isInteger(v))) {
     throw typeError(`${fn}() argument '${name}' must be ${integer ? 'an int' : 'a number'}, not ${typeName(v)}`);
   }
@@ -32,7 +52,7 @@ const TIMEDELTA_PARAMS = ['days', 'seconds', 'microseconds', 'milliseconds', 'mi
 export function makeTimedelta(call: CallArgs): TimeDelta {
   const a = bindArgs('timedelta', TIMEDELTA_PARAMS, call);
   const get = (k: string) => (a.has(k) ? num('timedelta', k, a.get(k)) : 0);
-  return TimeDelta.of({
+  const d = TimeDelta.of({
     days: get('days'),
     seconds: get('seconds'),
     microseconds: get('microseconds'),
@@ -41,6 +61,7 @@ export function makeTimedelta(call: CallArgs): TimeDelta {
     hours: get('hours'),
     weeks: get('weeks'),
   });
+  return span(d.us);
 }
 
 const DATETIME_PARAMS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'];
@@ -83,7 +104,7 @@ const AGO_UNITS: Record<string, number> = { w: 604800, d: 86400, h: 3600, m: 60,
 /** ago('90m'), ago('2h'), ago('3d'), ago('1h30m'), ago(3600): that long before now. */
 export function ago(spec: unknown): Timestamp {
   let seconds: number;
-  if (typeof spec === 'number') seconds = spec;
+  if (typeof spec === 'number' || typeof spec === 'bigint') seconds = Number(spec);
   else if (spec instanceof TimeDelta) seconds = spec.seconds;
   else if (typeof spec === 'string') {
     const text = spec.replace(/\s+/g, '').toLowerCase();
@@ -96,10 +117,10 @@ export function ago(spec: unknown): Timestamp {
       end = re.lastIndex;
     }
     if (!text || end !== text.length) {
-      throw typeError(`ago() takes a span such as '90m', '2h', '3d', '1h30m' or '45s', not ${JSON.stringify(spec)}`);
+      throw typeError(`ago() takes a span such as '90m', '2h', '3d', '1h30m' or '45s', not ${clip(JSON.stringify(spec))}`);
     }
   } else throw typeError(`ago() takes a span such as '90m', '2h' or '3d', not ${typeName(spec)}`);
-  return new Timestamp(Date.now() * 1000 - seconds * 1e6);
+  return instant(Date.now() * 1000 - span(seconds * 1e6).us);
 }
 
 /** timezone.utc, for datetime(..., tzinfo=timezone.utc) and datetime.now(timezone.utc). */
@@ -130,12 +151,12 @@ export const DATETIME: PyObject = new PyObject(
     fromisoformat: new PyFunction('fromisoformat', (c) => {
       const s = bindArgs('fromisoformat', ['date_string'], c, 1).get('date_string');
       const t = typeof s === 'string' ? Timestamp.parse(s) : undefined;
-      if (!t) throw typeError(`fromisoformat() takes an ISO 8601 string such as '2026-11-02T15:00:00', not ${JSON.stringify(s)}`);
+      if (!t) throw typeError(`fromisoformat() takes an ISO 8601 string such as '2026-11-02T15:00:00', not ${clip(JSON.stringify(s) ?? typeName(s))}`);
       return t;
     }, 'datetime.fromisoformat(text)', 'built-in method'),
     fromtimestamp: new PyFunction('fromtimestamp', (c) => {
       const s = num('fromtimestamp', 'timestamp', bindArgs('fromtimestamp', ['timestamp', 'tz'], c, 1).get('timestamp'));
-      return new Timestamp(s * 1e6);
+      return instant(s * 1e6);
     }, 'datetime.fromtimestamp(seconds)', 'built-in method'),
     timedelta: TIMEDELTA,
     timezone: TIMEZONE,

@@ -1,7 +1,8 @@
-import { RecordList } from '../client/types.js';
-import { IpcError } from '../errors.js';
-import { Text, isTuple, repr } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { RecordList } from '../client/index.js';
+import { typeError } from '../errors.js';
+import { Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
+import { chargeItems } from './budget.js';
+import { compareNumbers, isNumeric } from './numbers.js';
 
 /** Arguments of a call as the shell passes them: positional, then keyword. */
 export interface CallArgs {
@@ -65,14 +66,13 @@ export class PyObject {
   }
 }
 
-export const typeError = (msg: string) => new IpcError('TypeError', msg);
-export const nameError = (msg: string) => new IpcError('NameError', msg);
 
 /** Python's type name of a value, for error messages. */
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? 'int' : 'float';
+  if (typeof v === 'bigint') return 'int';
   if (typeof v === 'string') return 'str';
   if (v instanceof Timestamp) return 'datetime';
   if (v instanceof TimeDelta) return 'timedelta';
@@ -88,7 +88,7 @@ export function typeName(v: unknown): string {
 }
 
 export function truthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (v === null || v === undefined || v === false || v === 0 || v === 0n || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof RecordList) return v.length > 0;
   if (v instanceof TimeDelta) return v.us !== 0;
@@ -102,18 +102,41 @@ export function truthy(v: unknown): boolean {
 export function iterate(v: unknown, what = 'value'): unknown[] {
   if (Array.isArray(v)) return v;
   if (v instanceof RecordList) return v.records;
-  if (typeof v === 'string') return [...v];
+  if (typeof v === 'string') return stringItems(v);
   if (v instanceof Set) return [...v];
   if (v instanceof Map) return [...v.keys()];
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v);
   throw typeError(`'${typeName(v)}' object is not iterable (${what})`);
 }
 
+/** The characters of a string (code points, as Python counts them), charged to the memory budget. */
+export function stringItems(s: string): string[] {
+  chargeItems(s.length, 'the characters of a string');
+  return [...s];
+}
+
+/** len() of a string: code points, counted without building them. */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 export function pyEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
-  if (typeof a === 'number' && typeof b === 'boolean') return a === Number(b);
-  if (typeof b === 'number' && typeof a === 'boolean') return b === Number(a);
+  if (isNumeric(a) && isNumeric(b)) {
+    return compareNumbers(typeof a === 'boolean' ? Number(a) : a, typeof b === 'boolean' ? Number(b) : b) === 0;
+  }
   if (a instanceof Timestamp) return b instanceof Timestamp && a.us === b.us;
   if (a instanceof TimeDelta) return b instanceof TimeDelta && a.us === b.us;
   if (a instanceof Uint8Array) return b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -134,7 +157,10 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
   const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
   const x = num(a);
   const y = num(b);
-  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : 0;
+  if ((typeof x === 'number' || typeof x === 'bigint') && (typeof y === 'number' || typeof y === 'bigint')) {
+    const c = compareNumbers(x, y);
+    return Number.isNaN(c) ? NaN : c;
+  }
   if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
   if (x instanceof Timestamp && y instanceof Timestamp) return Math.sign(x.us - y.us);
   if (x instanceof TimeDelta && y instanceof TimeDelta) return Math.sign(x.us - y.us);
@@ -145,9 +171,4 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
     return Math.sign(x.length - y.length);
   }
   throw typeError(`'${op}' is not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
-}
-
-export function describeValue(v: unknown): string {
-  const r = repr(v);
-  return r.length > 60 ? `a ${typeName(v)}` : r;
 }

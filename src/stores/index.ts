@@ -1,4 +1,4 @@
 export * from './store.js';
 export { DictDB, DICTDB_DEFAULTS, type DictDBLimits, type DictDBOptions } from './dictdb.js';
-export { NoDB, NODB_MESSAGE, noData } from './nodb.js';
+export { NoDB } from './nodb.js';
 export { openDemoStore } from './demo.js';

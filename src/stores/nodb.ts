@@ -1,15 +1,7 @@
-import { IpcError } from '../errors.js';
+import { noData } from '../errors.js';
 import type { KeysInput, QueryInput } from '../query/index.js';
 import type { TaskRecord } from '../records/index.js';
 import type { Store, StoreInfo, StoreSummary } from './store.js';
-
-export const NODB_MESSAGE =
-  "NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.";
-
-/** ipyparallel's NoData: the KeyError every read of a NoDB raises. */
-export function noData(): IpcError {
-  return new IpcError('KeyError', NODB_MESSAGE);
-}
 
 /** A store that keeps nothing: writes are accepted and dropped, reads raise NoData. */
 export class NoDB implements Store {
@@ -24,7 +16,6 @@ export class NoDB implements Store {
   async dropMatchingRecords(_query: QueryInput): Promise<number> {
     return 0;
   }
-  // eslint-disable-next-line require-yield
   async *findRecords(_query: QueryInput, _keys?: KeysInput): AsyncIterable<TaskRecord> {
     throw noData();
   }

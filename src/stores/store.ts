@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { typeError } from '../errors.js';
 import { describe, type KeysInput, type QueryInput } from '../query/index.js';
 import { DATETIME_KEYS, Timestamp, type TaskRecord } from '../records/index.js';
 
@@ -60,7 +60,7 @@ export function checkRecordDates(rec: TaskRecord): void {
   for (const key of DATETIME_KEYS) {
     const v = rec[key];
     if (v !== undefined && v !== null && !(v instanceof Timestamp)) {
-      throw new IpcError('TypeError', `${key} must be None or a datetime, not ${describe(v)}`);
+      throw typeError(`${key} must be None or a datetime, not ${describe(v)}`);
     }
   }
 }

@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type
 import { KeyDecoder } from './keys.js';
 import { AlternateScreen } from './screen.js';
 import type { Session } from './session.js';
+import type { Watch as WatchState } from './watch.js';
 import { cursorPosition } from './text-buffer.js';
 import { textWidth } from './text-width.js';
 
@@ -27,17 +28,18 @@ export function App({ session }: { session: Session }): ReactElement {
 }
 
 function Live({ session }: { session: Session }): ReactElement | null {
-  switch (session.mode) {
+  const s = session.screen;
+  switch (s.kind) {
     case 'prompt':
       return <Prompt session={session} />;
     case 'running':
-      if (session.question) return <Text>{`${session.question.text} [y/N] `}</Text>;
+      if (s.question) return <Text>{`${s.question.text} [y/N] `}</Text>;
       return <Running session={session} />;
     case 'table':
     case 'pager':
       return <FullScreen session={session} />;
     case 'watch':
-      return <Watch session={session} />;
+      return <Watch session={session} watch={s.watch} />;
     case 'closed':
       return null;
   }
@@ -165,11 +167,10 @@ function FullScreen({ session }: { session: Session }): null {
   return null;
 }
 
-function Watch({ session }: { session: Session }): ReactElement {
-  const w = session.watch!;
+function Watch({ session, watch: w }: { session: Session; watch: WatchState }): ReactElement {
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">{w.header()}</Text>
+      <Text>{w.header()}</Text>
       {w.error ? <Text>{session.painter.red(w.error)}</Text> : null}
       <Text wrap="truncate-end">{w.lines.join('\n') || session.painter.dim('…')}</Text>
     </Box>

@@ -1,7 +1,7 @@
 import type { ClientDescription } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
-import type { Shell } from '../shell/api.js';
-import { defaultHistoryFile, History } from './history.js';
+import type { Shell } from '../shell/index.js';
+import { History, defaultHistoryFile } from './history.js';
 import { Session } from './session.js';
 import { colourWanted, makePainter, type Painter } from './style.js';
 
@@ -66,9 +66,13 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
   stdout.write(PASTE_ON);
   const instance = render(createElement(App, { session }), { stdin, stdout, exitOnCtrlC: false, patchConsole: true, maxFps: 60 });
   unmount = () => instance.unmount();
+  // `kill -INT` does what Ctrl-C does at the keyboard.
+  const onSigint = () => session.handleKey({ name: 'ctrl', text: 'c', ctrl: true, meta: false, shift: false });
+  process.on('SIGINT', onSigint);
   try {
     await instance.waitUntilExit();
   } finally {
+    process.off('SIGINT', onSigint);
     session.dispose();
     stdout.write(PASTE_OFF);
   }

@@ -1,28 +1,23 @@
 import { RecordList } from '../client/index.js';
-import { IpcError } from '../errors.js';
-import { Text, renderDisplay, renderValue, type OutputFormat } from '../format/index.js';
-import { KEY_NAMES, isDict, type TaskRecord } from '../records/index.js';
-import type { Outcome, Shell } from '../shell/api.js';
-import { abortable } from '../shell/interpreter.js';
-import { expandPrefix } from '../shell/magics.js';
-import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
+import { IpcError, interrupted } from '../errors.js';
+import { isRecordView, recordLines, renderDisplay, renderValue, type OutputFormat, type RecordViewOptions } from '../format/index.js';
+import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
+import { WatchRequest, abortable, fetchRecord, type Outcome, type Shell } from '../shell/index.js';
+import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
-import { recordLines } from './record-view.js';
+import { PromptEditor, type ReverseSearch } from './prompt-editor.js';
+import { PROMPT, type Mode, type Question, type Screen } from './screens.js';
 import type { Painter } from './style.js';
 import { TableModel, tableLines, type TableOptions } from './table.js';
-import * as tb from './text-buffer.js';
-import { textWidth, wrapAnsiLine } from './text-width.js';
+import type { TextBuffer } from './text-buffer.js';
+import { wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
-import { Watch, parseWatch } from './watch.js';
+import { Watch } from './watch.js';
 
-/**
- * The interactive session as a state object: keys in, state out. It runs
- * statements through the Shell, keeps the history, and decides what is
- * finished (written once to the scrollback) and what is live (the prompt, a
- * viewer, a watch). The Ink components only draw it, so everything here is
- * tested without a terminal.
- */
-export type Mode = 'prompt' | 'running' | 'table' | 'pager' | 'watch' | 'closed';
+/** The reason a statement stops when Ctrl-C is pressed; printed as IPython prints it. */
+const CTRL_C = interrupted();
+
+export type { Mode, ReverseSearch };
 
 /** A block of finished output for the scrollback. */
 export interface Finished {
@@ -43,52 +38,27 @@ export interface SessionOptions {
   readonly exit: (code: number) => void;
 }
 
-export interface ReverseSearch {
-  readonly query: string;
-  /** The matching history entry, or undefined when nothing matches. */
-  readonly index: number | undefined;
-}
-
-const INTERACTIVE_HELP = [
-  'at this prompt:',
-  '  %watch STATEMENT [SECONDS]: runs it again every SECONDS (2), marks the rows that changed; Ctrl-C or q stops',
-  '  %show ID: the record view (every key, stdout and stderr in full, the traceback in colour)',
-  '  %history [N]: the last N inputs, from this and earlier sessions (~/.ipc_history)',
-  'keys: Tab completes · ↑↓ history (what is typed is the prefix) · Ctrl-R searches it · Ctrl-A/E/K/U/W/Y, Alt-B/F edit',
-  '  Ctrl-C cancels the running statement · Ctrl-L clears the screen · Ctrl-D or exit leaves',
-  'a result taller or wider than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ by column, / search (n N),',
-  '  Enter the record view, q back',
-].join('\n');
-
-/** A msg_id or the first characters of one, quoted or not; other %show arguments are expressions for the shell. */
-const MSG_ID_TEXT = /^(['"]?)[0-9a-fA-F][0-9a-fA-F-]{3,35}\1$/;
-const MAX_COMPLETIONS_SHOWN = 40;
-
+/**
+ * The interactive session as a state object: keys in, state out. The prompt
+ * editor owns the input, the shell runs statements and magics; the session
+ * decides what is finished (written once to the scrollback) and which screen
+ * is live (the prompt, a running statement, a viewer, a watch). The Ink
+ * components only draw it, so everything here is tested without a terminal.
+ */
 export class Session {
   readonly shell: Shell;
   readonly painter: Painter;
   readonly history: History;
+  readonly editor: PromptEditor;
   columns: number;
   rows: number;
-  mode: Mode = 'prompt';
+  screen: Screen = PROMPT;
   count = 1;
-  buffer: tb.TextBuffer = tb.EMPTY_BUFFER;
   finished: Finished[] = [];
-  historyCursor: HistoryCursor | null = null;
-  reverse: ReverseSearch | null = null;
-  completions: readonly string[] = [];
-  table: TableViewer | null = null;
-  pager: RecordPager | null = null;
-  watch: Watch | null = null;
   /** Clears the terminal and redraws the prompt (Ctrl-L); the component that draws the session sets it. */
   clearScreen: (() => void) | null = null;
-  /** A statement is running: Ctrl-C aborts it. */
-  private running: AbortController | null = null;
-  /** A yes/no question of a running statement (purge_results), and how to answer it. */
-  question: { readonly text: string; readonly resolve: (yes: boolean) => void } | null = null;
   /** Keys typed while a statement runs, for the next prompt (as a terminal's type-ahead). */
   private typedAhead: KeyEvent[] = [];
-  private completionTicket = 0;
   private nextKey = 0;
   private listeners = new Set<() => void>();
   private readonly options: SessionOptions;
@@ -99,9 +69,37 @@ export class Session {
     this.painter = options.painter;
     this.history = options.history;
     this.shell.confirm = (q) => this.confirm(q);
+    this.shell.terminal = { history: () => this.history.entries };
+    this.editor = new PromptEditor({
+      history: options.history,
+      complete: (text, cursor) => this.shell.complete(text, cursor),
+      isComplete: (source) => this.shell.isComplete(source),
+    });
     this.columns = options.columns;
     this.rows = options.rows;
     if (options.banner && options.banner.length > 0) this.print(options.banner.join('\n'));
+  }
+
+  get mode(): Mode {
+    return this.screen.kind;
+  }
+
+  /** The table viewer on screen, or the one the record pager goes back to. */
+  get table(): TableViewer | null {
+    const s = this.screen;
+    return s.kind === 'table' ? s.viewer : s.kind === 'pager' ? s.table : null;
+  }
+
+  get question(): Question | null {
+    return this.screen.kind === 'running' ? this.screen.question : null;
+  }
+
+  get buffer(): TextBuffer {
+    return this.editor.buffer;
+  }
+
+  get reverse(): ReverseSearch | null {
+    return this.editor.reverse;
   }
 
   /** Called after every change; the component re-renders. */
@@ -126,7 +124,8 @@ export class Session {
   resize(columns: number, rows: number): void {
     this.columns = columns;
     this.rows = rows;
-    this.pager?.resize({ columns, rows });
+    const s = this.screen;
+    if (s.kind === 'pager') s.pager.resize({ columns, rows });
     this.table?.resize({ columns, rows });
     this.changed();
   }
@@ -149,206 +148,75 @@ export class Session {
       .join('\n');
   }
 
+  completionLines(): string[] {
+    return this.editor.completionLines(this.columns, this.rows, this.painter.dim);
+  }
+
   // ---- keys ---------------------------------------------------------------
 
   handleKey(ev: KeyEvent): void {
-    switch (this.mode) {
+    const s = this.screen;
+    switch (s.kind) {
       case 'prompt':
         this.promptKey(ev);
         break;
       case 'running':
-        if (this.question) {
-          this.answer(ev);
-        } else if (isCtrl(ev, 'c')) {
+        if (s.question) this.answer(s, s.question, ev);
+        else if (isCtrl(ev, 'c')) {
           this.typedAhead = [];
-          this.interrupt();
-        } else {
-          this.typedAhead.push(ev);
-        }
+          s.abort.abort(CTRL_C);
+        } else this.typedAhead.push(ev);
         break;
-      case 'table':
-        this.tableKey(ev);
+      case 'table': {
+        const action = s.viewer.handleKey(ev);
+        if (action?.kind === 'close') this.closeTable(s.viewer);
+        else if (action?.kind === 'open') void this.openSelected(s.viewer, action.record);
         break;
+      }
       case 'pager':
-        if (this.pager!.handleKey(ev)?.kind === 'close') this.closePager();
+        if (s.pager.handleKey(ev)?.kind === 'close') this.closePager(s.pager, s.table);
         break;
       case 'watch':
-        if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch();
+        if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch(s.watch);
+        break;
+      case 'closed':
         break;
     }
     this.changed();
   }
 
-  private setBuffer(b: tb.TextBuffer, keepHistory = false): void {
-    this.buffer = b;
-    if (!keepHistory) this.historyCursor = null;
-    this.completions = [];
-  }
-
   private promptKey(ev: KeyEvent): void {
-    if (this.reverse) {
-      this.reverseKey(ev);
+    if (ev.name === 'tab' && !this.editor.reverse) {
+      void this.editor.complete().then((applied) => {
+        if (applied) this.changed();
+      });
       return;
     }
-    const b = this.buffer;
-    if (ev.name === 'ctrl') {
-      switch (ev.text) {
-        case 'a':
-          return this.setBuffer(tb.home(b), true);
-        case 'e':
-          return this.setBuffer(tb.end(b), true);
-        case 'b':
-          return this.setBuffer(tb.left(b), true);
-        case 'f':
-          return this.setBuffer(tb.right(b), true);
-        case 'k':
-          return this.setBuffer(tb.killToEnd(b));
-        case 'u':
-          return this.setBuffer(tb.killToStart(b));
-        case 'w':
-          return this.setBuffer(tb.killWordBack(b));
-        case 'y':
-          return this.setBuffer(tb.yank(b));
-        case 'h':
-          return this.setBuffer(tb.backspace(b));
-        case 'o':
-          return this.setBuffer(tb.insert(b, '\n'));
-        case 'p':
-          return this.historyOlder();
-        case 'n':
-          return this.historyNewer();
-        case 'l':
-          this.clearScreen?.();
-          return;
-        case 'r':
-          this.reverse = { query: '', index: undefined };
-          this.completions = [];
-          return;
-        case 'c':
-          return this.cancelInput();
-        case 'd':
-          if (b.text === '') {
-            this.print(this.echo('', this.count));
-            return this.exit(0);
-          }
-          return this.setBuffer(tb.deleteForward(b));
-        default:
-          return;
-      }
-    }
-    switch (ev.name) {
-      case 'text':
-        if (ev.meta) return this.metaKey(ev.text);
-        return this.setBuffer(tb.insert(b, ev.text));
-      case 'paste':
-        return this.setBuffer(tb.insert(b, ev.text));
-      case 'newline':
-        return this.setBuffer(tb.insert(b, '\n'));
-      case 'enter':
-        return this.submit();
-      case 'backspace':
-        return this.setBuffer(ev.meta ? tb.killWordBackAlnum(b) : tb.backspace(b));
-      case 'delete':
-        return this.setBuffer(tb.deleteForward(b));
-      case 'left':
-        return this.setBuffer(ev.ctrl || ev.meta ? tb.wordLeft(b) : tb.left(b), true);
-      case 'right':
-        return this.setBuffer(ev.ctrl || ev.meta ? tb.wordRight(b) : tb.right(b), true);
-      case 'home':
-        return this.setBuffer(tb.home(b), true);
+    const action = this.editor.handleKey(ev);
+    switch (action.kind) {
+      case 'submit':
+        if (action.source.trim() === '') this.print(this.echo('', this.count));
+        else void this.run(action.source);
+        return;
+      case 'cancel':
+        if (action.dropped !== '') this.print(this.echo(action.dropped, this.count) + this.painter.dim('^C'));
+        this.print(this.painter.red('KeyboardInterrupt'));
+        return;
+      case 'clear-screen':
+        this.clearScreen?.();
+        return;
       case 'end':
-        return this.setBuffer(tb.end(b), true);
-      case 'up': {
-        const moved = tb.up(b);
-        return moved ? this.setBuffer(moved, true) : this.historyOlder();
-      }
-      case 'down': {
-        const moved = tb.down(b);
-        return moved ? this.setBuffer(moved, true) : this.historyNewer();
-      }
-      case 'tab':
-        void this.complete();
+        this.print(this.echo('', this.count));
+        this.exit(0);
         return;
-      case 'escape':
-        this.completions = [];
-        return;
-      default:
+      case 'edit':
         return;
     }
-  }
-
-  private metaKey(letter: string): void {
-    const b = this.buffer;
-    switch (letter) {
-      case 'b':
-        return this.setBuffer(tb.wordLeft(b), true);
-      case 'f':
-        return this.setBuffer(tb.wordRight(b), true);
-      case 'd':
-        return this.setBuffer(tb.killWordForward(b));
-      default:
-        return;
-    }
-  }
-
-  private historyOlder(): void {
-    const entries = this.history.entries;
-    const c = this.historyCursor ?? startCursor(entries, this.buffer.text);
-    const next = olderEntry(entries, c);
-    if (!next) return;
-    this.historyCursor = next;
-    this.buffer = tb.bufferOf(currentText(entries, next));
-    this.completions = [];
-  }
-
-  private historyNewer(): void {
-    if (!this.historyCursor) return;
-    const entries = this.history.entries;
-    const next = newerEntry(entries, this.historyCursor);
-    if (!next) return;
-    this.historyCursor = next.index >= entries.length ? null : next;
-    this.buffer = tb.bufferOf(currentText(entries, next));
-    this.completions = [];
-  }
-
-  private reverseKey(ev: KeyEvent): void {
-    const r = this.reverse!;
-    const entries = this.history.entries;
-    const found = (query: string, before: number): ReverseSearch => ({ query, index: query === '' ? undefined : reverseSearch(entries, query, before) });
-    if (isCtrl(ev, 'r')) {
-      const from = r.index ?? entries.length;
-      const older = r.query === '' ? undefined : reverseSearch(entries, r.query, from);
-      this.reverse = { query: r.query, index: older ?? r.index };
-      return;
-    }
-    if (isCtrl(ev, 'g') || isCtrl(ev, 'c') || ev.name === 'escape') {
-      this.reverse = null;
-      return;
-    }
-    if (ev.name === 'backspace') {
-      this.reverse = found(r.query.slice(0, -1), entries.length);
-      return;
-    }
-    if ((ev.name === 'text' && !ev.meta) || ev.name === 'paste') {
-      const q = r.query + ev.text;
-      this.reverse = found(q, (r.index ?? entries.length - 1) + 1);
-      return;
-    }
-    // Any other key takes the match into the input and acts on it, as readline does.
-    this.reverse = null;
-    if (r.index !== undefined) this.setBuffer(tb.bufferOf(entries[r.index]!));
-    if (ev.name === 'enter') this.submit();
-  }
-
-  private cancelInput(): void {
-    if (this.buffer.text !== '') this.print(this.echo(this.buffer.text, this.count) + this.painter.dim('^C'));
-    this.setBuffer(tb.EMPTY_BUFFER);
-    this.print(this.painter.red('KeyboardInterrupt'));
   }
 
   private exit(code: number): void {
-    this.watch?.stop();
-    this.mode = 'closed';
+    if (this.screen.kind === 'watch') this.screen.watch.stop();
+    this.screen = { kind: 'closed' };
     this.options.exit(code);
   }
 
@@ -356,73 +224,21 @@ export class Session {
   confirm(question: string): Promise<boolean> {
     this.typedAhead = [];
     return new Promise<boolean>((resolve) => {
-      this.question = { text: question, resolve };
+      const s = this.screen;
+      if (s.kind !== 'running') return resolve(false);
+      s.question = { text: question, resolve };
       this.changed();
     });
   }
 
-  private answer(ev: KeyEvent): void {
-    const q = this.question!;
+  private answer(s: Extract<Screen, { kind: 'running' }>, q: Question, ev: KeyEvent): void {
     const yes = ev.name === 'text' && /^y(es)?$/i.test(ev.text);
-    this.question = null;
+    s.question = null;
     this.print(`${q.text} [y/N] ${yes ? 'y' : 'n'}`);
     q.resolve(yes);
   }
 
-  // ---- completion ---------------------------------------------------------
-
-  /** Asks the shell; the answer applies only if the input has not changed meanwhile. */
-  complete(): Promise<void> {
-    const ticket = ++this.completionTicket;
-    const before = this.buffer;
-    return this.shell.complete(before.text, before.cursor).then(
-      (c) => {
-        if (ticket !== this.completionTicket || this.buffer !== before || this.mode !== 'prompt') return;
-        const cands = [...new Set(c.candidates)];
-        if (cands.length === 0) return;
-        if (cands.length === 1) {
-          this.setBuffer(tb.replaceRange(before, c.start, c.end, cands[0]!));
-        } else {
-          const common = commonPrefix(cands);
-          const typed = before.text.slice(c.start, c.end);
-          const b = common.length > typed.length ? tb.replaceRange(before, c.start, c.end, common) : before;
-          this.setBuffer(b);
-          this.completions = cands;
-        }
-        this.changed();
-      },
-      () => undefined,
-    );
-  }
-
-  completionLines(): string[] {
-    if (this.completions.length === 0) return [];
-    const shown = this.completions.slice(0, MAX_COMPLETIONS_SHOWN);
-    const w = Math.min(40, Math.max(...shown.map((s) => textWidth(s))) + 2);
-    const perLine = Math.max(1, Math.floor(this.columns / w));
-    const lines: string[] = [];
-    for (let i = 0; i < shown.length; i += perLine) {
-      lines.push(shown.slice(i, i + perLine).map((s) => s.padEnd(w)).join('').trimEnd());
-    }
-    if (this.completions.length > shown.length) lines.push(this.painter.dim(`… ${this.completions.length - shown.length} more`));
-    return lines.slice(0, Math.max(1, this.rows - 4));
-  }
-
   // ---- running statements -------------------------------------------------
-
-  private submit(): void {
-    const source = this.buffer.text;
-    if (source.trim() !== '' && !this.shell.isComplete(source)) {
-      this.setBuffer(tb.insert(tb.bufferOf(source), '\n'));
-      return;
-    }
-    this.setBuffer(tb.EMPTY_BUFFER);
-    if (source.trim() === '') {
-      this.print(this.echo('', this.count));
-      return;
-    }
-    void this.run(source);
-  }
 
   /** Runs one input as typed at the prompt: `In [n]`, then its outcomes. */
   async run(source: string): Promise<void> {
@@ -430,50 +246,35 @@ export class Session {
     this.print(this.echo(source, n));
     this.history.add(source);
     this.count++;
-    const trimmed = source.trim();
-    if (/^(exit|quit)(\(\))?$/.test(trimmed)) {
+    if (/^(exit|quit)(\(\))?$/.test(source.trim())) {
       this.changed();
       this.exit(0);
       return;
     }
-    const magic = /^%(\w+)\s*([\s\S]*)$/.exec(trimmed);
-    this.mode = 'running';
+    const running: Extract<Screen, { kind: 'running' }> = { kind: 'running', abort: new AbortController(), question: null };
+    this.screen = running;
     this.changed();
-    const ac = new AbortController();
-    this.running = ac;
     try {
-      if (magic && magic[1] === 'history') this.showHistory(magic[2]!);
-      else if (magic && magic[1] === 'show' && MSG_ID_TEXT.test(magic[2]!.trim())) await this.showRecord(magic[2]!.trim(), ac.signal);
-      else if (magic && magic[1] === 'watch') return this.startWatch(magic[2]!, n);
-      else {
-        // promptNumber: the shell records the value as Out[n] and `_`.
-        const outcomes = await abortable(this.shell.execute(source, { signal: ac.signal, promptNumber: n }), ac.signal);
-        for (const o of outcomes) this.showOutcome(o, n);
-        if (/^%help\s*$/.test(trimmed)) this.print(this.painter.dim(INTERACTIVE_HELP));
-      }
+      // promptNumber: the shell records the value as Out[n] and `_`.
+      const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n }), running.abort.signal);
+      for (const o of outcomes) this.showOutcome(o, n);
     } catch (e) {
       this.printError(e);
     } finally {
-      if (this.running === ac) this.running = null;
-      if (this.mode === 'running') this.mode = 'prompt';
+      if (running.question) running.question.resolve(false);
+      if (this.screen === running) this.screen = PROMPT;
       const typed = this.typedAhead;
       this.typedAhead = [];
-      if (this.mode === 'prompt') for (const ev of typed) this.handleKey(ev);
+      if (this.screen.kind === 'prompt') for (const ev of typed) this.handleKey(ev);
       this.changed();
     }
   }
 
-  private interrupt(): void {
-    if (this.question) {
-      this.question.resolve(false);
-      this.question = null;
-    }
-    this.running?.abort(new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C).'));
-  }
-
   private printError(e: unknown): void {
     const p = this.painter;
-    if (e instanceof IpcError) {
+    // What IPython prints when Ctrl-C stops a cell.
+    if (e === CTRL_C) this.print(p.red('KeyboardInterrupt'));
+    else if (e instanceof IpcError) {
       this.print(`${p.red(e.kind)}: ${e.message}` + (e.detail ? '\n' + p.raw(e.detail) : ''));
     } else {
       this.print(`${p.red('Error')}: ${e instanceof Error ? e.message : String(e)}`);
@@ -497,14 +298,15 @@ export class Session {
     return this.painter.red(`Out[${n}]: `);
   }
 
+  /** A value as the screen shows it: a table (in the viewer when large), a record view, text (in the pager when long). */
   showValue(value: unknown, n: number): void {
-    if (value instanceof Text) {
-      this.print(this.painter.raw(value.text.replace(/\n$/, '')));
-      return;
-    }
+    if (value instanceof WatchRequest) return this.startWatch(value, n);
+    if (isRecordView(value)) return this.openRecord(value.record, null, value.context);
+    if (value instanceof Text) return this.showText(value.text.replace(/\n$/, ''), 'output', null);
     const format = this.shell.settings?.format ?? this.options.format ?? 'table';
+    const display = { timezone: this.shell.settings?.timezone, maxColumnWidth: this.shell.settings?.maxColumnWidth };
     if (format !== 'table') {
-      this.print(renderValue(value, format, { timezone: this.shell.settings?.timezone, maxColumnWidth: this.shell.settings?.maxColumnWidth }));
+      this.print(renderValue(value, format, display));
       return;
     }
     const model = tableOf(value, this.tableOptions());
@@ -519,62 +321,40 @@ export class Session {
         this.print(this.outLabel(n) + this.painter.dim(summary(model)) + '\n' + tableLines(model, this.columns, this.painter).join('\n'));
         return;
       }
-      if (this.mode === 'table') {
+      if (this.screen.kind === 'table') {
         // One viewer at a time: a second large answer of the same input is summed up.
         this.print(this.outLabel(n) + this.painter.dim(summary(model)));
         return;
       }
-      this.table = new TableViewer(model, n, { columns: this.columns, rows: this.rows }, () => this.changed());
-      this.mode = 'table';
+      this.screen = { kind: 'table', viewer: new TableViewer(model, n, { columns: this.columns, rows: this.rows }, () => this.changed()) };
       return;
     }
-    const text = renderDisplay(value, { timezone: this.shell.settings?.timezone, maxColumnWidth: this.shell.settings?.maxColumnWidth });
-    this.print(this.outLabel(n) + (text.includes('\n') && !text.startsWith('[') && !text.startsWith('{') ? '\n' : '') + this.painter.raw(text));
+    const text = renderDisplay(value, display);
+    const label = this.outLabel(n) + (text.includes('\n') && !text.startsWith('[') && !text.startsWith('{') ? '\n' : '');
+    this.showText(this.painter.raw(text), `Out[${n}]`, label);
   }
 
-  private showHistory(arg: string): void {
-    const entries = this.history.entries;
-    const k = /^\d+$/.test(arg.trim()) ? Number(arg.trim()) : 20;
-    const from = Math.max(0, entries.length - k);
-    const lines = entries.slice(from).map((e, i) => `${this.painter.dim(String(from + i + 1).padStart(5))}  ${e.replace(/\n/g, '\n       ')}`);
-    this.print(lines.join('\n') || this.painter.dim('(no history yet)'));
-  }
-
-  private async showRecord(id: string, signal: AbortSignal): Promise<void> {
-    const msgId = id.replace(/^['"]|['"]$/g, '');
-    if (msgId === '') throw new IpcError('ParseError', '%show needs a msg_id (or its first characters), e.g. %show 4f2a.');
-    const rec = await abortable(this.fetchRecord(msgId), signal);
-    this.openRecord(rec, 'prompt', null);
-  }
-
-  /** The whole record of a msg_id or of a unique msg_id prefix, with buffer sizes when the store has them. */
-  async fetchRecord(id: string): Promise<TaskRecord> {
-    const client = this.shell.client;
-    const list = await client.dbQuery({ msg_id: await expandPrefix(id, client) });
-    if (list.length === 0) throw new IpcError('KeyError', `no task has the msg_id '${id}'.`);
-    const rec: TaskRecord = { ...list.records[0]! };
-    try {
-      const bufs = await client.dbQuery({ msg_id: rec['msg_id'] as string }, ['msg_id', 'buffers', 'result_buffers']);
-      const b = bufs.records[0];
-      if (b) for (const k of ['buffers', 'result_buffers']) if (k in b) rec[k] = b[k]!;
-    } catch {
-      // a store without buffer columns: the record view says None
+  /** Text in the scrollback when it fits the screen, else in the pager (its first screen stays in the scrollback). */
+  private showText(text: string, title: string, label: string | null): void {
+    const lines = text.split('\n');
+    const rows = lines.reduce((k, l) => k + wrapAnsiLine(l, this.columns).length, 0);
+    if (rows <= this.viewHeight - 1 || this.screen.kind !== 'running') {
+      this.print((label ?? '') + text);
+      return;
     }
-    return rec;
+    this.screen = { kind: 'pager', pager: new RecordPager(title, label ? [label.trimEnd(), ...lines] : lines, 'prompt', { columns: this.columns, rows: this.rows }), table: null };
   }
 
   /** The record view: in the scrollback when it fits, else in the pager. */
-  private openRecord(rec: TaskRecord, back: 'table' | 'prompt', n: number | null): void {
-    const source = recordLines(rec, this.painter, { utc: this.tableOptions().utc });
+  private openRecord(rec: TaskRecord, table: TableViewer | null, context: RecordViewOptions = {}): void {
+    const source = recordLines(rec, this.painter, { ...context, utc: this.tableOptions().utc });
     const wrapped = source.flatMap((l) => wrapAnsiLine(l, this.columns));
-    if (back === 'prompt' && wrapped.length <= this.viewHeight - 1) {
-      this.print((n === null ? '' : this.outLabel(n) + '\n') + source.join('\n'));
-      this.mode = 'prompt';
+    if (table === null && wrapped.length <= this.viewHeight - 1) {
+      this.print(source.join('\n'));
       return;
     }
     const title = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : 'record';
-    this.pager = new RecordPager(title, source, back, { columns: this.columns, rows: this.rows });
-    this.mode = 'pager';
+    this.screen = { kind: 'pager', pager: new RecordPager(title, source, table ? 'table' : 'prompt', { columns: this.columns, rows: this.rows }), table };
   }
 
   /**
@@ -583,102 +363,89 @@ export class Session {
    * formatted, so a frame costs the same for ten records or a million.
    */
   viewerLines(): string[] {
-    if (this.mode === 'table' && this.table) return this.table.lines(this.painter);
-    if (this.mode === 'pager' && this.pager) return this.pager.lines(this.painter);
+    const s = this.screen;
+    if (s.kind === 'table') return s.viewer.lines(this.painter);
+    if (s.kind === 'pager') return s.pager.lines(this.painter);
     return [];
   }
 
   // ---- the table viewer and the record pager ------------------------------
 
-  private tableKey(ev: KeyEvent): void {
-    const action = this.table!.handleKey(ev);
-    if (action?.kind === 'close') this.closeTable();
-    else if (action?.kind === 'open') void this.openSelected(action.record);
-  }
-
-  private async openSelected(rec: TaskRecord): Promise<void> {
+  private async openSelected(viewer: TableViewer, rec: TaskRecord): Promise<void> {
     let full = rec;
     const id = rec['msg_id'];
     if (typeof id === 'string') {
       try {
-        full = await this.fetchRecord(id);
+        full = await fetchRecord(this.shell.client, id);
       } catch {
         full = rec;
       }
     }
-    if (this.mode !== 'table') return;
-    this.openRecord(full, 'table', null);
+    const s = this.screen;
+    if (s.kind !== 'table' || s.viewer !== viewer) return;
+    this.openRecord(full, viewer);
     this.changed();
   }
 
-  private closeTable(): void {
-    const t = this.table!;
-    t.stopSearch();
-    this.print(this.outLabel(t.out) + this.painter.dim(summary(t.model)));
-    this.table = null;
-    this.mode = 'prompt';
+  /**
+   * Back at the prompt, the first screen of rows stays in the scrollback
+   * under the answer's size, all of it in view above the next prompt.
+   */
+  private closeTable(viewer: TableViewer): void {
+    viewer.stopSearch();
+    const model = viewer.model;
+    // The Out line, the header and its rule, the "more" line, the next prompt and the line under it take six rows.
+    const shown = Math.max(1, Math.min(model.rowCount, this.rows - 6));
+    const first = tableLines(model, this.columns, this.painter, shown);
+    const more = model.rowCount > shown ? [this.painter.dim(`… ${model.rowCount - shown} more; Out[${viewer.out}] holds them all`)] : [];
+    this.print([this.outLabel(viewer.out) + this.painter.dim(summary(model)), ...first, ...more].join('\n'));
+    this.screen = PROMPT;
   }
 
-  private closePager(): void {
-    const pg = this.pager!;
-    this.pager = null;
-    if (pg.back === 'table' && this.table) {
-      this.mode = 'table';
+  private closePager(pager: RecordPager, table: TableViewer | null): void {
+    if (table) {
+      this.screen = { kind: 'table', viewer: table };
       return;
     }
-    this.print(this.painter.dim(`(record view of ${pg.title} closed)`));
-    this.mode = 'prompt';
+    const first = pager.source.slice(0, Math.max(1, this.viewHeight - 2));
+    const more = pager.source.length > first.length ? [this.painter.dim(`… ${pager.source.length - first.length} more lines (${pager.title})`)] : [];
+    this.print([...first, ...more].join('\n'));
+    this.screen = PROMPT;
   }
 
   // ---- %watch -------------------------------------------------------------
 
-  private startWatch(arg: string, n: number): void {
-    this.running = null;
-    const parsed = parseWatch(arg, (s) => this.shell.isComplete(s));
-    if (!parsed) {
-      this.printError(new IpcError('ParseError', 'usage: %watch STATEMENT [SECONDS], e.g. %watch rc.db_query({"completed": None}, ["msg_id", "submitted"]) 5'));
-      this.mode = 'prompt';
-      this.changed();
-      return;
-    }
-    this.watch = new Watch({
+  private startWatch(request: WatchRequest, n: number): void {
+    const watch = new Watch({
       shell: this.shell,
-      ...parsed,
+      statement: request.statement,
+      seconds: request.seconds,
       out: n,
       painter: this.painter,
       tableOf: (v) => tableOf(v, this.tableOptions()),
       size: () => ({ columns: this.columns, rows: this.rows }),
       onChange: () => this.changed(),
     });
-    this.mode = 'watch';
+    this.screen = { kind: 'watch', watch };
     this.changed();
-    this.watch.start();
+    watch.start();
   }
 
-  private stopWatch(): void {
-    const w = this.watch;
-    w?.stop();
-    if (w) this.print(w.text());
-    this.watch = null;
-    this.mode = 'prompt';
+  private stopWatch(watch: Watch): void {
+    watch.stop();
+    this.print(watch.text());
+    this.screen = PROMPT;
   }
 
   /** Stops timers and running work (the session is ending). */
   dispose(): void {
-    this.watch?.stop();
+    const s = this.screen;
+    if (s.kind === 'watch') s.watch.stop();
     this.table?.stopSearch();
     this.shell.confirm = null;
+    this.shell.terminal = null;
     this.listeners.clear();
   }
-}
-
-
-function commonPrefix(words: readonly string[]): string {
-  let prefix = words[0] ?? '';
-  for (const w of words) {
-    while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  }
-  return prefix;
 }
 
 /** A record list, or a list of records (dicts with a msg_id), as a table. */

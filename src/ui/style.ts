@@ -1,20 +1,16 @@
+import { stripAnsi, type Paint } from '../format/index.js';
+
 /**
  * ANSI styling under one switch. The ui paints its own strings instead of
  * passing colour props to Ink, so NO_COLOR (and `noColor`) is honoured in one
  * place, whatever the colour library beneath Ink decides.
  */
-export interface Painter {
+export interface Painter extends Paint {
   readonly enabled: boolean;
-  dim(s: string): string;
-  bold(s: string): string;
   inverse(s: string): string;
-  green(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-  cyan(s: string): string;
-  /** Keeps the ANSI sequences of stored text (tracebacks) only when colour is on. */
-  raw(s: string): string;
 }
+
+export { stripAnsi };
 
 const SGR = (open: number, close: number) => (s: string) => (s === '' ? s : `\x1b[${open}m${s}\x1b[${close}m`);
 
@@ -41,11 +37,4 @@ export function colourWanted(noColor: boolean | undefined, env: NodeJS.ProcessEn
   if (noColor) return false;
   const v = env['NO_COLOR'];
   return v === undefined || v === '';
-}
-
-// CSI sequences, OSC sequences (terminated by BEL or ST), and lone two-byte escapes.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
-export function stripAnsi(s: string): string {
-  return s.replace(ANSI, '');
 }

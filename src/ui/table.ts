@@ -1,9 +1,10 @@
 import type { RecordList } from '../client/index.js';
 import { escapeRegExp } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, type TaskRecord } from '../records/index.js';
-import { cellText, formatDuration, span, type CellOptions, type CellText } from './cells.js';
+import { DATETIME_KEYS, Timestamp, engineIdOf, taskStatus, type TaskRecord } from '../records/index.js';
+import { formatDuration, span } from '../format/index.js';
+import { cellText, type CellOptions, type CellText } from './cells.js';
 import type { Painter } from './style.js';
-import { fitText, textWidth } from './text-width.js';
+import { fitId, fitText, textWidth } from './text-width.js';
 
 /**
  * A record list as table columns: the keys asked for (msg_id first), then
@@ -16,10 +17,14 @@ export interface Column {
   readonly title: string;
   readonly width: number;
   readonly alignRight: boolean;
+  /** Ids are never cut while there is room; when they must be, the middle gives way (fitId). */
+  readonly id: boolean;
   cell(record: TaskRecord): CellText;
 }
 
 export const GAP = '  ';
+/** Keys holding ids that are copied into the next query: msg_ids, session and engine ids. */
+const ID_KEYS: readonly string[] = ['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted'];
 /** The widest a column of free text gets before its cells are cut with … (the shell's maxColumnWidth). */
 export const MAX_TEXT_WIDTH = 40;
 
@@ -27,6 +32,8 @@ export interface TableOptions extends CellOptions {
   readonly maxColumnWidth?: number;
 }
 const SAMPLE_HEAD = 400;
+/** How many leading rows are looked through for engine ids. */
+const ENGINE_SCAN = 5000;
 const SAMPLE_SPREAD = 600;
 
 export class TableModel {
@@ -119,7 +126,7 @@ export class TableModel {
       if (room <= 0) break;
       const cell = get(c);
       const w = Math.min(c.width, room);
-      const text = fitText(cell.text, w, c.alignRight && !isHeader);
+      const text = c.id && !isHeader && !cell.none ? fitId(cell.text, w) : fitText(cell.text, w, c.alignRight && !isHeader);
       const painted = isHeader ? p.bold(text) : cell.none ? p.dim(text) : text;
       out += sep + painted;
       used += sep.length + w;
@@ -128,20 +135,53 @@ export class TableModel {
   }
 }
 
+type ColumnSpec = Omit<Column, 'width'> & { cap: number };
+
+/**
+ * The default keys (the whole record) lead with what people read first:
+ * msg_id, status, engine, submitted, run time and the head of stdout; the
+ * dict columns (header, metadata, …) follow, to the right.
+ */
+const LEADING = ['msg_id', 'status', 'engine', 'submitted', 'run time', 'stdout'];
+
 function buildColumns(records: readonly TaskRecord[], keys: readonly string[], options: TableOptions): Column[] {
   const textCap = Math.max(8, options.maxColumnWidth ?? MAX_TEXT_WIDTH);
-  const cols: Array<Omit<Column, 'width'> & { cap: number }> = keys.map((k) => ({
-    title: k,
-    alignRight: false,
-    cap: k === 'msg_id' || k.endsWith('uuid') ? 36 : DATETIME_KEYS.includes(k) ? 23 : textCap,
-    cell: (r: TaskRecord) => cellText(r[k], options),
-  }));
+  const keyColumn = (k: string): ColumnSpec => {
+    const id = ID_KEYS.includes(k);
+    return {
+      title: k,
+      alignRight: false,
+      id,
+      cap: id ? Infinity : DATETIME_KEYS.includes(k) ? 23 : textCap,
+      cell: (r: TaskRecord) => cellText(r[k], options),
+    };
+  };
   const has = (k: string) => keys.includes(k);
-  if (has('submitted') && has('started')) {
-    cols.push({ title: 'queue wait', alignRight: true, cap: 12, cell: durationCell('submitted', 'started') });
-  }
-  if (has('started') && has('completed')) {
-    cols.push({ title: 'run time', alignRight: true, cap: 12, cell: durationCell('started', 'completed') });
+  const queueWait: ColumnSpec = { title: 'queue wait', alignRight: true, id: false, cap: 12, cell: durationCell('submitted', 'started') };
+  const runTime: ColumnSpec = { title: 'run time', alignRight: true, id: false, cap: 12, cell: durationCell('started', 'completed') };
+  let cols: ColumnSpec[];
+  if (has('header') && has('content') && has('engine_uuid') && has('stdout')) {
+    const status: ColumnSpec = { title: 'status', alignRight: false, id: false, cap: 8, cell: (r) => ({ text: taskStatus(r), none: false }) };
+    const ids = engineIds(records);
+    const engine: ColumnSpec = {
+      title: 'engine',
+      alignRight: false,
+      id: true,
+      cap: Infinity,
+      cell: (r) => {
+        const uuid = r['engine_uuid'];
+        const n = (typeof uuid === 'string' ? ids.get(uuid) : undefined) ?? engineIdOf(r);
+        return n !== null && n !== undefined ? { text: String(n), none: false } : cellText(uuid, options);
+      },
+    };
+    const byTitle = new Map<string, ColumnSpec>([['status', status], ['engine', engine], ['run time', runTime]]);
+    const lead = LEADING.map((t) => byTitle.get(t) ?? keyColumn(t));
+    const rest = keys.filter((k) => !LEADING.includes(k)).map(keyColumn);
+    cols = [...lead, ...rest, queueWait];
+  } else {
+    cols = keys.map(keyColumn);
+    if (has('submitted') && has('started')) cols.push(queueWait);
+    if (has('started') && has('completed')) cols.push(runTime);
   }
   const sample = sampleRows(records.length);
   return cols.map((c) => {
@@ -150,8 +190,26 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
       if (w >= c.cap) break;
       w = Math.max(w, textWidth(c.cell(records[i]!).text));
     }
-    return { title: c.title, alignRight: c.alignRight, cell: c.cell, width: Math.min(w, c.cap) };
+    return { title: c.title, alignRight: c.alignRight, id: c.id, cell: c.cell, width: Math.min(w, c.cap) };
   });
+}
+
+/**
+ * Engine ids by engine uuid, learnt from the records that carry both (an
+ * error's engine_info): then every row of that engine shows its id, not
+ * only the failed ones.
+ */
+function engineIds(records: readonly TaskRecord[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const rows = new Set([...sampleRows(records.length), ...Array.from({ length: Math.min(records.length, ENGINE_SCAN) }, (_, i) => i)]);
+  for (const i of rows) {
+    const r = records[i]!;
+    const uuid = r['engine_uuid'];
+    if (typeof uuid !== 'string' || out.has(uuid)) continue;
+    const id = engineIdOf(r);
+    if (id !== null) out.set(uuid, id);
+  }
+  return out;
 }
 
 function valueMatches(v: unknown, pattern: RegExp, datesToo: boolean, utc: boolean): boolean {
@@ -198,11 +256,11 @@ function sampleRows(n: number): number[] {
   return out;
 }
 
-/** A short table as finished lines (header, rule, rows), for the scrollback. */
-export function tableLines(model: TableModel, width: number, p: Painter): string[] {
+/** A table (or its first `rows` rows) as finished lines (header, rule, rows), for the scrollback. */
+export function tableLines(model: TableModel, width: number, p: Painter, rows = model.rowCount): string[] {
   const header = model.header(1, width, p);
   const rule = p.dim('─'.repeat(Math.min(width, model.fullWidth)));
   const lines = [header, rule];
-  for (let i = 0; i < model.rowCount; i++) lines.push(model.row(i, 1, width, p));
+  for (let i = 0; i < Math.min(rows, model.rowCount); i++) lines.push(model.row(i, 1, width, p));
   return lines;
 }

@@ -174,10 +174,6 @@ export function cursorPosition(b: TextBuffer): { row: number; column: number } {
   return { row, column: b.cursor - lineStart(b.text, b.cursor) };
 }
 
-export function lineCount(b: TextBuffer): number {
-  return b.text.split('\n').length;
-}
-
 /** Up within a multi-line input; undefined on the first line (the caller goes to history). */
 export function up(b: TextBuffer): TextBuffer | undefined {
   const s = lineStart(b.text, b.cursor);

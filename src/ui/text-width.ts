@@ -1,4 +1,4 @@
-import { charWidth, cutText, textWidth } from '../format/width.js';
+import { charWidth, cutText, textWidth } from '../format/index.js';
 
 /** Widths are the format layer's, so tables line up the same in script mode and on screen. */
 export { charWidth, cutText, textWidth };
@@ -11,24 +11,18 @@ export function fitText(s: string, width: number, alignRight = false): string {
 }
 
 /**
- * Drops the first `skip` columns of plain text and keeps the next `width`,
- * for horizontal scrolling of a long line.
+ * An id shortened to `width` columns without losing what tells ids apart:
+ * the tail (`_pid_n` of a 7.x msg_id, the end of a uuid) stays and the
+ * middle gives way to …. Whole when it fits.
  */
-export function sliceColumns(s: string, skip: number, width: number): string {
-  let w = 0;
-  let out = '';
-  let outW = 0;
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!);
-    if (w < skip) {
-      w += cw;
-      continue;
-    }
-    if (outW + cw > width) break;
-    out += ch;
-    outW += cw;
-  }
-  return out;
+export function fitId(id: string, width: number): string {
+  if (width <= 0) return '';
+  if (id.length <= width) return id + ' '.repeat(width - id.length);
+  if (width === 1) return '…';
+  const tail = /(?:_\d+)+$/.exec(id)?.[0] ?? '';
+  const keepTail = tail && tail.length <= width - 2 ? Math.max(tail.length, Math.ceil((width - 1) / 2)) : Math.floor((width - 1) / 2);
+  const head = width - 1 - keepTail;
+  return id.slice(0, head) + '…' + id.slice(id.length - keepTail);
 }
 
 const ANSI_AT = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/y;

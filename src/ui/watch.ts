@@ -1,6 +1,6 @@
-import { IpcError } from '../errors.js';
+import { interrupted } from '../errors.js';
 import { prettyRepr } from '../format/index.js';
-import type { Outcome, Shell } from '../shell/api.js';
+import type { Outcome, Shell } from '../shell/index.js';
 import type { Painter } from './style.js';
 import type { TableModel } from './table.js';
 
@@ -21,17 +21,6 @@ export interface WatchSettings {
   /** The live area's size now (it may change between runs). */
   readonly size: () => { columns: number; rows: number };
   readonly onChange: () => void;
-}
-
-const DEFAULT_SECONDS = 2;
-
-/** `STATEMENT [SECONDS]`: a trailing number is the interval when what precedes it is a whole statement. */
-export function parseWatch(arg: string, isComplete: (s: string) => boolean): { statement: string; seconds: number } | null {
-  const text = arg.trim();
-  if (text === '') return null;
-  const m = /^([\s\S]*\S)\s+(\d+(?:\.\d+)?)$/.exec(text);
-  if (m && isComplete(m[1]!) && Number(m[2]) > 0) return { statement: m[1]!, seconds: Number(m[2]) };
-  return { statement: text, seconds: DEFAULT_SECONDS };
 }
 
 export class Watch {
@@ -130,7 +119,7 @@ export class Watch {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.running?.abort(new IpcError('Interrupted', 'the watch was stopped.'));
+    this.running?.abort(interrupted());
     this.running = null;
   }
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHubDate } from '../../src/client/hub-client.js';
+import { parseHubDate } from '../../src/hub/index.js';
 import { Timestamp } from '../../src/records/index.js';
 import { runPython } from '../support/python.js';
 

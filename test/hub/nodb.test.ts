@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { openHubClient } from '../../src/client/hub-client.js';
 import type { Client } from '../../src/client/types.js';
-import { IpcError } from '../../src/errors.js';
-import { NODB_MESSAGE } from '../../src/stores/nodb.js';
+import { IpcError, NODB_MESSAGE } from '../../src/errors.js';
 import { Cluster } from './cluster.js';
 
 describe('a live NoDB hub over CurveZMQ', () => {

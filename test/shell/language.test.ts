@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/store-client.js';
 import { RecordList, type TaskResult } from '../../src/client/types.js';
-import { repr } from '../../src/format/index.js';
-import { NODB_MESSAGE, NoDB } from '../../src/stores/nodb.js';
+import { renderValue, repr } from '../../src/format/index.js';
+import { NODB_MESSAGE } from '../../src/errors.js';
+import { NoDB } from '../../src/stores/nodb.js';
 import { TimeDelta, Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { demoShell, one, value } from './helpers.js';
@@ -258,7 +259,10 @@ test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async
   const failed = records.find((r) => r['error'] !== null)!;
   await shell.execute(`f = '${failed['msg_id']}'`);
   assert.equal(String(await value(shell, '%tb f')), (failed['error'] as { traceback: string[] }).traceback.join('\n'));
-  assert.match(String(await value(shell, '%show f')), /^msg_id +[0-9a-f-]{36}\nheader/);
+  // %show answers the record view; script mode prints its sections as plain text.
+  const shown = renderValue(await value(shell, '%show f'), 'table');
+  assert.match(shown, /^Task [0-9a-f-]{36} {2}error\n\nTiming\n/);
+  assert.ok(shown.includes((failed['error'] as { ename: string }).ename) && !shown.includes('\x1b'), shown);
   assert.match(String(await value(shell, '%history')), /f = '/);
   await shell.execute('%format json');
   assert.equal(shell.settings.format, 'json');

@@ -5,7 +5,7 @@ import { KeyDecoder } from '../../src/ui/keys.js';
 import { makePainter, stripAnsi } from '../../src/ui/style.js';
 import { TableModel } from '../../src/ui/table.js';
 import { RecordPager, TableViewer, type ViewerAction } from '../../src/ui/viewers.js';
-import { parseWatch } from '../../src/ui/watch.js';
+import { parseWatch } from '../../src/shell/index.js';
 
 const plain = makePainter(false);
 const records = generateDemoRecords({ count: 500, seed: 9 });

@@ -21,7 +21,7 @@ export function* sliceRows(
   let max = (maxRowid.pluck().get() as number | null) ?? 0;
   while (lo < max) {
     const t0 = performance.now();
-    const rows = stmt.all(lo, lo + span, ...params) as unknown[][];
+    const rows = stmt.all([lo, lo + span, ...params]) as unknown[][];
     const took = performance.now() - t0;
     lo += span;
     span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, 1 << 20) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;

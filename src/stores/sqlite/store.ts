@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import {
-  compileQuery, matches, normalizeKeys, type FieldNode, type KeysInput, type Query, type QueryInput, type QueryNode,
+  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
-import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from '../../query/sql.js';
 import { BUFFER_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
@@ -76,7 +75,7 @@ export class SQLiteStore implements Store {
     const columns = Object.keys(row);
     const sql = `INSERT INTO ${quoteIdentifier(table.name)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
     try {
-      this.statement(sql).run(...Object.values(row));
+      this.statement(sql).run(Object.values(row));
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw keyError(`already have a record with msg_id '${msgId}'`);
       throw sqliteError(e, this.path);
@@ -123,7 +122,7 @@ export class SQLiteStore implements Store {
     if (!found) throw keyError(`no record with msg_id '${msgId}'`);
     if (columns.length === 0) return;
     const sql = `UPDATE ${quoteIdentifier(table.name)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE msg_id = ?`;
-    this.run(() => this.db.prepare(sql).run(...Object.values(row), msgId));
+    this.run(() => this.db.prepare(sql).run([...Object.values(row), msgId]));
   }
 
   async dropRecord(msgId: string): Promise<void> {
@@ -139,11 +138,11 @@ export class SQLiteStore implements Store {
     const name = quoteIdentifier(table.name);
     return this.run(() =>
       this.db.transaction(() => {
-        if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(...filter.params).changes;
+        if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(filter.params).changes;
         const keys = residualKeys(filter.residual).filter((k) => table.keys.includes(k));
         const doomed: number[] = [];
         const stmt = this.db.prepare(`SELECT rowid, ${columnList(keys)} FROM ${name} WHERE ${filter.where}`).raw();
-        for (const row of stmt.iterate(...filter.params) as Iterable<unknown[]>) {
+        for (const row of stmt.iterate(filter.params) as Iterable<unknown[]>) {
           const rec = this.decodeRow(table, keys, row.slice(1));
           if (matches(filter.residual!, rec)) doomed.push(row[0] as number);
         }
@@ -231,8 +230,8 @@ export class SQLiteStore implements Store {
     for (let i = start + 1; ascending && i < end; i++) if (rowids[i]! <= rowids[i - 1]!) ascending = false;
     const rows = this.run(() =>
       ascending
-        ? byRange.all(first, last, ...filter.params)
-        : byList.all(JSON.stringify(Array.from(rowids.subarray(start, end))), ...filter.params),
+        ? byRange.all([first, last, ...filter.params])
+        : byList.all([JSON.stringify(Array.from(rowids.subarray(start, end))), ...filter.params]),
     ) as unknown[][];
     const out = new Map<number, unknown[]>();
     for (const row of rows) out.set(row[0] as number, row);
@@ -250,7 +249,7 @@ export class SQLiteStore implements Store {
     if (indexed) {
       // A few msg_ids: the primary key index finds them in one short statement.
       const rows = this.run(() =>
-        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where} ORDER BY rowid`).raw().all(...filter.params),
+        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where} ORDER BY rowid`).raw().all(filter.params),
       ) as [number, unknown][];
       const rowids = Float64Array.from(rows, (r) => r[0]);
       const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));
@@ -450,15 +449,8 @@ function columnList(keys: readonly string[]): string {
 
 /** The keys a residual query tests; their columns must be fetched to test it. */
 function residualKeys(q: Query): string[] {
-  const out = new Set<string>();
-  const walk = (n: QueryNode) => {
-    if (n.kind === 'field') out.add((n as FieldNode).key);
-    else n.children.forEach(walk);
-  };
-  walk(q.root);
-  return [...out].filter((k) => !BUFFER_KEYS.includes(k));
+  return [...fieldKeys(q)].filter((k) => !BUFFER_KEYS.includes(k));
 }
-
 
 /** Merges per-table answers, each already in order, into one answer in order. */
 async function* mergeOrdered(sources: AsyncGenerator<Chunk>[]): AsyncGenerator<TaskRecord> {

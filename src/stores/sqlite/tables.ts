@@ -1,8 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import './uri.js';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { IpcError, storeError } from '../../errors.js';
 import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings } from '../../records/index.js';
-import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/sql.js';
+import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/index.js';
 import { decodeTimestamp, timestampMicros } from './codec.js';
 import { sliceRows } from './slices.js';
 
@@ -30,13 +32,27 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
   if (!exists && !options.create) {
     throw storeError(`there is no file ${path}; give the path of a tasks.db written by ipcontroller --sqlitedb`);
   }
-  if (exists && statSync(path).isDirectory()) {
-    throw storeError(`${path} is a directory; give the path of the tasks.db file inside it`);
+  if (exists) {
+    const st = statSync(path);
+    if (st.isDirectory()) throw storeError(`${path} is a directory; give the path of the tasks.db file inside it`);
+    // A FIFO would block the open for ever, a device would be read as a database.
+    if (!st.isFile()) throw storeError(`${path} is not a regular file; give the path of a tasks.db written by ipcontroller --sqlitedb`);
   }
-  let db: Database.Database;
+  // a controller holds its write lock for up to 2 s between commits, so writers wait longer than readers
+  const settings = { readonly: !options.write, fileMustExist: !options.create, timeout: options.write ? 5000 : 1000 };
+  let db: Database.Database | undefined;
   try {
-    // a controller holds its write lock for up to 2 s between commits, so writers wait longer than readers
-    db = new Database(path, { readonly: !options.write, fileMustExist: !options.create, timeout: options.write ? 5000 : 1000 });
+    // A read-only open of a WAL-mode file would leave -wal and -shm files
+    // behind. When it has none, no process has it open: read it as immutable,
+    // which creates nothing and takes no lock.
+    if (!options.write && exists && isUnopenedWal(path)) {
+      try {
+        db = new Database(`${pathToFileURL(path).href}?immutable=1`, settings);
+      } catch {
+        // URI names are off when better-sqlite3 was loaded before ./uri.js: the plain open below.
+      }
+    }
+    db ??= new Database(path, settings);
   } catch (e) {
     throw sqliteError(e, path);
   }
@@ -52,6 +68,21 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     throw sqliteError(e, path);
   }
   return db;
+}
+
+/** A WAL-mode database (header bytes 18 and 19 are 2) with no -wal or -shm file beside it. */
+function isUnopenedWal(path: string): boolean {
+  if (existsSync(`${path}-wal`) || existsSync(`${path}-shm`)) return false;
+  const header = Buffer.alloc(20);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** An SQLite failure as one sentence naming the file and what to do. */
@@ -145,8 +176,8 @@ export function scanTable(db: Database.Database, table: TaskTable): TableScan {
   const head = edge('ASC');
   const tail = edge('DESC');
   if (head.length === 0 || tail.length === 0) return fullScan(db, name);
-  const hiUs = Math.max(...tail);
-  const lo = canonicalTimestamp(new Timestamp(Math.min(...head)));
+  const hiUs = tail.reduce((m, us) => Math.max(m, us), -Infinity);
+  const lo = canonicalTimestamp(new Timestamp(head.reduce((m, us) => Math.min(m, us), Infinity)));
   const hi = canonicalTimestamp(new Timestamp(hiUs));
   const stmt = db.prepare(
     `SELECT submitted, msg_id, client_uuid FROM ${name} WHERE rowid > ? AND rowid <= ? ` +

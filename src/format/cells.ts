@@ -1,0 +1,44 @@
+import { TimeDelta, Timestamp, isTuple } from '../records/index.js';
+import { formatDuration } from './duration.js';
+import { stripAnsi } from './paint.js';
+import { repr, reprNumber, type DisplayOptions } from './repr.js';
+
+/**
+ * A value as the text of one table cell, the same in script-mode tables and
+ * on screen (where the ui only adds colour): datetimes in local (or UTC) time
+ * with milliseconds, text on one line with its control characters escaped,
+ * buffers by their sizes, dicts and lists as Python writes them.
+ */
+export function cellText(v: unknown, options: DisplayOptions = {}): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'string') return oneLine(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return reprNumber(v);
+  if (v instanceof Timestamp) return v.toLocalString(3, options.timezone === 'utc');
+  if (v instanceof TimeDelta) return formatDuration(v.us);
+  if (v instanceof Uint8Array) return `<${v.byteLength} bytes>`;
+  if (Array.isArray(v) && v.length > 0 && !isTuple(v) && v.every((x) => x instanceof Uint8Array)) {
+    const total = v.reduce((n: number, b: Uint8Array) => n + b.byteLength, 0);
+    return `[${v.length} buffer${v.length === 1 ? '' : 's'}, ${total} bytes]`;
+  }
+  return oneLine(repr(v, options));
+}
+
+/** Control characters shown as escapes, so a cell stays one line; ANSI colours dropped. */
+export function oneLine(s: string): string {
+  const plain = stripAnsi(s);
+  return /[\x00-\x1f\x7f]/.test(plain) ? plain.replace(/[\x00-\x1f\x7f]/g, escapeControl) : plain;
+}
+
+function escapeControl(ch: string): string {
+  switch (ch) {
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\t':
+      return '\\t';
+    default:
+      return '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The limits every statement runs within, in the shell itself: Python's
+ * recursion limit, Ctrl-C that stops CPU-bound evaluation, a memory budget
+ * that raises MemoryError, dict keys that cannot reach a prototype, values
+ * that print whatever their depth or cycles, and messages that never echo a
+ * huge input.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { repr } from '../../src/format/index.js';
+import { setStatementBudget } from '../../src/shell/budget.js';
+import { demoShell, one, value } from '../shell/helpers.js';
+
+after(() => setStatementBudget(null));
+
+/** A statement that computes for many seconds, with no I/O. */
+const SPIN = 'len([sum([y for y in range(10000)]) for x in range(10000)])';
+
+test('recursion stops at depth 1000 with RecursionError, and the session goes on', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const ac = new AbortController();
+    const [o] = await shell.execute('f = lambda x: x(x)\nf(f)', { signal: ac.signal });
+    const outcomes = await shell.execute('f = lambda x: x(x)\nf(f)', { signal: ac.signal });
+    assert.equal(o?.error, undefined);
+    assert.equal(outcomes[1]?.error?.kind, 'RecursionError');
+    assert.equal(outcomes[1]?.error?.message, 'maximum recursion depth exceeded');
+    assert.equal(await value(shell, 'g = lambda n: 0 if n == 0 else 1 + g(n - 1)\ng(990)'), 990);
+    assert.equal((await one(shell, 'g(1000)')).error?.kind, 'RecursionError');
+    // one abort listener however deep the calls nest: no MaxListenersExceededWarning
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('Ctrl-C stops a CPU-bound statement within 100 ms, and the next statement runs', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  const ac = new AbortController();
+  let abortedAt = 0;
+  setTimeout(() => {
+    abortedAt = performance.now();
+    ac.abort();
+  }, 300);
+  const [o] = await shell.execute(SPIN, { signal: ac.signal });
+  const latency = performance.now() - abortedAt;
+  assert.equal(o?.error?.kind, 'Interrupted');
+  assert.ok(latency < 100, `the statement stopped ${latency.toFixed(1)} ms after Ctrl-C`);
+  assert.equal(await value(shell, '6 * 7'), 42);
+});
+
+test('building past the memory budget is a MemoryError for that statement only', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  setStatementBudget(64 * 2 ** 20);
+  try {
+    for (const source of [
+      '[0] * 10**8', "'x' * 10**9", 'len(range(10**8))', '[0] * 2**70', "'ab' * 10**20", 'a = [0] * 10**6\nb = [a + a + a + a + a + a + a + a + a + a]',
+      's = "x" * 10**7\nt = s + s + s + s', "'-'.join(['x' * 1000] * 100000)", '[x for x in range(10**7)]', 'list(range(10**7))', '2 ** (10**10)',
+    ]) {
+      const outcomes = await shell.execute(source);
+      const err = outcomes.at(-1)?.error;
+      assert.equal(err?.kind, 'MemoryError', source);
+      assert.match(err!.message, /would take more memory than the shell allows one statement/);
+    }
+    assert.equal(await value(shell, 'len([0] * 1000)'), 1000);
+  } finally {
+    setStatementBudget(null);
+  }
+});
+
+test("dict items named __proto__ are items: they never replace a dict's prototype", async () => {
+  const { shell } = await demoShell({ count: 5 });
+  assert.equal(repr(await value(shell, "d = {}\nd['__proto__'] = {'polluted': 1}\nd")), "{'__proto__': {'polluted': 1}}");
+  assert.equal(await value(shell, "d.get('polluted', 5)"), 5);
+  assert.equal(await value(shell, "'__proto__' in d"), true);
+  assert.equal(repr(await value(shell, "del d['__proto__']\nd")), '{}');
+  assert.equal((await one(shell, "del d['constructor']")).error?.kind, 'KeyError');
+  const q = await value(shell, "q = {'msg_id': {'$ne': None}}\nq['__proto__'] = {'completed': None}\nq");
+  assert.equal(Object.getPrototypeOf(q), Object.prototype);
+});
+
+test('cyclic values print as Python prints them; deep values print without overflowing', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  assert.equal(repr(await value(shell, "d = {}\nd['me'] = d\nd")), "{'me': {...}}");
+  assert.equal(repr(await value(shell, 'a = []\na.append(a)\na')), '[[...]]');
+  let deep: unknown = [];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const text = repr(deep);
+  assert.ok(text.startsWith('[[[[') && text.includes('...'));
+  let deepDict: unknown = {};
+  for (let i = 0; i < 3000; i++) deepDict = { a: deepDict };
+  assert.match(repr(deepDict), /^\{'a': \{'a': /);
+});
+
+test('deep and long statements: one sentence, or their value', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  assert.equal(await value(shell, new Array(5000).fill('1').join('+')), 5000);
+  assert.equal(await value(shell, 'x = [1]\n' + 'len(x' + '[:]'.repeat(20_000) + ')'), 1);
+  for (const source of ['('.repeat(100_000) + ')'.repeat(100_000), '-'.repeat(100_000) + '1', '2' + '**2'.repeat(100_000), 'not '.repeat(50_000) + '1']) {
+    const o = await one(shell, source);
+    assert.equal(o.error?.kind, 'ParseError');
+    assert.match(o.error!.message, /nested more than 200 levels deep/);
+    assert.ok(o.error!.detail!.length < 300, 'the caret line shows only the part of the line around the error');
+  }
+});
+
+test('messages quote at most about 80 characters of what was typed', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  const t0 = performance.now();
+  const o = await one(shell, 'x'.repeat(1_000_000));
+  assert.equal(o.error?.kind, 'NameError');
+  assert.ok(o.error!.message.length < 200, o.error!.message.slice(0, 300));
+  assert.ok(performance.now() - t0 < 2000, 'no did-you-mean search over a huge name');
+  const g = await one(shell, `db_query({'msg_id': {'$regex': '${'('.repeat(100_000)}'}})`);
+  assert.ok(g.error && g.error.message.length < 300);
+});

@@ -1,0 +1,88 @@
+/**
+ * Signals in a real terminal (tmux): Ctrl-C during a CPU-bound statement
+ * gives KeyboardInterrupt and the next prompt, and the session goes on;
+ * SIGTERM and SIGHUP end the shell whatever it is doing, and the terminal is
+ * back in cooked mode afterwards.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { IPC } from '../cli/helpers.js';
+import { Terminal } from '../ui/support/tmux.js';
+
+let home: string;
+before(() => {
+  home = mkdtempSync(join(tmpdir(), 'ipc-signals-'));
+});
+after(() => rmSync(home, { recursive: true, force: true }));
+
+const SPIN = 'len([sum([y for y in range(10000)]) for x in range(10000)])';
+
+/** ipc in tmux; when it ends, the shell records the terminal's mode (stty) in a file. */
+function session(): { t: Terminal; stty: string } {
+  const stty = join(home, `stty-${Math.random().toString(36).slice(2)}`);
+  const t = new Terminal(`sh -c 'node ${IPC} --demo; stty -a > ${stty}; sleep 60'`, { cwd: home, env: { HOME: home, NO_COLOR: '1' } });
+  return { t, stty };
+}
+
+/** The pid of ipc itself: the child of the pane's shell. */
+function ipcPid(t: Terminal): number {
+  const shell = execFileSync('tmux', ['-L', t.socket, 'display-message', '-p', '#{pane_pid}'], { encoding: 'utf8' }).trim();
+  return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', shell], { encoding: 'utf8' }).trim().split('\n')[0]);
+}
+
+async function cooked(stty: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const text = readFileSync(stty, 'utf8');
+      if (text) return text;
+    } catch {
+      // not written yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the shell after ipc never ran stty');
+}
+
+test('Ctrl-C during a CPU-bound statement: KeyboardInterrupt, the next prompt, and the session goes on', async () => {
+  const { t } = session();
+  try {
+    await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt');
+    t.type(SPIN);
+    t.send('Enter');
+    await new Promise((r) => setTimeout(r, 1000));
+    const sent = performance.now();
+    t.send('C-c');
+    await t.waitFor((s) => s.includes('KeyboardInterrupt') && s.includes('In [2]:'), 'KeyboardInterrupt and In [2]:', { timeoutMs: 5000 });
+    const ms = performance.now() - sent;
+    // The screen is polled every 50 ms through tmux: the bound here is loose, the 100 ms one is in limits.test.
+    assert.ok(ms < 1000, `the prompt came back ${ms.toFixed(0)} ms after Ctrl-C`);
+    t.type('6 * 7');
+    t.send('Enter');
+    await t.waitFor((s) => /Out\[2\]: 42/.test(s), 'the next statement');
+  } finally {
+    t.close();
+  }
+});
+
+for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+  test(`${sig} ends the shell during a CPU-bound statement and leaves the terminal in cooked mode`, async () => {
+    const { t, stty } = session();
+    try {
+      await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt');
+      t.type(SPIN);
+      t.send('Enter');
+      await new Promise((r) => setTimeout(r, 800));
+      process.kill(ipcPid(t), sig);
+      const mode = await cooked(stty);
+      assert.match(mode, /(^|\s)icanon(\s|$)/, 'canonical input is on again');
+      assert.match(mode, /(^|\s)echo(\s|$)/, 'echo is on again');
+    } finally {
+      t.close();
+    }
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The interactive shell in a real terminal (tmux) on a tasks.db written by a
+ * real ipyparallel 7.1 controller (test/fixtures/make-fixture.py): msg_ids
+ * of the form `<session>_<pid>_<n>`, 7.x engine ids. What the file holds is
+ * read from the file itself, with SQLite, not from ipc.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Terminal } from './support/tmux.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const bin = join(root, 'bin', 'ipc.js');
+const TABLE = 'ipython-tasks';
+let home: string;
+let db: string;
+let rows: { msg_id: string; error: string | null }[];
+
+before(() => {
+  home = mkdtempSync(join(tmpdir(), 'ipc-real-'));
+  db = join(home, 'tasks.db');
+  copyFileSync(join(root, 'test', 'fixtures', 'tasks.db'), db);
+  const sqlite = new Database(db, { readonly: true });
+  rows = sqlite.prepare(`SELECT msg_id, error FROM "${TABLE}" ORDER BY submitted, msg_id`).all() as typeof rows;
+  sqlite.close();
+  assert.ok(rows.length > 10 && rows.every((r) => /^[0-9a-f]{8}-[0-9a-f]{24}_\d+_\d+$/.test(r.msg_id)), 'the fixture has 7.x msg_ids');
+});
+
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function ipc(options: { rows?: number; columns?: number } = {}): Terminal {
+  return new Terminal(`node ${bin} --sqlitedb ${db} --table ${TABLE}`, { cwd: home, env: { HOME: home, NO_COLOR: '1' }, ...options });
+}
+
+const prompt = (n: number) => (s: string) => s.includes(`In [${n}]:`);
+
+test('a table at 120 columns shows every row’s whole msg_id', async () => {
+  const t = ipc({ columns: 120, rows: rows.length + 12 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("rc.db_query({}, ['msg_id', 'engine_uuid', 'completed'])");
+    t.send('Enter');
+    const s = await t.waitFor(prompt(2), 'the answer');
+    for (const r of rows) assert.ok(s.includes(r.msg_id), `${r.msg_id} is shown whole:\n${s}`);
+    const session = rows[0]!.msg_id.split('_')[0]!;
+    assert.ok(s.split('\n').filter((l) => l.startsWith(session)).every((l) => !l.includes('…')), 'no row is cut');
+  } finally {
+    t.close();
+  }
+});
+
+test('a narrow terminal shortens a msg_id in the middle and keeps its _pid_n tail', async () => {
+  const t = ipc({ columns: 30, rows: rows.length + 12 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("rc.db_query({}, 'msg_id')");
+    t.send('Enter');
+    const s = await t.waitFor((s) => /row 1 of \d+/.test(s) || prompt(2)(s), 'the answer');
+    const tails = rows.map((r) => /_\d+_\d+$/.exec(r.msg_id)![0]);
+    const shown = tails.filter((tail) => s.includes('…' + tail.slice(-8)) || s.includes(tail));
+    assert.ok(shown.length >= Math.min(rows.length, 10), `the tails tell the rows apart:\n${s}`);
+  } finally {
+    t.close();
+  }
+});
+
+test('%show opens the record view for a whole 7.x msg_id, a suffix such as _14, and an expression', async () => {
+  const failed = rows.find((r) => r.error !== null)!;
+  const { ename, evalue } = JSON.parse(failed.error!) as { ename: string; evalue: string };
+  const suffix = /_\d+$/.exec(failed.msg_id)![0];
+  const same = rows.filter((r) => r.msg_id.endsWith(suffix));
+  assert.equal(same.length, 1, 'the suffix is unique in the table');
+  const t = ipc({ columns: 120, rows: 200 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    const views = [
+      { input: `%show ${failed.msg_id}`, n: 1 },
+      { input: `%show ${suffix}`, n: 2 },
+      { input: "errs = rc.db_query({'error': {'$ne': None}}, 'msg_id')", n: 3 },
+      { input: `%show [e for e in errs if e['msg_id'] == '${failed.msg_id}'][0]`, n: 4 },
+    ];
+    for (const v of views) {
+      t.type(v.input);
+      t.send('Enter');
+      await t.waitFor(prompt(v.n + 1), `the answer to ${v.input}`, { all: true });
+    }
+    const s = t.all();
+    const opened = s.split(`Task ${failed.msg_id}  error`).length - 1;
+    assert.equal(opened, 3, `three record views of ${failed.msg_id}:\n${s}`);
+    assert.equal(s.split(`error ${ename}: ${evalue}`).length - 1, 3, 'each has the error once');
+    assert.ok(!s.includes('\\x1b'), 'no escaped colour codes');
+  } finally {
+    t.close();
+  }
+});
+
+test('closing the viewer with q leaves the first screen of rows in the scrollback', async () => {
+  const t = ipc({ columns: 120, rows: 12 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("rc.db_query({}, ['msg_id', 'completed'])");
+    t.send('Enter');
+    await t.waitFor((s) => new RegExp(`row 1 of ${rows.length}`).test(s), 'the viewer');
+    t.send('q');
+    await t.waitFor(prompt(2), 'the prompt');
+    const s = t.all();
+    assert.match(s, new RegExp(`Out\\[1\\]: ${rows.length} records × 2 keys`));
+    assert.ok(s.includes(rows[0]!.msg_id) && s.includes(rows[4]!.msg_id), `the first rows stay:\n${s}`);
+    assert.ok(!s.includes(rows[rows.length - 1]!.msg_id), 'only the first screen stays');
+  } finally {
+    t.close();
+  }
+});

@@ -285,13 +285,21 @@ function scientific(x: number, single: boolean, precision: number | null): strin
   return `${x < 0 || Object.is(x, -0) ? '-' : ''}${digits[0]}.${frac}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
+function maxOf(xs: readonly number[]): number {
+  return xs.reduce((a, b) => (b > a ? b : a), -Infinity);
+}
+
+function minOf(xs: readonly number[]): number {
+  return xs.reduce((a, b) => (b < a ? b : a), Infinity);
+}
+
 function floatFormatter(values: number[], single: boolean): Format {
   const finite = values.filter(Number.isFinite);
   const nonzero = finite.filter((v) => v !== 0).map(Math.abs);
   let expFormat = false;
   if (nonzero.length) {
-    const max = Math.max(...nonzero);
-    const min = Math.min(...nonzero);
+    const max = maxOf(nonzero);
+    const min = minOf(nonzero);
     expFormat = max >= 1e8 || min < 0.0001 || max / min > 1000;
   }
   let padLeft = 0;
@@ -301,9 +309,9 @@ function floatFormatter(values: number[], single: boolean): Format {
     format = (x) => positional(x, single);
   } else if (expFormat) {
     const strs = finite.map((x) => scientific(x, single, null));
-    const precision = Math.max(...strs.map((s) => s.slice(s.indexOf('.') + 1, s.indexOf('e')).length));
-    const expSize = Math.max(...strs.map((s) => s.length - s.indexOf('e') - 1)) - 1;
-    padLeft = Math.max(...strs.map((s) => s.indexOf('.')));
+    const precision = maxOf(strs.map((s) => s.slice(s.indexOf('.') + 1, s.indexOf('e')).length));
+    const expSize = maxOf(strs.map((s) => s.length - s.indexOf('e') - 1)) - 1;
+    padLeft = maxOf(strs.map((s) => s.indexOf('.')));
     padRight = expSize + 2 + precision;
     format = (x) => {
       const s = scientific(x, single, precision);
@@ -315,8 +323,8 @@ function floatFormatter(values: number[], single: boolean): Format {
     };
   } else {
     const strs = finite.map((x) => positional(x, single));
-    padLeft = Math.max(...strs.map((s) => s.indexOf('.')));
-    padRight = Math.max(...strs.map((s) => s.length - s.indexOf('.') - 1));
+    padLeft = maxOf(strs.map((s) => s.indexOf('.')));
+    padRight = maxOf(strs.map((s) => s.length - s.indexOf('.') - 1));
     format = (x) => {
       const s = positional(x, single);
       const dot = s.indexOf('.');

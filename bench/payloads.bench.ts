@@ -65,7 +65,7 @@ function middle(times: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function median1(f: () => Promise<unknown>): Promise<number> {
+async function timeOnce(f: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await f();
   return performance.now() - t0;
@@ -100,8 +100,8 @@ async function queries(): Promise<void> {
   const alone: number[] = [];
   const through: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    alone.push(await median1(() => collect(store.findRecords({}))));
-    through.push(await median1(() => client.dbQuery({})));
+    alone.push(await timeOnce(() => collect(store.findRecords({}))));
+    through.push(await timeOnce(() => client.dbQuery({})));
   }
   const decoding = await median(() => client.dbQuery({}, ['msg_id', 'function', 'result']));
   await store.close();

@@ -176,8 +176,17 @@ function get(i: number): void {
   shared = true;
   stack.push(memo.get(i));
 }
+/** Classes are named again in every pickle; one inert PyGlobal per name serves them all. */
+const globals = new Map<string, PyGlobal>();
+
 function global(module: string, name: string): PyGlobal {
-  return new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
+  const key = module + '\n' + name;
+  let g = globals.get(key);
+  if (!g) {
+    g = new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
+    if (globals.size < 4096) globals.set(key, g);
+  }
+  return g;
 }
 
 function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {

@@ -47,6 +47,13 @@ export const hubError = (msg: string, detail?: string) => new IpcError('HubError
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
 export const typeError = (msg: string) => new IpcError('TypeError', msg);
 export const nameError = (msg: string) => new IpcError('NameError', msg);
+export const zeroDivisionError = (msg: string) => new IpcError('ZeroDivisionError', msg);
+export const overflowError = (msg: string) => new IpcError('OverflowError', msg);
+export const recursionError = (msg: string) => new IpcError('RecursionError', msg);
+export const memoryError = (msg: string) => new IpcError('MemoryError', msg);
+
+/** The same error with where it happened in front of its sentence (a file and line). */
+export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `${place}: ${e.message}`, e.detail);
 
 /** Ctrl-C during a statement or a %watch: one sentence, whatever was running. */
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { StoreClient, enginesFromRecords, type Client, type ConfirmDestructive } from '../client/index.js';
-import { IpcError, storeError } from '../errors.js';
+import { IpcError, storeError, withPlace } from '../errors.js';
 import { parseJSONLRecords } from '../format/index.js';
 import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
@@ -99,7 +99,7 @@ async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise
     try {
       db.addRecordSync(r['msg_id'] as string, r);
     } catch (e) {
-      if (e instanceof IpcError) throw new IpcError(e.kind, `${spec.load}: ${e.message}`);
+      if (e instanceof IpcError) throw withPlace(e, String(spec.load));
       throw e;
     }
   }

@@ -5,6 +5,7 @@ import { jsonText } from './json.js';
 import type { DisplayOptions } from './repr.js';
 import type { OutputFormat } from './render.js';
 import { renderDisplay } from './render.js';
+import { renderTrace } from './trace.js';
 
 /** About this many characters go out in one piece. */
 const PIECE = 1 << 16;
@@ -25,6 +26,10 @@ export async function* renderRecordStream(
     for await (const r of stream) records.push(r);
     const t = renderDisplay(new RecordList(stream.keys, records), options);
     if (t !== '') yield t.endsWith('\n') ? t : t + '\n';
+    return;
+  }
+  if (format === 'trace') {
+    yield* renderTrace(stream);
     return;
   }
   let text = '';

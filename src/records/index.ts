@@ -5,6 +5,8 @@ export * from './demo.js';
 export * from './pickle.js';
 export * from './answers.js';
 export * from './derived.js';
+export * from './stats.js';
+export * from './intervals.js';
 export * from './pyvalues.js';
 export * from './python.js';
 export * from './numpy.js';

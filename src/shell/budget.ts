@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { IpcError } from '../errors.js';
+import { memoryError as outOfMemory, type IpcError } from '../errors.js';
 
 /**
  * The memory one statement may build. V8 does not fail an allocation
@@ -37,7 +37,7 @@ export function setStatementBudget(bytes: number | null): void {
 }
 
 export function memoryError(what: string): IpcError {
-  return new IpcError('MemoryError', `${what} would take more memory than the shell allows one statement; build it in smaller pieces or filter in the query`);
+  return outOfMemory(`${what} would take more memory than the shell allows one statement; build it in smaller pieces or filter in the query`);
 }
 
 /** Charges `bytes` for building `what`; raises MemoryError past the budget. */

@@ -1,5 +1,5 @@
 import { RecordList } from '../client/index.js';
-import { IpcError, clip, didYouMean, interrupted, keyError, nameError, typeError } from '../errors.js';
+import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
@@ -213,7 +213,7 @@ export class Interpreter {
             throw typeError(`<lambda>() takes ${params.length} argument${params.length === 1 ? '' : 's'} (${c.args.length + c.kwargs.size} given)`);
           }
           const vars = new Map<string, unknown>(params.map((p, i) => [p, c.args[i]]));
-          if (this.depth >= RECURSION_LIMIT) throw new IpcError('RecursionError', 'maximum recursion depth exceeded');
+          if (this.depth >= RECURSION_LIMIT) throw recursionError('maximum recursion depth exceeded');
           this.depth++;
           try {
             return await this.ev(body, new Scope(vars, scope));

@@ -3,6 +3,7 @@ import { IpcError, didYouMean, keyError, nameError, parseError, storeError, type
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
 import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
+import { statsMagic, timelineMagic } from './analytics.js';
 import { WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';
@@ -38,6 +39,8 @@ export const MAGICS: Record<string, string> = {
   format: '%format [table|json|jsonl|csv]: how values are shown',
   tables: '%tables: the task tables of the SQLite file',
   who: '%who: the variables defined so far',
+  stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
+  timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };
@@ -110,6 +113,10 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
         `session  ${session ?? 'None'}${d.sessionOrigin ? ` (${d.sessionOrigin})` : ''}`,
       ].join('\n'));
     }
+    case 'stats':
+      return statsMagic(st, ctx);
+    case 'timeline':
+      return timelineMagic(st, ctx);
     case 'watch': {
       if (!ctx.shell.terminal) throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
       const w = parseWatch(arg, (text) => ctx.shell.isComplete(text));

@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { overflowError, typeError, zeroDivisionError } from '../errors.js';
 import { charge } from './budget.js';
 
 /**
@@ -9,8 +9,6 @@ import { charge } from './budget.js';
  */
 export type PyNumber = number | bigint;
 
-const zeroDivision = (msg: string) => new IpcError('ZeroDivisionError', msg);
-const overflow = (msg: string) => new IpcError('OverflowError', msg);
 
 export function isInt(v: unknown): v is number | bigint {
   return typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v));
@@ -29,13 +27,13 @@ export function normalize(b: bigint): number | bigint {
 export function toFloat(v: number | bigint | boolean): number {
   if (typeof v !== 'bigint') return Number(v);
   const f = Number(v);
-  if (!Number.isFinite(f)) throw overflow('int too large to convert to float');
+  if (!Number.isFinite(f)) throw overflowError('int too large to convert to float');
   return f;
 }
 
 /** A float's integral value as an int (int(1e20) is exact in Python). */
 export function truncToInt(f: number): number | bigint {
-  if (!Number.isFinite(f)) throw overflow(Number.isNaN(f) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
+  if (!Number.isFinite(f)) throw overflowError(Number.isNaN(f) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
   const t = Math.trunc(f);
   return Number.isSafeInteger(t) ? t : BigInt(t);
 }
@@ -101,15 +99,15 @@ function intArithmetic(op: string, x: number | bigint, y: number | bigint): PyNu
       return normalize(op === '+' ? bx + by : op === '-' ? bx - by : bx * by);
     }
     case '/': {
-      if (y == 0) throw zeroDivision('division by zero');
+      if (y == 0) throw zeroDivisionError('division by zero');
       if (small) return x / y;
       const r = toFloat(x) / toFloat(y);
-      if (!Number.isFinite(r)) throw overflow('integer division result too large for a float');
+      if (!Number.isFinite(r)) throw overflowError('integer division result too large for a float');
       return r;
     }
     case '//':
     case '%': {
-      if (y == 0) throw zeroDivision(op === '//' ? 'integer division or modulo by zero' : 'integer modulo by zero');
+      if (y == 0) throw zeroDivisionError(op === '//' ? 'integer division or modulo by zero' : 'integer modulo by zero');
       if (small && Math.abs(x) < 2 ** 52) {
         const q = Math.floor(x / y);
         return op === '//' ? q : x - q * y || 0;
@@ -118,7 +116,7 @@ function intArithmetic(op: string, x: number | bigint, y: number | bigint): PyNu
     }
     case '**': {
       if (y < 0) {
-        if (x == 0) throw zeroDivision('0.0 cannot be raised to a negative power');
+        if (x == 0) throw zeroDivisionError('0.0 cannot be raised to a negative power');
         return toFloat(x) ** toFloat(y);
       }
       if (small) {
@@ -146,19 +144,19 @@ function floatArithmetic(op: string, x: number, y: number): number | undefined {
     case '-': return x - y;
     case '*': return x * y;
     case '/':
-      if (y === 0) throw zeroDivision('float division by zero');
+      if (y === 0) throw zeroDivisionError('float division by zero');
       return x / y;
     case '//':
-      if (y === 0) throw zeroDivision('float floor division by zero');
+      if (y === 0) throw zeroDivisionError('float floor division by zero');
       return floatDivmod(x, y)[0];
     case '%':
-      if (y === 0) throw zeroDivision('float modulo');
+      if (y === 0) throw zeroDivisionError('float modulo');
       return floatDivmod(x, y)[1];
     case '**': {
-      if (x === 0 && y < 0) throw zeroDivision('0.0 cannot be raised to a negative power');
+      if (x === 0 && y < 0) throw zeroDivisionError('0.0 cannot be raised to a negative power');
       const r = x ** y;
-      if (Number.isNaN(r) && x < 0 && !Number.isNaN(y)) throw new IpcError('TypeError', 'a negative number raised to a fractional power is a complex number, which the shell does not support');
-      if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw overflow('(34, \'Numerical result out of range\')');
+      if (Number.isNaN(r) && x < 0 && !Number.isNaN(y)) throw typeError('a negative number raised to a fractional power is a complex number, which the shell does not support');
+      if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw overflowError('(34, \'Numerical result out of range\')');
       return r;
     }
   }

@@ -11,6 +11,7 @@ import { runMagic, type MagicContext } from './magics.js';
 import { parseStatement } from './parser.js';
 import { RC_METHODS, makeRc, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
+import { makeStatsFunction } from './analytics.js';
 import { makeBuiltins } from './builtins.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
 import { PyFunction, PyObject } from './values.js';
@@ -39,8 +40,10 @@ class Execution {
   constructor(
     base: Interpreter,
     readonly signal: AbortSignal | undefined,
-    /** Where print() goes; null: straight to the shell's print option. */
-    readonly printed: string[] | null,
+    /** What the statement printed, for its outcome (%time's timing always; print() unless it goes straight out). */
+    readonly printed: string[],
+    /** print() writes to the shell's print option at once rather than into `printed`. */
+    readonly printsOut: boolean,
   ) {
     this.interp = base.withSignal(signal);
   }
@@ -72,8 +75,8 @@ class ShellImpl implements Shell {
     };
     const rc = makeRc(this.client);
     const print = (text: string) => {
-      const printed = this.execution.getStore()?.printed;
-      if (printed) printed.push(text);
+      const execution = this.execution.getStore();
+      if (execution && !execution.printsOut) execution.printed.push(text);
       else options.print?.(text);
     };
     this.builtins = makeBuiltins((fn, args) => (this.execution.getStore()?.interp ?? this.interp).call(fn, args), print, () => this.display());
@@ -82,6 +85,7 @@ class ShellImpl implements Shell {
     this.builtins.set('timedelta', TIMEDELTA);
     this.builtins.set('timezone', TIMEZONE);
     this.builtins.set('ago', new PyFunction('ago', (c) => ago(c.args[0]), "ago('90m' | '2h' | '3d'): that long before now"));
+    this.builtins.set('stats', makeStatsFunction(this.client));
     this.builtins.set('Out', this.out);
     for (const name of ['_', '__', '___']) this.builtins.set(name, '');
     this.builtins.set('help', new PyFunction('help', (c) => {
@@ -169,7 +173,7 @@ class ShellImpl implements Shell {
       const line = lineAt + firstLine - 1;
       const t0 = performance.now();
       const printed: string[] = [];
-      const execution = new Execution(this.interp, options.signal, this.options.print ? null : printed);
+      const execution = new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
       let value: unknown;
       let hasValue = false;
       let error: IpcError | undefined;
@@ -222,7 +226,7 @@ class ShellImpl implements Shell {
       print: (t) => printed.push(t),
       // a statement inside a magic (%time) is measured whole: never streamed
       run: (inner) => {
-        const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed);
+        const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
         return this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, execution);
       },
       rcMethods: RC_METHODS,
@@ -246,7 +250,7 @@ class ShellImpl implements Shell {
   ): Promise<{ value: unknown; isExpression: boolean }> {
     const interp = execution.interp;
     if (st.kind === 'magic' || st.kind === 'help') {
-      const ctx = this.magicContext(source, firstLine, options, execution.printed ?? [], interp);
+      const ctx = this.magicContext(source, firstLine, options, execution.printed, interp);
       if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
       return runMagicStatement(st, ctx);
     }

@@ -1,4 +1,4 @@
-import { IpcError, clip, typeError } from '../errors.js';
+import { clip, overflowError, typeError } from '../errors.js';
 import { TimeDelta, Timestamp } from '../records/index.js';
 import { PyFunction, PyObject, typeName, type CallArgs } from './values.js';
 
@@ -10,14 +10,14 @@ const MAX_DAYS = 999_999_999;
 
 /** A datetime at `us` microseconds, or the OverflowError Python raises past the year 9999 (or before 1). */
 export function instant(us: number): Timestamp {
-  if (!(us >= MIN_US && us <= MAX_US)) throw new IpcError('OverflowError', 'date value out of range: datetimes span the years 1 to 9999');
+  if (!(us >= MIN_US && us <= MAX_US)) throw overflowError('date value out of range: datetimes span the years 1 to 9999');
   return new Timestamp(us);
 }
 
 /** A timedelta of `us` microseconds, or Python's OverflowError past 999999999 days. */
 export function span(us: number): TimeDelta {
   const days = Math.floor(us / 86_400_000_000);
-  if (!(Math.abs(days) <= MAX_DAYS)) throw new IpcError('OverflowError', `days=${Number.isFinite(days) ? days : 'inf'}; must have magnitude <= ${MAX_DAYS}`);
+  if (!(Math.abs(days) <= MAX_DAYS)) throw overflowError(`days=${Number.isFinite(days) ? days : 'inf'}; must have magnitude <= ${MAX_DAYS}`);
   return new TimeDelta(us);
 }
 

@@ -1,16 +1,16 @@
-import { RecordList } from '../client/index.js';
 import { IpcError, interrupted } from '../errors.js';
-import { isRecordView, recordLines, renderDisplay, renderValue, type OutputFormat, type RecordViewOptions } from '../format/index.js';
-import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
-import { WatchRequest, abortable, fetchRecord, type Outcome, type Shell } from '../shell/index.js';
+import type { OutputFormat } from '../format/index.js';
+import type { TaskRecord } from '../records/index.js';
+import { TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
 import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
+import { present, recordPager, summary, tableOf, type PresentContext, type Presentation } from './present.js';
+import { TimelineSession } from './timeline-session.js';
 import { PromptEditor, type ReverseSearch } from './prompt-editor.js';
 import { PROMPT, type Mode, type Question, type Screen } from './screens.js';
 import type { Painter } from './style.js';
-import { TableModel, tableLines, type TableOptions } from './table.js';
+import { tableLines, type TableOptions } from './table.js';
 import type { TextBuffer } from './text-buffer.js';
-import { wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
 import { Watch } from './watch.js';
 
@@ -18,6 +18,7 @@ import { Watch } from './watch.js';
 const CTRL_C = interrupted();
 
 export type { Mode, ReverseSearch };
+export { tableOf };
 
 /** A block of finished output for the scrollback. */
 export interface Finished {
@@ -126,6 +127,7 @@ export class Session {
     this.rows = rows;
     const s = this.screen;
     if (s.kind === 'pager') s.pager.resize({ columns, rows });
+    if (s.kind === 'timeline') s.timeline.view.resize({ columns, rows });
     this.table?.resize({ columns, rows });
     this.changed();
   }
@@ -174,7 +176,12 @@ export class Session {
         break;
       }
       case 'pager':
-        if (s.pager.handleKey(ev)?.kind === 'close') this.closePager(s.pager, s.table);
+        if (s.pager.handleKey(ev)?.kind !== 'close') break;
+        if (s.timeline) this.screen = { kind: 'timeline', timeline: s.timeline };
+        else this.closePager(s.pager, s.table);
+        break;
+      case 'timeline':
+        this.timelineKey(s.timeline, ev);
         break;
       case 'watch':
         if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch(s.watch);
@@ -216,6 +223,7 @@ export class Session {
 
   private exit(code: number): void {
     if (this.screen.kind === 'watch') this.screen.watch.stop();
+    this.timelineOf(this.screen)?.stop();
     this.screen = { kind: 'closed' };
     this.options.exit(code);
   }
@@ -257,7 +265,11 @@ export class Session {
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n }), running.abort.signal);
-      for (const o of outcomes) this.showOutcome(o, n);
+      for (const o of outcomes) {
+        // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
+        if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
+        else this.showOutcome(o, n);
+      }
     } catch (e) {
       this.printError(e);
     } finally {
@@ -298,63 +310,42 @@ export class Session {
     return this.painter.red(`Out[${n}]: `);
   }
 
+  private presenting(): PresentContext {
+    const st = this.shell.settings;
+    return {
+      painter: this.painter,
+      columns: this.columns,
+      rows: this.rows,
+      format: st?.format ?? this.options.format ?? 'table',
+      display: { timezone: st?.timezone, maxColumnWidth: st?.maxColumnWidth },
+      table: this.tableOptions(),
+      viewerOpen: this.screen.kind === 'table',
+      onChange: () => this.changed(),
+    };
+  }
+
   /** A value as the screen shows it: a table (in the viewer when large), a record view, text (in the pager when long). */
   showValue(value: unknown, n: number): void {
-    if (value instanceof WatchRequest) return this.startWatch(value, n);
-    if (isRecordView(value)) return this.openRecord(value.record, null, value.context);
-    if (value instanceof Text) return this.showText(value.text.replace(/\n$/, ''), 'output', null);
-    const format = this.shell.settings?.format ?? this.options.format ?? 'table';
-    const display = { timezone: this.shell.settings?.timezone, maxColumnWidth: this.shell.settings?.maxColumnWidth };
-    if (format !== 'table') {
-      this.print(renderValue(value, format, display));
-      return;
-    }
-    const model = tableOf(value, this.tableOptions());
-    if (model) {
-      if (model.rowCount === 0) {
-        this.print(this.outLabel(n) + '[]' + this.painter.dim('  (no records)'));
-        return;
-      }
-      const tall = model.rowCount + 3 > this.viewHeight;
-      const wide = model.fullWidth > this.columns;
-      if (!tall && !wide) {
-        this.print(this.outLabel(n) + this.painter.dim(summary(model)) + '\n' + tableLines(model, this.columns, this.painter).join('\n'));
-        return;
-      }
-      if (this.screen.kind === 'table') {
-        // One viewer at a time: a second large answer of the same input is summed up.
-        this.print(this.outLabel(n) + this.painter.dim(summary(model)));
-        return;
-      }
-      this.screen = { kind: 'table', viewer: new TableViewer(model, n, { columns: this.columns, rows: this.rows }, () => this.changed()) };
-      return;
-    }
-    const text = renderDisplay(value, display);
-    const label = this.outLabel(n) + (text.includes('\n') && !text.startsWith('[') && !text.startsWith('{') ? '\n' : '');
-    this.showText(this.painter.raw(text), `Out[${n}]`, label);
+    this.apply(present(value, n, this.presenting()), n);
   }
 
-  /** Text in the scrollback when it fits the screen, else in the pager (its first screen stays in the scrollback). */
-  private showText(text: string, title: string, label: string | null): void {
-    const lines = text.split('\n');
-    const rows = lines.reduce((k, l) => k + wrapAnsiLine(l, this.columns).length, 0);
-    if (rows <= this.viewHeight - 1 || this.screen.kind !== 'running') {
-      this.print((label ?? '') + text);
-      return;
+  private apply(p: Presentation, n: number): void {
+    switch (p.kind) {
+      case 'print':
+        this.print(p.text);
+        return;
+      case 'page':
+        // Only an answer being given may take the screen; otherwise its text goes to the scrollback.
+        if (this.screen.kind === 'running') this.screen = { kind: 'pager', pager: p.pager, table: null };
+        else this.print(p.text);
+        return;
+      case 'table':
+        this.screen = { kind: 'table', viewer: p.viewer };
+        return;
+      case 'watch':
+        this.startWatch(p.request, n);
+        return;
     }
-    this.screen = { kind: 'pager', pager: new RecordPager(title, label ? [label.trimEnd(), ...lines] : lines, 'prompt', { columns: this.columns, rows: this.rows }), table: null };
-  }
-
-  /** The record view: in the scrollback when it fits, else in the pager. */
-  private openRecord(rec: TaskRecord, table: TableViewer | null, context: RecordViewOptions = {}): void {
-    const source = recordLines(rec, this.painter, { ...context, utc: this.tableOptions().utc });
-    const wrapped = source.flatMap((l) => wrapAnsiLine(l, this.columns));
-    if (table === null && wrapped.length <= this.viewHeight - 1) {
-      this.print(source.join('\n'));
-      return;
-    }
-    const title = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : 'record';
-    this.screen = { kind: 'pager', pager: new RecordPager(title, source, table ? 'table' : 'prompt', { columns: this.columns, rows: this.rows }), table };
   }
 
   /**
@@ -366,6 +357,7 @@ export class Session {
     const s = this.screen;
     if (s.kind === 'table') return s.viewer.lines(this.painter);
     if (s.kind === 'pager') return s.pager.lines(this.painter);
+    if (s.kind === 'timeline') return s.timeline.view.lines(this.painter);
     return [];
   }
 
@@ -383,7 +375,7 @@ export class Session {
     }
     const s = this.screen;
     if (s.kind !== 'table' || s.viewer !== viewer) return;
-    this.openRecord(full, viewer);
+    this.screen = { kind: 'pager', pager: recordPager(full, {}, this.presenting(), 'table'), table: viewer };
     this.changed();
   }
 
@@ -411,6 +403,40 @@ export class Session {
     const more = pager.source.length > first.length ? [this.painter.dim(`… ${pager.source.length - first.length} more lines (${pager.title})`)] : [];
     this.print([...first, ...more].join('\n'));
     this.screen = PROMPT;
+  }
+
+  // ---- %timeline ----------------------------------------------------------
+
+  /** Reads the records of a %timeline and shows the chart full screen. */
+  private async openTimeline(request: TimelineRequest, signal: AbortSignal): Promise<void> {
+    const timeline = await abortable(TimelineSession.open(request, { columns: this.columns, rows: this.rows }, () => this.changed()), signal);
+    this.screen = { kind: 'timeline', timeline };
+  }
+
+  private timelineOf(s: Screen): TimelineSession | null {
+    return s.kind === 'timeline' ? s.timeline : s.kind === 'pager' ? s.timeline ?? null : null;
+  }
+
+  private timelineKey(timeline: TimelineSession, ev: KeyEvent): void {
+    const action = timeline.view.handleKey(ev);
+    if (action?.kind === 'close') {
+      timeline.stop();
+      this.print(this.painter.dim(`(timeline of ${timeline.view.model.taskCount} tasks closed)`));
+      this.screen = PROMPT;
+    } else if (action?.kind === 'open') {
+      fetchRecord(this.shell.client, action.msgId).then(
+        (rec) => {
+          const s = this.screen;
+          if (s.kind !== 'timeline' || s.timeline !== timeline) return;
+          this.screen = { kind: 'pager', pager: recordPager(rec, {}, this.presenting(), 'timeline'), table: null, timeline };
+          this.changed();
+        },
+        (e: unknown) => {
+          timeline.view.message = e instanceof Error ? e.message : String(e);
+          this.changed();
+        },
+      );
+    }
   }
 
   // ---- %watch -------------------------------------------------------------
@@ -441,30 +467,10 @@ export class Session {
   dispose(): void {
     const s = this.screen;
     if (s.kind === 'watch') s.watch.stop();
+    this.timelineOf(s)?.stop();
     this.table?.stopSearch();
     this.shell.confirm = null;
     this.shell.terminal = null;
     this.listeners.clear();
   }
-}
-
-/** A record list, or a list of records (dicts with a msg_id), as a table. */
-export function tableOf(value: unknown, options: TableOptions = {}): TableModel | null {
-  if (value instanceof RecordList) return TableModel.of(value, options);
-  if (Array.isArray(value) && value.length > 0 && value.every((r) => isDict(r) && typeof r['msg_id'] === 'string')) {
-    const keys: string[] = [];
-    const seen = new Set<string>();
-    for (const r of value.slice(0, 1000) as TaskRecord[]) {
-      for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), keys.push(k));
-    }
-    const order = (k: string) => (k === 'msg_id' ? -1 : KEY_NAMES.indexOf(k) === -1 ? KEY_NAMES.length : KEY_NAMES.indexOf(k));
-    keys.sort((a, b) => order(a) - order(b));
-    return new TableModel(value as TaskRecord[], keys, options);
-  }
-  return null;
-}
-
-function summary(model: TableModel): string {
-  const n = model.rowCount;
-  return `${n} record${n === 1 ? '' : 's'} × ${model.keys.length} key${model.keys.length === 1 ? '' : 's'}`;
 }

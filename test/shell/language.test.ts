@@ -237,7 +237,7 @@ test('completion offers keys inside strings, operators after $, attributes after
   assert.deepEqual((await shell.complete('rc.db_', 6)).candidates, ['db_query']);
   assert.deepEqual((await shell.complete('rc.session.se', 13)).candidates, ['session']);
   assert.ok((await shell.complete('hou', 3)).candidates.includes('hourago'));
-  assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stderr', 'stdout']);
+  assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stats', 'stderr', 'stdout']);
 });
 
 test('completion offers msg_ids from the store after %stdout and inside get_result', async () => {

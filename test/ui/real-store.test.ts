@@ -114,3 +114,37 @@ test('closing the viewer with q leaves the first screen of rows in the scrollbac
     t.close();
   }
 });
+
+test('at 80 columns the traceback header stays on one line; %help opens the pager; the %watch header is whole at 120', async () => {
+  const failed = rows.find((r) => r.error !== null)!;
+  const { ename } = JSON.parse(failed.error!) as { ename: string };
+  const narrow = ipc({ columns: 80, rows: 120 });
+  try {
+    await narrow.waitFor(prompt(1), 'the first prompt');
+    narrow.type(`%show ${failed.msg_id}`);
+    narrow.send('Enter');
+    const s = await narrow.waitFor(prompt(2), 'the record view');
+    assert.match(s, new RegExp(`^${ename} +Traceback \\(most recent call last\\)$`, 'm'), s);
+  } finally {
+    narrow.close();
+  }
+  const t = ipc({ columns: 120, rows: 20 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type('%help');
+    t.send('Enter');
+    await t.waitFor((s) => /output · lines 1–\d+ of \d+/.test(s), 'the pager');
+    t.send('q');
+    await t.waitFor(prompt(2), 'the prompt');
+    const statement = "rc.db_query({'completed': {'$ne': None}, 'queue': 'task'}, ['msg_id', 'engine_uuid', 'completed', 'stdout'])";
+    t.type(`%watch ${statement} 1`);
+    t.send('Enter');
+    const w = await t.waitFor((s) => s.includes('run 2'), 'two runs of the watch');
+    assert.ok(w.includes(`Every 1s: ${statement}`), w);
+    assert.ok(w.includes('Ctrl-C or q stops'), w);
+    t.send('q');
+    await t.waitFor(prompt(3), 'the prompt after the watch');
+  } finally {
+    t.close();
+  }
+});

@@ -5,7 +5,7 @@ import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord } from '.
 import { recordLines } from '../../src/format/index.js';
 import { makePainter, stripAnsi } from '../../src/ui/style.js';
 import { MAX_TEXT_WIDTH, TableModel, tableLines } from '../../src/ui/table.js';
-import { textWidth } from '../../src/ui/text-width.js';
+import { fitId, textWidth } from '../../src/ui/text-width.js';
 
 const plain = makePainter(false);
 const colour = makePainter(true);
@@ -85,4 +85,20 @@ test("the shell's settings reach the table: timezone 'utc' and maxColumnWidth", 
   const row = m.row(0, 1, 300, plain);
   assert.ok(row.includes('2026-11-02 10:00:00.123'), row);
   assert.equal(m.columns[2]!.width, 20);
+});
+
+test('an id too wide for its column loses its middle, never its _pid_n tail; one that fits stays whole', () => {
+  const id = 'b8b2f21a-ce1ca21148f5823d01917b80_20931_14';
+  assert.equal(fitId(id, 50), id + ' '.repeat(8));
+  assert.equal(fitId(id, id.length), id);
+  const short = fitId(id, 24);
+  assert.equal(textWidth(short), 24);
+  assert.ok(short.endsWith('_20931_14') && short.startsWith('b8b2f21a') && short.includes('…'), short);
+  const uuid = '4f2a9c1e-8b7d-4e6f-9a3b-2c1d0e9f8a7b';
+  assert.ok(fitId(uuid, 13).endsWith(uuid.slice(-6)), 'a uuid keeps its end too');
+  const rec: TaskRecord = { msg_id: id, engine_uuid: '021c4e6d-6019f62345981736c5e26f05' };
+  const m = new TableModel([rec], ['msg_id', 'engine_uuid'], { maxColumnWidth: 10 });
+  assert.equal(m.columns[0]!.width, id.length, 'maxColumnWidth does not cut ids');
+  assert.ok(m.row(0, 1, 200, plain).includes(id) && m.row(0, 1, 200, plain).includes(rec['engine_uuid'] as string));
+  assert.ok(m.row(0, 1, 30, plain).startsWith(fitId(id, 30)));
 });

@@ -5,6 +5,8 @@ import { StoreClient } from '../../src/client/index.js';
 import { repr } from '../../src/format/index.js';
 import { KEY_NAMES_7X, taskCall } from '../../src/records/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
+import { openMongoStore } from '../../src/stores/mongodb/index.js';
+import { startMongoTarget } from '../support/mongo-target.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { havePython, runPython } from '../support/python.js';
 
@@ -101,7 +103,7 @@ const DERIVED_QUERIES: [Record<string, unknown>, string][] = [
   [{ function: 'echo', result: { $regex: '^h' } }, "r['function'] == 'echo' and isinstance(r['result'], str) and r['result'].startswith('h')"],
 ];
 
-test('queries on derived keys equal the same filter applied in Python to the decoded records', { skip: !havePython() }, async () => {
+test('queries on derived keys equal the same filter applied in Python to the decoded records, on SQLite, DictDB and MongoDB', { skip: !havePython() }, async () => {
   const filters = DERIVED_QUERIES.map(([, py]) => py);
   const want = (await runPython(
     String.raw`
@@ -124,13 +126,19 @@ emit([sorted(r['msg_id'] for r in rows if eval(f, {'r': r, 'np': np})) for f in 
     { db: FIXTURE, values: VALUES, filters },
   )) as string[][];
   const store = await openSQLiteStore({ path: FIXTURE });
+  const target = await startMongoTarget();
+  const mongo = await openMongoStore({ url: target.url, database: target.freshDatabase(), write: true });
   try {
     const client = await StoreClient.open(store);
     const dict = new DictDB();
-    for (const r of (await client.dbQuery({}, [...KEY_NAMES_7X])).records) dict.addRecordSync(r['msg_id'] as string, r);
+    for (const r of (await client.dbQuery({}, [...KEY_NAMES_7X])).records) {
+      dict.addRecordSync(r['msg_id'] as string, r);
+      await mongo.addRecord(r['msg_id'] as string, r);
+    }
     const memory = await StoreClient.open(dict);
+    const onMongo = await StoreClient.open(mongo);
     for (const [i, [query]] of DERIVED_QUERIES.entries()) {
-      for (const [name, c] of [['SQLite', client], ['DictDB', memory]] as const) {
+      for (const [name, c] of [['SQLite', client], ['DictDB', memory], ['MongoDB', onMongo]] as const) {
         const got = (await c.dbQuery(query, ['function'])).records.map((r) => r['msg_id'] as string).sort();
         assert.deepEqual(got, want[i], `${name} ${JSON.stringify(query)}`);
       }
@@ -138,5 +146,7 @@ emit([sorted(r['msg_id'] for r in rows if eval(f, {'r': r, 'np': np})) for f in 
     }
   } finally {
     await store.close();
+    await mongo.close();
+    await target.close();
   }
 });

@@ -177,14 +177,18 @@ function get(i: number): void {
   stack.push(memo.get(i));
 }
 /** Classes are named again in every pickle; one inert PyGlobal per name serves them all. */
-const globals = new Map<string, PyGlobal>();
+const globals = new Map<string, Map<string, PyGlobal>>();
 
 function global(module: string, name: string): PyGlobal {
-  const key = module + '\n' + name;
-  let g = globals.get(key);
+  let names = globals.get(module);
+  if (!names) {
+    names = new Map();
+    if (globals.size < 1024) globals.set(module, names);
+  }
+  let g = names.get(name);
   if (!g) {
     g = new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
-    if (globals.size < 4096) globals.set(key, g);
+    if (names.size < 1024) names.set(name, g);
   }
   return g;
 }
@@ -494,6 +498,11 @@ function small(v: bigint): number | bigint {
 /** A little-endian two's complement integer, as LONG1 and LONG4 hold it. */
 function longFromBytes(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
+  if (b.length <= 6) {
+    let v = 0;
+    for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i]!;
+    return b[b.length - 1]! & 0x80 ? v - 2 ** (8 * b.length) : v;
+  }
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
   if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);

@@ -203,7 +203,7 @@ examples:
   ipc --dictdb --load tasks.jsonl -c "get_result(-1)"
   ipc --mongodb mongodb://db.example.org:27017 --database ipython-tasks queries.ipc
   ipc --hub ~/.ipython/profile_default/security/ipcontroller-client.json
-  echo "recent = db_query({'started': {'$gte': hourago}}); len(recent)" | ipc --demo
+  echo "recent = db_query({'started': {'\\$gte': hourago}}); len(recent)" | ipc --demo
 
 Errors go to stderr as 'line N: Kind: sentence'; the exit status is 1 when a
 statement failed, 2 when the command line or configuration is wrong.

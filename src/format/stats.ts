@@ -25,7 +25,7 @@ function keyText(g: GroupStats, by: string): string {
 }
 
 function align(rows: string[][], left: number): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...r[i]!].length)));
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, [...r[i]!].length), -Infinity));
   return rows.map((r) =>
     r.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd(),
   );
@@ -112,9 +112,9 @@ export function histogram(key: string, values: Float64Array, missing: number, bi
 export function renderHistogram(h: Histogram, barWidth = 40): string {
   const total = h.counts.reduce((a, b) => a + b, 0);
   if (total === 0) return `${h.key}: no record has one (${h.missing} missing)`;
-  const most = Math.max(...h.counts);
+  const most = h.counts.reduce((m, n) => Math.max(m, n), -Infinity);
   const labels = h.counts.map((_, i) => `${formatSeconds(h.edges[i]!)} – ${formatSeconds(h.edges[i + 1]!)}`);
-  const w = Math.max(...labels.map((l) => [...l].length));
+  const w = labels.reduce((m, l) => Math.max(m, [...l].length), -Infinity);
   const countW = String(most).length;
   const lines = h.counts.map((c, i) => {
     const eighths = Math.round((c / most) * barWidth * 8);

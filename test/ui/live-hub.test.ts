@@ -1,0 +1,72 @@
+/**
+ * The interactive shell in a real terminal (tmux) on the live hub of a real
+ * ipyparallel 7.1 controller (--sqlitedb, two engines), after a Python
+ * client's workload: the msg_ids are `<session>_<pid>_<n>`, and what they
+ * are comes from the Python client, not from ipc.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Cluster } from '../hub/cluster.js';
+import { runWorkload, type Workload } from '../hub/workload.js';
+import { Terminal } from './support/tmux.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const bin = join(root, 'bin', 'ipc.js');
+const cluster = new Cluster('--sqlitedb');
+let work: Workload;
+let home: string;
+
+before(async () => {
+  home = mkdtempSync(join(tmpdir(), 'ipc-live-ui-'));
+  await cluster.startController();
+  await cluster.startEngines(2);
+  work = await runWorkload(cluster);
+  assert.ok(work.ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{24}_\d+_\d+$/.test(id)), `7.x msg_ids: ${work.ids.join(' ')}`);
+});
+
+after(async () => {
+  await cluster.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function ipc(options: { rows?: number; columns?: number } = {}): Terminal {
+  return new Terminal(`node ${bin} --hub ${cluster.connectionFile}`, {
+    cwd: home,
+    env: { HOME: home, NO_COLOR: '1', IPYTHONDIR: cluster.env['IPYTHONDIR'] },
+    ...options,
+  });
+}
+
+const prompt = (n: number) => (s: string) => s.includes(`In [${n}]:`);
+
+test('on a live 7.1 hub, a table at 120 columns shows every row’s whole msg_id, and %show with a suffix opens the record view', async () => {
+  const t = ipc({ columns: 120, rows: 200 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt', { timeoutMs: 20_000 });
+    t.type(`rc.db_query({'client_uuid': '${work.session}'}, ['msg_id', 'completed', 'error'])`);
+    t.send('Enter');
+    let s = await t.waitFor(prompt(2), 'the answer');
+    const lines = s.split('\n');
+    for (const id of work.ids) {
+      const line = lines.find((l) => l.startsWith(id + ' '));
+      assert.ok(line, `${id} is shown whole:\n${s}`);
+      if (id === work.failed) assert.match(line, /ZeroDivisionError: division by zero/);
+    }
+    assert.ok(lines.filter((l) => l.startsWith(work.session)).every((l) => !l.includes('…')), `no row is cut:\n${s}`);
+
+    const suffix = /_\d+$/.exec(work.failed)![0];
+    assert.equal(work.ids.filter((id) => id.endsWith(suffix)).length, 1, 'the suffix is unique in the workload');
+    t.type(`%show ${suffix}`);
+    t.send('Enter');
+    s = await t.waitFor(prompt(3), 'the record view', { all: true });
+    assert.ok(s.includes(`Task ${work.failed}  error`), `the record view of ${work.failed}:\n${s}`);
+    assert.match(s, /^error ZeroDivisionError: division by zero$/m);
+    assert.match(s, /Traceback \(most recent call last\)/);
+    assert.ok(!s.includes('\\x1b'), 'no escaped colour codes');
+  } finally {
+    t.close();
+  }
+});

@@ -66,6 +66,16 @@ test('on a live 7.1 hub, a table at 120 columns shows every row’s whole msg_id
     assert.match(s, /^error ZeroDivisionError: division by zero$/m);
     assert.match(s, /Traceback \(most recent call last\)/);
     assert.ok(!s.includes('\\x1b'), 'no escaped colour codes');
+
+    // The engine ids the hub registered stand beside the asked-for engine uuids.
+    t.type(`rc.db_query({'client_uuid': '${work.session}'}, ['msg_id', 'engine_uuid'])`);
+    t.send('Enter');
+    s = await t.waitFor(prompt(4), 'the engine table');
+    const table = s.slice(s.lastIndexOf('In [3]:'));
+    assert.match(table, /^msg_id +engine_uuid +engine$/m);
+    for (const [id, uuid] of Object.entries(work.engines)) {
+      assert.match(table, new RegExp(`_\\d+ +${uuid} +${id}$`, 'm'), `engine ${id} beside ${uuid}:\n${table}`);
+    }
   } finally {
     t.close();
   }

@@ -80,3 +80,34 @@ test('on a live 7.1 hub, a table at 120 columns shows every row’s whole msg_id
     t.close();
   }
 });
+
+test('on a live 7.1 hub, %show tells a task that prints as running on its engine and one not yet sent as pending', async () => {
+  const slow = (await cluster.python(`
+import time, ipyparallel as ipp
+c = ipp.Client(INPUT['file'])
+v = c.load_balanced_view()
+def slow(tag):
+    import time
+    print('starting', tag, flush=True)
+    time.sleep(120)
+ars = [v.apply_async(slow, i) for i in range(3)]
+time.sleep(2)
+emit({'ids': [ar.msg_ids[0] for ar in ars]})
+c.close()
+`)) as unknown as { ids: string[] };
+  const t = ipc({ columns: 120, rows: 200 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt', { timeoutMs: 20_000 });
+    for (const id of slow.ids) {
+      t.type(`%show ${id}`);
+      t.send('Enter');
+    }
+    const s = await t.waitFor(prompt(slow.ids.length + 1), 'three record views', { all: true });
+    const states = slow.ids.map((id) => new RegExp(`^Task ${id}  (.*)$`, 'm').exec(s)?.[1]);
+    const running = states.filter((x) => x !== undefined && /^running on engine [01]$/.test(x));
+    assert.equal(running.length, 2, `two tasks run, one on each engine:\n${states.join('\n')}`);
+    assert.ok(states.includes('pending'), `the third waits:\n${states.join('\n')}`);
+  } finally {
+    t.close();
+  }
+});

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { helpText, parseArgs, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
-import { resolveSettings, type Settings } from './config/resolve.js';
+import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/index.js';
 import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
@@ -64,6 +64,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       return EXIT_OK;
     }
     settings = resolveSettings(cli, { env, cwd });
+    checkStoreFiles(settings);
   } catch (e) {
     stderr.write(`ipc: ${sentence(e)}\n`);
     return EXIT_USAGE;
@@ -72,6 +73,11 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   const interactive = cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
   let source: string | null = null;
   if (!interactive) {
+    const fromTerminal = cli.command === null && (cli.file === null || cli.file === '-') && Boolean(stdin.isTTY);
+    // ipc | less, ipc > out.txt: without a word, a person at the keyboard would wait for a prompt that never comes.
+    if (fromTerminal && !cli.script) {
+      stderr.write('ipc: stdout is not a terminal, so ipc runs in script mode: type statements, then Ctrl-D; their values go to stdout\n');
+    }
     try {
       source = await readScript(cli, stdin, cwd);
     } catch (e) {

@@ -17,13 +17,24 @@ export type ErrorKind =
   | 'MemoryError'
   | 'Interrupted';
 
+/** A run of this many characters without a space is input quoted in a message, not prose. */
+const LONG_WORD = 160;
+const LONG_WORDS = new RegExp(`\\S{${LONG_WORD + 1},}`, 'g');
+
+/** A long word cut by clip, keeping the punctuation that closes it (`';`). */
+function clipWord(word: string): string {
+  const tail = /\W{0,4}$/.exec(word)![0];
+  return clip(word.slice(0, word.length - tail.length)) + tail;
+}
+
 export class IpcError extends Error {
   readonly kind: ErrorKind;
   /** Extra lines shown under the sentence: a caret line, a remote traceback. */
   readonly detail?: string;
 
   constructor(kind: ErrorKind, message: string, detail?: string) {
-    super(message);
+    // A sentence may quote what was typed: a huge name, key or pattern is cut, never echoed whole.
+    super(message.length > LONG_WORD ? message.replace(LONG_WORDS, clipWord) : message);
     this.kind = kind;
     this.name = kind;
     if (detail !== undefined) this.detail = detail;
@@ -56,7 +67,8 @@ export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `$
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
 
 /** A destructive call the person declined at its `[y/N]` question. */
-export const notConfirmed = (question: string) => new IpcError('Interrupted', `${question}: not confirmed, nothing was deleted`);
+export const notConfirmed = (question: string, what: 'deleted' | 'written' = 'deleted') =>
+  new IpcError('Interrupted', `${question}: not confirmed, nothing was ${what}`);
 
 export const NODB_MESSAGE =
   "NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.";
@@ -92,19 +104,25 @@ export function editDistance(a: string, b: string): number {
 /** Names longer than this are not typos of a known name; comparing them costs more than it helps. */
 const LONGEST_SUGGESTED = 64;
 
-/** The closest candidate to `word`, if it is close enough to be a likely typo. */
+/**
+ * The closest candidate to `word`, if it is close enough to be a likely
+ * typo. A leading `$` that operators all share says nothing about which one
+ * was meant, and a short word needs a close match (`$foo` is not `$mod`).
+ */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   if (word.length > LONGEST_SUGGESTED) return undefined;
+  const stem = (w: string) => w.toLowerCase().replace(/^\$/, '');
+  const w = stem(word);
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const d = editDistance(w, stem(c));
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  const allowed = Math.max(2, Math.floor(word.length / 3));
+  const allowed = w.length <= 4 ? 1 : Math.max(2, Math.floor(w.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 

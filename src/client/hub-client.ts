@@ -8,9 +8,11 @@ import {
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, setOwn, type Dict, type TaskRecord,
+  BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord,
 } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
+import { engineContext } from './engines.js';
+import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
 
@@ -25,13 +27,17 @@ export interface HubClientOptions {
   readonly session?: string;
   /** Asked before purge_results deletes records; without it, a call is its own consent (library use). */
   readonly confirm?: ConfirmDestructive;
+  /** How long the first request (the engine map) may take: short when ipc only tries whether a controller runs. */
+  readonly connectTimeoutMs?: number;
+  /** Why this hub was chosen, for the banner ("the running controller of profile default"). */
+  readonly origin?: string;
 }
 
 /** Connects to a running ipcontroller the way ipyparallel.Client does. */
 export async function openHubClient(options: HubClientOptions): Promise<Client> {
   const client = new HubClient(options);
   try {
-    await client.refreshEngines();
+    await client.refreshEngines(options.connectTimeoutMs);
   } catch (e) {
     await client.close();
     throw e;
@@ -56,12 +62,14 @@ export class HubClient implements Client {
   readonly channel: HubChannel;
   private readonly sessionOrigin: string;
   private readonly confirm: ConfirmDestructive | undefined;
+  private readonly origin: string | undefined;
   private readonly engineIds = new Map<number, string>();
   private backend: HubBackend = 'unknown';
   private detecting: Promise<HubBackend> | null = null;
   private hubHasLabel = false;
 
   constructor(options: HubClientOptions) {
+    this.origin = options.origin;
     this.channel = new HubChannel(options.connectionFile, {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       onReconnect: () => {
@@ -84,8 +92,8 @@ export class HubClient implements Client {
     return this.backend;
   }
 
-  async refreshEngines(): Promise<void> {
-    const content = await this.ask('connection_request', {});
+  async refreshEngines(timeoutMs?: number): Promise<void> {
+    const content = await this.ask('connection_request', {}, timeoutMs);
     const engines = content['engines'];
     this.engineIds.clear();
     if (isDict(engines)) {
@@ -95,7 +103,7 @@ export class HubClient implements Client {
 
   async describe(): Promise<ClientDescription> {
     const backend = this.backend === 'unknown' ? '' : `, ${this.backend}`;
-    const source = `hub ${this.channel.address} (${this.channel.connectionFile}${backend})`;
+    const source = `hub ${this.channel.address} (${this.channel.connectionFile}${backend})${this.origin ? ` — ${this.origin}` : ''}`;
     let history: string[] | null = null;
     try {
       history = await this.hubHistory();
@@ -113,14 +121,22 @@ export class HubClient implements Client {
     return { source, count: history ? history.length : null, firstSubmitted: first, lastSubmitted: last, sessionOrigin: this.sessionOrigin };
   }
 
+  /** Without keys, `label` only from a hub whose records have it (ipyparallel 9.1). */
+  answerKeys(keys?: KeysInput): readonly string[] {
+    const ks = normalizeKeys(keys);
+    return ks === DEFAULT_KEYS && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
+  }
+
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const q = compileQuery(query);
-    const ks = normalizeKeys(keys);
+    let ks = this.answerKeys(keys);
     if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();
     if (this.backend === 'NoDB') throw noData();
     const plan = toHubQuery(q, this.backend);
     if (plan.kind === 'empty') return new RecordList(ks, []);
-    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, ks));
+    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, normalizeKeys(keys)));
+    // The first answer may be what tells that the hub keeps labels.
+    ks = this.answerKeys(keys);
     const out: TaskRecord[] = [];
     for (const rec of fetched) if (matches(q, rec)) out.push(rec);
     out.sort(compareRecords);
@@ -199,15 +215,18 @@ export class HubClient implements Client {
     return plan.count;
   }
 
-  async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
+  async queueStatus(targets: readonly number[] | null = null, verbose = false): Promise<QueueStatus> {
+    // null asks for every engine; an empty list makes the hub answer "No Engines Registered".
     const content = await this.ask('queue_request', { targets: targets ? [...targets] : null, verbose });
-    const out: Dict = {};
-    for (const [k, v] of Object.entries(content)) if (k !== 'status') setOwn(out, k, v);
-    return out;
+    return queueStatusOf(content);
   }
 
   async engines(): Promise<Map<number, string>> {
     return new Map([...this.engineIds].sort((a, b) => a[0] - b[0]));
+  }
+
+  async deriveContext(): Promise<DeriveContext> {
+    return engineContext(await this.engines());
   }
 
   async resubmit(msgIds: readonly string[]): Promise<Record<string, string>> {
@@ -240,8 +259,8 @@ export class HubClient implements Client {
   }
 
   /** Sends a request and returns the reply content, or raises what the hub reported. */
-  private async ask(msgType: string, content: unknown): Promise<JsonDict> {
-    return this.unwrap(await this.channel.request(msgType, content), msgType);
+  private async ask(msgType: string, content: unknown, timeoutMs?: number): Promise<JsonDict> {
+    return this.unwrap(await this.channel.request(msgType, content, timeoutMs), msgType);
   }
 
   private unwrap(msg: Message, msgType: string): JsonDict {

@@ -1,3 +1,4 @@
 export * from './types.js';
 export { StoreClient, taskResult, enginesFromRecords, type StoreClientOptions } from './store-client.js';
 export type { ConfirmDestructive } from './purge.js';
+export { engineContext } from './engines.js';

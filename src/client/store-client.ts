@@ -1,8 +1,10 @@
-import { hubError, keyError, storeError } from '../errors.js';
+import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
-import { Timestamp, isDict, type Dict, type TaskRecord, type Value } from '../records/index.js';
-import { collect, type Store } from '../stores/index.js';
+import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { collect, type IndexReport, type Store } from '../stores/index.js';
+import { engineContext, enginesFromRecords } from './engines.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
+import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
 import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
 
 
@@ -17,6 +19,12 @@ export interface StoreClientOptions {
   readonly write?: boolean;
   /** Asked before every destructive call; without it they are refused. */
   readonly confirm?: ConfirmDestructive;
+  /** How the banner names the store, when not `<kind> <location>`. */
+  readonly source?: string;
+  /** Why this store was opened, for the banner ("the tasks.db of profile default: no controller is running"). */
+  readonly origin?: string;
+  /** The TaskRecord keys the store holds (its table's columns), when it knows them: the default keys of an answer. */
+  readonly columns?: readonly string[] | null;
   /** How often `wait` looks again at a live store. */
   readonly pollMs?: number;
 }
@@ -33,6 +41,7 @@ export class StoreClient implements Client {
   private sessionOrigin: string;
   /** Finding the most recent client reads the store's summary: done on first use only. */
   private sessionLookup: Promise<string | null> | null;
+  private engineLookup: Promise<Map<number, string>> | null = null;
 
   private constructor(
     readonly store: Store,
@@ -69,7 +78,7 @@ export class StoreClient implements Client {
     if (!this.sessionLookup) this.sessionLookup = Promise.resolve(this.settleSession(s.latestClient));
     else await this.sessionLookup;
     return {
-      source: `${this.store.info.kind} ${this.store.info.location}`,
+      source: (this.options.source ?? `${this.store.info.kind} ${this.store.info.location}`) + (this.options.origin ? ` — ${this.options.origin}` : ''),
       count: s.count,
       firstSubmitted: s.firstSubmitted,
       lastSubmitted: s.lastSubmitted,
@@ -77,16 +86,40 @@ export class StoreClient implements Client {
     };
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  answerKeys(keys?: KeysInput): readonly string[] {
     const ks = normalizeKeys(keys);
-    const records = await collect(this.store.findRecords(query, keys));
+    const columns = this.options.columns;
+    return ks === DEFAULT_KEYS && columns ? ks.filter((k) => columns.includes(k)) : ks;
+  }
+
+  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+    const ks = this.answerKeys(keys);
+    const records = await collect(this.store.findRecords(query, ks));
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
   }
 
+  async countQuery(query: QueryInput, keys?: KeysInput): Promise<number> {
+    normalizeKeys(keys);
+    if (this.store.countRecords) return this.store.countRecords(query);
+    let n = 0;
+    for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
+    return n;
+  }
+
+  async createIndexes(): Promise<IndexReport> {
+    const store = this.store;
+    if (!store.createIndexes) throw storeError(`%index makes indexes in a SQLite file; ${store.info.location} is a ${store.info.kind}`);
+    const question = `%index adds indexes on submitted, completed, started, engine_uuid and client_uuid to ${store.info.location}`;
+    if (!this.options.write) throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
+    if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
+    if (!(await this.options.confirm(`${question}. Go on?`))) throw notConfirmed(question, 'written');
+    return store.createIndexes();
+  }
+
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    return this.store.findRecords(query, keys);
+    return this.store.findRecords(query, this.answerKeys(keys));
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {
@@ -122,50 +155,31 @@ export class StoreClient implements Client {
     return dropped;
   }
 
-  async queueStatus(targets?: readonly number[], verbose = false): Promise<Dict> {
+  async queueStatus(targets: readonly number[] | null = null, verbose = false): Promise<QueueStatus> {
     const engines = await this.engines();
-    const idOf = new Map([...engines].map(([id, uuid]) => [uuid, id]));
-    const records = await collect(this.store.findRecords({}, ['engine_uuid', 'queue', 'completed']));
-    type Tally = { queue: string[]; completed: string[]; tasks: string[] };
-    const tallies = new Map<string, Tally>();
-    for (const [, uuid] of engines) tallies.set(uuid, { queue: [], completed: [], tasks: [] });
-    const unassigned: string[] = [];
-    for (const r of records) {
-      const id = r['msg_id'] as string;
-      const uuid = r['engine_uuid'];
-      if (typeof uuid !== 'string' || !uuid) {
-        if (r['completed'] === null) unassigned.push(id);
-        continue;
-      }
-      let t = tallies.get(uuid);
-      if (!t) tallies.set(uuid, (t = { queue: [], completed: [], tasks: [] }));
-      if (r['completed'] !== null) t.completed.push(id);
-      else if (r['queue'] === 'mux') t.queue.push(id);
-      else t.tasks.push(id);
-    }
-    const out: Dict = {};
-    const wanted = targets?.length ? new Set(targets.map((t) => engines.get(t) ?? `#${t}`)) : null;
     for (const t of targets ?? []) {
       if (!engines.has(t)) throw keyError(`no such engine: ${t}${engineMapHint(engines)}`);
     }
-    for (const [uuid, t] of tallies) {
-      if (wanted && !wanted.has(uuid)) continue;
-      const key = idOf.has(uuid) ? String(idOf.get(uuid)) : uuid;
-      out[key] = verbose
-        ? { queue: t.queue, completed: t.completed, tasks: t.tasks }
-        : { queue: t.queue.length, completed: t.completed.length, tasks: t.tasks.length };
-    }
-    if (!wanted) out['unassigned'] = verbose ? unassigned : unassigned.length;
-    return out;
+    const records = await collect(this.store.findRecords({}, ['engine_uuid', 'queue', 'completed']));
+    return queueStatusFromRecords(records, engines, targets, verbose);
   }
 
-  async engines(): Promise<Map<number, string>> {
-    return new Map(this.options.engines ?? []);
+  /**
+   * Engine id → uuid: the map given (configuration, the controller's
+   * engines.json), else what the failed tasks' records tell, read once.
+   */
+  engines(): Promise<Map<number, string>> {
+    const given = this.options.engines;
+    if (given && given.size > 0) return Promise.resolve(new Map(given));
+    this.engineLookup ??= collect(this.store.findRecords({ error: { $ne: null } }, ['engine_uuid', 'result_metadata'])).then(
+      (records) => enginesFromRecords(records),
+      () => new Map<number, string>(),
+    );
+    return this.engineLookup.then((m) => new Map(m));
   }
 
-  /** Whether the id → uuid map of the engines is known (from the configuration). */
-  get knowsEngines(): boolean {
-    return (this.options.engines?.size ?? 0) > 0;
+  async deriveContext(): Promise<DeriveContext> {
+    return engineContext(await this.engines());
   }
 
   async resubmit(_msgIds: readonly string[]): Promise<Record<string, string>> {
@@ -210,11 +224,8 @@ export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, stri
   const started = ts('started');
   const completed = ts('completed');
   const content = isDict(record['result_content']) ? record['result_content'] : null;
-  const metadata = isDict(record['result_metadata']) ? record['result_metadata'] : null;
   const engineUuid = typeof record['engine_uuid'] === 'string' ? record['engine_uuid'] : null;
-  let engineId: number | null = null;
-  if (metadata && typeof metadata['engine_id'] === 'number') engineId = metadata['engine_id'];
-  else if (engineUuid) for (const [id, u] of engines) if (u === engineUuid) engineId = id;
+  const engineId = engineIdOf(record, engineContext(engines));
 
   let status: TaskStatus;
   if (completed === null) status = 'pending';
@@ -249,16 +260,4 @@ export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, stri
   };
 }
 
-/**
- * Engine id → uuid as the results recorded them (result_metadata.engine_id
- * beside engine_uuid). Used for the demo store, whose engines are known.
- */
-export function enginesFromRecords(records: readonly TaskRecord[]): Map<number, string> {
-  const map = new Map<number, string>();
-  for (const r of records) {
-    const md = r['result_metadata'];
-    const uuid = r['engine_uuid'];
-    if (isDict(md) && typeof md['engine_id'] === 'number' && typeof uuid === 'string') map.set(md['engine_id'], uuid);
-  }
-  return new Map([...map].sort((a, b) => a[0] - b[0]));
-}
+export { enginesFromRecords } from './engines.js';

@@ -1,5 +1,9 @@
 import type { KeysInput, QueryInput } from '../query/index.js';
-import type { Dict, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
+import type { QueueStatus } from './queue-status.js';
+import type { DeriveContext, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
+import type { IndexReport } from '../stores/index.js';
+
+export type { IndexReport };
 
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
@@ -19,14 +23,30 @@ export interface Client {
   /** One line for the banner: which store or hub. */
   describe(): Promise<ClientDescription>;
   dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList>;
+  /**
+   * The keys of an answer: those asked for (msg_id first), or without keys
+   * the store's own (a 7.x table has no `label` column, so its records have
+   * no `label` key).
+   */
+  answerKeys(keys?: KeysInput): readonly string[];
+  /**
+   * `len(db_query(query, keys))` without building the records, where the
+   * client can count (bad keys fail as db_query's do).
+   */
+  countQuery?(query: QueryInput, keys?: KeysInput): Promise<number>;
+  /** `%index`: asks for a confirmation, then indexes the store's tables (a SQLite store opened with --write). */
+  createIndexes?(): Promise<IndexReport>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;
   hubHistory(): Promise<string[]>;
   purgeResults(msgIds: readonly string[] | 'all', targets?: readonly number[]): Promise<number>;
-  queueStatus(targets?: readonly number[], verbose?: boolean): Promise<Dict>;
+  /** Every engine when `targets` is null. */
+  queueStatus(targets?: readonly number[] | null, verbose?: boolean): Promise<QueueStatus>;
   /** Engine id → uuid, when known. */
   engines(): Promise<Map<number, string>>;
+  /** What derived keys (engine_id) need from the client: the engine map, by uuid. */
+  deriveContext(): Promise<DeriveContext>;
   resubmit(msgIds: readonly string[]): Promise<Record<string, string>>;
   /** Resolves true when every task completed within `timeoutSeconds` (or forever with null). */
   wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean>;
@@ -44,3 +64,4 @@ export interface ClientDescription {
 }
 
 export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/index.js';
+export type { QueueStatus } from './queue-status.js';

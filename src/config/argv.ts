@@ -57,7 +57,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'session', arg: 'required', metavar: 'ID', help: 'whose tasks rc.session.session names (default the most recent client in the store)' },
   { name: 'write', arg: 'none', help: 'allow purge_results to delete records (stores open read-only otherwise)' },
   { name: 'yes', arg: 'none', alias: 'y', help: 'confirm destructive calls in a script' },
-  { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl or csv' },
+  { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl, csv, or trace (records as Chrome Trace Event JSON)' },
   { name: 'timezone', arg: 'required', metavar: 'local|utc', help: 'show datetimes in local time (default) or UTC' },
   { name: 'bail', arg: 'none', help: 'stop a script at the first failed statement' },
   { name: 'script', arg: 'none', help: 'run statements from stdin even when it is a terminal' },
@@ -203,7 +203,7 @@ examples:
   ipc --dictdb --load tasks.jsonl -c "get_result(-1)"
   ipc --mongodb mongodb://db.example.org:27017 --database ipython-tasks queries.ipc
   ipc --hub ~/.ipython/profile_default/security/ipcontroller-client.json
-  echo "recent = db_query({'started': {'$gte': hourago}}); len(recent)" | ipc --demo
+  echo "recent = db_query({'started': {'\\$gte': hourago}}); len(recent)" | ipc --demo
 
 Errors go to stderr as 'line N: Kind: sentence'; the exit status is 1 when a
 statement failed, 2 when the command line or configuration is wrong.

@@ -16,7 +16,7 @@ export interface IpcConfig {
   readonly DictDB?: { readonly record_limit?: number; readonly size_limit?: number; readonly cull_fraction?: number; readonly load?: string };
   readonly hub?: { readonly connection_file?: string; readonly timeout?: number };
   readonly session?: string;
-  /** Engine id → uuid, or the path of an ipcontroller-engines.json. */
+  /** Engine id → uuid, or the path of a controller's saved engine map (<profile>/log/engines.json). */
   readonly engines?: Readonly<Record<string, string>> | string;
   readonly display?: { readonly timezone?: 'local' | 'utc'; readonly max_column_width?: number; readonly format?: 'table' | 'json' | 'jsonl' | 'csv' };
   readonly profile?: string;
@@ -50,7 +50,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   session: text,
   engines: (v) => {
     if (typeof v === 'string' && v) return null;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return "a map of engine id to uuid, such as {0: 'uuid', 1: 'uuid'}, or the path of ipcontroller-engines.json";
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return "a map of engine id to uuid, such as {0: 'uuid', 1: 'uuid'}, or the path of a controller's log/engines.json";
     if (Object.getPrototypeOf(v) !== Object.prototype) return "a map of engine id to uuid; '__proto__' is not an engine id";
     for (const [k, u] of Object.entries(v)) {
       if (!/^\d+$/.test(k)) return `a map whose keys are engine ids (0, 1, ...), not '${clip(k)}'`;

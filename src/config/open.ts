@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { StoreClient, enginesFromRecords, type Client, type ConfirmDestructive } from '../client/index.js';
+import { StoreClient, type Client, type ConfirmDestructive } from '../client/index.js';
 import { IpcError, storeError, withPlace } from '../errors.js';
 import { parseJSONLRecords } from '../format/index.js';
+import { KEY_NAMES_7X, demoEngineMap } from '../records/index.js';
 import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
@@ -20,12 +21,16 @@ export const DEMO_COUNT = 240;
  */
 export async function openClient(settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
   const spec = settings.store;
-  if (spec.kind === 'hub') {
-    const { openHubClient } = await import('../client/hub-client.js');
+  const why = settings.chosenByFlag ? undefined : settings.origin;
+  if (spec.kind !== 'hub') return openStore(spec, why, settings, confirm);
+  const { openHubClient } = await import('../client/hub-client.js');
+  try {
     const client = await openHubClient({
       connectionFile: spec.connectionFile,
       ...(spec.timeoutMs !== null ? { timeoutMs: spec.timeoutMs } : {}),
+      ...(spec.probeMs !== undefined ? { connectTimeoutMs: spec.probeMs } : {}),
       ...(settings.session ? { session: settings.session } : {}),
+      ...(why ? { origin: why } : {}),
       // The hub deletes records for purge_results: the same --write and confirmation as a store.
       confirm: async (question) => {
         if (!settings.write) throw storeError(`${question.replace(/\. Go on\?$/, '')}; start ipc with --write to allow it`);
@@ -33,20 +38,37 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
       },
     });
     return { client };
+  } catch (e) {
+    const fallback = settings.fallback;
+    if (spec.probeMs === undefined || !fallback || fallback.store.kind === 'hub' || !(e instanceof IpcError)) throw e;
+    // A connection file left by a controller that has stopped: open what it wrote instead.
+    const reason = `no controller answered at ${spec.connectionFile} (${e.message.replace(/\.$/, '')})`;
+    return openStore(fallback.store, `${fallback.origin}; ${reason}`, settings, confirm);
   }
+}
+
+async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: string | undefined, settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
   let engines = settings.engines;
   let store: Store;
   let tables: Opened['tables'];
+  let source: string | undefined;
+  let columns: readonly string[] | null = null;
   switch (spec.kind) {
     case 'demo': {
       const db = openDemoStore({ count: DEMO_COUNT });
       store = db;
-      engines ??= enginesFromRecords(db.findRecordsSync({ engine_uuid: { $ne: null } }, ['engine_uuid', 'result_metadata']));
+      source = 'the embedded demo store (DictDB)';
+      columns = KEY_NAMES_7X;
+      engines ??= demoEngineMap();
       break;
     }
-    case 'dictdb':
-      store = await openDictDB(spec);
+    case 'dictdb': {
+      const db = await openDictDB(spec);
+      store = db;
+      // Records of a 7.x hub have no label: an answer then has none either.
+      if (spec.load && !db.findRecordsSync({ label: { $exists: true } }, ['msg_id']).length) columns = KEY_NAMES_7X;
       break;
+    }
     case 'nodb':
       store = new NoDB();
       break;
@@ -54,6 +76,9 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
       const sqlite = await import('../stores/sqlite/index.js');
       store = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
       tables = async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`);
+      const name = spec.table ?? sqlite.DEFAULT_TABLE;
+      const read = sqlite.listTaskTables(spec.path).filter((t) => name === '*' || t.name === name);
+      columns = [...new Set(read.flatMap((t) => t.keys))];
       break;
     }
     case 'mongodb': {
@@ -71,6 +96,9 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
   const client = await StoreClient.open(store, {
     session: settings.session,
     ...(settings.sessionOrigin ? { sessionOrigin: settings.sessionOrigin } : {}),
+    ...(source ? { source } : {}),
+    ...(origin ? { origin } : {}),
+    columns,
     engines,
     write: settings.write,
     confirm,

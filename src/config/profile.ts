@@ -17,7 +17,7 @@ export interface ProfileInfo {
   readonly mongo: { url?: string; database?: string };
   /** <profile>/security/ipcontroller-client.json */
   readonly connectionFile: string;
-  /** <profile>/security/ipcontroller-engines.json, the hub's saved engine map, when present. */
+  /** <profile>/log/engines.json, where a running 7.x controller keeps its engine map (id → uuid), when present. */
   readonly engineStateFile: string | null;
   /** What ipc could not read in the config file and left out, one sentence each. */
   readonly notes: readonly string[];
@@ -111,7 +111,7 @@ export function readProfile(name: string, dir: string): ProfileInfo {
   let found: Pick<ProfileInfo, 'dbClass' | 'sqlite' | 'mongo' | 'notes'> = { dbClass: null, sqlite: {}, mongo: {}, notes: [] };
   const hasConfig = existsSync(configFile);
   if (hasConfig) found = readControllerConfig(readConfigText(configFile), configFile);
-  const engineState = join(profileDir, 'security', 'ipcontroller-engines.json');
+  const engineState = join(profileDir, 'log', 'engines.json');
   return {
     name,
     dir: profileDir,

@@ -13,13 +13,23 @@ export type StoreSpec =
   | { readonly kind: 'mongodb'; readonly url: string | null; readonly database: string | null; readonly allowJs: boolean; readonly timeoutMs: number | null }
   | { readonly kind: 'dictdb'; readonly load: string | null; readonly recordLimit?: number; readonly sizeLimit?: number; readonly cullFraction?: number }
   | { readonly kind: 'nodb' }
-  | { readonly kind: 'hub'; readonly connectionFile: string; readonly timeoutMs: number | null }
+  | {
+      readonly kind: 'hub';
+      readonly connectionFile: string;
+      readonly timeoutMs: number | null;
+      /** Set when the hub was found rather than asked for: how long it may take to answer before ipc opens `Settings.fallback`. */
+      readonly probeMs?: number;
+    }
   | { readonly kind: 'demo' };
 
 export interface Settings {
   readonly store: StoreSpec;
   /** Where the store choice came from, for the banner and the demo note. */
   readonly origin: string;
+  /** Whether a flag chose the store (then the banner need not say why). */
+  readonly chosenByFlag: boolean;
+  /** What to open when a found controller does not answer (see StoreSpec hub.probeMs). */
+  readonly fallback: { readonly store: StoreSpec; readonly origin: string } | null;
   readonly session: string | null;
   readonly sessionOrigin: string;
   readonly engines: Map<number, string> | null;
@@ -42,7 +52,13 @@ function expandHome(p: string, home: string): string {
   return p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : p;
 }
 
-/** Flags, then the configuration file, then the profile, then the default (the demo store). */
+/** How long plain ipc waits for the profile's controller before it opens the profile's store instead. */
+export const PROBE_MS = 1500;
+
+/**
+ * Flags, then the configuration file, then the profile (its running
+ * controller, its db_class, its tasks.db), then the demo store.
+ */
 export function resolveSettings(cli: CliOptions, environment: Environment): Settings {
   const { env, cwd } = environment;
   const home = environment.home ?? homedir();
@@ -52,7 +68,6 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   const fromConfig = (p: string) => resolve(configDir, expandHome(p, home));
   const fromCwd = (p: string) => resolve(cwd, expandHome(p, home));
 
-  const explicitProfile = cli.profile !== null || cli.ipythonDir !== null || config.profile !== undefined || config.ipython_dir !== undefined;
   const dir = cli.ipythonDir ? ipythonDir(cli.ipythonDir, env, cwd, home) : config.ipython_dir ? fromConfig(config.ipython_dir) : ipythonDir(null, env, cwd, home);
   const profileName = cli.profile ?? config.profile ?? 'default';
   const profile = readProfile(profileName, dir);
@@ -91,6 +106,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
 
   let store: StoreSpec;
   let origin: string;
+  let fallback: Settings['fallback'] = null;
   if (cli.store) {
     origin = `--${cli.store.flag}`;
     const v = cli.store.value;
@@ -108,17 +124,29 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   } else if (config.hub?.connection_file) {
     store = hub(null);
     origin = `hub.connection_file in ${configPath}`;
-  } else if (profile.dbClass) {
-    store = byClass(profile.dbClass);
-    origin = `db_class in ${profile.configFile}`;
-  } else if (explicitProfile && existsSync(join(profile.dir, 'tasks.db'))) {
-    store = { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() };
-    origin = `the tasks.db of profile ${profile.name}`;
   } else {
-    store = { kind: 'demo' };
-    origin = explicitProfile
-      ? `the default: profile ${profile.name} names no store (no db_class in ipcontroller_config.py, no tasks.db)`
-      : 'the default: no store flag, configuration or profile names a store';
+    // Plain ipc: what the profile's controller uses, a running one first.
+    const where = `profile ${profile.name} in ${dir}`;
+    const controllerFile = existsSync(profile.connectionFile);
+    let rest: { store: StoreSpec; origin: string };
+    if (profile.dbClass) rest = { store: byClass(profile.dbClass), origin: `db_class in ${profile.configFile}` };
+    else if (existsSync(sqlitePath(null))) rest = { store: { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() }, origin: `the tasks.db of ${where}${controllerFile ? '' : ', where no controller is running'}` };
+    else {
+      rest = {
+        store: { kind: 'demo' },
+        origin: profile.exists
+          ? `no store was found: ${where} has no running controller and no tasks.db`
+          : `no store was found: no store flag, no configuration file, no ${where}`,
+      };
+    }
+    if (controllerFile) {
+      store = { ...(hub(null) as Extract<StoreSpec, { kind: 'hub' }>), probeMs: PROBE_MS };
+      origin = `the running controller of ${where}`;
+      fallback = rest;
+    } else {
+      store = rest.store;
+      origin = rest.origin;
+    }
   }
 
   if (cli.table && store.kind !== 'sqlite') throw configError(`--table names a table of a SQLite file, but the store is ${store.kind} (from ${origin})`);
@@ -127,6 +155,8 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   return {
     store,
     origin,
+    chosenByFlag: cli.store !== null,
+    fallback,
     session,
     sessionOrigin: cli.session ? '--session' : config.session ? `session in ${configPath}` : '',
     engines: readEngines(config, configPath, fromConfig, profile),
@@ -140,12 +170,39 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   };
 }
 
+/**
+ * A file that the flags or the configuration name and that is not there is
+ * a usage error (exit status 2), not a failure of the store. A connection
+ * file that plain ipc only tried has its fallback instead.
+ */
+export function checkStoreFiles(settings: Settings): void {
+  if (settings.fallback) return;
+  const { store, origin } = settings;
+  const [file, what] =
+    store.kind === 'sqlite' ? [store.path, 'SQLite file']
+    : store.kind === 'hub' ? [store.connectionFile, 'connection file']
+    : store.kind === 'dictdb' && store.load ? [store.load, 'records file to load']
+    : [null, ''];
+  if (file === null || existsSync(file)) return;
+  const hint = store.kind === 'hub' ? '; is the controller running (ipcontroller writes it at start)?' : '';
+  throw configError(`there is no ${what} ${file} (from ${origin})${hint}`);
+}
+
 function readEngines(config: IpcConfig, configPath: string | null, fromConfig: (p: string) => string, profile: ProfileInfo): Map<number, string> | null {
   const e = config.engines;
   if (e && typeof e === 'object') return new Map(Object.entries(e).map(([k, v]) => [Number(k), v]));
-  const file = typeof e === 'string' ? fromConfig(e) : profile.engineStateFile;
-  if (!file) return null;
-  const where = typeof e === 'string' ? `engines in ${configPath}` : 'the hub\'s saved engine state';
+  if (typeof e === 'string') return readEngineFile(fromConfig(e), `engines in ${configPath}`);
+  // The controller's own file: it rewrites it as engines come and go, so a half-written one is not the user's mistake.
+  if (!profile.engineStateFile) return null;
+  try {
+    return readEngineFile(profile.engineStateFile, "the controller's engine state");
+  } catch {
+    return null;
+  }
+}
+
+/** An engine map file: `{"engines": {"0": uuid, ...}, "next_id": n}` as ipcontroller saves it, or the bare map. */
+function readEngineFile(file: string, where: string): Map<number, string> {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,21 +1,31 @@
+import { IpcError } from '../errors.js';
 import { Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
+
+/**
+ * Past this depth a value is circular (a dict that holds itself) or deeper
+ * than any record: JSON output raises, as Python's json.dumps does, rather
+ * than overflowing the stack.
+ */
+export const MAX_JSON_DEPTH = 1000;
+export const tooDeep = () => new IpcError('TypeError', 'the value is circular or nested more than 1000 levels deep, so it has no JSON text');
 
 /**
  * A value as plain JSON: datetimes as ISO 8601 UTC with six fractional digits
  * and `Z`, buffers as base64 strings, timedeltas as seconds.
  */
-export function toPlainJSON(v: unknown): unknown {
+export function toPlainJSON(v: unknown, depth = 0): unknown {
+  if (depth > MAX_JSON_DEPTH) throw tooDeep();
   if (v === null || v === undefined) return null;
   if (v instanceof Timestamp) return v.toISOString();
   if (v instanceof TimeDelta) return v.seconds;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (Array.isArray(v)) return v.map(toPlainJSON);
+  if (Array.isArray(v)) return v.map((x) => toPlainJSON(x, depth + 1));
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   // JSON.stringify refuses bigints; a number keeps what a double can hold, jsonText writes them exactly.
   if (typeof v === 'bigint') return Number(v);
   if (isDict(v as Value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as object)) setOwn(out, k, toPlainJSON(x));
+    for (const [k, x] of Object.entries(v as object)) setOwn(out, k, toPlainJSON(x, depth + 1));
     return out;
   }
   if (typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
@@ -30,14 +40,14 @@ export function toPlainJSON(v: unknown): unknown {
  * out as JSON).
  */
 export function jsonText(v: unknown): string {
-  return valueText(v) ?? 'null';
+  return valueText(v, 0) ?? 'null';
 }
 
 /** The name the rest of the code knows jsonText by. */
 export const formatJSON = jsonText;
 
 /** JSON text of a value; undefined where JSON.stringify leaves a key out. */
-function valueText(v: unknown): string | undefined {
+function valueText(v: unknown, depth: number): string | undefined {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'string':
@@ -56,7 +66,8 @@ function valueText(v: unknown): string | undefined {
   if (v instanceof Timestamp) return '"' + v.toISOString() + '"';
   if (Array.isArray(v)) {
     let s = '[';
-    for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + (valueText(v[i]) ?? 'null');
+    if (depth >= MAX_JSON_DEPTH) throw tooDeep();
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + (valueText(v[i], depth + 1) ?? 'null');
     return s + ']';
   }
   if (v instanceof TimeDelta || v instanceof Uint8Array || !isDict(v as Value) || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
@@ -66,7 +77,8 @@ function valueText(v: unknown): string | undefined {
   let first = true;
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    const x = valueText(o[k]);
+    if (depth >= MAX_JSON_DEPTH) throw tooDeep();
+    const x = valueText(o[k], depth + 1);
     if (x === undefined) continue;
     s += (first ? '{' : ',') + keyText(k) + x;
     first = false;

@@ -1,4 +1,4 @@
-import { parseError } from '../errors.js';
+import { clip, parseError } from '../errors.js';
 import { BUFFER_KEYS, DATETIME_KEYS, Timestamp, extractDates, isDict, keySpec, setOwn, type TaskRecord, type Value } from '../records/index.js';
 import { jsonText } from './json.js';
 
@@ -24,12 +24,17 @@ export function parseJSONLRecords(text: string, source = 'the input'): TaskRecor
     try {
       obj = JSON.parse(line);
     } catch (e) {
-      throw parseError(`line ${i + 1} of ${source} is not JSON (${(e as Error).message}); each line holds one record as --format jsonl writes it`);
+      throw parseError(`line ${i + 1} of ${source} is not JSON (${clip((e as Error).message)}); each line holds one record as --format jsonl writes it`);
     }
     if (!isDict(obj as Value) || typeof (obj as Record<string, unknown>)['msg_id'] !== 'string') {
       throw parseError(`line ${i + 1} of ${source} is not a task record: each line is a JSON object with a msg_id`);
     }
-    records.push(recordFromJSON(obj as Record<string, unknown>, `line ${i + 1} of ${source}`));
+    try {
+      records.push(recordFromJSON(obj as Record<string, unknown>, `line ${i + 1} of ${source}`));
+    } catch (e) {
+      if (e instanceof RangeError) throw parseError(`line ${i + 1} of ${source} is nested too deeply to read; a task record is a few levels deep`);
+      throw e;
+    }
   });
   return records;
 }

@@ -1,27 +1,29 @@
-import { RecordList, Text, hasRepr, isDict, setOwn } from '../records/index.js';
+import { RecordList, Text, hasRepr, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
-import { jsonText } from './json.js';
+import { MAX_JSON_DEPTH, jsonText, tooDeep } from './json.js';
 import { prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
 import { isRecordView, recordLines } from './record-view.js';
 import { renderRecordTable } from './table.js';
+import { traceText } from './trace.js';
 
-export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv'];
+export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv', 'trace'];
 
 /** The value as plain data (records, dicts, lists), before JSON: what json, jsonl and csv print. */
-export function plainValue(v: unknown): unknown {
+export function plainValue(v: unknown, depth = 0): unknown {
+  if (depth > MAX_JSON_DEPTH) throw tooDeep();
   if (v instanceof RecordList) return v.records;
   if (v instanceof Text) return v.text;
   if (isTaskResult(v)) return taskResultJSON(v);
   if (isRecordView(v)) return v.record;
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plainValue(x)]));
+  if (v instanceof Map) return Object.fromEntries(Array.from(v, ([k, x]) => [String(k), plainValue(x, depth + 1)]));
   if (hasRepr(v)) return v.pyRepr();
   if (typeof v === 'function') return repr(v);
-  if (Array.isArray(v)) return v.map(plainValue);
+  if (Array.isArray(v)) return v.map((x) => plainValue(x, depth + 1));
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) setOwn(out, k, plainValue(x));
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, plainValue(x, depth + 1));
     return out;
   }
   return v;
@@ -47,6 +49,12 @@ export function renderValue(v: unknown, format: OutputFormat, options: DisplayOp
       if (Array.isArray(p)) return p.map((x) => csvField(csvCell(x))).join('\n');
       if (isDict(p)) return renderCSV([p], null);
       return csvField(csvCell(p));
+    }
+    case 'trace': {
+      // Records become Chrome Trace Event JSON; any other value prints as json.
+      if (v instanceof RecordList) return traceText(v.records).replace(/\n$/, '');
+      if (isRecordArray(v)) return traceText(v as TaskRecord[]).replace(/\n$/, '');
+      return jsonText(plainValue(v));
     }
     case 'table':
     default:

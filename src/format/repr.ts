@@ -7,22 +7,27 @@ export interface DisplayOptions {
   readonly maxColumnWidth?: number;
 }
 
-/** Python's repr of a string: single quotes unless the text holds one and no double quote. */
+/** What Python's repr escapes in a string, besides the quote it chose. */
+const STRING_ESCAPES = /[\\\n\r\t\x00-\x1f\x7f-\x9f\xad]/g;
+
+function escapeChar(ch: string): string {
+  if (ch === '\\') return '\\\\';
+  if (ch === '\n') return '\\n';
+  if (ch === '\r') return '\\r';
+  if (ch === '\t') return '\\t';
+  return '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');
+}
+
+/**
+ * Python's repr of a string: single quotes unless the text holds one and no
+ * double quote. Built with one replace, so that a string of hundreds of
+ * millions of characters costs one copy, not a character-by-character chain.
+ */
 export function reprString(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === q) out += '\\' + q;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xad) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + q;
+  let body = s.replace(STRING_ESCAPES, escapeChar);
+  if (q === "'" && body.includes("'")) body = body.replace(/'/g, "\\'");
+  return q + body + q;
 }
 
 export function reprBytes(b: Uint8Array): string {
@@ -138,6 +143,9 @@ export function prettyRepr(v: unknown, options: DisplayOptions = {}, width = 80)
   if (flat.length <= width) return flat;
   if (Array.isArray(v) && !isTuple(v) && v.length > 1) {
     return '[' + v.map((x) => repr(x, options)).join(',\n ') + ']';
+  }
+  if (v instanceof Map && v.size > 1) {
+    return '{' + [...v].map(([k, x]) => `${repr(k, options)}: ${repr(x, options)}`).join(',\n ') + '}';
   }
   if (isDict(v) && !hasRepr(v) && !(v instanceof Text)) {
     const entries = Object.entries(v);

@@ -160,20 +160,74 @@ function datetimeLeaf(column: string): Leaf {
     isNull: `${column} IS NULL`,
     eq(value, params) {
       if (!(value instanceof Timestamp)) return undefined;
+      const near = textWindow(column, value, value, params);
       params.push(canonicalTimestamp(value));
-      return `${canonical} = ?`;
+      return near ? `(${near}${canonical} = ?)` : `${canonical} = ?`;
     },
     order(op, value, params) {
       if (!(value instanceof Timestamp)) return undefined;
+      const near = op === '>' || op === '>=' ? textWindow(column, value, null, params) : textWindow(column, null, value, params);
       params.push(canonicalTimestamp(value));
-      return `${canonical} ${op} ?`;
+      return near ? `(${near}${canonical} ${op} ?)` : `${canonical} ${op} ?`;
     },
     oneOf(values, params) {
       if (!values.every((v) => v instanceof Timestamp)) return undefined;
+      // a loop, not a spread: a list of a million datetimes is a query too
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of values as Timestamp[]) {
+        if (v.us < min) min = v.us;
+        if (v.us > max) max = v.us;
+      }
+      const near = values.length ? textWindow(column, new Timestamp(min), new Timestamp(max), params) : '';
       for (const v of values as Timestamp[]) params.push(canonicalTimestamp(v));
-      return `${canonical} IN (${values.map(() => '?').join(', ')})`;
+      const test = `${canonical} IN (${values.map(() => '?').join(', ')})`;
+      return near ? `(${near}${test})` : test;
     },
   };
+}
+
+/**
+ * Plain comparisons of the column's text that every match passes, so that
+ * an index on the column (%index) finds the candidates without reading the
+ * table; the exact test on canonical text follows. Text that ipyparallel
+ * writes (`YYYY-MM-DDTHH:MM:SS[.ffffff]` in UTC, `+00:00` or `Z`) sorts as
+ * its instant, so its range is tight, to the second. Any other form starts
+ * with its date too, and its offset (up to 99:59 as read, or a local time)
+ * and an hour of 24 move its instant less than WIDE_DAYS from that date: it
+ * is looked for between dates.
+ */
+const WIDE_DAYS = 6;
+
+/**
+ * SQL that is true for timestamp text in any form but ipyparallel's UTC
+ * one. The patterns are written into the statement (not bound) so that
+ * SQLite can match the term with a partial index of the same condition
+ * (%index makes one on each time column, holding only such rows).
+ */
+export function nonUtcText(column: string): string {
+  return `NOT (${column} GLOB '????-??-??T??:??:??*+00:00' OR ${column} GLOB '????-??-??T??:??:??*Z')`;
+}
+
+function textWindow(column: string, from: Timestamp | null, to: Timestamp | null, params: SqlParam[]): string {
+  const text = (t: Timestamp, us: number, length: number) => {
+    const iso = new Timestamp(t.us + us).toISOString();
+    return /^\d{4}-/.test(iso) ? iso.slice(0, length) : null;
+  };
+  // to the second: every text at or after from's second, before the second after to's
+  const tight = [from && text(from, 0, 19), to && text(to, 1e6, 19)];
+  const wide = [from && text(from, -WIDE_DAYS * 86_400e6, 10), to && text(to, (WIDE_DAYS + 1) * 86_400e6, 10)];
+  if ((from && (!tight[0] || !wide[0])) || (to && (!tight[1] || !wide[1]))) return '';
+  const range = ([lo, hi]: (string | null)[]) => {
+    const parts: string[] = [];
+    if (lo) parts.push(`${column} >= ?`);
+    if (hi) parts.push(`${column} < ?`);
+    params.push(...[lo, hi].filter((x): x is string => !!x));
+    return parts.join(' AND ');
+  };
+  const near = range(tight);
+  const far = range(wide);
+  return `((${near}) OR (${nonUtcText(column)} AND ${far})) AND `;
 }
 
 /** Dict columns: SQL answers only "is it None"; JSON text 'null' decodes to None too. */

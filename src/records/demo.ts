@@ -1,12 +1,17 @@
 import { Timestamp } from './timestamp.js';
-import type { Dict, TaskRecord, Value } from './values.js';
+import { DEMO_PAYLOADS } from './demo-payloads.js';
+import type { Dict, TaskRecord } from './values.js';
 
 /**
- * A deterministic generator of realistic TaskRecords, shaped as the hub of
- * ipyparallel 7.x–9.x writes them: direct (mux) and load-balanced (task)
- * queues, apply and execute requests, streams with non-ASCII text, failed
- * tasks with ANSI-coloured tracebacks, pending tasks, a resubmission, labels
- * and buffers. The same seed and anchor always give the same records.
+ * A deterministic generator of TaskRecords in the form the hub of
+ * ipyparallel 7.x writes them: msg_ids `<session>_<pid>_<n>`, client and
+ * engine ids `8hex-24hex`, direct (mux) and load-balanced (task) queues with
+ * their metadata, apply requests whose buffers and results are what
+ * ipyparallel itself serialized (DEMO_PAYLOADS), `dv.execute` cells, streams
+ * with non-ASCII text, failed tasks with ANSI tracebacks and `engine_info`,
+ * pending tasks (assigned or not; `started` is filled only at completion, as
+ * a 7.x hub does) and a resubmission. The same seed and anchor always give
+ * the same records.
  */
 export interface DemoOptions {
   /** How many task requests (a resubmission adds one more record). */
@@ -18,70 +23,88 @@ export interface DemoOptions {
 
 export const DEMO_ANCHOR = Timestamp.parse('2026-11-02T15:00:00Z')!;
 
+const ENGINES = 4;
+
+/** The demo's engine map (id → uuid) for a seed, as its controller would know it. */
+export function demoEngineMap(seed = 1): Map<number, string> {
+  const rng = prng(seed);
+  return new Map(Array.from({ length: ENGINES }, (_, i) => [i, sessionId(rng)]));
+}
+
+interface Peer {
+  readonly id: string;
+  readonly pid: number;
+  n: number;
+}
+
+const decoded = DEMO_PAYLOADS.map((p) => ({
+  ...p,
+  request: p.buffers.map((b) => Uint8Array.from(Buffer.from(b, 'base64'))),
+  result: p.resultBuffers.map((b) => Uint8Array.from(Buffer.from(b, 'base64'))),
+}));
+const okPayloads = decoded.filter((p) => p.kind !== 'error');
+const failingPayloads = decoded.filter((p) => p.kind === 'error');
+
 export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
   const count = options.count ?? 240;
   const rng = prng(options.seed ?? 1);
   const anchor = options.anchor ?? DEMO_ANCHOR;
-  const uuid = () => uuid4(rng);
-  const engines = Array.from({ length: 4 }, () => uuid());
-  const clients = Array.from({ length: 3 }, () => uuid());
-  const users = ['alice', 'bob', 'chloé'];
+  const peer = (): Peer => ({ id: sessionId(rng), pid: 1000 + Math.floor(rng() * 60000), n: 0 });
+  const engines = Array.from({ length: ENGINES }, () => sessionId(rng)).map((id): Peer => ({ id, pid: 1000 + Math.floor(rng() * 60000), n: 0 }));
+  const clients = Array.from({ length: 3 }, peer);
+  const hub = peer();
+  const nextId = (p: Peer) => `${p.id}_${p.pid}_${++p.n}`;
   const span = 6 * 3600e6;
   let t = anchor.us - span;
   const step = span / (count + 1);
   const records: TaskRecord[] = [];
-  let execCount = 0;
+  const execCount = new Map<string, number>();
 
   for (let i = 0; i < count; i++) {
     t += step * (0.5 + rng());
     const submitted = new Timestamp(t);
-    const c = Math.floor(rng() * clients.length);
-    const client = clients[c]!;
-    const queue = rng() < 0.6 ? 'task' : 'mux';
+    const client = clients[Math.floor(rng() * clients.length)]!;
     const isExecute = rng() < 0.25;
-    const msgId = uuid();
+    const queue = isExecute || rng() < 0.35 ? 'mux' : 'task';
+    const msgId = nextId(client);
     const late = i >= count - 8;
-    const state = late ? (i % 2 === 0 ? 'pending' : 'running') : rng() < 0.12 ? 'error' : 'ok';
+    const state = late ? (i % 2 === 0 ? 'pending' : 'assigned') : rng() < 0.12 ? 'error' : 'ok';
     const engineIndex = Math.floor(rng() * engines.length);
-    const engine = state === 'pending' && queue === 'task' ? null : engines[engineIndex]!;
-    const msgType = isExecute ? 'execute_request' : 'apply_request';
+    const engine = engines[engineIndex]!;
     const header: Dict = {
       msg_id: msgId,
-      msg_type: msgType,
-      username: users[c]!,
-      session: client,
+      msg_type: isExecute ? 'execute_request' : 'apply_request',
+      username: 'username',
+      session: client.id,
       date: submitted,
       version: '5.3',
     };
-    const label = rng() < 0.3 ? pick(rng, ['preprocess', 'fit-model', 'render', 'étape-2']) : null;
-    const metadata: Dict = {
-      after: [],
-      follow: [],
-      timeout: null,
-      targets: queue === 'mux' ? [engineIndex] : [],
-      retries: queue === 'task' ? Math.floor(rng() * 2) : 0,
-      is_broadcast: false,
-      is_coalescing: false,
-    };
-    if (label) metadata['label'] = label;
-    const code = pick(rng, [
-      'import numpy as np\nx = np.linspace(0, 1, 1000)\nx.sum()',
-      'print("température:", 21.5)',
-      'import os\nos.getpid()',
-      'result = {k: k ** 2 for k in range(10)}',
-      'sum(range(10 ** 6))',
-    ]);
-    const content: Dict = isExecute ? { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false } : {};
-    const buffers: Value = isExecute ? [] : [bytes(rng, 48 + Math.floor(rng() * 200)), bytes(rng, 16)];
+    // A load-balanced view's flags: retries, a subset of engines, a dependency on an earlier task of the client.
+    const metadata: Dict = queue === 'task'
+      ? {
+          after: client.n > 1 && rng() < 0.1 ? [`${client.id}_${client.pid}_${client.n - 1}`] : [],
+          follow: [],
+          timeout: 0,
+          targets: rng() < 0.15 ? [engineIndex] : [],
+          retries: pick(rng, [0, 0, 0, 0, 1, 2]),
+        }
+      : {};
+    const failure = state === 'error' ? pick(rng, ERRORS) : null;
+    const payload = isExecute ? null : state === 'error' ? pick(rng, failingPayloads) : pick(rng, okPayloads);
+    // dv.execute sends silent cells: the hub records no execute_input for them.
+    const silent = isExecute && rng() < 0.5;
+    const code = failure && isExecute ? failure.code : pick(rng, CELLS);
+    const content: Dict = isExecute ? { code, silent, user_expressions: {} } : {};
+    const unassigned = state === 'pending' && queue === 'task';
     const rec: TaskRecord = {
       msg_id: msgId,
       header,
       metadata,
       content,
-      buffers,
+      buffers: payload ? payload.request : [],
       submitted,
-      client_uuid: client,
-      engine_uuid: engine,
+      client_uuid: client.id,
+      engine_uuid: unassigned ? null : engine.id,
       started: null,
       completed: null,
       resubmitted: null,
@@ -91,101 +114,103 @@ export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
       result_content: null,
       result_buffers: null,
       queue,
-      execute_input: isExecute ? code : null,
+      execute_input: isExecute && !silent ? code : null,
       execute_result: null,
       error: null,
       stdout: '',
       stderr: '',
-      label,
     };
-    if (state !== 'pending') {
+    if (state === 'ok' || state === 'error') {
+      const slow = payload?.kind === 'slow';
       const started = submitted.plus(Math.floor(2_000 + rng() * 400_000));
+      const completed = started.plus(slow ? 2_500_000 + Math.floor(rng() * 20_000) : Math.floor(1_000 + rng() * 9_000_000 * rng()));
       rec['started'] = started;
-      if (rng() < 0.5) rec['stdout'] = pick(rng, STDOUT)(i);
-      if (rng() < 0.2) rec['stderr'] = pick(rng, STDERR)(i);
-      if (state !== 'running') {
-        const completed = started.plus(Math.floor(1_000 + rng() * 9_000_000 * rng()));
-        const received = completed.plus(Math.floor(200 + rng() * 3_000));
-        rec['completed'] = completed;
-        rec['received'] = received;
-        const replyId = uuid();
-        const engineUuid = engine ?? engines[engineIndex]!;
-        rec['engine_uuid'] = engineUuid;
-        rec['result_header'] = {
-          msg_id: replyId,
-          msg_type: isExecute ? 'execute_reply' : 'apply_reply',
-          username: users[c]!,
-          session: engineUuid,
-          date: completed,
-          version: '5.3',
-        };
-        const status = state === 'error' ? 'error' : 'ok';
-        rec['result_metadata'] = {
-          started,
-          dependencies_met: true,
-          engine: engineUuid,
-          status,
-          is_broadcast: false,
-          is_coalescing: false,
-          engine_id: engineIndex,
-        };
-        if (state === 'error') {
-          const err = pick(rng, ERRORS);
-          if (isExecute) {
-            // the cell that failed is one that raises this error
-            content['code'] = err.code;
-            rec['execute_input'] = err.code;
-          }
-          const tb = traceback(err.ename, err.evalue, isExecute ? err.code : undefined);
-          const errorContent: Dict = {
-            traceback: tb,
-            ename: err.ename,
-            evalue: err.evalue,
-            engine_info: { engine_uuid: engineUuid, engine_id: engineIndex, method: isExecute ? 'execute' : 'apply' },
-          };
-          rec['error'] = errorContent;
-          rec['result_content'] = { status: 'error', ...errorContent };
-          rec['result_buffers'] = [];
+      rec['completed'] = completed;
+      rec['received'] = completed.plus(Math.floor(200 + rng() * 3_000));
+      if (payload) rec['stdout'] = payload.stdout;
+      else if (rng() < 0.5) rec['stdout'] = pick(rng, STDOUT)(i);
+      if (rng() < 0.15) rec['stderr'] = pick(rng, STDERR)(i);
+      rec['result_header'] = {
+        msg_id: nextId(engine),
+        msg_type: isExecute ? 'execute_reply' : 'apply_reply',
+        username: 'username',
+        session: engine.id,
+        date: completed,
+        version: '5.3',
+      };
+      const resultMetadata: Dict = {
+        started,
+        dependencies_met: true,
+        engine: engine.id,
+        is_broadcast: false,
+        is_coalescing: false,
+        original_msg_id: '',
+        status: state,
+      };
+      rec['result_metadata'] = resultMetadata;
+      if (state === 'error') {
+        const err = isExecute ? failure! : { ...payload!.error!, code: undefined };
+        const cell = (execCount.get(engine.id) ?? 0) + 1;
+        if (isExecute && !silent) execCount.set(engine.id, cell);
+        const tb = traceback(err.ename, err.evalue, isExecute ? { code: err.code!, cell } : { fn: payload!.function, ...payload!.error! });
+        // The engine does not know its own id when it wraps the error (-1); the hub's metadata does.
+        const engineInfo: Dict = { engine_uuid: engine.id, engine_id: -1, method: isExecute ? 'execute' : 'apply' };
+        resultMetadata['engine_info'] = { engine_uuid: engine.id, engine_id: engineIndex };
+        if (isExecute) {
+          rec['error'] = { traceback: tb, ename: err.ename, evalue: err.evalue };
+          rec['result_content'] = { status: 'error', traceback: tb, ename: err.ename, evalue: err.evalue, engine_info: engineInfo, execution_count: silent ? 0 : cell, user_expressions: {}, payload: [] };
         } else {
-          rec['result_content'] = isExecute
-            ? { status: 'ok', execution_count: ++execCount, user_expressions: {}, payload: [] }
-            : { status: 'ok' };
-          rec['result_buffers'] = isExecute ? [] : [bytes(rng, 32 + Math.floor(rng() * 400))];
-          if (isExecute && rng() < 0.7) {
-            rec['execute_result'] = {
-              data: { 'text/plain': pick(rng, ['500.0', '4242', "{0: 0, 1: 1, 2: 4, 3: 9}", "'ok'"]) },
-              metadata: {},
-              execution_count: execCount,
-            };
-          }
+          rec['error'] = { traceback: tb, ename: err.ename, evalue: err.evalue, engine_info: engineInfo };
+          rec['result_content'] = { traceback: tb, ename: err.ename, evalue: err.evalue, engine_info: engineInfo, status: 'error' };
         }
+        rec['result_buffers'] = [];
+      } else if (isExecute) {
+        const n = silent ? 0 : (execCount.get(engine.id) ?? 0) + 1;
+        if (!silent) execCount.set(engine.id, n);
+        rec['result_content'] = { status: 'ok', execution_count: n, user_expressions: {}, payload: [] };
+        rec['result_buffers'] = [];
+        if (!silent && rng() < 0.7) {
+          rec['execute_result'] = { data: { 'text/plain': pick(rng, ['500.0', '4242', '{0: 0, 1: 1, 2: 4, 3: 9}', "'ok'"]) }, metadata: {}, execution_count: n };
+        }
+      } else {
+        rec['result_content'] = { status: 'ok' };
+        rec['result_buffers'] = payload!.result;
       }
     }
     records.push(rec);
   }
 
-  // One resubmission: a failed task sent again under a new msg_id, as the hub records it.
-  const failed = records.find((r) => r['error'] !== null);
-  if (failed) {
-    const newId = uuid();
+  // One resubmission of a load-balanced task: the hub sends it again under a msg_id of its own
+  // session, keeping the client's header otherwise, and records no request metadata.
+  const original = records.find((r) => r['queue'] === 'task' && r['error'] !== null);
+  if (original) {
+    const newId = nextId(hub);
     const resubmittedAt = (records[records.length - 9]!['submitted'] as Timestamp).plus(1_500_000);
-    const header = { ...(failed['header'] as Dict), msg_id: newId, date: resubmittedAt };
     records.push({
-      ...Object.fromEntries(Object.keys(failed).map((k) => [k, null])),
+      ...Object.fromEntries(Object.keys(original).map((k) => [k, null])),
       msg_id: newId,
-      header,
-      metadata: failed['metadata'] ?? null,
-      content: failed['content'] ?? null,
-      buffers: failed['buffers'] ?? [],
+      header: { ...(original['header'] as Dict), msg_id: newId, date: resubmittedAt },
+      metadata: {},
+      content: original['content'] ?? {},
+      buffers: original['buffers'] ?? [],
       submitted: resubmittedAt,
+      client_uuid: original['client_uuid'] ?? null,
+      queue: 'task',
       stdout: '',
       stderr: '',
-      label: failed['label'] ?? null,
     });
-    failed['resubmitted'] = newId;
+    original['resubmitted'] = newId;
   }
   return records;
 }
+
+const CELLS = [
+  'import numpy as np\nx = np.linspace(0, 1, 1000)\nx.sum()',
+  'print("température:", 21.5)',
+  'import os\nos.getpid()',
+  'result = {k: k ** 2 for k in range(10)}',
+  'sum(range(10 ** 6))',
+];
 
 const STDOUT: ((i: number) => string)[] = [
   (i) => `step ${i}: loaded 1000 rows\n`,
@@ -207,38 +232,29 @@ const ERRORS = [
   { ename: 'MemoryError', evalue: '', code: 'import numpy as np\nnp.zeros((10 ** 6, 10 ** 6))' },
 ];
 
-/** A traceback as an IPython engine stores it: a list of ANSI-coloured lines. */
-function traceback(ename: string, evalue: string, code?: string): string[] {
+/** A traceback as an IPython 8 engine stores it: a list of ANSI-coloured lines. */
+function traceback(ename: string, evalue: string, at: { code: string; cell: number } | { fn: string; first: string; line: string }): string[] {
   const red = '\u001b[0;31m', green = '\u001b[0;32m', cyan = '\u001b[0;36m', reset = '\u001b[0m';
   const bar = `${red}${'-'.repeat(75)}${reset}`;
-  const lines = code?.split('\n') ?? [];
-  const where = code === undefined
-    ? `File ${green}site-packages/ipyparallel/serialize/canning.py${reset}:${green}123${reset}, in ${cyan}__call__${reset}`
-    : `Cell ${green}In[1]${reset}, line ${green}${lines.length}${reset}`;
-  return [
-    bar,
-    `${red}${ename}${reset}                                 Traceback (most recent call last)`,
-    `${where}\n${green}----> ${Math.max(lines.length, 1)}${reset} ${lines.at(-1) ?? 'return self.f(*args, **kwargs)'}\n`,
-    `${red}${ename}${reset}: ${evalue}`,
-  ];
+  const head = `${red}${ename}${reset}${' '.repeat(Math.max(1, 42 - ename.length))}Traceback (most recent call last)`;
+  const frames =
+    'code' in at
+      ? [`Cell ${green}In [${at.cell}], line ${at.code.split('\n').length}${reset}\n${green}----> ${at.code.split('\n').length}${reset} ${at.code.split('\n').at(-1)}\n`]
+      : [
+          `File ${green}<string>:1${reset}\n`,
+          `Cell ${green}In [3], line 2${reset}, in ${cyan}${at.fn}${reset}\n${green}      1${reset} ${at.first}\n${green}----> 2${reset}     ${at.line}\n`,
+        ];
+  return [bar, head, ...frames, `${red}${ename}${reset}: ${evalue}`];
 }
 
 function pick<T>(rng: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rng() * xs.length)]!;
 }
 
-function bytes(rng: () => number, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rng() * 256);
-  return b;
-}
-
-function uuid4(rng: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16));
-  hex[12] = '4';
-  hex[16] = '89ab'[Math.floor(rng() * 4)]!;
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+/** A session (client or engine) id as ipyparallel 7.x makes them: 32 hex digits split 8-24. */
+function sessionId(rng: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8)}`;
 }
 
 /** mulberry32: small, fast and the same everywhere. */

@@ -5,4 +5,6 @@ export * from './demo.js';
 export * from './pickle.js';
 export * from './answers.js';
 export * from './derived.js';
+export * from './stats.js';
+export * from './intervals.js';
 export * from './pyvalues.js';

@@ -55,7 +55,7 @@ export class WatchRequest {
 }
 
 export interface ShellSettings {
-  format: 'table' | 'json' | 'jsonl' | 'csv';
+  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
   timezone: 'local' | 'utc';
   maxColumnWidth: number;
 }

@@ -2,7 +2,7 @@ import { RecordList } from '../client/index.js';
 import { didYouMean, keyError, nameError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
-import { chargeString } from './budget.js';
+import { chargeItems, chargeString } from './budget.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
 
@@ -131,14 +131,14 @@ function stringMethod(s: string, name: string): PyFunction | undefined {
     case 'upper': return method('str', name, () => s.toUpperCase());
     case 'lower': return method('str', name, () => s.toLowerCase());
     case 'strip': return method('str', name, () => s.trim());
-    case 'splitlines': return method('str', name, () => s.split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== ''));
+    case 'splitlines': return method('str', name, () => splitCharged(s, '\n', /\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== ''));
     case 'split': return method('str', name, (c) => {
       const sep = arg(c, 0, null);
-      return sep === null ? s.split(/\s+/).filter(Boolean) : s.split(text(sep, name));
+      return sep === null ? splitCharged(s, ' ', /\s+/).filter(Boolean) : splitCharged(s, text(sep, name));
     });
     case 'join': return method('str', name, (c) => joined(iterate(arg(c, 0), 'join').map((x) => text(x, name)), s));
-    case 'replace': return method('str', name, (c) => joined(s.split(text(arg(c, 0), name)), text(arg(c, 1), name)));
-    case 'count': return method('str', name, (c) => s.split(text(arg(c, 0), name)).length - 1);
+    case 'replace': return method('str', name, (c) => joined(splitCharged(s, text(arg(c, 0), name)), text(arg(c, 1), name)));
+    case 'count': return method('str', name, (c) => occurrences(s, text(arg(c, 0), name)));
     case 'find': return method('str', name, (c) => s.indexOf(text(arg(c, 0), name)));
     case 'format': return method('str', name, (c) => {
       let i = 0;
@@ -189,4 +189,21 @@ function joined(parts: string[], sep: string): string {
   for (const p of parts) length += p.length;
   chargeString(length, 'the joined string');
   return parts.join(sep);
+}
+
+/** Bytes one part of a split string may take (its slot and the small string object). */
+const PART_BYTES = 32;
+
+/** s.split(by), charged first for the most parts `sep` could cut `s` into. */
+function splitCharged(s: string, sep: string, by: string | RegExp = sep): string[] {
+  chargeItems(Math.floor(s.length / Math.max(1, sep.length)) + 1, 'the parts of the string', PART_BYTES);
+  return s.split(by);
+}
+
+/** str.count: non-overlapping occurrences, counted without splitting. */
+function occurrences(s: string, sub: string): number {
+  if (sub === '') return s.length + 1;
+  let n = 0;
+  for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length)) n++;
+  return n;
 }

@@ -52,9 +52,9 @@ export function charge(bytes: number, what: string): void {
   }
 }
 
-/** Charges a list of `items` items (a pointer each). */
-export function chargeItems(items: number, what = 'a list'): void {
-  charge(items * 8, what);
+/** Charges a list of `items` items: a pointer each, and `each` bytes more for what every item is (a tuple, a string). */
+export function chargeItems(items: number, what = 'a list', each = 0): void {
+  charge(items * (8 + each), what);
 }
 
 /** Charges a string of `length` characters, which V8 also caps by length. */

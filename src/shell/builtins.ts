@@ -1,5 +1,5 @@
 import { RecordList } from '../client/index.js';
-import { clip, typeError } from '../errors.js';
+import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
@@ -7,6 +7,9 @@ import { chargeItems, memoryError } from './budget.js';
 import { arithmetic, isInt, isNumeric, normalize, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
 import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
+
+/** Bytes a small tuple takes beyond its slot: the array and its mark as a tuple. */
+const TUPLE_BYTES = 100;
 
 type Invoke = (fn: unknown, args: unknown[]) => Promise<unknown>;
 
@@ -22,6 +25,12 @@ function only(fn: string, c: CallArgs, min: number, max: number): unknown[] {
 export function makeBuiltins(invoke: Invoke, print: (text: string) => void, display: () => DisplayOptions): Map<string, unknown> {
   const b = new Map<string, unknown>();
   const def = (name: string, doc: string, body: (c: CallArgs) => unknown) => b.set(name, new PyFunction(name, body, doc));
+  /** key(item) for each item, one call after another (as Python calls them, and so that call depth means depth). */
+  const keysOf = async (items: readonly unknown[], key: unknown): Promise<unknown[]> => {
+    const out: unknown[] = [];
+    for (const x of items) out.push(await invoke(key, [x]));
+    return out;
+  };
 
   def('print', 'print(*values, sep=" ", end="\\n"): writes the values as text', (c) => {
     const sep = c.kwargs.has('sep') ? String(c.kwargs.get('sep')) : ' ';
@@ -84,15 +93,14 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (c.args.length > 1) throw typeError('sorted() takes key= and reverse= as keyword arguments');
     const items = [...iterate(a.get('iterable'), 'sorted')];
     const key = a.get('key') ?? null;
-    const keys = key === null ? items : await Promise.all(items.map((x) => invoke(key, [x])));
-    const order = items.map((_, i) => i);
-    order.sort((i, j) => {
+    const keys = key === null ? items : await keysOf(items, key);
+    const order = await mergeSort(items.map((_, i) => i), (i, j) => {
       const ki = keys[i];
       const kj = keys[j];
       // None sorts first, as the answers of db_query do, rather than raising as Python would.
       if (ki === null || kj === null) return ki === kj ? 0 : ki === null ? -1 : 1;
       return pyCompare(ki, kj, '<');
-    });
+    }, c.signal);
     if (truthy(a.get('reverse'))) order.reverse();
     return order.map((i) => items[i]);
   });
@@ -100,12 +108,14 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('enumerate', 'enumerate(items, start=0): (index, item) pairs', (c) => {
     const a = bindArgs('enumerate', ['iterable', 'start'], c, 1);
     const start = Number(a.get('start') ?? 0);
-    return iterate(a.get('iterable'), 'enumerate').map((x, i) => tuple([i + start, x]));
+    const items = iterate(a.get('iterable'), 'enumerate');
+    chargeItems(items.length, 'enumerate()', TUPLE_BYTES);
+    return items.map((x, i) => tuple([i + start, x]));
   });
   def('zip', 'zip(a, b, ...): tuples of the items side by side', (c) => {
     const cols = c.args.map((l) => iterate(l, 'zip'));
     const n = cols.length ? cols.reduce((m, l) => Math.min(m, l.length), Infinity) : 0;
-    chargeItems(n * (cols.length + 2), 'zip()');
+    chargeItems(n, 'zip()', TUPLE_BYTES + 8 * cols.length);
     return Array.from({ length: n }, (_, i) => tuple(cols.map((l) => l[i])));
   });
   def('range', 'range(stop) or range(start, stop, step): a list of integers', (c) => {
@@ -175,7 +185,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     const items = numbers(fn, c);
     if (!items.length) throw typeError(`${fn}() of an empty list`);
     const key = c.kwargs.get('key') ?? null;
-    const keys = key === null ? items : await Promise.all(items.map((x) => invoke(key, [x])));
+    const keys = key === null ? items : await keysOf(items, key);
     let best = 0;
     for (let i = 1; i < items.length; i++) {
       const cmp = pyCompare(keys[i], keys[best], fn === 'min' ? '<' : '>');
@@ -212,6 +222,42 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));
   def('type', 'type(x): the name of the kind of a value', (c) => new Text(`<class '${typeName(only('type', c, 1, 1)[0])}'>`));
   return b;
+}
+
+/** Comparisons a sort makes between looks at the clock and the signal. */
+const COMPARISONS_PER_LOOK = 50_000;
+
+/**
+ * A stable merge sort that lets the event loop turn every few milliseconds,
+ * so that Ctrl-C stops a sort of millions of items (Array.prototype.sort
+ * runs to its end once started).
+ */
+async function mergeSort(items: number[], cmp: (a: number, b: number) => number, signal?: AbortSignal): Promise<number[]> {
+  let src = items;
+  let dst = new Array<number>(items.length);
+  let made = 0;
+  let lastTurn = performance.now();
+  for (let width = 1; width < src.length; width *= 2) {
+    for (let lo = 0; lo < src.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, src.length);
+      const hi = Math.min(lo + 2 * width, src.length);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        dst[k++] = cmp(src[j]!, src[i]!) < 0 ? src[j++]! : src[i++]!;
+        if (++made % COMPARISONS_PER_LOOK === 0 && performance.now() - lastTurn > 10) {
+          await new Promise(setImmediate);
+          lastTurn = performance.now();
+          if (signal?.aborted) throw signal.reason instanceof IpcError ? signal.reason : interrupted();
+        }
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
 }
 
 /** int(text, base) as Python reads it: underscores between digits, any size (big ones as bigint). */

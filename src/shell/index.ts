@@ -6,3 +6,4 @@ export { RC_METHODS } from './rc.js';
 export { splitStatements, isCompleteSource } from './split.js';
 export { stripPrompts } from './lexer.js';
 export { abortable } from './interpreter.js';
+export { TimelineRequest } from './analytics.js';

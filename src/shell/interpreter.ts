@@ -374,21 +374,37 @@ class SliceValue {
     readonly step: number | null,
   ) {}
   apply<T>(items: readonly T[]): T[] {
+    const { start, stop, step } = this.bounds(items.length);
+    const out: T[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(items[i]!);
+    return out;
+  }
+
+  /** The slice of a string; one without surrogate pairs is cut by position, never split into characters. */
+  applyToString(s: string): string {
+    if (SURROGATE.test(s)) return this.apply(stringItems(s)).join('');
+    const { start, stop, step } = this.bounds(s.length);
+    if (step === 1) return s.slice(start, Math.max(start, stop));
+    const count = Math.max(0, Math.ceil((stop - start) / step));
+    chargeString(count);
+    const out: string[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(s[i]!);
+    return out.join('');
+  }
+
+  private bounds(n: number): { start: number; stop: number; step: number } {
     const step = this.step ?? 1;
     if (step === 0) throw typeError('slice step cannot be zero');
-    const n = items.length;
     const norm = (i: number | null, dflt: number) => {
       if (i === null) return dflt;
       if (i < 0) i += n;
       return step > 0 ? Math.min(Math.max(i, 0), n) : Math.min(Math.max(i, -1), n - 1);
     };
-    const start = norm(this.lower, step > 0 ? 0 : n - 1);
-    const stop = norm(this.upper, step > 0 ? n : -1);
-    const out: T[] = [];
-    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(items[i]!);
-    return out;
+    return { start: norm(this.lower, step > 0 ? 0 : n - 1), stop: norm(this.upper, step > 0 ? n : -1), step };
   }
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
 
 function listIndex(length: number, key: unknown): number {
   if (typeof key !== 'number' || !Number.isInteger(key)) throw typeError(`list indices must be integers or slices, not ${typeName(key)}`);
@@ -408,8 +424,9 @@ export function subscript(obj: unknown, key: unknown): unknown {
     return obj[listIndex(obj.length, key)];
   }
   if (typeof obj === 'string') {
+    if (key instanceof SliceValue) return key.applyToString(obj);
+    if (!SURROGATE.test(obj)) return obj[listIndex(obj.length, key)];
     const chars = stringItems(obj);
-    if (key instanceof SliceValue) return key.apply(chars).join('');
     return chars[listIndex(chars.length, key)];
   }
   if (obj instanceof Map) {

@@ -1,8 +1,9 @@
-import { RecordList, type Client, type TaskResult } from '../client/index.js';
+import { RecordList, type Client, type IndexReport, type TaskResult } from '../client/index.js';
 import { IpcError, didYouMean, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
 import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
+import { statsMagic, timelineMagic } from './analytics.js';
 import { WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';
@@ -37,7 +38,10 @@ export const MAGICS: Record<string, string> = {
   history: '%history [N]: the last N inputs (in a terminal, from this and earlier sessions: ~/.ipc_history)',
   format: '%format [table|json|jsonl|csv]: how values are shown',
   tables: '%tables: the task tables of the SQLite file',
+  index: '%index: adds indexes on submitted, completed, started, engine_uuid and client_uuid to the SQLite file, so that windows of time and one engine or client are found without reading the whole table (needs --write and a confirmation; refuses while a controller writes the file)',
   who: '%who: the variables defined so far',
+  stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
+  timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };
@@ -87,6 +91,10 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       ctx.shell.settings.format = arg as OutputFormat;
       return null;
     }
+    case 'index': {
+      if (!ctx.client.createIndexes) throw storeError('%index makes indexes in a SQLite file; this session reads a live hub');
+      return new Text(indexReport(await ctx.client.createIndexes()));
+    }
     case 'tables': {
       if (!ctx.tables) throw storeError('%tables lists the task tables of a SQLite file; this session has no SQLite store');
       return new Text((await ctx.tables()).join('\n'));
@@ -110,6 +118,10 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
         `session  ${session ?? 'None'}${d.sessionOrigin ? ` (${d.sessionOrigin})` : ''}`,
       ].join('\n'));
     }
+    case 'stats':
+      return statsMagic(st, ctx);
+    case 'timeline':
+      return timelineMagic(st, ctx);
     case 'watch': {
       if (!ctx.shell.terminal) throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
       const w = parseWatch(arg, (text) => ctx.shell.isComplete(text));
@@ -298,4 +310,12 @@ function help(topic: string, ctx: MagicContext): string {
   if (v !== undefined) return `${bare}: a ${typeName(v)}`;
   const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name)];
   throw nameError(`no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
+}
+
+function indexReport(r: IndexReport): string {
+  const mb = (r.bytesAdded / (1024 * 1024)).toFixed(1);
+  const made = r.created.length
+    ? `created ${r.created.length} index${r.created.length === 1 ? '' : 'es'} (${r.created.join(', ')}) in ${r.seconds.toFixed(2)} s; the file grew ${mb} MB`
+    : 'no index was needed';
+  return r.present.length ? `${made}; already there: ${r.present.join(', ')}` : made;
 }

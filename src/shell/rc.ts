@@ -1,5 +1,5 @@
 import { RecordList, RecordStream, type Client, type TaskResult } from '../client/index.js';
-import { normalizeKeys, type QueryInput } from '../query/index.js';
+import type { QueryInput } from '../query/index.js';
 import { keyError, typeError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
 import { Text, isDict, setOwn } from '../records/index.js';
@@ -29,7 +29,7 @@ export const RC_METHODS: Record<string, string> = {
   get_result: 'get_result(indices_or_msg_ids=-1): status, engine, timing, streams, error and result of tasks (an int indexes hub_history())',
   hub_history: 'hub_history(): every msg_id the hub recorded, oldest first',
   purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
-  queue_status: 'queue_status(targets=None, verbose=False): per engine, how many tasks are queued, running and completed',
+  queue_status: "queue_status(targets='all', verbose=False): per engine id, how many tasks are queued, assigned and completed (verbose: their msg_ids)",
   resubmit: 'resubmit(indices_or_msg_ids): runs tasks again (needs a live hub: --hub)',
   wait: 'wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds)',
 };
@@ -50,12 +50,22 @@ function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string 
  */
 export async function streamDbQuery(client: Client, c: CallArgs): Promise<RecordStream> {
   const { query, keys } = dbQueryArgs(c);
-  const ks = normalizeKeys(keys);
   const iterator = client.streamQuery(query, keys)[Symbol.asyncIterator]();
   const head = await iterator.next();
+  const ks = client.answerKeys(keys);
   // A store reading several task tables at once says which table each record came from.
   const extra = !head.done && 'table' in head.value && !ks.includes('table') ? ['table'] : [];
   return new RecordStream([...ks, ...extra], iterator, head);
+}
+
+/**
+ * What `len(db_query(...))` answers: the count, without the records where
+ * the client can count.
+ */
+export async function countDbQuery(client: Client, c: CallArgs): Promise<number> {
+  const { query, keys } = dbQueryArgs(c);
+  if (client.countQuery) return client.countQuery(query, keys);
+  return (await client.dbQuery(query, keys)).length;
 }
 
 /** Builds `rc`: ipyparallel's Client as far as the task database goes. */
@@ -134,9 +144,15 @@ export function makeRc(client: Client): PyObject {
         const n = await client.purgeResults(ids, targets);
         return new Text(`purged ${n} record${n === 1 ? '' : 's'}`);
       }),
-      queue_status: fn('queue_status', (c) => {
+      queue_status: fn('queue_status', async (c) => {
         const a = bindArgs('queue_status', ['targets', 'verbose'], c);
-        return client.queueStatus(engineIds(a.get('targets'), 'queue_status'), truthy(a.get('verbose')));
+        const t = a.get('targets');
+        const all = t === undefined || t === null || t === 'all';
+        const status = await client.queueStatus(all ? null : engineIds(t, 'queue_status'), truthy(a.get('verbose')));
+        // As in ipyparallel: one int target answers that engine's dict itself.
+        if (typeof t !== 'number') return status;
+        if (!status.has(t)) throw keyError(`engine ${t} is not in queue_status's answer (engines: ${[...status.keys()].filter((k) => typeof k === 'number').join(', ') || 'none'})`);
+        return status.get(t);
       }),
       resubmit: fn('resubmit', async (c) => {
         const a = bindArgs('resubmit', ['indices_or_msg_ids', 'metadata', 'block'], c, 1);

@@ -4,17 +4,19 @@ import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } f
 import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
+import { memoryError } from './budget.js';
 import { completeAt } from './complete.js';
 import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
 import { parseStatement } from './parser.js';
-import { RC_METHODS, makeRc, streamDbQuery } from './rc.js';
+import { RC_METHODS, countDbQuery, makeRc, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
+import { makeStatsFunction } from './analytics.js';
 import { makeBuiltins } from './builtins.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
 import { PyFunction, PyObject } from './values.js';
-import type { Statement } from './syntax.js';
+import type { Expr, Statement } from './syntax.js';
 
 export interface ShellOptions {
   readonly client: Client;
@@ -84,6 +86,7 @@ class ShellImpl implements Shell {
     this.builtins.set('timedelta', TIMEDELTA);
     this.builtins.set('timezone', TIMEZONE);
     this.builtins.set('ago', new PyFunction('ago', (c) => ago(c.args[0]), "ago('90m' | '2h' | '3d'): that long before now"));
+    this.builtins.set('stats', makeStatsFunction(this.client));
     this.builtins.set('Out', this.out);
     for (const name of ['_', '__', '___']) this.builtins.set(name, '');
     this.builtins.set('help', new PyFunction('help', (c) => {
@@ -252,6 +255,13 @@ class ShellImpl implements Shell {
       if (st.kind === 'help') return { value: await runMagic({ kind: 'magic', at: st.at, name: 'help', arg: source.slice(st.expr.at, findHelpEnd(source, st.expr.at)), argAt: st.expr.at }, ctx), isExpression: true };
       return runMagicStatement(st, ctx);
     }
+    if (st.kind === 'expr' && isLenOfCall(st.expr) && !interp.globals.has('len')) {
+      // len(db_query(Q)) counts: the records are never built
+      let counted = false;
+      const inner = await interp.evaluateCall(st.expr.args[0] as Extract<Expr, { kind: 'call' }>, (fn, call) =>
+        fn === this.dbQuery ? ((counted = true), countDbQuery(this.client, call)) : undefined);
+      return { value: counted ? inner : await interp.call(this.builtins.get('len'), [inner]), isExpression: true };
+    }
     if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
       const value = await interp.evaluateCall(st.expr, (fn, call) =>
         fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
@@ -306,6 +316,8 @@ function normalize(source: string): string {
 export function asIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
   if (e instanceof RangeError && /call stack/i.test(e.message)) return parseError('the statement is nested too deeply to run');
+  // V8's own caps on one string or array: what the memory budget raises for the operations it knows.
+  if (e instanceof RangeError && /^Invalid (string|array|typed array) length/.test(e.message)) return memoryError('the value');
   if (e instanceof RangeError) return typeError(`a value is out of range (${e.message})`);
   if (e instanceof Error) return typeError(`internal error: ${e.message}`);
   return typeError(`internal error: ${String(e)}`);
@@ -314,4 +326,10 @@ export function asIpcError(e: unknown): IpcError {
 /** Makes the statement language over an rc (a store-backed or hub-backed Client). */
 export function createShell(options: ShellOptions): Shell {
   return new ShellImpl(options);
+}
+
+/** `len(f(...))`, one positional argument that is itself a call. */
+function isLenOfCall(e: Expr): e is Extract<Expr, { kind: 'call' }> {
+  return e.kind === 'call' && e.callee.kind === 'name' && e.callee.name === 'len' &&
+    e.args.length === 1 && e.kwargs.length === 0 && e.args[0]!.kind === 'call';
 }

@@ -14,6 +14,17 @@ export interface StoreInfo {
   readonly live: boolean;
 }
 
+/** What `%index` did. */
+export interface IndexReport {
+  /** `table.column` of each index made now. */
+  readonly created: readonly string[];
+  /** `table.column` of each one that was there already. */
+  readonly present: readonly string[];
+  readonly seconds: number;
+  /** How much the file grew, in bytes. */
+  readonly bytesAdded: number;
+}
+
 export interface StoreSummary {
   readonly count: number;
   readonly firstSubmitted: Timestamp | null;
@@ -38,6 +49,10 @@ export interface Store {
   /** Returns how many records were dropped. */
   dropMatchingRecords(query: QueryInput): Promise<number>;
   findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
+  /** SQLite only (`%index`): indexes on the columns queries scan for. */
+  createIndexes?(): Promise<IndexReport>;
+  /** How many records findRecords would give, where the store can count without reading them. */
+  countRecords?(query: QueryInput): Promise<number>;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
   summary(): Promise<StoreSummary>;

@@ -37,6 +37,7 @@ function Live({ session }: { session: Session }): ReactElement | null {
       return <Running session={session} />;
     case 'table':
     case 'pager':
+    case 'timeline':
       return <FullScreen session={session} />;
     case 'watch':
       return <Watch session={session} watch={s.watch} />;

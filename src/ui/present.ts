@@ -71,11 +71,11 @@ function presentRecord(rec: TaskRecord, context: RecordViewOptions, ctx: Present
 }
 
 /** The record view in the pager, as Enter in the table viewer opens it. */
-export function recordPager(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext, back: 'table' | 'prompt'): RecordPager {
+export function recordPager(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
   return pagerOf(rec, recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc }), ctx, back);
 }
 
-function pagerOf(rec: TaskRecord, source: readonly string[], ctx: PresentContext, back: 'table' | 'prompt'): RecordPager {
+function pagerOf(rec: TaskRecord, source: readonly string[], ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
   const title = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : 'record';
   return new RecordPager(title, source, back, { columns: ctx.columns, rows: ctx.rows });
 }

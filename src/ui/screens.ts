@@ -1,3 +1,4 @@
+import type { TimelineSession } from './timeline-session.js';
 import type { RecordPager, TableViewer } from './viewers.js';
 import type { Watch } from './watch.js';
 
@@ -17,8 +18,9 @@ export type Screen =
   | { readonly kind: 'prompt' }
   | { readonly kind: 'running'; readonly abort: AbortController; question: Question | null }
   | { readonly kind: 'table'; readonly viewer: TableViewer }
-  /** `table`: the viewer that q goes back to, when the pager was opened from it. */
-  | { readonly kind: 'pager'; readonly pager: RecordPager; readonly table: TableViewer | null }
+  /** `table` or `timeline`: the view that q goes back to, when the pager was opened from it. */
+  | { readonly kind: 'pager'; readonly pager: RecordPager; readonly table: TableViewer | null; readonly timeline?: TimelineSession }
+  | { readonly kind: 'timeline'; readonly timeline: TimelineSession }
   | { readonly kind: 'watch'; readonly watch: Watch }
   | { readonly kind: 'closed' };
 

@@ -1,10 +1,11 @@
 import { IpcError, interrupted } from '../errors.js';
 import type { OutputFormat } from '../format/index.js';
 import type { TaskRecord } from '../records/index.js';
-import { abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
+import { TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
 import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { present, recordPager, summary, tableOf, type PresentContext, type Presentation } from './present.js';
+import { TimelineSession } from './timeline-session.js';
 import { PromptEditor, type ReverseSearch } from './prompt-editor.js';
 import { PROMPT, type Mode, type Question, type Screen } from './screens.js';
 import type { Painter } from './style.js';
@@ -126,6 +127,7 @@ export class Session {
     this.rows = rows;
     const s = this.screen;
     if (s.kind === 'pager') s.pager.resize({ columns, rows });
+    if (s.kind === 'timeline') s.timeline.view.resize({ columns, rows });
     this.table?.resize({ columns, rows });
     this.changed();
   }
@@ -174,7 +176,12 @@ export class Session {
         break;
       }
       case 'pager':
-        if (s.pager.handleKey(ev)?.kind === 'close') this.closePager(s.pager, s.table);
+        if (s.pager.handleKey(ev)?.kind !== 'close') break;
+        if (s.timeline) this.screen = { kind: 'timeline', timeline: s.timeline };
+        else this.closePager(s.pager, s.table);
+        break;
+      case 'timeline':
+        this.timelineKey(s.timeline, ev);
         break;
       case 'watch':
         if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch(s.watch);
@@ -216,6 +223,7 @@ export class Session {
 
   private exit(code: number): void {
     if (this.screen.kind === 'watch') this.screen.watch.stop();
+    this.timelineOf(this.screen)?.stop();
     this.screen = { kind: 'closed' };
     this.options.exit(code);
   }
@@ -258,7 +266,11 @@ export class Session {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n }), running.abort.signal);
       await this.learnEngines();
-      for (const o of outcomes) this.showOutcome(o, n);
+      for (const o of outcomes) {
+        // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
+        if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
+        else this.showOutcome(o, n);
+      }
     } catch (e) {
       this.printError(e);
     } finally {
@@ -359,6 +371,7 @@ export class Session {
     const s = this.screen;
     if (s.kind === 'table') return s.viewer.lines(this.painter);
     if (s.kind === 'pager') return s.pager.lines(this.painter);
+    if (s.kind === 'timeline') return s.timeline.view.lines(this.painter);
     return [];
   }
 
@@ -406,6 +419,40 @@ export class Session {
     this.screen = PROMPT;
   }
 
+  // ---- %timeline ----------------------------------------------------------
+
+  /** Reads the records of a %timeline and shows the chart full screen. */
+  private async openTimeline(request: TimelineRequest, signal: AbortSignal): Promise<void> {
+    const timeline = await abortable(TimelineSession.open(request, { columns: this.columns, rows: this.rows }, () => this.changed()), signal);
+    this.screen = { kind: 'timeline', timeline };
+  }
+
+  private timelineOf(s: Screen): TimelineSession | null {
+    return s.kind === 'timeline' ? s.timeline : s.kind === 'pager' ? s.timeline ?? null : null;
+  }
+
+  private timelineKey(timeline: TimelineSession, ev: KeyEvent): void {
+    const action = timeline.view.handleKey(ev);
+    if (action?.kind === 'close') {
+      timeline.stop();
+      this.print(this.painter.dim(`(timeline of ${timeline.view.model.taskCount} tasks closed)`));
+      this.screen = PROMPT;
+    } else if (action?.kind === 'open') {
+      fetchRecord(this.shell.client, action.msgId).then(
+        (rec) => {
+          const s = this.screen;
+          if (s.kind !== 'timeline' || s.timeline !== timeline) return;
+          this.screen = { kind: 'pager', pager: recordPager(rec, {}, this.presenting(), 'timeline'), table: null, timeline };
+          this.changed();
+        },
+        (e: unknown) => {
+          timeline.view.message = e instanceof Error ? e.message : String(e);
+          this.changed();
+        },
+      );
+    }
+  }
+
   // ---- %watch -------------------------------------------------------------
 
   private startWatch(request: WatchRequest, n: number): void {
@@ -434,6 +481,7 @@ export class Session {
   dispose(): void {
     const s = this.screen;
     if (s.kind === 'watch') s.watch.stop();
+    this.timelineOf(s)?.stop();
     this.table?.stopSearch();
     this.shell.confirm = null;
     this.shell.terminal = null;

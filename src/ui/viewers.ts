@@ -234,8 +234,8 @@ export class RecordPager extends Viewer {
     readonly title: string,
     /** The record view's lines, before wrapping to the terminal width. */
     readonly source: readonly string[],
-    /** Where `q` goes: back to the table it was opened from, or to the prompt. */
-    readonly back: 'table' | 'prompt',
+    /** Where `q` goes: back to the table or timeline it was opened from, or to the prompt. */
+    readonly back: 'table' | 'timeline' | 'prompt',
     size: ScreenSize,
   ) {
     super(size);

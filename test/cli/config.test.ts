@@ -56,7 +56,7 @@ function configError(f: () => unknown): IpcError {
 test('with no flag, configuration or profile store, the embedded demo store', () => {
   const s = settings([]);
   assert.deepEqual(s.store, { kind: 'demo' });
-  assert.match(s.origin, /^the default/);
+  assert.match(s.origin, /^no store was found: /);
 });
 
 test('the profile: ipcontroller_config.py names the store the controller writes', () => {
@@ -128,10 +128,13 @@ test('session, engines, display and paths relative to the configuration file', (
   assert.equal(flagged.timezone, 'local');
 });
 
-test('the engine map may be the hub\'s saved ipcontroller-engines.json', () => {
-  const file = join(ipythonDir, 'profile_default', 'security', 'ipcontroller-engines.json');
-  writeFileSync(file, JSON.stringify({ engines: { 0: 'e0', 3: 'e3' }, next_id: 4 }));
+test("the engine map comes from the running controller's log/engines.json, as ipcontroller 7.x writes it", () => {
+  const dir = join(ipythonDir, 'profile_default', 'log');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'engines.json'), JSON.stringify({ engines: { 0: 'e0', 3: 'e3' }, next_id: 4 }));
   assert.deepEqual([...settings([], { IPYTHONDIR: ipythonDir }).engines!], [[0, 'e0'], [3, 'e3']]);
+  writeFileSync(join(dir, 'engines.json'), '{"engines": {"0": "e');
+  assert.equal(settings([], { IPYTHONDIR: ipythonDir }).engines, null, 'a file the controller is still writing is no error');
 });
 
 test('unknown keys and bad values name the file, the line and the key', () => {

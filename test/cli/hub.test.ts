@@ -75,6 +75,6 @@ test('ipc --hub: purge_results needs --write there too; a missing connection fil
   assert.equal(run.code, 1);
   assert.match(run.stderr, /^line 1: StoreError: .*--write/);
   const missing = await runIpc(['--hub', `${cluster!.dir}/nope.json`, '-c', '1'], { env: cluster!.env });
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^ipc: HubError: .*nope\.json/);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^ipc: ConfigError: there is no connection file .*nope\.json/);
 });

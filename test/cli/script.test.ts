@@ -1,12 +1,13 @@
 /** Script mode through the real `node bin/ipc.js`: statements, formats, errors, exit statuses. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FLAGS } from '../../src/config/argv.js';
 import { renderJSONL } from '../../src/format/index.js';
 import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
-import { ROOT, isolatedEnv, jsonLines, runIpc, tempDir } from './helpers.js';
+import { IPC, ROOT, isolatedEnv, jsonLines, runIpc, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let records: TaskRecord[];
@@ -65,11 +66,12 @@ test('--format table: aligned columns, no colour when not a terminal', async () 
   const lines = run.stdout.trimEnd().split('\n');
   const pending = sorted().filter((r) => r['completed'] === null);
   assert.deepEqual(lines[0]!.split(/\s+/), ['msg_id', 'queue', 'started']);
-  assert.match(lines[1]!, /^-{36}  -{5}  -+$/);
+  assert.match(lines[1]!, /^-{40,}  -{5}  -+$/, 'whole 7.x msg_ids');
   assert.equal(lines.length, pending.length + 2);
+  const width = lines[1]!.indexOf(' ');
   lines.slice(2).forEach((l, i) => {
-    assert.equal(l.slice(0, 36), pending[i]!['msg_id']);
-    assert.equal(l.indexOf(String(pending[i]!['queue'] ?? 'None')), 38, 'the second column starts at the same place on every line');
+    assert.equal(l.slice(0, width).trimEnd(), pending[i]!['msg_id']);
+    assert.equal(l.indexOf(String(pending[i]!['queue'] ?? 'None')), width + 2, 'the second column starts at the same place on every line');
   });
   assert.doesNotMatch(run.stdout, /\u001b\[/);
 });
@@ -133,7 +135,7 @@ test('purge_results needs --write, and --yes in a script; nothing else writes', 
 test('exit status 2 and one sentence for a bad command line', async () => {
   for (const [args, pattern] of [
     [['--sqlitdb'], /^ipc: ConfigError: unknown option '--sqlitdb' \(did you mean '--sqlitedb'\?\); ipc --help lists the options\n$/],
-    [['--format', 'yaml'], /^ipc: ConfigError: --format takes table, json, jsonl, csv, not 'yaml'/],
+    [['--format', 'yaml'], /^ipc: ConfigError: --format takes table, json, jsonl, csv, trace, not 'yaml'/],
     [['--nodb', '--demo'], /^ipc: ConfigError: --nodb and --demo both choose the store/],
     [['--table'], /^ipc: ConfigError: --table takes NAME\n$/],
     [['no-such-script.ipc'], /^ipc: ConfigError: cannot read the script no-such-script.ipc \(ENOENT\)\n$/],
@@ -145,10 +147,19 @@ test('exit status 2 and one sentence for a bad command line', async () => {
   }
 });
 
-test('a store that cannot be opened: exit status 1 and one sentence', async () => {
-  const run = await runIpc(['--sqlitedb', join(tmp.dir, 'missing.db'), '-c', '1'], { env });
+test('a store file that is not there is a command-line error (exit status 2); one that is no store, a failure (1)', async () => {
+  for (const args of [['--sqlitedb', join(tmp.dir, 'missing.db')], ['--hub', join(tmp.dir, 'missing.json')], ['--dictdb', '--load', join(tmp.dir, 'missing.jsonl')]]) {
+    const run = await runIpc([...args, '-c', '1'], { env });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, /^ipc: ConfigError: there is no .*missing\.(db|json|jsonl) \(from --(sqlitedb|hub|dictdb)\)/);
+    assert.equal(run.stderr.trimEnd().split('\n').length, 1);
+    assert.equal(run.stdout, '');
+  }
+  const notSQLite = join(tmp.dir, 'not-sqlite.db');
+  writeFileSync(notSQLite, 'this is text, not a database\n'.repeat(100));
+  const run = await runIpc(['--sqlitedb', notSQLite, '-c', '1'], { env });
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /^ipc: StoreError: .*missing\.db/);
+  assert.match(run.stderr, /^ipc: StoreError: .*not-sqlite\.db/);
   assert.equal(run.stderr.trimEnd().split('\n').length, 1);
 });
 
@@ -162,10 +173,21 @@ test('--help lists every option with examples; --version prints the version', as
   assert.equal(version.stdout, `ipc ${pkg.version}\n`);
 });
 
+test('the piped example of --help runs as bash gives it: the $ of $gte survives the double quotes', async () => {
+  const help = await runIpc(['--help'], { env });
+  const line = help.stdout.split('\n').find((l) => /^ {2}echo .*\| ipc --demo$/.test(l));
+  assert.ok(line, 'an echo … | ipc example');
+  const run = spawnSync('bash', ['-c', line.trim().replace(/\| ipc /, `| ${JSON.stringify(process.execPath)} ${JSON.stringify(IPC)} `)], { env, cwd: tmp.dir, encoding: 'utf8' });
+  assert.equal(run.stderr, '');
+  assert.equal(run.status, 0);
+  assert.match(run.stdout, /^\d+\n$/);
+  assert.ok(Number(run.stdout) > 0, 'the demo store has tasks started within the hour');
+});
+
 test('with no store named anywhere, ipc opens the embedded demo store', async () => {
   const run = await runIpc(['-c', '%info'], { env, cwd: tmp.dir });
   assert.equal(run.code, 0);
-  assert.match(run.stdout, /^store {4}DictDB the embedded demo store\nrecords {2}241, submitted/);
+  assert.match(run.stdout, /^store {4}the embedded demo store \(DictDB\) — no store was found: no store flag, no configuration file, no profile default in \S+\nrecords {2}241, submitted/);
 });
 
 test('script mode loads no terminal UI and no database driver it does not use', async () => {

@@ -57,7 +57,7 @@ c.close()
     const engines = await client.engines();
     assert.deepEqual(Object.fromEntries([...engines].map(([k, v]) => [String(k), v])), ids.engines);
     const status = await client.queueStatus();
-    assert.equal(Object.keys(status).length, 3);
+    assert.deepEqual([...status.keys()], ['unassigned', 0, 1]);
   });
 
   test('wait needs no records: it polls the status of the tasks', async () => {

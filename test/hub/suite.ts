@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { HubClient, openHubClient } from '../../src/client/hub-client.js';
 import { IpcError } from '../../src/errors.js';
-import { Timestamp } from '../../src/records/index.js';
+import { DEFAULT_KEYS, Timestamp } from '../../src/records/index.js';
 import type { RecordList } from '../../src/client/types.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { Cluster, type DbFlag } from './cluster.js';
@@ -61,7 +61,8 @@ export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
       assert.equal(py.records.length, work.ids.length + 1);
       const wrong = IPYPARALLEL_WRONG[db] ?? [];
       for (const item of items) {
-        const expected = store.findRecordsSync(item.query, item.keys);
+        // Records of a 7.1 hub have no label: without keys, the answer has none either.
+        const expected = store.findRecordsSync(item.query, item.keys ?? DEFAULT_KEYS.filter((k) => k !== 'label'));
         const got = await client.dbQuery(item.query, item.keys);
         assert.deepEqual(got.records, expected, `rc.db_query(${JSON.stringify(item.query)}, keys=${JSON.stringify(item.keys ?? null)}) — ${item.name}`);
         const theirs = py.answers[item.name];
@@ -227,10 +228,10 @@ c.close()
 
     test('queue_status per engine, counts or ids', async () => {
       const counts = await client.queueStatus();
-      assert.deepEqual(Object.keys(counts).sort(), ['0', '1', 'unassigned']);
-      assert.equal(typeof (counts['0'] as Record<string, unknown>)['completed'], 'number');
+      assert.deepEqual([...counts.keys()], ['unassigned', 0, 1]);
+      assert.equal(typeof (counts.get(0) as Record<string, unknown>)['completed'], 'number');
       const verbose = await client.queueStatus([0], true);
-      assert.ok(Array.isArray((verbose['0'] as Record<string, unknown>)['completed']));
+      assert.ok(Array.isArray((verbose.get(0) as Record<string, unknown>)['completed']));
       await assert.rejects(client.queueStatus([42]), (e: IpcError) => e.kind === 'HubError' && /No Such Engine/.test(e.message) && /Traceback|File/.test(e.detail ?? ''));
     });
 

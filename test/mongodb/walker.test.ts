@@ -104,7 +104,8 @@ test('server-side JavaScript ($where, $function, $accumulator) is refused unless
 // ---- every query means the same under MongoDB's semantics as under the shared engine ----
 
 const RECORDS: TaskRecord[] = atMillis([
-  ...generateDemoRecords({ count: 60, seed: 7 }),
+  // The demo has the 7.x form; a 9.1 hub's records carry a label.
+  ...generateDemoRecords({ count: 60, seed: 7 }).map((r, i) => ({ ...r, label: ['fit-model', 'render', 'étape-2', null][i % 4] ?? null }) as TaskRecord),
   { msg_id: 'never-submitted', submitted: null, queue: 'task' },
   { msg_id: 'bare' },
 ]);

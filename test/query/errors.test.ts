@@ -24,6 +24,16 @@ test('an unknown operator lists the supported ones', () => {
   assertQueryError({ queue: { $where: 'x' } }, /unknown operator '\$where'.*supported:/);
 });
 
+test("an operator that is no near miss suggests nothing: '$foo' is not '$mod'", () => {
+  for (const op of ['$foo', '$bar', '$xyz']) {
+    const e = assertQueryError({ completed: { [op]: 1 } }, new RegExp(`unknown operator '\\${op}' on 'completed'; supported: `));
+    assert.ok(!e.message.includes('did you mean'), e.message);
+  }
+  assertQueryError({ stdout: { $regx: 'a' } }, /did you mean '\$regex'\?/);
+  assertQueryError({ stdout: { $exsts: true } }, /did you mean '\$exists'\?/);
+  assertQueryError({ stdot: 'a' }, /did you mean 'stdout'\?/);
+});
+
 test('a field operator at the top, or a logical operator on a key, says where it goes', () => {
   assertQueryError({ $in: ['a'] }, /\$in tests a key, so it goes inside one/);
   assertQueryError({ queue: { $or: [{ queue: 'a' }] } }, /\$or combines whole queries, so it goes at the top/);

@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { IPC, ROOT, isolatedEnv, runIpc, tempDir } from '../cli/helpers.js';
+import { FIXTURE_DB, IPC, ROOT, isolatedEnv, runIpc, tempDir } from '../cli/helpers.js';
+import { havePython, runPython } from '../support/python.js';
 import { mkfifoSync } from './support/fifo.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -94,10 +95,13 @@ test('the defects of the adversarial pass each end in one sentence', async () =>
   }
 });
 
-test('--timeout past what a timer takes, a FIFO as --sqlitedb, a directory as --config: one sentence each', async () => {
+test('--timeout past what a timer takes, a FIFO as --sqlitedb, a directory as --config, a 100,000-deep --load line: one sentence each', async () => {
   const fifo = join(tmp.dir, 'fifo');
   mkfifoSync(fifo);
+  const deep = join(tmp.dir, 'deep.jsonl');
+  writeFileSync(deep, `{"msg_id": "a", "header": ${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`);
   for (const [args, want] of [
+    [['--dictdb', '--load', deep, '-c', '1'], /^ipc: ParseError: line 1 of .*deep\.jsonl is nested too deeply to read/],
     [['--timeout', '2147484', '-c', '1'], /^ipc: ConfigError: --timeout takes a number of seconds above 0 and at most 2147483/],
     [['--sqlitedb', fifo, '-c', '1'], /^ipc: StoreError: .*fifo is not a regular file/],
     [['--config', tmp.dir, '-c', '1'], /^ipc: ConfigError: the configuration file .* is not a regular file/],
@@ -176,4 +180,19 @@ test('script mode: SIGINT stops a CPU-bound statement with exit status 130; SIGT
     assert.equal(r.signal, sig);
     assert.ok(r.afterSignalMs < 500, `exit ${r.afterSignalMs.toFixed(0)} ms after ${sig}`);
   }
+});
+
+test('a 100,000-deep JSON header in a tasks.db is a StoreError naming the record and the column', { skip: !havePython() && 'needs /usr/bin/python3' }, async () => {
+  const db = join(tmp.dir, 'deep.db');
+  copyFileSync(FIXTURE_DB, db);
+  const msgId = await runPython(String.raw`
+import sqlite3
+c = sqlite3.connect(INPUT)
+mid = c.execute('select msg_id from "ipython-tasks" limit 1').fetchone()[0]
+c.execute('update "ipython-tasks" set header = ? where msg_id = ?', ('[' * 100000 + ']' * 100000, mid))
+c.commit()
+emit(mid)`, db);
+  const run = await checked("len(db_query({}, keys=['msg_id']))\ndb_query({}, keys=['msg_id', 'header'])", ['--sqlitedb', db, '--format', 'jsonl'], 'a deep header');
+  assert.match(run.stderr, new RegExp(`^line 2: StoreError: the header of record ${String(msgId)} in table ipython-tasks of .* is nested too deeply to read$`, 'm'));
+  assert.match(run.stdout, /^\d+\n/);
 });

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { repr } from '../../src/format/index.js';
+import { IpcError } from '../../src/errors.js';
+import { renderValue, repr } from '../../src/format/index.js';
 import { setStatementBudget } from '../../src/shell/budget.js';
 import { demoShell, one, value } from '../shell/helpers.js';
 
@@ -53,6 +54,28 @@ test('Ctrl-C stops a CPU-bound statement within 100 ms, and the next statement r
   assert.equal(await value(shell, '6 * 7'), 42);
 });
 
+test('calls of a key function run one after another: a 5,000-item sort by key is not a deep recursion', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  assert.equal(await value(shell, 'sorted(range(5000), key=lambda x: -x)[0]'), 4999);
+  assert.equal(await value(shell, 'max(range(5000), key=lambda x: -x)'), 0);
+  assert.equal(await value(shell, 'len(list(map(lambda x: x, range(5000))))'), 5000);
+});
+
+test('Ctrl-C stops a sort of a million items', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  await shell.execute('a = list(range(10**6, 0, -1))');
+  const ac = new AbortController();
+  let abortedAt = 0;
+  setTimeout(() => {
+    abortedAt = performance.now();
+    ac.abort();
+  }, 50);
+  const [o] = await shell.execute('sorted(a)[0]', { signal: ac.signal });
+  const latency = performance.now() - abortedAt;
+  assert.equal(o?.error?.kind, 'Interrupted');
+  assert.ok(latency < 100, `the sort stopped ${latency.toFixed(1)} ms after Ctrl-C`);
+});
+
 test('building past the memory budget is a MemoryError for that statement only', async () => {
   const { shell } = await demoShell({ count: 5 });
   setStatementBudget(64 * 2 ** 20);
@@ -91,6 +114,17 @@ test('cyclic values print as Python prints them; deep values print without overf
   for (let i = 0; i < 100_000; i++) deep = [deep];
   const text = repr(deep);
   assert.ok(text.startsWith('[[[[') && text.includes('...'));
+  for (const format of ['json', 'jsonl', 'csv', 'table'] as const) {
+    const d = await value(shell, "d = {}\nd['me'] = d\n[d]");
+    try {
+      const text = renderValue(d, format);
+      assert.equal(format, 'table', 'only the table shows a circular value');
+      assert.match(text, /\{'me': \{\.\.\.\}\}/);
+    } catch (e) {
+      assert.ok(e instanceof IpcError, `${format}: ${String(e)}`);
+      assert.equal(e.message, 'the value is circular or nested more than 1000 levels deep, so it has no JSON text');
+    }
+  }
   let deepDict: unknown = {};
   for (let i = 0; i < 3000; i++) deepDict = { a: deepDict };
   assert.match(repr(deepDict), /^\{'a': \{'a': /);
@@ -117,4 +151,11 @@ test('messages quote at most about 80 characters of what was typed', async () =>
   assert.ok(performance.now() - t0 < 2000, 'no did-you-mean search over a huge name');
   const g = await one(shell, `db_query({'msg_id': {'$regex': '${'('.repeat(100_000)}'}})`);
   assert.ok(g.error && g.error.message.length < 300);
+  const huge = 'k'.repeat(1_000_000);
+  for (const source of [`db_query({'${huge}': 1})`, `db_query({'msg_id': {'$${huge}': 1}})`, `rc.${huge}`, `{'a': 1}['${huge}']`, `float('${huge}')`, `%${huge}`, `import ${huge}`]) {
+    const o = await one(shell, source);
+    assert.ok(o.error, source.slice(0, 40));
+    assert.ok(o.error.message.length < 600, `${source.slice(0, 40)}: a message of ${o.error.message.length} characters`);
+    assert.match(o.error.message, /… \(100000\d characters\)/);
+  }
 });

@@ -69,6 +69,20 @@ test('Ctrl-C during a CPU-bound statement: KeyboardInterrupt, the next prompt, a
   }
 });
 
+test('kill -INT does what Ctrl-C does', async () => {
+  const { t } = session();
+  try {
+    await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt');
+    t.type(SPIN);
+    t.send('Enter');
+    await new Promise((r) => setTimeout(r, 800));
+    process.kill(ipcPid(t), 'SIGINT');
+    await t.waitFor((s) => s.includes('KeyboardInterrupt') && s.includes('In [2]:'), 'KeyboardInterrupt and In [2]:', { timeoutMs: 5000 });
+  } finally {
+    t.close();
+  }
+});
+
 for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
   test(`${sig} ends the shell during a CPU-bound statement and leaves the terminal in cooked mode`, async () => {
     const { t, stty } = session();

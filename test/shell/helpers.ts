@@ -1,6 +1,5 @@
 import { StoreClient } from '../../src/client/store-client.js';
-import { enginesFromRecords } from '../../src/client/store-client.js';
-import { DEMO_ANCHOR, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { DEMO_ANCHOR, demoEngineMap, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
 import type { Outcome, Shell } from '../../src/shell/api.js';
 import { createShell } from '../../src/shell/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
@@ -17,7 +16,7 @@ export async function demoShell(options: { write?: boolean; yes?: boolean; count
   const db = new DictDB();
   for (const r of records) db.addRecordSync(r['msg_id'] as string, r);
   const client = await StoreClient.open(db, {
-    engines: options.engines === false ? null : enginesFromRecords(records),
+    engines: options.engines === false ? null : demoEngineMap(3),
     write: options.write ?? false,
     confirm: async () => options.yes ?? false,
   });
@@ -37,4 +36,13 @@ export async function value(shell: Shell, source: string): Promise<unknown> {
   const failed = out.find((o) => o.error);
   if (failed) throw failed.error;
   return out.at(-1)?.value;
+}
+
+/** The shortest prefix of a msg_id that no other record's msg_id starts with. */
+export function uniquePrefix(id: string, records: readonly TaskRecord[]): string {
+  for (let n = 4; n < id.length; n++) {
+    const p = id.slice(0, n);
+    if (records.every((r) => r['msg_id'] === id || !(r['msg_id'] as string).startsWith(p))) return p;
+  }
+  return id;
 }

@@ -5,9 +5,10 @@ import { RecordList, type TaskResult } from '../../src/client/types.js';
 import { renderValue, repr } from '../../src/format/index.js';
 import { NODB_MESSAGE } from '../../src/errors.js';
 import { NoDB } from '../../src/stores/nodb.js';
-import { TimeDelta, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { DictDB } from '../../src/stores/dictdb.js';
+import { TimeDelta, Timestamp, demoEngineMap, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
-import { demoShell, one, value } from './helpers.js';
+import { demoShell, one, uniquePrefix, value } from './helpers.js';
 
 const ids = (list: unknown) => (list as RecordList).records.map((r) => r['msg_id']);
 const byOrder = (records: TaskRecord[]) =>
@@ -104,7 +105,7 @@ test('builtins: print, len, map, list, sorted(key=), str, int, float, dict.get',
 test('uuids = map(rc._engines.get, (3,4)) works when the engines are known', async () => {
   const { shell, records } = await demoShell();
   const uuids = (await value(shell, 'uuids = map(rc._engines.get, (3,4)); uuids')) as unknown[];
-  const engine3 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 3)!['engine_uuid'];
+  const engine3 = demoEngineMap(3).get(3);
   assert.deepEqual(uuids, [engine3, null]);
   assert.deepEqual(await value(shell, 'rc.ids'), [0, 1, 2, 3]);
   const hist = await value(shell, "db_query({'engine_uuid': {'$in': uuids}}, keys='result_header')");
@@ -112,8 +113,22 @@ test('uuids = map(rc._engines.get, (3,4)) works when the engines are known', asy
   assert.deepEqual(ids(hist), byOrder(records).filter((r) => r['engine_uuid'] === engine3 || r['engine_uuid'] === null).map((r) => r['msg_id']));
 });
 
-test('rc.ids without a known engine map says how to give it', async () => {
-  const { shell } = await demoShell({ engines: false });
+test('without an engine map, rc.ids comes from the engine_info of failed tasks', async () => {
+  const { shell, records } = await demoShell({ engines: false });
+  const seen = new Map<number, string>();
+  for (const r of records) {
+    const info = (r['result_metadata'] as { engine_info?: { engine_id: number; engine_uuid: string } } | null)?.engine_info;
+    if (info) seen.set(info.engine_id, info.engine_uuid);
+  }
+  assert.ok(seen.size > 0);
+  assert.deepEqual(await value(shell, 'rc.ids'), [...seen.keys()].sort());
+  for (const [id, uuid] of seen) assert.equal(demoEngineMap(3).get(id), uuid);
+  const ctx = await shell.client.deriveContext();
+  for (const [id, uuid] of seen) assert.equal(ctx.engineId!(uuid), id, 'the derived engine_id gets the same map');
+});
+
+test('rc.ids with no source of an engine map says how to give it', async () => {
+  const shell = createShell({ client: await StoreClient.open(new DictDB()) });
   const o = await one(shell, 'rc._engines');
   assert.equal(o.error?.kind, 'KeyError');
   assert.match(o.error!.message, /\.ipcrc/);
@@ -139,7 +154,7 @@ test('get_result: status, engine, timing, streams, error; a pending task says pe
   assert.equal(r.error?.ename, (failed['error'] as { ename: string }).ename);
   assert.equal(r.queueWaitUs, (failed['started'] as Timestamp).us - (failed['submitted'] as Timestamp).us);
   assert.equal(r.runTimeUs, (failed['completed'] as Timestamp).us - (failed['started'] as Timestamp).us);
-  assert.equal(await value(shell, `get_result('${failed['msg_id']}').engine_id`), (failed['result_metadata'] as { engine_id: number }).engine_id);
+  assert.equal(await value(shell, `get_result('${failed['msg_id']}').engine_id`), (failed['result_metadata'] as { engine_info: { engine_id: number } }).engine_info.engine_id);
   const pending = records.find((x) => x['started'] === null)!;
   assert.equal(((await value(shell, `rc.get_result('${pending['msg_id']}')`)) as TaskResult).status, 'pending');
   const last = (await value(shell, 'get_result()')) as TaskResult;
@@ -160,15 +175,23 @@ test('get_result on a NoDB raises the NoData KeyError of ipyparallel', async () 
 test('hub_history and queue_status come from the records', async () => {
   const { shell, records } = await demoShell();
   assert.deepEqual(await value(shell, 'hub_history()'), byOrder(records).map((r) => r['msg_id']));
-  const status = (await value(shell, 'queue_status()')) as Record<string, Record<string, number> | number>;
-  const engine0 = records.find((r) => (r['result_metadata'] as { engine_id?: number } | null)?.engine_id === 0)!['engine_uuid'];
+  const status = (await value(shell, 'queue_status()')) as Map<number | string, unknown>;
+  const engine0 = demoEngineMap(3).get(0);
   const of0 = records.filter((r) => r['engine_uuid'] === engine0);
-  assert.deepEqual(status['0'], {
+  const expected0 = {
     queue: of0.filter((r) => r['completed'] === null && r['queue'] === 'mux').length,
     completed: of0.filter((r) => r['completed'] !== null).length,
     tasks: of0.filter((r) => r['completed'] === null && r['queue'] !== 'mux').length,
-  });
-  assert.equal(status['unassigned'], records.filter((r) => r['engine_uuid'] === null && r['completed'] === null).length);
+  };
+  assert.deepEqual(status.get(0), expected0);
+  assert.equal(status.get('0'), undefined, 'engine ids are ints, as ipyparallel keys them');
+  assert.deepEqual([...status.keys()], ['unassigned', 0, 1, 2, 3]);
+  assert.equal(status.get('unassigned'), records.filter((r) => r['engine_uuid'] === null && r['completed'] === null).length);
+  assert.deepEqual(await value(shell, 'queue_status(0)'), expected0);
+  assert.match(await value(shell, 'repr(queue_status())') as string, /^\{'unassigned': \d+, 0: \{'queue': \d+, 'completed': \d+, 'tasks': \d+\}, 1: /);
+  const verbose = (await value(shell, 'queue_status(0, verbose=True)')) as Record<string, string[]>;
+  assert.deepEqual(verbose['completed'], of0.filter((r) => r['completed'] !== null).map((r) => r['msg_id']));
+  assert.equal((await one(shell, 'queue_status(9)')).error?.kind, 'KeyError');
 });
 
 test('purge_results needs --write, then a confirmation; pending tasks are not purged', async () => {
@@ -237,7 +260,7 @@ test('completion offers keys inside strings, operators after $, attributes after
   assert.deepEqual((await shell.complete('rc.db_', 6)).candidates, ['db_query']);
   assert.deepEqual((await shell.complete('rc.session.se', 13)).candidates, ['session']);
   assert.ok((await shell.complete('hou', 3)).candidates.includes('hourago'));
-  assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stderr', 'stdout']);
+  assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stats', 'stderr', 'stdout']);
 });
 
 test('completion offers msg_ids from the store after %stdout and inside get_result', async () => {
@@ -255,13 +278,13 @@ test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async
   const { shell, records } = await demoShell();
   const talker = records.find((r) => typeof r['stdout'] === 'string' && r['stdout'] !== '')!;
   assert.equal(String(await value(shell, `%stdout ${talker['msg_id']}`)), talker['stdout']);
-  assert.equal(String(await value(shell, `%stdout ${(talker['msg_id'] as string).slice(0, 8)}`)), talker['stdout'], 'a unique prefix of a msg_id will do');
+  assert.equal(String(await value(shell, `%stdout ${uniquePrefix(talker['msg_id'] as string, records)}`)), talker['stdout'], 'a unique prefix of a msg_id will do');
   const failed = records.find((r) => r['error'] !== null)!;
   await shell.execute(`f = '${failed['msg_id']}'`);
   assert.equal(String(await value(shell, '%tb f')), (failed['error'] as { traceback: string[] }).traceback.join('\n'));
   // %show answers the record view; script mode prints its sections as plain text.
   const shown = renderValue(await value(shell, '%show f'), 'table');
-  assert.match(shown, /^Task [0-9a-f-]{36} {2}error\n\nTiming\n/);
+  assert.match(shown, /^Task [0-9a-f]{8}-[0-9a-f]{24}_\d+_\d+ {2}error\n\nTiming\n/);
   assert.ok(shown.includes((failed['error'] as { ename: string }).ename) && !shown.includes('\x1b'), shown);
   assert.match(String(await value(shell, '%history')), /f = '/);
   await shell.execute('%format json');

@@ -19,6 +19,8 @@ import { DEFAULT_KEYS, Timestamp, type TaskRecord } from '../../src/records/inde
 import { collect } from '../../src/stores/index.js';
 import { TABLE_FIELD, listTaskTables, openSQLiteStore, type SQLiteOptions } from '../../src/stores/sqlite/index.js';
 import { PYTHON, havePython } from '../support/python.js';
+import { StoreClient } from '../../src/client/store-client.js';
+import { createShell } from '../../src/shell/index.js';
 import { pythonFindRecords } from '../support/sqlitedb.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/tasks.db', import.meta.url));
@@ -123,6 +125,9 @@ describe('reading a tasks.db written by ipcontroller', () => {
       (t: Timestamp) => t.toLocalString(6).replace(' ', 'T'),
       (t: Timestamp) => t.toLocalString(6),
       (t: Timestamp) => t.toPythonIsoformat(),
+      // no writer makes these, but they read as instants too, days from their dates
+      (t: Timestamp) => shifted(t, 99 * 60 + 59, '+99:59'),
+      (t: Timestamp) => shifted(t, -(99 * 60 + 59), '-9959'),
     ];
     const rows = db.prepare(`SELECT rowid, submitted, started, completed, received FROM "ipython-tasks"`).raw().all() as [number, ...(string | null)[]][];
     const update = db.prepare(`UPDATE "ipython-tasks" SET submitted = ?, started = ?, completed = ?, received = ? WHERE rowid = ?`);
@@ -147,12 +152,21 @@ describe('reading a tasks.db written by ipcontroller', () => {
         { received: { $lte: shifted(mid, 3 * 60, '+03:00') } },
         { $or: [{ completed: null }, { started: { $gt: mid } }] },
       ];
-      for (const q of queries) {
-        const a = await collect(original.findRecords(q, ['submitted', 'started', 'completed', 'received']));
-        const b = await collect(rewritten.findRecords(q, ['submitted', 'started', 'completed', 'received']));
-        assert.deepEqual(b, a, JSON.stringify(q));
-        assert.ok(q === queries[0] || (a.length > 0 && a.length < 22), `a telling query: ${JSON.stringify(q)} → ${a.length}`);
-      }
+      const compare = async (how: string) => {
+        for (const q of queries) {
+          const a = await collect(original.findRecords(q, ['submitted', 'started', 'completed', 'received']));
+          const b = await collect(rewritten.findRecords(q, ['submitted', 'started', 'completed', 'received']));
+          assert.deepEqual(b, a, `${how}: ${JSON.stringify(q)}`);
+          assert.equal(await rewritten.countRecords(q), a.length, `${how}, counted: ${JSON.stringify(q)}`);
+          assert.ok(q === queries[0] || (a.length > 0 && a.length < 22), `a telling query: ${JSON.stringify(q)} → ${a.length}`);
+        }
+      };
+      await compare('read through');
+      // With %index's indexes SQLite finds the rows through them: the same answers.
+      const indexing = await openSQLiteStore({ path, write: true });
+      assert.equal((await indexing.createIndexes()).created.length, 5);
+      await indexing.close();
+      await compare('through the indexes');
     } finally {
       await original.close();
       await rewritten.close();
@@ -220,7 +234,9 @@ describe('summary and %tables on a big table', () => {
 describe('tables of 22 and 23 columns together', () => {
   test("a 7.x table and a 9.1 table (with label) answer as one; an empty table answers nothing", async () => {
     const { generateDemoRecords } = await import('../../src/records/index.js');
-    const records = generateDemoRecords({ count: 60, seed: 21 });
+    // The demo has the 7.x form; a 9.1 hub's records carry a label.
+    const labels = ['render', 'fit-model', null];
+    const records = generateDemoRecords({ count: 60, seed: 21 }).map((r, i) => ({ ...r, label: labels[i % 3] ?? null }) as typeof r);
     const path = join(dir, 'mixed.db');
     const old = await openSQLiteStore({ path, write: true, create: true });
     await old.addRecords(records.slice(0, 30).map(({ label: _l, ...r }) => r));
@@ -286,6 +302,60 @@ describe('order of the answer', () => {
     } finally {
       await one.close();
       await all.close();
+    }
+  });
+});
+
+describe('counting: len(db_query(...))', () => {
+  const queries: Record<string, unknown>[] = [
+    {},
+    { completed: { $ne: null } },
+    { queue: 'task', engine_uuid: { $ne: null } },
+    { 'header.msg_type': 'execute_request' },
+    { stdout: { $regex: '\\d' } },
+    { $or: [{ 'result_content.status': 'error' }, { started: null }] },
+    { msg_id: { $in: ['nope'] } },
+  ];
+
+  test('the store counts what it would answer, in SQL or on the tested columns only', async () => {
+    for (const table of ['ipython-tasks', '*']) {
+      const store = await openSQLiteStore({ path: FIXTURE, table });
+      try {
+        for (const q of queries) {
+          const answer = await collect(store.findRecords(q));
+          assert.equal(await store.countRecords(q), answer.length, `${table}: ${JSON.stringify(q)}`);
+        }
+        const some = await collect(store.findRecords({ completed: { $ne: null } }, ['msg_id']));
+        const ids = some.slice(0, 5).map((r) => r['msg_id'] as string);
+        assert.equal(await store.countRecords({ msg_id: { $in: [...ids, 'absent'] } }), ids.length);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  test('len(db_query(Q)) in the shell counts; keys are still checked; a shadowed len is not bypassed', async () => {
+    const store = await openSQLiteStore({ path: FIXTURE });
+    const client = await StoreClient.open(store);
+    let counted = 0;
+    const count = client.countQuery.bind(client);
+    client.countQuery = (q, k) => (counted++, count(q, k));
+    const shell = createShell({ client });
+    try {
+      const expected = (await collect(store.findRecords({ 'result_content.status': 'ok' }))).length;
+      assert.ok(expected > 0);
+      const [out] = await shell.execute("len(db_query({'result_content.status': 'ok'}, keys=['msg_id', 'started']))");
+      assert.equal(out!.value, expected);
+      assert.equal(counted, 1);
+      const [bad] = await shell.execute("len(db_query({}, keys=['nope']))");
+      assert.match(String(bad!.error?.message), /unknown key 'nope'/);
+      const [shadowed] = await shell.execute("len = lambda x: -1\nlen(db_query({}))");
+      assert.ok(shadowed);
+      const outs = await shell.execute('len(db_query({}))');
+      assert.equal(outs.at(-1)!.value, -1);
+      assert.equal(counted, 2);
+    } finally {
+      await client.close();
     }
   });
 });

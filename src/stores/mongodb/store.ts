@@ -98,15 +98,16 @@ export class MongoStore implements Store {
       allowDiskUse: true,
     });
     try {
-      while (true) {
-        let doc: Document | null;
+      // a batch at a time: one round of the event loop per batch, not per document
+      for (;;) {
+        let more: boolean;
         try {
-          doc = await cursor.next();
+          more = await cursor.hasNext();
         } catch (e) {
           throw this.failure(e);
         }
-        if (doc === null) return;
-        yield decodeDocument(doc, ks);
+        if (!more) return;
+        for (const doc of cursor.readBufferedDocuments()) yield decodeDocument(doc, ks);
       }
     } finally {
       await cursor.close().catch(() => undefined);

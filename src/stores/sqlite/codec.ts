@@ -21,7 +21,14 @@ export function decodeColumn(key: string, raw: unknown, where: () => string): Va
     case 'datetime':
       return typeof raw === 'string' ? decodeTimestamp(raw) ?? raw : plain(raw);
     case 'dict':
-      return typeof raw === 'string' || raw instanceof Uint8Array ? datesInPlace(parseJSON(textOf(raw), where)) : plain(raw);
+      if (!(typeof raw === 'string' || raw instanceof Uint8Array)) return plain(raw);
+      try {
+        return datesInPlace(parseJSON(textOf(raw), where));
+      } catch (e) {
+        // JSON nested past the JS stack: bad data in one record, named as such.
+        if (e instanceof RangeError) throw storeError(`the ${key} of ${where()} is nested too deeply to read`);
+        throw e;
+      }
     case 'json': {
       if (typeof raw !== 'string' || !raw.startsWith('{')) return plain(raw);
       try {

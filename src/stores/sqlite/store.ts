@@ -3,11 +3,13 @@ import { keyError, queryError, storeError } from '../../errors.js';
 import {
   compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
-import { BUFFER_KEYS, KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
+import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
+import { columnsToFetch, rowReader, testedKeys } from './rows.js';
+import { createIndexes } from './indexes.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -159,6 +161,42 @@ export class SQLiteStore implements Store {
     yield* this.stream(q, ks);
   }
 
+  /**
+   * Counts in SQL when the whole query is SQL; otherwise reads only the
+   * columns the rest of the query tests. Sliced, as every scan.
+   */
+  async countRecords(query: QueryInput): Promise<number> {
+    const q = compileQuery(query);
+    let n = 0;
+    for (const table of this.tables) {
+      const filter = toSql(q, columnOf(table));
+      const name = quoteIdentifier(table.name);
+      const tested = filter.residual ? residualKeys(filter.residual) : [];
+      const stored = columnsToFetch(table.keys, [], tested);
+      const probe = rowReader(tested, tested.map((k) => stored.indexOf(k)), stored.indexOf('msg_id'));
+      const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+      const what = filter.residual ? columnList(stored) : 'count(*)';
+      const range = byMsgId(q) || this.searches(table, filter) ? '' : 'rowid > ? AND rowid <= ? AND ';
+      const from = range ? `${name} NOT INDEXED` : name;
+      const stmt = this.run(() => this.db.prepare(`SELECT ${what} FROM ${from} WHERE ${range}(${filter.where})`).raw());
+      const slices = range
+        ? sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params)
+        : [this.run(() => stmt.all(filter.params)) as unknown[][]];
+      const it = slices[Symbol.iterator]();
+      for (;;) {
+        const next = this.run(() => it.next());
+        if (next.done) break;
+        if (!filter.residual) {
+          n += next.value[0]![0] as number;
+        } else {
+          for (const row of next.value) if (matches(filter.residual, probe(row, where))) n++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return n;
+  }
+
   private async *stream(q: Query, keys: readonly string[]): AsyncGenerator<TaskRecord> {
     const sources = this.tables.map((t) => this.tableStream(t, q, keys));
     if (sources.length === 1) {
@@ -171,20 +209,23 @@ export class SQLiteStore implements Store {
   /** One table's answer in order, in chunks, each record with its sort key. */
   private async *tableStream(table: TaskTable, q: Query, keys: readonly string[]): AsyncGenerator<Chunk> {
     const filter = toSql(q, columnOf(table));
-    const ordered = await this.findOrder(table, filter, byMsgId(q));
-    const extra = filter.residual ? residualKeys(filter.residual).filter((k) => !keys.includes(k) && table.keys.includes(k)) : [];
-    const stored = [...keys.filter((k) => table.keys.includes(k)), ...extra];
-    const columnIndex = new Map(stored.map((k, i) => [k, i + 1]));
+    const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
+    const tested = filter.residual ? residualKeys(filter.residual) : [];
+    const stored = columnsToFetch(table.keys, keys, tested);
+    // a fetched row is the rowid, then the stored columns
+    const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
+    const msgIdAt = position('msg_id');
+    const read = rowReader(keys, keys.map(position), msgIdAt);
+    const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
+    const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
+    const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
     const name = quoteIdentifier(table.name);
-    const select = `SELECT rowid, ${columnList(stored)} FROM ${name}`;
+    // by rowid, whatever other index the filter could use
+    const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
     const n = rowids.length;
-    // where each answer key sits in a fetched row (-1: the table has no such column)
-    const positions = keys.map((k) => columnIndex.get(k) ?? -1);
-    let current: unknown[] = [];
-    const at = () => `record ${String(current[columnIndex.get('msg_id') ?? 0] ?? '?')} in table ${table.name} of ${this.path}`;
     for (let start = 0; start < n; start += FETCH_CHUNK) {
       const end = Math.min(n, start + FETCH_CHUNK);
       const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
@@ -192,18 +233,13 @@ export class SQLiteStore implements Store {
       for (let i = start; i < end; i++) {
         const row = rows.get(rowids[i]!);
         if (!row) continue;
-        current = row;
-        const rec: TaskRecord = {};
-        for (let j = 0; j < keys.length; j++) {
-          const c = positions[j]!;
-          rec[keys[j]!] = c < 0 ? null : decodeColumn(keys[j]!, row[c], at);
-        }
+        let rec: TaskRecord;
         if (filter.residual) {
-          if (extra.length > 0) {
-            const probe: TaskRecord = { ...rec };
-            for (const k of extra) probe[k] = decodeColumn(k, row[columnIndex.get(k)!], at);
-            if (!matches(filter.residual, probe)) continue;
-          } else if (!matches(filter.residual, rec)) continue;
+          const tried = probe(row, where);
+          if (!matches(filter.residual, tried)) continue;
+          rec = extra ? read(row, where) : tried;
+        } else {
+          rec = read(row, where);
         }
         if (this.union) {
           rec[TABLE_FIELD] = table.name;
@@ -239,6 +275,19 @@ export class SQLiteStore implements Store {
   }
 
   /**
+   * Does SQLite find the filter's rows through an index (msg_id's, or those
+   * %index makes) rather than by reading the whole table? Then one statement
+   * reads them, instead of slices of the table.
+   */
+  private searches(table: TaskTable, filter: SqlFilter): boolean {
+    if (filter.where === '1') return false;
+    const plan = this.run(() =>
+      this.db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${quoteIdentifier(table.name)} WHERE ${filter.where}`).all(filter.params),
+    ) as { detail: string }[];
+    return plan.length > 0 && plan.every((step) => !step.detail.startsWith('SCAN '));
+  }
+
+  /**
    * The rowids of the rows SQL lets through, in answer order (submitted,
    * then msg_id). Scans the table in slices of rowids, each statement short;
    * the slice grows or shrinks to stay near READ_SLICE_MS.
@@ -247,9 +296,9 @@ export class SQLiteStore implements Store {
     const name = quoteIdentifier(table.name);
     const submitted = table.keys.includes('submitted') ? quoteIdentifier('submitted') : 'NULL';
     if (indexed) {
-      // A few msg_ids: the primary key index finds them in one short statement.
+      // An index finds them in one statement.
       const rows = this.run(() =>
-        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where} ORDER BY rowid`).raw().all(filter.params),
+        this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE ${filter.where}`).raw().all(filter.params),
       ) as [number, unknown][];
       const rowids = Float64Array.from(rows, (r) => r[0]);
       const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));
@@ -257,7 +306,7 @@ export class SQLiteStore implements Store {
       return { table, rowids, micros };
     }
     const stmt = this.run(() =>
-      this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+      this.db.prepare(`SELECT rowid, ${submitted} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
     );
     const maxRowid = this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`));
     let rowids: Float64Array = new Float64Array(1024);
@@ -317,7 +366,7 @@ export class SQLiteStore implements Store {
     for (const table of this.tables) {
       const name = quoteIdentifier(table.name);
       const stmt = this.run(() =>
-        this.db.prepare(`SELECT submitted, msg_id FROM ${name} WHERE rowid > ? AND rowid <= ? AND submitted IS NOT NULL ORDER BY rowid`).raw(),
+        this.db.prepare(`SELECT submitted, msg_id FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND submitted IS NOT NULL ORDER BY rowid`).raw(),
       );
       const slices = sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, []);
       for (;;) {
@@ -357,6 +406,14 @@ export class SQLiteStore implements Store {
       if (!latest || compareStrings(key, latest.key) > 0) latest = { key, client: row[1] };
     }
     return { count, firstSubmitted: first, lastSubmitted: last, latestClient: latest?.client ?? null };
+  }
+
+  /** `%index`: the indexes of INDEXED_COLUMNS on every table this store reads. */
+  async createIndexes(): Promise<IndexReport> {
+    if (!this.info.writable) {
+      throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
+    }
+    return this.run(() => createIndexes(this.db, this.path, this.tables));
   }
 
   async close(): Promise<void> {
@@ -449,7 +506,7 @@ function columnList(keys: readonly string[]): string {
 
 /** The keys a residual query tests; their columns must be fetched to test it. */
 function residualKeys(q: Query): string[] {
-  return [...fieldKeys(q)].filter((k) => !BUFFER_KEYS.includes(k));
+  return testedKeys(fieldKeys(q));
 }
 
 /** Merges per-table answers, each already in order, into one answer in order. */

@@ -1,0 +1,104 @@
+import { Timestamp, engineLabel, taskInterval, type DeriveContext, type TaskRecord } from '../records/index.js';
+
+/** About this many characters go out in one piece. */
+const PIECE = 1 << 16;
+
+/**
+ * Task records as Chrome Trace Event JSON, the format Perfetto and
+ * chrome://tracing open: one process per engine, one complete event
+ * (`ph: 'X'`) per task that has both a start and a completion, `ts`/`dur` in
+ * microseconds since the epoch. Records without both times cannot be placed;
+ * their number is in `otherData`. Fed one record at a time: nothing is held
+ * but the engines seen. The processes are named at the end, once every
+ * record has had its say on which engine id a uuid is.
+ */
+export class TraceWriter {
+  private readonly pids = new Map<number | string, number>();
+  private readonly names = new Map<string, number>();
+  private first = true;
+  private events = 0;
+  private untimed = 0;
+
+  constructor(private readonly ctx: DeriveContext = {}) {}
+
+  start(): string {
+    return '{"displayTimeUnit":"ms","traceEvents":[';
+  }
+
+  private event(e: unknown): string {
+    const s = (this.first ? '\n' : ',\n') + JSON.stringify(e);
+    this.first = false;
+    return s;
+  }
+
+  /** The text of one record's event ('' when it has no start or completion). */
+  add(rec: TaskRecord): string {
+    const t = taskInterval(rec, this.ctx);
+    const uuid = rec['engine_uuid'];
+    if (typeof uuid === 'string' && typeof t.engine === 'number') this.names.set(uuid, t.engine);
+    if (t.started === null || t.completed === null) {
+      this.untimed++;
+      return '';
+    }
+    // One process per engine uuid: its id may only be learned from a later record.
+    const key = typeof uuid === 'string' && uuid !== '' ? uuid : t.engine ?? 'unassigned';
+    let pid = this.pids.get(key);
+    if (pid === undefined) {
+      pid = this.pids.size + 1;
+      this.pids.set(key, pid);
+    }
+    const args: Record<string, unknown> = { msg_id: t.msgId, function: t.function, status: t.status };
+    if (t.submitted !== null) {
+      args['submitted'] = new Timestamp(t.submitted).toISOString();
+      args['queue_wait_us'] = t.started - t.submitted;
+    }
+    if (typeof uuid === 'string') args['engine_uuid'] = uuid;
+    if (t.resubmitted) args['resubmitted'] = rec['resubmitted'];
+    this.events++;
+    return this.event({
+      name: t.function ?? t.msgId,
+      cat: t.status,
+      ph: 'X',
+      ts: t.started,
+      dur: Math.max(0, t.completed - t.started),
+      pid,
+      tid: 0,
+      args,
+    });
+  }
+
+  end(): string {
+    let text = '';
+    for (const [key, pid] of this.pids) {
+      const id = typeof key === 'string' ? this.names.get(key) : key;
+      const name = id !== undefined ? engineLabel(id) : engineLabel(key === 'unassigned' ? null : key);
+      text += this.event({ name: 'process_name', ph: 'M', pid, tid: 0, ts: 0, args: { name } });
+      text += this.event({ name: 'process_sort_index', ph: 'M', pid, tid: 0, ts: 0, args: { sort_index: id ?? 100_000 + pid } });
+      text += this.event({ name: 'thread_name', ph: 'M', pid, tid: 0, ts: 0, args: { name: 'tasks' } });
+    }
+    return text + `\n],"otherData":${JSON.stringify({ source: 'ipc', tasks: this.events, untimed: this.untimed })}}\n`;
+  }
+}
+
+/** The trace of records as they arrive, in pieces. */
+export async function* renderTrace(records: AsyncIterable<TaskRecord> | Iterable<TaskRecord>, ctx: DeriveContext = {}): AsyncGenerator<string> {
+  const w = new TraceWriter(ctx);
+  let text = w.start();
+  for await (const rec of records) {
+    text += w.add(rec);
+    if (text.length >= PIECE) {
+      yield text;
+      text = '';
+    }
+  }
+  yield text + w.end();
+}
+
+/** The trace of records in hand, as one text. */
+export function traceText(records: Iterable<TaskRecord>, ctx: DeriveContext = {}): string {
+  const w = new TraceWriter(ctx);
+  let text = w.start();
+  for (const rec of records) text += w.add(rec);
+  return text + w.end();
+}
+

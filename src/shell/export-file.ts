@@ -1,0 +1,38 @@
+import { constants, createWriteStream } from 'node:fs';
+import { access, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { IpcError, storeError } from '../errors.js';
+
+/**
+ * Writes pieces to a new file, next to it first and renamed once whole, so an
+ * interrupted export leaves no half file. An existing file is kept unless
+ * `force`: an export names a file on the user's disk, and a slip of the
+ * fingers (`--svg tasks.db`) must not cost them the store.
+ */
+export async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
+  if (!force) {
+    const exists = await access(path, constants.F_OK).then(() => true, () => false);
+    if (exists) throw storeError(`${path} exists; add --force to replace it`);
+  }
+  const partial = `${path}.partial-${process.pid}`;
+  const out = createWriteStream(partial, { flags: 'wx' });
+  let bytes = 0;
+  try {
+    await once(out, 'open');
+    for await (const piece of pieces) {
+      bytes += Buffer.byteLength(piece);
+      if (!out.write(piece)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    await rename(partial, path);
+    return bytes;
+  } catch (e) {
+    out.destroy();
+    await rm(partial, { force: true });
+    if (e instanceof IpcError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw storeError(`cannot write ${path}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
+  }
+}
+

@@ -1,0 +1,230 @@
+import { compareEngines, engineLabel, type RecordStatus, type TaskInterval } from '../records/index.js';
+
+/**
+ * The tasks of a `%timeline` as typed arrays, one run per engine row sorted
+ * by start, each row also summed into slices for zoomed-out frames.
+ */
+
+/** Status codes, in the order a cell shows the most telling one. */
+const OK = 1;
+export const RESUBMITTED = 2;
+export const ABORTED = 3;
+export const PENDING = 4;
+export const ERROR = 5;
+
+const CODE: Record<RecordStatus, number> = { ok: OK, aborted: ABORTED, pending: PENDING, error: ERROR };
+export const STATUS_NAME = ['', 'ok', 'resubmitted', 'aborted', 'pending', 'error'];
+
+export interface TimelineRow {
+  readonly key: number | string | null;
+  readonly label: string;
+  /** Microseconds since the epoch, sorted by start. A task still pending has end NaN: it runs to the chart's end. */
+  readonly starts: Float64Array;
+  readonly ends: Float64Array;
+  readonly codes: Uint8Array;
+  /** Index of each task into the model's msg_ids. */
+  readonly tasks: Int32Array;
+  /** The longest task of the row, to find every task overlapping a window from a search on starts. */
+  readonly longest: number;
+  /**
+   * The row summed into BINS equal slices of the whole span (busy µs and the
+   * most telling status of each), for a zoomed-out frame: it then reads a
+   * few bins per cell instead of every task. Null for rows with few tasks.
+   */
+  readonly binBusy: Float64Array | null;
+  readonly binWorst: Uint8Array | null;
+}
+
+/** Slices of the summary of a row; rows with fewer tasks than this are drawn from the tasks alone. */
+const BINS = 16384;
+/** A frame reads the summary once a character cell covers this many slices. */
+export const BINS_PER_CELL = 4;
+
+export class TimelineModel {
+  readonly rows: TimelineRow[];
+  readonly msgIds: string[];
+  readonly first: number;
+  readonly last: number;
+  /** Records without a time to place them. */
+  readonly unplaced: number;
+
+  constructor(rows: TimelineRow[], msgIds: string[], first: number, last: number, unplaced: number) {
+    this.rows = rows;
+    this.msgIds = msgIds;
+    this.first = first;
+    this.last = last;
+    this.unplaced = unplaced;
+  }
+
+  get taskCount(): number {
+    return this.msgIds.length;
+  }
+
+  get binWidth(): number {
+    return (this.last - this.first) / BINS;
+  }
+
+  /** The model of intervals in hand; `TimelineBuilder` takes them one at a time as records arrive. */
+  static build(intervals: Iterable<TaskInterval>, now: number | null = null): TimelineModel {
+    const b = new TimelineBuilder();
+    for (const t of intervals) b.add(t);
+    return b.finish(now);
+  }
+}
+
+/** One row's tasks as they arrive, in typed arrays that double when full. */
+class RowColumns {
+  n = 0;
+  starts = new Float64Array(256);
+  ends = new Float64Array(256);
+  codes = new Uint8Array(256);
+  tasks = new Int32Array(256);
+  /** The engine id, once a record names it. */
+  id: number | null = null;
+
+  constructor(readonly key: number | string | null) {}
+
+  push(start: number, end: number, code: number, task: number): void {
+    if (this.n === this.starts.length) this.grow();
+    const i = this.n++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.codes[i] = code;
+    this.tasks[i] = task;
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Float64Array(size);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Float64Array(size);
+    ends.set(this.ends);
+    this.ends = ends;
+    const codes = new Uint8Array(size);
+    codes.set(this.codes);
+    this.codes = codes;
+    const tasks = new Int32Array(size);
+    tasks.set(this.tasks);
+    this.tasks = tasks;
+  }
+}
+
+/**
+ * Collects tasks for a timeline as the records arrive, straight into the
+ * typed arrays of their engine's row, so that `finish` only sums each row's
+ * summary. One row per engine uuid (named by the engine id the records
+ * reveal), and a row for tasks not yet assigned. A task is drawn from its
+ * start (else its submission: still queued) to its completion (else the end).
+ */
+export class TimelineBuilder {
+  private readonly msgIds: string[] = [];
+  private readonly rows = new Map<number | string | null, RowColumns>();
+  private first = Infinity;
+  private last = -Infinity;
+  private unplaced = 0;
+  private pending = false;
+
+  add(t: TaskInterval): void {
+    const start = t.started ?? t.submitted;
+    if (start === null) {
+      this.unplaced++;
+      return;
+    }
+    const key = t.uuid ?? t.engine;
+    let row = this.rows.get(key);
+    if (!row) this.rows.set(key, (row = new RowColumns(key)));
+    if (typeof t.engine === 'number') row.id = t.engine;
+    row.push(start, t.completed ?? NaN, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], this.msgIds.length);
+    this.msgIds.push(t.msgId);
+    if (start < this.first) this.first = start;
+    if (t.completed === null) this.pending = true;
+    const end = t.completed ?? start;
+    if (end > this.last) this.last = end;
+  }
+
+  /** The model; `now` (µs) is where pending tasks end on a live hub. */
+  finish(now: number | null = null): TimelineModel {
+    let { first, last } = this;
+    if (now !== null && this.pending && now > last) last = now;
+    if (!(last >= first)) {
+      first = 0;
+      last = 1;
+    }
+    if (last === first) last = first + 1;
+    const shown = (r: RowColumns) => (typeof r.key === 'string' && r.id !== null ? r.id : r.key);
+    const rows = [...this.rows.values()]
+      .sort((a, b) => compareEngines(shown(a), shown(b)))
+      .map((r) => summedRow(sortedRow(r.key, engineLabel(shown(r)), {
+        starts: r.starts.subarray(0, r.n),
+        ends: r.ends.subarray(0, r.n),
+        codes: r.codes.subarray(0, r.n),
+        tasks: r.tasks.subarray(0, r.n),
+      }), first, last));
+    return new TimelineModel(rows, this.msgIds, first, last, this.unplaced);
+  }
+}
+
+/** The row with its longest task and, when it has many tasks, its summary in slices. */
+function summedRow(row: TimelineRow, first: number, last: number): TimelineRow {
+  const n = row.starts.length;
+  const binned = n >= BINS / 4;
+  const binBusy = binned ? new Float64Array(BINS) : null;
+  const binWorst = binned ? new Uint8Array(BINS) : null;
+  const bw = (last - first) / BINS;
+  let longest = 0;
+  for (let j = 0; j < n; j++) {
+    const s = row.starts[j]!;
+    const e0 = row.ends[j]!;
+    const e = Number.isNaN(e0) ? last : e0;
+    if (e - s > longest) longest = e - s;
+    if (binBusy === null) continue;
+    const code = row.codes[j]!;
+    const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
+    const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
+    if (b0 === b1) {
+      binBusy[b0]! += e - s;
+      if (code > binWorst![b0]!) binWorst![b0] = code;
+      continue;
+    }
+    for (let b = b0; b <= b1; b++) {
+      binBusy[b]! += Math.max(0, Math.min(e, first + (b + 1) * bw) - Math.max(s, first + b * bw));
+      if (code > binWorst![b]!) binWorst![b] = code;
+    }
+  }
+  return { ...row, longest, binBusy, binWorst };
+}
+
+/** The row in start order: tasks usually arrive in it, else they are sorted once. */
+function sortedRow(
+  key: number | string | null, label: string,
+  a: Pick<TimelineRow, 'starts' | 'ends' | 'codes' | 'tasks'>,
+): TimelineRow {
+  const row = { key, label, longest: 0, binBusy: null, binWorst: null };
+  const n = a.starts.length;
+  for (let i = 1; i < n; i++) {
+    if (a.starts[i]! < a.starts[i - 1]!) {
+      const order = Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => a.starts[x]! - a.starts[y]!);
+      return {
+        ...row,
+        starts: Float64Array.from(order, (j) => a.starts[j]!),
+        ends: Float64Array.from(order, (j) => a.ends[j]!),
+        codes: Uint8Array.from(order, (j) => a.codes[j]!),
+        tasks: Int32Array.from(order, (j) => a.tasks[j]!),
+      };
+    }
+  }
+  return { ...row, ...a };
+}
+
+/** The first index whose start is ≥ t. */
+export function lowerBound(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -111,3 +111,28 @@ c.close()
     t.close();
   }
 });
+
+test('at 80×24 the %watch header shows the whole statement, then the run count on a line of its own, then the table', async () => {
+  const t = ipc({ columns: 80, rows: 24 });
+  const statement = `rc.db_query({'client_uuid': '${work.session}'}, ['msg_id', 'engine_uuid', 'completed'])`;
+  try {
+    await t.waitFor(prompt(1), 'the first prompt', { timeoutMs: 20_000 });
+    t.type(`%watch ${statement} 0.5`);
+    t.send('Enter');
+    const check = (s: string) => {
+      const lines = s.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('Every 0.5s: '));
+      const runs = lines.findIndex((l, i) => i > at && /^ {2}run \d+(, \d+ changed)? · Ctrl-C or q stops$/.test(l));
+      assert.ok(at >= 0 && runs > at, s);
+      // The terminal breaks the statement at a space.
+      const words = (x: string) => x.split(/\s+/).join(' ');
+      assert.equal(words(lines.slice(at, runs).join(' ')), words(`Every 0.5s: ${statement}`), s);
+      assert.match(lines[runs + 1]!, /^ {2}msg_id +engine_uuid/, s);
+    };
+    check(await t.waitFor((s) => /run [2-9]/.test(s), 'two runs'));
+    t.send('C-c');
+    check(await t.waitFor(prompt(2), 'the prompt after the watch'));
+  } finally {
+    t.close();
+  }
+});

@@ -1,4 +1,4 @@
-import { isDict, TimeDelta, Timestamp } from '../records/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { formatDuration } from './duration.js';
 import { stripAnsi } from './paint.js';
 import { repr, reprNumber, type DisplayOptions } from './repr.js';
@@ -18,7 +18,7 @@ export function cellText(v: unknown, options: DisplayOptions = {}): string {
   if (v instanceof Timestamp) return v.toLocalString(3, options.timezone === 'utc');
   if (v instanceof TimeDelta) return formatDuration(v.us);
   if (v instanceof Uint8Array) return `<${v.byteLength} bytes>`;
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Uint8Array)) {
+  if (Array.isArray(v) && v.length > 0 && !isTuple(v) && v.every((x) => x instanceof Uint8Array)) {
     const total = v.reduce((n: number, b: Uint8Array) => n + b.byteLength, 0);
     return `[${v.length} buffer${v.length === 1 ? '' : 's'}, ${total} bytes]`;
   }

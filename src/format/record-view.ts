@@ -5,6 +5,7 @@ import { cellText } from './cells.js';
 import { formatDuration, span } from './duration.js';
 import { toPlainJSON } from './json.js';
 import { PLAIN, type Paint } from './paint.js';
+import { payloadSections } from './payload.js';
 
 /**
  * The record view of one task: what `%show` answers, the same sections on
@@ -25,7 +26,11 @@ export function isRecordView(v: unknown): v is RecordView {
 export type RecordSection =
   | { readonly kind: 'fields'; readonly title: string; readonly fields: readonly RecordField[] }
   /** Text shown in full, line by line; `ansi` when it may hold the engine's colours (streams, tracebacks). */
-  | { readonly kind: 'text'; readonly title: string; readonly text: string | null; readonly ansi?: boolean; readonly summary?: string }
+  | {
+      readonly kind: 'text'; readonly title: string; readonly text: string | null; readonly ansi?: boolean; readonly summary?: string;
+      /** Said after the title, dimmed on screen (where a function was written). */
+      readonly note?: string;
+    }
   | { readonly kind: 'json'; readonly title: string; readonly value: unknown };
 
 export interface RecordField {
@@ -80,8 +85,12 @@ export function recordSections(rec: TaskRecord, options: RecordViewOptions = {})
   }
   for (const k of ['buffers', 'result_buffers']) if (k in rec) task.push({ name: k, value: bufferSizes(rec[k]) });
   if (task.length > 0) sections.push({ kind: 'fields', title: 'Task', fields: task });
+  // what the task ran and returned; the error section below has the traceback
+  for (const p of payloadSections(rec)) {
+    if (p.title === 'Error' && isDict(rec['error'])) continue;
+    sections.push({ kind: 'text', title: p.title, text: p.text, ...(p.note ? { note: p.note } : {}) });
+  }
 
-  if (typeof rec['execute_input'] === 'string') sections.push({ kind: 'text', title: 'execute_input', text: rec['execute_input'] });
   const result = rec['execute_result'];
   if (result !== null && result !== undefined) {
     const plain = isDict(result) && isDict(result['data']) ? result['data']['text/plain'] : undefined;
@@ -135,7 +144,8 @@ function sectionLines(s: RecordSection, paint: Paint, out: string[]): void {
       }
       return;
     case 'text': {
-      const head = s.summary === undefined ? paint.bold(s.title) : `${paint.bold(s.title)} ${paint.red(s.summary)}`;
+      const title = s.note === undefined ? paint.bold(s.title) : `${paint.bold(s.title)}  ${paint.dim(s.note)}`;
+      const head = s.summary === undefined ? title : `${title} ${paint.red(s.summary)}`;
       if (s.text === null || s.text === '') {
         out.push('', s.summary === undefined ? `${head} ${paint.dim(s.text === '' ? '(empty)' : 'None')}` : head);
         return;

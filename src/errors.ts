@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'ConfigError'
   | 'TypeError'
   | 'NameError'
+  | 'AttributeError'
   | 'ValueError'
   | 'RemoteError'
   | 'TimeoutError'
@@ -58,6 +59,7 @@ export const hubError = (msg: string, detail?: string) => new IpcError('HubError
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
 export const typeError = (msg: string) => new IpcError('TypeError', msg);
 export const nameError = (msg: string) => new IpcError('NameError', msg);
+export const attributeError = (msg: string) => new IpcError('AttributeError', msg);
 export const zeroDivisionError = (msg: string) => new IpcError('ZeroDivisionError', msg);
 export const overflowError = (msg: string) => new IpcError('OverflowError', msg);
 export const recursionError = (msg: string) => new IpcError('RecursionError', msg);

@@ -80,7 +80,7 @@ test('the defects of the adversarial pass each end in one sentence', async () =>
     ['len of a large string', "s = 'x' * (5 * 10**6)\nlen(s)", null],
     ['a comprehension over a large list', 'a = [0] * 200000\nlen([x + 1 for x in a])', null],
     ['a 5,000-term sum', new Array(5000).fill('1').join('+'), null],
-    ['100,000 chained attributes', 'rc' + '.b'.repeat(100_000), /^line 1: NameError: /],
+    ['100,000 chained attributes', 'rc' + '.b'.repeat(100_000), /^line 1: AttributeError: /],
     ['100,000 chained calls', 'len' + '(1)'.repeat(100_000), /^line 1: TypeError: /],
     ['100,000 nested parentheses', '('.repeat(100_000) + ')'.repeat(100_000), /^line 1: ParseError: the statement is nested more than 200 levels deep/],
     ['a 2 MB unknown name', 'x'.repeat(2_000_000), /^line 1: NameError: name 'x+… \(2000000 characters\)' is not defined$/m],

@@ -8,3 +8,4 @@ export * from './derived.js';
 export * from './stats.js';
 export * from './intervals.js';
 export * from './pyvalues.js';
+export * from './unreadable.js';

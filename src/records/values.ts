@@ -1,4 +1,5 @@
 import { Timestamp, isIsoDateString } from './timestamp.js';
+import { Unreadable } from './unreadable.js';
 
 /** A value a TaskRecord can hold: what JSON holds, plus instants and bytes. */
 export type Value =
@@ -17,7 +18,7 @@ export type Dict = { [key: string]: Value };
 export type TaskRecord = { [key: string]: Value };
 
 export function isDict(v: unknown): v is Dict {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Timestamp) && !(v instanceof Uint8Array);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Timestamp) && !(v instanceof Uint8Array) && !(v instanceof Unreadable);
 }
 
 /** Value equality as MongoDB and Python see it for query purposes. */

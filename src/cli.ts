@@ -64,6 +64,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       return EXIT_OK;
     }
     settings = resolveSettings(cli, { env, cwd });
+    if (settings.profileNote) stderr.write(`ipc: ${settings.profileNote}\n`);
     checkStoreFiles(settings);
   } catch (e) {
     stderr.write(`ipc: ${sentence(e)}\n`);

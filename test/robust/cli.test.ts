@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
@@ -203,4 +203,17 @@ emit(mid)`, db);
   assert.equal(lines.find((l) => l.msg_id === String(msgId))!.header, null);
   assert.ok(lines.filter((l) => l.msg_id !== String(msgId)).every((l) => l.header !== null && typeof l.header === 'object'));
   assert.equal(rest.at(-1), '"<unreadable header: is nested too deeply to read>"');
+});
+
+test("what the profile reader left out is one note on stderr when plain ipc uses the profile", async () => {
+  const dir = join(tmp.dir, 'ipython');
+  const profile = join(dir, 'profile_default');
+  mkdirSync(profile, { recursive: true });
+  copyFileSync(FIXTURE_DB, join(profile, 'tasks.db'));
+  writeFileSync(join(profile, 'ipcontroller_config.py'), "c.SQLiteDB.table = 'ipython-tasks' if 1 else 'x'\nc.MongoDB.database = name\n");
+  const run = await checked('len(db_query({})) > 0', ['--ipython-dir', dir], 'a profile with notes');
+  assert.equal(run.stdout, 'True\n');
+  assert.match(run.stderr, /^ipc: .*ipcontroller_config\.py, line 1: c\.SQLiteDB\.table is not a string literal \(.*\); ipc left it out \(and 1 more left out\)\n$/);
+  const flagged = await checked('1', ['--ipython-dir', dir, '--sqlitedb', FIXTURE_DB], 'a profile not used');
+  assert.equal(flagged.stderr, '');
 });

@@ -217,3 +217,19 @@ test("what the profile reader left out is one note on stderr when plain ipc uses
   const flagged = await checked('1', ['--ipython-dir', dir, '--sqlitedb', FIXTURE_DB], 'a profile not used');
   assert.equal(flagged.stderr, '');
 });
+
+test('a $regex that would backtrack without end and cannot fall back to the linear engine is refused with one sentence', async () => {
+  const script = [
+    "db_query({'msg_id': {'$regex': '^([0-9a-f-]+)+\\\\1X$'}}, keys=['msg_id'])",
+    "db_query({'msg_id': {'$regex': '^([0-9a-f-]+)+(?=X)'}}, keys=['msg_id'])",
+    "len(db_query({'msg_id': {'$regex': '^(.)\\\\1'}}, keys=['msg_id'])) >= 0",
+    "len(db_query({'msg_id': {'$regex': '^([0-9a-f-]+)+X$'}}, keys=['msg_id']))",
+  ].join('\n');
+  const run = await checked(script, ['--sqlitedb', FIXTURE_DB], 'catastrophic patterns');
+  assert.equal(run.code, 1);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, 2);
+  lines.forEach((l, i) => assert.match(l, new RegExp(`^line ${i + 1}: QueryError: the \\$regex pattern for 'msg_id' repeats a group that itself repeats .* uses a backreference or lookaround`)));
+  assert.equal(run.stdout, 'True\n0\n');
+  assert.ok(run.ms < 10_000, `${run.ms} ms`);
+});

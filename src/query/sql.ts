@@ -220,9 +220,14 @@ function textWindow(column: string, from: Timestamp | null, to: Timestamp | null
   if ((from && (!tight[0] || !wide[0])) || (to && (!tight[1] || !wide[1]))) return '';
   const range = ([lo, hi]: (string | null)[]) => {
     const parts: string[] = [];
-    if (lo) parts.push(`${column} >= ?`);
-    if (hi) parts.push(`${column} < ?`);
-    params.push(...[lo, hi].filter((x): x is string => !!x));
+    if (lo) {
+      parts.push(`${column} >= ?`);
+      params.push(lo);
+    }
+    if (hi) {
+      parts.push(`${column} < ?`);
+      params.push(hi);
+    }
     return parts.join(' AND ');
   };
   const near = range(tight);

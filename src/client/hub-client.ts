@@ -4,7 +4,7 @@ import {
   type HubBackend, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, fieldKeys, matches, normalizeKeys, project,
+  compileQuery, compareRecords, fieldKeys, matches, normalizeKeys, planDerived, project,
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
@@ -46,7 +46,11 @@ export async function openHubClient(options: HubClientOptions): Promise<Client> 
 }
 
 /** The columns get_result takes from the database rather than from result_request. */
-const RECORD_COLUMNS = ['submitted', 'client_uuid', 'engine_uuid', 'started', 'completed', 'received', 'resubmitted', 'queue', 'execute_input'];
+const RECORD_COLUMNS = [
+  'submitted', 'client_uuid', 'engine_uuid', 'started', 'completed', 'received', 'resubmitted', 'queue', 'execute_input',
+  // what the task ran, for its Call and Code
+  'buffers', 'header', 'content',
+];
 /** How many result_request exchanges run at once. */
 const RESULT_CONCURRENCY = 16;
 
@@ -128,6 +132,20 @@ export class HubClient implements Client {
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+    const idOf = new Map([...this.engineIds].map(([id, uuid]) => [uuid, id]));
+    const plan = planDerived(query, keys, { engineId: (uuid) => idOf.get(uuid) });
+    if (!plan) return this.storedQuery(query, keys);
+    const fetched = await this.storedQuery(plan.stored, plan.fetch);
+    const out: TaskRecord[] = [];
+    for (const rec of fetched.records) {
+      const r = plan.finish(rec);
+      if (r) out.push(r);
+    }
+    return new RecordList(plan.keys, out);
+  }
+
+  /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */
+  private async storedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const q = compileQuery(query);
     let ks = this.answerKeys(keys);
     if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();

@@ -1,5 +1,5 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
-import { normalizeKeys, type KeysInput, type QueryInput } from '../query/index.js';
+import { finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
 import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
@@ -94,7 +94,7 @@ export class StoreClient implements Client {
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
     const ks = this.answerKeys(keys);
-    const records = await collect(this.store.findRecords(query, ks));
+    const records = await collect(await this.find(query, ks));
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
@@ -119,7 +119,17 @@ export class StoreClient implements Client {
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    return this.store.findRecords(query, this.answerKeys(keys));
+    const find = this.find(query, this.answerKeys(keys));
+    return (async function* () {
+      yield* await find;
+    })();
+  }
+
+  /** The store's answer, through the derived keys' plan when the query or keys name one. */
+  private async find(query: QueryInput, keys: readonly string[]): Promise<AsyncIterable<TaskRecord>> {
+    const plan = planDerived(query, keys, await this.deriveContext());
+    if (!plan) return this.store.findRecords(query, keys);
+    return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch));
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

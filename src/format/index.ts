@@ -15,3 +15,4 @@ export * from './paint.js';
 export * from './cells.js';
 export * from './duration.js';
 export * from './record-view.js';
+export { payloadSections, type PayloadSection } from './payload.js';

@@ -1,5 +1,6 @@
 import { IpcError } from '../errors.js';
-import { Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
+import { PyValue, Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
+import { pythonJSON } from './python-json.js';
 
 /**
  * Past this depth a value is circular (a dict that holds itself) or deeper
@@ -16,6 +17,8 @@ export const tooDeep = () => new IpcError('TypeError', 'the value is circular or
 export function toPlainJSON(v: unknown, depth = 0): unknown {
   if (depth > MAX_JSON_DEPTH) throw tooDeep();
   if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof PyValue || v instanceof Map) return toPlainJSON(pythonJSON(v), depth + 1);
   if (v instanceof Timestamp) return v.toISOString();
   if (v instanceof TimeDelta) return v.seconds;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
@@ -64,6 +67,7 @@ function valueText(v: unknown, depth: number): string | undefined {
       return JSON.stringify(toPlainJSON(v));
   }
   if (v instanceof Timestamp) return '"' + v.toISOString() + '"';
+  if (v instanceof PyValue || v instanceof Map) return valueText(pythonJSON(v), depth + 1);
   if (Array.isArray(v)) {
     let s = '[';
     if (depth >= MAX_JSON_DEPTH) throw tooDeep();

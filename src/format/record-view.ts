@@ -5,6 +5,7 @@ import { cellText } from './cells.js';
 import { formatDuration, span } from './duration.js';
 import { toPlainJSON } from './json.js';
 import { PLAIN, type Paint } from './paint.js';
+import { payloadSections } from './payload.js';
 
 /**
  * The record view of one task: what `%show` answers, the same sections on
@@ -25,7 +26,11 @@ export function isRecordView(v: unknown): v is RecordView {
 export type RecordSection =
   | { readonly kind: 'fields'; readonly title: string; readonly fields: readonly RecordField[] }
   /** Text shown in full, line by line; `ansi` when it may hold the engine's colours (streams, tracebacks). */
-  | { readonly kind: 'text'; readonly title: string; readonly text: string | null; readonly ansi?: boolean; readonly summary?: string }
+  | {
+      readonly kind: 'text'; readonly title: string; readonly text: string | null; readonly ansi?: boolean; readonly summary?: string;
+      /** Said after the title, dimmed on screen (where a function was written). */
+      readonly note?: string;
+    }
   | { readonly kind: 'json'; readonly title: string; readonly value: unknown };
 
 export interface RecordField {
@@ -40,13 +45,18 @@ export interface RecordViewOptions extends DeriveContext {
   readonly utc?: boolean;
 }
 
-/** The task's state as far as its record tells: a 7.x hub fills `started` only when a task completes. */
+/**
+ * The task's state as far as its record tells. A 7.x hub fills `started`
+ * only when a task completes, so output already printed is the sign that it
+ * runs; a task only handed to an engine may still wait in that engine's queue.
+ */
 export function taskState(rec: TaskRecord, context: DeriveContext = {}): string {
   const status: RecordStatus = taskStatus(rec);
   if (status !== 'pending') return status;
-  if (!(rec['started'] instanceof Timestamp)) return 'pending';
   const engine = engineIdOf(rec, context);
-  return engine === null ? 'running' : `running on engine ${engine}`;
+  const printed = ['stdout', 'stderr'].some((k) => typeof rec[k] === 'string' && rec[k] !== '');
+  if (rec['started'] instanceof Timestamp || printed) return engine === null ? 'running' : `running on engine ${engine}`;
+  return engine === null ? 'pending' : `pending, sent to engine ${engine}`;
 }
 
 /** Every field of the record, in the order a person reads them. */
@@ -75,8 +85,12 @@ export function recordSections(rec: TaskRecord, options: RecordViewOptions = {})
   }
   for (const k of ['buffers', 'result_buffers']) if (k in rec) task.push({ name: k, value: bufferSizes(rec[k]) });
   if (task.length > 0) sections.push({ kind: 'fields', title: 'Task', fields: task });
+  // what the task ran and returned; the error section below has the traceback
+  for (const p of payloadSections(rec)) {
+    if (p.title === 'Error' && isDict(rec['error'])) continue;
+    sections.push({ kind: 'text', title: p.title, text: p.text, ...(p.note ? { note: p.note } : {}) });
+  }
 
-  if (typeof rec['execute_input'] === 'string') sections.push({ kind: 'text', title: 'execute_input', text: rec['execute_input'] });
   const result = rec['execute_result'];
   if (result !== null && result !== undefined) {
     const plain = isDict(result) && isDict(result['data']) ? result['data']['text/plain'] : undefined;
@@ -130,7 +144,8 @@ function sectionLines(s: RecordSection, paint: Paint, out: string[]): void {
       }
       return;
     case 'text': {
-      const head = s.summary === undefined ? paint.bold(s.title) : `${paint.bold(s.title)} ${paint.red(s.summary)}`;
+      const title = s.note === undefined ? paint.bold(s.title) : `${paint.bold(s.title)}  ${paint.dim(s.note)}`;
+      const head = s.summary === undefined ? title : `${title} ${paint.red(s.summary)}`;
       if (s.text === null || s.text === '') {
         out.push('', s.summary === undefined ? `${head} ${paint.dim(s.text === '' ? '(empty)' : 'None')}` : head);
         return;

@@ -113,7 +113,7 @@ function reprIn(v: unknown, options: DisplayOptions, path: Set<object>): string 
   if (v instanceof Timestamp) return reprDatetime(v, options);
   if (v instanceof TimeDelta) return reprTimedelta(v);
   if (v instanceof Uint8Array) return reprBytes(v);
-  if (hasRepr(v)) return v.pyRepr();
+  if (hasRepr(v)) return v.pyRepr((x) => reprIn(x, options, path));
   if (typeof v === 'function') return `<function ${v.name || 'anonymous'}>`;
   if (!Array.isArray(v) && !(v instanceof Map) && !isDict(v)) return String(v);
   const container = v as object;

@@ -32,13 +32,28 @@ function ruleLine(widths: readonly number[]): string {
 
 const ID_KEYS = new Set(['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted']);
 
-/** Records (dicts) as a table, the columns in `keys` order or by first appearance. */
+/**
+ * Records (dicts) as a table, the columns in `keys` order or by first
+ * appearance; widths as a streamed table takes them, so both print alike.
+ */
 export function renderRecordTable(records: readonly unknown[], keys: readonly string[] | null, options: DisplayOptions = {}): string {
   const columns = keys ? [...keys] : [];
   if (!keys) {
     for (const r of records) if (isDict(r)) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
   }
-  return renderTable(columns, records.map(recordCells(columns, options)));
+  const rows = records.map(recordCells(columns, options));
+  const widths = columnWidths(columns, rows.length > TABLE_PAGE ? rows.slice(0, TABLE_PAGE) : rows);
+  const lines = [tableLine(columns, widths), ruleLine(widths)];
+  for (let i = 0; i < rows.length; i++) lines.push(tableLine(i < TABLE_PAGE ? rows[i]! : fitRow(rows[i]!, columns, widths), widths));
+  return lines.join('\n');
+}
+
+/** A row past the first page, its cells cut to the page's widths (ids are never cut). */
+function fitRow(row: string[], columns: readonly string[], widths: readonly number[]): string[] {
+  for (let i = 0; i < row.length - 1; i++) {
+    if (!ID_KEYS.has(columns[i]!) && textWidth(row[i]!) > widths[i]!) row[i] = cutText(row[i]!, widths[i]!);
+  }
+  return row;
 }
 
 function recordCells(columns: readonly string[], options: DisplayOptions): (r: unknown) => string[] {
@@ -74,11 +89,7 @@ export async function* streamRecordTable(
       first.length = 0;
       continue;
     }
-    const row = cells(r);
-    for (let i = 0; i < row.length - 1; i++) {
-      if (!ID_KEYS.has(columns[i]!) && textWidth(row[i]!) > widths[i]!) row[i] = cutText(row[i]!, widths[i]!);
-    }
-    text += tableLine(row, widths) + '\n';
+    text += tableLine(fitRow(cells(r), columns, widths), widths) + '\n';
     if (text.length >= piece) {
       yield text;
       text = '';

@@ -1,6 +1,6 @@
 import { queryError, didYouMean } from '../errors.js';
 import {
-  BUFFER_KEYS, KEY_NAMES, Timestamp, isDict, isIsoDateString, setOwn, keySpec, kindOf, takesPath,
+  BUFFER_KEYS, DERIVED_KEYS, DERIVED_PATH_KEYS, KEY_NAMES, isDerivedKey, Timestamp, isDict, isIsoDateString, setOwn, keySpec, kindOf, takesPath,
   type KeyKind, type Value,
 } from '../records/index.js';
 import { isQuery, type Cond, type FieldNode, type LogicalNode, type Query, type QueryNode } from './ast.js';
@@ -52,12 +52,20 @@ function compileLogical(name: string, arg: unknown, where: string): LogicalNode 
   return { kind: spec.name.slice(1) as LogicalNode['kind'], children };
 }
 
+/** Every key a query or `keys` may name: the TaskRecord keys, then ipc's derived keys. */
+export const QUERY_KEY_NAMES: readonly string[] = [...KEY_NAMES, ...DERIVED_KEYS];
+
+export function unknownKeyError(key: string, where: string) {
+  return queryError(
+    `unknown key '${key}'${where}${didYouMean(key, QUERY_KEY_NAMES)}; a TaskRecord has ${KEY_NAMES.join(', ')}, and ipc derives ${DERIVED_KEYS.join(', ')}`,
+  );
+}
+
 function compileField(name: string, arg: unknown): FieldNode {
   const [key, ...path] = name.split('.');
+  if (isDerivedKey(key!)) return compileDerivedField(name, key!, path, arg);
   const spec = keySpec(key!);
-  if (!spec) {
-    throw queryError(`unknown key '${key}'${didYouMean(key!, KEY_NAMES)}; a TaskRecord has ${KEY_NAMES.join(', ')}`);
-  }
+  if (!spec) throw unknownKeyError(key!, '');
   if (BUFFER_KEYS.includes(spec.name)) {
     throw queryError(`'${spec.name}' holds raw bytes and cannot be tested; ask for it with keys=['${spec.name}'] instead`);
   }
@@ -71,6 +79,19 @@ function compileField(name: string, arg: unknown): FieldNode {
   const field = { key: spec.name, path, kind, name, datetime: path.length === 0 && spec.kind === 'datetime' };
   const conds = isOperatorDoc(arg, name) ? compileConds(arg as Record<string, unknown>, field) : [eqCond(arg, field)];
   return { kind: 'field', key: spec.name, path, keyKind: path.length > 0 ? 'text' : spec.kind, conds };
+}
+
+/** A test of a derived key: the residual of every backend, matched on the decoded values. */
+function compileDerivedField(name: string, key: string, path: string[], arg: unknown): FieldNode {
+  const takesPaths = (DERIVED_PATH_KEYS as readonly string[]).includes(key);
+  if (path.length > 0 && !takesPaths) {
+    throw queryError(`'${key}' is a single value, so '${name}' has no meaning; dotted paths go into ${DERIVED_PATH_KEYS.join(', ')}`);
+  }
+  if (path.some((p) => p === '')) throw queryError(`'${name}' has an empty part; write a path like kwargs.scale`);
+  const kind: KeyKind = takesPaths && path.length === 0 ? 'dict' : 'text';
+  const field = { name, datetime: false, kind };
+  const conds = isOperatorDoc(arg, name) ? compileConds(arg as Record<string, unknown>, field) : [eqCond(arg, field)];
+  return { kind: 'field', key, path, keyKind: kind, conds };
 }
 
 interface FieldInfo {

@@ -19,8 +19,9 @@ export function pythonRegExp(pattern: string, options: string, keyName: string):
   source = source.replace(/\\A/g, '^').replace(/\\Z/g, '$');
   flags = [...new Set(flags)].join('');
   // V8's linear-time engine (which ipc's command turns on for patterns that
-  // backtrack too much) does not take the `u` flag: ASCII patterns go without it.
-  const order = NON_ASCII.test(source) ? [flags + 'u', flags] : [flags, flags + 'u'];
+  // backtrack too much) does not take the `u` flag: patterns that mean the
+  // same without it go without it.
+  const order = needsUnicode(source, flags) ? [flags + 'u', flags] : [flags, flags + 'u'];
   let failure: unknown;
   for (const f of order) {
     try {
@@ -34,6 +35,16 @@ export function pythonRegExp(pattern: string, options: string, keyName: string):
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+/**
+ * What reads differently with and without `u`: code-point escapes and
+ * properties, and whatever may consume half of a surrogate pair (`.`, negated
+ * classes and escapes). Case folding differs too (the Kelvin sign).
+ */
+const UNICODE_SENSITIVE = /\\[uSWDpP]|\.|\[\^/;
+
+function needsUnicode(source: string, flags: string): boolean {
+  return NON_ASCII.test(source) || flags.includes('i') || UNICODE_SENSITIVE.test(source);
+}
 
 function stripVerbose(source: string): string {
   return source

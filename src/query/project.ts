@@ -1,6 +1,6 @@
-import { didYouMean, queryError } from '../errors.js';
-import { DATETIME_KEYS, DEFAULT_KEYS, KEY_NAMES, Timestamp, isTaskKey, shareValue, type TaskRecord, type Value } from '../records/index.js';
-import { describe } from './compile.js';
+import { queryError } from '../errors.js';
+import { DATETIME_KEYS, DEFAULT_KEYS, Timestamp, isDerivedKey, isTaskKey, shareValue, type TaskRecord, type Value } from '../records/index.js';
+import { describe, unknownKeyError } from './compile.js';
 
 /** What a caller may pass as `keys`: a list, one key, or nothing (the default keys). */
 export type KeysInput = readonly string[] | string | null | undefined;
@@ -19,9 +19,7 @@ export function normalizeKeys(keys: KeysInput | unknown): readonly string[] {
   const out = ['msg_id'];
   for (const k of list) {
     if (typeof k !== 'string') throw queryError(`keys holds key names, not ${describe(k)}`);
-    if (!isTaskKey(k)) {
-      throw queryError(`unknown key '${k}' in keys${didYouMean(k, KEY_NAMES)}; a TaskRecord has ${KEY_NAMES.join(', ')}`);
-    }
+    if (!isTaskKey(k) && !isDerivedKey(k)) throw unknownKeyError(k, ' in keys');
     if (!out.includes(k)) out.push(k);
   }
   return out;

@@ -1,5 +1,10 @@
+import { IpcError } from '../errors.js';
+import { PyNumpyScalar } from './numpy.js';
+import { decodeApply, decodeResult, functionName, type TaskCall } from './payload.js';
+import { PickleError } from './pickle.js';
+import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { Timestamp } from './timestamp.js';
-import { isDict, type TaskRecord, type Value } from './values.js';
+import { isDict, setOwn, type Dict, type TaskRecord, type Value } from './values.js';
 
 /**
  * ipc's own keys: computed on the client from a TaskRecord, never stored.
@@ -87,4 +92,129 @@ export function queueWait(rec: TaskRecord): number | null {
 /** Seconds from start to completion, or None when either time is missing. */
 export function runTime(rec: TaskRecord): number | null {
   return seconds(rec['started'], rec['completed']);
+}
+
+/** The stored keys each derived key is computed from: what a store must fetch for it. */
+export const DERIVED_NEEDS: Readonly<Record<DerivedKey, readonly string[]>> = {
+  function: ['buffers', 'header', 'content', 'execute_input'],
+  args: ['buffers', 'header', 'content', 'execute_input'],
+  kwargs: ['buffers', 'header', 'content', 'execute_input'],
+  result: ['result_buffers', 'result_content', 'result_header', 'result_metadata', 'error', 'completed'],
+  code: ['execute_input', 'header', 'content'],
+  status: ['result_content', 'result_header', 'result_metadata', 'error', 'completed'],
+  engine_id: ['engine_uuid', 'result_metadata', 'result_content', 'error'],
+  queue_wait: ['submitted', 'started'],
+  run_time: ['started', 'completed'],
+};
+
+/** Derived keys whose values are containers, so that a dotted path reaches inside (`kwargs.scale`). */
+export const DERIVED_PATH_KEYS: readonly DerivedKey[] = ['args', 'kwargs', 'result'];
+
+/** The code an execute request ran: `execute_input`, else the request's `content.code`. */
+export function taskCode(rec: TaskRecord): string | null {
+  const input = rec['execute_input'];
+  if (typeof input === 'string') return input;
+  const header = rec['header'];
+  const content = rec['content'];
+  const isExecute = isDict(header) && header['msg_type'] === 'execute_request';
+  if (isDict(content) && typeof content['code'] === 'string' && (isExecute || !isDict(header))) return content['code'];
+  return null;
+}
+
+const calls = new WeakMap<TaskRecord, TaskCall | null>();
+const results = new WeakMap<TaskRecord, unknown>();
+
+function buffersOf(rec: TaskRecord, key: 'buffers' | 'result_buffers'): Uint8Array[] | null {
+  const v = rec[key];
+  if (!Array.isArray(v) || v.length === 0 || !v.every((b) => b instanceof Uint8Array)) return null;
+  return v as Uint8Array[];
+}
+
+function decodeFailure(rec: TaskRecord, what: string, e: unknown): never {
+  if (!(e instanceof PickleError)) throw e;
+  throw new IpcError('ValueError', `cannot decode the ${what} of task '${String(rec['msg_id'])}': ${e.message}`);
+}
+
+/** The function, arguments and keyword arguments of an apply request; null for other requests. */
+export function taskCall(rec: TaskRecord): TaskCall | null {
+  if (calls.has(rec)) return calls.get(rec)!;
+  const bufs = buffersOf(rec, 'buffers');
+  let call: TaskCall | null = null;
+  if (bufs && taskCode(rec) === null) {
+    try {
+      call = decodeApply(bufs);
+    } catch (e) {
+      decodeFailure(rec, 'call', e);
+    }
+  }
+  calls.set(rec, call);
+  return call;
+}
+
+/** The value the task returned: None while it is pending or when it failed. */
+export function taskResultValue(rec: TaskRecord): unknown {
+  if (results.has(rec)) return results.get(rec);
+  let value: unknown = null;
+  const bufs = buffersOf(rec, 'result_buffers');
+  if (bufs && taskStatus(rec) === 'ok') {
+    try {
+      value = decodeResult(bufs);
+    } catch (e) {
+      decodeFailure(rec, 'result', e);
+    }
+  }
+  results.set(rec, value);
+  return value;
+}
+
+/** A derived key's value for a record, as shown (decoded Python values keep their classes). */
+export function derivedValue(rec: TaskRecord, key: DerivedKey, ctx: DeriveContext = {}): unknown {
+  switch (key) {
+    case 'function': {
+      const call = taskCall(rec);
+      return call ? functionName(call.function) : null;
+    }
+    case 'args':
+      return taskCall(rec)?.args ?? null;
+    case 'kwargs':
+      return taskCall(rec)?.kwargs ?? null;
+    case 'result':
+      return taskResultValue(rec);
+    case 'code':
+      return taskCode(rec);
+    case 'status':
+      return taskStatus(rec);
+    case 'engine_id':
+      return engineIdOf(rec, ctx);
+    case 'queue_wait':
+      return queueWait(rec);
+    case 'run_time':
+      return runTime(rec);
+  }
+}
+
+/**
+ * A decoded value as the query engine compares it: Python numbers as
+ * numbers, tuples, sets and deques as lists, dicts with other keys by their
+ * repr'd keys, datetimes with a date as instants; anything else by its repr.
+ */
+export function queryValue(v: unknown): Value {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v !== 'object') return v as Value;
+  if (v instanceof Uint8Array || v instanceof Timestamp) return v;
+  if (Array.isArray(v)) return v.map(queryValue);
+  if (v instanceof PyFloat) return v.value;
+  if (v instanceof PyNumpyScalar) return typeof v.value === 'bigint' ? Number(v.value) : v.value;
+  if (v instanceof PySet || v instanceof PyDeque) return v.items.map(queryValue);
+  if (v instanceof PyBytearray) return v.bytes;
+  if (v instanceof PyMapping) return Object.fromEntries(v.entries.map(([k, x]) => [typeof k === 'string' ? k : String(k), queryValue(x)]));
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : String(k), queryValue(x)]));
+  if (v instanceof PyValue) return v.toString();
+  if (isDict(v)) {
+    const out: Dict = {};
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, queryValue(x));
+    return out;
+  }
+  return String(v);
 }

@@ -8,3 +8,6 @@ export * from './derived.js';
 export * from './stats.js';
 export * from './intervals.js';
 export * from './pyvalues.js';
+export * from './python.js';
+export * from './numpy.js';
+export * from './payload.js';

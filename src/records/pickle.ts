@@ -1,24 +1,50 @@
 /**
- * The `bufs blob` columns of ipyparallel's SQLiteDB hold a Python pickle of a
- * list of bytes (`pickle.dumps(list_of_bytes, -1)`): protocol 5 from Python
- * 3.8 on, 3 or 4 from older Pythons, 2 from Python 2 or when asked for. This
- * reads exactly that shape, and writes a pickle Python 3 reads back equal.
+ * The one pickle codec of ipc: a pickle VM (protocols 0 to 5) that never
+ * imports or runs anything. GLOBAL names a class by text; REDUCE, NEWOBJ and
+ * BUILD on a known standard type (datetime, Decimal, OrderedDict, numpy
+ * arrays, ...) build that value, and on anything else build an inert
+ * PyOpaque that shows what it would have been. A decoded value is then held
+ * to a budget (depth, items and bytes, counting every memo reference as a
+ * copy), so that a small hostile pickle cannot become a huge value.
+ *
+ * `unpickleBuffers` reads the `bufs blob` columns of ipyparallel's SQLiteDB
+ * (a pickled list of bytes); `pickleBuffers` writes one Python reads back.
  */
+import { PyDtype, PyNdarray, PyNumpyScalar } from './numpy.js';
+import {
+  PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet,
+  PyTimezone, PyValue,
+} from './python.js';
+import { TimeDelta } from './timestamp.js';
+import { isTuple, tuple } from './pyvalues.js';
+import { setOwn } from './values.js';
 
 export class PickleError extends Error {}
 
-interface Global {
-  readonly global: string;
+export interface PickleLimits {
+  /** Deepest nesting of containers. */
+  readonly maxDepth: number;
+  /** Most values in all (a value reached twice through the memo counts twice). */
+  readonly maxItems: number;
+  /** Most bytes of text and bytes in all (memo references counted). */
+  readonly maxBytes: number;
 }
-interface Call {
-  readonly call: Global;
-  readonly args: readonly PickleValue[];
+
+export const DEFAULT_LIMITS: PickleLimits = { maxDepth: 100, maxItems: 100_000, maxBytes: 64 * 1024 * 1024 };
+
+export interface UnpickleOptions {
+  readonly limits?: PickleLimits;
+  /** The out-of-band buffers of a protocol 5 pickle, read by NEXT_BUFFER in order. */
+  readonly buffers?: readonly Uint8Array[];
 }
-type PickleValue = null | boolean | number | string | Uint8Array | PickleValue[] | Global | Call | Mark;
-interface Mark {
-  readonly mark: true;
+
+/** A dict while the pickle fills it: keys may be any value until the end. */
+class DictBuilder {
+  readonly entries: [unknown, unknown][] = [];
 }
-const MARK: Mark = { mark: true };
+
+/** Python ints are exact: digits past this many bytes are refused (Python's own limit is 4300 digits). */
+const MAX_LONG_BYTES = 2048;
 
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
@@ -26,81 +52,170 @@ const utf8 = new TextDecoder('utf-8');
 /** Reads a pickled list of bytes; raises PickleError on anything else. */
 export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
   const value = unpickle(data);
-  if (!Array.isArray(value)) throw new PickleError(`the pickle holds ${describe(value)}, not a list of buffers`);
+  if (!Array.isArray(value) || isTuple(value)) throw new PickleError(`the pickle holds ${describe(value)}, not a list of buffers`);
   return value.map((v, i) => {
     if (v instanceof Uint8Array) return v;
+    if (v instanceof PyBytearray) return v.bytes;
     throw new PickleError(`item ${i} of the pickled list is ${describe(v)}, not bytes`);
   });
 }
 
-function describe(v: PickleValue): string {
+function describe(v: unknown): string {
   if (v === null) return 'None';
   if (v instanceof Uint8Array) return 'bytes';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  return typeof v;
+  if (Array.isArray(v)) return isTuple(v) ? 'a tuple' : 'a list';
+  if (v instanceof PyValue) return `a ${v.pyClass}`;
+  if (typeof v === 'object') return 'a dict';
+  return typeof v === 'bigint' ? 'int' : typeof v;
 }
 
-function unpickle(data: Uint8Array): PickleValue {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const stack: PickleValue[] = [];
-  const memo = new Map<number, PickleValue>();
-  let pos = 0;
+/** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */
+export function unpickle(input: Uint8Array, options: UnpickleOptions = {}): unknown {
+  const value = run(input, options.buffers ?? []);
+  return finish(value, options.limits ?? DEFAULT_LIMITS, shared);
+}
 
-  const need = (n: number) => {
-    if (pos + n > data.length) throw new PickleError('the pickle is truncated');
-  };
-  const u8 = () => {
-    need(1);
-    return data[pos++]!;
-  };
-  const u32 = () => {
-    need(4);
-    const v = view.getUint32(pos, true);
-    pos += 4;
-    return v;
-  };
-  const u64 = () => {
-    need(8);
-    const v = view.getBigUint64(pos, true);
-    pos += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new PickleError('a pickled length is too large');
-    return Number(v);
-  };
-  const bytes = (n: number) => {
-    need(n);
-    const out = new Uint8Array(data.subarray(pos, pos + n));
-    pos += n;
-    return out;
-  };
-  const line = () => {
-    const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleError('the pickle is truncated');
-    const s = latin1.decode(data.subarray(pos, end));
-    pos = end + 1;
-    return s;
-  };
-  const pop = () => {
-    if (stack.length === 0) throw new PickleError('the pickle pops an empty stack');
-    return stack.pop()!;
-  };
-  const popMark = () => {
-    let i = stack.length - 1;
-    while (i >= 0 && stack[i] !== MARK) i--;
-    if (i < 0) throw new PickleError('the pickle has no mark');
-    const items = stack.splice(i);
-    items.shift();
-    return items;
-  };
-  const top = () => {
-    if (stack.length === 0) throw new PickleError('the pickle has an empty stack');
-    return stack[stack.length - 1]!;
-  };
-  const append = (list: PickleValue, items: PickleValue[]) => {
-    if (!Array.isArray(list)) throw new PickleError('the pickle appends to something that is not a list');
-    for (const item of items) list.push(item);
-  };
+/*
+ * The VM's state lives at module level rather than in closures: a task's
+ * pickles are small and many, and per-call closures and views cost more than
+ * the decoding itself. `run` is never re-entered (nothing it calls unpickles).
+ */
+const EMPTY = new Uint8Array(0);
+let data: Uint8Array = EMPTY;
+let dataView: DataView | null = null;
+let pos = 0;
+let stack: unknown[] = [];
+const marks: unknown[][] = [];
+const memo = new Map<number, unknown>();
+let outOfBand: readonly Uint8Array[] = [];
+let nextBuffer = 0;
+/** Whether a value was reached twice (GET, DUP): only then does the last pass need to track sharing. */
+let shared = false;
 
+function view(): DataView {
+  return (dataView ??= new DataView(data.buffer, data.byteOffset, data.byteLength));
+}
+function need(n: number): void {
+  if (n > data.length - pos) throw new PickleError(`the pickle is truncated (it announces ${n} bytes where ${data.length - pos} remain)`);
+}
+function u8(): number {
+  if (pos >= data.length) need(1);
+  return data[pos++]!;
+}
+function u16(): number {
+  need(2);
+  pos += 2;
+  return data[pos - 2]! | (data[pos - 1]! << 8);
+}
+function u32(): number {
+  need(4);
+  pos += 4;
+  return (data[pos - 4]! | (data[pos - 3]! << 8) | (data[pos - 2]! << 16)) + data[pos - 1]! * 0x1000000;
+}
+function i32(): number {
+  need(4);
+  pos += 4;
+  return data[pos - 4]! | (data[pos - 3]! << 8) | (data[pos - 2]! << 16) | (data[pos - 1]! << 24);
+}
+function u64(): number {
+  const low = u32();
+  const high = u32();
+  const v = high * 0x100000000 + low;
+  if (high >= 0x200000 || v > data.length) throw new PickleError(`the pickle is truncated (it announces ${high >= 0x200000 ? 'more than 2^53' : v} bytes where ${data.length - pos} remain)`);
+  return v;
+}
+function bytes(n: number): Uint8Array {
+  need(n);
+  pos += n;
+  // A plain view, not a copy (the value keeps the task's buffer alive rather
+  // than doubling it), and not a Buffer's subarray, which would be a Buffer.
+  return new Uint8Array(data.buffer, data.byteOffset + pos - n, n);
+}
+function text(n: number): string {
+  need(n);
+  if (n < 64) {
+    let s = '';
+    let i = pos;
+    const end = pos + n;
+    for (; i < end; i++) {
+      const c = data[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) {
+      pos = end;
+      return s;
+    }
+  }
+  pos += n;
+  return utf8.decode(data.subarray(pos - n, pos));
+}
+function line(): string {
+  const end = data.indexOf(0x0a, pos);
+  if (end < 0) throw new PickleError('the pickle is truncated');
+  const s = latin1.decode(data.subarray(pos, end));
+  pos = end + 1;
+  return s;
+}
+function pop(): unknown {
+  if (stack.length === 0) throw new PickleError('the pickle pops an empty stack');
+  return stack.pop();
+}
+function top(): unknown {
+  if (stack.length === 0) throw new PickleError('the pickle has an empty stack');
+  return stack[stack.length - 1];
+}
+function popMark(): unknown[] {
+  const items = stack;
+  const outer = marks.pop();
+  if (!outer) throw new PickleError('the pickle has no mark');
+  stack = outer;
+  return items;
+}
+function get(i: number): void {
+  if (!memo.has(i)) throw new PickleError('the pickle refers to a memo it never stored');
+  shared = true;
+  stack.push(memo.get(i));
+}
+/** Classes are named again in every pickle; one inert PyGlobal per name serves them all. */
+const globals = new Map<string, Map<string, PyGlobal>>();
+
+function global(module: string, name: string): PyGlobal {
+  let names = globals.get(module);
+  if (!names) {
+    names = new Map();
+    if (globals.size < 1024) globals.set(module, names);
+  }
+  let g = names.get(name);
+  if (!g) {
+    g = new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
+    if (names.size < 1024) names.set(name, g);
+  }
+  return g;
+}
+
+function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
+  data = input;
+  dataView = null;
+  pos = 0;
+  stack = [];
+  if (marks.length) marks.length = 0;
+  if (memo.size) memo.clear();
+  outOfBand = buffers;
+  nextBuffer = 0;
+  shared = false;
+  try {
+    return loop();
+  } finally {
+    // let go of the pickle and what it built
+    data = EMPTY;
+    dataView = null;
+    if (memo.size) memo.clear();
+    if (marks.length) marks.length = 0;
+  }
+}
+
+function loop(): unknown {
   for (;;) {
     const op = u8();
     switch (op) {
@@ -111,108 +226,22 @@ function unpickle(data: Uint8Array): PickleValue {
         u64();
         break;
       case 0x2e: // STOP
-        if (stack.length !== 1) throw new PickleError('the pickle ends with a malformed stack');
-        return stack[0]!;
+        if (stack.length !== 1 || marks.length) throw new PickleError('the pickle ends with a malformed stack');
+        return stack[0];
       case 0x28: // MARK
-        stack.push(MARK);
+        marks.push(stack);
+        stack = [];
         break;
-      case 0x5d: // EMPTY_LIST
-        stack.push([]);
+      case 0x30: // POP
+        pop();
         break;
-      case 0x6c: // LIST
-        stack.push(popMark());
+      case 0x31: // POP_MARK
+        popMark();
         break;
-      case 0x29: // EMPTY_TUPLE
-        stack.push([]);
+      case 0x32: // DUP
+        shared = true;
+        stack.push(top());
         break;
-      case 0x74: // TUPLE
-        stack.push(popMark());
-        break;
-      case 0x85: // TUPLE1
-        stack.push([pop()]);
-        break;
-      case 0x86: { // TUPLE2
-        const b = pop();
-        stack.push([pop(), b]);
-        break;
-      }
-      case 0x87: { // TUPLE3
-        const c = pop();
-        const b = pop();
-        stack.push([pop(), b, c]);
-        break;
-      }
-      case 0x61: { // APPEND
-        const v = pop();
-        append(top(), [v]);
-        break;
-      }
-      case 0x65: { // APPENDS
-        const items = popMark();
-        append(top(), items);
-        break;
-      }
-      case 0x71: // BINPUT
-        memo.set(u8(), top());
-        break;
-      case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
-        break;
-      case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
-        break;
-      case 0x68: // BINGET
-      case 0x6a: { // LONG_BINGET
-        const i = op === 0x68 ? u8() : u32();
-        if (!memo.has(i)) throw new PickleError('the pickle refers to a memo it never stored');
-        stack.push(memo.get(i)!);
-        break;
-      }
-      case 0x43: // SHORT_BINBYTES
-        stack.push(bytes(u8()));
-        break;
-      case 0x42: // BINBYTES
-        stack.push(bytes(u32()));
-        break;
-      case 0x8e: // BINBYTES8
-      case 0x96: // BYTEARRAY8
-        stack.push(bytes(u64()));
-        break;
-      case 0x55: // SHORT_BINSTRING: a Python 2 str is bytes
-        stack.push(bytes(u8()));
-        break;
-      case 0x54: // BINSTRING
-        stack.push(bytes(u32()));
-        break;
-      case 0x8c: // SHORT_BINUNICODE
-        stack.push(utf8.decode(bytes(u8())));
-        break;
-      case 0x58: // BINUNICODE
-        stack.push(utf8.decode(bytes(u32())));
-        break;
-      case 0x8d: // BINUNICODE8
-        stack.push(utf8.decode(bytes(u64())));
-        break;
-      case 0x63: { // GLOBAL
-        const module = line();
-        stack.push({ global: `${module}.${line()}` });
-        break;
-      }
-      case 0x93: { // STACK_GLOBAL
-        const name = pop();
-        const module = pop();
-        stack.push({ global: `${String(module)}.${String(name)}` });
-        break;
-      }
-      case 0x52: { // REDUCE
-        const args = pop();
-        const fn = pop();
-        if (!Array.isArray(args) || typeof fn !== 'object' || fn === null || !('global' in fn)) {
-          throw new PickleError('the pickle calls something that is not a known function');
-        }
-        stack.push(reduce(fn, args));
-        break;
-      }
       case 0x4e: // NONE
         stack.push(null);
         break;
@@ -225,45 +254,456 @@ function unpickle(data: Uint8Array): PickleValue {
       case 0x4b: // BININT1
         stack.push(u8());
         break;
-      case 0x4d: { // BININT2
-        need(2);
-        stack.push(view.getUint16(pos, true));
-        pos += 2;
+      case 0x4d: // BININT2
+        stack.push(u16());
+        break;
+      case 0x4a: // BININT
+        stack.push(i32());
+        break;
+      case 0x49: { // INT
+        const text = line();
+        stack.push(text === '01' ? true : text === '00' ? false : parseInteger(text));
         break;
       }
-      case 0x4a: { // BININT
-        need(4);
-        stack.push(view.getInt32(pos, true));
-        pos += 4;
+      case 0x4c: // LONG
+        stack.push(parseInteger(line().replace(/L$/, '')));
+        break;
+      case 0x8a: // LONG1
+        stack.push(longFromBytes(bytes(u8())));
+        break;
+      case 0x8b: { // LONG4
+        const n = u32();
+        if (n > MAX_LONG_BYTES) throw new PickleError(`an integer of ${n} bytes exceeds the ${MAX_LONG_BYTES}-byte limit`);
+        stack.push(longFromBytes(bytes(n)));
         break;
       }
+      case 0x46: // FLOAT
+        stack.push(new PyFloat(parseFloatText(line())));
+        break;
+      case 0x47: // BINFLOAT
+        need(8);
+        pos += 8;
+        stack.push(new PyFloat(view().getFloat64(pos - 8, false)));
+        break;
+      case 0x43: // SHORT_BINBYTES
+        stack.push(bytes(u8()));
+        break;
+      case 0x42: // BINBYTES
+        stack.push(bytes(u32()));
+        break;
+      case 0x8e: // BINBYTES8
+        stack.push(bytes(u64()));
+        break;
+      case 0x96: // BYTEARRAY8
+        stack.push(new PyBytearray(bytes(u64())));
+        break;
+      case 0x55: // SHORT_BINSTRING: a Python 2 str is bytes
+        stack.push(bytes(u8()));
+        break;
+      case 0x54: // BINSTRING
+        stack.push(bytes(u32()));
+        break;
+      case 0x53: // STRING
+        stack.push(unquote(line()));
+        break;
+      case 0x8c: // SHORT_BINUNICODE
+        stack.push(text(u8()));
+        break;
+      case 0x58: // BINUNICODE
+        stack.push(text(u32()));
+        break;
+      case 0x8d: // BINUNICODE8
+        stack.push(text(u64()));
+        break;
+      case 0x56: // UNICODE
+        stack.push(rawUnicodeEscape(line()));
+        break;
+      case 0x97: { // NEXT_BUFFER
+        const b = outOfBand[nextBuffer++];
+        if (!b) throw new PickleError('the pickle reads an out-of-band buffer that was not given');
+        stack.push(b);
+        break;
+      }
+      case 0x98: // READONLY_BUFFER
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(tuple([]));
+        break;
+      case 0x74: { // TUPLE
+        const items = popMark();
+        stack.push(tuple(items));
+        break;
+      }
+      case 0x85: // TUPLE1
+        stack.push(tuple([pop()]));
+        break;
+      case 0x86: { // TUPLE2
+        const b = pop();
+        stack.push(tuple([pop(), b]));
+        break;
+      }
+      case 0x87: { // TUPLE3
+        const c = pop();
+        const b = pop();
+        stack.push(tuple([pop(), b, c]));
+        break;
+      }
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x6c: { // LIST
+        const items = popMark();
+        stack.push(items);
+        break;
+      }
+      case 0x7d: // EMPTY_DICT
+        stack.push(new DictBuilder());
+        break;
+      case 0x64: { // DICT
+        const items = popMark();
+        const d = new DictBuilder();
+        for (let i = 0; i + 1 < items.length; i += 2) d.entries.push([items[i], items[i + 1]]);
+        stack.push(d);
+        break;
+      }
+      case 0x8f: // EMPTY_SET
+        stack.push(new PySet([]));
+        break;
+      case 0x91: { // FROZENSET
+        const items = popMark();
+        stack.push(new PySet(items, true));
+        break;
+      }
+      case 0x61: { // APPEND
+        const v = pop();
+        append(top(), [v]);
+        break;
+      }
+      case 0x65: { // APPENDS
+        const items = popMark();
+        append(top(), items);
+        break;
+      }
+      case 0x90: { // ADDITEMS
+        const items = popMark();
+        const set = top();
+        if (!(set instanceof PySet)) throw new PickleError('the pickle adds items to something that is not a set');
+        for (const x of items) set.items.push(x);
+        break;
+      }
+      case 0x73: { // SETITEM
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      }
+      case 0x75: { // SETITEMS
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      }
+      case 0x70: // PUT
+        memo.set(Number(line()), top());
+        break;
+      case 0x71: // BINPUT
+        memo.set(u8(), top());
+        break;
+      case 0x72: // LONG_BINPUT
+        memo.set(u32(), top());
+        break;
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, top());
+        break;
+      case 0x67: // GET
+        get(Number(line()));
+        break;
+      case 0x68: // BINGET
+        get(u8());
+        break;
+      case 0x6a: // LONG_BINGET
+        get(u32());
+        break;
+      case 0x63: { // GLOBAL
+        const module = line();
+        stack.push(global(module, line()));
+        break;
+      }
+      case 0x93: { // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError('the pickle names a class with something that is not text');
+        stack.push(global(module, name));
+        break;
+      }
+      case 0x52: { // REDUCE
+        const args = pop();
+        const fn = pop();
+        if (!Array.isArray(args)) throw new PickleError('the pickle calls a function without an argument tuple');
+        stack.push(reduce(fn, args));
+        break;
+      }
+      case 0x81: { // NEWOBJ
+        const args = pop();
+        const cls = pop();
+        stack.push(newObject(cls, Array.isArray(args) ? args : [args]));
+        break;
+      }
+      case 0x92: { // NEWOBJ_EX
+        pop();
+        const args = pop();
+        const cls = pop();
+        stack.push(newObject(cls, Array.isArray(args) ? args : [args]));
+        break;
+      }
+      case 0x69: { // INST
+        const module = line();
+        const cls = global(module, line());
+        const args = popMark();
+        stack.push(newObject(cls, args));
+        break;
+      }
+      case 0x6f: { // OBJ
+        const items = popMark();
+        const cls = items.shift();
+        stack.push(newObject(cls, items));
+        break;
+      }
+      case 0x62: { // BUILD
+        const state = pop();
+        build(top(), state);
+        break;
+      }
+      case 0x50: // PERSID
+      case 0x51: // BINPERSID
+        throw new PickleError('the pickle refers to a persistent object, which only the program that wrote it can resolve');
+      case 0x82: // EXT1
+      case 0x83: // EXT2
+      case 0x84: // EXT4
+        throw new PickleError('the pickle uses an extension code, which only the program that wrote it can resolve');
       default:
-        throw new PickleError(`the pickle uses opcode 0x${op.toString(16)}, which a list of buffers never needs`);
+        throw new PickleError(`the pickle uses opcode 0x${op.toString(16)}, which is not a pickle opcode`);
     }
   }
 }
 
-/** The few calls protocol 2 makes to rebuild bytes and bytearrays. */
-function reduce(fn: Global, args: PickleValue[]): PickleValue {
-  switch (fn.global) {
-    case '_codecs.encode': {
-      const [text, encoding] = args;
-      if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) break;
-      return latin1Bytes(text);
-    }
-    case '__builtin__.bytes':
+function parseInteger(text: string): number | bigint {
+  if (!/^[+-]?\d+$/.test(text.trim())) throw new PickleError(`the pickle holds the integer text '${text.slice(0, 20)}'`);
+  if (text.length > 4300) throw new PickleError(`an integer of ${text.length} digits exceeds the limit of 4300 digits`);
+  return small(BigInt(text.trim()));
+}
+
+function small(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** A little-endian two's complement integer, as LONG1 and LONG4 hold it. */
+function longFromBytes(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  if (b.length <= 6) {
+    let v = 0;
+    for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i]!;
+    return b[b.length - 1]! & 0x80 ? v - 2 ** (8 * b.length) : v;
+  }
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+  return small(v);
+}
+
+function parseFloatText(text: string): number {
+  const t = text.trim();
+  if (t === 'inf') return Infinity;
+  if (t === '-inf') return -Infinity;
+  if (t === 'nan') return NaN;
+  const v = Number(t);
+  if (Number.isNaN(v)) throw new PickleError(`the pickle holds the float text '${t.slice(0, 20)}'`);
+  return v;
+}
+
+/** A protocol 0 STRING: a quoted Python 2 literal. */
+function unquote(text: string): string {
+  const q = text[0];
+  if ((q !== "'" && q !== '"') || text[text.length - 1] !== q || text.length < 2) throw new PickleError('the pickle holds an unquoted STRING');
+  return text.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return ({ n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<string, string>)[e] ?? e;
+  });
+}
+
+function rawUnicodeEscape(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u?: string, w?: string) => String.fromCodePoint(parseInt(u ?? w!, 16)));
+}
+
+function append(target: unknown, items: unknown[]): void {
+  if (Array.isArray(target) && !isTuple(target)) {
+    for (const x of items) target.push(x);
+  } else if (target instanceof PyDeque || target instanceof PyOpaque) {
+    for (const x of items) target.items.push(x);
+  } else {
+    throw new PickleError(`the pickle appends to ${describe(target)}`);
+  }
+}
+
+function setItems(target: unknown, items: unknown[]): void {
+  const entries = target instanceof DictBuilder || target instanceof PyMapping || target instanceof PyOpaque ? target.entries : null;
+  if (!entries) throw new PickleError(`the pickle sets items of ${describe(target)}`);
+  for (let i = 0; i + 1 < items.length; i += 2) entries.push([items[i], items[i + 1]]);
+}
+
+const NUMPY_CORE = ['numpy.core.multiarray', 'numpy._core.multiarray'];
+const NUMPY_NUMERIC = ['numpy.core.numeric', 'numpy._core.numeric'];
+
+function int(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw new PickleError(`the pickle gives ${what} ${describe(v)}, not an int`);
+}
+
+function bytesOf(v: unknown): Uint8Array | null {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof PyBytearray) return v.bytes;
+  if (typeof v === 'string') return latin1Bytes(v);
+  return null;
+}
+
+/** A call the pickle asks for: a known standard constructor builds its value; anything else stays inert. */
+function reduce(fn: unknown, args: unknown[]): unknown {
+  if (!(fn instanceof PyGlobal)) return new PyOpaque(fn instanceof PyValue ? fn : new PyGlobal('?', describe(fn)), args, true);
+  const [a, b, c, d] = args;
+  const mod = fn.module;
+  switch (fn.qualified) {
+    case '_codecs.encode':
+      if (typeof a === 'string' && (b === 'latin1' || b === 'latin-1')) return latin1Bytes(a);
+      break;
     case 'builtins.bytes':
-    case '__builtin__.bytearray':
     case 'builtins.bytearray': {
-      if (args.length === 0) return new Uint8Array(0);
-      const [arg, encoding] = args;
-      if (arg instanceof Uint8Array) return arg;
-      if (typeof arg === 'string' && (encoding === 'latin1' || encoding === 'latin-1')) return latin1Bytes(arg);
-      if (Array.isArray(arg) && arg.every((x) => typeof x === 'number')) return Uint8Array.from(arg as number[]);
+      const wrap = (x: Uint8Array) => (fn.name === 'bytes' ? x : new PyBytearray(x));
+      if (args.length === 0) return wrap(new Uint8Array(0));
+      if (a instanceof Uint8Array || a instanceof PyBytearray) return wrap(bytesOf(a)!);
+      if (typeof a === 'string' && (b === 'latin1' || b === 'latin-1')) return wrap(latin1Bytes(a));
+      if (Array.isArray(a) && a.every((x) => typeof x === 'number' && x >= 0 && x < 256)) return wrap(Uint8Array.from(a as number[]));
       break;
     }
+    case 'builtins.set':
+    case 'builtins.frozenset':
+      if (args.length === 0) return new PySet([], fn.name === 'frozenset');
+      if (Array.isArray(a)) return new PySet([...a], fn.name === 'frozenset');
+      break;
+    case 'builtins.complex':
+      return new PyComplex(floatOf(a ?? 0), floatOf(b ?? 0));
+    case 'builtins.range':
+    case 'builtins.xrange':
+      return new PyRange(a, b, c);
+    case 'copyreg._reconstructor':
+      return newObject(a, []);
+    case 'datetime.datetime':
+    case 'datetime.date':
+    case 'datetime.time': {
+      const raw = bytesOf(a);
+      if (raw) return datetimeFromBytes(fn.name as 'datetime' | 'date' | 'time', raw, b ?? null);
+      break;
+    }
+    case 'datetime.timedelta':
+      return new TimeDelta(int(a ?? 0, 'days') * 86_400_000_000 + int(b ?? 0, 'seconds') * 1_000_000 + int(c ?? 0, 'microseconds'));
+    case 'datetime.timezone':
+      if (a instanceof TimeDelta) return new PyTimezone(a, typeof b === 'string' ? b : null);
+      break;
+    case 'decimal.Decimal':
+      if (typeof a === 'string') return new PyDecimal(a);
+      break;
+    case 'fractions.Fraction':
+      if (typeof a === 'string') return fraction(a);
+      if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return new PyFraction(BigInt(a), BigInt(b));
+      break;
+    case 'collections.OrderedDict':
+      return new PyMapping('OrderedDict');
+    case 'collections.defaultdict':
+      return new PyMapping('defaultdict', [], a ?? null);
+    case 'collections.Counter':
+      return new PyMapping('Counter', a instanceof DictBuilder ? a.entries : []);
+    case 'collections.deque':
+      return new PyDeque(Array.isArray(a) ? [...a] : [], b ?? null);
+    case 'numpy.dtype':
+      if (typeof a === 'string') {
+        const dt = PyDtype.parse(a);
+        if (dt) return dt;
+      }
+      break;
   }
-  throw new PickleError(`the pickle calls ${fn.global}, which a list of buffers never needs`);
+  if (NUMPY_CORE.includes(mod) && fn.name === '_reconstruct') return new PyOpaque(new PyGlobal('numpy', 'ndarray'), [], false);
+  if (NUMPY_CORE.includes(mod) && fn.name === 'scalar' && a instanceof PyDtype) {
+    const raw = bytesOf(b);
+    if (raw && raw.length >= a.size) {
+      const v = a.read(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), 0);
+      if (v !== undefined) return new PyNumpyScalar(a, v);
+    }
+  }
+  if (NUMPY_NUMERIC.includes(mod) && fn.name === '_frombuffer' && b instanceof PyDtype) {
+    const raw = bytesOf(a);
+    if (raw && Array.isArray(c)) return new PyNdarray(b, c.map((x) => int(x, 'a dimension')), raw, d === 'F');
+  }
+  return new PyOpaque(fn, args, true);
+}
+
+function floatOf(v: unknown): number {
+  if (v instanceof PyFloat) return v.value;
+  if (typeof v === 'number') return v;
+  throw new PickleError(`the pickle gives a complex part ${describe(v)}`);
+}
+
+function fraction(text: string): PyFraction {
+  const m = /^\s*([+-]?\d+)(?:\s*\/\s*(\d+))?\s*$/.exec(text);
+  if (!m) throw new PickleError(`the pickle holds the fraction text '${text.slice(0, 20)}'`);
+  return new PyFraction(BigInt(m[1]!), BigInt(m[2] ?? '1'));
+}
+
+/** datetime's pickled state: year (2 bytes, big-endian), month, day, hour, minute, second, microsecond (3 bytes). */
+function datetimeFromBytes(kind: 'datetime' | 'date' | 'time', raw: Uint8Array, tz: unknown): PyDatetime {
+  const fold = (i: number) => (raw[i]! & 0x80 ? 1 : 0);
+  if (kind === 'date' && raw.length === 4) return new PyDatetime('date', [(raw[0]! << 8) | raw[1]!, raw[2]!, raw[3]!]);
+  if (kind === 'time' && raw.length === 6) {
+    return new PyDatetime('time', [raw[0]! & 0x7f, raw[1]!, raw[2]!, (raw[3]! << 16) | (raw[4]! << 8) | raw[5]!], tz, fold(0));
+  }
+  if (kind === 'datetime' && raw.length === 10) {
+    const fields = [(raw[0]! << 8) | raw[1]!, raw[2]! & 0x7f, raw[3]!, raw[4]!, raw[5]!, raw[6]!, (raw[7]! << 16) | (raw[8]! << 8) | raw[9]!];
+    return new PyDatetime('datetime', fields, tz, fold(2));
+  }
+  throw new PickleError(`the pickle holds a ${kind} state of ${raw.length} bytes`);
+}
+
+function newObject(cls: unknown, args: unknown[]): unknown {
+  if (cls instanceof PyGlobal) {
+    if (cls.qualified === 'collections.OrderedDict') return new PyMapping('OrderedDict');
+    if (cls.qualified === 'collections.Counter') return new PyMapping('Counter');
+    return new PyOpaque(cls, args);
+  }
+  return new PyOpaque(cls instanceof PyValue ? cls : new PyGlobal('?', describe(cls)), args);
+}
+
+/** BUILD: the state a pickled object is given after it is made. */
+function build(target: unknown, state: unknown): void {
+  if (target instanceof PyOpaque) {
+    if (target.cls instanceof PyGlobal && target.cls.qualified === 'numpy.ndarray' && !target.called && Array.isArray(state)) {
+      target.state = ndarrayFromState(state) ?? state;
+      return;
+    }
+    target.state = state;
+    return;
+  }
+  if (target instanceof PyDtype) {
+    if (Array.isArray(state) && typeof state[1] === 'string') target.order = state[1];
+    return;
+  }
+  if (state === null) return;
+  throw new PickleError(`the pickle gives state to ${describe(target)}`);
+}
+
+/** ndarray.__setstate__'s tuple: (version, shape, dtype, is_fortran, raw data). */
+function ndarrayFromState(state: unknown[]): PyNdarray | null {
+  const [, shape, dtype, fortran, raw] = state;
+  const data = bytesOf(raw);
+  if (!Array.isArray(shape) || !(dtype instanceof PyDtype) || !data) return null;
+  return new PyNdarray(dtype, shape.map((x) => int(x, 'a dimension')), data, fortran === true);
 }
 
 function latin1Bytes(text: string): Uint8Array {
@@ -274,6 +714,125 @@ function latin1Bytes(text: string): Uint8Array {
     out[i] = c;
   }
   return out;
+}
+
+/**
+ * The last pass: dicts become objects (str keys) or Maps, an ndarray
+ * rebuilt by BUILD becomes the array itself, and the whole value is
+ * measured against the limits: every path to a value counts, so a value
+ * the memo shares a thousand times weighs a thousand copies.
+ */
+function finish(root: unknown, limits: PickleLimits, sharing: boolean): unknown {
+  if (root === null || typeof root !== 'object') {
+    if (typeof root === 'string' && root.length > limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${limits.maxBytes.toLocaleString('en-US')} bytes`);
+    return root;
+  }
+  return new Finisher(limits, sharing).visit(root, 0);
+}
+
+interface Done {
+  readonly value: unknown;
+  readonly items: number;
+  readonly bytes: number;
+}
+
+class Finisher {
+  items = 0;
+  bytes = 0;
+  /** Only when the pickle shares values (GET, DUP): without, every value is reached once, a tree. */
+  private readonly done: Map<object, Done> | null;
+  private readonly inProgress: Map<object, unknown> | null;
+
+  constructor(
+    private readonly limits: PickleLimits,
+    sharing: boolean,
+  ) {
+    this.done = sharing ? new Map() : null;
+    this.inProgress = sharing ? new Map() : null;
+  }
+
+  private add(items: number, bytes: number): void {
+    this.items += items;
+    this.bytes += bytes;
+    if (this.items > this.limits.maxItems) throw new PickleError(`the value exceeds the limit of ${this.limits.maxItems.toLocaleString('en-US')} items`);
+    if (this.bytes > this.limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${this.limits.maxBytes.toLocaleString('en-US')} bytes`);
+  }
+
+  visit(v: unknown, depth: number): unknown {
+    if (v === null || typeof v !== 'object') {
+      this.add(1, typeof v === 'string' ? v.length : 0);
+      return v;
+    }
+    if (this.done) {
+      const seen = this.done.get(v);
+      if (seen) {
+        this.add(seen.items, seen.bytes);
+        return seen.value;
+      }
+      if (this.inProgress!.has(v)) {
+        this.add(1, 0);
+        return this.inProgress!.get(v);
+      }
+    }
+    if (depth > this.limits.maxDepth) throw new PickleError(`the value exceeds the limit of ${this.limits.maxDepth} levels of nesting`);
+    const items = this.items;
+    const bytes = this.bytes;
+    this.inProgress?.set(v, v);
+    this.add(1, v instanceof Uint8Array ? v.length : 0);
+    const value = this.convert(v, depth + 1);
+    if (this.done) {
+      this.inProgress!.delete(v);
+      this.done.set(v, { value, items: this.items - items, bytes: this.bytes - bytes });
+    }
+    return value;
+  }
+
+  private convert(v: object, depth: number): unknown {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = this.visit(v[i], depth);
+      return v;
+    }
+    if (v instanceof DictBuilder) {
+      const keys = v.entries.map(([k]) => this.visit(k, depth));
+      const out = keys.every((k) => typeof k === 'string') ? ({} as Record<string, unknown>) : new Map<unknown, unknown>();
+      this.inProgress?.set(v, out);
+      for (let i = 0; i < keys.length; i++) {
+        const x = this.visit(v.entries[i]![1], depth);
+        if (out instanceof Map) out.set(keys[i], x);
+        else setOwn(out, keys[i] as string, x);
+      }
+      return out;
+    }
+    if (v instanceof PyOpaque) {
+      v.args = v.args.map((x) => this.visit(x, depth));
+      if (v.state instanceof PyNdarray) return this.visit(v.state, depth);
+      if (v.state !== undefined) v.state = this.visit(v.state, depth);
+      for (let i = 0; i < v.items.length; i++) v.items[i] = this.visit(v.items[i], depth);
+      this.entries(v.entries, depth);
+      if (v.cls instanceof PyOpaque) this.visit(v.cls, depth);
+    } else if (v instanceof PySet || v instanceof PyDeque) {
+      for (let i = 0; i < v.items.length; i++) v.items[i] = this.visit(v.items[i], depth);
+    } else if (v instanceof PyMapping) {
+      this.entries(v.entries, depth);
+      (v as { factory: unknown }).factory = this.visit(v.factory, depth);
+    } else if (v instanceof PyDatetime) {
+      (v as { tzinfo: unknown }).tzinfo = this.visit(v.tzinfo, depth);
+    } else if (v instanceof PyRange) {
+      Object.assign(v, { start: this.visit(v.start, depth), stop: this.visit(v.stop, depth), step: this.visit(v.step, depth) });
+    } else if (v instanceof PyBytearray) {
+      this.add(0, v.bytes.length);
+    } else if (v instanceof PyNdarray) {
+      this.add(0, v.data.length);
+    }
+    return v;
+  }
+
+  private entries(entries: [unknown, unknown][], depth: number): void {
+    for (const e of entries) {
+      e[0] = this.visit(e[0], depth);
+      e[1] = this.visit(e[1], depth);
+    }
+  }
 }
 
 /**

@@ -5,16 +5,24 @@
  * both import it downwards.
  */
 
-const tuples = new WeakSet<readonly unknown[]>();
+/**
+ * A hidden mark rather than a WeakSet: decoding a task database makes
+ * millions of tuples, and a WeakSet that large makes every garbage
+ * collection slow. Not enumerable, so copies, JSON and equality ignore it.
+ */
+const TUPLE = Symbol('tuple');
+/** A frozen list cannot take the mark: those few are remembered here. */
+const frozenTuples = new WeakSet<readonly unknown[]>();
 
 /** Marks a list as a Python tuple, so that it prints as `(3, 4)`. */
 export function tuple<T>(items: T[]): T[] {
-  tuples.add(items);
+  if (Object.isExtensible(items)) Object.defineProperty(items, TUPLE, { value: true });
+  else frozenTuples.add(items);
   return items;
 }
 
 export function isTuple(v: unknown): boolean {
-  return Array.isArray(v) && tuples.has(v);
+  return Array.isArray(v) && ((v as { [TUPLE]?: boolean })[TUPLE] === true || frozenTuples.has(v));
 }
 
 /** Text printed as it is, not quoted: what %stdout, %tb and %help answer. */
@@ -28,9 +36,12 @@ export class Text {
   }
 }
 
-/** Something that knows its own Python-like repr (functions, rc, modules). */
+/**
+ * Something that knows its own Python-like repr (functions, rc, modules,
+ * decoded Python values); a container is given the repr of its items.
+ */
 export interface HasRepr {
-  pyRepr(): string;
+  pyRepr(inner?: (v: unknown) => string): string;
 }
 
 export function hasRepr(v: unknown): v is HasRepr {

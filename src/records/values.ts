@@ -1,3 +1,4 @@
+import { PyValue } from './python.js';
 import { Timestamp, isIsoDateString } from './timestamp.js';
 
 /** A value a TaskRecord can hold: what JSON holds, plus instants and bytes. */
@@ -17,7 +18,10 @@ export type Dict = { [key: string]: Value };
 export type TaskRecord = { [key: string]: Value };
 
 export function isDict(v: unknown): v is Dict {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Timestamp) && !(v instanceof Uint8Array);
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Timestamp) && !(v instanceof Uint8Array) &&
+    !(v instanceof PyValue) && !(v instanceof Map)
+  );
 }
 
 /** Value equality as MongoDB and Python see it for query purposes. */

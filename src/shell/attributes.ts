@@ -1,5 +1,5 @@
-import { RecordList } from '../client/index.js';
-import { didYouMean, keyError, nameError, typeError } from '../errors.js';
+import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
+import { attributeError, didYouMean, keyError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
@@ -27,7 +27,8 @@ export function attributeNames(v: unknown): string[] {
   if (v instanceof TimeDelta) return ['days', 'seconds', 'microseconds', 'total_seconds'];
   if (typeof v === 'string') return ['startswith', 'endswith', 'upper', 'lower', 'strip', 'split', 'splitlines', 'join', 'replace', 'count', 'find', 'format'];
   if (v instanceof Map) return ['get', 'keys', 'values', 'items'];
-  if (isTaskResult(v)) return Object.keys(taskResultJSON(v)).concat(['metadata', 'record', 'msg_ids']);
+  if (isTaskResult(v)) return Object.keys(taskResultJSON(v)).concat(['metadata', 'record', ...ASYNC_RESULT_NAMES]);
+  if (isTaskResultList(v)) return ['count', 'index', 'append', 'copy', 'stdout', 'stderr', 'metadata', ...ASYNC_RESULT_NAMES];
   if (Array.isArray(v) || v instanceof RecordList) return ['count', 'index', 'append', 'copy'];
   if (isDict(v)) return ['get', 'keys', 'values', 'items', 'copy'];
   return [];
@@ -56,12 +57,17 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     const a = mapMethod(v, name);
     if (a) return a;
   } else if (isTaskResult(v)) {
+    const a = asyncResultAttribute([v], true, name);
+    if (a !== undefined) return a;
     const plain = taskResultJSON(v);
     if (name in plain) return plain[name];
-    if (name === 'metadata') return v.record['result_metadata'] ?? null;
+    if (name === 'metadata') return taskMetadata(v);
     if (name === 'record') return v.record;
-    if (name === 'msg_ids') return [v.msgId];
   } else if (Array.isArray(v) || v instanceof RecordList) {
+    if (isTaskResultList(v)) {
+      const a = asyncResultAttribute(v, false, name);
+      if (a !== undefined) return a;
+    }
     const items = v instanceof RecordList ? v.records : v;
     switch (name) {
       case 'count': return method('list', name, (c) => items.filter((x) => pyEquals(x, one(c, 'count'))).length);
@@ -82,7 +88,43 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     if (a) return a;
   }
   const names = attributeNames(v);
-  throw nameError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
+  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
+}
+
+const ASYNC_RESULT_NAMES = ['get', 'result', 'ready', 'successful', 'msg_ids'];
+
+/** What get_result gave for several ids: a list of results that also answers as one AsyncHubResult. */
+function isTaskResultList(v: unknown): v is TaskResult[] {
+  return Array.isArray(v) && v.length > 0 && v.every(isTaskResult);
+}
+
+/** AsyncHubResult's methods and the per-task lists of several results (stdout, stderr, metadata). */
+function asyncResultAttribute(results: TaskResult[], single: boolean, name: string): unknown {
+  const owner = 'AsyncHubResult';
+  switch (name) {
+    case 'get':
+    case 'result':
+      return method(owner, name, (c) => {
+        bindArgs(name, ['timeout'], c);
+        return asyncGet(results, single);
+      });
+    case 'ready':
+      return method(owner, name, () => asyncReady(results));
+    case 'successful':
+      return method(owner, name, () => asyncSuccessful(results));
+    case 'msg_ids':
+      return results.map((r) => r.msgId);
+  }
+  if (single) return undefined;
+  switch (name) {
+    case 'stdout':
+      return results.map((r) => r.stdout);
+    case 'stderr':
+      return results.map((r) => r.stderr);
+    case 'metadata':
+      return results.map(taskMetadata);
+  }
+  return undefined;
 }
 
 function one(c: CallArgs, fn: string): unknown {

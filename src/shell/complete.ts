@@ -1,5 +1,5 @@
 import { FIELD_OPERATORS, LOGICAL_OPERATORS } from '../query/index.js';
-import { KEY_NAMES } from '../records/index.js';
+import { DERIVED_KEYS, KEY_NAMES } from '../records/index.js';
 import type { Completion } from './api.js';
 import { attributeNames } from './attributes.js';
 import { MAGICS } from './magics.js';
@@ -53,7 +53,7 @@ export async function completeAt(line: string, cursor: number, sources: Completi
   const inString = openString(before);
   if (inString !== null) {
     const prefix = before.slice(inString);
-    const pool = prefix.startsWith('$') ? OPERATORS : KEY_NAMES;
+    const pool = prefix.startsWith('$') ? OPERATORS : [...KEY_NAMES, ...DERIVED_KEYS];
     const keys = pool.filter((k) => k.startsWith(prefix));
     const ids = keys.length === 0 && HEXISH.test(prefix) ? await msgIdCandidates(prefix, sources) : [];
     return { start: inString, end: cursor, candidates: [...keys, ...ids] };

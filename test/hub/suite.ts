@@ -10,6 +10,7 @@ import { inspect } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { asyncGet } from '../../src/client/async-result.js';
 import { HubClient, openHubClient } from '../../src/client/hub-client.js';
 import { IpcError } from '../../src/errors.js';
 import { DEFAULT_KEYS, Timestamp } from '../../src/records/index.js';
@@ -116,6 +117,17 @@ export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
       assert.deepEqual(slow!.submitted, rec(py.slow)['submitted']);
       assert.equal(slow!.engineUuid, rec(py.slow)['engine_uuid']);
       await assert.rejects(client.getResult(['no-such-task']), (e: IpcError) => e.kind === 'KeyError' && /no-such-task/.test(e.message));
+    });
+
+    test("get_result(id).get() from the hub's reply, and queries on derived keys through the hub", async () => {
+      const results = await client.getResult(work.ids.slice(0, 6));
+      assert.deepEqual(asyncGet(results, false), [0, 1, 4, 9, 16, 25]);
+      const failed = await client.getResult([work.failed]);
+      assert.throws(() => asyncGet(failed, true), (e: IpcError) => e.kind === 'RemoteError' && /^ZeroDivisionError\(/.test(e.message));
+      const squares = await client.dbQuery({ function: 'square', result: { $gte: 9 } }, ['args', 'result', 'status']);
+      assert.deepEqual(squares.records.map((r) => [(r['args'] as number[])[0], r['result'], r['status']]).sort((a, b) => (a[0] as number) - (b[0] as number)), [[3, 9, 'ok'], [4, 16, 'ok'], [5, 25, 'ok'], [7, 49, 'ok']]);
+      const code = await client.dbQuery({ code: 'a = 1' }, ['code', 'function']);
+      assert.deepEqual(code.records.map((r) => r['msg_id']).sort(), [...work.executes].sort());
     });
 
     test('the documentation lines, as pasted, through ipc --hub in script mode', async () => {

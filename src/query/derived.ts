@@ -1,0 +1,78 @@
+import {
+  DERIVED_NEEDS, derivedValue, isDerivedKey, queryValue, type DeriveContext, type DerivedKey, type TaskRecord, type Value,
+} from '../records/index.js';
+import type { Query, QueryNode } from './ast.js';
+import { compileQuery, type QueryInput } from './compile.js';
+import { matches } from './matcher.js';
+import { normalizeKeys, type KeysInput } from './project.js';
+
+/**
+ * How a query that names derived keys is answered: the store answers the
+ * tests of stored keys (pushed down as usual) and fetches what the derived
+ * keys are computed from; ipc then computes them for each record, tests the
+ * rest of the query on them with the shared engine, and cuts the record to
+ * the keys asked for. Nothing is decoded unless a derived key is named.
+ */
+export interface DerivedPlan {
+  /** The part of the query the store answers: every top-level test that names no derived key. */
+  readonly stored: Query;
+  /** The keys to fetch from the store. */
+  readonly fetch: readonly string[];
+  /** The keys of the answer, msg_id first. */
+  readonly keys: readonly string[];
+  /** The answer for one fetched record, or null when the derived tests reject it. */
+  finish(rec: TaskRecord): TaskRecord | null;
+}
+
+/** The plan for a query and keys, or null when neither names a derived key (the store answers alone). */
+export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveContext = {}): DerivedPlan | null {
+  const q = compileQuery(query);
+  const ks = normalizeKeys(keys);
+  const residual = q.root.children.filter(namesDerived);
+  const asked = ks.filter(isDerivedKey);
+  if (residual.length === 0 && asked.length === 0) return null;
+  const tested = new Set<DerivedKey>();
+  const storedInResidual = new Set<string>();
+  for (const node of residual) collectKeys(node, tested, storedInResidual);
+  const fetch = new Set<string>(ks.filter((k) => !isDerivedKey(k)));
+  for (const k of storedInResidual) fetch.add(k);
+  for (const k of [...asked, ...tested]) for (const need of DERIVED_NEEDS[k]) fetch.add(need);
+  const residualQuery: Query = { kind: 'query', root: { kind: 'and', children: residual } };
+  return {
+    stored: { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } },
+    fetch: [...fetch],
+    keys: ks,
+    finish(rec) {
+      if (residual.length) {
+        const probe: TaskRecord = { ...rec };
+        for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
+        if (!matches(residualQuery, probe)) return null;
+      }
+      const out: TaskRecord = {};
+      for (const k of ks) out[k] = isDerivedKey(k) ? (derivedValue(rec, k, ctx) as Value) : rec[k] ?? null;
+      return out;
+    },
+  };
+}
+
+function namesDerived(node: QueryNode): boolean {
+  return node.kind === 'field' ? isDerivedKey(node.key) : node.children.some(namesDerived);
+}
+
+function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<string>): void {
+  if (node.kind !== 'field') {
+    for (const c of node.children) collectKeys(c, derived, stored);
+  } else if (isDerivedKey(node.key)) {
+    derived.add(node.key);
+  } else {
+    stored.add(node.key);
+  }
+}
+
+/** A store's answer stream run through a plan. */
+export async function* finishDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>): AsyncGenerator<TaskRecord> {
+  for await (const rec of fetched) {
+    const out = plan.finish(rec);
+    if (out) yield out;
+  }
+}

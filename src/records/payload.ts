@@ -1,0 +1,183 @@
+/**
+ * What a task ran and returned, read from its buffers as ipyparallel lays
+ * them out, without running anything:
+ * - `buffers` = pack_apply_message(f, args, kwargs): serialize_object(f),
+ *   the pickled info dict (`nargs`, `narg_bufs`, `kw_keys`), then each
+ *   argument and each keyword argument (sorted by name) as serialize_object
+ *   made it;
+ * - `result_buffers` = serialize_object(result).
+ * serialize_object pickles the "canned" object (functions as CannedFunction,
+ * arrays as CannedArray, bytes as CannedBytes; a list, tuple, set or dict of
+ * fewer than 64 items has each item canned) and sends the data of large
+ * canned items as frames of their own, in order, after the pickle.
+ */
+import { PyDtype, PyNdarray } from './numpy.js';
+import { DEFAULT_LIMITS, PickleError, unpickle, type PickleLimits } from './pickle.js';
+import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
+import { tuple } from './pyvalues.js';
+import { compareStrings, isDict } from './values.js';
+
+/** jupyter_client's MAX_ITEMS: containers this long or longer are pickled whole, not item by item. */
+const MAX_ITEMS = 64;
+const CANNING = 'ipyparallel.serialize.canning.';
+
+export interface TaskCall {
+  readonly function: unknown;
+  /** A tuple. */
+  readonly args: unknown[];
+  readonly kwargs: Record<string, unknown>;
+}
+
+/** A frame list read front to back, as deserialize_object pops it. */
+class Frames {
+  private i = 0;
+  constructor(private readonly frames: readonly Uint8Array[]) {}
+  next(what: string): Uint8Array {
+    const f = this.frames[this.i++];
+    if (!f) throw new PickleError(`the buffers end before ${what}`);
+    return f;
+  }
+  get rest(): number {
+    return this.frames.length - this.i;
+  }
+}
+
+/** unpack_apply_message: the function, the positional arguments (a tuple) and the keyword arguments. */
+export function decodeApply(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): TaskCall {
+  if (buffers.length < 2) throw new PickleError(`an apply request has at least 2 buffers, this one ${buffers.length}`);
+  const frames = new Frames(buffers);
+  const fn = deserializeObject(frames, limits);
+  const info = unpickle(frames.next('the info dict'), { limits });
+  if (!isDict(info) || typeof info['nargs'] !== 'number' || typeof info['narg_bufs'] !== 'number' || !Array.isArray(info['kw_keys'])) {
+    throw new PickleError('the second buffer is not the info dict of an apply request (nargs, narg_bufs, kw_keys)');
+  }
+  const argFrames = new Frames(buffers.slice(2, 2 + info['narg_bufs']));
+  const kwFrames = new Frames(buffers.slice(2 + info['narg_bufs']));
+  const args: unknown[] = [];
+  for (let i = 0; i < info['nargs']; i++) args.push(deserializeObject(argFrames, limits));
+  const kwargs: Record<string, unknown> = {};
+  for (const key of info['kw_keys'] as unknown[]) kwargs[String(key)] = deserializeObject(kwFrames, limits);
+  return { function: fn, args: tuple(args), kwargs };
+}
+
+/** deserialize_object of a result: the value the task returned. */
+export function decodeResult(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): unknown {
+  if (buffers.length === 0) return null;
+  return deserializeObject(new Frames(buffers), limits);
+}
+
+/** The name a decoded function goes by (`add`, `<lambda>`), or null. */
+export function functionName(fn: unknown): string | null {
+  if (fn instanceof PyFunctionRef) return fn.name;
+  if (fn instanceof PyGlobal) return fn.name;
+  return null;
+}
+
+function deserializeObject(frames: Frames, limits: PickleLimits): unknown {
+  const canned = unpickle(frames.next('the next object'), { limits });
+  if ((Array.isArray(canned) || (canned instanceof PySet && !canned.frozen)) && itemsOf(canned).length < MAX_ITEMS) {
+    const items = itemsOf(canned);
+    for (const c of items) restoreBuffers(c, frames);
+    for (let i = 0; i < items.length; i++) items[i] = uncan(items[i], limits);
+    return canned;
+  }
+  if (isDict(canned) && Object.keys(canned).length < MAX_ITEMS) {
+    const dict = canned as Record<string, unknown>;
+    for (const k of Object.keys(dict).sort(compareStrings)) {
+      restoreBuffers(dict[k], frames);
+      dict[k] = uncan(dict[k], limits);
+    }
+    return dict;
+  }
+  if (canned instanceof Map && canned.size < MAX_ITEMS) {
+    for (const k of [...canned.keys()].sort(comparePython)) {
+      restoreBuffers(canned.get(k), frames);
+      canned.set(k, uncan(canned.get(k), limits));
+    }
+    return canned;
+  }
+  restoreBuffers(canned, frames);
+  return uncan(canned, limits);
+}
+
+function itemsOf(v: unknown[] | PySet): unknown[] {
+  return Array.isArray(v) ? v : v.items;
+}
+
+function comparePython(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return compareStrings(String(a), String(b));
+}
+
+function cannedState(v: unknown, name?: string): Record<string, unknown> | null {
+  if (!(v instanceof PyOpaque) || !(v.cls instanceof PyGlobal) || !v.cls.qualified.startsWith(CANNING)) return null;
+  if (name && v.cls.name !== name) return null;
+  return isDict(v.state) ? (v.state as Record<string, unknown>) : null;
+}
+
+/** _restore_buffers: a canned object's None buffers are the next frames. */
+function restoreBuffers(v: unknown, frames: Frames): void {
+  const state = cannedState(v);
+  const bufs = state?.['buffers'];
+  if (!Array.isArray(bufs)) return;
+  for (let i = 0; i < bufs.length; i++) if (bufs[i] === null) bufs[i] = frames.next('the data of a canned object');
+}
+
+function uncan(v: unknown, limits: PickleLimits): unknown {
+  const code = codeOf(v);
+  if (code) return code;
+  if (!(v instanceof PyOpaque) || !(v.cls instanceof PyGlobal)) return v;
+  const state = cannedState(v);
+  if (!state) return v;
+  const buffer = Array.isArray(state['buffers']) ? state['buffers'][0] : undefined;
+  switch (v.cls.name) {
+    case 'CannedFunction': {
+      const fn = codeFunction(state['code']);
+      const name = typeof state['__name__'] === 'string' ? state['__name__'] : fn?.name ?? '?';
+      return new PyFunctionRef(name, fn?.filename ?? null, fn?.line ?? null);
+    }
+    case 'CannedBytes':
+    case 'CannedMemoryView':
+      return buffer instanceof Uint8Array ? buffer : v;
+    case 'CannedArray': {
+      if (!(buffer instanceof Uint8Array)) return v;
+      if (state['pickled'] === true) return unpickle(buffer, { limits });
+      const dtype = typeof state['dtype'] === 'string' ? PyDtype.parse(state['dtype']) : null;
+      const shape = state['shape'];
+      if (!dtype || !Array.isArray(shape) || !shape.every((x) => typeof x === 'number')) return v;
+      return new PyNdarray(dtype, shape as number[], buffer);
+    }
+    case 'CannedClass':
+      return typeof state['name'] === 'string' ? new PyGlobal('__main__', state['name']) : v;
+    case 'CannedCell':
+      return uncan(state['cell_contents'], limits);
+  }
+  return v;
+}
+
+interface CodeInfo {
+  readonly name: string;
+  readonly filename: string;
+  readonly line: number | null;
+}
+
+/**
+ * A pickled code object: a call of ipyparallel's code_ctor (or cloudpickle's
+ * CodeType) with CodeType's arguments: six ints, the bytecode, constants,
+ * names, varnames, filename, name, then (3.11+) qualname and the first line.
+ */
+function codeFunction(v: unknown): CodeInfo | null {
+  if (!(v instanceof PyOpaque) || !v.called) return null;
+  const a = v.args;
+  if (a.length < 14 || typeof a[0] !== 'number' || !(a[6] instanceof Uint8Array)) return null;
+  if (typeof a[10] !== 'string' || typeof a[11] !== 'string') return null;
+  const line = a.slice(12).find((x) => typeof x === 'number');
+  return { filename: a[10], name: a[11], line: typeof line === 'number' ? line : null };
+}
+
+/** A function cloudpickle wrote: a call whose first argument is a code object. */
+function codeOf(v: unknown): PyFunctionRef | null {
+  if (!(v instanceof PyOpaque) || !v.called || v.args.length === 0) return null;
+  const code = codeFunction(v.args[0]);
+  return code ? new PyFunctionRef(code.name, code.filename, code.line) : null;
+}

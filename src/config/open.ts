@@ -77,7 +77,7 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
       store = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
       tables = async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`);
       const name = spec.table ?? sqlite.DEFAULT_TABLE;
-      const read = sqlite.listTaskTables(spec.path).filter((t) => name === '*' || t.name === name);
+      const read = sqlite.listTaskTableKeys(spec.path).filter((t) => name === '*' || t.name === name);
       columns = [...new Set(read.flatMap((t) => t.keys))];
       break;
     }

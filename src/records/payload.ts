@@ -60,6 +60,12 @@ export function decodeApply(buffers: readonly Uint8Array[], limits: PickleLimits
   return { function: fn, args: tuple(args), kwargs };
 }
 
+/** The function of an apply request alone, without decoding its arguments: what a timeline or `%stats by function` needs. */
+export function decodeApplyFunction(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): unknown {
+  if (buffers.length < 2) throw new PickleError(`an apply request has at least 2 buffers, this one ${buffers.length}`);
+  return deserializeObject(new Frames(buffers), limits);
+}
+
 /** deserialize_object of a result: the value the task returned. */
 export function decodeResult(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): unknown {
   if (buffers.length === 0) return null;

@@ -7,15 +7,16 @@
  *
  * The stand-in is not MongoDB: the figures compare the two clients' work
  * (query translation, BSON decoding, building records), with the same
- * server cost on both sides.
+ * server cost on both sides. It runs in a process of its own, as a server
+ * would, so its work is never counted on a client's side.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { generateDemoRecords } from '../src/records/index.js';
 import { collect } from '../src/stores/index.js';
 import { openMongoStore } from '../src/stores/mongodb/index.js';
 import type { Store } from '../src/stores/store.js';
-import { startMongoStandIn, type MongoStandIn } from '../test/support/mongo-standin/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -60,8 +61,35 @@ interface Timing {
   readonly server: number;
 }
 
-async function peer(standIn: MongoStandIn, database: string, c: Case): Promise<Timing> {
-  const busy = standIn.engine.busyMs;
+/** The stand-in's process: its URL, and how long it has spent answering so far. */
+interface StandIn {
+  readonly url: string;
+  busyMs(): Promise<number>;
+  close(): void;
+}
+
+async function startStandIn(): Promise<StandIn> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [new URL('./mongo-standin-process.js', import.meta.url).pathname]);
+  child.stderr.pipe(process.stderr);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('the MongoDB stand-in stopped');
+    return r.value;
+  };
+  const url = await next();
+  return {
+    url,
+    busyMs: async () => {
+      child.stdin.write('\n');
+      return Number(await next());
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+async function peer(standIn: StandIn, database: string, c: Case): Promise<Timing> {
+  const busy = await standIn.busyMs();
   const child = spawn('/usr/bin/python3', ['-c', PEER], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -69,21 +97,22 @@ async function peer(standIn: MongoStandIn, database: string, c: Case): Promise<T
   const code = await new Promise<number | null>((r) => child.on('close', r));
   if (code !== 0) throw new Error('the ipyparallel side failed (is python3-pymongo installed?)');
   const { n, seconds } = JSON.parse(out) as { n: number; seconds: number };
-  return { n, total: seconds / RUNS, server: (standIn.engine.busyMs - busy) / 1000 / RUNS };
+  return { n, total: seconds / RUNS, server: ((await standIn.busyMs()) - busy) / 1000 / RUNS };
 }
 
-async function ours(standIn: MongoStandIn, store: Store, c: Case): Promise<Timing> {
+async function ours(standIn: StandIn, store: Store, c: Case): Promise<Timing> {
   let n = 0;
-  const busy = standIn.engine.busyMs;
+  const busy = await standIn.busyMs();
   const t = performance.now();
   for (let i = 0; i < RUNS; i++) n = (await collect(store.findRecords(c.query, c.keys))).length;
-  return { n, total: (performance.now() - t) / 1000 / RUNS, server: (standIn.engine.busyMs - busy) / 1000 / RUNS };
+  const total = (performance.now() - t) / 1000 / RUNS;
+  return { n, total, server: ((await standIn.busyMs()) - busy) / 1000 / RUNS };
 }
 
 const ms = (s: number) => (s * 1000).toFixed(1);
 
 async function main(): Promise<void> {
-  const standIn = await startMongoStandIn();
+  const standIn = await startStandIn();
   const database = 'ipython-tasks';
   try {
     const writer = await openMongoStore({ url: standIn.url, database, write: true });
@@ -104,7 +133,7 @@ async function main(): Promise<void> {
     }
     await store.close();
   } finally {
-    await standIn.close();
+    standIn.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { checkStoreFiles, resolveSettings, type Settings } from './config/resolv
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/index.js';
 import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
-import { Text } from './records/index.js';
+import { Text, onUnreadable } from './records/index.js';
 import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
@@ -64,6 +64,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       return EXIT_OK;
     }
     settings = resolveSettings(cli, { env, cwd });
+    if (settings.profileNote) stderr.write(`ipc: ${settings.profileNote}\n`);
     checkStoreFiles(settings);
   } catch (e) {
     stderr.write(`ipc: ${sentence(e)}\n`);
@@ -123,7 +124,13 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (settings.store.kind === 'demo' && !cli.store && stderr.isTTY) {
       stderr.write(`ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
     }
-    return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
+    // a record with bad data in a column is still written; stderr names the record and the column
+    const stopNotes = onUnreadable((u) => stderr.write(`ipc: ${u.sentence()}\n`));
+    try {
+      return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
+    } finally {
+      stopNotes();
+    }
   } finally {
     await opened.client.close().catch(() => undefined);
   }

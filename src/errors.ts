@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'ConfigError'
   | 'TypeError'
   | 'NameError'
+  | 'AttributeError'
   | 'ValueError'
   | 'RemoteError'
   | 'TimeoutError'
@@ -58,6 +59,7 @@ export const hubError = (msg: string, detail?: string) => new IpcError('HubError
 export const configError = (msg: string) => new IpcError('ConfigError', msg);
 export const typeError = (msg: string) => new IpcError('TypeError', msg);
 export const nameError = (msg: string) => new IpcError('NameError', msg);
+export const attributeError = (msg: string) => new IpcError('AttributeError', msg);
 export const zeroDivisionError = (msg: string) => new IpcError('ZeroDivisionError', msg);
 export const overflowError = (msg: string) => new IpcError('OverflowError', msg);
 export const recursionError = (msg: string) => new IpcError('RecursionError', msg);
@@ -88,18 +90,24 @@ export function clip(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length} characters)`;
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
+/**
+ * Edit distance with a swap of two neighbouring letters counted as one edit
+ * (optimal string alignment), for "did you mean" suggestions: `shwo` is one
+ * slip from `show`.
+ */
 export function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    const row = new Array<number>(b.length + 1);
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row[j] = d;
     }
+    before = prev;
+    prev = row;
   }
   return prev[b.length]!;
 }

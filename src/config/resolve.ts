@@ -40,6 +40,8 @@ export interface Settings {
   readonly yes: boolean;
   readonly configPath: string | null;
   readonly profile: ProfileInfo;
+  /** One line of what the profile reader left out, when the profile's settings were consulted. */
+  readonly profileNote: string | null;
 }
 
 export interface Environment {
@@ -75,20 +77,26 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     throw configError(`there is no profile '${profileName}' in ${dir} (no directory profile_${profileName}); create it with ipython profile create --parallel ${profileName}, or check --ipython-dir`);
   }
 
+  // the profile's notes matter only when its settings are consulted
+  let consulted = false;
   const sqlitePath = (given: string | null): string => {
     if (given) return fromCwd(given);
+    consulted = true;
     const c = config.SQLiteDB ?? {};
     const location = c.location ? fromConfig(c.location) : profile.sqlite.location ? resolve(profile.dir, expandHome(profile.sqlite.location, home)) : profile.dir;
     return join(location, c.filename ?? profile.sqlite.filename ?? 'tasks.db');
   };
   const sqliteTable = () => cli.table ?? config.SQLiteDB?.table ?? profile.sqlite.table ?? null;
-  const mongo = (url: string | null): StoreSpec => ({
-    kind: 'mongodb',
-    url: url ?? config.MongoDB?.url ?? profile.mongo.url ?? null,
-    database: cli.database ?? config.MongoDB?.database ?? profile.mongo.database ?? null,
-    allowJs: cli.allowJs,
-    timeoutMs: cli.timeout !== null ? cli.timeout * 1000 : null,
-  });
+  const mongo = (url: string | null): StoreSpec => {
+    if (url === null) consulted = true;
+    return {
+      kind: 'mongodb',
+      url: url ?? config.MongoDB?.url ?? profile.mongo.url ?? null,
+      database: cli.database ?? config.MongoDB?.database ?? profile.mongo.database ?? null,
+      allowJs: cli.allowJs,
+      timeoutMs: cli.timeout !== null ? cli.timeout * 1000 : null,
+    };
+  };
   const dictdb = (): StoreSpec => ({
     kind: 'dictdb',
     load: cli.load ? fromCwd(cli.load) : config.DictDB?.load ? fromConfig(config.DictDB.load) : null,
@@ -126,6 +134,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     origin = `hub.connection_file in ${configPath}`;
   } else {
     // Plain ipc: what the profile's controller uses, a running one first.
+    consulted = true;
     const where = `profile ${profile.name} in ${dir}`;
     const controllerFile = existsSync(profile.connectionFile);
     let rest: { store: StoreSpec; origin: string };
@@ -167,6 +176,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     yes: cli.yes,
     configPath,
     profile,
+    profileNote: consulted && profile.notes.length > 0 ? `${profile.notes[0]}${profile.notes.length > 1 ? ` (and ${profile.notes.length - 1} more left out)` : ''}` : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { TimeDelta, Timestamp, isTuple } from '../records/index.js';
+import { TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { formatDuration } from './duration.js';
 import { stripAnsi } from './paint.js';
 import { repr, reprNumber, type DisplayOptions } from './repr.js';
@@ -7,7 +7,8 @@ import { repr, reprNumber, type DisplayOptions } from './repr.js';
  * A value as the text of one table cell, the same in script-mode tables and
  * on screen (where the ui only adds colour): datetimes in local (or UTC) time
  * with milliseconds, text on one line with its control characters escaped,
- * buffers by their sizes, dicts and lists as Python writes them.
+ * buffers by their sizes, an error content by its `ename: evalue` (its
+ * traceback is for the record view), dicts and lists as Python writes them.
  */
 export function cellText(v: unknown, options: DisplayOptions = {}): string {
   if (v === null || v === undefined) return 'None';
@@ -21,7 +22,13 @@ export function cellText(v: unknown, options: DisplayOptions = {}): string {
     const total = v.reduce((n: number, b: Uint8Array) => n + b.byteLength, 0);
     return `[${v.length} buffer${v.length === 1 ? '' : 's'}, ${total} bytes]`;
   }
+  if (isErrorContent(v)) return oneLine(`${v['ename']}: ${String(v['evalue'] ?? '')}`);
   return oneLine(repr(v, options));
+}
+
+/** The shape ipyparallel gives a task's `error`: ename, evalue and a traceback of lines. */
+function isErrorContent(v: unknown): v is Record<string, unknown> {
+  return isDict(v) && typeof v['ename'] === 'string' && Array.isArray(v['traceback']);
 }
 
 /** Control characters shown as escapes, so a cell stays one line; ANSI colours dropped. */

@@ -45,13 +45,18 @@ export interface RecordViewOptions extends DeriveContext {
   readonly utc?: boolean;
 }
 
-/** The task's state as far as its record tells: a 7.x hub fills `started` only when a task completes. */
+/**
+ * The task's state as far as its record tells. A 7.x hub fills `started`
+ * only when a task completes, so output already printed is the sign that it
+ * runs; a task only handed to an engine may still wait in that engine's queue.
+ */
 export function taskState(rec: TaskRecord, context: DeriveContext = {}): string {
   const status: RecordStatus = taskStatus(rec);
   if (status !== 'pending') return status;
-  if (!(rec['started'] instanceof Timestamp)) return 'pending';
   const engine = engineIdOf(rec, context);
-  return engine === null ? 'running' : `running on engine ${engine}`;
+  const printed = ['stdout', 'stderr'].some((k) => typeof rec[k] === 'string' && rec[k] !== '');
+  if (rec['started'] instanceof Timestamp || printed) return engine === null ? 'running' : `running on engine ${engine}`;
+  return engine === null ? 'pending' : `pending, sent to engine ${engine}`;
 }
 
 /** Every field of the record, in the order a person reads them. */

@@ -1,4 +1,4 @@
-import { DATETIME_KEYS, Timestamp, extractDates, isDict, isIsoDateString, type Dict, type TaskRecord, type Value } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, extractDates, isDict, isIsoDateString, unreadable, type Dict, type TaskRecord, type Value } from '../records/index.js';
 import type { HubChannel } from './channel.js';
 import type { HubBackend } from './pushdown.js';
 import type { Json } from './session.js';
@@ -14,9 +14,22 @@ export function decodeRecord(item: Dict, utcDigits: boolean): TaskRecord {
     const v = rec[k];
     if (typeof v === 'string') rec[k] = parseHubDate(v, utcDigits) ?? v;
   }
-  for (const k of HEADER_KEYS) if (isDict(rec[k])) rec[k] = utcDigits ? hubDatesIn(rec[k]) : extractDates(rec[k]);
-  for (const k of JSON_TEXT_KEYS) rec[k] = decodeJsonText(rec[k]);
+  for (const k of HEADER_KEYS) {
+    const v = rec[k];
+    if (isDict(v)) rec[k] = readable(rec, k, () => (utcDigits ? hubDatesIn(v) : extractDates(v)));
+  }
+  for (const k of JSON_TEXT_KEYS) rec[k] = readable(rec, k, () => decodeJsonText(rec[k]));
   return rec;
+}
+
+/** A column's decoded value; a column nested past the stack is bad data in this record alone. */
+function readable(rec: TaskRecord, key: string, decode: () => Value): Value {
+  try {
+    return decode();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return unreadable(key, `record ${String(rec['msg_id'] ?? '?')} from the hub`, 'is nested too deeply to read');
+  }
 }
 
 const OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/;

@@ -18,6 +18,11 @@ export function pythonRegExp(pattern: string, options: string, keyName: string):
   source = source.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
   source = source.replace(/\\A/g, '^').replace(/\\Z/g, '$');
   flags = [...new Set(flags)].join('');
+  if (catastrophic(source)) {
+    throw queryError(
+      `the $regex pattern for '${keyName}' repeats a group that itself repeats or has alternatives, and uses a backreference or lookaround, so a match can take longer than any wait: drop the backreference/lookaround or the nested repeat`,
+    );
+  }
   // V8's linear-time engine (which ipc's command turns on for patterns that
   // backtrack too much) does not take the `u` flag: patterns that mean the
   // same without it go without it.
@@ -44,6 +49,49 @@ const UNICODE_SENSITIVE = /\\[uSWDpP]|\.|\[\^/;
 
 function needsUnicode(source: string, flags: string): boolean {
   return NON_ASCII.test(source) || flags.includes('i') || UNICODE_SENSITIVE.test(source);
+}
+
+/**
+ * Can the pattern backtrack without end? V8 falls back to its linear engine
+ * when a match backtracks too much, except for patterns with backreferences
+ * or lookaround: those keep backtracking, and a repeated group holding a
+ * repeat or an alternation (`(a+)+`, `(a|a)*`) makes that exponential in the
+ * text's length (120 ms at 24 characters, hours at a msg_id's 36), with no
+ * way for Ctrl-C to stop it in the interactive shell. Such patterns are
+ * refused; either half alone is fine.
+ */
+function catastrophic(source: string): boolean {
+  let noFallback = false;
+  let nested = false;
+  const groups: { repeats: boolean }[] = [{ repeats: false }];
+  let closed: { repeats: boolean } | null = null;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    const quantifier = c === '*' || c === '+' || (c === '{' && /^\{\d*,?\d*\}/.test(source.slice(i, i + 24)) && !/^\{\d*,?[01]\}/.test(source.slice(i, i + 24)));
+    if (quantifier) {
+      if (closed?.repeats) nested = true;
+      groups[groups.length - 1]!.repeats = true;
+      closed = null;
+      continue;
+    }
+    closed = null;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (/[1-9]/.test(next) || next === 'k') noFallback = true;
+      i++;
+    } else if (c === '[') {
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+    } else if (c === '(') {
+      if (/^\(\?<?[=!]/.test(source.slice(i, i + 4))) noFallback = true;
+      groups.push({ repeats: false });
+    } else if (c === '|') {
+      groups[groups.length - 1]!.repeats = true;
+    } else if (c === ')' && groups.length > 1) {
+      closed = groups.pop()!;
+      if (closed.repeats) groups[groups.length - 1]!.repeats = true;
+    }
+  }
+  return noFallback && nested;
 }
 
 function stripVerbose(source: string): string {

@@ -11,3 +11,4 @@ export * from './pyvalues.js';
 export * from './python.js';
 export * from './numpy.js';
 export * from './payload.js';
+export * from './unreadable.js';

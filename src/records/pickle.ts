@@ -127,8 +127,9 @@ function u64(): number {
 function bytes(n: number): Uint8Array {
   need(n);
   pos += n;
-  // a view, not a copy: the decoded value keeps the task's buffer alive rather than doubling it
-  return Uint8Array.prototype.subarray.call(data, pos - n, pos);
+  // A plain view, not a copy (the value keeps the task's buffer alive rather
+  // than doubling it), and not a Buffer's subarray, which would be a Buffer.
+  return new Uint8Array(data.buffer, data.byteOffset + pos - n, n);
 }
 function text(n: number): string {
   need(n);

@@ -1,5 +1,5 @@
 import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
-import { didYouMean, keyError, nameError, typeError } from '../errors.js';
+import { attributeError, didYouMean, keyError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
@@ -88,7 +88,7 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     if (a) return a;
   }
   const names = attributeNames(v);
-  throw nameError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
+  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
 }
 
 const ASYNC_RESULT_NAMES = ['get', 'result', 'ready', 'successful', 'msg_ids'];

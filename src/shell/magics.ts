@@ -130,8 +130,10 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
     }
     case 'time':
       throw typeError('%time takes a statement');
-    default:
-      throw nameError(`unknown magic %${st.name}${didYouMean(st.name, Object.keys(MAGICS))}; the magics are ${Object.keys(MAGICS).map((m) => '%' + m).join(' ')}`);
+    default: {
+      const names = Object.keys(MAGICS).map((m) => '%' + m);
+      throw nameError(`unknown magic %${st.name}${didYouMean('%' + st.name, names)}; the magics are ${names.join(' ')}`);
+    }
   }
 }
 

@@ -265,6 +265,7 @@ export class Session {
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n }), running.abort.signal);
+      await this.learnEngines();
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
         if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
@@ -303,7 +304,20 @@ export class Session {
   /** The shell's display settings (%format and the configuration), read at each answer. */
   private tableOptions(): TableOptions {
     const st = this.shell.settings;
-    return { utc: st?.timezone === 'utc', maxColumnWidth: st?.maxColumnWidth };
+    const byUuid = this.engineByUuid;
+    return { utc: st?.timezone === 'utc', maxColumnWidth: st?.maxColumnWidth, engineId: (uuid) => byUuid.get(uuid) };
+  }
+
+  /** Engine ids by uuid as the client knows them (the hub's registrations, the configured map), for tables. */
+  private engineByUuid = new Map<string, number>();
+
+  private async learnEngines(): Promise<void> {
+    try {
+      const engines = await this.shell.client.engines();
+      this.engineByUuid = new Map([...engines].map(([id, uuid]) => [uuid, id]));
+    } catch {
+      // Without a map, tables fall back on the ids the records carry.
+    }
   }
 
   private outLabel(n: number): string {

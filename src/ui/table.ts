@@ -1,6 +1,6 @@
 import type { RecordList } from '../client/index.js';
 import { escapeRegExp } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, engineIdOf, taskStatus, type TaskRecord } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, engineIdOf, taskStatus, type DeriveContext, type TaskRecord } from '../records/index.js';
 import { formatDuration, span } from '../format/index.js';
 import { cellText, type CellOptions, type CellText } from './cells.js';
 import type { Painter } from './style.js';
@@ -28,7 +28,7 @@ const ID_KEYS: readonly string[] = ['msg_id', 'client_uuid', 'engine_uuid', 'res
 /** The widest a column of free text gets before its cells are cut with … (the shell's maxColumnWidth). */
 export const MAX_TEXT_WIDTH = 40;
 
-export interface TableOptions extends CellOptions {
+export interface TableOptions extends CellOptions, DeriveContext {
   readonly maxColumnWidth?: number;
 }
 const SAMPLE_HEAD = 400;
@@ -159,27 +159,33 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
   const has = (k: string) => keys.includes(k);
   const queueWait: ColumnSpec = { title: 'queue wait', alignRight: true, id: false, cap: 12, cell: durationCell('submitted', 'started') };
   const runTime: ColumnSpec = { title: 'run time', alignRight: true, id: false, cap: 12, cell: durationCell('started', 'completed') };
+  const ids = engineIds(records, options);
+  const engineOf = (r: TaskRecord): number | null => {
+    const uuid = r['engine_uuid'];
+    return (typeof uuid === 'string' ? ids.get(uuid) : undefined) ?? engineIdOf(r, options);
+  };
+  const engine: ColumnSpec = {
+    title: 'engine',
+    alignRight: false,
+    id: true,
+    cap: Infinity,
+    cell: (r) => {
+      const n = engineOf(r);
+      return n !== null ? { text: String(n), none: false } : cellText(r['engine_uuid'], options);
+    },
+  };
   let cols: ColumnSpec[];
   if (has('header') && has('content') && has('engine_uuid') && has('stdout')) {
     const status: ColumnSpec = { title: 'status', alignRight: false, id: false, cap: 8, cell: (r) => ({ text: taskStatus(r), none: false }) };
-    const ids = engineIds(records);
-    const engine: ColumnSpec = {
-      title: 'engine',
-      alignRight: false,
-      id: true,
-      cap: Infinity,
-      cell: (r) => {
-        const uuid = r['engine_uuid'];
-        const n = (typeof uuid === 'string' ? ids.get(uuid) : undefined) ?? engineIdOf(r);
-        return n !== null && n !== undefined ? { text: String(n), none: false } : cellText(uuid, options);
-      },
-    };
     const byTitle = new Map<string, ColumnSpec>([['status', status], ['engine', engine], ['run time', runTime]]);
     const lead = LEADING.map((t) => byTitle.get(t) ?? keyColumn(t));
     const rest = keys.filter((k) => !LEADING.includes(k)).map(keyColumn);
     cols = [...lead, ...rest, queueWait];
   } else {
-    cols = keys.map(keyColumn);
+    // Asked-for engine uuids get the engine ids beside them when any is known: "engine 0" is what people say.
+    const besideUuid = has('engine_uuid') && !has('engine') && ids.size > 0;
+    const beside: ColumnSpec = { ...engine, cell: (r) => cellText(engineOf(r), options) };
+    cols = keys.flatMap((k) => (k === 'engine_uuid' && besideUuid ? [keyColumn(k), beside] : [keyColumn(k)]));
     if (has('submitted') && has('started')) cols.push(queueWait);
     if (has('started') && has('completed')) cols.push(runTime);
   }
@@ -199,14 +205,14 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
  * error's engine_info): then every row of that engine shows its id, not
  * only the failed ones.
  */
-function engineIds(records: readonly TaskRecord[]): Map<string, number> {
+function engineIds(records: readonly TaskRecord[], context: DeriveContext): Map<string, number> {
   const out = new Map<string, number>();
   const rows = new Set([...sampleRows(records.length), ...Array.from({ length: Math.min(records.length, ENGINE_SCAN) }, (_, i) => i)]);
   for (const i of rows) {
     const r = records[i]!;
     const uuid = r['engine_uuid'];
     if (typeof uuid !== 'string' || out.has(uuid)) continue;
-    const id = engineIdOf(r);
+    const id = engineIdOf(r, context);
     if (id !== null) out.set(uuid, id);
   }
   return out;

@@ -1,5 +1,5 @@
 import { interrupted } from '../errors.js';
-import { prettyRepr } from '../format/index.js';
+import { prettyRepr, stripAnsi, textWidth } from '../format/index.js';
 import type { Outcome, Shell } from '../shell/index.js';
 import type { Painter } from './style.js';
 import type { TableModel } from './table.js';
@@ -74,7 +74,7 @@ export class Watch {
     this.error = '';
     const value = [...outcomes].reverse().find((o) => o.hasValue)?.value;
     const model = this.w.tableOf(value);
-    const room = Math.max(1, rows - 4);
+    const room = Math.max(1, rows - 3 - this.headerRows(columns));
     const signatures = new Map<string, string>();
     if (!model) {
       const text = prettyRepr(value, {}, columns);
@@ -104,10 +104,25 @@ export class Watch {
     this.signatures = signatures;
   }
 
+  /**
+   * The statement is shown whole (it is what the user typed). When the
+   * header does not fit on one line, the run count and key hint go on a line
+   * of their own rather than wherever the terminal breaks the line.
+   */
   header(): string {
     const p = this.w.painter;
-    const runs = `run ${this.runs}${this.runs > 1 ? `, ${this.changed} changed` : ''}`;
-    return `${p.bold(`Every ${this.w.seconds}s:`)} ${this.w.statement}  ${p.dim(`${runs} · Ctrl-C or q stops`)}`;
+    const { columns } = this.w.size();
+    const lead = `${p.bold(`Every ${this.w.seconds}s:`)} ${this.w.statement}`;
+    const runs = p.dim(`run ${this.runs}${this.runs > 1 ? `, ${this.changed} changed` : ''} · Ctrl-C or q stops`);
+    const oneLine = `${lead}  ${runs}`;
+    return textWidth(stripAnsi(oneLine)) <= columns ? oneLine : `${lead}\n  ${runs}`;
+  }
+
+  /** Terminal lines the header takes at this width. */
+  private headerRows(columns: number): number {
+    return this.header()
+      .split('\n')
+      .reduce((n, l) => n + Math.max(1, Math.ceil(textWidth(stripAnsi(l)) / Math.max(1, columns))), 0);
   }
 
   /** The last frame, for the scrollback once the watch stops. */

@@ -1,3 +1,5 @@
+import { repr } from '../../src/format/index.js';
+import { runPython } from '../support/python.js';
 import { StoreClient } from '../../src/client/store-client.js';
 import { DEMO_ANCHOR, demoEngineMap, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
 import type { Outcome, Shell } from '../../src/shell/api.js';
@@ -45,4 +47,21 @@ export function uniquePrefix(id: string, records: readonly TaskRecord[]): string
     if (records.every((r) => r['msg_id'] === id || !(r['msg_id'] as string).startsWith(p))) return p;
   }
   return id;
+}
+
+/**
+ * Each expression evaluated by Python (the script `body` reads INPUT and
+ * emits one repr, or `!Kind…`, per expression) and by the shell; the lines
+ * where the shell's repr differs.
+ */
+export async function mismatchesWithPython(expressions: readonly string[], body: string): Promise<string[]> {
+  const want = (await runPython(body, expressions)) as string[];
+  const { shell } = await demoShell({ count: 5 });
+  const mismatches: string[] = [];
+  for (let i = 0; i < expressions.length; i++) {
+    const [o] = await shell.execute(expressions[i]!);
+    const got = o?.error ? `!${o.error.kind}: ${o.error.message}` : repr(o?.value);
+    if (got !== want[i]) mismatches.push(`${expressions[i]}: ipc ${got}, Python ${want[i]}`);
+  }
+  return mismatches;
 }

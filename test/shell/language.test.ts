@@ -309,3 +309,11 @@ test('bad input is always one IpcError sentence, never a JS exception', async ()
     assert.ok(!/internal error|at .*\.js:\d+/.test(o!.error!.message), `${src}: ${o!.error!.message}`);
   }
 });
+
+test('a missing attribute is an AttributeError, as in Python, with the nearest name', async () => {
+  const { shell } = await demoShell();
+  const typo = (await one(shell, 'rc.db_qeury({})')).error;
+  assert.equal(typo?.kind, 'AttributeError');
+  assert.match(typo!.message, /'Client' object has no attribute 'db_qeury' \(did you mean 'db_query'\?\)/);
+  assert.equal((await one(shell, "{}.foo")).error?.kind, 'AttributeError');
+});

@@ -84,6 +84,15 @@ test('a suffix that ends several ids seen in this session is an error that says 
   else assert.equal((outcome.value as RecordView).record['msg_id'], ending[0]!.msg_id);
 });
 
+test('a mistyped magic suggests the one meant, a swap of two letters included: %shwo is %show', async () => {
+  for (const [typed, meant] of [['shwo', '%show'], ['stdot', '%stdout'], ['tbb', '%tb'], ['hlep', '%help']]) {
+    const e = (await one(shell, `%${typed} _1`)).error;
+    assert.equal(e?.kind, 'NameError');
+    assert.match(e!.message, new RegExp(`^unknown magic %${typed} \\(did you mean '${meant}'\\?\\); the magics are %stdout`), e!.message);
+  }
+  assert.ok(!(await one(shell, '%zzzz')).error!.message.includes('did you mean'));
+});
+
 test('%watch is a request the terminal carries out; without a terminal it is an error', async () => {
   assert.equal((await one(shell, '%watch len(db_query({})) 3')).error?.kind, 'NameError');
   shell.terminal = { history: () => ['x = 1', '%history'] };

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsonText, repr } from '../../src/format/index.js';
-import { havePython, runPython } from '../support/python.js';
-import { demoShell, value } from './helpers.js';
+import { havePython } from '../support/python.js';
+import { demoShell, mismatchesWithPython, value } from './helpers.js';
 
 // Whole-number floats below 2^53 are left out: JS numbers do not keep Python's 7.0 apart from 7.
 const EXPRESSIONS = [
@@ -33,15 +33,7 @@ for e in INPUT:
         out.append('!' + type(ex).__name__ + ': ' + str(ex))
 emit(out)
 `;
-  const want = (await runPython(body, EXPRESSIONS)) as string[];
-  const { shell } = await demoShell({ count: 5 });
-  const mismatches: string[] = [];
-  for (let i = 0; i < EXPRESSIONS.length; i++) {
-    const [o] = await shell.execute(EXPRESSIONS[i]!);
-    const got = o?.error ? `!${o.error.kind}: ${o.error.message}` : repr(o?.value);
-    if (got !== want[i]) mismatches.push(`${EXPRESSIONS[i]}: ipc ${got}, Python ${want[i]}`);
-  }
-  assert.deepEqual(mismatches, []);
+  assert.deepEqual(await mismatchesWithPython(EXPRESSIONS, body), []);
 });
 
 test('big ints are exact in JSON output and in dict keys', async () => {

@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { repr } from '../../src/format/index.js';
-import { havePython, runPython } from '../support/python.js';
-import { demoShell } from './helpers.js';
+import { havePython } from '../support/python.js';
+import { mismatchesWithPython } from './helpers.js';
 
 // Whole-number floats are left out: JS numbers do not keep Python's 7.0 apart from 7.
 const EXPRESSIONS = [
@@ -38,13 +37,5 @@ for e in INPUT:
         out.append('!' + type(ex).__name__)
 emit(out)
 `;
-  const want = (await runPython(body, EXPRESSIONS)) as string[];
-  const { shell } = await demoShell({ count: 5 });
-  const mismatches: string[] = [];
-  for (let i = 0; i < EXPRESSIONS.length; i++) {
-    const [o] = await shell.execute(EXPRESSIONS[i]!);
-    const got = o?.error ? `!${o.error.kind}: ${o.error.message}` : repr(o?.value);
-    if (got !== want[i]) mismatches.push(`${EXPRESSIONS[i]}: ipc ${got}, Python ${want[i]}`);
-  }
-  assert.deepEqual(mismatches, []);
+  assert.deepEqual(await mismatchesWithPython(EXPRESSIONS, body), []);
 });

@@ -211,7 +211,7 @@ test('%watch re-runs the statement, marks the rows that changed, and Ctrl-C stop
     const pending = (await ui.session.shell.client.dbQuery({ completed: null }, ['msg_id'])).records[0]!['msg_id'] as string;
     ui.stdin.write("%watch rc.db_query({'completed': None}, ['msg_id', 'stdout']) 0.2");
     ui.stdin.write(ENTER);
-    await ui.until((f) => /Every 0\.2s: .*run 2, 0 changed/.test(f), 'two quiet runs');
+    await ui.until((f) => /Every 0\.2s: [^]*?run 2, 0 changed/.test(f), 'two quiet runs');
     await ui.store.updateRecord(pending, { stdout: 'progress: 50%\n' });
     const f = await ui.until((f) => /run \d+, 1 changed/.test(f), 'the change seen');
     assert.ok(f.split('\n').some((l) => l.startsWith('* ') && l.includes(pending) && l.includes('progress: 50%')), 'the changed row is marked');

@@ -5,6 +5,7 @@
  * read from the file itself, with SQLite, not from ipc.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -147,4 +148,32 @@ test('at 80 columns the traceback header stays on one line; %help opens the page
   } finally {
     t.close();
   }
+});
+
+test("an error column reads 'ename: evalue' on screen and in a script-mode table, never the escaped traceback", async () => {
+  const failed = rows.filter((r) => r.error !== null);
+  assert.ok(failed.length > 0);
+  const summaries = failed.map((r) => {
+    const { ename, evalue } = JSON.parse(r.error!) as { ename: string; evalue: string };
+    return `${ename}: ${evalue}`;
+  });
+  const statement = "rc.db_query({'error': {'$ne': None}}, ['msg_id', 'error'])";
+  const t = ipc({ columns: 160, rows: failed.length + 12 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type(statement);
+    t.send('Enter');
+    const s = await t.waitFor(prompt(2), 'the answer');
+    failed.forEach((r, i) => {
+      const line = s.split('\n').find((l) => l.startsWith(r.msg_id));
+      assert.ok(line?.includes(summaries[i]!), `${r.msg_id} shows ${summaries[i]}:\n${s}`);
+    });
+    assert.ok(!s.includes('\\x1b') && !s.includes("'traceback'"), `no traceback in the cells:\n${s}`);
+  } finally {
+    t.close();
+  }
+  const piped = spawnSync('node', [bin, '--sqlitedb', db, '--table', TABLE, '--format', 'table', '-c', statement], { cwd: home, env: { ...process.env, HOME: home }, encoding: 'utf8' });
+  assert.equal(piped.status, 0, piped.stderr);
+  failed.forEach((r, i) => assert.ok(piped.stdout.split('\n').some((l) => l.startsWith(r.msg_id) && l.includes(summaries[i]!)), piped.stdout));
+  assert.ok(!piped.stdout.includes('\\x1b'), piped.stdout);
 });

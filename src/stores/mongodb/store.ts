@@ -3,6 +3,7 @@ import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -94,8 +95,8 @@ export class MongoStore implements Store {
     const cursor = this.parts.collection.find(filter, {
       projection,
       sort: ANSWER_ORDER,
-      promoteBuffers: true,
       allowDiskUse: true,
+      raw: true,
     });
     try {
       // a batch at a time: one round of the event loop per batch, not per document
@@ -107,7 +108,7 @@ export class MongoStore implements Store {
           throw this.failure(e);
         }
         if (!more) return;
-        for (const doc of cursor.readBufferedDocuments()) yield decodeDocument(doc, ks);
+        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, ks);
       }
     } finally {
       await cursor.close().catch(() => undefined);

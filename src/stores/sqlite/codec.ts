@@ -1,5 +1,5 @@
 import JSON5 from 'json5';
-import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, PickleError, type Value } from '../../records/index.js';
+import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, unreadable, PickleError, type Value } from '../../records/index.js';
 import { storeError } from '../../errors.js';
 
 /**
@@ -25,8 +25,8 @@ export function decodeColumn(key: string, raw: unknown, where: () => string): Va
       try {
         return datesInPlace(parseJSON(textOf(raw), where));
       } catch (e) {
-        // JSON nested past the JS stack: bad data in one record, named as such.
-        if (e instanceof RangeError) throw storeError(`the ${key} of ${where()} is nested too deeply to read`);
+        // JSON nested past the JS stack: bad data in one record, which the rest of the answer outlives.
+        if (e instanceof RangeError) return unreadable(key, where(), 'is nested too deeply to read');
         throw e;
       }
     case 'json': {
@@ -43,7 +43,7 @@ export function decodeColumn(key: string, raw: unknown, where: () => string): Va
       try {
         return unpickleBuffers(raw);
       } catch (e) {
-        if (e instanceof PickleError) throw storeError(`the ${key} of ${where()} cannot be read: ${e.message}`);
+        if (e instanceof PickleError) return unreadable(key, where(), `cannot be read: ${e.message}`);
         throw e;
       }
     }

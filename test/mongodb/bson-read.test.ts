@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BSON, BSONRegExp, Binary, DBRef, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
+import { generateDemoRecords } from '../../src/records/index.js';
+import { readDocument } from '../../src/stores/mongodb/bson-read.js';
+import { decodeDocument, encodeRecord } from '../../src/stores/mongodb/codec.js';
+
+/** What the store answered before it read raw documents: the driver's objects, then decodeDocument. */
+const throughDriver = (bytes: Uint8Array, keys?: readonly string[]) => decodeDocument(BSON.deserialize(bytes, { promoteBuffers: true }), keys);
+
+function same(doc: Record<string, unknown>, keys?: readonly string[]): void {
+  const bytes = BSON.serialize(doc);
+  const direct = readDocument(bytes, keys);
+  assert.deepEqual(direct, throughDriver(bytes, keys));
+  assert.deepEqual(Object.keys(direct), Object.keys(throughDriver(bytes, keys)));
+}
+
+test('raw documents read directly give the records the driver-decoded documents give, demo records with and without keys', () => {
+  for (const r of generateDemoRecords({ count: 300, seed: 9 })) {
+    const doc = { _id: new ObjectId(), ...encodeRecord(r) };
+    same(doc);
+    same(doc, ['msg_id', 'completed', 'buffers', 'header', 'absent']);
+  }
+});
+
+test('every BSON type a record can hold reads as the driver reads it', () => {
+  same({
+    _id: new ObjectId(),
+    msg_id: 'é-ü-中',
+    'ключ': 'x',
+    n: new Int32(-7),
+    d: new Double(2.5),
+    big: Long.fromString('9007199254740993'),
+    neg: Long.fromString('-5'),
+    t: new Date('2026-11-02T10:00:00.123Z'),
+    old: new Date(-1e12),
+    far: new Date(8.64e15 + 1),
+    ok: true,
+    no: false,
+    none: null,
+    bytes: [new Binary(new Uint8Array([1, 2])), new Binary(new Uint8Array([3]), 4), new Binary(new Uint8Array([5, 6, 7]), 2)],
+    nested: { a: [1, { b: [] }], '2': 'two', '1': 'one' },
+    oid: new ObjectId('6b017ac2314189a5a47574c1'),
+  });
+  const proto = BSON.serialize(JSON.parse('{"__proto__": {"x": 1}, "msg_id": "p"}'));
+  assert.deepEqual(readDocument(proto), throughDriver(proto));
+  assert.equal(Object.getPrototypeOf(readDocument(proto)), Object.prototype);
+  assert.ok(!((readDocument(BSON.serialize({ b: [new Binary(new Uint8Array([1]))] }))['b'] as Uint8Array[])[0]!.constructor.name.includes('Buffer')));
+});
+
+test('types task records do not use are handed to the driver, so the answer is the same', () => {
+  same({ msg_id: 'r', re: new BSONRegExp('a.b', 'i') });
+  same({ msg_id: 'c', cost: Decimal128.fromString('1.10') });
+  same({ msg_id: 'f', ref: new DBRef('tasks', new ObjectId('6b017ac2314189a5a47574c1')) });
+  same({ msg_id: 'k', deep: { list: [{ ts: new BSON.Timestamp({ t: 1, i: 2 }) }] } });
+});
+
+test('text that is not UTF-8 is refused with a sentence', () => {
+  const bytes = Buffer.from(BSON.serialize({ msg_id: 'abc' }));
+  bytes[bytes.indexOf('abc') + 1] = 0xff;
+  assert.throws(() => readDocument(bytes), /not valid UTF-8/);
+});

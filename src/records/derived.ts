@@ -1,6 +1,6 @@
 import { IpcError } from '../errors.js';
 import { PyNumpyScalar } from './numpy.js';
-import { decodeApply, decodeResult, functionName, type TaskCall } from './payload.js';
+import { decodeApply, decodeApplyFunction, decodeResult, functionName, type TaskCall } from './payload.js';
 import { PickleError } from './pickle.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { Timestamp } from './timestamp.js';
@@ -151,6 +151,38 @@ export function taskCall(rec: TaskRecord): TaskCall | null {
   return call;
 }
 
+/**
+ * Function names by the bytes of the pickle that holds the function: a
+ * client submits the same function many times, so a timeline or stats over
+ * many tasks decodes each distinct function once.
+ */
+const namesByPickle = new Map<string, string | null>();
+const NAME_CACHE_SIZE = 512;
+
+/** The name of an apply request's function (`add`, `<lambda>`), decoding only the function; null for other requests. */
+export function taskFunctionName(rec: TaskRecord): string | null {
+  if (calls.has(rec)) {
+    const call = calls.get(rec);
+    return call ? functionName(call.function) : null;
+  }
+  const bufs = buffersOf(rec, 'buffers');
+  if (!bufs || taskCode(rec) !== null) return null;
+  const first = bufs[0]!;
+  const key = first.length <= 4096 ? Buffer.from(first.buffer, first.byteOffset, first.length).toString('latin1') : null;
+  if (key !== null && namesByPickle.has(key)) return namesByPickle.get(key)!;
+  let name: string | null;
+  try {
+    name = functionName(decodeApplyFunction(bufs));
+  } catch (e) {
+    decodeFailure(rec, 'function', e);
+  }
+  if (key !== null) {
+    if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
+    namesByPickle.set(key, name);
+  }
+  return name;
+}
+
 /** The value the task returned: None while it is pending or when it failed. */
 export function taskResultValue(rec: TaskRecord): unknown {
   if (results.has(rec)) return results.get(rec);
@@ -170,10 +202,8 @@ export function taskResultValue(rec: TaskRecord): unknown {
 /** A derived key's value for a record, as shown (decoded Python values keep their classes). */
 export function derivedValue(rec: TaskRecord, key: DerivedKey, ctx: DeriveContext = {}): unknown {
   switch (key) {
-    case 'function': {
-      const call = taskCall(rec);
-      return call ? functionName(call.function) : null;
-    }
+    case 'function':
+      return taskFunctionName(rec);
     case 'args':
       return taskCall(rec)?.args ?? null;
     case 'kwargs':

@@ -21,7 +21,7 @@ export interface TaskInterval {
 /** The keys a timeline reads from each record. */
 export const INTERVAL_KEYS = [
   'msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'resubmitted',
-  'result_header', 'result_content', 'result_metadata', 'error',
+  'result_header', 'result_content', 'result_metadata', 'error', 'function',
 ];
 
 const micros = (v: unknown): number | null => (v instanceof Timestamp ? v.us : null);

@@ -46,7 +46,7 @@ class Frames {
 export function decodeApply(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): TaskCall {
   if (buffers.length < 2) throw new PickleError(`an apply request has at least 2 buffers, this one ${buffers.length}`);
   const frames = new Frames(buffers);
-  const fn = deserializeObject(frames, limits);
+  const fn = calledByReference(deserializeObject(frames, limits));
   const info = unpickle(frames.next('the info dict'), { limits });
   if (!isDict(info) || typeof info['nargs'] !== 'number' || typeof info['narg_bufs'] !== 'number' || !Array.isArray(info['kw_keys'])) {
     throw new PickleError('the second buffer is not the info dict of an apply request (nargs, narg_bufs, kw_keys)');
@@ -58,6 +58,17 @@ export function decodeApply(buffers: readonly Uint8Array[], limits: PickleLimits
   const kwargs: Record<string, unknown> = {};
   for (const key of info['kw_keys'] as unknown[]) kwargs[String(key)] = deserializeObject(kwFrames, limits);
   return { function: fn, args: tuple(args), kwargs };
+}
+
+/** The function of an apply request alone, without decoding its arguments: what a timeline or `%stats by function` needs. */
+export function decodeApplyFunction(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): unknown {
+  if (buffers.length < 2) throw new PickleError(`an apply request has at least 2 buffers, this one ${buffers.length}`);
+  return calledByReference(deserializeObject(new Frames(buffers), limits));
+}
+
+/** What an apply calls, when pickled by name (`time.sleep`, a library's function), is a function, not a class. */
+function calledByReference(fn: unknown): unknown {
+  return fn instanceof PyGlobal ? new PyFunctionRef(fn.name, null, null, fn.module) : fn;
 }
 
 /** deserialize_object of a result: the value the task returned. */

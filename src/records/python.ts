@@ -243,10 +243,14 @@ export class PyFunctionRef extends PyValue {
     readonly name: string,
     readonly filename: string | null,
     readonly line: number | null,
+    /** A function pickled by reference (importable where it runs): its module, in place of a file. */
+    readonly module: string | null = null,
   ) {
     super();
   }
   pyRepr(): string {
+    if (this.module === 'builtins') return `<built-in function ${this.name}>`;
+    if (this.module !== null) return `<function ${this.module}.${this.name}>`;
     return this.filename === null ? `<function ${this.name}>` : `<function ${this.name} at ${this.filename}:${this.line}>`;
   }
 }

@@ -67,6 +67,27 @@ test('%timeline --trace writes Chrome Trace Event JSON: one process per engine, 
   assert.deepEqual([...check.ids].sort(), timed.sort());
 });
 
+test("%timeline --trace names each task by its function, as ipyparallel's deserialize_object unpickles it", { skip: !havePython() }, () => {
+  const payloads = join(root, 'test', 'fixtures', 'payloads.db');
+  const out = join(dir, 'functions.json');
+  assert.equal(ipc('--sqlitedb', payloads, '-c', `%timeline --trace ${out}`).status, 0);
+  const events = (JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string; args?: Record<string, unknown> }[] }).traceEvents;
+  const ours: Record<string, unknown> = {};
+  for (const e of events) if (e.ph === 'X') ours[e.args!['msg_id'] as string] = e.args!['function'];
+  const theirs = JSON.parse(execFileSync(PYTHON, ['-c', String.raw`
+import json, sqlite3, sys, pickle
+from ipyparallel.serialize import deserialize_object
+db = sqlite3.connect(sys.argv[1])
+out = {}
+for msg_id, bufs, header in db.execute("select msg_id, buffers, header from 'ipython-tasks' where started is not null and completed is not null"):
+    apply = json.loads(header)['msg_type'] == 'apply_request'
+    out[msg_id] = deserialize_object(pickle.loads(bufs))[0].__name__ if apply and bufs else None
+print(json.dumps(out))
+`, payloads], { encoding: 'utf8' })) as Record<string, unknown>;
+  assert.deepEqual(ours, theirs);
+  assert.ok(Object.values(ours).includes('<lambda>'));
+});
+
 test('ipc --format trace turns a db_query into the same trace', () => {
   const file = join(dir, 'same.json');
   ipc('--sqlitedb', fixture, '-c', `%timeline --trace ${file}`);

@@ -2,7 +2,7 @@
 
 Usage: python3 stats-reference.py TASKS_DB TABLE BY
 Reads every record with SQLiteDB.find_records and prints, as JSON, per group
-(engine_id, status or queue) and in total: counts, busy time, utilisation,
+(engine_id, status, queue or function) and in total: counts, busy time, utilisation,
 throughput and the run-time / queue-wait spread (numpy percentiles).
 """
 import json
@@ -39,7 +39,19 @@ for r in records:
         ids[r['engine_uuid']] = info['engine_id']
 
 
+def function(r):
+    header = r.get('header') or {}
+    if header.get('msg_type') != 'apply_request' or not r.get('buffers'):
+        return None
+    # unpack_apply_message's first step: the arguments may be instances of
+    # classes that exist only in the client, so they are not unpickled here.
+    from ipyparallel.serialize import deserialize_object
+    return deserialize_object(r['buffers'], {})[0].__name__
+
+
 def key(r):
+    if by == 'function':
+        return function(r)
     if by == 'status':
         return status(r)
     if by == 'queue':

@@ -44,6 +44,18 @@ for (const table of ['ipython-tasks', 'ipython-tasks_1']) {
   }
 }
 
+test('%stats by function on a fixture of many functions equals the numbers from SQLiteDB.find_records and deserialize_object of the function', { skip: !havePython() }, () => {
+  const payloads = join(root, 'test', 'fixtures', 'payloads.db');
+  const ours = JSON.parse(ipc('--sqlitedb', payloads, '--format', 'json', '-c', '%stats by function')) as { groups: Row[]; total: Row };
+  const theirs = JSON.parse(execFileSync(PYTHON, [reference, payloads, 'ipython-tasks', 'function'], { encoding: 'utf8' })) as { groups: Record<string, Row>; total: Row };
+  const names = ours.groups.map((g) => JSON.stringify(g['function'])).sort();
+  assert.deepEqual(names, Object.keys(theirs.groups).sort());
+  assert.ok(names.includes('"<lambda>"') && names.includes('"add"') && names.includes('null'), names.join(' '));
+  for (const g of ours.groups) {
+    for (const [k, v] of Object.entries(theirs.groups[JSON.stringify(g['function'])]!)) close(g[k], v, `function=${g['function']} ${k}`);
+  }
+});
+
 test('stats(records, by=...) returns the same numbers as %stats, as a dict for scripts', () => {
   const out = ipc('--sqlitedb', fixture, '--format', 'json', '-c', "%stats by status", '-c', "stats(db_query({}), by='status')").trim().split('\n');
   assert.equal(out.length, 2);

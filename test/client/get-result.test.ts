@@ -10,7 +10,7 @@ import type { Store } from '../../src/stores/store.js';
 import { one, value } from '../shell/helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/payloads.db', import.meta.url));
-const PREFIX = '3d7f885e-c972dd663dbf0bb1d4c7ebc1_32537_';
+const PREFIX = '6615fe4b-d6830441901b78145a04522a_1076_';
 
 let store: Store;
 let shell: Shell;

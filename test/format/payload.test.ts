@@ -5,7 +5,7 @@ import { payloadSections, recordLines } from '../../src/format/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/payloads.db', import.meta.url));
-const PREFIX = '3d7f885e-c972dd663dbf0bb1d4c7ebc1_32537_';
+const PREFIX = '6615fe4b-d6830441901b78145a04522a_1076_';
 
 test('the record view shows the Call with its file:line, the Result, the remote Error, the Code', async () => {
   const store = await openSQLiteStore({ path: FIXTURE });

@@ -19,7 +19,7 @@ const VALUES = fileURLToPath(new URL('../../../test/fixtures/payload-values.py',
  * a function shows as ipc shows it, `<function name at file:line>`.
  */
 const PYTHON_DECODING = String.raw`
-import pickle, sqlite3, types
+import pickle, pickletools, sqlite3, types
 exec(open(INPUT['values']).read())
 from ipyparallel.serialize import unpack_apply_message, deserialize_object
 
@@ -28,6 +28,17 @@ class Shown:
         self.text = '<function %s at %s:%d>' % (f.__name__, f.__code__.co_filename, f.__code__.co_firstlineno)
     def __repr__(self):
         return self.text
+
+class ByName:
+    def __init__(self, f):
+        self.text = '<function %s.%s>' % (f.__module__, f.__name__)
+    def __repr__(self):
+        return self.text
+
+def by_reference(bufs):
+    """The function's pickle only names it (cloudpickle does so for an importable module's function): ipc knows its module, not its file."""
+    ops = [op.name for op, _, _ in pickletools.genops(bufs[0])]
+    return 'REDUCE' not in ops and 'BUILD' not in ops and ('STACK_GLOBAL' in ops or 'GLOBAL' in ops)
 
 def norm(v):
     if isinstance(v, types.FunctionType):
@@ -47,7 +58,7 @@ for msg_id, bufs, rbufs, status in db.execute(
     row = {}
     if bufs:
         f, args, kwargs = unpack_apply_message(pickle.loads(bufs), {})
-        row.update(name=f.__name__, function=repr(norm(f)), args=repr(norm(args)), kwargs=repr(norm(kwargs)))
+        row.update(name=f.__name__, function=repr(ByName(f) if by_reference(pickle.loads(bufs)) else norm(f)), args=repr(norm(args)), kwargs=repr(norm(kwargs)))
     row['result'] = repr(norm(deserialize_object(pickle.loads(rbufs))[0])) if rbufs and status == 'ok' and pickle.loads(rbufs) else 'None'
     out[msg_id] = row
 emit(out)

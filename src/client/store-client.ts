@@ -127,8 +127,9 @@ export class StoreClient implements Client {
 
   /** The store's answer, through the derived keys' plan when the query or keys name one. */
   private async find(query: QueryInput, keys: readonly string[]): Promise<AsyncIterable<TaskRecord>> {
-    const plan = planDerived(query, keys, await this.deriveContext());
-    if (!plan) return this.store.findRecords(query, keys);
+    // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.
+    if (!planDerived(query, keys)) return this.store.findRecords(query, keys);
+    const plan = planDerived(query, keys, await this.deriveContext())!;
     return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch));
   }
 

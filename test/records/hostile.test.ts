@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { repr } from '../../src/format/index.js';
@@ -8,7 +10,7 @@ import { derivedValue, unpickle, type TaskRecord } from '../../src/records/index
 import { bombs } from '../support/bombs.js';
 import { havePython, runPython } from '../support/python.js';
 
-const MARKER = '/tmp/ipc-hostile-pickle-ran';
+const MARKER = join(tmpdir(), `ipc-hostile-pickle-ran-${process.pid}`);
 
 function resultRecord(data: Uint8Array): TaskRecord {
   return { msg_id: 'bomb_1_2', result_buffers: [data], result_content: { status: 'ok' }, completed: null };

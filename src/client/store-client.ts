@@ -100,6 +100,13 @@ export class StoreClient implements Client {
     return new RecordList([...ks, ...extra], records);
   }
 
+  async pagedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList | null> {
+    const ks = this.answerKeys(keys);
+    if (!this.store.pagedRecords || planDerived(query, ks)) return null;
+    const pages = await this.store.pagedRecords(query, ks);
+    return pages && new RecordList(ks, pages);
+  }
+
   async countQuery(query: QueryInput, keys?: KeysInput): Promise<number> {
     normalizeKeys(keys);
     if (this.store.countRecords) return this.store.countRecords(query);

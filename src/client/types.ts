@@ -36,6 +36,11 @@ export interface Client {
   countQuery?(query: QueryInput, keys?: KeysInput): Promise<number>;
   /** `%index`: asks for a confirmation, then indexes the store's tables (a SQLite store opened with --write). */
   createIndexes?(): Promise<IndexReport>;
+  /**
+   * db_query's answer kept in the store and read a page at a time (the
+   * interactive viewer of a large answer), or null when the store cannot.
+   */
+  pagedQuery?(query: QueryInput, keys?: KeysInput): Promise<RecordList | null>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;

@@ -7,16 +7,71 @@ import type { Dict, TaskRecord } from './values.js';
 import type { Timestamp } from './timestamp.js';
 
 /**
+ * A store answer whose rows stay in the store until they are used: the
+ * store keeps only where each row is (SQLite: its rowid, in answer order).
+ */
+export interface RecordPages {
+  readonly length: number;
+  /** The records from `start` to `end` (excluded) in answer order, as the store holds them now. */
+  read(start: number, end: number): TaskRecord[];
+}
+
+/** Rows read at once from a paged answer, and how many such pages are kept. */
+const PAGE_ROWS = 256;
+const KEPT_PAGES = 16;
+
+/**
  * The answer of db_query: a list of records (as Python's list of dicts),
  * with the keys asked for, msg_id first. The shell treats it as a list.
+ * A paged answer reads its records from the store: `at` a page at a time
+ * (what the viewer draws or searches), `records` all of them, once.
  */
 export class RecordList {
+  private held: TaskRecord[] | null;
+  private pages: RecordPages | null;
+  private readonly kept = new Map<number, TaskRecord[]>();
+
   constructor(
     readonly keys: readonly string[],
-    readonly records: TaskRecord[],
-  ) {}
+    records: TaskRecord[] | RecordPages,
+  ) {
+    this.held = Array.isArray(records) ? records : null;
+    this.pages = Array.isArray(records) ? null : records;
+  }
+
+  /** Every record: a paged answer is read whole the first time it is asked for. */
+  get records(): TaskRecord[] {
+    if (this.held === null) {
+      this.held = this.pages!.read(0, this.pages!.length);
+      this.pages = null;
+      this.kept.clear();
+    }
+    return this.held;
+  }
+
   get length(): number {
-    return this.records.length;
+    return this.held !== null ? this.held.length : this.pages!.length;
+  }
+
+  /** Whether the records are still in the store. */
+  get paged(): boolean {
+    return this.held === null;
+  }
+
+  /** Record i; a paged answer reads its page, keeping the few pages last used. */
+  at(i: number): TaskRecord | undefined {
+    if (this.held !== null) return this.held[i];
+    const pages = this.pages!;
+    if (!Number.isInteger(i) || i < 0 || i >= pages.length) return undefined;
+    const k = Math.floor(i / PAGE_ROWS);
+    let page = this.kept.get(k);
+    if (page) this.kept.delete(k);
+    else {
+      page = pages.read(k * PAGE_ROWS, Math.min(pages.length, (k + 1) * PAGE_ROWS));
+      if (this.kept.size >= KEPT_PAGES) this.kept.delete(this.kept.keys().next().value!);
+    }
+    this.kept.set(k, page);
+    return page[i - k * PAGE_ROWS];
   }
 }
 

@@ -80,6 +80,13 @@ export interface ExecuteOptions {
    * not recorded as `Out[n]` or `_`.
    */
   readonly streamRecords?: boolean;
+  /**
+   * An expression statement that is a call of db_query whose answer has
+   * more records than this keeps them in the store (where the store can),
+   * to be read a page at a time by the viewer; the list reads them all when
+   * it is used as a list (`Out[n]`, `_`).
+   */
+  readonly pageRecordsOver?: number;
 }
 
 export interface Outcome {

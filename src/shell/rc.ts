@@ -59,6 +59,19 @@ export async function streamDbQuery(client: Client, c: CallArgs): Promise<Record
 }
 
 /**
+ * What `db_query(...)` answers at the top of an interactive statement: an
+ * answer of more than `over` records stays in the store, paged, where the
+ * client can keep it there; a smaller one is read whole at once.
+ */
+export async function pagedDbQuery(client: Client, c: CallArgs, over: number): Promise<RecordList> {
+  const { query, keys } = dbQueryArgs(c);
+  const paged = client.pagedQuery ? await client.pagedQuery(query, keys) : null;
+  if (!paged) return client.dbQuery(query, keys);
+  if (paged.length <= over) void paged.records;
+  return paged;
+}
+
+/**
  * What `len(db_query(...))` answers: the count, without the records where
  * the client can count.
  */

@@ -10,7 +10,7 @@ import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
 import { parseStatement } from './parser.js';
-import { RC_METHODS, countDbQuery, makeRc, streamDbQuery } from './rc.js';
+import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
 import { makeStatsFunction } from './analytics.js';
 import { makeBuiltins } from './builtins.js';
@@ -267,6 +267,12 @@ class ShellImpl implements Shell {
         fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
       return { value, isExpression: true };
     }
+    const over = options.pageRecordsOver;
+    if (over !== undefined && st.kind === 'expr' && st.expr.kind === 'call') {
+      const value = await interp.evaluateCall(st.expr, (fn, call) =>
+        fn === this.dbQuery ? pagedDbQuery(this.client, call, over) : undefined);
+      return { value, isExpression: true };
+    }
     return interp.run(st);
   }
 }
@@ -284,7 +290,10 @@ async function runMagicStatement(st: Extract<Statement, { kind: 'magic' }>, ctx:
 
 function* idsIn(v: unknown): Generator<string> {
   if (v instanceof RecordList) {
-    for (const r of v.records.slice(0, SEEN_PER_VALUE)) if (typeof r['msg_id'] === 'string') yield r['msg_id'];
+    for (let i = 0; i < Math.min(v.length, SEEN_PER_VALUE); i++) {
+      const id = v.at(i)?.['msg_id'];
+      if (typeof id === 'string') yield id;
+    }
   } else if (isTaskResult(v)) yield v.msgId;
   else if (isRecordView(v) && typeof v.record['msg_id'] === 'string') yield v.record['msg_id'];
   else if (isDict(v) && typeof v['msg_id'] === 'string') yield v['msg_id'];

@@ -1,6 +1,6 @@
 import { typeError } from '../errors.js';
 import { describe, type KeysInput, type QueryInput } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, type TaskRecord } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, type RecordPages, type TaskRecord } from '../records/index.js';
 
 export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
 
@@ -53,6 +53,8 @@ export interface Store {
   createIndexes?(): Promise<IndexReport>;
   /** How many records findRecords would give, where the store can count without reading them. */
   countRecords?(query: QueryInput): Promise<number>;
+  /** SQLite: the answer kept in the store and read a page at a time, or null when it cannot be. */
+  pagedRecords?(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null>;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
   summary(): Promise<StoreSummary>;

@@ -16,6 +16,12 @@ import { Watch } from './watch.js';
 
 /** The reason a statement stops when Ctrl-C is pressed; printed as IPython prints it. */
 const CTRL_C = interrupted();
+/**
+ * A top-level db_query answer of more records than this stays in the store
+ * (SQLite) and the viewer reads the rows it shows: a million-row answer
+ * costs pages, not records, until it is used as a list.
+ */
+const PAGED_ANSWER = 10_000;
 
 export type { Mode, ReverseSearch };
 export { tableOf };
@@ -264,7 +270,7 @@ export class Session {
     this.changed();
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
-      const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n }), running.abort.signal);
+      const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n, pageRecordsOver: PAGED_ANSWER }), running.abort.signal);
       await this.learnEngines();
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.

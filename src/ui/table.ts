@@ -36,12 +36,18 @@ const SAMPLE_HEAD = 400;
 const ENGINE_SCAN = 5000;
 const SAMPLE_SPREAD = 600;
 
+/** Rows by index: a list of records, or a record list (read a page at a time when it is paged). */
+export interface Rows {
+  readonly length: number;
+  at(index: number): TaskRecord | undefined;
+}
+
 export class TableModel {
   readonly columns: readonly Column[];
   private readonly utc: boolean;
 
   constructor(
-    readonly records: readonly TaskRecord[],
+    readonly records: Rows,
     readonly keys: readonly string[],
     options: TableOptions = {},
   ) {
@@ -50,7 +56,7 @@ export class TableModel {
   }
 
   static of(list: RecordList, options: TableOptions = {}): TableModel {
-    return new TableModel(list.records, list.keys, options);
+    return new TableModel(list, list.keys, options);
   }
 
   get rowCount(): number {
@@ -92,13 +98,13 @@ export class TableModel {
   }
 
   row(index: number, first: number, width: number, p: Painter): string {
-    const rec = this.records[index]!;
+    const rec = this.records.at(index)!;
     return this.line(first, width, (c) => c.cell(rec), p, false);
   }
 
   /** The plain text of every cell of a row, for telling changed rows apart (%watch). */
   rowSearchText(index: number): string {
-    const rec = this.records[index]!;
+    const rec = this.records.at(index)!;
     return this.columns.map((c) => c.cell(rec).text).join('\u0000');
   }
 
@@ -109,7 +115,7 @@ export class TableModel {
    * the row, so a million rows are searched in well under a second.
    */
   rowMatches(index: number, pattern: RegExp, datesToo: boolean): boolean {
-    const rec = this.records[index]!;
+    const rec = this.records.at(index)!;
     for (const k of this.keys) {
       if (valueMatches(rec[k], pattern, datesToo, this.utc)) return true;
     }
@@ -144,7 +150,7 @@ type ColumnSpec = Omit<Column, 'width'> & { cap: number };
  */
 const LEADING = ['msg_id', 'status', 'engine', 'submitted', 'run time', 'stdout'];
 
-function buildColumns(records: readonly TaskRecord[], keys: readonly string[], options: TableOptions): Column[] {
+function buildColumns(records: Rows, keys: readonly string[], options: TableOptions): Column[] {
   const textCap = Math.max(8, options.maxColumnWidth ?? MAX_TEXT_WIDTH);
   const keyColumn = (k: string): ColumnSpec => {
     const id = ID_KEYS.includes(k);
@@ -194,7 +200,7 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
     let w = textWidth(c.title);
     for (const i of sample) {
       if (w >= c.cap) break;
-      w = Math.max(w, textWidth(c.cell(records[i]!).text));
+      w = Math.max(w, textWidth(c.cell(records.at(i)!).text));
     }
     return { title: c.title, alignRight: c.alignRight, id: c.id, cell: c.cell, width: Math.min(w, c.cap) };
   });
@@ -205,11 +211,11 @@ function buildColumns(records: readonly TaskRecord[], keys: readonly string[], o
  * error's engine_info): then every row of that engine shows its id, not
  * only the failed ones.
  */
-function engineIds(records: readonly TaskRecord[], context: DeriveContext): Map<string, number> {
+function engineIds(records: Rows, context: DeriveContext): Map<string, number> {
   const out = new Map<string, number>();
   const rows = new Set([...sampleRows(records.length), ...Array.from({ length: Math.min(records.length, ENGINE_SCAN) }, (_, i) => i)]);
   for (const i of rows) {
-    const r = records[i]!;
+    const r = records.at(i)!;
     const uuid = r['engine_uuid'];
     if (typeof uuid !== 'string' || out.has(uuid)) continue;
     const id = engineIdOf(r, context);

@@ -157,7 +157,7 @@ export class TableViewer extends Viewer {
     if (ev.name === 'left') this.first = Math.max(1, this.first - 1);
     if (ev.name === 'right') this.first = Math.min(this.model.lastFirst(this.width), this.first + 1);
     if (ev.name === 'enter') {
-      const record = this.model.records[row];
+      const record = this.model.records.at(row);
       return record ? { kind: 'open', record } : null;
     }
     return null;

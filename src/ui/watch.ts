@@ -86,7 +86,7 @@ export class Watch {
       const lines = ['  ' + model.header(1, columns - 2, p)];
       let changed = 0;
       for (let i = 0; i < model.rowCount; i++) {
-        const id = model.records[i]!['msg_id'];
+        const id = model.records.at(i)!['msg_id'];
         const key = typeof id === 'string' ? id : String(i);
         const sig = model.rowSearchText(i);
         signatures.set(key, sig);

@@ -10,8 +10,8 @@ const END = '\x1b[F';
 const RIGHT = '\x1b[C';
 
 /** msg_id of the first row, as drawn. */
-function firstId(ui: { session: { table: { model: { records: readonly Record<string, unknown>[] } } | null } }): string {
-  return ui.session.table!.model.records[0]!['msg_id'] as string;
+function firstId(ui: { session: { table: { model: { records: { at(i: number): Record<string, unknown> | undefined } } } | null } }): string {
+  return ui.session.table!.model.records.at(0)!['msg_id'] as string;
 }
 
 test('the banner names the store, the record count, the time span and rc.session.session', async () => {
@@ -127,7 +127,7 @@ test('a result taller than the screen opens the viewer, which draws only its win
     f = await ui.until((f) => /row 21 of 2001/.test(f), 'PgDn (a page is 18 rows)');
     ui.stdin.write(END);
     f = await ui.until((f) => /row 2001 of 2001/.test(f), 'End');
-    const last = ui.session.table!.model.records[2000]!['msg_id'] as string;
+    const last = ui.session.table!.model.records.at(2000)!['msg_id'] as string;
     assert.ok(f.includes('>' + last), 'the last record is selected');
     ui.stdin.write(RIGHT);
     f = await ui.until((f) => /column 3\/7/.test(f), '→');

@@ -3,7 +3,7 @@ import { keyError, queryError, storeError } from '../../errors.js';
 import {
   compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
-import { KEY_NAMES, Timestamp, compareStrings, type TaskRecord } from '../../records/index.js';
+import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
@@ -159,6 +159,43 @@ export class SQLiteStore implements Store {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     yield* this.stream(q, ks);
+  }
+
+  /**
+   * The answer as the rowids of its rows in answer order, each row read when
+   * it is used (the interactive viewer of a large answer): null when SQL
+   * alone does not answer the query (a residual, or several task tables),
+   * and the records are to be read as findRecords gives them. A row gone
+   * from the file since (a purge) reads as a record of nulls.
+   */
+  async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    const table = this.tables[0];
+    if (this.union || !table) return null;
+    const filter = toSql(q, columnOf(table));
+    if (filter.residual) return null;
+    const { rowids } = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
+    const stored = columnsToFetch(table.keys, ks, []);
+    const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
+    const read = rowReader(ks, ks.map(position), position('msg_id'));
+    const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const select = this.run(() =>
+      this.db.prepare(`SELECT rowid, ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
+    );
+    const gone = (): TaskRecord => Object.fromEntries(ks.map((k) => [k, null]));
+    return {
+      length: rowids.length,
+      read: (start, end) => {
+        const ids = rowids.subarray(start, end);
+        const rows = new Map<number, unknown[]>();
+        for (const row of this.run(() => select.all(JSON.stringify(Array.from(ids)))) as unknown[][]) rows.set(row[0] as number, row);
+        return Array.from(ids, (id) => {
+          const row = rows.get(id);
+          return row ? read(row, where) : gone();
+        });
+      },
+    };
   }
 
   /**

@@ -17,8 +17,8 @@ export interface RecordPages {
 }
 
 /** Rows read at once from a paged answer, and how many such pages are kept. */
-const PAGE_ROWS = 256;
-const KEPT_PAGES = 16;
+const PAGE_ROWS = 128;
+const KEPT_PAGES = 32;
 
 /**
  * The answer of db_query: a list of records (as Python's list of dicts),

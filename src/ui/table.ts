@@ -34,7 +34,9 @@ export interface TableOptions extends CellOptions, DeriveContext {
 const SAMPLE_HEAD = 400;
 /** How many leading rows are looked through for engine ids. */
 const ENGINE_SCAN = 5000;
-const SAMPLE_SPREAD = 600;
+/** 600 rows beyond the head, in 10 runs of 60. */
+const SAMPLE_RUNS = 10;
+const SAMPLE_RUN = 60;
 
 /** Rows by index: a list of records, or a record list (read a page at a time when it is paged). */
 export interface Rows {
@@ -254,15 +256,19 @@ function durationCell(from: string, to: string): (r: TaskRecord) => CellText {
   };
 }
 
-/** The first rows and an even spread over the rest. */
+/**
+ * The first rows and an even spread of short runs over the rest: runs, so
+ * that an answer kept in the store reads a few pages for its widths, not
+ * one per sampled row.
+ */
 function sampleRows(n: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < Math.min(n, SAMPLE_HEAD); i++) out.push(i);
   if (n > SAMPLE_HEAD) {
-    const step = (n - SAMPLE_HEAD) / SAMPLE_SPREAD;
-    for (let k = 0; k < SAMPLE_SPREAD; k++) {
-      const i = SAMPLE_HEAD + Math.floor(k * step);
-      if (i < n && i !== out[out.length - 1]) out.push(i);
+    const step = (n - SAMPLE_HEAD) / SAMPLE_RUNS;
+    for (let k = 0; k < SAMPLE_RUNS; k++) {
+      const start = SAMPLE_HEAD + Math.floor(k * step);
+      for (let i = Math.max(start, out[out.length - 1]! + 1); i < Math.min(n, start + SAMPLE_RUN); i++) out.push(i);
     }
   }
   return out;

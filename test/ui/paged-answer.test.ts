@@ -3,8 +3,8 @@
  * binary in a real terminal (tmux) shows, scrolls, searches and opens rows
  * of a 300,000-row answer with every key, and its peak RSS (the kernel's
  * high-water mark of the process) stays under 300 MB. Holding the answer's
- * records would take over 600 MB here. The rows are made by SQLite itself,
- * in the text forms ipcontroller writes.
+ * records (`x = db_query({})`) takes about 420 MB here. The rows are made by
+ * SQLite itself, in the text forms ipcontroller writes (dicts as JSON).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -30,12 +30,15 @@ before(async () => {
   await store.close();
   const sqlite = new Database(db);
   sqlite.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${BIG})
-    INSERT INTO "ipython-tasks" (msg_id, submitted, completed, engine_uuid, queue, stdout)
+    INSERT INTO "ipython-tasks" (msg_id, submitted, completed, engine_uuid, queue, stdout, header, metadata, result_header)
     SELECT printf('%08x-0000-4000-8000-%012x', i, i * 7919),
       strftime('%Y-%m-%dT%H:%M:%f000+00:00', 1790000000 + i / 10.0, 'unixepoch'),
       CASE WHEN i % 50 = 0 THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%f000+00:00', 1790000000 + i / 10.0 + 2.5, 'unixepoch') END,
       printf('engine-%02d', i % 16), CASE WHEN i % 3 = 0 THEN 'mux' ELSE 'task' END,
-      CASE WHEN i % 4 = 0 THEN printf('step %d of a long computation that printed a line', i) ELSE '' END
+      CASE WHEN i % 4 = 0 THEN printf('step %d of a long computation that printed a line', i) ELSE '' END,
+      json_object('msg_id', printf('%08x-0000-4000-8000-%012x', i, i * 7919), 'msg_type', 'apply_request', 'session', 'c4e1e2f0-5a6b-4c7d-8e9f-0a1b2c3d4e5f', 'username', 'user', 'version', '5.3'),
+      json_object('after', json_array(), 'follow', json_array(), 'timeout', NULL, 'targets', json_array(), 'retries', 0, 'dependents_failed', json('false')),
+      json_object('msg_id', printf('%08x-0000-4000-8000-%012x', i + 1, i), 'msg_type', 'apply_reply', 'status', 'ok', 'engine', printf('engine-%02d', i % 16), 'date', '2026-09-21T13:33:20.100000Z')
     FROM n`);
   sqlite.close();
 });

@@ -157,7 +157,7 @@ export class TableViewer extends Viewer {
     if (ev.name === 'left') this.first = Math.max(1, this.first - 1);
     if (ev.name === 'right') this.first = Math.min(this.model.lastFirst(this.width), this.first + 1);
     if (ev.name === 'enter') {
-      const record = this.model.records.at(row);
+      const record = this.read(() => this.model.records.at(row));
       return record ? { kind: 'open', record } : null;
     }
     return null;
@@ -183,7 +183,13 @@ export class TableViewer extends Viewer {
       const deadline = performance.now() + SEARCH_SLICE_MS;
       for (; k <= count; k++) {
         const i = (((from + dir * k) % count) + count) % count;
-        if (this.model.rowMatches(i, pattern, datesToo)) {
+        const found = this.read(() => this.model.rowMatches(i, pattern, datesToo));
+        if (found === undefined) {
+          this.searchJob = null;
+          this.onChange();
+          return;
+        }
+        if (found) {
           this.searchJob = null;
           this.scroll = selectRow(this.scroll, i, count, this.bodyHeight);
           this.message = `/${query}`;
@@ -204,6 +210,20 @@ export class TableViewer extends Viewer {
     slice();
   }
 
+  /**
+   * Reads rows of the answer: those of an answer kept in the store are read
+   * now, and the store may fail (the file locked for longer than a reader
+   * waits, or gone); the viewer then says so in its status line and stays.
+   */
+  private read<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      this.message = e instanceof Error ? e.message : String(e);
+      return undefined;
+    }
+  }
+
   stopSearch(): void {
     if (this.searchJob) this.searchJob.cancelled = true;
     this.searchJob = null;
@@ -215,7 +235,8 @@ export class TableViewer extends Viewer {
     const lines = [' ' + this.model.header(this.first, width, p)];
     const end = Math.min(this.model.rowCount, this.scroll.top + this.bodyHeight);
     for (let i = this.scroll.top; i < end; i++) {
-      const line = this.model.row(i, this.first, width, p);
+      const line = this.read(() => this.model.row(i, this.first, width, p));
+      if (line === undefined) break;
       lines.push(i === this.scroll.selected ? '>' + (p.enabled ? p.inverse(stripAnsi(line)) : line) : ' ' + line);
     }
     while (lines.length < this.size.rows - 1) lines.push('');

@@ -52,3 +52,30 @@ test('%watch STATEMENT [SECONDS]: a trailing number is the interval only after a
   assert.deepEqual(parseWatch('max(1, 2', complete), { statement: 'max(1, 2', seconds: 2 });
   assert.equal(parseWatch('  ', complete), null);
 });
+
+test('an answer kept in the store that cannot be read says so in the status line; the viewer stays', async () => {
+  const { RecordList } = await import('../../src/records/index.js');
+  const { storeError } = await import('../../src/errors.js');
+  let fail = false;
+  const id = (i: number) => `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
+  const list = new RecordList(['msg_id', 'stdout'], {
+    length: 20_000,
+    read: (start, end) => {
+      if (fail) throw storeError('the file is locked by another process; try again in a moment');
+      return Array.from({ length: end - start }, (_, k) => ({ msg_id: id(start + k), stdout: 'x' }));
+    },
+  });
+  const v = new TableViewer(new TableModel(list, list.keys), 3, { columns: 100, rows: 12 }, () => undefined);
+  assert.ok(stripAnsi(v.lines(plain)[1]!).includes(id(0)));
+  fail = true;
+  press(v, '\x1b[F');
+  const lines = v.lines(plain);
+  assert.equal(lines.length, 12);
+  assert.match(stripAnsi(lines.at(-1)!), /the file is locked by another process/);
+  assert.deepEqual(press(v, '\r'), [null], 'Enter opens nothing it cannot read');
+  press(v, '/zzz\r');
+  assert.match(stripAnsi(v.lines(plain).at(-1)!), /the file is locked/);
+  fail = false;
+  press(v, '\x1b[H');
+  assert.ok(stripAnsi(v.lines(plain)[1]!).startsWith('>' + id(0)));
+});

@@ -225,10 +225,11 @@ class ShellImpl implements Shell {
       display: () => this.display(),
       tables: this.options.tables,
       print: (t) => printed.push(t),
-      // a statement inside a magic (%time) is measured whole: never streamed
+      // a statement inside a magic (%time) is measured whole: never streamed nor paged
       run: (inner) => {
         const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
-        return this.runStatement(inner, source, firstLine, { ...options, streamRecords: false }, execution);
+        const { pageRecordsOver: _paged, ...whole } = options;
+        return this.runStatement(inner, source, firstLine, { ...whole, streamRecords: false }, execution);
       },
       rcMethods: RC_METHODS,
       outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],

@@ -93,7 +93,10 @@ test('the interactive shell pages a large top-level db_query, and Out[n] is stil
     const list = a!.value as { paged: boolean; length: number };
     assert.ok(list.paged && list.length === ROWS, 'paged');
     const [small] = await shell.execute("db_query({'engine_uuid': 'engine-01'}, ['msg_id'])", { promptNumber: 2, pageRecordsOver: 1000 });
-    assert.ok(!(small!.value as { paged: boolean }).paged, 'an answer under the threshold is read at once');
+    assert.equal((small!.value as { paged: boolean }).paged, false, 'an answer under the threshold is read at once');
+    const [timed] = await shell.execute("%time db_query({}, ['msg_id'])", { promptNumber: 3, pageRecordsOver: 100 });
+    const t = timed!.value as { paged: boolean; length: number };
+    assert.ok(t.paged === false && t.length === ROWS, '%time measures the whole answer');
     const whole = await client.dbQuery({}, ['msg_id', 'stdout']);
     const value = async (source: string) => (await shell.execute(source, { promptNumber: 9 }))[0]!.value;
     assert.equal(await value('len(Out[1])'), ROWS);

@@ -1,0 +1,301 @@
+/**
+ * A second decoder for the pickles most task results are: None, bools,
+ * small ints, floats, text and bytes, in tuples, lists and dicts with text
+ * keys, nothing named by class and nothing shared through the memo. It
+ * builds the same values the full VM of pickle.ts builds, in one loop that
+ * counts the budget as it goes, so it needs no finishing pass. On anything
+ * else (an opcode it does not know, a malformed or over-budget pickle) it
+ * gives up and answers NOT_FAST; the full VM then decodes the pickle, or
+ * raises the error, from the start.
+ */
+import { PyFloat } from './python.js';
+import { isTuple, tuple } from './pyvalues.js';
+import { setOwn } from './values.js';
+
+export interface FastLimits {
+  readonly maxDepth: number;
+  readonly maxItems: number;
+  readonly maxBytes: number;
+}
+
+export const NOT_FAST: unique symbol = Symbol('not fast');
+
+const utf8 = new TextDecoder('utf-8');
+const stack: unknown[] = [];
+/** Where each open MARK starts in `stack`. */
+const marks: number[] = [];
+
+/** The value the pickle holds, or NOT_FAST when the full VM must decide. */
+export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
+  try {
+    return loop(data, limits);
+  } finally {
+    stack.length = 0;
+    marks.length = 0;
+  }
+}
+
+function loop(data: Uint8Array, limits: FastLimits): unknown {
+  const end = data.length;
+  const maxItems = limits.maxItems;
+  let pos = 0;
+  let items = 0;
+  let bytes = 0;
+  // Every container counts as one level: an upper bound on the nesting, so
+  // that a pickle it lets through is never one the full VM would refuse.
+  let containers = 0;
+  for (;;) {
+    if (pos >= end) return NOT_FAST;
+    const op = data[pos++]!;
+    switch (op) {
+      case 0x80: // PROTO
+        if (pos >= end || data[pos++]! > 5) return NOT_FAST;
+        continue;
+      case 0x95: // FRAME: the frames hold the rest of the pickle in order
+        pos += 8;
+        continue;
+      case 0x94: // MEMOIZE
+        if (emptyRegion()) return NOT_FAST;
+        continue;
+      case 0x71: // BINPUT
+        if (emptyRegion()) return NOT_FAST;
+        pos += 1;
+        continue;
+      case 0x72: // LONG_BINPUT
+        if (emptyRegion()) return NOT_FAST;
+        pos += 4;
+        continue;
+      case 0x2e: // STOP
+        if (stack.length !== 1 || marks.length !== 0 || pos > end) return NOT_FAST;
+        if (items > maxItems || bytes > limits.maxBytes || containers > limits.maxDepth) return NOT_FAST;
+        return stack[0];
+      case 0x28: // MARK
+        marks.push(stack.length);
+        continue;
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x4b: // BININT1
+        if (pos + 1 > end) return NOT_FAST;
+        stack.push(data[pos++]!);
+        break;
+      case 0x4d: // BININT2
+        if (pos + 2 > end) return NOT_FAST;
+        stack.push(data[pos]! | (data[pos + 1]! << 8));
+        pos += 2;
+        break;
+      case 0x4a: // BININT
+        if (pos + 4 > end) return NOT_FAST;
+        stack.push(data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24));
+        pos += 4;
+        break;
+      case 0x8a: { // LONG1, up to 6 bytes: exact as a number
+        if (pos + 1 > end) return NOT_FAST;
+        const n = data[pos]!;
+        if (n > 6 || pos + 1 + n > end) return NOT_FAST;
+        let v = 0;
+        for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
+        if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
+        pos += 1 + n;
+        stack.push(v);
+        break;
+      }
+      case 0x47: { // BINFLOAT
+        if (pos + 8 > end) return NOT_FAST;
+        stack.push(new PyFloat(float64(data, pos)));
+        pos += 8;
+        break;
+      }
+      case 0x8c: { // SHORT_BINUNICODE
+        if (pos + 1 > end) return NOT_FAST;
+        const n = data[pos++]!;
+        if (pos + n > end) return NOT_FAST;
+        const s = text(data, pos, n);
+        pos += n;
+        bytes += s.length;
+        stack.push(s);
+        break;
+      }
+      case 0x58: { // BINUNICODE
+        if (pos + 4 > end) return NOT_FAST;
+        const n = u32(data, pos);
+        pos += 4;
+        if (n > end - pos) return NOT_FAST;
+        const s = text(data, pos, n);
+        pos += n;
+        bytes += s.length;
+        stack.push(s);
+        break;
+      }
+      case 0x43: { // SHORT_BINBYTES
+        if (pos + 1 > end) return NOT_FAST;
+        const n = data[pos++]!;
+        if (pos + n > end) return NOT_FAST;
+        stack.push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+        pos += n;
+        bytes += n;
+        break;
+      }
+      case 0x42: { // BINBYTES
+        if (pos + 4 > end) return NOT_FAST;
+        const n = u32(data, pos);
+        pos += 4;
+        if (n > end - pos) return NOT_FAST;
+        stack.push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+        pos += n;
+        bytes += n;
+        break;
+      }
+      case 0x29: // EMPTY_TUPLE
+        containers++;
+        stack.push(tuple([]));
+        break;
+      case 0x85: { // TUPLE1
+        const sp = stack.length;
+        if (sp < 1 || (marks.length && marks[marks.length - 1]! > sp - 1)) return NOT_FAST;
+        containers++;
+        stack[sp - 1] = tuple([stack[sp - 1]]);
+        items++;
+        continue;
+      }
+      case 0x86: { // TUPLE2
+        const sp = stack.length;
+        if (sp < 2 || (marks.length && marks[marks.length - 1]! > sp - 2)) return NOT_FAST;
+        containers++;
+        const t = tuple([stack[sp - 2], stack[sp - 1]]);
+        stack.length = sp - 1;
+        stack[sp - 2] = t;
+        items++;
+        continue;
+      }
+      case 0x87: { // TUPLE3
+        const sp = stack.length;
+        if (sp < 3 || (marks.length && marks[marks.length - 1]! > sp - 3)) return NOT_FAST;
+        containers++;
+        const t = tuple([stack[sp - 3], stack[sp - 2], stack[sp - 1]]);
+        stack.length = sp - 2;
+        stack[sp - 3] = t;
+        items++;
+        continue;
+      }
+      case 0x74: { // TUPLE
+        if (marks.length === 0) return NOT_FAST;
+        containers++;
+        stack.push(tuple(popMark()));
+        break;
+      }
+      case 0x5d: // EMPTY_LIST
+        containers++;
+        stack.push([]);
+        break;
+      case 0x6c: // LIST
+        if (marks.length === 0) return NOT_FAST;
+        containers++;
+        stack.push(popMark());
+        break;
+      case 0x7d: // EMPTY_DICT
+        containers++;
+        stack.push({});
+        break;
+      case 0x61: { // APPEND
+        const sp = stack.length;
+        if (sp < 2 || (marks.length && marks[marks.length - 1]! > sp - 2)) return NOT_FAST;
+        const list = stack[sp - 2];
+        if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
+        list.push(stack.pop());
+        continue;
+      }
+      case 0x65: { // APPENDS
+        const m = marks.length ? marks[marks.length - 1]! : -1;
+        if (m < 1 || (marks.length > 1 && marks[marks.length - 2]! > m - 1)) return NOT_FAST;
+        const list = stack[m - 1];
+        if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
+        for (let i = m; i < stack.length; i++) list.push(stack[i]);
+        stack.length = m;
+        marks.pop();
+        continue;
+      }
+      case 0x73: { // SETITEM
+        const sp = stack.length;
+        if (sp < 3 || (marks.length && marks[marks.length - 1]! > sp - 3)) return NOT_FAST;
+        const dict = stack[sp - 3];
+        const key = stack[sp - 2];
+        if (!isDict(dict) || typeof key !== 'string') return NOT_FAST;
+        setOwn(dict, key, stack[sp - 1]);
+        stack.length = sp - 2;
+        continue;
+      }
+      case 0x75: { // SETITEMS
+        const m = marks.length ? marks[marks.length - 1]! : -1;
+        if (m < 1 || (marks.length > 1 && marks[marks.length - 2]! > m - 1) || (stack.length - m) % 2 !== 0) return NOT_FAST;
+        const dict = stack[m - 1];
+        if (!isDict(dict)) return NOT_FAST;
+        for (let i = m; i < stack.length; i += 2) {
+          const key = stack[i];
+          if (typeof key !== 'string') return NOT_FAST;
+          setOwn(dict, key, stack[i + 1]);
+        }
+        stack.length = m;
+        marks.pop();
+        continue;
+      }
+      default:
+        return NOT_FAST;
+    }
+    // every value pushed ends up in the result once: nothing here shares or discards one
+    if (++items > maxItems) return NOT_FAST;
+  }
+}
+
+/** Whether the stack above the last MARK is empty. */
+function emptyRegion(): boolean {
+  return stack.length === (marks.length ? marks[marks.length - 1]! : 0);
+}
+
+function popMark(): unknown[] {
+  const m = marks.pop()!;
+  const items = stack.slice(m);
+  stack.length = m;
+  return items;
+}
+
+/** A dict this decoder made: only those have the plain object prototype. */
+function isDict(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function u32(data: Uint8Array, pos: number): number {
+  return (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16)) + data[pos + 3]! * 0x1000000;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A big-endian IEEE double, as BINFLOAT holds it. */
+function float64(data: Uint8Array, pos: number): number {
+  if (littleEndian) for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + 7 - i]!;
+  else for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + i]!;
+  return f64[0]!;
+}
+
+/** UTF-8 text; short ASCII, what most keys and names are, without a TextDecoder call. */
+function text(data: Uint8Array, pos: number, n: number): string {
+  if (n < 32) {
+    const end = pos + n;
+    let s = '';
+    for (let i = pos; i < end; i++) {
+      const c = data[i]!;
+      if (c >= 0x80) return utf8.decode(data.subarray(pos, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8.decode(data.subarray(pos, pos + n));
+}

@@ -21,6 +21,8 @@ export interface FastLimits {
 export const NOT_FAST: unique symbol = Symbol('not fast');
 
 const utf8 = new TextDecoder('utf-8');
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const stack: unknown[] = [];
 /** Where each open MARK starts in `stack`. */
 const marks: number[] = [];
@@ -95,15 +97,22 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         stack.push(data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24));
         pos += 4;
         break;
-      case 0x8a: { // LONG1, up to 6 bytes: exact as a number
+      case 0x8a: { // LONG1: up to 6 bytes exact as a number, beyond as a BigInt unless it fits one
         if (pos + 1 > end) return NOT_FAST;
         const n = data[pos]!;
-        if (n > 6 || pos + 1 + n > end) return NOT_FAST;
-        let v = 0;
-        for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
-        if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
+        if (pos + 1 + n > end) return NOT_FAST;
+        if (n <= 6) {
+          let v = 0;
+          for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
+          if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
+          stack.push(v);
+        } else {
+          let v = 0n;
+          for (let i = pos + n; i > pos; i--) v = (v << 8n) | BigInt(data[i]!);
+          if (data[pos + n]! & 0x80) v -= 1n << BigInt(8 * n);
+          stack.push(v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
+        }
         pos += 1 + n;
-        stack.push(v);
         break;
       }
       case 0x47: { // BINFLOAT

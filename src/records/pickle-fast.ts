@@ -1,6 +1,6 @@
 /**
  * A second decoder for the pickles most task results are: None, bools,
- * small ints, floats, text and bytes, in tuples, lists and dicts with text
+ * ints, floats, text and bytes, in tuples, lists, sets and dicts with text
  * keys, nothing named by class and nothing shared through the memo. It
  * builds the same values the full VM of pickle.ts builds, in one loop that
  * counts the budget as it goes, so it needs no finishing pass. On anything
@@ -8,7 +8,7 @@
  * gives up and answers NOT_FAST; the full VM then decodes the pickle, or
  * raises the error, from the start.
  */
-import { PyFloat } from './python.js';
+import { PyFloat, PySet } from './python.js';
 import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
@@ -23,18 +23,26 @@ export const NOT_FAST: unique symbol = Symbol('not fast');
 const utf8 = new TextDecoder('utf-8');
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/*
+ * The stack and the marks are reused from call to call with their own
+ * heights: setting an array's length is a runtime call, too slow here.
+ */
 const stack: unknown[] = [];
+let sp = 0;
+/** The highest `sp` of this call: what must be let go of at the end. */
+let high = 0;
 /** Where each open MARK starts in `stack`. */
 const marks: number[] = [];
+let mp = 0;
 
 /** The value the pickle holds, or NOT_FAST when the full VM must decide. */
 export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
-  try {
-    return loop(data, limits);
-  } finally {
-    stack.length = 0;
-    marks.length = 0;
-  }
+  sp = 0;
+  mp = 0;
+  high = 0;
+  const value = loop(data, limits);
+  for (let i = 0; i < high; i++) stack[i] = undefined;
+  return value;
 }
 
 function loop(data: Uint8Array, limits: FastLimits): unknown {
@@ -68,33 +76,33 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         pos += 4;
         continue;
       case 0x2e: // STOP
-        if (stack.length !== 1 || marks.length !== 0 || pos > end) return NOT_FAST;
+        if (sp !== 1 || mp !== 0 || pos > end) return NOT_FAST;
         if (items > maxItems || bytes > limits.maxBytes || containers > limits.maxDepth) return NOT_FAST;
         return stack[0];
       case 0x28: // MARK
-        marks.push(stack.length);
+        marks[mp++] = sp;
         continue;
       case 0x4e: // NONE
-        stack.push(null);
+        push(null);
         break;
       case 0x88: // NEWTRUE
-        stack.push(true);
+        push(true);
         break;
       case 0x89: // NEWFALSE
-        stack.push(false);
+        push(false);
         break;
       case 0x4b: // BININT1
         if (pos + 1 > end) return NOT_FAST;
-        stack.push(data[pos++]!);
+        push(data[pos++]!);
         break;
       case 0x4d: // BININT2
         if (pos + 2 > end) return NOT_FAST;
-        stack.push(data[pos]! | (data[pos + 1]! << 8));
+        push(data[pos]! | (data[pos + 1]! << 8));
         pos += 2;
         break;
       case 0x4a: // BININT
         if (pos + 4 > end) return NOT_FAST;
-        stack.push(data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24));
+        push(data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24));
         pos += 4;
         break;
       case 0x8a: { // LONG1: up to 6 bytes exact as a number, beyond as a BigInt unless it fits one
@@ -105,19 +113,19 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
           let v = 0;
           for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
           if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
-          stack.push(v);
+          push(v);
         } else {
           let v = 0n;
           for (let i = pos + n; i > pos; i--) v = (v << 8n) | BigInt(data[i]!);
           if (data[pos + n]! & 0x80) v -= 1n << BigInt(8 * n);
-          stack.push(v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
+          push(v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
         }
         pos += 1 + n;
         break;
       }
       case 0x47: { // BINFLOAT
         if (pos + 8 > end) return NOT_FAST;
-        stack.push(new PyFloat(float64(data, pos)));
+        push(new PyFloat(float64(data, pos)));
         pos += 8;
         break;
       }
@@ -128,7 +136,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const s = text(data, pos, n);
         pos += n;
         bytes += s.length;
-        stack.push(s);
+        push(s);
         break;
       }
       case 0x58: { // BINUNICODE
@@ -139,14 +147,14 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const s = text(data, pos, n);
         pos += n;
         bytes += s.length;
-        stack.push(s);
+        push(s);
         break;
       }
       case 0x43: { // SHORT_BINBYTES
         if (pos + 1 > end) return NOT_FAST;
         const n = data[pos++]!;
         if (pos + n > end) return NOT_FAST;
-        stack.push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+        push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
         pos += n;
         bytes += n;
         break;
@@ -156,102 +164,116 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const n = u32(data, pos);
         pos += 4;
         if (n > end - pos) return NOT_FAST;
-        stack.push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+        push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
         pos += n;
         bytes += n;
         break;
       }
       case 0x29: // EMPTY_TUPLE
         containers++;
-        stack.push(tuple([]));
+        push(tuple([]));
         break;
       case 0x85: { // TUPLE1
-        const sp = stack.length;
-        if (sp < 1 || (marks.length && marks[marks.length - 1]! > sp - 1)) return NOT_FAST;
+        if (sp < 1 || (mp && marks[mp - 1]! > sp - 1)) return NOT_FAST;
         containers++;
         stack[sp - 1] = tuple([stack[sp - 1]]);
         items++;
         continue;
       }
       case 0x86: { // TUPLE2
-        const sp = stack.length;
-        if (sp < 2 || (marks.length && marks[marks.length - 1]! > sp - 2)) return NOT_FAST;
+        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
         containers++;
         const t = tuple([stack[sp - 2], stack[sp - 1]]);
-        stack.length = sp - 1;
-        stack[sp - 2] = t;
+        sp -= 1;
+        stack[sp - 1] = t;
         items++;
         continue;
       }
       case 0x87: { // TUPLE3
-        const sp = stack.length;
-        if (sp < 3 || (marks.length && marks[marks.length - 1]! > sp - 3)) return NOT_FAST;
+        if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
         containers++;
         const t = tuple([stack[sp - 3], stack[sp - 2], stack[sp - 1]]);
-        stack.length = sp - 2;
-        stack[sp - 3] = t;
+        sp -= 2;
+        stack[sp - 1] = t;
         items++;
         continue;
       }
       case 0x74: { // TUPLE
-        if (marks.length === 0) return NOT_FAST;
+        if (mp === 0) return NOT_FAST;
         containers++;
-        stack.push(tuple(popMark()));
+        push(tuple(popMark()));
         break;
       }
       case 0x5d: // EMPTY_LIST
         containers++;
-        stack.push([]);
+        push([]);
         break;
       case 0x6c: // LIST
-        if (marks.length === 0) return NOT_FAST;
+        if (mp === 0) return NOT_FAST;
         containers++;
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x7d: // EMPTY_DICT
         containers++;
-        stack.push({});
+        push({});
         break;
       case 0x61: { // APPEND
-        const sp = stack.length;
-        if (sp < 2 || (marks.length && marks[marks.length - 1]! > sp - 2)) return NOT_FAST;
+        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
         const list = stack[sp - 2];
         if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
-        list.push(stack.pop());
+        list.push(stack[--sp]);
         continue;
       }
       case 0x65: { // APPENDS
-        const m = marks.length ? marks[marks.length - 1]! : -1;
-        if (m < 1 || (marks.length > 1 && marks[marks.length - 2]! > m - 1)) return NOT_FAST;
+        const m = mp ? marks[mp - 1]! : -1;
+        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
         const list = stack[m - 1];
         if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
-        for (let i = m; i < stack.length; i++) list.push(stack[i]);
-        stack.length = m;
-        marks.pop();
+        for (let i = m; i < sp; i++) list.push(stack[i]);
+        sp = m;
+        mp--;
         continue;
       }
       case 0x73: { // SETITEM
-        const sp = stack.length;
-        if (sp < 3 || (marks.length && marks[marks.length - 1]! > sp - 3)) return NOT_FAST;
+        if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
         const dict = stack[sp - 3];
         const key = stack[sp - 2];
         if (!isDict(dict) || typeof key !== 'string') return NOT_FAST;
         setOwn(dict, key, stack[sp - 1]);
-        stack.length = sp - 2;
+        sp -= 2;
         continue;
       }
       case 0x75: { // SETITEMS
-        const m = marks.length ? marks[marks.length - 1]! : -1;
-        if (m < 1 || (marks.length > 1 && marks[marks.length - 2]! > m - 1) || (stack.length - m) % 2 !== 0) return NOT_FAST;
+        const m = mp ? marks[mp - 1]! : -1;
+        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1) || (sp - m) % 2 !== 0) return NOT_FAST;
         const dict = stack[m - 1];
         if (!isDict(dict)) return NOT_FAST;
-        for (let i = m; i < stack.length; i += 2) {
+        for (let i = m; i < sp; i += 2) {
           const key = stack[i];
           if (typeof key !== 'string') return NOT_FAST;
           setOwn(dict, key, stack[i + 1]);
         }
-        stack.length = m;
-        marks.pop();
+        sp = m;
+        mp--;
+        continue;
+      }
+      case 0x8f: // EMPTY_SET
+        containers++;
+        push(new PySet([]));
+        break;
+      case 0x91: // FROZENSET
+        if (mp === 0) return NOT_FAST;
+        containers++;
+        push(new PySet(popMark(), true));
+        break;
+      case 0x90: { // ADDITEMS
+        const m = mp ? marks[mp - 1]! : -1;
+        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
+        const set = stack[m - 1];
+        if (!(set instanceof PySet) || set.frozen) return NOT_FAST;
+        for (let i = m; i < sp; i++) set.items.push(stack[i]);
+        sp = m;
+        mp--;
         continue;
       }
       default:
@@ -264,13 +286,18 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
 
 /** Whether the stack above the last MARK is empty. */
 function emptyRegion(): boolean {
-  return stack.length === (marks.length ? marks[marks.length - 1]! : 0);
+  return sp === (mp ? marks[mp - 1]! : 0);
+}
+
+function push(v: unknown): void {
+  stack[sp++] = v;
+  if (sp > high) high = sp;
 }
 
 function popMark(): unknown[] {
-  const m = marks.pop()!;
-  const items = stack.slice(m);
-  stack.length = m;
+  const m = marks[--mp]!;
+  const items = stack.slice(m, sp);
+  sp = m;
   return items;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A second decoder for the pickles most task results are: None, bools,
- * ints, floats, text and bytes, in tuples, lists, sets and dicts with text
- * keys, nothing named by class and nothing shared through the memo. It
+ * ints, floats, text and bytes, in tuples, lists, sets and dicts, nothing
+ * named by class and nothing shared through the memo. It
  * builds the same values the full VM of pickle.ts builds, in one loop that
  * counts the budget as it goes, so it needs no finishing pass. On anything
  * else (an opcode it does not know, a malformed or over-budget pickle) it
@@ -236,23 +236,21 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
       }
       case 0x73: { // SETITEM
         if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
-        const dict = stack[sp - 3];
-        const key = stack[sp - 2];
-        if (!isDict(dict) || typeof key !== 'string') return NOT_FAST;
-        setOwn(dict, key, stack[sp - 1]);
+        const dict = setItem(stack[sp - 3], stack[sp - 2], stack[sp - 1]);
+        if (dict === NOT_FAST) return NOT_FAST;
+        stack[sp - 3] = dict;
         sp -= 2;
         continue;
       }
       case 0x75: { // SETITEMS
         const m = mp ? marks[mp - 1]! : -1;
         if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1) || (sp - m) % 2 !== 0) return NOT_FAST;
-        const dict = stack[m - 1];
-        if (!isDict(dict)) return NOT_FAST;
+        let dict = stack[m - 1];
         for (let i = m; i < sp; i += 2) {
-          const key = stack[i];
-          if (typeof key !== 'string') return NOT_FAST;
-          setOwn(dict, key, stack[i + 1]);
+          dict = setItem(dict, stack[i], stack[i + 1]);
+          if (dict === NOT_FAST) return NOT_FAST;
         }
+        stack[m - 1] = dict;
         sp = m;
         mp--;
         continue;
@@ -300,6 +298,32 @@ function popMark(): unknown[] {
   sp = m;
   return items;
 }
+
+/**
+ * One item of a dict: a dict with text keys only is an object, as the full
+ * VM makes it; the first key of another type turns it into a Map, keys in
+ * the order the pickle gave them. An object whose keys JavaScript has
+ * reordered (index-like text such as '1') cannot give that order back.
+ */
+function setItem(dict: unknown, key: unknown, value: unknown): unknown {
+  if (dict instanceof Map) {
+    dict.set(key, value);
+    return dict;
+  }
+  if (!isDict(dict)) return NOT_FAST;
+  if (typeof key === 'string') {
+    setOwn(dict, key, value);
+    return dict;
+  }
+  const keys = Object.keys(dict);
+  if (keys.some((k) => INDEX_LIKE.test(k))) return NOT_FAST;
+  const map = new Map<unknown, unknown>();
+  for (const k of keys) map.set(k, dict[k]);
+  map.set(key, value);
+  return map;
+}
+
+const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 /** A dict this decoder made: only those have the plain object prototype. */
 function isDict(v: unknown): v is Record<string, unknown> {

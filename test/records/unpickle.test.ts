@@ -79,7 +79,8 @@ test('the fast decoder gives what the full VM gives, or leaves the pickle to it'
 import pickle
 cases = []
 for v in values + [{'result': [1, (2.5, 'x', None)], 'ok': True, 'n': -70000, 'big': 2**40, 'neg': -2**40, 'b': b'\x00'},
-                   [(i, float(i), str(i)) for i in range(70)], {'ü': 'ünï', 'k' * 40: 'v' * 300}]:
+                   [(i, float(i), str(i)) for i in range(70)], {'ü': 'ünï', 'k' * 40: 'v' * 300},
+                   {'a': 1, 2: 'b', 'c': (3,), (4, 5): None}, {'1': 0, 'x': 1, 2: 3}, {'__proto__': 1, 0.5: 2}]:
     for p in range(6):
         for w in (v, {'value': v, 'pair': (v, [v])}):
             try:

@@ -126,7 +126,7 @@ async function results(): Promise<void> {
   const plain = JSON.parse(await python(PY_FRAMES + 'print(json.dumps(plain))')) as number[];
   await decodeBoth(`results (${frames.length} distinct tasks of the fixture, cycled)`, frames, 'range(len(frames))');
   await decodeBoth(
-    `plain results (the ${plain.length} of them whose pickle names no class: None, bool, int, float, str, bytes, tuple, list, dict)`,
+    `plain results (the ${plain.length} of them whose pickle names no class: None, bool, int, float, str, bytes, tuple, list, set, dict)`,
     plain.map((i) => frames[i]!),
     'plain',
   );

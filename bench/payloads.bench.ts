@@ -10,7 +10,9 @@
  *    real-controller fixture (test/fixtures/payloads.db), repeated to
  *    100,000, decoded by ipc (`decodeResult`) and by ipyparallel's own
  *    `deserialize_object` (python3-ipyparallel), each in its own process
- *    on the same bytes.
+ *    on the same bytes; then the same for the plain ones alone (no class
+ *    named in the pickle), the kind most tasks return, which ipc decodes
+ *    without its full pickle VM.
  *
  *   npm run bench:payloads              (RECORDS=20000 npm run bench:payloads for a quick run)
  *
@@ -120,17 +122,37 @@ async function results(): Promise<void> {
     .all() as { result_buffers: Uint8Array }[];
   src.close();
   const frames = rows.map((r) => unpickleBuffers(r.result_buffers)).filter((f) => f.length > 0);
-  const ipc = await median(async () => {
-    for (let i = 0; i < DECODES; i++) decodeResult(frames[i % frames.length]!);
-  });
-  const py = Number(
-    await python(String.raw`
-import pickle, sqlite3, time
+  // which results are plain (no class named in the pickle) is Python's answer, not the decoder's
+  const plain = JSON.parse(await python(PY_FRAMES + 'print(json.dumps(plain))')) as number[];
+  await decodeBoth(`results (${frames.length} distinct tasks of the fixture, cycled)`, frames, 'range(len(frames))');
+  await decodeBoth(
+    `plain results (the ${plain.length} of them whose pickle names no class: None, bool, int, float, str, bytes, tuple, list, set, dict)`,
+    plain.map((i) => frames[i]!),
+    'plain',
+  );
+}
+
+/** The fixture's finished results as Python reads them, and the indices of those whose pickles name no class. */
+const PY_FRAMES = String.raw`
+import json, pickle, pickletools, sqlite3, time
 exec(open(${JSON.stringify(VALUES)}).read())
 from ipyparallel.serialize import deserialize_object
 db = sqlite3.connect(${JSON.stringify(FIXTURE)})
 frames = [pickle.loads(b) for (b,) in db.execute("select result_buffers from 'ipython-tasks' where result_buffers is not null and json_extract(result_content, '$.status') = 'ok'")]
 frames = [f for f in frames if f]
+CLASS_OPS = {'GLOBAL', 'STACK_GLOBAL', 'REDUCE', 'NEWOBJ', 'NEWOBJ_EX', 'BUILD', 'INST', 'OBJ'}
+plain = [i for i, f in enumerate(frames) if len(f) == 1 and not any(op.name in CLASS_OPS for op, _, _ in pickletools.genops(f[0]))]
+`;
+
+async function decodeBoth(what: string, frames: Uint8Array[][], pyIndices: string): Promise<void> {
+  const ipc = await median(async () => {
+    for (let i = 0; i < DECODES; i++) decodeResult(frames[i % frames.length]!);
+  });
+  const py = Number(
+    await python(
+      PY_FRAMES +
+        String.raw`
+frames = [frames[i] for i in ${pyIndices}]
 times = []
 for run in range(${RUNS}):
     t0 = time.perf_counter()
@@ -138,9 +160,10 @@ for run in range(${RUNS}):
         deserialize_object(frames[i % len(frames)])
     times.append((time.perf_counter() - t0) * 1000)
 print(sorted(times)[len(times) // 2])
-`),
+`,
+    ),
   );
-  console.log(`decoding ${DECODES.toLocaleString('en-US')} results (${frames.length} distinct tasks of the fixture, cycled), median of ${RUNS}, ms`);
+  console.log(`decoding ${DECODES.toLocaleString('en-US')} ${what}, median of ${RUNS}, ms`);
   console.log(`  ipc decodeResult                           ${ipc.toFixed(1)}`);
   console.log(`  ipyparallel deserialize_object             ${py.toFixed(1)}`);
   console.log(`  Python / ipc: ${(py / ipc).toFixed(1)}x (target >= 5x)`);

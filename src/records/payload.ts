@@ -13,6 +13,7 @@
  */
 import { PyDtype, PyNdarray } from './numpy.js';
 import { DEFAULT_LIMITS, PickleError, unpickle, type PickleLimits } from './pickle.js';
+import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
 import { tuple } from './pyvalues.js';
 import { compareStrings, isDict } from './values.js';
@@ -85,7 +86,11 @@ export function functionName(fn: unknown): string | null {
 }
 
 function deserializeObject(frames: Frames, limits: PickleLimits): unknown {
-  const canned = unpickle(frames.next('the next object'), { limits });
+  const data = frames.next('the next object');
+  // a pickle the fast decoder takes holds no class, so nothing canned: nothing to restore or uncan
+  const plain = fastUnpickle(data, limits);
+  if (plain !== NOT_FAST) return plain;
+  const canned = unpickle(data, { limits, fast: false });
   if ((Array.isArray(canned) || (canned instanceof PySet && !canned.frozen)) && itemsOf(canned).length < MAX_ITEMS) {
     const items = itemsOf(canned);
     for (const c of items) restoreBuffers(c, frames);

@@ -15,6 +15,7 @@ import {
   PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet,
   PyTimezone, PyValue,
 } from './python.js';
+import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
 import { TimeDelta } from './timestamp.js';
 import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
@@ -36,6 +37,8 @@ export interface UnpickleOptions {
   readonly limits?: PickleLimits;
   /** The out-of-band buffers of a protocol 5 pickle, read by NEXT_BUFFER in order. */
   readonly buffers?: readonly Uint8Array[];
+  /** False to skip the fast decoder of pickle-fast.ts: what the test comparing the two needs. */
+  readonly fast?: boolean;
 }
 
 /** A dict while the pickle fills it: keys may be any value until the end. */
@@ -71,6 +74,10 @@ function describe(v: unknown): string {
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */
 export function unpickle(input: Uint8Array, options: UnpickleOptions = {}): unknown {
+  if (options.fast !== false && !options.buffers) {
+    const quick = fastUnpickle(input, options.limits ?? DEFAULT_LIMITS);
+    if (quick !== NOT_FAST) return quick;
+  }
   const value = run(input, options.buffers ?? []);
   return finish(value, options.limits ?? DEFAULT_LIMITS, shared);
 }

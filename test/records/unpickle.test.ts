@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { repr } from '../../src/format/index.js';
 import { unpickle } from '../../src/records/index.js';
+import { fastUnpickle, NOT_FAST } from '../../src/records/pickle-fast.js';
+import { DEFAULT_LIMITS } from '../../src/records/pickle.js';
 import { havePython, runPython } from '../support/python.js';
 
 /**
@@ -63,4 +65,54 @@ emit(cases)
     if (got !== want) wrong.push(`want ${want}\n got ${got}`);
   }
   assert.equal(wrong.join("\n"), "");
+});
+
+/**
+ * The fast decoder takes the plain pickles and must build exactly what the
+ * full VM builds: the same reprs, the same tuples, the same dicts. Each
+ * value is also nested in a result-like container (a dict of lists and
+ * tuples, as a task returns), pickled with every protocol.
+ */
+test('the fast decoder gives what the full VM gives, or leaves the pickle to it', { skip: !havePython() }, async () => {
+  const out = (await runPython(
+    VALUES + String.raw`
+import pickle
+cases = []
+for v in values + [{'result': [1, (2.5, 'x', None)], 'ok': True, 'n': -70000, 'big': 2**40, 'neg': -2**40, 'b': b'\x00'},
+                   [(i, float(i), str(i)) for i in range(70)], {'ü': 'ünï', 'k' * 40: 'v' * 300},
+                   {'a': 1, 2: 'b', 'c': (3,), (4, 5): None}, {'1': 0, 'x': 1, 2: 3}, {'__proto__': 1, 0.5: 2}]:
+    for p in range(6):
+        for w in (v, {'value': v, 'pair': (v, [v])}):
+            try:
+                cases.append(pickle.dumps(w, p))
+            except Exception:
+                pass
+emit(cases)
+`,
+  )) as Uint8Array[];
+  let taken = 0;
+  const wrong: string[] = [];
+  for (const data of out) {
+    const quick = fastUnpickle(data, DEFAULT_LIMITS);
+    if (quick === NOT_FAST) continue;
+    taken++;
+    const full = unpickle(data, { fast: false });
+    if (repr(quick) !== repr(full)) wrong.push(`fast ${repr(quick)}\nfull ${repr(full)}`);
+    assert.deepEqual(quick, full);
+    assert.equal(repr(unpickle(data)), repr(full));
+  }
+  assert.equal(wrong.join('\n'), '');
+  assert.ok(taken > 150, `the fast decoder took only ${taken} of ${out.length} pickles`);
+});
+
+test('the fast decoder leaves over-budget and malformed pickles to the full VM', () => {
+  const list = (n: number) => Uint8Array.from([0x80, 4, 0x5d, 0x28, ...Array.from({ length: n }, () => 0x4e), 0x65, 0x2e]);
+  assert.equal(fastUnpickle(list(10), { maxDepth: 10, maxItems: 5, maxBytes: 100 }), NOT_FAST);
+  assert.deepEqual(fastUnpickle(list(4), { maxDepth: 10, maxItems: 5, maxBytes: 100 }), [null, null, null, null]);
+  const nested = Uint8Array.from([0x80, 4, ...Array.from({ length: 5 }, () => 0x5d), 0x61, 0x61, 0x61, 0x61, 0x2e]);
+  assert.equal(fastUnpickle(nested, { maxDepth: 3, maxItems: 100, maxBytes: 100 }), NOT_FAST);
+  assert.deepEqual(fastUnpickle(nested, { maxDepth: 10, maxItems: 100, maxBytes: 100 }), [[[[[]]]]]);
+  assert.equal(fastUnpickle(Uint8Array.from([0x80, 4, 0x8c, 5, 0x61]), DEFAULT_LIMITS), NOT_FAST);
+  assert.equal(fastUnpickle(Uint8Array.from([0x80, 4, 0x4e, 0x4e, 0x2e]), DEFAULT_LIMITS), NOT_FAST);
+  assert.equal(fastUnpickle(Uint8Array.from([0x80, 4, 0x5d, 0x28, 0x4e, 0x30, 0x65, 0x2e]), DEFAULT_LIMITS), NOT_FAST);
 });

@@ -132,8 +132,7 @@ export class HubClient implements Client {
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
-    const idOf = new Map([...this.engineIds].map(([id, uuid]) => [uuid, id]));
-    const plan = planDerived(query, keys, { engineId: (uuid) => idOf.get(uuid) });
+    const plan = planDerived(query, keys, engineContext(this.engineIds));
     if (!plan) return this.storedQuery(query, keys);
     const fetched = await this.storedQuery(plan.stored, plan.fetch);
     const out: TaskRecord[] = [];
@@ -198,11 +197,12 @@ export class HubClient implements Client {
       throw e;
     }
     const byId = new Map(found.records.map((r) => [r['msg_id'], r]));
+    const ctx = engineContext(this.engineIds);
     return results.map((r) => {
       const columns = byId.get(r.msgId);
       if (!columns) return r;
       const completed = r.status === 'pending' ? null : columns['completed'] ?? r.record['completed'] ?? null;
-      return taskResult({ ...r.record, ...columns, completed }, this.engineIds);
+      return taskResult({ ...r.record, ...columns, completed }, ctx);
     });
   }
 
@@ -349,8 +349,8 @@ export class HubClient implements Client {
     const content = this.unwrap(reply, 'result_request');
     const completed = Array.isArray(content['completed']) && content['completed'].includes(msgId);
     const item = content[msgId];
-    if (!completed || !isDict(item)) return taskResult({ msg_id: msgId, completed: null }, this.engineIds);
-    return taskResult(resultRecord(msgId, item, reply.buffers, this.backend === 'MongoDB'), this.engineIds);
+    if (!completed || !isDict(item)) return taskResult({ msg_id: msgId, completed: null }, engineContext(this.engineIds));
+    return taskResult(resultRecord(msgId, item, reply.buffers, this.backend === 'MongoDB'), engineContext(this.engineIds));
   }
 
   private async completedCount(ids: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { StoreClient, taskResult, enginesFromRecords, type StoreClientOptions } from './store-client.js';
+export { StoreClient, taskResult, type StoreClientOptions } from './store-client.js';
 export type { ConfirmDestructive } from './purge.js';
 export { asyncGet, asyncReady, asyncSuccessful, remoteValue, taskMetadata } from './async-result.js';
 export { engineContext } from './engines.js';

@@ -135,15 +135,17 @@ export class StoreClient implements Client {
   /** The store's answer, through the derived keys' plan when the query or keys name one. */
   private async find(query: QueryInput, keys: readonly string[]): Promise<AsyncIterable<TaskRecord>> {
     // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.
-    if (!planDerived(query, keys)) return this.store.findRecords(query, keys);
-    const plan = planDerived(query, keys, await this.deriveContext())!;
+    const ctx: DeriveContext = {};
+    const plan = planDerived(query, keys, ctx);
+    if (!plan) return this.store.findRecords(query, keys);
+    Object.assign(ctx, await this.deriveContext());
     return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch));
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {
-    const engines = await this.engines();
+    const ctx = await this.deriveContext();
     const out: TaskResult[] = [];
-    for (const id of msgIds) out.push(taskResult(await this.store.getRecord(id), engines));
+    for (const id of msgIds) out.push(taskResult(await this.store.getRecord(id), ctx));
     return out;
   }
 
@@ -236,14 +238,14 @@ function engineMapHint(engines: ReadonlyMap<number, string>): string {
 }
 
 /** The get_result view of one record. */
-export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, string> = new Map()): TaskResult {
+export function taskResult(record: TaskRecord, ctx: DeriveContext = {}): TaskResult {
   const ts = (k: string) => (record[k] instanceof Timestamp ? (record[k] as Timestamp) : null);
   const submitted = ts('submitted');
   const started = ts('started');
   const completed = ts('completed');
   const content = isDict(record['result_content']) ? record['result_content'] : null;
   const engineUuid = typeof record['engine_uuid'] === 'string' ? record['engine_uuid'] : null;
-  const engineId = engineIdOf(record, engineContext(engines));
+  const engineId = engineIdOf(record, ctx);
 
   let status: TaskStatus;
   if (completed === null) status = 'pending';
@@ -278,4 +280,3 @@ export function taskResult(record: TaskRecord, engines: ReadonlyMap<number, stri
   };
 }
 
-export { enginesFromRecords } from './engines.js';

@@ -74,11 +74,10 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
       break;
     case 'sqlite': {
       const sqlite = await import('../stores/sqlite/index.js');
-      store = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
+      const opened = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
+      store = opened;
       tables = async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`);
-      const name = spec.table ?? sqlite.DEFAULT_TABLE;
-      const read = sqlite.listTaskTableKeys(spec.path).filter((t) => name === '*' || t.name === name);
-      columns = [...new Set(read.flatMap((t) => t.keys))];
+      columns = [...new Set(opened.tables.flatMap((t) => t.keys))];
       break;
     }
     case 'mongodb': {

@@ -14,17 +14,9 @@ import { PyFunction, typeName } from './values.js';
 /** Where the records of a stats or timeline come from: a query (read twice if need be) or a list in hand. */
 type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
 
-/** The engine map of the client as a derivation context (uuid → id). */
-export async function deriveContext(client: Client): Promise<DeriveContext> {
-  let engines: Map<number, string>;
-  try {
-    engines = await client.engines();
-  } catch {
-    // Without an engine map, engines are named by the ids the records reveal, else by uuid.
-    engines = new Map();
-  }
-  const idOf = new Map([...engines].map(([id, uuid]) => [uuid, id]));
-  return { engineId: (uuid) => idOf.get(uuid) };
+/** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
+function deriveContext(client: Client): Promise<DeriveContext> {
+  return client.deriveContext().catch(() => ({}));
 }
 
 /** Records a value stands for: a record list or a list of records. */

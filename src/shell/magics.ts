@@ -79,7 +79,7 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
     case 'show': {
       if (!arg && isRecordView(ctx.builtins.get('_'))) return ctx.builtins.get('_');
       const id = await resolveMsgId(st, ctx);
-      return new RecordView(await fetchRecord(ctx.client, id), { engineId: await engineLookup(ctx.client) });
+      return new RecordView(await fetchRecord(ctx.client, id), await ctx.client.deriveContext().catch(() => ({})));
     }
     case 'history':
       return new Text(historyText(ctx.shell, arg));
@@ -238,18 +238,6 @@ export async function fetchRecord(client: Client, id: string): Promise<TaskRecor
     // a store without buffer columns: the record view says None
   }
   return rec;
-}
-
-/** The engine id of an engine uuid, when the client knows the engine map. */
-async function engineLookup(client: Client): Promise<(uuid: string) => number | undefined> {
-  let engines: ReadonlyMap<number, string>;
-  try {
-    engines = await client.engines();
-  } catch {
-    engines = new Map();
-  }
-  const byUuid = new Map([...engines].map(([id, uuid]) => [uuid, id]));
-  return (uuid) => byUuid.get(uuid);
 }
 
 /** `%history [N]`: the last N inputs, numbered; the terminal keeps them across sessions. */

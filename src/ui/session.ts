@@ -1,6 +1,6 @@
 import { IpcError, interrupted } from '../errors.js';
 import type { OutputFormat } from '../format/index.js';
-import type { TaskRecord } from '../records/index.js';
+import type { DeriveContext, TaskRecord } from '../records/index.js';
 import { TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
 import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
@@ -271,7 +271,8 @@ export class Session {
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n, pageRecordsOver: PAGED_ANSWER }), running.abort.signal);
-      await this.learnEngines();
+      // Only what may be drawn as a table or record view needs engine ids.
+      if (outcomes.some((o) => typeof o.value === 'object' && o.value !== null)) await this.learnEngines();
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
         if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
@@ -310,17 +311,15 @@ export class Session {
   /** The shell's display settings (%format and the configuration), read at each answer. */
   private tableOptions(): TableOptions {
     const st = this.shell.settings;
-    const byUuid = this.engineByUuid;
-    return { utc: st?.timezone === 'utc', maxColumnWidth: st?.maxColumnWidth, engineId: (uuid) => byUuid.get(uuid) };
+    return { utc: st?.timezone === 'utc', maxColumnWidth: st?.maxColumnWidth, ...this.engines };
   }
 
   /** Engine ids by uuid as the client knows them (the hub's registrations, the configured map), for tables. */
-  private engineByUuid = new Map<string, number>();
+  private engines: DeriveContext = {};
 
   private async learnEngines(): Promise<void> {
     try {
-      const engines = await this.shell.client.engines();
-      this.engineByUuid = new Map([...engines].map(([id, uuid]) => [uuid, id]));
+      this.engines = await this.shell.client.deriveContext();
     } catch {
       // Without a map, tables fall back on the ids the records carry.
     }

@@ -4,7 +4,7 @@ import { SQLiteStore } from './store.js';
 import { DEFAULT_TABLE, createTableSQL, findTaskTable, openDatabase, sqliteError, taskTables, type TaskTable } from './tables.js';
 
 export { SQLiteStore, TABLE_FIELD } from './store.js';
-export { DEFAULT_TABLE, listTaskTableKeys, listTaskTables, type TaskTable, type TaskTableInfo } from './tables.js';
+export { DEFAULT_TABLE, listTaskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 export { decodeColumn, encodeColumn, pythonJSON } from './codec.js';
 
 export interface SQLiteOptions {

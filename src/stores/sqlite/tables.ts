@@ -246,21 +246,6 @@ export function describeTable(db: Database.Database, table: TaskTable): TaskTabl
 }
 
 /**
- * The task tables of a tasks.db with their columns only: no scan, so it
- * costs the same for a file of any size.
- */
-export function listTaskTableKeys(path: string): TaskTable[] {
-  const db = openDatabase(path, { write: false, create: false });
-  try {
-    return taskTables(db);
-  } catch (e) {
-    throw sqliteError(e, path);
-  } finally {
-    db.close();
-  }
-}
-
-/**
  * Lists the task tables of a tasks.db with their row counts and time spans,
  * as `%tables` shows them. Opens the file read-only and closes it again.
  */

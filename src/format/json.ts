@@ -17,6 +17,7 @@ export const tooDeep = () => new IpcError('TypeError', 'the value is circular or
 export function toPlainJSON(v: unknown, depth = 0): unknown {
   if (depth > MAX_JSON_DEPTH) throw tooDeep();
   if (v === null || v === undefined) return null;
+  // JSON.stringify refuses bigints; a number keeps what a double can hold, jsonText writes them exactly.
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof PyValue || v instanceof Map) return toPlainJSON(pythonJSON(v), depth + 1);
   if (v instanceof Timestamp) return v.toISOString();
@@ -24,8 +25,6 @@ export function toPlainJSON(v: unknown, depth = 0): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map((x) => toPlainJSON(x, depth + 1));
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  // JSON.stringify refuses bigints; a number keeps what a double can hold, jsonText writes them exactly.
-  if (typeof v === 'bigint') return Number(v);
   if (isDict(v as Value)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as object)) setOwn(out, k, toPlainJSON(x, depth + 1));

@@ -30,7 +30,8 @@ function ruleLine(widths: readonly number[]): string {
   return tableLine(widths.map((w) => '-'.repeat(w)), widths);
 }
 
-const ID_KEYS = new Set(['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted']);
+/** Columns of ids: copied from tables into the next query, so never cut. */
+export const ID_KEYS: ReadonlySet<string> = new Set(['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted']);
 
 /**
  * Records (dicts) as a table, the columns in `keys` order or by first

@@ -5,6 +5,7 @@ import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
 import { matches } from './matcher.js';
 import { normalizeKeys, type KeysInput } from './project.js';
+import { walk } from './walk.js';
 
 /**
  * How a query that names derived keys is answered: the store answers the
@@ -56,16 +57,15 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
 }
 
 function namesDerived(node: QueryNode): boolean {
-  return node.kind === 'field' ? isDerivedKey(node.key) : node.children.some(namesDerived);
+  for (const n of walk(node)) if (n.kind === 'field' && isDerivedKey(n.key)) return true;
+  return false;
 }
 
 function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<string>): void {
-  if (node.kind !== 'field') {
-    for (const c of node.children) collectKeys(c, derived, stored);
-  } else if (isDerivedKey(node.key)) {
-    derived.add(node.key);
-  } else {
-    stored.add(node.key);
+  for (const n of walk(node)) {
+    if (n.kind !== 'field') continue;
+    if (isDerivedKey(n.key)) derived.add(n.key);
+    else stored.add(n.key);
   }
 }
 

@@ -37,13 +37,21 @@ interface Peer {
   n: number;
 }
 
-const decoded = DEMO_PAYLOADS.map((p) => ({
-  ...p,
-  request: p.buffers.map((b) => Uint8Array.from(Buffer.from(b, 'base64'))),
-  result: p.resultBuffers.map((b) => Uint8Array.from(Buffer.from(b, 'base64'))),
-}));
-const okPayloads = decoded.filter((p) => p.kind !== 'error');
-const failingPayloads = decoded.filter((p) => p.kind === 'error');
+type DecodedPayload = (typeof DEMO_PAYLOADS)[number] & { readonly request: Uint8Array[]; readonly result: Uint8Array[] };
+let decoded: { ok: DecodedPayload[]; failing: DecodedPayload[] } | null = null;
+
+/** The recorded payloads as bytes, decoded on first use: every start imports this module, few make demo records. */
+function payloads(): { ok: DecodedPayload[]; failing: DecodedPayload[] } {
+  if (!decoded) {
+    const all = DEMO_PAYLOADS.map((p) => ({
+      ...p,
+      request: p.buffers.map((b) => Uint8Array.from(Buffer.from(b, 'base64'))),
+      result: p.resultBuffers.map((b) => Uint8Array.from(Buffer.from(b, 'base64'))),
+    }));
+    decoded = { ok: all.filter((p) => p.kind !== 'error'), failing: all.filter((p) => p.kind === 'error') };
+  }
+  return decoded;
+}
 
 export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
   const count = options.count ?? 240;
@@ -90,7 +98,7 @@ export function generateDemoRecords(options: DemoOptions = {}): TaskRecord[] {
         }
       : {};
     const failure = state === 'error' ? pick(rng, ERRORS) : null;
-    const payload = isExecute ? null : state === 'error' ? pick(rng, failingPayloads) : pick(rng, okPayloads);
+    const payload = isExecute ? null : state === 'error' ? pick(rng, payloads().failing) : pick(rng, payloads().ok);
     // dv.execute sends silent cells: the hub records no execute_input for them.
     const silent = isExecute && rng() < 0.5;
     const code = failure && isExecute ? failure.code : pick(rng, CELLS);

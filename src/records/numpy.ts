@@ -4,7 +4,7 @@
  * lines cut at 75 columns; scalars as numpy 1.x: `np.float64(1.0)` is `1.0`).
  * The data stays the bytes the pickle held; items are read when printed.
  */
-import { PyValue, floatRepr } from './python.js';
+import { PyValue, floatRepr, safeInteger } from './python.js';
 
 const KIND_NAMES: Record<string, string> = { b: 'bool', i: 'int', u: 'uint', f: 'float', c: 'complex', U: 'str', S: 'bytes', O: 'object', V: 'void', M: 'datetime64', m: 'timedelta64' };
 
@@ -62,17 +62,13 @@ export class PyDtype extends PyValue {
       case 'u2': return view.getUint16(at, le);
       case 'i4': return view.getInt32(at, le);
       case 'u4': return view.getUint32(at, le);
-      case 'i8': return safe(view.getBigInt64(at, le));
-      case 'u8': return safe(view.getBigUint64(at, le));
+      case 'i8': return safeInteger(view.getBigInt64(at, le));
+      case 'u8': return safeInteger(view.getBigUint64(at, le));
       case 'f4': return view.getFloat32(at, le);
       case 'f8': return view.getFloat64(at, le);
     }
     return undefined;
   }
-}
-
-function safe(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 /** The shortest digits that read back as the same float32, in toExponential's form. */

@@ -14,6 +14,7 @@ import { PyDtype, PyNdarray, PyNumpyScalar } from './numpy.js';
 import {
   PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet,
   PyTimezone, PyValue,
+  safeInteger,
 } from './python.js';
 import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
 import { TimeDelta } from './timestamp.js';
@@ -496,11 +497,7 @@ function loop(): unknown {
 function parseInteger(text: string): number | bigint {
   if (!/^[+-]?\d+$/.test(text.trim())) throw new PickleError(`the pickle holds the integer text '${text.slice(0, 20)}'`);
   if (text.length > 4300) throw new PickleError(`an integer of ${text.length} digits exceeds the limit of 4300 digits`);
-  return small(BigInt(text.trim()));
-}
-
-function small(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  return safeInteger(BigInt(text.trim()));
 }
 
 /** A little-endian two's complement integer, as LONG1 and LONG4 hold it. */
@@ -514,7 +511,7 @@ function longFromBytes(b: Uint8Array): number | bigint {
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
   if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
-  return small(v);
+  return safeInteger(v);
 }
 
 function parseFloatText(text: string): number {

@@ -285,3 +285,11 @@ export class PyOpaque extends PyValue {
     return text + '>';
   }
 }
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A decoded int as a number when a double holds it exactly, else as a bigint. */
+export function safeInteger(v: bigint): number | bigint {
+  return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+}

@@ -1,5 +1,5 @@
 import { engineIdOf, queueWait, runTime, taskStatus, type DeriveContext } from './derived.js';
-import { functionOf } from './intervals.js';
+import { compareEngines, functionOf } from './intervals.js';
 import { Timestamp } from './timestamp.js';
 import type { TaskRecord } from './values.js';
 
@@ -174,7 +174,7 @@ export class StatsBuilder {
       }
       if (this.engines.delete(uuid)) this.engines.add(id);
     }
-    const keys = [...this.groups.keys()].sort(compareKeys);
+    const keys = [...this.groups.keys()].sort(compareEngines);
     return {
       by: this.by,
       groups: keys.map((k) => this.groups.get(k)!.result(k, span, 1)),
@@ -185,13 +185,6 @@ export class StatsBuilder {
       engines: this.engines.size,
     };
   }
-}
-
-/** Statistics of records already in hand. */
-export function taskStats(records: Iterable<TaskRecord>, by: StatsGroup = 'engine_id', ctx: DeriveContext = {}): TaskStats {
-  const b = new StatsBuilder(by, ctx);
-  for (const r of records) b.add(r);
-  return b.result();
 }
 
 function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: string): string | number | null {
@@ -210,13 +203,6 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
 }
 
 /** Numbers first, then text, None last. */
-function compareKeys(a: string | number | null, b: string | number | null): number {
-  const rank = (k: unknown) => (typeof k === 'number' ? 0 : typeof k === 'string' ? 1 : 2);
-  if (rank(a) !== rank(b)) return rank(a) - rank(b);
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-}
-
 function spread(values: number[]): Spread {
   if (values.length === 0) return { min: null, median: null, p95: null, max: null };
   const sorted = Float64Array.from(values).sort();

@@ -167,11 +167,6 @@ export function negate(v: number | bigint): PyNumber {
   return typeof v === 'bigint' ? normalize(-v) : -v;
 }
 
-/** Exact equality across ints and floats (2**64 == 2.0**64 is True, 2**53 + 1 == 2.0**53 is False). */
-export function numbersEqual(a: number | bigint, b: number | bigint): boolean {
-  return compareNumbers(a, b) === 0;
-}
-
 /** Exact order across ints and floats; NaN when either is NaN. */
 export function compareNumbers(a: number | bigint, b: number | bigint): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : a === b ? 0 : NaN;

@@ -1,7 +1,7 @@
 import type { RecordList } from '../client/index.js';
 import { escapeRegExp } from '../query/index.js';
 import { DATETIME_KEYS, Timestamp, engineIdOf, taskStatus, type DeriveContext, type TaskRecord } from '../records/index.js';
-import { formatDuration, span } from '../format/index.js';
+import { ID_KEYS, formatDuration, span } from '../format/index.js';
 import { cellText, type CellOptions, type CellText } from './cells.js';
 import type { Painter } from './style.js';
 import { fitId, fitText, textWidth } from './text-width.js';
@@ -24,7 +24,6 @@ export interface Column {
 
 export const GAP = '  ';
 /** Keys holding ids that are copied into the next query: msg_ids, session and engine ids. */
-const ID_KEYS: readonly string[] = ['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted'];
 /** The widest a column of free text gets before its cells are cut with … (the shell's maxColumnWidth). */
 export const MAX_TEXT_WIDTH = 40;
 
@@ -155,7 +154,7 @@ const LEADING = ['msg_id', 'status', 'engine', 'submitted', 'run time', 'stdout'
 function buildColumns(records: Rows, keys: readonly string[], options: TableOptions): Column[] {
   const textCap = Math.max(8, options.maxColumnWidth ?? MAX_TEXT_WIDTH);
   const keyColumn = (k: string): ColumnSpec => {
-    const id = ID_KEYS.includes(k);
+    const id = ID_KEYS.has(k);
     return {
       title: k,
       alignRight: false,

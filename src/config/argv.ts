@@ -18,6 +18,8 @@ export interface CliOptions {
   database: string | null;
   load: string | null;
   profile: string | null;
+  /** --cluster-id: which of the profile's controllers (as ipcontroller --cluster-id). */
+  clusterId: string | null;
   ipythonDir: string | null;
   config: string | null;
   session: string | null;
@@ -52,6 +54,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'timeout', arg: 'required', metavar: 'SECONDS', help: 'how long a hub request (default 10) or finding a MongoDB server (default 5) may take' },
   { name: 'demo', arg: 'none', help: 'the embedded demo store of generated records' },
   { name: 'profile', arg: 'required', metavar: 'NAME', help: "the IPython profile whose ipcontroller_config.py and tasks.db to use (default 'default')" },
+  { name: 'cluster-id', arg: 'required', metavar: 'ID', help: "which of the profile's controllers, as ipcontroller --cluster-id (default: ipcontroller-client.json, else the newest cluster's)" },
   { name: 'ipython-dir', arg: 'required', metavar: 'DIR', help: 'where the profiles live (default $IPYTHONDIR or ~/.ipython)' },
   { name: 'config', arg: 'required', metavar: 'FILE', help: 'the ipc configuration (default $IPC_CONFIG, ./.ipcrc, ~/.ipcrc)' },
   { name: 'session', arg: 'required', metavar: 'ID', help: 'whose tasks rc.session.session names (default the most recent client in the store)' },
@@ -79,7 +82,7 @@ function takesOptional(flag: string, word: string | undefined): boolean {
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     help: false, version: false, command: null, file: null, format: null, bail: false, store: null,
-    table: null, database: null, load: null, profile: null, ipythonDir: null, config: null, session: null,
+    table: null, database: null, load: null, profile: null, clusterId: null, ipythonDir: null, config: null, session: null,
     write: false, yes: false, timeout: null, allowJs: false, timezone: null, noColor: false, script: false,
   };
   const setStore = (flag: NonNullable<CliOptions['store']>['flag'], value: string | null) => {
@@ -130,6 +133,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'database': o.database = value; break;
       case 'load': o.load = value; break;
       case 'profile': o.profile = value; break;
+      case 'cluster-id': o.clusterId = value; break;
       case 'ipython-dir': o.ipythonDir = value; break;
       case 'config': o.config = value; break;
       case 'session': o.session = value; break;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, clip, configError, didYouMean } from '../errors.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
 import { escapeRegExp } from '../query/index.js';
 
 export type DbClass = 'SQLiteDB' | 'MongoDB' | 'DictDB' | 'NoDB';
@@ -18,9 +19,11 @@ export interface IpcConfig {
   readonly session?: string;
   /** Engine id → uuid, or the path of a controller's saved engine map (<profile>/log/engines.json). */
   readonly engines?: Readonly<Record<string, string>> | string;
-  readonly display?: { readonly timezone?: 'local' | 'utc'; readonly max_column_width?: number; readonly format?: 'table' | 'json' | 'jsonl' | 'csv' };
+  readonly display?: { readonly timezone?: 'local' | 'utc'; readonly max_column_width?: number; readonly format?: OutputFormat };
   readonly profile?: string;
   readonly ipython_dir?: string;
+  /** As ipcontroller --cluster-id: which of the profile's controllers. */
+  readonly cluster_id?: string;
 }
 
 export interface LoadedConfig {
@@ -58,9 +61,10 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     }
     return null;
   },
-  display: { timezone: oneOf(['local', 'utc']), max_column_width: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 8 ? null : 'a whole number of 8 or more'), format: oneOf(['table', 'json', 'jsonl', 'csv']) },
+  display: { timezone: oneOf(['local', 'utc']), max_column_width: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 8 ? null : 'a whole number of 8 or more'), format: oneOf(OUTPUT_FORMATS) },
   profile: text,
   ipython_dir: text,
+  cluster_id: text,
 };
 
 /** The line of `key` (as a JSON5 key) in `source`, after the line of `parent` if given. */

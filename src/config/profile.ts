@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, clip, configError } from '../errors.js';
@@ -15,9 +15,11 @@ export interface ProfileInfo {
   readonly dbClass: DbClass | null;
   readonly sqlite: { location?: string; filename?: string; table?: string };
   readonly mongo: { url?: string; database?: string };
-  /** <profile>/security/ipcontroller-client.json */
+  /** The cluster id the files below are named with ('' for a controller started without --cluster-id). */
+  readonly clusterId: string;
+  /** <profile>/security/ipcontroller[-<cluster id>]-client.json */
   readonly connectionFile: string;
-  /** <profile>/log/engines.json, where a running 7.x controller keeps its engine map (id → uuid), when present. */
+  /** <profile>/log/engines[<cluster id>].json, where a running 7.x controller keeps its engine map (id → uuid), when present. */
   readonly engineStateFile: string | null;
   /** What ipc could not read in the config file and left out, one sentence each. */
   readonly notes: readonly string[];
@@ -104,21 +106,60 @@ export function readControllerConfig(source: string, path: string): Pick<Profile
   return { dbClass, sqlite, mongo, notes };
 }
 
-export function readProfile(name: string, dir: string): ProfileInfo {
+/**
+ * The cluster ids of the controllers that left a client connection file in
+ * the profile, newest first: `ipp.Cluster()` starts its controller with a
+ * random `--cluster-id`, and the controller names its files after it.
+ */
+export function clusterIds(profileDir: string): string[] {
+  const security = join(profileDir, 'security');
+  let names: string[];
+  try {
+    names = readdirSync(security);
+  } catch {
+    return [];
+  }
+  const found: { id: string; mtime: number }[] = [];
+  for (const n of names) {
+    const m = /^ipcontroller-(.+)-client\.json$/.exec(n);
+    if (!m) continue;
+    try {
+      found.push({ id: m[1]!, mtime: statSync(join(security, n)).mtimeMs });
+    } catch {
+      // removed between the listing and the stat: that controller has stopped
+    }
+  }
+  return found.sort((a, b) => b.mtime - a.mtime || (a.id < b.id ? -1 : 1)).map((f) => f.id);
+}
+
+/**
+ * Which controller of the profile: the cluster id asked for; else none when
+ * a controller without one left its connection file; else the newest
+ * cluster's. `others` counts the clusters not chosen.
+ */
+export function chooseCluster(profileDir: string, asked: string | null): { id: string; others: number } {
+  if (asked !== null) return { id: asked, others: 0 };
+  if (existsSync(join(profileDir, 'security', 'ipcontroller-client.json'))) return { id: '', others: 0 };
+  const ids = clusterIds(profileDir);
+  return ids.length === 0 ? { id: '', others: 0 } : { id: ids[0]!, others: ids.length - 1 };
+}
+
+export function readProfile(name: string, dir: string, clusterId = ''): ProfileInfo {
   const profileDir = join(dir, `profile_${name}`);
   const exists = existsSync(profileDir);
   const configFile = join(profileDir, 'ipcontroller_config.py');
   let found: Pick<ProfileInfo, 'dbClass' | 'sqlite' | 'mongo' | 'notes'> = { dbClass: null, sqlite: {}, mongo: {}, notes: [] };
   const hasConfig = existsSync(configFile);
   if (hasConfig) found = readControllerConfig(readConfigText(configFile), configFile);
-  const engineState = join(profileDir, 'log', 'engines.json');
+  const engineState = join(profileDir, 'log', `engines${clusterId}.json`);
   return {
     name,
     dir: profileDir,
     exists,
     configFile: hasConfig ? configFile : null,
     ...found,
-    connectionFile: join(profileDir, 'security', 'ipcontroller-client.json'),
+    clusterId,
+    connectionFile: join(profileDir, 'security', clusterId ? `ipcontroller-${clusterId}-client.json` : 'ipcontroller-client.json'),
     engineStateFile: existsSync(engineState) ? engineState : null,
   };
 }

@@ -5,7 +5,7 @@ import { configError } from '../errors.js';
 import type { OutputFormat } from '../format/index.js';
 import type { CliOptions } from './argv.js';
 import { findConfig, loadConfig, type IpcConfig } from './file.js';
-import { ipythonDir, readProfile, type ProfileInfo } from './profile.js';
+import { chooseCluster, ipythonDir, readProfile, type ProfileInfo } from './profile.js';
 
 /** Which store or hub to open, as the flags, configuration and profile decided. */
 export type StoreSpec =
@@ -72,7 +72,8 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
 
   const dir = cli.ipythonDir ? ipythonDir(cli.ipythonDir, env, cwd, home) : config.ipython_dir ? fromConfig(config.ipython_dir) : ipythonDir(null, env, cwd, home);
   const profileName = cli.profile ?? config.profile ?? 'default';
-  const profile = readProfile(profileName, dir);
+  const cluster = chooseCluster(join(dir, `profile_${profileName}`), cli.clusterId ?? config.cluster_id ?? null);
+  const profile = readProfile(profileName, dir, cluster.id);
   if (cli.profile !== null && !profile.exists) {
     throw configError(`there is no profile '${profileName}' in ${dir} (no directory profile_${profileName}); create it with ipython profile create --parallel ${profileName}, or check --ipython-dir`);
   }
@@ -150,7 +151,9 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     }
     if (controllerFile) {
       store = { ...(hub(null) as Extract<StoreSpec, { kind: 'hub' }>), probeMs: PROBE_MS };
-      origin = `the running controller of ${where}`;
+      const which = profile.clusterId ? `cluster ${profile.clusterId} of ${where}` : where;
+      const others = cluster.others > 0 ? ` (the newest of ${cluster.others + 1} clusters; --cluster-id picks another)` : '';
+      origin = `the running controller of ${which}${others}`;
       fallback = rest;
     } else {
       store = rest.store;

@@ -126,6 +126,9 @@ test('session, engines, display and paths relative to the configuration file', (
   assert.equal(flagged.session, 'mine');
   assert.equal(flagged.format, 'json');
   assert.equal(flagged.timezone, 'local');
+  // every output format of --format is a default the file may set, trace included
+  writeFileSync(join(dir, 'trace.json5'), "{display: {format: 'trace'}}");
+  assert.equal(settings(['--config', join(dir, 'trace.json5')]).format, 'trace');
 });
 
 test("the engine map comes from the running controller's log/engines.json, as ipcontroller 7.x writes it", () => {
@@ -174,7 +177,7 @@ test('through the CLI: the profile store opens, and a bad config is exit status 
   writeFileSync(bad, '{\n  db_clas: "NoDB"}');
   const failed = await runIpc(['--config', bad, '-c', '1'], { env, cwd: work });
   assert.equal(failed.code, 2);
-  assert.equal(failed.stderr, `ipc: ConfigError: ${bad}, line 2: db_clas: unknown key (did you mean 'db_class'?); the keys are db_class, SQLiteDB, MongoDB, DictDB, hub, session, engines, display, profile, ipython_dir\n`);
+  assert.equal(failed.stderr, `ipc: ConfigError: ${bad}, line 2: db_clas: unknown key (did you mean 'db_class'?); the keys are db_class, SQLiteDB, MongoDB, DictDB, hub, session, engines, display, profile, ipython_dir, cluster_id\n`);
 });
 
 test('.ipcrc.example is a valid configuration that shows every key', async () => {
@@ -184,7 +187,7 @@ test('.ipcrc.example is a valid configuration that shows every key', async () =>
   const config = parseConfig(text, '.ipcrc.example') as Record<string, unknown>;
   const keys = ['db_class', 'SQLiteDB.location', 'SQLiteDB.filename', 'SQLiteDB.table', 'MongoDB.url', 'MongoDB.database',
     'DictDB.record_limit', 'DictDB.size_limit', 'DictDB.cull_fraction', 'DictDB.load', 'hub.connection_file', 'hub.timeout',
-    'session', 'engines', 'display.timezone', 'display.max_column_width', 'display.format', 'profile', 'ipython_dir'];
+    'session', 'engines', 'display.timezone', 'display.max_column_width', 'display.format', 'profile', 'ipython_dir', 'cluster_id'];
   for (const k of keys) {
     const [a, b] = k.split('.') as [string, string | undefined];
     assert.ok(b === undefined ? a in config : b in (config[a] as object), `.ipcrc.example shows ${k}`);

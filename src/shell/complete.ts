@@ -11,10 +11,14 @@ export interface CompletionSources {
   evaluatePath(path: readonly string[]): Promise<unknown>;
   /** msg_ids starting with a prefix, from the store; may be slow, so it is raced against a deadline. */
   msgIds?(prefix: string): Promise<readonly string[]>;
+  /** The msg_ids this session has shown or bound, newest first. */
+  seenIds?(): Iterable<string>;
 }
 
 /** Longest a completion waits for the store. */
 const STORE_DEADLINE_MS = 250;
+/** Most ids a completion offers. */
+const MAX_IDS = 50;
 const HEXISH = /^[0-9a-f][0-9a-f_-]*$/;
 
 async function msgIdCandidates(prefix: string, sources: CompletionSources): Promise<string[]> {
@@ -30,6 +34,25 @@ async function msgIdCandidates(prefix: string, sources: CompletionSources): Prom
   }
 }
 
+/**
+ * The ids seen in this session that `word` may stand for, newest first:
+ * all of them for an empty word, and for a suffix such as `_1` those with a
+ * `_` part starting so (`…_1234_15`), as `%show _15` names one.
+ */
+function seenCandidates(word: string, sources: CompletionSources): string[] {
+  const out = new Set<string>();
+  for (const id of sources.seenIds?.() ?? []) {
+    if (out.size >= MAX_IDS) break;
+    if (HEXISH.test(id) && id.length >= 8 && (word === '' || hasSuffixStarting(id, word))) out.add(id);
+  }
+  return [...out];
+}
+
+function hasSuffixStarting(id: string, word: string): boolean {
+  for (let p = id.indexOf('_'); p >= 0; p = id.indexOf('_', p + 1)) if (id.startsWith(word, p)) return true;
+  return false;
+}
+
 const NAMES_EXTRA = ['now', 'today', 'hourago', 'None', 'True', 'False', 'from', 'import', 'lambda', 'for', 'in', 'not', 'and', 'or'];
 const OPERATORS = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name);
 
@@ -43,7 +66,8 @@ export async function completeAt(line: string, cursor: number, sources: Completi
   const idMagic = /^\s*%(?:stdout|stderr|tb|show)\s+([0-9a-f_-]*)$/.exec(before);
   if (idMagic) {
     const prefix = idMagic[1]!;
-    return { start: cursor - prefix.length, end: cursor, candidates: prefix ? await msgIdCandidates(prefix, sources) : [] };
+    const candidates = prefix === '' || prefix.startsWith('_') ? seenCandidates(prefix, sources) : await msgIdCandidates(prefix, sources);
+    return { start: cursor - prefix.length, end: cursor, candidates };
   }
   const magic = /^\s*%(\w*)$/.exec(before);
   if (magic) {

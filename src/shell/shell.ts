@@ -148,6 +148,7 @@ class ShellImpl implements Shell {
         const found = await this.client.dbQuery({ msg_id: { $regex: '^' + prefix.replace(/[^0-9a-f_-]/g, '') } }, ['msg_id']);
         return found.records.slice(0, 50).map((r) => r['msg_id'] as string);
       },
+      seenIds: () => this.seenIds(),
     });
   }
 

@@ -274,6 +274,23 @@ test('completion offers msg_ids from the store after %stdout and inside get_resu
   assert.deepEqual([...call.candidates].sort(), want);
 });
 
+test('after %show, Tab offers the ids this session has shown, newest first, and completes a suffix such as _1 among them', async () => {
+  const { shell, records } = await demoShell();
+  assert.deepEqual((await shell.complete('%show ', 6)).candidates, [], 'nothing shown yet');
+  const ids = records.map((r) => r['msg_id'] as string);
+  shell.recordOutput(1, { msg_id: ids[3] });
+  shell.recordOutput(2, ids[7]);
+  await shell.execute("name = 'not an id'");
+  const all = await shell.complete('%show ', 6);
+  assert.deepEqual(all.candidates, [ids[7], ids[3]]);
+  assert.equal(all.start, 6);
+  const tail = ids[3]!.slice(ids[3]!.lastIndexOf('_'));
+  const bySuffix = await shell.complete(`%tb ${tail.slice(0, 2)}`, 4 + 2);
+  assert.ok(bySuffix.candidates.includes(ids[3]!), `${ids[3]} has a part starting ${tail.slice(0, 2)}`);
+  for (const c of bySuffix.candidates) assert.ok(c.split('_').slice(1).some((part) => `_${part}`.startsWith(tail.slice(0, 2))));
+  assert.equal(bySuffix.start, 4);
+});
+
 test('magics: %stdout, %tb, %show, %history, %format, %time, %who, %help', async () => {
   const { shell, records } = await demoShell();
   const talker = records.find((r) => typeof r['stdout'] === 'string' && r['stdout'] !== '')!;

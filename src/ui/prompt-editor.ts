@@ -2,7 +2,7 @@ import type { Completion } from '../shell/index.js';
 import { History, currentText, newerEntry, olderEntry, reverseSearch, startCursor, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import * as tb from './text-buffer.js';
-import { textWidth } from './text-width.js';
+import { fitId, fitText, textWidth } from './text-width.js';
 import { isCtrl } from './viewers.js';
 
 export interface ReverseSearch {
@@ -243,11 +243,12 @@ export class PromptEditor {
   completionLines(columns: number, rows: number, dim: (s: string) => string): string[] {
     if (this.completions.length === 0) return [];
     const shown = this.completions.slice(0, MAX_COMPLETIONS_SHOWN);
-    const w = Math.min(40, shown.reduce((m, s) => Math.max(m, textWidth(s)), -Infinity) + 2);
+    // Columns as wide as the widest candidate, two spaces apart; an id too wide for the terminal keeps its tail.
+    const w = Math.max(3, Math.min(columns, shown.reduce((m, s) => Math.max(m, textWidth(s)), 0) + 2));
     const perLine = Math.max(1, Math.floor(columns / w));
     const lines: string[] = [];
     for (let i = 0; i < shown.length; i += perLine) {
-      lines.push(shown.slice(i, i + perLine).map((s) => s.padEnd(w)).join('').trimEnd());
+      lines.push(shown.slice(i, i + perLine).map((s) => (textWidth(s) > w - 2 && s.length === textWidth(s) ? fitId(s, w - 2) : fitText(s, w - 2)) + '  ').join('').trimEnd());
     }
     if (this.completions.length > shown.length) lines.push(dim(`… ${this.completions.length - shown.length} more`));
     return lines.slice(0, Math.max(1, rows - 4));

@@ -64,6 +64,10 @@ export const zeroDivisionError = (msg: string) => new IpcError('ZeroDivisionErro
 export const overflowError = (msg: string) => new IpcError('OverflowError', msg);
 export const recursionError = (msg: string) => new IpcError('RecursionError', msg);
 export const memoryError = (msg: string) => new IpcError('MemoryError', msg);
+export const valueError = (msg: string) => new IpcError('ValueError', msg);
+export const timeoutError = (msg: string) => new IpcError('TimeoutError', msg);
+/** A task's own error, as ipyparallel raises it: `ename(evalue)`, the remote traceback as detail. */
+export const remoteError = (msg: string, traceback?: string) => new IpcError('RemoteError', msg, traceback);
 
 /** The same error with where it happened in front of its sentence (a file and line). */
 export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `${place}: ${e.message}`, e.detail);

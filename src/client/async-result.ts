@@ -4,18 +4,18 @@
  * RemoteError with the remote `ename(evalue)`), `.ready()`, `.successful()`,
  * `.metadata`, `.msg_ids`. Several ids answer lists, one id the value itself.
  */
-import { IpcError } from '../errors.js';
+import { remoteError, timeoutError } from '../errors.js';
 import { stripAnsi } from '../format/index.js';
 import { taskResultValue, type Dict, type TaskResult, type Value } from '../records/index.js';
 
 /** The value a task returned; raises RemoteError for a failed task, TimeoutError while it is pending. */
 export function remoteValue(r: TaskResult): unknown {
-  if (r.status === 'pending') throw new IpcError('TimeoutError', `task '${r.msgId}' is still pending: its result is not ready`);
+  if (r.status === 'pending') throw timeoutError(`task '${r.msgId}' is still pending: its result is not ready`);
   if (r.status === 'error' || r.status === 'aborted') {
     const ename = r.error?.ename || (r.status === 'aborted' ? 'TaskAborted' : 'RemoteError');
     const evalue = r.error?.evalue ?? '';
     const tb = r.error?.traceback.length ? stripAnsi(r.error.traceback.join('\n')) : undefined;
-    throw new IpcError('RemoteError', `${ename}(${evalue})`, tb);
+    throw remoteError(`${ename}(${evalue})`, tb);
   }
   const value = taskResultValue(r.record);
   if (value === null && r.executeResult) return r.executeResult;

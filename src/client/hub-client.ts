@@ -12,9 +12,10 @@ import {
 } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { engineContext } from './engines.js';
+import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
-import { RecordList, type Client, type ClientDescription, type TaskResult } from './types.js';
+import { RecordList, type Client, type ClientDescription, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -257,18 +258,18 @@ export class HubClient implements Client {
     return out;
   }
 
-  async wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean> {
+  async wait(msgIds: readonly string[], timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
     const ids = [...new Set(checkIds(msgIds, 'wait'))];
     const deadline = timeoutSeconds === null || timeoutSeconds < 0 ? Infinity : Date.now() + timeoutSeconds * 1000;
-    let pause = 20;
+    let interval = 20;
     for (;;) {
       const done = await this.completedCount(ids);
-      onProgress?.(done, ids.length);
+      options.onProgress?.(done, ids.length);
       if (done === ids.length) return true;
       const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-      pause = Math.min(pause * 1.5, 1000);
+      if (left <= 0 || options.signal?.aborted) return false;
+      await pause(Math.min(interval, left), options.signal);
+      interval = Math.min(interval * 1.5, 1000);
     }
   }
 

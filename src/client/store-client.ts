@@ -3,9 +3,10 @@ import { finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryIn
 import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
+import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus } from './types.js';
+import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 
 
 export interface StoreClientOptions {
@@ -206,15 +207,15 @@ export class StoreClient implements Client {
     throw hubError('resubmit needs a live hub: a store only records tasks; start ipc with --hub [CONNECTION_FILE] to resubmit');
   }
 
-  async wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean> {
+  async wait(msgIds: readonly string[], timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
     const deadline = timeoutSeconds === null ? Infinity : Date.now() + timeoutSeconds * 1000;
     for (;;) {
       const found = await collect(this.store.findRecords({ msg_id: { $in: [...msgIds] } }, ['completed']));
       const done = found.filter((r) => r['completed'] !== null).length;
-      onProgress?.(done, msgIds.length);
+      options.onProgress?.(done, msgIds.length);
       if (done === msgIds.length && found.length === msgIds.length) return true;
-      if (!this.store.info.live || Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, Math.min(this.options.pollMs ?? 500, Math.max(0, deadline - Date.now()))));
+      if (!this.store.info.live || Date.now() >= deadline || options.signal?.aborted) return false;
+      await pause(Math.min(this.options.pollMs ?? 500, Math.max(0, deadline - Date.now())), options.signal);
     }
   }
 

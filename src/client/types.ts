@@ -10,6 +10,14 @@ export type { IndexReport };
  * implementation. Method names are ipyparallel's Client methods in camelCase;
  * the shell maps `rc.db_query` to `dbQuery` and so on.
  */
+/** How a wait reports and ends early. */
+export interface WaitOptions {
+  /** How many of the tasks have finished, after each poll. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Ctrl-C: the polling stops at once, so nothing keeps asking the store after the statement ended. */
+  readonly signal?: AbortSignal;
+}
+
 export interface Client {
   readonly mode: 'store' | 'hub';
   /**
@@ -54,7 +62,7 @@ export interface Client {
   deriveContext(): Promise<DeriveContext>;
   resubmit(msgIds: readonly string[]): Promise<Record<string, string>>;
   /** Resolves true when every task completed within `timeoutSeconds` (or forever with null). */
-  wait(msgIds: readonly string[], timeoutSeconds: number | null, onProgress?: (done: number, total: number) => void): Promise<boolean>;
+  wait(msgIds: readonly string[], timeoutSeconds: number | null, options?: WaitOptions): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { typeError } from '../errors.js';
 import { PyValue, Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
 import { pythonJSON } from './python-json.js';
 
@@ -8,7 +8,7 @@ import { pythonJSON } from './python-json.js';
  * than overflowing the stack.
  */
 export const MAX_JSON_DEPTH = 1000;
-export const tooDeep = () => new IpcError('TypeError', 'the value is circular or nested more than 1000 levels deep, so it has no JSON text');
+export const tooDeep = () => typeError('the value is circular or nested more than 1000 levels deep, so it has no JSON text');
 
 /**
  * A value as plain JSON: datetimes as ISO 8601 UTC with six fractional digits

@@ -1,4 +1,4 @@
-import { IpcError } from '../errors.js';
+import { valueError } from '../errors.js';
 import { PyNumpyScalar } from './numpy.js';
 import { decodeApply, decodeApplyFunction, decodeResult, functionName, type TaskCall } from './payload.js';
 import { PickleError } from './pickle.js';
@@ -132,7 +132,7 @@ function buffersOf(rec: TaskRecord, key: 'buffers' | 'result_buffers'): Uint8Arr
 
 function decodeFailure(rec: TaskRecord, what: string, e: unknown): never {
   if (!(e instanceof PickleError)) throw e;
-  throw new IpcError('ValueError', `cannot decode the ${what} of task '${String(rec['msg_id'])}': ${e.message}`);
+  throw valueError(`cannot decode the ${what} of task '${String(rec['msg_id'])}': ${e.message}`);
 }
 
 /** The function, arguments and keyword arguments of an apply request; null for other requests. */

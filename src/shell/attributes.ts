@@ -1,8 +1,9 @@
 import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
-import { attributeError, didYouMean, keyError, typeError } from '../errors.js';
+import { attributeError, didYouMean, keyError, timeoutError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
+import { latestOf, refresh } from './live-result.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
 
@@ -57,15 +58,16 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     const a = mapMethod(v, name);
     if (a) return a;
   } else if (isTaskResult(v)) {
-    const a = asyncResultAttribute([v], true, name);
+    const a = asyncResultAttribute(v, [v], true, name);
     if (a !== undefined) return a;
-    const plain = taskResultJSON(v);
+    const now = latestOf(v, [v])[0]!;
+    const plain = taskResultJSON(now);
     if (name in plain) return plain[name];
-    if (name === 'metadata') return taskMetadata(v);
-    if (name === 'record') return v.record;
+    if (name === 'metadata') return taskMetadata(now);
+    if (name === 'record') return now.record;
   } else if (Array.isArray(v) || v instanceof RecordList) {
     if (isTaskResultList(v)) {
-      const a = asyncResultAttribute(v, false, name);
+      const a = asyncResultAttribute(v, v, false, name);
       if (a !== undefined) return a;
     }
     const items = v instanceof RecordList ? v.records : v;
@@ -91,31 +93,46 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
   throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
 }
 
-const ASYNC_RESULT_NAMES = ['get', 'result', 'ready', 'successful', 'msg_ids'];
+const ASYNC_RESULT_NAMES = ['get', 'result', 'ready', 'successful', 'wait', 'msg_ids'];
 
 /** What get_result gave for several ids: a list of results that also answers as one AsyncHubResult. */
 function isTaskResultList(v: unknown): v is TaskResult[] {
   return Array.isArray(v) && v.length > 0 && v.every(isTaskResult);
 }
 
+/** A timeout as ipyparallel takes it: None or below 0 waits as long as it takes. */
+function waitSeconds(c: CallArgs, fn: string): number | null {
+  const t = bindArgs(fn, ['timeout'], c).get('timeout');
+  if (t === undefined || t === null) return null;
+  if (typeof t !== 'number') throw typeError(`${fn}() takes a timeout in seconds (or None), not ${typeName(t)}`);
+  return t < 0 ? null : t;
+}
+
 /** AsyncHubResult's methods and the per-task lists of several results (stdout, stderr, metadata). */
-function asyncResultAttribute(results: TaskResult[], single: boolean, name: string): unknown {
+function asyncResultAttribute(answer: object, results: TaskResult[], single: boolean, name: string): unknown {
   const owner = 'AsyncHubResult';
   switch (name) {
     case 'get':
     case 'result':
-      return method(owner, name, (c) => {
-        bindArgs(name, ['timeout'], c);
-        return asyncGet(results, single);
+      return method(owner, name, async (c) => asyncGet(await refresh(answer, results, waitSeconds(c, name), c.signal), single));
+    case 'wait':
+      return method(owner, name, async (c) => {
+        await refresh(answer, results, waitSeconds(c, name), c.signal);
+        return null;
       });
     case 'ready':
-      return method(owner, name, () => asyncReady(results));
+      return method(owner, name, async () => asyncReady(await refresh(answer, results, 0)));
     case 'successful':
-      return method(owner, name, () => asyncSuccessful(results));
+      return method(owner, name, async () => {
+        const now = await refresh(answer, results, 0);
+        if (!asyncReady(now)) throw timeoutError('Result not ready.');
+        return asyncSuccessful(now);
+      });
     case 'msg_ids':
       return results.map((r) => r.msgId);
   }
   if (single) return undefined;
+  results = latestOf(answer, results);
   switch (name) {
     case 'stdout':
       return results.map((r) => r.stdout);

@@ -3,6 +3,7 @@ import type { QueryInput } from '../query/index.js';
 import { keyError, typeError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
 import { Text, isDict, setOwn } from '../records/index.js';
+import { keepLive } from './live-result.js';
 import { bindArgs } from './time.js';
 import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
 
@@ -140,7 +141,9 @@ export function makeRc(client: Client): PyObject {
         const which = a.has('indices_or_msg_ids') && a.get('indices_or_msg_ids') !== null ? a.get('indices_or_msg_ids') : -1;
         const { ids, single } = await msgIds(which, 'get_result');
         const results: TaskResult[] = await client.getResult(ids);
-        return single ? results[0] : results;
+        const answer = single ? results[0]! : results;
+        keepLive(answer, client, results);
+        return answer;
       }),
       hub_history: fn('hub_history', (c) => {
         bindArgs('hub_history', [], c);
@@ -177,7 +180,7 @@ export function makeRc(client: Client): PyObject {
         const jobs = a.get('jobs') ?? (await history());
         const t = a.get('timeout');
         const timeout = t === undefined || t === null || (typeof t === 'number' && t < 0) ? null : Number(t);
-        return client.wait((await msgIds(jobs, 'wait')).ids, timeout);
+        return client.wait((await msgIds(jobs, 'wait')).ids, timeout, c.signal ? { signal: c.signal } : {});
       }),
       session,
       ids: async () => [...(await knownEngines()).keys()].sort((x, y) => x - y),

@@ -45,3 +45,59 @@ test('a failed task raises RemoteError with the remote ename(evalue)', async () 
   assert.match(o.error?.detail ?? '', /ValueError/);
   assert.equal(await value(shell, `rc.get_result('${PREFIX}55').successful()`), false);
 });
+
+test('a pending task: .ready() and .get() ask the store again, .get() waits for the result and .get(timeout) gives up', async () => {
+  const { copyFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const Database = (await import('better-sqlite3')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-pending-'));
+  const path = join(dir, 'tasks.db');
+  copyFileSync(FIXTURE, path);
+  // The controller's side: the task is pending until its row is written back, as ipcontroller does on completion.
+  const controller = new Database(path);
+  const row = controller.prepare('SELECT completed, result_buffers, result_header, result_content FROM "ipython-tasks" WHERE msg_id = ?').get(`${PREFIX}2`) as Record<string, unknown>;
+  const write = (r: Record<string, unknown>) =>
+    controller.prepare('UPDATE "ipython-tasks" SET completed = @completed, result_buffers = @result_buffers, result_header = @result_header, result_content = @result_content WHERE msg_id = @id').run({ ...r, id: `${PREFIX}2` });
+  write({ completed: null, result_buffers: null, result_header: null, result_content: null });
+  const reader = await openSQLiteStore({ path });
+  try {
+    const live = createShell({ client: await StoreClient.open(reader, { pollMs: 20 }) });
+    await live.execute(`r = rc.get_result('${PREFIX}2')`);
+    assert.equal(await value(live, 'r.ready()'), false);
+    const began = Date.now();
+    const late = await one(live, 'r.get(0.2)');
+    assert.equal(late.error?.kind, 'TimeoutError');
+    assert.ok(Date.now() - began >= 150, 'get(timeout) waited before it gave up');
+    assert.equal((await one(live, 'r.successful()')).error?.kind, 'TimeoutError');
+    const waiting = value(live, 'r.get()');
+    setTimeout(() => write(row), 150);
+    assert.equal(await waiting, 30);
+    assert.equal(await value(live, 'r.ready()'), true);
+    assert.equal(await value(live, 'r.successful()'), true);
+    assert.equal(await value(live, 'r.status'), 'ok');
+    assert.equal((await one(live, 'r.wait(0)')).error, undefined);
+  } finally {
+    controller.close();
+    await reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C during a wait stops the polling itself, not only the statement', async () => {
+  let polls = 0;
+  const watched: Store = Object.create(store, {
+    info: { value: { ...store.info, live: true } },
+    findRecords: { value: (...args: Parameters<Store['findRecords']>) => { polls++; return store.findRecords(...args); } },
+  });
+  const client = await StoreClient.open(watched, { pollMs: 10 });
+  const controller = new AbortController();
+  const waiting = client.wait(['no-such-task'], null, { signal: controller.signal });
+  await new Promise((r) => setTimeout(r, 60));
+  controller.abort();
+  assert.equal(await waiting, false);
+  const stopped = polls;
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(polls, stopped, 'no poll after the abort');
+  assert.ok(stopped >= 2, 'it polled while waiting');
+});

@@ -173,7 +173,7 @@ export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
     test('wait on a pending task: a short wait says not yet, a long one sees it done', async () => {
       assert.equal(await client.wait([py.slow], 0.05), false);
       const progress: Array<[number, number]> = [];
-      assert.equal(await client.wait([py.slow, work.ids[0]!], 30, (d, t) => progress.push([d, t])), true);
+      assert.equal(await client.wait([py.slow, work.ids[0]!], 30, { onProgress: (d, t) => progress.push([d, t]) }), true);
       assert.deepEqual(progress[0], [1, 2]);
       assert.deepEqual(progress[progress.length - 1], [2, 2]);
       const [done] = await client.getResult([py.slow]);

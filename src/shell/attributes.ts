@@ -1,8 +1,9 @@
 import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
 import { attributeError, didYouMean, keyError, timeoutError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
+import { PyFloat, TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
+import { floatValue } from './numbers.js';
 import { latestOf, refresh } from './live-result.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
@@ -16,6 +17,7 @@ function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc
 export function dictKey(k: unknown): string {
   if (typeof k === 'string') return k;
   if (typeof k === 'number' && Number.isFinite(k)) return String(k);
+  if (k instanceof PyFloat && Number.isFinite(k.value)) return String(k.value);
   if (typeof k === 'bigint') return String(k);
   if (typeof k === 'boolean') return k ? 'True' : 'False';
   throw typeError(`a dict key here is a string or a number, not ${typeName(k)}`);
@@ -49,7 +51,7 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
       case 'days': return days;
       case 'seconds': return Math.floor(rest / 1e6);
       case 'microseconds': return rest % 1e6;
-      case 'total_seconds': return method('timedelta', name, () => v.us / 1e6);
+      case 'total_seconds': return method('timedelta', name, () => floatValue(v.us / 1e6));
     }
   } else if (typeof v === 'string') {
     const a = stringMethod(v, name);
@@ -104,6 +106,7 @@ function isTaskResultList(v: unknown): v is TaskResult[] {
 function waitSeconds(c: CallArgs, fn: string): number | null {
   const t = bindArgs(fn, ['timeout'], c).get('timeout');
   if (t === undefined || t === null) return null;
+  if (t instanceof PyFloat) return t.value < 0 ? null : t.value;
   if (typeof t !== 'number') throw typeError(`${fn}() takes a timeout in seconds (or None), not ${typeName(t)}`);
   return t < 0 ? null : t;
 }

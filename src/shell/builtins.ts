@@ -1,10 +1,10 @@
 import { RecordList } from '../client/index.js';
 import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
-import { Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
+import { PyFloat, Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
 import { chargeItems, memoryError } from './budget.js';
-import { arithmetic, isInt, isNumeric, normalize, toFloat, truncToInt } from './numbers.js';
+import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, toFloat, truncToInt, unbox } from './numbers.js';
 import { bindArgs } from './time.js';
 import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
@@ -126,7 +126,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     });
     const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
     if (step == 0) throw typeError('range() arg 3 must not be zero');
-    const span = arithmetic('//', arithmetic('-', arithmetic('+', stop, step)!, arithmetic('+', start, step > 0 ? 1 : -1)!)!, step)!;
+    const span = arithmetic('//', arithmetic('-', arithmetic('+', stop, step)!, arithmetic('+', start, step > 0 ? 1 : -1)!)!, step) as number | bigint;
     if (typeof span === 'bigint' || typeof start === 'bigint' || typeof step === 'bigint' || typeof stop === 'bigint') {
       if (span > 0) throw memoryError('range()');
       return [];
@@ -145,20 +145,20 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (x === undefined) return 0;
     if (typeof x === 'boolean') return Number(x);
     if (typeof x === 'bigint') return x;
-    if (typeof x === 'number') return truncToInt(x);
+    if (typeof x === 'number' || x instanceof PyFloat) return truncToInt(unbox(x));
     if (typeof x === 'string') return parseInt10(x, c.args[1] === undefined ? 10 : Number(c.args[1]));
     throw typeError(`int() takes a number or a string, not ${typeName(x)}`);
   });
   def('float', 'float(x): a number', (c) => {
     const [x] = only('float', c, 0, 1);
-    if (x === undefined) return 0;
-    if (isNumeric(x)) return toFloat(x);
+    if (x === undefined) return floatValue(0);
+    if (isNumeric(x)) return floatValue(toFloat(x));
     if (typeof x === 'string') {
       const t = x.trim().toLowerCase();
       if (t === 'inf' || t === '+inf' || t === 'infinity') return Infinity;
       if (t === '-inf' || t === '-infinity') return -Infinity;
       if (t === 'nan') return NaN;
-      if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return Number(t);
+      if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return floatValue(Number(t));
       throw typeError(`could not convert string to float: ${repr(x)}`);
     }
     if (x instanceof TimeDelta) throw typeError('float() of a timedelta: use .total_seconds()');
@@ -208,15 +208,19 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('abs', 'abs(x): the absolute value', (c) => {
     const [x] = only('abs', c, 1, 1);
     if (typeof x === 'number') return Math.abs(x);
+    if (x instanceof PyFloat) return floatValue(Math.abs(x.value));
     if (typeof x === 'bigint') return x < 0n ? -x : x;
     if (x instanceof TimeDelta) return new TimeDelta(Math.abs(x.us));
     throw typeError(`bad operand type for abs(): '${typeName(x)}'`);
   });
   def('round', 'round(x, ndigits=0): x rounded, halves to even as Python does', (c) => {
     const [x, d] = only('round', c, 1, 2);
-    if (typeof x === 'bigint' && (d === undefined || d === null)) return x;
-    if (typeof x !== 'number') throw typeError(`round() takes a number, not ${typeName(x)}`);
-    return pyRound(x, d === undefined || d === null ? 0 : Number(d));
+    const whole = d === undefined || d === null;
+    if (typeof x === 'bigint' && whole) return x;
+    if (typeof x !== 'number' && !(x instanceof PyFloat)) throw typeError(`round() takes a number, not ${typeName(x)}`);
+    const r = pyRound(unbox(x), whole ? 0 : Number(d));
+    // round(x) is an int; round(x, n) keeps x's kind
+    return whole || !isFloat(x) ? r : floatValue(r);
   });
   def('any', 'any(items): whether any item is true', (c) => iterate(only('any', c, 1, 1)[0], 'any').some(truthy));
   def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));

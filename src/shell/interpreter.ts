@@ -1,10 +1,10 @@
 import { RecordList } from '../client/index.js';
 import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
-import { TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
+import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
-import { arithmetic, isNumeric, negate } from './numbers.js';
+import { arithmetic, floatValue, isNumeric, negate, unbox } from './numbers.js';
 import { instant, span } from './time.js';
 import type { Expr, Statement, Target } from './syntax.js';
 import { PyFunction, PyObject, iterate, pyCompare, pyEquals, stringItems, truthy, typeName, type CallArgs } from './values.js';
@@ -182,8 +182,9 @@ export class Interpreter {
       case 'unary': {
         const v = await this.ev(e.operand, scope);
         if (e.op === 'not') return !truthy(v);
-        if (typeof v === 'bigint') return e.op === '-' ? negate(v) : v;
-        if (typeof v === 'number' || typeof v === 'boolean') return e.op === '-' ? -Number(v) : Number(v);
+        if (typeof v === 'bigint' || v instanceof PyFloat) return e.op === '-' ? negate(v) : v;
+        // -0 is the int 0; only a float keeps its sign at zero
+        if (typeof v === 'number' || typeof v === 'boolean') return e.op === '-' ? (Number.isSafeInteger(Number(v)) ? -Number(v) || 0 : -Number(v)) : Number(v);
         if (v instanceof TimeDelta) return e.op === '-' ? new TimeDelta(-v.us) : v;
         throw typeError(`bad operand type for unary ${e.op}: '${typeName(v)}'`);
       }
@@ -481,7 +482,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     if (r === undefined) throw unsupported(op, a, b);
     return r;
   }
-  const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
+  const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : unbox(x));
   const x = n(a);
   const y = n(b);
   if (x instanceof Timestamp) {
@@ -497,7 +498,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
         case '-': return span(x.us - y.us);
         case '/':
           if (y.us === 0) throw typeError('division by zero');
-          return x.us / y.us;
+          return floatValue(x.us / y.us);
         case '//':
           if (y.us === 0) throw typeError('division by zero');
           return Math.floor(x.us / y.us);
@@ -518,6 +519,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     chargeString(x.length + y.length);
     return x + y;
   }
+  if (op === '*' && (a instanceof PyFloat || b instanceof PyFloat)) throw typeError("can't multiply sequence by non-int of type 'float'");
   if (op === '*' && ((typeof x === 'string' && isNumeric(y)) || (isNumeric(x) && typeof y === 'string'))) {
     const [text, count] = typeof x === 'string' ? [x, y] : [y as string, x];
     const times = repeatCount(count, 'str');

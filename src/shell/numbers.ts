@@ -1,21 +1,38 @@
 import { overflowError, typeError, zeroDivisionError } from '../errors.js';
+import { PyFloat } from '../records/index.js';
 import { charge } from './budget.js';
 
 /**
  * Python numbers over JS values: an int is a safe-integer number or, beyond
  * 2^53, a bigint (so that `2**64` and sums of squares stay exact); a float is
- * a number. A bigint that comes back into the safe range becomes a number
- * again, so every int has one form.
+ * a number that is not a safe integer, or a PyFloat (the decoder's floats,
+ * and a whole float such as `7/7` or `2.0`, which would otherwise read as an
+ * int and print as `1`). A bigint that comes back into the safe range becomes
+ * a number again, so every int has one form.
  */
-export type PyNumber = number | bigint;
+export type PyNumber = number | bigint | PyFloat;
 
+/** A float result in its one form: boxed when its value is whole (so it prints as `1.0`), a number otherwise. */
+export function floatValue(x: number): number | PyFloat {
+  return Number.isSafeInteger(x) ? new PyFloat(x) : x;
+}
+
+/** The number a PyFloat holds; anything else as it is. */
+export function unbox<T>(v: T | PyFloat): T | number {
+  return v instanceof PyFloat ? v.value : v;
+}
+
+/** Whether a value is a Python float. */
+export function isFloat(v: unknown): v is number | PyFloat {
+  return v instanceof PyFloat || (typeof v === 'number' && !Number.isSafeInteger(v));
+}
 
 export function isInt(v: unknown): v is number | bigint {
   return typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v));
 }
 
-export function isNumeric(v: unknown): v is number | bigint | boolean {
-  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean';
+export function isNumeric(v: unknown): v is number | bigint | boolean | PyFloat {
+  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof PyFloat;
 }
 
 /** A bigint in its one form: a number when it is a safe integer. */
@@ -24,7 +41,8 @@ export function normalize(b: bigint): number | bigint {
 }
 
 /** An int as Python's float() takes it, raising as Python does when it is too large. */
-export function toFloat(v: number | bigint | boolean): number {
+export function toFloat(v: number | bigint | boolean | PyFloat): number {
+  if (v instanceof PyFloat) return v.value;
   if (typeof v !== 'bigint') return Number(v);
   const f = Number(v);
   if (!Number.isFinite(f)) throw overflowError('int too large to convert to float');
@@ -75,12 +93,17 @@ function floatDivmod(x: number, y: number): [number, number] {
 }
 
 /** Arithmetic between two Python numbers (bools count as ints); undefined when Python has no such operator for them. */
-export function arithmetic(op: string, a: number | bigint | boolean, b: number | bigint | boolean): PyNumber | undefined {
+export function arithmetic(op: string, a: number | bigint | boolean | PyFloat, b: number | bigint | boolean | PyFloat): PyNumber | undefined {
   const x = typeof a === 'boolean' ? Number(a) : a;
   const y = typeof b === 'boolean' ? Number(b) : b;
-  if (isInt(x) && isInt(y)) return intArithmetic(op, x, y);
+  if (isInt(x) && isInt(y)) {
+    const r = intArithmetic(op, x, y);
+    // int / int, and int ** negative int, are floats in Python
+    return typeof r === 'number' && (op === '/' || (op === '**' && y < 0)) ? floatValue(r) : r;
+  }
   if (op === '|' || op === '&') return undefined;
-  return floatArithmetic(op, toFloat(x), toFloat(y));
+  const r = floatArithmetic(op, toFloat(x), toFloat(y));
+  return r === undefined ? undefined : floatValue(r);
 }
 
 function intArithmetic(op: string, x: number | bigint, y: number | bigint): PyNumber | undefined {
@@ -163,7 +186,8 @@ function floatArithmetic(op: string, x: number, y: number): number | undefined {
   return undefined;
 }
 
-export function negate(v: number | bigint): PyNumber {
+export function negate(v: number | bigint | PyFloat): PyNumber {
+  if (v instanceof PyFloat) return floatValue(-v.value);
   return typeof v === 'bigint' ? normalize(-v) : -v;
 }
 

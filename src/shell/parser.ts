@@ -1,6 +1,6 @@
 import { clip } from '../errors.js';
 import { OPENERS, parseErrorAt, tokenize, type SourceSpan, type Token } from './lexer.js';
-import { normalize } from './numbers.js';
+import { floatValue, normalize } from './numbers.js';
 import type { Expr, Statement, Target } from './syntax.js';
 
 const KEYWORDS = new Set([
@@ -417,7 +417,7 @@ class Parser {
         if (Number.isNaN(value)) this.fail(`'${clip(t.value)}' is not a number`, t.offset);
         // Integer literals beyond 2^53 stay exact, as Python's ints do.
         if (!float && !Number.isSafeInteger(value)) value = normalize(BigInt(/^0[xob]/i.test(t.value) ? t.value.toLowerCase() : t.value));
-        return { kind: 'number', at: t.offset, value, float };
+        return { kind: 'number', at: t.offset, value: float ? floatValue(value as number) : value, float };
       }
       case 'string': {
         let value = '';

@@ -2,7 +2,7 @@ import { RecordList, RecordStream, type Client, type TaskResult } from '../clien
 import type { QueryInput } from '../query/index.js';
 import { keyError, typeError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
-import { Text, isDict, setOwn } from '../records/index.js';
+import { PyFloat, Text, isDict, setOwn } from '../records/index.js';
 import { keepLive } from './live-result.js';
 import { bindArgs } from './time.js';
 import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
@@ -11,6 +11,7 @@ import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from '
 export function toData(v: unknown): unknown {
   if (v instanceof RecordList) return v.records.map(toData);
   if (v instanceof Text) return v.text;
+  if (v instanceof PyFloat) return v.value;
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toData(x)]));
   if (Array.isArray(v)) return v.map(toData);
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) {

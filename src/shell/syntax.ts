@@ -1,7 +1,8 @@
+import type { PyFloat } from '../records/index.js';
 /** The syntax tree of the statement language. `at` is the offset in the source, for errors. */
 export type Expr =
   | { kind: 'name'; at: number; name: string }
-  | { kind: 'number'; at: number; value: number | bigint; float: boolean }
+  | { kind: 'number'; at: number; value: number | bigint | PyFloat; float: boolean }
   | { kind: 'string'; at: number; value: string }
   | { kind: 'const'; at: number; value: null | boolean }
   | { kind: 'list'; at: number; items: Expr[] }

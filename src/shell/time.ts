@@ -1,5 +1,5 @@
 import { clip, overflowError, typeError } from '../errors.js';
-import { TimeDelta, Timestamp } from '../records/index.js';
+import { PyFloat, TimeDelta, Timestamp } from '../records/index.js';
 import { PyFunction, PyObject, typeName, type CallArgs } from './values.js';
 
 /** Python's datetime spans the years 1 to 9999. */
@@ -41,6 +41,7 @@ export function bindArgs(fn: string, params: readonly string[], call: CallArgs, 
 
 function num(fn: string, name: string, v: unknown, integer = false): number {
   if (typeof v === 'boolean' || typeof v === 'bigint') return Number(v);
+  if (v instanceof PyFloat && !integer) return v.value;
   if (typeof v !== 'number' || (integer && !Number.isInteger(v))) {
     throw typeError(`${fn}() argument '${name}' must be ${integer ? 'an int' : 'a number'}, not ${typeName(v)}`);
   }
@@ -104,7 +105,7 @@ const AGO_UNITS: Record<string, number> = { w: 604800, d: 86400, h: 3600, m: 60,
 /** ago('90m'), ago('2h'), ago('3d'), ago('1h30m'), ago(3600): that long before now. */
 export function ago(spec: unknown): Timestamp {
   let seconds: number;
-  if (typeof spec === 'number' || typeof spec === 'bigint') seconds = Number(spec);
+  if (typeof spec === 'number' || typeof spec === 'bigint' || spec instanceof PyFloat) seconds = Number(spec);
   else if (spec instanceof TimeDelta) seconds = spec.seconds;
   else if (typeof spec === 'string') {
     const text = spec.replace(/\s+/g, '').toLowerCase();

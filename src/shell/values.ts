@@ -1,8 +1,8 @@
 import { RecordList } from '../client/index.js';
 import { typeError } from '../errors.js';
-import { Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
+import { PyValue, Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { chargeItems } from './budget.js';
-import { compareNumbers, isNumeric } from './numbers.js';
+import { compareNumbers, isNumeric, unbox } from './numbers.js';
 
 /** Arguments of a call as the shell passes them: positional, then keyword. */
 export interface CallArgs {
@@ -83,12 +83,14 @@ export function typeName(v: unknown): string {
   if (v instanceof PyObject) return v.typeName;
   if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
   if (v instanceof Set) return 'set';
+  if (v instanceof PyValue) return v.pyClass;
   if (isDict(v)) return 'dict';
   return 'object';
 }
 
 export function truthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === 0n || v === '') return false;
+  if (isNumeric(v)) return unbox(v) != 0;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof RecordList) return v.length > 0;
   if (v instanceof TimeDelta) return v.us !== 0;
@@ -135,7 +137,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
   if (isNumeric(a) && isNumeric(b)) {
-    return compareNumbers(typeof a === 'boolean' ? Number(a) : a, typeof b === 'boolean' ? Number(b) : b) === 0;
+    return compareNumbers(typeof a === 'boolean' ? Number(a) : unbox(a), typeof b === 'boolean' ? Number(b) : unbox(b)) === 0;
   }
   if (a instanceof Timestamp) return b instanceof Timestamp && a.us === b.us;
   if (a instanceof TimeDelta) return b instanceof TimeDelta && a.us === b.us;
@@ -154,7 +156,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
 
 /** Orders two values as Python does, or raises the TypeError Python raises. */
 export function pyCompare(a: unknown, b: unknown, op: string): number {
-  const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
+  const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : unbox(x));
   const x = num(a);
   const y = num(b);
   if ((typeof x === 'number' || typeof x === 'bigint') && (typeof y === 'number' || typeof y === 'bigint')) {

@@ -4,6 +4,7 @@ import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
 import { floatValue } from './numbers.js';
+import { decodedAttribute } from './decoded.js';
 import { latestOf, refresh } from './live-result.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
@@ -91,6 +92,8 @@ export async function getAttribute(v: unknown, name: string): Promise<unknown> {
     const a = dictMethod(v as Record<string, unknown>, name);
     if (a) return a;
   }
+  const decoded = decodedAttribute(v, name, (n, body) => method(typeName(v), n, (c) => body(c.args)), pyEquals);
+  if (decoded !== undefined) return decoded;
   const names = attributeNames(v);
   throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, names)}`);
 }

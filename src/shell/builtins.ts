@@ -3,8 +3,9 @@ import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { PyFloat, Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
 import { dictKey } from './attributes.js';
+import { decodedLength } from './decoded.js';
 import { chargeItems, memoryError } from './budget.js';
-import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, toFloat, truncToInt, unbox } from './numbers.js';
+import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
 import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
@@ -46,6 +47,8 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (x instanceof Map || x instanceof Set) return x.size;
     if (x instanceof Uint8Array) return x.byteLength;
     if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) return Object.keys(x).length;
+    const n = decodedLength(x);
+    if (n !== undefined) return n;
     throw typeError(`object of type '${typeName(x)}' has no len()`);
   });
   def('map', 'map(function, items): the function applied to each item, as a list', async (c) => {
@@ -141,18 +144,18 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   });
   def('repr', 'repr(x): the Python representation of a value', (c) => repr(only('repr', c, 1, 1)[0], display()));
   def('int', 'int(x): an integer', (c) => {
-    const [x] = only('int', c, 0, 2);
+    const x = plainScalar(only('int', c, 0, 2)[0]);
     if (x === undefined) return 0;
     if (typeof x === 'boolean') return Number(x);
     if (typeof x === 'bigint') return x;
-    if (typeof x === 'number' || x instanceof PyFloat) return truncToInt(unbox(x));
+    if (typeof x === 'number' || x instanceof PyFloat) return truncToInt(x instanceof PyFloat ? x.value : x);
     if (typeof x === 'string') return parseInt10(x, c.args[1] === undefined ? 10 : Number(c.args[1]));
     throw typeError(`int() takes a number or a string, not ${typeName(x)}`);
   });
   def('float', 'float(x): a number', (c) => {
-    const [x] = only('float', c, 0, 1);
+    const x = plainScalar(only('float', c, 0, 1)[0]);
     if (x === undefined) return floatValue(0);
-    if (isNumeric(x)) return floatValue(toFloat(x));
+    if (typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean' || x instanceof PyFloat) return floatValue(toFloat(x));
     if (typeof x === 'string') {
       const t = x.trim().toLowerCase();
       if (t === 'inf' || t === '+inf' || t === 'infinity') return Infinity;
@@ -206,7 +209,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     return total;
   });
   def('abs', 'abs(x): the absolute value', (c) => {
-    const [x] = only('abs', c, 1, 1);
+    const x = plainScalar(only('abs', c, 1, 1)[0]);
     if (typeof x === 'number') return Math.abs(x);
     if (x instanceof PyFloat) return floatValue(Math.abs(x.value));
     if (typeof x === 'bigint') return x < 0n ? -x : x;
@@ -214,11 +217,12 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     throw typeError(`bad operand type for abs(): '${typeName(x)}'`);
   });
   def('round', 'round(x, ndigits=0): x rounded, halves to even as Python does', (c) => {
-    const [x, d] = only('round', c, 1, 2);
+    const [raw, d] = only('round', c, 1, 2);
+    const x = plainScalar(raw);
     const whole = d === undefined || d === null;
     if (typeof x === 'bigint' && whole) return x;
     if (typeof x !== 'number' && !(x instanceof PyFloat)) throw typeError(`round() takes a number, not ${typeName(x)}`);
-    const r = pyRound(unbox(x), whole ? 0 : Number(d));
+    const r = pyRound(x instanceof PyFloat ? x.value : x, whole ? 0 : Number(d));
     // round(x) is an int; round(x, n) keeps x's kind
     return whole || !isFloat(x) ? r : floatValue(r);
   });

@@ -3,6 +3,7 @@ import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursion
 import { repr } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { dictKey, getAttribute } from './attributes.js';
+import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, floatValue, isNumeric, negate, unbox } from './numbers.js';
 import { instant, span } from './time.js';
@@ -441,6 +442,8 @@ export function subscript(obj: unknown, key: unknown): unknown {
     const keys = Object.keys(d);
     throw keyError(`${repr(key)} is not a key of the dict${didYouMean(k, keys)}; it has ${keys.length > 12 ? keys.slice(0, 12).join(', ') + ', …' : keys.join(', ') || 'no keys'}`);
   }
+  const decoded = decodedSubscript(obj, key, pyEquals);
+  if (isFound(decoded)) return decoded;
   throw typeError(`'${typeName(obj)}' object is not subscriptable`);
 }
 
@@ -482,7 +485,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     if (r === undefined) throw unsupported(op, a, b);
     return r;
   }
-  const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : unbox(x));
+  const n = (x: unknown) => (typeof x === 'boolean' ? Number(x) : datetimeInstant(x) ?? unbox(x));
   const x = n(a);
   const y = n(b);
   if (x instanceof Timestamp) {

@@ -1,5 +1,5 @@
 import { overflowError, typeError, zeroDivisionError } from '../errors.js';
-import { PyFloat } from '../records/index.js';
+import { PyFloat, PyNumpyScalar } from '../records/index.js';
 import { charge } from './budget.js';
 
 /**
@@ -17,9 +17,21 @@ export function floatValue(x: number): number | PyFloat {
   return Number.isSafeInteger(x) ? new PyFloat(x) : x;
 }
 
-/** The number a PyFloat holds; anything else as it is. */
-export function unbox<T>(v: T | PyFloat): T | number {
-  return v instanceof PyFloat ? v.value : v;
+/** The number a PyFloat or a numpy scalar holds; anything else as it is. */
+export function unbox<T>(v: T | PyFloat | PyNumpyScalar): T | number | bigint {
+  if (v instanceof PyFloat) return v.value;
+  if (v instanceof PyNumpyScalar) return typeof v.value === 'boolean' ? Number(v.value) : v.value;
+  return v;
+}
+
+/** A numpy scalar as the shell's own number (a float stays a float); anything else as it is. */
+export function plainScalar<T>(v: T | PyNumpyScalar): T | number | bigint | boolean | PyFloat {
+  if (!(v instanceof PyNumpyScalar)) return v;
+  return typeof v.value === 'number' && v.dtype.kind === 'f' ? floatValue(v.value) : v.value;
+}
+
+function isNumpyNumber(v: unknown): v is PyNumpyScalar {
+  return v instanceof PyNumpyScalar && (typeof v.value !== 'number' || 'biuf'.includes(v.dtype.kind));
 }
 
 /** Whether a value is a Python float. */
@@ -31,8 +43,8 @@ export function isInt(v: unknown): v is number | bigint {
   return typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v));
 }
 
-export function isNumeric(v: unknown): v is number | bigint | boolean | PyFloat {
-  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof PyFloat;
+export function isNumeric(v: unknown): v is number | bigint | boolean | PyFloat | PyNumpyScalar {
+  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof PyFloat || isNumpyNumber(v);
 }
 
 /** A bigint in its one form: a number when it is a safe integer. */
@@ -93,9 +105,11 @@ function floatDivmod(x: number, y: number): [number, number] {
 }
 
 /** Arithmetic between two Python numbers (bools count as ints); undefined when Python has no such operator for them. */
-export function arithmetic(op: string, a: number | bigint | boolean | PyFloat, b: number | bigint | boolean | PyFloat): PyNumber | undefined {
-  const x = typeof a === 'boolean' ? Number(a) : a;
-  const y = typeof b === 'boolean' ? Number(b) : b;
+export function arithmetic(op: string, a: number | bigint | boolean | PyFloat | PyNumpyScalar, b: number | bigint | boolean | PyFloat | PyNumpyScalar): PyNumber | undefined {
+  const pa = plainScalar(a);
+  const pb = plainScalar(b);
+  const x = typeof pa === 'boolean' ? Number(pa) : pa;
+  const y = typeof pb === 'boolean' ? Number(pb) : pb;
   if (isInt(x) && isInt(y)) {
     const r = intArithmetic(op, x, y);
     // int / int, and int ** negative int, are floats in Python

@@ -1,7 +1,8 @@
 import { RecordList } from '../client/index.js';
 import { typeError } from '../errors.js';
-import { PyValue, Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
+import { PyDeque, PyMapping, PySet, PyValue, Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { chargeItems } from './budget.js';
+import { datetimeInstant, decodedItems } from './decoded.js';
 import { compareNumbers, isNumeric, unbox } from './numbers.js';
 
 /** Arguments of a call as the shell passes them: positional, then keyword. */
@@ -96,6 +97,8 @@ export function truthy(v: unknown): boolean {
   if (v instanceof TimeDelta) return v.us !== 0;
   if (v instanceof Set) return v.size > 0;
   if (v instanceof Uint8Array) return v.length > 0;
+  if (v instanceof PySet || v instanceof PyDeque) return v.items.length > 0;
+  if (v instanceof PyMapping) return v.entries.length > 0;
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v).length > 0;
   return true;
 }
@@ -108,6 +111,8 @@ export function iterate(v: unknown, what = 'value'): unknown[] {
   if (v instanceof Set) return [...v];
   if (v instanceof Map) return [...v.keys()];
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v);
+  const decoded = decodedItems(v);
+  if (decoded) return decoded;
   throw typeError(`'${typeName(v)}' object is not iterable (${what})`);
 }
 
@@ -156,7 +161,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
 
 /** Orders two values as Python does, or raises the TypeError Python raises. */
 export function pyCompare(a: unknown, b: unknown, op: string): number {
-  const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : unbox(x));
+  const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : datetimeInstant(x) ?? unbox(x));
   const x = num(a);
   const y = num(b);
   if ((typeof x === 'number' || typeof x === 'bigint') && (typeof y === 'number' || typeof y === 'bigint')) {

@@ -1,0 +1,149 @@
+/**
+ * What a task returned, decoded from its pickle, used as Python would use
+ * it: sets, deques, OrderedDict/defaultdict/Counter, ranges and numpy arrays
+ * are iterated, measured and indexed; numpy scalars are numbers; a
+ * datetime.datetime takes part in datetime arithmetic. Only reading: nothing
+ * here changes a decoded value.
+ */
+import { keyError, typeError } from '../errors.js';
+import { repr } from '../format/index.js';
+import { PyDatetime, PyDeque, PyMapping, PyNdarray, PyRange, PySet, PyTimezone, Timestamp, tuple } from '../records/index.js';
+import { chargeItems } from './budget.js';
+import { floatValue, isInt } from './numbers.js';
+
+/** A decoded datetime.datetime as an instant (naive: local time, as the shell's own datetimes); undefined for other values. */
+export function datetimeInstant(v: unknown): Timestamp | undefined {
+  if (!(v instanceof PyDatetime) || v.kind !== 'datetime') return undefined;
+  const [y, mo, d, h, mi, s, us] = v.fields as [number, number, number, number, number, number, number];
+  let ms: number;
+  if (v.tzinfo === null) {
+    const date = new Date(y, mo - 1, d, h, mi, s);
+    date.setFullYear(y);
+    ms = date.getTime();
+  } else if (v.tzinfo instanceof PyTimezone) {
+    const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+    date.setUTCFullYear(y);
+    ms = date.getTime() - v.tzinfo.offset.us / 1000;
+  } else return undefined;
+  return new Timestamp(ms * 1000 + us);
+}
+
+/** The items a decoded container iterates over (a mapping: its keys); undefined when `v` is not one. */
+export function decodedItems(v: unknown): unknown[] | undefined {
+  if (v instanceof PySet || v instanceof PyDeque) return v.items;
+  if (v instanceof PyMapping) return v.entries.map(([k]) => k);
+  if (v instanceof PyNdarray) return arrayItems(v);
+  if (v instanceof PyRange) return rangeItems(v);
+  return undefined;
+}
+
+/** len() of a decoded container; undefined when `v` is not one. */
+export function decodedLength(v: unknown): number | undefined {
+  if (v instanceof PySet || v instanceof PyDeque) return v.items.length;
+  if (v instanceof PyMapping) return v.entries.length;
+  if (v instanceof PyNdarray) {
+    if (v.shape.length === 0) throw typeError('len() of unsized object');
+    return v.shape[0];
+  }
+  if (v instanceof PyRange) return rangeItems(v).length;
+  return undefined;
+}
+
+const NOT_FOUND = Symbol('not found');
+
+/** `v[key]` of a decoded container; NOT_FOUND when `v` is not one. */
+export function decodedSubscript(v: unknown, key: unknown, equals: (a: unknown, b: unknown) => boolean): unknown {
+  if (v instanceof PyMapping) {
+    for (const [k, x] of v.entries) if (equals(k, key)) return x;
+    if (v.kind === 'Counter') return 0;
+    throw keyError(`${repr(key)} is not a key of the ${v.kind}`);
+  }
+  if (v instanceof PyDeque || v instanceof PyNdarray || v instanceof PyRange) {
+    const items = v instanceof PyDeque ? v.items : v instanceof PyRange ? rangeItems(v) : arrayItems(v);
+    if (!isInt(key) || typeof key === 'bigint') throw typeError(`${v.pyClass} indices must be integers, not ${repr(key)}`);
+    const i = key < 0 ? key + items.length : key;
+    if (i < 0 || i >= items.length) throw keyError(`index ${key} is out of range: the ${v.pyClass} has ${items.length} item${items.length === 1 ? '' : 's'}`);
+    return items[i];
+  }
+  if (v instanceof PySet) throw typeError(`'${v.pyClass}' object is not subscriptable`);
+  return NOT_FOUND;
+}
+
+export function isFound(x: unknown): boolean {
+  return x !== NOT_FOUND;
+}
+
+/** Attributes of decoded values: a mapping's keys/values/items/get, a datetime's fields, an array's shape and tolist. */
+export function decodedAttribute(
+  v: unknown,
+  name: string,
+  method: (name: string, body: (args: unknown[]) => unknown) => unknown,
+  equals: (a: unknown, b: unknown) => boolean,
+): unknown {
+  if (v instanceof PyMapping) {
+    switch (name) {
+      case 'keys': return method(name, () => v.entries.map(([k]) => k));
+      case 'values': return method(name, () => v.entries.map(([, x]) => x));
+      case 'items': return method(name, () => v.entries.map((e) => tuple([...e])));
+      case 'get': return method(name, (args) => v.entries.find(([k]) => equals(k, args[0]))?.[1] ?? args[1] ?? null);
+      case 'most_common':
+        if (v.kind === 'Counter') {
+          return method(name, (args) => {
+            const sorted = v.entries.map((e, i) => [e, i] as const).sort(([a, i], [b, j]) => Number(b[1]) - Number(a[1]) || i - j).map(([e]) => e);
+            const n = args[0];
+            return (typeof n === 'number' ? sorted.slice(0, Math.max(0, n)) : sorted).map((e) => tuple([...e]));
+          });
+        }
+    }
+  }
+  if (v instanceof PyDatetime) {
+    const names = v.kind === 'time' ? ['hour', 'minute', 'second', 'microsecond'] : v.kind === 'date' ? ['year', 'month', 'day'] : ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'];
+    const i = names.indexOf(name);
+    if (i >= 0) return v.fields[i];
+    if (name === 'tzinfo') return v.tzinfo;
+  }
+  if (v instanceof PyNdarray) {
+    switch (name) {
+      case 'shape': return tuple([...v.shape]);
+      case 'ndim': return v.shape.length;
+      case 'size': return v.size;
+      case 'dtype': return v.dtype;
+      case 'tolist': return method(name, () => arrayItems(v));
+    }
+  }
+  return undefined;
+}
+
+/** The items of an array as Python's tolist() gives them: nested lists for more than one dimension. */
+function arrayItems(a: PyNdarray): unknown[] {
+  chargeItems(a.size, 'the items of an array');
+  const strides: number[] = [];
+  let s = 1;
+  for (let d = a.shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= a.shape[d]!;
+  }
+  const float = a.dtype.kind === 'f';
+  const build = (axis: number, base: number): unknown[] => {
+    const out: unknown[] = [];
+    for (let i = 0; i < a.shape[axis]!; i++) {
+      const at = base + i * strides[axis]!;
+      if (axis === a.shape.length - 1) {
+        const x = a.item(at);
+        if (x === undefined) throw typeError(`the items of a ${a.dtype.name} array are not readable here`);
+        out.push(float && typeof x === 'number' ? floatValue(x) : x);
+      } else out.push(build(axis + 1, at));
+    }
+    return out;
+  };
+  if (a.shape.length === 0) throw typeError('iteration over a 0-d array');
+  return build(0, 0);
+}
+
+function rangeItems(r: PyRange): number[] {
+  const [start, stop, step] = [r.start, r.stop, r.step].map(Number) as [number, number, number];
+  if (!step) return [];
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  chargeItems(n, 'range()');
+  return Array.from({ length: n }, (_, i) => start + i * step);
+}

@@ -1,7 +1,7 @@
 import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
 import { attributeError, didYouMean, keyError, timeoutError, typeError } from '../errors.js';
 import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
-import { PyFloat, TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
+import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
 import { floatValue } from './numbers.js';
 import { decodedAttribute } from './decoded.js';
@@ -12,6 +12,42 @@ import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from
 
 function method(owner: string, name: string, body: (c: CallArgs) => unknown, doc = ''): PyFunction {
   return new PyFunction(`${owner}.${name}`, body, doc, 'built-in method');
+}
+
+/**
+ * A dict from its pairs, as a literal or dict() makes it: text keys make a
+ * plain object (what queries and records are); any other key (an int, a
+ * tuple) makes a Map that keeps the key as it is, so `{1: 'a'}` prints as
+ * Python prints it. A key equal to an earlier one replaces its value.
+ */
+export function dictOf(pairs: readonly (readonly [unknown, unknown])[]): Record<string, unknown> | Map<unknown, unknown> {
+  if (pairs.every(([k]) => typeof k === 'string')) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of pairs) setOwn(out, k as string, v);
+    return out;
+  }
+  const out = new Map<unknown, unknown>();
+  for (const [k, v] of pairs) mapSet(out, dictKeyChecked(k), v);
+  return out;
+}
+
+/** `m[key] = value` with Python's key equality (1, 1.0 and True are one key). */
+export function mapSet(m: Map<unknown, unknown>, key: unknown, value: unknown): void {
+  for (const k of m.keys()) {
+    if (pyEquals(k, key)) {
+      m.set(k, value);
+      return;
+    }
+  }
+  m.set(key, value);
+}
+
+/** A key Python can hash: not a list, dict or set. */
+function dictKeyChecked(k: unknown): unknown {
+  if ((Array.isArray(k) && !isTuple(k)) || k instanceof Map || k instanceof Set || (isDict(k) && Object.getPrototypeOf(k) === Object.prototype)) {
+    throw typeError(`unhashable type: '${typeName(k)}'`);
+  }
+  return k;
 }
 
 /** A key of a dict as the shell holds it: text; numbers become their text. */
@@ -229,6 +265,7 @@ function mapMethod(m: Map<unknown, unknown>, name: string): PyFunction | undefin
     case 'keys': return method('dict', name, () => [...m.keys()]);
     case 'values': return method('dict', name, () => [...m.values()]);
     case 'items': return method('dict', name, () => [...m].map(([k, v]) => tuple([k, v])));
+    case 'copy': return method('dict', name, () => new Map(m));
     default: return undefined;
   }
 }

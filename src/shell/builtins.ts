@@ -1,8 +1,8 @@
 import { RecordList } from '../client/index.js';
 import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
-import { PyFloat, Text, TimeDelta, isDict, setOwn, tuple } from '../records/index.js';
-import { dictKey } from './attributes.js';
+import { PyFloat, Text, TimeDelta, isDict, tuple } from '../records/index.js';
+import { dictOf } from './attributes.js';
 import { decodedLength } from './decoded.js';
 import { chargeItems, memoryError } from './budget.js';
 import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, toFloat, truncToInt } from './numbers.js';
@@ -170,18 +170,18 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   def('bool', 'bool(x): True or False', (c) => truthy(only('bool', c, 0, 1)[0] ?? false));
   def('dict', 'dict(pairs or key=value ...): a dict', (c) => {
     const [x] = only('dict', c, 0, 1);
-    const out: Record<string, unknown> = {};
-    if (x instanceof Map) for (const [k, v] of x) setOwn(out, dictKey(k), v);
-    else if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) Object.assign(out, x);
+    const pairs: [unknown, unknown][] = [];
+    if (x instanceof Map) for (const kv of x) pairs.push(kv);
+    else if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) for (const kv of Object.entries(x)) pairs.push(kv);
     else if (x !== undefined) {
       for (const pair of iterate(x, 'dict')) {
         const kv = iterate(pair, 'dict');
         if (kv.length !== 2) throw typeError('dict() takes pairs (key, value)');
-        setOwn(out, dictKey(kv[0]), kv[1]);
+        pairs.push([kv[0], kv[1]]);
       }
     }
-    for (const [k, v] of c.kwargs) setOwn(out, k, v);
-    return out;
+    for (const kv of c.kwargs) pairs.push(kv);
+    return dictOf(pairs);
   });
   const numbers = (fn: string, c: CallArgs): unknown[] => (c.args.length === 1 ? iterate(c.args[0], fn) : c.args);
   const extreme = (fn: 'min' | 'max') => async (c: CallArgs) => {

@@ -2,7 +2,7 @@ import { RecordList } from '../client/index.js';
 import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
-import { dictKey, getAttribute } from './attributes.js';
+import { dictKey, dictOf, getAttribute, mapSet } from './attributes.js';
 import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, floatValue, isNumeric, negate, unbox } from './numbers.js';
@@ -168,9 +168,9 @@ export class Interpreter {
         return items.filter((x, i) => items.findIndex((y) => pyEquals(x, y)) === i);
       }
       case 'dict': {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of e.entries) setOwn(out, dictKey(await this.ev(k, scope)), await this.ev(v, scope));
-        return out;
+        const pairs: [unknown, unknown][] = [];
+        for (const [k, v] of e.entries) pairs.push([await this.ev(k, scope), await this.ev(v, scope)]);
+        return dictOf(pairs);
       }
       case 'attr':
         return getAttribute(await this.ev(e.object, scope), e.name);
@@ -339,7 +339,7 @@ export class Interpreter {
         const key = await this.ev(t.index, scope);
         if (Array.isArray(obj) && !isTuple(obj)) {
           obj[listIndex(obj.length, key)] = value;
-        } else if (obj instanceof Map) obj.set(key, value);
+        } else if (obj instanceof Map) mapSet(obj, key, value);
         else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) setOwn(obj as Record<string, unknown>, dictKey(key), value);
         else throw typeError(`'${typeName(obj)}' object does not support item assignment`);
         return;
@@ -358,7 +358,11 @@ export class Interpreter {
       const obj = await this.ev(t.object, this.root);
       const key = await this.ev(t.index, this.root);
       if (Array.isArray(obj) && !isTuple(obj)) obj.splice(listIndex(obj.length, key), 1);
-      else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) {
+      else if (obj instanceof Map) {
+        const found = [...obj.keys()].find((k) => pyEquals(k, key));
+        if (found === undefined && !obj.has(key)) throw keyError(clip(repr(key)));
+        obj.delete(found === undefined ? key : found);
+      } else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) {
         const k = dictKey(key);
         if (!Object.prototype.hasOwnProperty.call(obj, k)) throw keyError(clip(repr(key)));
         delete (obj as Record<string, unknown>)[k];

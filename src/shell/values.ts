@@ -152,6 +152,13 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   if (Array.isArray(a)) {
     return Array.isArray(b) && isTuple(a) === isTuple(b) && a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
   }
+  if (a instanceof Map || b instanceof Map) {
+    const entries = (d: unknown): [unknown, unknown][] | null =>
+      d instanceof Map ? [...d] : isDict(d) && Object.getPrototypeOf(d) === Object.prototype ? Object.entries(d) : null;
+    const ea = entries(a);
+    const eb = entries(b);
+    return ea !== null && eb !== null && ea.length === eb.length && ea.every(([k, v]) => eb.some(([k2, v2]) => pyEquals(k, k2) && pyEquals(v, v2)));
+  }
   if (isDict(a) && isDict(b) && !(a instanceof PyObject) && !(b instanceof PyObject)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && pyEquals(a[k], (b as Record<string, unknown>)[k]));

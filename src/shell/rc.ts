@@ -1,6 +1,6 @@
-import { RecordList, RecordStream, type Client, type TaskResult } from '../client/index.js';
+import { RecordList, RecordStream, remoteValue, type Client, type TaskResult } from '../client/index.js';
 import type { QueryInput } from '../query/index.js';
-import { keyError, typeError } from '../errors.js';
+import { keyError, typeError, type IpcError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
 import { PyFloat, Text, isDict, setOwn } from '../records/index.js';
 import { keepLive } from './live-result.js';
@@ -28,6 +28,7 @@ export function toData(v: unknown): unknown {
 /** The rc methods, with ipyparallel's names and signatures, and what %help says of them. */
 export const RC_METHODS: Record<string, string> = {
   db_query: "db_query(query, keys=None): the TaskRecords matching a query, such as db_query({'completed': None}, keys=['msg_id', 'started'])",
+  result_status: "result_status(msg_ids, status_only=True): {'status': 'ok', 'pending': [...], 'completed': [...]}, sorted; with status_only=False also each completed task's value by its msg_id",
   get_result: 'get_result(indices_or_msg_ids=-1): status, engine, timing, streams, error and result of tasks (an int indexes hub_history())',
   hub_history: 'hub_history(): every msg_id the hub recorded, oldest first',
   purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
@@ -145,6 +146,26 @@ export function makeRc(client: Client): PyObject {
         const answer = single ? results[0]! : results;
         keepLive(answer, client, results);
         return answer;
+      }),
+      result_status: fn('result_status', async (c) => {
+        const a = bindArgs('result_status', ['msg_ids', 'status_only'], c, 1);
+        const statusOnly = a.has('status_only') ? truthy(a.get('status_only')) : true;
+        const ids = [...new Set((await msgIds(a.get('msg_ids'), 'result_status')).ids)].sort();
+        const results = await client.getResult(ids);
+        // As the hub answers a result_request: ids sorted, a failed task's value is its RemoteError
+        const out: Record<string, unknown> = { status: 'ok', pending: [], completed: [] };
+        for (const r of results) (out[r.status === 'pending' ? 'pending' : 'completed'] as string[]).push(r.msgId);
+        if (!statusOnly) {
+          for (const r of results) {
+            if (r.status === 'pending') continue;
+            try {
+              setOwn(out, r.msgId, remoteValue(r));
+            } catch (e) {
+              setOwn(out, r.msgId, new Text(`${(e as IpcError).kind}: ${(e as IpcError).message}`));
+            }
+          }
+        }
+        return out;
       }),
       hub_history: fn('hub_history', (c) => {
         bindArgs('hub_history', [], c);

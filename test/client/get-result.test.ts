@@ -101,3 +101,17 @@ test('Ctrl-C during a wait stops the polling itself, not only the statement', as
   assert.equal(polls, stopped, 'no poll after the abort');
   assert.ok(stopped >= 2, 'it polled while waiting');
 });
+
+test("rc.result_status: the hub's answer to a result_request, ids sorted, values of completed tasks with status_only=False", async () => {
+  const ids = [`${PREFIX}51`, `${PREFIX}2`, `${PREFIX}55`];
+  const status = (await value(shell, `rc.result_status(${JSON.stringify(ids)})`)) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(status), ['status', 'pending', 'completed']);
+  assert.equal(status['status'], 'ok');
+  assert.deepEqual(status['pending'], []);
+  assert.deepEqual(status['completed'], [...ids].sort());
+  const full = (await value(shell, `rc.result_status(${JSON.stringify(ids)}, status_only=False)`)) as Record<string, unknown>;
+  assert.equal(full[`${PREFIX}2`], 30);
+  assert.equal(full[`${PREFIX}51`], 15);
+  assert.equal(repr(full[`${PREFIX}55`]), "RemoteError: ValueError(bad value 'x')");
+  assert.equal((await one(shell, "rc.result_status(['no-such-task'])")).error?.kind, 'KeyError');
+});

@@ -4,7 +4,7 @@ import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
 import { floatValue } from './numbers.js';
-import { decodedAttribute } from './decoded.js';
+import { decodedAttribute, decodedAttributeNames } from './decoded.js';
 import { latestOf, refresh } from './live-result.js';
 import { bindArgs, strftime } from './time.js';
 import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './values.js';
@@ -66,12 +66,12 @@ export function attributeNames(v: unknown): string[] {
   if (v instanceof Timestamp) return ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'isoformat', 'timestamp', 'strftime', 'date'];
   if (v instanceof TimeDelta) return ['days', 'seconds', 'microseconds', 'total_seconds'];
   if (typeof v === 'string') return ['startswith', 'endswith', 'upper', 'lower', 'strip', 'split', 'splitlines', 'join', 'replace', 'count', 'find', 'format'];
-  if (v instanceof Map) return ['get', 'keys', 'values', 'items'];
+  if (v instanceof Map) return ['get', 'keys', 'values', 'items', 'copy'];
   if (isTaskResult(v)) return Object.keys(taskResultJSON(v)).concat(['metadata', 'record', ...ASYNC_RESULT_NAMES]);
   if (isTaskResultList(v)) return ['count', 'index', 'append', 'copy', 'stdout', 'stderr', 'metadata', ...ASYNC_RESULT_NAMES];
   if (Array.isArray(v) || v instanceof RecordList) return ['count', 'index', 'append', 'copy'];
   if (isDict(v)) return ['get', 'keys', 'values', 'items', 'copy'];
-  return [];
+  return decodedAttributeNames(v);
 }
 
 /** `value.name`: attributes and methods of the shell's values. */

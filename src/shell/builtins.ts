@@ -2,7 +2,7 @@ import { RecordList } from '../client/index.js';
 import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { PyFloat, Text, TimeDelta, isDict, tuple } from '../records/index.js';
-import { dictOf } from './attributes.js';
+import { attributeNames, dictOf } from './attributes.js';
 import { decodedLength } from './decoded.js';
 import { chargeItems, memoryError } from './budget.js';
 import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, toFloat, truncToInt } from './numbers.js';
@@ -228,6 +228,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   });
   def('any', 'any(items): whether any item is true', (c) => iterate(only('any', c, 1, 1)[0], 'any').some(truthy));
   def('all', 'all(items): whether every item is true', (c) => iterate(only('all', c, 1, 1)[0], 'all').every(truthy));
+  def('dir', "dir(x): the names of x's attributes and methods, sorted", (c) => [...new Set(attributeNames(only('dir', c, 1, 1)[0]))].sort());
   def('type', 'type(x): the name of the kind of a value', (c) => new Text(`<class '${typeName(only('type', c, 1, 1)[0])}'>`));
   return b;
 }

@@ -73,6 +73,14 @@ export function isFound(x: unknown): boolean {
   return x !== NOT_FOUND;
 }
 
+/** The attribute names decodedAttribute answers for `v`, for completion and suggestions. */
+export function decodedAttributeNames(v: unknown): string[] {
+  if (v instanceof PyMapping) return v.kind === 'Counter' ? ['get', 'items', 'keys', 'most_common', 'values'] : ['get', 'items', 'keys', 'values'];
+  if (v instanceof PyDatetime) return v.kind === 'time' ? ['hour', 'minute', 'second', 'microsecond', 'tzinfo'] : v.kind === 'date' ? ['year', 'month', 'day'] : ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'];
+  if (v instanceof PyNdarray) return ['dtype', 'ndim', 'shape', 'size', 'tolist'];
+  return [];
+}
+
 /** Attributes of decoded values: a mapping's keys/values/items/get, a datetime's fields, an array's shape and tolist. */
 export function decodedAttribute(
   v: unknown,

@@ -327,6 +327,14 @@ test('bad input is always one IpcError sentence, never a JS exception', async ()
   }
 });
 
+test('dir(x) lists the attributes and methods, sorted, as completion offers them', async () => {
+  const { shell } = await demoShell();
+  const names = (await value(shell, 'dir(rc)')) as string[];
+  assert.deepEqual(names, [...names].sort());
+  for (const n of ['db_query', 'get_result', 'result_status', 'queue_status', 'wait']) assert.ok(names.includes(n), n);
+  assert.deepEqual(await value(shell, "dir({1: 'a'})"), ['copy', 'get', 'items', 'keys', 'values']);
+});
+
 test('a missing attribute is an AttributeError, as in Python, with the nearest name', async () => {
   const { shell } = await demoShell();
   const typo = (await one(shell, 'rc.db_qeury({})')).error;

@@ -2,7 +2,7 @@ import { RecordList } from '../client/index.js';
 import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
-import { dictKey, dictOf, getAttribute, mapSet } from './attributes.js';
+import { dictKey, dictOf, getAttribute, mapDelete, mapKey, mapSet } from './attributes.js';
 import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, floatValue, isNumeric, negate, unbox } from './numbers.js';
@@ -359,9 +359,7 @@ export class Interpreter {
       const key = await this.ev(t.index, this.root);
       if (Array.isArray(obj) && !isTuple(obj)) obj.splice(listIndex(obj.length, key), 1);
       else if (obj instanceof Map) {
-        const found = [...obj.keys()].find((k) => pyEquals(k, key));
-        if (found === undefined && !obj.has(key)) throw keyError(clip(repr(key)));
-        obj.delete(found === undefined ? key : found);
+        if (!mapDelete(obj, key)) throw keyError(clip(repr(key)));
       } else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) {
         const k = dictKey(key);
         if (!Object.prototype.hasOwnProperty.call(obj, k)) throw keyError(clip(repr(key)));
@@ -436,7 +434,8 @@ export function subscript(obj: unknown, key: unknown): unknown {
     return chars[listIndex(chars.length, key)];
   }
   if (obj instanceof Map) {
-    for (const [k, v] of obj) if (pyEquals(k, key) || String(k) === String(key)) return v;
+    const k = mapKey(obj, key);
+    if (k !== undefined || obj.has(key)) return obj.get(k ?? key);
     throw keyError(`${repr(key)} is not a key of the dict; it has ${[...obj.keys()].map((k) => repr(k)).join(', ') || 'no keys'}`);
   }
   if (isDict(obj) && !(obj instanceof PyObject)) {

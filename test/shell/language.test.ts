@@ -342,3 +342,12 @@ test('a missing attribute is an AttributeError, as in Python, with the nearest n
   assert.match(typo!.message, /'Client' object has no attribute 'db_qeury' \(did you mean 'db_query'\?\)/);
   assert.equal((await one(shell, "{}.foo")).error?.kind, 'AttributeError');
 });
+
+test('a dict of 100,000 int keys is built and read by hash, not by comparing every key', { timeout: 20_000 }, async () => {
+  const { shell } = await demoShell();
+  await shell.execute('d = dict([(i, i * 2) for i in range(100000)])');
+  assert.deepEqual(await value(shell, 'len(d), d[99999], d[7.0], 5 in d, d.get(-1, 0)'), [100000, 199998, 14, true, 0]);
+  assert.equal(await value(shell, 'sum([d[i] for i in range(100000)])'), 9999900000);
+  await shell.execute('del d[5]; d[True] = 1');
+  assert.deepEqual(await value(shell, 'len(d), 5 in d, d[1]'), [99999, false, 1]);
+});

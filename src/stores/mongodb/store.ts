@@ -1,9 +1,9 @@
-import type { Collection, Document, MongoClient } from 'mongodb';
+import { MongoNetworkError, type Collection, type Document, type Long, type MongoClient, type TopologyType } from 'mongodb';
 import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
-import { readDocument } from './bson-read.js';
+import { KeyMatcher, readCursorBatch, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -13,6 +13,9 @@ export const TASK_COLLECTION = 'task_records';
 /** The order of every answer: submitted (None first), then msg_id. */
 const ANSWER_ORDER = { submitted: 1, msg_id: 1 } as const;
 
+/** As many documents as fit in one reply: the server ends a batch at 16 MiB. */
+const WHOLE_BATCH = 2 ** 31 - 1;
+
 export interface MongoStoreParts {
   readonly client: MongoClient;
   readonly collection: Collection<Document>;
@@ -20,6 +23,8 @@ export interface MongoStoreParts {
   readonly writable: boolean;
   readonly allowJs: boolean;
   readonly timeoutMs: number;
+  /** What the driver last learnt the deployment to be. */
+  readonly topologyType: () => TopologyType;
   readonly onNote?: (note: string) => void;
 }
 
@@ -92,12 +97,60 @@ export class MongoStore implements Store {
     const ks = normalizeKeys(keys);
     const projection: Document = { _id: 0 };
     for (const k of ks) projection[k] = 1;
-    const cursor = this.parts.collection.find(filter, {
-      projection,
-      sort: ANSWER_ORDER,
-      allowDiskUse: true,
-      raw: true,
-    });
+    yield* this.commandsReachCursor() ? this.findByCommands(filter, projection, ks) : this.findByCursor(filter, projection, ks);
+  }
+
+  /**
+   * Whether a getMore sent as a command of its own is sure to reach the
+   * server that holds the cursor: one server, or a replica set read from its
+   * primary. Behind mongos routers or a load balancer, or reading from
+   * secondaries, the driver's cursor keeps to its server instead.
+   */
+  private commandsReachCursor(): boolean {
+    const type = this.parts.topologyType();
+    return type === 'Single' || (type === 'ReplicaSetWithPrimary' && (this.parts.collection.readPreference?.mode ?? 'primary') === 'primary');
+  }
+
+  /**
+   * The find and getMore commands run with `raw: true`, each reply's batch
+   * read straight into records: the driver's cursor would first cut the
+   * batch into one buffer per document, which costs more than reading the
+   * records. All that fits in one reply (16 MiB) comes in the first batch.
+   */
+  private async *findByCommands(filter: Document, projection: Document, keys: readonly string[]): AsyncIterable<TaskRecord> {
+    const { client, collection } = this.parts;
+    const db = client.db(collection.dbName);
+    const session = client.startSession({ causalConsistency: false });
+    const readPreference = collection.readPreference;
+    const options = { raw: true, session, ...(readPreference ? { readPreference } : {}) };
+    const readConcern = collection.readConcern?.level ? { readConcern: { level: collection.readConcern.level } } : {};
+    const matcher = new KeyMatcher(keys);
+    let open: Long | null = null;
+    try {
+      const find = () =>
+        db.command(
+          { find: collection.collectionName, filter, projection, sort: ANSWER_ORDER, allowDiskUse: true, batchSize: WHOLE_BATCH, ...readConcern },
+          options,
+        );
+      // once more after a network error, as the driver retries a read (a pooled connection may have gone stale)
+      let reply = await this.run(() => find().catch((e: unknown) => (e instanceof MongoNetworkError ? find() : Promise.reject(e))));
+      for (;;) {
+        const batch = readCursorBatch(cursorOf(reply), matcher);
+        open = batch.id.isZero() ? null : batch.id;
+        for (const record of batch.records) yield record;
+        if (!open) return;
+        const id = open;
+        reply = await this.run(() => db.command({ getMore: id, collection: collection.collectionName }, options));
+      }
+    } finally {
+      if (open) await db.command({ killCursors: collection.collectionName, cursors: [open] }, { session }).catch(() => undefined);
+      await session.endSession().catch(() => undefined);
+    }
+  }
+
+  private async *findByCursor(filter: Document, projection: Document, keys: readonly string[]): AsyncIterable<TaskRecord> {
+    const cursor = this.parts.collection.find(filter, { projection, sort: ANSWER_ORDER, allowDiskUse: true, raw: true });
+    const matcher = new KeyMatcher(keys);
     try {
       // a batch at a time: one round of the event loop per batch, not per document
       for (;;) {
@@ -108,7 +161,7 @@ export class MongoStore implements Store {
           throw this.failure(e);
         }
         if (!more) return;
-        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, ks);
+        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, matcher);
       }
     } finally {
       await cursor.close().catch(() => undefined);
@@ -185,3 +238,9 @@ export class MongoStore implements Store {
   }
 }
 
+/** The raw `cursor` document of a find or getMore reply. */
+function cursorOf(reply: Document): Uint8Array {
+  const cursor = reply['cursor'];
+  if (!(cursor instanceof Uint8Array)) throw storeError('MongoDB answered a query without a cursor; the server may not be MongoDB');
+  return cursor;
+}

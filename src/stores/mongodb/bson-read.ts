@@ -15,10 +15,10 @@ import { decodeDocument } from './codec.js';
  */
 
 /** One document read into a record: with `keys`, those keys in that order, None where it lacks one. */
-export function readDocument(bytes: Uint8Array, keys?: readonly string[] | KeyMatcher): TaskRecord {
-  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  if (!keys) return reader.whole(0);
-  return reader.record(0, keys instanceof KeyMatcher ? keys : new KeyMatcher(keys));
+export function readDocument(bytes: Uint8Array, keys?: readonly string[] | ReadPlan): TaskRecord {
+  const plan = keys instanceof ReadPlan ? keys : new ReadPlan(keys ?? null);
+  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), plan);
+  return plan.keys ? reader.record(0, plan.keys) : reader.whole(0);
 }
 
 /** A cursor reply's `cursor` document: the id to ask for more with (zero when there is no more) and its batch. */
@@ -29,11 +29,11 @@ export interface CursorBatch {
 
 /**
  * Reads the `cursor` document of a find or getMore reply (the driver's raw
- * form of the reply's field), each document of its batch as a record of `keys`.
+ * form of the reply's field), each document of its batch as a record of the plan's keys.
  */
-export function readCursorBatch(cursor: Uint8Array, keys: KeyMatcher): CursorBatch {
+export function readCursorBatch(cursor: Uint8Array, plan: ReadPlan): CursorBatch {
   const buf = Buffer.from(cursor.buffer, cursor.byteOffset, cursor.byteLength);
-  const reader = new Reader(buf);
+  const reader = new Reader(buf, plan);
   const end = buf.readInt32LE(0) - 1;
   let id: Long | undefined;
   const records: TaskRecord[] = [];
@@ -45,7 +45,7 @@ export function readCursorBatch(cursor: Uint8Array, keys: KeyMatcher): CursorBat
     const at = nameEnd + 1;
     const name = buf.toString('latin1', nameStart, nameEnd);
     if (name === 'id' && type === 0x12) id = Long.fromBits(buf.readInt32LE(at), buf.readInt32LE(at + 4));
-    else if ((name === 'firstBatch' || name === 'nextBatch') && type === 0x04) reader.batch(at, keys, records);
+    else if ((name === 'firstBatch' || name === 'nextBatch') && type === 0x04) reader.batch(at, plan.keys, records);
     pos = skip(buf, type, at);
   }
   if (!id) throw storeError('MongoDB answered a query without a cursor id; the server may not be MongoDB');
@@ -53,24 +53,28 @@ export function readCursorBatch(cursor: Uint8Array, keys: KeyMatcher): CursorBat
 }
 
 /**
- * The keys a query asks for, matched against a document's field names by
- * their bytes, so that the names of top-level fields are never made into
- * strings: the fields of one answer's documents come in the same order, and
- * the key at each position is tried first.
+ * How the documents of one answer are read: the keys asked for (every field
+ * when null), matched against each document's field names by their bytes,
+ * so that top-level names are never made into strings (the fields of one
+ * answer's documents come in the same order, and the key at each position
+ * is tried first); and the short texts read so far, since names inside
+ * documents and many values (a msg_type, a client's session, an engine's
+ * id, a msg_id in the record and again in its header) recur.
  */
-export class KeyMatcher {
-  readonly keys: readonly string[];
+export class ReadPlan {
+  readonly keys: readonly string[] | null;
+  /** A record of every key set to None, copied for each document. */
+  readonly template: TaskRecord;
   private readonly names: Buffer[];
   /** The key index found at each field position of the last document. */
   private readonly guess: number[] = [];
-  /** A record of every key set to None, copied for each document. */
-  readonly template: TaskRecord;
+  private readonly texts: (string | undefined)[] = new Array<string | undefined>(TEXT_SLOTS);
 
-  constructor(keys: readonly string[]) {
+  constructor(keys: readonly string[] | null) {
     this.keys = keys;
-    this.names = keys.map((k) => Buffer.from(k, 'utf8'));
+    this.names = (keys ?? []).map((k) => Buffer.from(k, 'utf8'));
     const template: TaskRecord = {};
-    for (const k of keys) setOwn(template, k, null);
+    for (const k of keys ?? []) setOwn(template, k, null);
     this.template = template;
   }
 
@@ -86,6 +90,40 @@ export class KeyMatcher {
     }
     return -1;
   }
+
+  /** The text in buf[from, to), valid UTF-8 or refused. */
+  text(buf: Buffer, from: number, to: number): string {
+    const n = to - from;
+    if (n <= MAX_KEPT_TEXT) {
+      let h = n;
+      let i = from;
+      for (; i < to; i++) {
+        const b = buf[i]!;
+        if (b >= 0x80) break;
+        h = Math.imul(h ^ b, 0x01000193);
+      }
+      if (i === to) {
+        const slot = (h ^ (h >>> 16)) & (TEXT_SLOTS - 1);
+        const kept = this.texts[slot];
+        if (kept !== undefined && sameText(kept, buf, from, to)) return kept;
+        const t = buf.toString('latin1', from, to);
+        this.texts[slot] = t;
+        return t;
+      }
+    } else if (isAscii(buf, from, to)) return buf.toString('latin1', from, to);
+    if (!isUtf8(buf.subarray(from, to))) throw storeError('a document in the MongoDB store holds text that is not valid UTF-8');
+    return buf.toString('utf8', from, to);
+  }
+}
+
+/** Texts up to this many bytes are kept for reuse, in this many slots. */
+const MAX_KEPT_TEXT = 64;
+const TEXT_SLOTS = 4096;
+
+function sameText(s: string, buf: Buffer, from: number, to: number): boolean {
+  if (s.length !== to - from) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[from + i]) return false;
+  return true;
 }
 
 function sameBytes(name: Buffer, buf: Buffer, from: number, to: number): boolean {
@@ -99,10 +137,13 @@ type Read = Value | typeof FALLBACK;
 
 class Reader {
   pos = 0;
-  constructor(private readonly buf: Buffer) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly plan: ReadPlan,
+  ) {}
 
   /** The documents of the array at `start`, each as a record of `keys`, appended to `out`. */
-  batch(start: number, keys: KeyMatcher, out: TaskRecord[]): void {
+  batch(start: number, keys: readonly string[] | null, out: TaskRecord[]): void {
     const buf = this.buf;
     const end = start + buf.readInt32LE(start) - 1;
     let pos = start + 4;
@@ -110,31 +151,32 @@ class Reader {
       const type = buf[pos]!;
       const at = buf.indexOf(0, pos + 1) + 1;
       if (type !== 0x03) throw storeError('MongoDB answered a query with a batch that holds something other than documents');
-      out.push(this.record(at, keys));
+      out.push(keys ? this.record(at, keys) : this.whole(at));
       pos = at + buf.readInt32LE(at);
     }
   }
 
   /** The document at `start` as a record of `keys`; `_id` and fields not asked for are skipped unread. */
-  record(start: number, keys: KeyMatcher): TaskRecord {
+  record(start: number, keys: readonly string[]): TaskRecord {
     const buf = this.buf;
+    const plan = this.plan;
     const size = buf.readInt32LE(start);
     const end = start + size - 1;
-    const out: TaskRecord = { ...keys.template };
+    const out: TaskRecord = { ...plan.template };
     let pos = start + 4;
     let field = 0;
     while (pos < end) {
       const type = buf[pos]!;
       const nameEnd = buf.indexOf(0, pos + 1);
-      const k = keys.find(buf, pos + 1, nameEnd, field++);
+      const k = plan.find(buf, pos + 1, nameEnd, field++);
       if (k < 0) {
         pos = skip(buf, type, nameEnd + 1);
         continue;
       }
       this.pos = nameEnd + 1;
       const v = this.value(type);
-      if (v === FALLBACK) return decodeDocument(BSON.deserialize(buf.subarray(start, start + size), { promoteBuffers: true }), keys.keys);
-      out[keys.keys[k]!] = v;
+      if (v === FALLBACK) return decodeDocument(BSON.deserialize(buf.subarray(start, start + size), { promoteBuffers: true }), keys);
+      out[keys[k]!] = v;
       pos = this.pos;
     }
     return out;
@@ -236,10 +278,7 @@ class Reader {
   }
 
   private text(from: number, to: number): string {
-    const buf = this.buf;
-    if (isAscii(buf, from, to)) return buf.toString('latin1', from, to);
-    if (!isUtf8(buf.subarray(from, to))) throw storeError('a document in the MongoDB store holds text that is not valid UTF-8');
-    return buf.toString('utf8', from, to);
+    return this.plan.text(this.buf, from, to);
   }
 }
 

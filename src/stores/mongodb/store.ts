@@ -3,7 +3,7 @@ import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
-import { KeyMatcher, readCursorBatch, readDocument } from './bson-read.js';
+import { ReadPlan, readCursorBatch, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -124,7 +124,7 @@ export class MongoStore implements Store {
     const readPreference = collection.readPreference;
     const options = { raw: true, session, ...(readPreference ? { readPreference } : {}) };
     const readConcern = collection.readConcern?.level ? { readConcern: { level: collection.readConcern.level } } : {};
-    const matcher = new KeyMatcher(keys);
+    const plan = new ReadPlan(keys);
     let open: Long | null = null;
     try {
       const find = () =>
@@ -135,7 +135,7 @@ export class MongoStore implements Store {
       // once more after a network error, as the driver retries a read (a pooled connection may have gone stale)
       let reply = await this.run(() => find().catch((e: unknown) => (e instanceof MongoNetworkError ? find() : Promise.reject(e))));
       for (;;) {
-        const batch = readCursorBatch(cursorOf(reply), matcher);
+        const batch = readCursorBatch(cursorOf(reply), plan);
         open = batch.id.isZero() ? null : batch.id;
         for (const record of batch.records) yield record;
         if (!open) return;
@@ -150,7 +150,7 @@ export class MongoStore implements Store {
 
   private async *findByCursor(filter: Document, projection: Document, keys: readonly string[]): AsyncIterable<TaskRecord> {
     const cursor = this.parts.collection.find(filter, { projection, sort: ANSWER_ORDER, allowDiskUse: true, raw: true });
-    const matcher = new KeyMatcher(keys);
+    const plan = new ReadPlan(keys);
     try {
       // a batch at a time: one round of the event loop per batch, not per document
       for (;;) {
@@ -161,7 +161,7 @@ export class MongoStore implements Store {
           throw this.failure(e);
         }
         if (!more) return;
-        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, matcher);
+        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, plan);
       }
     } finally {
       await cursor.close().catch(() => undefined);

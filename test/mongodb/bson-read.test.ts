@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BSON, BSONRegExp, Binary, DBRef, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
 import { generateDemoRecords } from '../../src/records/index.js';
-import { ReadPlan, readCursorBatch, readDocument } from '../../src/stores/mongodb/bson-read.js';
+import { CursorBatch, ReadPlan, readDocument } from '../../src/stores/mongodb/bson-read.js';
 import { decodeDocument, encodeRecord } from '../../src/stores/mongodb/codec.js';
 
 /** What the store answered before it read raw documents: the driver's objects, then decodeDocument. */
@@ -68,11 +68,13 @@ test('a whole batch read from the reply gives each document the record the drive
   const docs: Record<string, unknown>[] = generateDemoRecords({ count: 200, seed: 4 }).map((r) => ({ _id: new ObjectId(), ...encodeRecord(r) }));
   docs.splice(50, 0, { msg_id: 'r', re: new BSONRegExp('a.b', 'i') }, { msg_id: 'é', header: { msg_id: 'é', 'ключ': '中' } });
   for (const keys of [['msg_id', 'completed', 'header', 'buffers', 're', 'absent'], ['msg_id']]) {
-    const batch = readCursorBatch(cursorDocument(docs, Long.fromString('8070450532247928839')), new ReadPlan(keys));
+    const batch = new CursorBatch(cursorDocument(docs, Long.fromString('8070450532247928839')), new ReadPlan(keys));
     assert.equal(batch.id.toString(), '8070450532247928839');
-    assert.deepEqual(batch.records, docs.map((d) => throughDriver(BSON.serialize(d), keys)));
+    assert.deepEqual([...batch], docs.map((d) => throughDriver(BSON.serialize(d), keys)));
   }
-  assert.ok(readCursorBatch(cursorDocument([], Long.ZERO), new ReadPlan(['msg_id'])).id.isZero());
+  const empty = new CursorBatch(cursorDocument([], Long.ZERO), new ReadPlan(['msg_id']));
+  assert.ok(empty.id.isZero());
+  assert.deepEqual([...empty], []);
 });
 
 test('texts kept for reuse never stand for other bytes: many distinct short texts in one answer, each read right', () => {
@@ -80,6 +82,5 @@ test('texts kept for reuse never stand for other bytes: many distinct short text
     const id = `m${i.toString(36)}`;
     return { msg_id: id, header: { msg_id: id, session: `s${i % 7}` }, queue: i % 2 ? 'task' : 'mux' };
   });
-  const batch = readCursorBatch(cursorDocument(docs, Long.ZERO), new ReadPlan(['msg_id', 'header', 'queue']));
-  assert.deepEqual(batch.records, docs);
+  assert.deepEqual([...new CursorBatch(cursorDocument(docs, Long.ZERO), new ReadPlan(['msg_id', 'header', 'queue']))], docs);
 });

@@ -17,39 +17,55 @@ import { decodeDocument } from './codec.js';
 /** One document read into a record: with `keys`, those keys in that order, None where it lacks one. */
 export function readDocument(bytes: Uint8Array, keys?: readonly string[] | ReadPlan): TaskRecord {
   const plan = keys instanceof ReadPlan ? keys : new ReadPlan(keys ?? null);
-  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), plan);
-  return plan.keys ? reader.record(0, plan.keys) : reader.whole(0);
-}
-
-/** A cursor reply's `cursor` document: the id to ask for more with (zero when there is no more) and its batch. */
-export interface CursorBatch {
-  readonly id: Long;
-  readonly records: TaskRecord[];
+  return new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), plan).recordOrWhole(0);
 }
 
 /**
- * Reads the `cursor` document of a find or getMore reply (the driver's raw
- * form of the reply's field), each document of its batch as a record of the plan's keys.
+ * The `cursor` document of a find or getMore reply (the driver's raw form of
+ * the reply's field): the id to ask for more with (zero when there is no
+ * more), and its batch, each document read into a record of the plan's keys
+ * only when it is reached, so that the first records of a large batch are
+ * not held back by the rest.
  */
-export function readCursorBatch(cursor: Uint8Array, plan: ReadPlan): CursorBatch {
-  const buf = Buffer.from(cursor.buffer, cursor.byteOffset, cursor.byteLength);
-  const reader = new Reader(buf, plan);
-  const end = buf.readInt32LE(0) - 1;
-  let id: Long | undefined;
-  const records: TaskRecord[] = [];
-  let pos = 4;
-  while (pos < end) {
-    const type = buf[pos]!;
-    const nameStart = pos + 1;
-    const nameEnd = buf.indexOf(0, nameStart);
-    const at = nameEnd + 1;
-    const name = buf.toString('latin1', nameStart, nameEnd);
-    if (name === 'id' && type === 0x12) id = Long.fromBits(buf.readInt32LE(at), buf.readInt32LE(at + 4));
-    else if ((name === 'firstBatch' || name === 'nextBatch') && type === 0x04) reader.batch(at, plan.keys, records);
-    pos = skip(buf, type, at);
+export class CursorBatch implements Iterable<TaskRecord> {
+  readonly id: Long;
+  private readonly reader: Reader;
+  private pos = 0;
+  private end = 0;
+
+  constructor(cursor: Uint8Array, plan: ReadPlan) {
+    const buf = Buffer.from(cursor.buffer, cursor.byteOffset, cursor.byteLength);
+    this.reader = new Reader(buf, plan);
+    const end = buf.readInt32LE(0) - 1;
+    let id: Long | undefined;
+    let pos = 4;
+    while (pos < end) {
+      const type = buf[pos]!;
+      const nameStart = pos + 1;
+      const nameEnd = buf.indexOf(0, nameStart);
+      const at = nameEnd + 1;
+      const name = buf.toString('latin1', nameStart, nameEnd);
+      pos = skip(buf, type, at);
+      if (name === 'id' && type === 0x12) id = Long.fromBits(buf.readInt32LE(at), buf.readInt32LE(at + 4));
+      else if ((name === 'firstBatch' || name === 'nextBatch') && type === 0x04) {
+        this.pos = at + 4;
+        this.end = pos - 1;
+      }
+    }
+    if (!id) throw storeError('MongoDB answered a query without a cursor id; the server may not be MongoDB');
+    this.id = id;
   }
-  if (!id) throw storeError('MongoDB answered a query without a cursor id; the server may not be MongoDB');
-  return { id, records };
+
+  *[Symbol.iterator](): Iterator<TaskRecord> {
+    while (this.pos < this.end) {
+      const { buf } = this.reader;
+      const type = buf[this.pos]!;
+      const at = buf.indexOf(0, this.pos + 1) + 1;
+      if (type !== 0x03) throw storeError('MongoDB answered a query with a batch that holds something other than documents');
+      this.pos = at + buf.readInt32LE(at);
+      yield this.reader.recordOrWhole(at);
+    }
+  }
 }
 
 /**
@@ -138,22 +154,14 @@ type Read = Value | typeof FALLBACK;
 class Reader {
   pos = 0;
   constructor(
-    private readonly buf: Buffer,
+    readonly buf: Buffer,
     private readonly plan: ReadPlan,
   ) {}
 
-  /** The documents of the array at `start`, each as a record of `keys`, appended to `out`. */
-  batch(start: number, keys: readonly string[] | null, out: TaskRecord[]): void {
-    const buf = this.buf;
-    const end = start + buf.readInt32LE(start) - 1;
-    let pos = start + 4;
-    while (pos < end) {
-      const type = buf[pos]!;
-      const at = buf.indexOf(0, pos + 1) + 1;
-      if (type !== 0x03) throw storeError('MongoDB answered a query with a batch that holds something other than documents');
-      out.push(keys ? this.record(at, keys) : this.whole(at));
-      pos = at + buf.readInt32LE(at);
-    }
+  /** The document at `start` as a record of the plan's keys, or of every field when it names none. */
+  recordOrWhole(start: number): TaskRecord {
+    const keys = this.plan.keys;
+    return keys ? this.record(start, keys) : this.whole(start);
   }
 
   /** The document at `start` as a record of `keys`; `_id` and fields not asked for are skipped unread. */

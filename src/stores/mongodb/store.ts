@@ -3,7 +3,7 @@ import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
-import { ReadPlan, readCursorBatch, readDocument } from './bson-read.js';
+import { CursorBatch, ReadPlan, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -135,9 +135,9 @@ export class MongoStore implements Store {
       // once more after a network error, as the driver retries a read (a pooled connection may have gone stale)
       let reply = await this.run(() => find().catch((e: unknown) => (e instanceof MongoNetworkError ? find() : Promise.reject(e))));
       for (;;) {
-        const batch = readCursorBatch(cursorOf(reply), plan);
+        const batch = new CursorBatch(cursorOf(reply), plan);
         open = batch.id.isZero() ? null : batch.id;
-        for (const record of batch.records) yield record;
+        yield* batch;
         if (!open) return;
         const id = open;
         reply = await this.run(() => db.command({ getMore: id, collection: collection.collectionName }, options));

@@ -27,7 +27,7 @@ export function readDocument(bytes: Uint8Array, keys?: readonly string[] | ReadP
  * only when it is reached, so that the first records of a large batch are
  * not held back by the rest.
  */
-export class CursorBatch implements Iterable<TaskRecord> {
+export class CursorBatch {
   readonly id: Long;
   private readonly reader: Reader;
   private pos = 0;
@@ -56,15 +56,15 @@ export class CursorBatch implements Iterable<TaskRecord> {
     this.id = id;
   }
 
-  *[Symbol.iterator](): Iterator<TaskRecord> {
-    while (this.pos < this.end) {
-      const { buf } = this.reader;
-      const type = buf[this.pos]!;
-      const at = buf.indexOf(0, this.pos + 1) + 1;
-      if (type !== 0x03) throw storeError('MongoDB answered a query with a batch that holds something other than documents');
-      this.pos = at + buf.readInt32LE(at);
-      yield this.reader.recordOrWhole(at);
-    }
+  /** The next record of the batch, or undefined after the last. */
+  read(): TaskRecord | undefined {
+    if (this.pos >= this.end) return undefined;
+    const { buf } = this.reader;
+    const type = buf[this.pos]!;
+    const at = buf.indexOf(0, this.pos + 1) + 1;
+    if (type !== 0x03) throw storeError('MongoDB answered a query with a batch that holds something other than documents');
+    this.pos = at + buf.readInt32LE(at);
+    return this.reader.recordOrWhole(at);
   }
 }
 

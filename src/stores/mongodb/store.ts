@@ -1,9 +1,10 @@
-import { MongoNetworkError, type Collection, type Document, type Long, type MongoClient, type TopologyType } from 'mongodb';
+import type { Collection, Db, Document, MongoClient, TopologyType } from 'mongodb';
 import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
-import { CursorBatch, ReadPlan, readDocument } from './bson-read.js';
+import { CommandAnswer, type FindSpec } from './answer.js';
+import { ReadPlan, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -12,9 +13,6 @@ export const TASK_COLLECTION = 'task_records';
 
 /** The order of every answer: submitted (None first), then msg_id. */
 const ANSWER_ORDER = { submitted: 1, msg_id: 1 } as const;
-
-/** As many documents as fit in one reply: the server ends a batch at 16 MiB. */
-const WHOLE_BATCH = 2 ** 31 - 1;
 
 export interface MongoStoreParts {
   readonly client: MongoClient;
@@ -36,9 +34,11 @@ export interface MongoStoreParts {
 export class MongoStore implements Store {
   readonly info: StoreInfo;
   private readonly parts: MongoStoreParts;
+  private readonly db: Db;
 
   constructor(parts: MongoStoreParts, location: string) {
     this.parts = parts;
+    this.db = parts.client.db(parts.collection.dbName);
     this.info = { kind: 'MongoDB', location, writable: parts.writable, live: true };
   }
 
@@ -92,12 +92,16 @@ export class MongoStore implements Store {
     return result.deletedCount;
   }
 
-  async *findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    const filter = this.filterFor(query);
-    const ks = normalizeKeys(keys);
-    const projection: Document = { _id: 0 };
-    for (const k of ks) projection[k] = 1;
-    yield* this.commandsReachCursor() ? this.findByCommands(filter, projection, ks) : this.findByCursor(filter, projection, ks);
+  findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
+    const prepare = (): FindSpec => {
+      const filter = this.filterFor(query);
+      const ks = normalizeKeys(keys);
+      const projection: Document = { _id: 0 };
+      for (const k of ks) projection[k] = 1;
+      return { filter, projection, sort: ANSWER_ORDER, keys: ks };
+    };
+    if (!this.commandsReachCursor()) return this.findByCursor(prepare);
+    return new CommandAnswer(this.parts.client, this.db, this.parts.collection, prepare, (e) => this.failure(e));
   }
 
   /**
@@ -111,45 +115,9 @@ export class MongoStore implements Store {
     return type === 'Single' || (type === 'ReplicaSetWithPrimary' && (this.parts.collection.readPreference?.mode ?? 'primary') === 'primary');
   }
 
-  /**
-   * The find and getMore commands run with `raw: true`, each reply's batch
-   * read straight into records: the driver's cursor would first cut the
-   * batch into one buffer per document, which costs more than reading the
-   * records. All that fits in one reply (16 MiB) comes in the first batch.
-   */
-  private async *findByCommands(filter: Document, projection: Document, keys: readonly string[]): AsyncIterable<TaskRecord> {
-    const { client, collection } = this.parts;
-    const db = client.db(collection.dbName);
-    const session = client.startSession({ causalConsistency: false });
-    const readPreference = collection.readPreference;
-    const options = { raw: true, session, ...(readPreference ? { readPreference } : {}) };
-    const readConcern = collection.readConcern?.level ? { readConcern: { level: collection.readConcern.level } } : {};
-    const plan = new ReadPlan(keys);
-    let open: Long | null = null;
-    try {
-      const find = () =>
-        db.command(
-          { find: collection.collectionName, filter, projection, sort: ANSWER_ORDER, allowDiskUse: true, batchSize: WHOLE_BATCH, ...readConcern },
-          options,
-        );
-      // once more after a network error, as the driver retries a read (a pooled connection may have gone stale)
-      let reply = await this.run(() => find().catch((e: unknown) => (e instanceof MongoNetworkError ? find() : Promise.reject(e))));
-      for (;;) {
-        const batch = new CursorBatch(cursorOf(reply), plan);
-        open = batch.id.isZero() ? null : batch.id;
-        yield* batch;
-        if (!open) return;
-        const id = open;
-        reply = await this.run(() => db.command({ getMore: id, collection: collection.collectionName }, options));
-      }
-    } finally {
-      if (open) await db.command({ killCursors: collection.collectionName, cursors: [open] }, { session }).catch(() => undefined);
-      await session.endSession().catch(() => undefined);
-    }
-  }
-
-  private async *findByCursor(filter: Document, projection: Document, keys: readonly string[]): AsyncIterable<TaskRecord> {
-    const cursor = this.parts.collection.find(filter, { projection, sort: ANSWER_ORDER, allowDiskUse: true, raw: true });
+  private async *findByCursor(prepare: () => FindSpec): AsyncIterable<TaskRecord> {
+    const { filter, projection, sort, keys } = prepare();
+    const cursor = this.parts.collection.find(filter, { projection, sort, allowDiskUse: true, raw: true });
     const plan = new ReadPlan(keys);
     try {
       // a batch at a time: one round of the event loop per batch, not per document
@@ -236,11 +204,4 @@ export class MongoStore implements Store {
   private failure(e: unknown) {
     return mongoFailure(e, this.parts.url, this.parts.timeoutMs);
   }
-}
-
-/** The raw `cursor` document of a find or getMore reply. */
-function cursorOf(reply: Document): Uint8Array {
-  const cursor = reply['cursor'];
-  if (!(cursor instanceof Uint8Array)) throw storeError('MongoDB answered a query without a cursor; the server may not be MongoDB');
-  return cursor;
 }

@@ -63,7 +63,7 @@ export class CommandEngine {
     return ++this.connectionIds;
   }
 
-  /** Milliseconds spent answering commands, so that a benchmark can tell the server's work from its client's. */
+  /** Milliseconds spent evaluating and encoding answers, so that a benchmark can tell the server's work from its client's. */
   busyMs = 0;
 
   run(command: Document, db: string, connectionId: number): Document {

@@ -3,7 +3,7 @@
  * ipyparallel's own MongoDB backend (pymongo), both asking the same
  * wire-protocol stand-in for the same records in the same run.
  *
- *   npm run bench:mongodb [-- --records 4000 --runs 20]
+ *   npm run bench:mongodb [-- --records 4000 --runs 20 --samples]
  *
  * The stand-in is not MongoDB: the figures compare the two clients' work
  * (query translation, BSON decoding, building records), with the same
@@ -25,6 +25,8 @@ const option = (name: string, fallback: number) => {
 };
 const RECORDS = option('records', 4000);
 const RUNS = option('runs', 20);
+/** Print every run's figures too. */
+const SAMPLES = args.includes('--samples');
 
 interface Case {
   readonly name: string;
@@ -158,9 +160,9 @@ async function main(): Promise<void> {
     await writer.close();
 
     const store = await openMongoStore({ url: standIn.url, database });
-    console.log(`MongoDB store, ${RECORDS} demo records on the stand-in, ${RUNS} runs of each side, taking turns`);
+    console.log(`MongoDB store, ${RECORDS} demo records on the stand-in, ${RUNS} runs of each side, taking turns; ms`);
     console.log(
-      'query | records | ipc ms: total, client side | ipyparallel ms: total, client side | client side, ipc / ipyparallel | client CPU ms, ipc / ipyparallel',
+      'query | records | ipc: total (mean), client side (median), CPU (median, mean) | ipyparallel: the same | ipc / ipyparallel: client side, CPU median, CPU mean',
     );
     for (const c of CASES) {
       await collect(store.findRecords(c.query, c.keys));
@@ -177,14 +179,17 @@ async function main(): Promise<void> {
         peer.close();
       }
       if (a[0]!.n !== b[0]!.n) throw new Error(`${c.name}: ipc found ${a[0]!.n} records, ipyparallel ${b[0]!.n}`);
-      if (process.env.SAMPLES) for (const [side, runs] of [["ipc", a], ["py", b]] as const) console.log(side, runs.map((r) => `${ms(r.total)}-${ms(r.server)}=${ms(r.total - r.server)} cpu ${ms(r.cpu)}`).join("; "));
+      if (SAMPLES) {
+        for (const [side, runs] of [['ipc', a], ['ipyparallel', b]] as const) {
+          console.log(`  ${side}, total - server = client side (CPU): ${runs.map((r) => `${ms(r.total)} - ${ms(r.server)} = ${ms(r.total - r.server)} (${ms(r.cpu)})`).join('; ')}`);
+        }
+      }
       const client = (runs: Run[]) => median(runs.map((r) => r.total - r.server));
-      const total = (runs: Run[]) => mean(runs.map((r) => r.total));
-      const cpu = (runs: Run[]) => mean(runs.map((r) => r.cpu));
-      console.log(
-        `${c.name} | ${a[0]!.n} | ${ms(total(a))}, ${ms(client(a))} | ${ms(total(b))}, ${ms(client(b))} | ${(client(a) / client(b)).toFixed(2)} | ` +
-          `${ms(cpu(a))} / ${ms(cpu(b))} = ${(cpu(a) / cpu(b)).toFixed(2)}`,
-      );
+      const cpuMedian = (runs: Run[]) => median(runs.map((r) => r.cpu));
+      const cpuMean = (runs: Run[]) => mean(runs.map((r) => r.cpu));
+      const side = (runs: Run[]) => `${ms(mean(runs.map((r) => r.total)))}, ${ms(client(runs))}, ${ms(cpuMedian(runs))} / ${ms(cpuMean(runs))}`;
+      const ratio = (f: (runs: Run[]) => number) => (f(a) / f(b)).toFixed(2);
+      console.log(`${c.name} | ${a[0]!.n} | ${side(a)} | ${side(b)} | ${ratio(client)}, ${ratio(cpuMedian)}, ${ratio(cpuMean)}`);
     }
     await store.close();
   } finally {

@@ -61,6 +61,12 @@ test('text that is not UTF-8 is refused with a sentence', () => {
   assert.throws(() => readDocument(bytes), /not valid UTF-8/);
 });
 
+test('a document cut off inside a field name is refused with a sentence, not read past its end', () => {
+  const bytes = BSON.serialize({ msg_id: 'abc' }).subarray(0, 8);
+  assert.throws(() => readDocument(bytes), /ends inside a field name/);
+  assert.throws(() => readDocument(bytes, ['msg_id']), /ends inside a field name/);
+});
+
 /** Every record of a batch, read one by one as the store reads them. */
 const all = (batch: CursorBatch) => {
   const out = [];

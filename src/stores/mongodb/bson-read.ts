@@ -42,7 +42,7 @@ export class CursorBatch {
     while (pos < end) {
       const type = buf[pos]!;
       const nameStart = pos + 1;
-      const nameEnd = buf.indexOf(0, nameStart);
+      const nameEnd = cstringEnd(buf, nameStart);
       const at = nameEnd + 1;
       const name = buf.toString('latin1', nameStart, nameEnd);
       pos = skip(buf, type, at);
@@ -61,7 +61,7 @@ export class CursorBatch {
     if (this.pos >= this.end) return undefined;
     const { buf } = this.reader;
     const type = buf[this.pos]!;
-    const at = buf.indexOf(0, this.pos + 1) + 1;
+    const at = cstringEnd(buf, this.pos + 1) + 1;
     if (type !== 0x03) throw storeError('MongoDB answered a query with a batch that holds something other than documents');
     this.pos = at + buf.readInt32LE(at);
     return this.reader.recordOrWhole(at);
@@ -175,7 +175,7 @@ class Reader {
     let field = 0;
     while (pos < end) {
       const type = buf[pos]!;
-      const nameEnd = buf.indexOf(0, pos + 1);
+      const nameEnd = cstringEnd(buf, pos + 1);
       const k = plan.find(buf, pos + 1, nameEnd, field++);
       if (k < 0) {
         pos = skip(buf, type, nameEnd + 1);
@@ -205,7 +205,7 @@ class Reader {
     this.pos = start + 4;
     while (this.pos < end) {
       const type = buf[this.pos++]!;
-      const nameEnd = buf.indexOf(0, this.pos);
+      const nameEnd = cstringEnd(buf, this.pos);
       const key = this.text(this.pos, nameEnd);
       this.pos = nameEnd + 1;
       const v = this.value(type);
@@ -224,7 +224,7 @@ class Reader {
     while (this.pos < end) {
       const type = buf[this.pos]!;
       // an array's field names are its indexes, in order
-      this.pos = buf.indexOf(0, this.pos + 1) + 1;
+      this.pos = cstringEnd(buf, this.pos + 1) + 1;
       const v = this.value(type);
       if (v === FALLBACK) return FALLBACK;
       out.push(v);
@@ -318,7 +318,7 @@ function skip(buf: Buffer, type: number, at: number): number {
     case 0x08:
       return at + 1;
     case 0x0b:
-      return buf.indexOf(0, buf.indexOf(0, at) + 1) + 1;
+      return cstringEnd(buf, cstringEnd(buf, at) + 1) + 1;
     case 0x0c:
       return at + 4 + buf.readInt32LE(at) + 12;
     case 0x10:
@@ -328,6 +328,19 @@ function skip(buf: Buffer, type: number, at: number): number {
     default:
       throw storeError(`a document in the MongoDB store holds a value of BSON type ${type}, which ipc cannot read`);
   }
+}
+
+/**
+ * Where the field name (or other C string) starting at `from` ends: a loop,
+ * since names are short and a call to indexOf costs more than reading them.
+ */
+function cstringEnd(buf: Buffer, from: number): number {
+  let i = from;
+  while (buf[i] !== 0) {
+    if (i >= buf.length) throw storeError('MongoDB answered with a document that ends inside a field name');
+    i++;
+  }
+  return i;
 }
 
 function isAscii(buf: Buffer, from: number, to: number): boolean {

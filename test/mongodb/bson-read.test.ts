@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BSON, BSONRegExp, Binary, DBRef, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
 import { generateDemoRecords } from '../../src/records/index.js';
-import { readDocument } from '../../src/stores/mongodb/bson-read.js';
+import { CursorBatch, ReadPlan, readDocument } from '../../src/stores/mongodb/bson-read.js';
 import { decodeDocument, encodeRecord } from '../../src/stores/mongodb/codec.js';
 
 /** What the store answered before it read raw documents: the driver's objects, then decodeDocument. */
@@ -59,4 +59,40 @@ test('text that is not UTF-8 is refused with a sentence', () => {
   const bytes = Buffer.from(BSON.serialize({ msg_id: 'abc' }));
   bytes[bytes.indexOf('abc') + 1] = 0xff;
   assert.throws(() => readDocument(bytes), /not valid UTF-8/);
+});
+
+test('a document cut off inside a field name is refused with a sentence, not read past its end', () => {
+  const bytes = BSON.serialize({ msg_id: 'abc' }).subarray(0, 8);
+  assert.throws(() => readDocument(bytes), /ends inside a field name/);
+  assert.throws(() => readDocument(bytes, ['msg_id']), /ends inside a field name/);
+});
+
+/** Every record of a batch, read one by one as the store reads them. */
+const all = (batch: CursorBatch) => {
+  const out = [];
+  for (let r = batch.read(); r !== undefined; r = batch.read()) out.push(r);
+  return out;
+};
+/** A find reply's `cursor` document, as the store gets it with `raw: true`. */
+const cursorDocument = (docs: Record<string, unknown>[], id: Long) => BSON.serialize({ id, ns: 'ipython-tasks.task_records', firstBatch: docs });
+
+test('a whole batch read from the reply gives each document the record the driver-decoded document gives, and the cursor id', () => {
+  const docs: Record<string, unknown>[] = generateDemoRecords({ count: 200, seed: 4 }).map((r) => ({ _id: new ObjectId(), ...encodeRecord(r) }));
+  docs.splice(50, 0, { msg_id: 'r', re: new BSONRegExp('a.b', 'i') }, { msg_id: 'é', header: { msg_id: 'é', 'ключ': '中' } });
+  for (const keys of [['msg_id', 'completed', 'header', 'buffers', 're', 'absent'], ['msg_id']]) {
+    const batch = new CursorBatch(cursorDocument(docs, Long.fromString('8070450532247928839')), new ReadPlan(keys));
+    assert.equal(batch.id.toString(), '8070450532247928839');
+    assert.deepEqual(all(batch), docs.map((d) => throughDriver(BSON.serialize(d), keys)));
+  }
+  const empty = new CursorBatch(cursorDocument([], Long.ZERO), new ReadPlan(['msg_id']));
+  assert.ok(empty.id.isZero());
+  assert.deepEqual(all(empty), []);
+});
+
+test('texts kept for reuse never stand for other bytes: many distinct short texts in one answer, each read right', () => {
+  const docs = Array.from({ length: 6000 }, (_, i) => {
+    const id = `m${i.toString(36)}`;
+    return { msg_id: id, header: { msg_id: id, session: `s${i % 7}` }, queue: i % 2 ? 'task' : 'mux' };
+  });
+  assert.deepEqual(all(new CursorBatch(cursorDocument(docs, Long.ZERO), new ReadPlan(['msg_id', 'header', 'queue']))), docs);
 });

@@ -6,6 +6,7 @@ import { IpcError } from '../../src/errors.js';
 import { Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
 import { DictDB, collect, type Store } from '../../src/stores/index.js';
 import { MongoStore, openMongoStore } from '../../src/stores/mongodb/index.js';
+import { startMongoStandIn, type MongoStandIn } from '../support/mongo-standin/index.js';
 import { atMillis, startMongoTarget, TARGET_LABEL, type MongoTarget } from '../support/mongo-target.js';
 import { compiles, randomQueries } from './queries.js';
 
@@ -80,22 +81,60 @@ test(`keys become a projection with msg_id always, and the default leaves out th
   if (sent) assert.ok(sent.some((p) => JSON.stringify(p) === JSON.stringify({ _id: 0, msg_id: 1, started: 1, queue: 1 })));
 });
 
-test(`answers stream from a cursor: batches come as they are read and an early stop closes the cursor, ${on}`, async () => {
-  const log = target.standIn?.engine.log;
-  const start = log?.length ?? 0;
-  const seen: string[] = [];
-  for await (const r of store.findRecords({}, ['msg_id'])) {
-    seen.push(r['msg_id'] as string);
-    if (seen.length === 3) break;
+test(`answers stream a batch at a time: getMore for the rest, and an early stop kills the cursor, ${on}`, async () => {
+  const firstThree = reference.findRecordsSync({}, ['msg_id']).slice(0, 3).map((r) => r['msg_id']);
+  const stopEarly = async (s: Store) => {
+    const seen: string[] = [];
+    for await (const r of s.findRecords({}, ['msg_id'])) {
+      seen.push(r['msg_id'] as string);
+      if (seen.length === 3) break;
+    }
+    return seen;
+  };
+  assert.deepEqual(await stopEarly(store), firstThree);
+  // MongoDB ends a batch at 16 MiB; a stand-in that ends them at 4 KiB shows the batches of a large answer
+  if (!target.standIn) return;
+  const small = await startMongoStandIn({ maxBatchBytes: 4096 });
+  const batched = await openMongoStore({ url: small.url, database, write: true });
+  try {
+    for (const r of RECORDS) await batched.addRecord(r['msg_id'] as string, r);
+    const log = small.engine.log;
+    let start = log.length;
+    assert.deepEqual(await stopEarly(batched), firstThree);
+    const cursorCommands = (from: number) => log.slice(from).map(([n]) => n).filter((n) => n === 'find' || n === 'getMore' || n === 'killCursors');
+    let names = cursorCommands(start);
+    assert.deepEqual(names, ['find', 'killCursors']);
+    start = log.length;
+    assert.deepEqual(await collect(batched.findRecords({}, ['msg_id', 'buffers'])), reference.findRecordsSync({}, ['msg_id', 'buffers']));
+    names = cursorCommands(start);
+    assert.ok(names.filter((n) => n === 'getMore').length > 1 && !names.includes('killCursors'), names.join(' '));
+  } finally {
+    await batched.close();
+    await small.close();
   }
-  assert.deepEqual(seen, reference.findRecordsSync({}, ['msg_id']).slice(0, 3).map((r) => r['msg_id']));
-  if (log) {
-    const names = log.slice(start).map(([n]) => n);
-    assert.ok(names.includes('find') && names.includes('killCursors'), names.join(' '));
+});
+
+test('behind a mongos router the driver\'s cursor reads the answers, and they are the ones the commands read, against the MongoDB stand-in', async () => {
+  const direct = await startMongoStandIn({ maxBatchBytes: 4096 });
+  const router = await startMongoStandIn({ maxBatchBytes: 4096, mongos: true });
+  const stores = [await openMongoStore({ url: direct.url, database, write: true }), await openMongoStore({ url: router.url, database, write: true })];
+  try {
+    for (const s of stores) for (const r of RECORDS) await s.addRecord(r['msg_id'] as string, r);
+    for (const [, query, keys] of [...SEED_QUERIES, ['every key', {}, undefined] as const]) {
+      const [byCommands, byCursor] = await Promise.all(stores.map((s) => collect(s.findRecords(query, keys))));
+      assert.deepEqual(byCursor, byCommands);
+      assert.deepEqual(byCommands, reference.findRecordsSync(query, keys));
+    }
+    // the store's own find asks for everything that fits in one reply; the driver's cursor leaves the batch size to the server
+    const finds = (s: MongoStandIn) => s.engine.log.filter(([n]) => n === 'find').map(([, c]) => c['batchSize']);
+    assert.ok(finds(direct).every((b) => typeof b === 'number' && b > 1e9));
+    assert.ok(finds(router).every((b) => b === undefined));
+    assert.ok(router.engine.log.some(([n]) => n === 'getMore'));
+  } finally {
+    for (const s of stores) await s.close();
+    await direct.close();
+    await router.close();
   }
-  const everything = await collect(store.findRecords({}, ['msg_id']));
-  assert.equal(everything.length, RECORDS.length);
-  if (log) assert.ok(log.slice(start).some(([n]) => n === 'getMore'));
 });
 
 test(`getHistory and summary agree with DictDB, ${on}`, async () => {

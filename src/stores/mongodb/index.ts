@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, type TopologyType } from 'mongodb';
 import { didYouMean, storeError } from '../../errors.js';
 import type { Store } from '../store.js';
 import { mongoFailure, redactUrl } from './errors.js';
@@ -47,6 +47,10 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
   } catch (e) {
     throw mongoFailure(e, url, timeoutMs);
   }
+  let topologyType: TopologyType = 'Unknown';
+  client.on('topologyDescriptionChanged', (e) => {
+    topologyType = e.newDescription.type;
+  });
   const location = `${database}.${TASK_COLLECTION} at ${redactUrl(url)}`;
   const store = new MongoStore(
     {
@@ -56,6 +60,7 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
       writable: options.write === true,
       allowJs: options.allowJs === true,
       timeoutMs,
+      topologyType: () => topologyType,
       ...(options.onNote ? { onNote: options.onNote } : {}),
     },
     location,

@@ -1,9 +1,10 @@
-import type { Collection, Document, MongoClient } from 'mongodb';
+import type { Collection, Db, Document, MongoClient, TopologyType } from 'mongodb';
 import { keyError, storeError } from '../../errors.js';
 import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
-import { readDocument } from './bson-read.js';
+import { CommandAnswer, type FindSpec } from './answer.js';
+import { ReadPlan, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
 import { mongoFailure } from './errors.js';
 
@@ -20,6 +21,8 @@ export interface MongoStoreParts {
   readonly writable: boolean;
   readonly allowJs: boolean;
   readonly timeoutMs: number;
+  /** What the driver last learnt the deployment to be. */
+  readonly topologyType: () => TopologyType;
   readonly onNote?: (note: string) => void;
 }
 
@@ -31,9 +34,11 @@ export interface MongoStoreParts {
 export class MongoStore implements Store {
   readonly info: StoreInfo;
   private readonly parts: MongoStoreParts;
+  private readonly db: Db;
 
   constructor(parts: MongoStoreParts, location: string) {
     this.parts = parts;
+    this.db = parts.client.db(parts.collection.dbName);
     this.info = { kind: 'MongoDB', location, writable: parts.writable, live: true };
   }
 
@@ -87,17 +92,33 @@ export class MongoStore implements Store {
     return result.deletedCount;
   }
 
-  async *findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    const filter = this.filterFor(query);
-    const ks = normalizeKeys(keys);
-    const projection: Document = { _id: 0 };
-    for (const k of ks) projection[k] = 1;
-    const cursor = this.parts.collection.find(filter, {
-      projection,
-      sort: ANSWER_ORDER,
-      allowDiskUse: true,
-      raw: true,
-    });
+  findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
+    const prepare = (): FindSpec => {
+      const filter = this.filterFor(query);
+      const ks = normalizeKeys(keys);
+      const projection: Document = { _id: 0 };
+      for (const k of ks) projection[k] = 1;
+      return { filter, projection, sort: ANSWER_ORDER, keys: ks };
+    };
+    if (!this.commandsReachCursor()) return this.findByCursor(prepare);
+    return new CommandAnswer(this.parts.client, this.db, this.parts.collection, prepare, (e) => this.failure(e));
+  }
+
+  /**
+   * Whether a getMore sent as a command of its own is sure to reach the
+   * server that holds the cursor: one server, or a replica set read from its
+   * primary. Behind mongos routers or a load balancer, or reading from
+   * secondaries, the driver's cursor keeps to its server instead.
+   */
+  private commandsReachCursor(): boolean {
+    const type = this.parts.topologyType();
+    return type === 'Single' || (type === 'ReplicaSetWithPrimary' && (this.parts.collection.readPreference?.mode ?? 'primary') === 'primary');
+  }
+
+  private async *findByCursor(prepare: () => FindSpec): AsyncIterable<TaskRecord> {
+    const { filter, projection, sort, keys } = prepare();
+    const cursor = this.parts.collection.find(filter, { projection, sort, allowDiskUse: true, raw: true });
+    const plan = new ReadPlan(keys);
     try {
       // a batch at a time: one round of the event loop per batch, not per document
       for (;;) {
@@ -108,7 +129,7 @@ export class MongoStore implements Store {
           throw this.failure(e);
         }
         if (!more) return;
-        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, ks);
+        for (const doc of cursor.readBufferedDocuments()) yield readDocument(doc as unknown as Uint8Array, plan);
       }
     } finally {
       await cursor.close().catch(() => undefined);
@@ -184,4 +205,3 @@ export class MongoStore implements Store {
     return mongoFailure(e, this.parts.url, this.parts.timeoutMs);
   }
 }
-

@@ -3,7 +3,7 @@
  * databases. Filters, projections, sorts, updates and pipelines are evaluated
  * by mingo, an implementation of MongoDB's query language.
  */
-import { Long, ObjectId, type Document } from 'bson';
+import { BSON, Long, ObjectId, type Document } from 'bson';
 import { Aggregator, find, update } from 'mingo';
 
 export interface IndexSpec {
@@ -32,6 +32,13 @@ export interface StandInOptions {
   readonly maxWireVersion?: number;
   /** Commands never answered, as by a server that stalls. */
   readonly unanswered?: readonly string[];
+  /**
+   * Ends a batch before its documents pass this many bytes, as MongoDB ends
+   * every batch at 16 MiB; unset, only the batch size counts.
+   */
+  readonly maxBatchBytes?: number;
+  /** Says it is a mongos router, so that the driver sees a sharded cluster. */
+  readonly mongos?: boolean;
 }
 
 const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true };
@@ -56,7 +63,7 @@ export class CommandEngine {
     return ++this.connectionIds;
   }
 
-  /** Milliseconds spent answering commands, so that a benchmark can tell the server's work from its client's. */
+  /** Milliseconds spent evaluating and encoding answers, so that a benchmark can tell the server's work from its client's. */
   busyMs = 0;
 
   run(command: Document, db: string, connectionId: number): Document {
@@ -157,6 +164,7 @@ export class CommandEngine {
       minWireVersion: 0,
       maxWireVersion: this.options.maxWireVersion ?? 21,
       readOnly: false,
+      ...(this.options.mongos ? { msg: 'isdbgrid' } : {}),
       ...(cmd['saslSupportedMechs'] ? { saslSupportedMechs: ['SCRAM-SHA-256', 'SCRAM-SHA-1'] } : {}),
     };
   }
@@ -281,7 +289,7 @@ export class CommandEngine {
   }
 
   private cursorReply(ns: string, docs: Document[], batchSize: unknown): Document {
-    const size = typeof batchSize === 'number' && batchSize > 0 ? batchSize : 101;
+    const size = this.fitting(docs, 0, typeof batchSize === 'number' && batchSize > 0 ? batchSize : 101);
     const firstBatch = docs.slice(0, size);
     let id = 0;
     if (docs.length > size) {
@@ -295,7 +303,7 @@ export class CommandEngine {
     const id = Number(cmd['getMore']);
     const state = this.cursors.get(id);
     if (!state) throw new CommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
-    const size = typeof cmd['batchSize'] === 'number' && cmd['batchSize'] > 0 ? cmd['batchSize'] : state.docs.length;
+    const size = this.fitting(state.docs, state.position, typeof cmd['batchSize'] === 'number' && cmd['batchSize'] > 0 ? cmd['batchSize'] : state.docs.length);
     const nextBatch = state.docs.slice(state.position, state.position + size);
     state.position += nextBatch.length;
     let outId = id;
@@ -304,6 +312,20 @@ export class CommandEngine {
       outId = 0;
     }
     return { cursor: { nextBatch, id: Long.fromNumber(outId), ns: state.ns } };
+  }
+
+  /** How many of the documents from `start` on go in one batch of at most `count`: at least one. */
+  private fitting(docs: Document[], start: number, count: number): number {
+    const limit = this.options.maxBatchBytes;
+    if (limit === undefined) return count;
+    let bytes = 0;
+    let n = 0;
+    while (n < count && start + n < docs.length) {
+      bytes += BSON.calculateObjectSize(docs[start + n]!);
+      if (n > 0 && bytes > limit) break;
+      n++;
+    }
+    return n;
   }
 
   /** The unique index a new document would break, if any; otherwise its keys are taken. */

@@ -34,8 +34,10 @@ export async function startMongoStandIn(options: StandInOptions = {}): Promise<M
           const request = parseRequest(message);
           if (engine.options.unanswered?.includes(Object.keys(request.command)[0] ?? '')) continue;
           const reply = engine.run(request.command, request.db, connectionId);
-          if (!request.noReply) socket.write(encodeReply(request, reply));
+          const bytes = request.noReply ? null : encodeReply(request, reply);
+          // the write is left out: the client reads while it goes on, and the stand-in may wait for a core after it
           engine.busyMs += performance.now() - started;
+          if (bytes) socket.write(bytes);
         }
       } catch {
         socket.destroy();

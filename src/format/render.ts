@@ -1,4 +1,4 @@
-import { RecordList, Text, hasRepr, isDict, setOwn, type TaskRecord } from '../records/index.js';
+import { PyValue, RecordList, Text, hasRepr, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { MAX_JSON_DEPTH, jsonText, tooDeep } from './json.js';
 import { prettyRepr, repr, type DisplayOptions } from './repr.js';
@@ -18,6 +18,8 @@ export function plainValue(v: unknown, depth = 0): unknown {
   if (isTaskResult(v)) return taskResultJSON(v);
   if (isRecordView(v)) return v.record;
   if (v instanceof Map) return Object.fromEntries(Array.from(v, ([k, x]) => [String(k), plainValue(x, depth + 1)]));
+  // a decoded Python value keeps its JSON form (a float a number, a set an array); the writers encode it
+  if (v instanceof PyValue) return v;
   if (hasRepr(v)) return v.pyRepr();
   if (typeof v === 'function') return repr(v);
   if (Array.isArray(v)) return v.map((x) => plainValue(x, depth + 1));

@@ -1,7 +1,7 @@
 import { RecordList } from '../client/index.js';
 import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
-import { PyFloat, Text, TimeDelta, isDict, tuple } from '../records/index.js';
+import { PyDecimal, PyFloat, PyFraction, Text, TimeDelta, isDict, tuple } from '../records/index.js';
 import { attributeNames, dictOf } from './attributes.js';
 import { decodedLength } from './decoded.js';
 import { chargeItems, memoryError } from './budget.js';
@@ -150,6 +150,8 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (typeof x === 'bigint') return x;
     if (typeof x === 'number' || x instanceof PyFloat) return truncToInt(x instanceof PyFloat ? x.value : x);
     if (typeof x === 'string') return parseInt10(x, c.args[1] === undefined ? 10 : Number(c.args[1]));
+    if (x instanceof PyDecimal) return truncToInt(decimalFloat(x.text));
+    if (x instanceof PyFraction) return normalize(x.numerator / x.denominator);
     throw typeError(`int() takes a number or a string, not ${typeName(x)}`);
   });
   def('float', 'float(x): a number', (c) => {
@@ -165,6 +167,9 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
       throw typeError(`could not convert string to float: ${repr(x)}`);
     }
     if (x instanceof TimeDelta) throw typeError('float() of a timedelta: use .total_seconds()');
+    // a Decimal or Fraction a task returned: its value as the nearest float, as Python's float() gives it
+    if (x instanceof PyDecimal) return floatValue(decimalFloat(x.text));
+    if (x instanceof PyFraction) return floatValue(Number(x.numerator) / Number(x.denominator));
     throw typeError(`float() takes a number or a string, not ${typeName(x)}`);
   });
   def('bool', 'bool(x): True or False', (c) => truthy(only('bool', c, 0, 1)[0] ?? false));
@@ -312,4 +317,12 @@ export function pyRound(x: number, digits: number): number {
   const unit = 10 ** -digits;
   const magnitude = Number(kept) + (up ? unit : 0);
   return Math.sign(x) * Number(magnitude.toFixed(digits));
+}
+
+/** A Decimal's text as a float: 'NaN', 'sNaN' and 'Infinity' as Python's float() reads them. */
+function decimalFloat(text: string): number {
+  const t = text.toLowerCase();
+  if (t.endsWith('nan')) return NaN;
+  if (t.endsWith('infinity') || t.endsWith('inf')) return t.startsWith('-') ? -Infinity : Infinity;
+  return Number(text);
 }

@@ -17,7 +17,7 @@ const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/payloads.db', impo
 const ID = (n: number) => `6615fe4b-d6830441901b78145a04522a_1076_${n}`;
 
 /** Which result each name is bound to: a float, a set, an OrderedDict, a deque, a Counter, numpy arrays and a scalar, a range, a datetime. */
-const BINDINGS: Record<string, number> = { f: 7, s: 23, o: 33, q: 35, c: 36, a: 45, g: 43, h: 44, r: 37, z: 40, d: 26, i: 39 };
+const BINDINGS: Record<string, number> = { f: 7, s: 23, o: 33, q: 35, c: 36, a: 45, g: 43, h: 44, r: 37, z: 40, d: 26, i: 39, m: 31, p: 32 };
 
 const EXPRESSIONS = [
   'f + 1', 'f * 2', '-f', 'f > 3', 'f == 3.5', 'round(f)', 'int(f)', 'abs(-f)', 'f / 7 * 2',
@@ -29,6 +29,7 @@ const EXPRESSIONS = [
   'len(g)', 'int(g[5])', 'int(sum(g))', 'h.shape', 'h.tolist()[1]', 'len(h)', 'h.size',
   'list(r)', 'len(r)', 'r[1]', 'r[-1]',
   'float(z + 1)', 'float(z * 2)', 'z == 0.25', 'float(z)', 'int(i) + 1',
+  'float(m)', 'int(m)', 'float(m) * 2', 'float(p)', 'int(p)',
   'd.year', 'd.microsecond', 'd.month * 100 + d.day', '(d - timedelta(days=1)).day',
 ];
 

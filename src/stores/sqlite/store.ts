@@ -9,7 +9,7 @@ import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './co
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
-import { jsonText } from '../../format/json.js';
+import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */

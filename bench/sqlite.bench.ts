@@ -7,6 +7,7 @@
  * lines by ipc and by sqlite3, with ipc's peak RSS.
  *
  *   npm run bench:sqlite                 (RECORDS=100000 npm run bench:sqlite for a quick run)
+ *   PYTHON=0 npm run bench:sqlite        (whole processes of ipc and sqlite3 only: no Python, no later parts)
  *
  * The file is generated once under bench/data/ (git-ignored) and reused.
  */
@@ -272,6 +273,9 @@ async function inProcess(c: Case): Promise<{ seconds: number; cpu: number; lines
   return { seconds: (performance.now() - t0) / 1000, cpu: (used.user + used.system) / 1e6, lines };
 }
 
+/** Stands for the Python side when PYTHON=0 leaves it out: its cells and ratios read NaN. */
+const NO_RUN: Run = { seconds: NaN, cpu: NaN, lines: 0, rssMB: NaN };
+
 function best(runs: Run[]): Run {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
@@ -282,7 +286,8 @@ async function main(): Promise<void> {
   const set = cases(db);
   db.close();
   const repeat = Number(process.env['REPEAT'] ?? 3);
-  console.log(`\n${COUNT} records, ${DATA}; best of ${repeat} for ipc and sqlite3, one run of Python\n`);
+  const python = process.env['PYTHON'] !== '0';
+  console.log(`\n${COUNT} records, ${DATA}; best of ${repeat} for ipc and sqlite3, ${python ? 'one run of Python' : 'Python left out'}\n`);
   console.log('seconds: wall (CPU)');
   console.log('query                                  rows            ipc           python          sqlite3   python/ipc  ipc/sqlite3 (CPU)');
   const sum = { ipc: 0, py: 0, sql: 0, ipcCpu: 0, pyCpu: 0, sqlCpu: 0 };
@@ -294,9 +299,9 @@ async function main(): Promise<void> {
       ipcRuns.push(await run(process.execPath, [IPC, '--sqlitedb', DATA, '--format', 'jsonl', '-c', c.count ? `len(db_query(${c.ipc}))` : `db_query(${c.ipc})`]));
       sqlRuns.push(await run('sqlite3', ['-readonly', '-json', DATA, c.sql]));
     }
-    const py = await run('/usr/bin/python3', ['-c', PYTHON_FIND, DATA, TABLE, c.python, c.count ? 'len' : 'records']);
+    const py = python ? await run('/usr/bin/python3', ['-c', PYTHON_FIND, DATA, TABLE, c.python, c.count ? 'len' : 'records']) : NO_RUN;
     const a = best(ipcRuns), q = best(sqlRuns);
-    if (a.lines !== py.lines) throw new Error(`${c.name}: ipc printed ${a.lines} records, Python ${py.lines}`);
+    if (python && a.lines !== py.lines) throw new Error(`${c.name}: ipc printed ${a.lines} records, Python ${py.lines}`);
     sum.ipc += a.seconds; sum.py += py.seconds; sum.sql += q.seconds;
     sum.ipcCpu += a.cpu; sum.pyCpu += py.cpu; sum.sqlCpu += q.cpu;
     console.log(
@@ -308,6 +313,7 @@ async function main(): Promise<void> {
     `${'whole set'.padEnd(43)} ${total(sum.ipc, sum.ipcCpu)} ${total(sum.py, sum.pyCpu)} ${total(sum.sql, sum.sqlCpu)} ${(sum.py / sum.ipc).toFixed(1).padStart(6)}x (${(sum.pyCpu / sum.ipcCpu).toFixed(1)}x) ${(sum.ipc / sum.sql).toFixed(2).padStart(6)}x (${(sum.ipcCpu / sum.sqlCpu).toFixed(2)}x)`,
   );
   console.log(`targets: at least 20x faster than Python on the whole set, at most 1.5x sqlite3's time\n`);
+  if (!python) return;
 
   // The stores alone, in one process each: ipc's SQLite store with format/json against
   // SQLiteDB.find_records with json.dumps, start-up and imports left out.

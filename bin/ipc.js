@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import module from 'node:module';
 import v8 from 'node:v8';
 
@@ -11,7 +12,13 @@ module.enableCompileCache?.();
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 v8.setFlagsFromString('--regexp-backtracks-before-fallback=10000');
 
-const { main } = await import('../dist/src/cli.js');
+// The build joins dist/src's hundred modules into dist/bundle (esbuild), which
+// loads in a third of the time. A build by tsc alone rewrites every module
+// and leaves the bundle older than them: then the modules themselves run.
+const compiled = new URL('../dist/src/cli.js', import.meta.url);
+const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
+const mtime = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
+const { main } = await import(mtime(bundled) >= mtime(compiled) ? bundled.href : compiled.href);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -133,6 +133,12 @@ export class StoreClient implements Client {
     })();
   }
 
+  streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
+    const ks = this.answerKeys(keys);
+    if (!this.store.recordTexts || planDerived(query, ks)) return null;
+    return this.store.recordTexts(query, ks);
+  }
+
   /** The store's answer, through the derived keys' plan when the query or keys name one. */
   private async find(query: QueryInput, keys: readonly string[]): Promise<AsyncIterable<TaskRecord>> {
     // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.

@@ -51,6 +51,11 @@ export interface Client {
   pagedQuery?(query: QueryInput, keys?: KeysInput): Promise<RecordList | null>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
+  /**
+   * Streams the answer as each record's JSON text (script mode's json and
+   * jsonl output), or null when the client can only give the records.
+   */
+  streamQueryTexts?(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;
   hubHistory(): Promise<string[]>;
   purgeResults(msgIds: readonly string[] | 'all', targets?: readonly number[]): Promise<number>;

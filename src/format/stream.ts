@@ -1,4 +1,4 @@
-import type { RecordStream } from '../records/index.js';
+import type { RecordStream, TaskRecord } from '../records/index.js';
 import { csvLine } from './csv.js';
 import { jsonText } from './json.js';
 import type { DisplayOptions } from './repr.js';
@@ -15,17 +15,19 @@ const PIECE = 1 << 16;
  * RecordList (plus its closing newline; a table, when the answer fits one
  * page), but written as records arrive.
  * jsonl is one record a line; json one array; csv a header, then rows; a
- * table takes its widths from a first page (format/table.ts).
+ * table takes its widths from a first page (format/table.ts). A stream of
+ * JSON texts (which the shell asks for only when the format is json or
+ * jsonl) is written as it comes.
  */
 export async function* renderRecordStream(
   stream: RecordStream, format: OutputFormat, options: DisplayOptions = {},
 ): AsyncGenerator<string> {
   if (format === 'table') {
-    yield* streamRecordTable(stream, stream.keys, options, TABLE_PAGE, PIECE);
+    yield* streamRecordTable(stream as RecordStream<TaskRecord>, stream.keys, options, TABLE_PAGE, PIECE);
     return;
   }
   if (format === 'trace') {
-    yield* renderTrace(stream);
+    yield* renderTrace(stream as RecordStream<TaskRecord>);
     return;
   }
   let text = '';
@@ -35,13 +37,13 @@ export async function* renderRecordStream(
   for await (const r of stream) {
     switch (format) {
       case 'jsonl':
-        text += jsonText(r) + '\n';
+        text += (typeof r === 'string' ? r : jsonText(r)) + '\n';
         break;
       case 'json':
-        text += (count === 0 ? '[' : ',') + jsonText(r);
+        text += (count === 0 ? '[' : ',') + (typeof r === 'string' ? r : jsonText(r));
         break;
       case 'csv':
-        text += csvLine(keys.map((k) => r[k])) + '\n';
+        text += csvLine(keys.map((k) => (r as TaskRecord)[k])) + '\n';
         break;
     }
     count++;

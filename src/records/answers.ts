@@ -78,19 +78,21 @@ export class RecordList {
 /**
  * A db_query answer read as it arrives, for script mode to write record by
  * record (a million records never sit in memory at once). It can be read once.
+ * Its items are the records, or (for json and jsonl output, where the store
+ * can write them) each record's JSON text as `jsonText` writes it.
  */
-export class RecordStream implements AsyncIterable<TaskRecord> {
+export class RecordStream<T extends TaskRecord | string = TaskRecord | string> implements AsyncIterable<T> {
   private started = false;
 
   constructor(
     /** The keys asked for, msg_id first (and `table` when the store reads several task tables). */
     readonly keys: readonly string[],
-    private readonly iterator: AsyncIterator<TaskRecord>,
+    private readonly iterator: AsyncIterator<T>,
     /** The first result, already read (so that a bad query fails before anything is written). */
-    private readonly head: IteratorResult<TaskRecord>,
+    private readonly head: IteratorResult<T>,
   ) {}
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<TaskRecord> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     if (this.started) throw new Error('a record stream can be read once');
     this.started = true;
     try {

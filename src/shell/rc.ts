@@ -2,7 +2,7 @@ import { RecordList, RecordStream, remoteValue, type Client, type TaskResult } f
 import type { QueryInput } from '../query/index.js';
 import { keyError, typeError, type IpcError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
-import { PyFloat, Text, isDict, setOwn } from '../records/index.js';
+import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
 import { bindArgs } from './time.js';
 import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
@@ -48,17 +48,19 @@ function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string 
 
 /**
  * What `db_query(...)` answers, as a stream rather than a list: script mode
- * writes a top-level db_query record by record. The first record is read
- * here, so a bad query fails as the statement's error.
+ * writes a top-level db_query record by record; for JSON output (`json`),
+ * as the records' JSON text where the client gives it. The first record is
+ * read here, so a bad query fails as the statement's error.
  */
-export async function streamDbQuery(client: Client, c: CallArgs): Promise<RecordStream> {
+export async function streamDbQuery(client: Client, c: CallArgs, json = false): Promise<RecordStream> {
   const { query, keys } = dbQueryArgs(c);
-  const iterator = client.streamQuery(query, keys)[Symbol.asyncIterator]();
+  const texts = json ? client.streamQueryTexts?.(query, keys) : null;
+  const iterator: AsyncIterator<TaskRecord | string> = (texts ?? client.streamQuery(query, keys))[Symbol.asyncIterator]();
   const head = await iterator.next();
   const ks = client.answerKeys(keys);
   // A store reading several task tables at once says which table each record came from.
-  const extra = !head.done && 'table' in head.value && !ks.includes('table') ? ['table'] : [];
-  return new RecordStream([...ks, ...extra], iterator, head);
+  const extra = !head.done && typeof head.value !== 'string' && 'table' in head.value && !ks.includes('table') ? ['table'] : [];
+  return new RecordStream<TaskRecord | string>([...ks, ...extra], iterator, head);
 }
 
 /**

@@ -64,6 +64,8 @@ class ShellImpl implements Shell {
   private readonly inputs: string[] = [];
   private counter = 0;
   private readonly execution = new AsyncLocalStorage<Execution>();
+  /** Statements running now, each in its own execution context. */
+  private running = 0;
   /** rc.db_query, which script mode streams when a statement calls it at the top. */
   private readonly dbQuery: unknown;
 
@@ -185,7 +187,7 @@ class ShellImpl implements Shell {
         this.inputs.push(stmtSource);
         try {
           const st = parseStatement({ source: text, from, to: chunk.to, firstLine });
-          const r = await this.execution.run(execution, () => this.runStatement(st, text, firstLine, options, execution));
+          const r = await this.runInContext(execution, () => this.runStatement(st, text, firstLine, options, execution));
           if (r.isExpression && r.value !== null && r.value !== undefined) {
             value = r.value;
             hasValue = true;
@@ -244,6 +246,21 @@ class ShellImpl implements Shell {
     for (const v of [...outs, ...this.interp.globals.values()]) yield* idsIn(v);
   }
 
+
+  /**
+   * Runs a statement in its execution context. While one is set, Node 20
+   * calls a hook on every promise, which a streamed answer of a million
+   * records pays several times a record: with no statement running, the
+   * context is let go, and the hooks with it, until the next statement.
+   */
+  private async runInContext<T>(execution: Execution, fn: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await this.execution.run(execution, fn);
+    } finally {
+      if (--this.running === 0) this.execution.disable();
+    }
+  }
   private async runStatement(
     st: Statement,
     source: string,
@@ -266,7 +283,7 @@ class ShellImpl implements Shell {
     }
     if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
       const value = await interp.evaluateCall(st.expr, (fn, call) =>
-        fn === this.dbQuery ? streamDbQuery(this.client, call) : undefined);
+        fn === this.dbQuery ? streamDbQuery(this.client, call, this.settings.format === 'json' || this.settings.format === 'jsonl') : undefined);
       return { value, isExpression: true };
     }
     const over = options.pageRecordsOver;

@@ -199,8 +199,9 @@ test('script mode loads no terminal UI and no database driver it does not use', 
   });
   assert.equal(run.code, 0, run.stderr);
   const loaded = run.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
-  assert.ok(loaded.some((u) => u.endsWith('/dist/src/shell/shell.js')), 'the hook sees the modules');
-  for (const heavy of ['/node_modules/ink/', '/node_modules/react/', '/node_modules/better-sqlite3/', '/node_modules/mongodb/', '/node_modules/zeromq/', '/dist/src/ui/']) {
+  // the build's bundle (dist/bundle) when it is newer than the modules, else the modules
+  assert.ok(loaded.some((u) => u.endsWith('/dist/bundle/cli.js') || u.endsWith('/dist/src/shell/shell.js')), 'the hook sees the modules');
+  for (const heavy of ['/node_modules/ink/', '/node_modules/react/', '/node_modules/better-sqlite3/', '/node_modules/mongodb/', '/node_modules/zeromq/', '/dist/src/ui/', '/dist/bundle/ui-', '/dist/bundle/sqlite-', '/dist/bundle/mongodb-']) {
     assert.ok(!loaded.some((u) => u.includes(heavy)), `${heavy} is not loaded`);
   }
 });

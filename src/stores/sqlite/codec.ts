@@ -1,4 +1,4 @@
-import JSON5 from 'json5';
+import { createRequire } from 'node:module';
 import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, unreadable, PickleError, type Value } from '../../records/index.js';
 import { storeError } from '../../errors.js';
 
@@ -98,6 +98,8 @@ function parseJSON(text: string, where: () => string): unknown {
     return JSON.parse(text);
   } catch {
     try {
+      // Loaded here, not at start-up: its tables of Unicode classes cost every run, and only odd text needs it.
+      const JSON5 = createRequire(import.meta.url)('json5') as typeof import('json5');
       return JSON5.parse(text);
     } catch {
       throw storeError(`${where()} holds text that is not JSON where ipyparallel writes a JSON dict`);
@@ -124,7 +126,7 @@ export function timestampMicros(text: unknown): number {
   return Timestamp.parse(text)?.us ?? -Infinity;
 }
 
-function fastMicros(text: string): number | undefined {
+export function fastMicros(text: string): number | undefined {
   // UTC forms only: `...SS[.ffffff]+00:00` (isoformat) or `...SS[.ffffff]Z` (JSON)
   const n = text.length;
   let body: number;

@@ -1,5 +1,6 @@
 import { BUFFER_KEYS, TASK_KEYS, type TaskRecord } from '../../records/index.js';
 import { decodeColumn } from './codec.js';
+import { buffersColumn, dictColumn, jsonColumn, textColumn, timestampColumn, type ColumnText } from './json-text.js';
 
 /**
  * Which columns a read fetches, and how a fetched row becomes a record.
@@ -58,4 +59,44 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
     '};',
   ].join('\n');
   return new Function('decode', body)(decodeColumn) as RowReader;
+}
+
+/** A fetched row straight to its record's JSON text, or undefined when a column must be decoded first. */
+export type RowText = (row: readonly unknown[]) => string | undefined;
+
+const COLUMN_TEXT: Record<string, ColumnText> = {
+  text: textColumn, datetime: timestampColumn, dict: dictColumn, json: jsonColumn, buffers: buffersColumn,
+};
+
+/** A key V8 would put first in a record, whatever its place in the key list. */
+const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * The JSON text that `jsonText(reader(row))` writes, built from the stored
+ * text without building the record (one generated function per key list, as
+ * rowReader): null when the keys themselves rule it out.
+ */
+export function rowText(keys: readonly string[], positions: readonly number[]): RowText | null {
+  if (keys.some((k) => INDEX_LIKE.test(k))) return null;
+  const lines: string[] = [];
+  const columns: ColumnText[] = [];
+  keys.forEach((k, i) => {
+    const name = JSON.stringify((i === 0 ? '{' : ',') + JSON.stringify(k) + ':');
+    const c = positions[i]!;
+    if (c < 0) {
+      lines.push(`s += ${name} + 'null';`);
+      return;
+    }
+    columns.push(COLUMN_TEXT[KIND.get(k) ?? 'text']!);
+    lines.push(`t = c${columns.length - 1}(row[${c}]); if (t === undefined) return undefined; s += ${name} + t;`);
+  });
+  const body = [
+    ...columns.map((_, i) => `const c${i} = columns[${i}];`),
+    'return function text(row) {',
+    `  let s = ${keys.length === 0 ? "'{'" : "''"}, t;`,
+    ...lines.map((l) => '  ' + l),
+    "  return s + '}';",
+    '};',
+  ].join('\n');
+  return new Function('columns', body)(columns) as RowText;
 }

@@ -8,7 +8,8 @@ import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type St
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
-import { columnsToFetch, rowReader, testedKeys } from './rows.js';
+import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
+import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
@@ -24,11 +25,39 @@ interface Ordered {
 }
 
 /** A run of one table's answer; micros and msgIds (the sort keys) only in a union. */
-interface Chunk {
-  readonly records: TaskRecord[];
+interface Chunk<T> {
+  readonly records: T[];
   readonly micros: number[];
   readonly msgIds: string[];
 }
+
+/** What a table's answer is made of, from each fetched row: records, or their JSON text. */
+type Output<T> = (read: RowReader, where: (msgId: unknown) => string, keys: readonly string[], positions: readonly number[]) => (row: unknown[]) => T;
+
+const RECORDS: Output<TaskRecord> = (read, where) => (row) => read(row, where);
+
+/**
+ * A record whose JSON text failed (nested past jsonText's limit): the
+ * failure is raised where the consumer reaches it, as jsonText would raise
+ * it there on the record, not while the chunk is read (where decoding fails).
+ */
+class Unwritten {
+  constructor(readonly error: unknown) {}
+}
+
+const TEXTS: Output<string | Unwritten> = (read, where, keys, positions) => {
+  const text = rowText(keys, positions);
+  return (row) => {
+    const fast = text?.(row);
+    if (fast !== undefined) return fast;
+    const rec = read(row, where);
+    try {
+      return jsonText(rec);
+    } catch (e) {
+      return new Unwritten(e);
+    }
+  };
+};
 
 /**
  * A tasks.db written by `ipcontroller --sqlitedb`: one task table, or every
@@ -162,6 +191,28 @@ export class SQLiteStore implements Store {
   }
 
   /**
+   * findRecords' answer as each record's JSON text, exactly as `jsonText`
+   * writes the record, copied from the stored text wherever that already is
+   * the text (script mode's json and jsonl output); null when the store
+   * reads several task tables.
+   */
+  recordTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
+    if (this.union) return null;
+    return this.texts(query, keys);
+  }
+
+  private async *texts(query: QueryInput, keys?: KeysInput): AsyncGenerator<string> {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    for await (const chunk of this.tableStream(this.tables[0]!, q, ks, TEXTS)) {
+      for (const t of chunk.records) {
+        if (t instanceof Unwritten) throw t.error;
+        yield t;
+      }
+    }
+  }
+
+  /**
    * The answer as the rowids of its rows in answer order, each row read when
    * it is used (the interactive viewer of a large answer): null when SQL
    * alone does not answer the query (a residual, or several task tables),
@@ -235,7 +286,7 @@ export class SQLiteStore implements Store {
   }
 
   private async *stream(q: Query, keys: readonly string[]): AsyncGenerator<TaskRecord> {
-    const sources = this.tables.map((t) => this.tableStream(t, q, keys));
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS));
     if (sources.length === 1) {
       for await (const chunk of sources[0]!) yield* chunk.records;
       return;
@@ -244,7 +295,7 @@ export class SQLiteStore implements Store {
   }
 
   /** One table's answer in order, in chunks, each record with its sort key. */
-  private async *tableStream(table: TaskTable, q: Query, keys: readonly string[]): AsyncGenerator<Chunk> {
+  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
@@ -256,6 +307,9 @@ export class SQLiteStore implements Store {
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const make = output(read, where, keys, keys.map(position));
+    // a record that passed the residual's test is the answer's own when both read the same columns
+    const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
     const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
@@ -266,24 +320,25 @@ export class SQLiteStore implements Store {
     for (let start = 0; start < n; start += FETCH_CHUNK) {
       const end = Math.min(n, start + FETCH_CHUNK);
       const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
-      const chunk: Chunk = { records: [], micros: [], msgIds: [] };
+      const chunk: Chunk<T> = { records: [], micros: [], msgIds: [] };
       for (let i = start; i < end; i++) {
         const row = rows.get(rowids[i]!);
         if (!row) continue;
-        let rec: TaskRecord;
+        let out: T;
         if (filter.residual) {
           const tried = probe(row, where);
           if (!matches(filter.residual, tried)) continue;
-          rec = extra ? read(row, where) : tried;
+          out = reuse ? (tried as T) : make(row);
         } else {
-          rec = read(row, where);
+          out = make(row);
         }
         if (this.union) {
+          const rec = out as TaskRecord;
           rec[TABLE_FIELD] = table.name;
           chunk.micros.push(micros[i]!);
           chunk.msgIds.push(String(rec['msg_id']));
         }
-        chunk.records.push(rec);
+        chunk.records.push(out);
       }
       yield chunk;
     }
@@ -547,8 +602,8 @@ function residualKeys(q: Query): string[] {
 }
 
 /** Merges per-table answers, each already in order, into one answer in order. */
-async function* mergeOrdered(sources: AsyncGenerator<Chunk>[]): AsyncGenerator<TaskRecord> {
-  const heads: ({ chunk: Chunk; i: number } | undefined)[] = [];
+async function* mergeOrdered(sources: AsyncGenerator<Chunk<TaskRecord>>[]): AsyncGenerator<TaskRecord> {
+  const heads: ({ chunk: Chunk<TaskRecord>; i: number } | undefined)[] = [];
   const advance = async (k: number) => {
     for (;;) {
       const next = await sources[k]!.next();

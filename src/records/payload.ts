@@ -12,7 +12,8 @@
  * canned items as frames of their own, in order, after the pickle.
  */
 import { PyDtype, PyNdarray } from './numpy.js';
-import { DEFAULT_LIMITS, PickleError, unpickle, type PickleLimits } from './pickle.js';
+import { PickleError } from './pickle-classes.js';
+import { DEFAULT_LIMITS, unpickle, type PickleLimits } from './pickle.js';
 import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
 import { tuple } from './pyvalues.js';

@@ -1,14 +1,21 @@
 /**
- * A second decoder for the pickles most task results are: None, bools,
- * ints, floats, text and bytes, in tuples, lists, sets and dicts, nothing
- * named by class and nothing shared through the memo. It
- * builds the same values the full VM of pickle.ts builds, in one loop that
- * counts the budget as it goes, so it needs no finishing pass. On anything
- * else (an opcode it does not know, a malformed or over-budget pickle) it
- * gives up and answers NOT_FAST; the full VM then decodes the pickle, or
- * raises the error, from the start.
+ * A second decoder for the pickles task results are: None, bools, ints,
+ * floats, text and bytes, in tuples, lists, sets and dicts, and the classes
+ * of the whitelist (datetimes, Decimal, numpy arrays, canned objects, ...)
+ * named by GLOBAL or STACK_GLOBAL and built by REDUCE, NEWOBJ and BUILD
+ * through the same builders the full VM uses (pickle-classes.ts). It builds
+ * the same values the full VM of pickle.ts builds, in one loop that counts
+ * the budget as it goes, so it needs no finishing pass. The memo is kept,
+ * but only text, numbers and classes may be fetched back from it: a
+ * container reached twice is sharing, which only the full VM's last pass
+ * tracks and counts. On anything else (an opcode it does not know, a
+ * container fetched from the memo, a malformed or over-budget pickle, a
+ * builder's error) it gives up and answers NOT_FAST; the full VM then
+ * decodes the pickle, or raises the error, from the start.
  */
-import { PyFloat, PySet } from './python.js';
+import { PyNdarray } from './numpy.js';
+import { append, build, isNdarray, newObject, pickleClass, reduce, setItems } from './pickle-classes.js';
+import { PyBytearray, PyFloat, PyGlobal, PyOpaque, PySet } from './python.js';
 import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
@@ -34,15 +41,36 @@ let high = 0;
 /** Where each open MARK starts in `stack`. */
 const marks: number[] = [];
 let mp = 0;
+/** The memo, dense: `memoTop` slots in use, `memoSize` of them set (what MEMOIZE numbers the next one). */
+const memo: unknown[] = [];
+let memoTop = 0;
+let memoSize = 0;
+/** Whether the last pickle named a class: only then can it hold a canned object. */
+let named = false;
 
 /** The value the pickle holds, or NOT_FAST when the full VM must decide. */
 export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
   sp = 0;
   mp = 0;
   high = 0;
-  const value = loop(data, limits);
+  memoTop = 0;
+  memoSize = 0;
+  named = false;
+  let value: unknown;
+  try {
+    value = loop(data, limits);
+  } catch {
+    // a builder refused its arguments: the full VM raises the error itself
+    value = NOT_FAST;
+  }
   for (let i = 0; i < high; i++) stack[i] = undefined;
+  for (let i = 0; i < memoTop; i++) memo[i] = undefined;
   return value;
+}
+
+/** Whether the pickle the last fastUnpickle decoded named a class (GLOBAL, STACK_GLOBAL). */
+export function namedClass(): boolean {
+  return named;
 }
 
 function loop(data: Uint8Array, limits: FastLimits): unknown {
@@ -66,15 +94,93 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         continue;
       case 0x94: // MEMOIZE
         if (emptyRegion()) return NOT_FAST;
+        put(memoSize);
         continue;
       case 0x71: // BINPUT
-        if (emptyRegion()) return NOT_FAST;
-        pos += 1;
+        if (emptyRegion() || pos + 1 > end || !put(data[pos++]!)) return NOT_FAST;
         continue;
       case 0x72: // LONG_BINPUT
-        if (emptyRegion()) return NOT_FAST;
+        if (emptyRegion() || pos + 4 > end || !put(u32(data, pos))) return NOT_FAST;
         pos += 4;
         continue;
+      case 0x68: { // BINGET
+        if (pos + 1 > end) return NOT_FAST;
+        const v = fetch(data[pos++]!);
+        if (v === NOT_FAST) return NOT_FAST;
+        if (typeof v === 'string') bytes += v.length;
+        push(v);
+        break;
+      }
+      case 0x6a: { // LONG_BINGET
+        if (pos + 4 > end) return NOT_FAST;
+        const v = fetch(u32(data, pos));
+        pos += 4;
+        if (v === NOT_FAST) return NOT_FAST;
+        if (typeof v === 'string') bytes += v.length;
+        push(v);
+        break;
+      }
+      case 0x63: { // GLOBAL: module and name, each on a line
+        const eol = data.indexOf(0x0a, pos);
+        const eol2 = eol < 0 ? -1 : data.indexOf(0x0a, eol + 1);
+        if (eol2 < 0) return NOT_FAST;
+        const module = ascii(data, pos, eol);
+        const name = ascii(data, eol + 1, eol2);
+        if (module === null || name === null) return NOT_FAST;
+        named = true;
+        push(pickleClass(module, name));
+        pos = eol2 + 1;
+        break;
+      }
+      case 0x93: { // STACK_GLOBAL
+        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        const module = stack[sp - 2];
+        const name = stack[sp - 1];
+        if (typeof module !== 'string' || typeof name !== 'string') return NOT_FAST;
+        named = true;
+        sp -= 1;
+        stack[sp - 1] = pickleClass(module, name);
+        items++;
+        continue;
+      }
+      case 0x52: { // REDUCE
+        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        const args = stack[sp - 1];
+        if (!Array.isArray(args)) return NOT_FAST;
+        const v = reduce(stack[sp - 2], args);
+        sp -= 1;
+        stack[sp - 1] = v;
+        // a built value may hold what its arguments held: counted again, an upper bound
+        items++;
+        containers++;
+        bytes += byteSize(v);
+        continue;
+      }
+      case 0x81: { // NEWOBJ
+        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        const args = stack[sp - 1];
+        const v = newObject(stack[sp - 2], Array.isArray(args) ? args : [args]);
+        sp -= 1;
+        stack[sp - 1] = v;
+        items++;
+        containers++;
+        continue;
+      }
+      case 0x62: { // BUILD
+        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        const target = stack[sp - 2];
+        build(target, stack[sp - 1]);
+        sp -= 1;
+        if (target instanceof PyOpaque && target.state instanceof PyNdarray) {
+          // the full VM's last pass puts an array built by numpy's _reconstruct in
+          // place of its instance; with any other class it does so too, which is
+          // left to it, being too odd to copy here
+          if (!isNdarray(target)) return NOT_FAST;
+          stack[sp - 1] = target.state;
+          bytes += target.state.data.length;
+        }
+        continue;
+      }
       case 0x2e: // STOP
         if (sp !== 1 || mp !== 0 || pos > end) return NOT_FAST;
         if (items > maxItems || bytes > limits.maxBytes || containers > limits.maxDepth) return NOT_FAST;
@@ -169,6 +275,16 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         bytes += n;
         break;
       }
+      case 0x96: { // BYTEARRAY8
+        if (pos + 8 > end) return NOT_FAST;
+        const n = u32(data, pos);
+        if (n > end - pos - 8 || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
+        pos += 8;
+        push(new PyBytearray(new Uint8Array(data.buffer, data.byteOffset + pos, n)));
+        pos += n;
+        bytes += n;
+        break;
+      }
       case 0x29: // EMPTY_TUPLE
         containers++;
         push(tuple([]));
@@ -220,16 +336,17 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
       case 0x61: { // APPEND
         if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
         const list = stack[sp - 2];
-        if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
-        list.push(stack[--sp]);
+        if (Array.isArray(list) && !isTuple(list)) list.push(stack[sp - 1]);
+        else append(list, stack, sp - 1, sp);
+        sp -= 1;
         continue;
       }
       case 0x65: { // APPENDS
         const m = mp ? marks[mp - 1]! : -1;
         if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
         const list = stack[m - 1];
-        if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
-        for (let i = m; i < sp; i++) list.push(stack[i]);
+        if (Array.isArray(list) && !isTuple(list)) for (let i = m; i < sp; i++) list.push(stack[i]);
+        else append(list, stack, m, sp);
         sp = m;
         mp--;
         continue;
@@ -287,6 +404,28 @@ function emptyRegion(): boolean {
   return sp === (mp ? marks[mp - 1]! : 0);
 }
 
+/** Stores the top of the stack; false when the memo would have a gap, which a pickler never leaves. */
+function put(i: number): boolean {
+  if (i > memoTop) return false;
+  if (i === memoTop) memoTop++;
+  if (memo[i] === undefined) memoSize++;
+  memo[i] = stack[sp - 1];
+  return true;
+}
+
+/** A value of the memo, when it is one that may be reached twice: text, a number, a class. */
+function fetch(i: number): unknown {
+  const v = i < memoTop ? memo[i] : undefined;
+  if (v === undefined) return NOT_FAST;
+  return typeof v !== 'object' || v === null || v instanceof PyGlobal ? v : NOT_FAST;
+}
+
+function byteSize(v: unknown): number {
+  if (v instanceof Uint8Array) return v.length;
+  if (v instanceof PyBytearray) return v.bytes.length;
+  return v instanceof PyNdarray ? v.data.length : 0;
+}
+
 function push(v: unknown): void {
   stack[sp++] = v;
   if (sp > high) high = sp;
@@ -304,13 +443,17 @@ function popMark(): unknown[] {
  * VM makes it; the first key of another type turns it into a Map, keys in
  * the order the pickle gave them. An object whose keys JavaScript has
  * reordered (index-like text such as '1') cannot give that order back.
+ * A mapping or an instance takes the item as the full VM gives it.
  */
 function setItem(dict: unknown, key: unknown, value: unknown): unknown {
   if (dict instanceof Map) {
     dict.set(key, value);
     return dict;
   }
-  if (!isDict(dict)) return NOT_FAST;
+  if (!isDict(dict)) {
+    setItems(dict, [key, value], 0, 2);
+    return dict;
+  }
   if (typeof key === 'string') {
     setOwn(dict, key, value);
     return dict;
@@ -328,6 +471,17 @@ const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 /** A dict this decoder made: only those have the plain object prototype. */
 function isDict(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A protocol 0 line when it is ASCII (the full VM reads others with its latin-1 decoder). */
+function ascii(data: Uint8Array, from: number, to: number): string | null {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const c = data[i]!;
+    if (c >= 0x80) return null;
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 function u32(data: Uint8Array, pos: number): number {

@@ -14,7 +14,7 @@
 import { PyDtype, PyNdarray } from './numpy.js';
 import { PickleError } from './pickle-classes.js';
 import { DEFAULT_LIMITS, unpickle, type PickleLimits } from './pickle.js';
-import { fastUnpickle, namedClass, NOT_FAST } from './pickle-fast.js';
+import { fastUnpickle, builtOpaque, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
 import { tuple } from './pyvalues.js';
 import { compareStrings, isDict } from './values.js';
@@ -89,8 +89,8 @@ export function functionName(fn: unknown): string | null {
 function deserializeObject(frames: Frames, limits: PickleLimits): unknown {
   const data = frames.next('the next object');
   let canned = fastUnpickle(data, limits);
-  // a pickle that names no class holds nothing canned: nothing to restore or uncan
-  if (canned !== NOT_FAST && !namedClass()) return canned;
+  // canned objects and code are inert instances: without one there is nothing to restore or uncan
+  if (canned !== NOT_FAST && !builtOpaque()) return canned;
   if (canned === NOT_FAST) canned = unpickle(data, { limits, fast: false });
   if ((Array.isArray(canned) || (canned instanceof PySet && !canned.frozen)) && itemsOf(canned).length < MAX_ITEMS) {
     const items = itemsOf(canned);

@@ -82,12 +82,17 @@ function numpyReconstruct(): unknown {
   return new PyOpaque(pickleClass('numpy', 'ndarray'), [], false);
 }
 
+/** A scalar's few bytes are copied here and read through one view, rather than through a view made for each. */
+const scalarBytes = new Uint8Array(16);
+const scalarView = new DataView(scalarBytes.buffer);
+
 function numpyScalar(args: unknown[]): unknown {
   const [a, b] = args;
   if (!(a instanceof PyDtype)) return undefined;
   const raw = bytesOf(b);
   if (raw && raw.length >= a.size) {
-    const v = a.read(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), 0);
+    const view = raw.length <= scalarBytes.length ? (scalarBytes.set(raw), scalarView) : new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const v = a.read(view, 0);
     if (v !== undefined) return new PyNumpyScalar(a, v);
   }
   return undefined;

@@ -45,8 +45,8 @@ let mp = 0;
 const memo: unknown[] = [];
 let memoTop = 0;
 let memoSize = 0;
-/** Whether the last pickle named a class: only then can it hold a canned object. */
-let named = false;
+/** Whether the last pickle built an inert instance (a PyOpaque): only those can be canned objects or code. */
+let opaque = false;
 
 /** The value the pickle holds, or NOT_FAST when the full VM must decide. */
 export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
@@ -55,7 +55,7 @@ export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
   high = 0;
   memoTop = 0;
   memoSize = 0;
-  named = false;
+  opaque = false;
   let value: unknown;
   try {
     value = loop(data, limits);
@@ -68,9 +68,9 @@ export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
   return value;
 }
 
-/** Whether the pickle the last fastUnpickle decoded named a class (GLOBAL, STACK_GLOBAL). */
-export function namedClass(): boolean {
-  return named;
+/** Whether the pickle the last fastUnpickle decoded built an inert instance. */
+export function builtOpaque(): boolean {
+  return opaque;
 }
 
 function loop(data: Uint8Array, limits: FastLimits): unknown {
@@ -127,7 +127,6 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const module = ascii(data, pos, eol);
         const name = ascii(data, eol + 1, eol2);
         if (module === null || name === null) return NOT_FAST;
-        named = true;
         push(pickleClass(module, name));
         pos = eol2 + 1;
         break;
@@ -137,7 +136,6 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const module = stack[sp - 2];
         const name = stack[sp - 1];
         if (typeof module !== 'string' || typeof name !== 'string') return NOT_FAST;
-        named = true;
         sp -= 1;
         stack[sp - 1] = pickleClass(module, name);
         items++;
@@ -148,6 +146,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const args = stack[sp - 1];
         if (!Array.isArray(args)) return NOT_FAST;
         const v = reduce(stack[sp - 2], args);
+        if (v instanceof PyOpaque) opaque = true;
         sp -= 1;
         stack[sp - 1] = v;
         // a built value may hold what its arguments held: counted again, an upper bound
@@ -160,6 +159,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
         const args = stack[sp - 1];
         const v = newObject(stack[sp - 2], Array.isArray(args) ? args : [args]);
+        if (v instanceof PyOpaque) opaque = true;
         sp -= 1;
         stack[sp - 1] = v;
         items++;
@@ -499,16 +499,32 @@ function float64(data: Uint8Array, pos: number): number {
   return f64[0]!;
 }
 
-/** UTF-8 text; short ASCII, what most keys and names are, without a TextDecoder call. */
+/**
+ * Short ASCII text read before: the same keys, class and module names come
+ * back in every pickle, and handing out the string made the first time
+ * spares building it again and lets the lookups keyed by it (classes,
+ * object keys) find its hash already computed.
+ */
+const seen: string[] = new Array<string>(1024).fill('');
+
+/**
+ * UTF-8 text; short text seen before is found in `seen` by its length and
+ * three of its bytes, and compared whole, without building a string.
+ */
 function text(data: Uint8Array, pos: number, n: number): string {
+  if (n === 0) return '';
   if (n < 32) {
     const end = pos + n;
-    let s = '';
-    for (let i = pos; i < end; i++) {
-      const c = data[i]!;
-      if (c >= 0x80) return utf8.decode(data.subarray(pos, end));
-      s += String.fromCharCode(c);
+    const slot = (n * 61 + data[pos]! * 31 + data[end - 1]! * 7 + data[pos + (n >> 1)]!) & 1023;
+    const known = seen[slot]!;
+    if (known.length === n) {
+      let i = 0;
+      while (i < n && known.charCodeAt(i) === data[pos + i]) i++;
+      if (i === n) return known;
     }
+    const s = utf8.decode(data.subarray(pos, end));
+    // as long as its bytes, the text is ASCII but for U+FFFD, which no byte equals: a later match is exact
+    if (s.length === n) seen[slot] = s;
     return s;
   }
   return utf8.decode(data.subarray(pos, pos + n));

@@ -21,7 +21,8 @@ import { compareStrings, isDict } from './values.js';
 
 /** jupyter_client's MAX_ITEMS: containers this long or longer are pickled whole, not item by item. */
 const MAX_ITEMS = 64;
-const CANNING = 'ipyparallel.serialize.canning.';
+const CANNING_MODULE = 'ipyparallel.serialize.canning';
+const CANNING = `${CANNING_MODULE}.`;
 
 export interface TaskCall {
   readonly function: unknown;
@@ -127,9 +128,16 @@ function comparePython(a: unknown, b: unknown): number {
 }
 
 function cannedState(v: unknown, name?: string): Record<string, unknown> | null {
-  if (!(v instanceof PyOpaque) || !(v.cls instanceof PyGlobal) || !v.cls.qualified.startsWith(CANNING)) return null;
+  if (!(v instanceof PyOpaque) || !(v.cls instanceof PyGlobal) || !inCanning(v.cls)) return null;
   if (name && v.cls.name !== name) return null;
   return isDict(v.state) ? (v.state as Record<string, unknown>) : null;
+}
+
+/** Whether a class's `module.name` starts with CANNING: its module is the canning module, as every canned object's is, or begins alike. */
+function inCanning(cls: PyGlobal): boolean {
+  const m = cls.module;
+  if (m === CANNING_MODULE) return true;
+  return m.startsWith('ipyparallel') && cls.qualified.startsWith(CANNING);
 }
 
 /** _restore_buffers: a canned object's None buffers are the next frames. */

@@ -33,6 +33,8 @@ export function describe(v: unknown): string {
 
 /** Classes are named again in every pickle; one inert PyGlobal per name serves them all. */
 const globals = new Map<string, Map<string, PyGlobal>>();
+/** The builder of each class of the whitelist that `globals` holds, found by the class rather than by its name. */
+const builderOf = new Map<PyGlobal, Builder>();
 
 /** The class or function a GLOBAL or STACK_GLOBAL names. */
 export function pickleClass(module: string, name: string): PyGlobal {
@@ -44,7 +46,11 @@ export function pickleClass(module: string, name: string): PyGlobal {
   let g = names.get(name);
   if (!g) {
     g = new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
-    if (names.size < 1024) names.set(name, g);
+    if (names.size < 1024 && globals.get(module) === names) {
+      names.set(name, g);
+      const builder = BUILDERS.get(g.qualified);
+      if (builder) builderOf.set(g, builder);
+    }
   }
   return g;
 }
@@ -149,7 +155,8 @@ const BUILDERS = new Map<string, Builder>([
 /** REDUCE: a call the pickle asks for. A known standard constructor builds its value; anything else stays inert. */
 export function reduce(fn: unknown, args: unknown[]): unknown {
   if (!(fn instanceof PyGlobal)) return new PyOpaque(fn instanceof PyValue ? fn : new PyGlobal('?', describe(fn)), args, true);
-  const builder = BUILDERS.get(fn.qualified);
+  // a class made while `globals` was full is not in `builderOf`
+  const builder = builderOf.get(fn) ?? BUILDERS.get(fn.qualified);
   const value = builder ? builder(args, fn) : undefined;
   return value === undefined ? new PyOpaque(fn, args, true) : value;
 }
@@ -157,8 +164,7 @@ export function reduce(fn: unknown, args: unknown[]): unknown {
 /** NEWOBJ, INST and OBJ: an instance of a class, built without its constructor's arguments being run. */
 export function newObject(cls: unknown, args: unknown[]): unknown {
   if (cls instanceof PyGlobal) {
-    if (cls.qualified === 'collections.OrderedDict') return new PyMapping('OrderedDict');
-    if (cls.qualified === 'collections.Counter') return new PyMapping('Counter');
+    if (cls.module === 'collections' && (cls.name === 'OrderedDict' || cls.name === 'Counter')) return new PyMapping(cls.name);
     return new PyOpaque(cls, args);
   }
   return new PyOpaque(cls instanceof PyValue ? cls : new PyGlobal('?', describe(cls)), args);
@@ -184,7 +190,7 @@ export function build(target: unknown, state: unknown): void {
 
 /** An ndarray made by numpy's _reconstruct, which BUILD turns into the array. */
 export function isNdarray(v: PyOpaque): boolean {
-  return v.cls instanceof PyGlobal && v.cls.qualified === 'numpy.ndarray' && !v.called;
+  return v.cls instanceof PyGlobal && v.cls.name === 'ndarray' && v.cls.module === 'numpy' && !v.called;
 }
 
 /** APPEND and APPENDS on what is not a plain list: a deque, or an instance of a list subclass. */

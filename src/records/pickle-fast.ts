@@ -15,8 +15,8 @@
  */
 import { PyNdarray } from './numpy.js';
 import { append, build, isNdarray, newObject, pickleClass, reduce, setItems } from './pickle-classes.js';
-import { PyBytearray, PyFloat, PyGlobal, PyOpaque, PySet } from './python.js';
-import { isTuple, tuple } from './pyvalues.js';
+import { PyBytearray, PyFloat, PyGlobal, PyOpaque, PySet, PyValue } from './python.js';
+import { isMarkedTuple, newTuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
 export interface FastLimits {
@@ -31,30 +31,22 @@ const utf8 = new TextDecoder('utf-8');
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /*
- * The stack and the marks are reused from call to call with their own
- * heights: setting an array's length is a runtime call, too slow here.
+ * The stack, the marks and the memo are reused from call to call; their
+ * heights are locals of the loop, which the compiler keeps in registers.
+ * The stack and the memo are filled from the bottom with values that are
+ * never undefined, so what a call used ends at the first undefined slot:
+ * that is where letting go of its values stops.
  */
 const stack: unknown[] = [];
-let sp = 0;
-/** The highest `sp` of this call: what must be let go of at the end. */
-let high = 0;
 /** Where each open MARK starts in `stack`. */
 const marks: number[] = [];
-let mp = 0;
-/** The memo, dense: `memoTop` slots in use, `memoSize` of them set (what MEMOIZE numbers the next one). */
+/** The memo, dense: a pickler numbers its entries 0, 1, 2, ... */
 const memo: unknown[] = [];
-let memoTop = 0;
-let memoSize = 0;
 /** Whether the last pickle built an inert instance (a PyOpaque): only those can be canned objects or code. */
 let opaque = false;
 
 /** The value the pickle holds, or NOT_FAST when the full VM must decide. */
 export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
-  sp = 0;
-  mp = 0;
-  high = 0;
-  memoTop = 0;
-  memoSize = 0;
   opaque = false;
   let value: unknown;
   try {
@@ -63,8 +55,12 @@ export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
     // a builder refused its arguments: the full VM raises the error itself
     value = NOT_FAST;
   }
-  for (let i = 0; i < high; i++) stack[i] = undefined;
-  for (let i = 0; i < memoTop; i++) memo[i] = undefined;
+  for (let i = 0; stack[i] !== undefined; i++) stack[i] = undefined;
+  for (let i = 0; memo[i] !== undefined; i++) memo[i] = undefined;
+  // a huge pickle leaves huge arrays, which are not kept for the next one
+  if (stack.length > 65536) stack.length = 0;
+  if (memo.length > 65536) memo.length = 0;
+  if (marks.length > 65536) marks.length = 0;
   return value;
 }
 
@@ -77,6 +73,11 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
   const end = data.length;
   const maxItems = limits.maxItems;
   let pos = 0;
+  /** The height of the stack, the number of open marks, the bottom of the region above the last mark. */
+  let sp = 0;
+  let mp = 0;
+  let floor = 0;
+  let memoTop = 0;
   let items = 0;
   let bytes = 0;
   // Every container counts as one level: an upper bound on the nesting, so
@@ -93,31 +94,32 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         pos += 8;
         continue;
       case 0x94: // MEMOIZE
-        if (emptyRegion()) return NOT_FAST;
-        put(memoSize);
+        if (sp === floor) return NOT_FAST;
+        memo[memoTop++] = stack[sp - 1];
         continue;
       case 0x71: // BINPUT
-        if (emptyRegion() || pos + 1 > end || !put(data[pos++]!)) return NOT_FAST;
+      case 0x72: { // LONG_BINPUT
+        const wide = op === 0x72;
+        if (sp === floor || pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const i = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
+        // a gap in the memo, which a pickler never leaves, is the full VM's to read
+        if (i > memoTop) return NOT_FAST;
+        memo[i] = stack[sp - 1];
+        if (i === memoTop) memoTop++;
         continue;
-      case 0x72: // LONG_BINPUT
-        if (emptyRegion() || pos + 4 > end || !put(u32(data, pos))) return NOT_FAST;
-        pos += 4;
-        continue;
-      case 0x68: { // BINGET
-        if (pos + 1 > end) return NOT_FAST;
-        const v = fetch(data[pos++]!);
-        if (v === NOT_FAST) return NOT_FAST;
-        if (typeof v === 'string') bytes += v.length;
-        push(v);
-        break;
       }
+      case 0x68: // BINGET
       case 0x6a: { // LONG_BINGET
-        if (pos + 4 > end) return NOT_FAST;
-        const v = fetch(u32(data, pos));
-        pos += 4;
-        if (v === NOT_FAST) return NOT_FAST;
+        const wide = op === 0x6a;
+        if (pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const i = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
+        if (i >= memoTop) return NOT_FAST;
+        const v = memo[i];
         if (typeof v === 'string') bytes += v.length;
-        push(v);
+        else if (typeof v === 'object' && v !== null && !(v instanceof PyGlobal)) return NOT_FAST;
+        stack[sp++] = v;
         break;
       }
       case 0x63: { // GLOBAL: module and name, each on a line
@@ -127,12 +129,12 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const module = ascii(data, pos, eol);
         const name = ascii(data, eol + 1, eol2);
         if (module === null || name === null) return NOT_FAST;
-        push(pickleClass(module, name));
+        stack[sp++] = pickleClass(module, name);
         pos = eol2 + 1;
         break;
       }
       case 0x93: { // STACK_GLOBAL
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         const module = stack[sp - 2];
         const name = stack[sp - 1];
         if (typeof module !== 'string' || typeof name !== 'string') return NOT_FAST;
@@ -142,7 +144,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         continue;
       }
       case 0x52: { // REDUCE
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         const args = stack[sp - 1];
         if (!Array.isArray(args)) return NOT_FAST;
         const v = reduce(stack[sp - 2], args);
@@ -156,7 +158,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         continue;
       }
       case 0x81: { // NEWOBJ
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         const args = stack[sp - 1];
         const v = newObject(stack[sp - 2], Array.isArray(args) ? args : [args]);
         if (v instanceof PyOpaque) opaque = true;
@@ -167,7 +169,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         continue;
       }
       case 0x62: { // BUILD
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         const target = stack[sp - 2];
         build(target, stack[sp - 1]);
         sp -= 1;
@@ -187,28 +189,29 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         return stack[0];
       case 0x28: // MARK
         marks[mp++] = sp;
+        floor = sp;
         continue;
       case 0x4e: // NONE
-        push(null);
+        stack[sp++] = null;
         break;
       case 0x88: // NEWTRUE
-        push(true);
+        stack[sp++] = true;
         break;
       case 0x89: // NEWFALSE
-        push(false);
+        stack[sp++] = false;
         break;
       case 0x4b: // BININT1
         if (pos + 1 > end) return NOT_FAST;
-        push(data[pos++]!);
+        stack[sp++] = data[pos++]!;
         break;
       case 0x4d: // BININT2
         if (pos + 2 > end) return NOT_FAST;
-        push(data[pos]! | (data[pos + 1]! << 8));
+        stack[sp++] = data[pos]! | (data[pos + 1]! << 8);
         pos += 2;
         break;
       case 0x4a: // BININT
         if (pos + 4 > end) return NOT_FAST;
-        push(data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24));
+        stack[sp++] = data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24);
         pos += 4;
         break;
       case 0x8a: { // LONG1: up to 6 bytes exact as a number, beyond as a BigInt unless it fits one
@@ -219,58 +222,43 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
           let v = 0;
           for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
           if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
-          push(v);
+          stack[sp++] = v;
         } else {
           let v = 0n;
           for (let i = pos + n; i > pos; i--) v = (v << 8n) | BigInt(data[i]!);
           if (data[pos + n]! & 0x80) v -= 1n << BigInt(8 * n);
-          push(v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
+          stack[sp++] = v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
         }
         pos += 1 + n;
         break;
       }
       case 0x47: { // BINFLOAT
         if (pos + 8 > end) return NOT_FAST;
-        push(new PyFloat(float64(data, pos)));
+        stack[sp++] = new PyFloat(float64(data, pos));
         pos += 8;
         break;
       }
-      case 0x8c: { // SHORT_BINUNICODE
-        if (pos + 1 > end) return NOT_FAST;
-        const n = data[pos++]!;
-        if (pos + n > end) return NOT_FAST;
-        const s = text(data, pos, n);
-        pos += n;
-        bytes += s.length;
-        push(s);
-        break;
-      }
+      case 0x8c: // SHORT_BINUNICODE
       case 0x58: { // BINUNICODE
-        if (pos + 4 > end) return NOT_FAST;
-        const n = u32(data, pos);
-        pos += 4;
+        const wide = op === 0x58;
+        if (pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const n = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
         if (n > end - pos) return NOT_FAST;
         const s = text(data, pos, n);
         pos += n;
         bytes += s.length;
-        push(s);
+        stack[sp++] = s;
         break;
       }
-      case 0x43: { // SHORT_BINBYTES
-        if (pos + 1 > end) return NOT_FAST;
-        const n = data[pos++]!;
-        if (pos + n > end) return NOT_FAST;
-        push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
-        pos += n;
-        bytes += n;
-        break;
-      }
+      case 0x43: // SHORT_BINBYTES
       case 0x42: { // BINBYTES
-        if (pos + 4 > end) return NOT_FAST;
-        const n = u32(data, pos);
-        pos += 4;
+        const wide = op === 0x42;
+        if (pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const n = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
         if (n > end - pos) return NOT_FAST;
-        push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+        stack[sp++] = new Uint8Array(data.buffer, data.byteOffset + pos, n);
         pos += n;
         bytes += n;
         break;
@@ -280,115 +268,98 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const n = u32(data, pos);
         if (n > end - pos - 8 || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
         pos += 8;
-        push(new PyBytearray(new Uint8Array(data.buffer, data.byteOffset + pos, n)));
+        stack[sp++] = new PyBytearray(new Uint8Array(data.buffer, data.byteOffset + pos, n));
         pos += n;
         bytes += n;
         break;
       }
       case 0x29: // EMPTY_TUPLE
         containers++;
-        push(tuple([]));
+        stack[sp++] = newTuple([]);
         break;
-      case 0x85: { // TUPLE1
-        if (sp < 1 || (mp && marks[mp - 1]! > sp - 1)) return NOT_FAST;
+      case 0x85: // TUPLE1
+        if (sp - 1 < floor) return NOT_FAST;
         containers++;
-        stack[sp - 1] = tuple([stack[sp - 1]]);
+        stack[sp - 1] = newTuple([stack[sp - 1]]);
         items++;
         continue;
-      }
       case 0x86: { // TUPLE2
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         containers++;
-        const t = tuple([stack[sp - 2], stack[sp - 1]]);
+        const t = newTuple([stack[sp - 2], stack[sp - 1]]);
         sp -= 1;
         stack[sp - 1] = t;
         items++;
         continue;
       }
       case 0x87: { // TUPLE3
-        if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
+        if (sp - 3 < floor) return NOT_FAST;
         containers++;
-        const t = tuple([stack[sp - 3], stack[sp - 2], stack[sp - 1]]);
+        const t = newTuple([stack[sp - 3], stack[sp - 2], stack[sp - 1]]);
         sp -= 2;
         stack[sp - 1] = t;
         items++;
         continue;
       }
-      case 0x74: { // TUPLE
+      case 0x74: // TUPLE
+      case 0x6c: // LIST
+      case 0x91: { // FROZENSET
         if (mp === 0) return NOT_FAST;
         containers++;
-        push(tuple(popMark()));
+        const region = stack.slice(floor, sp);
+        sp = floor;
+        floor = --mp ? marks[mp - 1]! : 0;
+        stack[sp++] = op === 0x74 ? newTuple(region) : op === 0x6c ? region : new PySet(region, true);
         break;
       }
       case 0x5d: // EMPTY_LIST
         containers++;
-        push([]);
-        break;
-      case 0x6c: // LIST
-        if (mp === 0) return NOT_FAST;
-        containers++;
-        push(popMark());
+        stack[sp++] = [];
         break;
       case 0x7d: // EMPTY_DICT
         containers++;
-        push({});
+        stack[sp++] = {};
+        break;
+      case 0x8f: // EMPTY_SET
+        containers++;
+        stack[sp++] = new PySet([]);
         break;
       case 0x61: { // APPEND
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         const list = stack[sp - 2];
-        if (Array.isArray(list) && !isTuple(list)) list.push(stack[sp - 1]);
+        if (Array.isArray(list) && !isMarkedTuple(list)) list.push(stack[sp - 1]);
         else append(list, stack, sp - 1, sp);
         sp -= 1;
         continue;
       }
-      case 0x65: { // APPENDS
-        const m = mp ? marks[mp - 1]! : -1;
-        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
-        const list = stack[m - 1];
-        if (Array.isArray(list) && !isTuple(list)) for (let i = m; i < sp; i++) list.push(stack[i]);
-        else append(list, stack, m, sp);
-        sp = m;
-        mp--;
-        continue;
-      }
       case 0x73: { // SETITEM
-        if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
-        const dict = setItem(stack[sp - 3], stack[sp - 2], stack[sp - 1]);
+        if (sp - 3 < floor) return NOT_FAST;
+        const dict = fill(stack[sp - 3], sp - 2, sp);
         if (dict === NOT_FAST) return NOT_FAST;
         stack[sp - 3] = dict;
         sp -= 2;
         continue;
       }
-      case 0x75: { // SETITEMS
-        const m = mp ? marks[mp - 1]! : -1;
-        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1) || (sp - m) % 2 !== 0) return NOT_FAST;
-        let dict = stack[m - 1];
-        for (let i = m; i < sp; i += 2) {
-          dict = setItem(dict, stack[i], stack[i + 1]);
-          if (dict === NOT_FAST) return NOT_FAST;
-        }
-        stack[m - 1] = dict;
-        sp = m;
-        mp--;
-        continue;
-      }
-      case 0x8f: // EMPTY_SET
-        containers++;
-        push(new PySet([]));
-        break;
-      case 0x91: // FROZENSET
-        if (mp === 0) return NOT_FAST;
-        containers++;
-        push(new PySet(popMark(), true));
-        break;
+      case 0x65: // APPENDS
+      case 0x75: // SETITEMS
       case 0x90: { // ADDITEMS
-        const m = mp ? marks[mp - 1]! : -1;
-        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
-        const set = stack[m - 1];
-        if (!(set instanceof PySet) || set.frozen) return NOT_FAST;
-        for (let i = m; i < sp; i++) set.items.push(stack[i]);
+        // the items above the last mark go into what lies just below it
+        const m = floor;
+        if (mp === 0 || m - 1 < (mp > 1 ? marks[mp - 2]! : 0)) return NOT_FAST;
+        const target = stack[m - 1];
+        if (op === 0x65) {
+          if (Array.isArray(target) && !isMarkedTuple(target)) for (let i = m; i < sp; i++) target.push(stack[i]);
+          else append(target, stack, m, sp);
+        } else if (op === 0x75) {
+          const dict = (sp - m) % 2 === 0 ? fill(target, m, sp) : NOT_FAST;
+          if (dict === NOT_FAST) return NOT_FAST;
+          stack[m - 1] = dict;
+        } else {
+          if (!(target instanceof PySet) || target.frozen) return NOT_FAST;
+          for (let i = m; i < sp; i++) target.items.push(stack[i]);
+        }
         sp = m;
-        mp--;
+        floor = --mp ? marks[mp - 1]! : 0;
         continue;
       }
       default:
@@ -399,71 +370,43 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
   }
 }
 
-/** Whether the stack above the last MARK is empty. */
-function emptyRegion(): boolean {
-  return sp === (mp ? marks[mp - 1]! : 0);
-}
-
-/** Stores the top of the stack; false when the memo would have a gap, which a pickler never leaves. */
-function put(i: number): boolean {
-  if (i > memoTop) return false;
-  if (i === memoTop) memoTop++;
-  if (memo[i] === undefined) memoSize++;
-  memo[i] = stack[sp - 1];
-  return true;
-}
-
-/** A value of the memo, when it is one that may be reached twice: text, a number, a class. */
-function fetch(i: number): unknown {
-  const v = i < memoTop ? memo[i] : undefined;
-  if (v === undefined) return NOT_FAST;
-  return typeof v !== 'object' || v === null || v instanceof PyGlobal ? v : NOT_FAST;
-}
-
 function byteSize(v: unknown): number {
   if (v instanceof Uint8Array) return v.length;
   if (v instanceof PyBytearray) return v.bytes.length;
   return v instanceof PyNdarray ? v.data.length : 0;
 }
 
-function push(v: unknown): void {
-  stack[sp++] = v;
-  if (sp > high) high = sp;
-}
-
-function popMark(): unknown[] {
-  const m = marks[--mp]!;
-  const items = stack.slice(m, sp);
-  sp = m;
-  return items;
-}
-
 /**
- * One item of a dict: a dict with text keys only is an object, as the full
- * VM makes it; the first key of another type turns it into a Map, keys in
- * the order the pickle gave them. An object whose keys JavaScript has
- * reordered (index-like text such as '1') cannot give that order back.
- * A mapping or an instance takes the item as the full VM gives it.
+ * The items `stack[from..to)`, keys and values in turn, set in a dict: a
+ * dict with text keys only is an object, as the full VM makes it; the first
+ * key of another type turns it into a Map, keys in the order the pickle gave
+ * them. An object whose keys JavaScript has reordered (index-like text such
+ * as '1') cannot give that order back. A mapping or an instance takes the
+ * items as the full VM gives them. Answers the dict, which may be a new Map.
  */
-function setItem(dict: unknown, key: unknown, value: unknown): unknown {
+function fill(dict: unknown, from: number, to: number): unknown {
   if (dict instanceof Map) {
-    dict.set(key, value);
+    for (let i = from; i < to; i += 2) dict.set(stack[i], stack[i + 1]);
     return dict;
   }
-  if (!isDict(dict)) {
-    setItems(dict, [key, value], 0, 2);
+  if (dict instanceof PyValue) {
+    setItems(dict, stack, from, to);
     return dict;
   }
-  if (typeof key === 'string') {
-    setOwn(dict, key, value);
-    return dict;
+  if (!isDict(dict)) return NOT_FAST;
+  for (let i = from; i < to; i += 2) {
+    const key = stack[i];
+    if (typeof key !== 'string') {
+      const keys = Object.keys(dict);
+      if (keys.some((k) => INDEX_LIKE.test(k))) return NOT_FAST;
+      const map = new Map<unknown, unknown>();
+      for (const k of keys) map.set(k, dict[k]);
+      for (let j = i; j < to; j += 2) map.set(stack[j], stack[j + 1]);
+      return map;
+    }
+    setOwn(dict, key, stack[i + 1]);
   }
-  const keys = Object.keys(dict);
-  if (keys.some((k) => INDEX_LIKE.test(k))) return NOT_FAST;
-  const map = new Map<unknown, unknown>();
-  for (const k of keys) map.set(k, dict[k]);
-  map.set(key, value);
-  return map;
+  return dict;
 }
 
 const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
@@ -500,32 +443,40 @@ function float64(data: Uint8Array, pos: number): number {
 }
 
 /**
- * Short ASCII text read before: the same keys, class and module names come
- * back in every pickle, and handing out the string made the first time
- * spares building it again and lets the lookups keyed by it (classes,
- * object keys) find its hash already computed.
+ * Short text read before: the same keys, class and module names come back
+ * in every pickle, and handing out the string made the first time spares
+ * building it again and lets the lookups keyed by it (classes, object keys)
+ * find its hash already computed. Each slot keeps the bytes of its text, to
+ * compare with the pickle's.
  */
 const seen: string[] = new Array<string>(1024).fill('');
+const seenBytes: Uint8Array[] = new Array<Uint8Array>(1024).fill(new Uint8Array(0));
 
-/**
- * UTF-8 text; short text seen before is found in `seen` by its length and
- * three of its bytes, and compared whole, without building a string.
- */
+/** UTF-8 text; short text seen before is found in `seen` by its length and three of its bytes, and compared whole. */
 function text(data: Uint8Array, pos: number, n: number): string {
   if (n === 0) return '';
-  if (n < 32) {
-    const end = pos + n;
-    const slot = (n * 61 + data[pos]! * 31 + data[end - 1]! * 7 + data[pos + (n >> 1)]!) & 1023;
-    const known = seen[slot]!;
-    if (known.length === n) {
-      let i = 0;
-      while (i < n && known.charCodeAt(i) === data[pos + i]) i++;
-      if (i === n) return known;
-    }
-    const s = utf8.decode(data.subarray(pos, end));
-    // as long as its bytes, the text is ASCII but for U+FFFD, which no byte equals: a later match is exact
-    if (s.length === n) seen[slot] = s;
-    return s;
+  const end = pos + n;
+  if (n >= 32) return utf8.decode(data.subarray(pos, end));
+  const slot = (n * 61 + data[pos]! * 31 + data[end - 1]! * 7 + data[pos + (n >> 1)]!) & 1023;
+  const known = seenBytes[slot]!;
+  if (known.length === n) {
+    let i = 0;
+    while (i < n && known[i] === data[pos + i]) i++;
+    if (i === n) return seen[slot]!;
   }
-  return utf8.decode(data.subarray(pos, pos + n));
+  const s = internalized(utf8.decode(data.subarray(pos, end)));
+  seen[slot] = s;
+  seenBytes[slot] = new Uint8Array(data.subarray(pos, end));
+  return s;
+}
+
+/**
+ * The engine's own copy of a text, the one property names use: an object's
+ * key set with it, a class compared with it, need no look-up of that copy.
+ * (An index-like text comes back as a new string, which is as good.)
+ */
+function internalized(s: string): string {
+  const o: Record<string, number> = {};
+  o[s] = 0;
+  return Object.keys(o)[0] ?? s;
 }

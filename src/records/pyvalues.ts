@@ -43,6 +43,17 @@ export function isTuple(v: unknown): boolean {
   return Array.isArray(v) && (TupleMark.has(v) || frozenTuples.has(v));
 }
 
+/** `tuple` for an array just made, hence extensible and unmarked: what a decoder makes by the million. */
+export function newTuple<T>(items: T[]): T[] {
+  new TupleMark(items);
+  return items;
+}
+
+/** `isTuple` for an array a decoder made, never frozen: the mark alone tells. */
+export function isMarkedTuple(v: unknown[]): boolean {
+  return TupleMark.has(v);
+}
+
 /** Text printed as it is, not quoted: what %stdout, %tb and %help answer. */
 export class Text {
   constructor(readonly text: string) {}

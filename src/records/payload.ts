@@ -93,6 +93,11 @@ function deserializeObject(frames: Frames, limits: PickleLimits): unknown {
   // canned objects and code are inert instances: without one there is nothing to restore or uncan
   if (canned !== NOT_FAST && !builtOpaque()) return canned;
   if (canned === NOT_FAST) canned = unpickle(data, { limits, fast: false });
+  // an instance is neither a container nor a dict: straight to the last case
+  if (canned instanceof PyOpaque) {
+    restoreBuffers(canned, frames);
+    return uncan(canned, limits);
+  }
   if ((Array.isArray(canned) || (canned instanceof PySet && !canned.frozen)) && itemsOf(canned).length < MAX_ITEMS) {
     const items = itemsOf(canned);
     for (const c of items) restoreBuffers(c, frames);

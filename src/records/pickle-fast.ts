@@ -30,38 +30,23 @@ export const NOT_FAST: unique symbol = Symbol('not fast');
 const utf8 = new TextDecoder('utf-8');
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-/*
- * The stack, the marks and the memo are reused from call to call; their
- * heights are locals of the loop, which the compiler keeps in registers.
- * The stack and the memo are filled from the bottom with values that are
- * never undefined, so what a call used ends at the first undefined slot:
- * that is where letting go of its values stops.
- */
-const stack: unknown[] = [];
-/** Where each open MARK starts in `stack`. */
+/** Where each open MARK starts in the stack: reused from call to call, its height a local of the loop. */
 const marks: number[] = [];
-/** The memo, dense: a pickler numbers its entries 0, 1, 2, ... */
-const memo: unknown[] = [];
 /** Whether the last pickle built an inert instance (a PyOpaque): only those can be canned objects or code. */
 let opaque = false;
 
 /** The value the pickle holds, or NOT_FAST when the full VM must decide. */
 export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
   opaque = false;
-  let value: unknown;
   try {
-    value = loop(data, limits);
+    return loop(data, limits);
   } catch {
     // a builder refused its arguments: the full VM raises the error itself
-    value = NOT_FAST;
+    return NOT_FAST;
+  } finally {
+    // a huge pickle leaves a huge array, which is not kept for the next one
+    if (marks.length > 65536) marks.length = 0;
   }
-  for (let i = 0; stack[i] !== undefined; i++) stack[i] = undefined;
-  for (let i = 0; memo[i] !== undefined; i++) memo[i] = undefined;
-  // a huge pickle leaves huge arrays, which are not kept for the next one
-  if (stack.length > 65536) stack.length = 0;
-  if (memo.length > 65536) memo.length = 0;
-  if (marks.length > 65536) marks.length = 0;
-  return value;
 }
 
 /** Whether the pickle the last fastUnpickle decoded built an inert instance. */
@@ -70,6 +55,11 @@ export function builtOpaque(): boolean {
 }
 
 function loop(data: Uint8Array, limits: FastLimits): unknown {
+  // the stack and the memo are new for each pickle: young arrays, which take
+  // young values without the bookkeeping an old array needs for them
+  const stack: unknown[] = [];
+  /** The memo, dense: a pickler numbers its entries 0, 1, 2, ... */
+  const memo: unknown[] = [];
   const end = data.length;
   const maxItems = limits.maxItems;
   let pos = 0;
@@ -334,7 +324,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
       }
       case 0x73: { // SETITEM
         if (sp - 3 < floor) return NOT_FAST;
-        const dict = fill(stack[sp - 3], sp - 2, sp);
+        const dict = fill(stack[sp - 3], stack, sp - 2, sp);
         if (dict === NOT_FAST) return NOT_FAST;
         stack[sp - 3] = dict;
         sp -= 2;
@@ -351,7 +341,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
           if (Array.isArray(target) && !isMarkedTuple(target)) for (let i = m; i < sp; i++) target.push(stack[i]);
           else append(target, stack, m, sp);
         } else if (op === 0x75) {
-          const dict = (sp - m) % 2 === 0 ? fill(target, m, sp) : NOT_FAST;
+          const dict = (sp - m) % 2 === 0 ? fill(target, stack, m, sp) : NOT_FAST;
           if (dict === NOT_FAST) return NOT_FAST;
           stack[m - 1] = dict;
         } else {
@@ -384,7 +374,7 @@ function byteSize(v: unknown): number {
  * as '1') cannot give that order back. A mapping or an instance takes the
  * items as the full VM gives them. Answers the dict, which may be a new Map.
  */
-function fill(dict: unknown, from: number, to: number): unknown {
+function fill(dict: unknown, stack: unknown[], from: number, to: number): unknown {
   if (dict instanceof Map) {
     for (let i = from; i < to; i += 2) dict.set(stack[i], stack[i + 1]);
     return dict;

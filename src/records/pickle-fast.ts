@@ -441,23 +441,46 @@ function float64(data: Uint8Array, pos: number): number {
  */
 const seen: string[] = new Array<string>(1024).fill('');
 const seenBytes: Uint8Array[] = new Array<Uint8Array>(1024).fill(new Uint8Array(0));
+const seenTwice = new Uint8Array(1024);
 
-/** UTF-8 text; short text seen before is found in `seen` by its length and three of its bytes, and compared whole. */
+/**
+ * UTF-8 text; short text seen before is found in `seen` by its length and
+ * three of its bytes, in either slot of a pair (two texts alike in those
+ * would otherwise keep pushing each other out), and compared whole.
+ */
 function text(data: Uint8Array, pos: number, n: number): string {
   if (n === 0) return '';
   const end = pos + n;
   if (n >= 32) return utf8.decode(data.subarray(pos, end));
-  const slot = (n * 61 + data[pos]! * 31 + data[end - 1]! * 7 + data[pos + (n >> 1)]!) & 1023;
-  const known = seenBytes[slot]!;
-  if (known.length === n) {
-    let i = 0;
-    while (i < n && known[i] === data[pos + i]) i++;
-    if (i === n) return seen[slot]!;
-  }
-  const s = internalized(utf8.decode(data.subarray(pos, end)));
+  // the four bytes as one word, spread over the table by a multiplicative hash, to a pair of slots
+  const slot = (Math.imul(n | (data[pos]! << 8) | (data[end - 1]! << 16) | (data[pos + (n >> 1)]! << 24), 0x9e3779b1) >>> 22) & ~1;
+  if (sameBytes(seenBytes[slot]!, data, pos, n)) return again(slot);
+  if (sameBytes(seenBytes[slot + 1]!, data, pos, n)) return again(slot + 1);
+  const s = utf8.decode(data.subarray(pos, end));
+  // the newest in the first slot of the pair, the one it displaces in the second
+  seen[slot + 1] = seen[slot]!;
+  seenBytes[slot + 1] = seenBytes[slot]!;
+  seenTwice[slot + 1] = seenTwice[slot]!;
   seen[slot] = s;
   seenBytes[slot] = new Uint8Array(data.subarray(pos, end));
+  seenTwice[slot] = 0;
   return s;
+}
+
+/** A text met again: from its second time on, the engine's own copy (text met once, a unique value, is not worth it). */
+function again(slot: number): string {
+  if (seenTwice[slot] === 0) {
+    seen[slot] = internalized(seen[slot]!);
+    seenTwice[slot] = 1;
+  }
+  return seen[slot]!;
+}
+
+function sameBytes(known: Uint8Array, data: Uint8Array, pos: number, n: number): boolean {
+  if (known.length !== n) return false;
+  let i = 0;
+  while (i < n && known[i] === data[pos + i]) i++;
+  return i === n;
 }
 
 /**

@@ -34,7 +34,7 @@ export function describe(v: unknown): string {
 /** Classes are named again in every pickle; one inert PyGlobal per name serves them all. */
 const globals = new Map<string, Map<string, PyGlobal>>();
 /** The builder of each class of the whitelist that `globals` holds, found by the class rather than by its name. */
-const builderOf = new Map<PyGlobal, Builder>();
+const builderOf = new Map<PyGlobal, number>();
 
 /** The class or function a GLOBAL or STACK_GLOBAL names. */
 export function pickleClass(module: string, name: string): PyGlobal {
@@ -49,14 +49,11 @@ export function pickleClass(module: string, name: string): PyGlobal {
     if (names.size < 1024 && globals.get(module) === names) {
       names.set(name, g);
       const builder = BUILDERS.get(g.qualified);
-      if (builder) builderOf.set(g, builder);
+      if (builder !== undefined) builderOf.set(g, builder);
     }
   }
   return g;
 }
-
-/** A builder gives the value of a call of its class, or undefined when the arguments are not the ones it knows (the call then stays inert). */
-type Builder = (args: unknown[], fn: PyGlobal) => unknown;
 
 function bytesOrBytearray(args: unknown[], fn: PyGlobal): unknown {
   const [a, b] = args;
@@ -75,17 +72,9 @@ function setOrFrozenset(args: unknown[], fn: PyGlobal): unknown {
   return undefined;
 }
 
-function range(args: unknown[]): unknown {
-  return new PyRange(args[0], args[1], args[2]);
-}
-
 function datetimeOf(args: unknown[], fn: PyGlobal): unknown {
   const raw = bytesOf(args[0]);
   return raw ? datetimeFromBytes(fn.name as 'datetime' | 'date' | 'time', raw, args[1] ?? null) : undefined;
-}
-
-function numpyReconstruct(): unknown {
-  return new PyOpaque(pickleClass('numpy', 'ndarray'), [], false);
 }
 
 /** A scalar's few bytes are copied here and read through one view, rather than through a view made for each. */
@@ -111,53 +100,118 @@ function numpyFromBuffer(args: unknown[]): unknown {
   return raw && Array.isArray(c) ? new PyNdarray(b, c.map((x) => int(x, 'a dimension')), raw, d === 'F') : undefined;
 }
 
+/*
+ * The builders, by number. One switch calls each from its own call site, so
+ * that the compiler inlines them where it compiles the switch, early; a
+ * table of functions would make one call site for all, which it does not
+ * inline, and a builder called once a task would run unoptimized for long.
+ */
+const ENCODE = 0;
+const BYTES = 1;
+const SET = 2;
+const COMPLEX = 3;
+const RANGE = 4;
+const RECONSTRUCTOR = 5;
+const DATETIME = 6;
+const TIMEDELTA = 7;
+const TIMEZONE = 8;
+const DECIMAL = 9;
+const FRACTION = 10;
+const ORDERED_DICT = 11;
+const DEFAULT_DICT = 12;
+const COUNTER = 13;
+const DEQUE = 14;
+const DTYPE = 15;
+const NDARRAY = 16;
+const SCALAR = 17;
+const FROM_BUFFER = 18;
+
 /** The whitelist: each standard constructor a pickle may call, by `module.name`. */
-const BUILDERS = new Map<string, Builder>([
-  ['_codecs.encode', ([a, b]) => (typeof a === 'string' && (b === 'latin1' || b === 'latin-1') ? latin1Bytes(a) : undefined)],
-  ['builtins.bytes', bytesOrBytearray],
-  ['builtins.bytearray', bytesOrBytearray],
-  ['builtins.set', setOrFrozenset],
-  ['builtins.frozenset', setOrFrozenset],
-  ['builtins.complex', ([a, b]) => new PyComplex(floatOf(a ?? 0), floatOf(b ?? 0))],
-  ['builtins.range', range],
-  ['builtins.xrange', range],
-  ['copyreg._reconstructor', ([a]) => newObject(a, [])],
-  ['datetime.datetime', datetimeOf],
-  ['datetime.date', datetimeOf],
-  ['datetime.time', datetimeOf],
-  [
-    'datetime.timedelta',
-    ([a, b, c]) => new TimeDelta(int(a ?? 0, 'days') * 86_400_000_000 + int(b ?? 0, 'seconds') * 1_000_000 + int(c ?? 0, 'microseconds')),
-  ],
-  ['datetime.timezone', ([a, b]) => (a instanceof TimeDelta ? new PyTimezone(a, typeof b === 'string' ? b : null) : undefined)],
-  ['decimal.Decimal', ([a]) => (typeof a === 'string' ? new PyDecimal(a) : undefined)],
-  [
-    'fractions.Fraction',
-    ([a, b]) => {
+const BUILDERS = new Map<string, number>([
+  ['_codecs.encode', ENCODE],
+  ['builtins.bytes', BYTES],
+  ['builtins.bytearray', BYTES],
+  ['builtins.set', SET],
+  ['builtins.frozenset', SET],
+  ['builtins.complex', COMPLEX],
+  ['builtins.range', RANGE],
+  ['builtins.xrange', RANGE],
+  ['copyreg._reconstructor', RECONSTRUCTOR],
+  ['datetime.datetime', DATETIME],
+  ['datetime.date', DATETIME],
+  ['datetime.time', DATETIME],
+  ['datetime.timedelta', TIMEDELTA],
+  ['datetime.timezone', TIMEZONE],
+  ['decimal.Decimal', DECIMAL],
+  ['fractions.Fraction', FRACTION],
+  ['collections.OrderedDict', ORDERED_DICT],
+  ['collections.defaultdict', DEFAULT_DICT],
+  ['collections.Counter', COUNTER],
+  ['collections.deque', DEQUE],
+  ['numpy.dtype', DTYPE],
+  ['numpy.core.multiarray._reconstruct', NDARRAY],
+  ['numpy._core.multiarray._reconstruct', NDARRAY],
+  ['numpy.core.multiarray.scalar', SCALAR],
+  ['numpy._core.multiarray.scalar', SCALAR],
+  ['numpy.core.numeric._frombuffer', FROM_BUFFER],
+  ['numpy._core.numeric._frombuffer', FROM_BUFFER],
+]);
+
+/** The value of a call of a class of the whitelist, or undefined when the arguments are not the ones it knows (the call then stays inert). */
+function construct(builder: number, args: unknown[], fn: PyGlobal): unknown {
+  const a = args[0];
+  const b = args[1];
+  switch (builder) {
+    case ENCODE:
+      return typeof a === 'string' && (b === 'latin1' || b === 'latin-1') ? latin1Bytes(a) : undefined;
+    case BYTES:
+      return bytesOrBytearray(args, fn);
+    case SET:
+      return setOrFrozenset(args, fn);
+    case COMPLEX:
+      return new PyComplex(floatOf(a ?? 0), floatOf(b ?? 0));
+    case RANGE:
+      return new PyRange(a, b, args[2]);
+    case RECONSTRUCTOR:
+      return newObject(a, []);
+    case DATETIME:
+      return datetimeOf(args, fn);
+    case TIMEDELTA:
+      return new TimeDelta(int(a ?? 0, 'days') * 86_400_000_000 + int(b ?? 0, 'seconds') * 1_000_000 + int(args[2] ?? 0, 'microseconds'));
+    case TIMEZONE:
+      return a instanceof TimeDelta ? new PyTimezone(a, typeof b === 'string' ? b : null) : undefined;
+    case DECIMAL:
+      return typeof a === 'string' ? new PyDecimal(a) : undefined;
+    case FRACTION:
       if (typeof a === 'string') return fraction(a);
       if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return new PyFraction(BigInt(a), BigInt(b));
       return undefined;
-    },
-  ],
-  ['collections.OrderedDict', () => new PyMapping('OrderedDict')],
-  ['collections.defaultdict', ([a]) => new PyMapping('defaultdict', [], a ?? null)],
-  ['collections.Counter', ([a]) => new PyMapping('Counter', dictEntries(a) ?? [])],
-  ['collections.deque', ([a, b]) => new PyDeque(Array.isArray(a) ? [...a] : [], b ?? null)],
-  ['numpy.dtype', ([a]) => (typeof a === 'string' ? PyDtype.parse(a) ?? undefined : undefined)],
-  ['numpy.core.multiarray._reconstruct', numpyReconstruct],
-  ['numpy._core.multiarray._reconstruct', numpyReconstruct],
-  ['numpy.core.multiarray.scalar', numpyScalar],
-  ['numpy._core.multiarray.scalar', numpyScalar],
-  ['numpy.core.numeric._frombuffer', numpyFromBuffer],
-  ['numpy._core.numeric._frombuffer', numpyFromBuffer],
-]);
+    case ORDERED_DICT:
+      return new PyMapping('OrderedDict');
+    case DEFAULT_DICT:
+      return new PyMapping('defaultdict', [], a ?? null);
+    case COUNTER:
+      return new PyMapping('Counter', dictEntries(a) ?? []);
+    case DEQUE:
+      return new PyDeque(Array.isArray(a) ? [...a] : [], b ?? null);
+    case DTYPE:
+      return typeof a === 'string' ? PyDtype.parse(a) ?? undefined : undefined;
+    case NDARRAY:
+      return new PyOpaque(pickleClass('numpy', 'ndarray'), [], false);
+    case SCALAR:
+      return numpyScalar(args);
+    case FROM_BUFFER:
+      return numpyFromBuffer(args);
+  }
+  return undefined;
+}
 
 /** REDUCE: a call the pickle asks for. A known standard constructor builds its value; anything else stays inert. */
 export function reduce(fn: unknown, args: unknown[]): unknown {
   if (!(fn instanceof PyGlobal)) return new PyOpaque(fn instanceof PyValue ? fn : new PyGlobal('?', describe(fn)), args, true);
   // a class made while `globals` was full is not in `builderOf`
   const builder = builderOf.get(fn) ?? BUILDERS.get(fn.qualified);
-  const value = builder ? builder(args, fn) : undefined;
+  const value = builder === undefined ? undefined : construct(builder, args, fn);
   return value === undefined ? new PyOpaque(fn, args, true) : value;
 }
 

@@ -123,54 +123,17 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         pos = eol2 + 1;
         break;
       }
-      case 0x93: { // STACK_GLOBAL
-        if (sp - 2 < floor) return NOT_FAST;
-        const module = stack[sp - 2];
-        const name = stack[sp - 1];
-        if (typeof module !== 'string' || typeof name !== 'string') return NOT_FAST;
-        sp -= 1;
-        stack[sp - 1] = pickleClass(module, name);
-        items++;
-        continue;
-      }
-      case 0x52: { // REDUCE
-        if (sp - 2 < floor) return NOT_FAST;
-        const args = stack[sp - 1];
-        if (!Array.isArray(args)) return NOT_FAST;
-        const v = reduce(stack[sp - 2], args);
-        if (v instanceof PyOpaque) opaque = true;
-        sp -= 1;
-        stack[sp - 1] = v;
-        // a built value may hold what its arguments held: counted again, an upper bound
-        items++;
-        containers++;
-        bytes += byteSize(v);
-        continue;
-      }
-      case 0x81: { // NEWOBJ
-        if (sp - 2 < floor) return NOT_FAST;
-        const args = stack[sp - 1];
-        const v = newObject(stack[sp - 2], Array.isArray(args) ? args : [args]);
-        if (v instanceof PyOpaque) opaque = true;
-        sp -= 1;
-        stack[sp - 1] = v;
-        items++;
-        containers++;
-        continue;
-      }
+      case 0x93: // STACK_GLOBAL
+      case 0x52: // REDUCE
+      case 0x81: // NEWOBJ
       case 0x62: { // BUILD
         if (sp - 2 < floor) return NOT_FAST;
-        const target = stack[sp - 2];
-        build(target, stack[sp - 1]);
+        const added = classStep(op, stack, sp);
+        if (added < 0) return NOT_FAST;
         sp -= 1;
-        if (target instanceof PyOpaque && target.state instanceof PyNdarray) {
-          // the full VM's last pass puts an array built by numpy's _reconstruct in
-          // place of its instance; with any other class it does so too, which is
-          // left to it, being too odd to copy here
-          if (!isNdarray(target)) return NOT_FAST;
-          stack[sp - 1] = target.state;
-          bytes += target.state.data.length;
-        }
+        bytes += added;
+        if (op !== 0x62) items++;
+        if (op === 0x52 || op === 0x81) containers++;
         continue;
       }
       case 0x2e: // STOP
@@ -358,6 +321,47 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
     // every value pushed ends up in the result once: nothing here shares or discards one
     if (++items > maxItems) return NOT_FAST;
   }
+}
+
+/**
+ * STACK_GLOBAL, REDUCE, NEWOBJ and BUILD, out of the loop, which stays
+ * small enough to be compiled early: the two values on top of the stack
+ * become one, in place of the lower. Answers the bytes the new value adds to
+ * the budget (a built value may hold what its arguments held: counted again,
+ * an upper bound), or -1 when the full VM must decide.
+ */
+function classStep(op: number, stack: unknown[], sp: number): number {
+  const below = stack[sp - 2];
+  const top = stack[sp - 1];
+  switch (op) {
+    case 0x93:
+      if (typeof below !== 'string' || typeof top !== 'string') return -1;
+      stack[sp - 2] = pickleClass(below, top);
+      return 0;
+    case 0x52: {
+      if (!Array.isArray(top)) return -1;
+      const v = reduce(below, top);
+      if (v instanceof PyOpaque) opaque = true;
+      stack[sp - 2] = v;
+      return byteSize(v);
+    }
+    case 0x81: {
+      const v = newObject(below, Array.isArray(top) ? top : [top]);
+      if (v instanceof PyOpaque) opaque = true;
+      stack[sp - 2] = v;
+      return 0;
+    }
+  }
+  build(below, top);
+  if (below instanceof PyOpaque && below.state instanceof PyNdarray) {
+    // the full VM's last pass puts an array built by numpy's _reconstruct in
+    // place of its instance; with any other class it does so too, which is
+    // left to it, being too odd to copy here
+    if (!isNdarray(below)) return -1;
+    stack[sp - 2] = below.state;
+    return below.state.data.length;
+  }
+  return 0;
 }
 
 function byteSize(v: unknown): number {

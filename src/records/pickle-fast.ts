@@ -57,9 +57,10 @@ export function builtOpaque(): boolean {
 function loop(data: Uint8Array, limits: FastLimits): unknown {
   // the stack and the memo are new for each pickle: young arrays, which take
   // young values without the bookkeeping an old array needs for them
-  const stack: unknown[] = [];
+  // (room for a task's usual pickle from the start, rather than grown at its first values)
+  const stack: unknown[] = new Array<unknown>(16);
   /** The memo, dense: a pickler numbers its entries 0, 1, 2, ... */
-  const memo: unknown[] = [];
+  const memo: unknown[] = new Array<unknown>(16);
   const end = data.length;
   const maxItems = limits.maxItems;
   let pos = 0;

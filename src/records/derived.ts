@@ -1,7 +1,7 @@
 import { valueError } from '../errors.js';
 import { PyNumpyScalar } from './numpy.js';
 import { decodeApply, decodeApplyFunction, decodeResult, functionName, type TaskCall } from './payload.js';
-import { PickleError } from './pickle.js';
+import { PickleError } from './pickle-classes.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { Timestamp } from './timestamp.js';
 import { isDict, setOwn, type Dict, type TaskRecord, type Value } from './values.js';

@@ -3,6 +3,7 @@ export * from './timestamp.js';
 export * from './values.js';
 export * from './demo.js';
 export * from './pickle.js';
+export { PickleError } from './pickle-classes.js';
 export * from './answers.js';
 export * from './derived.js';
 export * from './stats.js';

@@ -8,6 +8,29 @@ import { PyValue, floatRepr, safeInteger } from './python.js';
 
 const KIND_NAMES: Record<string, string> = { b: 'bool', i: 'int', u: 'uint', f: 'float', c: 'complex', U: 'str', S: 'bytes', O: 'object', V: 'void', M: 'datetime64', m: 'timedelta64' };
 
+interface DtypeText {
+  readonly kind: string;
+  readonly size: number;
+  readonly order: string;
+}
+
+/** The dtypes read so far, by text: a task database names the same few again and again. */
+const parsed = new Map<string, DtypeText | null>();
+
+function parseDtype(text: string): DtypeText | null {
+  const m = /^([<>|=]?)([biufcUSOVmM])(\d*)$/.exec(text);
+  if (m) {
+    const size = m[3] ? Number(m[3]) * (m[2] === 'U' ? 4 : 1) : m[2] === 'b' ? 1 : m[2] === 'O' ? 8 : 0;
+    return { kind: m[2]!, size, order: m[1] === '=' || m[1] === '' ? (m[2] === 'b' || size <= 1 ? '|' : '<') : m[1]! };
+  }
+  const named = /^(bool|int|uint|float|complex)(\d+)$/.exec(text);
+  if (named) {
+    const kind = { bool: 'b', int: 'i', uint: 'u', float: 'f', complex: 'c' }[named[1]!]!;
+    return { kind, size: Number(named[2]) / 8, order: '<' };
+  }
+  return text === 'bool' ? { kind: 'b', size: 1, order: '|' } : null;
+}
+
 export class PyDtype extends PyValue {
   readonly pyClass = 'numpy.dtype';
   /** `kind` as numpy's dtype.kind ('f', 'i', ...), `size` in bytes, `order` '<', '>' or '|'. */
@@ -21,18 +44,13 @@ export class PyDtype extends PyValue {
 
   /** A dtype from its text (`'<f8'`, `'f8'`, `'|b1'`, `'int64'`), or null when it is not a simple one. */
   static parse(text: string): PyDtype | null {
-    const m = /^([<>|=]?)([biufcUSOVmM])(\d*)$/.exec(text);
-    if (m) {
-      const size = m[3] ? Number(m[3]) * (m[2] === 'U' ? 4 : 1) : m[2] === 'b' ? 1 : m[2] === 'O' ? 8 : 0;
-      return new PyDtype(m[2]!, size, m[1] === '=' || m[1] === '' ? (m[2] === 'b' || size <= 1 ? '|' : '<') : m[1]!);
+    let known = parsed.get(text);
+    if (known === undefined) {
+      known = parseDtype(text);
+      if (parsed.size < 256) parsed.set(text, known);
     }
-    const named = /^(bool|int|uint|float|complex)(\d+)$/.exec(text);
-    if (named) {
-      const kind = { bool: 'b', int: 'i', uint: 'u', float: 'f', complex: 'c' }[named[1]!]!;
-      return new PyDtype(kind, Number(named[2]) / 8, '<');
-    }
-    if (text === 'bool') return new PyDtype('b', 1, '|');
-    return null;
+    // a new dtype each time: BUILD may still change its byte order
+    return known && new PyDtype(known.kind, known.size, known.order);
   }
 
   get name(): string {
@@ -54,21 +72,38 @@ export class PyDtype extends PyValue {
   read(view: DataView, i: number): number | bigint | boolean | undefined {
     const at = i * this.size;
     const le = this.littleEndian;
-    switch (this.kind + this.size) {
-      case 'b1': return view.getUint8(at) !== 0;
-      case 'i1': return view.getInt8(at);
-      case 'u1': return view.getUint8(at);
-      case 'i2': return view.getInt16(at, le);
-      case 'u2': return view.getUint16(at, le);
-      case 'i4': return view.getInt32(at, le);
-      case 'u4': return view.getUint32(at, le);
-      case 'i8': return safeInteger(view.getBigInt64(at, le));
-      case 'u8': return safeInteger(view.getBigUint64(at, le));
-      case 'f4': return view.getFloat32(at, le);
-      case 'f8': return view.getFloat64(at, le);
+    switch (this.kind) {
+      case 'b':
+        return this.size === 1 ? view.getUint8(at) !== 0 : undefined;
+      case 'i':
+        switch (this.size) {
+          case 1: return view.getInt8(at);
+          case 2: return view.getInt16(at, le);
+          case 4: return view.getInt32(at, le);
+          case 8: return int64(view, at, le, true);
+        }
+        return undefined;
+      case 'u':
+        switch (this.size) {
+          case 1: return view.getUint8(at);
+          case 2: return view.getUint16(at, le);
+          case 4: return view.getUint32(at, le);
+          case 8: return int64(view, at, le, false);
+        }
+        return undefined;
+      case 'f':
+        return this.size === 8 ? view.getFloat64(at, le) : this.size === 4 ? view.getFloat32(at, le) : undefined;
     }
     return undefined;
   }
+}
+
+/** A 64-bit int: a number when a double holds it exactly (read as two halves, no BigInt made), else a bigint. */
+function int64(view: DataView, at: number, le: boolean, signed: boolean): number | bigint {
+  const low = view.getUint32(le ? at : at + 4, le);
+  const high = signed ? view.getInt32(le ? at + 4 : at, le) : view.getUint32(le ? at + 4 : at, le);
+  if (high > -0x200000 && high < 0x200000) return high * 0x100000000 + low;
+  return safeInteger(signed ? view.getBigInt64(at, le) : view.getBigUint64(at, le));
 }
 
 /** The shortest digits that read back as the same float32, in toExponential's form. */

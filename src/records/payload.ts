@@ -12,15 +12,17 @@
  * canned items as frames of their own, in order, after the pickle.
  */
 import { PyDtype, PyNdarray } from './numpy.js';
-import { DEFAULT_LIMITS, PickleError, unpickle, type PickleLimits } from './pickle.js';
-import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
+import { PickleError } from './pickle-classes.js';
+import { DEFAULT_LIMITS, unpickle, type PickleLimits } from './pickle.js';
+import { fastUnpickle, builtOpaque, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
 import { tuple } from './pyvalues.js';
 import { compareStrings, isDict } from './values.js';
 
 /** jupyter_client's MAX_ITEMS: containers this long or longer are pickled whole, not item by item. */
 const MAX_ITEMS = 64;
-const CANNING = 'ipyparallel.serialize.canning.';
+const CANNING_MODULE = 'ipyparallel.serialize.canning';
+const CANNING = `${CANNING_MODULE}.`;
 
 export interface TaskCall {
   readonly function: unknown;
@@ -87,10 +89,15 @@ export function functionName(fn: unknown): string | null {
 
 function deserializeObject(frames: Frames, limits: PickleLimits): unknown {
   const data = frames.next('the next object');
-  // a pickle the fast decoder takes holds no class, so nothing canned: nothing to restore or uncan
-  const plain = fastUnpickle(data, limits);
-  if (plain !== NOT_FAST) return plain;
-  const canned = unpickle(data, { limits, fast: false });
+  let canned = fastUnpickle(data, limits);
+  // canned objects and code are inert instances: without one there is nothing to restore or uncan
+  if (canned !== NOT_FAST && !builtOpaque()) return canned;
+  if (canned === NOT_FAST) canned = unpickle(data, { limits, fast: false });
+  // an instance is neither a container nor a dict: straight to the last case
+  if (canned instanceof PyOpaque) {
+    restoreBuffers(canned, frames);
+    return uncan(canned, limits);
+  }
   if ((Array.isArray(canned) || (canned instanceof PySet && !canned.frozen)) && itemsOf(canned).length < MAX_ITEMS) {
     const items = itemsOf(canned);
     for (const c of items) restoreBuffers(c, frames);
@@ -126,9 +133,16 @@ function comparePython(a: unknown, b: unknown): number {
 }
 
 function cannedState(v: unknown, name?: string): Record<string, unknown> | null {
-  if (!(v instanceof PyOpaque) || !(v.cls instanceof PyGlobal) || !v.cls.qualified.startsWith(CANNING)) return null;
+  if (!(v instanceof PyOpaque) || !(v.cls instanceof PyGlobal) || !inCanning(v.cls)) return null;
   if (name && v.cls.name !== name) return null;
   return isDict(v.state) ? (v.state as Record<string, unknown>) : null;
+}
+
+/** Whether a class's `module.name` starts with CANNING: its module is the canning module, as every canned object's is, or begins alike. */
+function inCanning(cls: PyGlobal): boolean {
+  const m = cls.module;
+  if (m === CANNING_MODULE) return true;
+  return m.startsWith('ipyparallel') && cls.qualified.startsWith(CANNING);
 }
 
 /** _restore_buffers: a canned object's None buffers are the next frames. */

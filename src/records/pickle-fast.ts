@@ -1,15 +1,22 @@
 /**
- * A second decoder for the pickles most task results are: None, bools,
- * ints, floats, text and bytes, in tuples, lists, sets and dicts, nothing
- * named by class and nothing shared through the memo. It
- * builds the same values the full VM of pickle.ts builds, in one loop that
- * counts the budget as it goes, so it needs no finishing pass. On anything
- * else (an opcode it does not know, a malformed or over-budget pickle) it
- * gives up and answers NOT_FAST; the full VM then decodes the pickle, or
- * raises the error, from the start.
+ * A second decoder for the pickles task results are: None, bools, ints,
+ * floats, text and bytes, in tuples, lists, sets and dicts, and the classes
+ * of the whitelist (datetimes, Decimal, numpy arrays, canned objects, ...)
+ * named by GLOBAL or STACK_GLOBAL and built by REDUCE, NEWOBJ and BUILD
+ * through the same builders the full VM uses (pickle-classes.ts). It builds
+ * the same values the full VM of pickle.ts builds, in one loop that counts
+ * the budget as it goes, so it needs no finishing pass. The memo is kept,
+ * but only text, numbers and classes may be fetched back from it: a
+ * container reached twice is sharing, which only the full VM's last pass
+ * tracks and counts. On anything else (an opcode it does not know, a
+ * container fetched from the memo, a malformed or over-budget pickle, a
+ * builder's error) it gives up and answers NOT_FAST; the full VM then
+ * decodes the pickle, or raises the error, from the start.
  */
-import { PyFloat, PySet } from './python.js';
-import { isTuple, tuple } from './pyvalues.js';
+import { PyNdarray } from './numpy.js';
+import { append, build, isNdarray, newObject, pickleClass, reduce, setItems } from './pickle-classes.js';
+import { PyBytearray, PyFloat, PyGlobal, PyOpaque, PySet, PyValue } from './python.js';
+import { isMarkedTuple, newTuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
 export interface FastLimits {
@@ -23,32 +30,45 @@ export const NOT_FAST: unique symbol = Symbol('not fast');
 const utf8 = new TextDecoder('utf-8');
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-/*
- * The stack and the marks are reused from call to call with their own
- * heights: setting an array's length is a runtime call, too slow here.
- */
-const stack: unknown[] = [];
-let sp = 0;
-/** The highest `sp` of this call: what must be let go of at the end. */
-let high = 0;
-/** Where each open MARK starts in `stack`. */
+/** Where each open MARK starts in the stack: reused from call to call, its height a local of the loop. */
 const marks: number[] = [];
-let mp = 0;
+/** Whether the last pickle built an inert instance (a PyOpaque): only those can be canned objects or code. */
+let opaque = false;
 
 /** The value the pickle holds, or NOT_FAST when the full VM must decide. */
 export function fastUnpickle(data: Uint8Array, limits: FastLimits): unknown {
-  sp = 0;
-  mp = 0;
-  high = 0;
-  const value = loop(data, limits);
-  for (let i = 0; i < high; i++) stack[i] = undefined;
-  return value;
+  opaque = false;
+  try {
+    return loop(data, limits);
+  } catch {
+    // a builder refused its arguments: the full VM raises the error itself
+    return NOT_FAST;
+  } finally {
+    // a huge pickle leaves a huge array, which is not kept for the next one
+    if (marks.length > 65536) marks.length = 0;
+  }
+}
+
+/** Whether the pickle the last fastUnpickle decoded built an inert instance. */
+export function builtOpaque(): boolean {
+  return opaque;
 }
 
 function loop(data: Uint8Array, limits: FastLimits): unknown {
+  // the stack and the memo are new for each pickle: young arrays, which take
+  // young values without the bookkeeping an old array needs for them
+  // (room for a task's usual pickle from the start, rather than grown at its first values)
+  const stack: unknown[] = new Array<unknown>(16);
+  /** The memo, dense: a pickler numbers its entries 0, 1, 2, ... */
+  const memo: unknown[] = new Array<unknown>(16);
   const end = data.length;
   const maxItems = limits.maxItems;
   let pos = 0;
+  /** The height of the stack, the number of open marks, the bottom of the region above the last mark. */
+  let sp = 0;
+  let mp = 0;
+  let floor = 0;
+  let memoTop = 0;
   let items = 0;
   let bytes = 0;
   // Every container counts as one level: an upper bound on the nesting, so
@@ -65,44 +85,87 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         pos += 8;
         continue;
       case 0x94: // MEMOIZE
-        if (emptyRegion()) return NOT_FAST;
+        if (sp === floor) return NOT_FAST;
+        memo[memoTop++] = stack[sp - 1];
         continue;
       case 0x71: // BINPUT
-        if (emptyRegion()) return NOT_FAST;
-        pos += 1;
+      case 0x72: { // LONG_BINPUT
+        const wide = op === 0x72;
+        if (sp === floor || pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const i = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
+        // a gap in the memo, which a pickler never leaves, is the full VM's to read
+        if (i > memoTop) return NOT_FAST;
+        memo[i] = stack[sp - 1];
+        if (i === memoTop) memoTop++;
         continue;
-      case 0x72: // LONG_BINPUT
-        if (emptyRegion()) return NOT_FAST;
-        pos += 4;
+      }
+      case 0x68: // BINGET
+      case 0x6a: { // LONG_BINGET
+        const wide = op === 0x6a;
+        if (pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const i = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
+        if (i >= memoTop) return NOT_FAST;
+        const v = memo[i];
+        if (typeof v === 'string') bytes += v.length;
+        else if (typeof v === 'object' && v !== null && !(v instanceof PyGlobal)) return NOT_FAST;
+        stack[sp++] = v;
+        break;
+      }
+      case 0x63: { // GLOBAL: module and name, each on a line
+        const eol = data.indexOf(0x0a, pos);
+        const eol2 = eol < 0 ? -1 : data.indexOf(0x0a, eol + 1);
+        if (eol2 < 0) return NOT_FAST;
+        const module = ascii(data, pos, eol);
+        const name = ascii(data, eol + 1, eol2);
+        if (module === null || name === null) return NOT_FAST;
+        stack[sp++] = pickleClass(module, name);
+        pos = eol2 + 1;
+        break;
+      }
+      case 0x93: // STACK_GLOBAL
+      case 0x52: // REDUCE
+      case 0x81: // NEWOBJ
+      case 0x62: { // BUILD
+        if (sp - 2 < floor) return NOT_FAST;
+        const added = classStep(op, stack, sp);
+        if (added < 0) return NOT_FAST;
+        sp -= 1;
+        bytes += added;
+        if (op !== 0x62) items++;
+        if (op === 0x52 || op === 0x81) containers++;
         continue;
+      }
       case 0x2e: // STOP
         if (sp !== 1 || mp !== 0 || pos > end) return NOT_FAST;
         if (items > maxItems || bytes > limits.maxBytes || containers > limits.maxDepth) return NOT_FAST;
         return stack[0];
       case 0x28: // MARK
         marks[mp++] = sp;
+        floor = sp;
         continue;
       case 0x4e: // NONE
-        push(null);
+        stack[sp++] = null;
         break;
       case 0x88: // NEWTRUE
-        push(true);
+        stack[sp++] = true;
         break;
       case 0x89: // NEWFALSE
-        push(false);
+        stack[sp++] = false;
         break;
       case 0x4b: // BININT1
         if (pos + 1 > end) return NOT_FAST;
-        push(data[pos++]!);
+        stack[sp++] = data[pos++]!;
         break;
       case 0x4d: // BININT2
         if (pos + 2 > end) return NOT_FAST;
-        push(data[pos]! | (data[pos + 1]! << 8));
+        stack[sp++] = data[pos]! | (data[pos + 1]! << 8);
         pos += 2;
         break;
       case 0x4a: // BININT
         if (pos + 4 > end) return NOT_FAST;
-        push(data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24));
+        stack[sp++] = data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24);
         pos += 4;
         break;
       case 0x8a: { // LONG1: up to 6 bytes exact as a number, beyond as a BigInt unless it fits one
@@ -113,165 +176,144 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
           let v = 0;
           for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
           if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
-          push(v);
+          stack[sp++] = v;
         } else {
           let v = 0n;
           for (let i = pos + n; i > pos; i--) v = (v << 8n) | BigInt(data[i]!);
           if (data[pos + n]! & 0x80) v -= 1n << BigInt(8 * n);
-          push(v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
+          stack[sp++] = v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
         }
         pos += 1 + n;
         break;
       }
       case 0x47: { // BINFLOAT
         if (pos + 8 > end) return NOT_FAST;
-        push(new PyFloat(float64(data, pos)));
+        stack[sp++] = new PyFloat(float64(data, pos));
         pos += 8;
         break;
       }
-      case 0x8c: { // SHORT_BINUNICODE
-        if (pos + 1 > end) return NOT_FAST;
-        const n = data[pos++]!;
-        if (pos + n > end) return NOT_FAST;
-        const s = text(data, pos, n);
-        pos += n;
-        bytes += s.length;
-        push(s);
-        break;
-      }
+      case 0x8c: // SHORT_BINUNICODE
       case 0x58: { // BINUNICODE
-        if (pos + 4 > end) return NOT_FAST;
-        const n = u32(data, pos);
-        pos += 4;
+        const wide = op === 0x58;
+        if (pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const n = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
         if (n > end - pos) return NOT_FAST;
         const s = text(data, pos, n);
         pos += n;
         bytes += s.length;
-        push(s);
+        stack[sp++] = s;
         break;
       }
-      case 0x43: { // SHORT_BINBYTES
-        if (pos + 1 > end) return NOT_FAST;
-        const n = data[pos++]!;
-        if (pos + n > end) return NOT_FAST;
-        push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+      case 0x43: // SHORT_BINBYTES
+      case 0x42: { // BINBYTES
+        const wide = op === 0x42;
+        if (pos + (wide ? 4 : 1) > end) return NOT_FAST;
+        const n = wide ? u32(data, pos) : data[pos]!;
+        pos += wide ? 4 : 1;
+        if (n > end - pos) return NOT_FAST;
+        stack[sp++] = new Uint8Array(data.buffer, data.byteOffset + pos, n);
         pos += n;
         bytes += n;
         break;
       }
-      case 0x42: { // BINBYTES
-        if (pos + 4 > end) return NOT_FAST;
+      case 0x96: { // BYTEARRAY8
+        if (pos + 8 > end) return NOT_FAST;
         const n = u32(data, pos);
-        pos += 4;
-        if (n > end - pos) return NOT_FAST;
-        push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+        if (n > end - pos - 8 || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
+        pos += 8;
+        stack[sp++] = new PyBytearray(new Uint8Array(data.buffer, data.byteOffset + pos, n));
         pos += n;
         bytes += n;
         break;
       }
       case 0x29: // EMPTY_TUPLE
         containers++;
-        push(tuple([]));
+        stack[sp++] = newTuple([]);
         break;
-      case 0x85: { // TUPLE1
-        if (sp < 1 || (mp && marks[mp - 1]! > sp - 1)) return NOT_FAST;
+      case 0x85: // TUPLE1
+        if (sp - 1 < floor) return NOT_FAST;
         containers++;
-        stack[sp - 1] = tuple([stack[sp - 1]]);
+        stack[sp - 1] = newTuple([stack[sp - 1]]);
         items++;
         continue;
-      }
       case 0x86: { // TUPLE2
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         containers++;
-        const t = tuple([stack[sp - 2], stack[sp - 1]]);
+        const t = newTuple([stack[sp - 2], stack[sp - 1]]);
         sp -= 1;
         stack[sp - 1] = t;
         items++;
         continue;
       }
       case 0x87: { // TUPLE3
-        if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
+        if (sp - 3 < floor) return NOT_FAST;
         containers++;
-        const t = tuple([stack[sp - 3], stack[sp - 2], stack[sp - 1]]);
+        const t = newTuple([stack[sp - 3], stack[sp - 2], stack[sp - 1]]);
         sp -= 2;
         stack[sp - 1] = t;
         items++;
         continue;
       }
-      case 0x74: { // TUPLE
+      case 0x74: // TUPLE
+      case 0x6c: // LIST
+      case 0x91: { // FROZENSET
         if (mp === 0) return NOT_FAST;
         containers++;
-        push(tuple(popMark()));
+        const region = stack.slice(floor, sp);
+        sp = floor;
+        floor = --mp ? marks[mp - 1]! : 0;
+        stack[sp++] = op === 0x74 ? newTuple(region) : op === 0x6c ? region : new PySet(region, true);
         break;
       }
       case 0x5d: // EMPTY_LIST
         containers++;
-        push([]);
-        break;
-      case 0x6c: // LIST
-        if (mp === 0) return NOT_FAST;
-        containers++;
-        push(popMark());
+        stack[sp++] = [];
         break;
       case 0x7d: // EMPTY_DICT
         containers++;
-        push({});
+        stack[sp++] = {};
+        break;
+      case 0x8f: // EMPTY_SET
+        containers++;
+        stack[sp++] = new PySet([]);
         break;
       case 0x61: { // APPEND
-        if (sp < 2 || (mp && marks[mp - 1]! > sp - 2)) return NOT_FAST;
+        if (sp - 2 < floor) return NOT_FAST;
         const list = stack[sp - 2];
-        if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
-        list.push(stack[--sp]);
-        continue;
-      }
-      case 0x65: { // APPENDS
-        const m = mp ? marks[mp - 1]! : -1;
-        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
-        const list = stack[m - 1];
-        if (!Array.isArray(list) || isTuple(list)) return NOT_FAST;
-        for (let i = m; i < sp; i++) list.push(stack[i]);
-        sp = m;
-        mp--;
+        if (Array.isArray(list) && !isMarkedTuple(list)) list.push(stack[sp - 1]);
+        else append(list, stack, sp - 1, sp);
+        sp -= 1;
         continue;
       }
       case 0x73: { // SETITEM
-        if (sp < 3 || (mp && marks[mp - 1]! > sp - 3)) return NOT_FAST;
-        const dict = setItem(stack[sp - 3], stack[sp - 2], stack[sp - 1]);
+        if (sp - 3 < floor) return NOT_FAST;
+        const dict = fill(stack[sp - 3], stack, sp - 2, sp);
         if (dict === NOT_FAST) return NOT_FAST;
         stack[sp - 3] = dict;
         sp -= 2;
         continue;
       }
-      case 0x75: { // SETITEMS
-        const m = mp ? marks[mp - 1]! : -1;
-        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1) || (sp - m) % 2 !== 0) return NOT_FAST;
-        let dict = stack[m - 1];
-        for (let i = m; i < sp; i += 2) {
-          dict = setItem(dict, stack[i], stack[i + 1]);
-          if (dict === NOT_FAST) return NOT_FAST;
-        }
-        stack[m - 1] = dict;
-        sp = m;
-        mp--;
-        continue;
-      }
-      case 0x8f: // EMPTY_SET
-        containers++;
-        push(new PySet([]));
-        break;
-      case 0x91: // FROZENSET
-        if (mp === 0) return NOT_FAST;
-        containers++;
-        push(new PySet(popMark(), true));
-        break;
+      case 0x65: // APPENDS
+      case 0x75: // SETITEMS
       case 0x90: { // ADDITEMS
-        const m = mp ? marks[mp - 1]! : -1;
-        if (m < 1 || (mp > 1 && marks[mp - 2]! > m - 1)) return NOT_FAST;
-        const set = stack[m - 1];
-        if (!(set instanceof PySet) || set.frozen) return NOT_FAST;
-        for (let i = m; i < sp; i++) set.items.push(stack[i]);
+        // the items above the last mark go into what lies just below it
+        const m = floor;
+        if (mp === 0 || m - 1 < (mp > 1 ? marks[mp - 2]! : 0)) return NOT_FAST;
+        const target = stack[m - 1];
+        if (op === 0x65) {
+          if (Array.isArray(target) && !isMarkedTuple(target)) for (let i = m; i < sp; i++) target.push(stack[i]);
+          else append(target, stack, m, sp);
+        } else if (op === 0x75) {
+          const dict = (sp - m) % 2 === 0 ? fill(target, stack, m, sp) : NOT_FAST;
+          if (dict === NOT_FAST) return NOT_FAST;
+          stack[m - 1] = dict;
+        } else {
+          if (!(target instanceof PySet) || target.frozen) return NOT_FAST;
+          for (let i = m; i < sp; i++) target.items.push(stack[i]);
+        }
         sp = m;
-        mp--;
+        floor = --mp ? marks[mp - 1]! : 0;
         continue;
       }
       default:
@@ -282,45 +324,84 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
   }
 }
 
-/** Whether the stack above the last MARK is empty. */
-function emptyRegion(): boolean {
-  return sp === (mp ? marks[mp - 1]! : 0);
+/**
+ * STACK_GLOBAL, REDUCE, NEWOBJ and BUILD, out of the loop, which stays
+ * small enough to be compiled early: the two values on top of the stack
+ * become one, in place of the lower. Answers the bytes the new value adds to
+ * the budget (a built value may hold what its arguments held: counted again,
+ * an upper bound), or -1 when the full VM must decide.
+ */
+function classStep(op: number, stack: unknown[], sp: number): number {
+  const below = stack[sp - 2];
+  const top = stack[sp - 1];
+  switch (op) {
+    case 0x93:
+      if (typeof below !== 'string' || typeof top !== 'string') return -1;
+      stack[sp - 2] = pickleClass(below, top);
+      return 0;
+    case 0x52: {
+      if (!Array.isArray(top)) return -1;
+      const v = reduce(below, top);
+      if (v instanceof PyOpaque) opaque = true;
+      stack[sp - 2] = v;
+      return byteSize(v);
+    }
+    case 0x81: {
+      const v = newObject(below, Array.isArray(top) ? top : [top]);
+      if (v instanceof PyOpaque) opaque = true;
+      stack[sp - 2] = v;
+      return 0;
+    }
+  }
+  build(below, top);
+  if (below instanceof PyOpaque && below.state instanceof PyNdarray) {
+    // the full VM's last pass puts an array built by numpy's _reconstruct in
+    // place of its instance; with any other class it does so too, which is
+    // left to it, being too odd to copy here
+    if (!isNdarray(below)) return -1;
+    stack[sp - 2] = below.state;
+    return below.state.data.length;
+  }
+  return 0;
 }
 
-function push(v: unknown): void {
-  stack[sp++] = v;
-  if (sp > high) high = sp;
-}
-
-function popMark(): unknown[] {
-  const m = marks[--mp]!;
-  const items = stack.slice(m, sp);
-  sp = m;
-  return items;
+function byteSize(v: unknown): number {
+  if (v instanceof Uint8Array) return v.length;
+  if (v instanceof PyBytearray) return v.bytes.length;
+  return v instanceof PyNdarray ? v.data.length : 0;
 }
 
 /**
- * One item of a dict: a dict with text keys only is an object, as the full
- * VM makes it; the first key of another type turns it into a Map, keys in
- * the order the pickle gave them. An object whose keys JavaScript has
- * reordered (index-like text such as '1') cannot give that order back.
+ * The items `stack[from..to)`, keys and values in turn, set in a dict: a
+ * dict with text keys only is an object, as the full VM makes it; the first
+ * key of another type turns it into a Map, keys in the order the pickle gave
+ * them. An object whose keys JavaScript has reordered (index-like text such
+ * as '1') cannot give that order back. A mapping or an instance takes the
+ * items as the full VM gives them. Answers the dict, which may be a new Map.
  */
-function setItem(dict: unknown, key: unknown, value: unknown): unknown {
+function fill(dict: unknown, stack: unknown[], from: number, to: number): unknown {
   if (dict instanceof Map) {
-    dict.set(key, value);
+    for (let i = from; i < to; i += 2) dict.set(stack[i], stack[i + 1]);
+    return dict;
+  }
+  if (dict instanceof PyValue) {
+    setItems(dict, stack, from, to);
     return dict;
   }
   if (!isDict(dict)) return NOT_FAST;
-  if (typeof key === 'string') {
-    setOwn(dict, key, value);
-    return dict;
+  for (let i = from; i < to; i += 2) {
+    const key = stack[i];
+    if (typeof key !== 'string') {
+      const keys = Object.keys(dict);
+      if (keys.some((k) => INDEX_LIKE.test(k))) return NOT_FAST;
+      const map = new Map<unknown, unknown>();
+      for (const k of keys) map.set(k, dict[k]);
+      for (let j = i; j < to; j += 2) map.set(stack[j], stack[j + 1]);
+      return map;
+    }
+    setOwn(dict, key, stack[i + 1]);
   }
-  const keys = Object.keys(dict);
-  if (keys.some((k) => INDEX_LIKE.test(k))) return NOT_FAST;
-  const map = new Map<unknown, unknown>();
-  for (const k of keys) map.set(k, dict[k]);
-  map.set(key, value);
-  return map;
+  return dict;
 }
 
 const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
@@ -328,6 +409,17 @@ const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 /** A dict this decoder made: only those have the plain object prototype. */
 function isDict(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A protocol 0 line when it is ASCII (the full VM reads others with its latin-1 decoder). */
+function ascii(data: Uint8Array, from: number, to: number): string | null {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const c = data[i]!;
+    if (c >= 0x80) return null;
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 function u32(data: Uint8Array, pos: number): number {
@@ -345,17 +437,64 @@ function float64(data: Uint8Array, pos: number): number {
   return f64[0]!;
 }
 
-/** UTF-8 text; short ASCII, what most keys and names are, without a TextDecoder call. */
+/**
+ * Short text read before: the same keys, class and module names come back
+ * in every pickle, and handing out the string made the first time spares
+ * building it again and lets the lookups keyed by it (classes, object keys)
+ * find its hash already computed. Each slot keeps the bytes of its text, to
+ * compare with the pickle's.
+ */
+const seen: string[] = new Array<string>(1024).fill('');
+const seenBytes: Uint8Array[] = new Array<Uint8Array>(1024).fill(new Uint8Array(0));
+const seenTwice = new Uint8Array(1024);
+
+/**
+ * UTF-8 text; short text seen before is found in `seen` by its length and
+ * three of its bytes, in either slot of a pair (two texts alike in those
+ * would otherwise keep pushing each other out), and compared whole.
+ */
 function text(data: Uint8Array, pos: number, n: number): string {
-  if (n < 32) {
-    const end = pos + n;
-    let s = '';
-    for (let i = pos; i < end; i++) {
-      const c = data[i]!;
-      if (c >= 0x80) return utf8.decode(data.subarray(pos, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
+  if (n === 0) return '';
+  const end = pos + n;
+  if (n >= 32) return utf8.decode(data.subarray(pos, end));
+  // the four bytes as one word, spread over the table by a multiplicative hash, to a pair of slots
+  const slot = (Math.imul(n | (data[pos]! << 8) | (data[end - 1]! << 16) | (data[pos + (n >> 1)]! << 24), 0x9e3779b1) >>> 22) & ~1;
+  if (sameBytes(seenBytes[slot]!, data, pos, n)) return again(slot);
+  if (sameBytes(seenBytes[slot + 1]!, data, pos, n)) return again(slot + 1);
+  const s = utf8.decode(data.subarray(pos, end));
+  // the newest in the first slot of the pair, the one it displaces in the second
+  seen[slot + 1] = seen[slot]!;
+  seenBytes[slot + 1] = seenBytes[slot]!;
+  seenTwice[slot + 1] = seenTwice[slot]!;
+  seen[slot] = s;
+  seenBytes[slot] = new Uint8Array(data.subarray(pos, end));
+  seenTwice[slot] = 0;
+  return s;
+}
+
+/** A text met again: from its second time on, the engine's own copy (text met once, a unique value, is not worth it). */
+function again(slot: number): string {
+  if (seenTwice[slot] === 0) {
+    seen[slot] = internalized(seen[slot]!);
+    seenTwice[slot] = 1;
   }
-  return utf8.decode(data.subarray(pos, pos + n));
+  return seen[slot]!;
+}
+
+function sameBytes(known: Uint8Array, data: Uint8Array, pos: number, n: number): boolean {
+  if (known.length !== n) return false;
+  let i = 0;
+  while (i < n && known[i] === data[pos + i]) i++;
+  return i === n;
+}
+
+/**
+ * The engine's own copy of a text, the one property names use: an object's
+ * key set with it, a class compared with it, need no look-up of that copy.
+ * (An index-like text comes back as a new string, which is as good.)
+ */
+function internalized(s: string): string {
+  const o: Record<string, number> = {};
+  o[s] = 0;
+  return Object.keys(o)[0] ?? s;
 }

@@ -10,18 +10,12 @@
  * `unpickleBuffers` reads the `bufs blob` columns of ipyparallel's SQLiteDB
  * (a pickled list of bytes); `pickleBuffers` writes one Python reads back.
  */
-import { PyDtype, PyNdarray, PyNumpyScalar } from './numpy.js';
-import {
-  PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet,
-  PyTimezone, PyValue,
-  safeInteger,
-} from './python.js';
+import { PyNdarray } from './numpy.js';
+import { append, build, DictBuilder, describe, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
 import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
-import { TimeDelta } from './timestamp.js';
+import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyMapping, PyOpaque, PyRange, PySet, safeInteger } from './python.js';
 import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
-
-export class PickleError extends Error {}
 
 export interface PickleLimits {
   /** Deepest nesting of containers. */
@@ -42,11 +36,6 @@ export interface UnpickleOptions {
   readonly fast?: boolean;
 }
 
-/** A dict while the pickle fills it: keys may be any value until the end. */
-class DictBuilder {
-  readonly entries: [unknown, unknown][] = [];
-}
-
 /** Python ints are exact: digits past this many bytes are refused (Python's own limit is 4300 digits). */
 const MAX_LONG_BYTES = 2048;
 
@@ -62,15 +51,6 @@ export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
     if (v instanceof PyBytearray) return v.bytes;
     throw new PickleError(`item ${i} of the pickled list is ${describe(v)}, not bytes`);
   });
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'None';
-  if (v instanceof Uint8Array) return 'bytes';
-  if (Array.isArray(v)) return isTuple(v) ? 'a tuple' : 'a list';
-  if (v instanceof PyValue) return `a ${v.pyClass}`;
-  if (typeof v === 'object') return 'a dict';
-  return typeof v === 'bigint' ? 'int' : typeof v;
 }
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */
@@ -185,23 +165,6 @@ function get(i: number): void {
   shared = true;
   stack.push(memo.get(i));
 }
-/** Classes are named again in every pickle; one inert PyGlobal per name serves them all. */
-const globals = new Map<string, Map<string, PyGlobal>>();
-
-function global(module: string, name: string): PyGlobal {
-  let names = globals.get(module);
-  if (!names) {
-    names = new Map();
-    if (globals.size < 1024) globals.set(module, names);
-  }
-  let g = names.get(name);
-  if (!g) {
-    g = new PyGlobal(module === '__builtin__' ? 'builtins' : module === 'copy_reg' ? 'copyreg' : module, name);
-    if (names.size < 1024) names.set(name, g);
-  }
-  return g;
-}
-
 function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
   data = input;
   dataView = null;
@@ -384,12 +347,12 @@ function loop(): unknown {
       }
       case 0x61: { // APPEND
         const v = pop();
-        append(top(), [v]);
+        append(top(), [v], 0, 1);
         break;
       }
       case 0x65: { // APPENDS
         const items = popMark();
-        append(top(), items);
+        append(top(), items, 0, items.length);
         break;
       }
       case 0x90: { // ADDITEMS
@@ -402,12 +365,12 @@ function loop(): unknown {
       case 0x73: { // SETITEM
         const v = pop();
         const k = pop();
-        setItems(top(), [k, v]);
+        setItems(top(), [k, v], 0, 2);
         break;
       }
       case 0x75: { // SETITEMS
         const items = popMark();
-        setItems(top(), items);
+        setItems(top(), items, 0, items.length);
         break;
       }
       case 0x70: // PUT
@@ -433,14 +396,14 @@ function loop(): unknown {
         break;
       case 0x63: { // GLOBAL
         const module = line();
-        stack.push(global(module, line()));
+        stack.push(pickleClass(module, line()));
         break;
       }
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError('the pickle names a class with something that is not text');
-        stack.push(global(module, name));
+        stack.push(pickleClass(module, name));
         break;
       }
       case 0x52: { // REDUCE
@@ -465,7 +428,7 @@ function loop(): unknown {
       }
       case 0x69: { // INST
         const module = line();
-        const cls = global(module, line());
+        const cls = pickleClass(module, line());
         const args = popMark();
         stack.push(newObject(cls, args));
         break;
@@ -537,187 +500,6 @@ function unquote(text: string): string {
 
 function rawUnicodeEscape(text: string): string {
   return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u?: string, w?: string) => String.fromCodePoint(parseInt(u ?? w!, 16)));
-}
-
-function append(target: unknown, items: unknown[]): void {
-  if (Array.isArray(target) && !isTuple(target)) {
-    for (const x of items) target.push(x);
-  } else if (target instanceof PyDeque || target instanceof PyOpaque) {
-    for (const x of items) target.items.push(x);
-  } else {
-    throw new PickleError(`the pickle appends to ${describe(target)}`);
-  }
-}
-
-function setItems(target: unknown, items: unknown[]): void {
-  const entries = target instanceof DictBuilder || target instanceof PyMapping || target instanceof PyOpaque ? target.entries : null;
-  if (!entries) throw new PickleError(`the pickle sets items of ${describe(target)}`);
-  for (let i = 0; i + 1 < items.length; i += 2) entries.push([items[i], items[i + 1]]);
-}
-
-const NUMPY_CORE = ['numpy.core.multiarray', 'numpy._core.multiarray'];
-const NUMPY_NUMERIC = ['numpy.core.numeric', 'numpy._core.numeric'];
-
-function int(v: unknown, what: string): number {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw new PickleError(`the pickle gives ${what} ${describe(v)}, not an int`);
-}
-
-function bytesOf(v: unknown): Uint8Array | null {
-  if (v instanceof Uint8Array) return v;
-  if (v instanceof PyBytearray) return v.bytes;
-  if (typeof v === 'string') return latin1Bytes(v);
-  return null;
-}
-
-/** A call the pickle asks for: a known standard constructor builds its value; anything else stays inert. */
-function reduce(fn: unknown, args: unknown[]): unknown {
-  if (!(fn instanceof PyGlobal)) return new PyOpaque(fn instanceof PyValue ? fn : new PyGlobal('?', describe(fn)), args, true);
-  const [a, b, c, d] = args;
-  const mod = fn.module;
-  switch (fn.qualified) {
-    case '_codecs.encode':
-      if (typeof a === 'string' && (b === 'latin1' || b === 'latin-1')) return latin1Bytes(a);
-      break;
-    case 'builtins.bytes':
-    case 'builtins.bytearray': {
-      const wrap = (x: Uint8Array) => (fn.name === 'bytes' ? x : new PyBytearray(x));
-      if (args.length === 0) return wrap(new Uint8Array(0));
-      if (a instanceof Uint8Array || a instanceof PyBytearray) return wrap(bytesOf(a)!);
-      if (typeof a === 'string' && (b === 'latin1' || b === 'latin-1')) return wrap(latin1Bytes(a));
-      if (Array.isArray(a) && a.every((x) => typeof x === 'number' && x >= 0 && x < 256)) return wrap(Uint8Array.from(a as number[]));
-      break;
-    }
-    case 'builtins.set':
-    case 'builtins.frozenset':
-      if (args.length === 0) return new PySet([], fn.name === 'frozenset');
-      if (Array.isArray(a)) return new PySet([...a], fn.name === 'frozenset');
-      break;
-    case 'builtins.complex':
-      return new PyComplex(floatOf(a ?? 0), floatOf(b ?? 0));
-    case 'builtins.range':
-    case 'builtins.xrange':
-      return new PyRange(a, b, c);
-    case 'copyreg._reconstructor':
-      return newObject(a, []);
-    case 'datetime.datetime':
-    case 'datetime.date':
-    case 'datetime.time': {
-      const raw = bytesOf(a);
-      if (raw) return datetimeFromBytes(fn.name as 'datetime' | 'date' | 'time', raw, b ?? null);
-      break;
-    }
-    case 'datetime.timedelta':
-      return new TimeDelta(int(a ?? 0, 'days') * 86_400_000_000 + int(b ?? 0, 'seconds') * 1_000_000 + int(c ?? 0, 'microseconds'));
-    case 'datetime.timezone':
-      if (a instanceof TimeDelta) return new PyTimezone(a, typeof b === 'string' ? b : null);
-      break;
-    case 'decimal.Decimal':
-      if (typeof a === 'string') return new PyDecimal(a);
-      break;
-    case 'fractions.Fraction':
-      if (typeof a === 'string') return fraction(a);
-      if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return new PyFraction(BigInt(a), BigInt(b));
-      break;
-    case 'collections.OrderedDict':
-      return new PyMapping('OrderedDict');
-    case 'collections.defaultdict':
-      return new PyMapping('defaultdict', [], a ?? null);
-    case 'collections.Counter':
-      return new PyMapping('Counter', a instanceof DictBuilder ? a.entries : []);
-    case 'collections.deque':
-      return new PyDeque(Array.isArray(a) ? [...a] : [], b ?? null);
-    case 'numpy.dtype':
-      if (typeof a === 'string') {
-        const dt = PyDtype.parse(a);
-        if (dt) return dt;
-      }
-      break;
-  }
-  if (NUMPY_CORE.includes(mod) && fn.name === '_reconstruct') return new PyOpaque(new PyGlobal('numpy', 'ndarray'), [], false);
-  if (NUMPY_CORE.includes(mod) && fn.name === 'scalar' && a instanceof PyDtype) {
-    const raw = bytesOf(b);
-    if (raw && raw.length >= a.size) {
-      const v = a.read(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), 0);
-      if (v !== undefined) return new PyNumpyScalar(a, v);
-    }
-  }
-  if (NUMPY_NUMERIC.includes(mod) && fn.name === '_frombuffer' && b instanceof PyDtype) {
-    const raw = bytesOf(a);
-    if (raw && Array.isArray(c)) return new PyNdarray(b, c.map((x) => int(x, 'a dimension')), raw, d === 'F');
-  }
-  return new PyOpaque(fn, args, true);
-}
-
-function floatOf(v: unknown): number {
-  if (v instanceof PyFloat) return v.value;
-  if (typeof v === 'number') return v;
-  throw new PickleError(`the pickle gives a complex part ${describe(v)}`);
-}
-
-function fraction(text: string): PyFraction {
-  const m = /^\s*([+-]?\d+)(?:\s*\/\s*(\d+))?\s*$/.exec(text);
-  if (!m) throw new PickleError(`the pickle holds the fraction text '${text.slice(0, 20)}'`);
-  return new PyFraction(BigInt(m[1]!), BigInt(m[2] ?? '1'));
-}
-
-/** datetime's pickled state: year (2 bytes, big-endian), month, day, hour, minute, second, microsecond (3 bytes). */
-function datetimeFromBytes(kind: 'datetime' | 'date' | 'time', raw: Uint8Array, tz: unknown): PyDatetime {
-  const fold = (i: number) => (raw[i]! & 0x80 ? 1 : 0);
-  if (kind === 'date' && raw.length === 4) return new PyDatetime('date', [(raw[0]! << 8) | raw[1]!, raw[2]!, raw[3]!]);
-  if (kind === 'time' && raw.length === 6) {
-    return new PyDatetime('time', [raw[0]! & 0x7f, raw[1]!, raw[2]!, (raw[3]! << 16) | (raw[4]! << 8) | raw[5]!], tz, fold(0));
-  }
-  if (kind === 'datetime' && raw.length === 10) {
-    const fields = [(raw[0]! << 8) | raw[1]!, raw[2]! & 0x7f, raw[3]!, raw[4]!, raw[5]!, raw[6]!, (raw[7]! << 16) | (raw[8]! << 8) | raw[9]!];
-    return new PyDatetime('datetime', fields, tz, fold(2));
-  }
-  throw new PickleError(`the pickle holds a ${kind} state of ${raw.length} bytes`);
-}
-
-function newObject(cls: unknown, args: unknown[]): unknown {
-  if (cls instanceof PyGlobal) {
-    if (cls.qualified === 'collections.OrderedDict') return new PyMapping('OrderedDict');
-    if (cls.qualified === 'collections.Counter') return new PyMapping('Counter');
-    return new PyOpaque(cls, args);
-  }
-  return new PyOpaque(cls instanceof PyValue ? cls : new PyGlobal('?', describe(cls)), args);
-}
-
-/** BUILD: the state a pickled object is given after it is made. */
-function build(target: unknown, state: unknown): void {
-  if (target instanceof PyOpaque) {
-    if (target.cls instanceof PyGlobal && target.cls.qualified === 'numpy.ndarray' && !target.called && Array.isArray(state)) {
-      target.state = ndarrayFromState(state) ?? state;
-      return;
-    }
-    target.state = state;
-    return;
-  }
-  if (target instanceof PyDtype) {
-    if (Array.isArray(state) && typeof state[1] === 'string') target.order = state[1];
-    return;
-  }
-  if (state === null) return;
-  throw new PickleError(`the pickle gives state to ${describe(target)}`);
-}
-
-/** ndarray.__setstate__'s tuple: (version, shape, dtype, is_fortran, raw data). */
-function ndarrayFromState(state: unknown[]): PyNdarray | null {
-  const [, shape, dtype, fortran, raw] = state;
-  const data = bytesOf(raw);
-  if (!Array.isArray(shape) || !(dtype instanceof PyDtype) || !data) return null;
-  return new PyNdarray(dtype, shape.map((x) => int(x, 'a dimension')), data, fortran === true);
-}
-
-function latin1Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff) throw new PickleError('a latin-1 string in the pickle holds a wider character');
-    out[i] = c;
-  }
-  return out;
 }
 
 /**

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { stopGroup, until } from '../support/processes.js';
 import { havePython, runPython } from '../support/python.js';
 import { runIpc } from './helpers.js';
 
@@ -28,22 +29,7 @@ function start(cmd: string, args: string[]): void {
 }
 
 async function stopAll(): Promise<void> {
-  for (const child of processes) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const gone = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid!, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  }
-}
-
-async function until(ok: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  for (const child of processes) await stopGroup(child);
 }
 
 const info = async (args: string[] = []) => {

@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { stopGroup, until } from '../support/processes.js';
 import { runPython } from '../support/python.js';
 import { runIpc } from './helpers.js';
 
@@ -27,23 +28,6 @@ function start(cmd: string, args: string[]): ChildProcess {
   const child = spawn(cmd, args, { env: env(), stdio: 'ignore', detached: true });
   processes.push(child);
   return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  process.kill(-child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
-}
-
-async function until(ok: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const info = async () => {
@@ -81,7 +65,7 @@ c.close()
 });
 
 after(async () => {
-  for (const p of processes) await stop(p);
+  for (const p of processes) await stopGroup(p);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -98,7 +82,7 @@ test('once it has stopped, plain ipc opens its tasks.db; a stale connection file
   copyFileSync(connectionFile(), saved);
   // SQLiteDB commits every 2 s: let the last records reach the file before the controller goes.
   await new Promise((r) => setTimeout(r, 3000));
-  for (const p of processes) await stop(p);
+  for (const p of processes) await stopGroup(p);
   if (existsSync(connectionFile())) rmSync(connectionFile());
 
   const out = await info();

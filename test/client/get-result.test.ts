@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
 import { repr } from '../../src/format/index.js';
@@ -8,15 +7,15 @@ import type { Shell } from '../../src/shell/api.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import type { Store } from '../../src/stores/store.js';
 import { one, value } from '../shell/helpers.js';
+import { PAYLOADS_DB, payloadShell } from '../support/payload-shell.js';
 
-const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/payloads.db', import.meta.url));
+const FIXTURE = PAYLOADS_DB;
 const PREFIX = '6615fe4b-d6830441901b78145a04522a_1076_';
 
 let store: Store;
 let shell: Shell;
 before(async () => {
-  store = await openSQLiteStore({ path: FIXTURE });
-  shell = createShell({ client: await StoreClient.open(store) });
+  ({ store, shell } = await payloadShell());
 });
 after(() => store.close());
 

@@ -4,24 +4,17 @@
  * cells as Python's csv module writes str() of them.
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { StoreClient } from '../../src/client/index.js';
 import { renderValue } from '../../src/format/index.js';
-import { createShell } from '../../src/shell/index.js';
 import type { Shell } from '../../src/shell/api.js';
-import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import type { Store } from '../../src/stores/store.js';
+import { payloadId as ID, payloadShell } from '../support/payload-shell.js';
 import { value } from '../shell/helpers.js';
-
-const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/payloads.db', import.meta.url));
-const ID = (n: number) => `6615fe4b-d6830441901b78145a04522a_1076_${n}`;
 
 let store: Store;
 let shell: Shell;
 before(async () => {
-  store = await openSQLiteStore({ path: FIXTURE });
-  shell = createShell({ client: await StoreClient.open(store) });
+  ({ store, shell } = await payloadShell());
 });
 after(() => store.close());
 

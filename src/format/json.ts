@@ -1,5 +1,5 @@
 import { typeError } from '../errors.js';
-import { PyValue, Timestamp, TimeDelta, isDict, setOwn, type Value } from '../records/index.js';
+import { PyFloat, PyValue, Timestamp, TimeDelta, floatRepr, isDict, setOwn, type Value } from '../records/index.js';
 import { pythonJSON } from './python-json.js';
 
 /**
@@ -66,6 +66,8 @@ function valueText(v: unknown, depth: number): string | undefined {
       return JSON.stringify(toPlainJSON(v));
   }
   if (v instanceof Timestamp) return '"' + v.toISOString() + '"';
+  // a whole float keeps its point, as Python's json writes 2.0
+  if (v instanceof PyFloat && Number.isInteger(v.value)) return floatRepr(v.value);
   if (v instanceof PyValue || v instanceof Map) return valueText(pythonJSON(v), depth + 1);
   if (Array.isArray(v)) {
     let s = '[';

@@ -75,8 +75,8 @@ export function typeName(v: unknown): string {
   if (typeof v === 'number') return Number.isSafeInteger(v) ? 'int' : 'float';
   if (typeof v === 'bigint') return 'int';
   if (typeof v === 'string') return 'str';
-  if (v instanceof Timestamp) return 'datetime';
-  if (v instanceof TimeDelta) return 'timedelta';
+  if (v instanceof Timestamp) return 'datetime.datetime';
+  if (v instanceof TimeDelta) return 'datetime.timedelta';
   if (v instanceof Uint8Array) return 'bytes';
   if (v instanceof RecordList) return 'list';
   if (v instanceof Text) return 'str';
@@ -184,5 +184,5 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
     }
     return Math.sign(x.length - y.length);
   }
-  throw typeError(`'${op}' is not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+  throw typeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
 }

@@ -28,6 +28,10 @@ test('a decoded value alone is written as JSON as it is inside a record', async 
   assert.deepEqual(JSON.parse(renderValue(await value(shell, `rc.get_result('${ID(31)}').get()`), 'json')), { $repr: "Decimal('3.14')", $class: 'decimal.Decimal' });
 });
 
+test('whole floats keep their point in JSON, as Python\'s json writes them', async () => {
+  assert.equal(renderValue(await value(shell, '[7 / 7, 2.5, -0.0, 3, float(10 ** 15)]'), 'json'), '[1.0,2.5,-0.0,3,1000000000000000.0]');
+});
+
 test('CSV cells of decoded values: bytes as base64 text, numpy bools and floats as str() gives them', async () => {
   const csv = renderValue(await value(shell, `db_query({'msg_id': {'$in': ['${ID(14)}', '${ID(41)}', '${ID(18)}', '${ID(7)}']}}, keys=['result'])`), 'csv');
   assert.deepEqual(csv.split('\n'), ['msg_id,result', `${ID(7)},3.5`, `${ID(14)},AHJhdw==`, `${ID(18)},True`, `${ID(41)},False`]);

@@ -14,7 +14,7 @@ test('decoded values in JSON: natural forms where JSON has them, else $repr and 
     const json = answer.records.map((r) => jsonText(r['result']));
     for (const want of [
       '1180591620717411303424', // a big int, exact
-      '[1,"two",3]', // a tuple
+      '[1,"two",3.0]', // a tuple (its 3.0 a float, as Python's json writes it)
       '[1,2,3]', // a set and a deque
       '"AHJhdw=="', // bytes in base64
       '{"z":1,"a":2}', // an OrderedDict

@@ -6,6 +6,7 @@ import { dictKey, dictOf, getAttribute, mapDelete, mapKey, mapSet } from './attr
 import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, floatValue, isNumeric, negate, unbox } from './numbers.js';
+import { percentFormat } from './percent.js';
 import { instant, span } from './time.js';
 import type { Expr, Statement, Target } from './syntax.js';
 import { PyFunction, PyObject, iterate, pyCompare, pyEquals, stringItems, truthy, typeName, type CallArgs } from './values.js';
@@ -521,6 +522,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     throw unsupported(op, a, b);
   }
   if (typeof x === 'number' && y instanceof TimeDelta && op === '*') return span(y.us * x);
+  if (typeof a === 'string' && op === '%') return percentFormat(a, b);
   if (typeof x === 'string' && typeof y === 'string' && op === '+') {
     chargeString(x.length + y.length);
     return x + y;

@@ -3,7 +3,7 @@
  * %e %E %g %G %x %X %o %c %%, with the flags - + space 0 #, a width and a
  * precision, and `%(name)s` taking from a dict.
  */
-import { keyError, typeError } from '../errors.js';
+import { keyError, typeError, valueError } from '../errors.js';
 import { repr, str } from '../format/index.js';
 import { isDict, isTuple } from '../records/index.js';
 import { chargeString } from './budget.js';
@@ -22,6 +22,7 @@ export function percentFormat(format: string, values: unknown): string {
     return items[next++];
   };
   let usedName = false;
+  checkSpecs(format);
   const out = format.replace(SPEC, (_all, name: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
     if (conv === '%') return '%';
     const w = width === '*' ? Number(take()) : width === undefined ? 0 : Number(width);
@@ -46,6 +47,20 @@ export function percentFormat(format: string, values: unknown): string {
   if (!byName && next < items.length) throw typeError('not all arguments converted during string formatting');
   if (byName && !usedName && /%[^%(]/.test(format.replace(/%%/g, ''))) throw typeError('not all arguments converted during string formatting');
   return out;
+}
+
+/** Every % starts a conversion Python knows, or it is Python's ValueError. */
+function checkSpecs(format: string): void {
+  const starts = new Set<number>();
+  for (const m of format.matchAll(SPEC)) for (let i = m.index!; i < m.index! + m[0].length; i++) starts.add(i);
+  for (let i = format.indexOf('%'); i >= 0; i = format.indexOf('%', i + 1)) {
+    if (starts.has(i)) continue;
+    let j = i + 1;
+    while (j < format.length && /[-+ 0#\d.*]/.test(format[j]!)) j++;
+    if (j >= format.length) throw valueError('incomplete format');
+    const c = format[j]!;
+    throw valueError(`unsupported format character '${c}' (0x${c.codePointAt(0)!.toString(16)}) at index ${j}`);
+  }
 }
 
 function convert(conv: string, v: unknown, flags: string, precision: number | null): string {

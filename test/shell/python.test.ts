@@ -11,7 +11,7 @@ import { mismatchesWithPython } from './helpers.js';
 const EXPRESSIONS = [
   "'%s' % 2.5",
   "'%s and %r' % ('a', 'b')",
-  "'%d tasks' % 5",
+  "'%d tasks' % 5", "'%q' % 1", "'100%' % ()", "'%5.2z' % 1",
   "'%5d|%-5d|%05d' % (42, 42, 42)",
   "'%.2f' % 3.14159",
   "'%8.3f|%-8.3f|%+.1f' % (2.5, 2.5, 2.5)",

@@ -13,7 +13,7 @@
 import { PyNdarray } from './numpy.js';
 import { append, build, DictBuilder, describe, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
 import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
-import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyMapping, PyOpaque, PyRange, PySet, safeInteger } from './python.js';
+import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyGlobal, PyMapping, PyOpaque, PyRange, PySet, safeInteger } from './python.js';
 import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
@@ -591,7 +591,8 @@ class Finisher {
     }
     if (v instanceof PyOpaque) {
       v.args = v.args.map((x) => this.visit(x, depth));
-      if (v.state instanceof PyNdarray) return this.visit(v.state, depth);
+      // numpy's _reconstruct makes an ndarray object that BUILD fills: it is the array; any other class keeps its instance
+      if (v.state instanceof PyNdarray && v.cls instanceof PyGlobal && v.cls.qualified === 'numpy.ndarray') return this.visit(v.state, depth);
       if (v.state !== undefined) v.state = this.visit(v.state, depth);
       for (let i = 0; i < v.items.length; i++) v.items[i] = this.visit(v.items[i], depth);
       this.entries(v.entries, depth);

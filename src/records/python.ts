@@ -277,8 +277,8 @@ export class PyOpaque extends PyValue {
   }
   pyRepr(inner: Inner = fallback): string {
     const name = this.cls instanceof PyGlobal ? this.cls.qualified : inner(this.cls);
-    if (this.called) return `<${name}(${this.args.map(inner).join(', ')})>`;
-    let text = `<${name} object`;
+    // made by a call (REDUCE): the call, then what BUILD gave it, if anything
+    let text = this.called ? `<${name}(${this.args.map(inner).join(', ')})` : `<${name} object`;
     if (this.state !== undefined && this.state !== null) text += ` ${inner(this.state)}`;
     if (this.items.length) text += ` [${this.items.map(inner).join(', ')}]`;
     if (this.entries.length) text += ` {${this.entries.map(([k, v]) => `${inner(k)}: ${inner(v)}`).join(', ')}}`;

@@ -173,3 +173,21 @@ test('the fast decoder leaves over-budget and malformed pickles to the full VM',
   assert.equal(fastUnpickle(Uint8Array.from([0x80, 4, 0x4e, 0x4e, 0x2e]), DEFAULT_LIMITS), NOT_FAST);
   assert.equal(fastUnpickle(Uint8Array.from([0x80, 4, 0x5d, 0x28, 0x4e, 0x30, 0x65, 0x2e]), DEFAULT_LIMITS), NOT_FAST);
 });
+
+test('an instance of another class whose state is an ndarray stays that instance; only numpy.ndarray becomes the array', { skip: !havePython() }, async () => {
+  const made = (await runPython(String.raw`
+import base64, pickle, numpy as np
+class Holder:
+    def __reduce__(self):
+        return (Holder, (), np.array([1, 2, 3]))
+    def __setstate__(self, state):
+        self.data = state
+emit([base64.b64encode(pickle.dumps(x, protocol=p)).decode() for p in (2, 4, 5) for x in (Holder(), np.array([1, 2, 3]))])
+`)) as string[];
+  for (let i = 0; i < made.length; i += 2) {
+    const holder = unpickle(Buffer.from(made[i]!, 'base64'));
+    const array = unpickle(Buffer.from(made[i + 1]!, 'base64'));
+    assert.equal(repr(holder), '<__main__.Holder() array([1, 2, 3])>');
+    assert.equal(repr(array), 'array([1, 2, 3])');
+  }
+});

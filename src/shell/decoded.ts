@@ -93,7 +93,10 @@ export function decodedAttribute(
       case 'keys': return method(name, () => v.entries.map(([k]) => k));
       case 'values': return method(name, () => v.entries.map(([, x]) => x));
       case 'items': return method(name, () => v.entries.map((e) => tuple([...e])));
-      case 'get': return method(name, (args) => v.entries.find(([k]) => equals(k, args[0]))?.[1] ?? args[1] ?? null);
+      case 'get': return method(name, (args) => {
+        const entry = v.entries.find(([k]) => equals(k, args[0]));
+        return entry ? entry[1] : (args[1] ?? null);
+      });
       case 'most_common':
         if (v.kind === 'Counter') {
           return method(name, (args) => {

@@ -5,7 +5,7 @@ import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '.
 import { dictKey, dictOf, getAttribute, mapDelete, mapKey, mapSet } from './attributes.js';
 import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
-import { arithmetic, floatValue, isNumeric, negate, unbox } from './numbers.js';
+import { arithmetic, floatValue, isNumeric, negate, plainScalar, unbox } from './numbers.js';
 import { percentFormat } from './percent.js';
 import { instant, span } from './time.js';
 import type { Expr, Statement, Target } from './syntax.js';
@@ -527,9 +527,9 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     chargeString(x.length + y.length);
     return x + y;
   }
-  if (op === '*' && (a instanceof PyFloat || b instanceof PyFloat)) throw typeError("can't multiply sequence by non-int of type 'float'");
   if (op === '*' && ((typeof x === 'string' && isNumeric(y)) || (isNumeric(x) && typeof y === 'string'))) {
-    const [text, count] = typeof x === 'string' ? [x, y] : [y as string, x];
+    // the count as given: a float (2.0) is Python's TypeError even when whole
+    const [text, count] = typeof x === 'string' ? [x, plainScalar(b)] : [y as string, plainScalar(a)];
     const times = repeatCount(count, 'str');
     if (text.length && times > MAX_STRING_LENGTH) throw memoryError('a string');
     chargeString(text.length * times);
@@ -544,7 +544,7 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
     return isTuple(x) && isTuple(y) ? tuple(joined) : joined;
   }
   if (op === '*' && ((la && isNumeric(y)) || (lb && isNumeric(x)))) {
-    const [items, count] = la ? [la, y] : [lb!, x];
+    const [items, count] = la ? [la, plainScalar(b)] : [lb!, plainScalar(a)];
     const times = repeatCount(count, la && isTuple(x) || lb && isTuple(y) ? 'tuple' : 'list');
     chargeItems(items.length * times);
     const out: unknown[] = [];

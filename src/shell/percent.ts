@@ -21,7 +21,6 @@ export function percentFormat(format: string, values: unknown): string {
     if (next >= items.length) throw typeError('not enough arguments for format string');
     return items[next++];
   };
-  let usedName = false;
   checkSpecs(format);
   const out = format.replace(SPEC, (_all, name: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
     if (conv === '%') return '%';
@@ -31,7 +30,6 @@ export function percentFormat(format: string, values: unknown): string {
     if (name !== undefined) {
       if (!byName) throw typeError('format requires a mapping');
       if (!Object.prototype.hasOwnProperty.call(byName, name)) throw keyError(repr(name));
-      usedName = true;
       v = byName[name];
     } else v = take();
     const text = convert(conv, v, flags, p);
@@ -45,7 +43,6 @@ export function percentFormat(format: string, values: unknown): string {
     return ' '.repeat(pad) + text;
   });
   if (!byName && next < items.length) throw typeError('not all arguments converted during string formatting');
-  if (byName && !usedName && /%[^%(]/.test(format.replace(/%%/g, ''))) throw typeError('not all arguments converted during string formatting');
   return out;
 }
 

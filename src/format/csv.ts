@@ -1,5 +1,5 @@
 import { PyFloat, PyNumpyScalar, TimeDelta, Timestamp, isDict } from '../records/index.js';
-import { jsonText } from './json.js';
+import { base64Text, jsonText } from './json.js';
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
 export function csvField(s: string): string {
@@ -16,7 +16,7 @@ export function csvCell(v: unknown): string {
   if (v instanceof TimeDelta) return String(v.seconds);
   // as Python's csv writes them: str() of a float or a numpy scalar (2.0, False), bytes as base64 text
   if (v instanceof PyFloat || v instanceof PyNumpyScalar) return v.pyRepr();
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (v instanceof Uint8Array) return base64Text(v);
   return jsonText(v);
 }
 

@@ -10,6 +10,11 @@ import { pythonJSON } from './python-json.js';
 export const MAX_JSON_DEPTH = 1000;
 export const tooDeep = () => typeError('the value is circular or nested more than 1000 levels deep, so it has no JSON text');
 
+/** Bytes as base64 text, without copying them. */
+export function base64Text(v: Uint8Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
 /**
  * A value as plain JSON: datetimes as ISO 8601 UTC with six fractional digits
  * and `Z`, buffers as base64 strings, timedeltas as seconds.
@@ -22,7 +27,7 @@ export function toPlainJSON(v: unknown, depth = 0): unknown {
   if (v instanceof PyValue || v instanceof Map) return toPlainJSON(pythonJSON(v), depth + 1);
   if (v instanceof Timestamp) return v.toISOString();
   if (v instanceof TimeDelta) return v.seconds;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (v instanceof Uint8Array) return base64Text(v);
   if (Array.isArray(v)) return v.map((x) => toPlainJSON(x, depth + 1));
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (isDict(v as Value)) {

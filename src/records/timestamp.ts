@@ -215,3 +215,15 @@ export class TimeDelta {
     return neg ? `-(${text})` : text;
   }
 }
+
+/**
+ * The instant of a wall-clock time to the second, in local time (a naive
+ * datetime, as ipyparallel assumes) or in UTC; null when the day is not in
+ * the month. Years below 100 are years, not 19xx.
+ */
+export function wallClockMillis([y, mo, d, h, mi, s]: readonly [number, number, number, number, number, number], utc: boolean): number | null {
+  const date = utc ? new Date(Date.UTC(y, mo - 1, d, h, mi, s)) : new Date(y, mo - 1, d, h, mi, s);
+  if (utc) date.setUTCFullYear(y);
+  else date.setFullYear(y);
+  return (utc ? date.getUTCDate() : date.getDate()) === d ? date.getTime() : null;
+}

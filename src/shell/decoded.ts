@@ -7,7 +7,7 @@
  */
 import { keyError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
-import { PyDatetime, PyDeque, PyMapping, PyNdarray, PyRange, PySet, PyTimezone, Timestamp, tuple } from '../records/index.js';
+import { PyDatetime, PyDeque, PyMapping, PyNdarray, PyRange, PySet, PyTimezone, Timestamp, tuple, wallClockMillis } from '../records/index.js';
 import { chargeItems } from './budget.js';
 import { floatValue, isInt } from './numbers.js';
 
@@ -15,17 +15,10 @@ import { floatValue, isInt } from './numbers.js';
 export function datetimeInstant(v: unknown): Timestamp | undefined {
   if (!(v instanceof PyDatetime) || v.kind !== 'datetime') return undefined;
   const [y, mo, d, h, mi, s, us] = v.fields as [number, number, number, number, number, number, number];
-  let ms: number;
-  if (v.tzinfo === null) {
-    const date = new Date(y, mo - 1, d, h, mi, s);
-    date.setFullYear(y);
-    ms = date.getTime();
-  } else if (v.tzinfo instanceof PyTimezone) {
-    const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    date.setUTCFullYear(y);
-    ms = date.getTime() - v.tzinfo.offset.us / 1000;
-  } else return undefined;
-  return new Timestamp(ms * 1000 + us);
+  if (v.tzinfo !== null && !(v.tzinfo instanceof PyTimezone)) return undefined;
+  const ms = wallClockMillis([y, mo, d, h, mi, s], v.tzinfo !== null);
+  if (ms === null) return undefined;
+  return new Timestamp((ms - (v.tzinfo === null ? 0 : v.tzinfo.offset.us / 1000)) * 1000 + us);
 }
 
 /** The items a decoded container iterates over (a mapping: its keys); undefined when `v` is not one. */
@@ -73,10 +66,17 @@ export function isFound(x: unknown): boolean {
   return x !== NOT_FOUND;
 }
 
+/** The names of a decoded date, time or datetime's fields, in the order PyDatetime holds them. */
+function fieldNames(v: PyDatetime): readonly string[] {
+  const date = ['year', 'month', 'day'];
+  const time = ['hour', 'minute', 'second', 'microsecond'];
+  return v.kind === 'date' ? date : v.kind === 'time' ? time : [...date, ...time];
+}
+
 /** The attribute names decodedAttribute answers for `v`, for completion and suggestions. */
 export function decodedAttributeNames(v: unknown): string[] {
   if (v instanceof PyMapping) return v.kind === 'Counter' ? ['get', 'items', 'keys', 'most_common', 'values'] : ['get', 'items', 'keys', 'values'];
-  if (v instanceof PyDatetime) return v.kind === 'time' ? ['hour', 'minute', 'second', 'microsecond', 'tzinfo'] : v.kind === 'date' ? ['year', 'month', 'day'] : ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'];
+  if (v instanceof PyDatetime) return v.kind === 'date' ? [...fieldNames(v)] : [...fieldNames(v), 'tzinfo'];
   if (v instanceof PyNdarray) return ['dtype', 'ndim', 'shape', 'size', 'tolist'];
   return [];
 }
@@ -108,8 +108,7 @@ export function decodedAttribute(
     }
   }
   if (v instanceof PyDatetime) {
-    const names = v.kind === 'time' ? ['hour', 'minute', 'second', 'microsecond'] : v.kind === 'date' ? ['year', 'month', 'day'] : ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'];
-    const i = names.indexOf(name);
+    const i = fieldNames(v).indexOf(name);
     if (i >= 0) return v.fields[i];
     if (name === 'tzinfo') return v.tzinfo;
   }

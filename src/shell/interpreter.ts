@@ -2,7 +2,8 @@ import { RecordList } from '../client/index.js';
 import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
-import { dictKey, dictOf, getAttribute, mapDelete, mapKey, mapSet } from './attributes.js';
+import { getAttribute } from './attributes.js';
+import { dictKey, dictOf, mapDelete, mapKey, mapSet } from './dicts.js';
 import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, floatValue, isNumeric, negate, plainScalar, unbox } from './numbers.js';
@@ -184,9 +185,10 @@ export class Interpreter {
       case 'unary': {
         const v = await this.ev(e.operand, scope);
         if (e.op === 'not') return !truthy(v);
-        if (typeof v === 'bigint' || v instanceof PyFloat) return e.op === '-' ? negate(v) : v;
-        // -0 is the int 0; only a float keeps its sign at zero
-        if (typeof v === 'number' || typeof v === 'boolean') return e.op === '-' ? (Number.isSafeInteger(Number(v)) ? -Number(v) || 0 : -Number(v)) : Number(v);
+        if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
+          const n = typeof v === 'boolean' ? Number(v) : v;
+          return e.op === '-' ? negate(n) : n;
+        }
         if (v instanceof TimeDelta) return e.op === '-' ? new TimeDelta(-v.us) : v;
         throw typeError(`bad operand type for unary ${e.op}: '${typeName(v)}'`);
       }
@@ -436,7 +438,7 @@ export function subscript(obj: unknown, key: unknown): unknown {
   }
   if (obj instanceof Map) {
     const k = mapKey(obj, key);
-    if (k !== undefined || obj.has(key)) return obj.get(k ?? key);
+    if (k !== undefined) return obj.get(k);
     throw keyError(`${repr(key)} is not a key of the dict; it has ${[...obj.keys()].map((k) => repr(k)).join(', ') || 'no keys'}`);
   }
   if (isDict(obj) && !(obj instanceof PyObject)) {

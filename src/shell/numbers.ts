@@ -202,7 +202,9 @@ function floatArithmetic(op: string, x: number, y: number): number | undefined {
 
 export function negate(v: number | bigint | PyFloat): PyNumber {
   if (v instanceof PyFloat) return floatValue(-v.value);
-  return typeof v === 'bigint' ? normalize(-v) : -v;
+  if (typeof v === 'bigint') return normalize(-v);
+  // -0 is the int 0; only a float keeps its sign at zero
+  return Number.isSafeInteger(v) ? -v || 0 : -v;
 }
 
 /** Exact order across ints and floats; NaN when either is NaN. */

@@ -1,5 +1,5 @@
 import { clip, overflowError, typeError } from '../errors.js';
-import { PyFloat, TimeDelta, Timestamp } from '../records/index.js';
+import { PyFloat, TimeDelta, Timestamp, wallClockMillis } from '../records/index.js';
 import { PyFunction, PyObject, typeName, type CallArgs } from './values.js';
 
 /** Python's datetime spans the years 1 to 9999. */
@@ -79,18 +79,9 @@ export function makeDatetime(call: CallArgs): Timestamp {
     if (v < lo || v > hi) throw typeError(`datetime(): ${name} must be in ${lo}..${hi}, not ${v}`);
   }
   const tz = a.get('tzinfo');
-  let ms: number;
-  if (tz === undefined || tz === null) {
-    const date = new Date(y, mo - 1, d, h, mi, s);
-    date.setFullYear(y);
-    if (date.getDate() !== d) throw typeError(`datetime(): day is out of range for month ${mo}`);
-    ms = date.getTime();
-  } else if (tz === UTC) {
-    const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    date.setUTCFullYear(y);
-    if (date.getUTCDate() !== d) throw typeError(`datetime(): day is out of range for month ${mo}`);
-    ms = date.getTime();
-  } else throw typeError('datetime(): tzinfo may be None or timezone.utc');
+  if (tz !== undefined && tz !== null && tz !== UTC) throw typeError('datetime(): tzinfo may be None or timezone.utc');
+  const ms = wallClockMillis([y, mo, d, h, mi, s], tz === UTC);
+  if (ms === null) throw typeError(`datetime(): day is out of range for month ${mo}`);
   return new Timestamp(ms * 1000 + us);
 }
 

@@ -5,8 +5,8 @@ import { PyDecimal, PyFloat, PyFraction, Text, TimeDelta, isDict, tuple } from '
 import { attributeNames } from './attributes.js';
 import { dictOf } from './dicts.js';
 import { decodedLength } from './decoded.js';
-import { chargeItems, memoryError } from './budget.js';
-import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, toFloat, truncToInt } from './numbers.js';
+import { chargeItems } from './budget.js';
+import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, rangeItems, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
 import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './values.js';
 
@@ -130,14 +130,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     });
     const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
     if (step == 0) throw typeError('range() arg 3 must not be zero');
-    const span = arithmetic('//', arithmetic('-', arithmetic('+', stop, step)!, arithmetic('+', start, step > 0 ? 1 : -1)!)!, step) as number | bigint;
-    if (typeof span === 'bigint' || typeof start === 'bigint' || typeof step === 'bigint' || typeof stop === 'bigint') {
-      if (span > 0) throw memoryError('range()');
-      return [];
-    }
-    const n = Math.max(0, span as number);
-    chargeItems(n, 'range()');
-    return Array.from({ length: n }, (_, i) => start + i * step);
+    return rangeItems(start, stop, step);
   });
   def('str', 'str(x): the text of a value', (c) => {
     const [x] = only('str', c, 0, 1);

@@ -9,7 +9,7 @@ import { keyError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { PyDatetime, PyDeque, PyMapping, PyNdarray, PyRange, PySet, PyTimezone, Timestamp, tuple, wallClockMillis } from '../records/index.js';
 import { chargeItems } from './budget.js';
-import { floatValue, isInt } from './numbers.js';
+import { floatValue, isInt, rangeItems } from './numbers.js';
 
 /** A decoded datetime.datetime as an instant (naive: local time, as the shell's own datetimes); undefined for other values. */
 export function datetimeInstant(v: unknown): Timestamp | undefined {
@@ -26,7 +26,7 @@ export function decodedItems(v: unknown): unknown[] | undefined {
   if (v instanceof PySet || v instanceof PyDeque) return v.items;
   if (v instanceof PyMapping) return v.entries.map(([k]) => k);
   if (v instanceof PyNdarray) return arrayItems(v);
-  if (v instanceof PyRange) return rangeItems(v);
+  if (v instanceof PyRange) return rangeOf(v);
   return undefined;
 }
 
@@ -38,7 +38,7 @@ export function decodedLength(v: unknown): number | undefined {
     if (v.shape.length === 0) throw typeError('len() of unsized object');
     return v.shape[0];
   }
-  if (v instanceof PyRange) return rangeItems(v).length;
+  if (v instanceof PyRange) return rangeOf(v).length;
   return undefined;
 }
 
@@ -52,7 +52,7 @@ export function decodedSubscript(v: unknown, key: unknown, equals: (a: unknown, 
     throw keyError(`${repr(key)} is not a key of the ${v.kind}`);
   }
   if (v instanceof PyDeque || v instanceof PyNdarray || v instanceof PyRange) {
-    const items = v instanceof PyDeque ? v.items : v instanceof PyRange ? rangeItems(v) : arrayItems(v);
+    const items = v instanceof PyDeque ? v.items : v instanceof PyRange ? rangeOf(v) : arrayItems(v);
     if (!isInt(key) || typeof key === 'bigint') throw typeError(`${v.pyClass} indices must be integers, not ${repr(key)}`);
     const i = key < 0 ? key + items.length : key;
     if (i < 0 || i >= items.length) throw keyError(`index ${key} is out of range: the ${v.pyClass} has ${items.length} item${items.length === 1 ? '' : 's'}`);
@@ -150,10 +150,9 @@ function arrayItems(a: PyNdarray): unknown[] {
   return build(0, 0);
 }
 
-function rangeItems(r: PyRange): number[] {
-  const [start, stop, step] = [r.start, r.stop, r.step].map(Number) as [number, number, number];
-  if (!step) return [];
-  const n = Math.max(0, Math.ceil((stop - start) / step));
-  chargeItems(n, 'range()');
-  return Array.from({ length: n }, (_, i) => start + i * step);
+/** A decoded range's ints (its bounds are the ints the pickle held). */
+function rangeOf(r: PyRange): number[] {
+  const int = (x: unknown) => (typeof x === 'bigint' ? x : Number(x));
+  const step = int(r.step);
+  return step == 0 ? [] : rangeItems(int(r.start), int(r.stop), step);
 }

@@ -1,6 +1,6 @@
 import { overflowError, typeError, zeroDivisionError } from '../errors.js';
 import { PyFloat, PyNumpyScalar } from '../records/index.js';
-import { charge } from './budget.js';
+import { charge, chargeItems, memoryError } from './budget.js';
 
 /**
  * Python numbers over JS values: an int is a safe-integer number or, beyond
@@ -220,4 +220,16 @@ export function compareNumbers(a: number | bigint, b: number | bigint): number {
   const bf = BigInt(fl);
   if (bf !== i) return bf < i ? -1 : 1;
   return f > fl ? 1 : 0;
+}
+
+/** The ints of range(start, stop, step) (step not 0), charged to the memory budget; one past 2^53 is a MemoryError. */
+export function rangeItems(start: number | bigint, stop: number | bigint, step: number | bigint): number[] {
+  const span = arithmetic('//', arithmetic('-', arithmetic('+', stop, step)!, arithmetic('+', start, step > 0 ? 1 : -1)!)!, step) as number | bigint;
+  if (typeof span === 'bigint' || typeof start === 'bigint' || typeof step === 'bigint' || typeof stop === 'bigint') {
+    if (span > 0) throw memoryError('range()');
+    return [];
+  }
+  const n = Math.max(0, span);
+  chargeItems(n, 'range()');
+  return Array.from({ length: n }, (_, i) => start + i * step);
 }

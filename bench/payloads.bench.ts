@@ -12,7 +12,11 @@
  *    `deserialize_object` (python3-ipyparallel), each in its own process
  *    on the same bytes; then the same for the plain ones alone (no class
  *    named in the pickle), the kind most tasks return, which ipc decodes
- *    without its full pickle VM.
+ *    without its full pickle VM. Each side decodes one round of DECODES
+ *    and then RUNS more: the first round of a process shows what a process
+ *    pays before V8 has compiled the decoder (Python's unpickler is compiled
+ *    C from the start), the median of the rounds after it the decoder's
+ *    speed.
  *
  *   npm run bench:payloads              (RECORDS=20000 npm run bench:payloads for a quick run)
  *
@@ -144,29 +148,42 @@ CLASS_OPS = {'GLOBAL', 'STACK_GLOBAL', 'REDUCE', 'NEWOBJ', 'NEWOBJ_EX', 'BUILD',
 plain = [i for i, f in enumerate(frames) if len(f) == 1 and not any(op.name in CLASS_OPS for op, _, _ in pickletools.genops(f[0]))]
 `;
 
+/** The first round of a process, then the median of RUNS rounds after it, each of DECODES decodes. */
+interface Rounds {
+  readonly first: number;
+  readonly warm: number;
+}
+
 async function decodeBoth(what: string, frames: Uint8Array[][], pyIndices: string): Promise<void> {
-  const ipc = await median(async () => {
+  const times: number[] = [];
+  for (let r = 0; r <= RUNS; r++) {
+    const t0 = performance.now();
     for (let i = 0; i < DECODES; i++) decodeResult(frames[i % frames.length]!);
-  });
-  const py = Number(
+    times.push(performance.now() - t0);
+  }
+  const ipc: Rounds = { first: times[0]!, warm: middle(times.slice(1)) };
+  const py = JSON.parse(
     await python(
       PY_FRAMES +
         String.raw`
 frames = [frames[i] for i in ${pyIndices}]
 times = []
-for run in range(${RUNS}):
+for run in range(${RUNS} + 1):
     t0 = time.perf_counter()
     for i in range(${DECODES}):
         deserialize_object(frames[i % len(frames)])
     times.append((time.perf_counter() - t0) * 1000)
-print(sorted(times)[len(times) // 2])
+rest = sorted(times[1:])
+print(json.dumps({'first': times[0], 'warm': rest[len(rest) // 2]}))
 `,
     ),
-  );
-  console.log(`decoding ${DECODES.toLocaleString('en-US')} ${what}, median of ${RUNS}, ms`);
-  console.log(`  ipc decodeResult                           ${ipc.toFixed(1)}`);
-  console.log(`  ipyparallel deserialize_object             ${py.toFixed(1)}`);
-  console.log(`  Python / ipc: ${(py / ipc).toFixed(1)}x (target >= 5x)`);
+  ) as Rounds;
+  const cell = (x: number) => x.toFixed(1).padStart(12);
+  console.log(`decoding ${DECODES.toLocaleString('en-US')} ${what}, ms`);
+  console.log(`                                  first round   warm: median of ${RUNS} after it`);
+  console.log(`  ipc decodeResult              ${cell(ipc.first)}  ${cell(ipc.warm)}`);
+  console.log(`  ipyparallel deserialize_object${cell(py.first)}  ${cell(py.warm)}`);
+  console.log(`  Python / ipc                  ${(py.first / ipc.first).toFixed(1).padStart(11)}x  ${(py.warm / ipc.warm).toFixed(1).padStart(11)}x   (target >= 5x)`);
 }
 
 // decoding first: the query runs leave a large heap behind that would slow it

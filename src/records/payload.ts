@@ -77,7 +77,10 @@ function calledByReference(fn: unknown): unknown {
 /** deserialize_object of a result: the value the task returned. */
 export function decodeResult(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): unknown {
   if (buffers.length === 0) return null;
-  return deserializeObject(new Frames(buffers), limits);
+  // most results: a pickle that builds no inert instance, so nothing to restore or uncan
+  const value = fastUnpickle(buffers[0]!, limits);
+  if (value !== NOT_FAST && !builtOpaque()) return value;
+  return deserializeObject(new Frames(buffers), limits, value);
 }
 
 /** The name a decoded function goes by (`add`, `<lambda>`), or null. */
@@ -87,9 +90,10 @@ export function functionName(fn: unknown): string | null {
   return null;
 }
 
-function deserializeObject(frames: Frames, limits: PickleLimits): unknown {
+/** deserialize_object; `decoded` is what the fast decoder already made of the next frame, if it was asked. */
+function deserializeObject(frames: Frames, limits: PickleLimits, decoded?: unknown): unknown {
   const data = frames.next('the next object');
-  let canned = fastUnpickle(data, limits);
+  let canned = decoded === undefined ? fastUnpickle(data, limits) : decoded;
   // canned objects and code are inert instances: without one there is nothing to restore or uncan
   if (canned !== NOT_FAST && !builtOpaque()) return canned;
   if (canned === NOT_FAST) canned = unpickle(data, { limits, fast: false });

@@ -20,6 +20,8 @@ const VALUES = String.raw`
 import datetime, decimal, fractions, collections, numpy as np
 values = [
     0, 1, -1, 255, 256, 65535, 65536, -2**31, 2**31, 2**53, 2**64, -2**100, 10**40,
+    # longs of 6 to 26 bytes either side of each boundary, read six bytes at a time
+    *[s * 2**b + d for b in (40, 47, 48, 49, 55, 56, 63, 64, 65, 95, 96, 127, 200) for s in (1, -1) for d in (-1, 0, 1)],
     0.0, -0.0, 1.0, 2.5, 1e16, 1e-5, 0.1, 1/3, 123456789.125, float('inf'), float('-inf'), float('nan'),
     1+2j, -1.5j, complex(0, 0), complex(-0.0, 1),
     '', 'text', "it's", 'a"b', 'ünï\u2603\U0001F600', 'line\nbreak\t\\',

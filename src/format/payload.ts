@@ -1,5 +1,5 @@
 import { IpcError } from '../errors.js';
-import { PyFunctionRef, taskCall, taskCode, taskResultValue, taskStatus, isDict, type TaskRecord } from '../records/index.js';
+import { callArgs, mappedFunction, PyFunctionRef, taskCall, taskCode, taskResultValue, taskStatus, isDict, type TaskRecord } from '../records/index.js';
 import { repr, type DisplayOptions } from './repr.js';
 
 /** One part of what a task ran and returned, for the record view and %show. */
@@ -22,11 +22,15 @@ export function payloadSections(rec: TaskRecord, options: DisplayOptions = {}): 
   const call = decoded(() => taskCall(rec));
   if (call instanceof IpcError) out.push({ title: 'Call', text: call.message });
   else if (call) {
-    const fn = call.function;
+    // a view.map task shows as the map of the mapped function over the task's part of each sequence
+    const mapped = mappedFunction(call);
+    const fn = mapped ?? call.function;
     const name = fn instanceof PyFunctionRef ? fn.name : repr(fn, options);
-    const parts = [...call.args.map((a) => repr(a, options)), ...Object.entries(call.kwargs).map(([k, v]) => `${k}=${repr(v, options)}`)];
+    const args = callArgs(call);
+    const parts = [...args.map((a) => repr(a, options)), ...Object.entries(call.kwargs).map(([k, v]) => `${k}=${repr(v, options)}`)];
     const where = fn instanceof PyFunctionRef && fn.filename !== null ? `${fn.filename}:${fn.line}` : undefined;
-    out.push({ title: 'Call', text: `${name}(${parts.join(', ')})`, ...(where ? { note: where } : {}) });
+    const text = mapped ? `map(${[name, ...parts].join(', ')})` : `${name}(${parts.join(', ')})`;
+    out.push({ title: 'Call', text, ...(where ? { note: where } : {}) });
   }
   const status = taskStatus(rec);
   if (status === 'error' || status === 'aborted') {

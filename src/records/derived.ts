@@ -1,6 +1,6 @@
 import { valueError } from '../errors.js';
 import { PyNumpyScalar } from './numpy.js';
-import { decodeApply, decodeApplyFunction, decodeResult, functionName, type TaskCall } from './payload.js';
+import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './payload.js';
 import { PickleError } from './pickle-classes.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { Timestamp } from './timestamp.js';
@@ -159,11 +159,15 @@ export function taskCall(rec: TaskRecord): TaskCall | null {
 const namesByPickle = new Map<string, string | null>();
 const NAME_CACHE_SIZE = 512;
 
-/** The name of an apply request's function (`add`, `<lambda>`), decoding only the function; null for other requests. */
+/**
+ * The name of an apply request's function (`add`, `<lambda>`), decoding only
+ * the function; for a `view.map` task, the mapped function's name; null for
+ * other requests.
+ */
 export function taskFunctionName(rec: TaskRecord): string | null {
   if (calls.has(rec)) {
     const call = calls.get(rec);
-    return call ? functionName(call.function) : null;
+    return call ? callName(call) : null;
   }
   const bufs = buffersOf(rec, 'buffers');
   if (!bufs || taskCode(rec) !== null) return null;
@@ -171,11 +175,18 @@ export function taskFunctionName(rec: TaskRecord): string | null {
   const key = first.length <= 4096 ? Buffer.from(first.buffer, first.byteOffset, first.length).toString('latin1') : null;
   if (key !== null && namesByPickle.has(key)) return namesByPickle.get(key)!;
   let name: string | null;
+  let fn: unknown;
   try {
-    name = functionName(decodeApplyFunction(bufs));
+    fn = decodeApplyFunction(bufs);
   } catch (e) {
     decodeFailure(rec, 'function', e);
   }
+  // a view.map task: every one sends the same function, which maps the one named in its arguments
+  if (isParallelMap(fn)) {
+    const call = taskCall(rec);
+    return call ? callName(call) : null;
+  }
+  name = functionName(fn);
   if (key !== null) {
     if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
     namesByPickle.set(key, name);
@@ -204,8 +215,10 @@ export function derivedValue(rec: TaskRecord, key: DerivedKey, ctx: DeriveContex
   switch (key) {
     case 'function':
       return taskFunctionName(rec);
-    case 'args':
-      return taskCall(rec)?.args ?? null;
+    case 'args': {
+      const call = taskCall(rec);
+      return call ? callArgs(call) : null;
+    }
     case 'kwargs':
       return taskCall(rec)?.kwargs ?? null;
     case 'result':

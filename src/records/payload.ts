@@ -90,6 +90,35 @@ export function functionName(fn: unknown): string | null {
   return null;
 }
 
+/**
+ * Whether a decoded function is the one ipyparallel's `view.map` sends in
+ * each task: `_map = lambda f, *sequences: list(map(f, *sequences))` of
+ * ipyparallel/client/remotefunction.py, called with the mapped function and
+ * the task's part of each sequence.
+ */
+export function isParallelMap(fn: unknown): boolean {
+  if (!(fn instanceof PyFunctionRef) || fn.name !== '<lambda>' || fn.filename === null) return false;
+  const path = fn.filename.replace(/\\/g, '/');
+  return path.endsWith('/ipyparallel/client/remotefunction.py');
+}
+
+/** The function a `view.map` task maps over its part of the sequences, or null for any other call. */
+export function mappedFunction(call: TaskCall): unknown {
+  if (!isParallelMap(call.function) || call.args.length < 2) return null;
+  const f = call.args[0];
+  return f instanceof PyFunctionRef ? f : f instanceof PyGlobal ? calledByReference(f) : null;
+}
+
+/** The arguments a call runs its function with: for a `view.map` task, its part of each sequence (a tuple). */
+export function callArgs(call: TaskCall): unknown[] {
+  return mappedFunction(call) ? tuple(call.args.slice(1)) : call.args;
+}
+
+/** The name of the function a call runs: for a `view.map` task, the mapped function's. */
+export function callName(call: TaskCall): string | null {
+  return functionName(mappedFunction(call) ?? call.function);
+}
+
 /** deserialize_object; `decoded` is what the fast decoder already made of the next frame, if it was asked. */
 function deserializeObject(frames: Frames, limits: PickleLimits, decoded?: unknown): unknown {
   const data = frames.next('the next object');

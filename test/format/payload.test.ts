@@ -17,6 +17,10 @@ test('the record view shows the Call with its file:line, the Result, the remote 
     assert.deepEqual(failed.map((s) => [s.title, s.text]), [['Call', "fail('x')"], ['Error', "ValueError: bad value 'x'"]]);
     const execute = payloadSections(await store.getRecord(`${PREFIX}56`));
     assert.deepEqual(execute.map((s) => [s.title, s.text]), [['Code', 'a = 5\nprint(a)']]);
+    // a view.map task: ipyparallel's map lambda shows as the map of the mapped function (here a lambda of the fixture's client)
+    const mapped = payloadSections(await store.getRecord(`${PREFIX}53`));
+    assert.deepEqual(mapped.map((s) => [s.title, s.text]), [['Call', 'map(<lambda>, range(1, 2))'], ['Result', '[1]']]);
+    assert.match(mapped[0]!.note!, /^<string>:\d+$/);
     const lines = recordLines(await store.getRecord(`${PREFIX}2`)).join('\n');
     assert.match(lines, /\nCall  <string>:\d+\n  add\(1, 2, 3, 4, scale=3, tag='t'\)\n\nResult\n  30\n/);
   } finally {

@@ -14,6 +14,7 @@ import { asyncGet } from '../../src/client/async-result.js';
 import { HubClient, openHubClient } from '../../src/client/hub-client.js';
 import { IpcError } from '../../src/errors.js';
 import { DEFAULT_KEYS, Timestamp } from '../../src/records/index.js';
+import { repr } from '../../src/format/index.js';
 import type { RecordList } from '../../src/client/types.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { Cluster, type DbFlag } from './cluster.js';
@@ -128,6 +129,11 @@ export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
       assert.deepEqual(squares.records.map((r) => [(r['args'] as number[])[0], r['result'], r['status']]).sort((a, b) => (a[0] as number) - (b[0] as number)), [[3, 9, 'ok'], [4, 16, 'ok'], [5, 25, 'ok'], [7, 49, 'ok']]);
       const code = await client.dbQuery({ code: 'a = 1' }, ['code', 'function']);
       assert.deepEqual(code.records.map((r) => r['msg_id']).sort(), [...work.executes].sort());
+      // a view.map task sends ipyparallel's map lambda: its function is the mapped one, its args the task's part of the sequence
+      const cubes = await client.dbQuery({ function: 'cube' }, ['function', 'args', 'result']);
+      assert.equal(Object.keys(work.mapped).length, 3);
+      assert.deepEqual(Object.fromEntries(cubes.records.map((r) => [r['msg_id'], [r['function'], repr(r['args'])]])), work.mapped);
+      assert.deepEqual(cubes.records.map((r) => r['result']).sort(), [[0], [1], [8]]);
     });
 
     test('the documentation lines, as pasted, through ipc --hub in script mode', async () => {

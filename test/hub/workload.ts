@@ -15,6 +15,8 @@ export interface Workload {
   readonly executes: string[];
   /** engine id → uuid, from the Python client. */
   readonly engines: Record<string, string>;
+  /** The tasks of a view.map: msg_id → [the mapped function's name, repr of the task's part of the sequence], as Python unpacks them. */
+  readonly mapped: Record<string, [string, string]>;
 }
 
 export async function runWorkload(cluster: Cluster): Promise<Workload> {
@@ -38,15 +40,23 @@ talker = v.apply_async(talk, 'world')
 ex = c[:].execute('a = 1')
 direct = c[0].apply_async(square, 7)
 ars += [failed, talker, ex, direct]
-for ar in ars:
+def cube(x):
+    return x ** 3
+mapped = v.map_async(cube, range(3))
+for ar in ars + [mapped]:
     try:
         ar.get(timeout=30)
     except Exception:
         pass
 time.sleep(0.5)
-emit({'session': c.session.session, 'ids': [m for ar in ars for m in ar.msg_ids],
+from ipyparallel.serialize import unpack_apply_message
+calls = {}
+for r in c.db_query({'msg_id': {'$in': mapped.msg_ids}}, keys=['buffers']):
+    f, args, kwargs = unpack_apply_message(r['buffers'], {})
+    calls[r['msg_id']] = [args[0].__name__, repr(args[1:])]
+emit({'session': c.session.session, 'ids': [m for ar in ars + [mapped] for m in ar.msg_ids],
       'failed': failed.msg_ids[0], 'talker': talker.msg_ids[0], 'executes': ex.msg_ids,
-      'engines': {str(k): v for k, v in c._engines.items()}})
+      'engines': {str(k): v for k, v in c._engines.items()}, 'mapped': calls})
 c.close()
 `)) as unknown as Workload;
 }

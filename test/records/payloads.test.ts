@@ -58,7 +58,11 @@ for msg_id, bufs, rbufs, status in db.execute(
     row = {}
     if bufs:
         f, args, kwargs = unpack_apply_message(pickle.loads(bufs), {})
-        row.update(name=f.__name__, function=repr(ByName(f) if by_reference(pickle.loads(bufs)) else norm(f)), args=repr(norm(args)), kwargs=repr(norm(kwargs)))
+        row.update(function=repr(ByName(f) if by_reference(pickle.loads(bufs)) else norm(f)), args=repr(norm(args)), kwargs=repr(norm(kwargs)))
+        # the derived keys: a view.map task runs ipyparallel's map lambda on the mapped function and its part of the sequence
+        if f.__code__.co_filename.endswith('ipyparallel/client/remotefunction.py'):
+            f, args = args[0], args[1:]
+        row.update(name=f.__name__, derived_args=repr(norm(args)))
     row['result'] = repr(norm(deserialize_object(pickle.loads(rbufs))[0])) if rbufs and status == 'ok' and pickle.loads(rbufs) else 'None'
     out[msg_id] = row
 emit(out)
@@ -78,7 +82,13 @@ test('function, args, kwargs and result of every fixture task equal what ipypara
       const call = taskCall(rec);
       const got: Record<string, string> = { result: repr(rec['result']) };
       if (py['name'] !== undefined) {
-        Object.assign(got, { name: rec['function'] as string, function: repr(call?.function), args: repr(rec['args']), kwargs: repr(rec['kwargs']) });
+        Object.assign(got, {
+          name: rec['function'] as string,
+          function: repr(call?.function),
+          args: repr(call?.args),
+          kwargs: repr(rec['kwargs']),
+          derived_args: repr(rec['args']),
+        });
       }
       for (const k of Object.keys(py)) if (got[k] !== py[k]) wrong.push(`${id} ${k}:\n  python ${py[k]}\n  ipc    ${got[k]}`);
     }
@@ -128,6 +138,9 @@ for msg_id, bufs, rbufs, status, msg_type, code in db.execute(
     r = {'msg_id': msg_id, 'status': status, 'msg_type': msg_type, 'function': None, 'args': None, 'kwargs': None, 'result': None, 'code': code}
     if bufs:
         f, args, kwargs = unpack_apply_message(pickle.loads(bufs), {})
+        if f.__code__.co_filename.endswith('ipyparallel/client/remotefunction.py'):
+            # a view.map task: the mapped function over the task's part of the sequence
+            f, args = args[0], args[1:]
         r.update(function=f.__name__, args=args, kwargs=kwargs)
     if rbufs and status == 'ok' and pickle.loads(rbufs):
         r['result'] = deserialize_object(pickle.loads(rbufs))[0]

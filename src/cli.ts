@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { helpText, parseArgs, type CliOptions } from './config/argv.js';
+import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
@@ -63,6 +63,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       stdout.write(`ipc ${version()}\n`);
       return EXIT_OK;
     }
+    settleFile(cli, fileHead(cli.file, cwd));
     settings = resolveSettings(cli, { env, cwd });
     if (settings.profileNote) stderr.write(`ipc: ${settings.profileNote}\n`);
     checkStoreFiles(settings);
@@ -170,14 +171,33 @@ async function askYesNo(question: string, input: NodeJS.ReadStream, output: Node
   }
 }
 
+/** The first bytes of the file given as the script, to tell a database from a script; null when there is none to read. */
+function fileHead(file: string | null, cwd: string): Uint8Array | null {
+  if (file === null || file === '-') return null;
+  let fd: number | null = null;
+  try {
+    fd = openSync(resolve(cwd, file), 'r');
+    const head = new Uint8Array(16);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } catch {
+    // not there or not readable: readScript says so
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string): Promise<string> {
   if (cli.command !== null) return cli.command;
   if (cli.file !== null && cli.file !== '-') {
+    let text: string;
     try {
-      return await readFile(resolve(cwd, cli.file), 'utf8');
+      text = await readFile(resolve(cwd, cli.file), 'utf8');
     } catch (e) {
       throw configError(`cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
+    if (text.includes('\0')) throw configError(`${cli.file} holds binary data, not statements: a script is text, one statement a line`);
+    return text;
   }
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));

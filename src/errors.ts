@@ -6,6 +6,7 @@ export type ErrorKind =
   | 'ParseError'
   | 'QueryError'
   | 'KeyError'
+  | 'IndexError'
   | 'StoreError'
   | 'HubError'
   | 'ConfigError'
@@ -54,6 +55,7 @@ export class IpcError extends Error {
 export const parseError = (msg: string, detail?: string) => new IpcError('ParseError', msg, detail);
 export const queryError = (msg: string) => new IpcError('QueryError', msg);
 export const keyError = (msg: string) => new IpcError('KeyError', msg);
+export const indexError = (msg: string) => new IpcError('IndexError', msg);
 export const storeError = (msg: string) => new IpcError('StoreError', msg);
 export const hubError = (msg: string, detail?: string) => new IpcError('HubError', msg, detail);
 export const configError = (msg: string) => new IpcError('ConfigError', msg);

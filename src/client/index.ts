@@ -3,3 +3,4 @@ export { StoreClient, taskResult, type StoreClientOptions } from './store-client
 export type { ConfirmDestructive } from './purge.js';
 export { asyncGet, asyncReady, asyncSuccessful, remoteValue, taskMetadata } from './async-result.js';
 export { engineContext } from './engines.js';
+export { reportWaitsTo, waitOptions } from './progress.js';

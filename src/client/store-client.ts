@@ -215,9 +215,16 @@ export class StoreClient implements Client {
 
   async wait(msgIds: readonly string[], timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
     const deadline = timeoutSeconds === null ? Infinity : Date.now() + timeoutSeconds * 1000;
+    let noted = false;
     for (;;) {
       const found = await collect(this.store.findRecords({ msg_id: { $in: [...msgIds] } }, ['completed']));
       const done = found.filter((r) => r['completed'] !== null).length;
+      // once, when there is something to wait for: a reason it may never come
+      if (!noted && done < msgIds.length && this.store.info.live && options.onNote) {
+        noted = true;
+        const note = this.store.idleNote?.() ?? null;
+        if (note) options.onNote(note);
+      }
       options.onProgress?.(done, msgIds.length);
       if (done === msgIds.length && found.length === msgIds.length) return true;
       if (!this.store.info.live || Date.now() >= deadline || options.signal?.aborted) return false;

@@ -14,6 +14,8 @@ export type { IndexReport };
 export interface WaitOptions {
   /** How many of the tasks have finished, after each poll. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Said once, before the first progress, when there is a reason the tasks may never finish. */
+  readonly onNote?: (note: string) => void;
   /** Ctrl-C: the polling stops at once, so nothing keeps asking the store after the statement ended. */
   readonly signal?: AbortSignal;
 }

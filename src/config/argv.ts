@@ -170,8 +170,29 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (o.table && o.store && o.store.flag !== 'sqlitedb') throw configError(`--table names a table of a SQLite file; it does not go with --${o.store.flag}`);
   if (o.allowJs && o.store && o.store.flag !== 'mongodb') throw configError(`--allow-js lets MongoDB run JavaScript; it does not go with --${o.store.flag}`);
   if (o.database && o.store && o.store.flag !== 'mongodb') throw configError(`--database names a MongoDB database; it does not go with --${o.store.flag}`);
-  if (o.command !== null && o.file !== null) throw configError(`give statements with -c or a script file ('${o.file}'), not both`);
   return o;
+}
+
+/**
+ * A SQLite file given where a script goes (`ipc tasks.db`) is the store to
+ * open, as --sqlitedb would; `head` is the file's first bytes, or null when
+ * the file is not there to read. Then at most one of -c and a script file.
+ */
+export function settleFile(o: CliOptions, head: Uint8Array | null): void {
+  if (o.file !== null && o.file !== '-' && head !== null && isSqliteHeader(head)) {
+    if (o.store) throw configError(`${o.file} is a SQLite database, not a script of statements; open it with --sqlitedb ${o.file}, not beside --${o.store.flag}`);
+    o.store = { flag: 'sqlitedb', value: o.file };
+    o.file = null;
+  }
+  if (o.command !== null && o.file !== null) throw configError(`give statements with -c or a script file ('${o.file}'), not both`);
+}
+
+/** SQLite's file header: the 16 bytes "SQLite format 3" and a NUL. */
+function isSqliteHeader(head: Uint8Array): boolean {
+  const magic = 'SQLite format 3\0';
+  if (head.length < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (head[i] !== magic.charCodeAt(i)) return false;
+  return true;
 }
 
 function setFile(o: CliOptions, file: string): void {

@@ -5,7 +5,7 @@
  * datetime.datetime takes part in datetime arithmetic. Only reading: nothing
  * here changes a decoded value.
  */
-import { keyError, typeError } from '../errors.js';
+import { indexError, keyError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { PyDatetime, PyDeque, PyMapping, PyNdarray, PyRange, PySet, PyTimezone, Timestamp, tuple, wallClockMillis } from '../records/index.js';
 import { chargeItems } from './budget.js';
@@ -55,7 +55,7 @@ export function decodedSubscript(v: unknown, key: unknown, equals: (a: unknown, 
     const items = v instanceof PyDeque ? v.items : v instanceof PyRange ? rangeOf(v) : arrayItems(v);
     if (!isInt(key) || typeof key === 'bigint') throw typeError(`${v.pyClass} indices must be integers, not ${repr(key)}`);
     const i = key < 0 ? key + items.length : key;
-    if (i < 0 || i >= items.length) throw keyError(`index ${key} is out of range: the ${v.pyClass} has ${items.length} item${items.length === 1 ? '' : 's'}`);
+    if (i < 0 || i >= items.length) throw indexError(`index ${key} is out of range: the ${v.pyClass} has ${items.length} item${items.length === 1 ? '' : 's'}`);
     return items[i];
   }
   if (v instanceof PySet) throw typeError(`'${v.pyClass}' object is not subscriptable`);

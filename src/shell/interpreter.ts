@@ -1,5 +1,5 @@
 import { RecordList } from '../client/index.js';
-import { IpcError, clip, didYouMean, interrupted, keyError, nameError, recursionError, typeError } from '../errors.js';
+import { clip, didYouMean, indexError, interrupted, IpcError, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
 import { getAttribute } from './attributes.js';
@@ -416,7 +416,7 @@ const SURROGATE = /[\ud800-\udfff]/;
 function listIndex(length: number, key: unknown): number {
   if (typeof key !== 'number' || !Number.isInteger(key)) throw typeError(`list indices must be integers or slices, not ${typeName(key)}`);
   const i = key < 0 ? key + length : key;
-  if (i < 0 || i >= length) throw keyError(`index ${key} is out of range: the list has ${length} item${length === 1 ? '' : 's'}`);
+  if (i < 0 || i >= length) throw indexError(`index ${key} is out of range: the list has ${length} item${length === 1 ? '' : 's'}`);
   return i;
 }
 

@@ -4,7 +4,7 @@
  * `.get()` and `.wait()` wait for it (polling, stopped by Ctrl-C), and the
  * answer's fields follow what was last fetched.
  */
-import { asyncReady, type Client, type TaskResult } from '../client/index.js';
+import { asyncReady, waitOptions, type Client, type TaskResult } from '../client/index.js';
 
 interface Live {
   readonly client: Client;
@@ -31,7 +31,7 @@ export function latestOf(answer: object, fallback: TaskResult[]): TaskResult[] {
 export async function refresh(answer: object, fallback: TaskResult[], waitSeconds: number | null, signal?: AbortSignal): Promise<TaskResult[]> {
   const live = LIVE.get(answer);
   if (!live || asyncReady(live.latest)) return live?.latest ?? fallback;
-  if (waitSeconds !== 0) await live.client.wait(live.ids, waitSeconds, signal ? { signal } : {});
+  if (waitSeconds !== 0) await live.client.wait(live.ids, waitSeconds, waitOptions(signal));
   live.latest = await live.client.getResult(live.ids);
   return live.latest;
 }

@@ -1,5 +1,5 @@
 import { RecordList, type Client, type IndexReport, type TaskResult } from '../client/index.js';
-import { IpcError, didYouMean, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
+import { IpcError, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
 import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
@@ -182,7 +182,7 @@ export async function resolveMsgId(st: Extract<Statement, { kind: 'magic' }>, ct
   if (typeof value === 'number' && Number.isInteger(value)) {
     const h = await ctx.client.hubHistory();
     const i = value < 0 ? h.length + value : value;
-    if (i < 0 || i >= h.length) throw keyError(`index ${value} is out of range: hub_history() has ${h.length} tasks`);
+    if (i < 0 || i >= h.length) throw indexError(`index ${value} is out of range: hub_history() has ${h.length} tasks`);
     return h[i]!;
   }
   throw typeError(`%${st.name} takes one task: a msg_id, an index or a record, not ${typeName(value)}`);

@@ -1,6 +1,6 @@
-import { RecordList, RecordStream, remoteValue, type Client, type TaskResult } from '../client/index.js';
+import { RecordList, RecordStream, remoteValue, waitOptions, type Client, type TaskResult } from '../client/index.js';
 import type { QueryInput } from '../query/index.js';
-import { keyError, typeError, type IpcError } from '../errors.js';
+import { indexError, keyError, typeError, type IpcError } from '../errors.js';
 import { isTaskResult } from '../format/index.js';
 import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
@@ -97,7 +97,7 @@ export function makeRc(client: Client): PyObject {
       if (typeof x === 'number' && Number.isInteger(x)) {
         const h = await history();
         const i = x < 0 ? h.length + x : x;
-        if (i < 0 || i >= h.length) throw keyError(`index ${x} is out of range: hub_history() has ${h.length} task${h.length === 1 ? '' : 's'}`);
+        if (i < 0 || i >= h.length) throw indexError(`index ${x} is out of range: hub_history() has ${h.length} task${h.length === 1 ? '' : 's'}`);
         return h[i]!;
       }
       if (isTaskResult(x)) return x.msgId;
@@ -204,7 +204,7 @@ export function makeRc(client: Client): PyObject {
         const jobs = a.get('jobs') ?? (await history());
         const t = a.get('timeout');
         const timeout = t === undefined || t === null || (typeof t === 'number' && t < 0) ? null : Number(t);
-        return client.wait((await msgIds(jobs, 'wait')).ids, timeout, c.signal ? { signal: c.signal } : {});
+        return client.wait((await msgIds(jobs, 'wait')).ids, timeout, waitOptions(c.signal));
       }),
       session,
       ids: async () => [...(await knownEngines()).keys()].sort((x, y) => x - y),

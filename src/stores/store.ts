@@ -59,6 +59,11 @@ export interface Store {
   recordTexts?(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
+  /**
+   * Why pending tasks may never finish here, said while waiting on them (a
+   * file no process on this machine has open), or null when nothing says so.
+   */
+  idleNote?(): string | null;
   summary(): Promise<StoreSummary>;
   close(): Promise<void>;
 }

@@ -53,7 +53,10 @@ function Running({ session }: { session: Session }): ReactElement | null {
     const timer = setTimeout(() => setSlow(true), 250);
     return () => clearTimeout(timer);
   }, []);
-  return slow ? <Text>{session.painter.dim('… running (Ctrl-C cancels)')}</Text> : null;
+  if (!slow) return null;
+  const s = session.screen;
+  const status = s.kind === 'running' ? s.status : null;
+  return <Text>{session.painter.dim(status ? `… ${status}` : '… running (Ctrl-C cancels)')}</Text>;
 }
 
 /** Ink's raw input events, decoded into our key events, go to the session. */

@@ -16,7 +16,8 @@ export interface Question {
  */
 export type Screen =
   | { readonly kind: 'prompt' }
-  | { readonly kind: 'running'; readonly abort: AbortController; question: Question | null }
+  /** `status`: what a wait of the statement last reported (how many tasks are done), shown below it. */
+  | { readonly kind: 'running'; readonly abort: AbortController; question: Question | null; status: string | null }
   | { readonly kind: 'table'; readonly viewer: TableViewer }
   /** `table` or `timeline`: the view that q goes back to, when the pager was opened from it. */
   | { readonly kind: 'pager'; readonly pager: RecordPager; readonly table: TableViewer | null; readonly timeline?: TimelineSession }

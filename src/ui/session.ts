@@ -1,4 +1,5 @@
 import { IpcError, interrupted } from '../errors.js';
+import { reportWaitsTo } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { DeriveContext, TaskRecord } from '../records/index.js';
 import { TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
@@ -265,8 +266,13 @@ export class Session {
       this.exit(0);
       return;
     }
-    const running: Extract<Screen, { kind: 'running' }> = { kind: 'running', abort: new AbortController(), question: null };
+    const running: Extract<Screen, { kind: 'running' }> = { kind: 'running', abort: new AbortController(), question: null, status: null };
     this.screen = running;
+    reportWaitsTo(running.abort.signal, (text) => {
+      if (running.status === text) return;
+      running.status = text;
+      if (this.screen === running) this.changed();
+    });
     this.changed();
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.

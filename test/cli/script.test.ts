@@ -221,3 +221,25 @@ test('--session names whose tasks are mine; --nodb answers with the NoData KeyEr
       "line 2: KeyError: NoDB backend doesn't store any data. Start the Controller with a DB backend to enable resubmission / result persistence.\n",
   );
 });
+
+test('a SQLite file given as the FILE is the store to open, as --sqlitedb; a binary script is one sentence', async () => {
+  const fixture = join(ROOT, 'test', 'fixtures', 'payloads.db');
+  const count = "len(db_query({'completed': None})), len(db_query({}))";
+  const want = (await runIpc(['--sqlitedb', fixture, '-c', count], { env, cwd: tmp.dir })).stdout;
+  assert.match(want, /^\(\d+, \d+\)\n$/);
+  // with -c, and with statements piped in
+  for (const [args, input] of [[[fixture, '-c', count], ''], [[fixture], count]] as const) {
+    const run = await runIpc([...args], { input, env, cwd: tmp.dir });
+    assert.equal(run.stderr, '', args.join(' '));
+    assert.equal(run.stdout, want, args.join(' '));
+  }
+  const beside = await runIpc(['--demo', fixture], { env, cwd: tmp.dir });
+  assert.equal(beside.code, 2);
+  assert.match(beside.stderr, /^ipc: ConfigError: \S+payloads\.db is a SQLite database, not a script of statements; open it with --sqlitedb \S+, not beside --demo\n$/);
+  const binary = join(tmp.dir, 'noise.bin');
+  writeFileSync(binary, Buffer.from([0x41, 0x00, 0xff, 0x0a, 0x31]));
+  const noise = await runIpc(['--demo', binary], { env, cwd: tmp.dir });
+  assert.equal(noise.code, 2);
+  assert.equal(noise.stdout, '');
+  assert.match(noise.stderr, /^ipc: ConfigError: \S+noise\.bin holds binary data, not statements: a script is text, one statement a line\n$/);
+});

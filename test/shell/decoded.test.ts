@@ -31,6 +31,8 @@ const EXPRESSIONS = [
   'float(z + 1)', 'float(z * 2)', 'z == 0.25', 'float(z)', 'int(i) + 1',
   'float(m)', 'int(m)', 'float(m) * 2', 'float(p)', 'int(p)',
   'd.year', 'd.microsecond', 'd.month * 100 + d.day', '(d - timedelta(days=1)).day',
+  // the errors Python raises: an index past the end is IndexError, a missing key KeyError
+  'q[7]', 'r[9]', 'list(s)[5]', '[][0]', '(1, 2)[-3]', "o['nope']",
 ];
 
 test('decoded results take part in expressions as Python has them', { skip: !havePython() && 'needs python3-ipyparallel' }, async () => {

@@ -177,3 +177,25 @@ test("an error column reads 'ename: evalue' on screen and in a script-mode table
   failed.forEach((r, i) => assert.ok(piped.stdout.split('\n').some((l) => l.startsWith(r.msg_id) && l.includes(summaries[i]!)), piped.stdout));
   assert.ok(!piped.stdout.includes('\\x1b'), piped.stdout);
 });
+
+test('a wait on a pending task says how far it is and why it may never finish; Ctrl-C stops it', async () => {
+  const sqlite = new Database(db, { readonly: true });
+  const pending = (sqlite.prepare(`SELECT count(*) AS n FROM "${TABLE}" WHERE completed IS NULL`).get() as { n: number }).n;
+  sqlite.close();
+  assert.ok(pending > 1);
+  const t = ipc({ columns: 160, rows: 40 });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type("rc.wait(db_query({'completed': None}, 'msg_id'))");
+    t.send('Enter');
+    // nobody holds the copied file open: no controller writes it
+    const s = await t.waitFor((x) => x.includes('pending tasks will not finish there'), 'the wait status');
+    assert.match(s, new RegExp(`… waiting for ${pending} tasks, 0 done \\(Ctrl-C stops waiting\\)\\n  no process on this machine has tasks\\.db open`));
+    t.send('C-c');
+    const after = await t.waitFor(prompt(2), 'the prompt after Ctrl-C');
+    assert.match(after, /KeyboardInterrupt\nIn \[2\]:/);
+    assert.ok(!after.includes('waiting for'), `the status is gone:\n${after}`);
+  } finally {
+    t.close();
+  }
+});

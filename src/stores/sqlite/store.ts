@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import {
@@ -11,6 +12,7 @@ import { READ_SLICE_MS, sliceRows } from './slices.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
 import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
+import { openElsewhere } from './openers.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -86,6 +88,12 @@ export class SQLiteStore implements Store {
     const where = union ? `every task table (${tables.map((t) => t.name).join(', ')})` : `table ${tables[0]!.name}`;
     const also = otherTables.length === 0 ? '' : ` (the file also holds ${otherTables.join(', ')}; table '*' reads them all)`;
     this.info = { kind: 'SQLiteDB', location: `${path}, ${where}${also}`, writable, live: true };
+  }
+
+  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
+  idleNote(): string | null {
+    if (openElsewhere(this.path) !== false) return null;
+    return `no process on this machine has ${basename(this.path)} open: if its controller has stopped, pending tasks will not finish there`;
   }
 
   /** The task tables this store reads, with row counts and time spans. */

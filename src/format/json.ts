@@ -71,8 +71,8 @@ function valueText(v: unknown, depth: number): string | undefined {
       return JSON.stringify(toPlainJSON(v));
   }
   if (v instanceof Timestamp) return '"' + v.toISOString() + '"';
-  // a whole float keeps its point, as Python's json writes 2.0
-  if (v instanceof PyFloat && Number.isInteger(v.value)) return floatRepr(v.value);
+  // a float as Python's json writes it, its repr: 2.0 keeps its point, 1e-07 its exponent's two digits
+  if (v instanceof PyFloat && Number.isFinite(v.value)) return floatRepr(v.value);
   if (v instanceof PyValue || v instanceof Map) return valueText(pythonJSON(v), depth + 1);
   if (Array.isArray(v)) {
     let s = '[';

@@ -1,19 +1,24 @@
 import {
-  PyBytearray, PyDeque, PyFloat, PyMapping, PyNumpyScalar, PySet, PyValue,
+  PyBytearray, PyDeque, PyFloat, PyMapping, PyNdarray, PyNumpyScalar, PySet, PyValue, floatRepr, setOwn,
 } from '../records/index.js';
 import { repr } from './repr.js';
 
 /**
- * A decoded Python value in JSON: its natural form where JSON has one
- * (floats and numpy scalars as numbers, sets and deques as arrays,
- * bytearrays as bytes, a mapping with text keys as an object), else
+ * A decoded Python value in JSON: its natural form where JSON has one, as
+ * Python's json writes it (floats and numpy scalars as numbers, numpy arrays
+ * as their tolist(), OrderedDict, defaultdict and Counter as objects, dict
+ * keys that are ints, floats, bools or None as their JSON text), and more
+ * (sets and deques as arrays, bytearrays as bytes); else
  * `{"$repr": "…", "$class": "module.Name"}`. Items are left for the caller
  * to encode (big ints as exact number text, bytes as base64).
  */
 export function pythonJSON(v: PyValue | Map<unknown, unknown>): unknown {
-  if (v instanceof Map) {
-    if ([...v.keys()].every((k) => typeof k === 'string')) return Object.fromEntries(v);
-    return { $repr: repr(v), $class: 'dict' };
+  if (v instanceof Map) return mapJSON(v, (x) => x);
+  if (v instanceof PyNdarray) {
+    // numpy's tolist(): nested lists, float items as floats (2.0 keeps its point), none cut short
+    const float = v.dtype.kind === 'f';
+    const list = v.tolist(float ? (x) => new PyFloat(x as number) : undefined);
+    if (list) return list;
   }
   if (v instanceof PyFloat) return Number.isFinite(v.value) ? v.value : tagged(v);
   if (v instanceof PyNumpyScalar) {
@@ -22,10 +27,45 @@ export function pythonJSON(v: PyValue | Map<unknown, unknown>): unknown {
   }
   if (v instanceof PySet || v instanceof PyDeque) return v.items;
   if (v instanceof PyBytearray) return v.bytes;
-  if (v instanceof PyMapping && v.kind !== 'defaultdict' && v.entries.every(([k]) => typeof k === 'string')) {
-    return Object.fromEntries(v.entries);
-  }
+  // an OrderedDict, defaultdict or Counter is a dict to Python's json too
+  if (v instanceof PyMapping) return mapJSON(new Map(v.entries), (x) => x);
   return tagged(v);
+}
+
+/**
+ * A dict with keys other than text, as Python's json writes it: int, float,
+ * bool and None keys as their JSON text (1 → "1", True → "true", None →
+ * "null"); a dict with any other key (a tuple) has no JSON object, so it is
+ * its repr. `item` turns each value into what the caller writes.
+ */
+export function mapJSON(m: Map<unknown, unknown>, item: (x: unknown) => unknown): unknown {
+  const out: Record<string, unknown> = {};
+  const keys: string[] = [];
+  for (const k of m.keys()) {
+    const text = keyText(k);
+    if (text === null) return { $repr: repr(m), $class: 'dict' };
+    keys.push(text);
+  }
+  let i = 0;
+  for (const x of m.values()) setOwn(out, keys[i++]!, item(x));
+  return out;
+}
+
+function keyText(k: unknown): string | null {
+  if (typeof k === 'string') return k;
+  if (typeof k === 'number') return Number.isInteger(k) ? String(k) : jsonFloat(k);
+  if (typeof k === 'bigint') return k.toString();
+  if (typeof k === 'boolean') return k ? 'true' : 'false';
+  if (k === null) return 'null';
+  if (k instanceof PyFloat) return jsonFloat(k.value);
+  return null;
+}
+
+/** A float key as Python's json writes it: its repr, or NaN, Infinity, -Infinity. */
+function jsonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return floatRepr(x);
 }
 
 function tagged(v: PyValue): { $repr: string; $class: string } {

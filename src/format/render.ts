@@ -1,6 +1,7 @@
 import { PyValue, RecordList, Text, hasRepr, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { csvCell, csvField, renderCSV } from './csv.js';
 import { MAX_JSON_DEPTH, jsonText, tooDeep } from './json.js';
+import { mapJSON } from './python-json.js';
 import { prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
 import { isRecordView, recordLines } from './record-view.js';
@@ -17,7 +18,7 @@ export function plainValue(v: unknown, depth = 0): unknown {
   if (v instanceof Text) return v.text;
   if (isTaskResult(v)) return taskResultJSON(v);
   if (isRecordView(v)) return v.record;
-  if (v instanceof Map) return Object.fromEntries(Array.from(v, ([k, x]) => [String(k), plainValue(x, depth + 1)]));
+  if (v instanceof Map) return mapJSON(v, (x) => plainValue(x, depth + 1));
   // a decoded Python value keeps its JSON form (a float a number, a set an array); the writers encode it
   if (v instanceof PyValue) return v;
   if (hasRepr(v)) return v.pyRepr();

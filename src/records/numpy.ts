@@ -176,6 +176,43 @@ export class PyNdarray extends PyValue {
     return this.dtype.read(view, i);
   }
 
+  /**
+   * The items as numpy's tolist() gives them, nested by dimension in C order,
+   * each passed through `leaf`; undefined when the dtype's items are not
+   * readable here (complex, text, objects, dates) or the data is short.
+   */
+  tolist(leaf: (x: number | bigint | boolean) => unknown = (x) => x): unknown[] | undefined {
+    const dt = this.dtype;
+    const size = this.size;
+    if (this.shape.length === 0 || this.data.length < size * dt.size) return undefined;
+    const view = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    if (size > 0 && dt.read(view, 0) === undefined) return undefined;
+    const dims = this.shape;
+    // where item i of each axis lies among the stored items: C order, or Fortran order's reversed strides
+    const strides: number[] = [];
+    let s = 1;
+    if (this.fortran) {
+      for (let d = 0; d < dims.length; d++) {
+        strides[d] = s;
+        s *= dims[d]!;
+      }
+    } else {
+      for (let d = dims.length - 1; d >= 0; d--) {
+        strides[d] = s;
+        s *= dims[d]!;
+      }
+    }
+    const build = (axis: number, base: number): unknown[] => {
+      const n = dims[axis]!;
+      const out: unknown[] = new Array<unknown>(n);
+      const stride = strides[axis]!;
+      if (axis === dims.length - 1) for (let i = 0; i < n; i++) out[i] = leaf(dt.read(view, base + i * stride)!);
+      else for (let i = 0; i < n; i++) out[i] = build(axis + 1, base + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+
   pyRepr(): string {
     const dt = this.dtype;
     const supported = ['b1', 'i1', 'u1', 'i2', 'u2', 'i4', 'u4', 'i8', 'u8', 'f4', 'f8'].includes(dt.kind + dt.size);

@@ -1,4 +1,4 @@
-import { engineIdOf, taskStatus, type DeriveContext, type RecordStatus } from './derived.js';
+import { engineIdOf, taskFunctionName, taskStatus, type DeriveContext, type RecordStatus } from './derived.js';
 import { Timestamp } from './timestamp.js';
 import type { TaskRecord } from './values.js';
 
@@ -29,11 +29,19 @@ const micros = (v: unknown): number | null => (v instanceof Timestamp ? v.us : n
 /**
  * The task's function name: the derived key `function`, which the client
  * computes when `keys` asks for it, so a record read for a timeline or for
- * stats carries it. The one place to change if the name is derived here.
+ * stats carries it; a record read without it (`db_query({})` written as a
+ * trace) has it from its `buffers`, when it holds them. A pickle that cannot
+ * be decoded names no function here: a trace is not the place to stop on it.
  */
 export function functionOf(rec: TaskRecord): string | null {
   const f = rec['function'];
-  return typeof f === 'string' ? f : null;
+  if (typeof f === 'string') return f;
+  if (f !== undefined || !Array.isArray(rec['buffers'])) return null;
+  try {
+    return taskFunctionName(rec);
+  } catch {
+    return null;
+  }
 }
 
 export function taskInterval(rec: TaskRecord, ctx: DeriveContext = {}): TaskInterval {

@@ -1,8 +1,8 @@
 import { RecordList, RecordStream, remoteValue, waitOptions, type Client, type TaskResult } from '../client/index.js';
 import type { QueryInput } from '../query/index.js';
 import { indexError, keyError, typeError, type IpcError } from '../errors.js';
-import { isTaskResult } from '../format/index.js';
-import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
+import { isTaskResult, type OutputFormat } from '../format/index.js';
+import { INTERVAL_KEYS, PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
 import { bindArgs } from './time.js';
 import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
@@ -52,9 +52,12 @@ function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string 
  * as the records' JSON text where the client gives it. The first record is
  * read here, so a bad query fails as the statement's error.
  */
-export async function streamDbQuery(client: Client, c: CallArgs, json = false): Promise<RecordStream> {
-  const { query, keys } = dbQueryArgs(c);
-  const texts = json ? client.streamQueryTexts?.(query, keys) : null;
+export async function streamDbQuery(client: Client, c: CallArgs, format: OutputFormat = 'table'): Promise<RecordStream> {
+  const args = dbQueryArgs(c);
+  const { query } = args;
+  // a trace reads what a timeline reads, the function's name among it; keys asked for are kept
+  const keys = format === 'trace' && args.keys === null ? [...INTERVAL_KEYS] : args.keys;
+  const texts = format === 'json' || format === 'jsonl' ? client.streamQueryTexts?.(query, keys) : null;
   const iterator: AsyncIterator<TaskRecord | string> = (texts ?? client.streamQuery(query, keys))[Symbol.asyncIterator]();
   const head = await iterator.next();
   const ks = client.answerKeys(keys);

@@ -283,7 +283,7 @@ class ShellImpl implements Shell {
     }
     if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
       const value = await interp.evaluateCall(st.expr, (fn, call) =>
-        fn === this.dbQuery ? streamDbQuery(this.client, call, this.settings.format === 'json' || this.settings.format === 'jsonl') : undefined);
+        fn === this.dbQuery ? streamDbQuery(this.client, call, this.settings.format) : undefined);
       return { value, isExpression: true };
     }
     const over = options.pageRecordsOver;

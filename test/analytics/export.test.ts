@@ -88,14 +88,19 @@ print(json.dumps(out))
   assert.ok(Object.values(ours).includes('<lambda>'));
 });
 
-test('ipc --format trace turns a db_query into the same trace', () => {
-  const file = join(dir, 'same.json');
-  ipc('--sqlitedb', fixture, '-c', `%timeline --trace ${file}`);
-  const r = ipc('--sqlitedb', fixture, '--format', 'trace', '-c', 'db_query({})');
-  assert.equal(r.status, 0, r.stderr);
-  const a = JSON.parse(r.stdout);
-  const b = JSON.parse(readFileSync(file, 'utf8'));
-  assert.deepEqual(a.traceEvents.filter((e: { ph: string }) => e.ph === 'X').length, b.traceEvents.filter((e: { ph: string }) => e.ph === 'X').length);
+test('ipc --format trace turns a db_query into the same trace, tasks named by their function', () => {
+  const payloads = join(root, 'test', 'fixtures', 'payloads.db');
+  for (const [store, name] of [[fixture, 'same.json'], [payloads, 'same-payloads.json']] as const) {
+    const file = join(dir, name);
+    ipc('--sqlitedb', store, '-c', `%timeline --trace ${file}`);
+    const r = ipc('--sqlitedb', store, '--format', 'trace', '-c', 'db_query({})');
+    assert.equal(r.status, 0, r.stderr);
+    const timed = (text: string) => (JSON.parse(text) as { traceEvents: { ph: string }[] }).traceEvents.filter((e) => e.ph === 'X');
+    const a = timed(r.stdout);
+    assert.ok(a.length > 0);
+    assert.deepEqual(a, timed(readFileSync(file, 'utf8')));
+    if (store === payloads) assert.ok(a.some((e) => (e as { name?: string }).name === 'add'), 'tasks go by their function');
+  }
 });
 
 test('an existing file is kept unless --force', () => {

@@ -33,7 +33,7 @@ export const RC_METHODS: Record<string, string> = {
   hub_history: 'hub_history(): every msg_id the hub recorded, oldest first',
   purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
   queue_status: "queue_status(targets='all', verbose=False): per engine id, how many tasks are queued, assigned and completed (verbose: their msg_ids)",
-  resubmit: 'resubmit(indices_or_msg_ids): runs tasks again (needs a live hub: --hub)',
+  resubmit: 'resubmit(indices_or_msg_ids, block=False): runs tasks again; answers as get_result of the new tasks, .get() their values (needs a live hub: --hub)',
   wait: 'wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds)',
 };
 
@@ -200,7 +200,13 @@ export function makeRc(client: Client): PyObject {
       resubmit: fn('resubmit', async (c) => {
         const a = bindArgs('resubmit', ['indices_or_msg_ids', 'metadata', 'block'], c, 1);
         const { ids } = await msgIds(a.get('indices_or_msg_ids'), 'resubmit');
-        return client.resubmit(ids);
+        const mapping = await client.resubmit(ids);
+        // as ipyparallel's AsyncHubResult of the new tasks: a list, however many (block=True waits for them)
+        const fresh = ids.map((id) => mapping[id]!);
+        if (truthy(a.get('block') ?? false)) await client.wait(fresh, null, waitOptions(c.signal));
+        const results = await client.getResult(fresh);
+        keepLive(results, client, results);
+        return results;
       }),
       wait: fn('wait', async (c) => {
         const a = bindArgs('wait', ['jobs', 'timeout'], c);

@@ -200,6 +200,20 @@ export function liveHubSuite(db: DbFlag, options: SuiteOptions): void {
       await assert.rejects(client.resubmit(['no-such-task']), (e: IpcError) => e.kind === 'KeyError');
     });
 
+    test("rc.resubmit answers as Python's AsyncHubResult of the new task: its msg_ids, and .get() the list of values", () => {
+      const old = work.ids[4]!;
+      const bin = fileURLToPath(new URL('../../../bin/ipc.js', import.meta.url));
+      const script = [`ar = rc.resubmit('${old}', block=True)`, 'len(ar.msg_ids), ar.msg_ids[0] != ' + `'${old}'`, 'ar.get()', 'ar.ready()'].join('\n');
+      const run = spawnSync(process.execPath, [bin, '--hub', cluster.connectionFile, '--format', 'json', '-c', script], {
+        cwd: cluster.dir,
+        encoding: 'utf8',
+        env: { ...process.env, HOME: cluster.dir },
+        timeout: 60_000,
+      });
+      assert.equal(run.stderr, '');
+      assert.deepEqual(run.stdout.trim().split('\n').map((l) => JSON.parse(l)), [[1, true], [16], true]);
+    });
+
     test('purge then query', async () => {
       const victim = work.ids[1]!;
       const careful = (await openHubClient({ connectionFile: cluster.connectionFile, confirm: async () => false })) as HubClient;

@@ -38,6 +38,7 @@ export interface HubClientOptions {
 export async function openHubClient(options: HubClientOptions): Promise<Client> {
   const client = new HubClient(options);
   try {
+    await client.channel.checkListening(Math.min(options.connectTimeoutMs ?? client.channel.timeoutMs, 2000));
     await client.refreshEngines(options.connectTimeoutMs);
   } catch (e) {
     await client.close();

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { hubError } from '../errors.js';
 import { fileStamp, readConnectionFile, type ConnectionInfo } from './connection.js';
@@ -67,6 +68,35 @@ export class HubChannel {
 
   get connectionFile(): string {
     return this.#info.file;
+  }
+
+  /**
+   * Whether something listens at the hub's address, asked with a plain TCP
+   * connection, which is refused at once where no controller runs (ZeroMQ
+   * itself would retry in silence until the timeout). Raises HubError when
+   * it is refused or the host is unknown; anything else (a slow network, an
+   * ipc:// address) is left to the first request.
+   */
+  async checkListening(timeoutMs: number): Promise<void> {
+    const m = /^tcp:\/\/(.+):(\d+)$/.exec(this.#info.registration);
+    if (!m) return;
+    const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(m[2]);
+    const code = await new Promise<string | null>((resolve) => {
+      const socket = net.connect({ host: host === '*' ? '127.0.0.1' : host, port });
+      const done = (c: string | null) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(c);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      socket.once('connect', () => done(null));
+      socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? null));
+    });
+    if (code === 'ECONNREFUSED') {
+      throw hubError(`nothing listens at ${this.#info.registration}: the controller of ${this.#info.file} is not running (start it, or open the tasks.db it wrote with --sqlitedb)`);
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw hubError(`the host of ${this.#info.registration} in ${this.#info.file} is not known here`);
   }
 
   /** Registers a handler for hub notifications (engine registration, shutdown). */

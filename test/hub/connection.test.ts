@@ -68,3 +68,30 @@ test('the key does not show when the channel is inspected', async () => {
     await channel.close();
   }
 });
+
+test('a connection file of a controller that is gone is said at once: nothing listens at its address', async () => {
+  const { openHubClient } = await import('../../src/client/hub-client.js');
+  const net = await import('node:net');
+  // a port that was just free: bound, then let go
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const path = file('gone.json', { ...base, registration: port, notification: port + 1 });
+  const t0 = Date.now();
+  await assert.rejects(openHubClient({ connectionFile: path, timeoutMs: 10_000 }), (e: IpcError) => {
+    assert.equal(e.kind, 'HubError');
+    assert.equal(e.message, `nothing listens at tcp://127.0.0.1:${port}: the controller of ${path} is not running (start it, or open the tasks.db it wrote with --sqlitedb)`);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 3000, `said in ${Date.now() - t0} ms, not after the 10 s timeout`);
+  // a port where something listens is left to the hub's own answer
+  const listening = net.createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  const open = (listening.address() as { port: number }).port;
+  try {
+    await assert.rejects(openHubClient({ connectionFile: file('mute.json', { ...base, registration: open }), timeoutMs: 500 }), (e: IpcError) => /did not answer connection_request within 0\.5 s/.test(e.message));
+  } finally {
+    listening.close();
+  }
+});

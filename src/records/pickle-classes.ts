@@ -10,7 +10,7 @@
 import { PyDtype, PyNdarray, PyNumpyScalar } from './numpy.js';
 import {
   PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet,
-  PyTimezone, PyValue,
+  PyTimezone, PyValue, safeInteger,
 } from './python.js';
 import { TimeDelta } from './timestamp.js';
 import { isTuple } from './pyvalues.js';
@@ -261,7 +261,8 @@ export function setItems(target: unknown, items: readonly unknown[], from: numbe
   for (let i = from; i + 1 < to; i += 2) entries.push([items[i], items[i + 1]]);
 }
 
-const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
+/** Object keys JavaScript orders before the others (array indices), so that a dict keyed by them loses its order. */
+export const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 /**
  * The items of a dict in the order the pickle gave them: a DictBuilder of
@@ -278,6 +279,31 @@ function dictEntries(v: unknown): [unknown, unknown][] | null {
   if (keys.some((k) => INDEX_LIKE.test(k))) throw new PickleError('the order of the keys of a dict is lost');
   return keys.map((k) => [k, (v as Record<string, unknown>)[k]]);
 }
+
+/**
+ * A little-endian two's complement integer of `n` bytes from `from`, as LONG1
+ * and LONG4 hold it: a number when a double holds it exactly, else a BigInt,
+ * built six bytes per BigInt step.
+ */
+export function longFromBytes(data: Uint8Array, from: number, n: number): number | bigint {
+  if (n <= 6) {
+    let v = 0;
+    for (let i = from + n - 1; i >= from; i--) v = v * 256 + data[i]!;
+    return n > 0 && data[from + n - 1]! & 0x80 ? v - 2 ** (8 * n) : v;
+  }
+  let v = 0n;
+  for (let k = n; k > 0; ) {
+    const take = k >= 6 ? 6 : k;
+    let chunk = 0;
+    for (let i = from + k - 1; i >= from + k - take; i--) chunk = chunk * 256 + data[i]!;
+    v = (v << (take === 6 ? BITS48 : BigInt(8 * take))) | BigInt(chunk);
+    k -= take;
+  }
+  if (data[from + n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
+  return safeInteger(v);
+}
+
+const BITS48 = 48n;
 
 function int(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;

@@ -14,7 +14,7 @@
  * decodes the pickle, or raises the error, from the start.
  */
 import { PyNdarray } from './numpy.js';
-import { append, build, isNdarray, newObject, pickleClass, reduce, setItems } from './pickle-classes.js';
+import { INDEX_LIKE, append, build, isNdarray, longFromBytes, newObject, pickleClass, reduce, setItems } from './pickle-classes.js';
 import { PyBytearray, PyFloat, PyGlobal, PyOpaque, PySet, PyValue } from './python.js';
 import { isMarkedTuple, newTuple } from './pyvalues.js';
 import { setOwn } from './values.js';
@@ -28,8 +28,6 @@ export interface FastLimits {
 export const NOT_FAST: unique symbol = Symbol('not fast');
 
 const utf8 = new TextDecoder('utf-8');
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Where each open MARK starts in the stack: reused from call to call, its height a local of the loop. */
 const marks: number[] = [];
 /** Whether the last pickle built an inert instance (a PyOpaque): only those can be canned objects or code. */
@@ -168,18 +166,11 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         stack[sp++] = data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24);
         pos += 4;
         break;
-      case 0x8a: { // LONG1: up to 6 bytes exact as a number, beyond as a BigInt unless it fits one
+      case 0x8a: { // LONG1
         if (pos + 1 > end) return NOT_FAST;
         const n = data[pos]!;
         if (pos + 1 + n > end) return NOT_FAST;
-        if (n <= 6) {
-          let v = 0;
-          for (let i = pos + n; i > pos; i--) v = v * 256 + data[i]!;
-          if (n > 0 && data[pos + n]! & 0x80) v -= 2 ** (8 * n);
-          stack[sp++] = v;
-        } else {
-          stack[sp++] = bigLong(data, pos + 1, n);
-        }
+        stack[sp++] = longFromBytes(data, pos + 1, n);
         pos += 1 + n;
         break;
       }
@@ -362,28 +353,6 @@ function classStep(op: number, stack: unknown[], sp: number): number {
   return 0;
 }
 
-/**
- * A little-endian two's complement integer of n bytes from `from`: a BigInt,
- * or a number when it fits one exactly. Read six bytes at a time, the most
- * significant first, so that a long costs a BigInt step per six bytes, not
- * per byte.
- */
-function bigLong(data: Uint8Array, from: number, n: number): number | bigint {
-  let v = 0n;
-  let k = n;
-  while (k > 0) {
-    const take = k >= 6 ? 6 : k;
-    let chunk = 0;
-    for (let i = from + k - 1; i >= from + k - take; i--) chunk = chunk * 256 + data[i]!;
-    v = (v << (take === 6 ? BITS48 : BigInt(8 * take))) | BigInt(chunk);
-    k -= take;
-  }
-  if (data[from + n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
-  return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
-}
-
-const BITS48 = 48n;
-
 function byteSize(v: unknown): number {
   if (v instanceof Uint8Array) return v.length;
   if (v instanceof PyBytearray) return v.bytes.length;
@@ -422,8 +391,6 @@ function fill(dict: unknown, stack: unknown[], from: number, to: number): unknow
   }
   return dict;
 }
-
-const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 /** A dict this decoder made: only those have the plain object prototype. */
 function isDict(v: unknown): v is Record<string, unknown> {

@@ -11,7 +11,7 @@
  * (a pickled list of bytes); `pickleBuffers` writes one Python reads back.
  */
 import { PyNdarray } from './numpy.js';
-import { append, build, DictBuilder, describe, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
+import { append, build, DictBuilder, describe, longFromBytes, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
 import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
 import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyGlobal, PyMapping, PyOpaque, PyRange, PySet, safeInteger } from './python.js';
 import { isTuple, tuple } from './pyvalues.js';
@@ -239,13 +239,16 @@ function loop(): unknown {
       case 0x4c: // LONG
         stack.push(parseInteger(line().replace(/L$/, '')));
         break;
-      case 0x8a: // LONG1
-        stack.push(longFromBytes(bytes(u8())));
+      case 0x8a: { // LONG1
+        const b = bytes(u8());
+        stack.push(longFromBytes(b, 0, b.length));
         break;
+      }
       case 0x8b: { // LONG4
         const n = u32();
         if (n > MAX_LONG_BYTES) throw new PickleError(`an integer of ${n} bytes exceeds the ${MAX_LONG_BYTES}-byte limit`);
-        stack.push(longFromBytes(bytes(n)));
+        const b = bytes(n);
+        stack.push(longFromBytes(b, 0, b.length));
         break;
       }
       case 0x46: // FLOAT
@@ -461,20 +464,6 @@ function parseInteger(text: string): number | bigint {
   if (!/^[+-]?\d+$/.test(text.trim())) throw new PickleError(`the pickle holds the integer text '${text.slice(0, 20)}'`);
   if (text.length > 4300) throw new PickleError(`an integer of ${text.length} digits exceeds the limit of 4300 digits`);
   return safeInteger(BigInt(text.trim()));
-}
-
-/** A little-endian two's complement integer, as LONG1 and LONG4 hold it. */
-function longFromBytes(b: Uint8Array): number | bigint {
-  if (b.length === 0) return 0;
-  if (b.length <= 6) {
-    let v = 0;
-    for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i]!;
-    return b[b.length - 1]! & 0x80 ? v - 2 ** (8 * b.length) : v;
-  }
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
-  return safeInteger(v);
 }
 
 function parseFloatText(text: string): number {

@@ -124,30 +124,13 @@ export function decodedAttribute(
   return undefined;
 }
 
-/** The items of an array as Python's tolist() gives them: nested lists for more than one dimension. */
+/** The items of an array as Python's tolist() gives them: nested lists for more than one dimension, floats as floats. */
 function arrayItems(a: PyNdarray): unknown[] {
   chargeItems(a.size, 'the items of an array');
-  const strides: number[] = [];
-  let s = 1;
-  for (let d = a.shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= a.shape[d]!;
-  }
-  const float = a.dtype.kind === 'f';
-  const build = (axis: number, base: number): unknown[] => {
-    const out: unknown[] = [];
-    for (let i = 0; i < a.shape[axis]!; i++) {
-      const at = base + i * strides[axis]!;
-      if (axis === a.shape.length - 1) {
-        const x = a.item(at);
-        if (x === undefined) throw typeError(`the items of a ${a.dtype.name} array are not readable here`);
-        out.push(float && typeof x === 'number' ? floatValue(x) : x);
-      } else out.push(build(axis + 1, at));
-    }
-    return out;
-  };
   if (a.shape.length === 0) throw typeError('iteration over a 0-d array');
-  return build(0, 0);
+  const items = a.tolist(a.dtype.kind === 'f' ? (x) => floatValue(x as number) : undefined);
+  if (!items) throw typeError(`the items of a ${a.dtype.name} array are not readable here`);
+  return items;
 }
 
 /** A decoded range's ints (its bounds are the ints the pickle held). */

@@ -154,10 +154,32 @@ export function taskCall(rec: TaskRecord): TaskCall | null {
 /**
  * Function names by the bytes of the pickle that holds the function: a
  * client submits the same function many times, so a timeline or stats over
- * many tasks decodes each distinct function once.
+ * many tasks decodes each distinct function once. The pickle of
+ * ipyparallel's map lambda, the same in every `view.map` task, holds MAPS:
+ * such a task's name is kept by the pickles of its info dict and first
+ * argument (the mapped function) instead.
  */
 const namesByPickle = new Map<string, string | null>();
 const NAME_CACHE_SIZE = 512;
+const MAPS = '\0maps';
+
+/** The cache key of some frames of a request (each behind its length, so that no two lists give one key); null when they are large. */
+function framesKey(frames: readonly Uint8Array[]): string | null {
+  let key = '';
+  for (const f of frames) {
+    if (key.length + f.length > 4096) return null;
+    key += `${f.length}:` + Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
+  }
+  return key;
+}
+
+function remember(key: string | null, name: string | null): string | null {
+  if (key !== null) {
+    if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
+    namesByPickle.set(key, name);
+  }
+  return name;
+}
 
 /**
  * The name of an apply request's function (`add`, `<lambda>`), decoding only
@@ -171,10 +193,10 @@ export function taskFunctionName(rec: TaskRecord): string | null {
   }
   const bufs = buffersOf(rec, 'buffers');
   if (!bufs || taskCode(rec) !== null) return null;
-  const first = bufs[0]!;
-  const key = first.length <= 4096 ? Buffer.from(first.buffer, first.byteOffset, first.length).toString('latin1') : null;
-  if (key !== null && namesByPickle.has(key)) return namesByPickle.get(key)!;
-  let name: string | null;
+  const key = framesKey(bufs.slice(0, 1));
+  const known = key === null ? undefined : namesByPickle.get(key);
+  if (known === MAPS) return mappedName(rec, bufs);
+  if (known !== undefined) return known;
   let fn: unknown;
   try {
     fn = decodeApplyFunction(bufs);
@@ -183,15 +205,19 @@ export function taskFunctionName(rec: TaskRecord): string | null {
   }
   // a view.map task: every one sends the same function, which maps the one named in its arguments
   if (isParallelMap(fn)) {
-    const call = taskCall(rec);
-    return call ? callName(call) : null;
+    remember(key, MAPS);
+    return mappedName(rec, bufs);
   }
-  name = functionName(fn);
-  if (key !== null) {
-    if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
-    namesByPickle.set(key, name);
-  }
-  return name;
+  return remember(key, functionName(fn));
+}
+
+/** The name of a `view.map` task's mapped function, which its info dict and first argument's pickle decide. */
+function mappedName(rec: TaskRecord, bufs: readonly Uint8Array[]): string | null {
+  const key = framesKey(bufs.slice(1, 3));
+  const known = key === null ? undefined : namesByPickle.get(key);
+  if (known !== undefined) return known;
+  const call = taskCall(rec);
+  return remember(key, call ? callName(call) : null);
 }
 
 /** The value the task returned: None while it is pending or when it failed. */

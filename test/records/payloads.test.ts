@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
 import { repr } from '../../src/format/index.js';
-import { KEY_NAMES_7X, taskCall } from '../../src/records/index.js';
+import { KEY_NAMES_7X, derivedValue, taskCall, taskFunctionName } from '../../src/records/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { openMongoStore } from '../../src/stores/mongodb/index.js';
 import { startMongoTarget } from '../support/mongo-target.js';
@@ -172,5 +172,35 @@ emit([sorted(r['msg_id'] for r in rows if eval(f, {'r': r, 'np': np})) for f in 
     await store.close();
     await mongo.close();
     await target.close();
+  }
+});
+
+/**
+ * Every `view.map` task sends the same map lambda: its name cannot come from
+ * that pickle alone. Tasks of two mapped functions, interleaved, each get
+ * their own function's name and part of the sequence, however often the
+ * names were looked up before.
+ */
+test('view.map tasks of different functions, interleaved, each go by their own function', { skip: !havePython() }, async () => {
+  const made = (await runPython(String.raw`
+from ipyparallel.client.remotefunction import _map
+from ipyparallel.serialize import pack_apply_message
+def first(x):
+    return x
+def second(x):
+    return -x
+out = []
+for f in (first, second, first, second):
+    for part in (range(0, 2), range(2, 4)):
+        out.append([f.__name__, repr((part,)), pack_apply_message(_map, (f, part), {})])
+emit(out)
+`)) as [string, string, Uint8Array[]][];
+  assert.equal(made.length, 8);
+  for (let round = 0; round < 2; round++) {
+    const got = made.map(([, , buffers], i) => {
+      const rec = { msg_id: `m${round}-${i}`, buffers, header: { msg_type: 'apply_request' } };
+      return [taskFunctionName(rec), repr(derivedValue(rec, 'args'))];
+    });
+    assert.deepEqual(got, made.map(([name, args]) => [name, args]));
   }
 });

@@ -28,7 +28,7 @@ export function pythonJSON(v: PyValue | Map<unknown, unknown>): unknown {
   if (v instanceof PySet || v instanceof PyDeque) return v.items;
   if (v instanceof PyBytearray) return v.bytes;
   // an OrderedDict, defaultdict or Counter is a dict to Python's json too
-  if (v instanceof PyMapping) return mapJSON(new Map(v.entries), (x) => x);
+  if (v instanceof PyMapping) return entriesJSON(v.entries, (x) => x) ?? tagged(v);
   return tagged(v);
 }
 
@@ -39,15 +39,19 @@ export function pythonJSON(v: PyValue | Map<unknown, unknown>): unknown {
  * its repr. `item` turns each value into what the caller writes.
  */
 export function mapJSON(m: Map<unknown, unknown>, item: (x: unknown) => unknown): unknown {
-  const out: Record<string, unknown> = {};
-  const keys: string[] = [];
-  for (const k of m.keys()) {
+  return entriesJSON(m, item) ?? { $repr: repr(m), $class: 'dict' };
+}
+
+/** The object of `mapJSON` from key-value pairs; null when a key has no JSON text. */
+function entriesJSON(entries: Iterable<readonly [unknown, unknown]>, item: (x: unknown) => unknown): Record<string, unknown> | null {
+  const pairs: [string, unknown][] = [];
+  for (const [k, x] of entries) {
     const text = keyText(k);
-    if (text === null) return { $repr: repr(m), $class: 'dict' };
-    keys.push(text);
+    if (text === null) return null;
+    pairs.push([text, x]);
   }
-  let i = 0;
-  for (const x of m.values()) setOwn(out, keys[i++]!, item(x));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of pairs) setOwn(out, k, item(x));
   return out;
 }
 

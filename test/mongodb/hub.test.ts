@@ -4,7 +4,6 @@
  * workload; ipc then opens the same database and answers the battery.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,14 +13,13 @@ import { openMongoStore } from '../../src/stores/mongodb/index.js';
 import { Cluster, type DbFlag } from '../hub/cluster.js';
 import { battery, pythonAnswers, runWorkload, type BatteryItem, type PythonAnswers, type Workload } from '../hub/workload.js';
 import { startMongoTarget, TARGET_LABEL, type MongoTarget } from '../support/mongo-target.js';
-import { PYTHON, havePython } from '../support/python.js';
+import { havePymongo } from '../support/python.js';
 
 // The hub's pymongo hands back naive UTC datetimes, which the Python side of
 // these tests reads as local time: run the cluster in UTC so both agree.
 process.env['TZ'] = 'UTC';
 
-const havePymongo = havePython() && spawnSync(PYTHON, ['-c', 'import pymongo'], { stdio: 'ignore' }).status === 0;
-const skip = havePymongo ? false : 'needs python3-pymongo (apt-get install python3-pymongo)';
+havePymongo();
 
 /**
  * Battery lines where ipyparallel's MongoDB backend answers otherwise: it
@@ -31,7 +29,7 @@ const skip = havePymongo ? false : 'needs python3-pymongo (apt-get install pytho
 const MONGODB_WRONG = ['submitted with an offset', 'not completed', 'glob on stdout'];
 const BUFFER_KEYS = ['buffers', 'result_buffers'];
 
-describe(`a live hub started with --mongodb, writing to ${TARGET_LABEL}`, { skip }, () => {
+describe(`a live hub started with --mongodb, writing to ${TARGET_LABEL}`, () => {
   let target: MongoTarget;
   let cluster: Cluster;
   let database: string;

@@ -4,16 +4,14 @@
  * reads; what ipc writes, it reads.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
 import { DictDB, collect, type Store } from '../../src/stores/index.js';
 import { openMongoStore } from '../../src/stores/mongodb/index.js';
 import { atMillis, startMongoTarget, TARGET_LABEL, type MongoTarget } from '../support/mongo-target.js';
-import { PYTHON, havePython, runPython } from '../support/python.js';
+import { havePymongo, runPython } from '../support/python.js';
 
-const havePymongo = havePython() && spawnSync(PYTHON, ['-c', 'import pymongo'], { stdio: 'ignore' }).status === 0;
-const skip = havePymongo ? false : 'needs python3-pymongo (apt-get install python3-pymongo)';
+havePymongo();
 const on = `against ${TARGET_LABEL}`;
 
 /** ipyparallel's MongoDB backend on `database`, as ipcontroller --mongodb makes it. */
@@ -32,13 +30,13 @@ const RECORDS: TaskRecord[] = generateDemoRecords({ count: 40, seed: 11 });
 const STORED = atMillis(RECORDS);
 
 before(async () => {
-  if (havePymongo) target = await startMongoTarget();
+  target = await startMongoTarget();
 });
 after(async () => {
   await target?.close();
 });
 
-test(`records written by ipyparallel's MongoDB backend read back as ipc records, ${on}`, { skip }, async () => {
+test(`records written by ipyparallel's MongoDB backend read back as ipc records, ${on}`, async () => {
   const database = target.freshDatabase();
   // The hub adds the request, then updates it with the result.
   const pending = RECORDS.map((r) => ({ ...r, completed: null, result_content: null, result_buffers: [] }));
@@ -80,7 +78,7 @@ emit({'records': {r['msg_id']: plain(r) for r in db.find_records({})}, 'history'
   }
 });
 
-test(`records written by ipc read back through ipyparallel's MongoDB backend, ${on}`, { skip }, async () => {
+test(`records written by ipc read back through ipyparallel's MongoDB backend, ${on}`, async () => {
   const database = target.freshDatabase();
   const store: Store = await openMongoStore({ url: target.url, database, write: true });
   try {

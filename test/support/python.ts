@@ -3,14 +3,25 @@
  * values as tagged JSON: {"$date": iso} for datetimes, {"$bytes": base64}
  * for buffers. The Python side decodes and encodes with the same tags.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Timestamp, isDict, type Value } from '../../src/records/index.js';
 
 export const PYTHON = '/usr/bin/python3';
 
+/**
+ * True, or a loud failure: `npm test` installs ipyparallel first
+ * (test/prerequisites.mjs), so no test is ever skipped for want of it.
+ */
 export function havePython(): boolean {
-  return existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/ipyparallel');
+  if (existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/ipyparallel')) return true;
+  throw new Error('python3-ipyparallel is not installed: run the tests with npm test, which installs it (or apt-get install -y python3-ipyparallel)');
+}
+
+/** True, or a loud failure when Python cannot import pymongo (`npm test` installs python3-pymongo). */
+export function havePymongo(): boolean {
+  if (havePython() && spawnSync(PYTHON, ['-c', 'import pymongo'], { stdio: 'ignore' }).status === 0) return true;
+  throw new Error('python3-pymongo is not installed: run the tests with npm test, which installs it (or apt-get install -y python3-pymongo)');
 }
 
 /** Python `decode(obj)` and `encode(obj)` of the tagged JSON. */

@@ -21,6 +21,9 @@ const PREREQUISITES = [
   { pkg: 'python3-numpy', present: pythonModule('numpy') },
   { pkg: 'tmux', present: command('tmux') },
   { pkg: 'sqlite3', present: command('sqlite3') },
+  // renders %timeline --svg to PNG, to show the SVG draws
+  { pkg: 'librsvg2-bin', present: command('rsvg-convert') },
+  { pkg: 'procps', present: command('ps') },
 ];
 
 const missing = () => PREREQUISITES.filter((p) => !p.present()).map((p) => p.pkg);

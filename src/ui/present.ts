@@ -1,5 +1,5 @@
 import { RecordList } from '../client/index.js';
-import { isRecordView, recordLines, renderDisplay, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
+import { isRecordView, oneLine, recordLines, renderDisplay, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
 import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import { WatchRequest } from '../shell/index.js';
 import { onScreen, type Painter } from './style.js';
@@ -76,7 +76,7 @@ export function recordPager(rec: TaskRecord, context: RecordViewOptions, ctx: Pr
 }
 
 function pagerOf(rec: TaskRecord, source: readonly string[], ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
-  const title = typeof rec['msg_id'] === 'string' ? onScreen(rec['msg_id'], ctx.painter) : 'record';
+  const title = typeof rec['msg_id'] === 'string' ? oneLine(rec['msg_id']) : 'record';
   return new RecordPager(title, source, back, { columns: ctx.columns, rows: ctx.rows });
 }
 

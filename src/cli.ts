@@ -247,8 +247,11 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const { stdout, stderr } = options;
   const plain = !stdout.isTTY;
   let failed = false;
-  // a file or pipe gets the data as it is; a terminal gets it made safe (colour kept, other controls shown as escapes)
-  const write = (text: string) => stdout.write(plain ? (text.includes('\u001b') ? stripAnsi(text) : text) : safeText(text));
+  // A terminal gets text made safe (colour kept, other controls shown as escapes). A file or pipe gets
+  // JSON, JSONL, CSV and trace as data, every byte kept, and the table format's text without colour.
+  const data = () => shell.settings.format !== 'table';
+  const write = (text: string, isData = false) =>
+    stdout.write(!plain ? safeText(text) : isData || !text.includes('\u001b') ? text : stripAnsi(text));
   const display = () => ({ timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
   const ac = new AbortController();
   /** Writes a streamed db_query answer as it arrives, waiting whenever stdout's buffer is full. */
@@ -256,7 +259,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     try {
       for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
         if (ac.signal.aborted) throw interrupted();
-        if (!write(piece)) await drained(stdout, ac.signal);
+        if (!write(piece, data())) await drained(stdout, ac.signal);
       }
       return true;
     } catch (e) {
@@ -287,7 +290,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
       return Promise.resolve(!options.bail);
     }
     if (text === '') return;
-    write(text.endsWith('\n') ? text : text + '\n');
+    write(text.endsWith('\n') ? text : text + '\n', data() && !(o.value instanceof Text));
   };
   // The first SIGINT interrupts the running statement (evaluation sees it
   // within milliseconds); a second one, should anything not give way, ends the process.

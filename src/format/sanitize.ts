@@ -22,10 +22,6 @@ const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u206
 const SGR_AT = /\x1b\[[0-9;:]*m/y;
 const RESET = /^\x1b\[0*m$/;
 
-export function hasControl(s: string): boolean {
-  return UNSAFE.test(s);
-}
-
 export function safeText(s: string, options: SafeTextOptions = {}): string {
   const oneLine = options.oneLine ?? false;
   if (!UNSAFE.test(s) && !(oneLine && s.includes('\n'))) return s;
@@ -91,7 +87,7 @@ function isUnsafe(c: number): boolean {
 }
 
 /** The escape a control is shown as, as Python would write it in a string. */
-export function visible(c: number): string {
+function visible(c: number): string {
   switch (c) {
     case 0x09:
       return '\\t';

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { cellText, cutText, escapeXml, safeText, textWidth } from '../../src/format/index.js';
 import { wrapAnsiLine, fitText } from '../../src/ui/text-width.js';
+import { PYTHON, havePython } from '../support/python.js';
 
 /** Every escape sequence left in `s`; safe text may hold SGR colour only. */
 function escapes(s: string): string[] {
@@ -90,4 +92,14 @@ test('a table cell shows an id with a control escaped, so ids that differ only t
 test('XML text escapes markup and shows what XML 1.0 cannot hold', () => {
   assert.equal(escapeXml('<e\x01&\x1b]0;t\x07>'), '&#60;e\\x01&#38;\\x1b]0;t\\x07&#62;');
   assert.equal(escapeXml('\ud800x\uffff'), '\\ud800x\\uffff');
+});
+
+test('each escape is the one Python writes in a string literal, so an id shown can be typed back', { skip: !havePython() }, () => {
+  const controls: number[] = [];
+  for (let c = 0; c <= 0x9f; c++) if (c < 0x20 || c >= 0x7f) controls.push(c);
+  controls.push(0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069);
+  const python = JSON.parse(
+    execFileSync(PYTHON, ['-c', 'import json, sys; print(json.dumps([repr(chr(c))[1:-1] for c in json.loads(sys.argv[1])]))', JSON.stringify(controls)], { encoding: 'utf8' }),
+  ) as string[];
+  assert.deepEqual(controls.map((c) => cellText(String.fromCharCode(c))), python);
 });

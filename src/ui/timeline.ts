@@ -267,7 +267,7 @@ export class TimelineView {
         else if (code) ch = colour(p, code)(ch);
         text += ch;
       }
-      const label = fitText(row.label, LABEL - 1).padEnd(LABEL - 1);
+      const label = fitText(oneLine(row.label), LABEL - 1).padEnd(LABEL - 1);
       lines.push((r === this.row ? p.bold(label) : label) + ' ' + text);
     }
     while (lines.length < this.size.rows - 1) lines.push('');

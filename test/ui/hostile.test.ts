@@ -88,6 +88,11 @@ test('every view of the interactive shell on hostile records sends nothing a tas
     };
     const viewer = (what: string) => t.waitFor(() => t.query('#{alternate_on}') === '1', what);
     const paged = () => t.query('#{alternate_on}') === '1';
+    /** The answer is in: a viewer or pager is open (true), or the next prompt is shown (false). */
+    const answered = async () => {
+      await t.waitFor((s) => paged() || s.includes(`In [${n + 1}]:`), `the answer to In [${n}]`, { timeoutMs: 20_000 });
+      return paged();
+    };
     const keys = async (...k: string[]) => {
       for (const key of k) {
         t.send(key);
@@ -100,7 +105,8 @@ test('every view of the interactive shell on hostile records sends nothing a tas
       await keys('Down', 'Right', 'Right', 'Left', '/');
       t.type('PWNED');
       await keys('Enter', 'n', 'Home', 'Enter');
-      await t.waitFor((s) => s.includes('Task '), 'the record view');
+      // a msg_id hundreds of columns long, escaped, gives way in the middle of the status line
+      await t.waitFor((s) => s.includes('Task ') && /hostile\\x1b.*….*_1 · lines 1–\d+ of \d+/.test(s), 'the record view with its place in view');
       await keys('PageDown', 'End', 'Home', '/');
       t.type('RED');
       await keys('Enter', 'n', 'q', 'End', 'q');
@@ -110,8 +116,7 @@ test('every view of the interactive shell on hostile records sends nothing a tas
     // every record view, the streams and the traceback; long ones open the pager
     for (const id of ['_1', '_2', '_3', '_4']) {
       await run(`%show ${id}`, async () => {
-        await new Promise((r) => setTimeout(r, 400));
-        if (paged()) await keys('PageDown', 'End', 'q');
+        if (await answered()) await keys('PageDown', 'End', 'q');
       });
     }
     await run('%stdout _2');
@@ -119,8 +124,7 @@ test('every view of the interactive shell on hostile records sends nothing a tas
     await run('%tb _3');
     await run(`rc.get_result(${JSON.stringify(ids.find((id) => id.endsWith('_3')))}).get()`);
     await run('db_query({}, keys=["label", "engine_uuid", "stdout"])', async () => {
-      await new Promise((r) => setTimeout(r, 400));
-      if (paged()) await keys('End', 'q');
+      if (await answered()) await keys('End', 'q');
     });
     await run('%help', async () => {
       await viewer('the pager');

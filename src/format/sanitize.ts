@@ -19,6 +19,8 @@ export interface SafeTextOptions {
 
 /** Any character the sanitiser changes; text without one is returned as it is. */
 const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Anything unsafe but an ESC that starts an SGR sequence. */
+const UNSAFE_BUT_SGR = /[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\x1b(?!\[[0-9;:]*m)/;
 const SGR_AT = /\x1b\[[0-9;:]*m/y;
 const RESET = /^\x1b\[0*m$/;
 
@@ -26,6 +28,11 @@ export function safeText(s: string, options: SafeTextOptions = {}): string {
   const oneLine = options.oneLine ?? false;
   if (!UNSAFE.test(s) && !(oneLine && s.includes('\n'))) return s;
   const sgr = options.sgr ?? 'keep';
+  if (sgr === 'keep' && !oneLine && !UNSAFE_BUT_SGR.test(s)) {
+    // colour only (a frame of ipc's own lines): as it is, closed when it leaves a colour open
+    const last = s.lastIndexOf('\x1b[');
+    return RESET.test(s.slice(last, s.indexOf('m', last) + 1)) ? s : s + '\x1b[0m';
+  }
   const mark = options.mark ?? ((x: string) => x);
   let out = '';
   let column = 0;

@@ -6,7 +6,7 @@ import { openClient } from './config/open.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/index.js';
-import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
+import { renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
 import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
@@ -32,6 +32,15 @@ function version(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Everything ipc writes to stderr goes through here: what it quotes (a
+ * task's traceback, a hub's reply, a value typed) may hold controls, which
+ * are shown as escapes, never sent; colour is kept only for a terminal.
+ */
+function warn(stderr: NodeJS.WritableStream & { isTTY?: boolean }, text: string): boolean {
+  return stderr.write(safeText(text, { sgr: stderr.isTTY ? 'keep' : 'strip' }));
 }
 
 function sentence(e: unknown): string {
@@ -65,10 +74,10 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     }
     settleFile(cli, fileHead(cli.file, cwd));
     settings = resolveSettings(cli, { env, cwd });
-    if (settings.profileNote) stderr.write(`ipc: ${settings.profileNote}\n`);
+    if (settings.profileNote) warn(stderr, `ipc: ${settings.profileNote}\n`);
     checkStoreFiles(settings);
   } catch (e) {
-    stderr.write(`ipc: ${sentence(e)}\n`);
+    warn(stderr, `ipc: ${sentence(e)}\n`);
     return EXIT_USAGE;
   }
 
@@ -78,12 +87,12 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     const fromTerminal = cli.command === null && (cli.file === null || cli.file === '-') && Boolean(stdin.isTTY);
     // ipc | less, ipc > out.txt: without a word, a person at the keyboard would wait for a prompt that never comes.
     if (fromTerminal && !cli.script) {
-      stderr.write('ipc: stdout is not a terminal, so ipc runs in script mode: type statements, then Ctrl-D; their values go to stdout\n');
+      warn(stderr, 'ipc: stdout is not a terminal, so ipc runs in script mode: type statements, then Ctrl-D; their values go to stdout\n');
     }
     try {
       source = await readScript(cli, stdin, cwd);
     } catch (e) {
-      stderr.write(`ipc: ${sentence(e)}\n`);
+      warn(stderr, `ipc: ${sentence(e)}\n`);
       return EXIT_USAGE;
     }
   }
@@ -93,14 +102,14 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (settings.yes) return true;
     if (shell?.confirm) return shell.confirm(question);
     // A script from -c or a file, started in a terminal: ask there.
-    if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(question, stdin, stderr);
+    if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(safeText(question), stdin, stderr);
     throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
   let opened;
   try {
     opened = await openClient(settings, confirm);
   } catch (e) {
-    stderr.write(`ipc: ${sentence(e)}\n`);
+    warn(stderr, `ipc: ${sentence(e)}\n`);
     return EXIT_FAILED;
   }
   shell = createShell({
@@ -123,10 +132,10 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       }
     }
     if (settings.store.kind === 'demo' && !cli.store && stderr.isTTY) {
-      stderr.write(`ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
+      warn(stderr, `ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
     }
     // a record with bad data in a column is still written; stderr names the record and the column
-    const stopNotes = onUnreadable((u) => stderr.write(`ipc: ${u.sentence()}\n`));
+    const stopNotes = onUnreadable((u) => warn(stderr, `ipc: ${u.sentence()}\n`));
     try {
       return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
     } finally {
@@ -238,7 +247,11 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const { stdout, stderr } = options;
   const plain = !stdout.isTTY;
   let failed = false;
-  const write = (text: string) => stdout.write(plain && text.includes('\u001b') ? stripAnsi(text) : text);
+  // A terminal gets text made safe (colour kept, other controls shown as escapes). A file or pipe gets
+  // JSON, JSONL, CSV and trace as data, every byte kept, and the table format's text without colour.
+  const data = () => shell.settings.format !== 'table';
+  const write = (text: string, isData = false) =>
+    stdout.write(!plain ? safeText(text) : isData || !text.includes('\u001b') ? text : stripAnsi(text));
   const display = () => ({ timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
   const ac = new AbortController();
   /** Writes a streamed db_query answer as it arrives, waiting whenever stdout's buffer is full. */
@@ -246,14 +259,14 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     try {
       for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
         if (ac.signal.aborted) throw interrupted();
-        if (!write(piece)) await drained(stdout, ac.signal);
+        if (!write(piece, data())) await drained(stdout, ac.signal);
       }
       return true;
     } catch (e) {
       await stream.close().catch(() => undefined);
       const err = asIpcError(e);
       failed = true;
-      stderr.write(`line ${o.line}: ${err.kind}: ${err.message}\n`);
+      warn(stderr, `line ${o.line}: ${err.kind}: ${err.message}\n`);
       return !(options.bail || err.kind === 'Interrupted');
     }
   };
@@ -262,7 +275,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     if (o.error) {
       failed = true;
       const detail = o.error.detail ? '\n' + o.error.detail.replace(/\n*$/, '') : '';
-      stderr.write(`line ${o.line}: ${o.error.kind}: ${o.error.message}${detail}\n`);
+      warn(stderr, `line ${o.line}: ${o.error.kind}: ${o.error.message}${detail}\n`);
       return;
     }
     if (!o.hasValue) return;
@@ -273,11 +286,11 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     } catch (e) {
       const err = asIpcError(e);
       failed = true;
-      stderr.write(`line ${o.line}: ${err.kind}: ${err.message}\n`);
+      warn(stderr, `line ${o.line}: ${err.kind}: ${err.message}\n`);
       return Promise.resolve(!options.bail);
     }
     if (text === '') return;
-    write(text.endsWith('\n') ? text : text + '\n');
+    write(text.endsWith('\n') ? text : text + '\n', data() && !(o.value instanceof Text));
   };
   // The first SIGINT interrupts the running statement (evaluation sees it
   // within milliseconds); a second one, should anything not give way, ends the process.

@@ -1,7 +1,7 @@
 import { TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { formatDuration } from './duration.js';
-import { stripAnsi } from './paint.js';
 import { repr, reprNumber, type DisplayOptions } from './repr.js';
+import { safeText } from './sanitize.js';
 
 /**
  * A value as the text of one table cell, the same in script-mode tables and
@@ -31,21 +31,11 @@ function isErrorContent(v: unknown): v is Record<string, unknown> {
   return isDict(v) && typeof v['ename'] === 'string' && Array.isArray(v['traceback']);
 }
 
-/** Control characters shown as escapes, so a cell stays one line; ANSI colours dropped. */
+/**
+ * Control characters shown as escapes (`\n`, `\x1b`, `\u202e`), so a cell
+ * stays one line and two ids that differ only in a control still look
+ * different; colour sequences are shown too, never silently dropped.
+ */
 export function oneLine(s: string): string {
-  const plain = stripAnsi(s);
-  return /[\x00-\x1f\x7f]/.test(plain) ? plain.replace(/[\x00-\x1f\x7f]/g, escapeControl) : plain;
-}
-
-function escapeControl(ch: string): string {
-  switch (ch) {
-    case '\n':
-      return '\\n';
-    case '\r':
-      return '\\r';
-    case '\t':
-      return '\\t';
-    default:
-      return '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');
-  }
+  return safeText(s, { oneLine: true, sgr: 'show' });
 }

@@ -11,6 +11,7 @@ export * from './trace.js';
 export * from './svg.js';
 export * from './timescale.js';
 export * from './width.js';
+export * from './sanitize.js';
 export * from './paint.js';
 export * from './cells.js';
 export * from './duration.js';

@@ -1,7 +1,7 @@
 import {
   KEY_NAMES, Timestamp, engineIdOf, isDict, taskStatus, type DeriveContext, type RecordStatus, type TaskRecord,
 } from '../records/index.js';
-import { cellText } from './cells.js';
+import { cellText, oneLine } from './cells.js';
 import { formatDuration, span } from './duration.js';
 import { toPlainJSON } from './json.js';
 import { PLAIN, type Paint } from './paint.js';
@@ -122,7 +122,7 @@ export function recordSections(rec: TaskRecord, options: RecordViewOptions = {})
 /** The record view as lines: plain with PLAIN, coloured with a terminal's painter. */
 export function recordLines(rec: TaskRecord, paint: Paint = PLAIN, options: RecordViewOptions = {}): string[] {
   const msgId = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : '?';
-  const out = [`${paint.bold('Task')} ${paint.cyan(msgId)}  ${paintState(taskState(rec, options), paint)}`];
+  const out = [`${paint.bold('Task')} ${paint.cyan(oneLine(msgId))}  ${paintState(taskState(rec, options), paint)}`];
   for (const s of recordSections(rec, options)) sectionLines(s, paint, out);
   return out;
 }

@@ -1,4 +1,5 @@
 import type { GroupStats, Spread, TaskStats } from '../records/index.js';
+import { oneLine } from './cells.js';
 
 /** Seconds as a person reads them: µs, ms, s, then minutes and hours. */
 export function formatSeconds(s: number | null): string {
@@ -17,10 +18,10 @@ const percent = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed
 const idle = (x: number | null) => (x === null ? '—' : `${Math.max(0, x).toFixed(0)}%`);
 const rate = (x: number | null) => (x === null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 
-/** A group's name in the table: an engine uuid is shortened to its first block. */
+/** A group's name in the table, its controls escaped: an engine uuid is shortened to its first block. */
 function keyText(g: GroupStats, by: string): string {
   if (g.key === null) return by === 'engine_id' ? '(none)' : 'None';
-  const k = String(g.key);
+  const k = oneLine(String(g.key));
   return /^[0-9a-f]{8}-[0-9a-f-]{12,}$/.test(k) ? k.slice(0, 8) + '…' : k;
 }
 

@@ -1,4 +1,5 @@
 import { Timestamp, compareEngines, engineLabel, taskInterval, type DeriveContext, type RecordStatus, type TaskInterval, type TaskRecord } from '../records/index.js';
+import { safeText } from './sanitize.js';
 import { niceStep, tickLabel } from './timescale.js';
 
 export const STATUS_COLOURS: Record<RecordStatus | 'resubmitted', string> = {
@@ -19,7 +20,16 @@ const PIECE = 1 << 16;
 
 type Kind = RecordStatus | 'resubmitted';
 
-const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Text as XML character data: controls shown as escapes (XML 1.0 cannot
+ * hold most of them even as character references), lone surrogates and
+ * U+FFFE/U+FFFF likewise, markup characters as references.
+ */
+export function escapeXml(s: string): string {
+  return safeText(s, { oneLine: true, sgr: 'show' })
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16))
+    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 /** Where a task's bar starts and ends; a task still pending runs to the end of the chart. */
 function barOf(t: TaskInterval, end: number): [number, number] | null {

@@ -23,13 +23,27 @@ export function charWidth(cp: number): number {
   return 1;
 }
 
-/** Width of text without escape sequences. */
+const SGR_AT = /\x1b\[[0-9;:]*m/y;
+
+/** The SGR colour sequence at `i`, or null. */
+function sgrAt(s: string, i: number): string | null {
+  if (s.charCodeAt(i) !== 0x1b) return null;
+  SGR_AT.lastIndex = i;
+  return SGR_AT.exec(s)?.[0] ?? null;
+}
+
+/** Width of text as drawn: SGR colour sequences take none (other controls are made visible first: safeText). */
 export function textWidth(s: string): number {
   let w = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f) {
       w++;
+      continue;
+    }
+    const sgr = sgrAt(s, i);
+    if (sgr) {
+      i += sgr.length - 1;
       continue;
     }
     const cp = s.codePointAt(i)!;
@@ -39,17 +53,30 @@ export function textWidth(s: string): number {
   return w;
 }
 
-/** Cuts plain text to `width` columns, ending with … when something was cut. */
+/**
+ * Cuts text to `width` columns, ending with … when something was cut. SGR
+ * colour is never cut in half, and a colour left open by the cut is closed.
+ */
 export function cutText(s: string, width: number): string {
   if (width <= 0) return '';
   if (textWidth(s) <= width) return s;
   let w = 0;
   let out = '';
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!);
+  let open = false;
+  for (let i = 0; i < s.length; ) {
+    const sgr = sgrAt(s, i);
+    if (sgr) {
+      out += sgr;
+      open = !/^\x1b\[0*m$/.test(sgr);
+      i += sgr.length;
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    const cw = charWidth(cp);
     if (w + cw > width - 1) break;
-    out += ch;
+    out += String.fromCodePoint(cp);
     w += cw;
+    i += cp > 0xffff ? 2 : 1;
   }
-  return out + '…';
+  return out + (open ? '\x1b[0m…' : '…');
 }

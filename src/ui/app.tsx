@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type
 import { KeyDecoder } from './keys.js';
 import { AlternateScreen } from './screen.js';
 import type { Session } from './session.js';
+import { onScreen } from './style.js';
 import type { Watch as WatchState } from './watch.js';
 import { cursorPosition } from './text-buffer.js';
 import { textWidth } from './text-width.js';
@@ -33,7 +34,7 @@ function Live({ session }: { session: Session }): ReactElement | null {
     case 'prompt':
       return <Prompt session={session} />;
     case 'running':
-      if (s.question) return <Text>{`${s.question.text} [y/N] `}</Text>;
+      if (s.question) return <Text>{onScreen(`${s.question.text} [y/N] `, session.painter)}</Text>;
       return <Running session={session} />;
     case 'table':
     case 'pager':
@@ -56,7 +57,7 @@ function Running({ session }: { session: Session }): ReactElement | null {
   if (!slow) return null;
   const s = session.screen;
   const status = s.kind === 'running' ? s.status : null;
-  return <Text>{session.painter.dim(status ? `… ${status}` : '… running (Ctrl-C cancels)')}</Text>;
+  return <Text>{onScreen(session.painter.dim(status ? `… ${status}` : '… running (Ctrl-C cancels)'), session.painter)}</Text>;
 }
 
 /** Ink's raw input events, decoded into our key events, go to the session. */
@@ -121,7 +122,7 @@ function Prompt({ session }: { session: Session }): ReactElement {
     const before = textLines[pos.row]!.slice(0, pos.column);
     let y = 0;
     for (let i = 0; i < pos.row; i++) y += rowsOf(textWidth(prefix) + textWidth(textLines[i]!), session.columns);
-    const x = textWidth(pos.row === 0 ? prefix : cont) + textWidth(before);
+    const x = textWidth(pos.row === 0 ? prefix : cont) + textWidth(onScreen(before, p));
     cursor = { x: x % session.columns, y: y + Math.floor(x / session.columns) };
   }
   setCursorPosition(cursor);
@@ -129,8 +130,8 @@ function Prompt({ session }: { session: Session }): ReactElement {
   const completions = session.completionLines();
   return (
     <Box flexDirection="column">
-      <Text>{lines.join('\n')}</Text>
-      {completions.length > 0 ? <Text>{completions.join('\n')}</Text> : null}
+      <Text>{onScreen(lines.join('\n'), p)}</Text>
+      {completions.length > 0 ? <Text>{onScreen(completions.join('\n'), p)}</Text> : null}
     </Box>
   );
 }
@@ -174,9 +175,9 @@ function FullScreen({ session }: { session: Session }): null {
 function Watch({ session, watch: w }: { session: Session; watch: WatchState }): ReactElement {
   return (
     <Box flexDirection="column">
-      <Text>{w.header()}</Text>
-      {w.error ? <Text>{session.painter.red(w.error)}</Text> : null}
-      <Text wrap="truncate-end">{w.lines.join('\n') || session.painter.dim('…')}</Text>
+      <Text>{onScreen(w.header(), session.painter)}</Text>
+      {w.error ? <Text>{onScreen(session.painter.red(w.error), session.painter)}</Text> : null}
+      <Text wrap="truncate-end">{onScreen(w.lines.join('\n'), session.painter) || session.painter.dim('…')}</Text>
     </Box>
   );
 }

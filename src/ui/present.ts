@@ -1,8 +1,8 @@
 import { RecordList } from '../client/index.js';
-import { isRecordView, recordLines, renderDisplay, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
+import { isRecordView, oneLine, recordLines, renderDisplay, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
 import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import { WatchRequest } from '../shell/index.js';
-import type { Painter } from './style.js';
+import { onScreen, type Painter } from './style.js';
 import { TableModel, tableLines, type TableOptions } from './table.js';
 import { wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer } from './viewers.js';
@@ -55,7 +55,7 @@ export function present(value: unknown, n: number, ctx: PresentContext): Present
 
 /** Text in the scrollback when it fits the screen, else in the pager. */
 function presentText(text: string, title: string, label: string, ctx: PresentContext): Presentation {
-  const lines = text.split('\n');
+  const lines = text.split('\n').map((l) => onScreen(l, ctx.painter));
   const rows = lines.reduce((k, l) => k + wrapAnsiLine(l, ctx.columns).length, 0);
   if (rows <= viewHeight(ctx) - 1) return { kind: 'print', text: label + text };
   const pager = new RecordPager(title, label ? [label.trimEnd(), ...lines] : lines, 'prompt', { columns: ctx.columns, rows: ctx.rows });
@@ -64,7 +64,7 @@ function presentText(text: string, title: string, label: string, ctx: PresentCon
 
 /** The record view: in the scrollback when it fits, else in the pager. */
 function presentRecord(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext): Presentation {
-  const source = recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc });
+  const source = recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc }).map((l) => onScreen(l, ctx.painter));
   const rows = source.reduce((k, l) => k + wrapAnsiLine(l, ctx.columns).length, 0);
   if (rows <= viewHeight(ctx) - 1) return { kind: 'print', text: source.join('\n') };
   return { kind: 'page', pager: pagerOf(rec, source, ctx, 'prompt'), text: source.join('\n') };
@@ -72,11 +72,11 @@ function presentRecord(rec: TaskRecord, context: RecordViewOptions, ctx: Present
 
 /** The record view in the pager, as Enter in the table viewer opens it. */
 export function recordPager(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
-  return pagerOf(rec, recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc }), ctx, back);
+  return pagerOf(rec, recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc }).map((l) => onScreen(l, ctx.painter)), ctx, back);
 }
 
 function pagerOf(rec: TaskRecord, source: readonly string[], ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
-  const title = typeof rec['msg_id'] === 'string' ? rec['msg_id'] : 'record';
+  const title = typeof rec['msg_id'] === 'string' ? oneLine(rec['msg_id']) : 'record';
   return new RecordPager(title, source, back, { columns: ctx.columns, rows: ctx.rows });
 }
 

@@ -1,3 +1,5 @@
+import { safeText } from '../format/index.js';
+
 /**
  * The viewers draw on the terminal's alternate screen, as a pager does, and
  * rewrite only the lines that changed since the last frame. Ink lays out
@@ -41,7 +43,8 @@ export class AlternateScreen {
     if (!this.active) return;
     let buf = '';
     for (let i = 0; i < rows; i++) {
-      const line = lines[i] ?? '';
+      // the last step before the terminal: whatever a line holds, only colour reaches it as control
+      const line = safeText(lines[i] ?? '');
       if (this.shown[i] === line) continue;
       buf += `\x1b[${i + 1};1H\x1b[0m${line}\x1b[0m\x1b[K`;
     }

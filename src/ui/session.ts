@@ -9,7 +9,7 @@ import { present, recordPager, summary, tableOf, type PresentContext, type Prese
 import { TimelineSession } from './timeline-session.js';
 import { PromptEditor, type ReverseSearch } from './prompt-editor.js';
 import { PROMPT, type Mode, type Question, type Screen } from './screens.js';
-import type { Painter } from './style.js';
+import { onScreen, type Painter } from './style.js';
 import { tableLines, type TableOptions } from './table.js';
 import type { TextBuffer } from './text-buffer.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
@@ -121,7 +121,7 @@ export class Session {
   }
 
   private print(text: string): void {
-    this.finished = [...this.finished, { key: this.nextKey++, text }];
+    this.finished = [...this.finished, { key: this.nextKey++, text: onScreen(text, this.painter) }];
   }
 
   /** Rows Ink's live area (a short answer, a watch) may use: it stays below the terminal height. */

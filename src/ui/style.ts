@@ -1,4 +1,4 @@
-import { stripAnsi, type Paint } from '../format/index.js';
+import { safeText, stripAnsi, type Paint } from '../format/index.js';
 
 /**
  * ANSI styling under one switch. The ui paints its own strings instead of
@@ -30,6 +30,15 @@ export function makePainter(enabled: boolean): Painter {
     cyan: SGR(36, 39),
     raw: (s) => s,
   };
+}
+
+/**
+ * Text made safe to draw: the one step every string takes before it reaches
+ * the terminal. Colour sequences are kept when colour is on (dropped when it
+ * is off); every other control is shown as a dimmed escape and never sent.
+ */
+export function onScreen(s: string, p: Painter): string {
+  return safeText(s, p.enabled ? { sgr: 'keep', mark: p.dim } : { sgr: 'strip' });
 }
 
 /** Colour is on unless NO_COLOR is set (to anything non-empty) or the caller says no. */

@@ -1,11 +1,11 @@
-import { charWidth, cutText, textWidth } from '../format/index.js';
+import { charWidth, cutText, safeText, textWidth } from '../format/index.js';
 
 /** Widths are the format layer's, so tables line up the same in script mode and on screen. */
 export { charWidth, cutText, textWidth };
 
-/** Pads plain text with spaces to `width` columns (cutting it first when longer). */
+/** Pads text with spaces to `width` columns (made safe, then cut when longer). */
 export function fitText(s: string, width: number, alignRight = false): string {
-  const cut = cutText(s, width);
+  const cut = cutText(safeText(s), width);
   const pad = ' '.repeat(Math.max(0, width - textWidth(cut)));
   return alignRight ? pad + cut : cut + pad;
 }
@@ -32,7 +32,9 @@ const ANSI_AT = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/y;
  * open at a break is closed there and opened again on the next line, so each
  * line stands alone when drawn.
  */
-export function wrapAnsiLine(line: string, width: number): string[] {
+export function wrapAnsiLine(text: string, width: number): string[] {
+  // wrapped as it will be drawn: controls made visible first, so no break falls inside an escape
+  const line = safeText(text);
   if (width <= 0) return [line];
   const out: string[] = [];
   let cur = '';

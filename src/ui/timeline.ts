@@ -1,4 +1,4 @@
-import { formatSeconds, niceStep, tickLabel } from '../format/index.js';
+import { formatSeconds, niceStep, oneLine, tickLabel } from '../format/index.js';
 import { Timestamp } from '../records/index.js';
 import type { KeyEvent } from './keys.js';
 import type { Painter } from './style.js';
@@ -267,7 +267,7 @@ export class TimelineView {
         else if (code) ch = colour(p, code)(ch);
         text += ch;
       }
-      const label = fitText(row.label, LABEL - 1).padEnd(LABEL - 1);
+      const label = fitText(oneLine(row.label), LABEL - 1).padEnd(LABEL - 1);
       lines.push((r === this.row ? p.bold(label) : label) + ' ' + text);
     }
     while (lines.length < this.size.rows - 1) lines.push('');
@@ -349,7 +349,7 @@ export class TimelineView {
     const e = r.ends[this.task]!;
     const run = Number.isNaN(e) ? 'still pending' : formatSeconds((e - r.starts[this.task]!) / 1e6);
     const code = r.codes[this.task]!;
-    return `${this.selectedId()} ${colour(p, code)(STATUS_NAME[code]!)} ${run}${keys}`;
+    return `${oneLine(this.selectedId() ?? '')} ${colour(p, code)(STATUS_NAME[code]!)} ${run}${keys}`;
   }
 }
 

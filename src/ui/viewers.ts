@@ -3,7 +3,7 @@ import type { KeyEvent } from './keys.js';
 import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.js';
 import { stripAnsi, type Painter } from './style.js';
 import { searchPattern, type TableModel } from './table.js';
-import { fitText, wrapAnsiLine } from './text-width.js';
+import { fitId, fitText, textWidth, wrapAnsiLine } from './text-width.js';
 
 /**
  * The two full-screen viewers: the table viewer of a long answer and the
@@ -313,7 +313,12 @@ export class RecordPager extends Viewer {
     const lines = this.wrapped.slice(this.top, this.top + h);
     while (lines.length < h) lines.push('');
     const last = Math.min(this.wrapped.length, this.top + h);
-    lines.push(this.statusLine(`${this.message ? this.message + ' · ' : ''}${this.title} · lines ${this.top + 1}–${last} of ${this.wrapped.length} · ↑↓ PgUp PgDn Home End / q`, p));
+    const where = ` · lines ${this.top + 1}–${last} of ${this.wrapped.length}`;
+    const message = this.message ? this.message + ' · ' : '';
+    // a long title (a msg_id with its controls escaped) gives way in the middle, so where the pager is stays in view
+    const room = Math.max(12, this.size.columns - 1 - textWidth(message) - textWidth(where));
+    const title = textWidth(this.title) > room ? fitId(this.title, room) : this.title;
+    lines.push(this.statusLine(`${message}${title}${where} · ↑↓ PgUp PgDn Home End / q`, p));
     return lines;
   }
 }

@@ -68,6 +68,21 @@ export class Terminal {
     return { x: x!, y: y! };
   }
 
+  /** A tmux format of the pane (`#{pane_title}`, `#{alternate_on}`, `#{mouse_any_flag}`). */
+  query(format: string): string {
+    return this.tmux(['display-message', '-p', format]).trim();
+  }
+
+  /** tmux's paste buffers, one line each (what an OSC 52 with set-clipboard on would add to). */
+  buffers(): string {
+    return this.tmux(['list-buffers']);
+  }
+
+  /** Any tmux command, for the options a test sets (`set-option -g set-clipboard on`, `pipe-pane`). */
+  command(...args: string[]): string {
+    return this.tmux(args);
+  }
+
   dead(): boolean {
     return this.tmux(['display-message', '-p', '#{pane_dead}']).trim() === '1';
   }

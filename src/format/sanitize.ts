@@ -1,0 +1,108 @@
+import { charWidth } from './width.js';
+
+/**
+ * What a task controls (its output, traceback, names, ids) must never reach
+ * the terminal as control: one function makes text safe to write. SGR
+ * colour (`ESC [ … m`) may be kept; every other escape sequence, C0/C1
+ * control, DEL, a CR outside CRLF and the bidirectional overrides and
+ * isolates are shown as visible escapes (`\x1b`, `\r`, `\u202e`) and never
+ * sent. Safe text passes through unchanged, so applying it twice is harmless.
+ */
+export interface SafeTextOptions {
+  /** SGR colour: kept (the default), dropped, or shown as an escape like any other control. */
+  readonly sgr?: 'keep' | 'strip' | 'show';
+  /** Styles each visible escape (dim on a colour terminal). */
+  readonly mark?: (s: string) => string;
+  /** One line: newlines and tabs are escaped too (table cells). Otherwise tabs are expanded to 8-column stops. */
+  readonly oneLine?: boolean;
+}
+
+/** Any character the sanitiser changes; text without one is returned as it is. */
+const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Anything unsafe but an ESC that starts an SGR sequence. */
+const UNSAFE_BUT_SGR = /[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\x1b(?!\[[0-9;:]*m)/;
+const SGR_AT = /\x1b\[[0-9;:]*m/y;
+const RESET = /^\x1b\[0*m$/;
+
+export function safeText(s: string, options: SafeTextOptions = {}): string {
+  const oneLine = options.oneLine ?? false;
+  if (!UNSAFE.test(s) && !(oneLine && s.includes('\n'))) return s;
+  const sgr = options.sgr ?? 'keep';
+  if (sgr === 'keep' && !oneLine && !UNSAFE_BUT_SGR.test(s)) {
+    // colour only (a frame of ipc's own lines): as it is, closed when it leaves a colour open
+    const last = s.lastIndexOf('\x1b[');
+    return RESET.test(s.slice(last, s.indexOf('m', last) + 1)) ? s : s + '\x1b[0m';
+  }
+  const mark = options.mark ?? ((x: string) => x);
+  let out = '';
+  let column = 0;
+  // SGR kept and not yet reset: the text closes it, so no colour runs on past it.
+  let open = false;
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b && sgr !== 'show') {
+      SGR_AT.lastIndex = i;
+      const m = SGR_AT.exec(s);
+      if (m) {
+        if (sgr === 'keep') {
+          out += m[0];
+          open = !RESET.test(m[0]);
+        }
+        i += m[0].length;
+        continue;
+      }
+    }
+    if (c === 0x0a) {
+      out += oneLine ? mark('\\n') : '\n';
+      column = 0;
+      i++;
+      continue;
+    }
+    if (c === 0x0d && s.charCodeAt(i + 1) === 0x0a && !oneLine) {
+      out += '\n';
+      column = 0;
+      i += 2;
+      continue;
+    }
+    if (c === 0x09 && !oneLine) {
+      const n = 8 - (column % 8);
+      out += ' '.repeat(n);
+      column += n;
+      i++;
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
+    if (isUnsafe(c)) {
+      const shown = visible(c);
+      out += mark(shown);
+      column += shown.length;
+      continue;
+    }
+    out += ch;
+    column += charWidth(cp);
+  }
+  return open ? out + '\x1b[0m' : out;
+}
+
+function isUnsafe(c: number): boolean {
+  return (
+    c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x061c || c === 0x200e || c === 0x200f ||
+    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+  );
+}
+
+/** The escape a control is shown as, as Python would write it in a string. */
+function visible(c: number): string {
+  switch (c) {
+    case 0x09:
+      return '\\t';
+    case 0x0a:
+      return '\\n';
+    case 0x0d:
+      return '\\r';
+  }
+  if (c <= 0xff) return '\\x' + c.toString(16).padStart(2, '0');
+  return '\\u' + c.toString(16).padStart(4, '0');
+}

@@ -238,7 +238,10 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const { stdout, stderr } = options;
   const plain = !stdout.isTTY;
   let failed = false;
-  const write = (text: string) => stdout.write(plain && text.includes('\u001b') ? stripAnsi(text) : text);
+  // Text for reading (a table, print) loses the engine's colours on the way to a pipe;
+  // JSON, JSONL, CSV and trace are data and keep every byte of it.
+  const write = (text: string, data = false) => stdout.write(plain && !data && text.includes('\u001b') ? stripAnsi(text) : text);
+  const isData = () => shell.settings.format !== 'table';
   const display = () => ({ timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
   const ac = new AbortController();
   /** Writes a streamed db_query answer as it arrives, waiting whenever stdout's buffer is full. */
@@ -246,7 +249,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     try {
       for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
         if (ac.signal.aborted) throw interrupted();
-        if (!write(piece)) await drained(stdout, ac.signal);
+        if (!write(piece, isData())) await drained(stdout, ac.signal);
       }
       return true;
     } catch (e) {
@@ -277,7 +280,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
       return Promise.resolve(!options.bail);
     }
     if (text === '') return;
-    write(text.endsWith('\n') ? text : text + '\n');
+    write(text.endsWith('\n') ? text : text + '\n', isData() && !(o.value instanceof Text));
   };
   // The first SIGINT interrupts the running statement (evaluation sees it
   // within milliseconds); a second one, should anything not give way, ends the process.

@@ -103,6 +103,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     stderr.write(`ipc: ${sentence(e)}\n`);
     return EXIT_FAILED;
   }
+  if (opened.note) stderr.write(`ipc: ${opened.note}\n`);
   shell = createShell({
     client: opened.client,
     settings: { format: settings.format, timezone: settings.timezone, maxColumnWidth: settings.maxColumnWidth },

@@ -4,7 +4,7 @@
  * bidi overrides), as Python's own csv and json modules read them back.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -68,4 +68,42 @@ emit(list(csv.reader(io.StringIO(INPUT, newline=''))))`,
   const table = await runIpc(['--sqlitedb', db, '-c', query], { env });
   assert.equal(table.code, 0, table.stderr);
   assert.doesNotMatch(table.stdout, /\x1b\[31m/);
+});
+
+test("keys='*' exports every key, buffers too: loaded into --dictdb, the payload keys answer as on the tasks.db; a file without buffers says so once", async () => {
+  const every = await runIpc(['--sqlitedb', PAYLOADS, '--format', 'jsonl', '-c', "db_query({}, keys='*')"], { env });
+  assert.equal(every.code, 0, every.stderr);
+  const lines = jsonLines(every.stdout) as Record<string, unknown>[];
+  assert.equal(lines.length, 58);
+  assert.deepEqual(Object.keys(lines[0]!).sort(), [
+    'buffers', 'client_uuid', 'completed', 'content', 'engine_uuid', 'error', 'execute_input', 'execute_result', 'header', 'metadata', 'msg_id',
+    'queue', 'received', 'resubmitted', 'result_buffers', 'result_content', 'result_header', 'result_metadata', 'started', 'stderr', 'stdout', 'submitted',
+  ], 'the 22 columns of a 7.x table, no label');
+  assert.ok(lines.filter((r) => Array.isArray(r['buffers']) && (r['buffers'] as unknown[]).length > 0).length > 50);
+  const listed = await runIpc(['--sqlitedb', PAYLOADS, '--format', 'jsonl', '-c', "db_query({}, keys=['*'])"], { env });
+  assert.equal(listed.stdout, every.stdout, "keys=['*'] is keys='*'");
+  const allFile = join(tmp.dir, 'every.jsonl');
+  writeFileSync(allFile, every.stdout);
+  const plain = await runIpc(['--sqlitedb', PAYLOADS, '--format', 'jsonl', '-c', 'db_query({})'], { env });
+  const plainFile = join(tmp.dir, 'default.jsonl');
+  writeFileSync(plainFile, plain.stdout);
+
+  const payloadKeys = "db_query({}, keys=['function', 'args', 'kwargs', 'result', 'code', 'status', 'queue_wait', 'run_time'])";
+  const tested = "db_query({'function': 'add', 'kwargs.scale': 3}, keys=['args', 'result'])";
+  const original = await runIpc(['--sqlitedb', PAYLOADS, '--format', 'jsonl', '-c', payloadKeys, '-c', tested], { env });
+  assert.equal(original.code, 0, original.stderr);
+  assert.match(original.stdout, /"function":"add".*"result":30/);
+  const loaded = await runIpc(['--dictdb', '--load', allFile, '--format', 'jsonl', '-c', payloadKeys, '-c', tested], { env });
+  assert.equal(loaded.stderr, '', 'a file with buffers loads without a word');
+  assert.equal(loaded.stdout, original.stdout);
+
+  const bare = await runIpc(['--dictdb', '--load', plainFile, '--format', 'jsonl', '-c', payloadKeys, '-c', 'len(db_query({}))'], { env });
+  assert.equal(bare.code, 0);
+  assert.equal(
+    bare.stderr,
+    `ipc: ${plainFile} holds no buffers or result_buffers, so function, args, kwargs and result answer None; export with db_query({}, keys='*') to keep them\n`,
+  );
+  const answers = jsonLines(bare.stdout);
+  assert.equal(answers.at(-1), 58);
+  assert.ok((answers.slice(0, -1) as Record<string, unknown>[]).every((r) => r['function'] === null && r['result'] === null));
 });

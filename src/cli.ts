@@ -6,7 +6,7 @@ import { openClient } from './config/open.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/index.js';
-import { renderRecordStream, renderValue, stripAnsi } from './format/index.js';
+import { UnreadableNotes, renderRecordStream, renderValue, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
 import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
@@ -127,11 +127,13 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       stderr.write(`ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
     }
     // a record with bad data in a column is still written; stderr names the record and the column
-    const stopNotes = onUnreadable((u) => stderr.write(`ipc: ${u.sentence()}\n`));
+    const notes = new UnreadableNotes((line) => stderr.write(line));
+    const stopNotes = onUnreadable((u) => notes.hear(u));
     try {
       return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
     } finally {
       stopNotes();
+      notes.finish();
     }
   } finally {
     await opened.client.close().catch(() => undefined);

@@ -181,3 +181,12 @@ test('%timeline on the screen draws every task of the hostile file', { skip }, a
     t.close();
   }
 });
+
+test('%show of a bad record shows the marker where the column is, and the rest of the record', { skip }, async () => {
+  const got = await run(HOSTILE, `%show ${ids.header}`, `%show ${ids.outerResult}`);
+  assert.equal(got.code, 0, got.stderr);
+  assert.match(got.stdout, /^header\n {2}<unreadable header: holds text that is not JSON where ipyparallel writes a JSON dict>$/m);
+  assert.match(got.stdout, /^ {2}result_buffers +<unreadable result_buffers: cannot be read: the pickle is truncated>$/m);
+  assert.match(got.stdout, new RegExp(`^Result\\n {2}cannot decode the result of task '${ids.outerResult}': its result_buffers cannot be read`, 'm'));
+  assert.match(got.stdout, /^Call {2}.*\n {2}echo\(/m, 'the call of the record with bad result_buffers is decoded');
+});

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Timestamp, Unreadable, generateDemoRecords, type Value } from '../../src/records/index.js';
 import { decodeColumn, decodeTimestamp, pythonJSON } from '../../src/stores/sqlite/codec.js';
+import { jsonText } from '../../src/format/index.js';
 import { havePython, runPython } from '../support/python.js';
 
 const where = () => 'a test record';
@@ -51,4 +52,16 @@ emit([json.dumps(v, default=json_default) for v in INPUT])
     values,
   )) as string[];
   assert.deepEqual(values.map(pythonJSON), theirs);
+});
+
+test('a dict or JSON text column nested deeper than JSON output can write is unreadable; one level less decodes and writes', () => {
+  const nested = (n: number) => '{"a": '.repeat(n) + '1' + '}'.repeat(n);
+  for (const key of ['header', 'result_content', 'error', 'execute_result']) {
+    const deepest = decodeColumn(key, nested(999), where);
+    assert.ok(!(deepest instanceof Unreadable), key);
+    assert.ok(jsonText({ msg_id: 'm', [key]: deepest }).endsWith('1' + '}'.repeat(1000)), key);
+    const deeper = decodeColumn(key, nested(1000), where);
+    assert.ok(deeper instanceof Unreadable, key);
+    assert.equal(deeper.sentence(), `StoreError: the ${key} of a test record is nested too deeply to read; it is shown as <unreadable ${key}>`);
+  }
 });

@@ -37,12 +37,14 @@ export function decodeColumn(key: string, raw: unknown, where: () => string): Va
     }
     case 'json': {
       if (typeof raw !== 'string' || !raw.startsWith('{')) return plain(raw);
+      let v: unknown;
       try {
-        const v = parseJSON(raw);
-        return isDict(v as Value) ? (v as Value) : raw;
+        v = parseJSON(raw);
       } catch {
         return raw;
       }
+      if (!isDict(v as Value)) return raw;
+      return withinDepth(v, 1) ? (v as Value) : unreadable(key, where(), 'is nested too deeply to read');
     }
     case 'buffers': {
       if (!(raw instanceof Uint8Array)) return plain(raw);
@@ -89,6 +91,14 @@ function datesInPlace(v: unknown, depth: number): Value {
     else if (x !== null && typeof x === 'object') datesInPlace(x, depth + 1);
   }
   return o as Value;
+}
+
+/** Whether JSON-parsed containers stay within MAX_COLUMN_DEPTH (the text columns' JSON, read without dates). */
+function withinDepth(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (depth > MAX_COLUMN_DEPTH) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object' && !withinDepth(x, depth + 1)) return false;
+  return true;
 }
 
 function maybeDate(s: string): Value {

@@ -6,7 +6,7 @@ import { openClient } from './config/open.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { RecordStream } from './client/index.js';
-import { renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
+import { UnreadableNotes, renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
 import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
 
@@ -112,6 +112,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     warn(stderr, `ipc: ${sentence(e)}\n`);
     return EXIT_FAILED;
   }
+  if (opened.note) warn(stderr, `ipc: ${opened.note}\n`);
   shell = createShell({
     client: opened.client,
     settings: { format: settings.format, timezone: settings.timezone, maxColumnWidth: settings.maxColumnWidth },
@@ -135,11 +136,13 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       warn(stderr, `ipc: using the embedded demo store (${settings.origin}); see ipc --help to open yours\n`);
     }
     // a record with bad data in a column is still written; stderr names the record and the column
-    const stopNotes = onUnreadable((u) => warn(stderr, `ipc: ${u.sentence()}\n`));
+    const notes = new UnreadableNotes((line) => warn(stderr, line));
+    const stopNotes = onUnreadable((u) => notes.hear(u));
     try {
       return await runScript(shell, source ?? '', { bail: cli.bail, stdout, stderr, firstLine: 1 });
     } finally {
       stopNotes();
+      notes.finish();
     }
   } finally {
     await opened.client.close().catch(() => undefined);

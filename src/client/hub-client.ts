@@ -8,7 +8,7 @@ import {
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
-  BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord,
+  ALL_KEYS, BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord,
 } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { engineContext } from './engines.js';
@@ -130,7 +130,7 @@ export class HubClient implements Client {
   /** Without keys, `label` only from a hub whose records have it (ipyparallel 9.1). */
   answerKeys(keys?: KeysInput): readonly string[] {
     const ks = normalizeKeys(keys);
-    return ks === DEFAULT_KEYS && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
+    return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {

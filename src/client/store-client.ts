@@ -1,6 +1,6 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
 import { finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
-import { DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { ALL_KEYS, DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
@@ -90,7 +90,7 @@ export class StoreClient implements Client {
   answerKeys(keys?: KeysInput): readonly string[] {
     const ks = normalizeKeys(keys);
     const columns = this.options.columns;
-    return ks === DEFAULT_KEYS && columns ? ks.filter((k) => columns.includes(k)) : ks;
+    return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && columns ? ks.filter((k) => columns.includes(k)) : ks;
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {

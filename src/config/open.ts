@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { StoreClient, type Client, type ConfirmDestructive } from '../client/index.js';
 import { IpcError, storeError, withPlace } from '../errors.js';
 import { parseJSONLRecords } from '../format/index.js';
-import { KEY_NAMES_7X, demoEngineMap } from '../records/index.js';
+import { KEY_NAMES_7X, demoEngineMap, type TaskRecord } from '../records/index.js';
 import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
@@ -10,6 +10,8 @@ export interface Opened {
   readonly client: Client;
   /** The SQLite task tables, for %tables. */
   readonly tables?: () => Promise<readonly string[]>;
+  /** One sentence for stderr about what was opened (a --load file without buffers). */
+  readonly note?: string;
 }
 
 /** How many records the embedded demo store holds. */
@@ -53,6 +55,7 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
   let tables: Opened['tables'];
   let source: string | undefined;
   let columns: readonly string[] | null = null;
+  let note: string | undefined;
   switch (spec.kind) {
     case 'demo': {
       const db = openDemoStore({ count: DEMO_COUNT });
@@ -63,8 +66,10 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
       break;
     }
     case 'dictdb': {
-      const db = await openDictDB(spec);
+      const loaded = await openDictDB(spec);
+      const db = loaded.db;
       store = db;
+      note = loaded.note;
       // Records of a 7.x hub have no label: an answer then has none either.
       if (spec.load && !db.findRecordsSync({ label: { $exists: true } }, ['msg_id']).length) columns = KEY_NAMES_7X;
       break;
@@ -102,10 +107,10 @@ async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: stri
     write: settings.write,
     confirm,
   });
-  return { client, ...(tables ? { tables } : {}) };
+  return { client, ...(tables ? { tables } : {}), ...(note ? { note } : {}) };
 }
 
-async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise<DictDB> {
+async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise<{ db: DictDB; note?: string }> {
   let records: ReturnType<typeof parseJSONLRecords> = [];
   if (spec.load) {
     let text: string;
@@ -130,5 +135,15 @@ async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise
       throw e;
     }
   }
-  return db;
+  const note = spec.load ? withoutBuffersNote(records, spec.load) : undefined;
+  return { db, ...(note ? { note } : {}) };
+}
+
+/**
+ * What --load says when the file holds records but no buffer keys (written
+ * without keys='*'): the payload keys then have nothing to decode.
+ */
+function withoutBuffersNote(records: readonly TaskRecord[], file: string): string | undefined {
+  if (records.length === 0 || records.some((r) => Object.hasOwn(r, 'buffers') || Object.hasOwn(r, 'result_buffers'))) return undefined;
+  return `${file} holds no buffers or result_buffers, so function, args, kwargs and result answer None; export with db_query({}, keys='*') to keep them`;
 }

@@ -1,4 +1,4 @@
-import { PyFloat, PyNumpyScalar, TimeDelta, Timestamp, isDict } from '../records/index.js';
+import { PyFloat, PyNumpyScalar, TimeDelta, Timestamp, Unreadable, isDict } from '../records/index.js';
 import { base64Text, jsonText } from './json.js';
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
@@ -6,9 +6,9 @@ export function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A value as CSV text: None empty, datetimes ISO 8601 UTC, dicts and lists as JSON. */
+/** A value as CSV text: None (and a column that could not be read, as in JSON) empty, datetimes ISO 8601 UTC, dicts and lists as JSON. */
 export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
+  if (v === null || v === undefined || v instanceof Unreadable) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return String(v);

@@ -1,4 +1,4 @@
-export { toPlainJSON, formatJSON, jsonText } from './json.js';
+export { MAX_JSON_DEPTH, toPlainJSON, formatJSON, jsonText } from './json.js';
 export * from './repr.js';
 export * from './table.js';
 export * from './csv.js';
@@ -16,4 +16,5 @@ export * from './paint.js';
 export * from './cells.js';
 export * from './duration.js';
 export * from './record-view.js';
+export * from './notes.js';
 export { payloadSections, type PayloadSection } from './payload.js';

@@ -1,5 +1,5 @@
 import { IpcError } from '../errors.js';
-import { callArgs, mappedFunction, PyFunctionRef, taskCall, taskCode, taskResultValue, taskStatus, isDict, type TaskRecord } from '../records/index.js';
+import { callArgs, mappedFunction, PyFunctionRef, taskCall, taskCode, taskResultValue, taskStatus, isDict, Unreadable, type TaskRecord } from '../records/index.js';
 import { repr, type DisplayOptions } from './repr.js';
 
 /** One part of what a task ran and returned, for the record view and %show. */
@@ -37,7 +37,7 @@ export function payloadSections(rec: TaskRecord, options: DisplayOptions = {}): 
     const source = isDict(rec['error']) ? rec['error'] : rec['result_content'];
     const e = isDict(source) ? source : {};
     out.push({ title: 'Error', text: `${String(e['ename'] ?? status)}: ${String(e['evalue'] ?? '')}` });
-  } else if (status === 'ok' && Array.isArray(rec['result_buffers']) && rec['result_buffers'].length > 0) {
+  } else if (status === 'ok' && ((Array.isArray(rec['result_buffers']) && rec['result_buffers'].length > 0) || rec['result_buffers'] instanceof Unreadable)) {
     const value = decoded(() => taskResultValue(rec));
     out.push({ title: 'Result', text: value instanceof IpcError ? value.message : repr(value, options) });
   }

@@ -1,5 +1,5 @@
 import {
-  KEY_NAMES, Timestamp, engineIdOf, isDict, taskStatus, type DeriveContext, type RecordStatus, type TaskRecord,
+  KEY_NAMES, Timestamp, Unreadable, engineIdOf, isDict, taskStatus, type DeriveContext, type RecordStatus, type TaskRecord,
 } from '../records/index.js';
 import { cellText, oneLine } from './cells.js';
 import { formatDuration, span } from './duration.js';
@@ -163,11 +163,16 @@ function sectionLines(s: RecordSection, paint: Paint, out: string[]): void {
         return;
       }
       out.push('', paint.bold(s.title));
+      if (s.value instanceof Unreadable) {
+        out.push('  ' + s.value.pyRepr());
+        return;
+      }
       for (const line of JSON.stringify(toPlainJSON(s.value), null, 2).split('\n')) out.push('  ' + line);
   }
 }
 
 function bufferSizes(v: unknown): string | null {
+  if (v instanceof Unreadable) return v.pyRepr();
   if (!Array.isArray(v)) return null;
   if (v.length === 0) return '0 buffers';
   const sizes = v.map((b) => (b instanceof Uint8Array ? b.byteLength : 0));

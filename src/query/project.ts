@@ -1,5 +1,5 @@
 import { queryError } from '../errors.js';
-import { DATETIME_KEYS, DEFAULT_KEYS, Timestamp, isDerivedKey, isTaskKey, shareValue, type TaskRecord, type Value } from '../records/index.js';
+import { ALL_KEYS, DATETIME_KEYS, DEFAULT_KEYS, EVERY_KEY, Timestamp, isDerivedKey, isTaskKey, shareValue, type TaskRecord, type Value } from '../records/index.js';
 import { describe, unknownKeyError } from './compile.js';
 
 /** What a caller may pass as `keys`: a list, one key, or nothing (the default keys). */
@@ -7,11 +7,13 @@ export type KeysInput = readonly string[] | string | null | undefined;
 
 /**
  * The keys an answer holds: msg_id first and always; without `keys`, every
- * key but the two buffer keys.
+ * key but the two buffer keys; with `keys='*'` (or `['*']`), every stored
+ * key, the buffers too.
  */
 export function normalizeKeys(keys: KeysInput | unknown): readonly string[] {
   if (keys === undefined || keys === null) return DEFAULT_KEYS;
   const list = typeof keys === 'string' ? [keys] : keys;
+  if (Array.isArray(list) && list.length === 1 && list[0] === EVERY_KEY) return ALL_KEYS;
   if (!Array.isArray(list)) {
     throw queryError(`keys is a list of TaskRecord keys or one key, such as keys=['msg_id', 'started'], not ${describe(keys)}`);
   }
@@ -19,6 +21,7 @@ export function normalizeKeys(keys: KeysInput | unknown): readonly string[] {
   const out = ['msg_id'];
   for (const k of list) {
     if (typeof k !== 'string') throw queryError(`keys holds key names, not ${describe(k)}`);
+    if (k === EVERY_KEY) throw queryError(`keys='*' asks for every key and stands alone: drop the other keys, or the '*'`);
     if (!isTaskKey(k) && !isDerivedKey(k)) throw unknownKeyError(k, ' in keys');
     if (!out.includes(k)) out.push(k);
   }

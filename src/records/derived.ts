@@ -1,9 +1,10 @@
-import { valueError } from '../errors.js';
+import { IpcError, valueError } from '../errors.js';
 import { PyNumpyScalar } from './numpy.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './payload.js';
 import { PickleError } from './pickle-classes.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { Timestamp } from './timestamp.js';
+import { Unreadable, unreadable } from './unreadable.js';
 import { isDict, setOwn, type Dict, type TaskRecord, type Value } from './values.js';
 
 /**
@@ -121,33 +122,63 @@ export function taskCode(rec: TaskRecord): string | null {
   return null;
 }
 
-const calls = new WeakMap<TaskRecord, TaskCall | null>();
+/**
+ * A payload that cannot be decoded: the sentence that `.get()`, the record
+ * view and taskCall raise, and the reason its derived keys' marker shows.
+ * `announced` when a stored column was already unreadable, so the store has
+ * said so once and the marker adds no note of its own.
+ */
+class Failure {
+  constructor(readonly error: IpcError, readonly reason: string, readonly announced: boolean) {}
+}
+
+const calls = new WeakMap<TaskRecord, TaskCall | null | Failure>();
 const results = new WeakMap<TaskRecord, unknown>();
 
-function buffersOf(rec: TaskRecord, key: 'buffers' | 'result_buffers'): Uint8Array[] | null {
-  const v = rec[key];
+/** The buffers of a key, an unreadable column, or null when there are none. */
+function buffersOf(rec: TaskRecord, key: 'buffers' | 'result_buffers'): Uint8Array[] | Unreadable | null {
+  const v: unknown = rec[key];
+  if (v instanceof Unreadable) return v;
   if (!Array.isArray(v) || v.length === 0 || !v.every((b) => b instanceof Uint8Array)) return null;
   return v as Uint8Array[];
 }
 
-function decodeFailure(rec: TaskRecord, what: string, e: unknown): never {
-  if (!(e instanceof PickleError)) throw e;
-  throw valueError(`cannot decode the ${what} of task '${String(rec['msg_id'])}': ${e.message}`);
+function taskName(rec: TaskRecord): string {
+  return String(rec['msg_id'] ?? '?');
 }
 
-/** The function, arguments and keyword arguments of an apply request; null for other requests. */
-export function taskCall(rec: TaskRecord): TaskCall | null {
+function decodeFailure(rec: TaskRecord, what: string, e: unknown): Failure {
+  if (!(e instanceof PickleError)) throw e;
+  return new Failure(valueError(`cannot decode the ${what} of task '${taskName(rec)}': ${e.message}`), `cannot be decoded: ${e.message}`, false);
+}
+
+function columnFailure(rec: TaskRecord, what: string, column: Unreadable): Failure {
+  const why = `its ${column.key} ${column.reason}`;
+  return new Failure(valueError(`cannot decode the ${what} of task '${taskName(rec)}': ${why}`), why, true);
+}
+
+function callOf(rec: TaskRecord): TaskCall | null | Failure {
   if (calls.has(rec)) return calls.get(rec)!;
   const bufs = buffersOf(rec, 'buffers');
-  let call: TaskCall | null = null;
+  let call: TaskCall | null | Failure = null;
   if (bufs && taskCode(rec) === null) {
-    try {
-      call = decodeApply(bufs);
-    } catch (e) {
-      decodeFailure(rec, 'call', e);
+    if (bufs instanceof Unreadable) call = columnFailure(rec, 'call', bufs);
+    else {
+      try {
+        call = decodeApply(bufs);
+      } catch (e) {
+        call = decodeFailure(rec, 'call', e);
+      }
     }
   }
   calls.set(rec, call);
+  return call;
+}
+
+/** The function, arguments and keyword arguments of an apply request; null for other requests. Raises a ValueError naming the task when they cannot be decoded. */
+export function taskCall(rec: TaskRecord): TaskCall | null {
+  const call = callOf(rec);
+  if (call instanceof Failure) throw call.error;
   return call;
 }
 
@@ -186,12 +217,12 @@ function remember(key: string | null, name: string | null): string | null {
  * the function; for a `view.map` task, the mapped function's name; null for
  * other requests.
  */
-export function taskFunctionName(rec: TaskRecord): string | null {
-  if (calls.has(rec)) {
-    const call = calls.get(rec);
-    return call ? callName(call) : null;
-  }
+function functionNameOf(rec: TaskRecord): string | null | Failure {
   const bufs = buffersOf(rec, 'buffers');
+  if (calls.has(rec) || bufs instanceof Unreadable) {
+    const call = callOf(rec);
+    return call instanceof Failure ? call : call ? callName(call) : null;
+  }
   if (!bufs || taskCode(rec) !== null) return null;
   const key = framesKey(bufs.slice(0, 1));
   const known = key === null ? undefined : namesByPickle.get(key);
@@ -201,7 +232,10 @@ export function taskFunctionName(rec: TaskRecord): string | null {
   try {
     fn = decodeApplyFunction(bufs);
   } catch (e) {
-    decodeFailure(rec, 'function', e);
+    // the call holds the function, so it cannot be decoded either
+    const failure = decodeFailure(rec, 'function', e);
+    calls.set(rec, failure);
+    return failure;
   }
   // a view.map task: every one sends the same function, which maps the one named in its arguments
   if (isParallelMap(fn)) {
@@ -211,44 +245,72 @@ export function taskFunctionName(rec: TaskRecord): string | null {
   return remember(key, functionName(fn));
 }
 
+/** The function's name (see functionNameOf); raises a ValueError naming the task when it cannot be decoded. */
+export function taskFunctionName(rec: TaskRecord): string | null {
+  const name = functionNameOf(rec);
+  if (name instanceof Failure) throw name.error;
+  return name;
+}
+
 /** The name of a `view.map` task's mapped function, which its info dict and first argument's pickle decide. */
-function mappedName(rec: TaskRecord, bufs: readonly Uint8Array[]): string | null {
+function mappedName(rec: TaskRecord, bufs: readonly Uint8Array[]): string | null | Failure {
   const key = framesKey(bufs.slice(1, 3));
   const known = key === null ? undefined : namesByPickle.get(key);
   if (known !== undefined) return known;
-  const call = taskCall(rec);
+  const call = callOf(rec);
+  if (call instanceof Failure) return call;
   return remember(key, call ? callName(call) : null);
 }
 
-/** The value the task returned: None while it is pending or when it failed. */
-export function taskResultValue(rec: TaskRecord): unknown {
+function resultOf(rec: TaskRecord): unknown {
   if (results.has(rec)) return results.get(rec);
   let value: unknown = null;
   const bufs = buffersOf(rec, 'result_buffers');
   if (bufs && taskStatus(rec) === 'ok') {
-    try {
-      value = decodeResult(bufs);
-    } catch (e) {
-      decodeFailure(rec, 'result', e);
+    if (bufs instanceof Unreadable) value = columnFailure(rec, 'result', bufs);
+    else {
+      try {
+        value = decodeResult(bufs);
+      } catch (e) {
+        value = decodeFailure(rec, 'result', e);
+      }
     }
   }
   results.set(rec, value);
   return value;
 }
 
+/** The value the task returned: None while it is pending or when it failed. Raises a ValueError naming the task when it cannot be decoded. */
+export function taskResultValue(rec: TaskRecord): unknown {
+  const value = resultOf(rec);
+  if (value instanceof Failure) throw value.error;
+  return value;
+}
+
+/** A derived key of a payload that cannot be decoded: the inert marker, with a note unless the store gave one. */
+function marker(rec: TaskRecord, key: DerivedKey, f: Failure): Value {
+  const record = `record ${taskName(rec)}`;
+  return f.announced ? (new Unreadable(key, record, f.reason, 'ValueError') as unknown as Value) : unreadable(key, record, f.reason, 'ValueError');
+}
+
 /** A derived key's value for a record, as shown (decoded Python values keep their classes). */
 export function derivedValue(rec: TaskRecord, key: DerivedKey, ctx: DeriveContext = {}): unknown {
   switch (key) {
-    case 'function':
-      return taskFunctionName(rec);
-    case 'args': {
-      const call = taskCall(rec);
-      return call ? callArgs(call) : null;
+    case 'function': {
+      const name = functionNameOf(rec);
+      return name instanceof Failure ? marker(rec, key, name) : name;
     }
-    case 'kwargs':
-      return taskCall(rec)?.kwargs ?? null;
-    case 'result':
-      return taskResultValue(rec);
+    case 'args':
+    case 'kwargs': {
+      const call = callOf(rec);
+      if (call instanceof Failure) return marker(rec, key, call);
+      if (!call) return null;
+      return key === 'args' ? callArgs(call) : call.kwargs;
+    }
+    case 'result': {
+      const value = resultOf(rec);
+      return value instanceof Failure ? marker(rec, key, value) : value;
+    }
     case 'code':
       return taskCode(rec);
     case 'status':
@@ -271,7 +333,7 @@ export function queryValue(v: unknown): Value {
   if (v === null || v === undefined) return null;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v !== 'object') return v as Value;
-  if (v instanceof Uint8Array || v instanceof Timestamp) return v;
+  if (v instanceof Uint8Array || v instanceof Timestamp || v instanceof Unreadable) return v as Value;
   if (Array.isArray(v)) return v.map(queryValue);
   if (v instanceof PyFloat) return v.value;
   if (v instanceof PyNumpyScalar) return typeof v.value === 'bigint' ? Number(v.value) : v.value;

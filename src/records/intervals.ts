@@ -1,5 +1,7 @@
 import { engineIdOf, taskFunctionName, taskStatus, type DeriveContext, type RecordStatus } from './derived.js';
+import { IpcError } from '../errors.js';
 import { Timestamp } from './timestamp.js';
+import { Unreadable } from './unreadable.js';
 import type { TaskRecord } from './values.js';
 
 /** Where a task sits on a timeline: its engine row, when it ran, how it ended. */
@@ -26,21 +28,27 @@ export const INTERVAL_KEYS = [
 
 const micros = (v: unknown): number | null => (v instanceof Timestamp ? v.us : null);
 
+/** The function of a task whose payload cannot be decoded, as stats and timelines count it. */
+export const UNREADABLE_FUNCTION = '(unreadable)';
+
 /**
  * The task's function name: the derived key `function`, which the client
  * computes when `keys` asks for it, so a record read for a timeline or for
  * stats carries it; a record read without it (`db_query({})` written as a
  * trace) has it from its `buffers`, when it holds them. A pickle that cannot
- * be decoded names no function here: a trace is not the place to stop on it.
+ * be decoded (or unreadable buffers) is counted as `(unreadable)`: one bad
+ * record does not stop a trace or a table of stats.
  */
 export function functionOf(rec: TaskRecord): string | null {
   const f = rec['function'];
   if (typeof f === 'string') return f;
-  if (f !== undefined || !Array.isArray(rec['buffers'])) return null;
+  if (f instanceof Unreadable) return UNREADABLE_FUNCTION;
+  if (f !== undefined || !(Array.isArray(rec['buffers']) || rec['buffers'] instanceof Unreadable)) return null;
   try {
     return taskFunctionName(rec);
-  } catch {
-    return null;
+  } catch (e) {
+    if (e instanceof IpcError) return UNREADABLE_FUNCTION;
+    throw e;
   }
 }
 

@@ -58,6 +58,10 @@ export const DATETIME_KEYS: readonly string[] = TASK_KEYS.filter((k) => k.kind =
 export const BUFFER_KEYS: readonly string[] = ['buffers', 'result_buffers'];
 /** What a query returns when no `keys` are given: every key but the buffers. */
 export const DEFAULT_KEYS: readonly string[] = KEY_NAMES.filter((k) => !BUFFER_KEYS.includes(k));
+/** What `keys='*'` asks for: every stored key, the buffers too (what an export that is loaded again needs). */
+export const ALL_KEYS: readonly string[] = KEY_NAMES;
+/** The `keys` value that names ALL_KEYS. */
+export const EVERY_KEY = '*';
 
 export function keySpec(name: string): KeySpec | undefined {
   return BY_NAME.get(name);

@@ -12,7 +12,14 @@ export class Unreadable {
     /** Names the record: `record <msg_id> in table … of …`. */
     readonly record: string,
     readonly reason: string,
+    /** The kind of the note: StoreError for a stored column, ValueError for a payload that cannot be decoded. */
+    readonly kind: 'StoreError' | 'ValueError' = 'StoreError',
   ) {}
+
+  /** The record's msg_id, as `record` names it: what tells one bad record from another. */
+  get msgId(): string {
+    return /^record (\S+)/.exec(this.record)?.[1] ?? this.record;
+  }
 
   pyRepr(): string {
     return `<unreadable ${this.key}: ${this.reason}>`;
@@ -23,9 +30,9 @@ export class Unreadable {
     return null;
   }
 
-  /** The StoreError sentence for the note. */
+  /** The sentence for the note. */
   sentence(): string {
-    return `StoreError: the ${this.key} of ${this.record} ${this.reason}; it is shown as <unreadable ${this.key}>`;
+    return `${this.kind}: the ${this.key} of ${this.record} ${this.reason}; it is shown as <unreadable ${this.key}>`;
   }
 }
 
@@ -38,8 +45,8 @@ export function onUnreadable(listener: (u: Unreadable) => void): () => void {
 }
 
 /** Makes the marker for a bad column and tells the listeners. */
-export function unreadable(key: string, record: string, reason: string): Value {
-  const u = new Unreadable(key, record, reason);
+export function unreadable(key: string, record: string, reason: string, kind?: Unreadable['kind']): Value {
+  const u = new Unreadable(key, record, reason, kind);
   for (const l of listeners) l(u);
   // an inert value among the record's values: isDict, queries and formats know it
   return u as unknown as Value;

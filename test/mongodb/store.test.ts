@@ -77,6 +77,9 @@ test(`keys become a projection with msg_id always, and the default leaves out th
   assert.deepEqual(Object.keys(one!), ['msg_id', 'started', 'queue']);
   const [all] = await collect(store.findRecords({ msg_id: first['msg_id'] }));
   assert.ok(!('buffers' in all!) && !('result_buffers' in all!) && 'label' in all!);
+  const [every] = await collect(store.findRecords({ msg_id: first['msg_id'] }, '*'));
+  assert.deepEqual(every, reference.findRecordsSync({ msg_id: first['msg_id'] }, '*')[0], "keys='*': every key, the buffers too");
+  assert.ok(Array.isArray(every!['buffers']) && 'result_buffers' in every!);
   const sent = target.standIn?.engine.log.filter(([n]) => n === 'find').map(([, c]) => c['projection']);
   if (sent) assert.ok(sent.some((p) => JSON.stringify(p) === JSON.stringify({ _id: 0, msg_id: 1, started: 1, queue: 1 })));
 });

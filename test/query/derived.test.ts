@@ -24,3 +24,12 @@ test('Tab completes derived keys beside the TaskRecord keys', async () => {
   assert.deepEqual((await shell.complete("db_query({'fun", 14)).candidates, ['function']);
   assert.deepEqual((await shell.complete("db_query({}, keys=['run_", 23)).candidates, ['run_time']);
 });
+
+test("keys='*' (or ['*']) is every stored key, the buffers too, msg_id first; '*' among other keys is one sentence", () => {
+  const every = normalizeKeys('*');
+  assert.equal(every.length, 23);
+  assert.equal(every[0], 'msg_id');
+  assert.ok(every.includes('buffers') && every.includes('result_buffers') && every.includes('label'));
+  assert.deepEqual(normalizeKeys(['*']), every);
+  assert.throws(() => normalizeKeys(['stdout', '*']), (e: IpcError) => e.kind === 'QueryError' && e.message === "keys='*' asks for every key and stands alone: drop the other keys, or the '*'");
+});

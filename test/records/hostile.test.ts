@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { repr } from '../../src/format/index.js';
-import { derivedValue, unpickle, type TaskRecord } from '../../src/records/index.js';
+import { Unreadable, derivedValue, taskResultValue, unpickle, type TaskRecord } from '../../src/records/index.js';
 import { bombs } from '../support/bombs.js';
 import { havePython, runPython } from '../support/python.js';
 
@@ -16,10 +16,13 @@ function resultRecord(data: Uint8Array): TaskRecord {
   return { msg_id: 'bomb_1_2', result_buffers: [data], result_content: { status: 'ok' }, completed: null };
 }
 
-test('a memory bomb is one ValueError sentence naming the record', () => {
+test('a memory bomb is one ValueError sentence naming the record; as a derived key it is the unreadable marker', () => {
   for (const [name, data] of Object.entries(bombs())) {
+    const marker = derivedValue(resultRecord(data), 'result');
+    assert.ok(marker instanceof Unreadable, name);
+    assert.match(marker.pyRepr(), /^<unreadable result: cannot be decoded: /, name);
     assert.throws(
-      () => derivedValue(resultRecord(data), 'result'),
+      () => taskResultValue(resultRecord(data)),
       (e: Error & { kind?: string }) => {
         assert.equal(e.kind, 'ValueError', name);
         assert.match(e.message, /^cannot decode the result of task 'bomb_1_2': the (pickle is truncated|value exceeds the limit)|exceeds the \d+-byte limit/, name);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Timestamp, generateDemoRecords, type Value } from '../../src/records/index.js';
+import { Timestamp, Unreadable, generateDemoRecords, type Value } from '../../src/records/index.js';
 import { decodeColumn, decodeTimestamp, pythonJSON } from '../../src/stores/sqlite/codec.js';
+import { jsonText } from '../../src/format/index.js';
 import { havePython, runPython } from '../support/python.js';
 
 const where = () => 'a test record';
@@ -31,7 +32,12 @@ test('dict text decodes with its dates; error text decodes to a dict; NaN is rea
   assert.deepEqual(decodeColumn('error', '{"ename": "ValueError"}', where), { ename: 'ValueError' });
   assert.equal(decodeColumn('execute_input', '{"not": "decoded"}', where), '{"not": "decoded"}');
   assert.deepEqual(decodeColumn('result_content', '{"value": NaN}', where), { value: NaN });
-  assert.throws(() => decodeColumn('header', '{broken', where), /a test record holds text that is not JSON/);
+  const broken = decodeColumn('header', '{broken', where);
+  assert.ok(broken instanceof Unreadable, 'one bad column is a marker, not a failed answer');
+  assert.equal(broken.sentence(), 'StoreError: the header of a test record holds text that is not JSON where ipyparallel writes a JSON dict; it is shown as <unreadable header>');
+  const blob = decodeColumn('result_content', Buffer.from([0xff, 0x00, 0x01]), where);
+  assert.ok(blob instanceof Unreadable);
+  assert.match(blob.pyRepr(), /^<unreadable result_content: holds a blob that is not JSON/);
 });
 
 test("pythonJSON writes what Python's json.dumps(default=json_default) writes", { skip: !havePython() }, async () => {
@@ -46,4 +52,16 @@ emit([json.dumps(v, default=json_default) for v in INPUT])
     values,
   )) as string[];
   assert.deepEqual(values.map(pythonJSON), theirs);
+});
+
+test('a dict or JSON text column nested deeper than JSON output can write is unreadable; one level less decodes and writes', () => {
+  const nested = (n: number) => '{"a": '.repeat(n) + '1' + '}'.repeat(n);
+  for (const key of ['header', 'result_content', 'error', 'execute_result']) {
+    const deepest = decodeColumn(key, nested(999), where);
+    assert.ok(!(deepest instanceof Unreadable), key);
+    assert.ok(jsonText({ msg_id: 'm', [key]: deepest }).endsWith('1' + '}'.repeat(1000)), key);
+    const deeper = decodeColumn(key, nested(1000), where);
+    assert.ok(deeper instanceof Unreadable, key);
+    assert.equal(deeper.sentence(), `StoreError: the ${key} of a test record is nested too deeply to read; it is shown as <unreadable ${key}>`);
+  }
 });

@@ -1,11 +1,11 @@
 /** Decodes every bomb in a fresh process and reports how many failed cleanly and the peak memory. */
-import { derivedValue } from '../../src/records/index.js';
+import { taskResultValue } from '../../src/records/index.js';
 import { bombs } from './bombs.js';
 
 let errors = 0;
 for (const data of Object.values(bombs())) {
   try {
-    derivedValue({ msg_id: 'bomb', result_buffers: [data], result_content: { status: 'ok' } }, 'result');
+    taskResultValue({ msg_id: 'bomb', result_buffers: [data], result_content: { status: 'ok' } });
   } catch (e) {
     if ((e as { kind?: string }).kind === 'ValueError') errors++;
   }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, unreadable, PickleError, type Value } from '../../records/index.js';
 import { storeError } from '../../errors.js';
+import { MAX_JSON_DEPTH } from '../../format/index.js';
 
 /**
  * Column values as ipyparallel's SQLiteDB writes them, both ways:
@@ -20,23 +21,30 @@ export function decodeColumn(key: string, raw: unknown, where: () => string): Va
   switch (kind) {
     case 'datetime':
       return typeof raw === 'string' ? decodeTimestamp(raw) ?? raw : plain(raw);
-    case 'dict':
+    case 'dict': {
       if (!(typeof raw === 'string' || raw instanceof Uint8Array)) return plain(raw);
+      // Bad data in one record (not JSON, or nested past what can be read or written) becomes a marker the rest of the answer outlives.
+      let parsed: unknown;
       try {
-        return datesInPlace(parseJSON(textOf(raw), where));
+        parsed = parseJSON(textOf(raw));
+        if (parsed !== undefined) return datesInPlace(parsed, 1);
       } catch (e) {
-        // JSON nested past the JS stack: bad data in one record, which the rest of the answer outlives.
         if (e instanceof RangeError) return unreadable(key, where(), 'is nested too deeply to read');
         throw e;
       }
+      const what = typeof raw === 'string' ? 'text' : 'a blob';
+      return unreadable(key, where(), `holds ${what} that is not JSON where ipyparallel writes a JSON dict`);
+    }
     case 'json': {
       if (typeof raw !== 'string' || !raw.startsWith('{')) return plain(raw);
+      let v: unknown;
       try {
-        const v = parseJSON(raw, where);
-        return isDict(v) ? (v as Value) : raw;
+        v = parseJSON(raw);
       } catch {
         return raw;
       }
+      if (!isDict(v as Value)) return raw;
+      return withinDepth(v, 1) ? (v as Value) : unreadable(key, where(), 'is nested too deeply to read');
     }
     case 'buffers': {
       if (!(raw instanceof Uint8Array)) return plain(raw);
@@ -53,17 +61,26 @@ export function decodeColumn(key: string, raw: unknown, where: () => string): Va
 }
 
 /**
- * extract_dates on freshly parsed JSON, in place: ISO 8601 strings become
- * instants. Only strings shaped like a date reach the pattern.
+ * A record's JSON text holds a column one level down, and JSON output stops
+ * past MAX_JSON_DEPTH: a dict column nested deeper could be shown but not
+ * written, so it is unreadable everywhere alike.
  */
-function datesInPlace(v: unknown): Value {
+const MAX_COLUMN_DEPTH = MAX_JSON_DEPTH - 1;
+
+/**
+ * extract_dates on freshly parsed JSON, in place: ISO 8601 strings become
+ * instants. Only strings shaped like a date reach the pattern. Containers
+ * nested past MAX_COLUMN_DEPTH raise RangeError.
+ */
+function datesInPlace(v: unknown, depth: number): Value {
   if (typeof v === 'string') return maybeDate(v);
   if (v === null || typeof v !== 'object') return v as Value;
+  if (depth > MAX_COLUMN_DEPTH) throw new RangeError('nested too deeply');
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (typeof x === 'string') v[i] = maybeDate(x);
-      else if (x !== null && typeof x === 'object') datesInPlace(x);
+      else if (x !== null && typeof x === 'object') datesInPlace(x, depth + 1);
     }
     return v as Value;
   }
@@ -71,9 +88,17 @@ function datesInPlace(v: unknown): Value {
   for (const k in o) {
     const x = o[k];
     if (typeof x === 'string') o[k] = maybeDate(x);
-    else if (x !== null && typeof x === 'object') datesInPlace(x);
+    else if (x !== null && typeof x === 'object') datesInPlace(x, depth + 1);
   }
   return o as Value;
+}
+
+/** Whether JSON-parsed containers stay within MAX_COLUMN_DEPTH (the text columns' JSON, read without dates). */
+function withinDepth(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (depth > MAX_COLUMN_DEPTH) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object' && !withinDepth(x, depth + 1)) return false;
+  return true;
 }
 
 function maybeDate(s: string): Value {
@@ -92,17 +117,19 @@ function textOf(raw: string | Uint8Array): string {
   return typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
 }
 
-/** Python's json.dumps writes NaN and Infinity, which JSON.parse refuses and JSON5 reads. */
-function parseJSON(text: string, where: () => string): unknown {
+/** Python's json.dumps writes NaN and Infinity, which JSON.parse refuses and JSON5 reads; undefined when the text is not JSON. */
+function parseJSON(text: string): unknown {
   try {
     return JSON.parse(text);
-  } catch {
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
     try {
       // Loaded here, not at start-up: its tables of Unicode classes cost every run, and only odd text needs it.
       const JSON5 = createRequire(import.meta.url)('json5') as typeof import('json5');
       return JSON5.parse(text);
-    } catch {
-      throw storeError(`${where()} holds text that is not JSON where ipyparallel writes a JSON dict`);
+    } catch (e5) {
+      if (e5 instanceof RangeError) throw e5;
+      return undefined;
     }
   }
 }

@@ -14,6 +14,7 @@ import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from '.
 import { isCompleteSource, splitStatements } from './split.js';
 import { makeStatsFunction } from './analytics.js';
 import { makeBuiltins } from './builtins.js';
+import { COLLECTIONS_MODULE, MATH_MODULE } from './modules.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
 import { PyFunction, PyObject } from './values.js';
 import type { Expr, Statement } from './syntax.js';
@@ -111,8 +112,10 @@ class ShellImpl implements Shell {
       dynamic,
       importModule: (name) => {
         if (name === 'datetime') return DATETIME_MODULE;
+        if (name === 'collections') return COLLECTIONS_MODULE;
+        if (name === 'math') return MATH_MODULE;
         if (name === 'ipyparallel' || name === 'ipyparallel.client' || name === 'IPython.parallel') return ipyparallel;
-        throw nameError(`No module named '${name}'; the ipc shell knows datetime and ipyparallel`);
+        throw nameError(`No module named '${name}'; the ipc shell knows datetime, collections, math and ipyparallel`);
       },
     });
   }

@@ -1,3 +1,4 @@
+import type { Tee } from './tee.js';
 import type { Client } from '../client/index.js';
 import type { IpcError } from '../errors.js';
 
@@ -39,6 +40,8 @@ export interface Shell {
    * history kept across sessions, %help lists the keys. Null in script mode.
    */
   terminal: Terminal | null;
+  /** `%tee`/`%once`: where each later Out[n] is also written, or null. */
+  tee: Tee | null;
 }
 
 export interface Terminal {

@@ -4,6 +4,8 @@ import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type Outpu
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
 import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
+import { exportMagic } from './export-magic.js';
+import { Tee } from './tee.js';
 import { WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';
@@ -42,6 +44,10 @@ export const MAGICS: Record<string, string> = {
   who: '%who: the variables defined so far',
   stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
   timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
+  export: '%export EXPR FILE [--format json|jsonl|csv|trace|table] [--force]: writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt, else the session\'s %format)',
+  tee: '%tee FILE: every later Out[n] is also appended to FILE as plain text (%notee stops)',
+  once: '%once FILE: the next Out[n] is also appended to FILE',
+  notee: '%notee: stops %tee',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };
@@ -122,6 +128,25 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return statsMagic(st, ctx);
     case 'timeline':
       return timelineMagic(st, ctx);
+    case 'export':
+      return exportMagic(st, ctx);
+    case 'tee':
+    case 'once': {
+      const file = arg.replace(/^(['"])(.*)\1$/, '$2');
+      if (!file) throw parseError(`usage: %${st.name} FILE`);
+      ctx.shell.tee?.close();
+      ctx.shell.tee = new Tee(file, st.name === 'once');
+      // said, not answered: the notice is no Out[n] of its own, so the tee starts with the next value
+      ctx.print(st.name === 'once' ? `the next Out[n] also goes to ${file}\n` : `every Out[n] also goes to ${file}; %notee stops\n`);
+      return undefined;
+    }
+    case 'notee': {
+      const was = ctx.shell.tee;
+      was?.close();
+      ctx.shell.tee = null;
+      ctx.print(was ? `stopped writing to ${was.path}\n` : 'no %tee was on\n');
+      return undefined;
+    }
     case 'watch': {
       if (!ctx.shell.terminal) throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
       const w = parseWatch(arg, (text) => ctx.shell.isComplete(text));

@@ -9,6 +9,7 @@ import { completeAt } from './complete.js';
 import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
+import type { Tee } from './tee.js';
 import { parseStatement } from './parser.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
@@ -157,6 +158,20 @@ class ShellImpl implements Shell {
     });
   }
 
+  /** Where %tee or %once copies each Out[n]. */
+  tee: Tee | null = null;
+
+  /** Copies a value to the tee; a failed write ends the tee and is the statement's error. */
+  private teeOut(n: number, value: unknown): IpcError | undefined {
+    try {
+      if (!this.tee!.write(n, value, this.display())) this.tee = null;
+      return undefined;
+    } catch (e) {
+      this.tee = null;
+      return asIpcError(e);
+    }
+  }
+
   recordOutput(n: number, value: unknown): void {
     this.out[String(n)] = value;
     this.builtins.set('___', this.builtins.get('__') ?? '');
@@ -199,6 +214,11 @@ class ShellImpl implements Shell {
           error = asIpcError(e);
         }
       }
+      if (hasValue && !(value instanceof RecordStream)) {
+        const n = options.promptNumber ?? ++this.counter;
+        this.recordOutput(n, value);
+        if (this.tee) error ??= this.teeOut(n, value);
+      }
       const outcome: Outcome = {
         line,
         source: stmtSource,
@@ -208,10 +228,6 @@ class ShellImpl implements Shell {
         ...(error ? { error } : {}),
         ...(printed.length ? { printed: printed.join('') } : {}),
       };
-      if (hasValue && !(value instanceof RecordStream)) {
-        const n = options.promptNumber ?? ++this.counter;
-        this.recordOutput(n, value);
-      }
       outcomes.push(outcome);
       const go = await options.onOutcome?.(outcome);
       if (go === false) break;

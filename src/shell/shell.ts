@@ -133,6 +133,13 @@ class ShellImpl implements Shell {
     return this.inputs;
   }
 
+  /** This session's inputs by their In [n], as %history numbers them. */
+  private readonly inputCells = new Map<number, string>();
+
+  cells(): ReadonlyMap<number, string> {
+    return this.inputCells;
+  }
+
   isComplete(source: string): boolean {
     return isCompleteSource(stripPrompts(normalize(source)));
   }
@@ -183,6 +190,10 @@ class ShellImpl implements Shell {
   async execute(source: string, options: ExecuteOptions = {}): Promise<Outcome[]> {
     const text = stripPrompts(normalize(source));
     const firstLine = options.firstLine ?? 1;
+    // the first run of In [n] is its input (%watch runs its statement again under the same n)
+    if (options.promptNumber !== undefined && !this.inputCells.has(options.promptNumber) && text.trim()) {
+      this.inputCells.set(options.promptNumber, text.trim());
+    }
     const outcomes: Outcome[] = [];
     let counted = 0;
     let lineAt = 1;

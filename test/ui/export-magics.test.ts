@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -72,4 +72,35 @@ test('%tee copies every later Out[n] to a file until %notee; %once only the next
   const count = script('table', 'len(db_query({}))').trim();
   assert.equal(readFileSync(join(home, 'log.txt'), 'utf8'), `Out[2]: 42\nOut[3]: ${count}\n`);
   assert.equal(readFileSync(join(home, 'once.txt'), 'utf8'), "Out[7]: 'first'\n");
+});
+
+test('%edit opens $EDITOR on an input and runs what is saved as the next input', async () => {
+  const editor = join(home, 'editor.sh');
+  // an editor that reads what it was given and saves a new statement built from it
+  writeFileSync(editor, '#!/bin/sh\nprintf "%s\\n" "$(cat "$1") * 100" > "$1"\n', { mode: 0o755 });
+  const t = new Terminal(`node ${bin} --sqlitedb ${fixture}`, { cwd: home, env: { HOME: home, EDITOR: editor, VISUAL: undefined } });
+  try {
+    await t.waitFor(prompt(1), 'the first prompt');
+    t.type('x = 3');
+    t.send('Enter');
+    await t.waitFor(prompt(2), 'the assignment');
+    t.type('x + 1');
+    t.send('Enter');
+    await t.waitFor(prompt(3), 'x + 1');
+    t.type('%edit 2');
+    t.send('Enter');
+    let s = await t.waitFor(prompt(5), 'the edited input run');
+    assert.match(s, /In \[4\]: x \+ 1 \* 100/);
+    assert.match(s, /Out\[4\]: 103/);
+    t.type('%edit');
+    t.send('Enter');
+    s = await t.waitFor(prompt(7), 'the last input edited and run');
+    assert.match(s, /Out\[6\]: 10003/);
+    t.type('%edit 99');
+    t.send('Enter');
+    s = await t.waitFor(prompt(8), 'a missing input');
+    assert.match(s, /KeyError: there is no In \[99\] in this session/);
+  } finally {
+    t.close();
+  }
 });

@@ -9,7 +9,8 @@ import { Tee } from './tee.js';
 import { writeFileStreaming } from './export-file.js';
 import { EditRequest, WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
-import { parseExpression } from './parser.js';
+import { parseExpression, parseStatement } from './parser.js';
+import { splitQueryArgs, type NamedQueries } from './named-queries.js';
 import type { Statement } from './syntax.js';
 import { PyFunction, PyObject, typeName } from './values.js';
 
@@ -23,7 +24,9 @@ export interface MagicContext {
   display(): DisplayOptions;
   readonly tables: (() => Promise<readonly string[]>) | undefined;
   print(text: string): void;
-  run(st: Statement): Promise<{ value: unknown; isExpression: boolean }>;
+  /** Runs a statement of this input, or of `text` (a named query's) when given. */
+  run(st: Statement, text?: string): Promise<{ value: unknown; isExpression: boolean }>;
+  readonly queries: NamedQueries;
   readonly rcMethods: Record<string, string>;
   readonly outputFormats: readonly OutputFormat[];
   /** The msg_ids of the values this session has shown or bound, newest first: `%show _14` looks among them. */
@@ -46,6 +49,7 @@ export const MAGICS: Record<string, string> = {
   stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
   timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   export: '%export EXPR FILE [--format json|jsonl|csv|trace|table] [--force]: writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt, else the session\'s %format)',
+  q: '%q: the named queries; %q NAME = STATEMENT saves one (kept in ~/.ipc_queries.json); %q NAME ARGS… runs it with $1, $2, … replaced',
   edit: '%edit [N]: opens $VISUAL or $EDITOR on input N (default the last one) and runs what is saved (terminal only)',
   save: '%save FILE [N-M ...] [--force]: writes inputs of this session (all, or those In [n] numbers) to FILE as a script that ipc FILE runs',
   tee: '%tee FILE: every later Out[n] is also appended to FILE as plain text (%notee stops)',
@@ -135,6 +139,8 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return exportMagic(st, ctx);
     case 'save':
       return saveInputs(ctx.shell, arg);
+    case 'q':
+      return namedQuery(st, ctx);
     case 'edit': {
       if (!ctx.shell.terminal) throw nameError('%edit opens an editor in the interactive shell only; in a script, edit the script');
       const cells = [...ctx.shell.cells()].sort(([a], [b]) => a - b).slice(0, -1);
@@ -283,6 +289,32 @@ export async function fetchRecord(client: Client, id: string): Promise<TaskRecor
 }
 
 /** `%history [N]`: the last N inputs, numbered; the terminal keeps them across sessions. */
+/** `%q`, `%q NAME = STATEMENT`, `%q NAME ARGS…`. */
+async function namedQuery(st: Extract<Statement, { kind: 'magic' }>, ctx: MagicContext): Promise<unknown> {
+  const arg = st.arg.trim();
+  if (arg === '') {
+    const all = ctx.queries.all();
+    if (all.size === 0) return new Text('no named queries yet; save one with %q NAME = STATEMENT, e.g. %q failed = db_query({\'status\': \'error\'}, keys=[\'msg_id\', \'engine_id\'])');
+    return new Text([...all].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} = ${v}`).join('\n'));
+  }
+  const def = /^([A-Za-z_][\w-]*)\s*=(?!=)\s*([\s\S]*)$/.exec(arg);
+  if (def) {
+    const statement = def[2]!.trim();
+    if (!statement) throw parseError(`usage: %q ${def[1]} = STATEMENT`);
+    // checked as a statement now, so that a typo is found when it is saved, not when it is run
+    const probe = statement.replace(/\$\d+/g, 'None');
+    parseStatement({ source: probe, from: 0, to: probe.length });
+    ctx.queries.save(def[1]!, statement);
+    ctx.print(`saved %q ${def[1]}\n`);
+    return undefined;
+  }
+  const m = /^([A-Za-z_][\w-]*)\s*([\s\S]*)$/.exec(arg);
+  if (!m) throw parseError('usage: %q, %q NAME = STATEMENT, or %q NAME ARGS…');
+  const text = ctx.queries.expand(m[1]!, splitQueryArgs(m[2]!));
+  const r = await ctx.run(parseStatement({ source: text, from: 0, to: text.length }), text);
+  return r.isExpression ? r.value : undefined;
+}
+
 /** `%save FILE [N-M ...] [--force]`: the chosen inputs, oldest first, as a script. */
 async function saveInputs(shell: Shell, arg: string): Promise<Text> {
   const words = arg.split(/\s+/).filter(Boolean);

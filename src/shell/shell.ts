@@ -10,6 +10,7 @@ import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
 import type { Tee } from './tee.js';
+import { NamedQueries, defaultQueriesFile } from './named-queries.js';
 import { parseStatement } from './parser.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
@@ -28,6 +29,8 @@ export interface ShellOptions {
   readonly print?: (text: string) => void;
   /** The task tables of the store (%tables), when it has several. */
   readonly tables?: () => Promise<readonly string[]>;
+  /** Where %q keeps named queries; default ~/.ipc_queries.json; null keeps none. */
+  readonly queriesFile?: string | null;
 }
 
 /** The rc methods reachable without `rc.`, as the documentation's lines are often pasted. */
@@ -73,6 +76,7 @@ class ShellImpl implements Shell {
 
   constructor(private readonly options: ShellOptions) {
     this.client = options.client;
+    this.queries = new NamedQueries(options.queriesFile === undefined ? defaultQueriesFile() : options.queriesFile);
     this.settings = {
       format: options.settings?.format ?? 'table',
       timezone: options.settings?.timezone ?? 'local',
@@ -162,8 +166,18 @@ class ShellImpl implements Shell {
         return found.records.slice(0, 50).map((r) => r['msg_id'] as string);
       },
       seenIds: () => this.seenIds(),
+      queryNames: () => {
+        try {
+          return this.queries.names();
+        } catch {
+          return [];
+        }
+      },
     });
   }
+
+  /** %q's named queries. */
+  readonly queries: NamedQueries;
 
   /** Where %tee or %once copies each Out[n]. */
   tee: Tee | null = null;
@@ -259,11 +273,12 @@ class ShellImpl implements Shell {
       tables: this.options.tables,
       print: (t) => printed.push(t),
       // a statement inside a magic (%time) is measured whole: never streamed nor paged
-      run: (inner) => {
+      run: (inner, text = source) => {
         const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
         const { pageRecordsOver: _paged, ...whole } = options;
-        return this.runStatement(inner, source, firstLine, { ...whole, streamRecords: false }, execution);
+        return this.runStatement(inner, text, text === source ? firstLine : 1, { ...whole, streamRecords: false }, execution);
       },
+      queries: this.queries,
       rcMethods: RC_METHODS,
       outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
       seenIds: () => this.seenIds(),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Text } from '../../src/records/index.js';
+import { createShell } from '../../src/shell/index.js';
 import { demoShell } from './helpers.js';
 
 test('%history numbers this session\'s inputs by In [n], whatever other sessions wrote to the history file', async () => {
@@ -29,6 +30,31 @@ test('%history numbers this session\'s inputs by In [n], whatever other sessions
     assert.equal(readFileSync(join(dir, 'q.ipc'), 'utf8'), 'x = 41\nx + 1\n');
     const [again] = await shell.execute(`%save ${join(dir, 'q.ipc')}`, { promptNumber: 8 });
     assert.match(again!.error!.message, /exists; add --force/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('%q saves a named query in its own file, lists it, and runs it with $1, $2 replaced; Tab completes its name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-q-'));
+  const file = join(dir, 'queries.json');
+  try {
+    const { shell, records } = await demoShell({ count: 30 });
+    const named = createShell({ client: shell.client, queriesFile: file });
+    const [saved] = await named.execute("%q by_status = len(db_query({'completed': {'$ne': None}, 'queue': $1})) + $2");
+    assert.equal(saved!.error, undefined);
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { by_status: "len(db_query({'completed': {'$ne': None}, 'queue': $1})) + $2" });
+    const want = records.filter((r) => r['completed'] !== null && r['queue'] === 'task').length;
+    const [ran] = await named.execute("%q by_status 'task' 1000");
+    assert.equal(ran!.value, want + 1000);
+    // another session reads the same file
+    const other = createShell({ client: shell.client, queriesFile: file });
+    assert.match(((await other.execute('%q'))[0]!.value as Text).text, /^by_status = len\(db_query/);
+    assert.deepEqual((await other.complete('%q by', 5)).candidates, ['by_status']);
+    assert.match((await other.execute("%q by_status 'task'"))[0]!.error!.message, /takes 2 arguments/);
+    assert.match((await other.execute('%q nope'))[0]!.error!.message, /no query named 'nope'; the named queries are by_status/);
+    assert.equal((await other.execute('%q broken = db_query({'))[0]!.error!.kind, 'ParseError');
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(file, 'utf8'))), ['by_status'], 'a broken statement is not saved');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

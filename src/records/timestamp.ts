@@ -3,6 +3,9 @@
  * microseconds; a JS Date keeps milliseconds only, so a stored timestamp is
  * never held in one. Epoch microseconds fit exactly in a double until 2255.
  */
+/** Where Timestamp.now() anchored the monotonic clock to the wall clock. */
+const clock = { wallUs: 0, perfMs: -1 };
+
 export class Timestamp {
   /** Microseconds since 1970-01-01T00:00:00Z. */
   readonly us: number;
@@ -20,8 +23,17 @@ export class Timestamp {
     return new Timestamp(d.getTime() * 1000);
   }
 
+  /** Now, to the microsecond as Python's datetime.now() gives it (the high-resolution clock, held to the wall clock). */
   static now(): Timestamp {
-    return new Timestamp(Date.now() * 1000);
+    const wall = Date.now() * 1000;
+    let fine = clock.wallUs + Math.floor((performance.now() - clock.perfMs) * 1000);
+    // the monotonic clock, anchored to the wall clock; anchored again when the two part (a clock change)
+    if (clock.perfMs < 0 || Math.abs(fine - wall) > 2000) {
+      clock.wallUs = wall;
+      clock.perfMs = performance.now();
+      fine = wall;
+    }
+    return new Timestamp(fine);
   }
 
   /**

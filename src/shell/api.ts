@@ -1,3 +1,4 @@
+import type { Tee } from './tee.js';
 import type { Client } from '../client/index.js';
 import type { IpcError } from '../errors.js';
 
@@ -27,8 +28,10 @@ export interface Shell {
    * `execute` does this itself when given `promptNumber`.
    */
   recordOutput(n: number, value: unknown): void;
-  /** The statements run so far, oldest first (%history). */
+  /** The statements run so far, oldest first (%history in script mode). */
   history(): readonly string[];
+  /** This session's inputs by their In [n] (given as `promptNumber`), as %history, %save and %edit number them. */
+  cells(): ReadonlyMap<number, string>;
   /**
    * Asks before a destructive call (purge_results). The interactive shell
    * sets it to a prompt; when null, script mode answers from --yes.
@@ -39,6 +42,8 @@ export interface Shell {
    * history kept across sessions, %help lists the keys. Null in script mode.
    */
   terminal: Terminal | null;
+  /** `%tee`/`%once`: where each later Out[n] is also written, or null. */
+  tee: Tee | null;
 }
 
 export interface Terminal {
@@ -47,6 +52,15 @@ export interface Terminal {
 }
 
 /** What `%watch STATEMENT [SECONDS]` answers: the terminal runs the statement again and again. */
+/** What `%edit [N]` answers: the terminal opens $VISUAL or $EDITOR on the text and runs what is saved. */
+export class EditRequest {
+  constructor(
+    readonly text: string,
+    /** What is being edited, for messages: `In [3]`, `a new input`. */
+    readonly label: string,
+  ) {}
+}
+
 export class WatchRequest {
   constructor(
     readonly statement: string,

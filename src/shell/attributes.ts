@@ -1,6 +1,7 @@
 import { RecordList, asyncGet, asyncReady, asyncSuccessful, taskMetadata, type TaskResult } from '../client/index.js';
 import { attributeError, didYouMean, keyError, timeoutError, typeError } from '../errors.js';
-import { isTaskResult, repr, str, taskResultJSON } from '../format/index.js';
+import { isTaskResult, repr, taskResultJSON } from '../format/index.js';
+import { strFormat } from './format-spec.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, tuple } from '../records/index.js';
 import { chargeItems, chargeString } from './budget.js';
 import { floatValue } from './numbers.js';
@@ -196,13 +197,7 @@ function stringMethod(s: string, name: string): PyFunction | undefined {
     case 'replace': return method('str', name, (c) => joined(splitCharged(s, text(arg(c, 0), name)), text(arg(c, 1), name)));
     case 'count': return method('str', name, (c) => occurrences(s, text(arg(c, 0), name)));
     case 'find': return method('str', name, (c) => s.indexOf(text(arg(c, 0), name)));
-    case 'format': return method('str', name, (c) => {
-      let i = 0;
-      return s.replace(/\{(\w*)\}/g, (_, k: string) => {
-        const v = k === '' ? c.args[i++] : /^\d+$/.test(k) ? c.args[Number(k)] : c.kwargs.get(k);
-        return str(v);
-      });
-    });
+    case 'format': return method('str', name, (c) => strFormat(s, c.args, c.kwargs));
     default: return undefined;
   }
 }

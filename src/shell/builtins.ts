@@ -1,7 +1,8 @@
 import { RecordList } from '../client/index.js';
 import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
-import { PyDecimal, PyFloat, PyFraction, Text, TimeDelta, isDict, tuple } from '../records/index.js';
+import { asciiRepr, formatValue } from './format-spec.js';
+import { PyDecimal, PyFloat, PyFraction, PyMapping, Text, TimeDelta, isDict, tuple } from '../records/index.js';
 import { attributeNames } from './attributes.js';
 import { dictOf } from './dicts.js';
 import { decodedLength } from './decoded.js';
@@ -137,6 +138,12 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     return x === undefined ? '' : x instanceof Text ? x.text : str(x, display());
   });
   def('repr', 'repr(x): the Python representation of a value', (c) => repr(only('repr', c, 1, 1)[0], display()));
+  def('ascii', 'ascii(x): repr(x) with every non-ASCII character escaped', (c) => asciiRepr(repr(only('ascii', c, 1, 1)[0], display())));
+  def('format', "format(x, spec=''): x formatted as an f-string field {x:spec} would be", (c) => {
+    const [x, spec] = only('format', c, 1, 2);
+    if (spec !== undefined && typeof spec !== 'string') throw typeError(`format() argument 2 must be str, not ${typeName(spec)}`);
+    return formatValue(x, spec ?? '');
+  });
   def('int', 'int(x): an integer', (c) => {
     const x = plainScalar(only('int', c, 0, 2)[0]);
     if (x === undefined) return 0;
@@ -171,6 +178,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     const [x] = only('dict', c, 0, 1);
     const pairs: [unknown, unknown][] = [];
     if (x instanceof Map) for (const kv of x) pairs.push(kv);
+    else if (x instanceof PyMapping) for (const [k, v] of x.entries) pairs.push([k, v]);
     else if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) for (const kv of Object.entries(x)) pairs.push(kv);
     else if (x !== undefined) {
       for (const pair of iterate(x, 'dict')) {

@@ -13,6 +13,8 @@ export interface CompletionSources {
   msgIds?(prefix: string): Promise<readonly string[]>;
   /** The msg_ids this session has shown or bound, newest first. */
   seenIds?(): Iterable<string>;
+  /** The names of %q's saved queries. */
+  queryNames?(): string[];
 }
 
 /** Longest a completion waits for the store. */
@@ -68,6 +70,11 @@ export async function completeAt(line: string, cursor: number, sources: Completi
     const prefix = idMagic[1]!;
     const candidates = prefix === '' || prefix.startsWith('_') ? seenCandidates(prefix, sources) : await msgIdCandidates(prefix, sources);
     return { start: cursor - prefix.length, end: cursor, candidates };
+  }
+  const named = /^\s*%q\s+([\w-]*)$/.exec(before);
+  if (named && sources.queryNames) {
+    const prefix = named[1]!;
+    return { start: cursor - prefix.length, end: cursor, candidates: sources.queryNames().filter((n) => n.startsWith(prefix)) };
   }
   const magic = /^\s*%(\w*)$/.exec(before);
   if (magic) {

@@ -1,7 +1,8 @@
 import { RecordList } from '../client/index.js';
 import { clip, didYouMean, indexError, interrupted, IpcError, keyError, nameError, recursionError, typeError } from '../errors.js';
-import { repr } from '../format/index.js';
-import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
+import { repr, str } from '../format/index.js';
+import { PyFloat, PyMapping, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
+import { hasMappingItem, setMappingItem } from './modules.js';
 import { getAttribute } from './attributes.js';
 import { dictKey, dictOf, mapDelete, mapKey, mapSet } from './dicts.js';
 import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
@@ -9,7 +10,8 @@ import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget 
 import { arithmetic, floatValue, isNumeric, negate, plainScalar, unbox } from './numbers.js';
 import { percentFormat } from './percent.js';
 import { instant, span } from './time.js';
-import type { Expr, Statement, Target } from './syntax.js';
+import type { Expr, FStringPart, Statement, Target } from './syntax.js';
+import { asciiRepr, formatValue } from './format-spec.js';
 import { PyFunction, PyObject, iterate, pyCompare, pyEquals, stringItems, truthy, typeName, type CallArgs } from './values.js';
 
 /** Python's default recursion limit: lambdas calling lambdas stop here with RecursionError. */
@@ -176,8 +178,17 @@ export class Interpreter {
       }
       case 'attr':
         return getAttribute(await this.ev(e.object, scope), e.name);
-      case 'index':
-        return subscript(await this.ev(e.object, scope), e.index.kind === 'slice' ? await this.evalSlice(e.index, scope) : await this.ev(e.index, scope));
+      case 'index': {
+        const obj = await this.ev(e.object, scope);
+        const key = e.index.kind === 'slice' ? await this.evalSlice(e.index, scope) : await this.ev(e.index, scope);
+        // a defaultdict's missing key starts as factory(), and stays
+        if (obj instanceof PyMapping && obj.kind === 'defaultdict' && obj.factory !== null && !hasMappingItem(obj, key)) {
+          const made = await this.call(obj.factory, []);
+          setMappingItem(obj, key, made);
+          return made;
+        }
+        return subscript(obj, key);
+      }
       case 'slice':
         return this.evalSlice(e, scope);
       case 'call':
@@ -227,24 +238,57 @@ export class Interpreter {
           }
         }, '', 'function');
       }
-      case 'comprehension': {
-        const items = iterate(await this.ev(e.iterable, scope), 'the comprehension');
-        const out: unknown[] = [];
-        // One scope for the whole comprehension, as Python's: its variable is rebound on each item.
-        const inner = new Scope(new Map(), scope);
-        for (const item of items) {
-          this.checkSignal();
-          await this.assign(e.target, item, inner);
-          let keep = true;
-          for (const c of e.conditions) if (!truthy(await this.ev(c, inner))) keep = false;
-          if (keep) {
-            if (out.length % 4096 === 0) chargeItems(4096, 'the comprehension');
-            out.push(await this.ev(e.element, inner));
-          }
-        }
-        return out;
-      }
+      case 'comprehension':
+        return this.comprehension(e, scope);
+      case 'fstring':
+        return this.fstring(e.parts, scope);
     }
+  }
+
+  private async comprehension(e: Extract<Expr, { kind: 'comprehension' }>, scope: Scope): Promise<unknown> {
+    const out: unknown[] = [];
+    // One scope for the whole comprehension, as Python's: its variables are rebound on each item.
+    const inner = new Scope(new Map(), scope);
+    const run = async (level: number): Promise<void> => {
+      const clause = e.clauses[level]!;
+      // the first iterable is evaluated outside the comprehension's scope, as in Python
+      for (const item of iterate(await this.ev(clause.iterable, level === 0 ? scope : inner), 'the comprehension')) {
+        this.checkSignal();
+        await this.assign(clause.target, item, inner);
+        let keep = true;
+        for (const c of clause.conditions) if (keep && !truthy(await this.ev(c, inner))) keep = false;
+        if (!keep) continue;
+        if (level + 1 < e.clauses.length) {
+          await run(level + 1);
+          continue;
+        }
+        if (out.length % 4096 === 0) chargeItems(4096, 'the comprehension');
+        out.push(e.key ? [await this.ev(e.key, inner), await this.ev(e.element, inner)] : await this.ev(e.element, inner));
+      }
+    };
+    await run(0);
+    if (e.form === 'dict') return dictOf(out as [unknown, unknown][]);
+    if (e.form === 'set') return out.filter((x, i) => out.findIndex((y) => pyEquals(x, y)) === i);
+    return out;
+  }
+
+  private async fstring(parts: readonly FStringPart[], scope: Scope): Promise<string> {
+    let out = '';
+    for (const p of parts) {
+      if (typeof p === 'string') {
+        out += p;
+        continue;
+      }
+      let v = await this.ev(p.expr, scope);
+      if (p.conversion === 'r') v = repr(v);
+      else if (p.conversion === 'a') v = asciiRepr(repr(v));
+      else if (p.conversion === 's') v = str(v);
+      const spec = p.spec ? await this.fstring(p.spec, scope) : '';
+      const piece = (p.echo ?? '') + formatValue(v, spec);
+      chargeString(out.length + piece.length);
+      out += piece;
+    }
+    return out;
   }
 
   private async evalItems(items: Expr[], scope: Scope): Promise<unknown[]> {
@@ -343,6 +387,7 @@ export class Interpreter {
         if (Array.isArray(obj) && !isTuple(obj)) {
           obj[listIndex(obj.length, key)] = value;
         } else if (obj instanceof Map) mapSet(obj, key, value);
+        else if (obj instanceof PyMapping) setMappingItem(obj, key, value);
         else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) setOwn(obj as Record<string, unknown>, dictKey(key), value);
         else throw typeError(`'${typeName(obj)}' object does not support item assignment`);
         return;

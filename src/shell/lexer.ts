@@ -5,7 +5,7 @@ import { IpcError, parseError } from '../errors.js';
  * database documentation needs. Typographic quotes (‘ ’ “ ”) delimit strings
  * as plain quotes do, and the minus sign − is a minus.
  */
-export type TokenType = 'name' | 'number' | 'string' | 'op' | 'newline' | 'magic' | 'eof';
+export type TokenType = 'name' | 'number' | 'string' | 'fstring' | 'op' | 'newline' | 'magic' | 'eof';
 
 export interface Token {
   readonly type: TokenType;
@@ -156,13 +156,14 @@ export function tokenize(span: SourceSpan | string): Token[] {
     atStatementStart = false;
 
     const str = /^([rRbBuUfF]{0,2})(['"‘’“”„‚])/.exec(source.slice(i, i + 3));
-    if (str && (str[1] === '' || /^[rRbBuU]*$/.test(str[1]!))) {
+    // an f-string is read as a string (escapes decoded); the parser splits its fields
+    if (str && (str[1] === '' || /^(?:[rRbBuU]*|[fF][rR]?|[rR][fF])$/.test(str[1]!))) {
       const raw = /r/i.test(str[1]!);
       const end = readString(s, source, i + str[1]!.length, raw, (n) => {
         line += n.lines;
         if (n.lines) lineStart = n.lastLineStart;
       });
-      push('string', end.value, start, end.end);
+      push(/f/i.test(str[1]!) ? 'fstring' : 'string', end.value, start, end.end);
       i = end.end;
       continue;
     }

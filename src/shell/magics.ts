@@ -1,12 +1,16 @@
 import { RecordList, type Client, type IndexReport, type TaskResult } from '../client/index.js';
-import { IpcError, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
+import { IpcError, clip, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
 import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
-import { WatchRequest, type Shell } from './api.js';
+import { exportMagic } from './export-magic.js';
+import { Tee } from './tee.js';
+import { writeFileStreaming } from './export-file.js';
+import { EditRequest, WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
-import { parseExpression } from './parser.js';
+import { parseExpression, parseStatement } from './parser.js';
+import { splitQueryArgs, type NamedQueries } from './named-queries.js';
 import type { Statement } from './syntax.js';
 import { PyFunction, PyObject, typeName } from './values.js';
 
@@ -20,7 +24,9 @@ export interface MagicContext {
   display(): DisplayOptions;
   readonly tables: (() => Promise<readonly string[]>) | undefined;
   print(text: string): void;
-  run(st: Statement): Promise<{ value: unknown; isExpression: boolean }>;
+  /** Runs a statement of this input, or of `text` (a named query's) when given. */
+  run(st: Statement, text?: string): Promise<{ value: unknown; isExpression: boolean }>;
+  readonly queries: NamedQueries;
   readonly rcMethods: Record<string, string>;
   readonly outputFormats: readonly OutputFormat[];
   /** The msg_ids of the values this session has shown or bound, newest first: `%show _14` looks among them. */
@@ -35,13 +41,20 @@ export const MAGICS: Record<string, string> = {
   show: '%show ID: the record view: every key, stdout and stderr in full, the traceback, queue wait and run time',
   time: '%time STATEMENT: runs the statement and says how long it took',
   watch: '%watch STATEMENT [SECONDS]: runs it again every SECONDS (2), marks the rows that changed; Ctrl-C or q stops (terminal only)',
-  history: '%history [N]: the last N inputs (in a terminal, from this and earlier sessions: ~/.ipc_history)',
+  history: '%history [N]: the last N inputs of this session, numbered by their In [n]; %history -g PATTERN: the inputs of every session (~/.ipc_history) that hold PATTERN',
   format: '%format [table|json|jsonl|csv]: how values are shown',
   tables: '%tables: the task tables of the SQLite file',
   index: '%index: adds indexes on submitted, completed, started, engine_uuid and client_uuid to the SQLite file, so that windows of time and one engine or client are found without reading the whole table (needs --write and a confirmation; refuses while a controller writes the file)',
   who: '%who: the variables defined so far',
   stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
   timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
+  export: '%export EXPR FILE [--format json|jsonl|csv|trace|table] [--force]: writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt, else the session\'s %format)',
+  q: '%q: the named queries; %q NAME = STATEMENT saves one (kept in ~/.ipc_queries.json); %q NAME ARGS… runs it with $1, $2, … replaced',
+  edit: '%edit [N]: opens $VISUAL or $EDITOR on input N (default the last one) and runs what is saved (terminal only)',
+  save: '%save FILE [N-M ...] [--force]: writes inputs of this session (all, or those In [n] numbers) to FILE as a script that ipc FILE runs',
+  tee: '%tee FILE: every later Out[n] is also appended to FILE as plain text (%notee stops)',
+  once: '%once FILE: the next Out[n] is also appended to FILE',
+  notee: '%notee: stops %tee',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };
@@ -122,6 +135,41 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return statsMagic(st, ctx);
     case 'timeline':
       return timelineMagic(st, ctx);
+    case 'export':
+      return exportMagic(st, ctx);
+    case 'save':
+      return saveInputs(ctx.shell, arg);
+    case 'q':
+      return namedQuery(st, ctx);
+    case 'edit': {
+      if (!ctx.shell.terminal) throw nameError('%edit opens an editor in the interactive shell only; in a script, edit the script');
+      const cells = [...ctx.shell.cells()].sort(([a], [b]) => a - b).slice(0, -1);
+      if (arg === '') {
+        const last = cells.at(-1);
+        return new EditRequest(last ? last[1] : '', last ? `In [${last[0]}]` : 'a new input');
+      }
+      if (!/^\d+$/.test(arg)) throw parseError(`usage: %edit [N], where N is an In [n] number of this session, not '${clip(arg)}'`);
+      const cell = cells.find(([n]) => n === Number(arg));
+      if (!cell) throw keyError(`there is no In [${arg}] in this session${cells.length ? ` (inputs ${cells[0]![0]} to ${cells.at(-1)![0]})` : ''}`);
+      return new EditRequest(cell[1], `In [${cell[0]}]`);
+    }
+    case 'tee':
+    case 'once': {
+      const file = arg.replace(/^(['"])(.*)\1$/, '$2');
+      if (!file) throw parseError(`usage: %${st.name} FILE`);
+      ctx.shell.tee?.close();
+      ctx.shell.tee = new Tee(file, st.name === 'once');
+      // said, not answered: the notice is no Out[n] of its own, so the tee starts with the next value
+      ctx.print(st.name === 'once' ? `the next Out[n] also goes to ${file}\n` : `every Out[n] also goes to ${file}; %notee stops\n`);
+      return undefined;
+    }
+    case 'notee': {
+      const was = ctx.shell.tee;
+      was?.close();
+      ctx.shell.tee = null;
+      ctx.print(was ? `stopped writing to ${was.path}\n` : 'no %tee was on\n');
+      return undefined;
+    }
     case 'watch': {
       if (!ctx.shell.terminal) throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
       const w = parseWatch(arg, (text) => ctx.shell.isComplete(text));
@@ -241,11 +289,77 @@ export async function fetchRecord(client: Client, id: string): Promise<TaskRecor
 }
 
 /** `%history [N]`: the last N inputs, numbered; the terminal keeps them across sessions. */
+/** `%q`, `%q NAME = STATEMENT`, `%q NAME ARGS…`. */
+async function namedQuery(st: Extract<Statement, { kind: 'magic' }>, ctx: MagicContext): Promise<unknown> {
+  const arg = st.arg.trim();
+  if (arg === '') {
+    const all = ctx.queries.all();
+    if (all.size === 0) return new Text('no named queries yet; save one with %q NAME = STATEMENT, e.g. %q failed = db_query({\'status\': \'error\'}, keys=[\'msg_id\', \'engine_id\'])');
+    return new Text([...all].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} = ${v}`).join('\n'));
+  }
+  const def = /^([A-Za-z_][\w-]*)\s*=(?!=)\s*([\s\S]*)$/.exec(arg);
+  if (def) {
+    const statement = def[2]!.trim();
+    if (!statement) throw parseError(`usage: %q ${def[1]} = STATEMENT`);
+    // checked as a statement now, so that a typo is found when it is saved, not when it is run
+    const probe = statement.replace(/\$\d+/g, 'None');
+    parseStatement({ source: probe, from: 0, to: probe.length });
+    ctx.queries.save(def[1]!, statement);
+    ctx.print(`saved %q ${def[1]}\n`);
+    return undefined;
+  }
+  const m = /^([A-Za-z_][\w-]*)\s*([\s\S]*)$/.exec(arg);
+  if (!m) throw parseError('usage: %q, %q NAME = STATEMENT, or %q NAME ARGS…');
+  const text = ctx.queries.expand(m[1]!, splitQueryArgs(m[2]!));
+  const r = await ctx.run(parseStatement({ source: text, from: 0, to: text.length }), text);
+  return r.isExpression ? r.value : undefined;
+}
+
+/** `%save FILE [N-M ...] [--force]`: the chosen inputs, oldest first, as a script. */
+async function saveInputs(shell: Shell, arg: string): Promise<Text> {
+  const words = arg.split(/\s+/).filter(Boolean);
+  const force = words.includes('--force');
+  const [file, ...ranges] = words.filter((w) => w !== '--force');
+  if (!file) throw parseError('usage: %save FILE [N-M ...] [--force], e.g. %save queries.ipc 1-4');
+  const cells = shell.terminal ? [...shell.cells()].sort(([a], [b]) => a - b).slice(0, -1) : shell.history().slice(0, -1).map((e, i) => [i + 1, e] as [number, string]);
+  const wanted = new Set<number>();
+  for (const r of ranges) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
+    if (!m) throw parseError(`%save takes In [n] numbers and ranges such as 3 or 2-5, not '${clip(r)}'`);
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) wanted.add(i);
+  }
+  const chosen = cells.filter(([n]) => wanted.size === 0 || wanted.has(n));
+  if (chosen.length === 0) throw keyError(ranges.length ? `no input of this session has those numbers (${cells.map(([n]) => n).join(', ') || 'none yet'})` : 'there is no input to save yet');
+  const text = chosen.map(([, e]) => e).join('\n') + '\n';
+  const bytes = await writeFileStreaming(file, force, (async function* () {
+    yield text;
+  })());
+  return new Text(`wrote ${chosen.length} input${chosen.length === 1 ? '' : 's'} to ${file} (${bytes} bytes); run them with ipc … ${file}`);
+}
+
+/**
+ * `%history [N]`: this session's last N inputs (20 in a terminal), numbered
+ * by their In [n]; `%history -g PATTERN`: every input of every session kept
+ * in the history file that holds PATTERN, numbered `~k` by its place there.
+ */
 function historyText(shell: Shell, arg: string): string {
-  const entries = shell.terminal ? shell.terminal.history() : shell.history().slice(0, -1);
-  const n = /^\d+$/.test(arg) ? Number(arg) : shell.terminal ? 20 : entries.length;
-  const from = Math.max(0, entries.length - n);
-  const lines = entries.slice(from).map((e, i) => `${String(from + i + 1).padStart(5)}  ${e.replace(/\n/g, '\n       ')}`);
+  const indent = (e: string, width: number) => e.replace(/\n/g, '\n' + ' '.repeat(width + 2));
+  const g = /^-g(?:\s+([\s\S]*))?$/.exec(arg);
+  if (g) {
+    if (!shell.terminal) throw typeError('%history -g searches the history file of the interactive shell; a script has only its own lines');
+    const pattern = (g[1] ?? '').trim().replace(/^(['"])(.*)\1$/, '$2');
+    const all = shell.terminal.history();
+    const found = all.map((e, i) => [i + 1, e] as const).filter(([, e]) => e.includes(pattern));
+    return found.map(([k, e]) => `${('~' + k).padStart(6)}  ${indent(e, 6)}`).join('\n') || `(no input holds ${JSON.stringify(pattern)})`;
+  }
+  if (arg && !/^\d+$/.test(arg)) throw typeError('usage: %history [N] or %history -g PATTERN');
+  let numbered: [number, string][];
+  if (shell.terminal) {
+    const cells = [...shell.cells()].sort(([a], [b]) => a - b);
+    numbered = cells.slice(0, -1); // the last cell is this %history
+  } else numbered = shell.history().slice(0, -1).map((e, i) => [i + 1, e]);
+  const n = arg ? Number(arg) : shell.terminal ? 20 : numbered.length;
+  const lines = numbered.slice(Math.max(0, numbered.length - n)).map(([k, e]) => `${String(k).padStart(5)}  ${indent(e, 5)}`);
   return lines.join('\n') || '(no history yet)';
 }
 

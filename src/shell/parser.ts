@@ -1,7 +1,8 @@
-import { clip } from '../errors.js';
+import { clip, IpcError } from '../errors.js';
+import { FStringError, splitFString } from './fstring.js';
 import { OPENERS, parseErrorAt, tokenize, type SourceSpan, type Token } from './lexer.js';
 import { floatValue, normalize } from './numbers.js';
-import type { Expr, Statement, Target } from './syntax.js';
+import type { Expr, ForClause, FStringPart, Statement, Target } from './syntax.js';
 
 const KEYWORDS = new Set([
   'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'lambda', 'None', 'True', 'False',
@@ -72,7 +73,7 @@ class Parser {
   private found(): string {
     const t = this.tok;
     if (t.type === 'eof' || t.type === 'newline') return 'the end of the statement';
-    if (t.type === 'string') return 'a string';
+    if (t.type === 'string' || t.type === 'fstring') return 'a string';
     if (t.type === 'number') return `the number ${t.value}`;
     return `'${t.value}'`;
   }
@@ -108,7 +109,12 @@ class Parser {
       while (this.accept(',')) targets.push(this.toTarget(this.expression()));
       st = { kind: 'del', at: t.offset, targets };
     } else if (t.type === 'name' && ['def', 'class', 'while', 'with', 'try', 'return', 'yield', 'global'].includes(t.value)) {
-      this.fail(`'${t.value}' statements are not part of the ipc shell language; it takes expressions, assignments and imports`);
+      const instead: Record<string, string> = {
+        def: 'write a lambda instead, such as slow = lambda r: r[\'run_time\'] > 60',
+        while: "use a comprehension, or rc.wait() to wait for tasks",
+        return: 'a lambda returns its expression',
+      };
+      this.fail(`'${t.value}' statements are not part of the ipc shell language; it takes expressions, assignments and imports${instead[t.value] ? `: ${instead[t.value]}` : ''}`);
     } else if (t.type === 'name' && t.value === 'for' ) {
       this.fail("for loops are not part of the ipc shell language; use a list comprehension such as [r['msg_id'] for r in records]");
     } else {
@@ -419,11 +425,9 @@ class Parser {
         if (!float && !Number.isSafeInteger(value)) value = normalize(BigInt(/^0[xob]/i.test(t.value) ? t.value.toLowerCase() : t.value));
         return { kind: 'number', at: t.offset, value: float ? floatValue(value as number) : value, float };
       }
-      case 'string': {
-        let value = '';
-        while (this.tok.type === 'string') value += this.next().value;
-        return { kind: 'string', at: t.offset, value };
-      }
+      case 'string':
+      case 'fstring':
+        return this.strings();
       case 'name': {
         if (t.value === 'None' || t.value === 'True' || t.value === 'False') {
           this.next();
@@ -453,6 +457,30 @@ class Parser {
       this.fail(`expected an expression, found '${t.value}'`);
     }
     this.fail(`expected an expression, found ${this.found()}`);
+  }
+
+  /** Adjacent string literals are one string, as in Python; any f-string among them makes it an f-string. */
+  private strings(): Expr {
+    const at = this.tok.offset;
+    const parts: FStringPart[] = [];
+    let formatted = false;
+    while (this.tok.type === 'string' || this.tok.type === 'fstring') {
+      const t = this.next();
+      if (t.type === 'string') {
+        parts.push(t.value);
+        continue;
+      }
+      formatted = true;
+      try {
+        parts.push(...splitFString(t.value, (text) => parseExpression({ source: text, from: 0, to: text.length })));
+      } catch (e) {
+        if (e instanceof FStringError) this.fail(e.message, t.offset);
+        if (e instanceof IpcError) this.fail(`in a field of this f-string: ${e.message.split('\n')[0]}`, t.offset);
+        throw e;
+      }
+    }
+    if (!formatted) return { kind: 'string', at, value: parts.join('') };
+    return { kind: 'fstring', at, parts };
   }
 
   private parenthesized(): Expr {
@@ -494,18 +522,25 @@ class Parser {
     return { kind: 'list', at: open.offset, items };
   }
 
-  private comprehensionTail(element: Expr, form: 'list' | 'generator', at: number): Expr {
-    this.next();
-    const targetAt = this.tok.offset;
-    const names: Expr[] = [this.bitOr()];
-    while (this.accept(',')) names.push(this.bitOr());
-    const target = this.toTarget(names.length === 1 ? names[0]! : { kind: 'tuple', at: targetAt, items: names });
-    if (!this.accept('in', 'name')) this.fail(`expected 'in' after the loop variable, found ${this.found()}`);
-    const iterable = this.or();
-    const conditions: Expr[] = [];
-    while (this.accept('if', 'name')) conditions.push(this.or());
-    if (this.isKeyword('for')) this.fail('nested comprehensions are not supported');
-    return { kind: 'comprehension', at, form, element, target, iterable, conditions };
+  private comprehensionTail(element: Expr, form: 'list' | 'generator' | 'set' | 'dict', at: number, key: Expr | null = null): Expr {
+    const clauses: ForClause[] = [];
+    while (this.accept('for', 'name')) {
+      const targetAt = this.tok.offset;
+      const names: Expr[] = [this.bitOr()];
+      while (this.accept(',')) names.push(this.bitOr());
+      const target = this.toTarget(names.length === 1 ? names[0]! : { kind: 'tuple', at: targetAt, items: names });
+      if (!this.accept('in', 'name')) this.fail(`expected 'in' after the loop variable, found ${this.found()}`);
+      const iterable = this.or();
+      const conditions: Expr[] = [];
+      while (this.accept('if', 'name')) conditions.push(this.or());
+      clauses.push({ target, iterable, conditions });
+    }
+    return { kind: 'comprehension', at, form, element, key, clauses };
+  }
+
+  private closeComprehension(c: Expr, open: Token): Expr {
+    this.expect('}', "'}'", open);
+    return c;
   }
 
   private dictDisplay(): Expr {
@@ -517,8 +552,11 @@ class Parser {
       if (this.accept(':')) {
         if (items.length) this.fail('a set display cannot hold key: value pairs');
         if (this.is(',') || this.is('}')) this.fail(`expected a value after ':', found ${this.found()}`);
-        entries.push([key, this.expression()]);
+        const value = this.expression();
+        if (this.isKeyword('for') && entries.length === 0) return this.closeComprehension(this.comprehensionTail(value, 'dict', open.offset, key), open);
+        entries.push([key, value]);
       } else {
+        if (this.isKeyword('for') && items.length === 0) return this.closeComprehension(this.comprehensionTail(key, 'set', open.offset), open);
         if (entries.length) this.fail(`expected ':' after the key, found ${this.found()}`);
         items.push(key);
       }

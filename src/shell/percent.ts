@@ -32,7 +32,7 @@ export function percentFormat(format: string, values: unknown): string {
       if (!Object.prototype.hasOwnProperty.call(byName, name)) throw keyError(repr(name));
       v = byName[name];
     } else v = take();
-    const text = convert(conv, v, flags, p);
+    const text = printfConversion(conv, v, flags, p);
     const pad = Math.max(0, w - text.length);
     chargeString(text.length + pad);
     if (flags.includes('-')) return text + ' '.repeat(pad);
@@ -60,7 +60,8 @@ function checkSpecs(format: string): void {
   }
 }
 
-function convert(conv: string, v: unknown, flags: string, precision: number | null): string {
+/** One printf conversion of a value: its sign (from the value and the flags) and body, unpadded. */
+export function printfConversion(conv: string, v: unknown, flags: string, precision: number | null): string {
   switch (conv) {
     case 's': {
       const s = str(v);

@@ -9,11 +9,14 @@ import { completeAt } from './complete.js';
 import { Interpreter } from './interpreter.js';
 import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
+import type { Tee } from './tee.js';
+import { NamedQueries, defaultQueriesFile } from './named-queries.js';
 import { parseStatement } from './parser.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
 import { makeStatsFunction } from './analytics.js';
 import { makeBuiltins } from './builtins.js';
+import { COLLECTIONS_MODULE, MATH_MODULE } from './modules.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
 import { PyFunction, PyObject } from './values.js';
 import type { Expr, Statement } from './syntax.js';
@@ -26,6 +29,8 @@ export interface ShellOptions {
   readonly print?: (text: string) => void;
   /** The task tables of the store (%tables), when it has several. */
   readonly tables?: () => Promise<readonly string[]>;
+  /** Where %q keeps named queries; default ~/.ipc_queries.json; null keeps none. */
+  readonly queriesFile?: string | null;
 }
 
 /** The rc methods reachable without `rc.`, as the documentation's lines are often pasted. */
@@ -71,6 +76,7 @@ class ShellImpl implements Shell {
 
   constructor(private readonly options: ShellOptions) {
     this.client = options.client;
+    this.queries = new NamedQueries(options.queriesFile === undefined ? defaultQueriesFile() : options.queriesFile);
     this.settings = {
       format: options.settings?.format ?? 'table',
       timezone: options.settings?.timezone ?? 'local',
@@ -111,8 +117,10 @@ class ShellImpl implements Shell {
       dynamic,
       importModule: (name) => {
         if (name === 'datetime') return DATETIME_MODULE;
+        if (name === 'collections') return COLLECTIONS_MODULE;
+        if (name === 'math') return MATH_MODULE;
         if (name === 'ipyparallel' || name === 'ipyparallel.client' || name === 'IPython.parallel') return ipyparallel;
-        throw nameError(`No module named '${name}'; the ipc shell knows datetime and ipyparallel`);
+        throw nameError(`No module named '${name}'; the ipc shell knows datetime, collections, math and ipyparallel`);
       },
     });
   }
@@ -127,6 +135,13 @@ class ShellImpl implements Shell {
 
   history(): readonly string[] {
     return this.inputs;
+  }
+
+  /** This session's inputs by their In [n], as %history numbers them. */
+  private readonly inputCells = new Map<number, string>();
+
+  cells(): ReadonlyMap<number, string> {
+    return this.inputCells;
   }
 
   isComplete(source: string): boolean {
@@ -151,7 +166,31 @@ class ShellImpl implements Shell {
         return found.records.slice(0, 50).map((r) => r['msg_id'] as string);
       },
       seenIds: () => this.seenIds(),
+      queryNames: () => {
+        try {
+          return this.queries.names();
+        } catch {
+          return [];
+        }
+      },
     });
+  }
+
+  /** %q's named queries. */
+  readonly queries: NamedQueries;
+
+  /** Where %tee or %once copies each Out[n]. */
+  tee: Tee | null = null;
+
+  /** Copies a value to the tee; a failed write ends the tee and is the statement's error. */
+  private teeOut(n: number, value: unknown): IpcError | undefined {
+    try {
+      if (!this.tee!.write(n, value, this.display())) this.tee = null;
+      return undefined;
+    } catch (e) {
+      this.tee = null;
+      return asIpcError(e);
+    }
   }
 
   recordOutput(n: number, value: unknown): void {
@@ -165,6 +204,10 @@ class ShellImpl implements Shell {
   async execute(source: string, options: ExecuteOptions = {}): Promise<Outcome[]> {
     const text = stripPrompts(normalize(source));
     const firstLine = options.firstLine ?? 1;
+    // the first run of In [n] is its input (%watch runs its statement again under the same n)
+    if (options.promptNumber !== undefined && !this.inputCells.has(options.promptNumber) && text.trim()) {
+      this.inputCells.set(options.promptNumber, text.trim());
+    }
     const outcomes: Outcome[] = [];
     let counted = 0;
     let lineAt = 1;
@@ -196,6 +239,11 @@ class ShellImpl implements Shell {
           error = asIpcError(e);
         }
       }
+      if (hasValue && !(value instanceof RecordStream)) {
+        const n = options.promptNumber ?? ++this.counter;
+        this.recordOutput(n, value);
+        if (this.tee) error ??= this.teeOut(n, value);
+      }
       const outcome: Outcome = {
         line,
         source: stmtSource,
@@ -205,10 +253,6 @@ class ShellImpl implements Shell {
         ...(error ? { error } : {}),
         ...(printed.length ? { printed: printed.join('') } : {}),
       };
-      if (hasValue && !(value instanceof RecordStream)) {
-        const n = options.promptNumber ?? ++this.counter;
-        this.recordOutput(n, value);
-      }
       outcomes.push(outcome);
       const go = await options.onOutcome?.(outcome);
       if (go === false) break;
@@ -229,11 +273,12 @@ class ShellImpl implements Shell {
       tables: this.options.tables,
       print: (t) => printed.push(t),
       // a statement inside a magic (%time) is measured whole: never streamed nor paged
-      run: (inner) => {
+      run: (inner, text = source) => {
         const execution = this.execution.getStore() ?? new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
         const { pageRecordsOver: _paged, ...whole } = options;
-        return this.runStatement(inner, source, firstLine, { ...whole, streamRecords: false }, execution);
+        return this.runStatement(inner, text, text === source ? firstLine : 1, { ...whole, streamRecords: false }, execution);
       },
+      queries: this.queries,
       rcMethods: RC_METHODS,
       outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
       seenIds: () => this.seenIds(),

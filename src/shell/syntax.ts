@@ -19,7 +19,27 @@ export type Expr =
   | { kind: 'bool'; at: number; op: 'and' | 'or'; left: Expr; right: Expr }
   | { kind: 'if'; at: number; test: Expr; then: Expr; otherwise: Expr }
   | { kind: 'lambda'; at: number; params: string[]; body: Expr }
-  | { kind: 'comprehension'; at: number; form: 'list' | 'generator'; element: Expr; target: Target; iterable: Expr; conditions: Expr[] };
+  | { kind: 'comprehension'; at: number; form: 'list' | 'generator' | 'set' | 'dict'; element: Expr; key: Expr | null; clauses: ForClause[] }
+  | { kind: 'fstring'; at: number; parts: FStringPart[] };
+
+/** One `for target in iterable if cond…` of a comprehension; later clauses run inside earlier ones. */
+export interface ForClause {
+  readonly target: Target;
+  readonly iterable: Expr;
+  readonly conditions: Expr[];
+}
+
+/** A piece of an f-string: literal text, or a replacement field `{expr!conversion:spec}`. */
+export type FStringPart =
+  | string
+  | {
+      readonly expr: Expr;
+      readonly conversion: 'r' | 's' | 'a' | null;
+      /** The format spec, itself made of text and nested fields; null when there is none. */
+      readonly spec: FStringPart[] | null;
+      /** `{x=}`: the expression's text, written before its value. */
+      readonly echo: string | null;
+    };
 
 /** What an assignment or a `for` binds: a name, a subscript, an attribute, or a tuple of them. */
 export type Target =

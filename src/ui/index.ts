@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientDescription } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { Shell } from '../shell/index.js';
@@ -57,6 +61,7 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
     format: options.format,
     columns: stdout.columns || 80,
     rows: stdout.rows || 24,
+    editText: (text) => editInTerminal(text, stdin),
     exit: (code) => {
       exitCode = code;
       // Let the last frame (the echoed `exit`) reach the terminal first.
@@ -77,6 +82,28 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
     stdout.write(PASTE_OFF);
   }
   return exitCode;
+}
+
+/**
+ * Hands the terminal to $VISUAL (else $EDITOR, else vi) on a file holding
+ * `text`, and answers what was saved, or null when the editor failed. The
+ * event loop waits meanwhile, so no key of the editor's reaches the prompt.
+ */
+function editInTerminal(text: string, stdin: NodeJS.ReadStream): string | null {
+  const editor = process.env['VISUAL'] || process.env['EDITOR'] || 'vi';
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-edit-'));
+  const file = join(dir, 'input.py');
+  const raw = stdin.isTTY && stdin.isRaw;
+  try {
+    writeFileSync(file, text.endsWith('\n') || text === '' ? text : text + '\n', { mode: 0o600 });
+    if (raw) stdin.setRawMode(false);
+    // through the shell, so that EDITOR may carry its own arguments ("code -w")
+    const r = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: 'inherit' });
+    return r.status === 0 ? readFileSync(file, 'utf8') : null;
+  } finally {
+    if (raw) stdin.setRawMode(true);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Which store or hub, how many records and their time span, whose session is "mine". */

@@ -2,7 +2,7 @@ import { IpcError, interrupted } from '../errors.js';
 import { reportWaitsTo } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { DeriveContext, TaskRecord } from '../records/index.js';
-import { TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
+import { EditRequest, TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
 import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { present, recordPager, summary, tableOf, type PresentContext, type Presentation } from './present.js';
@@ -44,6 +44,8 @@ export interface SessionOptions {
   readonly format?: OutputFormat;
   /** Ends the session with an exit status. */
   readonly exit: (code: number) => void;
+  /** `%edit`: hands the terminal to $VISUAL/$EDITOR on the text, and answers what was saved (null: the editor failed). */
+  readonly editText?: (text: string) => string | null;
 }
 
 /**
@@ -274,6 +276,7 @@ export class Session {
       if (this.screen === running) this.changed();
     });
     this.changed();
+    let edit: EditRequest | null = null;
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n, pageRecordsOver: PAGED_ANSWER }), running.abort.signal);
@@ -282,6 +285,7 @@ export class Session {
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
         if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
+        else if (o.value instanceof EditRequest) edit = o.value;
         else this.showOutcome(o, n);
       }
     } catch (e) {
@@ -294,6 +298,28 @@ export class Session {
       if (this.screen.kind === 'prompt') for (const ev of typed) this.handleKey(ev);
       this.changed();
     }
+    if (edit) this.runEdited(edit);
+  }
+
+  /** `%edit`: the editor has the terminal until it exits; what it saved runs as the next input, as IPython does. */
+  private runEdited(request: EditRequest): void {
+    if (!this.options.editText) {
+      this.print(`${this.painter.red('Error')}: %edit needs a terminal to open an editor in`);
+      return;
+    }
+    const saved = this.options.editText(request.text);
+    if (saved === null) {
+      this.print(`${this.painter.red('Error')}: the editor ($VISUAL or $EDITOR) did not finish; nothing was run`);
+      this.changed();
+      return;
+    }
+    const text = saved.replace(/\s+$/, '');
+    if (text.trim() === '') {
+      this.print(this.painter.dim(`(the editor saved nothing; ${request.label} is not run)`));
+      this.changed();
+      return;
+    }
+    void this.run(text);
   }
 
   private printError(e: unknown): void {

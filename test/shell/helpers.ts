@@ -54,9 +54,10 @@ export function uniquePrefix(id: string, records: readonly TaskRecord[]): string
  * emits one repr, or `!Kind…`, per expression) and by the shell; the lines
  * where the shell's repr differs.
  */
-export async function mismatchesWithPython(expressions: readonly string[], body: string): Promise<string[]> {
+export async function mismatchesWithPython(expressions: readonly string[], body: string, setup: readonly string[] = []): Promise<string[]> {
   const want = (await runPython(body, expressions)) as string[];
   const { shell } = await demoShell({ count: 5 });
+  for (const s of setup) await value(shell, s);
   const mismatches: string[] = [];
   for (let i = 0; i < expressions.length; i++) {
     const [o] = await shell.execute(expressions[i]!);

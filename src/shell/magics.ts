@@ -2,7 +2,7 @@ import { RecordList, type Client, type IndexReport, type TaskResult } from '../c
 import { IpcError, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
+import { DERIVED_DOCS, DERIVED_KEYS, TASK_KEYS, Text, isDerivedKey, isDict, type TaskRecord } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
 import { WatchRequest, type Shell } from './api.js';
 import type { Interpreter } from './interpreter.js';
@@ -280,6 +280,7 @@ function help(topic: string, ctx: MagicContext): string {
       rows(MAGICS),
       '',
       `keys: ${TASK_KEYS.map((k) => k.name).join(' ')}`,
+      `derived keys: ${DERIVED_KEYS.join(' ')}`,
       `operators: ${[...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name).join(' ')}`,
       '',
       "%help NAME (or NAME?) says more of a function, key or operator: %help db_query, %help completed, %help '$in'",
@@ -292,13 +293,14 @@ function help(topic: string, ctx: MagicContext): string {
   if (MAGICS[bare]) return MAGICS[bare]!;
   const key = TASK_KEYS.find((k) => k.name === bare);
   if (key) return `${key.name} (${key.kind}): ${key.doc}`;
+  if (isDerivedKey(bare)) return `${bare} (derived by ipc): ${DERIVED_DOCS[bare]}`;
   const op = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].find((o) => o.name === bare || o.name === '$' + bare);
   if (op) return `${op.name}: ${op.doc}`;
   const v = ctx.shell.variables().has(bare) ? ctx.shell.variables().get(bare) : ctx.builtins.get(bare);
   if (v instanceof PyFunction) return v.doc || v.pyRepr();
   if (v instanceof PyObject) return `${v.pyRepr()}: attributes ${v.names().join(', ')}`;
   if (v !== undefined) return `${bare}: a ${typeName(v)}`;
-  const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name)];
+  const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name), ...DERIVED_KEYS];
   throw nameError(`no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
 }
 

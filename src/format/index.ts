@@ -16,3 +16,4 @@ export * from './cells.js';
 export * from './duration.js';
 export * from './record-view.js';
 export { payloadSections, type PayloadSection } from './payload.js';
+export * from './errors.js';

@@ -15,3 +15,5 @@ export * from './numpy.js';
 export * from './payload.js';
 export * from './unreadable.js';
 export * from './derived-docs.js';
+export * from './signature.js';
+export * from './failures.js';

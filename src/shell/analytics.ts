@@ -15,12 +15,12 @@ import { PyFunction, typeName } from './values.js';
 type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
 
 /** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
-function deriveContext(client: Client): Promise<DeriveContext> {
+export function deriveContext(client: Client): Promise<DeriveContext> {
   return client.deriveContext().catch(() => ({}));
 }
 
 /** Records a value stands for: a record list or a list of records. */
-function recordsOf(v: unknown): TaskRecord[] | null {
+export function recordsOf(v: unknown): TaskRecord[] | null {
   if (v instanceof RecordList) return v.records;
   if (Array.isArray(v) && v.every((r) => isDict(r))) return v as TaskRecord[];
   return null;
@@ -76,7 +76,7 @@ export function makeStatsFunction(client: Client): PyFunction {
   }, "stats(records, by='engine_id'): per engine (or function, client_uuid, queue, status) counts, busy time, utilisation, run-time and queue-wait spread");
 }
 
-interface MagicArgs {
+export interface MagicArgs {
   readonly flags: Map<string, string | true>;
   /** The QUERY text and where it starts in the magic's argument. */
   readonly query: string;
@@ -94,7 +94,7 @@ const TRAILING_VALUE = new RegExp(String.raw`\s--(\w+)[ \t]+(${TOKEN})\s*$`);
  * `[--flag [VALUE]]... [QUERY] [by KEY] [--flag [VALUE]]...`: options at
  * either end, the query (an expression) between.
  */
-function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]): MagicArgs {
+export function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]): MagicArgs {
   const flags = new Map<string, string | true>();
   const check = (name: string) => {
     if (!allowed.includes(name)) throw typeError(`%${magic} has no option --${name}; its options are ${allowed.map((f) => '--' + f).join(' ')}`);
@@ -135,17 +135,24 @@ function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]):
   return { flags, query: middle.trim(), queryAt: from + lead, by };
 }
 
-/** The records a magic's QUERY names: every record, a query dict, or records in hand. */
-async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[]): Promise<Source> {
-  const derive = await deriveContext(ctx.client);
-  if (args.query === '') return { open: () => ctx.client.streamQuery({}, keys), ctx: derive };
+/** What a magic's QUERY names: every record (an empty query), a query dict, or records in hand. */
+export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs): Promise<{ query: Record<string, unknown> } | { records: TaskRecord[] }> {
+  if (args.query === '') return { query: {} };
   const offset = st.argAt + args.queryAt;
   const expr = parseExpression({ source: ctx.source, from: offset, to: offset + args.query.length, firstLine: ctx.firstLine });
   const value = await ctx.interp.evaluate(expr);
   const records = recordsOf(value);
-  if (records) return { open: () => records, ctx: derive };
-  if (isDict(value)) return { open: () => ctx.client.streamQuery(value, keys), ctx: derive };
+  if (records) return { records };
+  if (isDict(value)) return { query: value };
   throw typeError(`the records to look at are a query dict such as {'queue': 'task'} or records from db_query, not ${typeName(value)}`);
+}
+
+/** The records a magic's QUERY names: every record, a query dict, or records in hand. */
+async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[]): Promise<Source> {
+  const derive = await deriveContext(ctx.client);
+  const sel = await selectionOf(ctx, st, args);
+  if ('records' in sel) return { open: () => sel.records, ctx: derive };
+  return { open: () => ctx.client.streamQuery(sel.query, keys), ctx: derive };
 }
 
 const HIST_KEYS = ['run_time', 'queue_wait'];

@@ -5,6 +5,7 @@ import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index
 import { DERIVED_DOCS, DERIVED_KEYS, TASK_KEYS, Text, isDerivedKey, isDict, type TaskRecord } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
 import { WatchRequest, type Shell } from './api.js';
+import { errorsMagic } from './errors.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression } from './parser.js';
 import type { Statement } from './syntax.js';
@@ -41,6 +42,7 @@ export const MAGICS: Record<string, string> = {
   index: '%index: adds indexes on submitted, completed, started, engine_uuid and client_uuid to the SQLite file, so that windows of time and one engine or client are found without reading the whole table (needs --write and a confirmation; refuses while a controller writes the file)',
   who: '%who: the variables defined so far',
   stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
+  errors: '%errors [QUERY] [by ename|function|engine|label|client]: one row per failure signature (ename and evalue with numbers, ids, paths and quoted values as <n> <msg_id> <path> <str>): count, share of the selection, what caused it (a dead engine, a failed dependency), functions, engines, first and last time, a sample; in the terminal Enter shows the sample\'s traceback, a lists every task of the signature',
   timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
@@ -122,6 +124,8 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return statsMagic(st, ctx);
     case 'timeline':
       return timelineMagic(st, ctx);
+    case 'errors':
+      return errorsMagic(st, ctx);
     case 'watch': {
       if (!ctx.shell.terminal) throw nameError('%watch runs in the interactive shell only (start ipc in a terminal without a script)');
       const w = parseWatch(arg, (text) => ctx.shell.isComplete(text));

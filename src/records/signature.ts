@@ -19,15 +19,15 @@ const TOKENS = new RegExp(
   'g',
 );
 
-/** An exception message with its variable parts as placeholders: `<str> <msg_id> <path> <hex> <n>`. */
+/** An exception message with its variable parts as placeholders: `<str> <id> <path> <hex> <n>` (`<id>`: a msg_id, engine or session id). */
 export function errorPattern(evalue: string): string {
   return evalue.replace(TOKENS, (m, ...rest) => {
     const g = rest.at(-1) as Record<string, string | undefined>;
     if (g['quoted'] !== undefined) {
       const inner = m.replace(/^b?(['"])([\s\S]*)\1$/, '$2');
-      return MSG_ID.test(inner) ? '<msg_id>' : '<str>';
+      return MSG_ID.test(inner) ? '<id>' : '<str>';
     }
-    if (g['id'] !== undefined) return '<msg_id>';
+    if (g['id'] !== undefined) return '<id>';
     if (g['path'] !== undefined) return '<path>';
     if (g['hex'] !== undefined) return '<hex>';
     return '<n>';

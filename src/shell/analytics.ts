@@ -2,7 +2,7 @@ import type { Client } from '../client/index.js';
 import { didYouMean, nameError, typeError } from '../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
 import {
-  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, isDict, queueWait, runTime, statsKeys,
+  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, groupWord, isDict, queueWait, runTime, statsKeys,
   type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats,
 } from '../records/index.js';
 import { writeFileStreaming } from './export-file.js';
@@ -30,7 +30,7 @@ function groupOf(name: string): StatsGroup {
   const g = GROUP_ALIASES[name] ?? name;
   if ((STATS_GROUPS as readonly string[]).includes(g)) return g as StatsGroup;
   const names = [...STATS_GROUPS, ...Object.keys(GROUP_ALIASES)];
-  throw typeError(`stats cannot group by '${name}'${didYouMean(name, names)}; choose ${STATS_GROUPS.join(', ')}`);
+  throw typeError(`stats cannot group by '${name}'${didYouMean(name, names)}; choose ${STATS_GROUPS.map(groupWord).join(', ')}`);
 }
 
 /** One row per group with the numbers flat, for JSON and CSV. */
@@ -73,7 +73,7 @@ export function makeStatsFunction(client: Client): PyFunction {
     const byArg = a.get('by') ?? 'engine_id';
     if (typeof byArg !== 'string') throw typeError(`stats(by=...) takes a name such as 'engine_id', not ${typeName(byArg)}`);
     return statsData(await computeStats({ open: () => records, ctx: await deriveContext(client) }, groupOf(byArg)));
-  }, "stats(records, by='engine_id'): per engine (or function, client_uuid, queue, status) counts, busy time, utilisation, run-time and queue-wait spread");
+  }, `stats(records, by='engine'): per engine (or ${STATS_GROUPS.slice(1).map(groupWord).join(', ')}) counts, busy time, utilisation, run-time and queue-wait spread`);
 }
 
 export interface MagicArgs {

@@ -2,7 +2,7 @@ import { RecordList, type Client, type IndexReport, type TaskResult } from '../c
 import { IpcError, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { DERIVED_DOCS, DERIVED_KEYS, TASK_KEYS, Text, isDerivedKey, isDict, type TaskRecord } from '../records/index.js';
+import { DERIVED_DOCS, DERIVED_KEYS, STATS_GROUPS, TASK_KEYS, Text, groupWord, isDerivedKey, isDict, type TaskRecord } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
 import { WatchRequest, type Shell } from './api.js';
 import { errorsMagic } from './errors.js';
@@ -41,7 +41,7 @@ export const MAGICS: Record<string, string> = {
   tables: '%tables: the task tables of the SQLite file',
   index: '%index: adds indexes on submitted, completed, started, engine_uuid and client_uuid to the SQLite file, so that windows of time and one engine or client are found without reading the whole table (needs --write and a confirmation; refuses while a controller writes the file)',
   who: '%who: the variables defined so far',
-  stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
+  stats: `%stats [QUERY] [by ${STATS_GROUPS.map(groupWord).join('|')}]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram; by label puts tasks without one (all of a 7.x store's) in one (no label) group`,
   errors: '%errors [QUERY] [by ename|function|engine|label|client]: one row per failure signature (ename and evalue with numbers, ids, paths and quoted values as <n> <hex> <id> <path> <str>): count, share of the selection, what caused it (a dead engine, a failed dependency), functions, engines, first and last time, a sample; in the terminal Enter shows the sample\'s traceback, a lists every task of the signature',
   timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',

@@ -2,8 +2,8 @@ import type { Client } from '../client/index.js';
 import { didYouMean, nameError, typeError } from '../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
 import {
-  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, groupWord, isDict, queueWait, runTime, statsKeys,
-  type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats,
+  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, Text, groupWord, isDict, queueWait, runTime, statsKeys,
+  type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats, type TimelineRows,
 } from '../records/index.js';
 import { writeFileStreaming } from './export-file.js';
 import type { MagicContext } from './magics.js';
@@ -84,7 +84,7 @@ export interface MagicArgs {
   readonly by: string | null;
 }
 
-const VALUE_FLAGS = new Set(['hist', 'trace', 'svg']);
+const VALUE_FLAGS = new Set(['hist', 'trace', 'svg', 'rows']);
 const TOKEN = String.raw`'[^']*'|"[^"]*"|[^\s'"]+`;
 const LEADING_FLAG = new RegExp(String.raw`^\s*--(\w+)(?:[ \t]+(${TOKEN}))?`);
 const TRAILING_BARE = /\s--(\w+)\s*$/;
@@ -200,19 +200,25 @@ export class TimelineRequest {
     readonly ctx: DeriveContext,
     /** Whether the records change as the hub runs tasks, so the view polls. */
     readonly live: boolean,
+    /** One row per engine, label or function. */
+    readonly rows: TimelineRows = 'engine',
   ) {}
 }
 
 /** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */
 export async function timelineMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
-  const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force']);
-  if (args.by !== null) throw typeError('%timeline has one row per engine; it takes no "by"');
+  const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force', 'rows']);
+  if (args.by !== null) throw typeError(`%timeline takes no "by"; --rows ${TIMELINE_ROWS.join('|')} says what its rows are`);
+  const rows = timelineRows(args.flags.get('rows'));
   const keys = [...INTERVAL_KEYS];
   const source = await sourceOf(ctx, st, args, keys);
   const trace = args.flags.get('trace');
   const svg = args.flags.get('svg');
   if (typeof trace === 'string' && typeof svg === 'string') throw typeError('%timeline writes one file at a time: --trace FILE or --svg FILE');
   const force = args.flags.get('force') === true;
+  if (rows !== 'engine' && (typeof trace === 'string' || typeof svg === 'string')) {
+    throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
+  }
   if (typeof trace === 'string') {
     const n = await writeFileStreaming(trace, force, renderTrace(source.open(), source.ctx));
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
@@ -222,7 +228,14 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
   if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
-  return new TimelineRequest(source.open, source.ctx, ctx.client.mode === 'hub');
+  return new TimelineRequest(source.open, source.ctx, ctx.client.mode === 'hub', rows);
+}
+
+function timelineRows(v: string | true | undefined): TimelineRows {
+  if (v === undefined) return 'engine';
+  if (typeof v === 'string' && (TIMELINE_ROWS as readonly string[]).includes(v)) return v as TimelineRows;
+  const given = typeof v === 'string' ? v : '';
+  throw typeError(`%timeline --rows takes ${TIMELINE_ROWS.join(', ')}, not '${given}'${didYouMean(given, TIMELINE_ROWS)}`);
 }
 
 function formatBytes(n: number): string {

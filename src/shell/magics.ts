@@ -43,7 +43,7 @@ export const MAGICS: Record<string, string> = {
   who: '%who: the variables defined so far',
   stats: `%stats [QUERY] [by ${STATS_GROUPS.map(groupWord).join('|')}]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram; by label puts tasks without one (all of a 7.x store's) in one (no label) group`,
   errors: '%errors [QUERY] [by ename|function|engine|label|client]: one row per failure signature (ename and evalue with numbers, ids, paths and quoted values as <n> <hex> <id> <path> <str>): count, share of the selection, what caused it (a dead engine, a failed dependency), functions, engines, first and last time, a sample; in the terminal Enter shows the sample\'s traceback, a lists every task of the signature',
-  timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
+  timeline: '%timeline [QUERY] [--rows engine|label|function]: a Gantt chart of the tasks, one row per engine (or label, or function; tasks without a label share one (no label) row) (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };

@@ -16,7 +16,7 @@ copyFileSync(join(root, 'test', 'fixtures', 'ipp9-labels.db'), db);
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('%errors: a table of signatures; Enter opens the sample traceback, a lists the tasks, q goes back', async () => {
+test('%errors: a table of signatures; Enter opens the sample traceback, a lists the tasks, q goes back; %timeline --rows label', async () => {
   const t = new Terminal(`node ${bin} --sqlitedb ${db}`, { cwd: dir, env: { HOME: dir }, columns: 160, rows: 30 });
   try {
     await t.waitFor((s) => s.includes('In [1]:'), 'the prompt');
@@ -40,6 +40,13 @@ test('%errors: a table of signatures; Enter opens the sample traceback, a lists 
     t.type('q');
     s = await t.waitFor((x) => x.includes('In [2]:'), 'the prompt again');
     assert.match(s, /6 failures among 104 tasks|ValueError/);
+    // the timeline with a row per label
+    t.type('%timeline --rows label');
+    t.send('Enter');
+    s = await t.waitFor((x) => /104 tasks on 5 rows/.test(x), 'the timeline by label');
+    for (const label of ['numpy', 'parse', 'train/batch-1', 'train/batch-2', '(no label)']) assert.ok(s.includes(label), label);
+    t.type('q');
+    await t.waitFor((x) => x.includes('In [3]:'), 'the prompt after the timeline');
   } finally {
     t.close();
   }

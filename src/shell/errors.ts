@@ -26,14 +26,30 @@ function errorGroupOf(name: string): ErrorGroup {
 }
 
 /**
- * The failures of a selection: records in hand are read once; a query is
+ * The failures of a selection: records in hand are read as they are (the
+ * store gives the buffers of failures they lack, for function names); a query is
  * read twice, first every record's status (to count the selection), then
  * the failures whole, with their buffers for the function names.
  */
 async function computeErrors(client: Client, sel: { query: Record<string, unknown> } | { records: TaskRecord[] }, by: ErrorGroup | null, ctx: DeriveContext): Promise<ErrorReport> {
   const b = new ErrorsBuilder(by, ctx);
   if ('records' in sel) {
-    for (const r of sel.records) b.add(r);
+    // records in hand without their buffers (db_query's default keys): the failures' function names come from the store
+    const unnamed = sel.records.filter((r) => r['function'] === undefined && !Array.isArray(r['buffers']) && taskFailure(r));
+    const buffers = new Map<string, TaskRecord['buffers']>();
+    if (unnamed.length) {
+      try {
+        for await (const r of client.streamQuery({ msg_id: { $in: unnamed.map((r) => String(r['msg_id'])) } }, ['msg_id', 'buffers'])) {
+          buffers.set(String(r['msg_id']), r['buffers']);
+        }
+      } catch {
+        // a store that keeps no buffers (or a hub that forgot them): the functions stay unnamed
+      }
+    }
+    for (const r of sel.records) {
+      const bufs = buffers.get(String(r['msg_id']));
+      b.add(bufs === undefined ? r : { ...r, buffers: bufs });
+    }
     return b.result();
   }
   const failed: string[] = [];

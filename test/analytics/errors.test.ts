@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { errorPattern } from '../../src/records/index.js';
 import { startCluster, type Cluster } from '../support/ipcluster.js';
 import { PYTHON, havePython } from '../support/python.js';
+import { demoShell, value } from '../shell/helpers.js';
 
 // Failure signatures (%errors, errors()) and the derived keys ename, evalue
 // and traceback, against ipyparallel's own SQLiteDB reading the same store:
@@ -134,4 +135,20 @@ test('bad input is one sentence', () => {
     "line 1: TypeError: errors cannot be grouped by 'queue'; choose ename, function, engine, label, client",
     'line 2: TypeError: errors() takes records (what db_query returns) or a query dict, not int',
   ]);
+});
+
+test('the derived keys complete, have help, and errors() of records in hand equals %errors of the same query', async () => {
+  const { shell } = await demoShell({ count: 240 });
+  assert.deepEqual((await shell.complete("db_query({'ena", 15)).candidates, ['ename']);
+  assert.deepEqual((await shell.complete("db_query({}, keys=['trace", 27)).candidates, ['traceback']);
+  assert.match((await value(shell, "help('evalue')") as { text: string }).text, /^evalue \(derived by ipc\): the exception's message/);
+  const inHand = (await value(shell, "errors(db_query({'queue': 'task'}))")) as Report;
+  const byQuery = (await value(shell, "errors({'queue': 'task'})")) as Report;
+  assert.ok(inHand.failed > 0, 'the demo store has failures');
+  assert.ok(inHand.signatures.every((sig) => (sig as Signature).functions.length > 0), 'the functions are named, though db_query left out the buffers');
+  assert.deepEqual(inHand, byQuery);
+  // len() of a query on a derived key counts what the query answers (the store alone would find none)
+  const failed = (await value(shell, "len(db_query({'ename': {'$ne': None}, 'queue': 'task'}))")) as number;
+  assert.equal(failed, inHand.failed);
+  assert.equal(await value(shell, "len(db_query({'ename': {'$ne': None}, 'queue': 'task'}, keys=['msg_id']))"), failed);
 });

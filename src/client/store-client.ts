@@ -110,9 +110,11 @@ export class StoreClient implements Client {
 
   async countQuery(query: QueryInput, keys?: KeysInput): Promise<number> {
     normalizeKeys(keys);
-    if (this.store.countRecords) return this.store.countRecords(query);
+    // a test of a derived key (status, ename, …) is answered here, not by the store
+    const derived = planDerived(query, ['msg_id']) !== null;
+    if (this.store.countRecords && !derived) return this.store.countRecords(query);
     let n = 0;
-    for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
+    for await (const _ of derived ? this.streamQuery(query, ['msg_id']) : this.store.findRecords(query, ['msg_id'])) n++;
     return n;
   }
 

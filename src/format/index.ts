@@ -18,3 +18,4 @@ export * from './duration.js';
 export * from './record-view.js';
 export * from './notes.js';
 export { payloadSections, type PayloadSection } from './payload.js';
+export * from './errors.js';

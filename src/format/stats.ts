@@ -20,7 +20,7 @@ const rate = (x: number | null) => (x === null ? '—' : x >= 100 ? x.toFixed(0)
 
 /** A group's name in the table, its controls escaped: an engine uuid is shortened to its first block. */
 function keyText(g: GroupStats, by: string): string {
-  if (g.key === null) return by === 'engine_id' ? '(none)' : 'None';
+  if (g.key === null) return by === 'engine_id' ? '(none)' : by === 'label' ? '(no label)' : 'None';
   const k = oneLine(String(g.key));
   return /^[0-9a-f]{8}-[0-9a-f-]{12,}$/.test(k) ? k.slice(0, 8) + '…' : k;
 }

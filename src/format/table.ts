@@ -30,8 +30,8 @@ function ruleLine(widths: readonly number[]): string {
   return tableLine(widths.map((w) => '-'.repeat(w)), widths);
 }
 
-/** Columns of ids: copied from tables into the next query, so never cut. */
-export const ID_KEYS: ReadonlySet<string> = new Set(['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted']);
+/** Columns of ids: copied from tables into the next query, so never cut (`sample`: a msg_id in the %errors table). */
+export const ID_KEYS: ReadonlySet<string> = new Set(['msg_id', 'client_uuid', 'engine_uuid', 'resubmitted', 'sample']);
 
 /**
  * Records (dicts) as a table, the columns in `keys` order or by first

@@ -1,6 +1,7 @@
 import { IpcError, valueError } from '../errors.js';
 import { PyNumpyScalar } from './numpy.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './payload.js';
+import { FAILURE_NEEDS, taskFailure, tracebackText } from './failure.js';
 import { PickleError } from './pickle-classes.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { Timestamp } from './timestamp.js';
@@ -22,6 +23,9 @@ export const DERIVED_KEYS = [
   'engine_id',
   'queue_wait',
   'run_time',
+  'ename',
+  'evalue',
+  'traceback',
 ] as const;
 
 export type DerivedKey = (typeof DERIVED_KEYS)[number];
@@ -106,6 +110,9 @@ export const DERIVED_NEEDS: Readonly<Record<DerivedKey, readonly string[]>> = {
   engine_id: ['engine_uuid', 'result_metadata', 'result_content', 'error'],
   queue_wait: ['submitted', 'started'],
   run_time: ['started', 'completed'],
+  ename: FAILURE_NEEDS,
+  evalue: FAILURE_NEEDS,
+  traceback: FAILURE_NEEDS,
 };
 
 /** Derived keys whose values are containers, so that a dotted path reaches inside (`kwargs.scale`). */
@@ -321,6 +328,12 @@ export function derivedValue(rec: TaskRecord, key: DerivedKey, ctx: DeriveContex
       return queueWait(rec);
     case 'run_time':
       return runTime(rec);
+    case 'ename':
+      return taskFailure(rec)?.ename ?? null;
+    case 'evalue':
+      return taskFailure(rec)?.evalue ?? null;
+    case 'traceback':
+      return tracebackText(rec);
   }
 }
 

@@ -18,12 +18,18 @@ export interface TaskInterval {
   /** The task was resubmitted: another task re-ran it. */
   readonly resubmitted: boolean;
   readonly function: string | null;
+  /** The task's label (ipyparallel 9.1), null without one. */
+  readonly label: string | null;
 }
+
+/** What the rows of a timeline stand for. */
+export const TIMELINE_ROWS = ['engine', 'label', 'function'] as const;
+export type TimelineRows = (typeof TIMELINE_ROWS)[number];
 
 /** The keys a timeline reads from each record. */
 export const INTERVAL_KEYS = [
   'msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'resubmitted',
-  'result_header', 'result_content', 'result_metadata', 'error', 'function',
+  'result_header', 'result_content', 'result_metadata', 'error', 'function', 'label',
 ];
 
 const micros = (v: unknown): number | null => (v instanceof Timestamp ? v.us : null);
@@ -63,6 +69,7 @@ export function taskInterval(rec: TaskRecord, ctx: DeriveContext = {}): TaskInte
     status: taskStatus(rec),
     resubmitted: typeof rec['resubmitted'] === 'string' && rec['resubmitted'] !== '',
     function: functionOf(rec),
+    label: typeof rec['label'] === 'string' && rec['label'] !== '' ? rec['label'] : null,
   };
 }
 

@@ -4,17 +4,22 @@ import { Timestamp } from './timestamp.js';
 import type { TaskRecord } from './values.js';
 
 /** What `stats` groups by, and the key of the record each one reads. */
-export const STATS_GROUPS = ['engine_id', 'function', 'client_uuid', 'queue', 'status'] as const;
+export const STATS_GROUPS = ['engine_id', 'function', 'client_uuid', 'queue', 'status', 'label'] as const;
 export type StatsGroup = (typeof STATS_GROUPS)[number];
 
 /** The words a person may use for a group (`by client`). */
 export const GROUP_ALIASES: Record<string, StatsGroup> = { engine: 'engine_id', client: 'client_uuid' };
 
+/** A group as people name it, in %help, messages and tables: `engine`, `client`, else the key. */
+export function groupWord(g: StatsGroup): string {
+  return Object.keys(GROUP_ALIASES).find((w) => GROUP_ALIASES[w] === g) ?? g;
+}
+
 /** The keys a stats run reads from each record. */
 export function statsKeys(by: StatsGroup): string[] {
   const keys = ['msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'result_header', 'result_content', 'result_metadata', 'error'];
   if (by === 'function') keys.push('function');
-  if (by === 'client_uuid' || by === 'queue') keys.push(by);
+  if (by === 'client_uuid' || by === 'queue' || by === 'label') keys.push(by);
   return keys;
 }
 

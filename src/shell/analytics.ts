@@ -2,8 +2,8 @@ import type { Client } from '../client/index.js';
 import { didYouMean, nameError, typeError } from '../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
 import {
-  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, Text, isDict, queueWait, runTime, statsKeys,
-  type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats,
+  GROUP_ALIASES, INTERVAL_KEYS, RecordList, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, Text, groupWord, isDict, queueWait, runTime, statsKeys,
+  type DeriveContext, type GroupStats, type StatsGroup, type TaskRecord, type TaskStats, type TimelineRows,
 } from '../records/index.js';
 import { writeFileStreaming } from './export-file.js';
 import type { MagicContext } from './magics.js';
@@ -15,12 +15,12 @@ import { PyFunction, typeName } from './values.js';
 type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
 
 /** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
-function deriveContext(client: Client): Promise<DeriveContext> {
+export function deriveContext(client: Client): Promise<DeriveContext> {
   return client.deriveContext().catch(() => ({}));
 }
 
 /** Records a value stands for: a record list or a list of records. */
-function recordsOf(v: unknown): TaskRecord[] | null {
+export function recordsOf(v: unknown): TaskRecord[] | null {
   if (v instanceof RecordList) return v.records;
   if (Array.isArray(v) && v.every((r) => isDict(r))) return v as TaskRecord[];
   return null;
@@ -30,7 +30,7 @@ function groupOf(name: string): StatsGroup {
   const g = GROUP_ALIASES[name] ?? name;
   if ((STATS_GROUPS as readonly string[]).includes(g)) return g as StatsGroup;
   const names = [...STATS_GROUPS, ...Object.keys(GROUP_ALIASES)];
-  throw typeError(`stats cannot group by '${name}'${didYouMean(name, names)}; choose ${STATS_GROUPS.join(', ')}`);
+  throw typeError(`stats cannot group by '${name}'${didYouMean(name, names)}; choose ${STATS_GROUPS.map(groupWord).join(', ')}`);
 }
 
 /** One row per group with the numbers flat, for JSON and CSV. */
@@ -73,10 +73,10 @@ export function makeStatsFunction(client: Client): PyFunction {
     const byArg = a.get('by') ?? 'engine_id';
     if (typeof byArg !== 'string') throw typeError(`stats(by=...) takes a name such as 'engine_id', not ${typeName(byArg)}`);
     return statsData(await computeStats({ open: () => records, ctx: await deriveContext(client) }, groupOf(byArg)));
-  }, "stats(records, by='engine_id'): per engine (or function, client_uuid, queue, status) counts, busy time, utilisation, run-time and queue-wait spread");
+  }, `stats(records, by='engine'): per engine (or ${STATS_GROUPS.slice(1).map(groupWord).join(', ')}) counts, busy time, utilisation, run-time and queue-wait spread`);
 }
 
-interface MagicArgs {
+export interface MagicArgs {
   readonly flags: Map<string, string | true>;
   /** The QUERY text and where it starts in the magic's argument. */
   readonly query: string;
@@ -84,7 +84,7 @@ interface MagicArgs {
   readonly by: string | null;
 }
 
-const VALUE_FLAGS = new Set(['hist', 'trace', 'svg']);
+const VALUE_FLAGS = new Set(['hist', 'trace', 'svg', 'rows']);
 const TOKEN = String.raw`'[^']*'|"[^"]*"|[^\s'"]+`;
 const LEADING_FLAG = new RegExp(String.raw`^\s*--(\w+)(?:[ \t]+(${TOKEN}))?`);
 const TRAILING_BARE = /\s--(\w+)\s*$/;
@@ -94,7 +94,7 @@ const TRAILING_VALUE = new RegExp(String.raw`\s--(\w+)[ \t]+(${TOKEN})\s*$`);
  * `[--flag [VALUE]]... [QUERY] [by KEY] [--flag [VALUE]]...`: options at
  * either end, the query (an expression) between.
  */
-function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]): MagicArgs {
+export function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]): MagicArgs {
   const flags = new Map<string, string | true>();
   const check = (name: string) => {
     if (!allowed.includes(name)) throw typeError(`%${magic} has no option --${name}; its options are ${allowed.map((f) => '--' + f).join(' ')}`);
@@ -135,17 +135,24 @@ function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]):
   return { flags, query: middle.trim(), queryAt: from + lead, by };
 }
 
-/** The records a magic's QUERY names: every record, a query dict, or records in hand. */
-async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[]): Promise<Source> {
-  const derive = await deriveContext(ctx.client);
-  if (args.query === '') return { open: () => ctx.client.streamQuery({}, keys), ctx: derive };
+/** What a magic's QUERY names: every record (an empty query), a query dict, or records in hand. */
+export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs): Promise<{ query: Record<string, unknown> } | { records: TaskRecord[] }> {
+  if (args.query === '') return { query: {} };
   const offset = st.argAt + args.queryAt;
   const expr = parseExpression({ source: ctx.source, from: offset, to: offset + args.query.length, firstLine: ctx.firstLine });
   const value = await ctx.interp.evaluate(expr);
   const records = recordsOf(value);
-  if (records) return { open: () => records, ctx: derive };
-  if (isDict(value)) return { open: () => ctx.client.streamQuery(value, keys), ctx: derive };
+  if (records) return { records };
+  if (isDict(value)) return { query: value };
   throw typeError(`the records to look at are a query dict such as {'queue': 'task'} or records from db_query, not ${typeName(value)}`);
+}
+
+/** The records a magic's QUERY names: every record, a query dict, or records in hand. */
+async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[]): Promise<Source> {
+  const derive = await deriveContext(ctx.client);
+  const sel = await selectionOf(ctx, st, args);
+  if ('records' in sel) return { open: () => sel.records, ctx: derive };
+  return { open: () => ctx.client.streamQuery(sel.query, keys), ctx: derive };
 }
 
 const HIST_KEYS = ['run_time', 'queue_wait'];
@@ -193,19 +200,25 @@ export class TimelineRequest {
     readonly ctx: DeriveContext,
     /** Whether the records change as the hub runs tasks, so the view polls. */
     readonly live: boolean,
+    /** One row per engine, label or function. */
+    readonly rows: TimelineRows = 'engine',
   ) {}
 }
 
 /** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */
 export async function timelineMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
-  const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force']);
-  if (args.by !== null) throw typeError('%timeline has one row per engine; it takes no "by"');
+  const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force', 'rows']);
+  if (args.by !== null) throw typeError(`%timeline takes no "by"; --rows ${TIMELINE_ROWS.join('|')} says what its rows are`);
+  const rows = timelineRows(args.flags.get('rows'));
   const keys = [...INTERVAL_KEYS];
   const source = await sourceOf(ctx, st, args, keys);
   const trace = args.flags.get('trace');
   const svg = args.flags.get('svg');
   if (typeof trace === 'string' && typeof svg === 'string') throw typeError('%timeline writes one file at a time: --trace FILE or --svg FILE');
   const force = args.flags.get('force') === true;
+  if (rows !== 'engine' && (typeof trace === 'string' || typeof svg === 'string')) {
+    throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
+  }
   if (typeof trace === 'string') {
     const n = await writeFileStreaming(trace, force, renderTrace(source.open(), source.ctx));
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
@@ -215,7 +228,14 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
   if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
-  return new TimelineRequest(source.open, source.ctx, ctx.client.mode === 'hub');
+  return new TimelineRequest(source.open, source.ctx, ctx.client.mode === 'hub', rows);
+}
+
+function timelineRows(v: string | true | undefined): TimelineRows {
+  if (v === undefined) return 'engine';
+  if (typeof v === 'string' && (TIMELINE_ROWS as readonly string[]).includes(v)) return v as TimelineRows;
+  const given = typeof v === 'string' ? v : '';
+  throw typeError(`%timeline --rows takes ${TIMELINE_ROWS.join(', ')}, not '${given}'${didYouMean(given, TIMELINE_ROWS)}`);
 }
 
 function formatBytes(n: number): string {

@@ -7,3 +7,4 @@ export { splitStatements, isCompleteSource } from './split.js';
 export { stripPrompts } from './lexer.js';
 export { abortable } from './interpreter.js';
 export { TimelineRequest } from './analytics.js';
+export { ErrorsRequest } from './errors.js';

@@ -2,12 +2,13 @@ import { RecordList, type Client, type IndexReport, type TaskResult } from '../c
 import { IpcError, clip, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
+import { DERIVED_DOCS, DERIVED_KEYS, STATS_GROUPS, TASK_KEYS, Text, groupWord, isDerivedKey, isDict, type TaskRecord } from '../records/index.js';
 import { statsMagic, timelineMagic } from './analytics.js';
 import { exportMagic } from './export-magic.js';
 import { Tee } from './tee.js';
 import { writeFileStreaming } from './export-file.js';
 import { EditRequest, WatchRequest, type Shell } from './api.js';
+import { errorsMagic } from './errors.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression, parseStatement } from './parser.js';
 import { splitQueryArgs, type NamedQueries } from './named-queries.js';
@@ -46,8 +47,9 @@ export const MAGICS: Record<string, string> = {
   tables: '%tables: the task tables of the SQLite file',
   index: '%index: adds indexes on submitted, completed, started, engine_uuid and client_uuid to the SQLite file, so that windows of time and one engine or client are found without reading the whole table (needs --write and a confirmation; refuses while a controller writes the file)',
   who: '%who: the variables defined so far',
-  stats: '%stats [QUERY] [by engine|function|client|queue|status]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram',
-  timeline: '%timeline [QUERY]: a per-engine Gantt chart of the tasks (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
+  stats: `%stats [QUERY] [by ${STATS_GROUPS.map(groupWord).join('|')}]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram; by label puts tasks without one (all of a 7.x store's) in one (no label) group`,
+  errors: '%errors [QUERY] [by ename|function|engine|label|client]: one row per failure signature (ename and evalue with numbers, ids, paths and quoted values as <n> <hex> <id> <path> <str>): count, share of the selection, what caused it (a dead engine, a failed dependency), functions, engines, first and last time, a sample; in the terminal Enter shows the sample\'s traceback, a lists every task of the signature',
+  timeline: '%timeline [QUERY] [--rows engine|label|function]: a Gantt chart of the tasks, one row per engine (or label, or function; tasks without a label share one (no label) row) (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
   export: '%export EXPR FILE [--format json|jsonl|csv|trace|table] [--force]: writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt, else the session\'s %format)',
   q: '%q: the named queries; %q NAME = STATEMENT saves one (kept in ~/.ipc_queries.json); %q NAME ARGS… runs it with $1, $2, … replaced',
   edit: '%edit [N]: opens $VISUAL or $EDITOR on input N (default the last one) and runs what is saved (terminal only)',
@@ -135,6 +137,8 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return statsMagic(st, ctx);
     case 'timeline':
       return timelineMagic(st, ctx);
+    case 'errors':
+      return errorsMagic(st, ctx);
     case 'export':
       return exportMagic(st, ctx);
     case 'save':
@@ -394,6 +398,7 @@ function help(topic: string, ctx: MagicContext): string {
       rows(MAGICS),
       '',
       `keys: ${TASK_KEYS.map((k) => k.name).join(' ')}`,
+      `derived keys: ${DERIVED_KEYS.join(' ')}`,
       `operators: ${[...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name).join(' ')}`,
       '',
       "%help NAME (or NAME?) says more of a function, key or operator: %help db_query, %help completed, %help '$in'",
@@ -406,13 +411,14 @@ function help(topic: string, ctx: MagicContext): string {
   if (MAGICS[bare]) return MAGICS[bare]!;
   const key = TASK_KEYS.find((k) => k.name === bare);
   if (key) return `${key.name} (${key.kind}): ${key.doc}`;
+  if (isDerivedKey(bare)) return `${bare} (derived by ipc): ${DERIVED_DOCS[bare]}`;
   const op = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].find((o) => o.name === bare || o.name === '$' + bare);
   if (op) return `${op.name}: ${op.doc}`;
   const v = ctx.shell.variables().has(bare) ? ctx.shell.variables().get(bare) : ctx.builtins.get(bare);
   if (v instanceof PyFunction) return v.doc || v.pyRepr();
   if (v instanceof PyObject) return `${v.pyRepr()}: attributes ${v.names().join(', ')}`;
   if (v !== undefined) return `${bare}: a ${typeName(v)}`;
-  const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name)];
+  const all = [...Object.keys(ctx.rcMethods), ...Object.keys(HELPERS), ...Object.keys(MAGICS), ...TASK_KEYS.map((k) => k.name), ...DERIVED_KEYS];
   throw nameError(`no help on '${bare}'${didYouMean(bare, all)}; %help lists everything`);
 }
 

@@ -15,6 +15,7 @@ import { parseStatement } from './parser.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
 import { isCompleteSource, splitStatements } from './split.js';
 import { makeStatsFunction } from './analytics.js';
+import { makeErrorsFunction } from './errors.js';
 import { makeBuiltins } from './builtins.js';
 import { COLLECTIONS_MODULE, MATH_MODULE } from './modules.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
@@ -95,6 +96,7 @@ class ShellImpl implements Shell {
     this.builtins.set('timezone', TIMEZONE);
     this.builtins.set('ago', new PyFunction('ago', (c) => ago(c.args[0]), "ago('90m' | '2h' | '3d'): that long before now"));
     this.builtins.set('stats', makeStatsFunction(this.client));
+    this.builtins.set('errors', makeErrorsFunction(this.client));
     this.builtins.set('Out', this.out);
     for (const name of ['_', '__', '___']) this.builtins.set(name, '');
     this.builtins.set('help', new PyFunction('help', (c) => {

@@ -1,7 +1,8 @@
 import { RecordList } from '../client/index.js';
-import { isRecordView, oneLine, recordLines, renderDisplay, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
+import { isRecordView, oneLine, recordLines, renderDisplay, renderErrors, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
 import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
-import { WatchRequest } from '../shell/index.js';
+import { ErrorsRequest, WatchRequest } from '../shell/index.js';
+import { ErrorsViewer } from './errors-viewer.js';
 import { onScreen, type Painter } from './style.js';
 import { TableModel, tableLines, type TableOptions } from './table.js';
 import { wrapAnsiLine } from './text-width.js';
@@ -36,6 +37,10 @@ export function present(value: unknown, n: number, ctx: PresentContext): Present
   const p = ctx.painter;
   const out = p.red(`Out[${n}]: `);
   if (value instanceof WatchRequest) return { kind: 'watch', request: value };
+  if (value instanceof ErrorsRequest && !ctx.viewerOpen) {
+    return { kind: 'table', viewer: new ErrorsViewer(value, n, { columns: ctx.columns, rows: ctx.rows }, ctx.onChange) };
+  }
+  if (value instanceof ErrorsRequest) return { kind: 'print', text: out + ctx.painter.raw(renderErrors(value.report, ctx.table.utc)) };
   if (isRecordView(value)) return presentRecord(value.record, value.context, ctx);
   if (value instanceof Text) return presentText(value.text.replace(/\n$/, ''), 'output', '', ctx);
   if (ctx.format !== 'table') return { kind: 'print', text: renderValue(value, ctx.format, ctx.display) };

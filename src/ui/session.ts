@@ -12,6 +12,7 @@ import { PROMPT, type Mode, type Question, type Screen } from './screens.js';
 import { onScreen, type Painter } from './style.js';
 import { tableLines, type TableOptions } from './table.js';
 import type { TextBuffer } from './text-buffer.js';
+import { ErrorsViewer } from './errors-viewer.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
 import { Watch } from './watch.js';
 
@@ -181,7 +182,9 @@ export class Session {
       case 'table': {
         const action = s.viewer.handleKey(ev);
         if (action?.kind === 'close') this.closeTable(s.viewer);
+        else if (action?.kind === 'open' && s.viewer instanceof ErrorsViewer) void this.openTraceback(s.viewer);
         else if (action?.kind === 'open') void this.openSelected(s.viewer, action.record);
+        else if (action?.kind === 'list' && s.viewer instanceof ErrorsViewer) void this.listSignature(s.viewer, action.row);
         break;
       }
       case 'pager':
@@ -430,12 +433,53 @@ export class Session {
     this.changed();
   }
 
+  /** Enter in the %errors table: the traceback of the selected signature's sample, as %tb shows it. */
+  private async openTraceback(viewer: ErrorsViewer): Promise<void> {
+    const sig = viewer.signature(viewer.scroll.selected);
+    if (!sig) return;
+    let lines: string[];
+    try {
+      const [r] = await this.shell.client.getResult([sig.sample]);
+      const e = r?.error;
+      lines = e ? (e.traceback.length ? e.traceback.join('\n') : `${e.ename}: ${e.evalue}`).split('\n').map((l) => this.painter.raw(l)) : [`task ${sig.sample} has no traceback`];
+    } catch (e) {
+      viewer.message = e instanceof Error ? e.message : String(e);
+      this.changed();
+      return;
+    }
+    if (this.screen.kind !== 'table' || this.screen.viewer !== viewer) return;
+    this.screen = { kind: 'pager', pager: new RecordPager(sig.sample, lines, 'table', { columns: this.columns, rows: this.rows }), table: viewer };
+    this.changed();
+  }
+
+  /** `a` in the %errors table: every task of the selected signature, as a db_query answer in the table viewer; q goes back. */
+  private async listSignature(viewer: ErrorsViewer, row: number): Promise<void> {
+    const sig = viewer.signature(row);
+    if (!sig) return;
+    try {
+      const list = await this.shell.client.dbQuery({ msg_id: { $in: [...sig.msgIds] } });
+      if (this.screen.kind !== 'table' || this.screen.viewer !== viewer) return;
+      const model = tableOf(list, this.tableOptions());
+      if (!model) return;
+      const shown = new TableViewer(model, viewer.out, { columns: this.columns, rows: this.rows }, () => this.changed());
+      shown.back = viewer;
+      this.screen = { kind: 'table', viewer: shown };
+    } catch (e) {
+      viewer.message = e instanceof Error ? e.message : String(e);
+    }
+    this.changed();
+  }
+
   /**
    * Back at the prompt, the first screen of rows stays in the scrollback
    * under the answer's size, all of it in view above the next prompt.
    */
   private closeTable(viewer: TableViewer): void {
     viewer.stopSearch();
+    if (viewer.back) {
+      this.screen = { kind: 'table', viewer: viewer.back };
+      return;
+    }
     const model = viewer.model;
     // The Out line, the header and its rule, the "more" line, the next prompt and the line under it take six rows.
     const shown = Math.max(1, Math.min(model.rowCount, this.rows - 6));

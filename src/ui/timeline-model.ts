@@ -1,4 +1,4 @@
-import { compareEngines, engineLabel, type RecordStatus, type TaskInterval } from '../records/index.js';
+import { compareEngines, engineLabel, type RecordStatus, type TaskInterval, type TimelineRows } from '../records/index.js';
 
 /**
  * The tasks of a `%timeline` as typed arrays, one run per engine row sorted
@@ -125,16 +125,19 @@ export class TimelineBuilder {
   private unplaced = 0;
   private pending = false;
 
+  /** One row per engine (the default), per label or per function. */
+  constructor(private readonly by: TimelineRows = 'engine') {}
+
   add(t: TaskInterval): void {
     const start = t.started ?? t.submitted;
     if (start === null) {
       this.unplaced++;
       return;
     }
-    const key = t.uuid ?? t.engine;
+    const key = this.by === 'label' ? t.label : this.by === 'function' ? t.function : t.uuid ?? t.engine;
     let row = this.rows.get(key);
     if (!row) this.rows.set(key, (row = new RowColumns(key)));
-    if (typeof t.engine === 'number') row.id = t.engine;
+    if (this.by === 'engine' && typeof t.engine === 'number') row.id = t.engine;
     row.push(start, t.completed ?? NaN, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], this.msgIds.length);
     this.msgIds.push(t.msgId);
     if (start < this.first) this.first = start;
@@ -155,13 +158,18 @@ export class TimelineBuilder {
     const shown = (r: RowColumns) => (typeof r.key === 'string' && r.id !== null ? r.id : r.key);
     const rows = [...this.rows.values()]
       .sort((a, b) => compareEngines(shown(a), shown(b)))
-      .map((r) => summedRow(sortedRow(r.key, engineLabel(shown(r)), {
+      .map((r) => summedRow(sortedRow(r.key, this.rowLabel(shown(r)), {
         starts: r.starts.subarray(0, r.n),
         ends: r.ends.subarray(0, r.n),
         codes: r.codes.subarray(0, r.n),
         tasks: r.tasks.subarray(0, r.n),
       }), first, last));
     return new TimelineModel(rows, this.msgIds, first, last, this.unplaced);
+  }
+
+  private rowLabel(key: number | string | null): string {
+    if (this.by === 'engine') return engineLabel(key);
+    return key === null ? (this.by === 'label' ? '(no label)' : '(no function)') : String(key);
   }
 }
 

@@ -45,7 +45,7 @@ export class TimelineSession {
 }
 
 async function load(req: TimelineRequest): Promise<TimelineModel> {
-  const b = new TimelineBuilder();
+  const b = new TimelineBuilder(req.rows);
   for await (const rec of req.open()) b.add(taskInterval(rec, req.ctx));
   return b.finish(req.live ? Date.now() * 1000 : null);
 }

@@ -11,6 +11,8 @@ export { TimelineBuilder, TimelineModel } from './timeline-model.js';
 export type TimelineAction = { readonly kind: 'close' } | { readonly kind: 'open'; readonly msgId: string } | null;
 
 const LABEL = 12;
+/** Rows named by label or function may take up to this many columns, so that `train/batch-1` and `-2` stay apart. */
+const WIDEST_LABEL = 24;
 /** Shades by how much of a cell the tasks fill. */
 const SHADES = ['░', '▒', '▓', '█'];
 /** Without colour, errors and pending tasks keep a mark of their own. */
@@ -58,8 +60,14 @@ export class TimelineView {
     [this.from, this.to] = [from, to];
   }
 
+  /** Columns of the row names: 12, wider when a row's name needs it (up to 24, never more than a third of the screen). */
+  get labelWidth(): number {
+    const longest = this.model.rows.reduce((w, r) => Math.max(w, [...r.label].length + 1), LABEL);
+    return Math.min(longest, WIDEST_LABEL, Math.max(LABEL, Math.floor(this.size.columns / 3)));
+  }
+
   get plotWidth(): number {
-    return Math.max(10, this.size.columns - LABEL - 1);
+    return Math.max(10, this.size.columns - this.labelWidth - 1);
   }
 
   get bodyHeight(): number {
@@ -267,7 +275,7 @@ export class TimelineView {
         else if (code) ch = colour(p, code)(ch);
         text += ch;
       }
-      const label = fitText(oneLine(row.label), LABEL - 1).padEnd(LABEL - 1);
+      const label = fitText(oneLine(row.label), this.labelWidth - 1).padEnd(this.labelWidth - 1);
       lines.push((r === this.row ? p.bold(label) : label) + ' ' + text);
     }
     while (lines.length < this.size.rows - 1) lines.push('');
@@ -337,14 +345,14 @@ export class TimelineView {
       if (c + label.length > W) continue;
       for (let k = 0; k < label.length; k++) chars[c + k] = label[k]!;
     }
-    return ' '.repeat(LABEL) + chars.join('');
+    return ' '.repeat(this.labelWidth) + chars.join('');
   }
 
   private statusLine(p: Painter): string {
     if (this.searchInput !== null) return `/${this.searchInput}`;
     if (this.message) return p.yellow(this.message);
     const r = this.model.rows[this.row];
-    const keys = p.dim('  ←→ pan  +- zoom  0 fit  ↑↓ engine  n/p task  / msg_id  Enter record  q back');
+    const keys = p.dim('  ←→ pan  +- zoom  0 fit  ↑↓ row  n/p task  / msg_id  Enter record  q back');
     if (!r || this.task < 0) return keys.trimStart();
     const e = r.ends[this.task]!;
     const run = Number.isNaN(e) ? 'still pending' : formatSeconds((e - r.starts[this.task]!) / 1e6);

@@ -17,7 +17,12 @@ export interface ScreenSize {
 }
 
 /** What a key asks of the session beyond moving inside the viewer. */
-export type ViewerAction = { readonly kind: 'close' } | { readonly kind: 'open'; readonly record: TaskRecord } | null;
+export type ViewerAction =
+  | { readonly kind: 'close' }
+  | { readonly kind: 'open'; readonly record: TaskRecord }
+  /** `a` in the %errors table: every task of the selected signature. */
+  | { readonly kind: 'list'; readonly row: number }
+  | null;
 
 const CLOSE: ViewerAction = { kind: 'close' };
 /** How long one slice of a `/` search may hold the event loop. */
@@ -96,6 +101,10 @@ abstract class Viewer {
 /** A record list too tall or too wide for the terminal, one screen of it at a time. */
 export class TableViewer extends Viewer {
   scroll: RowScroll = START;
+  /** The viewer that q goes back to (the %errors table a list of its tasks was opened from), else the prompt. */
+  back: TableViewer | null = null;
+  /** The keys the status line names. */
+  protected hint = '↑↓ PgUp PgDn Home End ←→ / Enter q';
   /** First scrolled column (msg_id stays at the left). */
   first = 1;
   private searchJob: { cancelled: boolean } | null = null;
@@ -241,7 +250,7 @@ export class TableViewer extends Viewer {
     }
     while (lines.length < this.size.rows - 1) lines.push('');
     const where = `row ${this.scroll.selected + 1} of ${this.model.rowCount} · column ${this.first + 1}/${this.model.columns.length}`;
-    lines.push(this.statusLine(`${this.message ? this.message + ' · ' : ''}${where} · ↑↓ PgUp PgDn Home End ←→ / Enter q`, p));
+    lines.push(this.statusLine(`${this.message ? this.message + ' · ' : ''}${where} · ${this.hint}`, p));
     return lines;
   }
 }

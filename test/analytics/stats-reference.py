@@ -2,7 +2,7 @@
 
 Usage: python3 stats-reference.py TASKS_DB TABLE BY
 Reads every record with SQLiteDB.find_records and prints, as JSON, per group
-(engine_id, status, queue or function) and in total: counts, busy time, utilisation,
+(engine_id, status, queue, function or label) and in total: counts, busy time, utilisation,
 throughput and the run-time / queue-wait spread (numpy percentiles).
 """
 import json
@@ -18,6 +18,9 @@ from ipyparallel.controller.sqlitedb import SQLiteDB  # noqa: E402
 SQLiteDB._check_table = lambda self: True
 path, table, by = sys.argv[1], sys.argv[2], sys.argv[3]
 db = SQLiteDB(location=os.path.dirname(os.path.abspath(path)), filename=os.path.basename(path), table=table)
+if by == 'label':
+    # 7.1's SQLiteDB knows the 22 keys before label (9.1); it reads the column when told its name
+    db._keys = list(db._keys) + ['label']
 # find_records({}) makes invalid SQL in 7.1; every record has a msg_id.
 records = db.find_records({'msg_id': {'$ne': ''}})
 
@@ -56,6 +59,8 @@ def key(r):
         return status(r)
     if by == 'queue':
         return r.get('queue')
+    if by == 'label':
+        return r.get('label')
     u = r.get('engine_uuid')
     return ids.get(u, u) if u else None
 

@@ -4,7 +4,7 @@ import {
   type HubBackend, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, fieldKeys, matches, normalizeKeys, planDerived, project,
+  compileQuery, compareRecords, fieldKeys, finishAll, matches, normalizeKeys, planDerived, project,
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
@@ -137,12 +137,7 @@ export class HubClient implements Client {
     const plan = planDerived(query, keys, engineContext(this.engineIds));
     if (!plan) return this.storedQuery(query, keys);
     const fetched = await this.storedQuery(plan.stored, plan.fetch);
-    const out: TaskRecord[] = [];
-    for (const rec of fetched.records) {
-      const r = plan.finish(rec);
-      if (r) out.push(r);
-    }
-    return new RecordList(plan.keys, out);
+    return new RecordList(plan.keys, await finishAll(plan, fetched.records));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */

@@ -69,10 +69,38 @@ function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<stri
   }
 }
 
-/** A store's answer stream run through a plan. */
+/** Milliseconds of decoding between two turns of the event loop. */
+const DECODE_SLICE_MS = 10;
+
+/**
+ * A store's answer stream run through a plan. Decoding is synchronous and
+ * each record's is bounded (the pickle budget), but a chunk of records can
+ * take seconds: every few milliseconds the event loop turns once, so that
+ * Ctrl-C (SIGINT) and keys are seen between two records.
+ */
 export async function* finishDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>): AsyncGenerator<TaskRecord> {
+  let since = performance.now();
   for await (const rec of fetched) {
     const out = plan.finish(rec);
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await new Promise(setImmediate);
+      since = performance.now();
+    }
     if (out) yield out;
   }
+}
+
+/** The plan run over records in hand, turning the event loop as finishDerived does. */
+export async function finishAll(plan: DerivedPlan, records: readonly TaskRecord[]): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  let since = performance.now();
+  for (const rec of records) {
+    const r = plan.finish(rec);
+    if (r) out.push(r);
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await new Promise(setImmediate);
+      since = performance.now();
+    }
+  }
+  return out;
 }

@@ -133,11 +133,11 @@ export class HubClient implements Client {
     return ks === DEFAULT_KEYS && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
     const plan = planDerived(query, keys, engineContext(this.engineIds));
     if (!plan) return this.storedQuery(query, keys);
     const fetched = await this.storedQuery(plan.stored, plan.fetch);
-    return new RecordList(plan.keys, await finishAll(plan, fetched.records));
+    return new RecordList(plan.keys, await finishAll(plan, fetched.records, signal));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */

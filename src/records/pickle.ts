@@ -83,7 +83,9 @@ let dataView: DataView | null = null;
 let pos = 0;
 let stack: unknown[] = [];
 const marks: unknown[][] = [];
-const memo = new Map<number, unknown>();
+/** The memo: entries numbered 0, 1, 2, ... in order (as a pickler numbers them) in a list, any others in a Map. */
+let memoList: unknown[] = [];
+const memoOther = new Map<number, unknown>();
 let outOfBand: readonly Uint8Array[] = [];
 let nextBuffer = 0;
 /** Whether a value was reached twice (GET, DUP): only then does the last pass need to track sharing. */
@@ -184,9 +186,16 @@ function popMark(): unknown[] {
   return items;
 }
 function get(i: number): void {
-  if (!memo.has(i)) throw new PickleError('the pickle refers to a memo it never stored');
+  if (i < memoList.length) stack.push(memoList[i]);
+  else if (memoOther.has(i)) stack.push(memoOther.get(i));
+  else throw new PickleError('the pickle refers to a memo it never stored');
   shared = true;
-  stack.push(memo.get(i));
+}
+function put(i: number): void {
+  const v = top();
+  if (i === memoList.length) memoList.push(v);
+  else if (i < memoList.length) memoList[i] = v;
+  else memoOther.set(i, v);
 }
 function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLimits): unknown {
   limits = budget;
@@ -198,7 +207,8 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLi
   pos = 0;
   stack = [];
   if (marks.length) marks.length = 0;
-  if (memo.size) memo.clear();
+  memoList = [];
+  if (memoOther.size) memoOther.clear();
   outOfBand = buffers;
   nextBuffer = 0;
   shared = false;
@@ -208,7 +218,8 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLi
     // let go of the pickle and what it built
     data = EMPTY;
     dataView = null;
-    if (memo.size) memo.clear();
+    memoList = [];
+    if (memoOther.size) memoOther.clear();
     if (marks.length) marks.length = 0;
   }
 }
@@ -407,16 +418,16 @@ function loop(): unknown {
         break;
       }
       case 0x70: // PUT
-        memo.set(Number(line()), top());
+        put(Number(line()));
         break;
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        put(u8());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        put(u32());
         break;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
+        put(memoList.length + memoOther.size);
         break;
       case 0x67: // GET
         get(Number(line()));

@@ -524,7 +524,7 @@ function tooManySteps(): PickleError {
 function integerLine(): string {
   const end = data.indexOf(0x0a, pos);
   if (end - pos > MAX_DIGITS + 2) throw tooManyDigits('an integer', end - pos);
-  return line();
+  return line(Infinity);
 }
 
 function parseInteger(text: string): number | bigint {

@@ -4,7 +4,7 @@ import {
   type HubBackend, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, fieldKeys, matches, normalizeKeys, planDerived, project,
+  compileQuery, compareRecords, fieldKeys, finishAll, matches, normalizeKeys, planDerived, project,
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import {
@@ -133,16 +133,11 @@ export class HubClient implements Client {
     return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
     const plan = planDerived(query, keys, engineContext(this.engineIds));
     if (!plan) return this.storedQuery(query, keys);
     const fetched = await this.storedQuery(plan.stored, plan.fetch);
-    const out: TaskRecord[] = [];
-    for (const rec of fetched.records) {
-      const r = plan.finish(rec);
-      if (r) out.push(r);
-    }
-    return new RecordList(plan.keys, out);
+    return new RecordList(plan.keys, await finishAll(plan, fetched.records, signal));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */

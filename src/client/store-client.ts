@@ -93,9 +93,9 @@ export class StoreClient implements Client {
     return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && columns ? ks.filter((k) => columns.includes(k)) : ks;
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
     const ks = this.answerKeys(keys);
-    const records = await collect(await this.find(query, ks));
+    const records = await collect(await this.find(query, ks, signal));
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
@@ -142,13 +142,13 @@ export class StoreClient implements Client {
   }
 
   /** The store's answer, through the derived keys' plan when the query or keys name one. */
-  private async find(query: QueryInput, keys: readonly string[]): Promise<AsyncIterable<TaskRecord>> {
+  private async find(query: QueryInput, keys: readonly string[], signal?: AbortSignal): Promise<AsyncIterable<TaskRecord>> {
     // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.
     const ctx: DeriveContext = {};
     const plan = planDerived(query, keys, ctx);
     if (!plan) return this.store.findRecords(query, keys);
     Object.assign(ctx, await this.deriveContext());
-    return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch));
+    return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch), signal);
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

@@ -32,7 +32,8 @@ export interface Client {
   sessionId(): Promise<string | null>;
   /** One line for the banner: which store or hub. */
   describe(): Promise<ClientDescription>;
-  dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList>;
+  /** `signal` stops the decoding of derived keys when the statement is stopped. */
+  dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList>;
   /**
    * The keys of an answer: those asked for (msg_id first), or without keys
    * the store's own (a 7.x table has no `label` column, so its records have

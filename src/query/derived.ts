@@ -1,6 +1,7 @@
 import {
   DERIVED_NEEDS, derivedValue, isDerivedKey, queryValue, type DeriveContext, type DerivedKey, type TaskRecord, type Value,
 } from '../records/index.js';
+import { IpcError, interrupted } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
 import { matches } from './matcher.js';
@@ -69,10 +70,44 @@ function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<stri
   }
 }
 
-/** A store's answer stream run through a plan. */
-export async function* finishDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>): AsyncGenerator<TaskRecord> {
+/** Milliseconds of decoding between two turns of the event loop. */
+const DECODE_SLICE_MS = 10;
+
+/**
+ * A store's answer stream run through a plan. Decoding is synchronous and
+ * each record's is bounded (the pickle budget), but a chunk of records can
+ * take seconds: every few milliseconds the event loop turns once, so that
+ * Ctrl-C (SIGINT) and keys are seen between two records.
+ */
+export async function* finishDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>, signal?: AbortSignal): AsyncGenerator<TaskRecord> {
+  let since = performance.now();
   for await (const rec of fetched) {
     const out = plan.finish(rec);
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await turn(signal);
+      since = performance.now();
+    }
     if (out) yield out;
   }
+}
+
+/** One turn of the event loop; then, when the statement was stopped meanwhile, Interrupted: no more records are decoded for it. */
+async function turn(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise(setImmediate);
+  if (signal?.aborted) throw signal.reason instanceof IpcError ? signal.reason : interrupted();
+}
+
+/** The plan run over records in hand, turning the event loop as finishDerived does. */
+export async function finishAll(plan: DerivedPlan, records: readonly TaskRecord[], signal?: AbortSignal): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  let since = performance.now();
+  for (const rec of records) {
+    const r = plan.finish(rec);
+    if (r) out.push(r);
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await turn(signal);
+      since = performance.now();
+    }
+  }
+  return out;
 }

@@ -138,6 +138,9 @@ export class PyNumpyScalar extends PyValue {
   }
 }
 
+/** The empty lists tolist() makes for an array unasked: as many as the pickle budget's items. */
+const MAX_EMPTY_LISTS = 100_000;
+
 export class PyNdarray extends PyValue {
   readonly pyClass = 'numpy.ndarray';
   constructor(
@@ -151,6 +154,17 @@ export class PyNdarray extends PyValue {
 
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** How many lists tolist() makes: the outermost, and one for each index of every axis but the last. */
+  get listCount(): number {
+    let n = 1;
+    let lists = 1;
+    for (let d = 0; d < this.shape.length - 1; d++) {
+      n *= this.shape[d]!;
+      lists += n;
+    }
+    return lists;
   }
 
   /** Item at a C-order flat index. */
@@ -180,11 +194,16 @@ export class PyNdarray extends PyValue {
    * The items as numpy's tolist() gives them, nested by dimension in C order,
    * each passed through `leaf`; undefined when the dtype's items are not
    * readable here (complex, text, objects, dates) or the data is short.
+   * An empty array may still make many lists (shape (10**9, 0): a billion
+   * empty lists): past `maxEmptyLists` more than its items account for, it
+   * is undefined too, and the caller that wants them charges its own budget.
    */
-  tolist(leaf: (x: number | bigint | boolean) => unknown = (x) => x): unknown[] | undefined {
+  tolist(leaf: (x: number | bigint | boolean) => unknown = (x) => x, maxEmptyLists = MAX_EMPTY_LISTS): unknown[] | undefined {
     const dt = this.dtype;
     const size = this.size;
     if (this.shape.length === 0 || this.data.length < size * dt.size) return undefined;
+    // an array with no zero dimension makes at most (ndim - 1) lists per item, and one more
+    if (this.listCount > (this.shape.length - 1) * size + 1 + maxEmptyLists) return undefined;
     const view = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
     if (size > 0 && dt.read(view, 0) === undefined) return undefined;
     const dims = this.shape;

@@ -11,8 +11,8 @@
  * fewer than 64 items has each item canned) and sends the data of large
  * canned items as frames of their own, in order, after the pickle.
  */
-import { PyDtype, PyNdarray } from './numpy.js';
-import { PickleError } from './pickle-classes.js';
+import { PyDtype } from './numpy.js';
+import { ndarray, PickleError } from './pickle-classes.js';
 import { DEFAULT_LIMITS, unpickle, type PickleLimits } from './pickle.js';
 import { fastUnpickle, builtOpaque, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet } from './python.js';
@@ -208,7 +208,7 @@ function uncan(v: unknown, limits: PickleLimits): unknown {
       const dtype = typeof state['dtype'] === 'string' ? PyDtype.parse(state['dtype']) : null;
       const shape = state['shape'];
       if (!dtype || !Array.isArray(shape) || !shape.every((x) => typeof x === 'number')) return v;
-      return new PyNdarray(dtype, shape as number[], buffer);
+      return ndarray(dtype, shape, buffer);
     }
     case 'CannedClass':
       return typeof state['name'] === 'string' ? new PyGlobal('__main__', state['name']) : v;

@@ -17,6 +17,26 @@ import { isTuple } from './pyvalues.js';
 
 export class PickleError extends Error {}
 
+/**
+ * The most digits of an int, Fraction or Decimal read from text: Python's own
+ * limit on int('...') (sys.get_int_max_str_digits()). The length is checked
+ * before any digit is converted, which takes time quadratic in it.
+ */
+export const MAX_DIGITS = 4300;
+
+export function tooManyDigits(what: string, length: number, unit = 'digits'): PickleError {
+  return new PickleError(`${what} of ${length.toLocaleString('en-US')} ${unit} exceeds the limit of ${MAX_DIGITS.toLocaleString('en-US')} digits`);
+}
+
+/** Decimal integer text (a sign, digits, spaces around) as an int; `what` names it in the sentences. */
+export function integerText(text: string, what: string): number | bigint {
+  if (text.length > MAX_DIGITS + 2) throw tooManyDigits(`${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`, text.length);
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) throw new PickleError(`the pickle holds the ${what} text '${text.slice(0, 20)}'`);
+  if (t.replace(/^[+-]/, '').length > MAX_DIGITS) throw tooManyDigits(`${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`, t.length);
+  return safeInteger(BigInt(t));
+}
+
 /** A dict while the full VM fills it: keys may be any value until its last pass. */
 export class DictBuilder {
   readonly entries: [unknown, unknown][] = [];
@@ -97,7 +117,7 @@ function numpyFromBuffer(args: unknown[]): unknown {
   const [a, b, c, d] = args;
   if (!(b instanceof PyDtype)) return undefined;
   const raw = bytesOf(a);
-  return raw && Array.isArray(c) ? new PyNdarray(b, c.map((x) => int(x, 'a dimension')), raw, d === 'F') : undefined;
+  return raw && Array.isArray(c) ? ndarray(b, c, raw, d === 'F') : undefined;
 }
 
 /*
@@ -125,6 +145,7 @@ const DTYPE = 15;
 const NDARRAY = 16;
 const SCALAR = 17;
 const FROM_BUFFER = 18;
+const INT = 19;
 
 /** The whitelist: each standard constructor a pickle may call, by `module.name`. */
 const BUILDERS = new Map<string, number>([
@@ -134,6 +155,7 @@ const BUILDERS = new Map<string, number>([
   ['builtins.set', SET],
   ['builtins.frozenset', SET],
   ['builtins.complex', COMPLEX],
+  ['builtins.int', INT],
   ['builtins.range', RANGE],
   ['builtins.xrange', RANGE],
   ['copyreg._reconstructor', RECONSTRUCTOR],
@@ -180,8 +202,12 @@ function construct(builder: number, args: unknown[], fn: PyGlobal): unknown {
       return new TimeDelta(int(a ?? 0, 'days') * 86_400_000_000 + int(b ?? 0, 'seconds') * 1_000_000 + int(args[2] ?? 0, 'microseconds'));
     case TIMEZONE:
       return a instanceof TimeDelta ? new PyTimezone(a, typeof b === 'string' ? b : null) : undefined;
+    case INT:
+      // int('123') and int('123', 10); other bases and types stay inert calls
+      if (typeof a === 'string' && (args.length === 1 || b === 10)) return integerText(a, 'integer');
+      return (typeof a === 'number' || typeof a === 'bigint') && args.length === 1 ? a : undefined;
     case DECIMAL:
-      return typeof a === 'string' ? new PyDecimal(a) : undefined;
+      return typeof a === 'string' ? decimal(a) : undefined;
     case FRACTION:
       if (typeof a === 'string') return fraction(a);
       if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return new PyFraction(BigInt(a), BigInt(b));
@@ -323,10 +349,18 @@ function floatOf(v: unknown): number {
   throw new PickleError(`the pickle gives a complex part ${describe(v)}`);
 }
 
+/** A Decimal's text, refused by its length past the digit limit (room is left for a sign, a point and an exponent). */
+function decimal(text: string): PyDecimal {
+  if (text.length > MAX_DIGITS + 32) throw tooManyDigits('the text of a Decimal', text.length, 'characters');
+  return new PyDecimal(text);
+}
+
 function fraction(text: string): PyFraction {
+  // the numerator and the denominator have the limit each, as int() gives it to each in Python
+  if (text.length > 2 * MAX_DIGITS + 8) throw tooManyDigits('the text of a Fraction', text.length, 'characters');
   const m = /^\s*([+-]?\d+)(?:\s*\/\s*(\d+))?\s*$/.exec(text);
   if (!m) throw new PickleError(`the pickle holds the fraction text '${text.slice(0, 20)}'`);
-  return new PyFraction(BigInt(m[1]!), BigInt(m[2] ?? '1'));
+  return new PyFraction(BigInt(integerText(m[1]!, 'Fraction numerator')), BigInt(integerText(m[2] ?? '1', 'Fraction denominator')));
 }
 
 /** datetime's pickled state: year (2 bytes, big-endian), month, day, hour, minute, second, microsecond (3 bytes). */
@@ -348,7 +382,29 @@ function ndarrayFromState(state: unknown[]): PyNdarray | null {
   const [, shape, dtype, fortran, raw] = state;
   const data = bytesOf(raw);
   if (!Array.isArray(shape) || !(dtype instanceof PyDtype) || !data) return null;
-  return new PyNdarray(dtype, shape.map((x) => int(x, 'a dimension')), data, fortran === true);
+  return ndarray(dtype, shape, data, fortran === true);
+}
+
+/**
+ * An array whose shape fits its data, as numpy checks it when it unpickles
+ * one: no negative dimension, no size past what can be addressed, and
+ * exactly size × itemsize bytes of data. A zero dimension beside huge ones is
+ * a valid empty array, as in numpy.
+ */
+export function ndarray(dtype: PyDtype, dims: readonly unknown[], data: Uint8Array, fortran = false): PyNdarray {
+  // a dimension past 2**53 is a bigint: too big, or negative, in any case
+  const shape = dims.map((x) => (typeof x === 'bigint' ? (x < 0n ? -1 : Infinity) : int(x, 'a dimension')));
+  const text = dims.length === 1 ? `(${String(dims[0])},)` : `(${dims.map(String).join(', ')})`;
+  if (shape.some((n) => n < 0)) throw new PickleError(`the pickle gives an array the shape ${text}, with a negative dimension`);
+  // numpy measures the dimensions that are not zero, so that (2**40, 2**40, 0) is too big as well
+  let extent = Math.max(dtype.size, 1);
+  for (const n of shape) if (n > 0) extent *= n;
+  if (extent > Number.MAX_SAFE_INTEGER) throw new PickleError(`the pickle gives an array the shape ${text}, too big for any memory`);
+  const size = shape.reduce((a, n) => a * n, 1);
+  if (size * dtype.size !== data.length) {
+    throw new PickleError(`the pickle gives an array of shape ${text} and dtype ${dtype.name} ${data.length.toLocaleString('en-US')} bytes of data, where it needs ${(size * dtype.size).toLocaleString('en-US')}`);
+  }
+  return new PyNdarray(dtype, shape, data, fortran);
 }
 
 function latin1Bytes(text: string): Uint8Array {

@@ -67,6 +67,8 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
   let mp = 0;
   let floor = 0;
   let memoTop = 0;
+  /** Where the last FRAME's bytes end: another FRAME before it is not a pickler's. */
+  let frameEnd = 0;
   let items = 0;
   let bytes = 0;
   // Every container counts as one level: an upper bound on the nesting, so
@@ -76,14 +78,24 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
     if (pos >= end) return NOT_FAST;
     const op = data[pos++]!;
     switch (op) {
+      // Every opcode below that makes no value is bounded by those that do:
+      // PROTO comes first, frames follow one another, marks open one level
+      // each, and the memo takes each value at most once, in order. So the
+      // loop ends within a few steps per item of the budget, however long
+      // the pickle.
       case 0x80: // PROTO
-        if (pos >= end || data[pos++]! > 5) return NOT_FAST;
+        if (pos !== 1 || pos >= end || data[pos++]! > 5) return NOT_FAST;
         continue;
-      case 0x95: // FRAME: the frames hold the rest of the pickle in order
+      case 0x95: { // FRAME: the frames hold the rest of the pickle in order, none empty
+        if (pos < frameEnd || pos + 8 > end) return NOT_FAST;
+        const n = u32(data, pos);
+        if (n === 0 || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
         pos += 8;
+        frameEnd = pos + n;
         continue;
+      }
       case 0x94: // MEMOIZE
-        if (sp === floor) return NOT_FAST;
+        if (sp === floor || memoTop >= items) return NOT_FAST;
         memo[memoTop++] = stack[sp - 1];
         continue;
       case 0x71: // BINPUT
@@ -92,10 +104,9 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         if (sp === floor || pos + (wide ? 4 : 1) > end) return NOT_FAST;
         const i = wide ? u32(data, pos) : data[pos]!;
         pos += wide ? 4 : 1;
-        // a gap in the memo, which a pickler never leaves, is the full VM's to read
-        if (i > memoTop) return NOT_FAST;
-        memo[i] = stack[sp - 1];
-        if (i === memoTop) memoTop++;
+        // a gap in the memo, or an entry stored again, which a pickler never makes, is the full VM's to read
+        if (i !== memoTop || memoTop >= items) return NOT_FAST;
+        memo[memoTop++] = stack[sp - 1];
         continue;
       }
       case 0x68: // BINGET
@@ -140,6 +151,7 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         if (items > maxItems || bytes > limits.maxBytes || containers > limits.maxDepth) return NOT_FAST;
         return stack[0];
       case 0x28: // MARK
+        if (mp > limits.maxDepth) return NOT_FAST;
         marks[mp++] = sp;
         floor = sp;
         continue;
@@ -187,9 +199,9 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const n = wide ? u32(data, pos) : data[pos]!;
         pos += wide ? 4 : 1;
         if (n > end - pos) return NOT_FAST;
+        if ((bytes += n) > limits.maxBytes) return NOT_FAST;
         const s = text(data, pos, n);
         pos += n;
-        bytes += s.length;
         stack[sp++] = s;
         break;
       }
@@ -200,9 +212,9 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const n = wide ? u32(data, pos) : data[pos]!;
         pos += wide ? 4 : 1;
         if (n > end - pos) return NOT_FAST;
+        if ((bytes += n) > limits.maxBytes) return NOT_FAST;
         stack[sp++] = new Uint8Array(data.buffer, data.byteOffset + pos, n);
         pos += n;
-        bytes += n;
         break;
       }
       case 0x96: { // BYTEARRAY8
@@ -210,9 +222,9 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
         const n = u32(data, pos);
         if (n > end - pos - 8 || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
         pos += 8;
+        if ((bytes += n) > limits.maxBytes) return NOT_FAST;
         stack[sp++] = new PyBytearray(new Uint8Array(data.buffer, data.byteOffset + pos, n));
         pos += n;
-        bytes += n;
         break;
       }
       case 0x29: // EMPTY_TUPLE

@@ -11,9 +11,9 @@
  * (a pickled list of bytes); `pickleBuffers` writes one Python reads back.
  */
 import { PyNdarray } from './numpy.js';
-import { append, build, DictBuilder, describe, longFromBytes, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
+import { append, build, DictBuilder, describe, integerText, longFromBytes, MAX_DIGITS, tooManyDigits, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
 import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
-import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyGlobal, PyMapping, PyOpaque, PyRange, PySet, safeInteger } from './python.js';
+import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyGlobal, PyMapping, PyOpaque, PyRange, PySet } from './python.js';
 import { isTuple, tuple } from './pyvalues.js';
 import { setOwn } from './values.js';
 
@@ -38,6 +38,14 @@ export interface UnpickleOptions {
 
 /** Python ints are exact: digits past this many bytes are refused (Python's own limit is 4300 digits). */
 const MAX_LONG_BYTES = 2048;
+/**
+ * Opcodes a pickle may run per item of its budget: a value within the
+ * budget never needs as many (a numpy scalar takes six, a datetime with its
+ * timezone six for two items), and a pickle that runs more is refused before
+ * it has built more than a bounded heap, however long it is: no decode runs
+ * for more than a few tens of milliseconds.
+ */
+export const STEPS_PER_ITEM = 16;
 
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
@@ -59,8 +67,9 @@ export function unpickle(input: Uint8Array, options: UnpickleOptions = {}): unkn
     const quick = fastUnpickle(input, options.limits ?? DEFAULT_LIMITS);
     if (quick !== NOT_FAST) return quick;
   }
-  const value = run(input, options.buffers ?? []);
-  return finish(value, options.limits ?? DEFAULT_LIMITS, shared);
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const value = run(input, options.buffers ?? [], limits);
+  return finish(value, limits, shared);
 }
 
 /*
@@ -74,11 +83,18 @@ let dataView: DataView | null = null;
 let pos = 0;
 let stack: unknown[] = [];
 const marks: unknown[][] = [];
-const memo = new Map<number, unknown>();
+/** The memo: entries numbered 0, 1, 2, ... in order (as a pickler numbers them) in a list, any others in a Map. */
+let memoList: unknown[] = [];
+const memoOther = new Map<number, unknown>();
 let outOfBand: readonly Uint8Array[] = [];
 let nextBuffer = 0;
 /** Whether a value was reached twice (GET, DUP): only then does the last pass need to track sharing. */
 let shared = false;
+/** The budget as the VM goes: opcodes run, bytes of text and bytes made, and the most marks open at once. */
+let steps = 0;
+let maxSteps = 0;
+let built = 0;
+let limits: PickleLimits = DEFAULT_LIMITS;
 
 function view(): DataView {
   return (dataView ??= new DataView(data.buffer, data.byteOffset, data.byteLength));
@@ -112,8 +128,14 @@ function u64(): number {
   if (high >= 0x200000 || v > data.length) throw new PickleError(`the pickle is truncated (it announces ${high >= 0x200000 ? 'more than 2^53' : v} bytes where ${data.length - pos} remain)`);
   return v;
 }
+/** Counts `n` bytes of text or bytes against the budget as they are made. */
+function charge(n: number): void {
+  built += n;
+  if (built > limits.maxBytes) throw new PickleError(`the value exceeds the limit of ${limits.maxBytes.toLocaleString('en-US')} bytes`);
+}
 function bytes(n: number): Uint8Array {
   need(n);
+  charge(n);
   pos += n;
   // A plain view, not a copy (the value keeps the task's buffer alive rather
   // than doubling it), and not a Buffer's subarray, which would be a Buffer.
@@ -121,6 +143,7 @@ function bytes(n: number): Uint8Array {
 }
 function text(n: number): string {
   need(n);
+  charge(n);
   if (n < 64) {
     let s = '';
     let i = pos;
@@ -138,9 +161,11 @@ function text(n: number): string {
   pos += n;
   return utf8.decode(data.subarray(pos - n, pos));
 }
-function line(): string {
+/** A protocol 0 argument: at most `max` bytes (the text of a STRING or UNICODE is charged as bytes instead). */
+function line(max = 4096): string {
   const end = data.indexOf(0x0a, pos);
   if (end < 0) throw new PickleError('the pickle is truncated');
+  if (end - pos > max) throw new PickleError(`the pickle holds a protocol 0 argument of ${(end - pos).toLocaleString('en-US')} bytes, more than its ${max.toLocaleString('en-US')}`);
   const s = latin1.decode(data.subarray(pos, end));
   pos = end + 1;
   return s;
@@ -161,17 +186,29 @@ function popMark(): unknown[] {
   return items;
 }
 function get(i: number): void {
-  if (!memo.has(i)) throw new PickleError('the pickle refers to a memo it never stored');
+  if (i < memoList.length) stack.push(memoList[i]);
+  else if (memoOther.has(i)) stack.push(memoOther.get(i));
+  else throw new PickleError('the pickle refers to a memo it never stored');
   shared = true;
-  stack.push(memo.get(i));
 }
-function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
+function put(i: number): void {
+  const v = top();
+  if (i === memoList.length) memoList.push(v);
+  else if (i < memoList.length) memoList[i] = v;
+  else memoOther.set(i, v);
+}
+function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLimits): unknown {
+  limits = budget;
+  steps = 0;
+  maxSteps = STEPS_PER_ITEM * budget.maxItems;
+  built = 0;
   data = input;
   dataView = null;
   pos = 0;
   stack = [];
   if (marks.length) marks.length = 0;
-  if (memo.size) memo.clear();
+  memoList = [];
+  if (memoOther.size) memoOther.clear();
   outOfBand = buffers;
   nextBuffer = 0;
   shared = false;
@@ -181,13 +218,15 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[]): unknown {
     // let go of the pickle and what it built
     data = EMPTY;
     dataView = null;
-    if (memo.size) memo.clear();
+    memoList = [];
+    if (memoOther.size) memoOther.clear();
     if (marks.length) marks.length = 0;
   }
 }
 
 function loop(): unknown {
   for (;;) {
+    if (++steps > maxSteps) throw tooManySteps();
     const op = u8();
     switch (op) {
       case 0x80: // PROTO
@@ -200,6 +239,8 @@ function loop(): unknown {
         if (stack.length !== 1 || marks.length) throw new PickleError('the pickle ends with a malformed stack');
         return stack[0];
       case 0x28: // MARK
+        // each open mark is a container being filled, one level deeper
+        if (marks.length > limits.maxDepth) throw new PickleError(`the value exceeds the limit of ${limits.maxDepth} levels of nesting`);
         marks.push(stack);
         stack = [];
         break;
@@ -232,12 +273,12 @@ function loop(): unknown {
         stack.push(i32());
         break;
       case 0x49: { // INT
-        const text = line();
+        const text = integerLine();
         stack.push(text === '01' ? true : text === '00' ? false : parseInteger(text));
         break;
       }
       case 0x4c: // LONG
-        stack.push(parseInteger(line().replace(/L$/, '')));
+        stack.push(parseInteger(integerLine().replace(/L$/, '')));
         break;
       case 0x8a: { // LONG1
         const b = bytes(u8());
@@ -252,7 +293,7 @@ function loop(): unknown {
         break;
       }
       case 0x46: // FLOAT
-        stack.push(new PyFloat(parseFloatText(line())));
+        stack.push(new PyFloat(parseFloatText(line(512))));
         break;
       case 0x47: // BINFLOAT
         need(8);
@@ -278,7 +319,7 @@ function loop(): unknown {
         stack.push(bytes(u32()));
         break;
       case 0x53: // STRING
-        stack.push(unquote(line()));
+        stack.push(unquote(textLine()));
         break;
       case 0x8c: // SHORT_BINUNICODE
         stack.push(text(u8()));
@@ -290,7 +331,7 @@ function loop(): unknown {
         stack.push(text(u64()));
         break;
       case 0x56: // UNICODE
-        stack.push(rawUnicodeEscape(line()));
+        stack.push(rawUnicodeEscape(textLine()));
         break;
       case 0x97: { // NEXT_BUFFER
         const b = outOfBand[nextBuffer++];
@@ -377,16 +418,16 @@ function loop(): unknown {
         break;
       }
       case 0x70: // PUT
-        memo.set(Number(line()), top());
+        put(Number(line()));
         break;
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        put(u8());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        put(u32());
         break;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
+        put(memoList.length + memoOther.size);
         break;
       case 0x67: // GET
         get(Number(line()));
@@ -460,10 +501,34 @@ function loop(): unknown {
   }
 }
 
+/**
+ * The text of a STRING or UNICODE line, charged as bytes; every escape in it
+ * is a step of the budget, so that a line of millions of escapes is refused
+ * before the replacing.
+ */
+function textLine(): string {
+  const end = data.indexOf(0x0a, pos);
+  if (end < 0) throw new PickleError('the pickle is truncated');
+  charge(end - pos);
+  for (let i = data.indexOf(0x5c, pos); i >= 0 && i < end; i = data.indexOf(0x5c, i + 2)) {
+    if (++steps > maxSteps) throw tooManySteps();
+  }
+  return line(Infinity);
+}
+
+function tooManySteps(): PickleError {
+  return new PickleError(`the pickle runs more than ${maxSteps.toLocaleString('en-US')} opcodes, more than a value within the limit of ${limits.maxItems.toLocaleString('en-US')} items needs`);
+}
+
+/** The text of an INT or LONG: refused by its length before it is read, past the digit limit. */
+function integerLine(): string {
+  const end = data.indexOf(0x0a, pos);
+  if (end - pos > MAX_DIGITS + 2) throw tooManyDigits('an integer', end - pos);
+  return line(Infinity);
+}
+
 function parseInteger(text: string): number | bigint {
-  if (!/^[+-]?\d+$/.test(text.trim())) throw new PickleError(`the pickle holds the integer text '${text.slice(0, 20)}'`);
-  if (text.length > 4300) throw new PickleError(`an integer of ${text.length} digits exceeds the limit of 4300 digits`);
-  return safeInteger(BigInt(text.trim()));
+  return integerText(text, 'integer');
 }
 
 function parseFloatText(text: string): number {

@@ -124,11 +124,16 @@ export function decodedAttribute(
   return undefined;
 }
 
+/** What V8 takes for an empty list, beyond the pointer to it. */
+const EMPTY_LIST_BYTES = 24;
+
 /** The items of an array as Python's tolist() gives them: nested lists for more than one dimension, floats as floats. */
 function arrayItems(a: PyNdarray): unknown[] {
-  chargeItems(a.size, 'the items of an array');
   if (a.shape.length === 0) throw typeError('iteration over a 0-d array');
-  const items = a.tolist(a.dtype.kind === 'f' ? (x) => floatValue(x as number) : undefined);
+  // the items, and the lists that hold them: (10**9, 0) is a billion empty lists
+  chargeItems(a.size, 'the items of an array');
+  chargeItems(a.listCount, 'the lists of an array', EMPTY_LIST_BYTES);
+  const items = a.tolist(a.dtype.kind === 'f' ? (x) => floatValue(x as number) : undefined, Infinity);
   if (!items) throw typeError(`the items of a ${a.dtype.name} array are not readable here`);
   return items;
 }

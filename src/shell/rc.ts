@@ -74,7 +74,7 @@ export async function streamDbQuery(client: Client, c: CallArgs, format: OutputF
 export async function pagedDbQuery(client: Client, c: CallArgs, over: number): Promise<RecordList> {
   const { query, keys } = dbQueryArgs(c);
   const paged = client.pagedQuery ? await client.pagedQuery(query, keys) : null;
-  if (!paged) return client.dbQuery(query, keys);
+  if (!paged) return client.dbQuery(query, keys, c.signal);
   if (paged.length <= over) void paged.records;
   return paged;
 }
@@ -86,7 +86,7 @@ export async function pagedDbQuery(client: Client, c: CallArgs, over: number): P
 export async function countDbQuery(client: Client, c: CallArgs): Promise<number> {
   const { query, keys } = dbQueryArgs(c);
   if (client.countQuery) return client.countQuery(query, keys);
-  return (await client.dbQuery(query, keys)).length;
+  return (await client.dbQuery(query, keys, c.signal)).length;
 }
 
 /** Builds `rc`: ipyparallel's Client as far as the task database goes. */
@@ -141,7 +141,7 @@ export function makeRc(client: Client): PyObject {
     {
       db_query: fn('db_query', (c) => {
         const { query, keys } = dbQueryArgs(c);
-        return client.dbQuery(query, keys);
+        return client.dbQuery(query, keys, c.signal);
       }),
       get_result: fn('get_result', async (c) => {
         const a = bindArgs('get_result', ['indices_or_msg_ids', 'block', 'owner'], c);

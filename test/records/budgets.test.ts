@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
 import { renderValue, repr } from '../../src/format/index.js';
-import { derivedValue, PyNdarray, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { derivedValue, taskResultValue, PyNdarray, Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { largeBombs } from '../support/bombs.js';
@@ -23,7 +23,7 @@ function resultRecord(data: Uint8Array, id = 'bomb_1_2'): TaskRecord {
 
 function decodeError(data: Uint8Array): string {
   try {
-    derivedValue(resultRecord(data), 'result');
+    taskResultValue(resultRecord(data));
   } catch (e) {
     assert.equal((e as { kind?: string }).kind, 'ValueError');
     return (e as Error).message;

@@ -1,5 +1,5 @@
 /** Decodes the large bomb numbered by the argument in a fresh process: its sentence, CPU time and the peak memory. */
-import { derivedValue } from '../../src/records/index.js';
+import { taskResultValue } from '../../src/records/index.js';
 import { largeBombs } from './bombs.js';
 
 const which = Number(process.argv[2]);
@@ -11,7 +11,7 @@ for (const [name, make] of largeBombs()) {
   let kind = 'none';
   let message = '';
   try {
-    derivedValue({ msg_id: 'bomb_1_2', result_buffers: [data], result_content: { status: 'ok' } }, 'result');
+    taskResultValue({ msg_id: 'bomb_1_2', result_buffers: [data], result_content: { status: 'ok' } });
   } catch (e) {
     kind = (e as { kind?: string }).kind ?? String(e);
     message = (e as Error).message;

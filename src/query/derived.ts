@@ -21,6 +21,8 @@ export interface DerivedPlan {
   readonly fetch: readonly string[];
   /** The keys of the answer, msg_id first. */
   readonly keys: readonly string[];
+  /** Whether the derived tests keep a fetched record (computes only the derived keys they test). */
+  keeps(rec: TaskRecord): boolean;
   /** The answer for one fetched record, or null when the derived tests reject it. */
   finish(rec: TaskRecord): TaskRecord | null;
 }
@@ -39,16 +41,19 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   for (const k of storedInResidual) fetch.add(k);
   for (const k of [...asked, ...tested]) for (const need of DERIVED_NEEDS[k]) fetch.add(need);
   const residualQuery: Query = { kind: 'query', root: { kind: 'and', children: residual } };
+  const keeps = (rec: TaskRecord): boolean => {
+    if (!residual.length) return true;
+    const probe: TaskRecord = { ...rec };
+    for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
+    return matches(residualQuery, probe);
+  };
   return {
     stored: { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } },
     fetch: [...fetch],
     keys: ks,
+    keeps,
     finish(rec) {
-      if (residual.length) {
-        const probe: TaskRecord = { ...rec };
-        for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
-        if (!matches(residualQuery, probe)) return null;
-      }
+      if (!keeps(rec)) return null;
       const out: TaskRecord = {};
       for (const k of ks) out[k] = isDerivedKey(k) ? (derivedValue(rec, k, ctx) as Value) : rec[k] ?? null;
       return out;
@@ -67,6 +72,13 @@ function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<stri
     if (isDerivedKey(n.key)) derived.add(n.key);
     else stored.add(n.key);
   }
+}
+
+/** How many of a store's fetched records the plan keeps, none of them built into an answer record. */
+export async function countDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>): Promise<number> {
+  let n = 0;
+  for await (const rec of fetched) if (plan.keeps(rec)) n++;
+  return n;
 }
 
 /** A store's answer stream run through a plan. */

@@ -27,7 +27,7 @@ export const DEFAULT_TABLE = 'ipython-tasks';
  * Opens a tasks.db without ever creating one; a missing file, a directory, a
  * file that is not SQLite and a damaged file each get their own sentence.
  */
-export function openDatabase(path: string, options: { write: boolean; create: boolean }): Database.Database {
+export function openDatabase(path: string, options: { write: boolean; create: boolean; mutable?: boolean }): Database.Database {
   const exists = existsSync(path);
   if (!exists && !options.create) {
     throw storeError(`there is no file ${path}; give the path of a tasks.db written by ipcontroller --sqlitedb`);
@@ -45,7 +45,7 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     // A read-only open of a WAL-mode file would leave -wal and -shm files
     // behind. When it has none, no process has it open: read it as immutable,
     // which creates nothing and takes no lock.
-    if (!options.write && exists && isUnopenedWal(path)) {
+    if (!options.write && !options.mutable && exists && isUnopenedWal(path)) {
       try {
         db = new Database(`${pathToFileURL(path).href}?immutable=1`, settings);
       } catch {
@@ -68,6 +68,20 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     throw sqliteError(e, path);
   }
   return db;
+}
+
+/** Whether a connection reads its file as immutable (it then never sees what another process writes). */
+export function isImmutable(db: Database.Database): boolean {
+  return db.name.includes('immutable=1');
+}
+
+/**
+ * What says a file was written since: its size, its mtime, and whether a
+ * -wal or -shm file is beside it.
+ */
+export function fileState(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return [st?.size, st?.mtimeMs, existsSync(`${path}-wal`), existsSync(`${path}-shm`)].join(' ');
 }
 
 /** A WAL-mode database (header bytes 18 and 19 are 2) with no -wal or -shm file beside it. */

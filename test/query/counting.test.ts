@@ -8,94 +8,22 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
-import { RecordList, RecordStream, DERIVED_KEYS, type TaskRecord } from '../../src/records/index.js';
+import { DERIVED_KEYS } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import type { Shell } from '../../src/shell/api.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { openMongoStore } from '../../src/stores/mongodb/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
-import type { SQLiteStore } from '../../src/stores/sqlite/store.js';
 import { startMongoTarget, type MongoTarget } from '../support/mongo-target.js';
-import { havePython, runPython } from '../support/python.js';
-import { generateBattery, pythonLiteral, type BatteryQuery } from './battery.js';
-
-const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url));
-const REFERENCE = readFileSync(fixture('../query/battery-reference.py'), 'utf8');
-
-export interface Reference {
-  readonly answers: string[][];
-  readonly dictdb: (string[] | null)[];
-  readonly count: number;
-}
-
-/** Python's answers to the battery over a tasks.db's table. */
-export async function pythonReference(db: string, engines: Record<string, string> | null, battery: readonly BatteryQuery[]): Promise<Reference> {
-  return (await runPython(REFERENCE, {
-    db,
-    table: 'ipython-tasks',
-    values: fixture('payload-values.py'),
-    engines,
-    queries: battery.map((b) => b.query),
-    dictdb: battery.map((b) => b.dictdb),
-  })) as unknown as Reference;
-}
-
-/** The records of a tasks.db, every column, as ipc reads them. */
-export async function fixtureRecords(path: string): Promise<{ stored: TaskRecord[]; columns: readonly string[] }> {
-  const store = (await openSQLiteStore({ path })) as SQLiteStore;
-  try {
-    const columns = store.tables[0]!.keys;
-    const stored = (await (await StoreClient.open(store)).dbQuery({}, [...columns])).records;
-    return { stored, columns };
-  } finally {
-    await store.close();
-  }
-}
+import { havePython } from '../support/python.js';
+import { countsOf, fixture, fixtureRecords, generateBattery, pythonLiteral, pythonReference, type BatteryQuery, type Reference } from './battery.js';
 
 const FIXTURES = [
   { name: 'payloads.db', title: 'a tasks.db of ipyparallel 7.1 (payloads.db)', engines: null, count: 100, seed: 7101 },
   { name: 'ipp9-labels.db', title: 'a tasks.db of ipyparallel 9.x with labels (ipp9-labels.db)', engines: 'ipp9-labels.engines.json', count: 100, seed: 9002 },
 ] as const;
-
-/** Every way the shell counts an answer, as [form, count]; the statement text names the query once. */
-async function countsOf(shell: Shell, q: string, paged: boolean): Promise<[string, number][]> {
-  const out: [string, number][] = [];
-  const value = async (source: string, options = {}) => {
-    const outcomes = await shell.execute(source, options);
-    const failed = outcomes.find((o) => o.error);
-    if (failed) throw new Error(`${source}: ${failed.error!.kind}: ${failed.error!.message}`);
-    return outcomes.at(-1)!.value;
-  };
-  out.push(['len(db_query(Q))', (await value(`len(db_query(${q}))`)) as number]);
-  out.push(['x = db_query(Q); len(x)', (await value(`x = db_query(${q})\nlen(x)`)) as number]);
-  out.push(['len([r for r in db_query(Q)])', (await value(`len([r for r in db_query(${q})])`)) as number]);
-  out.push(["stats(db_query(Q))['total']['count']", (await value(`stats(db_query(${q}))['total']['count']`)) as number]);
-  await value('%format json');
-  const magic = (await value(`%stats ${q}`)) as { total?: { count: number } };
-  out.push(['%stats Q', statsTotal(magic)]);
-  if (paged) {
-    const viewer = (await value(`db_query(${q})`, { pageRecordsOver: 0 })) as RecordList;
-    out.push(['the viewer (paged answer)', viewer.length]);
-  }
-  for (const format of ['jsonl', 'csv'] as const) {
-    await value(`%format ${format}`);
-    const stream = (await value(`db_query(${q})`, { streamRecords: true })) as RecordStream;
-    let n = 0;
-    for await (const _ of stream) n++;
-    out.push([`script mode ${format}`, n]);
-  }
-  await value('%format table');
-  return out;
-}
-
-function statsTotal(v: unknown): number {
-  const total = (v as { total?: { count?: number } } | null)?.total;
-  if (total && typeof total.count === 'number') return total.count;
-  throw new Error(`%stats gave no total count: ${String(v)}`);
-}
 
 for (const fx of FIXTURES) {
   describe(`every counting form agrees with Python on ${fx.title}`, { skip: !havePython() }, () => {

@@ -35,6 +35,16 @@ before(async () => {
   await cluster.startController();
   await cluster.startEngines(1);
   await cluster.python(RUN_TASKS, { n: 3 });
+  // 7.1 commits every 2 s: stop the controller once its records are in the file
+  const path = join(cluster.profileDir, 'tasks.db');
+  await until(async () => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare(`SELECT count(*) FROM "ipython-tasks" WHERE completed IS NOT NULL`).pluck().get();
+    } finally {
+      db.close();
+    }
+  }, 3);
   await cluster.stopController();
 });
 

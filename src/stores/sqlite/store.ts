@@ -108,16 +108,17 @@ export class SQLiteStore implements Store {
 
   /**
    * Looks again before each read: a file read as immutable (a WAL file no
-   * process had open) is reopened as usual once anything wrote it (a -wal or
-   * -shm appeared, its size or mtime changed), and '*' takes in the task
-   * tables made since (a restarted controller's ipython-tasks_1, ...).
+   * process had open) is opened again once anything wrote it (a -wal or -shm
+   * appeared, its size or mtime changed), and '*' takes in the task tables
+   * made since (a restarted controller's ipython-tasks_1, ...).
    */
   private refresh(): void {
     if (this.closed) return;
     if (isImmutable(this.db)) {
       const now = fileState(this.path);
       if (now !== this.seen) {
-        const fresh = this.run(() => openDatabase(this.path, { write: false, create: false, mutable: true }));
+        // as at first: through the -wal a writer keeps, else a fresh immutable read of what it left
+        const fresh = this.run(() => openDatabase(this.path, { write: false, create: false }));
         this.retired.push(this.db);
         this.db = fresh;
         this.statements.clear();

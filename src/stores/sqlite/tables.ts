@@ -27,7 +27,7 @@ export const DEFAULT_TABLE = 'ipython-tasks';
  * Opens a tasks.db without ever creating one; a missing file, a directory, a
  * file that is not SQLite and a damaged file each get their own sentence.
  */
-export function openDatabase(path: string, options: { write: boolean; create: boolean; mutable?: boolean }): Database.Database {
+export function openDatabase(path: string, options: { write: boolean; create: boolean }): Database.Database {
   const exists = existsSync(path);
   if (!exists && !options.create) {
     throw storeError(`there is no file ${path}; give the path of a tasks.db written by ipcontroller --sqlitedb`);
@@ -45,7 +45,7 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     // A read-only open of a WAL-mode file would leave -wal and -shm files
     // behind. When it has none, no process has it open: read it as immutable,
     // which creates nothing and takes no lock.
-    if (!options.write && !options.mutable && exists && isUnopenedWal(path)) {
+    if (!options.write && exists && isUnopenedWal(path)) {
       try {
         db = new Database(`${pathToFileURL(path).href}?immutable=1`, settings);
       } catch {

@@ -1,5 +1,5 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
-import { finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
+import { countDerived, finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
 import { ALL_KEYS, DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
@@ -108,13 +108,22 @@ export class StoreClient implements Client {
     return pages && new RecordList(ks, pages);
   }
 
-  async countQuery(query: QueryInput, keys?: KeysInput): Promise<number> {
+  /**
+   * How many records dbQuery would answer. The store counts when it alone
+   * answers the query; a query naming a derived key counts what the derived
+   * tests keep of the store's answer to the rest.
+   */
+  async countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number> {
     normalizeKeys(keys);
-    // a test of a derived key (status, ename, …) is answered here, not by the store
-    const derived = planDerived(query, ['msg_id']) !== null;
-    if (this.store.countRecords && !derived) return this.store.countRecords(query);
+    const ctx: DeriveContext = {};
+    const plan = planDerived(query, ['msg_id'], ctx);
+    if (plan) {
+      Object.assign(ctx, await this.deriveContext());
+      return countDerived(plan, this.store.findRecords(plan.stored, plan.fetch), signal);
+    }
+    if (this.store.countRecords) return this.store.countRecords(query);
     let n = 0;
-    for await (const _ of derived ? this.streamQuery(query, ['msg_id']) : this.store.findRecords(query, ['msg_id'])) n++;
+    for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
     return n;
   }
 

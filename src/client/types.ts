@@ -44,7 +44,7 @@ export interface Client {
    * `len(db_query(query, keys))` without building the records, where the
    * client can count (bad keys fail as db_query's do).
    */
-  countQuery?(query: QueryInput, keys?: KeysInput): Promise<number>;
+  countQuery?(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number>;
   /** `%index`: asks for a confirmation, then indexes the store's tables (a SQLite store opened with --write). */
   createIndexes?(): Promise<IndexReport>;
   /**

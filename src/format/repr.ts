@@ -74,16 +74,7 @@ export function reprDatetime(t: Timestamp, options: DisplayOptions = {}): string
 }
 
 export function reprTimedelta(d: TimeDelta): string {
-  let us = d.us;
-  const days = Math.floor(us / 86_400_000_000);
-  us -= days * 86_400_000_000;
-  const seconds = Math.floor(us / 1e6);
-  const micros = us - seconds * 1e6;
-  const parts: string[] = [];
-  if (days) parts.push(`days=${days}`);
-  if (seconds) parts.push(`seconds=${seconds}`);
-  if (micros) parts.push(`microseconds=${micros}`);
-  return `datetime.timedelta(${parts.join(', ') || '0'})`;
+  return d.repr();
 }
 
 /**

@@ -22,6 +22,8 @@ export interface DerivedPlan {
   readonly fetch: readonly string[];
   /** The keys of the answer, msg_id first. */
   readonly keys: readonly string[];
+  /** Whether the derived tests keep a fetched record (computes only the derived keys they test). */
+  keeps(rec: TaskRecord): boolean;
   /** The answer for one fetched record, or null when the derived tests reject it. */
   finish(rec: TaskRecord): TaskRecord | null;
 }
@@ -40,16 +42,19 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   for (const k of storedInResidual) fetch.add(k);
   for (const k of [...asked, ...tested]) for (const need of DERIVED_NEEDS[k]) fetch.add(need);
   const residualQuery: Query = { kind: 'query', root: { kind: 'and', children: residual } };
+  const keeps = (rec: TaskRecord): boolean => {
+    if (!residual.length) return true;
+    const probe: TaskRecord = { ...rec };
+    for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
+    return matches(residualQuery, probe);
+  };
   return {
     stored: { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } },
     fetch: [...fetch],
     keys: ks,
+    keeps,
     finish(rec) {
-      if (residual.length) {
-        const probe: TaskRecord = { ...rec };
-        for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
-        if (!matches(residualQuery, probe)) return null;
-      }
+      if (!keeps(rec)) return null;
       const out: TaskRecord = {};
       for (const k of ks) out[k] = isDerivedKey(k) ? (derivedValue(rec, k, ctx) as Value) : rec[k] ?? null;
       return out;
@@ -72,6 +77,20 @@ function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<stri
 
 /** Milliseconds of decoding between two turns of the event loop. */
 const DECODE_SLICE_MS = 10;
+
+/** How many of a store's fetched records the plan keeps, none of them built into an answer record. */
+export async function countDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>, signal?: AbortSignal): Promise<number> {
+  let n = 0;
+  let since = performance.now();
+  for await (const rec of fetched) {
+    if (plan.keeps(rec)) n++;
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await turn(signal);
+      since = performance.now();
+    }
+  }
+  return n;
+}
 
 /**
  * A store's answer stream run through a plan. Decoding is synchronous and

@@ -1,4 +1,4 @@
-import { Timestamp, type Value } from '../records/index.js';
+import { Timestamp, isDerivedKey, type Value } from '../records/index.js';
 import type { Cond, FieldNode, LogicalNode, Query, QueryNode } from './ast.js';
 
 /**
@@ -104,7 +104,8 @@ function negate(sql: string): string {
 }
 
 function compileField(node: FieldNode, columnOf: ColumnOf, params: SqlParam[]): string | undefined {
-  if (node.path.length > 0) return undefined;
+  // a derived key is no column: testing it as NULL would keep or drop every row
+  if (node.path.length > 0 || isDerivedKey(node.key)) return undefined;
   const column = columnOf(node.key) ?? 'NULL';
   const leaf =
     node.keyKind === 'text' ? textLeaf(column) :

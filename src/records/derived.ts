@@ -4,7 +4,7 @@ import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, fun
 import { FAILURE_NEEDS, taskFailure, tracebackText } from './failure.js';
 import { PickleError } from './pickle-classes.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
-import { Timestamp } from './timestamp.js';
+import { TimeDelta, Timestamp } from './timestamp.js';
 import { Unreadable, unreadable } from './unreadable.js';
 import { isDict, setOwn, type Dict, type TaskRecord, type Value } from './values.js';
 
@@ -340,7 +340,7 @@ export function derivedValue(rec: TaskRecord, key: DerivedKey, ctx: DeriveContex
 /**
  * A decoded value as the query engine compares it: Python numbers as
  * numbers, tuples, sets and deques as lists, dicts with other keys by their
- * repr'd keys, datetimes with a date as instants; anything else by its repr.
+ * repr'd keys, datetimes with a date as instants; anything else (timedeltas too) by its repr.
  */
 export function queryValue(v: unknown): Value {
   if (v === null || v === undefined) return null;
@@ -355,6 +355,8 @@ export function queryValue(v: unknown): Value {
   if (v instanceof PyMapping) return Object.fromEntries(v.entries.map(([k, x]) => [typeof k === 'string' ? k : String(k), queryValue(x)]));
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : String(k), queryValue(x)]));
   if (v instanceof PyValue) return v.toString();
+  // a timedelta is no dict of its fields: by its repr, as other values
+  if (v instanceof TimeDelta) return v.repr();
   if (isDict(v)) {
     const out: Dict = {};
     for (const [k, x] of Object.entries(v)) setOwn(out, k, queryValue(x));

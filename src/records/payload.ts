@@ -93,11 +93,12 @@ export function functionName(fn: unknown): string | null {
 /**
  * Whether a decoded function is the one ipyparallel's `view.map` sends in
  * each task: `_map = lambda f, *sequences: list(map(f, *sequences))` of
- * ipyparallel/client/remotefunction.py, called with the mapped function and
- * the task's part of each sequence.
+ * ipyparallel/client/remotefunction.py (7.x; 9.x makes it `def _map(f,
+ * *sequences)` there), called with the mapped function and the task's part
+ * of each sequence.
  */
 export function isParallelMap(fn: unknown): boolean {
-  if (!(fn instanceof PyFunctionRef) || fn.name !== '<lambda>' || fn.filename === null) return false;
+  if (!(fn instanceof PyFunctionRef) || (fn.name !== '<lambda>' && fn.name !== '_map') || fn.filename === null) return false;
   const path = fn.filename.replace(/\\/g, '/');
   return path.endsWith('/ipyparallel/client/remotefunction.py');
 }

@@ -210,6 +210,19 @@ export class TimeDelta {
   get seconds(): number {
     return this.us / 1e6;
   }
+  /** Python's `repr(timedelta)`: `datetime.timedelta(days=1, seconds=7384, microseconds=500000)`. */
+  repr(): string {
+    let us = this.us;
+    const days = Math.floor(us / 86_400_000_000);
+    us -= days * 86_400_000_000;
+    const seconds = Math.floor(us / 1e6);
+    const micros = us - seconds * 1e6;
+    const parts: string[] = [];
+    if (days) parts.push(`days=${days}`);
+    if (seconds) parts.push(`seconds=${seconds}`);
+    if (micros) parts.push(`microseconds=${micros}`);
+    return `datetime.timedelta(${parts.join(', ') || '0'})`;
+  }
   /** Python's `str(timedelta)`: `1 day, 2:03:04.500000`. */
   toString(): string {
     const neg = this.us < 0;

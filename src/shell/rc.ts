@@ -85,7 +85,7 @@ export async function pagedDbQuery(client: Client, c: CallArgs, over: number): P
  */
 export async function countDbQuery(client: Client, c: CallArgs): Promise<number> {
   const { query, keys } = dbQueryArgs(c);
-  if (client.countQuery) return client.countQuery(query, keys);
+  if (client.countQuery) return client.countQuery(query, keys, c.signal);
   return (await client.dbQuery(query, keys, c.signal)).length;
 }
 

@@ -7,7 +7,7 @@ import {
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
-import { describeTable, scanTable, sqliteError, type TaskTable, type TaskTableInfo } from './tables.js';
+import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { READ_SLICE_MS, sliceRows } from './slices.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
 import { jsonText } from '../../format/index.js';
@@ -68,26 +68,70 @@ const TEXTS: Output<string | Unwritten> = (read, where, keys, positions) => {
  * open while the consumer of the stream is busy.
  */
 export class SQLiteStore implements Store {
-  readonly info: StoreInfo;
+  info: StoreInfo;
   readonly path: string;
-  readonly tables: readonly TaskTable[];
+  private tableList: readonly TaskTable[];
   private readonly union: boolean;
   private closed = false;
+  /** The file as it was when last looked at (an immutable connection must be replaced once it changes). */
+  private seen: string;
+  /** Connections replaced by a fresh one: a stream may still read through them, so they close with the store. */
+  private readonly retired: Database.Database[] = [];
 
   /** The file's other task tables, when one table was opened. */
   readonly otherTables: readonly string[];
 
   constructor(
-    private readonly db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
+    private db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
     otherTables: readonly string[] = [],
   ) {
     this.path = path;
-    this.tables = tables;
+    this.tableList = tables;
     this.union = union;
     this.otherTables = otherTables;
-    const where = union ? `every task table (${tables.map((t) => t.name).join(', ')})` : `table ${tables[0]!.name}`;
-    const also = otherTables.length === 0 ? '' : ` (the file also holds ${otherTables.join(', ')}; table '*' reads them all)`;
-    this.info = { kind: 'SQLiteDB', location: `${path}, ${where}${also}`, writable, live: true };
+    this.seen = fileState(path);
+    this.info = this.describeSelf(writable);
+  }
+
+  private describeSelf(writable: boolean): StoreInfo {
+    const tables = this.tableList;
+    const where = this.union ? `every task table (${tables.map((t) => t.name).join(', ')})` : `table ${tables[0]!.name}`;
+    const also = this.otherTables.length === 0 ? '' : ` (the file also holds ${this.otherTables.join(', ')}; table '*' reads them all)`;
+    return { kind: 'SQLiteDB', location: `${this.path}, ${where}${also}`, writable, live: true };
+  }
+
+  /** The task tables this store reads: with '*', every one the file holds now. */
+  get tables(): readonly TaskTable[] {
+    this.refresh();
+    return this.tableList;
+  }
+
+  /**
+   * Looks again before each read: a file read as immutable (a WAL file no
+   * process had open) is opened again once anything wrote it (a -wal or -shm
+   * appeared, its size or mtime changed), and '*' takes in the task tables
+   * made since (a restarted controller's ipython-tasks_1, ...).
+   */
+  private refresh(): void {
+    if (this.closed) return;
+    if (isImmutable(this.db)) {
+      const now = fileState(this.path);
+      if (now !== this.seen) {
+        // as at first: through the -wal a writer keeps, else a fresh immutable read of what it left
+        const fresh = this.run(() => openDatabase(this.path, { write: false, create: false }));
+        this.retired.push(this.db);
+        this.db = fresh;
+        this.statements.clear();
+        this.seen = now;
+      }
+    }
+    if (!this.union) return;
+    const found = this.run(() => taskTables(this.db));
+    const names = (ts: readonly TaskTable[]) => ts.map((t) => `${t.name} ${t.keys.length}`).join('\n');
+    if (found.length > 0 && names(found) !== names(this.tableList)) {
+      this.tableList = found;
+      this.info = this.describeSelf(this.info.writable);
+    }
   }
 
   /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
@@ -519,6 +563,7 @@ export class SQLiteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const old of this.retired.splice(0)) old.close();
     this.db.close();
   }
 

@@ -70,6 +70,20 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
   return db;
 }
 
+/** Whether a connection reads its file as immutable (it then never sees what another process writes). */
+export function isImmutable(db: Database.Database): boolean {
+  return db.name.includes('immutable=1');
+}
+
+/**
+ * What says a file was written since: its size, its mtime, and whether a
+ * -wal or -shm file is beside it.
+ */
+export function fileState(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return [st?.size, st?.mtimeMs, existsSync(`${path}-wal`), existsSync(`${path}-shm`)].join(' ');
+}
+
 /** A WAL-mode database (header bytes 18 and 19 are 2) with no -wal or -shm file beside it. */
 function isUnopenedWal(path: string): boolean {
   if (existsSync(`${path}-wal`) || existsSync(`${path}-shm`)) return false;

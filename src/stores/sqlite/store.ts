@@ -13,6 +13,7 @@ import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from '
 import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
+import { writeInBatches } from './short-writes.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -214,26 +215,46 @@ export class SQLiteStore implements Store {
     if (result.changes === 0) throw keyError(`no record with msg_id '${msgId}'`);
   }
 
+  /**
+   * Drops the matching records. On a file no other process holds open, in
+   * one transaction; on one another process may be writing (a running
+   * controller), the rows are found by short reads and then deleted in short
+   * transactions by batches of rowids, each row checked against the query
+   * again as it is deleted, so the count stays exact (short-writes.ts).
+   */
   async dropMatchingRecords(query: QueryInput): Promise<number> {
     const table = this.writeTable('drop records');
     const q = compileQuery(query);
     const filter = toSql(q, columnOf(table));
+    if (openElsewhere(this.path) === false) {
+      return this.run(() =>
+        this.db.transaction(() => {
+          const name = quoteIdentifier(table.name);
+          if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(filter.params).changes;
+          const ids = this.db.prepare(`SELECT rowid FROM ${name} WHERE ${filter.where}`).pluck().all(filter.params) as number[];
+          return this.dropRows(table, filter, ids);
+        })(),
+      );
+    }
+    const { rowids } = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
+    const ids = Array.from(rowids).sort((a, b) => a - b);
+    return writeInBatches(this.db, this.path, ids, (batch) => this.dropRows(table, filter, batch));
+  }
+
+  /** Deletes those of the rows that still match the filter (and its residual); the number deleted. */
+  private dropRows(table: TaskTable, filter: SqlFilter, rowids: readonly number[]): number {
     const name = quoteIdentifier(table.name);
-    return this.run(() =>
-      this.db.transaction(() => {
-        if (!filter.residual) return this.db.prepare(`DELETE FROM ${name} WHERE ${filter.where}`).run(filter.params).changes;
-        const keys = residualKeys(filter.residual).filter((k) => table.keys.includes(k));
-        const doomed: number[] = [];
-        const stmt = this.db.prepare(`SELECT rowid, ${columnList(keys)} FROM ${name} WHERE ${filter.where}`).raw();
-        for (const row of stmt.iterate(filter.params) as Iterable<unknown[]>) {
-          const rec = this.decodeRow(table, keys, row.slice(1));
-          if (matches(filter.residual!, rec)) doomed.push(row[0] as number);
-        }
-        const del = this.db.prepare(`DELETE FROM ${name} WHERE rowid = ?`);
-        for (const id of doomed) del.run(id);
-        return doomed.length;
-      })(),
-    );
+    const list = JSON.stringify(rowids);
+    const inList = `rowid IN (SELECT value FROM json_each(?))`;
+    if (!filter.residual) return this.statement(`DELETE FROM ${name} WHERE ${inList} AND (${filter.where})`).run([list, ...filter.params]).changes;
+    const keys = residualKeys(filter.residual).filter((k) => table.keys.includes(k));
+    const doomed: number[] = [];
+    const stmt = this.statement(`SELECT rowid, ${columnList(keys)} FROM ${name} WHERE ${inList} AND (${filter.where})`).raw();
+    for (const row of stmt.all([list, ...filter.params]) as unknown[][]) {
+      if (matches(filter.residual, this.decodeRow(table, keys, row.slice(1)))) doomed.push(row[0] as number);
+    }
+    if (doomed.length === 0) return 0;
+    return this.statement(`DELETE FROM ${name} WHERE ${inList}`).run(JSON.stringify(doomed)).changes;
   }
 
   async *findRecords(query: QueryInput, keys?: KeysInput): AsyncGenerator<TaskRecord> {
@@ -552,10 +573,19 @@ export class SQLiteStore implements Store {
     return { count, firstSubmitted: first, lastSubmitted: last, latestClient: latest?.client ?? null };
   }
 
-  /** `%index`: the indexes of INDEXED_COLUMNS on every table this store reads. */
+  /**
+   * `%index`: the indexes of INDEXED_COLUMNS on every table this store
+   * reads; refused while another process has the file open.
+   */
   async createIndexes(): Promise<IndexReport> {
     if (!this.info.writable) {
       throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
+    }
+    // Building an index is one long write: beside a running controller it would cost the controller records.
+    if (openElsewhere(this.path) === true) {
+      throw storeError(
+        `another process has ${this.path} open (a running controller?), and building indexes holds the file for one long write that would make it lose task records, so no index was made; run %index once nothing else has the file open`,
+      );
     }
     return this.run(() => createIndexes(this.db, this.path, this.tables));
   }

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, clip, configError, didYouMean } from '../errors.js';
+import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
 import { escapeRegExp } from '../query/index.js';
 
@@ -167,8 +168,7 @@ export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd:
 export function loadConfig(path: string): LoadedConfig {
   let source: string;
   try {
-    if (!statSync(path).isFile()) throw configError(`the configuration file ${path} is not a regular file`);
-    source = readFileSync(path, 'utf8');
+    source = readBoundedFile(path, 'configuration file', FILE_CAPS.config, configError);
   } catch (e) {
     if (e instanceof IpcError) throw e;
     throw configError(`cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);

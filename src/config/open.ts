@@ -28,6 +28,7 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
     const client = await openHubClient({
       connectionFile: spec.connectionFile,
       ...(spec.timeoutMs !== null ? { timeoutMs: spec.timeoutMs } : {}),
+      maxMessageBytes: spec.maxMessageBytes,
       ...(spec.probeMs !== undefined ? { connectTimeoutMs: spec.probeMs } : {}),
       ...(settings.session ? { session: settings.session } : {}),
       ...(why ? { origin: why } : {}),

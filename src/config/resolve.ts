@@ -5,7 +5,7 @@ import { IpcError, configError } from '../errors.js';
 import { FILE_CAPS, checkBoundedFile, readBoundedFile } from '../files.js';
 import type { OutputFormat } from '../format/index.js';
 import type { CliOptions } from './argv.js';
-import { findConfig, loadConfig, type IpcConfig } from './file.js';
+import { DEFAULT_MAX_MESSAGE_MB, findConfig, loadConfig, type IpcConfig } from './file.js';
 import { chooseCluster, ipythonDir, readProfile, type ProfileInfo } from './profile.js';
 
 /** Which store or hub to open, as the flags, configuration and profile decided. */
@@ -18,6 +18,8 @@ export type StoreSpec =
       readonly kind: 'hub';
       readonly connectionFile: string;
       readonly timeoutMs: number | null;
+      /** The largest message frame taken from the hub, in bytes. */
+      readonly maxMessageBytes: number;
       /** Set when the hub was found rather than asked for: how long it may take to answer before ipc opens `Settings.fallback`. */
       readonly probeMs?: number;
     }
@@ -110,6 +112,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     kind: 'hub',
     connectionFile: file ? fromCwd(file) : config.hub?.connection_file ? fromConfig(config.hub.connection_file) : profile.connectionFile,
     timeoutMs: cli.timeout !== null ? cli.timeout * 1000 : config.hub?.timeout !== undefined ? config.hub.timeout * 1000 : null,
+    maxMessageBytes: Math.round((cli.maxMessageSize ?? config.hub?.max_message_size ?? DEFAULT_MAX_MESSAGE_MB) * 2 ** 20),
   });
   const byClass = (cls: string): StoreSpec =>
     cls === 'SQLiteDB' ? { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() } : cls === 'MongoDB' ? mongo(null) : cls === 'NoDB' ? { kind: 'nodb' } : dictdb();

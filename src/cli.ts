@@ -1,10 +1,10 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, createReadStream, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
 import { openClient } from './config/open.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
+import { FILE_CAPS, byteSize, openNonBlocking, readAllBounded } from './files.js';
 import { RecordStream } from './client/index.js';
 import { UnreadableNotes, renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
@@ -183,12 +183,14 @@ async function askYesNo(question: string, input: NodeJS.ReadStream, output: Node
   }
 }
 
-/** The first bytes of the file given as the script, to tell a database from a script; null when there is none to read. */
+/** The first bytes of the file given as the script, to tell a database from a script; null when there is none to read, or it is no regular file (a pipe is read once, as the script). */
 function fileHead(file: string | null, cwd: string): Uint8Array | null {
   if (file === null || file === '-') return null;
   let fd: number | null = null;
   try {
-    fd = openSync(resolve(cwd, file), 'r');
+    const opened = openNonBlocking(resolve(cwd, file), configError, 'script');
+    fd = opened.fd;
+    if (!opened.stat.isFile()) return null;
     const head = new Uint8Array(16);
     return head.subarray(0, readSync(fd, head, 0, head.length, 0));
   } catch {
@@ -199,21 +201,60 @@ function fileHead(file: string | null, cwd: string): Uint8Array | null {
   }
 }
 
+const binaryScript = (name: string) => configError(`${name} holds binary data, not statements: a script is text, one statement a line`);
+const hugeScript = (name: string) => configError(`${name} is more than ${byteSize(FILE_CAPS.script)}, more than ipc reads as a script; split it, or query the data another way`);
+
+/**
+ * The script: -c's text, a file, or stdin. A regular file, a pipe or a
+ * device given on purpose is read up to FILE_CAPS.script; a NUL byte ends
+ * the reading at once (binary data, /dev/zero), as does a directory or a socket.
+ */
 async function readScript(cli: CliOptions, stdin: NodeJS.ReadStream, cwd: string): Promise<string> {
   if (cli.command !== null) return cli.command;
   if (cli.file !== null && cli.file !== '-') {
-    let text: string;
+    const name = cli.file;
+    const path = resolve(cwd, name);
+    let bytes: Buffer;
     try {
-      text = await readFile(resolve(cwd, cli.file), 'utf8');
+      const { fd, stat } = openNonBlocking(path, configError, 'script');
+      try {
+        if (stat.isDirectory()) throw configError(`the script ${name} is a directory; give a file of statements`);
+        if (stat.isFile()) {
+          if (stat.size > FILE_CAPS.script) throw hugeScript(name);
+          bytes = readAllBounded(fd, FILE_CAPS.script, () => hugeScript(name));
+        } else {
+          // a pipe or a device: read as a stream, which waits for a writer
+          bytes = await collect(createReadStream(path), name);
+        }
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
-      throw configError(`cannot read the script ${cli.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      if (isIpcError(e)) throw e;
+      throw configError(`cannot read the script ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    if (text.includes('\0')) throw configError(`${cli.file} holds binary data, not statements: a script is text, one statement a line`);
-    return text;
+    if (bytes.includes(0)) throw binaryScript(name);
+    return bytes.toString('utf8');
   }
+  return (await collect(stdin, 'stdin')).toString('utf8');
+}
+
+/** A stream's bytes, refused at the first chunk that holds a NUL byte or passes FILE_CAPS.script. */
+async function collect(stream: AsyncIterable<unknown> & { destroy?: () => void }, name: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      if (b.includes(0)) throw binaryScript(name);
+      total += b.length;
+      if (total > FILE_CAPS.script) throw hugeScript(name);
+      chunks.push(b);
+    }
+  } finally {
+    if (stream !== process.stdin) stream.destroy?.();
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /** Names by which a statement reads an earlier value (`_`, `__`, `___`, `Out`). */

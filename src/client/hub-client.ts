@@ -24,6 +24,8 @@ export interface HubClientOptions {
   readonly connectionFile: string;
   /** Per-request timeout; default 10 s. */
   readonly timeoutMs?: number;
+  /** The largest message frame taken from the hub; default 256 MB. */
+  readonly maxMessageBytes?: number;
   /** Whose tasks are "mine"; default ipc's own client session. */
   readonly session?: string;
   /** Asked before purge_results deletes records; without it, a call is its own consent (library use). */
@@ -78,6 +80,7 @@ export class HubClient implements Client {
     this.origin = options.origin;
     this.channel = new HubChannel(options.connectionFile, {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       onReconnect: () => {
         this.backend = 'unknown';
         void this.refreshEngines().catch(() => undefined);
@@ -294,6 +297,7 @@ export class HubClient implements Client {
     if (!Array.isArray(raw)) return [];
     const bufferLens = content['buffer_lens'];
     const resultLens = content['result_buffer_lens'];
+    checkBufferLens(raw.length, reply.buffers.length, bufferLens, resultLens);
     let at = 0;
     const take = (lens: Json | undefined, i: number): Uint8Array[] | undefined => {
       if (!Array.isArray(lens)) return undefined;
@@ -424,4 +428,17 @@ function checkIds(ids: readonly unknown[], call: string): string[] {
     if (typeof id !== 'string') throw typeError(`${call} takes msg_ids (text), not ${JSON.stringify(id)}`);
   }
   return ids as string[];
+}
+
+/** buffer_lens and result_buffer_lens, when sent, count each record's buffers among those that came: else one sentence, before anything is decoded. */
+function checkBufferLens(records: number, buffers: number, ...lists: (Json | undefined)[]): void {
+  let named = 0;
+  for (const lens of lists) {
+    if (lens === undefined || lens === null) continue;
+    if (!Array.isArray(lens) || lens.length > records || !lens.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
+      throw hubError(`the hub's db_reply is malformed: buffer_lens and result_buffer_lens must be one count of buffers per record (${records} records)`);
+    }
+    for (const n of lens) named += n as number;
+  }
+  if (named > buffers) throw hubError(`the hub's db_reply is malformed: its buffer_lens name ${named} buffers, but it sent ${buffers}`);
 }

@@ -1,6 +1,6 @@
 import { clip, configError, didYouMean } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
-import { MAX_TIMEOUT_SECONDS } from './file.js';
+import { DEFAULT_MAX_MESSAGE_MB, MAX_MESSAGE_MB, MAX_TIMEOUT_SECONDS } from './file.js';
 
 /** What the command line says, before the configuration file and the profile are read. */
 export interface CliOptions {
@@ -26,6 +26,8 @@ export interface CliOptions {
   write: boolean;
   yes: boolean;
   timeout: number | null;
+  /** --max-message-size, in MB. */
+  maxMessageSize: number | null;
   allowJs: boolean;
   timezone: 'local' | 'utc' | null;
   noColor: boolean;
@@ -52,6 +54,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'nodb', arg: 'none', help: 'a NoDB, which keeps nothing (every read raises NoData, as in ipyparallel)' },
   { name: 'hub', arg: 'optional', metavar: 'CONNECTION_FILE', help: 'connect to a running ipcontroller (default <profile>/security/ipcontroller-client.json)' },
   { name: 'timeout', arg: 'required', metavar: 'SECONDS', help: 'how long a hub request (default 10) or finding a MongoDB server (default 5) may take' },
+  { name: 'max-message-size', arg: 'required', metavar: 'MB', help: `the largest message frame taken from a hub (default ${DEFAULT_MAX_MESSAGE_MB}, at most ${MAX_MESSAGE_MB})` },
   { name: 'demo', arg: 'none', help: 'the embedded demo store of generated records' },
   { name: 'profile', arg: 'required', metavar: 'NAME', help: "the IPython profile whose ipcontroller_config.py and tasks.db to use (default 'default')" },
   { name: 'cluster-id', arg: 'required', metavar: 'ID', help: "which of the profile's controllers, as ipcontroller --cluster-id (default: ipcontroller-client.json, else the newest cluster's)" },
@@ -83,7 +86,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     help: false, version: false, command: null, file: null, format: null, bail: false, store: null,
     table: null, database: null, load: null, profile: null, clusterId: null, ipythonDir: null, config: null, session: null,
-    write: false, yes: false, timeout: null, allowJs: false, timezone: null, noColor: false, script: false,
+    write: false, yes: false, timeout: null, maxMessageSize: null, allowJs: false, timezone: null, noColor: false, script: false,
   };
   const setStore = (flag: NonNullable<CliOptions['store']>['flag'], value: string | null) => {
     if (o.store && o.store.flag !== flag) {
@@ -151,6 +154,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
           throw configError(`--timeout takes a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS} (about 24 days), not '${clip(value)}'`);
         }
         o.timeout = t;
+        break;
+      }
+      case 'max-message-size': {
+        const mb = Number(value);
+        if (!(mb >= 1 && mb <= MAX_MESSAGE_MB)) throw configError(`--max-message-size takes a number of MB from 1 to ${MAX_MESSAGE_MB}, not '${clip(value)}'`);
+        o.maxMessageSize = mb;
         break;
       }
       case 'format':

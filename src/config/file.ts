@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, clip, configError, didYouMean } from '../errors.js';
+import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format/index.js';
 import { escapeRegExp } from '../query/index.js';
 
@@ -15,7 +16,7 @@ export interface IpcConfig {
   readonly SQLiteDB?: { readonly location?: string; readonly filename?: string; readonly table?: string };
   readonly MongoDB?: { readonly url?: string; readonly database?: string };
   readonly DictDB?: { readonly record_limit?: number; readonly size_limit?: number; readonly cull_fraction?: number; readonly load?: string };
-  readonly hub?: { readonly connection_file?: string; readonly timeout?: number };
+  readonly hub?: { readonly connection_file?: string; readonly timeout?: number; readonly max_message_size?: number };
   readonly session?: string;
   /** Engine id → uuid, or the path of a controller's saved engine map (<profile>/log/engines.json). */
   readonly engines?: Readonly<Record<string, string>> | string;
@@ -36,6 +37,9 @@ const text: Check = (v) => (typeof v === 'string' && v !== '' ? null : 'a non-em
 const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? null : 'a whole number above 0');
 /** The longest wait a Node timer takes (2^31 - 1 ms); a longer one fires at once. */
 export const MAX_TIMEOUT_SECONDS = 2_147_483;
+/** The default and the largest hub message frame ipc takes, in MB (--max-message-size, hub.max_message_size). */
+export const DEFAULT_MAX_MESSAGE_MB = 256;
+export const MAX_MESSAGE_MB = 2048;
 const seconds: Check = (v) => (typeof v === 'number' && v > 0 && v <= MAX_TIMEOUT_SECONDS ? null : `a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS} (about 24 days)`);
 const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' && xs.includes(v) ? null : `one of ${xs.map((x) => JSON.stringify(x)).join(', ')}`);
 
@@ -49,7 +53,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     cull_fraction: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? null : 'a number above 0 and at most 1'),
     load: text,
   },
-  hub: { connection_file: text, timeout: seconds },
+  hub: { connection_file: text, timeout: seconds, max_message_size: (v) => (typeof v === 'number' && v >= 1 && v <= MAX_MESSAGE_MB ? null : `a number of MB from 1 to ${MAX_MESSAGE_MB}`) },
   session: text,
   engines: (v) => {
     if (typeof v === 'string' && v) return null;
@@ -167,8 +171,7 @@ export function findConfig(explicit: string | null, env: NodeJS.ProcessEnv, cwd:
 export function loadConfig(path: string): LoadedConfig {
   let source: string;
   try {
-    if (!statSync(path).isFile()) throw configError(`the configuration file ${path} is not a regular file`);
-    source = readFileSync(path, 'utf8');
+    source = readBoundedFile(path, 'configuration file', FILE_CAPS.config, configError);
   } catch (e) {
     if (e instanceof IpcError) throw e;
     throw configError(`cannot read the configuration file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);

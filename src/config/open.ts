@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { StoreClient, type Client, type ConfirmDestructive } from '../client/index.js';
 import { IpcError, storeError, withPlace } from '../errors.js';
+import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { parseJSONLRecords } from '../format/index.js';
 import { KEY_NAMES_7X, demoEngineMap, type TaskRecord } from '../records/index.js';
 import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
@@ -30,6 +30,7 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
     const client = await openHubClient({
       connectionFile: spec.connectionFile,
       ...(spec.timeoutMs !== null ? { timeoutMs: spec.timeoutMs } : {}),
+      maxMessageBytes: spec.maxMessageBytes,
       ...(spec.probeMs !== undefined ? { connectTimeoutMs: spec.probeMs } : {}),
       ...(settings.session ? { session: settings.session } : {}),
       ...(why ? { origin: why } : {}),
@@ -115,8 +116,9 @@ async function openDictDB(spec: Extract<StoreSpec, { kind: 'dictdb' }>): Promise
   if (spec.load) {
     let text: string;
     try {
-      text = await readFile(spec.load, 'utf8');
+      text = readBoundedFile(spec.load, 'records file', FILE_CAPS.records, storeError);
     } catch (e) {
+      if (e instanceof IpcError) throw e;
       throw storeError(`cannot read ${spec.load} (--load): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     records = parseJSONLRecords(text, spec.load);

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IpcError, clip, configError } from '../errors.js';
@@ -167,8 +168,7 @@ export function readProfile(name: string, dir: string, clusterId = ''): ProfileI
 /** The text of a profile's config file; one sentence when it is a directory, unreadable, or not a file. */
 function readConfigText(path: string): string {
   try {
-    if (!statSync(path).isFile()) throw configError(`${path} is not a regular file; the profile's ipcontroller_config.py must be one`);
-    return readFileSync(path, 'utf8');
+    return readBoundedFile(path, "profile's controller configuration", FILE_CAPS.controllerConfig, configError);
   } catch (e) {
     if (e instanceof IpcError) throw e;
     throw configError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);

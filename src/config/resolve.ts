@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { configError } from '../errors.js';
+import { IpcError, configError } from '../errors.js';
+import { FILE_CAPS, checkBoundedFile, readBoundedFile } from '../files.js';
 import type { OutputFormat } from '../format/index.js';
 import type { CliOptions } from './argv.js';
-import { findConfig, loadConfig, type IpcConfig } from './file.js';
+import { DEFAULT_MAX_MESSAGE_MB, findConfig, loadConfig, type IpcConfig } from './file.js';
 import { chooseCluster, ipythonDir, readProfile, type ProfileInfo } from './profile.js';
 
 /** Which store or hub to open, as the flags, configuration and profile decided. */
@@ -17,6 +18,8 @@ export type StoreSpec =
       readonly kind: 'hub';
       readonly connectionFile: string;
       readonly timeoutMs: number | null;
+      /** The largest message frame taken from the hub, in bytes. */
+      readonly maxMessageBytes: number;
       /** Set when the hub was found rather than asked for: how long it may take to answer before ipc opens `Settings.fallback`. */
       readonly probeMs?: number;
     }
@@ -109,6 +112,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     kind: 'hub',
     connectionFile: file ? fromCwd(file) : config.hub?.connection_file ? fromConfig(config.hub.connection_file) : profile.connectionFile,
     timeoutMs: cli.timeout !== null ? cli.timeout * 1000 : config.hub?.timeout !== undefined ? config.hub.timeout * 1000 : null,
+    maxMessageBytes: Math.round((cli.maxMessageSize ?? config.hub?.max_message_size ?? DEFAULT_MAX_MESSAGE_MB) * 2 ** 20),
   });
   const byClass = (cls: string): StoreSpec =>
     cls === 'SQLiteDB' ? { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() } : cls === 'MongoDB' ? mongo(null) : cls === 'NoDB' ? { kind: 'nodb' } : dictdb();
@@ -196,7 +200,18 @@ export function checkStoreFiles(settings: Settings): void {
     : store.kind === 'hub' ? [store.connectionFile, 'connection file']
     : store.kind === 'dictdb' && store.load ? [store.load, 'records file to load']
     : [null, ''];
-  if (file === null || existsSync(file)) return;
+  if (file === null) return;
+  if (existsSync(file)) {
+    // a FIFO, a device or a huge file named as the hub's or the records': one sentence now, before anything opens
+    try {
+      if (store.kind === 'hub') checkBoundedFile(file, 'connection file', FILE_CAPS.connection, configError);
+      if (store.kind === 'dictdb') checkBoundedFile(file, 'records file', FILE_CAPS.records, configError);
+    } catch (e) {
+      // an unreadable file is said when it is opened
+      if (e instanceof IpcError) throw e;
+    }
+    return;
+  }
   const hint = store.kind === 'hub' ? '; is the controller running (ipcontroller writes it at start)?' : '';
   throw configError(`there is no ${what} ${file} (from ${origin})${hint}`);
 }
@@ -204,21 +219,45 @@ export function checkStoreFiles(settings: Settings): void {
 function readEngines(config: IpcConfig, configPath: string | null, fromConfig: (p: string) => string, profile: ProfileInfo): Map<number, string> | null {
   const e = config.engines;
   if (e && typeof e === 'object') return new Map(Object.entries(e).map(([k, v]) => [Number(k), v]));
-  if (typeof e === 'string') return readEngineFile(fromConfig(e), `engines in ${configPath}`);
-  // The controller's own file: it rewrites it as engines come and go, so a half-written one is not the user's mistake.
+  if (typeof e === 'string') {
+    const file = fromConfig(e);
+    const where = `engines in ${configPath}`;
+    return parseEngineMap(readEngineText(file, where), file, where);
+  }
   if (!profile.engineStateFile) return null;
+  // The controller's own file: it rewrites it as engines come and go, so a
+  // half-written or vanished one is not the user's mistake; a FIFO, a
+  // device or a huge file there is said all the same.
+  const file = profile.engineStateFile;
+  const where = "the controller's engine state";
+  let text: string;
   try {
-    return readEngineFile(profile.engineStateFile, "the controller's engine state");
+    text = readBoundedFile(file, 'engine map', FILE_CAPS.engines, (s) => configError(`${s} (${where})`));
+  } catch (err) {
+    if (err instanceof IpcError) throw err;
+    return null;
+  }
+  try {
+    return parseEngineMap(text, file, where);
   } catch {
     return null;
   }
 }
 
+function readEngineText(file: string, where: string): string {
+  try {
+    return readBoundedFile(file, 'engine map', FILE_CAPS.engines, (s) => configError(`${s} (${where})`));
+  } catch (e) {
+    if (e instanceof IpcError) throw e;
+    throw configError(`cannot read the engine map ${file} (${where}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /** An engine map file: `{"engines": {"0": uuid, ...}, "next_id": n}` as ipcontroller saves it, or the bare map. */
-function readEngineFile(file: string, where: string): Map<number, string> {
+function parseEngineMap(text: string, file: string, where: string): Map<number, string> {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw configError(`${file} (${where}) is not readable JSON (${(err as Error).message})`);
   }

@@ -1,18 +1,27 @@
 import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { hubError } from '../errors.js';
+import { byteSize } from '../files.js';
 import { fileStamp, readConnectionFile, type ConnectionInfo } from './connection.js';
-import { Session, type JsonDict, type Message } from './session.js';
+import { Session, jsonBudget, type Dropped, type JsonDict, type Message } from './session.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The largest message frame ipc takes from a hub; ZeroMQ drops the connection of a peer that sends more. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 2 ** 20;
+
+/** Past this many badly signed notifications in a second, the notification socket is not read for a second. */
+const DROPS_PER_SECOND = 200;
 
 export interface HubChannelOptions {
   readonly timeoutMs?: number;
+  /** The largest message frame taken from the hub (ZeroMQ's maxMessageSize); default DEFAULT_MAX_MESSAGE_BYTES. */
+  readonly maxMessageBytes?: number;
   /** Called after the channel reconnected to a controller that rewrote its connection file. */
   readonly onReconnect?: () => void;
 }
 
 interface Pending {
+  readonly msgType: string;
   resolve(m: Message): void;
   reject(e: Error): void;
   /** performance.now() when the request left. */
@@ -39,6 +48,7 @@ class HubRestarted extends Error {}
 export class HubChannel {
   readonly session: Session;
   readonly timeoutMs: number;
+  readonly maxMessageBytes: number;
   /** Replies dropped for a bad signature or a malformed frame. */
   rejected = 0;
   /** The timing of the last request answered. */
@@ -47,6 +57,7 @@ export class HubChannel {
   #info: ConnectionInfo;
   private dealer!: zmq.Dealer;
   private subscriber!: zmq.Subscriber;
+  private readonly observers = new Map<zmq.Socket, zmq.Observer>();
   private readonly pending = new Map<string, Pending>();
   private readonly listeners: Array<(m: Message) => void> = [];
   private sending: Promise<unknown> = Promise.resolve();
@@ -57,6 +68,7 @@ export class HubChannel {
     this.#info = readConnectionFile(connectionFile);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw hubError(`the timeout must be a positive number of seconds, not ${this.timeoutMs / 1000}`);
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.onReconnect = options.onReconnect;
     this.session = new Session(this.#info.key, this.#info.signatureScheme);
     this.connect();
@@ -144,6 +156,7 @@ export class HubChannel {
         reject(this.timeoutError(msgType, timeoutMs, this.rejected > rejectedBefore));
       }, timeoutMs);
       const entry: Pending = {
+        msgType,
         sentAt: startedAt,
         resolve: (m) => {
           clearTimeout(timer);
@@ -213,30 +226,79 @@ export class HubChannel {
   }
 
   private connect(): void {
+    this.dealer = this.newDealer();
+    try {
+      this.subscriber = this.newSubscriber();
+    } catch (e) {
+      this.dealer.close();
+      throw e;
+    }
+  }
+
+  private newDealer(): zmq.Dealer {
     // A hub that is down must not block a send for ever: the timeout covers it.
-    const dealer = new zmq.Dealer({ linger: 0, sendTimeout: this.timeoutMs });
-    const subscriber = new zmq.Subscriber({ linger: 0 });
+    const dealer = this.opened(new zmq.Dealer({ linger: 0, sendTimeout: this.timeoutMs, maxMessageSize: this.maxMessageBytes }), this.#info.registration);
+    // ZeroMQ ends the connection of a hub that sends a frame past maxMessageSize, for good: say so to whoever waits.
+    this.watch(dealer, (handshaken) => void (handshaken && this.onDisconnect(dealer)));
+    void this.readReplies(dealer);
+    return dealer;
+  }
+
+  private newSubscriber(): zmq.Subscriber {
+    const subscriber = new zmq.Subscriber({ linger: 0, maxMessageSize: this.maxMessageBytes });
+    subscriber.subscribe();
+    this.opened(subscriber, this.#info.notification);
+    // a notification past the limit ends that connection too: a new one a second later
+    this.watch(subscriber, (handshaken) => {
+      if (!handshaken) return;
+      setTimeout(() => {
+        if (this.closed || subscriber !== this.subscriber) return;
+        subscriber.close();
+        try {
+          this.subscriber = this.newSubscriber();
+        } catch {
+          // the hub went away: the next request says so
+        }
+      }, 1000).unref();
+    });
+    void this.readNotifications(subscriber);
+    return subscriber;
+  }
+
+  /** The socket, with CurveZMQ keys when the hub speaks it, connected to `address`. */
+  private opened<T extends zmq.Dealer | zmq.Subscriber>(socket: T, address: string): T {
     if (this.#info.curveServerKey) {
       const pair = zmq.curveKeyPair();
-      for (const s of [dealer, subscriber]) {
-        s.curveServerKey = this.#info.curveServerKey;
-        s.curvePublicKey = pair.publicKey;
-        s.curveSecretKey = pair.secretKey;
-      }
+      socket.curveServerKey = this.#info.curveServerKey;
+      socket.curvePublicKey = pair.publicKey;
+      socket.curveSecretKey = pair.secretKey;
     }
     try {
-      dealer.connect(this.#info.registration);
-      subscriber.subscribe();
-      subscriber.connect(this.#info.notification);
+      socket.connect(address);
     } catch (e) {
-      dealer.close();
-      subscriber.close();
-      throw hubError(`cannot connect to the hub at ${this.#info.registration}: ${(e as Error).message}`);
+      socket.close();
+      throw hubError(`cannot connect to the hub at ${address}: ${(e as Error).message}`);
     }
-    this.dealer = dealer;
-    this.subscriber = subscriber;
-    void this.readReplies(dealer);
-    void this.readNotifications(subscriber);
+    return socket;
+  }
+
+  /**
+   * Calls `onDisconnect` when the socket's connection drops, saying whether
+   * it had been a ZeroMQ connection (the handshake done: not a port where
+   * something else listens). The observer is kept here: one only its
+   * socket refers to can be collected, its events with it.
+   */
+  private watch(socket: zmq.Socket, onDisconnect: (handshaken: boolean) => void): void {
+    const observer = socket.events;
+    let handshaken = false;
+    observer.on('handshake', () => (handshaken = true));
+    observer.on('disconnect', () => {
+      const was = handshaken;
+      handshaken = false;
+      onDisconnect(was);
+    });
+    this.observers.set(socket, observer);
+    observer.on('end', () => this.observers.delete(socket));
   }
 
   private readReplies(dealer: zmq.Dealer): Promise<void> {
@@ -247,6 +309,14 @@ export class HubChannel {
       this.pending.delete(parentId as string);
       this.lastTiming = { msgType: String(msg.header['msg_type']), sentAt: waiter.sentAt, receivedAt };
       waiter.resolve(msg);
+    }, (d) => {
+      if (d.dropped !== 'too large') return;
+      // the request it answers; when its parent header could not be read, the only one waiting
+      const id = d.parentId ?? (this.pending.size === 1 ? [...this.pending.keys()][0]! : null);
+      const waiter = id === null ? undefined : this.pending.get(id);
+      if (!waiter) return;
+      this.pending.delete(id!);
+      waiter.reject(hubError(`the hub's reply to ${waiter.msgType} holds ${byteSize(d.bytes ?? 0)} of JSON, more than ipc can decode in the memory it has left (${byteSize(jsonBudget())}); ask for fewer records or keys (keys=[...]) or a narrower query`));
     });
   }
 
@@ -256,14 +326,62 @@ export class HubChannel {
     });
   }
 
-  /** Hands each message whose signature verifies to `take`, counting the rest, until the socket closes. */
-  private async readSigned(socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number) => void): Promise<void> {
+  /**
+   * The connection dropped while requests waited: ZeroMQ does that when
+   * the hub sends a frame past maxMessageSize. A hub still listening sent
+   * too much; one that is gone has stopped.
+   */
+  private async onDisconnect(dealer: zmq.Dealer): Promise<void> {
+    if (this.closed || dealer !== this.dealer || this.pending.size === 0) return;
+    const waiting = [...this.pending.entries()];
+    let stopped = false;
+    try {
+      await this.checkListening(1000);
+    } catch {
+      stopped = true;
+    }
+    for (const [id, p] of waiting) {
+      if (this.pending.get(id) !== p) continue;
+      this.pending.delete(id);
+      p.reject(hubError(stopped
+        ? `the controller of ${this.#info.file} stopped while it answered ${p.msgType}`
+        : `the hub's reply to ${p.msgType} was larger than the ${byteSize(this.maxMessageBytes)} ipc takes of one message, so the connection dropped it; ask for fewer records or keys (keys=[...]), or raise --max-message-size`));
+    }
+    // ZeroMQ does not reconnect after such a frame: a new socket for the next request
+    if (!stopped && !this.closed && dealer === this.dealer) {
+      dealer.close();
+      this.sending = Promise.resolve();
+      this.dealer = this.newDealer();
+    }
+  }
+
+  /**
+   * Hands each message whose signature verifies to `take`, counting the
+   * rest, until the socket closes. A flood of bad messages is read at most
+   * DROPS_PER_SECOND a second: the socket waits a second past that.
+   */
+  private async readSigned(socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number) => void, drop?: (d: Dropped) => void): Promise<void> {
+    let windowStart = performance.now();
+    let drops = 0;
     try {
       for await (const frames of socket) {
         const receivedAt = performance.now();
-        const msg = this.session.deserialize(frames);
-        if (msg) take(msg, receivedAt);
-        else this.rejected++;
+        const msg = this.session.receive(frames);
+        if ('header' in msg) {
+          take(msg, receivedAt);
+          continue;
+        }
+        if (msg.dropped !== 'too large') this.rejected++;
+        drop?.(msg);
+        if (receivedAt - windowStart > 1000) {
+          windowStart = receivedAt;
+          drops = 0;
+        }
+        if (++drops > DROPS_PER_SECOND) {
+          await new Promise((r) => setTimeout(r, 1000));
+          windowStart = performance.now();
+          drops = 0;
+        }
       }
     } catch {
       // the socket was closed

@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
-import { hubError } from '../errors.js';
+import { statSync } from 'node:fs';
+import { IpcError, hubError } from '../errors.js';
+import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { SIGNATURE_SCHEMES } from './session.js';
 
 /** What ipc needs of ipcontroller-client.json. */
@@ -24,8 +25,9 @@ export interface ConnectionInfo {
 export function readConnectionFile(file: string): ConnectionInfo {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedFile(file, 'connection file', FILE_CAPS.connection, hubError);
   } catch (e) {
+    if (e instanceof IpcError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw hubError(`connection file ${file} not found; is a controller running? (start one with ipcontroller, or give --hub FILE)`);
     throw hubError(`cannot read the connection file ${file} (${code ?? String(e)})`);

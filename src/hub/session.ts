@@ -1,5 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { hubError } from '../errors.js';
 import { Timestamp } from '../records/index.js';
 
@@ -50,6 +51,8 @@ export class Session {
   // Private fields stay out of util.inspect and JSON: the key is never shown.
   #key: Buffer = Buffer.alloc(0);
   #algorithm: string | null = null;
+  /** The length of a hex signature under the algorithm. */
+  #hexLength = 0;
 
   constructor(key: string, signatureScheme = 'hmac-sha256', session: string = newId()) {
     this.rekey(key, signatureScheme);
@@ -69,6 +72,7 @@ export class Session {
     }
     this.#key = bytes;
     this.#algorithm = algorithm;
+    this.#hexLength = algorithm === null ? 0 : createHmac(algorithm, bytes).digest().length * 2;
   }
 
   header(msgType: string): MessageHeader {
@@ -96,9 +100,13 @@ export class Session {
     return Buffer.from(h.digest('hex'), 'ascii');
   }
 
-  /** Constant-time check of a received signature. */
+  /**
+   * Constant-time check of a received signature. A signature of the wrong
+   * length is refused before any hashing: a flood of junk costs little.
+   */
   verify(signature: Uint8Array, parts: readonly Uint8Array[]): boolean {
     if (this.#algorithm === null) return true;
+    if (signature.length !== this.#hexLength) return false;
     const expected = this.sign(parts);
     return signature.length === expected.length && timingSafeEqual(signature, expected);
   }
@@ -108,23 +116,66 @@ export class Session {
    * with a valid signature (such a message is dropped, never answered).
    */
   deserialize(frames: readonly Uint8Array[]): Message | null {
+    const r = this.receive(frames);
+    return 'header' in r ? r : null;
+  }
+
+  /**
+   * Parses received frames, or says why they were dropped. The signature is
+   * checked before anything is parsed, and JSON that would not fit in the
+   * heap (records decode to several times their text) is not parsed at all.
+   */
+  receive(frames: readonly Uint8Array[]): Message | Dropped {
     let at = -1;
     for (let i = 0; i < frames.length; i++) {
-      if (Buffer.compare(frames[i]!, DELIM) === 0) {
+      if (frames[i]!.length === DELIM.length && Buffer.compare(frames[i]!, DELIM) === 0) {
         at = i;
         break;
       }
     }
-    if (at < 0 || frames.length < at + 6) return null;
+    if (at < 0 || frames.length < at + 6) return { dropped: 'malformed' };
     const parts = frames.slice(at + 2, at + 6);
-    if (!this.verify(frames[at + 1]!, parts)) return null;
+    if (!this.verify(frames[at + 1]!, parts)) return { dropped: 'signature' };
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    if (bytes > jsonBudget()) return { dropped: 'too large', bytes, parentId: parentIdOf(parts[1]!) };
     try {
       const [header, parentHeader, metadata, content] = parts.map(unpack);
-      if (!isJsonDict(header) || !isJsonDict(parentHeader) || !isJsonDict(metadata) || !isJsonDict(content)) return null;
+      if (!isJsonDict(header) || !isJsonDict(parentHeader) || !isJsonDict(metadata) || !isJsonDict(content)) return { dropped: 'malformed' };
       return { header, parentHeader, metadata, content, buffers: frames.slice(at + 6).map((b) => new Uint8Array(b)) };
-    } catch {
-      return null;
+    } catch (e) {
+      // a string past V8's longest, or JSON nested past the stack
+      if (e instanceof RangeError) return { dropped: 'too large', bytes, parentId: parentIdOf(parts[1]!) };
+      return { dropped: 'malformed' };
     }
+  }
+}
+
+/** Why received frames were not a message. */
+export interface Dropped {
+  readonly dropped: 'signature' | 'malformed' | 'too large';
+  /** The size of the JSON parts, when too large. */
+  readonly bytes?: number;
+  /** The msg_id of the request it answers, when it could be read from the (small) parent header. */
+  readonly parentId?: string | null;
+}
+
+/** JSON decodes to objects several times the size of its text (small records: about eight). */
+const JSON_EXPANSION = 8;
+
+/** How many bytes of JSON the heap can take now. */
+export function jsonBudget(): number {
+  const h = getHeapStatistics();
+  return Math.max(0, h.heap_size_limit - h.used_heap_size) / JSON_EXPANSION;
+}
+
+/** The msg_id in a parent header frame, read only when the frame is small. */
+function parentIdOf(part: Uint8Array): string | null {
+  if (part.length > 4096) return null;
+  try {
+    const v = unpack(part);
+    return isJsonDict(v) && typeof v['msg_id'] === 'string' ? v['msg_id'] : null;
+  } catch {
+    return null;
   }
 }
 

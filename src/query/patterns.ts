@@ -6,6 +6,28 @@ import { clip, queryError } from '../errors.js';
  * rewritten. MongoDB and ipyparallel both search (not full-match).
  */
 export function pythonRegExp(pattern: string, options: string, keyName: string): { re: RegExp; source: string; flags: string } {
+  return compiled(() => translate(pattern, options, keyName), `$regex pattern for '${keyName}'`, pattern.length);
+}
+
+/**
+ * V8 compiles a pattern at its first match: one too large ("Regular
+ * expression too large") or nested past the stack throws then, not at
+ * `new RegExp`. A first match here turns that into one QueryError sentence.
+ */
+function compiled<T extends RegExp | { re: RegExp }>(make: () => T, what: string, length: number): T {
+  try {
+    const made = make();
+    (made instanceof RegExp ? made : made.re).test('');
+    return made;
+  } catch (e) {
+    if (e instanceof RangeError || (e instanceof SyntaxError && /too large|Stack overflow/.test(e.message))) {
+      throw queryError(`the ${what} is too large or nested too deeply to compile (${length} characters); use a shorter pattern, or $in with the values themselves`);
+    }
+    throw e;
+  }
+}
+
+function translate(pattern: string, options: string, keyName: string): { re: RegExp; source: string; flags: string } {
   let source = pattern;
   let flags = '';
   const inline = /^\(\?([aiLmsux]+)\)/.exec(source);
@@ -107,6 +129,10 @@ function stripVerbose(source: string): string {
  * `$glob`): `*`, `?`, `[seq]`, `[!seq]`, matching the whole text, case-sensitive.
  */
 export function globToRegExp(pattern: string): RegExp {
+  return compiled(() => globTranslation(pattern), '$glob pattern', pattern.length);
+}
+
+function globTranslation(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;

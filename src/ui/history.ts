@@ -1,6 +1,8 @@
-import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { configError } from '../errors.js';
+import { FILE_CAPS, readBoundedFile, writeRegularFile } from '../files.js';
 
 /**
  * The input history, kept in `~/.ipc_history` (mode 0600) as one JSON string
@@ -22,14 +24,20 @@ export class History {
     this.items = items.slice(-HISTORY_LIMIT);
   }
 
-  /** Reads the file; a missing or unreadable file is an empty history, bad lines are skipped. */
+  /**
+   * Reads the file; a missing or unreadable file is an empty history, bad
+   * lines are skipped. A name that is no regular file (a FIFO, a device)
+   * or a file past FILE_CAPS.history is neither read nor written: the
+   * session keeps its history in memory.
+   */
   static load(file: string | null): History {
     if (file === null || !existsSync(file)) return new History(file);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return new History(file);
+      text = readBoundedFile(file, 'history file', FILE_CAPS.history, configError);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return new History(code === 'ENOENT' ? file : null);
     }
     const items: string[] = [];
     for (const line of text.split('\n')) {
@@ -61,22 +69,13 @@ export class History {
     this.items.push(e);
     if (this.items.length > HISTORY_LIMIT) this.items.splice(0, this.items.length - HISTORY_LIMIT);
     if (this.file === null) return;
-    try {
-      appendFileSync(this.file, JSON.stringify(e) + '\n', { mode: 0o600 });
-      chmodSync(this.file, 0o600);
-    } catch {
-      // history is a convenience: an unwritable file must not break the session
-    }
+    // history is a convenience: an unwritable file must not break the session
+    writeRegularFile(this.file, JSON.stringify(e) + '\n', 0o600, 'append');
   }
 
   private rewrite(): void {
     if (this.file === null) return;
-    try {
-      writeFileSync(this.file, this.items.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
-      chmodSync(this.file, 0o600);
-    } catch {
-      // see add()
-    }
+    writeRegularFile(this.file, this.items.map((e) => JSON.stringify(e) + '\n').join(''), 0o600, 'replace');
   }
 }
 

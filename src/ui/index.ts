@@ -74,9 +74,11 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
   // `kill -INT` does what Ctrl-C does at the keyboard.
   const onSigint = () => session.handleKey({ name: 'ctrl', text: 'c', ctrl: true, meta: false, shift: false });
   process.on('SIGINT', onSigint);
+  const stopSuspending = suspendOnCtrlZ(stdin, stdout);
   try {
     await instance.waitUntilExit();
   } finally {
+    stopSuspending();
     process.off('SIGINT', onSigint);
     session.dispose();
     stdout.write(PASTE_OFF);
@@ -104,6 +106,32 @@ function editInTerminal(text: string, stdin: NodeJS.ReadStream): string | null {
     if (raw) stdin.setRawMode(true);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Ctrl-Z, which raw mode delivers as a key: the terminal goes back to
+ * cooked mode and the process stops itself (SIGTSTP), as a shell's job
+ * control expects. On SIGCONT (fg, or kill -CONT after any stop) raw mode
+ * and bracketed paste come back. Returns the remover.
+ */
+function suspendOnCtrlZ(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): () => void {
+  if (!stdin.isTTY) return () => undefined;
+  const onData = (data: Buffer | string) => {
+    if (!(typeof data === 'string' ? data : data.toString('latin1')).includes('\u001a')) return;
+    stdout.write(`${PASTE_OFF}\u001b[?25h\n`);
+    stdin.setRawMode(false);
+    process.kill(process.pid, 'SIGTSTP');
+  };
+  const onContinue = () => {
+    stdin.setRawMode(true);
+    stdout.write(PASTE_ON);
+  };
+  stdin.on('data', onData);
+  process.on('SIGCONT', onContinue);
+  return () => {
+    stdin.off('data', onData);
+    process.off('SIGCONT', onContinue);
+  };
 }
 
 /** Which store or hub, how many records and their time span, whose session is "mine". */

@@ -104,7 +104,7 @@ test('--timeout past what a timer takes, a FIFO as --sqlitedb, a directory as --
     [['--dictdb', '--load', deep, '-c', '1'], /^ipc: ParseError: line 1 of .*deep\.jsonl is nested too deeply to read/],
     [['--timeout', '2147484', '-c', '1'], /^ipc: ConfigError: --timeout takes a number of seconds above 0 and at most 2147483/],
     [['--sqlitedb', fifo, '-c', '1'], /^ipc: StoreError: .*fifo is not a regular file/],
-    [['--config', tmp.dir, '-c', '1'], /^ipc: ConfigError: the configuration file .* is not a regular file/],
+    [['--config', tmp.dir, '-c', '1'], /^ipc: ConfigError: the configuration file .* is a directory, not a regular file/],
   ] as const) {
     const run = await runIpc(args, { env, cwd: tmp.dir, timeoutMs: 10_000 });
     assertWellFormed(run, args.join(' '));

@@ -159,3 +159,17 @@ test('messages quote at most about 80 characters of what was typed', async () =>
     assert.match(o.error.message, /… \(100000\d characters\)/);
   }
 });
+
+test('a $regex or $glob too large for V8 to compile is one QueryError, never an internal error', async () => {
+  const { shell } = await demoShell({ count: 5 });
+  for (const source of [
+    "db_query({'msg_id': {'$regex': 'a' * 10**7}}, keys=['msg_id'])",
+    "db_query({'msg_id': {'$regex': '(?:a|b)' * 10**6}}, keys=['msg_id'])",
+    "db_query({'msg_id': {'$glob': '[a]' * 10**6}}, keys=['msg_id'])",
+  ]) {
+    const o = await one(shell, source);
+    assert.equal(o.error?.kind, 'QueryError', `${source}: ${o.error?.kind}: ${o.error?.message.slice(0, 200)}`);
+    assert.match(o.error!.message, /pattern .*is too large or nested too deeply to compile \(\d+ characters\); use a shorter pattern/);
+  }
+  assert.equal((await value(shell, "len(db_query({'msg_id': {'$regex': '.'}}, keys=['msg_id']))")), 5);
+});

@@ -5,19 +5,25 @@
  * back in cooked mode afterwards.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { IPC } from '../cli/helpers.js';
 import { Terminal } from '../ui/support/tmux.js';
+import { writeBigTasksDb } from './support/big-db.js';
 
 let home: string;
-before(() => {
+let big: string;
+/** Rows of the generated tasks.db: reading them all takes seconds. */
+const ROWS = 300_000;
+before(async () => {
   home = mkdtempSync(join(tmpdir(), 'ipc-signals-'));
+  big = join(home, 'big.db');
+  await writeBigTasksDb(big, ROWS);
 });
-after(() => rmSync(home, { recursive: true, force: true }));
+after(() => rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
 
 const SPIN = 'len([sum([y for y in range(10000)]) for x in range(10000)])';
 
@@ -100,3 +106,71 @@ for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
     }
   });
 }
+
+/** A query SQL cannot answer: every row is read and tested. */
+const LONG_READ = "x = db_query({'stdout': {'$regex': 'no such line'}})";
+
+test('script mode: SIGINT during a long read of a large tasks.db stops it, exit status 130, and the next statement does not run', async () => {
+  const script = join(home, 'long-read.ipc');
+  writeFileSync(script, `print('started')\n${LONG_READ}\nprint('next ran')\n`);
+  const child = spawn(process.execPath, [IPC, '--sqlitedb', big, script], { cwd: home, env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (d) => {
+    stdout += d;
+    if (stdout.includes('started')) resolve();
+  }));
+  // well inside the read, which takes several seconds
+  await new Promise((r) => setTimeout(r, 700));
+  const sent = performance.now();
+  child.kill('SIGINT');
+  const code = await exited;
+  const ms = performance.now() - sent;
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /^line 2: Interrupted: the statement was interrupted \(Ctrl-C\)$/m);
+  assert.doesNotMatch(stdout, /next ran/);
+  // the statement stops within 100 ms; the rest is the process closing the store and exiting
+  assert.ok(ms < 1000, `exited ${ms.toFixed(0)} ms after SIGINT`);
+});
+
+test('Ctrl-C at the prompt during a long read of a large tasks.db: KeyboardInterrupt at once, and the session goes on', async () => {
+  const t = new Terminal(`node ${IPC} --sqlitedb ${big}`, { cwd: home, env: { HOME: home, NO_COLOR: '1' } });
+  try {
+    await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt', { timeoutMs: 20_000 });
+    t.type(`${LONG_READ}`);
+    t.send('Enter');
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = performance.now();
+    t.send('C-c');
+    await t.waitFor((s) => s.includes('KeyboardInterrupt') && s.includes('In [2]:'), 'KeyboardInterrupt and In [2]:', { timeoutMs: 10_000 });
+    const ms = performance.now() - sent;
+    // tmux is polled every 50 ms: the bound is loose here, the read itself turns every 8 ms
+    assert.ok(ms < 1000, `the prompt came back ${ms.toFixed(0)} ms after Ctrl-C`);
+    t.type('6 * 7');
+    t.send('Enter');
+    await t.waitFor((s) => /Out\[2\]: 42/.test(s), 'the next statement');
+  } finally {
+    t.close();
+  }
+});
+
+test('Ctrl-Z suspends the shell and fg resumes a working prompt', async () => {
+  const t = new Terminal(`bash --norc -i`, { cwd: home, env: { HOME: home, NO_COLOR: '1', PS1: '$ ' } });
+  try {
+    t.type(`node ${IPC} --demo`);
+    t.send('Enter');
+    await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt', { timeoutMs: 20_000 });
+    t.send('C-z');
+    await t.waitFor((s) => /Stopped/.test(s), 'the job stopped');
+    t.type('fg');
+    t.send('Enter');
+    await new Promise((r) => setTimeout(r, 500));
+    t.type('6 * 7');
+    t.send('Enter');
+    await t.waitFor((s) => /Out\[1\]: 42/.test(s), 'a working statement after fg', { timeoutMs: 5000 });
+  } finally {
+    t.close();
+  }
+});

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,4 +54,29 @@ test('Ctrl-R finds the newest entry containing the text, then older ones', () =>
   assert.equal(reverseSearch(entries, 'queue', entries.length), 2);
   assert.equal(reverseSearch(entries, 'queue', 2), 0);
   assert.equal(reverseSearch(entries, 'nothing', 3), undefined);
+});
+
+test('a FIFO or a device as the history file is neither read nor written, and never blocks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-history-'));
+  try {
+    const fifo = join(dir, 'history');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = performance.now();
+    const h = History.load(fifo);
+    h.add('1 + 1');
+    assert.equal(h.file, null, 'the session keeps its history in memory');
+    assert.deepEqual(h.entries, ['1 + 1']);
+    const zero = History.load('/dev/zero');
+    zero.add('2 + 2');
+    assert.equal(zero.file, null);
+    assert.ok(performance.now() - t0 < 1000);
+    // a FIFO that appears after the load is not written either
+    const late = join(dir, 'late');
+    const h2 = History.load(late);
+    execFileSync('mkfifo', [late]);
+    h2.add('3 + 3');
+    assert.equal(h2.file, late);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

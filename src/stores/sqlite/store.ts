@@ -8,7 +8,7 @@ import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord
 import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
-import { READ_SLICE_MS, sliceRows } from './slices.js';
+import { sliceRows } from './slices.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
 import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
@@ -20,6 +20,8 @@ export const TABLE_FIELD = 'table';
 
 /** Rowids per chunk when fetching the records of an answer. */
 const FETCH_CHUNK = 512;
+/** The longest a read runs before it lets the event loop turn. */
+const TURN_MS = 8;
 
 interface Ordered {
   readonly table: TaskTable;
@@ -390,7 +392,14 @@ export class SQLiteStore implements Store {
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
     const n = rowids.length;
+    let turned = performance.now();
     for (let start = 0; start < n; start += FETCH_CHUNK) {
+      // Reading is synchronous: every few ms the event loop turns once, so
+      // that Ctrl-C (a key, or SIGINT) is seen while a long answer is read.
+      if (performance.now() - turned > TURN_MS) {
+        await new Promise((r) => setImmediate(r));
+        turned = performance.now();
+      }
       const end = Math.min(n, start + FETCH_CHUNK);
       const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
       const chunk: Chunk<T> = { records: [], micros: [], msgIds: [] };
@@ -494,7 +503,7 @@ export class SQLiteStore implements Store {
         micros[count] = us;
         count++;
       }
-      if (performance.now() - t0 > READ_SLICE_MS / 4) await new Promise((r) => setImmediate(r));
+      if (performance.now() - t0 > TURN_MS / 2) await new Promise((r) => setImmediate(r));
     }
     rowids = rowids.subarray(0, count);
     micros = micros.subarray(0, count);

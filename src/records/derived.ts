@@ -159,6 +159,16 @@ function decodeFailure(rec: TaskRecord, what: string, e: unknown): Failure {
   return new Failure(valueError(`cannot decode the ${what} of task '${taskName(rec)}': ${e.message}`), `cannot be decoded: ${e.message}`, false);
 }
 
+/** A buffer column decoded, or the Failure that says why it cannot be (its column unreadable, its pickle bad). */
+function decodeBuffers<T>(rec: TaskRecord, what: string, bufs: Uint8Array[] | Unreadable, decode: (bufs: Uint8Array[]) => T): T | Failure {
+  if (bufs instanceof Unreadable) return columnFailure(rec, what, bufs);
+  try {
+    return decode(bufs);
+  } catch (e) {
+    return decodeFailure(rec, what, e);
+  }
+}
+
 function columnFailure(rec: TaskRecord, what: string, column: Unreadable): Failure {
   const why = `its ${column.key} ${column.reason}`;
   return new Failure(valueError(`cannot decode the ${what} of task '${taskName(rec)}': ${why}`), why, true);
@@ -168,16 +178,7 @@ function callOf(rec: TaskRecord): TaskCall | null | Failure {
   if (calls.has(rec)) return calls.get(rec)!;
   const bufs = buffersOf(rec, 'buffers');
   let call: TaskCall | null | Failure = null;
-  if (bufs && taskCode(rec) === null) {
-    if (bufs instanceof Unreadable) call = columnFailure(rec, 'call', bufs);
-    else {
-      try {
-        call = decodeApply(bufs);
-      } catch (e) {
-        call = decodeFailure(rec, 'call', e);
-      }
-    }
-  }
+  if (bufs && taskCode(rec) === null) call = decodeBuffers(rec, 'call', bufs, decodeApply);
   calls.set(rec, call);
   return call;
 }
@@ -273,16 +274,7 @@ function resultOf(rec: TaskRecord): unknown {
   if (results.has(rec)) return results.get(rec);
   let value: unknown = null;
   const bufs = buffersOf(rec, 'result_buffers');
-  if (bufs && taskStatus(rec) === 'ok') {
-    if (bufs instanceof Unreadable) value = columnFailure(rec, 'result', bufs);
-    else {
-      try {
-        value = decodeResult(bufs);
-      } catch (e) {
-        value = decodeFailure(rec, 'result', e);
-      }
-    }
-  }
+  if (bufs && taskStatus(rec) === 'ok') value = decodeBuffers(rec, 'result', bufs, decodeResult);
   results.set(rec, value);
   return value;
 }

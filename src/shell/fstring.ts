@@ -43,46 +43,35 @@ export function splitFString(body: string, parse: ParseField, nested = false): F
   return parts;
 }
 
-/** The index of the `}` closing the field that starts at `from`, skipping brackets and strings. */
-function fieldEnd(body: string, from: number): number {
+/** The first index from `from` where `stop` holds outside brackets and string literals, or -1. */
+function scanTopLevel(text: string, from: number, stop: (i: number) => boolean): number {
   let depth = 0;
   let quote: string | null = null;
-  for (let i = from; i < body.length; i++) {
-    const c = body[i]!;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
     if (quote) {
       if (c === quote) quote = null;
       continue;
     }
+    if (depth === 0 && stop(i)) return i;
     if (c === "'" || c === '"') quote = c;
     else if ('([{'.includes(c)) depth++;
-    else if (')]'.includes(c)) depth--;
-    else if (c === '}') {
-      if (depth === 0) return i;
-      depth--;
-    }
+    else if (')]}'.includes(c)) depth--;
   }
-  throw new FStringError("f-string: expecting '}'");
+  return -1;
+}
+
+/** The index of the `}` closing the field that starts at `from`. */
+function fieldEnd(body: string, from: number): number {
+  const end = scanTopLevel(body, from, (i) => body[i] === '}');
+  if (end < 0) throw new FStringError("f-string: expecting '}'");
+  return end;
 }
 
 function field(inner: string, parse: ParseField, nested: boolean): FStringPart {
   // the expression ends at the first top-level '!' (not '!=') or ':'
-  let depth = 0;
-  let quote: string | null = null;
-  let cut = inner.length;
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === "'" || c === '"') quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (depth === 0 && ((c === '!' && inner[i + 1] !== '=') || c === ':')) {
-      cut = i;
-      break;
-    }
-  }
+  const stop = scanTopLevel(inner, 0, (i) => (inner[i] === '!' && inner[i + 1] !== '=') || inner[i] === ':');
+  const cut = stop < 0 ? inner.length : stop;
   let exprText = inner.slice(0, cut);
   let rest = inner.slice(cut);
   let echo: string | null = null;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StoreClient } from '../../src/client/index.js';
-import { RecordList, RecordStream, Timestamp, queryValue, type TaskRecord, type Value } from '../../src/records/index.js';
+import { RecordList, RecordStream, Timestamp, prng, queryValue, type TaskRecord, type Value } from '../../src/records/index.js';
 import type { Shell } from '../../src/shell/api.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import type { SQLiteStore } from '../../src/stores/sqlite/store.js';
@@ -21,17 +21,6 @@ export interface BatteryQuery {
   readonly dictdb: boolean;
 }
 
-/** mulberry32: a small seeded generator. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Atom = { key: string; test: unknown; derived: boolean; dictdb: boolean };
 
@@ -78,7 +67,7 @@ function between(values: number[], pick: () => number): number | null {
 }
 
 export function generateBattery(records: readonly TaskRecord[], count: number, seed: number): BatteryQuery[] {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const values = valuesByKey(records);
   const plainOf = (k: string) => [...new Set((values.get(k) ?? []).filter(plain))];

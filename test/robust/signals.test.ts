@@ -54,22 +54,27 @@ async function cooked(stty: string): Promise<string> {
   throw new Error('the shell after ipc never ran stty');
 }
 
+/** Runs `statement` at In [1], presses Ctrl-C after `afterMs`: KeyboardInterrupt and In [2] within a second, and the session goes on. */
+async function ctrlCGivesThePromptBack(t: Terminal, statement: string, afterMs: number, timeoutMs: number): Promise<void> {
+  t.type(statement);
+  t.send('Enter');
+  await new Promise((r) => setTimeout(r, afterMs));
+  const sent = performance.now();
+  t.send('C-c');
+  await t.waitFor((s) => s.includes('KeyboardInterrupt') && s.includes('In [2]:'), 'KeyboardInterrupt and In [2]:', { timeoutMs });
+  const ms = performance.now() - sent;
+  assert.ok(ms < 1000, `the prompt came back ${ms.toFixed(0)} ms after Ctrl-C`);
+  t.type('6 * 7');
+  t.send('Enter');
+  await t.waitFor((s) => /Out\[2\]: 42/.test(s), 'the next statement');
+}
+
 test('Ctrl-C during a CPU-bound statement: KeyboardInterrupt, the next prompt, and the session goes on', async () => {
   const { t } = session();
   try {
     await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt');
-    t.type(SPIN);
-    t.send('Enter');
-    await new Promise((r) => setTimeout(r, 1000));
-    const sent = performance.now();
-    t.send('C-c');
-    await t.waitFor((s) => s.includes('KeyboardInterrupt') && s.includes('In [2]:'), 'KeyboardInterrupt and In [2]:', { timeoutMs: 5000 });
-    const ms = performance.now() - sent;
     // The screen is polled every 50 ms through tmux: the bound here is loose, the 100 ms one is in limits.test.
-    assert.ok(ms < 1000, `the prompt came back ${ms.toFixed(0)} ms after Ctrl-C`);
-    t.type('6 * 7');
-    t.send('Enter');
-    await t.waitFor((s) => /Out\[2\]: 42/.test(s), 'the next statement');
+    await ctrlCGivesThePromptBack(t, SPIN, 1000, 5000);
   } finally {
     t.close();
   }
@@ -139,18 +144,8 @@ test('Ctrl-C at the prompt during a long read of a large tasks.db: KeyboardInter
   const t = new Terminal(`node ${IPC} --sqlitedb ${big}`, { cwd: home, env: { HOME: home, NO_COLOR: '1' } });
   try {
     await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt', { timeoutMs: 20_000 });
-    t.type(`${LONG_READ}`);
-    t.send('Enter');
-    await new Promise((r) => setTimeout(r, 1500));
-    const sent = performance.now();
-    t.send('C-c');
-    await t.waitFor((s) => s.includes('KeyboardInterrupt') && s.includes('In [2]:'), 'KeyboardInterrupt and In [2]:', { timeoutMs: 10_000 });
-    const ms = performance.now() - sent;
     // tmux is polled every 50 ms: the bound is loose here, the read itself turns every 8 ms
-    assert.ok(ms < 1000, `the prompt came back ${ms.toFixed(0)} ms after Ctrl-C`);
-    t.type('6 * 7');
-    t.send('Enter');
-    await t.waitFor((s) => /Out\[2\]: 42/.test(s), 'the next statement');
+    await ctrlCGivesThePromptBack(t, LONG_READ, 1500, 10_000);
   } finally {
     t.close();
   }

@@ -72,7 +72,12 @@ export class HubClient implements Client {
   private readonly engineIds = new Map<number, string>();
   private backend: HubBackend = 'unknown';
   private detecting: Promise<HubBackend> | null = null;
-  private hubHasLabel = false;
+  /**
+   * Whether the hub's records have a `label` column (ipyparallel 9.1), as
+   * its replies told: records that carry the key, or a refusal of the key.
+   * Never guessed from what a query happened to ask for.
+   */
+  private labelColumn: 'yes' | 'no' | 'unknown' = 'unknown';
 
   constructor(options: HubClientOptions) {
     this.origin = options.origin;
@@ -130,7 +135,7 @@ export class HubClient implements Client {
   /** Without keys, `label` only from a hub whose records have it (ipyparallel 9.1). */
   answerKeys(keys?: KeysInput): readonly string[] {
     const ks = normalizeKeys(keys);
-    return ks === DEFAULT_KEYS && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
+    return ks === DEFAULT_KEYS && this.labelColumn !== 'yes' ? ks.filter((k) => k !== 'label') : ks;
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
@@ -153,7 +158,7 @@ export class HubClient implements Client {
     if (this.backend === 'NoDB') throw noData();
     const plan = toHubQuery(q, this.backend);
     if (plan.kind === 'empty') return new RecordList(ks, []);
-    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, normalizeKeys(keys)));
+    const fetched = await this.fetchWithColumns(plan.query, q, normalizeKeys(keys));
     // The first answer may be what tells that the hub keeps labels.
     ks = this.answerKeys(keys);
     const out: TaskRecord[] = [];
@@ -314,7 +319,8 @@ export class HubClient implements Client {
       const item = raw[i];
       if (!isDict(item)) continue;
       const rec = decodeRecord(item, utcDigits);
-      if (!this.hubHasLabel && 'label' in rec) this.hubHasLabel = true;
+      // A record without the key tells nothing: a MongoDB collection may hold records of 7.x and 9.x hubs.
+      if ('label' in rec) this.labelColumn = 'yes';
       const b = take(bufferLens, i);
       if (b) rec['buffers'] = b;
       const rb = take(resultLens, i);
@@ -322,6 +328,24 @@ export class HubClient implements Client {
       records.push(rec);
     }
     return records;
+  }
+
+  /**
+   * The records for a query, with every stored key the answer and the
+   * residual test need. `label` is asked for until the hub has said whether
+   * it keeps one: a 7.x SQLiteDB refuses the key ("Bad record key(s)"), a
+   * 7.x DictDB raises KeyError on its first record; then ipc asks again
+   * without it (such a hub has no labels, so every label is None).
+   */
+  private async fetchWithColumns(hubQuery: Dict, q: Query, ks: readonly string[]): Promise<TaskRecord[]> {
+    const keys = this.keysToFetch(q, ks);
+    try {
+      return await this.fetchRecords(hubQuery, keys);
+    } catch (e) {
+      if (!(keys?.includes('label') && e instanceof HubReplyError && refusesLabel(e))) throw e;
+      this.labelColumn = 'no';
+      return this.fetchRecords(hubQuery, this.keysToFetch(q, ks));
+    }
   }
 
   /**
@@ -334,9 +358,8 @@ export class HubClient implements Client {
     const needed = new Set<string>([...ks, 'submitted', ...fieldKeys(q)]);
     const wantsBuffers = BUFFER_KEYS.some((k) => needed.has(k));
     if (!wantsBuffers && DEFAULT_KEYS.every((k) => needed.has(k) || k === 'label')) return null;
-    if (!wantsBuffers && needed.has('label') && !this.hubHasLabel) return null;
-    const list = [...needed].filter((k) => k !== 'label' || this.hubHasLabel);
-    return list;
+    if (this.labelColumn === 'no') needed.delete('label');
+    return [...needed];
   }
 
   private detectBackend(): Promise<HubBackend> {
@@ -415,6 +438,11 @@ export class HubClient implements Client {
     else if (type === 'unregistration_notification' && Number.isInteger(id)) this.engineIds.delete(id);
     else if (type === 'shutdown_notification') this.engineIds.clear();
   }
+}
+
+/** A hub without a label column refusing the key: SQLiteDB's "Bad record key(s): ['label']", DictDB's KeyError('label'). */
+function refusesLabel(e: HubReplyError): boolean {
+  return e.ename === 'KeyError' && /['"]label['"]/.test(e.evalue);
 }
 
 /** Does a query hold a test that only some backends evaluate correctly? */

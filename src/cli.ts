@@ -64,7 +64,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       return EXIT_OK;
     }
     settleFile(cli, fileHead(cli.file, cwd));
-    settings = resolveSettings(cli, { env, cwd });
+    settings = resolveSettings(cli, { env, cwd, demoWhenNothing: isInteractive(cli, stdin, stdout) });
     if (settings.profileNote) stderr.write(`ipc: ${settings.profileNote}\n`);
     checkStoreFiles(settings);
   } catch (e) {
@@ -72,7 +72,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     return EXIT_USAGE;
   }
 
-  const interactive = cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
+  const interactive = isInteractive(cli, stdin, stdout);
   let source: string | null = null;
   if (!interactive) {
     const fromTerminal = cli.command === null && (cli.file === null || cli.file === '-') && Boolean(stdin.isTTY);
@@ -101,7 +101,8 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     opened = await openClient(settings, confirm);
   } catch (e) {
     stderr.write(`ipc: ${sentence(e)}\n`);
-    return EXIT_FAILED;
+    // nothing to open is the command line's or the configuration's doing
+    return isIpcError(e) && e.kind === 'ConfigError' ? EXIT_USAGE : EXIT_FAILED;
   }
   shell = createShell({
     client: opened.client,
@@ -135,6 +136,11 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   } finally {
     await opened.client.close().catch(() => undefined);
   }
+}
+
+/** The Ink shell runs with a terminal on both ends and no script; anything else is script mode. */
+function isInteractive(cli: CliOptions, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): boolean {
+  return cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
 }
 
 /**

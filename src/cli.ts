@@ -73,7 +73,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
       return EXIT_OK;
     }
     settleFile(cli, fileHead(cli.file, cwd));
-    settings = resolveSettings(cli, { env, cwd });
+    settings = resolveSettings(cli, { env, cwd, demoWhenNothing: isInteractive(cli, stdin, stdout) });
     if (settings.profileNote) warn(stderr, `ipc: ${settings.profileNote}\n`);
     checkStoreFiles(settings);
   } catch (e) {
@@ -81,7 +81,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     return EXIT_USAGE;
   }
 
-  const interactive = cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
+  const interactive = isInteractive(cli, stdin, stdout);
   let source: string | null = null;
   if (!interactive) {
     const fromTerminal = cli.command === null && (cli.file === null || cli.file === '-') && Boolean(stdin.isTTY);
@@ -110,7 +110,8 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     opened = await openClient(settings, confirm);
   } catch (e) {
     warn(stderr, `ipc: ${sentence(e)}\n`);
-    return EXIT_FAILED;
+    // nothing to open is the command line's or the configuration's doing
+    return isIpcError(e) && e.kind === 'ConfigError' ? EXIT_USAGE : EXIT_FAILED;
   }
   if (opened.note) warn(stderr, `ipc: ${opened.note}\n`);
   shell = createShell({
@@ -147,6 +148,11 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   } finally {
     await opened.client.close().catch(() => undefined);
   }
+}
+
+/** The Ink shell runs with a terminal on both ends and no script; anything else is script mode. */
+function isInteractive(cli: CliOptions, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): boolean {
+  return cli.command === null && cli.file === null && !cli.script && Boolean(stdin.isTTY) && Boolean(stdout.isTTY);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { IpcError, hubError, noData, typeError } from '../errors.js';
+import { IpcError, hubError, keyError, noData, typeError } from '../errors.js';
 import {
   HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
   type HubBackend, type Json, type JsonDict, type Message,
@@ -15,7 +15,7 @@ import { engineContext } from './engines.js';
 import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
-import { RecordList, type Client, type ClientDescription, type TaskResult, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientDescription, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -74,7 +74,14 @@ export class HubClient implements Client {
   private readonly engineIds = new Map<number, string>();
   private backend: HubBackend = 'unknown';
   private detecting: Promise<HubBackend> | null = null;
-  private hubHasLabel = false;
+  /**
+   * Whether the hub's records have a `label` column (ipyparallel 9.1), as
+   * its replies told: records that carry the key, or a refusal of the key.
+   * Never guessed from what a query happened to ask for.
+   */
+  private labelColumn: 'yes' | 'no' | 'unknown' = 'unknown';
+  /** Tasks this client resubmitted and has not seen complete: what rc.wait() without ids waits for. */
+  private readonly outstanding = new Set<string>();
 
   constructor(options: HubClientOptions) {
     this.origin = options.origin;
@@ -133,7 +140,7 @@ export class HubClient implements Client {
   /** Without keys, `label` only from a hub whose records have it (ipyparallel 9.1). */
   answerKeys(keys?: KeysInput): readonly string[] {
     const ks = normalizeKeys(keys);
-    return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && !this.hubHasLabel ? ks.filter((k) => k !== 'label') : ks;
+    return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && this.labelColumn !== 'yes' ? ks.filter((k) => k !== 'label') : ks;
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
@@ -151,7 +158,7 @@ export class HubClient implements Client {
     if (this.backend === 'NoDB') throw noData();
     const plan = toHubQuery(q, this.backend);
     if (plan.kind === 'empty') return new RecordList(ks, []);
-    const fetched = await this.fetchRecords(plan.query, this.keysToFetch(q, normalizeKeys(keys)));
+    const fetched = await this.fetchWithColumns(plan.query, q, normalizeKeys(keys));
     // The first answer may be what tells that the hub keeps labels.
     ks = this.answerKeys(keys);
     const out: TaskRecord[] = [];
@@ -254,15 +261,72 @@ export class HubClient implements Client {
     const map = content['resubmitted'];
     const out: Record<string, string> = {};
     if (isDict(map)) for (const id of ids) if (typeof map[id] === 'string') out[id] = map[id] as string;
+    for (const id of Object.values(out)) this.outstanding.add(id);
     return out;
   }
 
-  async wait(msgIds: readonly string[], timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
-    const ids = [...new Set(checkIds(msgIds, 'wait'))];
+  /**
+   * As the hub's result_request with status_only (no result is fetched).
+   * The hub answers from memory and gives up on the first id it has not
+   * seen this run (KeyError 'No such message'): such an id is answered from
+   * its database record (a task of an earlier run on a kept database), and
+   * only an id the database does not hold either is the KeyError. A purged
+   * task is one the hub saw complete: completed, as the hub says.
+   */
+  async resultStatus(msgIds: readonly string[]): Promise<ResultStatus> {
+    const ids = [...new Set(checkIds(msgIds, 'result_status'))].sort();
+    const out: ResultStatus = { pending: [], completed: [] };
+    let ask = ids;
+    let stored: Map<string, boolean> | null = null;
+    while (ask.length > 0) {
+      const reply = await this.channel.request('result_request', { msg_ids: ask, status_only: true });
+      const missing = missingTask(reply);
+      if (missing === null) {
+        const content = this.unwrap(reply, 'result_request');
+        for (const k of ['pending', 'completed'] as const) {
+          const list = content[k];
+          if (Array.isArray(list)) for (const id of list) if (typeof id === 'string') out[k].push(id);
+        }
+        break;
+      }
+      if (stored === null) {
+        stored = await this.storedStatus(ids);
+        // what the database holds as completed needs no more asking
+        for (const id of ask) if (stored.get(id) === true) out.completed.push(id);
+        ask = ask.filter((id) => stored!.get(id) !== true);
+        continue;
+      }
+      const done = stored.get(missing);
+      if (done === undefined) throw keyError(`no such task: the hub has no task '${missing}', and its database holds no record of it`);
+      (done ? out.completed : out.pending).push(missing);
+      ask = ask.filter((id) => id !== missing);
+    }
+    out.pending.sort();
+    out.completed.sort();
+    for (const id of out.completed) this.outstanding.delete(id);
+    return out;
+  }
+
+  /** msg_id → completed, for the records the hub's database holds (none on NoDB). */
+  private async storedStatus(ids: readonly string[]): Promise<Map<string, boolean>> {
+    const map = new Map<string, boolean>();
+    try {
+      const found = await this.dbQuery({ msg_id: { $in: [...ids] } }, ['completed']);
+      for (const r of found.records) map.set(r['msg_id'] as string, r['completed'] instanceof Timestamp);
+    } catch (e) {
+      if (!(e instanceof IpcError && e.kind === 'KeyError')) throw e;
+    }
+    return map;
+  }
+
+  async wait(msgIds: readonly string[] | null, timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
+    // Without ids, as ipyparallel's Client.wait(): this client's outstanding tasks (those ipc resubmitted), else none.
+    const ids = msgIds === null ? [...this.outstanding] : [...new Set(checkIds(msgIds, 'wait'))];
+    if (ids.length === 0) return true;
     const deadline = timeoutSeconds === null || timeoutSeconds < 0 ? Infinity : Date.now() + timeoutSeconds * 1000;
     let interval = 20;
     for (;;) {
-      const done = await this.completedCount(ids);
+      const done = (await this.resultStatus(ids)).completed.length;
       options.onProgress?.(done, ids.length);
       if (done === ids.length) return true;
       const left = deadline - Date.now();
@@ -313,7 +377,8 @@ export class HubClient implements Client {
       const item = raw[i];
       if (!isDict(item)) continue;
       const rec = decodeRecord(item, utcDigits);
-      if (!this.hubHasLabel && 'label' in rec) this.hubHasLabel = true;
+      // A record without the key tells nothing: a MongoDB collection may hold records of 7.x and 9.x hubs.
+      if ('label' in rec) this.labelColumn = 'yes';
       const b = take(bufferLens, i);
       if (b) rec['buffers'] = b;
       const rb = take(resultLens, i);
@@ -321,6 +386,24 @@ export class HubClient implements Client {
       records.push(rec);
     }
     return records;
+  }
+
+  /**
+   * The records for a query, with every stored key the answer and the
+   * residual test need. `label` is asked for until the hub has said whether
+   * it keeps one: a 7.x SQLiteDB refuses the key ("Bad record key(s)"), a
+   * 7.x DictDB raises KeyError on its first record; then ipc asks again
+   * without it (such a hub has no labels, so every label is None).
+   */
+  private async fetchWithColumns(hubQuery: Dict, q: Query, ks: readonly string[]): Promise<TaskRecord[]> {
+    const keys = this.keysToFetch(q, ks);
+    try {
+      return await this.fetchRecords(hubQuery, keys);
+    } catch (e) {
+      if (!(keys?.includes('label') && e instanceof HubReplyError && refusesLabel(e))) throw e;
+      this.labelColumn = 'no';
+      return this.fetchRecords(hubQuery, this.keysToFetch(q, ks));
+    }
   }
 
   /**
@@ -333,9 +416,8 @@ export class HubClient implements Client {
     const needed = new Set<string>([...ks, 'submitted', ...fieldKeys(q)]);
     const wantsBuffers = BUFFER_KEYS.some((k) => needed.has(k));
     if (!wantsBuffers && DEFAULT_KEYS.every((k) => needed.has(k) || k === 'label')) return null;
-    if (!wantsBuffers && needed.has('label') && !this.hubHasLabel) return null;
-    const list = [...needed].filter((k) => k !== 'label' || this.hubHasLabel);
-    return list;
+    if (this.labelColumn === 'no') needed.delete('label');
+    return [...needed];
   }
 
   private detectBackend(): Promise<HubBackend> {
@@ -347,30 +429,14 @@ export class HubClient implements Client {
 
   private async resultOf(msgId: string): Promise<TaskResult> {
     const reply = await this.channel.request('result_request', { msg_ids: [msgId], status_only: false });
+    if (purgedRecord(reply, msgId)) {
+      throw keyError(`the record of task '${msgId}' is gone from the hub's database (purged): it completed, but its result can no longer be fetched`);
+    }
     const content = this.unwrap(reply, 'result_request');
     const completed = Array.isArray(content['completed']) && content['completed'].includes(msgId);
     const item = content[msgId];
     if (!completed || !isDict(item)) return taskResult({ msg_id: msgId, completed: null }, engineContext(this.engineIds));
     return taskResult(resultRecord(msgId, item, reply.buffers, this.backend === 'MongoDB'), engineContext(this.engineIds));
-  }
-
-  private async completedCount(ids: string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    try {
-      const content = await this.ask('result_request', { msg_ids: ids, status_only: true });
-      return Array.isArray(content['completed']) ? content['completed'].length : 0;
-    } catch (e) {
-      // A hub restarted on a kept database knows old tasks only by record.
-      if (!(e instanceof IpcError && e.kind === 'KeyError')) throw e;
-      let found: RecordList;
-      try {
-        found = await this.dbQuery({ msg_id: { $in: ids } }, ['completed']);
-      } catch {
-        throw e;
-      }
-      if (found.length < ids.length) throw e;
-      return found.records.filter((r) => r['completed'] instanceof Timestamp).length;
-    }
   }
 
   /**
@@ -414,6 +480,29 @@ export class HubClient implements Client {
     else if (type === 'unregistration_notification' && Number.isInteger(id)) this.engineIds.delete(id);
     else if (type === 'shutdown_notification') this.engineIds.clear();
   }
+}
+
+/** The id of a result_request's KeyError 'No such message: X' (the hub stops at the first id it has not seen), else null. */
+function missingTask(reply: Message): string | null {
+  const c = reply.content;
+  if (c['status'] !== 'error' || c['ename'] !== 'KeyError' || typeof c['evalue'] !== 'string') return null;
+  const m = /^['"]?No such message: (.*?)['"]?$/.exec(c['evalue']);
+  return m ? m[1]! : null;
+}
+
+/**
+ * A hub that saw a task complete but whose database no longer holds it
+ * (purge_results) fails get_results with KeyError(msg_id) from its lookup.
+ */
+function purgedRecord(reply: Message, msgId: string): boolean {
+  const c = reply.content;
+  const failed = reply.header['msg_type'] === 'hub_error' || c['status'] === 'error';
+  return failed && c['ename'] === 'KeyError' && typeof c['evalue'] === 'string' && c['evalue'].replace(/^['"]|['"]$/g, '') === msgId;
+}
+
+/** A hub without a label column refusing the key: SQLiteDB's "Bad record key(s): ['label']", DictDB's KeyError('label'). */
+function refusesLabel(e: HubReplyError): boolean {
+  return e.ename === 'KeyError' && /['"]label['"]/.test(e.evalue);
 }
 
 /** Does a query hold a test that only some backends evaluate correctly? */

@@ -6,7 +6,7 @@ import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type Client, type ClientDescription, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientDescription, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 
 
 export interface StoreClientOptions {
@@ -224,7 +224,22 @@ export class StoreClient implements Client {
     throw hubError('resubmit needs a live hub: a store only records tasks; start ipc with --hub [CONNECTION_FILE] to resubmit');
   }
 
-  async wait(msgIds: readonly string[], timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
+  async resultStatus(msgIds: readonly string[]): Promise<ResultStatus> {
+    const ids = [...new Set(msgIds)].sort();
+    const found = new Map<string, boolean>();
+    for (const r of await collect(this.store.findRecords({ msg_id: { $in: ids } }, ['completed']))) found.set(r['msg_id'] as string, r['completed'] !== null);
+    const out: ResultStatus = { pending: [], completed: [] };
+    for (const id of ids) {
+      const done = found.get(id);
+      if (done === undefined) throw keyError(`no such task: '${id}' is not in ${this.store.info.location}`);
+      (done ? out.completed : out.pending).push(id);
+    }
+    return out;
+  }
+
+  async wait(msgIds: readonly string[] | null, timeoutSeconds: number | null, options: WaitOptions = {}): Promise<boolean> {
+    // A store client submits nothing, so nothing of its own is outstanding.
+    if (msgIds === null) return true;
     const deadline = timeoutSeconds === null ? Infinity : Date.now() + timeoutSeconds * 1000;
     let noted = false;
     for (;;) {

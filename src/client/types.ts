@@ -69,9 +69,26 @@ export interface Client {
   /** What derived keys (engine_id) need from the client: the engine map, by uuid. */
   deriveContext(): Promise<DeriveContext>;
   resubmit(msgIds: readonly string[]): Promise<Record<string, string>>;
-  /** Resolves true when every task completed within `timeoutSeconds` (or forever with null). */
-  wait(msgIds: readonly string[], timeoutSeconds: number | null, options?: WaitOptions): Promise<boolean>;
+  /**
+   * `rc.result_status(msg_ids)` with status_only=True: which tasks are
+   * pending and which completed, sorted, without fetching any result. A
+   * task nobody knows is a KeyError, as the hub answers it.
+   */
+  resultStatus(msgIds: readonly string[]): Promise<ResultStatus>;
+  /**
+   * Resolves true when every task completed within `timeoutSeconds` (or
+   * forever with null). null ids are this client's outstanding tasks, as
+   * ipyparallel's `Client.wait()` without jobs: those it resubmitted and
+   * has not yet seen finish (none at all on a store).
+   */
+  wait(msgIds: readonly string[] | null, timeoutSeconds: number | null, options?: WaitOptions): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What result_status answers with status_only=True, as the hub's result_reply: msg_ids sorted. */
+export interface ResultStatus {
+  readonly pending: string[];
+  readonly completed: string[];
 }
 
 export interface ClientDescription {

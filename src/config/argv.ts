@@ -227,7 +227,9 @@ ${rows.join('\n')}
 
 The store: a flag above, else the configuration (--config, $IPC_CONFIG, ./.ipcrc,
 ~/.ipcrc: db_class and its settings), else the profile's ipcontroller_config.py
-(c.IPController.db_class = 'SQLiteDB' ...), else the embedded demo store.
+(c.IPController.db_class = 'SQLiteDB' ...), else its controller or tasks.db; with
+nothing found, the interactive shell opens the embedded demo store and script
+mode exits with status 2 (--demo, or demo: true in the configuration, allows it).
 
 examples:
   ipc --sqlitedb                                   ~/.ipython/profile_default/tasks.db

@@ -25,6 +25,8 @@ export interface IpcConfig {
   readonly ipython_dir?: string;
   /** As ipcontroller --cluster-id: which of the profile's controllers. */
   readonly cluster_id?: string;
+  /** Script mode may open the embedded demo store when nothing else is found (the interactive shell does anyway). */
+  readonly demo?: boolean;
 }
 
 export interface LoadedConfig {
@@ -69,6 +71,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   profile: text,
   ipython_dir: text,
   cluster_id: text,
+  demo: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 };
 
 /** The line of `key` (as a JSON5 key) in `source`, after the line of `parent` if given. */

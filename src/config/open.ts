@@ -1,5 +1,5 @@
 import { StoreClient, type Client, type ConfirmDestructive } from '../client/index.js';
-import { IpcError, storeError, withPlace } from '../errors.js';
+import { IpcError, configError, storeError, withPlace } from '../errors.js';
 import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { parseJSONLRecords } from '../format/index.js';
 import { KEY_NAMES_7X, demoEngineMap, type TaskRecord } from '../records/index.js';
@@ -24,6 +24,7 @@ export const DEMO_COUNT = 240;
 export async function openClient(settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
   const spec = settings.store;
   const why = settings.chosenByFlag ? undefined : settings.origin;
+  if (spec.kind === 'none') throw configError(spec.why);
   if (spec.kind !== 'hub') return openStore(spec, why, settings, confirm);
   const { openHubClient } = await import('../client/hub-client.js');
   try {
@@ -46,11 +47,14 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
     if (spec.probeMs === undefined || !fallback || fallback.store.kind === 'hub' || !(e instanceof IpcError)) throw e;
     // A connection file left by a controller that has stopped: open what it wrote instead.
     const reason = `no controller answered at ${spec.connectionFile} (${e.message.replace(/\.$/, '')})`;
+    if (fallback.store.kind === 'none') {
+      throw configError(`no store was found: ${reason}, and ${fallback.store.why.replace(/^no store was found: /, '')}`);
+    }
     return openStore(fallback.store, `${fallback.origin}; ${reason}`, settings, confirm);
   }
 }
 
-async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' }>, origin: string | undefined, settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
+async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' | 'none' }>, origin: string | undefined, settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
   let engines = settings.engines;
   let store: Store;
   let tables: Opened['tables'];

@@ -134,12 +134,47 @@ export function clusterIds(profileDir: string): string[] {
 }
 
 /**
- * Which controller of the profile: the cluster id asked for; else none when
- * a controller without one left its connection file; else the newest
+ * Every cluster id the profile has files of, sorted: a controller's
+ * connection files (security/ipcontroller-<id>-client.json, -engine.json),
+ * ipcluster's security/cluster-<id>.json, and the engine map a controller
+ * keeps in log/engines<id>.json (left when it stops).
+ */
+export function knownClusterIds(profileDir: string): string[] {
+  const ids = new Set<string>();
+  const scan = (sub: string, re: RegExp) => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(profileDir, sub));
+    } catch {
+      // no such folder: no clusters there
+    }
+    for (const n of names) {
+      const m = re.exec(n);
+      if (m && m[1]) ids.add(m[1]);
+    }
+  };
+  scan('security', /^ipcontroller-(.+)-(?:client|engine)\.json$/);
+  scan('security', /^cluster-(.+)\.json$/);
+  scan('log', /^engines(.+)\.json$/);
+  return [...ids].sort();
+}
+
+/**
+ * Which controller of the profile: the cluster id asked for, which must be
+ * one the profile has files of (a mistyped id would otherwise open the
+ * profile's plain tasks.db and say no controller runs); else none when a
+ * controller without one left its connection file; else the newest
  * cluster's. `others` counts the clusters not chosen.
  */
-export function chooseCluster(profileDir: string, asked: string | null): { id: string; others: number } {
-  if (asked !== null) return { id: asked, others: 0 };
+export function chooseCluster(profileDir: string, asked: string | null, askedBy = '--cluster-id'): { id: string; others: number } {
+  if (asked !== null && asked !== '') {
+    const known = knownClusterIds(profileDir);
+    if (!known.includes(asked)) {
+      const there = known.length ? `its clusters are ${known.map((k) => `'${clip(k, 40)}'`).join(', ')}` : 'it has no cluster with an id (ipp.Cluster() or ipcontroller --cluster-id makes one)';
+      throw configError(`there is no cluster '${clip(asked, 40)}' (from ${askedBy}) in ${profileDir}: no security/ipcontroller-${clip(asked, 40)}-client.json nor log/engines${clip(asked, 40)}.json; ${there}`);
+    }
+    return { id: asked, others: 0 };
+  }
   if (existsSync(join(profileDir, 'security', 'ipcontroller-client.json'))) return { id: '', others: 0 };
   const ids = clusterIds(profileDir);
   return ids.length === 0 ? { id: '', others: 0 } : { id: ids[0]!, others: ids.length - 1 };

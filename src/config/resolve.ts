@@ -23,7 +23,9 @@ export type StoreSpec =
       /** Set when the hub was found rather than asked for: how long it may take to answer before ipc opens `Settings.fallback`. */
       readonly probeMs?: number;
     }
-  | { readonly kind: 'demo' };
+  | { readonly kind: 'demo' }
+  /** Nothing was found, where the demo store may not stand in (script mode): opening it is the ConfigError `why`. */
+  | { readonly kind: 'none'; readonly why: string };
 
 export interface Settings {
   readonly store: StoreSpec;
@@ -51,6 +53,13 @@ export interface Environment {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly home?: string;
+  /**
+   * Whether finding nothing may open the embedded demo store: the
+   * interactive shell, whose banner says so. Script mode exits instead
+   * (unless `demo: true` in the configuration), since its output could
+   * pass for the user's own numbers.
+   */
+  readonly demoWhenNothing?: boolean;
 }
 
 function expandHome(p: string, home: string): string {
@@ -75,7 +84,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
 
   const dir = cli.ipythonDir ? ipythonDir(cli.ipythonDir, env, cwd, home) : config.ipython_dir ? fromConfig(config.ipython_dir) : ipythonDir(null, env, cwd, home);
   const profileName = cli.profile ?? config.profile ?? 'default';
-  const cluster = chooseCluster(join(dir, `profile_${profileName}`), cli.clusterId ?? config.cluster_id ?? null);
+  const cluster = chooseCluster(join(dir, `profile_${profileName}`), cli.clusterId ?? config.cluster_id ?? null, cli.clusterId !== null ? '--cluster-id' : `cluster_id in ${configPath}`);
   const profile = readProfile(profileName, dir, cluster.id);
   if (cli.profile !== null && !profile.exists) {
     throw configError(`there is no profile '${profileName}' in ${dir} (no directory profile_${profileName}); create it with ipython profile create --parallel ${profileName}, or check --ipython-dir`);
@@ -146,12 +155,14 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     if (profile.dbClass) rest = { store: byClass(profile.dbClass), origin: `db_class in ${profile.configFile}` };
     else if (existsSync(sqlitePath(null))) rest = { store: { kind: 'sqlite', path: sqlitePath(null), table: sqliteTable() }, origin: `the tasks.db of ${where}${controllerFile ? '' : ', where no controller is running'}` };
     else {
-      rest = {
-        store: { kind: 'demo' },
-        origin: profile.exists
-          ? `no store was found: ${where} has no running controller and no tasks.db`
-          : `no store was found: no store flag, no configuration file, no ${where}`,
-      };
+      const looked = profile.exists
+        ? `${where} has no running controller and no tasks.db (${sqlitePath(null)})`
+        : `no store flag, ${configPath ? `no store named in ${configPath}` : 'no configuration file (--config, $IPC_CONFIG, ./.ipcrc, ~/.ipcrc)'}, no ${where}`;
+      rest = { store: { kind: 'demo' }, origin: `no store was found: ${looked}` };
+      if (!(environment.demoWhenNothing ?? true) && config.demo !== true) {
+        const why = `${rest.origin}; ${controllerFile ? '' : 'name one (--sqlitedb FILE, --hub FILE, --profile NAME, --ipython-dir DIR), or '}use --demo for the embedded demo store`;
+        rest = { store: { kind: 'none', why }, origin: rest.origin };
+      }
     }
     if (controllerFile) {
       store = { ...(hub(null) as Extract<StoreSpec, { kind: 'hub' }>), probeMs: PROBE_MS };

@@ -1,6 +1,6 @@
 import { RecordList, RecordStream, remoteValue, waitOptions, type Client, type TaskResult } from '../client/index.js';
 import type { QueryInput } from '../query/index.js';
-import { indexError, keyError, typeError, type IpcError } from '../errors.js';
+import { indexError, keyError, typeError } from '../errors.js';
 import { isTaskResult, type OutputFormat } from '../format/index.js';
 import { INTERVAL_KEYS, PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
@@ -28,13 +28,13 @@ export function toData(v: unknown): unknown {
 /** The rc methods, with ipyparallel's names and signatures, and what %help says of them. */
 export const RC_METHODS: Record<string, string> = {
   db_query: "db_query(query, keys=None): the TaskRecords matching a query, such as db_query({'completed': None}, keys=['msg_id', 'started'])",
-  result_status: "result_status(msg_ids, status_only=True): {'status': 'ok', 'pending': [...], 'completed': [...]}, sorted; with status_only=False also each completed task's value by its msg_id",
+  result_status: "result_status(msg_ids, status_only=True): {'status': 'ok', 'pending': [...], 'completed': [...]}, sorted, no result fetched; with status_only=False also each completed task's value by its msg_id (a failed task raises)",
   get_result: 'get_result(indices_or_msg_ids=-1): status, engine, timing, streams, error and result of tasks (an int indexes hub_history())',
   hub_history: 'hub_history(): every msg_id the hub recorded, oldest first',
   purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
   queue_status: "queue_status(targets='all', verbose=False): per engine id, how many tasks are queued, assigned and completed (verbose: their msg_ids)",
   resubmit: 'resubmit(indices_or_msg_ids, block=False): runs tasks again; answers as get_result of the new tasks, .get() their values (needs a live hub: --hub)',
-  wait: 'wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds)',
+  wait: "wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds); without jobs, this client's outstanding tasks (those it resubmitted)",
 };
 
 const ENGINES_HINT =
@@ -155,21 +155,13 @@ export function makeRc(client: Client): PyObject {
       result_status: fn('result_status', async (c) => {
         const a = bindArgs('result_status', ['msg_ids', 'status_only'], c, 1);
         const statusOnly = a.has('status_only') ? truthy(a.get('status_only')) : true;
-        const ids = [...new Set((await msgIds(a.get('msg_ids'), 'result_status')).ids)].sort();
-        const results = await client.getResult(ids);
-        // As the hub answers a result_request: ids sorted, a failed task's value is its RemoteError
-        const out: Record<string, unknown> = { status: 'ok', pending: [], completed: [] };
-        for (const r of results) (out[r.status === 'pending' ? 'pending' : 'completed'] as string[]).push(r.msgId);
-        if (!statusOnly) {
-          for (const r of results) {
-            if (r.status === 'pending') continue;
-            try {
-              setOwn(out, r.msgId, remoteValue(r));
-            } catch (e) {
-              setOwn(out, r.msgId, new Text(`${(e as IpcError).kind}: ${(e as IpcError).message}`));
-            }
-          }
-        }
+        const { ids } = await msgIds(a.get('msg_ids'), 'result_status');
+        // As the hub answers a result_request: ids sorted; only status_only=False fetches results
+        const status = await client.resultStatus(ids);
+        const out: Record<string, unknown> = { status: 'ok', pending: status.pending, completed: status.completed };
+        if (statusOnly) return out;
+        // as Python's: the values by msg_id, and a failed task raises its RemoteError
+        for (const r of await client.getResult(status.completed)) setOwn(out, r.msgId, remoteValue(r));
         return out;
       }),
       hub_history: fn('hub_history', (c) => {
@@ -210,10 +202,12 @@ export function makeRc(client: Client): PyObject {
       }),
       wait: fn('wait', async (c) => {
         const a = bindArgs('wait', ['jobs', 'timeout'], c);
-        const jobs = a.get('jobs') ?? (await history());
+        const jobs = a.get('jobs');
         const t = a.get('timeout');
         const timeout = t === undefined || t === null || (typeof t === 'number' && t < 0) ? null : Number(t);
-        return client.wait((await msgIds(jobs, 'wait')).ids, timeout, waitOptions(c.signal));
+        // no jobs: this client's outstanding tasks, as ipyparallel's (not every task of every client)
+        const ids = jobs === undefined || jobs === null ? null : (await msgIds(jobs, 'wait')).ids;
+        return client.wait(ids, timeout, waitOptions(c.signal));
       }),
       session,
       ids: async () => [...(await knownEngines()).keys()].sort((x, y) => x - y),

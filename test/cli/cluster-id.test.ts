@@ -95,11 +95,16 @@ test('--cluster-id and cluster_id in the configuration pick the controller; --hu
   assert.equal(hub.trimEnd().split('\n').at(-2), String(work.ids.length));
 });
 
-test('a cluster id with no controller is said in one sentence with --hub', { skip }, async () => {
-  const run = await runIpc(['--hub', '--cluster-id', 'nosuch', '-c', 'len(db_query({}))'], { env: env(), cwd: home, timeoutMs: 30_000 });
-  assert.equal(run.code, 2);
-  assert.match(run.stderr, /^ipc: ConfigError: there is no connection file .*ipcontroller-nosuch-client\.json \(from --hub\); is the controller running/);
-  assert.equal(run.stderr.trimEnd().split('\n').length, 1);
+test('a cluster id the profile has no files of is exit 2, naming the ids there are, with or without --hub', { skip }, async () => {
+  const config = join(home, 'nope.ipcrc');
+  writeFileSync(config, "{cluster_id: 'nope'}");
+  for (const [args, from] of [[['--cluster-id', 'nope'], '--cluster-id'], [['--hub', '--cluster-id', 'nope'], '--cluster-id'], [['--config', config], `cluster_id in ${config}`]] as const) {
+    const run = await runIpc([...args, '-c', 'len(db_query({}))'], { env: env(), cwd: home, timeoutMs: 30_000 });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.equal(run.stdout, '');
+    const want = `ipc: ConfigError: there is no cluster 'nope' (from ${from}) in ${join(ipython, 'profile_default')}: no security/ipcontroller-nope-client.json nor log/enginesnope.json; its clusters are '1600000000-old1', '${ID}'\n`;
+    assert.equal(run.stderr, want);
+  }
 });
 
 test('the engine map comes from the cluster\'s own log/engines<id>.json', { skip }, async () => {

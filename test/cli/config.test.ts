@@ -59,6 +59,12 @@ test('with no flag, configuration or profile store, the embedded demo store', ()
   assert.match(s.origin, /^no store was found: /);
 });
 
+test('where nothing may open the demo store (script mode), finding nothing is no store, with the sentence saying where ipc looked', () => {
+  const s = resolveSettings(parseArgs([]), { ...environment(), demoWhenNothing: false });
+  assert.equal(s.store.kind, 'none');
+  assert.match(s.store.kind === 'none' ? s.store.why : '', /^no store was found: profile default in \S+ has no running controller and no tasks\.db \(\S+tasks\.db\); name one/);
+});
+
 test('the profile: ipcontroller_config.py names the store the controller writes', () => {
   const s = settings(['--profile', 'cluster'], { IPYTHONDIR: ipythonDir });
   assert.deepEqual(s.store, { kind: 'sqlite', path: join(ipythonDir, 'profile_cluster', 'db', 'records.db'), table: 'ipython-tasks_1' });
@@ -177,7 +183,7 @@ test('through the CLI: the profile store opens, and a bad config is exit status 
   writeFileSync(bad, '{\n  db_clas: "NoDB"}');
   const failed = await runIpc(['--config', bad, '-c', '1'], { env, cwd: work });
   assert.equal(failed.code, 2);
-  assert.equal(failed.stderr, `ipc: ConfigError: ${bad}, line 2: db_clas: unknown key (did you mean 'db_class'?); the keys are db_class, SQLiteDB, MongoDB, DictDB, hub, session, engines, display, profile, ipython_dir, cluster_id\n`);
+  assert.equal(failed.stderr, `ipc: ConfigError: ${bad}, line 2: db_clas: unknown key (did you mean 'db_class'?); the keys are db_class, SQLiteDB, MongoDB, DictDB, hub, session, engines, display, profile, ipython_dir, cluster_id, demo\n`);
 });
 
 test('.ipcrc.example is a valid configuration that shows every key', async () => {
@@ -187,7 +193,7 @@ test('.ipcrc.example is a valid configuration that shows every key', async () =>
   const config = parseConfig(text, '.ipcrc.example') as Record<string, unknown>;
   const keys = ['db_class', 'SQLiteDB.location', 'SQLiteDB.filename', 'SQLiteDB.table', 'MongoDB.url', 'MongoDB.database',
     'DictDB.record_limit', 'DictDB.size_limit', 'DictDB.cull_fraction', 'DictDB.load', 'hub.connection_file', 'hub.timeout',
-    'session', 'engines', 'display.timezone', 'display.max_column_width', 'display.format', 'profile', 'ipython_dir', 'cluster_id'];
+    'session', 'engines', 'display.timezone', 'display.max_column_width', 'display.format', 'profile', 'ipython_dir', 'cluster_id', 'demo'];
   for (const k of keys) {
     const [a, b] = k.split('.') as [string, string | undefined];
     assert.ok(b === undefined ? a in config : b in (config[a] as object), `.ipcrc.example shows ${k}`);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -96,4 +96,17 @@ test('once it has stopped, plain ipc opens its tasks.db; a stale connection file
   assert.ok(Date.now() - began < 10_000, 'the probe gives up within its short timeout');
   assert.match(stale, /^store +SQLiteDB .* — the tasks\.db of profile default in .*; no controller answered at .*ipcontroller-client\.json/);
   assert.equal(stale.trimEnd().split('\n').at(-2), String(work.ids.length));
+});
+
+test('a stale connection file and no tasks.db: script mode exits 2 saying where it looked, never answering from the demo store', async () => {
+  assert.ok(existsSync(connectionFile()), 'the stale connection file of the test before');
+  renameSync(join(profile(), 'tasks.db'), join(dir, 'tasks.db'));
+  try {
+    const run = await runIpc(['-c', 'len(db_query({}))'], { env: env(), cwd: home, timeoutMs: 30_000 });
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^ipc: ConfigError: no store was found: no controller answered at \S+ipcontroller-client\.json \(.*\), and profile default in \S+ has no running controller and no tasks\.db \(\S+tasks\.db\); use --demo for the embedded demo store\n$/);
+  } finally {
+    renameSync(join(dir, 'tasks.db'), join(profile(), 'tasks.db'));
+  }
 });

@@ -1,7 +1,7 @@
 /** Script mode through the real `node bin/ipc.js`: statements, formats, errors, exit statuses. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FLAGS } from '../../src/config/argv.js';
@@ -184,10 +184,31 @@ test('the piped example of --help runs as bash gives it: the $ of $gte survives 
   assert.ok(Number(run.stdout) > 0, 'the demo store has tasks started within the hour');
 });
 
-test('with no store named anywhere, ipc opens the embedded demo store', async () => {
-  const run = await runIpc(['-c', '%info'], { env, cwd: tmp.dir });
+test('with no store named anywhere, script mode exits 2 saying where it looked, and answers nothing from the demo store', async () => {
+  const mistyped = { ...env, IPYTHONDIR: join(tmp.dir, 'no-such-ipython') };
+  for (const args of [['-c', 'len(db_query({}))'], []] as const) {
+    const run = await runIpc(args, { env: mistyped, cwd: tmp.dir, input: 'len(db_query({}))\n' });
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^ipc: ConfigError: no store was found: no store flag, no configuration file \(--config, \$IPC_CONFIG, \.\/\.ipcrc, ~\/\.ipcrc\), no profile default in \S+no-such-ipython; name one \(--sqlitedb FILE, --hub FILE, --profile NAME, --ipython-dir DIR\), or use --demo for the embedded demo store\n$/);
+  }
+  // an empty profile directory: where ipc looked for its tasks.db
+  const ipython = join(tmp.dir, 'empty-ipython');
+  mkdirSync(join(ipython, 'profile_default'), { recursive: true });
+  const empty = await runIpc(['-c', '%info'], { env: { ...env, IPYTHONDIR: ipython }, cwd: tmp.dir });
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /^ipc: ConfigError: no store was found: profile default in \S+ has no running controller and no tasks\.db \(\S+profile_default\/tasks\.db\); /);
+});
+
+test('--demo, or demo: true in the configuration, opens the embedded demo store when nothing is found', async () => {
+  const run = await runIpc(['--demo', '-c', 'len(db_query({}))'], { env, cwd: tmp.dir });
   assert.equal(run.code, 0);
-  assert.match(run.stdout, /^store {4}the embedded demo store \(DictDB\) — no store was found: no store flag, no configuration file, no profile default in \S+\nrecords {2}241, submitted/);
+  assert.equal(run.stdout, '241\n');
+  const config = join(tmp.dir, 'demo.ipcrc');
+  writeFileSync(config, '{demo: true}');
+  const byConfig = await runIpc(['--config', config, '-c', '%info'], { env, cwd: tmp.dir });
+  assert.equal(byConfig.code, 0, byConfig.stderr);
+  assert.match(byConfig.stdout, /^store {4}the embedded demo store \(DictDB\) — no store was found: no store flag, no store named in \S+demo\.ipcrc, no profile default in \S+\nrecords {2}241, submitted/);
 });
 
 test('script mode loads no terminal UI and no database driver it does not use', async () => {

@@ -62,6 +62,10 @@ test('a pending task: .ready() and .get() ask the store again, .get() waits for 
   const reader = await openSQLiteStore({ path });
   try {
     const live = createShell({ client: await StoreClient.open(reader, { pollMs: 20 }) });
+    // a store client submitted nothing: rc.wait() has nothing outstanding, as a fresh ipyparallel Client
+    const before = Date.now();
+    assert.equal(await value(live, 'rc.wait()'), true);
+    assert.ok(Date.now() - before < 1000, 'rc.wait() returned at once beside a pending task');
     await live.execute(`r = rc.get_result('${PREFIX}2')`);
     assert.equal(await value(live, 'r.ready()'), false);
     const began = Date.now();
@@ -108,9 +112,26 @@ test("rc.result_status: the hub's answer to a result_request, ids sorted, values
   assert.equal(status['status'], 'ok');
   assert.deepEqual(status['pending'], []);
   assert.deepEqual(status['completed'], [...ids].sort());
-  const full = (await value(shell, `rc.result_status(${JSON.stringify(ids)}, status_only=False)`)) as Record<string, unknown>;
+  const full = (await value(shell, `rc.result_status(${JSON.stringify(ids.slice(0, 2))}, status_only=False)`)) as Record<string, unknown>;
   assert.equal(full[`${PREFIX}2`], 30);
   assert.equal(full[`${PREFIX}51`], 15);
-  assert.equal(repr(full[`${PREFIX}55`]), "RemoteError: ValueError(bad value 'x')");
-  assert.equal((await one(shell, "rc.result_status(['no-such-task'])")).error?.kind, 'KeyError');
+  // as Python's Client.result_status: a failed task's error is raised, not returned
+  const failed = await one(shell, `rc.result_status(${JSON.stringify(ids)}, status_only=False)`);
+  assert.equal(failed.error?.kind, 'RemoteError');
+  assert.equal(failed.error?.message, "ValueError(bad value 'x')");
+  const unknown = await one(shell, "rc.result_status(['no-such-task'])");
+  assert.equal(unknown.error?.kind, 'KeyError');
+  assert.match(unknown.error?.message ?? '', /^no such task: 'no-such-task' is not in /);
+});
+
+test('rc.result_status reads no result unless status_only=False', async () => {
+  let reads = 0;
+  const counted: Store = Object.create(store, {
+    getRecord: { value: (id: string) => { reads++; return store.getRecord(id); } },
+  });
+  const counting = createShell({ client: await StoreClient.open(counted) });
+  await value(counting, `rc.result_status(['${PREFIX}2', '${PREFIX}55'])`);
+  assert.equal(reads, 0);
+  await value(counting, `rc.result_status(['${PREFIX}2'], status_only=False)`);
+  assert.equal(reads, 1);
 });

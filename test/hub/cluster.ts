@@ -3,7 +3,7 @@
  * (DictDB, SQLiteDB or NoDB) and its /usr/bin/ipengine processes in a
  * temporary IPYTHONDIR, listening on 127.0.0.1 with random ports.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,21 @@ c.wait_for_engines(INPUT['n'], timeout=60)
 c.close()
 emit(True)
 `, { n });
+  }
+
+  /**
+   * Kills engine process `i` (in start order) and its nanny with SIGKILL, as
+   * a crashed machine would: no one tells the hub, so the running task stays
+   * pending until the heartbeat gives up on the engine.
+   */
+  async killEngine(i: number): Promise<void> {
+    const child = this.engines[i];
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    const nannies = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((p) => p > 0);
+    for (const pid of nannies) process.kill(pid, 'SIGKILL');
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
   }
 
   /** Runs Python with an ipyparallel Client at hand: INPUT['file'] is the connection file. */

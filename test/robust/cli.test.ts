@@ -89,7 +89,7 @@ test('the defects of the adversarial pass each end in one sentence', async () =>
     ['division by zero', '1/0\n7 // 0\n7 % 0', /^line 1: ZeroDivisionError: division by zero\nline 2: ZeroDivisionError: integer division or modulo by zero\nline 3: ZeroDivisionError: integer modulo by zero\n$/],
   ];
   for (const [what, script, stderr] of cases) {
-    const run = await checked(script, ['--format', 'table'], what);
+    const run = await checked(script, ['--demo', '--format', 'table'], what);
     if (stderr) assert.match(run.stderr, stderr, what);
     else assert.equal(run.stderr, '', what);
   }
@@ -139,7 +139,7 @@ const statement = fc.oneof(expr, expr.map((e) => `v = ${e}`), fc.constantFrom('v
 test('generated statements: exit status, stderr, time and memory stay within bounds', async () => {
   const scripts = fc.sample(fc.array(statement, { minLength: 1, maxLength: 12 }), { numRuns: 12, seed: 13 });
   for (const lines of scripts) {
-    const run = await checked(lines.join('\n'), ['--format', 'jsonl']);
+    const run = await checked(lines.join('\n'), ['--demo', '--format', 'jsonl']);
     assert.ok(run.ms < TIME_BOUND_MS);
   }
 });
@@ -147,7 +147,7 @@ test('generated statements: exit status, stderr, time and memory stay within bou
 /** Starts `source` in script mode and sends `signal` once the statement is computing. */
 function signalled(source: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; afterSignalMs: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [IPC, '-c', source], { env, cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [IPC, '--demo', '-c', source], { env, cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.stdout.resume();

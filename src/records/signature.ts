@@ -21,7 +21,7 @@ const TOKENS = new RegExp(
 
 /** An exception message with its variable parts as placeholders: `<str> <id> <path> <hex> <n>` (`<id>`: a msg_id, engine or session id). */
 export function errorPattern(evalue: string): string {
-  return evalue.replace(TOKENS, (m, ...rest) => {
+  return evalue.replace(TOKENS, (m: string, ...rest: unknown[]) => {
     const g = rest.at(-1) as Record<string, string | undefined>;
     if (g['quoted'] !== undefined) {
       const inner = m.replace(/^b?(['"])([\s\S]*)\1$/, '$2');

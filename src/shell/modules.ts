@@ -48,13 +48,13 @@ function counter(c: CallArgs): PyMapping {
   const [source] = only(c, 'Counter', 1);
   const out = new PyMapping('Counter');
   if (source === undefined || source === null) {
-    out.entries.push(...[...c.kwargs]);
+    for (const kv of c.kwargs) out.entries.push(kv);
     return out;
   }
   const isMapping = source instanceof PyMapping || source instanceof Map || (isDict(source) && Object.getPrototypeOf(source) === Object.prototype);
   const pairs = isMapping ? pairsOf(source, 'Counter') : iterate(source, 'Counter').map((x): [unknown, unknown] => [x, 1]);
   chargeItems(pairs.length, 'the Counter');
-  out.entries.push(...merged(pairs, (a, b) => (a as number) + (b as number)));
+  for (const kv of merged(pairs, (a, b) => (a as number) + (b as number))) out.entries.push(kv);
   return out;
 }
 

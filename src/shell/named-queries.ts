@@ -49,7 +49,8 @@ export class NamedQueries {
       const known = this.names();
       throw keyError(`no query named '${name}'${known.length ? `; the named queries are ${known.join(', ')}` : '; save one with %q NAME = STATEMENT'}`);
     }
-    const wanted = Math.max(0, ...[...statement.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    let wanted = 0;
+    for (const m of statement.matchAll(/\$(\d+)/g)) wanted = Math.max(wanted, Number(m[1]));
     if (args.length < wanted) throw parseError(`%q ${name} takes ${wanted} argument${wanted === 1 ? '' : 's'} ($1 … $${wanted}): ${statement}`);
     return statement.replace(/\$(\d+)/g, (all, n: string) => args[Number(n) - 1] ?? all);
   }

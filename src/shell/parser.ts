@@ -472,7 +472,7 @@ class Parser {
       }
       formatted = true;
       try {
-        parts.push(...splitFString(t.value, (text) => parseExpression({ source: text, from: 0, to: text.length })));
+        for (const part of splitFString(t.value, (text) => parseExpression({ source: text, from: 0, to: text.length }))) parts.push(part);
       } catch (e) {
         if (e instanceof FStringError) this.fail(e.message, t.offset);
         if (e instanceof IpcError) this.fail(`in a field of this f-string: ${e.message.split('\n')[0]}`, t.offset);

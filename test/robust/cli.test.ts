@@ -196,7 +196,7 @@ emit(mid)`, db);
   const run = await checked(script, ['--sqlitedb', db, '--format', 'jsonl'], 'a deep header');
   const notes = run.stderr.split('\n').filter(Boolean);
   const note = `ipc: StoreError: the header of record ${String(msgId)} in table ipython-tasks of ${db} is nested too deeply to read; it is shown as <unreadable header>`;
-  assert.deepEqual(notes, [note, note], 'one note per read of the bad record');
+  assert.deepEqual(notes, [note], 'one note per bad record, however often it is read');
   const [count, ...rest] = run.stdout.trim().split('\n');
   const lines = rest.slice(0, -1).map((l) => JSON.parse(l) as { msg_id: string; header: unknown });
   assert.equal(lines.length, Number(count), 'every record is written');

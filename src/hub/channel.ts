@@ -237,9 +237,11 @@ export class HubChannel {
 
   private newDealer(): zmq.Dealer {
     // A hub that is down must not block a send for ever: the timeout covers it.
-    const dealer = this.opened(new zmq.Dealer({ linger: 0, sendTimeout: this.timeoutMs, maxMessageSize: this.maxMessageBytes }), this.#info.registration);
+    const dealer = new zmq.Dealer({ linger: 0, sendTimeout: this.timeoutMs, maxMessageSize: this.maxMessageBytes });
     // ZeroMQ ends the connection of a hub that sends a frame past maxMessageSize, for good: say so to whoever waits.
+    // Watched before it connects: the events of a connection made first are never seen.
     this.watch(dealer, (handshaken) => void (handshaken && this.onDisconnect(dealer)));
+    this.opened(dealer, this.#info.registration);
     void this.readReplies(dealer);
     return dealer;
   }
@@ -247,8 +249,7 @@ export class HubChannel {
   private newSubscriber(): zmq.Subscriber {
     const subscriber = new zmq.Subscriber({ linger: 0, maxMessageSize: this.maxMessageBytes });
     subscriber.subscribe();
-    this.opened(subscriber, this.#info.notification);
-    // a notification past the limit ends that connection too: a new one a second later
+    // a notification past the limit ends that connection too: a new one a second later (watched before it connects)
     this.watch(subscriber, (handshaken) => {
       if (!handshaken) return;
       setTimeout(() => {
@@ -261,6 +262,7 @@ export class HubChannel {
         }
       }, 1000).unref();
     });
+    this.opened(subscriber, this.#info.notification);
     void this.readNotifications(subscriber);
     return subscriber;
   }

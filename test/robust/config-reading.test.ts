@@ -173,7 +173,7 @@ test('a script from a pipe given as a file (process substitution, /dev/stdin) is
   const tmp = tempDir();
   try {
     // through sh, so that stdin is a pipe (Node gives a child a socket)
-    const out = execFileSync('sh', ['-c', `printf '6 * 7\\n' | '${process.execPath}' '${IPC}' /dev/stdin`], { env: isolatedEnv(tmp.dir), cwd: tmp.dir, encoding: 'utf8', timeout: 10_000 });
+    const out = execFileSync('sh', ['-c', `printf '6 * 7\\n' | '${process.execPath}' '${IPC}' --demo /dev/stdin`], { env: isolatedEnv(tmp.dir), cwd: tmp.dir, encoding: 'utf8', timeout: 10_000 });
     assert.equal(out.trim(), '42');
   } finally {
     tmp.remove();

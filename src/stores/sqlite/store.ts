@@ -9,6 +9,7 @@ import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type St
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
+import { sortInSlices } from './sort.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
 import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
@@ -476,7 +477,7 @@ export class SQLiteStore implements Store {
       ) as [number, unknown][];
       const rowids = Float64Array.from(rows, (r) => r[0]);
       const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));
-      this.sortByTime(table, rowids, micros);
+      await this.sortByTime(table, rowids, micros);
       return { table, rowids, micros };
     }
     const stmt = this.run(() =>
@@ -507,16 +508,16 @@ export class SQLiteStore implements Store {
     }
     rowids = rowids.subarray(0, count);
     micros = micros.subarray(0, count);
-    if (!sorted) this.sortByTime(table, rowids, micros);
+    if (!sorted) await this.sortByTime(table, rowids, micros);
     return { table, rowids, micros };
   }
 
   /** Sorts by submitted; rows submitted at the same microsecond go by msg_id. */
-  private sortByTime(table: TaskTable, rowids: Float64Array, micros: Float64Array): void {
+  private async sortByTime(table: TaskTable, rowids: Float64Array, micros: Float64Array): Promise<void> {
     const n = rowids.length;
     const index = new Uint32Array(n);
     for (let i = 0; i < n; i++) index[i] = i;
-    index.sort((a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
+    await sortInSlices(index, (a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
     const r = Float64Array.from(index, (i) => rowids[i]!);
     const m = Float64Array.from(index, (i) => micros[i]!);
     const msgIdOf = this.db.prepare(`SELECT msg_id FROM ${quoteIdentifier(table.name)} WHERE rowid = ?`).pluck();

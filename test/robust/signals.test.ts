@@ -23,7 +23,13 @@ before(async () => {
   big = join(home, 'big.db');
   await writeBigTasksDb(big, ROWS);
 });
-after(() => rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
+after(() => {
+  try {
+    rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
+  } catch {
+    // a shell the tests suspended and hung up on may still be writing its history as it ends: a temporary folder left is no failure
+  }
+});
 
 const SPIN = 'len([sum([y for y in range(10000)]) for x in range(10000)])';
 

@@ -137,7 +137,9 @@ describe('the SQLite store and a live ipcontroller --sqlitedb', { skip: !havePyt
     const loadOut = output(load);
     const counts: number[] = [];
     const started = Date.now();
-    while (Date.now() - started < 4000) {
+    // at least 4 s of reads, and on until the controller's commits (every 2 s) show, for at most 15 s
+    const grown = () => counts.length >= 2 && counts[counts.length - 1]! > counts[0]!;
+    while (Date.now() - started < 4000 || (!grown() && Date.now() - started < 15_000)) {
       const store = await openSQLiteStore({ path: dbPath, table: '*' });
       let n = 0;
       let liveRows = 0;

@@ -21,6 +21,8 @@ export const FILE_CAPS = {
   history: 16 * 2 ** 20,
   /** A script of statements. */
   script: 64 * 2 ** 20,
+  /** %q's named queries (~/.ipc_queries.json). */
+  queries: 2 ** 20,
   /** Records to load into a DictDB (--load). */
   records: 256 * 2 ** 20,
 } as const;

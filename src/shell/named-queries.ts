@@ -4,13 +4,11 @@
  * litecli's `\fs` keep theirs: `%q NAME = STATEMENT` saves, `%q NAME ARGS…`
  * runs it with `$1`, `$2`, … replaced, `%q` lists them.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { keyError, parseError, storeError } from '../errors.js';
-
-/** A queries file past this is not ours to read. */
-const MAX_FILE_BYTES = 1 << 20;
+import { IpcError, keyError, parseError, storeError } from '../errors.js';
+import { FILE_CAPS, readBoundedFile } from '../files.js';
 
 export function defaultQueriesFile(): string {
   return join(homedir(), '.ipc_queries.json');
@@ -57,32 +55,25 @@ export class NamedQueries {
 
   private read(): Map<string, string> {
     if (this.file === null) return new Map();
-    let fd: number;
+    let text: string;
     try {
-      fd = openSync(this.file, constants.O_RDONLY | constants.O_NONBLOCK);
+      text = readBoundedFile(this.file, 'named-queries file', FILE_CAPS.queries, storeError);
+    } catch (e) {
+      // a missing or unreadable file holds no queries, as before any was saved
+      if (!(e instanceof IpcError)) return new Map();
+      throw e;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
     } catch {
-      return new Map();
+      throw storeError(`${this.file} is not JSON; fix or remove it to keep named queries`);
     }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) throw storeError(`${this.file} is not a regular file; named queries are kept there`);
-      if (st.size > MAX_FILE_BYTES) throw storeError(`${this.file} is larger than ${MAX_FILE_BYTES} bytes; it is not a named-queries file`);
-      const buf = Buffer.alloc(st.size);
-      readSync(fd, buf, 0, st.size, 0);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(buf.toString('utf8'));
-      } catch {
-        throw storeError(`${this.file} is not JSON; fix or remove it to keep named queries`);
-      }
-      const out = new Map<string, string>();
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out.set(k, v);
-      }
-      return out;
-    } finally {
-      closeSync(fd);
+    const out = new Map<string, string>();
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out.set(k, v);
     }
+    return out;
   }
 }
 

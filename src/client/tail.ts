@@ -45,6 +45,13 @@ interface Target {
 }
 
 const KEYS = ['msg_id', 'submitted', 'engine_uuid', 'stdout', 'stderr', 'completed', 'error', 'result_content', 'result_header', 'result_metadata'];
+/**
+ * How long a task's record is held before it is matched with IOPub: the
+ * controller relays a chunk to subscribers and saves it in the record at
+ * about the same time, so a chunk the record already holds may still be on
+ * its way here when the record's reply comes.
+ */
+const RELAY_SETTLE_MS = 300;
 /** Chunks of tasks not (yet) known to be followed, kept so that a task found a moment later misses none of its text. */
 const EARLY_BYTES = 4 * 2 ** 20;
 
@@ -67,6 +74,8 @@ export class Tail {
   /** The engine IOPub named for a task not yet followed. */
   private readonly earlyEngine = new Map<string, number>();
   private readonly checking = new Set<string>();
+  /** Tasks read and about to be followed. */
+  private readonly adopting = new Set<string>();
   private out: TailLine[] = [];
   private wake: (() => void) | null = null;
   private ctx: DeriveContext = {};
@@ -172,7 +181,7 @@ export class Tail {
       const name = String(e.content['name']);
       const text = typeof e.content['text'] === 'string' ? e.content['text'] : '';
       if (!this.wanted(name)) return;
-      if (t) return this.write(t, name, text);
+      if (t) return t.done ? undefined : this.write(t, name, text);
       if (this.rejected.has(id)) return;
       this.keepEarly(id, name, text);
       if (this.o.follow) void this.check(id);
@@ -199,14 +208,14 @@ export class Tail {
 
   /** A task IOPub mentions that is not followed yet: followed when the query selects it. */
   private async check(id: string): Promise<void> {
-    if (this.checking.has(id) || this.targets.has(id) || !this.o.query) return;
+    if (this.checking.has(id) || this.adopting.has(id) || this.targets.has(id) || !this.o.query) return;
     this.checking.add(id);
     try {
       const list = await this.o.client.dbQuery({ $and: [this.o.query, { msg_id: id }] }, KEYS);
       if (list.length === 0) {
         this.rejected.add(id);
         this.dropEarly(id);
-      } else for (const r of list.records) this.adopt(r);
+      } else await this.adoptAll(list.records);
     } catch {
       // asked again at the next poll
     } finally {
@@ -229,6 +238,7 @@ export class Tail {
     } else if (first || !this.lastSubmitted) query = this.o.query ?? {};
     else query = { $and: [this.o.query ?? {}, { submitted: { $gte: new Timestamp(this.lastSubmitted.us - 2_000_000) } }] };
     const list = await this.o.client.dbQuery(query, KEYS);
+    const found: TaskRecord[] = [];
     for (const r of list.records) {
       const s = r['submitted'];
       if (s instanceof Timestamp && (!this.lastSubmitted || s.us > this.lastSubmitted.us)) this.lastSubmitted = s;
@@ -238,7 +248,21 @@ export class Tail {
         this.rejected.add(String(r['msg_id']));
         continue;
       }
-      this.adopt(r);
+      found.push(r);
+    }
+    await this.adoptAll(found);
+  }
+
+  /** Follows tasks read from the store, once the chunks IOPub was relaying meanwhile have come (the record may hold them already). */
+  private async adoptAll(records: TaskRecord[]): Promise<void> {
+    const fresh = records.filter((r) => !this.targets.has(String(r['msg_id'])) && !this.adopting.has(String(r['msg_id'])));
+    if (fresh.length === 0) return;
+    for (const r of fresh) this.adopting.add(String(r['msg_id']));
+    try {
+      if (this.o.client.live) await new Promise((r) => setTimeout(r, RELAY_SETTLE_MS));
+      for (const r of fresh) this.adopt(r);
+    } finally {
+      for (const r of fresh) this.adopting.delete(String(r['msg_id']));
     }
   }
 
@@ -277,15 +301,21 @@ export class Tail {
   /** Reads what the record adds to what was shown (a store, or IOPub chunks missed), and whether the task is done. */
   private settle(t: Target, r: TaskRecord): void {
     if (t.engine === null) t.engine = engineIdOf(r, this.ctx);
+    const completed = r['completed'] instanceof Timestamp;
+    const live = this.o.client.live !== undefined;
+    // the hub's done: IOPub gave every chunk (its idle comes after them), else one more read of the record
+    const done = completed && (!live || t.idle || t.completedPolls >= 1);
+    // on a hub IOPub writes the text; the record fills in only once the task is done (a chunk in flight would be written twice)
+    if (live && !done) {
+      if (completed) t.completedPolls++;
+      return;
+    }
     for (const s of ['stdout', 'stderr'] as const) {
       if (!this.wanted(s)) continue;
       const stored = typeof r[s] === 'string' ? (r[s] as string) : '';
       if (stored.length > t.shown[s].length && stored.startsWith(t.shown[s])) this.write(t, s, stored.slice(t.shown[s].length));
     }
-    if (!(r['completed'] instanceof Timestamp)) return;
-    t.completedPolls++;
-    // the hub may save a last chunk just after the result: done at the task's idle, else one read later
-    if (!t.idle && t.completedPolls < 2 && this.o.client.live) return;
+    if (!done) return;
     t.done = true;
     this.flush(t);
     const f = taskFailure(r);

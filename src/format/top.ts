@@ -182,7 +182,8 @@ export function renderTop(s: TopSnapshot, v: TopViewState, p: Paint): string[] {
   const out: string[] = [];
   const rate = s.perSecond.reduce((a, b) => a + b, 0) / Math.max(1, s.perSecond.length);
   const state = v.paused ? p.yellow('paused') : `every ${v.seconds} s`;
-  out.push(`${p.bold('top')}  ${oneLine(s.source)}  ${p.dim('·')} ${s.live ? `${s.enginesUp} engine${s.enginesUp === 1 ? '' : 's'} up` : `${s.enginesUp} engine${s.enginesUp === 1 ? '' : 's'} seen`}  ${p.dim('·')} ${clock(s.polledAt, v.utc)} ${p.dim(state)}`);
+  const engines = `${s.enginesUp} engine${s.enginesUp === 1 ? '' : 's'} ${s.live ? 'up' : 'seen'}`;
+  out.push(`${p.bold('top')}  ${v.paused ? state : p.dim(state)}  ${p.dim('·')} ${engines}  ${p.dim('·')} ${clock(s.polledAt, v.utc)}  ${p.dim('·')} ${oneLine(s.source)}`);
   const counts = `pending ${p.bold(String(s.pending))}  running ${p.bold(String(s.running))}  done ${p.green(String(s.done))}  failed ${s.failed ? p.red(String(s.failed)) : '0'}`;
   const tail = `  ${rate.toFixed(1)}/s  ETA ${s.etaSeconds === null ? '?' : seconds(s.etaSeconds)}`;
   const room = W - textWidth(`tasks  pending ${s.pending}  running ${s.running}  done ${s.done}  failed ${s.failed}`) - textWidth(tail) - 4;

@@ -228,7 +228,8 @@ export class TopMonitor {
   }
 
   private engineIdOf(t: Task): number | null {
-    return (t.engineUuid !== null ? this.ctx.engineId?.(t.engineUuid) : undefined) ?? t.engineHint;
+    if (t.engineUuid === null) return t.engineHint;
+    return this.ctx.engineId?.(t.engineUuid) ?? this.gone.get(t.engineUuid)?.id ?? t.engineHint;
   }
 
   /** The median run time of the selection's finished tasks, in seconds. */

@@ -3,7 +3,8 @@
  * engines: output followed over IOPub compared with the records the hub
  * kept, and %top's counts compared with what Python's Client answers
  * (queue_status and db_query) while the cluster is quiet: one long task
- * pinned on each engine, more queued behind them.
+ * pinned on each engine, more queued behind them. Last, an engine is
+ * killed while %top shows it.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,7 +13,8 @@ import { IPC, isolatedEnv, runIpc, tempDir } from '../cli/helpers.js';
 import { Terminal } from '../ui/support/tmux.js';
 import { Cluster } from './cluster.js';
 
-const cluster = new Cluster('--dictdb');
+// heartbeats of 1 s, five missed: a killed engine is noticed within seconds
+const cluster = new Cluster('--dictdb', ['--HeartMonitor.period=1000', '--HeartMonitor.max_heartmonitor_misses=5']);
 const home = tempDir('ipc-live-');
 const env = () => isolatedEnv(home.dir, { IPYTHONDIR: cluster.env['IPYTHONDIR'], NO_COLOR: '1' });
 
@@ -92,13 +94,13 @@ test('%tail -f shows each line of new tasks once, in order, soon after it is pri
   };
   try {
     await until(() => out.includes('(following'), 'the subscription');
-    const ids = await submitTickers(['alpha', 'beta'], 12);
-    await until(() => ids.every((id) => linesOf(out, id).length === 12), 'every line of both tasks');
+    const ids = await submitTickers(['alpha', 'beta'], 8);
+    await until(() => ids.every((id) => linesOf(out, id).length === 8), 'every line of both tasks');
     const recorded = await recordedStdout(ids);
     for (const id of ids) {
       const seen = linesOf(out, id);
       assert.deepEqual(seen, recorded[id]!.replace(/\n$/, '').split('\n'), `the lines of ${id} are the recorded stdout, once each, in order`);
-      assert.deepEqual(seen.map((l) => Number(l.split(' ')[1])), [...Array(12).keys()]);
+      assert.deepEqual(seen.map((l) => Number(l.split(' ')[1])), [...Array(8).keys()]);
     }
     // how long after its print each line reached ipc (same machine, same clock)
     const delays = arrivals.filter((a) => /^\[\d /.test(a.line)).map((a) => a.at - Number(a.line.split(' ').at(-1)));
@@ -112,7 +114,7 @@ test('%tail -f shows each line of new tasks once, in order, soon after it is pri
 });
 
 test('%tail ID of a task already printing takes what came before from the record: nothing missed, nothing twice; it stops when the task is done', async () => {
-  const [id] = await submitTickers(['gamma'], 15);
+  const [id] = await submitTickers(['gamma'], 10);
   // started once the task has printed a few lines
   await cluster.python(`
 import ipyparallel as ipp, time
@@ -129,7 +131,7 @@ emit(True)
   assert.equal(run.code, 0, run.stderr);
   const recorded = await recordedStdout([id!]);
   assert.deepEqual(linesOf(run.stdout, id!), recorded[id!]!.replace(/\n$/, '').split('\n'));
-  assert.equal(linesOf(run.stdout, id!).length, 15);
+  assert.equal(linesOf(run.stdout, id!).length, 10);
 });
 
 /** One long task pinned on each engine, three more queued on engine 0, two load-balanced waiting, one failure done. */
@@ -237,3 +239,27 @@ for (const [columns, rows] of [[80, 24], [160, 50]] as const) {
     }
   });
 }
+
+test('an engine killed mid-task: %top says it is gone and what it was running, and the task fails with EngineError', async () => {
+  await quietCluster();
+  const t = new Terminal(`node ${IPC} --hub ${cluster.connectionFile}`, { cwd: home.dir, env: env(), columns: 120, rows: 30 });
+  try {
+    await t.waitFor((s) => s.includes('In [1]:'), 'the first prompt', { timeoutMs: 20_000 });
+    t.type('1 + 1');
+    t.send('Enter');
+    await t.waitFor((s) => s.includes('In [2]:'), 'the answer');
+    t.type('%top');
+    t.send('Enter');
+    await t.waitFor((x) => /^ 1 +busy/m.test(x) && /^.0 +busy/m.test(x), 'both engines busy', { timeoutMs: 20_000 });
+    await cluster.killEngine(1);
+    const s = await t.waitFor((x) => /^.[01] +gone +_\d+_\d+ /m.test(x) && /EngineError/.test(x), 'an engine gone, its tasks failed', { timeoutMs: 40_000 });
+    const [, id, tail] = /^.([01]) +gone +(_\d+_\d+) /m.exec(s)!;
+    assert.ok(pinned.sleepers[Number(id)]!.endsWith(tail!), `engine ${id} was running its pinned task ${pinned.sleepers[Number(id)]}:\n${s}`);
+    assert.match(s, /1 engine up/);
+    assert.match(s, new RegExp(`engine ${id} +EngineError: Engine .+ died while running task`));
+    t.type('q');
+    await t.waitFor((x) => x.includes('In [3]:'), 'the prompt again');
+  } finally {
+    t.close();
+  }
+});

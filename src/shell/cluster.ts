@@ -34,17 +34,22 @@ function needsHub(client: Client, magic: string): void {
   if (client.mode !== 'hub') throw hubError(NEEDS_HUB(`%${magic}`));
 }
 
-async function confirmed(client: Client, flags: Map<string, string | true>, question: string): Promise<void> {
+/** Asks, unless --yes was given; `preface` (what the action would do) is shown above the question. */
+async function confirmed(client: Client, flags: Map<string, string | true>, question: string, preface = ''): Promise<void> {
   if (flags.has('yes')) return;
-  if (!(await client.confirmAction(`${question}. Go on?`))) throw notConfirmed(question, 'sent');
+  if (!(await client.confirmAction(`${preface}${question}. Go on?`))) throw notConfirmed(question, 'sent');
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const engineWord = (ids: readonly number[]) => `engine${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
 
-function taskLine(t: AbortTask, what: string): string {
-  const engine = t.engine === null ? '' : `  engine ${t.engine}`;
-  return `  ${oneLine(t.msgId)}  ${oneLine(t.function ?? '-')}${engine}  ${what}`;
+/** One line per task, in columns: msg_id, function, engine, what happens to it. */
+function taskLines(rows: readonly [AbortTask, string][]): string[] {
+  const cells = rows.map(([t, what]) => [oneLine(t.msgId), oneLine(t.function ?? '-'), t.engine === null ? '' : `engine ${t.engine}`, what]);
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  // a column no task fills (no engine known) is left out
+  const keep = widths.map((w, i) => i === 3 || w > 0);
+  return cells.map((c) => '  ' + c.map((x, i) => (i < 3 ? x.padEnd(widths[i]!) : x)).filter((_, i) => keep[i]).join('  '));
 }
 
 /** `%abort QUERY [--dry-run] [--yes]`. */
@@ -74,19 +79,17 @@ function dryRunRows(plan: AbortPlan): Record<string, unknown>[] {
 
 function dryRunText(plan: AbortPlan): string {
   const lines = [`%abort would ask the engines not to run ${plural(plan.queued.length, 'pending task')}:`];
-  for (const t of plan.queued) lines.push(taskLine(t, 'abort'));
-  for (const t of plan.running) lines.push(taskLine(t, 'already running: an abort does not stop it'));
-  for (const t of plan.done) lines.push(taskLine(t, `already done (${t.status})`));
+  lines.push(...taskLines([
+    ...plan.queued.map((t): [AbortTask, string] => [t, 'abort']),
+    ...plan.running.map((t): [AbortTask, string] => [t, 'already running: an abort does not stop it']),
+    ...plan.done.map((t): [AbortTask, string] => [t, `already done (${t.status})`]),
+  ]));
   lines.push('(dry run: nothing was sent)');
   return lines.join('\n');
 }
 
 function reportText(report: AbortReport): string {
-  const lines: string[] = [];
-  for (const r of report.rows) {
-    const what = r.outcome === 'already done' ? `already done (${r.status})` : r.outcome;
-    lines.push(taskLine(r, what));
-  }
+  const lines = taskLines(report.rows.map((r) => [r, r.outcome === 'already done' ? `already done (${r.status})` : r.outcome]));
   const counts = new Map<string, number>();
   for (const r of report.rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   lines.push([...counts].map(([k, n]) => `${n} ${k}`).join(', '));
@@ -118,8 +121,10 @@ export async function retryMagic(st: { argAt: number; arg: string }, ctx: MagicC
   if (args.flags.has('dry-run')) {
     return table ? new Text([...summary, ...plan.tasks.map((t) => `  ${oneLine(t.msgId)}`), '(dry run: nothing was resubmitted)'].join('\n')) : groupRows(plan);
   }
-  if (table) ctx.print(summary.join('\n') + '\n');
-  await confirmed(ctx.client, args.flags, `%retry resubmits ${plural(plan.tasks.length, 'task')}`);
+  // at a terminal the counts go with the question; in a script (which cannot answer) they are printed
+  const asking = ctx.shell.terminal !== null && !args.flags.has('yes');
+  if (table && !asking) ctx.print(summary.join('\n') + '\n');
+  await confirmed(ctx.client, args.flags, `%retry resubmits ${plural(plan.tasks.length, 'task')}`, asking ? summary.join('\n') + '\n' : '');
   const mapping = await retryTasks(ctx.client, plan);
   if (!table) return [...mapping].map(([old, fresh]) => ({ msg_id: old, resubmitted: fresh }));
   const lines = [...mapping].map(([old, fresh]) => `  ${oneLine(old)} → ${oneLine(fresh)}`);
@@ -129,9 +134,10 @@ export async function retryMagic(st: { argAt: number; arg: string }, ctx: MagicC
 
 function retrySummary(plan: RetryPlan): string[] {
   const width = Math.max(...plan.groups.map((g) => String(g.count).length));
+  const fnWidth = Math.max(...plan.groups.map((g) => oneLine(g.function ?? '-').length));
   return [
     `${plural(plan.tasks.length, 'task')} to resubmit, by function and ename:`,
-    ...plan.groups.map((g) => `  ${String(g.count).padStart(width)}  ${oneLine(g.function ?? '-')}  ${g.ename === null ? 'aborted' : oneLine(g.ename)}`),
+    ...plan.groups.map((g) => `  ${String(g.count).padStart(width)}  ${oneLine(g.function ?? '-').padEnd(fnWidth)}  ${g.ename === null ? 'aborted' : oneLine(g.ename)}`),
   ];
 }
 

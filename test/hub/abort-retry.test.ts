@@ -48,57 +48,61 @@ c.close()
 after(() => cluster.stop());
 
 test('on a store, %abort, %retry and rc.abort say they need a running hub, and nothing is written', async () => {
-  for (const statement of ["%abort {'completed': None} --yes", "%retry {} --yes", "rc.abort(['x'])"]) {
-    const run = await runIpc(['--sqlitedb', FIXTURE_DB, '-c', statement]);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /^line 1: HubError: (%abort|%retry|abort) needs a running hub: a store only records tasks, it cannot reach engines; start ipc with --hub \[CONNECTION_FILE\]\n$/);
-    assert.equal(run.stdout, '');
-  }
+  const run = await runIpc(['--sqlitedb', FIXTURE_DB], { input: "%abort {'completed': None} --yes\n%retry {} --yes\nrc.abort(['x'])\n" });
+  assert.equal(run.code, 1);
+  const sentence = (n: number, what: string) => `line ${n}: HubError: ${what} needs a running hub: a store only records tasks, it cannot reach engines; start ipc with --hub [CONNECTION_FILE]\n`;
+  assert.equal(run.stderr, sentence(1, '%abort') + sentence(2, '%retry') + sentence(3, 'abort'));
+  assert.equal(run.stdout, '');
 });
 
 test('%abort in a script without --yes says so in one sentence, exits 1 and sends nothing', async () => {
   const run = await ipc([], `%abort ${quoted([ids.doubles[5]!])}\n`);
   assert.equal(run.code, 1);
   assert.equal(run.stderr, 'line 1: StoreError: %abort asks the engines not to run 1 pending task: add --yes to confirm it in a script\n');
-  // that task runs to its end below, when the sleep is interrupted (its value checked there)
+  // that task runs to its end below, once the sleep is interrupted (its value is checked there)
 });
 
 test('%abort of half the queue: the running task is reported as running, the rest as asked, and ipc does not wait for the busy engine', async () => {
   const chosen = [ids.sleeper, ...ids.doubles.slice(0, 3)];
-  const dry = await ipc(['--format', 'json'], `%abort ${quoted(chosen)} --dry-run\n`);
-  assert.equal(dry.code, 0, dry.stderr);
-  const planned = jsonLines(dry.stdout)[0] as Record<string, unknown>[];
-  assert.deepEqual(planned.map((r) => [r['msg_id'], r['would']]), [...ids.doubles.slice(0, 3).map((id) => [id, 'abort']), [ids.sleeper, 'already running']]);
-
   const began = Date.now();
-  const run = await ipc(['--format', 'json', '--yes'], `%abort ${quoted(chosen)}\n`);
+  const run = await ipc(['--format', 'json', '--yes'], `%abort ${quoted(chosen)} --dry-run\n%abort ${quoted(chosen)}\n`);
   const seconds = (Date.now() - began) / 1000;
   assert.equal(run.code, 0, run.stderr);
   // the engine is busy for 600 s: ipc waits 2 s for its answer, then reports
   assert.ok(seconds < 20, `ipc returned after ${seconds} s`);
-  const rows = jsonLines(run.stdout)[0] as Record<string, unknown>[];
-  const outcome = Object.fromEntries(rows.map((r) => [r['msg_id'], r['outcome']]));
+  const [planned, rows] = jsonLines(run.stdout) as Record<string, unknown>[][];
+  assert.deepEqual(planned!.map((r) => [r['msg_id'], r['would']]), [...ids.doubles.slice(0, 3).map((id) => [id, 'abort']), [ids.sleeper, 'already running']]);
+  const outcome = Object.fromEntries(rows!.map((r) => [r['msg_id'], r['outcome']]));
   assert.deepEqual(outcome, {
     [ids.sleeper]: 'already running',
     ...Object.fromEntries(ids.doubles.slice(0, 3).map((id) => [id, 'abort requested'])),
   });
-  assert.equal(rows.find((r) => r['msg_id'] === ids.sleeper)!['engine_id'], 0);
+  assert.equal(rows!.find((r) => r['msg_id'] === ids.sleeper)!['engine_id'], 0);
 
-  // the table says why the engine is silent and how to stop the running task
-  const table = await ipc(['--yes'], `%abort ${quoted([ids.sleeper])}\n`);
-  assert.match(table.stdout, /already running\n1 already running\nan abort does not stop a running task: rc\.send_signal\('SIGINT', 0\) interrupts it\n$/);
-
-  // rc.send_signal reaches the engine through its nanny at once, busy as it is
-  const signal = await ipc([], "rc.send_signal('SIGINT', 0)\n");
-  assert.equal(signal.code, 0, signal.stderr);
-  const bad = await ipc([], "rc.send_signal('SIGNOPE', 0)\n");
-  assert.match(bad.stderr, /^line 1: RemoteError: engine 0 refused the signal request: AttributeError: module 'signal' has no attribute 'SIGNOPE'\n$/);
+  const calls = await ipc(['--yes', '--timeout', '1'], [
+    // the table says how to stop the running task
+    `%abort ${quoted([ids.sleeper])}`,
+    // rc.abort as Python's Client.abort: block=True says which engine did not answer instead of hanging; without jobs, nothing of its own is outstanding
+    `rc.abort(['${ids.doubles[2]}'], targets=0, block=True)`,
+    'rc.abort()',
+    // rc.send_signal reaches the engine through its nanny at once, busy as it is
+    "rc.send_signal('SIGINT', 0)",
+    "rc.send_signal('SIGNOPE', 0)",
+  ].join('\n') + '\n');
+  assert.match(calls.stdout, /already running\n1 already running\nan abort does not stop a running task: rc\.send_signal\('SIGINT', 0\) interrupts it\n$/);
+  assert.equal(calls.stderr, [
+    'line 2: TimeoutError: engine 0 did not answer the abort request in time: an engine busy with a task reads it when that task ends, and then aborts these tasks before they run',
+    "line 5: RemoteError: engine 0 refused the signal request: AttributeError: module 'signal' has no attribute 'SIGNOPE'",
+  ].join('\n') + '\n');
 
   // Python's client on the same hub: the sleep was interrupted, exactly the chosen tasks aborted, the rest ran
   const py = (await cluster.python(`
 import ipyparallel as ipp
 c = ipp.Client(INPUT['file'])
-c.wait(INPUT['ids'], timeout=60)
+import time
+deadline = time.time() + 60
+while c.result_status(INPUT['ids'])['pending'] and time.time() < deadline:
+    time.sleep(0.1)
 records = c.db_query({'msg_id': {'$in': INPUT['ids']}}, keys=['result_content'])
 status = {r['msg_id']: r['result_content']['status'] for r in records}
 def outcome(msg_id):
@@ -116,22 +120,20 @@ c.close()
   ids.doubles.forEach((id, i) => assert.deepEqual(py.outcome[id], i < 3 ? { aborted: true } : { value: 2 * i }, `task ${i}`));
   assert.deepEqual(Object.keys(py.status).filter((id) => py.status[id] === 'aborted').sort(), ids.doubles.slice(0, 3).sort());
 
-  // ipc now reads the same: the aborted tasks are done, so a second %abort finds nothing pending
-  const again = await ipc(['--yes'], `%abort ${quoted(ids.doubles.slice(0, 3))}\n`);
+  // ipc reads the same: an aborted task's .get() raises TaskAborted, and a second %abort finds them done
+  const again = await ipc(['--yes'], `rc.get_result('${ids.doubles[0]}').get()\n%abort ${quoted(ids.doubles.slice(0, 3))}\n`);
+  assert.equal(again.stderr, 'line 1: RemoteError: TaskAborted()\n');
   assert.match(again.stdout, /^( {2}\S+ {2}double {2}engine 0 {2}already done \(aborted\)\n){3}3 already done\n$/);
 });
 
 test("%retry resubmits the failed and aborted tasks once; Python sees the new tasks, their results and the old records' resubmitted", async () => {
   const failed = [...ids.fails, ...ids.doubles.slice(0, 3)];
   const every = quoted([ids.sleeper, ...ids.doubles, ...ids.fails]);
-  const dry = await ipc([], `%retry {'msg_id': {'$in': ${every}}, 'function': {'$ne': 'sleep'}} --dry-run\n`);
-  assert.equal(dry.code, 0, dry.stderr);
-  assert.match(dry.stdout, /^5 tasks to resubmit, by function and ename:\n {2}3 {2}double {2}aborted\n {2}2 {2}fail {2}ValueError\n/);
-  assert.match(dry.stdout, /\(dry run: nothing was resubmitted\)\n$/);
-
-  const refused = await ipc([], `%retry ${quoted(failed)}\n`);
-  assert.equal(refused.code, 1);
-  assert.equal(refused.stderr, 'line 1: StoreError: %retry resubmits 5 tasks: add --yes to confirm it in a script\n');
+  const asked = await ipc([], `%retry {'msg_id': {'$in': ${every}}, 'function': {'$ne': 'sleep'}} --dry-run\n%retry ${quoted(failed)}\n`);
+  assert.equal(asked.code, 1);
+  assert.match(asked.stdout, /^5 tasks to resubmit, by function and ename:\n {2}3 {2}double {2}aborted\n {2}2 {2}fail {4}ValueError\n/);
+  assert.match(asked.stdout, /\(dry run: nothing was resubmitted\)\n/);
+  assert.equal(asked.stderr, 'line 2: StoreError: %retry resubmits 5 tasks: add --yes to confirm it in a script\n');
 
   const run = await ipc(['--format', 'json', '--yes'], `%retry ${quoted(failed)}\n`);
   assert.equal(run.code, 0, run.stderr);
@@ -154,17 +156,18 @@ c.close()
   ids.doubles.slice(0, 3).forEach((id, i) => assert.deepEqual(py.new[mapping[id]!], { value: 2 * i }));
   for (const id of ids.fails) assert.deepEqual(py.new[mapping[id]!], { ename: 'ValueError' });
 
-  // each was resubmitted once: a second %retry of the same tasks finds none
-  const again = await ipc(['--yes'], `%retry ${quoted(failed)}\n`);
-  assert.equal(again.stdout, 'no failed or aborted task that was not resubmitted already matches: nothing to retry\n');
+  // each was resubmitted once: a second %retry of the same tasks finds none; a failure retried again makes a chain of three
+  const retried = mapping[ids.fails[0]!]!;
+  const again = await ipc(['--format', 'json', '--yes'], `%retry ${quoted(failed)}\n%retry ${quoted([retried])}\n`);
+  const [none, second] = again.stdout.split('\n');
+  assert.equal(none, 'no failed or aborted task that was not resubmitted already matches: nothing to retry');
+  const last = (JSON.parse(second!) as { resubmitted: string }[])[0]!.resubmitted;
 
-  // a failure retried twice: %show follows the chain both ways
-  const second = await ipc(['--format', 'json', '--yes'], `%retry ${quoted([mapping[ids.fails[0]!]!])}\n`);
-  const last = (jsonLines(second.stdout)[0] as { resubmitted: string }[])[0]!.resubmitted;
-  const show = await ipc([], `%show ${mapping[ids.fails[0]!]}\n`);
-  assert.match(show.stdout, new RegExp(`\\n {2}retries {9}${ids.fails[0]} → this → ${last} {2}attempt 2 of 3\\n`));
-  const first = await ipc([], `%show ${ids.fails[0]}\n`);
-  assert.match(first.stdout, new RegExp(`\\n {2}retries {9}this → ${mapping[ids.fails[0]!]} → ${last} {2}attempt 1 of 3\\n`));
-  const never = await ipc([], `%show ${ids.doubles[4]}\n`);
-  assert.doesNotMatch(never.stdout, /\n {2}retries /);
+  // %show follows the chain both ways; a task never resubmitted has no retries line
+  const show = await ipc([], `%show ${retried}\n%show ${ids.fails[0]}\n%show ${ids.doubles[4]}\n`);
+  const lines = show.stdout.split('\n').filter((l) => l.startsWith('  retries '));
+  assert.deepEqual(lines, [
+    `  retries         ${ids.fails[0]} → this → ${last}  attempt 2 of 3`,
+    `  retries         this → ${retried} → ${last}  attempt 1 of 3`,
+  ]);
 });

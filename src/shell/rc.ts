@@ -242,7 +242,8 @@ export function makeRc(client: Client): PyObject {
         const answers = await client.sendSignal(sig, targetsOf(a.get('targets'), 'send_signal'), block ? undefined : SIGNAL_WAIT_MS);
         refused(answers, 'the signal request');
         if (answers.silent.length) {
-          throw hubError(`${engineWord(answers.silent)} did not answer the signal request: only an engine's nanny takes it (ipyparallel 7 and newer, unless the engine runs with --IPEngine.enable_nanny=False); signal such an engine's process on its machine (kill -INT PID)`);
+          const sent = answers.ok.length ? `the signal went to ${engineWord(answers.ok)}, but ` : '';
+          throw hubError(`${sent}${engineWord(answers.silent)} did not answer the signal request: only an engine's nanny takes it (ipyparallel 7 and newer, unless the engine runs with --IPEngine.enable_nanny=False); signal such an engine's process on its machine (kill -INT PID)`);
         }
         return null;
       }),

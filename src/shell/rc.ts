@@ -1,5 +1,5 @@
 import { NEEDS_HUB, RecordList, RecordStream, remoteValue, waitOptions, type Client, type EngineAnswers, type TaskResult } from '../client/index.js';
-import type { QueryInput } from '../query/index.js';
+import { predecodeRecords, type QueryInput } from '../query/index.js';
 import { hubError, indexError, keyError, remoteError, timeoutError, typeError } from '../errors.js';
 import { isTaskResult, type OutputFormat } from '../format/index.js';
 import { INTERVAL_KEYS, PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
@@ -166,6 +166,8 @@ export function makeRc(client: Client): PyObject {
         const which = a.has('indices_or_msg_ids') && a.get('indices_or_msg_ids') !== null ? a.get('indices_or_msg_ids') : -1;
         const { ids, single } = await msgIds(which, 'get_result');
         const results: TaskResult[] = await client.getResult(ids);
+        // a large result is decoded now, in slices, so that `.get()` reads it at once
+        await predecodeRecords(results.map((r) => r.record), ['result'], c.signal);
         const answer = single ? results[0]! : results;
         keepLive(answer, client, results);
         return answer;

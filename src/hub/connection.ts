@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   readonly notification: string;
   /** The hub's IOPub relay: every engine's status, stream, error and result messages; null when the file names none. */
   readonly iopub: string | null;
+  /** The control queue to the engines (abort, signal), or null when the file names none. */
+  readonly control: string | null;
   readonly key: string;
   readonly signatureScheme: string;
   /** Z85 public key of the hub when it speaks CurveZMQ. */
@@ -71,6 +73,7 @@ export function readConnectionFile(file: string): ConnectionInfo {
     registration: url('registration'),
     notification: url('notification'),
     iopub: cfg['iopub'] === undefined || cfg['iopub'] === null ? null : url('iopub'),
+    control: cfg['control'] === undefined || cfg['control'] === null ? null : url('control'),
     key: String(cfg['key']),
     signatureScheme: scheme,
     curveServerKey: typeof curve === 'string' && curve !== '' ? curve : null,

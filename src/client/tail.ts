@@ -212,10 +212,12 @@ export class Tail {
     this.checking.add(id);
     try {
       const list = await this.o.client.dbQuery({ $and: [this.o.query, { msg_id: id }] }, KEYS);
-      if (list.length === 0) {
+      if (list.length > 0) await this.adoptAll(list.records);
+      else if ((await this.o.client.dbQuery({ msg_id: id }, ['msg_id'])).length > 0) {
         this.rejected.add(id);
         this.dropEarly(id);
-      } else await this.adoptAll(list.records);
+      }
+      // else the hub has not recorded the task yet: its next message asks again, its chunks kept meanwhile
     } catch {
       // asked again at the next poll
     } finally {

@@ -13,8 +13,8 @@ import { IPC, isolatedEnv, runIpc, tempDir } from '../cli/helpers.js';
 import { Terminal } from '../ui/support/tmux.js';
 import { Cluster } from './cluster.js';
 
-// heartbeats of 1 s, five missed: a killed engine is noticed within seconds
-const cluster = new Cluster('--dictdb', ['--HeartMonitor.period=1000', '--HeartMonitor.max_heartmonitor_misses=5']);
+// heartbeats of 1 s, eight missed: a killed engine is noticed within seconds
+const cluster = new Cluster('--dictdb', ['--HeartMonitor.period=1000', '--HeartMonitor.max_heartmonitor_misses=8']);
 const home = tempDir('ipc-live-');
 const env = () => isolatedEnv(home.dir, { IPYTHONDIR: cluster.env['IPYTHONDIR'], NO_COLOR: '1' });
 
@@ -28,7 +28,7 @@ after(async () => {
   home.remove();
 });
 
-/** Submits tasks that print `tag i t` every 0.2 s (t: the engine's clock when printed) and answers their msg_ids at once. */
+/** Submits tasks that print `tag i t` every 0.2 s (t: the engine's clock when printed) and answers their msg_ids once they are sent. */
 async function submitTickers(tags: string[], lines: number): Promise<string[]> {
   const out = (await cluster.python(`
 import ipyparallel as ipp
@@ -41,6 +41,8 @@ def ticker(tag, n):
         time.sleep(0.2)
     return tag
 ars = [v.apply_async(ticker, t, INPUT['lines']) for t in INPUT['tags']]
+for ar in ars:
+    ar.wait_for_send(10)
 emit([ar.msg_ids[0] for ar in ars])
 c.close()
 `, { tags, lines })) as unknown as string[];
@@ -95,7 +97,15 @@ test('%tail -f shows each line of new tasks once, in order, soon after it is pri
   try {
     await until(() => out.includes('(following'), 'the subscription');
     const ids = await submitTickers(['alpha', 'beta'], 8);
-    await until(() => ids.every((id) => linesOf(out, id).length === 8), 'every line of both tasks');
+    await until(() => ids.every((id) => linesOf(out, id).length === 8), 'every line of both tasks').catch(async (e: Error) => {
+      const seen = await cluster.python(`
+import ipyparallel as ipp
+c = ipp.Client(INPUT['file'])
+emit([{k: str(v) for k, v in r.items()} for r in c.db_query({'msg_id': {'$in': INPUT['ids']}}, keys=['engine_uuid', 'started', 'completed', 'stdout', 'result_content'])])
+c.close()
+`, { ids });
+      throw new Error(`${e.message}\nthe hub's records: ${JSON.stringify(seen)}\n${cluster.output.slice(-3000)}`);
+    });
     const recorded = await recordedStdout(ids);
     for (const id of ids) {
       const seen = linesOf(out, id);
@@ -151,12 +161,13 @@ except Exception:
 def nap(t):
     import time
     time.sleep(t)
-sleepers = [c[i].apply_async(nap, 300).msg_ids[0] for i in (0, 1)]
-for _ in range(3):
-    c[0].apply_async(nap, 1)
+pinned = [c[i].apply_async(nap, 300) for i in (0, 1)]
+sleepers = [ar.msg_ids[0] for ar in pinned]
+queued = [c[0].apply_async(nap, 1) for _ in range(3)]
 lb = c.load_balanced_view()
-for _ in range(2):
-    lb.apply_async(nap, 1)
+queued += [lb.apply_async(nap, 1) for _ in range(2)]
+for ar in pinned + queued:
+    ar.wait_for_send(10)
 time.sleep(1.5)
 emit({'sleepers': sleepers, 'engines': {str(k): v for k, v in c._engines.items()}})
 c.close()

@@ -33,14 +33,14 @@ async function submitTickers(tags: string[], lines: number): Promise<string[]> {
   const out = (await cluster.python(`
 import ipyparallel as ipp
 c = ipp.Client(INPUT['file'])
-v = c.load_balanced_view()
 def ticker(tag, n):
     import time
     for i in range(n):
         print(tag, i, repr(time.time()), flush=True)
         time.sleep(0.2)
     return tag
-ars = [v.apply_async(ticker, t, INPUT['lines']) for t in INPUT['tags']]
+# one task per engine, through its own queue
+ars = [c[c.ids[i % len(c.ids)]].apply_async(ticker, t, INPUT['lines']) for i, t in enumerate(INPUT['tags'])]
 for ar in ars:
     ar.wait_for_send(10)
 emit([ar.msg_ids[0] for ar in ars])

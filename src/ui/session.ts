@@ -435,7 +435,7 @@ export class Session {
 
   /** Enter in the %errors table: the traceback of the selected signature's sample, as %tb shows it. */
   private async openTraceback(viewer: ErrorsViewer): Promise<void> {
-    const sig = viewer.signature(viewer.scroll.selected);
+    const sig = viewer.signature(viewer.answerRow());
     if (!sig) return;
     let lines: string[];
     try {

@@ -4,7 +4,7 @@ import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import { ErrorsRequest, WatchRequest } from '../shell/index.js';
 import { ErrorsViewer } from './errors-viewer.js';
 import { onScreen, type Painter } from './style.js';
-import { TableModel, tableLines, type TableOptions } from './table.js';
+import { TableModel, recordBlock, tableLines, type TableOptions } from './table.js';
 import { wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer } from './viewers.js';
 
@@ -50,6 +50,11 @@ export function present(value: unknown, n: number, ctx: PresentContext): Present
     const tall = model.rowCount + 3 > viewHeight(ctx);
     const wide = model.fullWidth > ctx.columns;
     if (!tall && !wide) return { kind: 'print', text: out + p.dim(summary(model)) + '\n' + tableLines(model, ctx.columns, p).join('\n') };
+    // psql's \x auto: rows too wide for the screen, few enough to show as blocks, stay in the scrollback
+    if (!tall && model.rowCount * (model.columns.length + 1) + 1 <= viewHeight(ctx) - 1) {
+      const blocks = Array.from({ length: model.rowCount }, (_, i) => recordBlock(model, i, ctx.columns, p)).flat();
+      return { kind: 'print', text: out + p.dim(summary(model)) + '\n' + blocks.join('\n') };
+    }
     if (ctx.viewerOpen) return { kind: 'print', text: out + p.dim(summary(model)) };
     return { kind: 'table', viewer: new TableViewer(model, n, { columns: ctx.columns, rows: ctx.rows }, ctx.onChange) };
   }

@@ -484,8 +484,10 @@ export class Session {
     // The Out line, the header and its rule, the "more" line, the next prompt and the line under it take six rows.
     const shown = Math.max(1, Math.min(model.rowCount, this.rows - 6));
     const first = tableLines(model, this.columns, this.painter, shown);
-    const more = model.rowCount > shown ? [this.painter.dim(`… ${model.rowCount - shown} more; Out[${viewer.out}] holds them all`)] : [];
-    this.print([this.outLabel(viewer.out) + this.painter.dim(summary(model)), ...first, ...more].join('\n'));
+    const note = viewer.viewNote();
+    const more = model.rowCount > shown ? [this.painter.dim(`… ${model.rowCount - shown} more${note ? ' shown' : ''}; Out[${viewer.out}] holds them all`)] : [];
+    const head = summary(viewer.answer) + (note ? ` (shown: ${note})` : '');
+    this.print([this.outLabel(viewer.out) + this.painter.dim(head), ...first, ...more].join('\n'));
     this.screen = PROMPT;
   }
 

@@ -294,7 +294,7 @@ export class TableViewer extends Viewer {
     this.sorted = sorted;
     this.sort = again ? null : { title: column.title, descending };
     const took = (performance.now() - started) / 1000;
-    const said = this.sort ? `sorted by ${column.title} ${descending ? '↓' : '↑'}${took >= 0.1 ? ` in ${took.toFixed(1)} s` : ''}` : "the answer's order";
+    const said = this.sort ? (took >= 0.1 ? `sorted in ${took.toFixed(1)} s` : '') : "the answer's order";
     if (this.filter) this.applyFilter(this.filter, said);
     else {
       this.rebuild(this.sorted);
@@ -381,7 +381,7 @@ export class TableViewer extends Viewer {
         } else {
           this.filter = filter;
           this.rebuild(new IndexedRows(this.sorted, Uint32Array.from(kept)));
-          this.message = `${name}: ${kept.length} of ${count} rows${said ? ' · ' + said : ''}`;
+          this.message = said;
         }
       }
       this.onChange();
@@ -497,11 +497,20 @@ export class TableViewer extends Viewer {
     const m = this.model;
     const column = m.columns[this.col]?.title ?? '';
     const sorted = this.sort ? ` · sorted by ${this.sort.title} ${this.sort.descending ? '↓' : '↑'}` : '';
-    const filtered = this.filter ? ` (&${this.filter.invert ? '!' : ''}${this.filter.text})` : '';
+    const filtered = this.filter ? ` (&${this.filter.invert ? '!' : ''}${this.filter.text}, of ${this.sorted.length})` : '';
     const where = `row ${m.rowCount ? this.scroll.selected + 1 : 0} of ${m.rowCount}${filtered} · column ${column} ${this.col + 1}/${m.columns.length}${sorted}`;
     const status = this.filterInput !== null ? `&${this.filterInput}` : `${this.message ? this.message + ' · ' : ''}${where} · ${this.hint}`;
     lines.push(this.statusLine(status, p));
     return lines;
+  }
+
+  /** How the rows shown differ from the answer (its order, a filter, hidden columns), or ''. */
+  viewNote(): string {
+    const parts: string[] = [];
+    if (this.filter) parts.push(`&${this.filter.invert ? '!' : ''}${this.filter.text}: ${this.model.rowCount} rows`);
+    if (this.sort) parts.push(`sorted by ${this.sort.title} ${this.sort.descending ? '↓' : '↑'}`);
+    if (this.hidden.size) parts.push(`${this.hidden.size} column${this.hidden.size === 1 ? '' : 's'} hidden`);
+    return parts.join(', ');
   }
 
   private rowLines(p: Painter): string[] {

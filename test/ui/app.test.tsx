@@ -314,3 +314,22 @@ test('a `/` search through many rows runs in slices: keys still answer and Esc s
     ui.unmount();
   }
 });
+
+test('an answer that fits the height but not the width prints in the scrollback as blocks; the next keys reach the prompt', async () => {
+  const ui = await mount({ rows: 40 });
+  try {
+    await ui.until((f) => f.includes('In [1]:'), 'the first prompt');
+    ui.stdin.write("db_query({'completed': {'$ne': None}}, ['msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'queue', 'stdout'])[:2]");
+    ui.stdin.write(ENTER);
+    ui.stdin.write('1 + 1');
+    ui.stdin.write(ENTER);
+    const f = await ui.until((f) => f.includes('In [3]:'), 'both inputs run');
+    assert.equal(ui.session.mode, 'prompt', 'no viewer opened');
+    assert.match(f, /Out\[1\]: 2 records × 7 keys\n-\[ RECORD 1 \]-+\nmsg_id\s+│ \S+/);
+    assert.match(f, /-\[ RECORD 2 \]/);
+    assert.match(f, /run time\s+│ \d/);
+    assert.match(f, /Out\[2\]: 2/);
+  } finally {
+    ui.unmount();
+  }
+});

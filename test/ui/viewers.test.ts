@@ -123,7 +123,8 @@ test('&PATTERN keeps the rows that hold it, &!PATTERN those that do not, & alone
   press(v, '\r');
   assert.equal(v.model.rowCount, holds.length);
   assert.deepEqual(Array.from({ length: v.model.rowCount }, (_, i) => v.model.records.at(i)!['msg_id']), holds.map((r) => r['msg_id']));
-  assert.match(stripAnsi(v.lines(plain).at(-1)!), new RegExp(`&HELLO: ${holds.length} of ${records.length} rows`));
+  assert.match(stripAnsi(v.lines(plain).at(-1)!), new RegExp(`row 1 of ${holds.length} \\(&HELLO, of ${records.length}\\)`));
+  assert.equal(v.viewNote(), `&HELLO: ${holds.length} rows`);
   press(v, '&!hello\r');
   assert.equal(v.model.rowCount, records.length - holds.length);
   press(v, '&\r');
@@ -179,4 +180,13 @@ test('x shows one record per block; ? lists the keys', () => {
   // psql's \x auto: a row whose first two columns cannot stand side by side opens as blocks
   const narrow = new TableViewer(new TableModel(records, ['msg_id', 'stdout']), 3, { columns: 40, rows: 14 }, () => undefined);
   assert.equal(narrow.expanded, true);
+});
+
+test("the README's table of viewer keys is the list ? shows", async () => {
+  const { readFileSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  const { TABLE_KEYS } = await import('../../src/ui/viewers.js');
+  const readme = readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const rows = [...readme.matchAll(/^ {2}\| `([^`]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(rows, TABLE_KEYS.map(([k, w]) => [k, w]), 'README rows, in order, as `KEYS` | what they do');
 });

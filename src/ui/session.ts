@@ -80,7 +80,7 @@ export class Session {
     this.painter = options.painter;
     this.history = options.history;
     this.shell.confirm = (q) => this.confirm(q);
-    this.shell.terminal = { history: () => this.history.entries };
+    this.shell.terminal = { history: () => this.history.entries, columns: () => this.columns };
     this.editor = new PromptEditor({
       history: options.history,
       complete: (text, cursor) => this.shell.complete(text, cursor),

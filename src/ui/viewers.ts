@@ -4,7 +4,7 @@ import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.
 import { stripAnsi, type Painter } from './style.js';
 import { GAP, recordBlock, searchPattern, type Rows, type TableModel } from './table.js';
 import { IndexedRows, answerIndex, sortRows } from './table-view.js';
-import { fitId, fitText, textWidth, wrapAnsiLine } from './text-width.js';
+import { fitId, fitText, textWidth, wrapWords } from './text-width.js';
 
 /**
  * The two full-screen viewers: the table viewer of a long answer and the
@@ -585,7 +585,7 @@ export class RecordPager extends Viewer {
 
   resize(size: ScreenSize): void {
     this.size = size;
-    this.wrapped = this.source.flatMap((l) => wrapAnsiLine(l, size.columns));
+    this.wrapped = this.source.flatMap((l) => wrapWords(l, size.columns));
     this.top = scrollTop(this.top, this.wrapped.length, this.bodyHeight);
   }
 

@@ -191,6 +191,42 @@ export class PyNdarray extends PyValue {
   }
 
   /**
+   * The array of the given indices along the first axis (`a[1:3]`, `a[::-1]`,
+   * `a[0]` of a 2-d array), in C order, as numpy's basic slicing gives it;
+   * `drop` leaves the first axis out (an integer index).
+   */
+  rows(indices: readonly number[], drop = false): PyNdarray {
+    const rest = this.shape.slice(1);
+    const per = rest.reduce((a, b) => a * b, 1);
+    const size = this.dtype.size;
+    const out = new Uint8Array(indices.length * per * size);
+    const n0 = this.shape[0]!;
+    indices.forEach((r, k) => {
+      for (let j = 0; j < per; j++) {
+        // where item (r, j) lies: C order is r * per + j; Fortran order reverses the strides
+        let at = r * per + j;
+        if (this.fortran && this.shape.length > 1) {
+          let f = r;
+          let stride = n0;
+          let rem = j;
+          const idx: number[] = [];
+          for (let d = rest.length - 1; d >= 0; d--) {
+            idx[d] = rem % rest[d]!;
+            rem = Math.floor(rem / rest[d]!);
+          }
+          for (let d = 0; d < rest.length; d++) {
+            f += idx[d]! * stride;
+            stride *= rest[d]!;
+          }
+          at = f;
+        }
+        out.set(this.data.subarray(at * size, (at + 1) * size), (k * per + j) * size);
+      }
+    });
+    return new PyNdarray(this.dtype, drop ? rest : [indices.length, ...rest], out);
+  }
+
+  /**
    * The items as numpy's tolist() gives them, nested by dimension in C order,
    * each passed through `leaf`; undefined when the dtype's items are not
    * readable here (complex, text, objects, dates) or the data is short.

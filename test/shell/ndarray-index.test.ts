@@ -46,3 +46,32 @@ emit([[repr(eval(a + i)), pickle.dumps(eval(a), 2)] for a, i in cases])
   }
   assert.equal(wrong.join('\n'), '');
 });
+
+const COMPLEX = [
+  'np.array([1+2j, 3-1j])',
+  'np.array([1.5+2j, 3-1j, -0.25j])',
+  'np.array([1+2j, 3-1j], dtype=np.complex64)',
+  'np.array([complex(np.nan, 1), complex(2, np.inf), 1j])',
+  'np.array([1e10+1j, 1e-5-2j])',
+  'np.arange(6).reshape(2, 3) * (1 + 1j)',
+  'np.arange(2000) * 1j',
+  'np.zeros(3, dtype=complex)',
+];
+
+test('complex arrays print as numpy prints them', { skip: !havePython() }, async () => {
+  const out = (await runPython(
+    `import pickle, numpy as np
+emit([[repr(eval(a)), pickle.dumps(eval(a), 2)] for a in ${JSON.stringify(COMPLEX)}])
+`,
+  )) as [string, Uint8Array][];
+  const wrong: string[] = [];
+  for (const [k, [want, data]] of out.entries()) {
+    const got = repr(unpickle(data));
+    if (got !== want) wrong.push(`${COMPLEX[k]}:\nwant ${want}\n got ${got}`);
+  }
+  assert.equal(wrong.join('\n'), '');
+  const sliced = out[0]!;
+  const { shell } = await demoShell({ count: 1 });
+  (shell.variables() as Map<string, unknown>).set('c', unpickle(sliced[1]));
+  assert.equal(repr(await value(shell, 'c[::-1]')), 'array([3.-1.j, 1.+2.j])');
+});

@@ -3,6 +3,13 @@ import { access, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { IpcError, storeError } from '../errors.js';
 
+/** Refuses a file that is there already, unless `force`: said before any work is done for it. */
+export async function refuseExisting(path: string, force: boolean): Promise<void> {
+  if (force) return;
+  const exists = await access(path, constants.F_OK).then(() => true, () => false);
+  if (exists) throw storeError(`${path} exists; add --force to replace it`);
+}
+
 /**
  * Writes pieces to a new file, next to it first and renamed once whole, so an
  * interrupted export leaves no half file. An existing file is kept unless
@@ -10,10 +17,7 @@ import { IpcError, storeError } from '../errors.js';
  * fingers (`--svg tasks.db`) must not cost them the store.
  */
 export async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
-  if (!force) {
-    const exists = await access(path, constants.F_OK).then(() => true, () => false);
-    if (exists) throw storeError(`${path} exists; add --force to replace it`);
-  }
+  await refuseExisting(path, force);
   const partial = `${path}.partial-${process.pid}`;
   const out = createWriteStream(partial, { flags: 'wx' });
   let bytes = 0;

@@ -52,7 +52,7 @@ table{border-collapse:collapse;font-size:12.5px;margin:6px 0}
 th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th{background:#f6f6f6;font-weight:600}
 td.name,th.name{text-align:left;max-width:320px;overflow:hidden;text-overflow:ellipsis}
-td.text{text-align:left;white-space:normal;max-width:460px;word-break:break-word}
+td.text{text-align:left;white-space:normal;min-width:140px;max-width:460px;word-break:break-word}
 tr.total td{font-weight:600;border-top:2px solid #ccc}
 .scroll{overflow-x:auto}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
@@ -156,13 +156,17 @@ function statsTable(word: string, st: TaskStats): string {
   let out = `<h3>by ${word}</h3>\n<div class="scroll"><table class="stats" id="stats-${word}">\n<thead><tr><th class="name">${word}</th>`;
   out += '<th>tasks</th><th>ok</th><th>error</th><th>aborted</th><th>pending</th><th>busy</th><th>util</th><th>tasks/s</th>';
   out += '<th>run median</th><th>p95</th><th>max</th><th>wait median</th><th>p95</th><th>max</th></tr></thead>\n<tbody>\n';
-  for (const g of shown) out += statsRow(g, groupName(g, word), 'group', esc(JSON.stringify(g.key)));
+  for (const g of shown) out += statsRow(g, groupName(g, word), 'group', esc(jsonKey(g.key)));
   out += '</tbody>\n<tfoot>\n' + statsRow(st.total, 'total', 'total', 'total') + '</tfoot>\n</table></div>\n';
   if (st.groups.length > shown.length) {
     out += `<p class="note">${st.groups.length - shown.length} more ${word} groups are not shown; the total counts them.</p>\n`;
   }
   return out;
 }
+
+/** A group's key as JSON whose every control (and bidi mark) is a \\u escape: the attribute shows it whole, escaping changes nothing. */
+const jsonKey = (k: string | number | null): string =>
+  JSON.stringify(k).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 
 const CHART_W = 580;
 const CHART_H = 220;
@@ -173,7 +177,7 @@ function histogramSvg(h: Histogram, title: string, colour: string): string {
   const left = 56;
   const bottom = 44;
   const top = 28;
-  const plotW = CHART_W - left - 12;
+  const plotW = CHART_W - left - 36;
   const plotH = CHART_H - top - bottom;
   let out = `<svg xmlns="http://www.w3.org/2000/svg" class="histogram" id="hist-${h.key}" width="${CHART_W}" height="${CHART_H}" viewBox="0 0 ${CHART_W} ${CHART_H}" font-family="sans-serif" font-size="11">\n`;
   out += `<text x="${left}" y="16" font-size="13" font-weight="bold">${esc(`${title}: ${total} tasks, ${h.log ? 'logarithmic' : 'linear'} bins`)}</text>\n`;

@@ -1,4 +1,4 @@
-import { queueWait, runTime, type DeriveContext } from './derived.js';
+import type { DeriveContext } from './derived.js';
 import { ERROR_KEYS, ErrorsBuilder, type ErrorReport } from './failures.js';
 import { StatsBuilder, statsKeys, type TaskStats } from './stats.js';
 import { Timestamp } from './timestamp.js';
@@ -6,30 +6,6 @@ import type { TaskRecord } from './values.js';
 
 /** The keys a report reads from each record: what stats by function and label, the errors and the wall time need. */
 export const REPORT_KEYS: readonly string[] = [...new Set([...statsKeys('function'), 'label', ...ERROR_KEYS, 'received'])];
-
-/** Durations in seconds, in a typed array that grows: a million of them take 8 MB. */
-class Durations {
-  private values = new Float64Array(1024);
-  length = 0;
-  missing = 0;
-
-  push(v: number | null): void {
-    if (v === null) {
-      this.missing++;
-      return;
-    }
-    if (this.length === this.values.length) {
-      const grown = new Float64Array(this.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = v;
-  }
-
-  get array(): Float64Array {
-    return this.values.subarray(0, this.length);
-  }
-}
 
 /**
  * The numbers of a post-mortem: ipyparallel's `visualizing-tasks` notebook
@@ -63,31 +39,21 @@ export interface RunReport {
  * held: per group running sums and the durations, the failures' ids.
  */
 export class ReportBuilder {
-  private readonly engine: StatsBuilder;
-  private readonly fn: StatsBuilder;
-  private readonly label: StatsBuilder;
+  private readonly stats: StatsBuilder;
   private readonly errors: ErrorsBuilder;
-  private readonly runs = new Durations();
-  private readonly waits = new Durations();
   private records = 0;
   private first: Timestamp | null = null;
   private last: Timestamp | null = null;
 
   constructor(ctx: DeriveContext = {}) {
-    this.engine = new StatsBuilder('engine_id', ctx);
-    this.fn = new StatsBuilder('function', ctx);
-    this.label = new StatsBuilder('label', ctx);
+    this.stats = new StatsBuilder('engine_id', ctx, ['function', 'label']);
     this.errors = new ErrorsBuilder(null, ctx);
   }
 
   add(rec: TaskRecord): void {
     this.records++;
-    this.engine.add(rec);
-    this.fn.add(rec);
-    this.label.add(rec);
+    this.stats.add(rec);
     this.errors.add(rec);
-    this.runs.push(runTime(rec));
-    this.waits.push(queueWait(rec));
     const s = rec['submitted'];
     if (s instanceof Timestamp && (this.first === null || s.us < this.first.us)) this.first = s;
     const r = rec['received'] instanceof Timestamp ? rec['received'] : rec['completed'];
@@ -95,7 +61,8 @@ export class ReportBuilder {
   }
 
   result(): RunReport {
-    const byEngine = this.engine.result();
+    const byEngine = this.stats.result('engine_id');
+    const d = this.stats.durations();
     const serial = byEngine.total.busy;
     const wall = this.first !== null && this.last !== null ? (this.last.us - this.first.us) / 1e6 : null;
     const speedup = wall !== null && wall > 0 ? serial / wall : null;
@@ -110,11 +77,11 @@ export class ReportBuilder {
       engines,
       efficiency: speedup !== null && engines > 0 ? speedup / engines : null,
       by_engine: byEngine,
-      by_function: this.fn.result(),
-      by_label: this.label.result(),
+      by_function: this.stats.result('function'),
+      by_label: this.stats.result('label'),
       errors: this.errors.result(),
-      run_times: { values: this.runs.array, missing: this.runs.missing },
-      queue_waits: { values: this.waits.array, missing: this.waits.missing },
+      run_times: { values: d.run_time, missing: d.untimed },
+      queue_waits: { values: d.queue_wait, missing: d.unwaited },
     };
   }
 }

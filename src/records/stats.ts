@@ -66,6 +66,57 @@ export interface TaskStats {
   readonly engines: number;
 }
 
+const CHUNK = 16_384;
+
+/**
+ * Durations kept in typed chunks: 8 bytes each, never copied to grow (a
+ * million of them are 8 MB, where a growing array would hold up to twice
+ * that while it moves). Chunks grow from 16 values to 16,384, so that ten
+ * thousand small groups stay small.
+ */
+export class Samples {
+  private readonly chunks: Float64Array[] = [];
+  /** How many values the last chunk holds. */
+  private last = 0;
+  length = 0;
+
+  push(v: number): void {
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (chunk === undefined || this.last === chunk.length) {
+      chunk = new Float64Array(Math.min(CHUNK, Math.max(16, this.length)));
+      this.chunks.push(chunk);
+      this.last = 0;
+    }
+    chunk[this.last++] = v;
+    this.length++;
+  }
+
+  append(o: Samples): void {
+    for (const v of o.values()) this.push(v);
+  }
+
+  private filled(c: number): Float64Array {
+    const chunk = this.chunks[c]!;
+    return c === this.chunks.length - 1 ? chunk.subarray(0, this.last) : chunk;
+  }
+
+  *values(): Generator<number> {
+    for (let c = 0; c < this.chunks.length; c++) yield* this.filled(c);
+  }
+
+  /** All of them in one array, in the order they came. */
+  toArray(): Float64Array {
+    const out = new Float64Array(this.length);
+    let at = 0;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const part = this.filled(c);
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+}
+
 /** One group's running sums; durations are kept to find medians and percentiles. */
 class Accumulator {
   count = 0;
@@ -74,8 +125,8 @@ class Accumulator {
   aborted = 0;
   pending = 0;
   busy = 0;
-  runTimes: number[] = [];
-  waits: number[] = [];
+  readonly runTimes = new Samples();
+  readonly waits = new Samples();
 
   merge(o: Accumulator): void {
     this.count += o.count;
@@ -84,8 +135,8 @@ class Accumulator {
     this.aborted += o.aborted;
     this.pending += o.pending;
     this.busy += o.busy;
-    for (const v of o.runTimes) this.runTimes.push(v);
-    for (const v of o.waits) this.waits.push(v);
+    this.runTimes.append(o.runTimes);
+    this.waits.append(o.waits);
   }
 
   add(status: string, run: number | null, wait: number | null): void {
@@ -130,10 +181,11 @@ class Accumulator {
  * `submitted`→`started`; a record missing either time is counted but not
  * timed. A group's utilisation is its busy time over the span of the whole
  * selection (first start to last completion), so an engine that sat idle at
- * the start shows it.
+ * the start shows it. `also` groups the same records other ways at once
+ * (`result(g)` gives each), sharing one total.
  */
 export class StatsBuilder {
-  private readonly groups = new Map<string | number | null, Accumulator>();
+  private readonly groupings: Map<StatsGroup, Map<string | number | null, Accumulator>>;
   private readonly total = new Accumulator();
   private readonly engines = new Set<string | number>();
   /** uuid → id pairs that records carry (a failed task's engine_info), for stores without an engine map. */
@@ -141,7 +193,9 @@ export class StatsBuilder {
   private first: number | null = null;
   private last: number | null = null;
 
-  constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}) {}
+  constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
+    this.groupings = new Map([by, ...also].map((g) => [g, new Map()]));
+  }
 
   add(rec: TaskRecord): void {
     const status = taskStatus(rec);
@@ -152,10 +206,12 @@ export class StatsBuilder {
     }
     const run = runTime(rec);
     const wait = queueWait(rec);
-    const key = groupKey(rec, this.by, this.ctx, status);
-    let acc = this.groups.get(key);
-    if (!acc) this.groups.set(key, (acc = new Accumulator()));
-    acc.add(status, run, wait);
+    for (const [by, groups] of this.groupings) {
+      const key = groupKey(rec, by, this.ctx, status);
+      let acc = groups.get(key);
+      if (!acc) groups.set(key, (acc = new Accumulator()));
+      acc.add(status, run, wait);
+    }
     this.total.add(status, run, wait);
     if (run !== null) {
       const s = (rec['started'] as Timestamp).us;
@@ -167,28 +223,36 @@ export class StatsBuilder {
     }
   }
 
-  result(): TaskStats {
+  result(by: StatsGroup = this.by): TaskStats {
+    const groups = this.groupings.get(by);
+    if (!groups) throw new Error(`these stats are not grouped by ${by}`);
     const span = this.first === null || this.last === null ? null : (this.last - this.first) / 1e6;
     for (const [uuid, id] of this.learned) {
-      const g = this.groups.get(uuid);
-      if (this.by === 'engine_id' && g) {
-        const into = this.groups.get(id);
+      const g = groups.get(uuid);
+      if (by === 'engine_id' && g) {
+        const into = groups.get(id);
         if (into) into.merge(g);
-        else this.groups.set(id, g);
-        this.groups.delete(uuid);
+        else groups.set(id, g);
+        groups.delete(uuid);
       }
       if (this.engines.delete(uuid)) this.engines.add(id);
     }
-    const keys = [...this.groups.keys()].sort(compareEngines);
+    const keys = [...groups.keys()].sort(compareEngines);
     return {
-      by: this.by,
-      groups: keys.map((k) => this.groups.get(k)!.result(k, span, 1)),
+      by,
+      groups: keys.map((k) => groups.get(k)!.result(k, span, 1)),
       total: this.total.result(null, span, Math.max(1, this.engines.size)),
       first_started: this.first === null ? null : new Timestamp(this.first),
       last_completed: this.last === null ? null : new Timestamp(this.last),
       span,
       engines: this.engines.size,
     };
+  }
+
+  /** Every run time and queue wait added so far, in seconds, and how many records had none. */
+  durations(): { run_time: Float64Array; queue_wait: Float64Array; untimed: number; unwaited: number } {
+    const t = this.total;
+    return { run_time: t.runTimes.toArray(), queue_wait: t.waits.toArray(), untimed: t.count - t.runTimes.length, unwaited: t.count - t.waits.length };
   }
 }
 
@@ -207,10 +271,9 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
   }
 }
 
-/** Numbers first, then text, None last. */
-function spread(values: number[]): Spread {
+function spread(values: Samples): Spread {
   if (values.length === 0) return { min: null, median: null, p95: null, max: null };
-  const sorted = Float64Array.from(values).sort();
+  const sorted = values.toArray().sort();
   return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[sorted.length - 1]! };
 }
 

@@ -20,15 +20,20 @@ export async function writeFileStreaming(path: string, force: boolean, pieces: A
   await refuseExisting(path, force);
   const partial = `${path}.partial-${process.pid}`;
   const out = createWriteStream(partial, { flags: 'wx' });
+  // a write's failure (a full disk, or a write still under way when the pieces failed) is kept, not thrown at the process
+  let failure: Error | null = null;
+  out.on('error', (e) => (failure ??= e));
   let bytes = 0;
   try {
     await once(out, 'open');
     for await (const piece of pieces) {
+      if (failure) throw failure;
       bytes += Buffer.byteLength(piece);
       if (!out.write(piece)) await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');
+    if (failure) throw failure;
     await rename(partial, path);
     return bytes;
   } catch (e) {

@@ -53,6 +53,7 @@ th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:right;white-space:
 th{background:#f6f6f6;font-weight:600}
 td.name,th.name{text-align:left;max-width:320px;overflow:hidden;text-overflow:ellipsis}
 td.text{text-align:left;white-space:normal;min-width:140px;max-width:460px;word-break:break-word}
+td.evalue{min-width:240px}
 tr.total td{font-weight:600;border-top:2px solid #ccc}
 .scroll{overflow-x:auto}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
@@ -207,6 +208,9 @@ function histogramSvg(h: Histogram, title: string, colour: string): string {
   return out + '</svg>\n';
 }
 
+/** At most `n` characters of a long text in a cell (the data- attribute and the traceback keep it whole). */
+const clip = (s: string, n: number): string => (s.length <= n ? s : s.slice(0, n) + '…');
+
 const list = (xs: readonly (string | number)[], max = 4) =>
   xs.length <= max ? xs.join(' ') : `${xs.slice(0, max).join(' ')} +${xs.length - max}`;
 
@@ -222,7 +226,7 @@ function errorsSection(r: RunReport, tracebacks: ReadonlyMap<string, string>, wh
   let out = '<h2>Failures</h2>\n';
   if (e.failed === 0) return out + `<p id="errors-summary" data-failed="0">no failures among ${e.selected} tasks</p>\n`;
   const n = e.signatures.length;
-  out += `<p id="errors-summary" data-failed="${e.failed}" data-signatures="${n}">${e.failed} failures among ${e.selected} tasks: ${n} signature${n === 1 ? '' : 's'} (numbers, ids, paths and quoted values of the message as placeholders)</p>\n`;
+  out += `<p id="errors-summary" data-failed="${e.failed}" data-signatures="${n}">${e.failed} failure${e.failed === 1 ? '' : 's'} among ${e.selected} tasks: ${n} signature${n === 1 ? '' : 's'} (numbers, ids, paths and quoted values of the message as placeholders)</p>\n`;
   const shown = e.signatures.slice(0, MAX_SIGNATURES);
   out += '<div class="scroll"><table id="errors">\n<thead><tr><th>count</th><th>share</th><th class="name">ename</th><th class="name">evalue</th><th class="name">caused by</th><th class="name">functions</th><th class="name">engines</th><th>first</th><th>last</th><th class="name">sample</th></tr></thead>\n<tbody>\n';
   for (const s of shown) {
@@ -230,8 +234,8 @@ function errorsSection(r: RunReport, tracebacks: ReadonlyMap<string, string>, wh
     out += `<tr data-sample="${attr(s.sample)}">`;
     out += `<td data-col="count" data-value="${s.count}">${s.count}</td>`;
     out += `<td data-col="share" data-value="${s.share}">${(100 * s.share).toFixed(s.share < 0.001 ? 2 : 1)}%</td>`;
-    out += `<td class="name error" data-col="ename" data-value="${attr(s.ename)}">${esc(s.ename ?? 'None')}</td>`;
-    out += `<td class="text" data-col="evalue" data-value="${attr(s.evalue)}">${esc(s.evalue)}</td>`;
+    out += `<td class="name error" data-col="ename" data-value="${attr(s.ename)}" title="${attr(s.ename)}">${esc(s.ename ?? 'None')}</td>`;
+    out += `<td class="text evalue" data-col="evalue" data-value="${attr(s.evalue)}">${esc(clip(s.evalue, 300))}</td>`;
     out += `<td class="text" data-col="cause" data-value="${attr(s.cause)}">${esc(causeText(s))}</td>`;
     out += `<td class="text" data-col="functions" data-value="${attr(JSON.stringify(s.functions))}">${esc(list(s.functions))}</td>`;
     out += `<td class="text" data-col="engines" data-value="${attr(JSON.stringify(s.engines))}">${esc(list(engines))}</td>`;
@@ -245,7 +249,7 @@ function errorsSection(r: RunReport, tracebacks: ReadonlyMap<string, string>, wh
   shown.forEach((s, i) => {
     const tb = tracebacks.get(s.sample) ?? `${s.ename ?? 'Error'}: (the sample's traceback could not be read)`;
     const cut = tb.length > MAX_TRACEBACK ? tb.slice(0, MAX_TRACEBACK) : tb;
-    out += `<details class="traceback"${i === 0 ? ' open="open"' : ''} data-sample="${attr(s.sample)}"><summary><b class="error">${esc(s.ename ?? 'None')}</b> ${esc(s.evalue)} <span class="note">× ${s.count}, sample ${esc(s.sample)}</span></summary>\n`;
+    out += `<details class="traceback"${i === 0 ? ' open="open"' : ''} data-sample="${attr(s.sample)}"><summary><b class="error">${esc(clip(s.ename ?? 'None', 80))}</b> ${esc(clip(s.evalue, 160))} <span class="note">× ${s.count}, sample ${esc(s.sample)}</span></summary>\n`;
     out += `<pre>${escBlock(cut)}</pre>`;
     if (cut !== tb) out += `<p class="note">${tb.length - cut.length} more characters: %tb ${esc(s.sample)} shows it whole.</p>`;
     out += '</details>\n';

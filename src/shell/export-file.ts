@@ -1,13 +1,17 @@
 import { constants, createWriteStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
+import { access, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { IpcError, storeError } from '../errors.js';
 
-/** Refuses a file that is there already, unless `force`: said before any work is done for it. */
+/** Refuses a file that is there already (unless `force`), or whose folder is not: said before any work is done for it. */
 export async function refuseExisting(path: string, force: boolean): Promise<void> {
-  if (force) return;
-  const exists = await access(path, constants.F_OK).then(() => true, () => false);
-  if (exists) throw storeError(`${path} exists; add --force to replace it`);
+  if (!force) {
+    const exists = await access(path, constants.F_OK).then(() => true, () => false);
+    if (exists) throw storeError(`${path} exists; add --force to replace it`);
+  }
+  const folder = await stat(dirname(resolve(path))).then((s) => s.isDirectory(), () => false);
+  if (!folder) throw storeError(`cannot write ${path}: no such directory`);
 }
 
 /**

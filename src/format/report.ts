@@ -94,8 +94,8 @@ export async function* renderReport(page: ReportPage): AsyncGenerator<string> {
   text += statsTable('label', r.by_label);
   text += `<p class="note">Run time is started → completed, queue wait submitted → started; busy is the summed run time, util busy over the span from the first start to the last completion (the total: over span × engines). Records without both times are counted, not timed.</p>\n`;
   text += '<h2>Run time and queue wait</h2>\n<div class="charts">\n';
-  text += histogramSvg(histogram('run_time', r.run_times.values, r.run_times.missing), 'run time', '#43a047');
-  text += histogramSvg(histogram('queue_wait', r.queue_waits.values, r.queue_waits.missing), 'queue wait', '#1e88e5');
+  text += histogramSvg(histogram('run_time', r.run_times.values, r.run_times.missing, 16, true), 'run time', '#43a047');
+  text += histogramSvg(histogram('queue_wait', r.queue_waits.values, r.queue_waits.missing, 16, true), 'queue wait', '#1e88e5');
   text += '</div>\n<h2>Timeline</h2>\n<div class="scroll" id="timeline">\n';
   yield text;
   yield* renderSvg(page.timeline, page.ctx, 'tasks by engine', false);

@@ -192,12 +192,15 @@ export class StatsBuilder {
   private readonly learned = new Map<string, number>();
   private first: number | null = null;
   private last: number | null = null;
+  /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
+  private totalStats: GroupStats | undefined;
 
   constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
     this.groupings = new Map([by, ...also].map((g) => [g, new Map()]));
   }
 
   add(rec: TaskRecord): void {
+    this.totalStats = undefined;
     const status = taskStatus(rec);
     const uuid = rec['engine_uuid'];
     if (typeof uuid === 'string' && !this.learned.has(uuid)) {
@@ -241,12 +244,19 @@ export class StatsBuilder {
     return {
       by,
       groups: keys.map((k) => groups.get(k)!.result(k, span, 1)),
-      total: this.total.result(null, span, Math.max(1, this.engines.size)),
+      total: (this.totalStats ??= this.total.result(null, span, Math.max(1, this.engines.size))),
       first_started: this.first === null ? null : new Timestamp(this.first),
       last_completed: this.last === null ? null : new Timestamp(this.last),
       span,
       engines: this.engines.size,
     };
+  }
+
+  /** The result of one grouping, whose durations are then let go: a second call for it is an error. */
+  take(by: StatsGroup): TaskStats {
+    const st = this.result(by);
+    this.groupings.delete(by);
+    return st;
   }
 
   /** Every run time and queue wait added so far, in seconds, and how many records had none. */

@@ -47,7 +47,7 @@ export class ReportBuilder {
 
   constructor(ctx: DeriveContext = {}) {
     this.stats = new StatsBuilder('engine_id', ctx, ['function', 'label']);
-    this.errors = new ErrorsBuilder(null, ctx);
+    this.errors = new ErrorsBuilder(null, ctx, false);
   }
 
   add(rec: TaskRecord): void {

@@ -34,7 +34,7 @@ function timed(args: string[], out: string | null): Promise<Measured> {
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => {
       stdout += b.length;
-      if (out === null && text.length < 4096) text += b.toString('utf8');
+      if (out !== null && text.length < 4096) text += b.toString('utf8');
     });
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
     child.on('error', reject);
@@ -43,7 +43,7 @@ function timed(args: string[], out: string | null): Promise<Measured> {
       const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
       if (code !== 0 || !rss || !wall) return reject(new Error(`ipc ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`));
       const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-      resolve({ seconds, rssMB: Number(rss[1]) / 1024, stdout: out === null ? `${stdout} bytes` : text, stderr });
+      resolve({ seconds, rssMB: Number(rss[1]) / 1024, stdout: out === null ? `${stdout} bytes` : text.trim(), stderr });
     });
   });
 }
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const magic = await timed(['--sqlitedb', DATA, '-c', `%report ${file}`], file);
     const size = statSync(file).size;
     console.log(`${COUNT} records, ${DATA}`);
-    console.log(`%report FILE.html:             ${magic.seconds.toFixed(1)} s, peak RSS ${magic.rssMB.toFixed(0)} MB, ${(size / 1024).toFixed(0)} KiB (${magic.stdout.trim()})`);
+    console.log(`%report FILE.html:             ${magic.seconds.toFixed(1)} s, peak RSS ${magic.rssMB.toFixed(0)} MB, ${(size / 1024).toFixed(0)} KiB: ${magic.stdout}`);
     const script = await timed(['--sqlitedb', DATA, '--format', 'report', '-c', 'db_query({})'], null);
     console.log(`--format report -c 'db_query({})': ${script.seconds.toFixed(1)} s, peak RSS ${script.rssMB.toFixed(0)} MB, ${script.stdout} to a pipe`);
   } finally {

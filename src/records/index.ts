@@ -17,3 +17,4 @@ export * from './unreadable.js';
 export * from './derived-docs.js';
 export * from './signature.js';
 export * from './failures.js';
+export * from './report.js';

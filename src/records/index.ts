@@ -18,3 +18,4 @@ export * from './derived-docs.js';
 export * from './signature.js';
 export * from './failures.js';
 export * from './sorting.js';
+export * from './report.js';

@@ -17,4 +17,5 @@ export * from './unreadable.js';
 export * from './derived-docs.js';
 export * from './signature.js';
 export * from './failures.js';
+export * from './sorting.js';
 export * from './report.js';

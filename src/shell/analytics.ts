@@ -183,12 +183,12 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
       values[n++] = v;
     }
     const h = histogram(hist, values.subarray(0, n), missing);
-    if (table) return new Text(renderHistogram(h));
+    if (table) return new Text(renderHistogram(h, ctx.shell.terminal?.columns?.() ?? Infinity));
     return { key: h.key, log: h.log, edges: h.edges, counts: h.counts, left_out: h.nonPositive, missing: h.missing };
   }
   const by = groupOf(args.by ?? 'engine_id');
   const st_ = await computeStats(await sourceOf(ctx, st, args, statsKeys(by)), by);
-  if (table) return new Text(renderStats(st_));
+  if (table) return new Text(renderStats(st_, ctx.shell.terminal?.columns?.() ?? Infinity));
   const data = statsData(st_);
   return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
 }

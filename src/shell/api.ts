@@ -49,6 +49,8 @@ export interface Shell {
 export interface Terminal {
   /** The inputs kept across sessions, oldest first. */
   history(): readonly string[];
+  /** The terminal's width: text tables (%stats, %errors) fit it without wrapping a row. */
+  columns?(): number;
 }
 
 /** What `%watch STATEMENT [SECONDS]` answers: the terminal runs the statement again and again. */

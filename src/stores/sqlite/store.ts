@@ -10,6 +10,7 @@ import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './co
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
 import { sortInSlices } from './sort.js';
+import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
 import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
@@ -311,7 +312,7 @@ export class SQLiteStore implements Store {
       this.db.prepare(`SELECT rowid, ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
     );
     const gone = (): TaskRecord => Object.fromEntries(ks.map((k) => [k, null]));
-    return {
+    const pages = (rowids: Float64Array): RecordPages => ({
       length: rowids.length,
       read: (start, end) => {
         const ids = rowids.subarray(start, end);
@@ -322,7 +323,16 @@ export class SQLiteStore implements Store {
           return row ? read(row, where) : gone();
         });
       },
-    };
+      // the rows of the answer in another order, sorted by SQLite (rows purged since drop out)
+      sorted: ({ by, descending }) => {
+        const qualified = (k: string) => (table.keys.includes(k) ? `t.${quoteIdentifier(k)}` : null);
+        const { sql, params } = sortExpression(by, qualified);
+        // the expression's parameters come before the answer's rowids in the statement
+        const ids = this.run(() => this.db.prepare(sortStatement(table.name, sql, descending)).pluck().all(...params, JSON.stringify(Array.from(rowids)))) as number[];
+        return pages(Float64Array.from(ids));
+      },
+    });
+    return pages(rowids);
   }
 
   /**

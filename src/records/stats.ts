@@ -73,7 +73,8 @@ class Accumulator {
   error = 0;
   aborted = 0;
   pending = 0;
-  busy = 0;
+  /** Run time summed in whole microseconds: exact, so the same in any order of the records. */
+  busyUs = 0;
   runTimes: number[] = [];
   waits: number[] = [];
 
@@ -83,12 +84,12 @@ class Accumulator {
     this.error += o.error;
     this.aborted += o.aborted;
     this.pending += o.pending;
-    this.busy += o.busy;
+    this.busyUs += o.busyUs;
     for (const v of o.runTimes) this.runTimes.push(v);
     for (const v of o.waits) this.waits.push(v);
   }
 
-  add(status: string, run: number | null, wait: number | null): void {
+  add(status: string, run: number | null, runUs: number, wait: number | null): void {
     this.count++;
     if (status === 'ok') this.ok++;
     else if (status === 'error') this.error++;
@@ -96,7 +97,7 @@ class Accumulator {
     else this.pending++;
     if (run !== null) {
       this.runTimes.push(run);
-      this.busy += run;
+      this.busyUs += runUs;
     }
     if (wait !== null) this.waits.push(wait);
   }
@@ -104,7 +105,8 @@ class Accumulator {
   result(key: string | number | null, span: number | null, engines: number): GroupStats {
     const timed = this.runTimes.length;
     const capacity = span === null || span <= 0 ? null : span * engines;
-    const utilisation = capacity === null ? null : this.busy / capacity;
+    const busy = this.busyUs / 1e6;
+    const utilisation = capacity === null ? null : busy / capacity;
     return {
       key,
       count: this.count,
@@ -114,7 +116,7 @@ class Accumulator {
       pending: this.pending,
       timed,
       untimed: this.count - timed,
-      busy: this.busy,
+      busy,
       utilisation,
       idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
       run_time: spread(this.runTimes),
@@ -155,11 +157,11 @@ export class StatsBuilder {
     const key = groupKey(rec, this.by, this.ctx, status);
     let acc = this.groups.get(key);
     if (!acc) this.groups.set(key, (acc = new Accumulator()));
-    acc.add(status, run, wait);
-    this.total.add(status, run, wait);
+    const s = run === null ? 0 : (rec['started'] as Timestamp).us;
+    const c = run === null ? 0 : (rec['completed'] as Timestamp).us;
+    acc.add(status, run, c - s, wait);
+    this.total.add(status, run, c - s, wait);
     if (run !== null) {
-      const s = (rec['started'] as Timestamp).us;
-      const c = (rec['completed'] as Timestamp).us;
       if (this.first === null || s < this.first) this.first = s;
       if (this.last === null || c > this.last) this.last = c;
       const engine = engineIdOf(rec, this.ctx) ?? (typeof rec['engine_uuid'] === 'string' ? rec['engine_uuid'] : null);

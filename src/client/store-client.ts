@@ -119,7 +119,11 @@ export class StoreClient implements Client {
     const plan = planDerived(query, ['msg_id'], ctx);
     if (plan) {
       Object.assign(ctx, await this.deriveContext());
-      return countDerived(plan, this.store.findRecords(plan.stored, plan.fetch, { lazy: plan.lazy }), signal);
+      // a count does not depend on the order: the store may read in its own, in one pass
+      const store = this.store;
+      const options = { lazy: plan.lazy };
+      const fetched = store.scanRecords ? store.scanRecords(plan.stored, plan.fetch, options) : store.findRecords(plan.stored, plan.fetch, options);
+      return countDerived(plan, fetched, signal);
     }
     if (this.store.countRecords) return this.store.countRecords(query);
     let n = 0;

@@ -3,6 +3,7 @@ import { PyNumpyScalar } from './numpy.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './payload.js';
 import { FAILURE_NEEDS, taskFailure, tracebackText } from './failure.js';
 import { PickleError } from './pickle-classes.js';
+import { SLICED_PICKLE_BYTES } from './pickle.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { TimeDelta, Timestamp } from './timestamp.js';
 import { Unreadable, unreadable } from './unreadable.js';
@@ -333,6 +334,34 @@ export function taskResultValue(rec: TaskRecord): unknown {
   const value = resultOf(rec);
   if (value instanceof Failure) throw value.error;
   return value;
+}
+
+/**
+ * The large pickles a derived key's value decodes from a record: the
+ * function's frame, every frame of the call, or of the result. Decoding
+ * them beforehand with `unpickleInSlices` keeps a long decode from holding
+ * the event loop (and Ctrl-C) for more than a few milliseconds.
+ */
+export function largePickles(rec: TaskRecord, keys: Iterable<DerivedKey>): Uint8Array[] {
+  let call = 0;
+  let result = false;
+  for (const k of keys) {
+    if (k === 'function') call = Math.max(call, 1);
+    else if (k === 'args' || k === 'kwargs') call = Infinity;
+    else if (k === 'result') result = true;
+  }
+  const out: Uint8Array[] = [];
+  const add = (v: unknown, n: number) => {
+    if (!Array.isArray(v)) return;
+    for (let i = 0; i < v.length && i < n; i++) {
+      const f: unknown = v[i];
+      // a pickle starts with its protocol (a raw buffer of numpy data may not be one at all)
+      if (f instanceof Uint8Array && f.length >= SLICED_PICKLE_BYTES && f[0] === 0x80) out.push(f);
+    }
+  };
+  if (call) add(rec['buffers'], call);
+  if (result) add(rec['result_buffers'], Infinity);
+  return out;
 }
 
 /** A derived key of a payload that cannot be decoded: the inert marker, with a note unless the store gave one. */

@@ -76,6 +76,11 @@ export async function completeAt(line: string, cursor: number, sources: Completi
     const prefix = named[1]!;
     return { start: cursor - prefix.length, end: cursor, candidates: sources.queryNames().filter((n) => n.startsWith(prefix)) };
   }
+  const flag = /^\s*%(abort|retry)\s.*?(--[\w-]*)$/.exec(before);
+  if (flag) {
+    const prefix = flag[2]!;
+    return { start: cursor - prefix.length, end: cursor, candidates: ['--dry-run', '--yes'].filter((f) => f.startsWith(prefix)) };
+  }
   const magic = /^\s*%(\w*)$/.exec(before);
   if (magic) {
     const prefix = magic[1]!;

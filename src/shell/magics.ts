@@ -1,4 +1,4 @@
-import { RecordList, type Client, type IndexReport, type TaskResult } from '../client/index.js';
+import { RecordList, retryChain, type Client, type IndexReport, type TaskResult } from '../client/index.js';
 import { IpcError, clip, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
@@ -9,6 +9,7 @@ import { Tee } from './tee.js';
 import { writeFileStreaming } from './export-file.js';
 import { EditRequest, WatchRequest, type Shell } from './api.js';
 import { errorsMagic } from './errors.js';
+import { abortMagic, retryMagic } from './cluster.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression, parseStatement } from './parser.js';
 import { splitQueryArgs, type NamedQueries } from './named-queries.js';
@@ -57,6 +58,8 @@ export const MAGICS: Record<string, string> = {
   tee: '%tee FILE: every later Out[n] is also appended to FILE as plain text (%notee stops)',
   once: '%once FILE: the next Out[n] is also appended to FILE',
   notee: '%notee: stops %tee',
+  abort: "%abort QUERY [--dry-run] [--yes]: asks the engines not to run the pending tasks that match (a query dict, records or msg_ids), after a confirmation (--yes in a script); says of each: aborted, abort requested (its engine is busy and takes the request when its task ends), already running (not stopped: rc.send_signal('SIGINT', ENGINE) interrupts it) or already done; --dry-run lists them (needs a live hub)",
+  retry: '%retry QUERY [--dry-run] [--yes]: resubmits the failed and aborted tasks that match and were not resubmitted already (rc.resubmit): how many per function and ename, a confirmation (--yes in a script), then old → new msg_ids; --dry-run only counts (needs a live hub)',
   info: '%info: which store or hub, how many records, their time span, and whose session is rc.session.session',
   help: '%help [NAME]: this overview, or what a function, key or operator does (also NAME?)',
 };
@@ -94,7 +97,9 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
     case 'show': {
       if (!arg && isRecordView(ctx.builtins.get('_'))) return ctx.builtins.get('_');
       const id = await resolveMsgId(st, ctx);
-      return new RecordView(await fetchRecord(ctx.client, id), await ctx.client.deriveContext().catch(() => ({})));
+      const rec = await fetchRecord(ctx.client, id);
+      const context = await ctx.client.deriveContext().catch(() => ({}));
+      return new RecordView(rec, { ...context, ...(await retriesOf(ctx.client, rec)) });
     }
     case 'history':
       return new Text(historyText(ctx.shell, arg));
@@ -139,6 +144,10 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return timelineMagic(st, ctx);
     case 'errors':
       return errorsMagic(st, ctx);
+    case 'abort':
+      return abortMagic(st, ctx);
+    case 'retry':
+      return retryMagic(st, ctx);
     case 'export':
       return exportMagic(st, ctx);
     case 'save':
@@ -290,6 +299,17 @@ export async function fetchRecord(client: Client, id: string): Promise<TaskRecor
     // a store without buffer columns: the record view says None
   }
   return rec;
+}
+
+/** The Retries line of %show: the chain through `resubmitted` both ways, where the store keeps that key. */
+async function retriesOf(client: Client, rec: TaskRecord): Promise<{ retries?: { before: string[]; after: string[] } }> {
+  if (!('resubmitted' in rec) || typeof rec['msg_id'] !== 'string') return {};
+  try {
+    return { retries: await retryChain(client, rec['msg_id'], typeof rec['resubmitted'] === 'string' ? rec['resubmitted'] : null) };
+  } catch {
+    // a store that cannot look the chain up (NoDB): the record view goes without it
+    return {};
+  }
 }
 
 /** `%history [N]`: the last N inputs, numbered; the terminal keeps them across sessions. */

@@ -18,3 +18,4 @@ export * from './stored-text.js';
 export * from './derived-docs.js';
 export * from './signature.js';
 export * from './failures.js';
+export * from './report.js';

@@ -69,7 +69,7 @@ export class WatchRequest {
 }
 
 export interface ShellSettings {
-  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
+  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace' | 'report';
   timezone: 'local' | 'utc';
   maxColumnWidth: number;
 }

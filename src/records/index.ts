@@ -14,6 +14,7 @@ export * from './python.js';
 export * from './numpy.js';
 export * from './payload.js';
 export * from './unreadable.js';
+export * from './stored-text.js';
 export * from './derived-docs.js';
 export * from './signature.js';
 export * from './failures.js';

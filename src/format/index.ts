@@ -20,3 +20,5 @@ export * from './notes.js';
 export { payloadSections, type PayloadSection } from './payload.js';
 export * from './errors.js';
 export * from './top.js';
+export * from './fit.js';
+export * from './report.js';

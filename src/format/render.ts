@@ -8,8 +8,8 @@ import { isRecordView, recordLines } from './record-view.js';
 import { renderRecordTable } from './table.js';
 import { traceText } from './trace.js';
 
-export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv', 'trace'];
+export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv' | 'trace' | 'report';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'jsonl', 'csv', 'trace', 'report'];
 
 /** The value as plain data (records, dicts, lists), before JSON: what json, jsonl and csv print. */
 export function plainValue(v: unknown, depth = 0): unknown {
@@ -53,6 +53,9 @@ export function renderValue(v: unknown, format: OutputFormat, options: DisplayOp
       if (isDict(p)) return renderCSV([p], null);
       return csvField(csvCell(p));
     }
+    case 'report':
+      // A db_query statement becomes the report (the shell reads its records); any other value prints as json.
+      return jsonText(plainValue(v));
     case 'trace': {
       // Records become Chrome Trace Event JSON; any other value prints as json.
       if (v instanceof RecordList) return traceText(v.records).replace(/\n$/, '');

@@ -7,6 +7,7 @@ import { SLICED_PICKLE_BYTES } from './pickle.js';
 import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue } from './python.js';
 import { TimeDelta, Timestamp } from './timestamp.js';
 import { Unreadable, unreadable } from './unreadable.js';
+import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, columnValue, storedText } from './stored-text.js';
 import { isDict, setOwn, type Dict, type TaskRecord, type Value } from './values.js';
 
 /**
@@ -50,9 +51,12 @@ export interface DeriveContext {
  * nothing about whether a pending task has started running.
  */
 export function taskStatus(rec: TaskRecord): RecordStatus {
-  const fromReply = statusText(rec['result_content']) ?? statusText(rec['result_header']) ?? statusText(rec['result_metadata']);
+  // the content every successful reply has decides without being parsed
+  if (storedText(rec, 'result_content') === OK_REPLY_TEXT) return 'ok';
+  const fromReply =
+    statusText(columnValue(rec, 'result_content')) ?? statusText(columnValue(rec, 'result_header')) ?? statusText(columnValue(rec, 'result_metadata'));
   if (fromReply === 'ok' || fromReply === 'error' || fromReply === 'aborted') return fromReply;
-  if (isDict(rec['error'])) return 'error';
+  if (isDict(columnValue(rec, 'error'))) return 'error';
   return rec['completed'] instanceof Timestamp ? 'ok' : 'pending';
 }
 
@@ -72,10 +76,11 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
     const id = ctx.engineId(uuid);
     if (id !== undefined) return id;
   }
-  const md = rec['result_metadata'];
+  const md = columnValue(rec, 'result_metadata');
   if (isDict(md) && typeof md['engine_id'] === 'number') return md['engine_id'];
   // 7.x puts engine_id -1 in the error content's engine_info; result_metadata's has the real one.
-  for (const holder of [md, rec['result_content'], rec['error']]) {
+  for (const key of ENGINE_INFO_HOLDERS) {
+    const holder = columnValue(rec, key);
     if (!isDict(holder)) continue;
     const info = holder['engine_info'];
     if (isDict(info) && typeof info['engine_id'] === 'number' && info['engine_id'] >= 0 && (typeof uuid !== 'string' || info['engine_uuid'] === uuid)) {
@@ -84,6 +89,8 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
   }
   return null;
 }
+
+const ENGINE_INFO_HOLDERS = ['result_metadata', 'result_content', 'error'] as const;
 
 function seconds(from: Value | undefined, to: Value | undefined): number | null {
   if (!(from instanceof Timestamp) || !(to instanceof Timestamp)) return null;
@@ -123,8 +130,10 @@ export const DERIVED_PATH_KEYS: readonly DerivedKey[] = ['args', 'kwargs', 'resu
 export function taskCode(rec: TaskRecord): string | null {
   const input = rec['execute_input'];
   if (typeof input === 'string') return input;
-  const header = rec['header'];
-  const content = rec['content'];
+  // an apply request's content is empty: no code, whatever the header says
+  if (storedText(rec, 'content') === EMPTY_DICT_TEXT) return null;
+  const header = columnValue(rec, 'header');
+  const content = columnValue(rec, 'content');
   const isExecute = isDict(header) && header['msg_type'] === 'execute_request';
   if (isDict(content) && typeof content['code'] === 'string' && (isExecute || !isDict(header))) return content['code'];
   return null;
@@ -199,25 +208,63 @@ export function taskCall(rec: TaskRecord): TaskCall | null {
  * such a task's name is kept by the pickles of its info dict and first
  * argument (the mapped function) instead.
  */
-const namesByPickle = new Map<string, string | null>();
 const NAME_CACHE_SIZE = 512;
 const MAPS = '\0maps';
 
-/** The cache key of some frames of a request (each behind its length, so that no two lists give one key); null when they are large. */
-function framesKey(frames: readonly Uint8Array[]): string | null {
-  let key = '';
-  for (const f of frames) {
-    if (key.length + f.length > 4096) return null;
-    key += `${f.length}:` + Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
+/**
+ * Function names by the bytes of some frames of a request, found by their
+ * lengths and then compared byte for byte (no text is made of the bytes:
+ * comparing is a memcmp, where a text key cost a string of each pickle).
+ */
+class NamesByPickle {
+  private readonly byLengths = new Map<string, { frames: Buffer[]; name: string | null }[]>();
+  private size = 0;
+
+  /** The lengths key of frames, or null when they are too large to keep. */
+  key(frames: readonly Uint8Array[]): string | null {
+    let key = '';
+    let total = 0;
+    for (const f of frames) {
+      total += f.length;
+      key += `${f.length},`;
+    }
+    return total > 4096 ? null : key;
   }
-  return key;
+
+  get(key: string | null, frames: readonly Uint8Array[]): string | null | undefined {
+    if (key === null) return undefined;
+    const list = this.byLengths.get(key);
+    if (!list) return undefined;
+    for (const e of list) if (sameFrames(e.frames, frames)) return e.name;
+    return undefined;
+  }
+
+  set(key: string | null, frames: readonly Uint8Array[], name: string | null): void {
+    if (key === null) return;
+    if (this.size >= NAME_CACHE_SIZE) {
+      this.byLengths.clear();
+      this.size = 0;
+    }
+    let list = this.byLengths.get(key);
+    if (!list) this.byLengths.set(key, (list = []));
+    // copies: the cache outlives the record's buffers
+    list.push({ frames: frames.map((f) => Buffer.from(f)), name });
+    this.size++;
+  }
 }
 
-function remember(key: string | null, name: string | null): string | null {
-  if (key !== null) {
-    if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
-    namesByPickle.set(key, name);
+function sameFrames(kept: readonly Buffer[], frames: readonly Uint8Array[]): boolean {
+  for (let i = 0; i < kept.length; i++) {
+    const f = frames[i]!;
+    if (!kept[i]!.equals(f)) return false;
   }
+  return true;
+}
+
+const namesByPickle = new NamesByPickle();
+
+function remember(key: string | null, frames: readonly Uint8Array[], name: string | null): string | null {
+  namesByPickle.set(key, frames, name);
   return name;
 }
 
@@ -233,8 +280,9 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
     return call instanceof Failure ? call : call ? callName(call) : null;
   }
   if (!bufs || taskCode(rec) !== null) return null;
-  const key = framesKey(bufs.slice(0, 1));
-  const known = key === null ? undefined : namesByPickle.get(key);
+  const first = bufs.slice(0, 1);
+  const key = namesByPickle.key(first);
+  const known = namesByPickle.get(key, first);
   if (known === MAPS) return mappedName(rec, bufs);
   if (known !== undefined) return known;
   let fn: unknown;
@@ -248,10 +296,10 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
   }
   // a view.map task: every one sends the same function, which maps the one named in its arguments
   if (isParallelMap(fn)) {
-    remember(key, MAPS);
+    remember(key, first, MAPS);
     return mappedName(rec, bufs);
   }
-  return remember(key, functionName(fn));
+  return remember(key, first, functionName(fn));
 }
 
 /** The function's name (see functionNameOf); raises a ValueError naming the task when it cannot be decoded. */
@@ -263,12 +311,13 @@ export function taskFunctionName(rec: TaskRecord): string | null {
 
 /** The name of a `view.map` task's mapped function, which its info dict and first argument's pickle decide. */
 function mappedName(rec: TaskRecord, bufs: readonly Uint8Array[]): string | null | Failure {
-  const key = framesKey(bufs.slice(1, 3));
-  const known = key === null ? undefined : namesByPickle.get(key);
+  const frames = bufs.slice(1, 3);
+  const key = namesByPickle.key(frames);
+  const known = namesByPickle.get(key, frames);
   if (known !== undefined) return known;
   const call = callOf(rec);
   if (call instanceof Failure) return call;
-  return remember(key, call ? callName(call) : null);
+  return remember(key, frames, call ? callName(call) : null);
 }
 
 function resultOf(rec: TaskRecord): unknown {

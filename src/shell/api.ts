@@ -49,6 +49,8 @@ export interface Shell {
 export interface Terminal {
   /** The inputs kept across sessions, oldest first. */
   history(): readonly string[];
+  /** The terminal's width: text tables (%stats, %errors) fit it without wrapping a row. */
+  columns?(): number;
 }
 
 /** What `%watch STATEMENT [SECONDS]` answers: the terminal runs the statement again and again. */
@@ -69,7 +71,7 @@ export class WatchRequest {
 }
 
 export interface ShellSettings {
-  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
+  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace' | 'report';
   timezone: 'local' | 'utc';
   maxColumnWidth: number;
 }

@@ -10,6 +10,7 @@ import { writeFileStreaming } from './export-file.js';
 import { EditRequest, WatchRequest, type Shell } from './api.js';
 import { errorsMagic } from './errors.js';
 import { tailMagic, topMagic } from './live.js';
+import { reportMagic } from './report.js';
 import { abortMagic, retryMagic } from './cluster.js';
 import type { Interpreter } from './interpreter.js';
 import { parseExpression, parseStatement } from './parser.js';
@@ -54,7 +55,8 @@ export const MAGICS: Record<string, string> = {
   stats: `%stats [QUERY] [by ${STATS_GROUPS.map(groupWord).join('|')}]: per-engine task counts, busy time, utilisation, run-time and queue-wait spread; %stats --hist run_time|queue_wait [QUERY]: a histogram; by label puts tasks without one (all of a 7.x store's) in one (no label) group`,
   errors: '%errors [QUERY] [by ename|function|engine|label|client]: one row per failure signature (ename and evalue with numbers, ids, paths and quoted values as <n> <hex> <id> <path> <str>): count, share of the selection, what caused it (a dead engine, a failed dependency), functions, engines, first and last time, a sample; in the terminal Enter shows the sample\'s traceback, a lists every task of the signature',
   timeline: '%timeline [QUERY] [--rows engine|label|function]: a Gantt chart of the tasks, one row per engine (or label, or function; tasks without a label share one (no label) row) (interactive shell); --trace FILE writes Chrome Trace Event JSON (Perfetto), --svg FILE an SVG chart; --force replaces a file',
-  export: '%export EXPR FILE [--format json|jsonl|csv|trace|table] [--force]: writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt, else the session\'s %format)',
+  report: '%report FILE.html [QUERY] [--force]: one self-contained HTML page (no script, nothing fetched) of the run: store and time span, wall and serial time, speedup and efficiency, the %stats tables by engine, function and label, run-time and queue-wait histograms, the timeline, the %errors table with each signature\'s first traceback; an existing FILE is kept unless --force',
+  export: '%export EXPR FILE [--format json|jsonl|csv|trace|table|report] [--force]: writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt .html, else the session\'s %format)',
   q: '%q: the named queries; %q NAME = STATEMENT saves one (kept in ~/.ipc_queries.json); %q NAME ARGS… runs it with $1, $2, … replaced',
   edit: '%edit [N]: opens $VISUAL or $EDITOR on input N (default the last one) and runs what is saved (terminal only)',
   save: '%save FILE [N-M ...] [--force]: writes inputs of this session (all, or those In [n] numbers) to FILE as a script that ipc FILE runs',
@@ -71,8 +73,9 @@ export const MAGICS: Record<string, string> = {
 const TERMINAL_HELP = [
   'keys: Tab completes · ↑↓ history (what is typed is the prefix) · Ctrl-R searches it · Ctrl-A/E/K/U/W/Y, Alt-B/F edit',
   '  Ctrl-C cancels the running statement · Ctrl-L clears the screen · Ctrl-D or exit leaves',
-  'a result taller or wider than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ by column, / search (n N),',
-  '  Enter the record view, q back',
+  'a result taller than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ select a column, s S sort by it,',
+  '  &PATTERN keep matching rows, c choose columns, x one record per block, / search (n N), Enter the record view,',
+  '  ? every key, q back',
 ];
 
 const HELPERS: Record<string, string> = {
@@ -108,6 +111,7 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return new Text(historyText(ctx.shell, arg));
     case 'format': {
       if (!arg) return new Text(`format: ${ctx.shell.settings.format} (choose ${ctx.outputFormats.join(', ')})`);
+      if (arg === 'report') throw typeError("a report is an HTML file: %report FILE.html [QUERY] writes one (in script mode, --format report makes a db_query statement one)");
       if (!ctx.outputFormats.includes(arg as OutputFormat)) {
         throw typeError(`unknown format '${arg}'${didYouMean(arg, ctx.outputFormats)}; choose ${ctx.outputFormats.join(', ')}`);
       }
@@ -151,6 +155,8 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return topMagic(st, ctx);
     case 'tail':
       return tailMagic(st, ctx);
+    case 'report':
+      return reportMagic(st, ctx);
     case 'abort':
       return abortMagic(st, ctx);
     case 'retry':

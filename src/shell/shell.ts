@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RecordList, RecordStream, type Client } from '../client/index.js';
 import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
-import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
 import { memoryError } from './budget.js';
@@ -16,6 +16,7 @@ import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from '.
 import { isCompleteSource, splitStatements } from './split.js';
 import { makeStatsFunction } from './analytics.js';
 import { makeErrorsFunction } from './errors.js';
+import { reportOfCall } from './report.js';
 import { makeBuiltins } from './builtins.js';
 import { COLLECTIONS_MODULE, MATH_MODULE } from './modules.js';
 import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
@@ -282,7 +283,8 @@ class ShellImpl implements Shell {
       },
       queries: this.queries,
       rcMethods: RC_METHODS,
-      outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
+      // a report is a file of its own (%report FILE.html), or script mode's --format report
+      outputFormats: OUTPUT_FORMATS.filter((f) => f !== 'report'),
       seenIds: () => this.seenIds(),
     };
   }
@@ -330,7 +332,9 @@ class ShellImpl implements Shell {
     }
     if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
       const value = await interp.evaluateCall(st.expr, (fn, call) =>
-        fn === this.dbQuery ? streamDbQuery(this.client, call, this.settings.format) : undefined);
+        fn !== this.dbQuery ? undefined
+          : this.settings.format === 'report' ? reportOfCall(this.client, call, this.settings.timezone === 'utc')
+          : streamDbQuery(this.client, call, this.settings.format));
       return { value, isExpression: true };
     }
     const over = options.pageRecordsOver;

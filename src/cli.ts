@@ -9,7 +9,7 @@ import { RecordStream } from './client/index.js';
 import { TextStream } from './records/index.js';
 import { UnreadableNotes, renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
-import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
+import { TailRequest, asIpcError, createShell, tailLineText, type Outcome, type Shell } from './shell/index.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
 export const EXIT_OK = 0;
@@ -322,6 +322,21 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
       return !(options.bail || err.kind === 'Interrupted');
     }
   };
+  /** %tail: each line as the task prints it, until its tasks are done or SIGINT. */
+  const writeTail = async (o: Outcome, tail: TailRequest): Promise<boolean> => {
+    try {
+      for await (const line of tail.lines(ac.signal)) {
+        if (!write(tailLineText(line) + '\n')) await drained(stdout, ac.signal);
+      }
+      if (ac.signal.aborted) throw interrupted();
+      return true;
+    } catch (e) {
+      const err = asIpcError(e);
+      failed = true;
+      warn(stderr, `line ${o.line}: ${err.kind}: ${err.message}\n`);
+      return !(options.bail || err.kind === 'Interrupted');
+    }
+  };
   const onOutcome = (o: Outcome): void | Promise<boolean> => {
     if (o.printed) write(o.printed);
     if (o.error) {
@@ -332,6 +347,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     }
     if (!o.hasValue) return;
     if (o.value instanceof RecordStream || o.value instanceof TextStream) return writeStream(o, o.value);
+    if (o.value instanceof TailRequest) return writeTail(o, o.value);
     let text: string;
     try {
       text = o.value instanceof Text ? o.value.text : renderValue(o.value, shell.settings.format, display());

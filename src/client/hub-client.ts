@@ -1,7 +1,7 @@
 import { IpcError, hubError, keyError, noData, typeError } from '../errors.js';
 import {
   HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
-  type HubBackend, type Json, type JsonDict, type Message,
+  type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
   compileQuery, compareRecords, fieldKeys, finishAll, matches, normalizeKeys, planDerived, project,
@@ -15,6 +15,7 @@ import { engineContext } from './engines.js';
 import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
+import type { EngineEvent, IopubEvent, LiveFeed } from './live.js';
 import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
@@ -529,10 +530,47 @@ export class HubClient implements Client {
     const type = m.header['msg_type'];
     const id = Number(m.content['id']);
     const uuid = m.content['uuid'];
-    if (type === 'registration_notification' && Number.isInteger(id) && typeof uuid === 'string') this.engineIds.set(id, uuid);
-    else if (type === 'unregistration_notification' && Number.isInteger(id)) this.engineIds.delete(id);
-    else if (type === 'shutdown_notification') this.engineIds.clear();
+    let event: EngineEvent | null = null;
+    if (type === 'registration_notification' && Number.isInteger(id) && typeof uuid === 'string') {
+      this.engineIds.set(id, uuid);
+      event = { kind: 'registered', id, uuid };
+    } else if (type === 'unregistration_notification' && Number.isInteger(id)) {
+      event = { kind: 'unregistered', id, uuid: this.engineIds.get(id) ?? (typeof uuid === 'string' ? uuid : null) };
+      this.engineIds.delete(id);
+    } else if (type === 'shutdown_notification') {
+      this.engineIds.clear();
+      event = { kind: 'shutdown', id: null, uuid: null };
+    }
+    if (event) for (const l of this.engineListeners) l(event);
   }
+
+  private readonly engineListeners = new Set<(e: EngineEvent) => void>();
+
+  readonly live: LiveFeed = {
+    iopub: async (listener) => {
+      const sub = this.channel.onIopub((m) => listener(iopubEvent(m)));
+      await sub.ready;
+      return () => sub.close();
+    },
+    engineEvents: (listener) => {
+      this.engineListeners.add(listener);
+      return () => this.engineListeners.delete(listener);
+    },
+  };
+}
+
+/** An IOPub message as the live views read it: the engine of its topic, the task of its parent, its date. */
+function iopubEvent(m: IopubMessage): IopubEvent {
+  const topic = /^engine\.(\d+)\./.exec(m.topic);
+  const parent = m.parentHeader['msg_id'];
+  const date = typeof m.header['date'] === 'string' ? Timestamp.parse(m.header['date']) : undefined;
+  return {
+    engine: topic ? Number(topic[1]) : null,
+    msgType: String(m.header['msg_type']),
+    parentId: typeof parent === 'string' ? parent : null,
+    date: date ?? Timestamp.now(),
+    content: m.content as Dict,
+  };
 }
 
 /** The id of a result_request's KeyError 'No such message: X' (the hub stops at the first id it has not seen), else null. */

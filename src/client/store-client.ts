@@ -58,6 +58,10 @@ export class StoreClient implements Client {
     this.sessionLookup = given ? Promise.resolve(given) : null;
   }
 
+  changeStamp(): string {
+    return this.store.changeStamp?.() ?? '';
+  }
+
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
     return new StoreClient(store, options);
   }

@@ -1,4 +1,5 @@
 import type { KeysInput, QueryInput } from '../query/index.js';
+import type { LiveFeed } from './live.js';
 import type { QueueStatus } from './queue-status.js';
 import type { DeriveContext, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
 import type { IndexReport } from '../stores/index.js';
@@ -110,6 +111,10 @@ export interface Client {
    * has not yet seen finish (none at all on a store).
    */
   wait(msgIds: readonly string[] | null, timeoutSeconds: number | null, options?: WaitOptions): Promise<boolean>;
+  /** The hub's IOPub relay and engine notifications; absent on a store. */
+  readonly live?: LiveFeed;
+  /** Changes when a writer may have changed the store (a SQLite file); absent where nothing cheap tells. */
+  changeStamp?(): string;
   close(): Promise<void>;
 }
 
@@ -141,3 +146,4 @@ export interface ClientDescription {
 
 export { RecordList, RecordStream, type TaskResult, type TaskStatus } from '../records/index.js';
 export type { QueueStatus } from './queue-status.js';
+export type { LiveFeed, IopubEvent, EngineEvent } from './live.js';

@@ -19,5 +19,6 @@ export * from './record-view.js';
 export * from './notes.js';
 export { payloadSections, type PayloadSection } from './payload.js';
 export * from './errors.js';
+export * from './top.js';
 export * from './fit.js';
 export * from './report.js';

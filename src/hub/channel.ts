@@ -3,7 +3,7 @@ import * as zmq from 'zeromq';
 import { hubError } from '../errors.js';
 import { byteSize } from '../files.js';
 import { fileStamp, readConnectionFile, type ConnectionInfo } from './connection.js';
-import { Session, jsonBudget, type Dropped, type JsonDict, type Message } from './session.js';
+import { DELIM, Session, jsonBudget, type Dropped, type JsonDict, type Message } from './session.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The largest message frame ipc takes from a hub; ZeroMQ drops the connection of a peer that sends more. */
@@ -19,6 +19,22 @@ export interface HubChannelOptions {
   /** Called after the channel reconnected to a controller that rewrote its connection file. */
   readonly onReconnect?: () => void;
 }
+
+/** A message the hub relayed on IOPub, with the topic its engine gave it (`engine.3.stdout`, `engine.3.status`). */
+export interface IopubMessage extends Message {
+  readonly topic: string;
+  /** performance.now() when it arrived. */
+  readonly receivedAt: number;
+}
+
+/** A listener on the hub's IOPub relay; `ready` settles once the subscription has reached the hub (or after a wait). */
+export interface IopubSubscription {
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+/** How long a new IOPub subscription is given to reach the hub's publisher after the connection is made. */
+const SUBSCRIBE_SETTLE_MS = 100;
 
 interface Pending {
   readonly msgType: string;
@@ -63,6 +79,9 @@ export class HubChannel {
   private readonly observers = new Map<zmq.Socket, zmq.Observer>();
   private readonly pending = new Map<string, Pending>();
   private readonly listeners: Array<(m: Message) => void> = [];
+  private readonly iopubListeners = new Set<(m: IopubMessage) => void>();
+  private iopubSocket: zmq.Subscriber | null = null;
+  private iopubReady: Promise<void> = Promise.resolve();
   private sending: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly onReconnect: (() => void) | undefined;
@@ -117,6 +136,53 @@ export class HubChannel {
   /** Registers a handler for hub notifications (engine registration, shutdown). */
   onNotification(listener: (m: Message) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Subscribes to the hub's IOPub relay (the `iopub` port of the connection
+   * file, signed with its key, CurveZMQ when the file says so): every
+   * engine's `status`, `stream`, `error` and `execute_result` messages. The
+   * socket opens with the first listener and closes with the last.
+   */
+  onIopub(listener: (m: IopubMessage) => void): IopubSubscription {
+    if (this.closed) throw hubError('the connection to the hub is closed');
+    if (!this.#info.iopub) throw hubError(`${this.#info.file} names no iopub port, so the engines' output cannot be followed live`);
+    this.iopubListeners.add(listener);
+    if (!this.iopubSocket) this.iopubSocket = this.newIopub();
+    return {
+      ready: this.iopubReady,
+      close: () => {
+        this.iopubListeners.delete(listener);
+        if (this.iopubListeners.size === 0 && this.iopubSocket) {
+          this.iopubSocket.close();
+          this.iopubSocket = null;
+        }
+      },
+    };
+  }
+
+  private newIopub(): zmq.Subscriber {
+    const socket = new zmq.Subscriber({ linger: 0, maxMessageSize: this.maxMessageBytes });
+    socket.subscribe();
+    const observer = socket.events;
+    this.iopubReady = new Promise<void>((resolve) => {
+      const settle = () => setTimeout(resolve, SUBSCRIBE_SETTLE_MS);
+      // a hub that is away: the caller reads the records meanwhile, and the relay starts when it comes back
+      const timer = setTimeout(resolve, Math.min(this.timeoutMs, 3000));
+      timer.unref();
+      observer.on('handshake', () => {
+        clearTimeout(timer);
+        settle();
+      });
+    });
+    this.opened(socket, this.#info.iopub!);
+    void this.readSigned(socket, (msg, receivedAt, frames) => {
+      const first = frames[0]!;
+      const topic = Buffer.compare(first, DELIM) === 0 ? '' : first.toString('utf8');
+      const m: IopubMessage = { ...msg, topic, receivedAt };
+      for (const l of this.iopubListeners) l(m);
+    });
+    return socket;
   }
 
   /**
@@ -185,6 +251,9 @@ export class HubChannel {
     this.closed = true;
     this.dealer.close();
     this.subscriber.close();
+    this.iopubSocket?.close();
+    this.iopubSocket = null;
+    this.iopubListeners.clear();
     this.closeControl();
     for (const p of this.pending.values()) p.reject(hubError('the connection to the hub was closed before it answered'));
     this.pending.clear();
@@ -260,6 +329,10 @@ export class HubChannel {
       this.session.rekey(next.key, next.signatureScheme);
       this.dealer.close();
       this.subscriber.close();
+      if (this.iopubSocket) {
+        this.iopubSocket.close();
+        this.iopubSocket = next.iopub ? this.newIopub() : null;
+      }
       this.closeControl();
       this.sending = Promise.resolve();
       // Requests sent to the old controller will not be answered: send them again.
@@ -425,7 +498,7 @@ export class HubChannel {
    * rest, until the socket closes. A flood of bad messages is read at most
    * DROPS_PER_SECOND a second: the socket waits a second past that.
    */
-  private async readSigned(socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number) => void, drop?: (d: Dropped) => void): Promise<void> {
+  private async readSigned(socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number, frames: Buffer[]) => void, drop?: (d: Dropped) => void): Promise<void> {
     let windowStart = performance.now();
     let drops = 0;
     try {
@@ -433,7 +506,7 @@ export class HubChannel {
         const receivedAt = performance.now();
         const msg = this.session.receive(frames);
         if ('header' in msg) {
-          take(msg, receivedAt);
+          take(msg, receivedAt, frames);
           continue;
         }
         if (msg.dropped !== 'too large') this.rejected++;

@@ -10,6 +10,8 @@ export interface ConnectionInfo {
   readonly registration: string;
   /** The hub's notification PUB socket: engine registration and shutdown. */
   readonly notification: string;
+  /** The hub's IOPub relay: every engine's status, stream, error and result messages; null when the file names none. */
+  readonly iopub: string | null;
   /** The control queue to the engines (abort, signal), or null when the file names none. */
   readonly control: string | null;
   readonly key: string;
@@ -70,6 +72,7 @@ export function readConnectionFile(file: string): ConnectionInfo {
     file,
     registration: url('registration'),
     notification: url('notification'),
+    iopub: cfg['iopub'] === undefined || cfg['iopub'] === null ? null : url('iopub'),
     control: cfg['control'] === undefined || cfg['control'] === null ? null : url('control'),
     key: String(cfg['key']),
     signatureScheme: scheme,

@@ -1,4 +1,4 @@
-export { HubChannel, DEFAULT_TIMEOUT_MS, type HubChannelOptions, type ExchangeTiming } from './channel.js';
+export { HubChannel, DEFAULT_TIMEOUT_MS, type HubChannelOptions, type ExchangeTiming, type IopubMessage, type IopubSubscription } from './channel.js';
 export { readConnectionFile, type ConnectionInfo } from './connection.js';
 export { Session, DELIM, PROTOCOL_VERSION, newId, pack, unpack, type Message, type MessageHeader, type Json, type JsonDict } from './session.js';
 export { replyContent, HubReplyError } from './reply.js';

@@ -8,3 +8,4 @@ export { stripPrompts } from './lexer.js';
 export { abortable } from './interpreter.js';
 export { TimelineRequest } from './analytics.js';
 export { ErrorsRequest } from './errors.js';
+export { TopRequest, TailRequest, tailLineText, sourceOf } from './live.js';

@@ -9,6 +9,7 @@ import { Tee } from './tee.js';
 import { writeFileStreaming } from './export-file.js';
 import { EditRequest, WatchRequest, type Shell } from './api.js';
 import { errorsMagic } from './errors.js';
+import { tailMagic, topMagic } from './live.js';
 import { reportMagic } from './report.js';
 import { abortMagic, retryMagic } from './cluster.js';
 import type { Interpreter } from './interpreter.js';
@@ -43,6 +44,8 @@ export const MAGICS: Record<string, string> = {
   tb: '%tb ID: the traceback of a failed task',
   show: '%show ID: the record view: every key, stdout and stderr in full, the traceback, queue wait and run time',
   time: '%time STATEMENT: runs the statement and says how long it took',
+  top: '%top [QUERY] [by engine|label|function|client] [SECONDS]: what the cluster does now, refreshed every SECONDS (1): engines up, tasks pending/running/done/failed, tasks per second, ETA; a row per engine (busy or idle, its task and how long it has run, queue, done, failed, last error); by a group: a progress bar each; the last errors. Keys ↑↓ Enter e t p q (in a script: one snapshot)',
+  tail: '%tail [-f] ID|QUERY [--stderr] [--engine N]: the output of tasks as they print it, each line prefixed by engine and msg_id tail, errors as they happen; stops when the tasks are done (or Ctrl-C); -f follows new tasks that match QUERY',
   watch: '%watch STATEMENT [SECONDS]: runs it again every SECONDS (2), marks the rows that changed; Ctrl-C or q stops (terminal only)',
   history: '%history [N]: the last N inputs of this session, numbered by their In [n]; %history -g PATTERN: the inputs of every session (~/.ipc_history) that hold PATTERN',
   format: '%format [table|json|jsonl|csv]: how values are shown',
@@ -148,6 +151,10 @@ export async function runMagic(st: Extract<Statement, { kind: 'magic' }>, ctx: M
       return timelineMagic(st, ctx);
     case 'errors':
       return errorsMagic(st, ctx);
+    case 'top':
+      return topMagic(st, ctx);
+    case 'tail':
+      return tailMagic(st, ctx);
     case 'report':
       return reportMagic(st, ctx);
     case 'abort':

@@ -77,6 +77,12 @@ export interface Store {
    * file no process on this machine has open), or null when nothing says so.
    */
   idleNote?(): string | null;
+  /**
+   * Changes whenever a writer may have changed the records (a SQLite file's
+   * size and time, its -wal's): a view that refreshes asks again only then.
+   * Absent where nothing cheap tells.
+   */
+  changeStamp?(): string;
   summary(): Promise<StoreSummary>;
   close(): Promise<void>;
 }

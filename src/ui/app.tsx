@@ -39,6 +39,7 @@ function Live({ session }: { session: Session }): ReactElement | null {
     case 'table':
     case 'pager':
     case 'timeline':
+    case 'top':
       return <FullScreen session={session} />;
     case 'watch':
       return <Watch session={session} watch={s.watch} />;

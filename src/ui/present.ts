@@ -81,11 +81,11 @@ function presentRecord(rec: TaskRecord, context: RecordViewOptions, ctx: Present
 }
 
 /** The record view in the pager, as Enter in the table viewer opens it. */
-export function recordPager(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
+export function recordPager(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext, back: 'table' | 'timeline' | 'top' | 'prompt'): RecordPager {
   return pagerOf(rec, recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc }).map((l) => onScreen(l, ctx.painter)), ctx, back);
 }
 
-function pagerOf(rec: TaskRecord, source: readonly string[], ctx: PresentContext, back: 'table' | 'timeline' | 'prompt'): RecordPager {
+function pagerOf(rec: TaskRecord, source: readonly string[], ctx: PresentContext, back: 'table' | 'timeline' | 'top' | 'prompt'): RecordPager {
   const title = typeof rec['msg_id'] === 'string' ? oneLine(rec['msg_id']) : 'record';
   return new RecordPager(title, source, back, { columns: ctx.columns, rows: ctx.rows });
 }

@@ -1,4 +1,5 @@
 import type { TimelineSession } from './timeline-session.js';
+import type { TopSession } from './top.js';
 import type { RecordPager, TableViewer } from './viewers.js';
 import type { Watch } from './watch.js';
 
@@ -19,10 +20,11 @@ export type Screen =
   /** `status`: what a wait of the statement last reported (how many tasks are done), shown below it. */
   | { readonly kind: 'running'; readonly abort: AbortController; question: Question | null; status: string | null }
   | { readonly kind: 'table'; readonly viewer: TableViewer }
-  /** `table` or `timeline`: the view that q goes back to, when the pager was opened from it. */
-  | { readonly kind: 'pager'; readonly pager: RecordPager; readonly table: TableViewer | null; readonly timeline?: TimelineSession }
+  /** `table`, `timeline` or `top`: the view that q goes back to, when the pager was opened from it. */
+  | { readonly kind: 'pager'; readonly pager: RecordPager; readonly table: TableViewer | null; readonly timeline?: TimelineSession; readonly top?: TopSession }
   | { readonly kind: 'timeline'; readonly timeline: TimelineSession }
   | { readonly kind: 'watch'; readonly watch: Watch }
+  | { readonly kind: 'top'; readonly top: TopSession }
   | { readonly kind: 'closed' };
 
 export type Mode = Screen['kind'];

@@ -2,7 +2,7 @@ import { IpcError, interrupted } from '../errors.js';
 import { reportWaitsTo } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { DeriveContext, TaskRecord } from '../records/index.js';
-import { EditRequest, TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
+import { EditRequest, TailRequest, TimelineRequest, TopRequest, abortable, fetchRecord, tailLineText, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
 import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { present, recordPager, summary, tableOf, type PresentContext, type Presentation } from './present.js';
@@ -15,6 +15,7 @@ import type { TextBuffer } from './text-buffer.js';
 import { ErrorsViewer } from './errors-viewer.js';
 import { RecordPager, TableViewer, isCtrl } from './viewers.js';
 import { Watch } from './watch.js';
+import { TopSession } from './top.js';
 
 /** The reason a statement stops when Ctrl-C is pressed; printed as IPython prints it. */
 const CTRL_C = interrupted();
@@ -138,6 +139,8 @@ export class Session {
     const s = this.screen;
     if (s.kind === 'pager') s.pager.resize({ columns, rows });
     if (s.kind === 'timeline') s.timeline.view.resize({ columns, rows });
+    const top = this.topOf(s);
+    top?.resize({ columns, rows });
     this.table?.resize({ columns, rows });
     this.changed();
   }
@@ -189,11 +192,15 @@ export class Session {
       }
       case 'pager':
         if (s.pager.handleKey(ev)?.kind !== 'close') break;
-        if (s.timeline) this.screen = { kind: 'timeline', timeline: s.timeline };
+        if (s.top) this.screen = { kind: 'top', top: s.top };
+        else if (s.timeline) this.screen = { kind: 'timeline', timeline: s.timeline };
         else this.closePager(s.pager, s.table);
         break;
       case 'timeline':
         this.timelineKey(s.timeline, ev);
+        break;
+      case 'top':
+        this.topKey(s.top, ev);
         break;
       case 'watch':
         if (isCtrl(ev, 'c') || (ev.name === 'text' && ev.text.includes('q')) || ev.name === 'escape') this.stopWatch(s.watch);
@@ -236,6 +243,7 @@ export class Session {
   private exit(code: number): void {
     if (this.screen.kind === 'watch') this.screen.watch.stop();
     this.timelineOf(this.screen)?.stop();
+    this.topOf(this.screen)?.stop();
     this.screen = { kind: 'closed' };
     this.options.exit(code);
   }
@@ -288,6 +296,8 @@ export class Session {
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
         if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
+        else if (o.value instanceof TailRequest && this.screen === running) await this.runTail(o.value, running);
+        else if (o.value instanceof TopRequest && this.screen === running) this.startTop(o.value);
         else if (o.value instanceof EditRequest) edit = o.value;
         else this.showOutcome(o, n);
       }
@@ -412,6 +422,7 @@ export class Session {
     if (s.kind === 'table') return s.viewer.lines(this.painter);
     if (s.kind === 'pager') return s.pager.lines(this.painter);
     if (s.kind === 'timeline') return s.timeline.view.lines(this.painter);
+    if (s.kind === 'top') return s.top.lines(this.painter);
     return [];
   }
 
@@ -540,6 +551,57 @@ export class Session {
     }
   }
 
+  // ---- %tail and %top -----------------------------------------------------
+
+  /** `%tail`: each line goes to the scrollback as the task prints it; Ctrl-C (or the tasks' end) stops. */
+  private async runTail(request: TailRequest, running: Extract<Screen, { kind: 'running' }>): Promise<void> {
+    running.status = 'following the output; Ctrl-C stops';
+    this.changed();
+    for await (const line of request.lines(running.abort.signal)) {
+      this.print(tailLineText(line, this.painter));
+      this.changed();
+    }
+    if (running.abort.signal.aborted) this.print(this.painter.dim('(tail stopped)'));
+  }
+
+  private startTop(request: TopRequest): void {
+    const top = new TopSession(request, { columns: this.columns, rows: this.rows }, this.shell.settings?.timezone === 'utc', () => this.changed());
+    this.screen = { kind: 'top', top };
+    top.start();
+  }
+
+  private topOf(s: Screen): TopSession | null {
+    return s.kind === 'top' ? s.top : s.kind === 'pager' ? s.top ?? null : null;
+  }
+
+  private topKey(top: TopSession, ev: KeyEvent): void {
+    const action = top.handleKey(ev);
+    if (!action) return;
+    if (action.kind === 'close') {
+      top.stop();
+      this.print(this.painter.dim(top.summary()));
+      this.screen = PROMPT;
+    } else if (action.kind === 'tail') {
+      top.stop();
+      this.print(this.painter.dim(top.summary()));
+      this.screen = PROMPT;
+      void this.run(`%tail ${action.msgId}`);
+    } else {
+      fetchRecord(this.shell.client, action.msgId).then(
+        (rec) => {
+          const s = this.screen;
+          if (s.kind !== 'top' || s.top !== top) return;
+          this.screen = { kind: 'pager', pager: recordPager(rec, {}, this.presenting(), 'top'), table: null, top };
+          this.changed();
+        },
+        (e: unknown) => {
+          top.message = e instanceof Error ? e.message : String(e);
+          this.changed();
+        },
+      );
+    }
+  }
+
   // ---- %watch -------------------------------------------------------------
 
   private startWatch(request: WatchRequest, n: number): void {
@@ -569,6 +631,7 @@ export class Session {
     const s = this.screen;
     if (s.kind === 'watch') s.watch.stop();
     this.timelineOf(s)?.stop();
+    this.topOf(s)?.stop();
     this.table?.stopSearch();
     this.shell.confirm = null;
     this.shell.terminal = null;

@@ -572,7 +572,7 @@ export class RecordPager extends Viewer {
     /** The record view's lines, before wrapping to the terminal width. */
     readonly source: readonly string[],
     /** Where `q` goes: back to the table or timeline it was opened from, or to the prompt. */
-    readonly back: 'table' | 'timeline' | 'prompt',
+    readonly back: 'table' | 'timeline' | 'top' | 'prompt',
     size: ScreenSize,
   ) {
     super(size);

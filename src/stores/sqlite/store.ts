@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
@@ -140,6 +141,11 @@ export class SQLiteStore implements Store {
   }
 
   /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
+  changeStamp(): string {
+    const wal = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
+    return `${fileState(this.path)} ${wal?.size ?? '-'} ${wal?.mtimeMs ?? '-'}`;
+  }
+
   idleNote(): string | null {
     if (openElsewhere(this.path) !== false) return null;
     return `no process on this machine has ${basename(this.path)} open: if its controller has stopped, pending tasks will not finish there`;

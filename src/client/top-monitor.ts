@@ -1,0 +1,382 @@
+import { IpcError } from '../errors.js';
+import type { TopEngine, TopError, TopGroup, TopGroupRow, TopSnapshot, TopTask } from '../format/index.js';
+import { Timestamp, engineIdOf, isDict, taskFailure, taskStatus, type DeriveContext, type Dict, type TaskRecord } from '../records/index.js';
+import { engineContext } from './engines.js';
+import type { EngineEvent, IopubEvent } from './live.js';
+import type { Client } from './types.js';
+
+/** What `%top` keeps of each task of the selection. */
+interface Task {
+  readonly msgId: string;
+  submitted: Timestamp | null;
+  started: Timestamp | null;
+  completed: Timestamp | null;
+  engineUuid: string | null;
+  clientUuid: string | null;
+  label: string | null;
+  fn: string | null;
+  status: 'pending' | 'ok' | 'error' | 'aborted';
+  ename: string | null;
+  evalue: string | null;
+  /** The engine id the record itself tells (an error's engine_info), when the map does not know its uuid. */
+  engineHint: number | null;
+}
+
+/** What IOPub said an engine is doing. */
+interface EngineActivity {
+  busy: boolean;
+  task: string | null;
+  since: Timestamp;
+}
+
+/** The keys a pending task is read with (every poll); a finished one adds what its outcome needs. */
+const PENDING_KEYS = ['msg_id', 'submitted', 'engine_uuid', 'client_uuid', 'queue'];
+const DONE_KEYS = [...PENDING_KEYS, 'started', 'completed', 'error', 'result_content', 'result_header', 'result_metadata'];
+/** Completions read again on the next poll: a task that completed just before a poll may be committed after it. */
+const OVERLAP_US = 2_000_000;
+const ERRORS_KEPT = 8;
+
+export interface TopMonitorOptions {
+  readonly client: Client;
+  /** The selection: a query dict ({} for every task). */
+  readonly query: Dict;
+  readonly by: TopGroup | null;
+}
+
+/**
+ * The numbers behind `%top`, kept up to date a poll at a time: the first
+ * poll reads the selection; each later one reads only what changed (the
+ * tasks completed since the last completion seen, and the pending set), so
+ * a quiet cluster costs two small queries a refresh. On a live hub, IOPub
+ * tells which task each engine runs and since when, and the notification
+ * channel which engines come and go.
+ */
+export class TopMonitor {
+  private readonly tasks = new Map<string, Task>();
+  private readonly activity = new Map<number, EngineActivity>();
+  /** Engines that unregistered while %top ran: uuid → id and what it was running. */
+  private readonly gone = new Map<string, { id: number | null; task: string | null }>();
+  private engines = new Map<number, string>();
+  private ctx: DeriveContext = {};
+  private watermark: Timestamp | null = null;
+  private loaded = false;
+  private stamp: string | null = null;
+  private labels: 'yes' | 'no' | 'unknown' = 'unknown';
+  private unsubscribe: Array<() => void> = [];
+  private stopped = false;
+  private runTimes: number[] | null = null;
+  /** Called when IOPub or the notification channel changed what the snapshot shows. */
+  onEvent: (() => void) | null = null;
+
+  constructor(private readonly o: TopMonitorOptions) {}
+
+  get live(): boolean {
+    return this.o.client.live !== undefined;
+  }
+
+  /** Subscribes to IOPub and the engine notifications (a hub), then reads the selection. */
+  async start(): Promise<void> {
+    const live = this.o.client.live;
+    if (live) {
+      this.unsubscribe.push(live.engineEvents((e) => this.engineEvent(e)));
+      try {
+        this.unsubscribe.push(await live.iopub((e) => this.iopub(e)));
+      } catch (e) {
+        // a connection file without an iopub port: running times are estimates
+        if (!(e instanceof IpcError)) throw e;
+      }
+      if (this.stopped) this.stop();
+    }
+    await this.poll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** Reads what changed since the last poll; answers whether anything did. On a store, only when the store changed. */
+  async poll(): Promise<boolean> {
+    const client = this.o.client;
+    if (!this.live && this.loaded && client.changeStamp) {
+      const stamp = client.changeStamp();
+      if (stamp !== '' && stamp === this.stamp) return false;
+    }
+    this.stamp = client.changeStamp?.() ?? null;
+    this.engines = await client.engines().catch(() => this.engines);
+    this.ctx = engineContext(this.engines);
+    let changed = false;
+    if (!this.loaded) {
+      for (const r of (await this.read(this.o.query, DONE_KEYS)).records) changed = this.take(r) || changed;
+      this.loaded = true;
+    } else {
+      const q = this.o.query;
+      const since = this.watermark ? new Timestamp(this.watermark.us - OVERLAP_US) : null;
+      const finished = await this.read(since ? { $and: [q, { completed: { $gte: since } }] } : { $and: [q, { completed: { $ne: null } }] }, DONE_KEYS);
+      const pending = await this.read({ $and: [q, { completed: null }] }, PENDING_KEYS);
+      const seen = new Set<string>();
+      for (const r of finished.records) {
+        seen.add(String(r['msg_id']));
+        changed = this.take(r) || changed;
+      }
+      for (const r of pending.records) {
+        seen.add(String(r['msg_id']));
+        changed = this.take(r) || changed;
+      }
+      // pending before, in neither answer now: completed before the watermark's overlap, or purged
+      const lost = [...this.tasks.values()].filter((t) => t.status === 'pending' && !seen.has(t.msgId)).map((t) => t.msgId);
+      if (lost.length) {
+        const found = await this.read({ msg_id: { $in: lost } }, DONE_KEYS);
+        const back = new Set(found.records.map((r) => String(r['msg_id'])));
+        for (const r of found.records) changed = this.take(r) || changed;
+        for (const id of lost) if (!back.has(id)) changed = this.tasks.delete(id) || changed;
+      }
+    }
+    if (this.o.by === 'function') await this.nameFunctions([...this.tasks.values()].filter((t) => t.fn === null).map((t) => t.msgId));
+    if (changed) this.runTimes = null;
+    return changed;
+  }
+
+  /** The records of a query, with `label` when grouping by it (asked once, and not again where the store has no such column). */
+  private async read(query: Dict, keys: string[]) {
+    const withLabel = this.o.by === 'label' && this.labels !== 'no';
+    try {
+      const list = await this.o.client.dbQuery(query, withLabel ? [...keys, 'label'] : keys);
+      if (withLabel) this.labels = 'yes';
+      return list;
+    } catch (e) {
+      if (!withLabel || this.labels === 'yes' || !(e instanceof IpcError)) throw e;
+      this.labels = 'no';
+      return this.o.client.dbQuery(query, keys);
+    }
+  }
+
+  /** The function names of tasks not yet named, read in one query. */
+  private async nameFunctions(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      for (const r of (await this.o.client.dbQuery({ msg_id: { $in: ids } }, ['msg_id', 'function'])).records) {
+        const t = this.tasks.get(String(r['msg_id']));
+        if (t) t.fn = typeof r['function'] === 'string' ? r['function'] : '(unknown)';
+      }
+    } catch {
+      for (const id of ids) {
+        const t = this.tasks.get(id);
+        if (t) t.fn = '(unknown)';
+      }
+    }
+  }
+
+  /** Merges one record; answers whether it changed what %top shows. */
+  private take(r: TaskRecord): boolean {
+    const id = String(r['msg_id']);
+    const old = this.tasks.get(id);
+    const ts = (k: string) => (r[k] instanceof Timestamp ? (r[k] as Timestamp) : null);
+    const text = (k: string) => (typeof r[k] === 'string' && r[k] !== '' ? (r[k] as string) : null);
+    const hasOutcome = 'completed' in r;
+    const status = hasOutcome ? taskStatus(r) : 'pending';
+    const failure = hasOutcome && (status === 'error' || status === 'aborted') ? taskFailure(r) : null;
+    const t: Task = {
+      msgId: id,
+      submitted: ts('submitted') ?? old?.submitted ?? null,
+      started: hasOutcome ? ts('started') : old?.started ?? null,
+      completed: hasOutcome ? ts('completed') : null,
+      engineUuid: text('engine_uuid') ?? old?.engineUuid ?? null,
+      clientUuid: text('client_uuid') ?? old?.clientUuid ?? null,
+      label: 'label' in r ? text('label') : old?.label ?? null,
+      fn: typeof r['function'] === 'string' ? r['function'] : old?.fn ?? null,
+      status,
+      ename: failure ? failure.ename ?? (status === 'aborted' ? 'TaskAborted' : 'Error') : null,
+      evalue: failure ? failure.evalue ?? '' : null,
+      engineHint: hasOutcome ? engineIdOf(r, {}) : old?.engineHint ?? null,
+    };
+    if (t.completed && (!this.watermark || t.completed.us > this.watermark.us)) this.watermark = t.completed;
+    this.tasks.set(id, t);
+    return !old || old.status !== t.status || old.engineUuid !== t.engineUuid || old.completed?.us !== t.completed?.us || old.label !== t.label;
+  }
+
+  private iopub(e: IopubEvent): void {
+    if (e.msgType !== 'status' || e.engine === null) return;
+    const state = isDict(e.content) ? e.content['execution_state'] : undefined;
+    if (state === 'busy') this.activity.set(e.engine, { busy: true, task: e.parentId, since: e.date });
+    else if (state === 'idle') this.activity.set(e.engine, { busy: false, task: null, since: e.date });
+    else return;
+    this.onEvent?.();
+  }
+
+  private engineEvent(e: EngineEvent): void {
+    if (e.kind === 'unregistered' && e.uuid) {
+      const act = e.id === null ? undefined : this.activity.get(e.id);
+      this.gone.set(e.uuid, { id: e.id, task: act?.busy ? act.task : this.assignedRunning(e.uuid) });
+      if (e.id !== null) this.activity.delete(e.id);
+    } else if (e.kind === 'registered' && e.uuid) this.gone.delete(e.uuid);
+    void this.o.client.engines().then((m) => {
+      this.engines = m;
+      this.ctx = engineContext(m);
+      this.onEvent?.();
+    }, () => undefined);
+  }
+
+  /** The pending task of an engine that has waited longest: the one it most likely runs. */
+  private assignedRunning(uuid: string): string | null {
+    let best: Task | null = null;
+    for (const t of this.tasks.values()) {
+      if (t.status !== 'pending' || t.engineUuid !== uuid) continue;
+      if (!best || (t.submitted?.us ?? 0) < (best.submitted?.us ?? 0)) best = t;
+    }
+    return best?.msgId ?? null;
+  }
+
+  private engineIdOf(t: Task): number | null {
+    if (t.engineUuid === null) return t.engineHint;
+    return this.ctx.engineId?.(t.engineUuid) ?? this.gone.get(t.engineUuid)?.id ?? t.engineHint;
+  }
+
+  /** The median run time of the selection's finished tasks, in seconds. */
+  private medianRunTime(): number | null {
+    if (!this.runTimes) {
+      const times: number[] = [];
+      for (const t of this.tasks.values()) if (t.status === 'ok' && t.started && t.completed) times.push((t.completed.us - t.started.us) / 1e6);
+      this.runTimes = times.sort((a, b) => a - b);
+    }
+    const n = this.runTimes.length;
+    if (n === 0) return null;
+    return n % 2 ? this.runTimes[(n - 1) / 2]! : (this.runTimes[n / 2 - 1]! + this.runTimes[n / 2]!) / 2;
+  }
+
+  /** A snapshot whose engine rows name their tasks' functions (read for the few tasks shown, once each). */
+  async namedSnapshot(source: string): Promise<TopSnapshot> {
+    const snap = this.snapshot(source);
+    const unnamed = snap.engines.map((e) => e.task?.msgId).filter((id): id is string => id !== undefined && this.tasks.get(id)?.fn === null);
+    if (unnamed.length === 0) return snap;
+    await this.nameFunctions(unnamed);
+    return this.snapshot(source);
+  }
+
+  snapshot(source: string): TopSnapshot {
+    const now = Timestamp.now();
+    const live = this.live;
+    type Tally = { uuid: string; id: number | null; done: number; failed: number; pending: Task[]; lastError: Task | null; lastDone: Timestamp | null };
+    const tallies = new Map<string, Tally>();
+    const tally = (uuid: string, id: number | null): Tally => {
+      let x = tallies.get(uuid);
+      if (!x) tallies.set(uuid, (x = { uuid, id, done: 0, failed: 0, pending: [], lastError: null, lastDone: null }));
+      return x;
+    };
+    for (const [id, uuid] of [...this.engines].sort(([a], [b]) => a - b)) tally(uuid, id);
+    for (const [uuid, g] of this.gone) tally(uuid, g.id);
+    let pendingAll = 0, done = 0, failed = 0;
+    const perSecond = new Array<number>(60).fill(0);
+    const failures: Task[] = [];
+    for (const t of this.tasks.values()) {
+      if (t.status === 'pending') pendingAll++;
+      else if (t.status === 'ok') done++;
+      else {
+        failed++;
+        failures.push(t);
+      }
+      if (t.completed) {
+        const ago = Math.floor((now.us - t.completed.us) / 1e6);
+        if (ago >= 0 && ago < 60) perSecond[59 - ago]!++;
+      }
+      if (t.engineUuid === null) continue;
+      // on a hub, only the engines it knows (and those that left while %top ran) have rows
+      if (live && !tallies.has(t.engineUuid)) continue;
+      const x = tally(t.engineUuid, this.engineIdOf(t));
+      if (t.status === 'pending') x.pending.push(t);
+      else {
+        if (t.status === 'ok') x.done++;
+        else {
+          x.failed++;
+          if (!x.lastError || (t.completed?.us ?? 0) > (x.lastError.completed?.us ?? 0)) x.lastError = t;
+        }
+        if (t.completed && (!x.lastDone || t.completed.us > x.lastDone.us)) x.lastDone = t.completed;
+      }
+    }
+    const taskOf = (id: string | null, runningSeconds: number | null, estimated: boolean): TopTask | null => {
+      if (id === null) return null;
+      const t = this.tasks.get(id);
+      return { msgId: id, function: t?.fn ?? null, label: t?.label ?? null, runningSeconds, estimated };
+    };
+    let running = 0;
+    const engines: TopEngine[] = [];
+    const order = [...tallies.values()].sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity) || a.uuid.localeCompare(b.uuid));
+    for (const x of order) {
+      const g = this.gone.get(x.uuid);
+      const up = !g && (!live || [...this.engines.values()].includes(x.uuid));
+      x.pending.sort((a, b) => (a.submitted?.us ?? 0) - (b.submitted?.us ?? 0));
+      const act = x.id === null ? undefined : this.activity.get(x.id);
+      let task: TopTask | null = null;
+      let busy = false;
+      if (!up) {
+        task = taskOf(g?.task ?? null, null, false);
+      } else if (act) {
+        busy = act.busy;
+        if (act.busy) task = taskOf(act.task, Math.max(0, (now.us - act.since.us) / 1e6), false);
+      } else if (x.pending.length) {
+        busy = true;
+        const first = x.pending[0]!;
+        const from = Math.max(first.submitted?.us ?? 0, x.lastDone?.us ?? 0);
+        task = taskOf(first.msgId, live && from > 0 ? Math.max(0, (now.us - from) / 1e6) : null, true);
+      }
+      const runsOurs = task !== null && up && this.tasks.get(task.msgId)?.status === 'pending';
+      if (runsOurs) running++;
+      engines.push({
+        id: x.id,
+        uuid: x.uuid,
+        up,
+        busy,
+        task,
+        queued: x.pending.length - (runsOurs && x.pending.some((t) => t.msgId === task!.msgId) ? 1 : 0),
+        done: x.done,
+        failed: x.failed,
+        lastError: x.lastError ? `${x.lastError.ename}: ${x.lastError.evalue}` : null,
+      });
+    }
+    const enginesUp = live ? this.engines.size : engines.length;
+    const median = this.medianRunTime();
+    const eta = (pending: number) => (pending === 0 ? 0 : median === null ? null : (median * pending) / Math.max(1, enginesUp));
+    failures.sort((a, b) => (b.completed?.us ?? 0) - (a.completed?.us ?? 0));
+    return {
+      source,
+      live,
+      enginesUp,
+      pending: pendingAll - running,
+      running,
+      done,
+      failed,
+      perSecond,
+      etaSeconds: eta(pendingAll),
+      engines,
+      by: this.o.by,
+      groups: this.groups(eta),
+      errors: failures.slice(0, ERRORS_KEPT).map((t): TopError => ({
+        msgId: t.msgId, time: t.completed, engine: this.engineIdOf(t), ename: t.ename ?? 'Error', evalue: t.evalue ?? '',
+      })),
+      polledAt: now,
+    };
+  }
+
+  private groups(eta: (pending: number) => number | null): TopGroupRow[] {
+    const by = this.o.by;
+    if (by === null) return [];
+    const rows = new Map<string, { total: number; done: number; failed: number }>();
+    for (const t of this.tasks.values()) {
+      const key = by === 'label' ? t.label ?? '(no label)'
+        : by === 'function' ? t.fn ?? '(unknown)'
+        : by === 'client' ? t.clientUuid ?? '(none)'
+        : String(this.engineIdOf(t) ?? t.engineUuid ?? '(unassigned)');
+      let g = rows.get(key);
+      if (!g) rows.set(key, (g = { total: 0, done: 0, failed: 0 }));
+      g.total++;
+      if (t.status !== 'pending') g.done++;
+      if (t.status === 'error' || t.status === 'aborted') g.failed++;
+    }
+    return [...rows].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => ({ key, ...g, etaSeconds: eta(g.total - g.done) }));
+  }
+
+  /** The msg_id of the task engine row `i` shows, if any. */
+  static taskOfRow(s: TopSnapshot, i: number): string | null {
+    return s.engines[i]?.task?.msgId ?? null;
+  }
+}

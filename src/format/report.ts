@@ -186,7 +186,7 @@ function histogramSvg(h: Histogram, title: string, colour: string): string {
     out += `<text x="${left}" y="${top + plotH / 2}" fill="#666">no task has one (${h.missing} without)</text>\n</svg>\n`;
     return out;
   }
-  const most = Math.max(...h.counts);
+  const most = h.counts.reduce((a, b) => Math.max(a, b), 0);
   const bw = plotW / h.counts.length;
   out += `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>\n`;
   out += `<text x="${left - 6}" y="${top + 4}" text-anchor="end" fill="#555">${most}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end" fill="#555">0</text>\n`;

@@ -102,7 +102,7 @@ export function sparkline(values: readonly number[], width: number): string {
     for (let j = Math.max(0, i); j < i + per; j++) sum += values[j]!;
     cols.push(sum);
   }
-  const max = Math.max(...cols);
+  const max = cols.reduce((a, b) => Math.max(a, b), -Infinity);
   return cols.map((v) => (max === 0 ? BLOCKS[0]! : BLOCKS[v === 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]!)).join('');
 }
 
@@ -194,7 +194,7 @@ export function renderTop(s: TopSnapshot, v: TopViewState, p: Paint): string[] {
   const keys = p.dim('↑↓ select · Enter record · e errors · t tail · p pause · q quit');
   const groupLines: string[] = [];
   if (s.by && s.by !== 'engine' && s.groups.length) {
-    const keyW = Math.min(24, Math.max(s.by.length, ...s.groups.map((g) => textWidth(oneLine(g.key)))));
+    const keyW = Math.min(24, s.groups.reduce((w, g) => Math.max(w, textWidth(oneLine(g.key))), s.by.length));
     groupLines.push(p.bold(`${pad(s.by, keyW)} ${pad('progress', 22)} done/total  failed  ETA`));
     const barW = 20;
     for (const g of s.groups) {
@@ -210,7 +210,7 @@ export function renderTop(s: TopSnapshot, v: TopViewState, p: Paint): string[] {
   const body: string[] = [];
   if (v.showErrors) {
     body.push(p.bold(`errors (newest first; ${s.failed} failed in all)`));
-    body.push(...(s.errors.length ? errorLines(Math.max(0, free - 1)) : [p.dim('no task of the selection failed')]));
+    for (const line of s.errors.length ? errorLines(Math.max(0, free - 1)) : [p.dim('no task of the selection failed')]) body.push(line);
   } else {
     const recent = s.errors.length ? Math.min(3, s.errors.length) : 0;
     const groupRoom = groupLines.length ? Math.min(groupLines.length, Math.max(2, Math.floor((free - 2) / 2))) : 0;
@@ -225,14 +225,15 @@ export function renderTop(s: TopSnapshot, v: TopViewState, p: Paint): string[] {
     if (s.engines.length > engineRoom) body.push(p.dim(` … ${s.engines.length} engines; ↑↓ scrolls`));
     if (groupRoom) {
       body.push('');
-      body.push(...groupLines.slice(0, groupRoom));
+      for (const line of groupLines.slice(0, groupRoom)) body.push(line);
     }
     if (recent) {
       body.push(p.bold('last errors'));
-      body.push(...errorLines(recent));
+      for (const line of errorLines(recent)) body.push(line);
     }
   }
-  out.push('', ...body.slice(0, Math.max(0, free)));
+  out.push('');
+  for (const line of body.slice(0, Math.max(0, free))) out.push(line);
   while (out.length < v.rows - 1) out.push('');
   out.push(keys);
   return out.slice(0, v.rows).map((l) => cutText(l, W));

@@ -85,11 +85,12 @@ function dryRunRows(plan: AbortPlan): Record<string, unknown>[] {
 
 function dryRunText(plan: AbortPlan, width = Infinity): string {
   const lines = [`%abort would ask the engines not to run ${plural(plan.queued.length, 'pending task')}:`];
-  lines.push(...taskLines([
+  const tasks: [AbortTask, string][] = [
     ...plan.queued.map((t): [AbortTask, string] => [t, 'abort']),
     ...plan.running.map((t): [AbortTask, string] => [t, 'already running: an abort does not stop it']),
     ...plan.done.map((t): [AbortTask, string] => [t, `already done (${t.status})`]),
-  ], width));
+  ];
+  for (const line of taskLines(tasks, width)) lines.push(line);
   lines.push('(dry run: nothing was sent)');
   return lines.join('\n');
 }
@@ -99,7 +100,7 @@ function reportText(report: AbortReport, width = Infinity): string {
   const counts = new Map<string, number>();
   for (const r of report.rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   lines.push([...counts].map(([k, n]) => `${n} ${k}`).join(', '));
-  lines.push(...answerNotes(report.answers, report.waitedMs, 'the abort request', report.rows.filter((r) => r.outcome === 'abort requested').length));
+  for (const note of answerNotes(report.answers, report.waitedMs, 'the abort request', report.rows.filter((r) => r.outcome === 'abort requested').length)) lines.push(note);
   const running = [...new Set(report.rows.filter((r) => r.outcome === 'already running' && r.engine !== null).map((r) => r.engine!))];
   if (running.length) lines.push(`an abort does not stop a running task: rc.send_signal('SIGINT', ${running.length === 1 ? running[0] : `[${running.join(', ')}]`}) interrupts it`);
   return lines.join('\n');
@@ -139,8 +140,8 @@ export async function retryMagic(st: { argAt: number; arg: string }, ctx: MagicC
 }
 
 function retrySummary(plan: RetryPlan): string[] {
-  const width = Math.max(...plan.groups.map((g) => String(g.count).length));
-  const fnWidth = Math.max(...plan.groups.map((g) => oneLine(g.function ?? '-').length));
+  const width = plan.groups.reduce((w, g) => Math.max(w, String(g.count).length), -Infinity);
+  const fnWidth = plan.groups.reduce((w, g) => Math.max(w, oneLine(g.function ?? '-').length), -Infinity);
   return [
     `${plural(plan.tasks.length, 'task')} to resubmit, by function and ename:`,
     ...plan.groups.map((g) => `  ${String(g.count).padStart(width)}  ${oneLine(g.function ?? '-').padEnd(fnWidth)}  ${g.ename === null ? 'aborted' : oneLine(g.ename)}`),

@@ -492,14 +492,14 @@ export class Session {
       return;
     }
     const model = viewer.model;
-    // The Out line, the header and its rule, the "more" line, the next prompt and the line under it take six rows.
-    const shown = Math.max(1, Math.min(model.rowCount, this.rows - 6));
-    const first = tableLines(model, this.columns, this.painter, shown);
     const note = viewer.viewNote();
     // columns that do not fit the width are named, not dropped in silence
     const fit = model.visibleColumns(1, this.columns);
     const cut = model.columns.filter((_, i) => !fit.includes(i)).map((c) => c.title);
     const right = cut.length ? [this.painter.dim(`(${cut.length} more column${cut.length === 1 ? '' : 's'} to the right: ${cut.join(', ')})`)] : [];
+    // The Out line, the header and its rule, the "more" line, the next prompt and the line under it take six rows; the columns' note one more.
+    const shown = Math.max(1, Math.min(model.rowCount, this.rows - 6 - right.length));
+    const first = tableLines(model, this.columns, this.painter, shown);
     const more = model.rowCount > shown ? [this.painter.dim(`… ${model.rowCount - shown} more${note ? ' shown' : ''}; Out[${viewer.out}] holds them all`)] : [];
     const head = summary(viewer.answer) + (note ? ` (shown: ${note})` : '');
     this.print([this.outLabel(viewer.out) + this.painter.dim(head), ...first, ...more, ...right].join('\n'));

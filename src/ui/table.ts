@@ -301,7 +301,7 @@ function sampleRows(n: number): number[] {
  */
 export function recordBlock(model: TableModel, index: number, width: number, p: Painter): string[] {
   const rec = model.records.at(index)!;
-  const titleWidth = Math.min(Math.max(...model.columns.map((c) => textWidth(c.title))), Math.floor(width / 3));
+  const titleWidth = Math.min(model.columns.reduce((w, c) => Math.max(w, textWidth(c.title)), -Infinity), Math.floor(width / 3));
   const room = Math.max(1, width - titleWidth - 3);
   const head = `-[ RECORD ${index + 1} ]`;
   const lines = [p.dim(head + '-'.repeat(Math.max(0, Math.min(width, titleWidth + 3 + 20) - head.length)))];

@@ -534,7 +534,8 @@ export class TableViewer extends Viewer {
       const block = this.read(() => recordBlock(m, i, this.size.columns - 1, p));
       if (block === undefined) break;
       const [head, ...rest] = block;
-      lines.push((i === this.scroll.selected ? '>' : ' ') + (i === this.scroll.selected ? p.inverse(head!) : head!), ...rest.map((l) => ' ' + l));
+      lines.push((i === this.scroll.selected ? '>' : ' ') + (i === this.scroll.selected ? p.inverse(head!) : head!));
+      for (const l of rest) lines.push(' ' + l);
     }
     return lines;
   }
@@ -555,7 +556,7 @@ export class TableViewer extends Viewer {
   }
 
   private keyLines(p: Painter): string[] {
-    const w = Math.max(...TABLE_KEYS.map(([k]) => textWidth(k)));
+    const w = TABLE_KEYS.reduce((m, [k]) => Math.max(m, textWidth(k)), 0);
     const lines = [p.bold(' Keys of the table viewer (any key closes this list)')];
     for (const [k, what] of TABLE_KEYS) lines.push(fitText(` ${fitText(k, w)}  ${what}`, this.size.columns - 1));
     return lines;
@@ -632,9 +633,10 @@ export class RecordPager extends Viewer {
     const where = ` · lines ${this.top + 1}–${last} of ${this.wrapped.length}`;
     const message = this.message ? this.message + ' · ' : '';
     // a long title (a msg_id with its controls escaped) gives way in the middle, so where the pager is stays in view
-    const room = Math.max(12, this.size.columns - 1 - textWidth(message) - textWidth(where));
+    const keys = ' · ↑↓ PgUp PgDn Home End / q';
+    const room = Math.max(12, this.size.columns - 1 - textWidth(message) - textWidth(where) - textWidth(keys));
     const title = textWidth(this.title) > room ? fitId(this.title, room) : this.title;
-    lines.push(this.statusLine(`${message}${title}${where} · ↑↓ PgUp PgDn Home End / q`, p));
+    lines.push(this.statusLine(`${message}${title}${where}${keys}`, p));
     return lines;
   }
 }

@@ -106,7 +106,7 @@ test('every view of the interactive shell on hostile records sends nothing a tas
       t.type('PWNED');
       await keys('Enter', 'n', 'Home', 'Enter');
       // a msg_id hundreds of columns long, escaped, gives way in the middle of the status line
-      await t.waitFor((s) => s.includes('Task ') && /hostile\\x1b.*….*_1 · lines 1–\d+ of \d+/.test(s), 'the record view with its place in view');
+      await t.waitFor((s) => /Task\s/.test(s) && /hostile\\x1b.*….*_1 · lines 1–\d+ of \d+/.test(s), 'the record view with its place in view');
       await keys('PageDown', 'End', 'Home', '/');
       t.type('RED');
       await keys('Enter', 'n', 'q', 'End', 'q');

@@ -334,7 +334,7 @@ export class SQLiteStore implements Store {
         const qualified = (k: string) => (table.keys.includes(k) ? `t.${quoteIdentifier(k)}` : null);
         const { sql, params } = sortExpression(by, qualified);
         // the expression's parameters come before the answer's rowids in the statement
-        const ids = this.run(() => this.db.prepare(sortStatement(table.name, sql, descending)).pluck().all(...params, JSON.stringify(Array.from(rowids)))) as number[];
+        const ids = this.run(() => this.db.prepare(sortStatement(table.name, sql, descending)).pluck().all([...params, JSON.stringify(Array.from(rowids))])) as number[];
         return pages(Float64Array.from(ids));
       },
     });

@@ -16,7 +16,9 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, pickleBuffers, prng, type Value } from '../src/records/index.js';
+import { DEFAULT_KEYS, KEY_NAMES_7X, Timestamp, type Value } from '../src/records/index.js';
+import { pickleBuffers } from '../src/payload/index.js';
+import { prng } from '../src/stores/index.js';
 import { jsonText } from '../src/format/json.js';
 import { encodeColumn } from '../src/stores/sqlite/codec.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';

@@ -2,8 +2,8 @@ import { StoreClient, type Client, type ConfirmDestructive } from '../client/ind
 import { IpcError, configError, storeError, withPlace } from '../errors.js';
 import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { parseJSONLRecords } from '../format/index.js';
-import { KEY_NAMES_7X, demoEngineMap, type TaskRecord } from '../records/index.js';
-import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
+import { KEY_NAMES_7X, type TaskRecord } from '../records/index.js';
+import { demoEngineMap, DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
 export interface Opened {

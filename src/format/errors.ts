@@ -1,5 +1,5 @@
-import { engineLabel, type ErrorReport, type FailureSignature } from '../records/index.js';
-import { renderTable } from './table.js';
+import { engineLabel, type ErrorReport, type FailureSignature } from '../analytics/index.js';
+import { renderTable } from './text-table.js';
 
 /** A signature's row as text cells, for the script-mode table and the terminal's viewer alike. */
 export interface ErrorRow {

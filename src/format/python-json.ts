@@ -1,6 +1,5 @@
-import {
-  PyBytearray, PyDeque, PyFloat, PyMapping, PyNdarray, PyNumpyScalar, PySet, PyValue, floatRepr, setOwn,
-} from '../records/index.js';
+import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue, floatRepr, setOwn } from '../records/index.js';
+import { PyNdarray, PyNumpyScalar } from '../payload/index.js';
 import { repr } from './repr.js';
 
 /**

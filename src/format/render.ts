@@ -5,7 +5,7 @@ import { mapJSON } from './python-json.js';
 import { prettyRepr, repr, type DisplayOptions } from './repr.js';
 import { isTaskResult, renderTaskResult, taskResultJSON } from './result.js';
 import { isRecordView, recordLines } from './record-view.js';
-import { renderRecordTable } from './table.js';
+import { renderRecordTable } from './text-table.js';
 import { traceText } from './trace.js';
 
 export type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv' | 'trace';

@@ -3,7 +3,7 @@ import { csvLine } from './csv.js';
 import { jsonText } from './json.js';
 import type { DisplayOptions } from './repr.js';
 import type { OutputFormat } from './render.js';
-import { TABLE_PAGE, streamRecordTable } from './table.js';
+import { TABLE_PAGE, streamRecordTable } from './text-table.js';
 import { renderTrace } from './trace.js';
 
 /** About this many characters go out in one piece. */

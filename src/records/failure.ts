@@ -1,4 +1,4 @@
-import { isDict, type Dict, type TaskRecord, type Value } from './values.js';
+import { isDict, type Dict, type TaskRecord, type Value } from './task-record.js';
 
 /** What a failed task's record says of its exception. */
 export interface TaskFailure {

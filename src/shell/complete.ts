@@ -1,7 +1,8 @@
 import { FIELD_OPERATORS, LOGICAL_OPERATORS } from '../query/index.js';
-import { DERIVED_KEYS, KEY_NAMES } from '../records/index.js';
+import { DERIVED_KEYS } from '../payload/index.js';
+import { KEY_NAMES } from '../records/index.js';
 import type { Completion } from './api.js';
-import { attributeNames } from './attributes.js';
+import { attributeNames } from '../language/index.js';
 import { MAGICS } from './magics.js';
 
 export interface CompletionSources {

@@ -10,7 +10,7 @@ import { OUTPUT_FORMATS, renderRecordStream, renderValue, type OutputFormat } fr
 import { RecordStream, Text, type TaskRecord } from '../records/index.js';
 import { writeFileStreaming } from './export-file.js';
 import type { MagicContext } from './magics.js';
-import { parseExpression } from './parser.js';
+import { parseExpression } from '../language/index.js';
 import { streamDbQuery } from './rc.js';
 
 const USAGE = 'usage: %export EXPR FILE [--format json|jsonl|csv|trace|table] [--force], e.g. %export db_query({\'completed\': None}) pending.jsonl';

@@ -2,18 +2,18 @@ import { RecordList, type Client, type IndexReport, type TaskResult } from '../c
 import { IpcError, clip, didYouMean, indexError, keyError, nameError, parseError, storeError, typeError } from '../errors.js';
 import { RecordView, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { FIELD_OPERATORS, LOGICAL_OPERATORS, escapeRegExp } from '../query/index.js';
-import { DERIVED_DOCS, DERIVED_KEYS, STATS_GROUPS, TASK_KEYS, Text, groupWord, isDerivedKey, isDict, type TaskRecord } from '../records/index.js';
-import { statsMagic, timelineMagic } from './analytics.js';
+import { DERIVED_DOCS, DERIVED_KEYS, isDerivedKey } from '../payload/index.js';
+import { STATS_GROUPS, groupWord } from '../analytics/index.js';
+import { TASK_KEYS, Text, isDict, type TaskRecord } from '../records/index.js';
+import { statsMagic, timelineMagic } from './analytics-magics.js';
 import { exportMagic } from './export-magic.js';
 import { Tee } from './tee.js';
 import { writeFileStreaming } from './export-file.js';
 import { EditRequest, WatchRequest, type Shell } from './api.js';
-import { errorsMagic } from './errors.js';
-import type { Interpreter } from './interpreter.js';
-import { parseExpression, parseStatement } from './parser.js';
+import { errorsMagic } from './errors-magic.js';
+import type { Interpreter, Statement } from '../language/index.js';
+import { parseExpression, parseStatement, PyFunction, PyObject, typeName } from '../language/index.js';
 import { splitQueryArgs, type NamedQueries } from './named-queries.js';
-import type { Statement } from './syntax.js';
-import { PyFunction, PyObject, typeName } from './values.js';
 
 export interface MagicContext {
   readonly shell: Shell;

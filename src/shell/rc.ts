@@ -2,10 +2,10 @@ import { RecordList, RecordStream, remoteValue, waitOptions, type Client, type T
 import type { QueryInput } from '../query/index.js';
 import { indexError, keyError, typeError } from '../errors.js';
 import { isTaskResult, type OutputFormat } from '../format/index.js';
-import { INTERVAL_KEYS, PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
+import { INTERVAL_KEYS } from '../analytics/index.js';
+import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
-import { bindArgs } from './time.js';
-import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
+import { bindArgs, PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from '../language/index.js';
 
 /** A value as plain query data: record lists become lists, engine maps dicts. */
 export function toData(v: unknown): unknown {

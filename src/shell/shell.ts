@@ -4,23 +4,20 @@ import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } f
 import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
-import { memoryError } from './budget.js';
+import {
+  provideAttributes, memoryError, Interpreter, stripPrompts, parseStatement, isCompleteSource, splitStatements, makeBuiltins, COLLECTIONS_MODULE, MATH_MODULE, DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight, PyFunction, PyObject,
+} from '../language/index.js';
 import { completeAt } from './complete.js';
-import { Interpreter } from './interpreter.js';
-import { stripPrompts } from './lexer.js';
 import { runMagic, type MagicContext } from './magics.js';
 import type { Tee } from './tee.js';
 import { NamedQueries, defaultQueriesFile } from './named-queries.js';
-import { parseStatement } from './parser.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
-import { isCompleteSource, splitStatements } from './split.js';
-import { makeStatsFunction } from './analytics.js';
-import { makeErrorsFunction } from './errors.js';
-import { makeBuiltins } from './builtins.js';
-import { COLLECTIONS_MODULE, MATH_MODULE } from './modules.js';
-import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
-import { PyFunction, PyObject } from './values.js';
-import type { Expr, Statement } from './syntax.js';
+import { makeStatsFunction } from './analytics-magics.js';
+import { makeErrorsFunction } from './errors-magic.js';
+import type { Expr, Statement } from '../language/index.js';
+import { TASK_RESULT_ATTRIBUTES } from './task-result-attributes.js';
+
+provideAttributes(TASK_RESULT_ATTRIBUTES);
 
 export interface ShellOptions {
   readonly client: Client;

@@ -4,7 +4,7 @@ import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import { ErrorsRequest, WatchRequest } from '../shell/index.js';
 import { ErrorsViewer } from './errors-viewer.js';
 import { onScreen, type Painter } from './style.js';
-import { TableModel, tableLines, type TableOptions } from './table.js';
+import { TableModel, tableLines, type TableOptions } from './table-columns.js';
 import { wrapAnsiLine } from './text-width.js';
 import { RecordPager, TableViewer } from './viewers.js';
 

@@ -2,7 +2,7 @@ import type { TaskRecord } from '../records/index.js';
 import type { KeyEvent } from './keys.js';
 import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.js';
 import { stripAnsi, type Painter } from './style.js';
-import { searchPattern, type TableModel } from './table.js';
+import { searchPattern, type TableModel } from './table-columns.js';
 import { fitId, fitText, textWidth, wrapAnsiLine } from './text-width.js';
 
 /**

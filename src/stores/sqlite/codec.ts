@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, unreadable, PickleError, type Value } from '../../records/index.js';
+import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, unreadable, type Value } from '../../records/index.js';
+import { pickleBuffers, unpickleBuffers, PickleError } from '../../payload/index.js';
 import { storeError } from '../../errors.js';
 import { MAX_JSON_DEPTH } from '../../format/index.js';
 

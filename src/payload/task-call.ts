@@ -1,0 +1,194 @@
+import { valueError, type IpcError } from '../errors.js';
+import { taskCode, taskStatus, Unreadable, unreadable, type TaskRecord, type Value } from '../records/index.js';
+import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './apply-message.js';
+import { PickleError } from './pickle-classes.js';
+
+/**
+ * The decoding half of the derived keys: a record's call (function,
+ * arguments) and result decoded from its pickled buffers, once per record,
+ * with function names kept by the bytes of their pickles.
+ */
+
+/**
+ * A payload that cannot be decoded: the sentence that `.get()`, the record
+ * view and taskCall raise, and the reason its derived keys' marker shows.
+ * `announced` when a stored column was already unreadable, so the store has
+ * said so once and the marker adds no note of its own.
+ */
+class Failure {
+  constructor(readonly error: IpcError, readonly reason: string, readonly announced: boolean) {}
+}
+
+const calls = new WeakMap<TaskRecord, TaskCall | null | Failure>();
+const results = new WeakMap<TaskRecord, unknown>();
+
+/** The buffers of a key, an unreadable column, or null when there are none. */
+function buffersOf(rec: TaskRecord, key: 'buffers' | 'result_buffers'): Uint8Array[] | Unreadable | null {
+  const v: unknown = rec[key];
+  if (v instanceof Unreadable) return v;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((b) => b instanceof Uint8Array)) return null;
+  return v as Uint8Array[];
+}
+
+function taskName(rec: TaskRecord): string {
+  return String(rec['msg_id'] ?? '?');
+}
+
+function decodeFailure(rec: TaskRecord, what: string, e: unknown): Failure {
+  if (!(e instanceof PickleError)) throw e;
+  return new Failure(valueError(`cannot decode the ${what} of task '${taskName(rec)}': ${e.message}`), `cannot be decoded: ${e.message}`, false);
+}
+
+/** A buffer column decoded, or the Failure that says why it cannot be (its column unreadable, its pickle bad). */
+function decodeBuffers<T>(rec: TaskRecord, what: string, bufs: Uint8Array[] | Unreadable, decode: (bufs: Uint8Array[]) => T): T | Failure {
+  if (bufs instanceof Unreadable) return columnFailure(rec, what, bufs);
+  try {
+    return decode(bufs);
+  } catch (e) {
+    return decodeFailure(rec, what, e);
+  }
+}
+
+function columnFailure(rec: TaskRecord, what: string, column: Unreadable): Failure {
+  const why = `its ${column.key} ${column.reason}`;
+  return new Failure(valueError(`cannot decode the ${what} of task '${taskName(rec)}': ${why}`), why, true);
+}
+
+function callOf(rec: TaskRecord): TaskCall | null | Failure {
+  if (calls.has(rec)) return calls.get(rec)!;
+  const bufs = buffersOf(rec, 'buffers');
+  let call: TaskCall | null | Failure = null;
+  if (bufs && taskCode(rec) === null) call = decodeBuffers(rec, 'call', bufs, decodeApply);
+  calls.set(rec, call);
+  return call;
+}
+
+/** The function, arguments and keyword arguments of an apply request; null for other requests. Raises a ValueError naming the task when they cannot be decoded. */
+export function taskCall(rec: TaskRecord): TaskCall | null {
+  const call = callOf(rec);
+  if (call instanceof Failure) throw call.error;
+  return call;
+}
+
+/**
+ * Function names by the bytes of the pickle that holds the function: a
+ * client submits the same function many times, so a timeline or stats over
+ * many tasks decodes each distinct function once. The pickle of
+ * ipyparallel's map lambda, the same in every `view.map` task, holds MAPS:
+ * such a task's name is kept by the pickles of its info dict and first
+ * argument (the mapped function) instead.
+ */
+const namesByPickle = new Map<string, string | null>();
+const NAME_CACHE_SIZE = 512;
+const MAPS = '\0maps';
+
+/** The cache key of some frames of a request (each behind its length, so that no two lists give one key); null when they are large. */
+function framesKey(frames: readonly Uint8Array[]): string | null {
+  let key = '';
+  for (const f of frames) {
+    if (key.length + f.length > 4096) return null;
+    key += `${f.length}:` + Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
+  }
+  return key;
+}
+
+function remember(key: string | null, name: string | null): string | null {
+  if (key !== null) {
+    if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
+    namesByPickle.set(key, name);
+  }
+  return name;
+}
+
+/**
+ * The name of an apply request's function (`add`, `<lambda>`), decoding only
+ * the function; for a `view.map` task, the mapped function's name; null for
+ * other requests.
+ */
+function functionNameOf(rec: TaskRecord): string | null | Failure {
+  const bufs = buffersOf(rec, 'buffers');
+  if (calls.has(rec) || bufs instanceof Unreadable) {
+    const call = callOf(rec);
+    return call instanceof Failure ? call : call ? callName(call) : null;
+  }
+  if (!bufs || taskCode(rec) !== null) return null;
+  const key = framesKey(bufs.slice(0, 1));
+  const known = key === null ? undefined : namesByPickle.get(key);
+  if (known === MAPS) return mappedName(rec, bufs);
+  if (known !== undefined) return known;
+  let fn: unknown;
+  try {
+    fn = decodeApplyFunction(bufs);
+  } catch (e) {
+    // the call holds the function, so it cannot be decoded either
+    const failure = decodeFailure(rec, 'function', e);
+    calls.set(rec, failure);
+    return failure;
+  }
+  // a view.map task: every one sends the same function, which maps the one named in its arguments
+  if (isParallelMap(fn)) {
+    remember(key, MAPS);
+    return mappedName(rec, bufs);
+  }
+  return remember(key, functionName(fn));
+}
+
+/** The function's name (see functionNameOf); raises a ValueError naming the task when it cannot be decoded. */
+export function taskFunctionName(rec: TaskRecord): string | null {
+  const name = functionNameOf(rec);
+  if (name instanceof Failure) throw name.error;
+  return name;
+}
+
+/** The name of a `view.map` task's mapped function, which its info dict and first argument's pickle decide. */
+function mappedName(rec: TaskRecord, bufs: readonly Uint8Array[]): string | null | Failure {
+  const key = framesKey(bufs.slice(1, 3));
+  const known = key === null ? undefined : namesByPickle.get(key);
+  if (known !== undefined) return known;
+  const call = callOf(rec);
+  if (call instanceof Failure) return call;
+  return remember(key, call ? callName(call) : null);
+}
+
+function resultOf(rec: TaskRecord): unknown {
+  if (results.has(rec)) return results.get(rec);
+  let value: unknown = null;
+  const bufs = buffersOf(rec, 'result_buffers');
+  if (bufs && taskStatus(rec) === 'ok') value = decodeBuffers(rec, 'result', bufs, decodeResult);
+  results.set(rec, value);
+  return value;
+}
+
+/** The value the task returned: None while it is pending or when it failed. Raises a ValueError naming the task when it cannot be decoded. */
+export function taskResultValue(rec: TaskRecord): unknown {
+  const value = resultOf(rec);
+  if (value instanceof Failure) throw value.error;
+  return value;
+}
+
+/** A derived key of a payload that cannot be decoded: the inert marker, with a note unless the store gave one. */
+function marker(rec: TaskRecord, key: string, f: Failure): Value {
+  const record = `record ${taskName(rec)}`;
+  return f.announced ? (new Unreadable(key, record, f.reason, 'ValueError') as unknown as Value) : unreadable(key, record, f.reason, 'ValueError');
+}
+
+/** A decoding derived key of a record as shown: its value, or the inert marker when its payload cannot be decoded. */
+export function decodedKey(rec: TaskRecord, key: 'function' | 'args' | 'kwargs' | 'result'): unknown {
+  switch (key) {
+    case 'function': {
+      const name = functionNameOf(rec);
+      return name instanceof Failure ? marker(rec, key, name) : name;
+    }
+    case 'args':
+    case 'kwargs': {
+      const call = callOf(rec);
+      if (call instanceof Failure) return marker(rec, key, call);
+      if (!call) return null;
+      return key === 'args' ? callArgs(call) : call.kwargs;
+    }
+    case 'result': {
+      const value = resultOf(rec);
+      return value instanceof Failure ? marker(rec, key, value) : value;
+    }
+  }
+}

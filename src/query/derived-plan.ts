@@ -1,0 +1,131 @@
+import { DERIVED_NEEDS, derivedValue, isDerivedKey, queryValue, type DerivedKey } from '../payload/index.js';
+import { type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { IpcError, interrupted } from '../errors.js';
+import type { Query, QueryNode } from './ast.js';
+import { compileQuery, type QueryInput } from './compile.js';
+import { matches } from './matcher.js';
+import { normalizeKeys, type KeysInput } from './project.js';
+import { walk } from './walk.js';
+
+/**
+ * How a query that names derived keys is answered: the store answers the
+ * tests of stored keys (pushed down as usual) and fetches what the derived
+ * keys are computed from; ipc then computes them for each record, tests the
+ * rest of the query on them with the shared engine, and cuts the record to
+ * the keys asked for. Nothing is decoded unless a derived key is named.
+ */
+export interface DerivedPlan {
+  /** The part of the query the store answers: every top-level test that names no derived key. */
+  readonly stored: Query;
+  /** The keys to fetch from the store. */
+  readonly fetch: readonly string[];
+  /** The keys of the answer, msg_id first. */
+  readonly keys: readonly string[];
+  /** Whether the derived tests keep a fetched record (computes only the derived keys they test). */
+  keeps(rec: TaskRecord): boolean;
+  /** The answer for one fetched record, or null when the derived tests reject it. */
+  finish(rec: TaskRecord): TaskRecord | null;
+}
+
+/** The plan for a query and keys, or null when neither names a derived key (the store answers alone). */
+export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveContext = {}): DerivedPlan | null {
+  const q = compileQuery(query);
+  const ks = normalizeKeys(keys);
+  const residual = q.root.children.filter(namesDerived);
+  const asked = ks.filter(isDerivedKey);
+  if (residual.length === 0 && asked.length === 0) return null;
+  const tested = new Set<DerivedKey>();
+  const storedInResidual = new Set<string>();
+  for (const node of residual) collectKeys(node, tested, storedInResidual);
+  const fetch = new Set<string>(ks.filter((k) => !isDerivedKey(k)));
+  for (const k of storedInResidual) fetch.add(k);
+  for (const k of [...asked, ...tested]) for (const need of DERIVED_NEEDS[k]) fetch.add(need);
+  const residualQuery: Query = { kind: 'query', root: { kind: 'and', children: residual } };
+  const keeps = (rec: TaskRecord): boolean => {
+    if (!residual.length) return true;
+    const probe: TaskRecord = { ...rec };
+    for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
+    return matches(residualQuery, probe);
+  };
+  return {
+    stored: { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } },
+    fetch: [...fetch],
+    keys: ks,
+    keeps,
+    finish(rec) {
+      if (!keeps(rec)) return null;
+      const out: TaskRecord = {};
+      for (const k of ks) out[k] = isDerivedKey(k) ? (derivedValue(rec, k, ctx) as Value) : rec[k] ?? null;
+      return out;
+    },
+  };
+}
+
+function namesDerived(node: QueryNode): boolean {
+  for (const n of walk(node)) if (n.kind === 'field' && isDerivedKey(n.key)) return true;
+  return false;
+}
+
+function collectKeys(node: QueryNode, derived: Set<DerivedKey>, stored: Set<string>): void {
+  for (const n of walk(node)) {
+    if (n.kind !== 'field') continue;
+    if (isDerivedKey(n.key)) derived.add(n.key);
+    else stored.add(n.key);
+  }
+}
+
+/** Milliseconds of decoding between two turns of the event loop. */
+const DECODE_SLICE_MS = 10;
+
+/** How many of a store's fetched records the plan keeps, none of them built into an answer record. */
+export async function countDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>, signal?: AbortSignal): Promise<number> {
+  let n = 0;
+  let since = performance.now();
+  for await (const rec of fetched) {
+    if (plan.keeps(rec)) n++;
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await turn(signal);
+      since = performance.now();
+    }
+  }
+  return n;
+}
+
+/**
+ * A store's answer stream run through a plan. Decoding is synchronous and
+ * each record's is bounded (the pickle budget), but a chunk of records can
+ * take seconds: every few milliseconds the event loop turns once, so that
+ * Ctrl-C (SIGINT) and keys are seen between two records.
+ */
+export async function* finishDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>, signal?: AbortSignal): AsyncGenerator<TaskRecord> {
+  let since = performance.now();
+  for await (const rec of fetched) {
+    const out = plan.finish(rec);
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await turn(signal);
+      since = performance.now();
+    }
+    if (out) yield out;
+  }
+}
+
+/** One turn of the event loop; then, when the statement was stopped meanwhile, Interrupted: no more records are decoded for it. */
+async function turn(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise(setImmediate);
+  if (signal?.aborted) throw signal.reason instanceof IpcError ? signal.reason : interrupted();
+}
+
+/** The plan run over records in hand, turning the event loop as finishDerived does. */
+export async function finishAll(plan: DerivedPlan, records: readonly TaskRecord[], signal?: AbortSignal): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  let since = performance.now();
+  for (const rec of records) {
+    const r = plan.finish(rec);
+    if (r) out.push(r);
+    if (performance.now() - since > DECODE_SLICE_MS) {
+      await turn(signal);
+      since = performance.now();
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import { Timestamp } from './timestamp.js';
+import { isDict, type TaskRecord, type Value } from './task-record.js';
+
+/**
+ * What a record says about its task without decoding any payload: its
+ * status, the engine that ran it, its queue wait and run time, the code of
+ * an execute request. The derived keys of the same names read these.
+ */
+
+/** What the state of a task is, as far as its record tells. */
+export type RecordStatus = 'ok' | 'error' | 'aborted' | 'pending';
+
+/** What a derivation may know beyond the record itself. */
+export interface DeriveContext {
+  /** The integer engine id of an engine uuid, when an engine map is known. */
+  engineId?(uuid: string): number | undefined;
+}
+
+/**
+ * The task's status: the reply's status once a result has arrived, else
+ * pending. A 7.x hub fills `started` only at completion, so a record says
+ * nothing about whether a pending task has started running.
+ */
+export function taskStatus(rec: TaskRecord): RecordStatus {
+  const fromReply = statusText(rec['result_content']) ?? statusText(rec['result_header']) ?? statusText(rec['result_metadata']);
+  if (fromReply === 'ok' || fromReply === 'error' || fromReply === 'aborted') return fromReply;
+  if (isDict(rec['error'])) return 'error';
+  return rec['completed'] instanceof Timestamp ? 'ok' : 'pending';
+}
+
+function statusText(v: Value | undefined): string | undefined {
+  if (!isDict(v)) return undefined;
+  const s = v['status'];
+  return typeof s === 'string' ? s : undefined;
+}
+
+/**
+ * The integer id of the engine that ran the task: from the engine map when
+ * known, else from the `engine_info` an error reply carries.
+ */
+export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | null {
+  const uuid = rec['engine_uuid'];
+  if (typeof uuid === 'string' && ctx.engineId) {
+    const id = ctx.engineId(uuid);
+    if (id !== undefined) return id;
+  }
+  const md = rec['result_metadata'];
+  if (isDict(md) && typeof md['engine_id'] === 'number') return md['engine_id'];
+  // 7.x puts engine_id -1 in the error content's engine_info; result_metadata's has the real one.
+  for (const holder of [md, rec['result_content'], rec['error']]) {
+    if (!isDict(holder)) continue;
+    const info = holder['engine_info'];
+    if (isDict(info) && typeof info['engine_id'] === 'number' && info['engine_id'] >= 0 && (typeof uuid !== 'string' || info['engine_uuid'] === uuid)) {
+      return info['engine_id'];
+    }
+  }
+  return null;
+}
+
+function seconds(from: Value | undefined, to: Value | undefined): number | null {
+  if (!(from instanceof Timestamp) || !(to instanceof Timestamp)) return null;
+  return (to.us - from.us) / 1e6;
+}
+
+/** Seconds from submission to start, or None when either time is missing. */
+export function queueWait(rec: TaskRecord): number | null {
+  return seconds(rec['submitted'], rec['started']);
+}
+
+/** Seconds from start to completion, or None when either time is missing. */
+export function runTime(rec: TaskRecord): number | null {
+  return seconds(rec['started'], rec['completed']);
+}
+
+/** The code an execute request ran: `execute_input`, else the request's `content.code`. */
+export function taskCode(rec: TaskRecord): string | null {
+  const input = rec['execute_input'];
+  if (typeof input === 'string') return input;
+  const header = rec['header'];
+  const content = rec['content'];
+  const isExecute = isDict(header) && header['msg_type'] === 'execute_request';
+  if (isDict(content) && typeof content['code'] === 'string' && (isExecute || !isDict(header))) return content['code'];
+  return null;
+}
+

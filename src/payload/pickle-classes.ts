@@ -8,9 +8,7 @@
  * or run.
  */
 import { PyDtype, PyNdarray, PyNumpyScalar } from './numpy.js';
-import {
-  PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet, PyTimezone, PyValue, safeInteger, TimeDelta, isTuple,
-} from '../records/index.js';
+import { PyBytearray, PyComplex, PyDatetime, PyDecimal, PyDeque, PyFloat, PyFraction, PyGlobal, PyMapping, PyOpaque, PyRange, PySet, PyTimezone, PyValue, safeInteger, TimeDelta, isTuple } from '../records/index.js';
 
 export class PickleError extends Error {}
 

@@ -3,7 +3,7 @@ import { DERIVED_KEYS } from '../payload/index.js';
 import { KEY_NAMES } from '../records/index.js';
 import type { Completion } from './api.js';
 import { attributeNames } from '../language/index.js';
-import { MAGICS } from './magics.js';
+import { MAGICS } from './magics/index.js';
 
 export interface CompletionSources {
   readonly variables: ReadonlyMap<string, unknown>;

@@ -1,10 +1,7 @@
-/** The statement language: parse, evaluate, variables, builtins, magics. Knows nothing of a terminal. */
+/** The session around the language: rc, the magics, completion, what a statement asks of the terminal. Knows nothing of a terminal. */
 export * from './api.js';
 export { createShell, asIpcError, type ShellOptions } from './shell.js';
-export { MAGICS, expandPrefix, fetchRecord, parseWatch } from './magics.js';
+export { MAGICS, MAGIC_LIST, expandPrefix, fetchRecord, parseWatch } from './magics/index.js';
+export { helpLine, type Magic } from './magic.js';
 export { RC_METHODS } from './rc.js';
-export { splitStatements, isCompleteSource } from '../language/index.js';
-export { stripPrompts } from '../language/index.js';
-export { abortable } from '../language/index.js';
-export { TimelineRequest } from './analytics-magics.js';
-export { ErrorsRequest } from './errors-magic.js';
+export { splitStatements, isCompleteSource, stripPrompts, abortable } from '../language/index.js';

@@ -4,16 +4,15 @@ import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } f
 import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
-import {
-  provideAttributes, memoryError, Interpreter, stripPrompts, parseStatement, isCompleteSource, splitStatements, makeBuiltins, COLLECTIONS_MODULE, MATH_MODULE, DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight, PyFunction, PyObject,
-} from '../language/index.js';
+import { provideAttributes, memoryError, Interpreter, stripPrompts, parseStatement, isCompleteSource, splitStatements, makeBuiltins, COLLECTIONS_MODULE, MATH_MODULE, DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight, PyFunction, PyObject } from '../language/index.js';
 import { completeAt } from './complete.js';
-import { runMagic, type MagicContext } from './magics.js';
+import { runMagic } from './magics/index.js';
+import type { MagicContext } from './magic.js';
 import type { Tee } from './tee.js';
 import { NamedQueries, defaultQueriesFile } from './named-queries.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
-import { makeStatsFunction } from './analytics-magics.js';
-import { makeErrorsFunction } from './errors-magic.js';
+import { makeStatsFunction } from './magics/index.js';
+import { makeErrorsFunction } from './magics/index.js';
 import type { Expr, Statement } from '../language/index.js';
 import { TASK_RESULT_ATTRIBUTES } from './task-result-attributes.js';
 

@@ -2,7 +2,7 @@ import { IpcError, interrupted } from '../errors.js';
 import { reportWaitsTo } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { DeriveContext, TaskRecord } from '../records/index.js';
-import { EditRequest, TimelineRequest, abortable, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
+import { terminalRequest, abortable, type EditRequest, type TimelineRequest, fetchRecord, type Outcome, type Shell, type WatchRequest } from '../shell/index.js';
 import type { History } from './history.js';
 import type { KeyEvent } from './keys.js';
 import { present, recordPager, summary, tableOf, type PresentContext, type Presentation } from './present.js';
@@ -287,8 +287,9 @@ export class Session {
       if (outcomes.some((o) => typeof o.value === 'object' && o.value !== null)) await this.learnEngines();
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
-        if (o.value instanceof TimelineRequest && this.screen === running) await this.openTimeline(o.value, running.abort.signal);
-        else if (o.value instanceof EditRequest) edit = o.value;
+        const request = terminalRequest(o.value);
+        if (request?.kind === 'timeline' && this.screen === running) await this.openTimeline(request, running.abort.signal);
+        else if (request?.kind === 'edit') edit = request;
         else this.showOutcome(o, n);
       }
     } catch (e) {

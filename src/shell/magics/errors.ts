@@ -1,21 +1,12 @@
-import type { Client } from '../client/index.js';
-import { didYouMean, typeError } from '../errors.js';
-import { errorColumns, errorRows, renderErrors } from '../format/index.js';
-import { ERROR_GROUPS, ERROR_KEYS, ErrorsBuilder, type ErrorGroup, type ErrorReport } from '../analytics/index.js';
-import { Text, isDict, taskFailure, type DeriveContext, type TaskRecord } from '../records/index.js';
-import { deriveContext, parseMagicArgs, recordsOf, selectionOf } from './analytics-magics.js';
-import type { MagicContext } from './magics.js';
-import { bindArgs, PyFunction, typeName } from '../language/index.js';
-
-/** What `%errors` asks of the interactive shell: the table of signatures, where Enter shows a sample's traceback. */
-export class ErrorsRequest {
-  constructor(
-    readonly report: ErrorReport,
-    /** The rows as drawn, one per signature, in the report's order. */
-    readonly columns: readonly string[],
-    readonly rows: readonly Record<string, string>[],
-  ) {}
-}
+import type { Client } from '../../client/index.js';
+import { didYouMean, typeError } from '../../errors.js';
+import { errorColumns, errorRows, renderErrors } from '../../format/index.js';
+import { ERROR_GROUPS, ERROR_KEYS, ErrorsBuilder, type ErrorGroup, type ErrorReport } from '../../analytics/index.js';
+import { Text, isDict, taskFailure, type DeriveContext, type TaskRecord } from '../../records/index.js';
+import { deriveContext, parseMagicArgs, recordsOf, selectionOf } from './stats-timeline.js';
+import { askTerminal } from '../api.js';
+import type { MagicContext } from '../magic.js';
+import { bindArgs, PyFunction, typeName } from '../../language/index.js';
 
 function errorGroupOf(name: string): ErrorGroup {
   const g = name === 'engine_id' ? 'engine' : name === 'client_uuid' ? 'client' : name;
@@ -82,7 +73,7 @@ export async function errorsMagic(st: { argAt: number; arg: string }, ctx: Magic
   const format = ctx.shell.settings.format;
   const utc = ctx.display().timezone === 'utc';
   if (format === 'table') {
-    if (ctx.shell.terminal && report.failed > 0) return new ErrorsRequest(report, errorColumns(report), errorRows(report, utc));
+    if (ctx.shell.terminal && report.failed > 0) return askTerminal({ kind: 'errors', report, columns: errorColumns(report), rows: errorRows(report, utc) });
     return new Text(renderErrors(report, utc));
   }
   const data = errorsData(report);

@@ -5,13 +5,13 @@
  * the file appears only once complete, and an existing one is kept unless
  * --force.
  */
-import { parseError, typeError } from '../errors.js';
-import { OUTPUT_FORMATS, renderRecordStream, renderValue, type OutputFormat } from '../format/index.js';
-import { RecordStream, Text, type TaskRecord } from '../records/index.js';
-import { writeFileStreaming } from './export-file.js';
-import type { MagicContext } from './magics.js';
-import { parseExpression } from '../language/index.js';
-import { streamDbQuery } from './rc.js';
+import { parseError, typeError } from '../../errors.js';
+import { OUTPUT_FORMATS, renderRecordStream, renderValue, type OutputFormat } from '../../format/index.js';
+import { RecordStream, Text, type TaskRecord } from '../../records/index.js';
+import { writeFileStreaming } from '../export-file.js';
+import type { MagicContext } from '../magic.js';
+import { parseExpression } from '../../language/index.js';
+import { streamDbQuery } from '../rc.js';
 
 const USAGE = 'usage: %export EXPR FILE [--format json|jsonl|csv|trace|table] [--force], e.g. %export db_query({\'completed\': None}) pending.jsonl';
 

@@ -1,11 +1,12 @@
-import type { Client } from '../client/index.js';
-import { didYouMean, nameError, typeError } from '../errors.js';
-import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../format/index.js';
-import { GROUP_ALIASES, INTERVAL_KEYS, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys, type GroupStats, type StatsGroup, type TaskStats, type TimelineRows } from '../analytics/index.js';
-import { RecordList, Text, isDict, queueWait, runTime, type DeriveContext, type TaskRecord } from '../records/index.js';
-import { writeFileStreaming } from './export-file.js';
-import type { MagicContext } from './magics.js';
-import { parseExpression, bindArgs, PyFunction, typeName } from '../language/index.js';
+import type { Client } from '../../client/index.js';
+import { didYouMean, nameError, typeError } from '../../errors.js';
+import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../../format/index.js';
+import { GROUP_ALIASES, INTERVAL_KEYS, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys, type GroupStats, type StatsGroup, type TaskStats, type TimelineRows } from '../../analytics/index.js';
+import { RecordList, Text, isDict, queueWait, runTime, type DeriveContext, type TaskRecord } from '../../records/index.js';
+import { writeFileStreaming } from '../export-file.js';
+import { askTerminal } from '../api.js';
+import type { MagicContext } from '../magic.js';
+import { parseExpression, bindArgs, PyFunction, typeName } from '../../language/index.js';
 
 /** Where the records of a stats or timeline come from: a query (read twice if need be) or a list in hand. */
 type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
@@ -189,18 +190,6 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
 }
 
-/** What `%timeline [QUERY]` asks of the interactive shell: the chart of these records, full screen. */
-export class TimelineRequest {
-  constructor(
-    readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>,
-    readonly ctx: DeriveContext,
-    /** Whether the records change as the hub runs tasks, so the view polls. */
-    readonly live: boolean,
-    /** One row per engine, label or function. */
-    readonly rows: TimelineRows = 'engine',
-  ) {}
-}
-
 /** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */
 export async function timelineMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
   const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force', 'rows']);
@@ -224,7 +213,7 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
   if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
-  return new TimelineRequest(source.open, source.ctx, ctx.client.mode === 'hub', rows);
+  return askTerminal({ kind: 'timeline', open: source.open, ctx: source.ctx, live: ctx.client.mode === 'hub', rows });
 }
 
 function timelineRows(v: string | true | undefined): TimelineRows {

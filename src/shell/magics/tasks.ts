@@ -1,0 +1,40 @@
+import { RecordView, isRecordView } from '../../format/index.js';
+import { Text } from '../../records/index.js';
+import type { Magic } from '../magic.js';
+import { fetchRecord, resolveMsgId, taskOf } from './task-ids.js';
+
+/** The magics that show one task: its output, its traceback, its record. */
+export const TASK_MAGICS: readonly Magic[] = [
+  {
+    name: 'stdout',
+    usage: '%stdout ID',
+    help: 'what the task printed to stdout (ID: a msg_id, a unique prefix or suffix such as _14 of one, or an expression)',
+    run: async (st, ctx) => new Text((await taskOf(st, ctx)).stdout),
+  },
+  {
+    name: 'stderr',
+    usage: '%stderr ID',
+    help: 'what the task printed to stderr',
+    run: async (st, ctx) => new Text((await taskOf(st, ctx)).stderr),
+  },
+  {
+    name: 'tb',
+    usage: '%tb ID',
+    help: 'the traceback of a failed task',
+    async run(st, ctx) {
+      const r = await taskOf(st, ctx);
+      if (!r.error) return new Text(`task ${r.msgId} has no traceback (status ${r.status})`);
+      return new Text(r.error.traceback.length ? r.error.traceback.join('\n') : `${r.error.ename}: ${r.error.evalue}`);
+    },
+  },
+  {
+    name: 'show',
+    usage: '%show ID',
+    help: 'the record view: every key, stdout and stderr in full, the traceback, queue wait and run time',
+    async run(st, ctx) {
+      if (!st.arg.trim() && isRecordView(ctx.builtins.get('_'))) return ctx.builtins.get('_');
+      const id = await resolveMsgId(st, ctx);
+      return new RecordView(await fetchRecord(ctx.client, id), await ctx.client.deriveContext().catch(() => ({})));
+    },
+  },
+];

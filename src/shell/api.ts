@@ -1,6 +1,7 @@
 import type { Tee } from './tee.js';
 import type { Client } from '../client/index.js';
 import type { IpcError } from '../errors.js';
+import type { OutputFormat } from '../format/index.js';
 import type { ErrorReport, TimelineRows } from '../analytics/index.js';
 import type { DeriveContext, TaskRecord } from '../records/index.js';
 
@@ -99,7 +100,7 @@ export function terminalRequest(v: unknown): TerminalRequest | null {
 }
 
 export interface ShellSettings {
-  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace';
+  format: OutputFormat;
   timezone: 'local' | 'utc';
   maxColumnWidth: number;
 }

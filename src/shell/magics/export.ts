@@ -6,7 +6,7 @@
  * --force.
  */
 import { parseError, typeError } from '../../errors.js';
-import { OUTPUT_FORMATS, renderRecordStream, renderValue, type OutputFormat } from '../../format/index.js';
+import { OUTPUT_FORMATS, formatOfFile, renderRecordStream, renderValue, type OutputFormat } from '../../format/index.js';
 import { RecordStream, Text, type TaskRecord } from '../../records/index.js';
 import { writeFileStreaming } from '../export-file.js';
 import type { MagicContext } from '../magic.js';
@@ -14,17 +14,6 @@ import { parseExpression } from '../../language/index.js';
 import { streamDbQuery } from '../rc.js';
 
 const USAGE = 'usage: %export EXPR FILE [--format json|jsonl|csv|trace|table] [--force], e.g. %export db_query({\'completed\': None}) pending.jsonl';
-
-/** The format a file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.csv`, `.trace.json`; null when it says none. */
-export function formatOfFile(file: string): OutputFormat | null {
-  const f = file.toLowerCase();
-  if (f.endsWith('.trace.json') || f.endsWith('.trace')) return 'trace';
-  if (f.endsWith('.jsonl') || f.endsWith('.ndjson')) return 'jsonl';
-  if (f.endsWith('.json')) return 'json';
-  if (f.endsWith('.csv')) return 'csv';
-  if (f.endsWith('.txt')) return 'table';
-  return null;
-}
 
 interface ExportArgs {
   readonly expr: string;

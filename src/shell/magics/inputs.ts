@@ -40,6 +40,7 @@ export const INPUT_MAGICS: readonly Magic[] = [
 export const SAVED_INPUT_MAGICS: readonly Magic[] = [
   {
     name: 'q',
+    completes: 'query name',
     usage: '%q',
     help: 'the named queries; %q NAME = STATEMENT saves one (kept in ~/.ipc_queries.json); %q NAME ARGS… runs it with $1, $2, … replaced',
     run: namedQuery,

@@ -7,18 +7,21 @@ import { fetchRecord, resolveMsgId, taskOf } from './task-ids.js';
 export const TASK_MAGICS: readonly Magic[] = [
   {
     name: 'stdout',
+    completes: 'msg_id',
     usage: '%stdout ID',
     help: 'what the task printed to stdout (ID: a msg_id, a unique prefix or suffix such as _14 of one, or an expression)',
     run: async (st, ctx) => new Text((await taskOf(st, ctx)).stdout),
   },
   {
     name: 'stderr',
+    completes: 'msg_id',
     usage: '%stderr ID',
     help: 'what the task printed to stderr',
     run: async (st, ctx) => new Text((await taskOf(st, ctx)).stderr),
   },
   {
     name: 'tb',
+    completes: 'msg_id',
     usage: '%tb ID',
     help: 'the traceback of a failed task',
     async run(st, ctx) {
@@ -29,6 +32,7 @@ export const TASK_MAGICS: readonly Magic[] = [
   },
   {
     name: 'show',
+    completes: 'msg_id',
     usage: '%show ID',
     help: 'the record view: every key, stdout and stderr in full, the traceback, queue wait and run time',
     async run(st, ctx) {

@@ -7,7 +7,7 @@
  */
 import { indexError, keyError, typeError } from '../errors.js';
 import { repr } from '../format/index.js';
-import { PyDatetime, PyDeque, PyMapping, PyRange, PySet, PyTimezone, Timestamp, tuple, wallClockMillis } from '../records/index.js';
+import { PyValue, PyDatetime, PyDeque, PyMapping, PyRange, PySet, PyTimezone, Timestamp, tuple, wallClockMillis } from '../records/index.js';
 import { PyNdarray } from '../payload/index.js';
 import { chargeItems } from './budget.js';
 import { floatValue, isInt, rangeItems } from './numbers.js';
@@ -24,8 +24,10 @@ export function datetimeInstant(v: unknown): Timestamp | undefined {
 
 /** The items a decoded container iterates over (a mapping: its keys); undefined when `v` is not one. */
 export function decodedItems(v: unknown): unknown[] | undefined {
-  if (v instanceof PySet || v instanceof PyDeque) return v.items;
-  if (v instanceof PyMapping) return v.entries.map(([k]) => k);
+  if (!(v instanceof PyValue)) return undefined;
+  const own = v.pyItems();
+  if (own) return own;
+  // an array's and a range's items are made here, under the statement's budget
   if (v instanceof PyNdarray) return arrayItems(v);
   if (v instanceof PyRange) return rangeOf(v);
   return undefined;
@@ -33,13 +35,9 @@ export function decodedItems(v: unknown): unknown[] | undefined {
 
 /** len() of a decoded container; undefined when `v` is not one. */
 export function decodedLength(v: unknown): number | undefined {
-  if (v instanceof PySet || v instanceof PyDeque) return v.items.length;
-  if (v instanceof PyMapping) return v.entries.length;
-  if (v instanceof PyNdarray) {
-    if (v.shape.length === 0) throw typeError('len() of unsized object');
-    return v.shape[0];
-  }
+  if (!(v instanceof PyValue)) return undefined;
   if (v instanceof PyRange) return rangeOf(v).length;
+  return v.pyLen();
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { RecordList, PyDeque, PyMapping, PySet, PyValue, Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
+import { RecordList, PyValue, Text, TimeDelta, Timestamp, isDict, isTuple } from '../records/index.js';
 import { typeError } from '../errors.js';
 import { chargeItems } from './budget.js';
 import { datetimeInstant, decodedItems } from './decoded.js';
@@ -96,8 +96,9 @@ export function truthy(v: unknown): boolean {
   if (v instanceof TimeDelta) return v.us !== 0;
   if (v instanceof Set) return v.size > 0;
   if (v instanceof Uint8Array) return v.length > 0;
-  if (v instanceof PySet || v instanceof PyDeque) return v.items.length > 0;
-  if (v instanceof PyMapping) return v.entries.length > 0;
+  // a decoded container (set, deque, OrderedDict, …) is true when it holds items
+  const items = v instanceof PyValue ? v.pyItems() : undefined;
+  if (items) return items.length > 0;
   if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v).length > 0;
   return true;
 }

@@ -4,7 +4,8 @@
  * lines cut at 75 columns; scalars as numpy 1.x: `np.float64(1.0)` is `1.0`).
  * The data stays the bytes the pickle held; items are read when printed.
  */
-import { PyValue, floatRepr, safeInteger } from '../records/index.js';
+import { typeError } from '../errors.js';
+import { PyFloat, PyValue, floatRepr, safeInteger } from '../records/index.js';
 
 const KIND_NAMES: Record<string, string> = { b: 'bool', i: 'int', u: 'uint', f: 'float', c: 'complex', U: 'str', S: 'bytes', O: 'object', V: 'void', M: 'datetime64', m: 'timedelta64' };
 
@@ -136,6 +137,13 @@ export class PyNumpyScalar extends PyValue {
     if (typeof v === 'bigint' || this.dtype.kind !== 'f') return String(v);
     return floatRepr(v, (x) => shortest(x, this.dtype.size === 4));
   }
+  override jsonForm(): unknown {
+    const x = this.value;
+    return typeof x === 'number' && !Number.isFinite(x) ? undefined : x;
+  }
+  override queryForm(): unknown {
+    return typeof this.value === 'bigint' ? Number(this.value) : this.value;
+  }
 }
 
 /** The empty lists tolist() makes for an array unasked: as many as the pickle budget's items. */
@@ -154,6 +162,18 @@ export class PyNdarray extends PyValue {
 
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** numpy's tolist(): nested lists, float items as floats (2.0 keeps its point), none cut short. */
+  override jsonForm(): unknown {
+    const float = this.dtype.kind === 'f';
+    return this.tolist(float ? (x) => new PyFloat(x as number) : undefined) ?? undefined;
+  }
+
+  /** len(): the first axis; a 0-d array has none. */
+  override pyLen(): number {
+    if (this.shape.length === 0) throw typeError('len() of unsized object');
+    return this.shape[0]!;
   }
 
   /** How many lists tolist() makes: the outermost, and one for each index of every axis but the last. */

@@ -1,5 +1,4 @@
-import { PyBytearray, PyDeque, PyFloat, PyMapping, PySet, PyValue, TimeDelta, Timestamp, Unreadable, isDict, setOwn, type Dict, type Value } from '../records/index.js';
-import { PyNumpyScalar } from './numpy.js';
+import { PyValue, TimeDelta, Timestamp, Unreadable, isDict, setOwn, type Dict, type Value } from '../records/index.js';
 
 /**
  * A decoded value as the query engine compares it: Python numbers as
@@ -12,13 +11,9 @@ export function queryValue(v: unknown): Value {
   if (typeof v !== 'object') return v as Value;
   if (v instanceof Uint8Array || v instanceof Timestamp || v instanceof Unreadable) return v as Value;
   if (Array.isArray(v)) return v.map(queryValue);
-  if (v instanceof PyFloat) return v.value;
-  if (v instanceof PyNumpyScalar) return typeof v.value === 'bigint' ? Number(v.value) : v.value;
-  if (v instanceof PySet || v instanceof PyDeque) return v.items.map(queryValue);
-  if (v instanceof PyBytearray) return v.bytes;
-  if (v instanceof PyMapping) return Object.fromEntries(v.entries.map(([k, x]) => [typeof k === 'string' ? k : String(k), queryValue(x)]));
+  // each decoded class says its own query form (numbers, lists, bytes, dicts); the rest compare by repr
+  if (v instanceof PyValue) return (v.queryForm(queryValue) as Value | undefined) ?? v.toString();
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : String(k), queryValue(x)]));
-  if (v instanceof PyValue) return v.toString();
   // a timedelta is no dict of its fields: by its repr, as other values
   if (v instanceof TimeDelta) return v.repr();
   if (isDict(v)) {

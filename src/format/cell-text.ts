@@ -5,7 +5,8 @@ import { safeText } from './sanitize.js';
 
 /**
  * A value as the text of one table cell, the same in script-mode tables and
- * on screen (where the ui only adds colour): datetimes in local (or UTC) time
+ * on screen, where the ui draws it (dimming None, colouring, fitting ids and
+ * cutting cells to its own column widths): datetimes in local (or UTC) time
  * with milliseconds, text on one line with its control characters escaped,
  * buffers by their sizes, an error content by its `ename: evalue` (its
  * traceback is for the record view), dicts and lists as Python writes them.

@@ -50,7 +50,7 @@ export function jsonText(v: unknown): string {
   return valueText(v, 0) ?? 'null';
 }
 
-/** The name the rest of the code knows jsonText by. */
+/** jsonText under the name the library first exported it by (src/index.ts); ipc itself calls jsonText. */
 export const formatJSON = jsonText;
 
 /** JSON text of a value; undefined where JSON.stringify leaves a key out. */

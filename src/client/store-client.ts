@@ -7,6 +7,7 @@ import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
 import { RecordList, type Client, type ClientDescription, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { jsonText } from '../format/index.js';
 
 
 export interface StoreClientOptions {
@@ -147,7 +148,7 @@ export class StoreClient implements Client {
   streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
     const ks = this.answerKeys(keys);
     if (!this.store.recordTexts || planDerived(query, ks)) return null;
-    return this.store.recordTexts(query, ks);
+    return this.store.recordTexts(query, ks, jsonText);
   }
 
   /** The store's answer, through the derived keys' plan when the query or keys name one. */

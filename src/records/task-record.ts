@@ -13,6 +13,13 @@ export type Value =
   | Value[]
   | { [key: string]: Value };
 
+/**
+ * Past this depth a value is circular (a dict that holds itself) or deeper
+ * than any record: JSON output raises, as Python's json.dumps does, rather
+ * than overflowing the stack; a store refuses to read a column nested so deep.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 export type Dict = { [key: string]: Value };
 
 /** A task record: msg_id plus any of the TaskRecord keys. */

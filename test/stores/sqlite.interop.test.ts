@@ -96,7 +96,7 @@ describe('the SQLite store and a live ipcontroller --sqlitedb', { skip: !havePyt
         const ours = await collect(store.findRecords(q.query, q.keys));
         assert.deepEqual(ours, theirs[i], JSON.stringify(q.query));
         // the JSON text written from the stored text is jsonText of those records
-        assert.deepEqual(await collect(store.recordTexts(q.query, q.keys)!), ours.map((r) => jsonText(r)), JSON.stringify(q.query));
+        assert.deepEqual(await collect(store.recordTexts(q.query, q.keys, jsonText)!), ours.map((r) => jsonText(r)), JSON.stringify(q.query));
       }
       const sizes = theirs.map((t) => t.length);
       assert.ok(sizes.filter((n) => n > 0 && n < all.length).length >= 18, `telling answers: ${sizes}`);

@@ -80,7 +80,7 @@ function makeFile(): string {
 
 async function texts(store: SQLiteStore, query: Record<string, unknown>, keys?: string[]): Promise<string[] | Error> {
   try {
-    return await collect(store.recordTexts(query, keys)!);
+    return await collect(store.recordTexts(query, keys, jsonText)!);
   } catch (e) {
     return e as Error;
   }

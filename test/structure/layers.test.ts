@@ -133,3 +133,8 @@ test("a folder with an index.ts is entered through it from outside", () => {
   }
   assert.deepEqual(deep, []);
 });
+
+test('a store knows no output format: stores/ never imports format/ (the JSON writer is handed down)', () => {
+  const found = relativeImports.filter((i) => layerOf(i.from) === 'stores' && layerOf(target(i)) === 'format').map(where);
+  assert.deepEqual(found, []);
+});

@@ -78,7 +78,7 @@ export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `$
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
 
 /** A destructive call the person declined at its `[y/N]` question. */
-export const notConfirmed = (question: string, what: 'deleted' | 'written' = 'deleted') =>
+export const notConfirmed = (question: string, what: 'deleted' | 'written' | 'sent' = 'deleted') =>
   new IpcError('Interrupted', `${question}: not confirmed, nothing was ${what}`);
 
 export const NODB_MESSAGE =

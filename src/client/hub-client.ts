@@ -13,7 +13,7 @@ import { engineContext } from './engines.js';
 import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
-import { RecordList, type Client, type ClientDescription, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -28,6 +28,8 @@ export interface HubClientOptions {
   readonly session?: string;
   /** Asked before purge_results deletes records; without it, a call is its own consent (library use). */
   readonly confirm?: ConfirmDestructive;
+  /** Asked before %abort and %retry act on the cluster; without it, a call is its own consent (library use). */
+  readonly confirmAction?: ConfirmDestructive;
   /** How long the first request (the engine map) may take: short when ipc only tries whether a controller runs. */
   readonly connectTimeoutMs?: number;
   /** Why this hub was chosen, for the banner ("the running controller of profile default"). */
@@ -68,6 +70,7 @@ export class HubClient implements Client {
   readonly channel: HubChannel;
   private readonly sessionOrigin: string;
   private readonly confirm: ConfirmDestructive | undefined;
+  private readonly askAction: ConfirmDestructive | undefined;
   private readonly origin: string | undefined;
   private readonly engineIds = new Map<number, string>();
   private backend: HubBackend = 'unknown';
@@ -94,6 +97,7 @@ export class HubClient implements Client {
     this.session = { session: options.session ?? this.channel.session.session };
     this.sessionOrigin = options.session !== undefined ? '--session' : "ipc's own client session";
     this.confirm = options.confirm;
+    this.askAction = options.confirmAction;
     this.channel.onNotification((m) => this.notified(m));
   }
 
@@ -261,6 +265,55 @@ export class HubClient implements Client {
     if (isDict(map)) for (const id of ids) if (typeof map[id] === 'string') out[id] = map[id] as string;
     for (const id of Object.values(out)) this.outstanding.add(id);
     return out;
+  }
+
+  async abort(msgIds: readonly string[], targets: readonly number[] | null, waitMs?: number): Promise<EngineAnswers> {
+    const ids = checkIds(msgIds, 'abort');
+    return this.toEngines('abort_request', { msg_ids: ids }, targets, waitMs);
+  }
+
+  async sendSignal(sig: number | string, targets: readonly number[] | null, waitMs?: number): Promise<EngineAnswers> {
+    if (!(typeof sig === 'string' ? /^SIG[A-Z0-9]+$/.test(sig) : Number.isInteger(sig) && sig > 0)) {
+      throw typeError(`send_signal takes a signal number or name such as 'SIGINT', not ${JSON.stringify(sig)}`);
+    }
+    return this.toEngines('signal_request', { sig }, targets, waitMs);
+  }
+
+  outstandingTasks(): string[] {
+    return [...this.outstanding];
+  }
+
+  async confirmAction(question: string): Promise<boolean> {
+    return this.askAction ? this.askAction(question) : true;
+  }
+
+  /**
+   * Sends one control request to each target engine at once and gathers
+   * their answers, waiting at most `waitMs` (the request timeout) for each.
+   */
+  private async toEngines(msgType: string, content: Json, targets: readonly number[] | null, waitMs = this.channel.timeoutMs): Promise<EngineAnswers> {
+    const engines = this.targetEngines(targets, msgType);
+    const out: EngineAnswers = { ok: [], silent: [], failed: [] };
+    const answers = await Promise.all(engines.map(([, uuid]) => this.channel.controlRequest(uuid, msgType, content, waitMs)));
+    answers.forEach((m, i) => {
+      const id = engines[i]![0];
+      if (m === null) out.silent.push(id);
+      else if (m.content['status'] === 'ok') out.ok.push(id);
+      else out.failed.push({ engine: id, ename: String(m.content['ename'] ?? 'Error'), evalue: String(m.content['evalue'] ?? '') });
+    });
+    return out;
+  }
+
+  /** Engine ids and uuids of the targets (every registered engine when null), as ipyparallel's _build_targets. */
+  private targetEngines(targets: readonly number[] | null, msgType: string): [number, string][] {
+    const known = [...this.engineIds].sort((a, b) => a[0] - b[0]);
+    if (known.length === 0) throw hubError(`no engines are registered with the hub, so there is nobody to send ${msgType} to`);
+    if (targets === null) return known;
+    return [...new Set(targets)].map((t) => {
+      const uuid = this.engineIds.get(t);
+      if (uuid === undefined) throw hubError(`no engine ${t} is registered with the hub (engines: ${known.map((e) => e[0]).join(', ')})`);
+      return [t, uuid];
+    });
   }
 
   /**

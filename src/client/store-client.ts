@@ -6,7 +6,7 @@ import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type Client, type ClientDescription, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -36,6 +36,10 @@ export interface StoreClientOptions {
  * task database, without a hub. Requests that need a running controller
  * (resubmit) say so.
  */
+/** What a store says of a call only a running controller can answer. */
+export const NEEDS_HUB = (call: string) =>
+  `${call} needs a running hub: a store only records tasks, it cannot reach engines; start ipc with --hub [CONNECTION_FILE]`;
+
 export class StoreClient implements Client {
   readonly mode = 'store' as const;
   /** Filled in once known: at once from --session, else when sessionId() or describe() first runs. */
@@ -223,6 +227,22 @@ export class StoreClient implements Client {
 
   async resubmit(_msgIds: readonly string[]): Promise<Record<string, string>> {
     throw hubError('resubmit needs a live hub: a store only records tasks; start ipc with --hub [CONNECTION_FILE] to resubmit');
+  }
+
+  async abort(_msgIds: readonly string[]): Promise<EngineAnswers> {
+    throw hubError(NEEDS_HUB('abort'));
+  }
+
+  async sendSignal(): Promise<EngineAnswers> {
+    throw hubError(NEEDS_HUB('send_signal'));
+  }
+
+  outstandingTasks(): string[] {
+    return [];
+  }
+
+  async confirmAction(_question: string): Promise<boolean> {
+    return false;
   }
 
   async resultStatus(msgIds: readonly string[]): Promise<ResultStatus> {

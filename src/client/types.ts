@@ -70,6 +70,23 @@ export interface Client {
   deriveContext(): Promise<DeriveContext>;
   resubmit(msgIds: readonly string[]): Promise<Record<string, string>>;
   /**
+   * `rc.abort(jobs, targets)`: asks the engines (every registered one when
+   * targets is null) not to run these tasks, through the hub's control
+   * queue. Each engine's answer is awaited at most `waitMs`: an engine busy
+   * with a task reads the request only when that task ends (so this never
+   * hangs on one). A store says it needs a running hub.
+   */
+  abort(msgIds: readonly string[], targets: readonly number[] | null, waitMs?: number): Promise<EngineAnswers>;
+  /** `rc.send_signal(sig, targets)`: the engines' nannies signal their engine processes (ipyparallel 7 and newer). */
+  sendSignal(sig: number | string, targets: readonly number[] | null, waitMs?: number): Promise<EngineAnswers>;
+  /** The tasks this client resubmitted and has not seen finish (what rc.abort() without jobs aborts). */
+  outstandingTasks(): string[];
+  /**
+   * Asked before %abort and %retry act on the cluster: false is "no". A
+   * client opened without a way to ask takes the call as its own consent.
+   */
+  confirmAction(question: string): Promise<boolean>;
+  /**
    * `rc.result_status(msg_ids)` with status_only=True: which tasks are
    * pending and which completed, sorted, without fetching any result. A
    * task nobody knows is a KeyError, as the hub answers it.
@@ -83,6 +100,16 @@ export interface Client {
    */
   wait(msgIds: readonly string[] | null, timeoutSeconds: number | null, options?: WaitOptions): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** How each engine answered a control request (abort, signal). */
+export interface EngineAnswers {
+  /** Engines that answered ok. */
+  readonly ok: number[];
+  /** Engines that did not answer in time (busy with a task, or unable to take the request). */
+  readonly silent: number[];
+  /** Engines that answered with an error: its name and value. */
+  readonly failed: { readonly engine: number; readonly ename: string; readonly evalue: string }[];
 }
 
 /** What result_status answers with status_only=True, as the hub's result_reply: msg_ids sorted. */

@@ -40,6 +40,8 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
         if (!settings.write) throw storeError(`${question.replace(/\. Go on\?$/, '')}; start ipc with --write to allow it`);
         return confirm(question);
       },
+      // %abort and %retry act on the cluster, not on a store: a confirmation (--yes in a script), no --write
+      confirmAction: confirm,
     });
     return { client };
   } catch (e) {

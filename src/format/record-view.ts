@@ -12,7 +12,7 @@ import { payloadSections } from './payload-sections.js';
 export class RecordView {
   constructor(
     readonly record: TaskRecord,
-    readonly context: DeriveContext = {},
+    readonly context: RecordViewOptions = {},
   ) {}
 }
 
@@ -41,6 +41,8 @@ export interface RecordField {
 
 export interface RecordViewOptions extends DeriveContext {
   readonly utc?: boolean;
+  /** The task's retry chain through `resubmitted`: the tasks it was resubmitted from (oldest first) and those resubmitted from it. */
+  readonly retries?: { readonly before: readonly string[]; readonly after: readonly string[] };
 }
 
 /**
@@ -80,6 +82,11 @@ export function recordSections(rec: TaskRecord, options: RecordViewOptions = {})
     const v = rec[k];
     const value = v === null || v === undefined ? null : cellText(v);
     task.push(k === 'engine_uuid' && engineId !== null ? { name: k, value, note: `engine ${engineId}` } : { name: k, value });
+  }
+  const retries = options.retries;
+  if (retries && retries.before.length + retries.after.length > 0) {
+    const chain = [...retries.before.map(oneLine), 'this', ...retries.after.map(oneLine)].join(' → ');
+    task.push({ name: 'retries', value: chain, note: `attempt ${retries.before.length + 1} of ${retries.before.length + retries.after.length + 1}` });
   }
   for (const k of ['buffers', 'result_buffers']) if (k in rec) task.push({ name: k, value: bufferSizes(rec[k]) });
   if (task.length > 0) sections.push({ kind: 'fields', title: 'Task', fields: task });

@@ -57,6 +57,9 @@ export class HubChannel {
   #info: ConnectionInfo;
   private dealer!: zmq.Dealer;
   private subscriber!: zmq.Subscriber;
+  /** The control queue to the engines, connected on first use (only abort and signal requests need it). */
+  private control: zmq.Dealer | null = null;
+  private controlSending: Promise<unknown> = Promise.resolve();
   private readonly observers = new Map<zmq.Socket, zmq.Observer>();
   private readonly pending = new Map<string, Pending>();
   private readonly listeners: Array<(m: Message) => void> = [];
@@ -136,11 +139,53 @@ export class HubChannel {
     }
   }
 
+  /**
+   * Sends one request to an engine through the hub's control queue (as
+   * ipyparallel's Client sends abort and signal requests), addressed by the
+   * engine's uuid, and resolves with the engine's reply, or null when none
+   * came within the timeout: an engine busy with a task reads its control
+   * messages only when the task ends.
+   */
+  async controlRequest(engineUuid: string, msgType: string, content: unknown, timeoutMs = this.timeoutMs): Promise<Message | null> {
+    if (this.closed) throw hubError('the connection to the hub is closed');
+    this.checkRestart();
+    const control = this.controlSocket();
+    const header = this.session.header(msgType);
+    const frames = [Buffer.from(engineUuid, 'utf8'), ...this.session.serialize(header, content)];
+    return new Promise<Message | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(header.msg_id);
+        resolve(null);
+      }, timeoutMs);
+      const entry: Pending = {
+        msgType,
+        sentAt: performance.now(),
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e instanceof HubRestarted ? hubError(`the controller restarted before the engine answered ${msgType}`) : e);
+        },
+      };
+      this.pending.set(header.msg_id, entry);
+      this.controlSending = this.controlSending
+        .then(() => control.send(frames))
+        .catch((e: unknown) => {
+          if (this.closed || control !== this.control) return;
+          this.pending.delete(header.msg_id);
+          entry.reject(hubError(`could not send ${msgType} to the hub's control queue: ${(e as Error).message}`));
+        });
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.dealer.close();
     this.subscriber.close();
+    this.closeControl();
     for (const p of this.pending.values()) p.reject(hubError('the connection to the hub was closed before it answered'));
     this.pending.clear();
   }
@@ -215,6 +260,7 @@ export class HubChannel {
       this.session.rekey(next.key, next.signatureScheme);
       this.dealer.close();
       this.subscriber.close();
+      this.closeControl();
       this.sending = Promise.resolve();
       // Requests sent to the old controller will not be answered: send them again.
       for (const p of this.pending.values()) p.reject(new HubRestarted());
@@ -223,6 +269,23 @@ export class HubChannel {
     }
     this.onReconnect?.();
     return !same;
+  }
+
+  private controlSocket(): zmq.Dealer {
+    if (this.control) return this.control;
+    const address = this.#info.control;
+    if (address === null) throw hubError(`${this.#info.file} names no control port, so ipc cannot reach the engines (a connection file of ipyparallel 7 or newer has one)`);
+    const control = new zmq.Dealer({ linger: 0, sendTimeout: this.timeoutMs, maxMessageSize: this.maxMessageBytes });
+    this.opened(control, address);
+    this.control = control;
+    void this.readReplies(control);
+    return control;
+  }
+
+  private closeControl(): void {
+    this.control?.close();
+    this.control = null;
+    this.controlSending = Promise.resolve();
   }
 
   private connect(): void {

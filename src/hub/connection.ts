@@ -10,6 +10,8 @@ export interface ConnectionInfo {
   readonly registration: string;
   /** The hub's notification PUB socket: engine registration and shutdown. */
   readonly notification: string;
+  /** The control queue to the engines (abort, signal), or null when the file names none. */
+  readonly control: string | null;
   readonly key: string;
   readonly signatureScheme: string;
   /** Z85 public key of the hub when it speaks CurveZMQ. */
@@ -68,6 +70,7 @@ export function readConnectionFile(file: string): ConnectionInfo {
     file,
     registration: url('registration'),
     notification: url('notification'),
+    control: cfg['control'] === undefined || cfg['control'] === null ? null : url('control'),
     key: String(cfg['key']),
     signatureScheme: scheme,
     curveServerKey: typeof curve === 'string' && curve !== '' ? curve : null,

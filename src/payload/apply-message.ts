@@ -13,7 +13,7 @@
  */
 import { PyDtype } from './numpy.js';
 import { ndarray, PickleError } from './pickle-classes.js';
-import { DEFAULT_LIMITS, unpickle, type PickleLimits } from './pickle.js';
+import { DEFAULT_LIMITS, isPredecoded, unpickle, type PickleLimits } from './pickle.js';
 import { fastUnpickle, builtOpaque, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet, tuple, compareStrings, isDict } from '../records/index.js';
 
@@ -72,11 +72,16 @@ function calledByReference(fn: unknown): unknown {
   return fn instanceof PyGlobal ? new PyFunctionRef(fn.name, null, null, fn.module) : fn;
 }
 
+/** The fast decoder's value, or NOT_FAST; a pickle decoded beforehand in slices is read from there instead. */
+function quick(data: Uint8Array, limits: PickleLimits): unknown {
+  return isPredecoded(data) ? NOT_FAST : fastUnpickle(data, limits);
+}
+
 /** deserialize_object of a result: the value the task returned. */
 export function decodeResult(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): unknown {
   if (buffers.length === 0) return null;
   // most results: a pickle that builds no inert instance, so nothing to restore or uncan
-  const value = fastUnpickle(buffers[0]!, limits);
+  const value = quick(buffers[0]!, limits);
   if (value !== NOT_FAST && !builtOpaque()) return value;
   return deserializeObject(new Frames(buffers), limits, value);
 }
@@ -121,7 +126,7 @@ export function callName(call: TaskCall): string | null {
 /** deserialize_object; `decoded` is what the fast decoder already made of the next frame, if it was asked. */
 function deserializeObject(frames: Frames, limits: PickleLimits, decoded?: unknown): unknown {
   const data = frames.next('the next object');
-  let canned = decoded === undefined ? fastUnpickle(data, limits) : decoded;
+  let canned = decoded === undefined ? quick(data, limits) : decoded;
   // canned objects and code are inert instances: without one there is nothing to restore or uncan
   if (canned !== NOT_FAST && !builtOpaque()) return canned;
   if (canned === NOT_FAST) canned = unpickle(data, { limits, fast: false });

@@ -12,7 +12,7 @@
  */
 import { PyNdarray } from './numpy.js';
 import { append, build, DictBuilder, describe, integerText, longFromBytes, MAX_DIGITS, tooManyDigits, newObject, PickleError, pickleClass, reduce, setItems } from './pickle-classes.js';
-import { fastUnpickle, NOT_FAST } from './pickle-fast.js';
+import { builtOpaque, fastUnpickle, NOT_FAST } from './pickle-fast.js';
 import { PyBytearray, PyDatetime, PyDeque, PyFloat, PyGlobal, PyMapping, PyOpaque, PyRange, PySet, isTuple, tuple, setOwn } from '../records/index.js';
 
 export interface PickleLimits {
@@ -61,6 +61,13 @@ export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */
 export function unpickle(input: Uint8Array, options: UnpickleOptions = {}): unknown {
+  if (predecodedCount > 0 && !options.buffers) {
+    const pre = takePredecoded(input, options.limits ?? DEFAULT_LIMITS);
+    if (pre) {
+      if ('error' in pre) throw pre.error;
+      return pre.value;
+    }
+  }
   if (options.fast !== false && !options.buffers) {
     const quick = fastUnpickle(input, options.limits ?? DEFAULT_LIMITS);
     if (quick !== NOT_FAST) return quick;
@@ -80,10 +87,10 @@ let data: Uint8Array = EMPTY;
 let dataView: DataView | null = null;
 let pos = 0;
 let stack: unknown[] = [];
-const marks: unknown[][] = [];
+let marks: unknown[][] = [];
 /** The memo: entries numbered 0, 1, 2, ... in order (as a pickler numbers them) in a list, any others in a Map. */
 let memoList: unknown[] = [];
-const memoOther = new Map<number, unknown>();
+let memoOther = new Map<number, unknown>();
 let outOfBand: readonly Uint8Array[] = [];
 let nextBuffer = 0;
 /** Whether a value was reached twice (GET, DUP): only then does the last pass need to track sharing. */
@@ -91,6 +98,8 @@ let shared = false;
 /** The budget as the VM goes: opcodes run, bytes of text and bytes made, and the most marks open at once. */
 let steps = 0;
 let maxSteps = 0;
+/** Where the loop stops: maxSteps, or the end of a slice when a large pickle is decoded in slices. */
+let stepLimit = 0;
 let built = 0;
 let limits: PickleLimits = DEFAULT_LIMITS;
 
@@ -141,6 +150,18 @@ function bytes(n: number): Uint8Array {
 }
 function text(n: number): string {
   need(n);
+  if (n >= BIG_TEXT && stepLimit < maxSteps) {
+    // decoded in slices, then this opcode runs again and finds it
+    if (bigText?.at === pos) {
+      const s = bigText.value;
+      bigText = null;
+      charge(n);
+      pos += n;
+      return s;
+    }
+    if (built + n > limits.maxBytes) charge(n);
+    throw new NeedText(pos, n);
+  }
   charge(n);
   if (n < 64) {
     let s = '';
@@ -195,10 +216,11 @@ function put(i: number): void {
   else if (i < memoList.length) memoList[i] = v;
   else memoOther.set(i, v);
 }
-function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLimits): unknown {
+function start(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLimits): void {
   limits = budget;
   steps = 0;
   maxSteps = STEPS_PER_ITEM * budget.maxItems;
+  stepLimit = maxSteps;
   built = 0;
   data = input;
   dataView = null;
@@ -210,21 +232,182 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLi
   outOfBand = buffers;
   nextBuffer = 0;
   shared = false;
+}
+
+/** Lets go of the pickle and what it built. */
+function release(): void {
+  data = EMPTY;
+  dataView = null;
+  memoList = [];
+  if (memoOther.size) memoOther.clear();
+  if (marks.length) marks.length = 0;
+}
+
+function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLimits): unknown {
+  start(input, buffers, budget);
   try {
     return loop();
   } finally {
-    // let go of the pickle and what it built
-    data = EMPTY;
-    dataView = null;
-    memoList = [];
-    if (memoOther.size) memoOther.clear();
-    if (marks.length) marks.length = 0;
+    release();
   }
+}
+
+/** Where the opcode being run starts: a slice that stops for a long text runs it again from there. */
+let opStart = 0;
+/** Text of at least this many bytes is decoded in slices of its own when a pickle is (see unpickleInSlices). */
+const BIG_TEXT = 1024 * 1024;
+/** A long text decoded beforehand for the opcode at `at` (the text's offset in the pickle). */
+let bigText: { readonly at: number; readonly value: string } | null = null;
+
+/** Raised by `text` in a sliced decode: the text at `at` is long, decode it in slices first. */
+class NeedText {
+  constructor(readonly at: number, readonly length: number) {}
+}
+
+/** UTF-8 text decoded a megabyte at a time, `between` awaited after each. */
+async function decodeInSlices(bytes: Uint8Array, between: () => Promise<void>): Promise<string> {
+  const decoder = new TextDecoder('utf-8');
+  let out = '';
+  const step = BIG_TEXT;
+  for (let i = 0; i < bytes.length; i += step) {
+    out += decoder.decode(bytes.subarray(i, Math.min(bytes.length, i + step)), { stream: i + step < bytes.length });
+    await between();
+  }
+  return out;
+}
+
+/** What `loop` returns when it reached the end of its slice: the state is kept to go on from there. */
+const PAUSED: unique symbol = Symbol('paused');
+
+/** The VM's state between two slices of one pickle, while others may be decoded meanwhile. */
+interface Suspended {
+  readonly data: Uint8Array;
+  readonly pos: number;
+  readonly stack: unknown[];
+  readonly marks: unknown[][];
+  readonly memoList: unknown[];
+  readonly memoOther: Map<number, unknown>;
+  readonly outOfBand: readonly Uint8Array[];
+  readonly nextBuffer: number;
+  readonly shared: boolean;
+  readonly steps: number;
+  readonly built: number;
+  readonly limits: PickleLimits;
+}
+
+function suspend(): Suspended {
+  const s: Suspended = { data, pos, stack, marks, memoList, memoOther, outOfBand, nextBuffer, shared, steps, built, limits };
+  // the next pickle decoded meanwhile starts from empty structures of its own
+  marks = [];
+  memoOther = new Map();
+  stack = [];
+  memoList = [];
+  data = EMPTY;
+  dataView = null;
+  return s;
+}
+
+function resumeFrom(s: Suspended): void {
+  ({ data, pos, stack, marks, memoList, memoOther, outOfBand, nextBuffer, shared, steps, built, limits } = s);
+  dataView = null;
+  maxSteps = STEPS_PER_ITEM * limits.maxItems;
+}
+
+/** Opcodes a slice runs before the event loop turns: a few milliseconds' worth. */
+const SLICE_STEPS = 20_000;
+
+/** Pickles up to this long are first tried with the fast decoder, whose time is bounded by their length. */
+const FAST_AT_ONCE_BYTES = 2 * 1024 * 1024;
+
+/** Pickles at least this long are decoded in slices by `unpickleInSlices`; shorter ones take well under a millisecond. */
+export const SLICED_PICKLE_BYTES = 64 * 1024;
+
+/**
+ * Decoded pickles waiting to be read by `unpickle`, by the very buffer they
+ * were decoded from: a large pickle is decoded in slices beforehand (the
+ * event loop turning between them, so that Ctrl-C is seen within
+ * milliseconds however long the pickle takes), then read once.
+ */
+const predecoded = new WeakMap<Uint8Array, { readonly limits: PickleLimits; readonly value?: unknown; readonly error?: unknown }>();
+let predecodedCount = 0;
+
+/** Whether `data` was decoded beforehand, so that the fast decoder need not run over it again. */
+export function isPredecoded(data: Uint8Array): boolean {
+  return predecodedCount > 0 && predecoded.has(data);
+}
+
+/**
+ * Decodes a pickle as `unpickle` does, in slices of a few milliseconds with
+ * `between` awaited after each (it turns the event loop, and raises to stop);
+ * the value, or the error, is then what the next `unpickle` of the same
+ * buffer returns or raises, at once.
+ */
+export async function unpickleInSlices(input: Uint8Array, between: () => Promise<void>, limits: PickleLimits = DEFAULT_LIMITS): Promise<void> {
+  if (predecoded.has(input)) return;
+  let entry: { limits: PickleLimits; value?: unknown; error?: unknown };
+  // the fast decoder reads a few megabytes within milliseconds: most large results are plain lists and numbers
+  const quick = input.length <= FAST_AT_ONCE_BYTES ? fastUnpickle(input, limits) : NOT_FAST;
+  if (quick !== NOT_FAST && !builtOpaque()) {
+    predecoded.set(input, { limits, value: quick });
+    predecodedCount++;
+    return;
+  }
+  try {
+    start(input, [], limits);
+    let state: Suspended | null = null;
+    let value: unknown = PAUSED;
+    try {
+      for (;;) {
+        stepLimit = Math.min(maxSteps, steps + SLICE_STEPS);
+        let long: NeedText | null = null;
+        try {
+          value = loop();
+        } catch (e) {
+          if (!(e instanceof NeedText)) throw e;
+          // the opcode runs again once its text is decoded
+          long = e;
+          pos = opStart;
+          steps--;
+        }
+        if (value !== PAUSED) break;
+        state = suspend();
+        const textValue = long ? await decodeInSlices(state.data.subarray(long.at, long.at + long.length), between) : null;
+        if (!long) await between();
+        resumeFrom(state);
+        state = null;
+        if (long) bigText = { at: long.at, value: textValue! };
+      }
+      entry = { limits, value: finish(value, limits, shared) };
+    } finally {
+      stepLimit = maxSteps;
+      bigText = null;
+      if (state === null) release();
+    }
+  } catch (e) {
+    if (!(e instanceof PickleError)) throw e;
+    entry = { limits, error: e };
+  }
+  predecoded.set(input, entry);
+  predecodedCount++;
+}
+
+/** The value (or the error) a pickle decoded beforehand gave, once; undefined when it was not. */
+function takePredecoded(input: Uint8Array, limits: PickleLimits): { value?: unknown; error?: unknown } | undefined {
+  const entry = predecoded.get(input);
+  if (!entry || entry.limits !== limits) return undefined;
+  predecoded.delete(input);
+  predecodedCount--;
+  return entry;
 }
 
 function loop(): unknown {
   for (;;) {
-    if (++steps > maxSteps) throw tooManySteps();
+    if (++steps > stepLimit) {
+      if (steps > maxSteps) throw tooManySteps();
+      steps--;
+      return PAUSED;
+    }
+    opStart = pos;
     const op = u8();
     switch (op) {
       case 0x80: // PROTO

@@ -2,6 +2,8 @@ import { valueError, type IpcError } from '../errors.js';
 import { taskCode, taskStatus, Unreadable, unreadable, type TaskRecord, type Value } from '../records/index.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './apply-message.js';
 import { PickleError } from './pickle-classes.js';
+import { SLICED_PICKLE_BYTES } from './pickle.js';
+import type { DerivedKey } from './derived-keys.js';
 
 /**
  * The decoding half of the derived keys: a record's call (function,
@@ -191,4 +193,32 @@ export function decodedKey(rec: TaskRecord, key: 'function' | 'args' | 'kwargs' 
       return value instanceof Failure ? marker(rec, key, value) : value;
     }
   }
+}
+
+/**
+ * The large pickles a derived key's value decodes from a record: the
+ * function's frame, every frame of the call, or of the result. Decoding
+ * them beforehand with `unpickleInSlices` keeps a long decode from holding
+ * the event loop (and Ctrl-C) for more than a few milliseconds.
+ */
+export function largePickles(rec: TaskRecord, keys: Iterable<DerivedKey>): Uint8Array[] {
+  let call = 0;
+  let result = false;
+  for (const k of keys) {
+    if (k === 'function') call = Math.max(call, 1);
+    else if (k === 'args' || k === 'kwargs') call = Infinity;
+    else if (k === 'result') result = true;
+  }
+  const out: Uint8Array[] = [];
+  const add = (v: unknown, n: number) => {
+    if (!Array.isArray(v)) return;
+    for (let i = 0; i < v.length && i < n; i++) {
+      const f: unknown = v[i];
+      // a pickle starts with its protocol (a raw buffer of numpy data may not be one at all)
+      if (f instanceof Uint8Array && f.length >= SLICED_PICKLE_BYTES && f[0] === 0x80) out.push(f);
+    }
+  };
+  if (call) add(rec['buffers'], call);
+  if (result) add(rec['result_buffers'], Infinity);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { DERIVED_NEEDS, derivedValue, isDerivedKey, queryValue, type DerivedKey } from '../payload/index.js';
+import { DERIVED_NEEDS, derivedValue, isDerivedKey, largePickles, queryValue, unpickleInSlices, type DerivedKey } from '../payload/index.js';
 import { type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { IpcError, interrupted } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
@@ -25,6 +25,8 @@ export interface DerivedPlan {
   keeps(rec: TaskRecord): boolean;
   /** The answer for one fetched record, or null when the derived tests reject it. */
   finish(rec: TaskRecord): TaskRecord | null;
+  /** The large pickles the derived keys decode from a record (decoded beforehand in slices: see `predecode`). */
+  largePickles(rec: TaskRecord): Uint8Array[];
 }
 
 /** The plan for a query and keys, or null when neither names a derived key (the store answers alone). */
@@ -40,6 +42,7 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   const fetch = new Set<string>(ks.filter((k) => !isDerivedKey(k)));
   for (const k of storedInResidual) fetch.add(k);
   for (const k of [...asked, ...tested]) for (const need of DERIVED_NEEDS[k]) fetch.add(need);
+  const decoded = new Set<DerivedKey>([...asked, ...tested]);
   const residualQuery: Query = { kind: 'query', root: { kind: 'and', children: residual } };
   const keeps = (rec: TaskRecord): boolean => {
     if (!residual.length) return true;
@@ -52,6 +55,7 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
     fetch: [...fetch],
     keys: ks,
     keeps,
+    largePickles: (rec) => largePickles(rec, decoded),
     finish(rec) {
       if (!keeps(rec)) return null;
       const out: TaskRecord = {};
@@ -82,6 +86,8 @@ export async function countDerived(plan: DerivedPlan, fetched: AsyncIterable<Tas
   let n = 0;
   let since = performance.now();
   for await (const rec of fetched) {
+    const large = plan.largePickles(rec);
+    if (large.length) await predecode(large, signal);
     if (plan.keeps(rec)) n++;
     if (performance.now() - since > DECODE_SLICE_MS) {
       await turn(signal);
@@ -100,12 +106,37 @@ export async function countDerived(plan: DerivedPlan, fetched: AsyncIterable<Tas
 export async function* finishDerived(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>, signal?: AbortSignal): AsyncGenerator<TaskRecord> {
   let since = performance.now();
   for await (const rec of fetched) {
+    const large = plan.largePickles(rec);
+    if (large.length) await predecode(large, signal);
     const out = plan.finish(rec);
     if (performance.now() - since > DECODE_SLICE_MS) {
       await turn(signal);
       since = performance.now();
     }
     if (out) yield out;
+  }
+}
+
+/**
+ * A record's large pickles decoded in slices, the event loop turning
+ * between them, before the plan decodes the record at once: a pickle that
+ * runs up to its whole budget takes a good part of a second, which Ctrl-C
+ * does not wait for.
+ */
+async function predecode(large: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<void> {
+  for (const p of large) await unpickleInSlices(p, () => turn(signal));
+}
+
+/**
+ * The large pickles that the derived keys `keys` would decode from these
+ * records, decoded beforehand in slices (a statement that is about to read
+ * a task's result at once, as `get_result(...).get()` does, stops for
+ * Ctrl-C within milliseconds however long its pickle takes).
+ */
+export async function predecodeRecords(records: Iterable<TaskRecord>, keys: readonly DerivedKey[], signal?: AbortSignal): Promise<void> {
+  for (const rec of records) {
+    const large = largePickles(rec, keys);
+    if (large.length) await predecode(large, signal);
   }
 }
 
@@ -120,6 +151,8 @@ export async function finishAll(plan: DerivedPlan, records: readonly TaskRecord[
   const out: TaskRecord[] = [];
   let since = performance.now();
   for (const rec of records) {
+    const large = plan.largePickles(rec);
+    if (large.length) await predecode(large, signal);
     const r = plan.finish(rec);
     if (r) out.push(r);
     if (performance.now() - since > DECODE_SLICE_MS) {

@@ -83,6 +83,12 @@ export async function completeAt(line: string, cursor: number, sources: Completi
     const prefix = named[1]!;
     return { start: cursor - prefix.length, end: cursor, candidates: sources.queryNames().filter((n) => n.startsWith(prefix)) };
   }
+  const flag = /^\s*%(\w+)\s.*?(--[\w-]*)$/.exec(before);
+  const flags = flag ? MAGIC_LIST.find((m) => m.name === flag[1])?.flags : undefined;
+  if (flag && flags) {
+    const prefix = flag[2]!;
+    return { start: cursor - prefix.length, end: cursor, candidates: flags.filter((f) => f.startsWith(prefix)) };
+  }
   const magic = /^\s*%(\w*)$/.exec(before);
   if (magic) {
     const prefix = magic[1]!;

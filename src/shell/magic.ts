@@ -17,6 +17,8 @@ export interface Magic {
   readonly usage: string;
   /** What it does, as `%help` says it after the usage. */
   readonly help: string;
+  /** The `--flags` Tab completes after it. */
+  readonly flags?: readonly string[];
   /** What Tab completes after it: a task's msg_id, or a named query's name. */
   readonly completes?: 'msg_id' | 'query name';
   /** Set when it runs in the interactive shell only: what a script is told instead. */

@@ -1,6 +1,6 @@
-import { RecordList, RecordStream, remoteValue, waitOptions, type Client, type TaskResult } from '../client/index.js';
-import type { QueryInput } from '../query/index.js';
-import { indexError, keyError, typeError } from '../errors.js';
+import { NEEDS_HUB, RecordList, RecordStream, remoteValue, waitOptions, type Client, type EngineAnswers, type TaskResult } from '../client/index.js';
+import { predecodeRecords, type QueryInput } from '../query/index.js';
+import { hubError, indexError, keyError, remoteError, timeoutError, typeError } from '../errors.js';
 import { isTaskResult, writerOf, type OutputFormat } from '../format/index.js';
 import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
@@ -33,8 +33,23 @@ export const RC_METHODS: Record<string, string> = {
   purge_results: "purge_results(jobs=[], targets=[]): deletes records ('all' = every completed one); needs --write",
   queue_status: "queue_status(targets='all', verbose=False): per engine id, how many tasks are queued, assigned and completed (verbose: their msg_ids)",
   resubmit: 'resubmit(indices_or_msg_ids, block=False): runs tasks again; answers as get_result of the new tasks, .get() their values (needs a live hub: --hub)',
+  abort: "abort(jobs=None, targets=None, block=None): asks the engines (targets: engine ids, default all) not to run these pending tasks (msg_ids, records or results; default this client's outstanding ones); a running task is not stopped; block=True waits for every engine's answer (a busy engine answers when its task ends) (needs a live hub)",
+  send_signal: "send_signal(sig, targets=None, block=None): each target engine's nanny sends its engine process the signal (a number or a name such as 'SIGINT', which interrupts the running task); ipyparallel 7 and newer, engines started with their nanny (the default) (needs a live hub)",
   wait: "wait(jobs=None, timeout=-1): whether the tasks completed (within timeout seconds); without jobs, this client's outstanding tasks (those it resubmitted)",
 };
+
+/** How long rc.abort() without block waits for the engines' answers (it only needs the request sent). */
+const NONBLOCKING_WAIT_MS = 200;
+/** How long rc.send_signal() waits: a nanny answers at once, even while its engine is busy. */
+const SIGNAL_WAIT_MS = 3000;
+
+const engineWord = (ids: readonly number[]) => `engine${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+
+/** An engine that answered a control request with an error: one sentence naming it. */
+function refused(answers: EngineAnswers, what: string): void {
+  const f = answers.failed[0];
+  if (f) throw remoteError(`engine ${f.engine} refused ${what}: ${f.ename}: ${f.evalue}`);
+}
 
 const ENGINES_HINT =
   "the engine ids are known only with --hub or from the configuration: add engines: {'0': '<engine uuid>', '1': '...'} to .ipcrc (see .ipcrc.example)";
@@ -124,6 +139,9 @@ export function makeRc(client: Client): PyObject {
     });
   };
 
+  /** targets as ipyparallel's _build_targets takes them: None or 'all' for every engine, an id, or a list of ids. */
+  const targetsOf = (v: unknown, fn: string): number[] | null => (v === undefined || v === null || v === 'all' ? null : engineIds(v, fn));
+
   const knownEngines = async (): Promise<Map<number, string>> => {
     const engines = await client.engines();
     if (engines.size === 0 && client.mode === 'store') throw keyError(ENGINES_HINT);
@@ -148,6 +166,8 @@ export function makeRc(client: Client): PyObject {
         const which = a.has('indices_or_msg_ids') && a.get('indices_or_msg_ids') !== null ? a.get('indices_or_msg_ids') : -1;
         const { ids, single } = await msgIds(which, 'get_result');
         const results: TaskResult[] = await client.getResult(ids);
+        // a large result is decoded now, in slices, so that `.get()` reads it at once
+        await predecodeRecords(results.map((r) => r.record), ['result'], c.signal);
         const answer = single ? results[0]! : results;
         keepLive(answer, client, results);
         return answer;
@@ -199,6 +219,35 @@ export function makeRc(client: Client): PyObject {
         const results = await client.getResult(fresh);
         keepLive(results, client, results);
         return results;
+      }),
+      abort: fn('abort', async (c) => {
+        const a = bindArgs('abort', ['jobs', 'targets', 'block'], c);
+        if (client.mode !== 'hub') throw hubError(NEEDS_HUB('abort'));
+        const jobs = a.get('jobs');
+        // no jobs: this client's outstanding tasks; with none, nothing is sent (an empty list would make ipykernel abort every task queued on the engine)
+        const ids = jobs === undefined || jobs === null ? client.outstandingTasks() : (await msgIds(jobs, 'abort')).ids;
+        if (ids.length === 0) return null;
+        const block = truthy(a.get('block') ?? false);
+        const answers = await client.abort(ids, targetsOf(a.get('targets'), 'abort'), block ? undefined : NONBLOCKING_WAIT_MS);
+        refused(answers, 'abort_request');
+        if (block && answers.silent.length) {
+          throw timeoutError(`${engineWord(answers.silent)} did not answer the abort request in time: an engine busy with a task reads it when that task ends, and then aborts these tasks before they run`);
+        }
+        return null;
+      }),
+      send_signal: fn('send_signal', async (c) => {
+        const a = bindArgs('send_signal', ['sig', 'targets', 'block'], c, 1);
+        if (client.mode !== 'hub') throw hubError(NEEDS_HUB('send_signal'));
+        const sig = a.get('sig');
+        if (typeof sig !== 'string' && typeof sig !== 'number') throw typeError(`send_signal() takes a signal number or name such as 'SIGINT', not ${typeName(sig)}`);
+        const block = truthy(a.get('block') ?? false);
+        const answers = await client.sendSignal(sig, targetsOf(a.get('targets'), 'send_signal'), block ? undefined : SIGNAL_WAIT_MS);
+        refused(answers, 'the signal request');
+        if (answers.silent.length) {
+          const sent = answers.ok.length ? `the signal went to ${engineWord(answers.ok)}, but ` : '';
+          throw hubError(`${sent}${engineWord(answers.silent)} did not answer the signal request: only an engine's nanny takes it (ipyparallel 7 and newer, unless the engine runs with --IPEngine.enable_nanny=False); signal such an engine's process on its machine (kill -INT PID)`);
+        }
+        return null;
       }),
       wait: fn('wait', async (c) => {
         const a = bindArgs('wait', ['jobs', 'timeout'], c);

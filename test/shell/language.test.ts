@@ -262,6 +262,11 @@ test('completion offers keys inside strings, operators after $, attributes after
   assert.deepEqual((await shell.complete('rc.session.se', 13)).candidates, ['session']);
   assert.ok((await shell.complete('hou', 3)).candidates.includes('hourago'));
   assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stats', 'stderr', 'stdout']);
+  assert.deepEqual((await shell.complete('%re', 3)).candidates, ['retry']);
+  assert.deepEqual((await shell.complete('rc.send_', 8)).candidates, ['send_signal']);
+  const line = "%abort {'label': 'fit'} --d";
+  assert.deepEqual(await shell.complete(line, line.length), { start: line.length - 3, end: line.length, candidates: ['--dry-run'] });
+  assert.deepEqual((await shell.complete('%retry _ --', 11)).candidates, ['--dry-run', '--yes']);
 });
 
 test('completion offers msg_ids from the store after %stdout and inside get_result', async () => {

@@ -48,12 +48,12 @@ async function text(sh: Shell, source: string): Promise<string> {
   return String((o?.value as { text?: string }).text ?? o?.value);
 }
 
-test('every magic has its line in %help, answers %help NAME, completes after %, and is a row of README', async () => {
+test('every magic has its line in %help, answers %help %NAME, completes after %, and is a row of README', async () => {
   const sh = await shell();
   const overview = (await text(sh, '%help')).split('\n');
   for (const m of MAGIC_LIST) {
     assert.ok(overview.includes(`  ${helpLine(m)}`), `%help lists %${m.name}`);
-    assert.equal(await text(sh, `%help ${m.name}`), helpLine(m));
+    assert.equal(await text(sh, `%help %${m.name}`), helpLine(m));
     assert.ok((await sh.complete(`%${m.name.slice(0, 1)}`, 2)).candidates.includes(m.name), `%${m.name.slice(0, 1)} completes to ${m.name}`);
   }
   assert.deepEqual((await sh.complete('%', 1)).candidates, MAGIC_LIST.map((m) => m.name).sort());

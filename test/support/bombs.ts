@@ -27,7 +27,7 @@ export function bombs(): Record<string, Uint8Array> {
 
 
 /** A pickle of `count` repetitions of `unit` between a head and a tail, built in place. */
-function repeated(head: number[], unit: number[], count: number, tail: number[]): Uint8Array {
+export function repeated(head: number[], unit: number[], count: number, tail: number[]): Uint8Array {
   const out = new Uint8Array(head.length + unit.length * count + tail.length);
   out.set(head, 0);
   let pos = head.length;

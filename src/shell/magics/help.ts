@@ -52,6 +52,9 @@ export function helpText(topic: string, ctx: MagicContext, magics: readonly Magi
     ].join('\n');
   }
   const bare = t.replace(/^['"]|['"]$/g, '');
+  // `%help %abort` is the magic even where an rc method has its name (rc.abort)
+  const asMagic = topic.trim().startsWith('%') ? byName.get(bare) : undefined;
+  if (asMagic) return helpLine(asMagic);
   if (ctx.rcMethods[bare]) return ctx.rcMethods[bare]!;
   if (HELPERS[bare]) return HELPERS[bare]!;
   const magic = byName.get(bare);

@@ -2,6 +2,7 @@ import { didYouMean, nameError } from '../../errors.js';
 import { Text } from '../../records/index.js';
 import { helpLine, type Magic, type MagicContext, type MagicStatement } from '../magic.js';
 import { ANALYTICS_MAGICS } from './analytics.js';
+import { CLUSTER_MAGICS } from './cluster.js';
 import { FORMAT_MAGIC, INFO_MAGIC, TEE_MAGICS, WHO_MAGIC } from './display.js';
 import { helpText } from './help.js';
 import { INPUT_MAGICS, SAVED_INPUT_MAGICS } from './inputs.js';
@@ -34,6 +35,7 @@ export const MAGIC_LIST: readonly Magic[] = [
   ...ANALYTICS_MAGICS,
   ...SAVED_INPUT_MAGICS,
   ...TEE_MAGICS,
+  ...CLUSTER_MAGICS,
   INFO_MAGIC,
   HELP_MAGIC,
 ];

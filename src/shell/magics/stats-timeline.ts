@@ -83,9 +83,9 @@ export interface MagicArgs {
 
 const VALUE_FLAGS = new Set(['hist', 'trace', 'svg', 'rows']);
 const TOKEN = String.raw`'[^']*'|"[^"]*"|[^\s'"]+`;
-const LEADING_FLAG = new RegExp(String.raw`^\s*--(\w+)(?:[ \t]+(${TOKEN}))?`);
-const TRAILING_BARE = /\s--(\w+)\s*$/;
-const TRAILING_VALUE = new RegExp(String.raw`\s--(\w+)[ \t]+(${TOKEN})\s*$`);
+const LEADING_FLAG = new RegExp(String.raw`^\s*--(\w[\w-]*)(?:[ \t]+(${TOKEN}))?`);
+const TRAILING_BARE = /\s--(\w[\w-]*)\s*$/;
+const TRAILING_VALUE = new RegExp(String.raw`\s--(\w[\w-]*)[ \t]+(${TOKEN})\s*$`);
 
 /**
  * `[--flag [VALUE]]... [QUERY] [by KEY] [--flag [VALUE]]...`: options at

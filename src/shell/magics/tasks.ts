@@ -1,5 +1,6 @@
+import { retryChain, type Client } from '../../client/index.js';
 import { RecordView, isRecordView } from '../../format/index.js';
-import { Text } from '../../records/index.js';
+import { Text, type TaskRecord } from '../../records/index.js';
 import type { Magic } from '../magic.js';
 import { fetchRecord, resolveMsgId, taskOf } from './task-ids.js';
 
@@ -38,7 +39,20 @@ export const TASK_MAGICS: readonly Magic[] = [
     async run(st, ctx) {
       if (!st.arg.trim() && isRecordView(ctx.builtins.get('_'))) return ctx.builtins.get('_');
       const id = await resolveMsgId(st, ctx);
-      return new RecordView(await fetchRecord(ctx.client, id), await ctx.client.deriveContext().catch(() => ({})));
+      const rec = await fetchRecord(ctx.client, id);
+      const context = await ctx.client.deriveContext().catch(() => ({}));
+      return new RecordView(rec, { ...context, ...(await retriesOf(ctx.client, rec)) });
     },
   },
 ];
+
+/** The Retries line of %show: the chain through `resubmitted` both ways, where the store keeps that key. */
+async function retriesOf(client: Client, rec: TaskRecord): Promise<{ retries?: { before: string[]; after: string[] } }> {
+  if (!('resubmitted' in rec) || typeof rec['msg_id'] !== 'string') return {};
+  try {
+    return { retries: await retryChain(client, rec['msg_id'], typeof rec['resubmitted'] === 'string' ? rec['resubmitted'] : null) };
+  } catch {
+    // a store that cannot look the chain up (NoDB): the record view goes without it
+    return {};
+  }
+}

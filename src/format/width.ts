@@ -1,4 +1,4 @@
-import stringWidth from 'string-width';
+import { createRequire } from 'node:module';
 
 /**
  * Terminal column widths of text, as Ink lays text out (string-width): a
@@ -8,7 +8,18 @@ import stringWidth from 'string-width';
  * widths so that script-mode columns and Ink's layout line up.
  */
 
-const graphemes = new Intl.Segmenter();
+let measure: typeof import('string-width').default | undefined;
+
+/**
+ * string-width, loaded when text other than plain ASCII is first measured:
+ * loading it takes longer than a script of ASCII output runs.
+ */
+function stringWidth(s: string): number {
+  measure ??= (createRequire(import.meta.url)('string-width') as typeof import('string-width')).default;
+  return measure(s);
+}
+
+let graphemes: Intl.Segmenter | undefined;
 
 /** Width of one code point on its own (tab stops count columns by it). */
 export function charWidth(cp: number): number {
@@ -27,6 +38,7 @@ export function clusterWidth(g: string): number {
 /** The grapheme clusters of text that holds no escape sequence. */
 export function clustersOf(s: string): Iterable<string> {
   const out: string[] = [];
+  graphemes ??= new Intl.Segmenter();
   for (const { segment } of graphemes.segment(s)) out.push(segment);
   return out;
 }

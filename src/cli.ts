@@ -6,6 +6,7 @@ import { checkStoreFiles, resolveSettings, type Settings } from './config/resolv
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { FILE_CAPS, byteSize, openNonBlocking, readAllBounded } from './files.js';
 import { RecordStream } from './client/index.js';
+import { TextStream } from './records/index.js';
 import { UnreadableNotes, renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
 import { asIpcError, createShell, type Outcome, type Shell } from './shell/index.js';
@@ -305,15 +306,16 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   const display = () => ({ timezone: shell.settings.timezone, maxColumnWidth: shell.settings.maxColumnWidth });
   const ac = new AbortController();
   /** Writes a streamed db_query answer as it arrives, waiting whenever stdout's buffer is full. */
-  const writeStream = async (o: Outcome, stream: RecordStream): Promise<boolean> => {
+  const writeStream = async (o: Outcome, stream: RecordStream | TextStream): Promise<boolean> => {
     try {
-      for await (const piece of renderRecordStream(stream, shell.settings.format, display())) {
+      const pieces = stream instanceof TextStream ? stream : renderRecordStream(stream, shell.settings.format, display());
+      for await (const piece of pieces) {
         if (ac.signal.aborted) throw interrupted();
         if (!write(piece, data())) await drained(stdout, ac.signal);
       }
       return true;
     } catch (e) {
-      await stream.close().catch(() => undefined);
+      if (stream instanceof RecordStream) await stream.close().catch(() => undefined);
       const err = asIpcError(e);
       failed = true;
       warn(stderr, `line ${o.line}: ${err.kind}: ${err.message}\n`);
@@ -329,7 +331,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
       return;
     }
     if (!o.hasValue) return;
-    if (o.value instanceof RecordStream) return writeStream(o, o.value);
+    if (o.value instanceof RecordStream || o.value instanceof TextStream) return writeStream(o, o.value);
     let text: string;
     try {
       text = o.value instanceof Text ? o.value.text : renderValue(o.value, shell.settings.format, display());

@@ -95,7 +95,12 @@ export class ErrorsBuilder {
   private selected = 0;
   private failed = 0;
 
-  constructor(readonly by: ErrorGroup | null = null, private readonly ctx: DeriveContext = {}) {}
+  constructor(
+    readonly by: ErrorGroup | null = null,
+    private readonly ctx: DeriveContext = {},
+    /** Whether each signature lists its msg_ids (a report names the sample only, and a million failures need not be held). */
+    private readonly keepIds = true,
+  ) {}
 
   /** Counts a record of the selection that did not fail, without reading it. */
   skip(): void {
@@ -127,7 +132,7 @@ export class ErrorsBuilder {
     const t = timeOf(rec);
     if (t && (acc.first === null || t.us < acc.first.us)) acc.first = t;
     if (t && (acc.last === null || t.us > acc.last.us)) acc.last = t;
-    acc.ids.push(msgId);
+    if (this.keepIds) acc.ids.push(msgId);
     if (this.selected < acc.sampleSeq) (acc.sampleSeq = this.selected), (acc.sample = msgId);
     if (acc.causes.size < MAX_CAUSES) {
       if (cause === 'engine died') {

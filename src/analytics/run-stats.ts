@@ -65,43 +65,66 @@ export interface TaskStats {
   readonly engines: number;
 }
 
-/** One group's running sums; durations are kept to find medians and percentiles. */
-class Accumulator {
+const CHUNK = 16_384;
+
+/**
+ * One number per record, kept in typed chunks that never move to grow (a
+ * million of them are 8 MB for durations, 4 MB for group numbers).
+ */
+class Column<A extends Float64Array | Uint32Array> {
+  private readonly chunks: A[] = [];
+  length = 0;
+
+  constructor(private readonly make: (n: number) => A) {}
+
+  push(v: number): void {
+    const at = this.length % CHUNK;
+    if (at === 0) this.chunks.push(this.make(CHUNK));
+    this.chunks[this.chunks.length - 1]![at] = v;
+    this.length++;
+  }
+
+  /** Calls `f` with each value and its record's position. */
+  forEach(f: (v: number, i: number) => void): void {
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const n = Math.min(CHUNK, this.length - c * CHUNK);
+      for (let i = 0; i < n; i++) f(chunk[i]!, c * CHUNK + i);
+    }
+  }
+}
+
+const durations = () => new Column((n) => new Float64Array(n));
+
+/** A group's running counts (its durations are the records' columns). */
+class Counts {
   count = 0;
   ok = 0;
   error = 0;
   aborted = 0;
   pending = 0;
   busy = 0;
-  runTimes: number[] = [];
-  waits: number[] = [];
 
-  merge(o: Accumulator): void {
+  add(status: string, run: number | null): void {
+    this.count++;
+    if (status === 'ok') this.ok++;
+    else if (status === 'error') this.error++;
+    else if (status === 'aborted') this.aborted++;
+    else this.pending++;
+    if (run !== null) this.busy += run;
+  }
+
+  merge(o: Counts): void {
     this.count += o.count;
     this.ok += o.ok;
     this.error += o.error;
     this.aborted += o.aborted;
     this.pending += o.pending;
     this.busy += o.busy;
-    for (const v of o.runTimes) this.runTimes.push(v);
-    for (const v of o.waits) this.waits.push(v);
   }
 
-  add(status: string, run: number | null, wait: number | null): void {
-    this.count++;
-    if (status === 'ok') this.ok++;
-    else if (status === 'error') this.error++;
-    else if (status === 'aborted') this.aborted++;
-    else this.pending++;
-    if (run !== null) {
-      this.runTimes.push(run);
-      this.busy += run;
-    }
-    if (wait !== null) this.waits.push(wait);
-  }
-
-  result(key: string | number | null, span: number | null, engines: number): GroupStats {
-    const timed = this.runTimes.length;
+  result(key: string | number | null, runs: Float64Array, waits: Float64Array, span: number | null, engines: number): GroupStats {
+    const timed = runs.length;
     const capacity = span === null || span <= 0 ? null : span * engines;
     const utilisation = capacity === null ? null : this.busy / capacity;
     return {
@@ -116,11 +139,19 @@ class Accumulator {
       busy: this.busy,
       utilisation,
       idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
-      run_time: spread(this.runTimes),
-      queue_wait: spread(this.waits),
+      run_time: spread(runs),
+      queue_wait: spread(waits),
       throughput: span === null || span <= 0 ? null : timed / span,
     };
   }
+}
+
+/** One way of grouping: each group's number and counts, and each record's group number. */
+interface Grouping {
+  readonly index: Map<string | number | null, number>;
+  readonly keys: (string | number | null)[];
+  readonly counts: Counts[];
+  readonly of: Column<Uint32Array>;
 }
 
 /**
@@ -129,20 +160,29 @@ class Accumulator {
  * `submitted`→`started`; a record missing either time is counted but not
  * timed. A group's utilisation is its busy time over the span of the whole
  * selection (first start to last completion), so an engine that sat idle at
- * the start shows it.
+ * the start shows it. `also` groups the same records other ways at once
+ * (`result(g)` gives each), sharing one total. Of each record only its two
+ * durations and its group numbers are kept (16 bytes and 4 a grouping).
  */
 export class StatsBuilder {
-  private readonly groups = new Map<string | number | null, Accumulator>();
-  private readonly total = new Accumulator();
+  private readonly groupings = new Map<StatsGroup, Grouping>();
+  private readonly total = new Counts();
+  private readonly runs = durations();
+  private readonly waits = durations();
   private readonly engines = new Set<string | number>();
   /** uuid → id pairs that records carry (a failed task's engine_info), for stores without an engine map. */
   private readonly learned = new Map<string, number>();
   private first: number | null = null;
   private last: number | null = null;
+  /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
+  private totalStats: GroupStats | undefined;
 
-  constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}) {}
+  constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
+    for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)) });
+  }
 
   add(rec: TaskRecord): void {
+    this.totalStats = undefined;
     const status = taskStatus(rec);
     const uuid = rec['engine_uuid'];
     if (typeof uuid === 'string' && !this.learned.has(uuid)) {
@@ -151,11 +191,21 @@ export class StatsBuilder {
     }
     const run = runTime(rec);
     const wait = queueWait(rec);
-    const key = groupKey(rec, this.by, this.ctx, status);
-    let acc = this.groups.get(key);
-    if (!acc) this.groups.set(key, (acc = new Accumulator()));
-    acc.add(status, run, wait);
-    this.total.add(status, run, wait);
+    for (const [by, g] of this.groupings) {
+      const key = groupKey(rec, by, this.ctx, status);
+      let n = g.index.get(key);
+      if (n === undefined) {
+        n = g.keys.length;
+        g.index.set(key, n);
+        g.keys.push(key);
+        g.counts.push(new Counts());
+      }
+      g.counts[n]!.add(status, run);
+      g.of.push(n);
+    }
+    this.total.add(status, run);
+    this.runs.push(run ?? NaN);
+    this.waits.push(wait ?? NaN);
     if (run !== null) {
       const s = (rec['started'] as Timestamp).us;
       const c = (rec['completed'] as Timestamp).us;
@@ -166,29 +216,85 @@ export class StatsBuilder {
     }
   }
 
-  result(): TaskStats {
+  result(by: StatsGroup = this.by): TaskStats {
+    const g = this.groupings.get(by);
+    if (!g) throw new Error(`these stats are not grouped by ${by}`);
     const span = this.first === null || this.last === null ? null : (this.last - this.first) / 1e6;
-    for (const [uuid, id] of this.learned) {
-      const g = this.groups.get(uuid);
-      if (this.by === 'engine_id' && g) {
-        const into = this.groups.get(id);
-        if (into) into.merge(g);
-        else this.groups.set(id, g);
-        this.groups.delete(uuid);
-      }
-      if (this.engines.delete(uuid)) this.engines.add(id);
-    }
-    const keys = [...this.groups.keys()].sort(compareEngines);
+    for (const [uuid, id] of this.learned) if (this.engines.delete(uuid)) this.engines.add(id);
+    // an engine first seen by uuid, then named by id in a record: one group
+    const out = new Map<string | number | null, number>();
+    const target = g.keys.map((k) => {
+      const key = by === 'engine_id' && typeof k === 'string' ? this.learned.get(k) ?? k : k;
+      let t = out.get(key);
+      if (t === undefined) out.set(key, (t = out.size));
+      return t;
+    });
+    const keys = [...out.keys()];
+    const counts = keys.map(() => new Counts());
+    g.counts.forEach((c, i) => counts[target[i]!]!.merge(c));
+    const runs = bucketed(this.runs, g.of, target, keys.length);
+    const waits = bucketed(this.waits, g.of, target, keys.length);
+    const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
+    this.totalStats ??= this.total.result(null, sortedValues(this.runs), sortedValues(this.waits), span, Math.max(1, this.engines.size));
     return {
-      by: this.by,
-      groups: keys.map((k) => this.groups.get(k)!.result(k, span, 1)),
-      total: this.total.result(null, span, Math.max(1, this.engines.size)),
+      by,
+      groups: order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1)),
+      total: this.totalStats,
       first_started: this.first === null ? null : new Timestamp(this.first),
       last_completed: this.last === null ? null : new Timestamp(this.last),
       span,
       engines: this.engines.size,
     };
   }
+
+  /** The result of one grouping, whose group numbers are then let go: a second call for it is an error. */
+  take(by: StatsGroup): TaskStats {
+    const st = this.result(by);
+    this.groupings.delete(by);
+    return st;
+  }
+
+  /** Every run time and queue wait added so far, in seconds, ascending, and how many records had none. */
+  durations(): { run_time: Float64Array; queue_wait: Float64Array; untimed: number; unwaited: number } {
+    const run = sortedValues(this.runs);
+    const wait = sortedValues(this.waits);
+    return { run_time: run, queue_wait: wait, untimed: this.runs.length - run.length, unwaited: this.waits.length - wait.length };
+  }
+}
+
+/** The values of a column that are set (not NaN), ascending. */
+function sortedValues(col: Column<Float64Array>): Float64Array {
+  let n = 0;
+  col.forEach((v) => {
+    if (v === v) n++;
+  });
+  const out = new Float64Array(n);
+  let at = 0;
+  col.forEach((v) => {
+    if (v === v) out[at++] = v;
+  });
+  return out.sort();
+}
+
+/**
+ * The set values of a column placed group by group in one array, each
+ * group's part sorted: `part(i)` is group i's, ascending.
+ */
+function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: number[], groups: number): (i: number) => Float64Array {
+  const groupOf = new Uint32Array(col.length);
+  of.forEach((g, i) => (groupOf[i] = target[g]!));
+  const starts = new Float64Array(groups + 1);
+  col.forEach((v, i) => {
+    if (v === v) starts[groupOf[i]! + 1]!++;
+  });
+  for (let i = 0; i < groups; i++) starts[i + 1]! += starts[i]!;
+  const at = Float64Array.from(starts);
+  const values = new Float64Array(starts[groups]!);
+  col.forEach((v, i) => {
+    if (v === v) values[at[groupOf[i]!]!++] = v;
+  });
+  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!).sort());
+  return (i) => parts[i]!;
 }
 
 function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: string): string | number | null {
@@ -206,10 +312,9 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
   }
 }
 
-/** Numbers first, then text, None last. */
-function spread(values: number[]): Spread {
-  if (values.length === 0) return { min: null, median: null, p95: null, max: null };
-  const sorted = Float64Array.from(values).sort();
+/** min, median, p95 and max of values in ascending order. */
+function spread(sorted: Float64Array): Spread {
+  if (sorted.length === 0) return { min: null, median: null, p95: null, max: null };
   return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[sorted.length - 1]! };
 }
 

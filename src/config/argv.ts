@@ -63,7 +63,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'session', arg: 'required', metavar: 'ID', help: 'whose tasks rc.session.session names (default the most recent client in the store)' },
   { name: 'write', arg: 'none', help: 'allow purge_results to delete records (stores open read-only otherwise)' },
   { name: 'yes', arg: 'none', alias: 'y', help: 'confirm destructive calls in a script' },
-  { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl, csv, or trace (records as Chrome Trace Event JSON)' },
+  { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl, csv, trace (records as Chrome Trace Event JSON), or report (a db_query statement as an HTML report)' },
   { name: 'timezone', arg: 'required', metavar: 'local|utc', help: 'show datetimes in local time (default) or UTC' },
   { name: 'bail', arg: 'none', help: 'stop a script at the first failed statement' },
   { name: 'script', arg: 'none', help: 'run statements from stdin even when it is a terminal' },

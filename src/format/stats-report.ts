@@ -81,11 +81,14 @@ export interface Histogram {
 
 /**
  * Bins of durations: logarithmic when the positive values span two decades
- * or more (run times of 1 ms next to 10 min), else linear.
+ * or more (run times of 1 ms next to 10 min), else linear. Values already
+ * in ascending order (`sorted`) are read where they are, not copied.
  */
-export function histogram(key: string, values: Float64Array, missing: number, bins = 16): Histogram {
-  const sorted = Float64Array.from(values).sort();
-  const positive = sorted.filter((v) => v > 0);
+export function histogram(key: string, values: Float64Array, missing: number, bins = 16, sorted_ = false): Histogram {
+  const sorted = sorted_ ? values : Float64Array.from(values).sort();
+  let firstPositive = 0;
+  while (firstPositive < sorted.length && !(sorted[firstPositive]! > 0)) firstPositive++;
+  const positive = sorted.subarray(firstPositive);
   const lo = sorted.length ? sorted[0]! : 0;
   const hi = sorted.length ? sorted[sorted.length - 1]! : 0;
   const log = positive.length > 1 && positive[positive.length - 1]! / positive[0]! >= 100;

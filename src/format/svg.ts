@@ -27,7 +27,12 @@ type Kind = RecordStatus | 'resubmitted';
  * U+FFFE/U+FFFF likewise, markup characters as references.
  */
 export function escapeXml(s: string): string {
-  return safeText(s, { oneLine: true, sgr: 'show' })
+  return xmlText(safeText(s, { oneLine: true, sgr: 'show' }));
+}
+
+/** Text already made safe (no controls) as XML character data: lone surrogates and U+FFFE/U+FFFF as escapes, markup characters as references. */
+export function xmlText(s: string): string {
+  return s
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16))
     .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -58,6 +63,8 @@ export async function* renderSvg(
   open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>,
   ctx: DeriveContext = {},
   title = 'ipc task timeline',
+  /** A file of its own (with the XML declaration), else an element to place inside an HTML page. */
+  standalone = true,
 ): AsyncGenerator<string> {
   // A row per engine uuid: its id may only be learned from another record (a failed task's engine_info).
   const rows = new Set<number | string | null>();
@@ -86,7 +93,7 @@ export async function* renderSvg(
   const span = empty ? 1 : Math.max(1, t1 - t0);
   const x = (us: number) => LEFT + ((us - t0) / span) * plot;
 
-  let text = `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">\n`;
+  let text = `${standalone ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ''}<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">\n`;
   text += `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>\n`;
   const when = empty ? '' : ` — from ${new Timestamp(t0).toISOString()}, ${tasks} tasks`;
   text += `<text x="${LEFT}" y="18" font-size="14" font-weight="bold">${escapeXml(title + when)}</text>\n`;

@@ -129,3 +129,19 @@ export interface TaskResult {
   readonly error: { readonly ename: string; readonly evalue: string; readonly traceback: readonly string[] } | null;
   readonly executeResult: Dict | null;
 }
+
+/**
+ * Text written as it is made (an HTML report of a db_query answer): script
+ * mode writes its pieces as they come. It can be read once.
+ */
+export class TextStream implements AsyncIterable<string> {
+  constructor(
+    /** What it is, for a message: "an HTML report of 1000 tasks". */
+    readonly what: string,
+    private readonly pieces: AsyncIterable<string>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<string> {
+    return this.pieces[Symbol.asyncIterator]();
+  }
+}

@@ -1,7 +1,18 @@
 import { constants, createWriteStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
+import { access, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { IpcError, storeError } from '../errors.js';
+
+/** Refuses a file that is there already (unless `force`), or whose folder is not: said before any work is done for it. */
+export async function refuseExisting(path: string, force: boolean): Promise<void> {
+  if (!force) {
+    const exists = await access(path, constants.F_OK).then(() => true, () => false);
+    if (exists) throw storeError(`${path} exists; add --force to replace it`);
+  }
+  const folder = await stat(dirname(resolve(path))).then((s) => s.isDirectory(), () => false);
+  if (!folder) throw storeError(`cannot write ${path}: no such directory`);
+}
 
 /**
  * Writes pieces to a new file, next to it first and renamed once whole, so an
@@ -10,21 +21,23 @@ import { IpcError, storeError } from '../errors.js';
  * fingers (`--svg tasks.db`) must not cost them the store.
  */
 export async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
-  if (!force) {
-    const exists = await access(path, constants.F_OK).then(() => true, () => false);
-    if (exists) throw storeError(`${path} exists; add --force to replace it`);
-  }
+  await refuseExisting(path, force);
   const partial = `${path}.partial-${process.pid}`;
   const out = createWriteStream(partial, { flags: 'wx' });
+  // a write's failure (a full disk, or a write still under way when the pieces failed) is kept, not thrown at the process
+  let failure: Error | null = null;
+  out.on('error', (e) => (failure ??= e));
   let bytes = 0;
   try {
     await once(out, 'open');
     for await (const piece of pieces) {
+      if (failure) throw failure;
       bytes += Buffer.byteLength(piece);
       if (!out.write(piece)) await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');
+    if (failure) throw failure;
     await rename(partial, path);
     return bytes;
   } catch (e) {

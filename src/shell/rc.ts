@@ -54,7 +54,7 @@ function refused(answers: EngineAnswers, what: string): void {
 const ENGINES_HINT =
   "the engine ids are known only with --hub or from the configuration: add engines: {'0': '<engine uuid>', '1': '...'} to .ipcrc (see .ipcrc.example)";
 
-function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string | null } {
+export function dbQueryArgs(c: CallArgs): { query: QueryInput; keys: string[] | string | null } {
   const a = bindArgs('db_query', ['query', 'keys'], c, 1);
   const keys = a.get('keys');
   return { query: toData(a.get('query')) as QueryInput, keys: (keys === undefined ? null : toData(keys)) as string[] | string | null };

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RecordList, RecordStream, type Client } from '../client/index.js';
 import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
-import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions, type OutputFormat } from '../format/index.js';
+import { OUTPUT_FORMATS, WRITERS, isRecordView, isTaskResult, type DisplayOptions } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
 import { provideAttributes, memoryError, Interpreter, stripPrompts, parseStatement, isCompleteSource, splitStatements, makeBuiltins, COLLECTIONS_MODULE, MATH_MODULE, DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight, PyFunction, PyObject } from '../language/index.js';
@@ -11,8 +11,7 @@ import type { MagicContext } from './magic.js';
 import type { Tee } from './tee.js';
 import { NamedQueries, defaultQueriesFile } from './named-queries.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
-import { makeStatsFunction } from './magics/index.js';
-import { makeErrorsFunction } from './magics/index.js';
+import { makeErrorsFunction, makeStatsFunction, reportOfCall } from './magics/index.js';
 import type { Expr, Statement } from '../language/index.js';
 import { TASK_RESULT_ATTRIBUTES } from './task-result-attributes.js';
 
@@ -278,7 +277,8 @@ class ShellImpl implements Shell {
       },
       queries: this.queries,
       rcMethods: RC_METHODS,
-      outputFormats: OUTPUT_FORMATS as readonly OutputFormat[],
+      // a report is a file of its own (%report FILE.html), or script mode's --format report
+      outputFormats: OUTPUT_FORMATS.filter((f) => WRITERS[f].sessionFormat),
       seenIds: () => this.seenIds(),
     };
   }
@@ -326,7 +326,9 @@ class ShellImpl implements Shell {
     }
     if (options.streamRecords && st.kind === 'expr' && st.expr.kind === 'call') {
       const value = await interp.evaluateCall(st.expr, (fn, call) =>
-        fn === this.dbQuery ? streamDbQuery(this.client, call, this.settings.format) : undefined);
+        fn !== this.dbQuery ? undefined
+          : this.settings.format === 'report' ? reportOfCall(this.client, call, this.settings.timezone === 'utc')
+          : streamDbQuery(this.client, call, this.settings.format));
       return { value, isExpression: true };
     }
     const over = options.pageRecordsOver;

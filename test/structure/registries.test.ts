@@ -70,8 +70,13 @@ test('every derived key answers %help KEY with its doc, completes inside a strin
   assertTable('derived keys', '| key | value |', DERIVED_KEYS.map((k) => `| \`${k}\` | ${prose(DERIVED_KEY_TABLE[k].doc)} |`));
 });
 
-test('every output format is offered by %format and is a row of README', async () => {
+test('every output format that can be a session\'s is offered by %format, the others refused, and each is a row of README', async () => {
   const sh = await shell();
-  assert.equal(await text(sh, '%format'), `format: table (choose ${OUTPUT_FORMATS.join(', ')})`);
+  const session = OUTPUT_FORMATS.filter((f) => WRITERS[f].sessionFormat);
+  assert.equal(await text(sh, '%format'), `format: table (choose ${session.join(', ')})`);
+  for (const f of OUTPUT_FORMATS.filter((x) => !WRITERS[x].sessionFormat)) {
+    const [o] = await sh.execute(`%format ${f}`);
+    assert.equal(o?.error?.kind, 'TypeError', `%format ${f} is refused: it is a file of its own`);
+  }
   assertTable('formats', '| format | writes | `%export` takes it for |', OUTPUT_FORMATS.map((f) => `| \`${f}\` | ${prose(WRITERS[f].doc)} | ${WRITERS[f].endings.map((e) => `\`${e}\``).join(' ')} |`));
 });

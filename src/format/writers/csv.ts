@@ -8,6 +8,7 @@ export const CSV_WRITER: Writer = {
   name: 'csv',
   doc: 'a header of the keys, then one row per record',
   endings: ['.csv'],
+  sessionFormat: true,
   takesJsonText: false,
   value(v) {
     if (v instanceof RecordList) return renderCSV(v.records, v.keys);

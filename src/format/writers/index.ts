@@ -3,6 +3,7 @@ import type { DisplayOptions } from '../repr.js';
 import { CSV_WRITER } from './csv.js';
 import { JSON_WRITER } from './json.js';
 import { JSONL_WRITER } from './jsonl.js';
+import { REPORT_WRITER } from './report.js';
 import { TABLE_WRITER } from './table.js';
 import { TRACE_WRITER } from './trace.js';
 import type { Writer } from './writer.js';
@@ -16,6 +17,7 @@ const TABLE = {
   jsonl: JSONL_WRITER,
   csv: CSV_WRITER,
   trace: TRACE_WRITER,
+  report: REPORT_WRITER,
 } satisfies Record<string, Writer>;
 
 export type OutputFormat = keyof typeof TABLE;
@@ -43,7 +45,7 @@ export function renderRecordStream(stream: RecordStream, format: OutputFormat, o
   return writerOf(format).stream(stream, options);
 }
 
-/** The format a file's name asks for by its ending (`.json`, `.jsonl`, `.csv`, `.trace.json`, `.txt`); null when it says none. */
+/** The format a file's name asks for by its ending (`.json`, `.jsonl`, `.csv`, `.trace.json`, `.txt`, `.html`); null when it says none. */
 export function formatOfFile(file: string): OutputFormat | null {
   const f = file.toLowerCase();
   // the longest ending first: `.trace.json` is trace, not json

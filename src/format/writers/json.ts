@@ -8,6 +8,7 @@ export const JSON_WRITER: Writer = {
   name: 'json',
   doc: 'one JSON text (a list of records is one array)',
   endings: ['.json'],
+  sessionFormat: true,
   takesJsonText: true,
   value: (v) => jsonText(plainValue(v)),
   stream: (stream) => inPieces(jsonArray(stream)),

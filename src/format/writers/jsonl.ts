@@ -8,6 +8,7 @@ export const JSONL_WRITER: Writer = {
   name: 'jsonl',
   doc: 'one JSON text a line (a record each)',
   endings: ['.jsonl', '.ndjson'],
+  sessionFormat: true,
   takesJsonText: true,
   value(v) {
     const p = plainValue(v);

@@ -8,6 +8,7 @@ export const TABLE_WRITER: Writer = {
   name: 'table',
   doc: 'aligned columns for records, Python reprs for other values',
   endings: ['.txt'],
+  sessionFormat: true,
   takesJsonText: false,
   value: (v, options) => renderDisplay(v, options),
   // a table takes its widths from a first page (format/text-table.ts)

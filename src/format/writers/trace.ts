@@ -10,6 +10,7 @@ export const TRACE_WRITER: Writer = {
   name: 'trace',
   doc: 'records as Chrome Trace Event JSON (Perfetto, chrome://tracing); other values as json',
   endings: ['.trace.json', '.trace'],
+  sessionFormat: true,
   takesJsonText: false,
   defaultKeys: INTERVAL_KEYS,
   value(v) {

@@ -16,6 +16,8 @@ export interface Writer {
   readonly endings: readonly string[];
   /** It can write a stream of JSON texts as they come, so a store may answer in text (SQLite's JSON columns). */
   readonly takesJsonText: boolean;
+  /** It can be a session's format (`%format`); false for a format that is a file of its own (report). */
+  readonly sessionFormat: boolean;
   /** The keys it reads of a streamed db_query that names none (a trace reads what a timeline reads); else the default keys. */
   readonly defaultKeys?: readonly string[];
   value(v: unknown, options: DisplayOptions): string;

@@ -2,6 +2,7 @@ import { ERROR_GROUPS, STATS_GROUPS, groupWord } from '../../analytics/index.js'
 import type { Magic } from '../magic.js';
 import { errorsMagic } from './errors.js';
 import { exportMagic } from './export.js';
+import { reportMagic } from './report.js';
 import { statsMagic, timelineMagic } from './stats-timeline.js';
 
 /** The magics that sum up many tasks, and %export, which writes any answer to a file. */
@@ -25,9 +26,15 @@ export const ANALYTICS_MAGICS: readonly Magic[] = [
     run: timelineMagic,
   },
   {
+    name: 'report',
+    usage: '%report FILE.html [QUERY] [--force]',
+    help: 'one self-contained HTML page (no script, nothing fetched) of the run: store and time span, wall and serial time, speedup and efficiency, the %stats tables by engine, function and label, run-time and queue-wait histograms, the timeline, the %errors table with each signature\'s first traceback; an existing FILE is kept unless --force',
+    run: reportMagic,
+  },
+  {
     name: 'export',
-    usage: '%export EXPR FILE [--format json|jsonl|csv|trace|table] [--force]',
-    help: 'writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt, else the session\'s %format)',
+    usage: '%export EXPR FILE [--format json|jsonl|csv|trace|table|report] [--force]',
+    help: 'writes what script mode would print for EXPR to FILE (a db_query streams; the format follows the file\'s ending: .json .jsonl .csv .trace.json .txt .html, else the session\'s %format)',
     run: exportMagic,
   },
 ];

@@ -12,6 +12,7 @@ export const FORMAT_MAGIC: Magic = {
   run(st, ctx) {
     const arg = st.arg.trim();
     if (!arg) return new Text(`format: ${ctx.shell.settings.format} (choose ${ctx.outputFormats.join(', ')})`);
+    if (arg === 'report') throw typeError("a report is an HTML file: %report FILE.html [QUERY] writes one (in script mode, --format report makes a db_query statement one)");
     if (!ctx.outputFormats.includes(arg as OutputFormat)) {
       throw typeError(`unknown format '${arg}'${didYouMean(arg, ctx.outputFormats)}; choose ${ctx.outputFormats.join(', ')}`);
     }

@@ -7,13 +7,14 @@
  */
 import { parseError, typeError } from '../../errors.js';
 import { OUTPUT_FORMATS, formatOfFile, renderRecordStream, renderValue, type OutputFormat } from '../../format/index.js';
-import { RecordStream, Text, type TaskRecord } from '../../records/index.js';
+import { RecordStream, Text, TextStream, type TaskRecord } from '../../records/index.js';
 import { writeFileStreaming } from '../export-file.js';
 import type { MagicContext } from '../magic.js';
 import { parseExpression } from '../../language/index.js';
 import { streamDbQuery } from '../rc.js';
+import { reportOfCall } from './report.js';
 
-const USAGE = 'usage: %export EXPR FILE [--format json|jsonl|csv|trace|table] [--force], e.g. %export db_query({\'completed\': None}) pending.jsonl';
+const USAGE = 'usage: %export EXPR FILE [--format json|jsonl|csv|trace|table|report] [--force], e.g. %export db_query({\'completed\': None}) pending.jsonl';
 
 interface ExportArgs {
   readonly expr: string;
@@ -60,13 +61,18 @@ export async function exportMagic(st: { argAt: number; arg: string }, ctx: Magic
   const dbQuery = ctx.builtins.get('db_query');
   let records = 0;
   const value = expr.kind === 'call'
-    ? await ctx.interp.evaluateCall(expr, (fn, call) => (fn === dbQuery ? streamDbQuery(ctx.client, call, format) : undefined))
+    ? await ctx.interp.evaluateCall(expr, (fn, call) =>
+      fn !== dbQuery ? undefined : format === 'report' ? reportOfCall(ctx.client, call, ctx.display().timezone === 'utc') : streamDbQuery(ctx.client, call, format))
     : await ctx.interp.evaluate(expr);
   const display = ctx.display();
   async function* pieces(): AsyncGenerator<string> {
     if (value instanceof RecordStream) {
       const counted = await countingStream(value, () => records++);
       yield* renderRecordStream(counted, format, display);
+      return;
+    }
+    if (value instanceof TextStream) {
+      yield* value;
       return;
     }
     const text = value instanceof Text ? value.text : renderValue(value, format, display);
@@ -78,7 +84,7 @@ export async function exportMagic(st: { argAt: number; arg: string }, ctx: Magic
   } finally {
     if (value instanceof RecordStream) await value.close().catch(() => undefined);
   }
-  const what = value instanceof RecordStream ? `${records} record${records === 1 ? '' : 's'}` : 'the value';
+  const what = value instanceof RecordStream ? `${records} record${records === 1 ? '' : 's'}` : value instanceof TextStream ? value.what : 'the value';
   return new Text(`wrote ${what} to ${args.file} (${format}, ${bytes} bytes)`);
 }
 

@@ -13,6 +13,7 @@ export { parseWatch } from './inputs.js';
 export { expandPrefix, fetchRecord } from './task-ids.js';
 export { makeStatsFunction } from './stats-timeline.js';
 export { makeErrorsFunction } from './errors.js';
+export { reportOfCall } from './report.js';
 
 const HELP_MAGIC: Magic = {
   name: 'help',

@@ -136,7 +136,7 @@ test('purge_results needs --write, and --yes in a script; nothing else writes', 
 test('exit status 2 and one sentence for a bad command line', async () => {
   for (const [args, pattern] of [
     [['--sqlitdb'], /^ipc: ConfigError: unknown option '--sqlitdb' \(did you mean '--sqlitedb'\?\); ipc --help lists the options\n$/],
-    [['--format', 'yaml'], /^ipc: ConfigError: --format takes table, json, jsonl, csv, trace, not 'yaml'/],
+    [['--format', 'yaml'], /^ipc: ConfigError: --format takes table, json, jsonl, csv, trace, report, not 'yaml'/],
     [['--nodb', '--demo'], /^ipc: ConfigError: --nodb and --demo both choose the store/],
     [['--table'], /^ipc: ConfigError: --table takes NAME\n$/],
     [['no-such-script.ipc'], /^ipc: ConfigError: cannot read the script no-such-script.ipc \(ENOENT\)\n$/],

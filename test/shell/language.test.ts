@@ -262,7 +262,7 @@ test('completion offers keys inside strings, operators after $, attributes after
   assert.deepEqual((await shell.complete('rc.session.se', 13)).candidates, ['session']);
   assert.ok((await shell.complete('hou', 3)).candidates.includes('hourago'));
   assert.deepEqual((await shell.complete('%st', 3)).candidates, ['stats', 'stderr', 'stdout']);
-  assert.deepEqual((await shell.complete('%re', 3)).candidates, ['retry']);
+  assert.deepEqual((await shell.complete('%re', 3)).candidates, ['report', 'retry']);
   assert.deepEqual((await shell.complete('rc.send_', 8)).candidates, ['send_signal']);
   const line = "%abort {'label': 'fit'} --d";
   assert.deepEqual(await shell.complete(line, line.length), { start: line.length - 3, end: line.length, candidates: ['--dry-run'] });

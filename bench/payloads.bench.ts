@@ -18,7 +18,12 @@
  *    C from the start), the median of the rounds after it the decoder's
  *    speed.
  *
+ * 3. End to end (bench/derived-queries.ts, run first): derived-key queries
+ *    as whole processes printing JSON lines, ipc against the Python a user
+ *    writes with ipyparallel's SQLiteDB and deserializer, answers checked.
+ *
  *   npm run bench:payloads              (RECORDS=20000 npm run bench:payloads for a quick run)
+ *   PART=e2e TASKS=100000 REPEAT=2 npm run bench:payloads   (the end-to-end part alone)
  *
  * The tasks.db is made once under bench/data/ (git-ignored) from the
  * fixture's rows, msg_ids renumbered, and reused.
@@ -32,6 +37,7 @@ import { StoreClient } from '../src/client/index.js';
 import { decodeResult, unpickleBuffers } from '../src/payload/index.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 import { collect } from '../src/stores/store.js';
+import { derivedQueries } from './derived-queries.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'payloads.db');
@@ -186,6 +192,11 @@ print(json.dumps({'first': times[0], 'warm': rest[len(rest) // 2]}))
   console.log(`  Python / ipc                  ${(py.first / ipc.first).toFixed(1).padStart(11)}x  ${(py.warm / ipc.warm).toFixed(1).padStart(11)}x   (target >= 5x)`);
 }
 
-// decoding first: the query runs leave a large heap behind that would slow it
-await results();
-await queries();
+const PART = process.env['PART'] ?? 'all';
+// end to end first, as a user meets it: whole processes, answers checked against Python's
+if (PART === 'all' || PART === 'e2e') await derivedQueries(Number(process.env['TASKS'] ?? 100_000), Number(process.env['REPEAT'] ?? 2));
+if (PART === 'all' || PART === 'decode') {
+  // decoding first: the query runs leave a large heap behind that would slow it
+  await results();
+  await queries();
+}

@@ -103,15 +103,16 @@ class Counts {
   error = 0;
   aborted = 0;
   pending = 0;
-  busy = 0;
+  /** Run time summed in whole microseconds: exact, so the same in any order of the records. */
+  busyUs = 0;
 
-  add(status: string, run: number | null): void {
+  add(status: string, run: number | null, runUs: number): void {
     this.count++;
     if (status === 'ok') this.ok++;
     else if (status === 'error') this.error++;
     else if (status === 'aborted') this.aborted++;
     else this.pending++;
-    if (run !== null) this.busy += run;
+    if (run !== null) this.busyUs += runUs;
   }
 
   merge(o: Counts): void {
@@ -120,13 +121,14 @@ class Counts {
     this.error += o.error;
     this.aborted += o.aborted;
     this.pending += o.pending;
-    this.busy += o.busy;
+    this.busyUs += o.busyUs;
   }
 
   result(key: string | number | null, runs: Float64Array, waits: Float64Array, span: number | null, engines: number): GroupStats {
     const timed = runs.length;
     const capacity = span === null || span <= 0 ? null : span * engines;
-    const utilisation = capacity === null ? null : this.busy / capacity;
+    const busy = this.busyUs / 1e6;
+    const utilisation = capacity === null ? null : busy / capacity;
     return {
       key,
       count: this.count,
@@ -136,7 +138,7 @@ class Counts {
       pending: this.pending,
       timed,
       untimed: this.count - timed,
-      busy: this.busy,
+      busy,
       utilisation,
       idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
       run_time: spread(runs),
@@ -191,6 +193,8 @@ export class StatsBuilder {
     }
     const run = runTime(rec);
     const wait = queueWait(rec);
+    const s = run === null ? 0 : (rec['started'] as Timestamp).us;
+    const c = run === null ? 0 : (rec['completed'] as Timestamp).us;
     for (const [by, g] of this.groupings) {
       const key = groupKey(rec, by, this.ctx, status);
       let n = g.index.get(key);
@@ -200,15 +204,13 @@ export class StatsBuilder {
         g.keys.push(key);
         g.counts.push(new Counts());
       }
-      g.counts[n]!.add(status, run);
+      g.counts[n]!.add(status, run, c - s);
       g.of.push(n);
     }
-    this.total.add(status, run);
+    this.total.add(status, run, c - s);
     this.runs.push(run ?? NaN);
     this.waits.push(wait ?? NaN);
     if (run !== null) {
-      const s = (rec['started'] as Timestamp).us;
-      const c = (rec['completed'] as Timestamp).us;
       if (this.first === null || s < this.first) this.first = s;
       if (this.last === null || c > this.last) this.last = c;
       const engine = engineIdOf(rec, this.ctx) ?? (typeof rec['engine_uuid'] === 'string' ? rec['engine_uuid'] : null);

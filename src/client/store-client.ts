@@ -1,12 +1,12 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
 import { countDerived, finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
 import { ALL_KEYS, DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
-import { collect, type IndexReport, type Store } from '../stores/index.js';
+import { collect, type FindOptions, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type StreamOptions, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -124,7 +124,11 @@ export class StoreClient implements Client {
     const plan = planDerived(query, ['msg_id'], ctx);
     if (plan) {
       Object.assign(ctx, await this.deriveContext());
-      return countDerived(plan, this.store.findRecords(plan.stored, plan.fetch), signal);
+      // a count does not depend on the order: the store may read in its own, in one pass
+      const store = this.store;
+      const options = { lazy: plan.lazy };
+      const fetched = store.scanRecords ? store.scanRecords(plan.stored, plan.fetch, options) : store.findRecords(plan.stored, plan.fetch, options);
+      return countDerived(plan, fetched, signal);
     }
     if (this.store.countRecords) return this.store.countRecords(query);
     let n = 0;
@@ -142,8 +146,8 @@ export class StoreClient implements Client {
     return store.createIndexes();
   }
 
-  streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    const find = this.find(query, this.answerKeys(keys));
+  streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
+    const find = this.find(query, this.answerKeys(keys), undefined, options.lazy, options.unordered);
     return (async function* () {
       yield* await find;
     })();
@@ -156,13 +160,18 @@ export class StoreClient implements Client {
   }
 
   /** The store's answer, through the derived keys' plan when the query or keys name one. */
-  private async find(query: QueryInput, keys: readonly string[], signal?: AbortSignal): Promise<AsyncIterable<TaskRecord>> {
+  private async find(
+    query: QueryInput, keys: readonly string[], signal?: AbortSignal, lazy: readonly string[] = [], unordered = false,
+  ): Promise<AsyncIterable<TaskRecord>> {
+    const store = this.store;
+    const read = (q: QueryInput, ks: readonly string[], options: FindOptions) =>
+      unordered && store.scanRecords ? store.scanRecords(q, ks, options) : store.findRecords(q, ks, options);
     // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.
     const ctx: DeriveContext = {};
-    const plan = planDerived(query, keys, ctx);
-    if (!plan) return this.store.findRecords(query, keys);
+    const plan = planDerived(query, keys, ctx, lazy);
+    if (!plan) return read(query, keys, { lazy });
     Object.assign(ctx, await this.deriveContext());
-    return finishDerived(plan, this.store.findRecords(plan.stored, plan.fetch), signal);
+    return finishDerived(plan, read(plan.stored, plan.fetch, { lazy: plan.lazy }), signal);
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

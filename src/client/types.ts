@@ -15,6 +15,18 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How ipc's own readers (stats, timelines) take an answer. */
+export interface StreamOptions {
+  /**
+   * Dict columns among the keys read only through `columnValue`, to derive
+   * from: a store may leave them as their stored text (see FindOptions).
+   */
+  readonly lazy?: readonly string[];
+  /** The reader's answer does not depend on the records' order: a store may give them in its own. */
+  readonly unordered?: boolean;
+}
+
+
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
  * implementation. Method names are ipyparallel's Client methods in camelCase;
@@ -53,7 +65,7 @@ export interface Client {
    */
   pagedQuery?(query: QueryInput, keys?: KeysInput): Promise<RecordList | null>;
   /** Streams the answer, for script mode and very large answers. */
-  streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
+  streamQuery(query: QueryInput, keys?: KeysInput, options?: StreamOptions): AsyncIterable<TaskRecord>;
   /**
    * Streams the answer as each record's JSON text (script mode's json and
    * jsonl output), or null when the client can only give the records.

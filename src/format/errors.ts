@@ -1,4 +1,5 @@
 import { engineLabel, type ErrorReport, type FailureSignature } from '../analytics/index.js';
+import { droppedNote, fitTable, wrapProse } from './fit.js';
 import { renderTable } from './text-table.js';
 
 /** A signature's row as text cells, for the script-mode table and the terminal's viewer alike. */
@@ -62,10 +63,22 @@ export function errorsSummary(report: ErrorReport): string {
     (report.by !== null && report.by !== 'ename' ? ` by ${report.by}` : '');
 }
 
-/** `%errors` as plain text: the summary, then the table. */
-export function renderErrors(report: ErrorReport, utc = false): string {
+/** Which columns give way first when the table is wider than the terminal (lowest first); the rest stay. */
+const DROP: Readonly<Record<string, number>> = { last: 1, first: 2, functions: 3, engines: 4, messages: 5, 'caused by': 6, share: 7 };
+const LEFT = new Set(['ename', 'evalue', 'messages', 'caused by', 'functions', 'engines', 'first', 'last', 'sample', 'label', 'function', 'engine', 'client']);
+
+/**
+ * `%errors` as plain text: the summary, then the table; at a terminal's
+ * width the least telling columns are left out (said in a note) and long
+ * messages cut, so that no row wraps.
+ */
+export function renderErrors(report: ErrorReport, utc = false, width = Infinity): string {
   if (report.failed === 0) return errorsSummary(report);
   const cols = errorColumns(report);
   const rows = errorRows(report, utc).map((r) => cols.map((c) => r[c] ?? ''));
-  return `${errorsSummary(report)}\n${renderTable(cols, rows)}`;
+  if (width === Infinity) return `${errorsSummary(report)}\n${renderTable(cols, rows)}`;
+  const fitted = fitTable(cols.map((c) => ({ title: c, left: LEFT.has(c), id: c === 'sample' || c === 'client', drop: DROP[c] })), rows, width);
+  const rule = fitted.lines[0]!.replace(/\S+/g, (w) => '-'.repeat(w.length));
+  const note = droppedNote(fitted.dropped, width);
+  return [errorsSummary(report), fitted.lines[0]!, rule, ...fitted.lines.slice(1), ...(note ? wrapProse(note, width) : [])].join('\n');
 }

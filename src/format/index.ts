@@ -19,4 +19,5 @@ export * from './record-view.js';
 export * from './notes.js';
 export { payloadSections, type PayloadSection } from './payload-sections.js';
 export * from './errors.js';
+export * from './fit.js';
 export * from './report.js';

@@ -1,5 +1,7 @@
 import type { GroupStats, Spread, TaskStats } from '../analytics/index.js';
 import { oneLine } from './cell-text.js';
+import { droppedNote, fitTable, wrapProse, type FitColumn } from './fit.js';
+import { textWidth } from './width.js';
 
 /** Seconds as a person reads them: µs, ms, s, then minutes and hours. */
 export function formatSeconds(s: number | null): string {
@@ -18,51 +20,58 @@ const percent = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed
 const idle = (x: number | null) => (x === null ? '—' : `${Math.max(0, x).toFixed(0)}%`);
 const rate = (x: number | null) => (x === null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 
-/** A group's name in the table, its controls escaped: an engine uuid is shortened to its first block. */
+/** A group's name in the table, its controls escaped; ids whole (the table shortens them only when it must). */
 function keyText(g: GroupStats, by: string): string {
   if (g.key === null) return by === 'engine_id' ? '(none)' : by === 'label' ? '(no label)' : 'None';
-  const k = oneLine(String(g.key));
-  return /^[0-9a-f]{8}-[0-9a-f-]{12,}$/.test(k) ? k.slice(0, 8) + '…' : k;
-}
-
-function align(rows: string[][], left: number): string[] {
-  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, [...r[i]!].length), -Infinity));
-  return rows.map((r) =>
-    r.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd(),
-  );
+  return oneLine(String(g.key));
 }
 
 const spreadCells = (s: Spread) => [s.min, s.median, s.p95, s.max].map(formatSeconds);
 
+/** A table with a rule above its last (total) row. */
+function withTotalRule(lines: string[]): string[] {
+  const w = lines.reduce((m, l) => Math.max(m, textWidth(l)), 0);
+  return [...lines.slice(0, -1), '─'.repeat(w), lines.at(-1)!];
+}
+
 /**
  * `%stats` as text: counts and utilisation per group, then the spread of run
  * times and queue waits, each with a total row, then what was not timed.
+ * At a terminal's width the least telling columns are left out (said in a
+ * note) and group ids shortened only when nothing else is left to give way.
  */
-export function renderStats(st: TaskStats): string {
+export function renderStats(st: TaskStats, width = Infinity): string {
   const label = st.by === 'engine_id' ? 'engine' : st.by === 'client_uuid' ? 'client' : st.by;
   const rows = [...st.groups, st.total];
   const name = (g: GroupStats) => (g === st.total ? 'total' : keyText(g, st.by));
   const showAborted = st.total.aborted > 0;
-  const counts = align([
-    [label, 'tasks', 'ok', 'error', ...(showAborted ? ['aborted'] : []), 'pending', 'busy', 'util', 'idle', 'tasks/s'],
-    ...rows.map((g) => [
+  const key: FitColumn = { title: label, left: true, id: st.by !== 'engine_id' };
+  const counts = fitTable(
+    [key, { title: 'tasks' }, { title: 'ok' }, { title: 'error' }, ...(showAborted ? [{ title: 'aborted', drop: 4 }] : []), { title: 'pending', drop: 5 },
+      { title: 'busy', drop: 3 }, { title: 'util', drop: 6 }, { title: 'idle', drop: 2 }, { title: 'tasks/s', drop: 1 }],
+    rows.map((g) => [
       name(g), String(g.count), String(g.ok), String(g.error), ...(showAborted ? [String(g.aborted)] : []), String(g.pending),
       formatSeconds(g.busy), percent(g.utilisation), idle(g.idle_percent), rate(g.throughput),
     ]),
-  ], 1);
-  const times = align([
-    [label, 'run min', 'median', 'p95', 'max', 'wait min', 'median', 'p95', 'max'],
-    ...rows.map((g) => [name(g), ...spreadCells(g.run_time), ...spreadCells(g.queue_wait)]),
-  ], 1);
-  const out = [...counts.slice(0, -1), '─'.repeat(counts[0]!.length), counts.at(-1)!, '', ...times.slice(0, -1), '─'.repeat(times[0]!.length), times.at(-1)!];
+    width,
+  );
+  const spread = (group: string, drops: number[]): FitColumn[] => ['min', 'median', 'p95', 'max'].map((title, i) => ({ title, group, drop: drops[i] }));
+  const times = fitTable(
+    [key, ...spread('run', [3, 7, 8, 6]), ...spread('wait', [1, 4, 5, 2])],
+    rows.map((g) => [name(g), ...spreadCells(g.run_time), ...spreadCells(g.queue_wait)]),
+    width,
+  );
+  const out = [...withTotalRule(counts.lines), '', ...withTotalRule(times.lines)];
   const notes: string[] = [];
+  const dropped = [...counts.dropped, ...times.dropped];
+  if (dropped.length) notes.push(droppedNote(dropped, width));
   if (st.span !== null) {
     notes.push(`span ${formatSeconds(st.span)} (first start to last completion) over ${st.engines} engine${st.engines === 1 ? '' : 's'}; util = busy / span (total: / span × engines)`);
   }
   if (st.total.untimed > 0) {
     notes.push(`${st.total.untimed} of ${st.total.count} records miss a start or completion time: counted, not timed (a 7.x hub writes started only when the result arrives)`);
   }
-  return [...out, ...(notes.length ? ['', ...notes] : [])].join('\n');
+  return [...out, ...(notes.length ? ['', ...notes.flatMap((n) => wrapProse(n, width))] : [])].join('\n');
 }
 
 /** The eighths of a block, for bars of fractional length. */
@@ -113,13 +122,15 @@ export function histogram(key: string, values: Float64Array, missing: number, bi
   return { key, log, edges, counts, nonPositive: log ? sorted.length - positive.length : 0, missing };
 }
 
-export function renderHistogram(h: Histogram, barWidth = 40): string {
+/** The histogram's lines; at a terminal's width the bars are shorter, so no line wraps. */
+export function renderHistogram(h: Histogram, width = Infinity): string {
   const total = h.counts.reduce((a, b) => a + b, 0);
   if (total === 0) return `${h.key}: no record has one (${h.missing} missing)`;
   const most = h.counts.reduce((m, n) => Math.max(m, n), -Infinity);
   const labels = h.counts.map((_, i) => `${formatSeconds(h.edges[i]!)} – ${formatSeconds(h.edges[i + 1]!)}`);
   const w = labels.reduce((m, l) => Math.max(m, [...l].length), -Infinity);
   const countW = String(most).length;
+  const barWidth = Math.max(4, Math.min(40, width - w - countW - 5));
   const lines = h.counts.map((c, i) => {
     const eighths = Math.round((c / most) * barWidth * 8);
     const bar = '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8]!;

@@ -93,3 +93,18 @@ export function cutText(s: string, width: number): string {
   }
   return out + (open ? '\x1b[0m…' : '…');
 }
+
+/**
+ * An id shortened to `width` columns without losing what tells ids apart:
+ * the tail (`_pid_n` of a 7.x msg_id, the end of a uuid) stays and the
+ * middle gives way to …. Whole when it fits.
+ */
+export function fitId(id: string, width: number): string {
+  if (width <= 0) return '';
+  if (id.length <= width) return id + ' '.repeat(width - id.length);
+  if (width === 1) return '…';
+  const tail = /(?:_\d+)+$/.exec(id)?.[0] ?? '';
+  const keepTail = tail && tail.length <= width - 2 ? Math.max(tail.length, Math.ceil((width - 1) / 2)) : Math.floor((width - 1) / 2);
+  const head = width - 1 - keepTail;
+  return id.slice(0, head) + '…' + id.slice(id.length - keepTail);
+}

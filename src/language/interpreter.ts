@@ -1,4 +1,5 @@
 import { RecordList, PyFloat, PyMapping, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
+import { PyNdarray } from '../payload/index.js';
 import { clip, didYouMean, indexError, interrupted, IpcError, keyError, nameError, recursionError, typeError } from '../errors.js';
 import { repr, str } from '../format/index.js';
 import { hasMappingItem, setMappingItem } from './modules.js';
@@ -491,6 +492,13 @@ export function subscript(obj: unknown, key: unknown): unknown {
     if (Object.prototype.hasOwnProperty.call(d, k)) return d[k];
     const keys = Object.keys(d);
     throw keyError(`${repr(key)} is not a key of the dict${didYouMean(k, keys)}; it has ${keys.length > 12 ? keys.slice(0, 12).join(', ') + ', …' : keys.join(', ') || 'no keys'}`);
+  }
+  if (obj instanceof PyNdarray && obj.shape.length > 0 && (key instanceof SliceValue || (obj.shape.length > 1 && typeof key === 'number'))) {
+    const n = obj.shape[0]!;
+    if (obj.data.length < obj.size * obj.dtype.size) throw typeError(`the items of a ${obj.dtype.name} array are not readable here`);
+    // a slice of an array is an array, as is a row of a 2-d one
+    if (key instanceof SliceValue) return obj.rows(key.apply(Array.from({ length: n }, (_, i) => i)));
+    return obj.rows([listIndex(n, key)], true);
   }
   const decoded = decodedSubscript(obj, key, pyEquals);
   if (isFound(decoded)) return decoded;

@@ -211,6 +211,42 @@ export class PyNdarray extends PyValue {
   }
 
   /**
+   * The array of the given indices along the first axis (`a[1:3]`, `a[::-1]`,
+   * `a[0]` of a 2-d array), in C order, as numpy's basic slicing gives it;
+   * `drop` leaves the first axis out (an integer index).
+   */
+  rows(indices: readonly number[], drop = false): PyNdarray {
+    const rest = this.shape.slice(1);
+    const per = rest.reduce((a, b) => a * b, 1);
+    const size = this.dtype.size;
+    const out = new Uint8Array(indices.length * per * size);
+    const n0 = this.shape[0]!;
+    indices.forEach((r, k) => {
+      for (let j = 0; j < per; j++) {
+        // where item (r, j) lies: C order is r * per + j; Fortran order reverses the strides
+        let at = r * per + j;
+        if (this.fortran && this.shape.length > 1) {
+          let f = r;
+          let stride = n0;
+          let rem = j;
+          const idx: number[] = [];
+          for (let d = rest.length - 1; d >= 0; d--) {
+            idx[d] = rem % rest[d]!;
+            rem = Math.floor(rem / rest[d]!);
+          }
+          for (let d = 0; d < rest.length; d++) {
+            f += idx[d]! * stride;
+            stride *= rest[d]!;
+          }
+          at = f;
+        }
+        out.set(this.data.subarray(at * size, (at + 1) * size), (k * per + j) * size);
+      }
+    });
+    return new PyNdarray(this.dtype, drop ? rest : [indices.length, ...rest], out);
+  }
+
+  /**
    * The items as numpy's tolist() gives them, nested by dimension in C order,
    * each passed through `leaf`; undefined when the dtype's items are not
    * readable here (complex, text, objects, dates) or the data is short.
@@ -254,12 +290,12 @@ export class PyNdarray extends PyValue {
 
   pyRepr(): string {
     const dt = this.dtype;
-    const supported = ['b1', 'i1', 'u1', 'i2', 'u2', 'i4', 'u4', 'i8', 'u8', 'f4', 'f8'].includes(dt.kind + dt.size);
+    const supported = ['b1', 'i1', 'u1', 'i2', 'u2', 'i4', 'u4', 'i8', 'u8', 'f4', 'f8', 'c8', 'c16'].includes(dt.kind + dt.size);
     if (!supported || this.data.length < this.size * dt.size) {
       return `<numpy.ndarray shape=${shapeText(this.shape)} dtype=${dt.name}>`;
     }
     const size = this.size;
-    const implied = ['bool', 'int64', 'float64'].includes(dt.name) && size > 0;
+    const implied = ['bool', 'int64', 'float64', 'complex128'].includes(dt.name) && size > 0;
     const suffix = implied ? ')' : ',';
     let body: string;
     if (size > 0) body = formatArray(this, 75 - suffix.length);
@@ -293,20 +329,23 @@ function formatArray(a: PyNdarray, lineWidth: number): string {
     if (summary && 2 * EDGE < len) return [0, 1, 2, len - 3, len - 2, len - 1];
     return Array.from({ length: len }, (_, i) => i);
   };
+  // a complex array's items are its flat indices, formatted from its real and imaginary parts
+  const parts = a.dtype.kind === 'c' ? complexParts(a) : null;
+  const item = (flat: number) => (parts ? flat : a.item(flat)!);
   const shown: (number | bigint | boolean)[] = [];
   const collect = (axis: number, base: number): void => {
     if (axis === shape.length) {
-      shown.push(a.item(base)!);
+      shown.push(item(base));
       return;
     }
     for (const i of shownIndices(shape[axis]!)) collect(axis + 1, base + i * strides[axis]!);
   };
   collect(0, 0);
-  const fmt = formatter(a.dtype, shown, shape.length === 0);
+  const fmt = parts ? complexFormatter(parts, shown as number[]) : formatter(a.dtype, shown, shape.length === 0);
   const prefix = ' '.repeat('array('.length + 1);
 
   const recurse = (axis: number, base: number, hanging: string, width: number): string => {
-    if (axis === shape.length) return fmt(a.item(base)!);
+    if (axis === shape.length) return fmt(item(base));
     const nextHanging = hanging + ' ';
     const nextWidth = width - 1;
     const len = shape[axis]!;
@@ -355,6 +394,32 @@ function formatArray(a: PyNdarray, lineWidth: number): string {
 
 type Format = (v: number | bigint | boolean) => string;
 
+/** A complex array's real and imaginary parts as float arrays of its shape and order. */
+function complexParts(a: PyNdarray): [PyNdarray, PyNdarray] {
+  const half = a.dtype.size / 2;
+  const dt = new PyDtype('f', half, a.dtype.order);
+  const n = a.size;
+  const re = new Uint8Array(n * half);
+  const im = new Uint8Array(n * half);
+  for (let i = 0; i < n; i++) {
+    re.set(a.data.subarray(2 * i * half, (2 * i + 1) * half), i * half);
+    im.set(a.data.subarray((2 * i + 1) * half, (2 * i + 2) * half), i * half);
+  }
+  return [new PyNdarray(dt, a.shape, re, a.fortran), new PyNdarray(dt, a.shape, im, a.fortran)];
+}
+
+/** numpy's ComplexFloatingFormat: the real parts as floats, the imaginary ones with their sign, then j. */
+function complexFormatter([re, im]: [PyNdarray, PyNdarray], shown: number[]): Format {
+  const single = re.dtype.size === 4;
+  const real = floatFormatter(shown.map((i) => re.item(i) as number), single);
+  const imag = floatFormatter(shown.map((i) => im.item(i) as number), single, true);
+  return (v) => {
+    const i = imag(im.item(v as number)!);
+    const end = i.trimEnd().length;
+    return real(re.item(v as number)!) + i.slice(0, end) + 'j' + i.slice(end);
+  };
+}
+
 function formatter(dtype: PyDtype, values: (number | bigint | boolean)[], scalar: boolean): Format {
   if (dtype.kind === 'b') return (v) => (v ? (scalar ? 'True' : ' True') : 'False');
   if (dtype.kind !== 'f') {
@@ -366,7 +431,7 @@ function formatter(dtype: PyDtype, values: (number | bigint | boolean)[], scalar
 }
 
 /** Digits of a float cut to 8 places after the point (numpy's dragon4, unique, precision 8). */
-function positional(x: number, single: boolean): string {
+function positionalText(x: number, single: boolean): string {
   const [mantissa, expText] = shortest(Math.abs(x), single).split('e') as [string, string];
   const exp = Number(expText);
   const digits = mantissa.replace('.', '');
@@ -379,7 +444,7 @@ function positional(x: number, single: boolean): string {
   return (x < 0 || Object.is(x, -0) ? '-' : '') + text;
 }
 
-function scientific(x: number, single: boolean, precision: number | null): string {
+function scientificText(x: number, single: boolean, precision: number | null): string {
   let [mantissa, expText] = shortest(Math.abs(x), single).split('e') as [string, string];
   let digits = mantissa.replace('.', '');
   if (digits.length - 1 > 8) {
@@ -400,7 +465,11 @@ function minOf(xs: readonly number[]): number {
   return xs.reduce((a, b) => (b < a ? b : a), Infinity);
 }
 
-function floatFormatter(values: number[], single: boolean): Format {
+function floatFormatter(values: number[], single: boolean, plus = false): Format {
+  // sign '+' (the imaginary parts): a + before every number that has no -
+  const signed = (x: number, t: string) => (plus && !(x < 0 || Object.is(x, -0)) ? '+' + t : t);
+  const positional = (x: number, single: boolean) => signed(x, positionalText(x, single));
+  const scientific = (x: number, single: boolean, precision: number | null) => signed(x, scientificText(x, single, precision));
   const finite = values.filter(Number.isFinite);
   const nonzero = finite.filter((v) => v !== 0).map(Math.abs);
   let expFormat = false;
@@ -439,14 +508,14 @@ function floatFormatter(values: number[], single: boolean): Format {
     };
   }
   if (finite.length !== values.length) {
-    const negInf = values.some((v) => v === -Infinity) ? 1 : 0;
+    const negInf = plus || values.some((v) => v === -Infinity) ? 1 : 0;
     const offset = padRight + 1;
     padLeft = Math.max(padLeft, 3 - offset, 3 + negInf - offset);
   }
   return (v) => {
     const x = v as number;
     if (Number.isFinite(x)) return format(x);
-    const text = Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+    const text = (Number.isNaN(x) ? (plus ? '+' : '') : x > 0 ? (plus ? '+' : '') : '-') + (Number.isNaN(x) ? 'nan' : 'inf');
     return text.padStart(padLeft + padRight + 1, ' ');
   };
 }

@@ -80,25 +80,63 @@ export function taskCall(rec: TaskRecord): TaskCall | null {
  * such a task's name is kept by the pickles of its info dict and first
  * argument (the mapped function) instead.
  */
-const namesByPickle = new Map<string, string | null>();
 const NAME_CACHE_SIZE = 512;
 const MAPS = '\0maps';
 
-/** The cache key of some frames of a request (each behind its length, so that no two lists give one key); null when they are large. */
-function framesKey(frames: readonly Uint8Array[]): string | null {
-  let key = '';
-  for (const f of frames) {
-    if (key.length + f.length > 4096) return null;
-    key += `${f.length}:` + Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
+/**
+ * Function names by the bytes of some frames of a request, found by their
+ * lengths and then compared byte for byte (no text is made of the bytes:
+ * comparing is a memcmp, where a text key cost a string of each pickle).
+ */
+class NamesByPickle {
+  private readonly byLengths = new Map<string, { frames: Buffer[]; name: string | null }[]>();
+  private size = 0;
+
+  /** The lengths key of frames, or null when they are too large to keep. */
+  key(frames: readonly Uint8Array[]): string | null {
+    let key = '';
+    let total = 0;
+    for (const f of frames) {
+      total += f.length;
+      key += `${f.length},`;
+    }
+    return total > 4096 ? null : key;
   }
-  return key;
+
+  get(key: string | null, frames: readonly Uint8Array[]): string | null | undefined {
+    if (key === null) return undefined;
+    const list = this.byLengths.get(key);
+    if (!list) return undefined;
+    for (const e of list) if (sameFrames(e.frames, frames)) return e.name;
+    return undefined;
+  }
+
+  set(key: string | null, frames: readonly Uint8Array[], name: string | null): void {
+    if (key === null) return;
+    if (this.size >= NAME_CACHE_SIZE) {
+      this.byLengths.clear();
+      this.size = 0;
+    }
+    let list = this.byLengths.get(key);
+    if (!list) this.byLengths.set(key, (list = []));
+    // copies: the cache outlives the record's buffers
+    list.push({ frames: frames.map((f) => Buffer.from(f)), name });
+    this.size++;
+  }
 }
 
-function remember(key: string | null, name: string | null): string | null {
-  if (key !== null) {
-    if (namesByPickle.size >= NAME_CACHE_SIZE) namesByPickle.clear();
-    namesByPickle.set(key, name);
+function sameFrames(kept: readonly Buffer[], frames: readonly Uint8Array[]): boolean {
+  for (let i = 0; i < kept.length; i++) {
+    const f = frames[i]!;
+    if (!kept[i]!.equals(f)) return false;
   }
+  return true;
+}
+
+const namesByPickle = new NamesByPickle();
+
+function remember(key: string | null, frames: readonly Uint8Array[], name: string | null): string | null {
+  namesByPickle.set(key, frames, name);
   return name;
 }
 
@@ -114,8 +152,9 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
     return call instanceof Failure ? call : call ? callName(call) : null;
   }
   if (!bufs || taskCode(rec) !== null) return null;
-  const key = framesKey(bufs.slice(0, 1));
-  const known = key === null ? undefined : namesByPickle.get(key);
+  const first = bufs.slice(0, 1);
+  const key = namesByPickle.key(first);
+  const known = namesByPickle.get(key, first);
   if (known === MAPS) return mappedName(rec, bufs);
   if (known !== undefined) return known;
   let fn: unknown;
@@ -129,10 +168,10 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
   }
   // a view.map task: every one sends the same function, which maps the one named in its arguments
   if (isParallelMap(fn)) {
-    remember(key, MAPS);
+    remember(key, first, MAPS);
     return mappedName(rec, bufs);
   }
-  return remember(key, functionName(fn));
+  return remember(key, first, functionName(fn));
 }
 
 /** The function's name (see functionNameOf); raises a ValueError naming the task when it cannot be decoded. */
@@ -144,12 +183,13 @@ export function taskFunctionName(rec: TaskRecord): string | null {
 
 /** The name of a `view.map` task's mapped function, which its info dict and first argument's pickle decide. */
 function mappedName(rec: TaskRecord, bufs: readonly Uint8Array[]): string | null | Failure {
-  const key = framesKey(bufs.slice(1, 3));
-  const known = key === null ? undefined : namesByPickle.get(key);
+  const frames = bufs.slice(1, 3);
+  const key = namesByPickle.key(frames);
+  const known = namesByPickle.get(key, frames);
   if (known !== undefined) return known;
   const call = callOf(rec);
   if (call instanceof Failure) return call;
-  return remember(key, call ? callName(call) : null);
+  return remember(key, frames, call ? callName(call) : null);
 }
 
 function resultOf(rec: TaskRecord): unknown {

@@ -1,5 +1,5 @@
 import { DERIVED_NEEDS, derivedValue, isDerivedKey, largePickles, queryValue, unpickleInSlices, type DerivedKey } from '../payload/index.js';
-import { type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { setOwn, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { IpcError, interrupted } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
@@ -19,6 +19,12 @@ export interface DerivedPlan {
   readonly stored: Query;
   /** The keys to fetch from the store. */
   readonly fetch: readonly string[];
+  /**
+   * Fetched keys the plan reads only to compute derived keys (and those of
+   * the answer's keys the caller reads only to derive from): a store may
+   * leave them as stored text (FindOptions.lazy). None that a test reads.
+   */
+  readonly lazy: readonly string[];
   /** The keys of the answer, msg_id first. */
   readonly keys: readonly string[];
   /** Whether the derived tests keep a fetched record (computes only the derived keys they test). */
@@ -30,7 +36,7 @@ export interface DerivedPlan {
 }
 
 /** The plan for a query and keys, or null when neither names a derived key (the store answers alone). */
-export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveContext = {}): DerivedPlan | null {
+export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveContext = {}, lazyKeys: readonly string[] = []): DerivedPlan | null {
   const q = compileQuery(query);
   const ks = normalizeKeys(keys);
   const residual = q.root.children.filter(namesDerived);
@@ -44,15 +50,20 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   for (const k of [...asked, ...tested]) for (const need of DERIVED_NEEDS[k]) fetch.add(need);
   const decoded = new Set<DerivedKey>([...asked, ...tested]);
   const residualQuery: Query = { kind: 'query', root: { kind: 'and', children: residual } };
+  // the tests read only the keys they name: the probe holds those, not a copy of the whole record
+  const storedTested = [...storedInResidual];
   const keeps = (rec: TaskRecord): boolean => {
     if (!residual.length) return true;
-    const probe: TaskRecord = { ...rec };
+    const probe: TaskRecord = {};
+    for (const k of storedTested) if (Object.prototype.hasOwnProperty.call(rec, k)) setOwn(probe, k, rec[k]!);
     for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
     return matches(residualQuery, probe);
   };
+  const lazy = [...fetch].filter((k) => !storedInResidual.has(k) && (!ks.includes(k) || lazyKeys.includes(k)));
   return {
     stored: { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } },
     fetch: [...fetch],
+    lazy,
     keys: ks,
     keeps,
     largePickles: (rec) => largePickles(rec, decoded),

@@ -14,6 +14,26 @@ export interface RecordPages {
   readonly length: number;
   /** The records from `start` to `end` (excluded) in answer order, as the store holds them now. */
   read(start: number, end: number): TaskRecord[];
+  /** The same rows in another order, sorted where they are kept (SQL); ties keep the answer's order. */
+  sorted?(sort: RecordSort): RecordPages;
+}
+
+/**
+ * What a viewer sorts an answer by: a key's value (datetimes in time
+ * order), the time between two datetimes (run time, queue wait), the
+ * engine's integer id, or the task's status as the table shows it.
+ */
+export type SortKey =
+  | { readonly kind: 'key'; readonly key: string }
+  | { readonly kind: 'span'; readonly from: string; readonly to: string }
+  /** Engine ids by engine uuid (what the table shows); a uuid without one sorts by its text after them. */
+  | { readonly kind: 'engine'; readonly ids: ReadonlyMap<string, number> }
+  | { readonly kind: 'status' };
+
+/** None sorts last in both directions, and rows that tie keep the order they had. */
+export interface RecordSort {
+  readonly by: SortKey;
+  readonly descending: boolean;
 }
 
 /** Rows read at once from a paged answer, and how many such pages are kept. */
@@ -56,6 +76,12 @@ export class RecordList {
   /** Whether the records are still in the store. */
   get paged(): boolean {
     return this.held === null;
+  }
+
+  /** The answer sorted where it is kept (a paged answer, in SQL), or null when its records are in memory or the store cannot. */
+  sortedInStore(sort: RecordSort): RecordList | null {
+    if (this.held !== null || !this.pages!.sorted) return null;
+    return new RecordList(this.keys, this.pages!.sorted(sort));
   }
 
   /** Record i; a paged answer reads its page, keeping the few pages last used. */

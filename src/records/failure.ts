@@ -1,3 +1,4 @@
+import { OK_REPLY_TEXT, columnValue, storedText } from './stored-text.js';
 import { isDict, type Dict, type TaskRecord, type Value } from './task-record.js';
 
 /** What a failed task's record says of its exception. */
@@ -19,8 +20,10 @@ const text = (v: Value | undefined): string | null => (typeof v === 'string' ? v
  * dependency); null for a task that did not fail.
  */
 export function taskFailure(rec: TaskRecord): TaskFailure | null {
-  const err = rec['error'];
-  const reply = rec['result_content'];
+  const err = columnValue(rec, 'error');
+  // a successful reply's content holds no exception
+  if (err === null && storedText(rec, 'result_content') === OK_REPLY_TEXT) return null;
+  const reply = columnValue(rec, 'result_content');
   const content = isDict(err) && (typeof err['ename'] === 'string' || Array.isArray(err['traceback']))
     ? err
     : isDict(reply) && reply['status'] === 'error' ? reply : null;

@@ -7,3 +7,5 @@ export * from './failure.js';
 export * from './tuples-and-text.js';
 export * from './python.js';
 export * from './unreadable.js';
+export * from './stored-text.js';
+export * from './sorting.js';

@@ -1,3 +1,4 @@
+import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, columnValue, storedText } from './stored-text.js';
 import { Timestamp } from './timestamp.js';
 import { isDict, type TaskRecord, type Value } from './task-record.js';
 
@@ -22,9 +23,12 @@ export interface DeriveContext {
  * nothing about whether a pending task has started running.
  */
 export function taskStatus(rec: TaskRecord): RecordStatus {
-  const fromReply = statusText(rec['result_content']) ?? statusText(rec['result_header']) ?? statusText(rec['result_metadata']);
+  // the content every successful reply has decides without being parsed
+  if (storedText(rec, 'result_content') === OK_REPLY_TEXT) return 'ok';
+  const fromReply =
+    statusText(columnValue(rec, 'result_content')) ?? statusText(columnValue(rec, 'result_header')) ?? statusText(columnValue(rec, 'result_metadata'));
   if (fromReply === 'ok' || fromReply === 'error' || fromReply === 'aborted') return fromReply;
-  if (isDict(rec['error'])) return 'error';
+  if (isDict(columnValue(rec, 'error'))) return 'error';
   return rec['completed'] instanceof Timestamp ? 'ok' : 'pending';
 }
 
@@ -44,10 +48,11 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
     const id = ctx.engineId(uuid);
     if (id !== undefined) return id;
   }
-  const md = rec['result_metadata'];
+  const md = columnValue(rec, 'result_metadata');
   if (isDict(md) && typeof md['engine_id'] === 'number') return md['engine_id'];
   // 7.x puts engine_id -1 in the error content's engine_info; result_metadata's has the real one.
-  for (const holder of [md, rec['result_content'], rec['error']]) {
+  for (const key of ENGINE_INFO_HOLDERS) {
+    const holder = columnValue(rec, key);
     if (!isDict(holder)) continue;
     const info = holder['engine_info'];
     if (isDict(info) && typeof info['engine_id'] === 'number' && info['engine_id'] >= 0 && (typeof uuid !== 'string' || info['engine_uuid'] === uuid)) {
@@ -56,6 +61,8 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
   }
   return null;
 }
+
+const ENGINE_INFO_HOLDERS = ['result_metadata', 'result_content', 'error'] as const;
 
 function seconds(from: Value | undefined, to: Value | undefined): number | null {
   if (!(from instanceof Timestamp) || !(to instanceof Timestamp)) return null;
@@ -76,10 +83,11 @@ export function runTime(rec: TaskRecord): number | null {
 export function taskCode(rec: TaskRecord): string | null {
   const input = rec['execute_input'];
   if (typeof input === 'string') return input;
-  const header = rec['header'];
-  const content = rec['content'];
+  // an apply request's content is empty: no code, whatever the header says
+  if (storedText(rec, 'content') === EMPTY_DICT_TEXT) return null;
+  const header = columnValue(rec, 'header');
+  const content = columnValue(rec, 'content');
   const isExecute = isDict(header) && header['msg_type'] === 'execute_request';
   if (isDict(content) && typeof content['code'] === 'string' && (isExecute || !isDict(header))) return content['code'];
   return null;
 }
-

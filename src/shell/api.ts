@@ -52,6 +52,8 @@ export interface Shell {
 export interface Terminal {
   /** The inputs kept across sessions, oldest first. */
   history(): readonly string[];
+  /** The terminal's width: text tables (%stats, %errors) fit it without wrapping a row. */
+  columns?(): number;
 }
 
 /**

@@ -33,6 +33,17 @@ export interface StoreSummary {
   readonly latestClient: string | null;
 }
 
+/** How a caller inside ipc reads an answer. */
+export interface FindOptions {
+  /**
+   * Dict columns among the keys that the caller reads only through
+   * `columnValue` (to derive something from them, never to show them): a
+   * store may hand them over as their stored text (StoredText), decoded on
+   * first read. A store is free to decode them at once.
+   */
+  readonly lazy?: readonly string[];
+}
+
 /**
  * The hub's DB interface (add_record, get_record, update_record, drop_record,
  * drop_matching_records, find_records, get_history), asynchronous so that
@@ -48,7 +59,9 @@ export interface Store {
   dropRecord(msgId: string): Promise<void>;
   /** Returns how many records were dropped. */
   dropMatchingRecords(query: QueryInput): Promise<number>;
-  findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord>;
+  findRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
+  /** findRecords' records in no particular order (SQLite: in one pass, the order not looked for), for readers whose answer does not depend on it. */
+  scanRecords?(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
   /** SQLite only (`%index`): indexes on the columns queries scan for. */
   createIndexes?(): Promise<IndexReport>;
   /** How many records findRecords would give, where the store can count without reading them. */

@@ -66,8 +66,16 @@ function useKeys(session: Session): void {
   const decoder = useMemo(() => new KeyDecoder(), []);
   useEffect(() => {
     if (isRawModeSupported) setRawMode(true);
+    // What the first read brings (in one turn of the event loop) was typed while ipc started.
+    let first: boolean | null = null;
     const onInput = (raw: string) => {
-      for (const ev of decoder.feed(raw)) session.handleKey(ev);
+      if (first === null) {
+        first = true;
+        setImmediate(() => {
+          first = false;
+        });
+      }
+      for (const ev of decoder.feed(raw, first)) session.handleKey(ev);
     };
     events.on('input', onInput);
     return () => {

@@ -10,14 +10,14 @@ import { TableViewer, type ScreenSize, type ViewerAction } from './viewers.js';
  * the table viewer's.
  */
 export class ErrorsViewer extends TableViewer {
-  protected override hint = '↑↓ ←→ / · Enter the sample\'s traceback · a every task of it · q';
+  protected override hint = 'Enter the sample\'s traceback · a every task of it · ? keys · q';
 
   constructor(readonly request: ErrorsRequest, out: number, size: ScreenSize, onChange: () => void) {
     super(new TableModel(request.rows as unknown as TaskRecord[], request.columns), out, size, onChange);
   }
 
   protected override key(ev: KeyEvent): ViewerAction {
-    if (!this.searching && ev.name === 'text' && !ev.meta && ev.text === 'a') return { kind: 'list', row: this.scroll.selected };
+    if (!this.searching && this.filterInput === null && !this.chooser && ev.name === 'text' && !ev.meta && ev.text === 'a') return { kind: 'list', row: this.answerRow() };
     return super.key(ev);
   }
 

@@ -64,8 +64,9 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
     editText: (text) => editInTerminal(text, stdin),
     exit: (code) => {
       exitCode = code;
-      // Let the last frame (the echoed `exit`) reach the terminal first.
-      setImmediate(() => unmount());
+      // Let the last frame (the echoed `exit`, no prompt under it) reach the terminal first:
+      // React commits it on a later turn, and Ink writes at most one frame per 16 ms.
+      setTimeout(() => unmount(), 40);
     },
   });
   stdout.write(PASTE_ON);

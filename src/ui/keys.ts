@@ -83,7 +83,7 @@ function decodeEscape(seq: string): KeyEvent {
 }
 
 /** Splits a chunk of plain characters into text runs and control keys. */
-function decodePlain(chunk: string, out: KeyEvent[]): void {
+function decodePlain(chunk: string, out: KeyEvent[], newlineIsEnter: boolean): void {
   let run = '';
   const flush = () => {
     if (run !== '') out.push(key('text', { text: run }));
@@ -96,7 +96,7 @@ function decodePlain(chunk: string, out: KeyEvent[]): void {
       continue;
     }
     flush();
-    if (ch === '\r') out.push(key('enter'));
+    if (ch === '\r' || (ch === '\n' && newlineIsEnter)) out.push(key('enter'));
     else if (ch === '\n') out.push(key('newline', { ctrl: true }));
     else if (ch === '\t') out.push(key('tab'));
     else if (c === 0x7f || c === 0x08) out.push(key('backspace'));
@@ -113,9 +113,17 @@ function decodePlain(chunk: string, out: KeyEvent[]): void {
  */
 export class KeyDecoder {
   private pasting: string | null = null;
+  private typedAhead = false;
 
-  feed(raw: string): KeyEvent[] {
+  /**
+   * Lines typed before the terminal was put in raw mode (while ipc was
+   * starting) arrive as the terminal's line discipline kept them, each
+   * ended by a newline (its ICRNL): with `typedAhead` those newlines are
+   * Enter, so each line is an input of its own, not one merged input.
+   */
+  feed(raw: string, typedAhead = false): KeyEvent[] {
     const out: KeyEvent[] = [];
+    this.typedAhead = typedAhead;
     let s = raw;
     while (s !== '') {
       if (this.pasting !== null) {
@@ -149,6 +157,6 @@ export class KeyDecoder {
       out.push(decodeEscape(s));
       return;
     }
-    decodePlain(s, out);
+    decodePlain(s, out, this.typedAhead);
   }
 }

@@ -4,8 +4,8 @@ import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
 import { terminalRequest, type WatchRequest } from '../shell/index.js';
 import { ErrorsViewer } from './errors-viewer.js';
 import { onScreen, type Painter } from './style.js';
-import { TableModel, tableLines, type TableOptions } from './table-columns.js';
-import { wrapAnsiLine } from './text-width.js';
+import { TableModel, recordBlock, tableLines, type TableOptions } from './table-columns.js';
+import { wrapWords } from './text-width.js';
 import { RecordPager, TableViewer } from './viewers.js';
 
 /**
@@ -41,7 +41,7 @@ export function present(value: unknown, n: number, ctx: PresentContext): Present
   if (request?.kind === 'errors' && !ctx.viewerOpen) {
     return { kind: 'table', viewer: new ErrorsViewer(request, n, { columns: ctx.columns, rows: ctx.rows }, ctx.onChange) };
   }
-  if (request?.kind === 'errors') return { kind: 'print', text: out + ctx.painter.raw(renderErrors(request.report, ctx.table.utc)) };
+  if (request?.kind === 'errors') return { kind: 'print', text: out + ctx.painter.raw(renderErrors(request.report, ctx.table.utc, ctx.columns)) };
   if (isRecordView(value)) return presentRecord(value.record, value.context, ctx);
   if (value instanceof Text) return presentText(value.text.replace(/\n$/, ''), 'output', '', ctx);
   if (ctx.format !== 'table') return { kind: 'print', text: renderValue(value, ctx.format, ctx.display) };
@@ -51,6 +51,11 @@ export function present(value: unknown, n: number, ctx: PresentContext): Present
     const tall = model.rowCount + 3 > viewHeight(ctx);
     const wide = model.fullWidth > ctx.columns;
     if (!tall && !wide) return { kind: 'print', text: out + p.dim(summary(model)) + '\n' + tableLines(model, ctx.columns, p).join('\n') };
+    // psql's \x auto: rows too wide for the screen, few enough to show as blocks, stay in the scrollback
+    if (!tall && model.rowCount * (model.columns.length + 1) + 1 <= viewHeight(ctx) - 1) {
+      const blocks = Array.from({ length: model.rowCount }, (_, i) => recordBlock(model, i, ctx.columns, p)).flat();
+      return { kind: 'print', text: out + p.dim(summary(model)) + '\n' + blocks.join('\n') };
+    }
     if (ctx.viewerOpen) return { kind: 'print', text: out + p.dim(summary(model)) };
     return { kind: 'table', viewer: new TableViewer(model, n, { columns: ctx.columns, rows: ctx.rows }, ctx.onChange) };
   }
@@ -62,7 +67,7 @@ export function present(value: unknown, n: number, ctx: PresentContext): Present
 /** Text in the scrollback when it fits the screen, else in the pager. */
 function presentText(text: string, title: string, label: string, ctx: PresentContext): Presentation {
   const lines = text.split('\n').map((l) => onScreen(l, ctx.painter));
-  const rows = lines.reduce((k, l) => k + wrapAnsiLine(l, ctx.columns).length, 0);
+  const rows = lines.reduce((k, l) => k + wrapWords(l, ctx.columns).length, 0);
   if (rows <= viewHeight(ctx) - 1) return { kind: 'print', text: label + text };
   const pager = new RecordPager(title, label ? [label.trimEnd(), ...lines] : lines, 'prompt', { columns: ctx.columns, rows: ctx.rows });
   return { kind: 'page', pager, text: label + text };
@@ -71,7 +76,7 @@ function presentText(text: string, title: string, label: string, ctx: PresentCon
 /** The record view: in the scrollback when it fits, else in the pager. */
 function presentRecord(rec: TaskRecord, context: RecordViewOptions, ctx: PresentContext): Presentation {
   const source = recordLines(rec, ctx.painter, { ...context, utc: ctx.table.utc }).map((l) => onScreen(l, ctx.painter));
-  const rows = source.reduce((k, l) => k + wrapAnsiLine(l, ctx.columns).length, 0);
+  const rows = source.reduce((k, l) => k + wrapWords(l, ctx.columns).length, 0);
   if (rows <= viewHeight(ctx) - 1) return { kind: 'print', text: source.join('\n') };
   return { kind: 'page', pager: pagerOf(rec, source, ctx, 'prompt'), text: source.join('\n') };
 }

@@ -1,10 +1,10 @@
 import type { RecordList } from '../client/index.js';
 import { escapeRegExp } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, engineIdOf, taskStatus, type DeriveContext, type TaskRecord } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, engineIdOf, taskStatus, type DeriveContext, type SortKey, type TaskRecord } from '../records/index.js';
 import { ID_KEYS, formatDuration, span } from '../format/index.js';
 import { cellText, type CellOptions, type CellText } from './cell-style.js';
 import type { Painter } from './style.js';
-import { fitId, fitText, textWidth } from './text-width.js';
+import { cutText, fitId, fitText, textWidth } from './text-width.js';
 
 /**
  * A record list as table columns: the keys asked for (msg_id first), then
@@ -19,6 +19,8 @@ export interface Column {
   readonly alignRight: boolean;
   /** Ids are never cut while there is room; when they must be, the middle gives way (fitId). */
   readonly id: boolean;
+  /** What `s` in the viewer sorts by for this column. */
+  readonly sort: SortKey;
   cell(record: TaskRecord): CellText;
 }
 
@@ -51,9 +53,16 @@ export class TableModel {
     readonly records: Rows,
     readonly keys: readonly string[],
     options: TableOptions = {},
+    /** The columns of another view of the same answer (sorted, filtered, columns chosen): widths are not measured again. */
+    columns?: readonly Column[],
   ) {
-    this.columns = buildColumns(records, keys, options);
+    this.columns = columns ?? buildColumns(records, keys, options);
     this.utc = options.utc ?? false;
+  }
+
+  /** The same answer's table over other rows (sorted or filtered) and other columns (chosen, reordered). */
+  view(records: Rows, columns: readonly Column[] = this.columns): TableModel {
+    return new TableModel(records, this.keys, { utc: this.utc }, columns);
   }
 
   static of(list: RecordList, options: TableOptions = {}): TableModel {
@@ -94,8 +103,14 @@ export class TableModel {
     return Math.max(1, Math.min(first, this.columns.length - 1));
   }
 
-  header(first: number, width: number, p: Painter): string {
-    return this.line(first, width, (c) => ({ text: c.title, none: false }), p, true);
+  /** The titles; the selected column's in reverse video, the sorted one's with ↑ or ↓ when there is room. */
+  header(first: number, width: number, p: Painter, selected = -1, sort: { title: string; descending: boolean } | null = null): string {
+    const marked = (c: Column): string => {
+      if (sort?.title !== c.title) return c.title;
+      const arrow = sort.descending ? '↓' : '↑';
+      return textWidth(c.title) < c.width ? c.title + arrow : cutText(c.title, c.width - 1) + arrow;
+    };
+    return this.line(first, width, (c) => ({ text: marked(c), none: false }), p, true, this.columns[selected]);
   }
 
   row(index: number, first: number, width: number, p: Painter): string {
@@ -123,7 +138,7 @@ export class TableModel {
     return false;
   }
 
-  private line(first: number, width: number, get: (c: Column) => CellText, p: Painter, isHeader: boolean): string {
+  private line(first: number, width: number, get: (c: Column) => CellText, p: Painter, isHeader: boolean, selected?: Column): string {
     let out = '';
     let used = 0;
     for (const i of this.visibleColumns(first, width)) {
@@ -134,7 +149,7 @@ export class TableModel {
       const cell = get(c);
       const w = Math.min(c.width, room);
       const text = c.id && !isHeader && !cell.none ? fitId(cell.text, w) : fitText(cell.text, w, c.alignRight && !isHeader);
-      const painted = isHeader ? p.bold(text) : cell.none ? p.dim(text) : text;
+      const painted = isHeader ? (c === selected ? p.inverse(text) : p.bold(text)) : cell.none ? p.dim(text) : text;
       out += sep + painted;
       used += sep.length + w;
     }
@@ -160,12 +175,17 @@ function buildColumns(records: Rows, keys: readonly string[], options: TableOpti
       alignRight: false,
       id,
       cap: id ? Infinity : DATETIME_KEYS.includes(k) ? 23 : textCap,
+      sort: { kind: 'key', key: k },
       cell: (r: TaskRecord) => cellText(r[k], options),
     };
   };
   const has = (k: string) => keys.includes(k);
-  const queueWait: ColumnSpec = { title: 'queue wait', alignRight: true, id: false, cap: 12, cell: durationCell('submitted', 'started') };
-  const runTime: ColumnSpec = { title: 'run time', alignRight: true, id: false, cap: 12, cell: durationCell('started', 'completed') };
+  const queueWait: ColumnSpec = {
+    title: 'queue wait', alignRight: true, id: false, cap: 12, sort: { kind: 'span', from: 'submitted', to: 'started' }, cell: durationCell('submitted', 'started'),
+  };
+  const runTime: ColumnSpec = {
+    title: 'run time', alignRight: true, id: false, cap: 12, sort: { kind: 'span', from: 'started', to: 'completed' }, cell: durationCell('started', 'completed'),
+  };
   const ids = engineIds(records, options);
   const engineOf = (r: TaskRecord): number | null => {
     const uuid = r['engine_uuid'];
@@ -176,6 +196,7 @@ function buildColumns(records: Rows, keys: readonly string[], options: TableOpti
     alignRight: false,
     id: true,
     cap: Infinity,
+    sort: { kind: 'engine', ids },
     cell: (r) => {
       const n = engineOf(r);
       return n !== null ? { text: String(n), none: false } : cellText(r['engine_uuid'], options);
@@ -183,7 +204,7 @@ function buildColumns(records: Rows, keys: readonly string[], options: TableOpti
   };
   let cols: ColumnSpec[];
   if (has('header') && has('content') && has('engine_uuid') && has('stdout')) {
-    const status: ColumnSpec = { title: 'status', alignRight: false, id: false, cap: 8, cell: (r) => ({ text: taskStatus(r), none: false }) };
+    const status: ColumnSpec = { title: 'status', alignRight: false, id: false, cap: 8, sort: { kind: 'status' }, cell: (r) => ({ text: taskStatus(r), none: false }) };
     const byTitle = new Map<string, ColumnSpec>([['status', status], ['engine', engine], ['run time', runTime]]);
     const lead = LEADING.map((t) => byTitle.get(t) ?? keyColumn(t));
     const rest = keys.filter((k) => !LEADING.includes(k)).map(keyColumn);
@@ -203,7 +224,7 @@ function buildColumns(records: Rows, keys: readonly string[], options: TableOpti
       if (w >= c.cap) break;
       w = Math.max(w, textWidth(c.cell(records.at(i)!).text));
     }
-    return { title: c.title, alignRight: c.alignRight, id: c.id, cell: c.cell, width: Math.min(w, c.cap) };
+    return { title: c.title, alignRight: c.alignRight, id: c.id, sort: c.sort, cell: c.cell, width: Math.min(w, c.cap) };
   });
 }
 
@@ -271,6 +292,25 @@ function sampleRows(n: number): number[] {
     }
   }
   return out;
+}
+
+/**
+ * One record as a block, a line per column (the table viewer's `x`, psql's
+ * expanded display): a rule naming the row, then each title and its value,
+ * the value cut to the width.
+ */
+export function recordBlock(model: TableModel, index: number, width: number, p: Painter): string[] {
+  const rec = model.records.at(index)!;
+  const titleWidth = Math.min(Math.max(...model.columns.map((c) => textWidth(c.title))), Math.floor(width / 3));
+  const room = Math.max(1, width - titleWidth - 3);
+  const head = `-[ RECORD ${index + 1} ]`;
+  const lines = [p.dim(head + '-'.repeat(Math.max(0, Math.min(width, titleWidth + 3 + 20) - head.length)))];
+  for (const c of model.columns) {
+    const cell = c.cell(rec);
+    const text = (c.id && !cell.none ? fitId(cell.text, room) : fitText(cell.text, room)).trimEnd();
+    lines.push(`${p.bold(fitText(c.title, titleWidth))} │ ${cell.none ? p.dim(text) : text}`);
+  }
+  return lines;
 }
 
 /** A table (or its first `rows` rows) as finished lines (header, rule, rows), for the scrollback. */

@@ -80,7 +80,7 @@ export class Session {
     this.painter = options.painter;
     this.history = options.history;
     this.shell.confirm = (q) => this.confirm(q);
-    this.shell.terminal = { history: () => this.history.entries };
+    this.shell.terminal = { history: () => this.history.entries, columns: () => this.columns };
     this.editor = new PromptEditor({
       history: options.history,
       complete: (text, cursor) => this.shell.complete(text, cursor),
@@ -436,7 +436,7 @@ export class Session {
 
   /** Enter in the %errors table: the traceback of the selected signature's sample, as %tb shows it. */
   private async openTraceback(viewer: ErrorsViewer): Promise<void> {
-    const sig = viewer.signature(viewer.scroll.selected);
+    const sig = viewer.signature(viewer.answerRow());
     if (!sig) return;
     let lines: string[];
     try {
@@ -485,8 +485,14 @@ export class Session {
     // The Out line, the header and its rule, the "more" line, the next prompt and the line under it take six rows.
     const shown = Math.max(1, Math.min(model.rowCount, this.rows - 6));
     const first = tableLines(model, this.columns, this.painter, shown);
-    const more = model.rowCount > shown ? [this.painter.dim(`… ${model.rowCount - shown} more; Out[${viewer.out}] holds them all`)] : [];
-    this.print([this.outLabel(viewer.out) + this.painter.dim(summary(model)), ...first, ...more].join('\n'));
+    const note = viewer.viewNote();
+    // columns that do not fit the width are named, not dropped in silence
+    const fit = model.visibleColumns(1, this.columns);
+    const cut = model.columns.filter((_, i) => !fit.includes(i)).map((c) => c.title);
+    const right = cut.length ? [this.painter.dim(`(${cut.length} more column${cut.length === 1 ? '' : 's'} to the right: ${cut.join(', ')})`)] : [];
+    const more = model.rowCount > shown ? [this.painter.dim(`… ${model.rowCount - shown} more${note ? ' shown' : ''}; Out[${viewer.out}] holds them all`)] : [];
+    const head = summary(viewer.answer) + (note ? ` (shown: ${note})` : '');
+    this.print([this.outLabel(viewer.out) + this.painter.dim(head), ...first, ...more, ...right].join('\n'));
     this.screen = PROMPT;
   }
 

@@ -129,14 +129,13 @@ test('a result taller than the screen opens the viewer, which draws only its win
     f = await ui.until((f) => /row 2001 of 2001/.test(f), 'End');
     const last = ui.session.table!.model.records.at(2000)!['msg_id'] as string;
     assert.ok(f.includes('>' + last), 'the last record is selected');
-    ui.stdin.write(RIGHT);
-    f = await ui.until((f) => /column 3\/7/.test(f), '→');
-    assert.match(tail(f, 20), /msg_id\s+started\s/);
+    // → selects the next column and scrolls only when it would not show whole; msg_id stays
+    for (let i = 0; i < 3; i++) ui.stdin.write(RIGHT);
+    f = await ui.until((f) => /column completed 4\/7/.test(f), '→ to the fourth column');
+    assert.match(tail(f, 20), /msg_id\s+started\s+completed/);
     for (let i = 0; i < 6; i++) ui.stdin.write(RIGHT);
-    f = await ui.until((f) => /column 6\/7/.test(f), '→ until the last column shows');
+    f = await ui.until((f) => /column run time 7\/7/.test(f), '→ until the last column shows');
     assert.match(tail(f, 20), /msg_id\s+queue wait\s+run time/);
-    ui.stdin.write(RIGHT);
-    f = await ui.until((f) => /column 6\/7/.test(f), 'no scrolling past the last column');
     ui.stdin.write('q');
     f = await ui.until((f) => f.includes('In [2]:'), 'back at the prompt');
     assert.match(f, /Out\[1\]: 2001 records × 5 keys/);
@@ -311,6 +310,25 @@ test('a `/` search through many rows runs in slices: keys still answer and Esc s
     ui.stdin.write(ENTER);
     f = await ui.until((f) => /row 400000 of 400000/.test(f), 'the last row found', 20_000);
     assert.ok(f.includes('>399999'));
+  } finally {
+    ui.unmount();
+  }
+});
+
+test('an answer that fits the height but not the width prints in the scrollback as blocks; the next keys reach the prompt', async () => {
+  const ui = await mount({ rows: 40 });
+  try {
+    await ui.until((f) => f.includes('In [1]:'), 'the first prompt');
+    ui.stdin.write("db_query({'completed': {'$ne': None}}, ['msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'queue', 'stdout'])[:2]");
+    ui.stdin.write(ENTER);
+    ui.stdin.write('1 + 1');
+    ui.stdin.write(ENTER);
+    const f = await ui.until((f) => f.includes('In [3]:'), 'both inputs run');
+    assert.equal(ui.session.mode, 'prompt', 'no viewer opened');
+    assert.match(f, /Out\[1\]: 2 records × 7 keys\n-\[ RECORD 1 \]-+\nmsg_id\s+│ \S+/);
+    assert.match(f, /-\[ RECORD 2 \]/);
+    assert.match(f, /run time\s+│ \d/);
+    assert.match(f, /Out\[2\]: 2/);
   } finally {
     ui.unmount();
   }

@@ -80,3 +80,31 @@ test('a FIFO or a device as the history file is neither read nor written, and ne
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two sessions at once: Up in each recalls its own inputs, not the other one\'s; the next session has both', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-history-'));
+  try {
+    const file = join(dir, 'history');
+    History.load(file).add('earlier = 1');
+    const a = History.load(file);
+    const b = History.load(file);
+    for (let i = 0; i < 3; i++) {
+      a.add(`a${i} = ${i}`);
+      b.add(`b${i} = ${i}`);
+    }
+    const recall = (h: History) => {
+      const seen: string[] = [];
+      let c = startCursor(h.entries, '');
+      for (let up = olderEntry(h.entries, c); up; up = olderEntry(h.entries, c)) {
+        c = up;
+        seen.push(currentText(h.entries, c));
+      }
+      return seen;
+    };
+    assert.deepEqual(recall(a), ['a2 = 2', 'a1 = 1', 'a0 = 0', 'earlier = 1']);
+    assert.deepEqual(recall(b), ['b2 = 2', 'b1 = 1', 'b0 = 0', 'earlier = 1']);
+    assert.deepEqual(History.load(file).entries, ['earlier = 1', 'a0 = 0', 'b0 = 0', 'a1 = 1', 'b1 = 1', 'a2 = 2', 'b2 = 2']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

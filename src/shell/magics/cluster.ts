@@ -3,7 +3,7 @@ import {
   type RetryPlan, type TaskSelection,
 } from '../../client/index.js';
 import { hubError, notConfirmed, typeError } from '../../errors.js';
-import { isTaskResult, oneLine } from '../../format/index.js';
+import { fitTable, isTaskResult, oneLine } from '../../format/index.js';
 import { parseExpression, typeName } from '../../language/index.js';
 import { Text, isDict } from '../../records/index.js';
 import type { Magic, MagicContext } from '../magic.js';
@@ -42,13 +42,14 @@ async function confirmed(client: Client, flags: Map<string, string | true>, ques
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const engineWord = (ids: readonly number[]) => `engine${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
 
-/** One line per task, in columns: msg_id, function, engine, what happens to it. */
-function taskLines(rows: readonly [AbortTask, string][]): string[] {
+/** One line per task, in columns: msg_id, function, engine, what happens to it; at a terminal's width no line wraps. */
+function taskLines(rows: readonly [AbortTask, string][], width = Infinity): string[] {
   const cells = rows.map(([t, what]) => [oneLine(t.msgId), oneLine(t.function ?? '-'), t.engine === null ? '' : `engine ${t.engine}`, what]);
-  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   // a column no task fills (no engine known) is left out
-  const keep = widths.map((w, i) => i === 3 || w > 0);
-  return cells.map((c) => '  ' + c.map((x, i) => (i < 3 ? x.padEnd(widths[i]!) : x)).filter((_, i) => keep[i]).join('  '));
+  const keep = [0, 1, 2, 3].filter((i) => i === 3 || cells.some((c) => c[i] !== ''));
+  const columns = keep.map((i) => ({ title: '', left: true, id: i === 0, drop: i === 2 ? 1 : undefined }));
+  const { lines } = fitTable(columns, cells.map((c) => keep.map((i) => c[i]!)), width - 2);
+  return lines.slice(1).map((l) => '  ' + l);
 }
 
 /** `%abort QUERY [--dry-run] [--yes]`. */
@@ -58,13 +59,18 @@ export async function abortMagic(st: { argAt: number; arg: string }, ctx: MagicC
   const plan = await planAbort(ctx.client, await taskSelection(ctx, st, 'abort', args.query, args.queryAt));
   const total = plan.queued.length + plan.running.length + plan.done.length;
   if (total === 0) return new Text('no pending task matches: nothing to abort');
-  if (args.flags.has('dry-run')) return abortOutput(ctx, dryRunRows(plan), dryRunText(plan));
+  if (args.flags.has('dry-run')) return abortOutput(ctx, dryRunRows(plan), dryRunText(plan, widthOf(ctx)));
   if (plan.queued.length > 0) {
     const running = plan.running.length ? ` (${plural(plan.running.length, 'more task')} already running ${plan.running.length === 1 ? 'is' : 'are'} not stopped)` : '';
     await confirmed(ctx.client, args.flags, `%abort asks the engines not to run ${plural(plan.queued.length, 'pending task')}${running}`);
   }
   const report = await abortTasks(ctx.client, plan, ABORT_WAIT_MS);
-  return abortOutput(ctx, report.rows.map((r) => ({ msg_id: r.msgId, function: r.function, engine_id: r.engine, outcome: r.outcome, status: r.status })), reportText(report));
+  return abortOutput(ctx, report.rows.map((r) => ({ msg_id: r.msgId, function: r.function, engine_id: r.engine, outcome: r.outcome, status: r.status })), reportText(report, widthOf(ctx)));
+}
+
+/** The terminal's width (text fits it), or none in a script. */
+function widthOf(ctx: MagicContext): number {
+  return ctx.shell.terminal?.columns?.() ?? Infinity;
 }
 
 function abortOutput(ctx: MagicContext, rows: Record<string, unknown>[], text: string): unknown {
@@ -76,19 +82,19 @@ function dryRunRows(plan: AbortPlan): Record<string, unknown>[] {
   return [...plan.queued.map((t) => row(t, 'abort')), ...plan.running.map((t) => row(t, 'already running')), ...plan.done.map((t) => row(t, 'already done'))];
 }
 
-function dryRunText(plan: AbortPlan): string {
+function dryRunText(plan: AbortPlan, width = Infinity): string {
   const lines = [`%abort would ask the engines not to run ${plural(plan.queued.length, 'pending task')}:`];
   lines.push(...taskLines([
     ...plan.queued.map((t): [AbortTask, string] => [t, 'abort']),
     ...plan.running.map((t): [AbortTask, string] => [t, 'already running: an abort does not stop it']),
     ...plan.done.map((t): [AbortTask, string] => [t, `already done (${t.status})`]),
-  ]));
+  ], width));
   lines.push('(dry run: nothing was sent)');
   return lines.join('\n');
 }
 
-function reportText(report: AbortReport): string {
-  const lines = taskLines(report.rows.map((r) => [r, r.outcome === 'already done' ? `already done (${r.status})` : r.outcome]));
+function reportText(report: AbortReport, width = Infinity): string {
+  const lines = taskLines(report.rows.map((r) => [r, r.outcome === 'already done' ? `already done (${r.status})` : r.outcome]), width);
   const counts = new Map<string, number>();
   for (const r of report.rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   lines.push([...counts].map(([k, n]) => `${n} ${k}`).join(', '));

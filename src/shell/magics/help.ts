@@ -9,8 +9,9 @@ import { helpLine, type Magic, type MagicContext } from '../magic.js';
 const TERMINAL_HELP = [
   'keys: Tab completes · ↑↓ history (what is typed is the prefix) · Ctrl-R searches it · Ctrl-A/E/K/U/W/Y, Alt-B/F edit',
   '  Ctrl-C cancels the running statement · Ctrl-L clears the screen · Ctrl-D or exit leaves',
-  'a result taller or wider than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ by column, / search (n N),',
-  '  Enter the record view, q back',
+  'a result taller than the screen opens a viewer: ↑↓ PgUp PgDn Home End, ←→ select a column, s S sort by it,',
+  '  &PATTERN keep matching rows, c choose columns, x one record per block, / search (n N), Enter the record view,',
+  '  ? every key, q back',
 ];
 
 const HELPERS: Record<string, string> = {

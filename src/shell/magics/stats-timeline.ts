@@ -145,12 +145,15 @@ export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: s
 }
 
 /** The records a magic's QUERY names: every record, a query dict, or records in hand. */
-async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[]): Promise<Source> {
+async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[], unordered = false): Promise<Source> {
   const derive = await deriveContext(ctx.client);
   const sel = await selectionOf(ctx, st, args);
   if ('records' in sel) return { open: () => sel.records, ctx: derive };
-  return { open: () => ctx.client.streamQuery(sel.query, keys), ctx: derive };
+  return { open: () => ctx.client.streamQuery(sel.query, keys, { lazy: DERIVE_ONLY, unordered }), ctx: derive };
 }
+
+/** The dict columns stats and timelines read only to derive a status or an engine: a store may leave them unparsed. */
+const DERIVE_ONLY = ['result_header', 'result_content', 'result_metadata', 'error'];
 
 const HIST_KEYS = ['run_time', 'queue_wait'];
 
@@ -161,7 +164,8 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   const hist = args.flags.get('hist');
   if (typeof hist === 'string') {
     if (!HIST_KEYS.includes(hist)) throw typeError(`%stats --hist draws ${HIST_KEYS.join(' or ')}, not '${hist}'${didYouMean(hist, HIST_KEYS)}`);
-    const source = await sourceOf(ctx, st, args, ['msg_id', 'submitted', 'started', 'completed']);
+    // a histogram counts: the order of the records does not matter
+    const source = await sourceOf(ctx, st, args, ['msg_id', 'submitted', 'started', 'completed'], true);
     const of = hist === 'run_time' ? runTime : queueWait;
     let values = new Float64Array(1024);
     let n = 0;
@@ -180,12 +184,13 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
       values[n++] = v;
     }
     const h = histogram(hist, values.subarray(0, n), missing);
-    if (table) return new Text(renderHistogram(h));
+    if (table) return new Text(renderHistogram(h, ctx.shell.terminal?.columns?.() ?? Infinity));
     return { key: h.key, log: h.log, edges: h.edges, counts: h.counts, left_out: h.nonPositive, missing: h.missing };
   }
   const by = groupOf(args.by ?? 'engine_id');
-  const st_ = await computeStats(await sourceOf(ctx, st, args, statsKeys(by)), by);
-  if (table) return new Text(renderStats(st_));
+  // stats sum, count and sort: they do not depend on the records' order (busy time is summed in whole microseconds)
+  const st_ = await computeStats(await sourceOf(ctx, st, args, statsKeys(by), true), by);
+  if (table) return new Text(renderStats(st_, ctx.shell.terminal?.columns?.() ?? Infinity));
   const data = statsData(st_);
   return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
 }

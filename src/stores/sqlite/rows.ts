@@ -1,4 +1,4 @@
-import { BUFFER_KEYS, TASK_KEYS, type TaskRecord } from '../../records/index.js';
+import { BUFFER_KEYS, StoredText, TASK_KEYS, type TaskRecord } from '../../records/index.js';
 import { decodeColumn } from './codec.js';
 import { buffersColumn, dictColumn, jsonColumn, textColumn, timestampColumn, type ColumnText } from './json-text.js';
 
@@ -35,7 +35,7 @@ const KIND = new Map(TASK_KEYS.map((k) => [k.name, k.kind]));
  * read (accessors over the fetched text) held twice the memory and cost
  * more in garbage collection than the decoding it saved.
  */
-export function rowReader(keys: readonly string[], positions: readonly number[], msgIdAt: number): RowReader {
+export function rowReader(keys: readonly string[], positions: readonly number[], msgIdAt: number, lazy: readonly string[] = []): RowReader {
   const lines: string[] = [];
   const fields: string[] = [];
   keys.forEach((k, i) => {
@@ -48,8 +48,13 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
       return;
     }
     lines.push(`const v${i} = row[${c}];`);
-    const text = (KIND.get(k) ?? 'text') === 'text';
-    fields.push(`${field}: ${text ? `typeof v${i} === 'string' ? v${i} : ` : ''}decode(${name}, v${i}, at)`);
+    const kind = KIND.get(k) ?? 'text';
+    if (lazy.includes(k) && (kind === 'dict' || kind === 'json')) {
+      // left as its text for the derivations that read it (StoredText): never part of an answer
+      fields.push(`${field}: typeof v${i} === 'string' ? new StoredText(${name}, v${i}, decode, at) : decode(${name}, v${i}, at)`);
+      return;
+    }
+    fields.push(`${field}: ${kind === 'text' ? `typeof v${i} === 'string' ? v${i} : ` : ''}decode(${name}, v${i}, at)`);
   });
   const body = [
     'return function read(row, where) {',
@@ -58,7 +63,7 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
     `  return { ${fields.join(', ')} };`,
     '};',
   ].join('\n');
-  return new Function('decode', body)(decodeColumn) as RowReader;
+  return new Function('decode', 'StoredText', body)(decodeColumn, StoredText) as RowReader;
 }
 
 /** A fetched row straight to its record's JSON text, or undefined when a column must be decoded first. */

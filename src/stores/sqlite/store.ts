@@ -5,11 +5,12 @@ import {
   compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
 import { sortInSlices } from './sort.js';
+import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
@@ -260,10 +261,10 @@ export class SQLiteStore implements Store {
     return this.statement(`DELETE FROM ${name} WHERE ${inList}`).run(JSON.stringify(doomed)).changes;
   }
 
-  async *findRecords(query: QueryInput, keys?: KeysInput): AsyncGenerator<TaskRecord> {
+  async *findRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    yield* this.stream(q, ks);
+    yield* this.stream(q, ks, options.lazy ?? []);
   }
 
   /**
@@ -312,7 +313,7 @@ export class SQLiteStore implements Store {
       this.db.prepare(`SELECT rowid, ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
     );
     const gone = (): TaskRecord => Object.fromEntries(ks.map((k) => [k, null]));
-    return {
+    const pages = (rowids: Float64Array): RecordPages => ({
       length: rowids.length,
       read: (start, end) => {
         const ids = rowids.subarray(start, end);
@@ -323,7 +324,16 @@ export class SQLiteStore implements Store {
           return row ? read(row, where) : gone();
         });
       },
-    };
+      // the rows of the answer in another order, sorted by SQLite (rows purged since drop out)
+      sorted: ({ by, descending }) => {
+        const qualified = (k: string) => (table.keys.includes(k) ? `t.${quoteIdentifier(k)}` : null);
+        const { sql, params } = sortExpression(by, qualified);
+        // the expression's parameters come before the answer's rowids in the statement
+        const ids = this.run(() => this.db.prepare(sortStatement(table.name, sql, descending)).pluck().all(...params, JSON.stringify(Array.from(rowids)))) as number[];
+        return pages(Float64Array.from(ids));
+      },
+    });
+    return pages(rowids);
   }
 
   /**
@@ -362,8 +372,60 @@ export class SQLiteStore implements Store {
     return n;
   }
 
-  private async *stream(q: Query, keys: readonly string[]): AsyncGenerator<TaskRecord> {
-    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS));
+  /**
+   * findRecords' records in the order the file holds them (by rowid), in one
+   * sliced pass: for readers whose answer does not depend on the order
+   * (stats), which so skip the scan that finds the answer's order.
+   */
+  async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    const lazy = options.lazy ?? [];
+    for (const table of this.tables) {
+      const filter = toSql(q, columnOf(table));
+      const tested = filter.residual ? residualKeys(filter.residual) : [];
+      const stored = columnsToFetch(table.keys, ks, tested);
+      const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
+      const msgIdAt = position('msg_id');
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+      const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
+      const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
+      const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+      const name = quoteIdentifier(table.name);
+      const indexed = byMsgId(q) || this.searches(table, filter);
+      const stmt = this.run(() =>
+        indexed
+          ? this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+      );
+      const slices = indexed
+        ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
+        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params);
+      for (;;) {
+        const next = this.run(() => slices.next());
+        if (next.done) break;
+        const records: TaskRecord[] = [];
+        for (const row of next.value) {
+          let rec: TaskRecord;
+          if (filter.residual) {
+            const tried = probe(row, where);
+            if (!matches(filter.residual, tried)) continue;
+            rec = extra ? read(row, where) : tried;
+          } else {
+            rec = read(row, where);
+          }
+          if (this.union) rec[TABLE_FIELD] = table.name;
+          records.push(rec);
+        }
+        yield* records;
+        // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, lazy));
     if (sources.length === 1) {
       for await (const chunk of sources[0]!) yield* chunk.records;
       return;
@@ -372,7 +434,7 @@ export class SQLiteStore implements Store {
   }
 
   /** One table's answer in order, in chunks, each record with its sort key. */
-  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>): AsyncGenerator<Chunk<T>> {
+  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, lazy: readonly string[] = []): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
@@ -380,7 +442,8 @@ export class SQLiteStore implements Store {
     // a fetched row is the rowid, then the stored columns
     const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
     const msgIdAt = position('msg_id');
-    const read = rowReader(keys, keys.map(position), msgIdAt);
+    // a column the residual tests is decoded for the test, so never left as text
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;

@@ -1,0 +1,127 @@
+/**
+ * Dict columns read only to derive from (FindOptions.lazy) stay stored text
+ * until a derivation needs more than a reply's status; and %stats reads in
+ * the file's own order (scanRecords). Both are held to the answers of the
+ * eager, ordered reads, on the real-controller payload fixture and on
+ * stored text of odd forms: replies whose status text is unusual, duplicate
+ * keys, NaN, text that is not JSON, contents with code, errors.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { StoreClient } from '../../src/client/index.js';
+import { DERIVED_KEYS, derivedValue } from '../../src/payload/index.js';
+import { StatsBuilder, statsKeys, STATS_GROUPS } from '../../src/analytics/index.js';
+import { StoredText, isDict } from '../../src/records/index.js';
+import { collect } from '../../src/stores/index.js';
+import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ipc-sqlite-lazy-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const ODD: Record<string, string | null>[] = [
+  { result_content: '{"status":"ok"}' },
+  { result_content: '{"status": "ok", "status": "error"}' },
+  { result_content: '{"status": "aborted"}' },
+  { result_content: '{"status": "weird"}', result_header: '{"status": "error"}' },
+  { result_content: '{"status": NaN}', result_metadata: '{"status": "aborted", "engine_id": 3}' },
+  { result_content: 'not json', error: '{"ename": "E", "evalue": "v", "traceback": ["t"]}' },
+  { result_content: null, result_header: null, result_metadata: null, error: '{"ename": "Lost"}' },
+  { result_content: '[1, 2]' },
+  { content: '{"code": "x = 1"}' },
+  { content: '{ }', header: '{"msg_type": "execute_request"}' },
+  { content: 'not json', header: '{"msg_type": "apply_request"}' },
+  { result_metadata: '{"engine_info": {"engine_id": 7, "engine_uuid": "someone-else"}}' },
+];
+
+/** The payload fixture, with its rows repeated and odd text written over some columns, rowids out of time order. */
+function makeFile(): string {
+  const path = join(dir, 'lazy.db');
+  copyFileSync(join(ROOT, 'test', 'fixtures', 'payloads.db'), path);
+  const db = new Database(path);
+  const table = '"ipython-tasks"';
+  const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  const rows = db.prepare(`SELECT * FROM ${table} ORDER BY submitted DESC`).all() as Record<string, unknown>[];
+  const insert = db.prepare(`INSERT INTO ${table} VALUES (${columns.map(() => '?').join(', ')})`);
+  ODD.forEach((odd, i) => {
+    const row: Record<string, unknown> = { ...rows[i % rows.length]!, ...odd, msg_id: `odd-${i}` };
+    insert.run(columns.map((c) => row[c] ?? null));
+  });
+  // later rowids, earlier times: the file's order is not the answer's
+  rows.slice(0, 20).forEach((r, i) => insert.run(columns.map((c) => (c === 'msg_id' ? `again-${i}` : r[c] ?? null))));
+  db.close();
+  return path;
+}
+
+const plain = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))) as unknown;
+
+test('derived keys from stored text equal those from decoded columns, odd text included', async () => {
+  const path = makeFile();
+  const store = await openSQLiteStore({ path });
+  const client = await StoreClient.open(store);
+  const ctx = await client.deriveContext();
+  const keys = ['msg_id', ...DERIVED_KEYS];
+  // eager: every column decoded by the store, the derived keys computed from them
+  const eager = await collect(store.findRecords({}, ['msg_id', 'buffers', 'header', 'content', 'execute_input', 'result_buffers', 'result_content', 'result_header', 'result_metadata', 'error', 'completed', 'submitted', 'started', 'engine_uuid']));
+  const expected = eager.map((r) => Object.fromEntries(keys.map((k) => [k, k === 'msg_id' ? r[k] : derivedValue(r, k as (typeof DERIVED_KEYS)[number], ctx)])));
+  const got = (await client.dbQuery({}, keys)).records;
+  assert.equal(got.length, expected.length);
+  let lazyRead = 0;
+  for (let i = 0; i < got.length; i++) {
+    for (const v of Object.values(got[i]!)) assert.ok(!(v instanceof StoredText), 'no stored text in an answer');
+    assert.deepEqual(plain(got[i]), plain(expected[i]), `record ${String(got[i]!['msg_id'])}`);
+  }
+  // the store did leave them as text
+  for await (const r of store.findRecords({}, ['msg_id', 'result_content', 'content'], { lazy: ['result_content', 'content'] })) {
+    if (r['result_content'] instanceof StoredText) lazyRead++;
+    assert.ok(!isDict(r['result_content']), 'stored text is no dict');
+  }
+  assert.ok(lazyRead > 0);
+  // each derived test and count agrees with the test on the eager answer
+  for (const [q, test] of [
+    [{ status: 'error' }, (e: Record<string, unknown>) => e['status'] === 'error'],
+    [{ status: 'ok' }, (e: Record<string, unknown>) => e['status'] === 'ok'],
+    [{ status: 'aborted' }, (e: Record<string, unknown>) => e['status'] === 'aborted'],
+    [{ engine_id: 7 }, (e: Record<string, unknown>) => e['engine_id'] === 7],
+    [{ code: { $ne: null } }, (e: Record<string, unknown>) => e['code'] !== null],
+    [{ ename: { $ne: null } }, (e: Record<string, unknown>) => e['ename'] !== null],
+  ] as const) {
+    const want = expected.filter(test).map((e) => e['msg_id']);
+    assert.deepEqual((await client.dbQuery(q, ['msg_id'])).records.map((r) => r['msg_id']), want, JSON.stringify(q));
+    assert.equal(await client.countQuery(q), want.length, `len of ${JSON.stringify(q)}`);
+  }
+  await client.close();
+});
+
+test('stats read in the file order, dict columns as text, equal stats of the ordered, decoded answer', async () => {
+  const path = makeFile();
+  const store = await openSQLiteStore({ path });
+  const client = await StoreClient.open(store);
+  const ctx = await client.deriveContext();
+  for (const by of STATS_GROUPS) {
+    const ordered = new StatsBuilder(by, ctx);
+    for await (const r of client.streamQuery({}, statsKeys(by))) ordered.add(r);
+    const scanned = new StatsBuilder(by, ctx);
+    let n = 0;
+    const order: unknown[] = [];
+    for await (const r of client.streamQuery({}, statsKeys(by), { lazy: ['result_header', 'result_content', 'result_metadata', 'error'], unordered: true })) {
+      scanned.add(r);
+      order.push(r['msg_id']);
+      n++;
+    }
+    assert.equal(n, 58 + ODD.length + 20);
+    assert.deepEqual(plain(scanned.result()), plain(ordered.result()), `by ${by}`);
+    if (by === 'engine_id') assert.ok(order.indexOf('again-0') > order.indexOf('odd-0'), 'read in the file order');
+  }
+  // a query the store tests in part outside SQL reads the same records
+  const q = { queue: 'task', stdout: { $regex: '^$' } };
+  const a = await collect(client.streamQuery(q, ['msg_id']));
+  const b = await collect(client.streamQuery(q, ['msg_id'], { unordered: true }));
+  assert.deepEqual(b.map((r) => r['msg_id']).sort(), a.map((r) => r['msg_id']).sort());
+  await client.close();
+});

@@ -10,8 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { generateDemoRecords, type TaskRecord, type Timestamp } from '../src/records/index.js';
-import { DictDB, collect } from '../src/stores/index.js';
+import { generateDemoRecords, DictDB, collect } from '../src/stores/index.js';
+import { type TaskRecord, type Timestamp } from '../src/records/index.js';
 import { PYTHON, PY_CODECS, encodeTagged } from '../test/support/python.js';
 
 const COUNT = Number(process.env['RECORDS'] ?? 100_000);

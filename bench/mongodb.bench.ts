@@ -13,8 +13,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_KEYS, generateDemoRecords } from '../src/records/index.js';
-import { collect } from '../src/stores/index.js';
+import { DEFAULT_KEYS } from '../src/records/index.js';
+import { generateDemoRecords, collect } from '../src/stores/index.js';
 import { openMongoStore } from '../src/stores/mongodb/index.js';
 import type { Store } from '../src/stores/store.js';
 

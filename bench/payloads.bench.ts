@@ -34,7 +34,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { StoreClient } from '../src/client/index.js';
-import { decodeResult, unpickleBuffers } from '../src/records/index.js';
+import { decodeResult, unpickleBuffers } from '../src/payload/index.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 import { collect } from '../src/stores/store.js';
 import { derivedQueries } from './derived-queries.js';

@@ -6,7 +6,9 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { KEY_NAMES_7X, Timestamp, pickleBuffers, prng, type Value } from '../src/records/index.js';
+import { KEY_NAMES_7X, Timestamp, type Value } from '../src/records/index.js';
+import { pickleBuffers } from '../src/payload/index.js';
+import { prng } from '../src/stores/index.js';
 import { encodeColumn } from '../src/stores/sqlite/codec.js';
 import { createTableSQL } from '../src/stores/sqlite/tables.js';
 

@@ -13,12 +13,14 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { RecordList } from '../src/client/index.js';
 import { StoreClient } from '../src/client/store-client.js';
-import { Timestamp, generateDemoRecords, taskInterval, type TaskRecord } from '../src/records/index.js';
+import { Timestamp, type TaskRecord } from '../src/records/index.js';
+import { generateDemoRecords } from '../src/stores/index.js';
+import { taskInterval } from '../src/analytics/index.js';
 import { createShell } from '../src/shell/shell.js';
 import { DictDB } from '../src/stores/dictdb.js';
 import { History } from '../src/ui/history.js';
 import type { KeyEvent } from '../src/ui/keys.js';
-import { Session } from '../src/ui/session.js';
+import { Session } from '../src/ui/terminal-session.js';
 import { makePainter } from '../src/ui/style.js';
 import { TimelineBuilder, TimelineView } from '../src/ui/timeline.js';
 

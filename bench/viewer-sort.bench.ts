@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { StoreClient } from '../src/client/store-client.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 import { makePainter } from '../src/ui/style.js';
-import { TableModel } from '../src/ui/table.js';
+import { TableModel } from '../src/ui/table-columns.js';
 import { TableViewer } from '../src/ui/viewers.js';
 
 const ROWS = Number(process.argv[2] ?? 300_000);

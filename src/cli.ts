@@ -9,7 +9,7 @@ import { RecordStream } from './client/index.js';
 import { TextStream } from './records/index.js';
 import { UnreadableNotes, renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
-import { TailRequest, asIpcError, createShell, tailLineText, type Outcome, type Shell } from './shell/index.js';
+import { asIpcError, createShell, tailLineText, terminalRequest, type Outcome, type Shell, type TailRequest } from './shell/index.js';
 
 /** Exit statuses: 0 all went well, 1 a statement or the store failed, 2 the command line or configuration is wrong. */
 export const EXIT_OK = 0;
@@ -347,7 +347,8 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
     }
     if (!o.hasValue) return;
     if (o.value instanceof RecordStream || o.value instanceof TextStream) return writeStream(o, o.value);
-    if (o.value instanceof TailRequest) return writeTail(o, o.value);
+    const tail = terminalRequest(o.value);
+    if (tail?.kind === 'tail') return writeTail(o, tail);
     let text: string;
     try {
       text = o.value instanceof Text ? o.value.text : renderValue(o.value, shell.settings.format, display());

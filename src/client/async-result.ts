@@ -6,7 +6,8 @@
  */
 import { remoteError, timeoutError } from '../errors.js';
 import { stripAnsi } from '../format/index.js';
-import { taskResultValue, type Dict, type TaskResult, type Value } from '../records/index.js';
+import { taskResultValue } from '../payload/index.js';
+import { type Dict, type TaskResult, type Value } from '../records/index.js';
 
 /** The value a task returned; raises RemoteError for a failed task, TimeoutError while it is pending. */
 export function remoteValue(r: TaskResult): unknown {

@@ -7,9 +7,7 @@ import {
   compileQuery, compareRecords, fieldKeys, finishAll, matches, normalizeKeys, planDerived, project,
   type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
-import {
-  ALL_KEYS, BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord,
-} from '../records/index.js';
+import { ALL_KEYS, BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { engineContext } from './engines.js';
 import { pause } from './pause.js';

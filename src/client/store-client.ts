@@ -7,6 +7,7 @@ import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
 import { RecordList, type StreamOptions, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { jsonText } from '../format/index.js';
 
 
 export interface StoreClientOptions {
@@ -159,7 +160,7 @@ export class StoreClient implements Client {
   streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
     const ks = this.answerKeys(keys);
     if (!this.store.recordTexts || planDerived(query, ks)) return null;
-    return this.store.recordTexts(query, ks);
+    return this.store.recordTexts(query, ks, jsonText);
   }
 
   /** The store's answer, through the derived keys' plan when the query or keys name one. */

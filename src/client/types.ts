@@ -6,11 +6,6 @@ import type { IndexReport } from '../stores/index.js';
 
 export type { IndexReport };
 
-/**
- * The `rc` object: one interface, a store-backed and a hub-backed
- * implementation. Method names are ipyparallel's Client methods in camelCase;
- * the shell maps `rc.db_query` to `dbQuery` and so on.
- */
 /** How a wait reports and ends early. */
 export interface WaitOptions {
   /** How many of the tasks have finished, after each poll. */
@@ -32,6 +27,12 @@ export interface StreamOptions {
   readonly unordered?: boolean;
 }
 
+
+/**
+ * The `rc` object: one interface, a store-backed and a hub-backed
+ * implementation. Method names are ipyparallel's Client methods in camelCase;
+ * the shell maps `rc.db_query` to `dbQuery` and so on.
+ */
 export interface Client {
   readonly mode: 'store' | 'hub';
   /**

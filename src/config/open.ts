@@ -2,8 +2,8 @@ import { StoreClient, type Client, type ConfirmDestructive } from '../client/ind
 import { IpcError, configError, storeError, withPlace } from '../errors.js';
 import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { parseJSONLRecords } from '../format/index.js';
-import { KEY_NAMES_7X, demoEngineMap, type TaskRecord } from '../records/index.js';
-import { DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
+import { KEY_NAMES_7X, type TaskRecord } from '../records/index.js';
+import { demoEngineMap, DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
 
 export interface Opened {
@@ -56,61 +56,73 @@ export async function openClient(settings: Settings, confirm: ConfirmDestructive
   }
 }
 
+/** What opening a store gives, beside the store itself, for the client and the session. */
+interface OpenedStore {
+  readonly store: Store;
+  /** The SQLite task tables, for %tables. */
+  readonly tables?: Opened['tables'];
+  /** How the banner names it, when not by the store's own location. */
+  readonly source?: string;
+  /** The keys an answer has, when the store says (a 7.x hub's records have no label). */
+  readonly columns?: readonly string[] | null;
+  /** The engine map it comes with (the demo store's). */
+  readonly engines?: Map<number, string>;
+  readonly note?: string;
+}
+
+type StoreKind = Exclude<StoreSpec, { kind: 'hub' | 'none' }>['kind'];
+
+/**
+ * The store backends by kind: a new backend is one entry here (and its
+ * folder under stores/). Heavy drivers load inside their entry, only when
+ * their store is asked for.
+ */
+const STORE_KINDS: { readonly [K in StoreKind]: (spec: Extract<StoreSpec, { kind: K }>, settings: Settings) => Promise<OpenedStore> } = {
+  demo: async () => ({
+    store: openDemoStore({ count: DEMO_COUNT }),
+    source: 'the embedded demo store (DictDB)',
+    columns: KEY_NAMES_7X,
+    engines: demoEngineMap(),
+  }),
+  dictdb: async (spec) => {
+    const { db, note } = await openDictDB(spec);
+    // Records of a 7.x hub have no label: an answer then has none either.
+    const columns = spec.load && !db.findRecordsSync({ label: { $exists: true } }, ['msg_id']).length ? KEY_NAMES_7X : null;
+    return { store: db, columns, ...(note ? { note } : {}) };
+  },
+  nodb: async () => ({ store: new NoDB() }),
+  sqlite: async (spec, settings) => {
+    const sqlite = await import('../stores/sqlite/index.js');
+    const opened = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
+    return {
+      store: opened,
+      tables: async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`),
+      columns: [...new Set(opened.tables.flatMap((t) => t.keys))],
+    };
+  },
+  mongodb: async (spec, settings) => {
+    const { openMongoStore } = await import('../stores/mongodb/index.js');
+    const store = await openMongoStore({
+      ...(spec.url ? { url: spec.url } : {}),
+      ...(spec.database ? { database: spec.database } : {}),
+      ...(spec.timeoutMs !== null ? { serverSelectionTimeoutMs: spec.timeoutMs } : {}),
+      allowJs: spec.allowJs,
+      write: settings.write,
+    });
+    return { store };
+  },
+};
+
 async function openStore(spec: Exclude<StoreSpec, { kind: 'hub' | 'none' }>, origin: string | undefined, settings: Settings, confirm: ConfirmDestructive): Promise<Opened> {
-  let engines = settings.engines;
-  let store: Store;
-  let tables: Opened['tables'];
-  let source: string | undefined;
-  let columns: readonly string[] | null = null;
-  let note: string | undefined;
-  switch (spec.kind) {
-    case 'demo': {
-      const db = openDemoStore({ count: DEMO_COUNT });
-      store = db;
-      source = 'the embedded demo store (DictDB)';
-      columns = KEY_NAMES_7X;
-      engines ??= demoEngineMap();
-      break;
-    }
-    case 'dictdb': {
-      const loaded = await openDictDB(spec);
-      const db = loaded.db;
-      store = db;
-      note = loaded.note;
-      // Records of a 7.x hub have no label: an answer then has none either.
-      if (spec.load && !db.findRecordsSync({ label: { $exists: true } }, ['msg_id']).length) columns = KEY_NAMES_7X;
-      break;
-    }
-    case 'nodb':
-      store = new NoDB();
-      break;
-    case 'sqlite': {
-      const sqlite = await import('../stores/sqlite/index.js');
-      const opened = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
-      store = opened;
-      tables = async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`);
-      columns = [...new Set(opened.tables.flatMap((t) => t.keys))];
-      break;
-    }
-    case 'mongodb': {
-      const { openMongoStore } = await import('../stores/mongodb/index.js');
-      store = await openMongoStore({
-        ...(spec.url ? { url: spec.url } : {}),
-        ...(spec.database ? { database: spec.database } : {}),
-        ...(spec.timeoutMs !== null ? { serverSelectionTimeoutMs: spec.timeoutMs } : {}),
-        allowJs: spec.allowJs,
-        write: settings.write,
-      });
-      break;
-    }
-  }
+  const open = STORE_KINDS[spec.kind] as (spec: StoreSpec, settings: Settings) => Promise<OpenedStore>;
+  const { store, tables, source, columns, engines: storeEngines, note } = await open(spec, settings);
   const client = await StoreClient.open(store, {
     session: settings.session,
     ...(settings.sessionOrigin ? { sessionOrigin: settings.sessionOrigin } : {}),
     ...(source ? { source } : {}),
     ...(origin ? { origin } : {}),
-    columns,
-    engines,
+    columns: columns ?? null,
+    engines: settings.engines ?? storeEngines ?? null,
     write: settings.write,
     confirm,
   });
@@ -155,3 +167,6 @@ function withoutBuffersNote(records: readonly TaskRecord[], file: string): strin
   if (records.length === 0 || records.some((r) => Object.hasOwn(r, 'buffers') || Object.hasOwn(r, 'result_buffers'))) return undefined;
   return `${file} holds no buffers or result_buffers, so function, args, kwargs and result answer None; export with db_query({}, keys='*') to keep them`;
 }
+
+/** The kinds of store ipc opens, as the registry lists them. */
+export const STORE_KIND_NAMES = Object.keys(STORE_KINDS) as readonly StoreKind[];

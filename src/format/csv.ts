@@ -1,4 +1,5 @@
-import { PyFloat, PyNumpyScalar, TimeDelta, Timestamp, Unreadable, isDict } from '../records/index.js';
+import { PyFloat, TimeDelta, Timestamp, Unreadable, isDict } from '../records/index.js';
+import { PyNumpyScalar } from '../payload/index.js';
 import { base64Text, jsonText } from './json.js';
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */

@@ -1,6 +1,6 @@
-import { engineLabel, type ErrorReport, type FailureSignature } from '../records/index.js';
+import { engineLabel, type ErrorReport, type FailureSignature } from '../analytics/index.js';
 import { droppedNote, fitTable, wrapProse } from './fit.js';
-import { renderTable } from './table.js';
+import { renderTable } from './text-table.js';
 
 /** A signature's row as text cells, for the script-mode table and the terminal's viewer alike. */
 export interface ErrorRow {

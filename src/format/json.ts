@@ -1,13 +1,8 @@
 import { typeError } from '../errors.js';
-import { PyFloat, PyValue, Timestamp, TimeDelta, floatRepr, isDict, setOwn, type Value } from '../records/index.js';
+import { MAX_JSON_DEPTH, PyFloat, PyValue, Timestamp, TimeDelta, floatRepr, isDict, setOwn, type Value } from '../records/index.js';
 import { pythonJSON } from './python-json.js';
 
-/**
- * Past this depth a value is circular (a dict that holds itself) or deeper
- * than any record: JSON output raises, as Python's json.dumps does, rather
- * than overflowing the stack.
- */
-export const MAX_JSON_DEPTH = 1000;
+export { MAX_JSON_DEPTH };
 export const tooDeep = () => typeError('the value is circular or nested more than 1000 levels deep, so it has no JSON text');
 
 /** Bytes as base64 text, without copying them. */
@@ -50,7 +45,7 @@ export function jsonText(v: unknown): string {
   return valueText(v, 0) ?? 'null';
 }
 
-/** The name the rest of the code knows jsonText by. */
+/** jsonText under the name the library first exported it by (src/index.ts); ipc itself calls jsonText. */
 export const formatJSON = jsonText;
 
 /** JSON text of a value; undefined where JSON.stringify leaves a key out. */

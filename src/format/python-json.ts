@@ -1,6 +1,4 @@
-import {
-  PyBytearray, PyDeque, PyFloat, PyMapping, PyNdarray, PyNumpyScalar, PySet, PyValue, floatRepr, setOwn,
-} from '../records/index.js';
+import { PyFloat, PyMapping, PyValue, floatRepr, setOwn } from '../records/index.js';
 import { repr } from './repr.js';
 
 /**
@@ -14,22 +12,9 @@ import { repr } from './repr.js';
  */
 export function pythonJSON(v: PyValue | Map<unknown, unknown>): unknown {
   if (v instanceof Map) return mapJSON(v, (x) => x);
-  if (v instanceof PyNdarray) {
-    // numpy's tolist(): nested lists, float items as floats (2.0 keeps its point), none cut short
-    const float = v.dtype.kind === 'f';
-    const list = v.tolist(float ? (x) => new PyFloat(x as number) : undefined);
-    if (list) return list;
-  }
-  if (v instanceof PyFloat) return Number.isFinite(v.value) ? v.value : tagged(v);
-  if (v instanceof PyNumpyScalar) {
-    const x = v.value;
-    return typeof x === 'number' && !Number.isFinite(x) ? tagged(v) : x;
-  }
-  if (v instanceof PySet || v instanceof PyDeque) return v.items;
-  if (v instanceof PyBytearray) return v.bytes;
   // an OrderedDict, defaultdict or Counter is a dict to Python's json too
   if (v instanceof PyMapping) return entriesJSON(v.entries, (x) => x) ?? tagged(v);
-  return tagged(v);
+  return v.jsonForm() ?? tagged(v);
 }
 
 /**

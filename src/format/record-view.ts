@@ -1,11 +1,9 @@
-import {
-  KEY_NAMES, Timestamp, Unreadable, engineIdOf, isDict, taskStatus, type DeriveContext, type RecordStatus, type TaskRecord,
-} from '../records/index.js';
-import { cellText, oneLine } from './cells.js';
+import { KEY_NAMES, Timestamp, Unreadable, engineIdOf, isDict, taskStatus, type DeriveContext, type RecordStatus, type TaskRecord } from '../records/index.js';
+import { cellText, oneLine } from './cell-text.js';
 import { formatDuration, span } from './duration.js';
 import { toPlainJSON } from './json.js';
 import { PLAIN, type Paint } from './paint.js';
-import { payloadSections } from './payload.js';
+import { payloadSections } from './payload-sections.js';
 
 /**
  * The record view of one task: what `%show` answers, the same sections on

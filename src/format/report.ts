@@ -1,9 +1,8 @@
-import {
-  engineLabel, type DeriveContext, type FailureSignature, type GroupStats, type RunReport, type Spread, type TaskRecord, type TaskStats, type Timestamp,
-} from '../records/index.js';
+import { engineLabel, type FailureSignature, type GroupStats, type RunReport, type Spread, type TaskStats } from '../analytics/index.js';
+import type { DeriveContext, TaskRecord, Timestamp } from '../records/index.js';
 import { groupNone } from './errors.js';
 import { safeText } from './sanitize.js';
-import { formatSeconds, histogram, type Histogram } from './stats.js';
+import { formatSeconds, histogram, type Histogram } from './stats-report.js';
 import { escapeXml, renderSvg, xmlText } from './svg.js';
 
 /** What a report page shows besides the numbers: where the records came from, and the records again for the timeline. */

@@ -1,4 +1,5 @@
-import { Timestamp, compareEngines, engineLabel, taskInterval, type DeriveContext, type RecordStatus, type TaskInterval, type TaskRecord } from '../records/index.js';
+import { Timestamp, type DeriveContext, type RecordStatus, type TaskRecord } from '../records/index.js';
+import { compareEngines, engineLabel, taskInterval, type TaskInterval } from '../analytics/index.js';
 import { safeText } from './sanitize.js';
 import { niceStep, tickLabel } from './timescale.js';
 

@@ -1,5 +1,5 @@
 import type { Timestamp } from '../records/index.js';
-import { oneLine } from './cells.js';
+import { oneLine } from './cell-text.js';
 import { formatDuration } from './duration.js';
 import type { Paint } from './paint.js';
 import { cutText, textWidth } from './width.js';

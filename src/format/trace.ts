@@ -1,4 +1,5 @@
-import { Timestamp, engineLabel, taskInterval, type DeriveContext, type TaskRecord } from '../records/index.js';
+import { Timestamp, type DeriveContext, type TaskRecord } from '../records/index.js';
+import { engineLabel, taskInterval } from '../analytics/index.js';
 
 /** About this many characters go out in one piece. */
 const PIECE = 1 << 16;

@@ -1,26 +1,46 @@
+import { createRequire } from 'node:module';
+
 /**
- * Terminal column widths of text: combining marks take none, East Asian wide
- * and fullwidth characters (and most emoji) take two. Tables pad and cut by
- * these widths so columns line up.
+ * Terminal column widths of text, as Ink lays text out (string-width): a
+ * grapheme cluster takes the width of what the terminal draws for it, so an
+ * emoji ZWJ sequence is two columns, a combining mark or a soft hyphen none,
+ * East Asian wide and fullwidth characters two. Tables pad and cut by these
+ * widths so that script-mode columns and Ink's layout line up.
  */
+
+let measure: typeof import('string-width').default | undefined;
+
+/**
+ * string-width, loaded when text other than plain ASCII is first measured:
+ * loading it takes longer than a script of ASCII output runs.
+ */
+function stringWidth(s: string): number {
+  measure ??= (createRequire(import.meta.url)('string-width') as typeof import('string-width')).default;
+  return measure(s);
+}
+
+let graphemes: Intl.Segmenter | undefined;
+
+/** Width of one code point on its own (tab stops count columns by it). */
 export function charWidth(cp: number): number {
+  if (cp >= 0x20 && cp < 0x7f) return 1;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
-  if (cp < 0x300) return 1;
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
+  return stringWidth(String.fromCodePoint(cp));
+}
+
+/** Width of one grapheme cluster (a character with its marks, an emoji sequence). */
+export function clusterWidth(g: string): number {
+  const c = g.charCodeAt(0);
+  if (g.length === 1 && c >= 0x20 && c < 0x7f) return 1;
+  return stringWidth(g);
+}
+
+/** The grapheme clusters of text that holds no escape sequence. */
+export function clustersOf(s: string): Iterable<string> {
+  const out: string[] = [];
+  graphemes ??= new Intl.Segmenter();
+  for (const { segment } of graphemes.segment(s)) out.push(segment);
+  return out;
 }
 
 const SGR_AT = /\x1b\[[0-9;:]*m/y;
@@ -34,23 +54,12 @@ function sgrAt(s: string, i: number): string | null {
 
 /** Width of text as drawn: SGR colour sequences take none (other controls are made visible first: safeText). */
 export function textWidth(s: string): number {
-  let w = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f) {
-      w++;
-      continue;
-    }
-    const sgr = sgrAt(s, i);
-    if (sgr) {
-      i += sgr.length - 1;
-      continue;
-    }
-    const cp = s.codePointAt(i)!;
-    if (cp > 0xffff) i++;
-    w += charWidth(cp);
+    // plain ASCII is one column a character; anything else is measured as Ink measures it
+    if (c < 0x20 || c >= 0x7f) return stringWidth(s);
   }
-  return w;
+  return s.length;
 }
 
 /**
@@ -71,12 +80,16 @@ export function cutText(s: string, width: number): string {
       i += sgr.length;
       continue;
     }
-    const cp = s.codePointAt(i)!;
-    const cw = charWidth(cp);
-    if (w + cw > width - 1) break;
-    out += String.fromCodePoint(cp);
-    w += cw;
-    i += cp > 0xffff ? 2 : 1;
+    // the text up to the next escape, cluster by cluster, so that no cluster is cut in half
+    const next = s.indexOf('\x1b', i + 1);
+    const end = next < 0 ? s.length : next;
+    for (const g of clustersOf(s.slice(i, end))) {
+      const cw = clusterWidth(g);
+      if (w + cw > width - 1) return out + (open ? '\x1b[0m…' : '…');
+      out += g;
+      w += cw;
+    }
+    i = end;
   }
   return out + (open ? '\x1b[0m…' : '…');
 }

@@ -3,7 +3,7 @@ import * as zmq from 'zeromq';
 import { hubError } from '../errors.js';
 import { byteSize } from '../files.js';
 import { fileStamp, readConnectionFile, type ConnectionInfo } from './connection.js';
-import { DELIM, Session, jsonBudget, type Dropped, type JsonDict, type Message } from './session.js';
+import { DELIM, Session, jsonBudget, type Dropped, type JsonDict, type Message } from './jupyter-session.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The largest message frame ipc takes from a hub; ZeroMQ drops the connection of a peer that sends more. */

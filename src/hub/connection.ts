@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { IpcError, hubError } from '../errors.js';
 import { FILE_CAPS, readBoundedFile } from '../files.js';
-import { SIGNATURE_SCHEMES } from './session.js';
+import { SIGNATURE_SCHEMES } from './jupyter-session.js';
 
 /** What ipc needs of ipcontroller-client.json. */
 export interface ConnectionInfo {

@@ -1,7 +1,7 @@
 import { DATETIME_KEYS, Timestamp, extractDates, isDict, isIsoDateString, unreadable, type Dict, type TaskRecord, type Value } from '../records/index.js';
 import type { HubChannel } from './channel.js';
 import type { HubBackend } from './pushdown.js';
-import type { Json } from './session.js';
+import type { Json } from './jupyter-session.js';
 
 /** Keys whose JSON text SQLiteDB hands back undecoded. */
 const JSON_TEXT_KEYS = ['error', 'execute_result'];

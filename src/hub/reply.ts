@@ -1,6 +1,6 @@
 import { IpcError, keyError } from '../errors.js';
 import { stripAnsi } from '../format/index.js';
-import type { JsonDict, Message } from './session.js';
+import type { JsonDict, Message } from './jupyter-session.js';
 
 /** A failure the hub reported: its exception name and value, and the remote traceback as detail. */
 export class HubReplyError extends IpcError {

@@ -1,8 +1,6 @@
 import { queryError, didYouMean } from '../errors.js';
-import {
-  BUFFER_KEYS, DERIVED_KEYS, DERIVED_PATH_KEYS, KEY_NAMES, isDerivedKey, Timestamp, isDict, isIsoDateString, setOwn, keySpec, kindOf, takesPath,
-  type KeyKind, type Value,
-} from '../records/index.js';
+import { BUFFER_KEYS, KEY_NAMES, Timestamp, isDict, isIsoDateString, setOwn, keySpec, kindOf, takesPath, type KeyKind, type Value } from '../records/index.js';
+import { DERIVED_KEYS, DERIVED_PATH_KEYS, isDerivedKey } from '../payload/index.js';
 import { isQuery, type Cond, type FieldNode, type LogicalNode, type Query, type QueryNode } from './ast.js';
 import { LOGICAL_OPERATORS, OPERATOR_NAMES, fieldOperator, supportedOperatorsSentence } from './operators.js';
 import { globToRegExp, pythonRegExp } from './patterns.js';

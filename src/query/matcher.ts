@@ -1,6 +1,4 @@
-import {
-  Timestamp, compareStrings, compareValues, isDict, valuesEqual, type TaskRecord, type Value,
-} from '../records/index.js';
+import { Timestamp, compareStrings, compareValues, isDict, valuesEqual, type TaskRecord, type Value } from '../records/index.js';
 import type { Cond, FieldNode, Query, QueryNode } from './ast.js';
 import { resolvePath, testCond } from './match.js';
 

@@ -1,4 +1,5 @@
-import { Timestamp, isDerivedKey, type Value } from '../records/index.js';
+import { Timestamp, type Value } from '../records/index.js';
+import { isDerivedKey } from '../payload/index.js';
 import type { Cond, FieldNode, LogicalNode, Query, QueryNode } from './ast.js';
 
 /**

@@ -3,7 +3,7 @@
  * get_result shows of a task — as plain values, so that format/ can render
  * them without depending on client/.
  */
-import type { Dict, TaskRecord } from './values.js';
+import type { Dict, TaskRecord } from './task-record.js';
 import type { Timestamp } from './timestamp.js';
 
 /**

@@ -1,5 +1,5 @@
 import { OK_REPLY_TEXT, columnValue, storedText } from './stored-text.js';
-import { isDict, type Dict, type TaskRecord, type Value } from './values.js';
+import { isDict, type Dict, type TaskRecord, type Value } from './task-record.js';
 
 /** What a failed task's record says of its exception. */
 export interface TaskFailure {

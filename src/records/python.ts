@@ -12,11 +12,32 @@ type Inner = (v: unknown) => string;
 
 const fallback: Inner = (v) => (typeof v === 'object' && v !== null && 'pyRepr' in v ? (v as PyValue).pyRepr(fallback) : String(v));
 
+/**
+ * What every decoded value answers, so that printing, JSON, queries and
+ * the language ask the value rather than test its class: a new Python type
+ * is one subclass (and its pickle class), not a case in each of them.
+ */
 export abstract class PyValue {
   abstract readonly pyClass: string;
   abstract pyRepr(inner?: Inner): string;
   toString(): string {
     return this.pyRepr(fallback);
+  }
+  /** Its JSON form where JSON has one, items left for the caller to encode; undefined: `{"$repr", "$class"}`. */
+  jsonForm(): unknown {
+    return undefined;
+  }
+  /** How the query engine compares it, `item` turning each item; undefined: by its repr. */
+  queryForm(_item: (x: unknown) => unknown): unknown {
+    return undefined;
+  }
+  /** The items it iterates over (a mapping: its keys); undefined when it is no container of its own items. */
+  pyItems(): unknown[] | undefined {
+    return undefined;
+  }
+  /** len() of it; undefined when it has none of its own. */
+  pyLen(): number | undefined {
+    return undefined;
   }
 }
 
@@ -46,6 +67,12 @@ export class PyFloat extends PyValue {
   }
   pyRepr(): string {
     return floatRepr(this.value);
+  }
+  override jsonForm(): unknown {
+    return Number.isFinite(this.value) ? this.value : undefined;
+  }
+  override queryForm(): unknown {
+    return this.value;
   }
   override valueOf(): number {
     return this.value;
@@ -81,6 +108,12 @@ export class PyBytearray extends PyValue {
   pyRepr(inner: Inner = fallback): string {
     return `bytearray(${inner(this.bytes)})`;
   }
+  override jsonForm(): unknown {
+    return this.bytes;
+  }
+  override queryForm(): unknown {
+    return this.bytes;
+  }
 }
 
 export class PySet extends PyValue {
@@ -96,6 +129,18 @@ export class PySet extends PyValue {
     if (this.items.length === 0) return `${this.pyClass}()`;
     const body = `{${this.items.map(inner).join(', ')}}`;
     return this.frozen ? `frozenset(${body})` : body;
+  }
+  override jsonForm(): unknown {
+    return this.items;
+  }
+  override queryForm(item: (x: unknown) => unknown): unknown {
+    return this.items.map(item);
+  }
+  override pyItems(): unknown[] {
+    return this.items;
+  }
+  override pyLen(): number {
+    return this.items.length;
   }
 }
 
@@ -205,6 +250,16 @@ export class PyMapping extends PyValue {
       }
     }
   }
+  // its JSON form needs the JSON text of its keys, which format/ writes (pythonJSON)
+  override queryForm(item: (x: unknown) => unknown): unknown {
+    return Object.fromEntries(this.entries.map(([k, x]) => [typeof k === 'string' ? k : String(k), item(x)]));
+  }
+  override pyItems(): unknown[] {
+    return this.entries.map(([k]) => k);
+  }
+  override pyLen(): number {
+    return this.entries.length;
+  }
 }
 
 export class PyDeque extends PyValue {
@@ -217,6 +272,18 @@ export class PyDeque extends PyValue {
   }
   pyRepr(inner: Inner = fallback): string {
     return `deque([${this.items.map(inner).join(', ')}]${this.maxlen === null ? '' : `, maxlen=${inner(this.maxlen)}`})`;
+  }
+  override jsonForm(): unknown {
+    return this.items;
+  }
+  override queryForm(item: (x: unknown) => unknown): unknown {
+    return this.items.map(item);
+  }
+  override pyItems(): unknown[] {
+    return this.items;
+  }
+  override pyLen(): number {
+    return this.items.length;
   }
 }
 

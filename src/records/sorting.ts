@@ -1,7 +1,7 @@
 import type { RecordSort, SortKey } from './answers.js';
-import { taskStatus } from './derived.js';
+import { taskStatus } from './task-state.js';
 import { Timestamp } from './timestamp.js';
-import { compareStrings, type TaskRecord } from './values.js';
+import { compareStrings, type TaskRecord } from './task-record.js';
 
 /**
  * A record's place in a viewer's sort, for answers held in memory: the same

@@ -1,4 +1,4 @@
-import type { TaskRecord, Value } from './values.js';
+import type { TaskRecord, Value } from './task-record.js';
 
 /**
  * A dict column a store fetched only so that ipc can compute something from

@@ -1,4 +1,4 @@
-import type { Value } from './values.js';
+import type { Value } from './task-record.js';
 /**
  * A column of one record that holds bad data (JSON nested past what can be
  * read, a pickle that cannot be decoded). The record is still shown: the

@@ -1,6 +1,9 @@
 import type { Tee } from './tee.js';
-import type { Client } from '../client/index.js';
+import type { Client, TailLine, TopMonitor } from '../client/index.js';
 import type { IpcError } from '../errors.js';
+import type { OutputFormat, TopGroup } from '../format/index.js';
+import type { ErrorReport, TimelineRows } from '../analytics/index.js';
+import type { DeriveContext, Dict, TaskRecord } from '../records/index.js';
 
 /**
  * The contract between the statement language (shell/) and whatever drives
@@ -53,25 +56,71 @@ export interface Terminal {
   columns?(): number;
 }
 
-/** What `%watch STATEMENT [SECONDS]` answers: the terminal runs the statement again and again. */
-/** What `%edit [N]` answers: the terminal opens $VISUAL or $EDITOR on the text and runs what is saved. */
-export class EditRequest {
-  constructor(
-    readonly text: string,
-    /** What is being edited, for messages: `In [3]`, `a new input`. */
-    readonly label: string,
-  ) {}
+/**
+ * What a statement asks the interactive terminal to do, in place of a value
+ * to show: the terminal switches on `kind`. `%edit` opens $VISUAL or
+ * $EDITOR on the text and runs what is saved; `%watch` runs a statement
+ * again and again; `%timeline` draws its chart full screen; `%errors`
+ * opens its table of failure signatures.
+ */
+export type TerminalRequest =
+  | { readonly kind: 'edit'; readonly text: string; /** What is being edited, for messages: `In [3]`, `a new input`. */ readonly label: string }
+  | { readonly kind: 'watch'; readonly statement: string; readonly seconds: number }
+  | {
+      readonly kind: 'timeline';
+      readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
+      readonly ctx: DeriveContext;
+      /** Whether the records change as the hub runs tasks, so the view polls. */
+      readonly live: boolean;
+      /** One row per engine, label or function. */
+      readonly rows: TimelineRows;
+    }
+  | {
+      readonly kind: 'errors';
+      readonly report: ErrorReport;
+      /** The rows as drawn, one per signature, in the report's order. */
+      readonly columns: readonly string[];
+      readonly rows: readonly Record<string, string>[];
+    }
+  | {
+      /** `%top`: a full-screen view of the cluster that refreshes itself. */
+      readonly kind: 'top';
+      readonly client: Client;
+      readonly query: Dict;
+      readonly by: TopGroup | null;
+      readonly seconds: number;
+      /** The statement as typed, for the view's title and `t`/`e`. */
+      readonly source: string;
+      monitor(): TopMonitor;
+    }
+  | {
+      /** `%tail`: each line written as it comes, until the tasks are done or the signal aborts. */
+      readonly kind: 'tail';
+      lines(signal: AbortSignal): AsyncIterable<TailLine>;
+    };
+
+export type EditRequest = Extract<TerminalRequest, { kind: 'edit' }>;
+export type WatchRequest = Extract<TerminalRequest, { kind: 'watch' }>;
+export type TimelineRequest = Extract<TerminalRequest, { kind: 'timeline' }>;
+export type ErrorsRequest = Extract<TerminalRequest, { kind: 'errors' }>;
+export type TopRequest = Extract<TerminalRequest, { kind: 'top' }>;
+export type TailRequest = Extract<TerminalRequest, { kind: 'tail' }>;
+
+const REQUESTS = new WeakSet<object>();
+
+/** A request to the terminal, told apart from any value a statement gives. */
+export function askTerminal<T extends TerminalRequest>(request: T): T {
+  REQUESTS.add(request);
+  return request;
 }
 
-export class WatchRequest {
-  constructor(
-    readonly statement: string,
-    readonly seconds: number,
-  ) {}
+/** The request a statement's value is, or null when it is a value to show. */
+export function terminalRequest(v: unknown): TerminalRequest | null {
+  return typeof v === 'object' && v !== null && REQUESTS.has(v) ? (v as TerminalRequest) : null;
 }
 
 export interface ShellSettings {
-  format: 'table' | 'json' | 'jsonl' | 'csv' | 'trace' | 'report';
+  format: OutputFormat;
   timezone: 'local' | 'utc';
   maxColumnWidth: number;
 }

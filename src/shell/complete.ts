@@ -1,8 +1,10 @@
 import { FIELD_OPERATORS, LOGICAL_OPERATORS } from '../query/index.js';
-import { DERIVED_KEYS, KEY_NAMES } from '../records/index.js';
+import { DERIVED_KEYS } from '../payload/index.js';
+import { KEY_NAMES } from '../records/index.js';
 import type { Completion } from './api.js';
-import { attributeNames } from './attributes.js';
-import { MAGICS } from './magics.js';
+import { attributeNames } from '../language/index.js';
+import { MAGIC_LIST } from './magics/index.js';
+import type { Magic } from './magic.js';
 
 export interface CompletionSources {
   readonly variables: ReadonlyMap<string, unknown>;
@@ -56,6 +58,11 @@ function hasSuffixStarting(id: string, word: string): boolean {
 }
 
 const NAMES_EXTRA = ['now', 'today', 'hourago', 'None', 'True', 'False', 'from', 'import', 'lambda', 'for', 'in', 'not', 'and', 'or'];
+/** `%show 3f…`: the magics after which Tab completes a msg_id, and those after which a named query. */
+const magicsCompleting = (what: Magic['completes']) => MAGIC_LIST.filter((m) => m.completes === what).map((m) => m.name).join('|');
+const ID_MAGIC = new RegExp(`^\\s*%(?:${magicsCompleting('msg_id')})\\s+([0-9a-f_-]*)$`);
+const QUERY_MAGIC = new RegExp(`^\\s*%(?:${magicsCompleting('query name')})\\s+([\\w-]*)$`);
+
 const OPERATORS = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name);
 
 /**
@@ -65,26 +72,27 @@ const OPERATORS = [...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((o) => o.name);
  */
 export async function completeAt(line: string, cursor: number, sources: CompletionSources): Promise<Completion> {
   const before = line.slice(0, cursor);
-  const idMagic = /^\s*%(?:stdout|stderr|tb|show)\s+([0-9a-f_-]*)$/.exec(before);
+  const idMagic = ID_MAGIC.exec(before);
   if (idMagic) {
     const prefix = idMagic[1]!;
     const candidates = prefix === '' || prefix.startsWith('_') ? seenCandidates(prefix, sources) : await msgIdCandidates(prefix, sources);
     return { start: cursor - prefix.length, end: cursor, candidates };
   }
-  const named = /^\s*%q\s+([\w-]*)$/.exec(before);
+  const named = QUERY_MAGIC.exec(before);
   if (named && sources.queryNames) {
     const prefix = named[1]!;
     return { start: cursor - prefix.length, end: cursor, candidates: sources.queryNames().filter((n) => n.startsWith(prefix)) };
   }
-  const flag = /^\s*%(abort|retry)\s.*?(--[\w-]*)$/.exec(before);
-  if (flag) {
+  const flag = /^\s*%(\w+)\s.*?(--[\w-]*)$/.exec(before);
+  const flags = flag ? MAGIC_LIST.find((m) => m.name === flag[1])?.flags : undefined;
+  if (flag && flags) {
     const prefix = flag[2]!;
-    return { start: cursor - prefix.length, end: cursor, candidates: ['--dry-run', '--yes'].filter((f) => f.startsWith(prefix)) };
+    return { start: cursor - prefix.length, end: cursor, candidates: flags.filter((f) => f.startsWith(prefix)) };
   }
   const magic = /^\s*%(\w*)$/.exec(before);
   if (magic) {
     const prefix = magic[1]!;
-    return { start: cursor - prefix.length, end: cursor, candidates: Object.keys(MAGICS).filter((m) => m.startsWith(prefix)).sort() };
+    return { start: cursor - prefix.length, end: cursor, candidates: MAGIC_LIST.map((m) => m.name).filter((m) => m.startsWith(prefix)).sort() };
   }
   const inString = openString(before);
   if (inString !== null) {

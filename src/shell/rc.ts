@@ -1,11 +1,10 @@
 import { NEEDS_HUB, RecordList, RecordStream, remoteValue, waitOptions, type Client, type EngineAnswers, type TaskResult } from '../client/index.js';
 import { predecodeRecords, type QueryInput } from '../query/index.js';
 import { hubError, indexError, keyError, remoteError, timeoutError, typeError } from '../errors.js';
-import { isTaskResult, type OutputFormat } from '../format/index.js';
-import { INTERVAL_KEYS, PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
+import { isTaskResult, writerOf, type OutputFormat } from '../format/index.js';
+import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
-import { bindArgs } from './time.js';
-import { PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from './values.js';
+import { bindArgs, PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from '../language/index.js';
 
 /** A value as plain query data: record lists become lists, engine maps dicts. */
 export function toData(v: unknown): unknown {
@@ -71,8 +70,9 @@ export async function streamDbQuery(client: Client, c: CallArgs, format: OutputF
   const args = dbQueryArgs(c);
   const { query } = args;
   // a trace reads what a timeline reads, the function's name among it; keys asked for are kept
-  const keys = format === 'trace' && args.keys === null ? [...INTERVAL_KEYS] : args.keys;
-  const texts = format === 'json' || format === 'jsonl' ? client.streamQueryTexts?.(query, keys) : null;
+  const writer = writerOf(format);
+  const keys = writer.defaultKeys && args.keys === null ? [...writer.defaultKeys] : args.keys;
+  const texts = writer.takesJsonText ? client.streamQueryTexts?.(query, keys) : null;
   const iterator: AsyncIterator<TaskRecord | string> = (texts ?? client.streamQuery(query, keys))[Symbol.asyncIterator]();
   const head = await iterator.next();
   const ks = client.answerKeys(keys);

@@ -1,27 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RecordList, RecordStream, type Client } from '../client/index.js';
 import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
-import { OUTPUT_FORMATS, isRecordView, isTaskResult, type DisplayOptions } from '../format/index.js';
+import { OUTPUT_FORMATS, WRITERS, isRecordView, isTaskResult, type DisplayOptions } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
-import { memoryError } from './budget.js';
+import { provideAttributes, memoryError, Interpreter, stripPrompts, parseStatement, isCompleteSource, splitStatements, makeBuiltins, COLLECTIONS_MODULE, MATH_MODULE, DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight, PyFunction, PyObject } from '../language/index.js';
 import { completeAt } from './complete.js';
-import { Interpreter } from './interpreter.js';
-import { stripPrompts } from './lexer.js';
-import { runMagic, type MagicContext } from './magics.js';
+import { runMagic } from './magics/index.js';
+import type { MagicContext } from './magic.js';
 import type { Tee } from './tee.js';
 import { NamedQueries, defaultQueriesFile } from './named-queries.js';
-import { parseStatement } from './parser.js';
 import { RC_METHODS, countDbQuery, makeRc, pagedDbQuery, streamDbQuery } from './rc.js';
-import { isCompleteSource, splitStatements } from './split.js';
-import { makeStatsFunction } from './analytics.js';
-import { makeErrorsFunction } from './errors.js';
-import { reportOfCall } from './report.js';
-import { makeBuiltins } from './builtins.js';
-import { COLLECTIONS_MODULE, MATH_MODULE } from './modules.js';
-import { DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight } from './time.js';
-import { PyFunction, PyObject } from './values.js';
-import type { Expr, Statement } from './syntax.js';
+import { makeErrorsFunction, makeStatsFunction, reportOfCall } from './magics/index.js';
+import type { Expr, Statement } from '../language/index.js';
+import { TASK_RESULT_ATTRIBUTES } from './task-result-attributes.js';
+
+provideAttributes(TASK_RESULT_ATTRIBUTES);
 
 export interface ShellOptions {
   readonly client: Client;
@@ -284,7 +278,7 @@ class ShellImpl implements Shell {
       queries: this.queries,
       rcMethods: RC_METHODS,
       // a report is a file of its own (%report FILE.html), or script mode's --format report
-      outputFormats: OUTPUT_FORMATS.filter((f) => f !== 'report'),
+      outputFormats: OUTPUT_FORMATS.filter((f) => WRITERS[f].sessionFormat),
       seenIds: () => this.seenIds(),
     };
   }

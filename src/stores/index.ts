@@ -1,4 +1,4 @@
 export * from './store.js';
 export { DictDB, DICTDB_DEFAULTS, type DictDBLimits, type DictDBOptions } from './dictdb.js';
 export { NoDB } from './nodb.js';
-export { openDemoStore } from './demo.js';
+export { openDemoStore, generateDemoRecords, demoEngineMap, prng, DEMO_ANCHOR, type DemoOptions } from './demo/index.js';

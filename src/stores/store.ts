@@ -68,8 +68,8 @@ export interface Store {
   countRecords?(query: QueryInput): Promise<number>;
   /** SQLite: the answer kept in the store and read a page at a time, or null when it cannot be. */
   pagedRecords?(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null>;
-  /** SQLite: findRecords' answer as the JSON text of each record (what `jsonText` writes), or null when it cannot be. */
-  recordTexts?(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null;
+  /** SQLite: findRecords' answer as the JSON text of each record (what `write`, the JSON writer, writes), or null when it cannot be. */
+  recordTexts?(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
   /**

@@ -2,7 +2,7 @@ import { Box, Static, Text, useCursor, useStdin, useStdout } from 'ink';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactElement } from 'react';
 import { KeyDecoder } from './keys.js';
 import { AlternateScreen } from './screen.js';
-import type { Session } from './session.js';
+import type { Session } from './terminal-session.js';
 import { onScreen } from './style.js';
 import type { Watch as WatchState } from './watch.js';
 import { cursorPosition } from './text-buffer.js';

@@ -1,7 +1,7 @@
 import type { ErrorsRequest } from '../shell/index.js';
 import type { TaskRecord } from '../records/index.js';
 import type { KeyEvent } from './keys.js';
-import { TableModel } from './table.js';
+import { TableModel } from './table-columns.js';
 import { TableViewer, type ScreenSize, type ViewerAction } from './viewers.js';
 
 /**

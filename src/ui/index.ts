@@ -6,7 +6,7 @@ import type { ClientDescription } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { Shell } from '../shell/index.js';
 import { History, defaultHistoryFile } from './history.js';
-import { Session } from './session.js';
+import { Session } from './terminal-session.js';
 import { colourWanted, makePainter, type Painter } from './style.js';
 
 /**

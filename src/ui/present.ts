@@ -1,10 +1,10 @@
 import { RecordList } from '../client/index.js';
 import { isRecordView, oneLine, recordLines, renderDisplay, renderErrors, renderValue, type DisplayOptions, type OutputFormat, type RecordViewOptions } from '../format/index.js';
 import { KEY_NAMES, Text, isDict, type TaskRecord } from '../records/index.js';
-import { ErrorsRequest, WatchRequest } from '../shell/index.js';
+import { terminalRequest, type WatchRequest } from '../shell/index.js';
 import { ErrorsViewer } from './errors-viewer.js';
 import { onScreen, type Painter } from './style.js';
-import { TableModel, recordBlock, tableLines, type TableOptions } from './table.js';
+import { TableModel, recordBlock, tableLines, type TableOptions } from './table-columns.js';
 import { wrapWords } from './text-width.js';
 import { RecordPager, TableViewer } from './viewers.js';
 
@@ -36,11 +36,12 @@ export interface PresentContext {
 export function present(value: unknown, n: number, ctx: PresentContext): Presentation {
   const p = ctx.painter;
   const out = p.red(`Out[${n}]: `);
-  if (value instanceof WatchRequest) return { kind: 'watch', request: value };
-  if (value instanceof ErrorsRequest && !ctx.viewerOpen) {
-    return { kind: 'table', viewer: new ErrorsViewer(value, n, { columns: ctx.columns, rows: ctx.rows }, ctx.onChange) };
+  const request = terminalRequest(value);
+  if (request?.kind === 'watch') return { kind: 'watch', request };
+  if (request?.kind === 'errors' && !ctx.viewerOpen) {
+    return { kind: 'table', viewer: new ErrorsViewer(request, n, { columns: ctx.columns, rows: ctx.rows }, ctx.onChange) };
   }
-  if (value instanceof ErrorsRequest) return { kind: 'print', text: out + ctx.painter.raw(renderErrors(value.report, ctx.table.utc, ctx.columns)) };
+  if (request?.kind === 'errors') return { kind: 'print', text: out + ctx.painter.raw(renderErrors(request.report, ctx.table.utc, ctx.columns)) };
   if (isRecordView(value)) return presentRecord(value.record, value.context, ctx);
   if (value instanceof Text) return presentText(value.text.replace(/\n$/, ''), 'output', '', ctx);
   if (ctx.format !== 'table') return { kind: 'print', text: renderValue(value, ctx.format, ctx.display) };

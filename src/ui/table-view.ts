@@ -1,5 +1,5 @@
 import { RecordList, sortedOrder, type RecordSort } from '../records/index.js';
-import type { Rows } from './table.js';
+import type { Rows } from './table-columns.js';
 
 /**
  * What the table viewer changes of an answer's look without changing the

@@ -1,4 +1,4 @@
-import { charWidth, cutText, fitId, safeText, textWidth } from '../format/index.js';
+import { charWidth, clusterWidth, clustersOf, cutText, fitId, safeText, textWidth } from '../format/index.js';
 
 /** Widths are the format layer's, so tables line up the same in script mode and on screen. */
 export { charWidth, cutText, fitId, textWidth };
@@ -39,17 +39,21 @@ export function wrapAnsiLine(text: string, width: number): string[] {
       i++;
       continue;
     }
-    const cp = line.codePointAt(i)!;
-    const ch = String.fromCodePoint(cp);
-    const cw = cp === 9 ? 4 : charWidth(cp);
-    if (w + cw > width && w > 0) {
-      out.push(active ? cur + '\x1b[0m' : cur);
-      cur = active;
-      w = 0;
+    // the text up to the next escape, cluster by cluster: an emoji sequence is never split across lines
+    const next = line.indexOf('\x1b', i);
+    const end = next < 0 ? line.length : next;
+    for (const g of clustersOf(line.slice(i, end))) {
+      const tab = g === '\t';
+      const cw = tab ? 4 : clusterWidth(g);
+      if (w + cw > width && w > 0) {
+        out.push(active ? cur + '\x1b[0m' : cur);
+        cur = active;
+        w = 0;
+      }
+      cur += tab ? '    ' : g;
+      w += cw;
     }
-    cur += cp === 9 ? '    ' : ch;
-    w += cw;
-    i += ch.length;
+    i = end;
   }
   out.push(cur);
   return out;

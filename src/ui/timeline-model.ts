@@ -1,4 +1,5 @@
-import { compareEngines, engineLabel, type RecordStatus, type TaskInterval, type TimelineRows } from '../records/index.js';
+import { compareEngines, engineLabel, type TaskInterval, type TimelineRows } from '../analytics/index.js';
+import { type RecordStatus } from '../records/index.js';
 
 /**
  * The tasks of a `%timeline` as typed arrays, one run per engine row sorted

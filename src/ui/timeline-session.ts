@@ -1,4 +1,4 @@
-import { taskInterval } from '../records/index.js';
+import { taskInterval } from '../analytics/index.js';
 import type { TimelineRequest } from '../shell/index.js';
 import { TimelineBuilder, TimelineView, type TimelineModel } from './timeline.js';
 import type { ScreenSize } from './viewers.js';

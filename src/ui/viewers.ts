@@ -2,7 +2,7 @@ import type { TaskRecord } from '../records/index.js';
 import type { KeyEvent } from './keys.js';
 import { START, pageRows, scrollTop, selectRow, type RowScroll } from './scroll.js';
 import { stripAnsi, type Painter } from './style.js';
-import { GAP, recordBlock, searchPattern, type Rows, type TableModel } from './table.js';
+import { GAP, recordBlock, searchPattern, type Rows, type TableModel } from './table-columns.js';
 import { IndexedRows, answerIndex, sortRows } from './table-view.js';
 import { fitId, fitText, textWidth, wrapWords } from './text-width.js';
 

@@ -2,7 +2,7 @@ import { interrupted } from '../errors.js';
 import { prettyRepr, stripAnsi, textWidth } from '../format/index.js';
 import type { Outcome, Shell } from '../shell/index.js';
 import type { Painter } from './style.js';
-import type { TableModel } from './table.js';
+import type { TableModel } from './table-columns.js';
 
 /**
  * `%watch STATEMENT [SECONDS]`: runs the statement again and again, keeps

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { errorPattern } from '../../src/records/index.js';
+import { errorPattern } from '../../src/analytics/index.js';
 import { startCluster, type Cluster } from '../support/ipcluster.js';
 import { PYTHON, havePython } from '../support/python.js';
 import { demoShell, value } from '../shell/helpers.js';

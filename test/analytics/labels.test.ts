@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { INTERVAL_KEYS, taskInterval } from '../../src/records/index.js';
+import { INTERVAL_KEYS, taskInterval } from '../../src/analytics/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { TimelineBuilder } from '../../src/ui/timeline.js';
 import { PYTHON, havePython } from '../support/python.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DEMO_ANCHOR, generateDemoRecords } from '../../src/records/index.js';
+import { DEMO_ANCHOR, generateDemoRecords } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { runPython } from '../support/python.js';
 import { FIXTURE_DB, isolatedEnv, jsonLines, runIpc, tempDir } from './helpers.js';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FLAGS } from '../../src/config/argv.js';
 import { renderJSONL } from '../../src/format/index.js';
-import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { DEFAULT_KEYS, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { IPC, ROOT, isolatedEnv, jsonLines, runIpc, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { generateDemoRecords } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { IPC, ROOT, runIpc, tempDir } from './helpers.js';
 

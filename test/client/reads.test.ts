@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
-import { generateDemoRecords } from '../../src/records/index.js';
-import { DictDB } from '../../src/stores/index.js';
+import { generateDemoRecords, DictDB } from '../../src/stores/index.js';
 import type { Store } from '../../src/stores/index.js';
 
 /** The store's reads, as (query, keys) pairs, while the client answers. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { jsonText, toPlainJSON } from '../../src/format/json.js';
-import { TimeDelta, Timestamp, generateDemoRecords } from '../../src/records/index.js';
+import { TimeDelta, Timestamp } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 
 /** The form toISOString has always had: the Date's seconds, then six digits of microseconds. */
 function referenceISO(t: Timestamp): string {

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
 import { jsonText } from '../../src/format/index.js';
-import { tuple, unpickle } from '../../src/records/index.js';
+import { tuple } from '../../src/records/index.js';
+import { unpickle } from '../../src/payload/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { havePython, runPython } from '../support/python.js';
 

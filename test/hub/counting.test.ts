@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openHubClient, type HubClient } from '../../src/client/hub-client.js';
 import { StoreClient } from '../../src/client/index.js';
-import { DERIVED_KEYS } from '../../src/records/index.js';
+import { DERIVED_KEYS } from '../../src/payload/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { havePython } from '../support/python.js';

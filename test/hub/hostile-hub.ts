@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as zmq from 'zeromq';
-import { Session, type JsonDict, type Message } from '../../src/hub/session.js';
+import { Session, type JsonDict, type Message } from '../../src/hub/jupyter-session.js';
 
 export const KEY = 'a1b2c3d4-0000-4000-8000-hostilehub01';
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MATCH_ALL, toHubQuery, type HubBackend } from '../../src/hub/pushdown.js';
 import { compileQuery } from '../../src/query/index.js';
-import { Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { runPython } from '../support/python.js';
 

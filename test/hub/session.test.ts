@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Session, DELIM } from '../../src/hub/session.js';
+import { Session, DELIM } from '../../src/hub/jupyter-session.js';
 import { Timestamp } from '../../src/records/index.js';
 import { runPython } from '../support/python.js';
 

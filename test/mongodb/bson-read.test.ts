@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BSON, BSONRegExp, Binary, DBRef, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
-import { generateDemoRecords } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { CursorBatch, ReadPlan, readDocument } from '../../src/stores/mongodb/bson-read.js';
 import { decodeDocument, encodeRecord } from '../../src/stores/mongodb/codec.js';
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
-import { DictDB, collect, type Store } from '../../src/stores/index.js';
+import { generateDemoRecords, DictDB, collect, type Store } from '../../src/stores/index.js';
+import { type TaskRecord } from '../../src/records/index.js';
 import { openMongoStore } from '../../src/stores/mongodb/index.js';
 import { atMillis, startMongoTarget, TARGET_LABEL, type MongoTarget } from '../support/mongo-target.js';
 import { havePymongo, runPython } from '../support/python.js';

@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StoreClient } from '../../src/client/index.js';
-import { RecordList, RecordStream, Timestamp, prng, queryValue, type TaskRecord, type Value } from '../../src/records/index.js';
+import { RecordList, RecordStream, Timestamp, type TaskRecord, type Value } from '../../src/records/index.js';
+import { prng } from '../../src/stores/index.js';
+import { queryValue } from '../../src/payload/index.js';
 import type { Shell } from '../../src/shell/api.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import type { SQLiteStore } from '../../src/stores/sqlite/store.js';

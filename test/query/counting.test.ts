@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
-import { DERIVED_KEYS } from '../../src/records/index.js';
+import { DERIVED_KEYS } from '../../src/payload/index.js';
 import { createShell } from '../../src/shell/index.js';
 import type { Shell } from '../../src/shell/api.js';
 import { DictDB } from '../../src/stores/dictdb.js';

@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { repr } from '../../src/format/index.js';
-import { DEMO_ANCHOR, derivedValue, generateDemoRecords, isDict, taskStatus, type TaskRecord } from '../../src/records/index.js';
-import { DEMO_PAYLOADS } from '../../src/records/demo-payloads.js';
-import { decodeApply, decodeResult, functionName } from '../../src/records/payload.js';
+import { DEMO_ANCHOR, generateDemoRecords } from '../../src/stores/index.js';
+import { derivedValue } from '../../src/payload/index.js';
+import { isDict, taskStatus, type TaskRecord } from '../../src/records/index.js';
+import { DEMO_PAYLOADS } from '../../src/stores/demo/pickles.js';
+import { decodeApply, decodeResult, functionName } from '../../src/payload/apply-message.js';
 import { havePython, runPython } from '../support/python.js';
 
 const fromBase64 = (bufs: readonly string[]) => bufs.map((b) => new Uint8Array(Buffer.from(b, 'base64')));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateDemoRecords, type Dict } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
+import { type Dict } from '../../src/records/index.js';
 
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 

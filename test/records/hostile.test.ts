@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { repr } from '../../src/format/index.js';
-import { Unreadable, derivedValue, taskResultValue, unpickle, type TaskRecord } from '../../src/records/index.js';
+import { Unreadable, type TaskRecord } from '../../src/records/index.js';
+import { derivedValue, taskResultValue, unpickle } from '../../src/payload/index.js';
 import { bombs } from '../support/bombs.js';
 import { havePython, runPython } from '../support/python.js';
 

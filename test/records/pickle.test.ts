@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PickleError, pickleBuffers, unpickleBuffers } from '../../src/records/index.js';
+import { PickleError, pickleBuffers, unpickleBuffers } from '../../src/payload/index.js';
 import { havePython, runPython } from '../support/python.js';
 
 // Empty, repeated (pickled once, then referenced from the memo), 255/256 bytes

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { repr } from '../../src/format/index.js';
-import { unpickle, unpickleBuffers } from '../../src/records/index.js';
-import { fastUnpickle, NOT_FAST } from '../../src/records/pickle-fast.js';
-import { DEFAULT_LIMITS } from '../../src/records/pickle.js';
+import { unpickle, unpickleBuffers } from '../../src/payload/index.js';
+import { fastUnpickle, NOT_FAST } from '../../src/payload/pickle-fast.js';
+import { DEFAULT_LIMITS } from '../../src/payload/pickle.js';
 import { bombs } from '../support/bombs.js';
 import { havePython, runPython } from '../support/python.js';
 

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings, compareValues,
-  copyValue, frozenCopy, isDict, keySpec, kindOf, shareValue, takesPath, valuesEqual, type Value,
-} from '../../src/records/index.js';
+import { BUFFER_KEYS, DATETIME_KEYS, DEFAULT_KEYS, KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings, compareValues, copyValue, frozenCopy, isDict, keySpec, kindOf, shareValue, takesPath, valuesEqual, type Value } from '../../src/records/index.js';
 
 const t = (us: number) => new Timestamp(us);
 

@@ -30,7 +30,7 @@ after(() => {
 });
 
 /** Answers connection_request as a hub with no engines, db_request with `db`. */
-function answering(db: Parameters<typeof reply>[2] | ((s: import('../../src/hub/session.js').Session, req: import('../../src/hub/session.js').Message) => Buffer[])): void {
+function answering(db: Parameters<typeof reply>[2] | ((s: import('../../src/hub/jupyter-session.js').Session, req: import('../../src/hub/jupyter-session.js').Message) => Buffer[])): void {
   hub.answer = (req, s) => {
     if (req.header['msg_type'] === 'connection_request') return reply(s, req, { status: 'ok', engines: {} });
     return typeof db === 'function' ? db(s, req) : reply(s, req, db);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { IpcError } from '../../src/errors.js';
 import { renderValue, repr } from '../../src/format/index.js';
-import { setStatementBudget } from '../../src/shell/budget.js';
+import { setStatementBudget } from '../../src/language/budget.js';
 import { demoShell, one, value } from '../shell/helpers.js';
 
 after(() => setStatementBudget(null));

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
-import { taskResultValue, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { taskResultValue } from '../../src/payload/index.js';
+import { Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { repeated } from '../support/bombs.js';

@@ -1,7 +1,8 @@
 import { repr } from '../../src/format/index.js';
 import { runPython } from '../support/python.js';
 import { StoreClient } from '../../src/client/store-client.js';
-import { DEMO_ANCHOR, demoEngineMap, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { DEMO_ANCHOR, demoEngineMap, generateDemoRecords } from '../../src/stores/index.js';
+import { type TaskRecord } from '../../src/records/index.js';
 import type { Outcome, Shell } from '../../src/shell/api.js';
 import { createShell } from '../../src/shell/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';

@@ -6,7 +6,8 @@ import { renderValue, repr } from '../../src/format/index.js';
 import { NODB_MESSAGE } from '../../src/errors.js';
 import { NoDB } from '../../src/stores/nodb.js';
 import { DictDB } from '../../src/stores/dictdb.js';
-import { TimeDelta, Timestamp, demoEngineMap, type TaskRecord } from '../../src/records/index.js';
+import { TimeDelta, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { demoEngineMap } from '../../src/stores/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { demoShell, one, uniquePrefix, value } from './helpers.js';
 

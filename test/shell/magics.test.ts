@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { StoreClient } from '../../src/client/index.js';
 import { RecordView, renderValue } from '../../src/format/index.js';
 import { Text } from '../../src/records/index.js';
-import { WatchRequest, createShell, type Shell } from '../../src/shell/index.js';
+import { createShell, terminalRequest, type Shell } from '../../src/shell/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { one, value } from './helpers.js';
 
@@ -97,8 +97,8 @@ test('%watch is a request the terminal carries out; without a terminal it is an 
   assert.equal((await one(shell, '%watch len(db_query({})) 3')).error?.kind, 'NameError');
   shell.terminal = { history: () => ['x = 1', '%history'] };
   try {
-    const w = await value(shell, "%watch db_query({'completed': None}) 3");
-    assert.ok(w instanceof WatchRequest);
+    const w = terminalRequest(await value(shell, "%watch db_query({'completed': None}) 3"));
+    assert.ok(w?.kind === 'watch');
     assert.deepEqual([w.statement, w.seconds], ["db_query({'completed': None})", 3]);
     // the history file holds every session's inputs: %history -g searches it
     assert.match(String(await value(shell, '%history -g x')), /^ +~1 {2}x = 1$/);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { repr } from '../../src/format/index.js';
-import { unpickle } from '../../src/records/index.js';
+import { unpickle } from '../../src/payload/index.js';
 import { havePython, runPython } from '../support/python.js';
 import { demoShell, value } from './helpers.js';
 

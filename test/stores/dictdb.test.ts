@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IpcError, NODB_MESSAGE } from '../../src/errors.js';
-import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
-import { DictDB, NoDB, collect, openDemoStore } from '../../src/stores/index.js';
+import { DEFAULT_KEYS, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { generateDemoRecords, DictDB, NoDB, collect, openDemoStore } from '../../src/stores/index.js';
 
 const BASE = Timestamp.parse('2026-03-01T10:00:00Z')!;
 const at = (seconds: number) => BASE.plus(seconds * 1e6);

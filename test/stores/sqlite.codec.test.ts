@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Timestamp, Unreadable, generateDemoRecords, type Value } from '../../src/records/index.js';
+import { Timestamp, Unreadable, type Value } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { decodeColumn, decodeTimestamp, pythonJSON } from '../../src/stores/sqlite/codec.js';
 import { jsonText } from '../../src/format/index.js';
 import { havePython, runPython } from '../support/python.js';

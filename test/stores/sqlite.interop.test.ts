@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Timestamp, generateDemoRecords } from '../../src/records/index.js';
+import { Timestamp } from '../../src/records/index.js';
+import { generateDemoRecords, collect } from '../../src/stores/index.js';
 import { jsonText } from '../../src/format/json.js';
-import { collect } from '../../src/stores/index.js';
 import { TABLE_FIELD, openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { startCluster, type Cluster } from '../support/ipcluster.js';
 import { havePython } from '../support/python.js';
@@ -96,7 +96,7 @@ describe('the SQLite store and a live ipcontroller --sqlitedb', { skip: !havePyt
         const ours = await collect(store.findRecords(q.query, q.keys));
         assert.deepEqual(ours, theirs[i], JSON.stringify(q.query));
         // the JSON text written from the stored text is jsonText of those records
-        assert.deepEqual(await collect(store.recordTexts(q.query, q.keys)!), ours.map((r) => jsonText(r)), JSON.stringify(q.query));
+        assert.deepEqual(await collect(store.recordTexts(q.query, q.keys, jsonText)!), ours.map((r) => jsonText(r)), JSON.stringify(q.query));
       }
       const sizes = theirs.map((t) => t.length);
       assert.ok(sizes.filter((n) => n > 0 && n < all.length).length >= 18, `telling answers: ${sizes}`);

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreClient } from '../../src/client/index.js';
-import { DERIVED_KEYS, StatsBuilder, StoredText, derivedValue, isDict, statsKeys, STATS_GROUPS } from '../../src/records/index.js';
+import { DERIVED_KEYS, derivedValue } from '../../src/payload/index.js';
+import { StatsBuilder, statsKeys, STATS_GROUPS } from '../../src/analytics/index.js';
+import { StoredText, isDict } from '../../src/records/index.js';
 import { collect } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sortInSlices } from '../../src/stores/sqlite/sort.js';
-import { prng } from '../../src/records/index.js';
+import { prng } from '../../src/stores/index.js';
 
 function indexOf(n: number): Uint32Array {
   return Uint32Array.from({ length: n }, (_, i) => i);

@@ -192,7 +192,7 @@ describe('reading a tasks.db written by ipcontroller', () => {
 describe('summary and %tables on a big table', () => {
   test('records out of time order, in other text forms, or without a client do not fool the bounds', async () => {
     const { DictDB } = await import('../../src/stores/index.js');
-    const { generateDemoRecords } = await import('../../src/records/index.js');
+    const { generateDemoRecords } = await import('../../src/stores/index.js');
     const records = generateDemoRecords({ count: 1500, seed: 9 });
     const sorted = [...records].sort(compareRecords);
     const first = sorted[0]!['submitted'] as Timestamp;
@@ -233,7 +233,7 @@ describe('summary and %tables on a big table', () => {
 
 describe('tables of 22 and 23 columns together', () => {
   test("a 7.x table and a 9.1 table (with label) answer as one; an empty table answers nothing", async () => {
-    const { generateDemoRecords } = await import('../../src/records/index.js');
+    const { generateDemoRecords } = await import('../../src/stores/index.js');
     // The demo has the 7.x form; a 9.1 hub's records carry a label.
     const labels = ['render', 'fit-model', null];
     const records = generateDemoRecords({ count: 60, seed: 21 }).map((r, i) => ({ ...r, label: labels[i % 3] ?? null }) as typeof r);
@@ -458,7 +458,7 @@ time.sleep(30)
 
 describe('SQLiteDB reads what ipc writes, and the reverse', { skip: !havePython() }, () => {
   test('records written here read back equal through SQLiteDB', async () => {
-    const { generateDemoRecords } = await import('../../src/records/index.js');
+    const { generateDemoRecords } = await import('../../src/stores/index.js');
     const records = generateDemoRecords({ count: 40, seed: 3 }).map((r) => {
       const { label: _label, ...rest } = r;
       return rest;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { jsonText } from '../../src/format/json.js';
-import { KEY_NAMES_7X, generateDemoRecords } from '../../src/records/index.js';
-import { collect } from '../../src/stores/index.js';
+import { KEY_NAMES_7X } from '../../src/records/index.js';
+import { generateDemoRecords, collect } from '../../src/stores/index.js';
 import { encodeColumn } from '../../src/stores/sqlite/codec.js';
 import { openSQLiteStore, type SQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
@@ -80,7 +80,7 @@ function makeFile(): string {
 
 async function texts(store: SQLiteStore, query: Record<string, unknown>, keys?: string[]): Promise<string[] | Error> {
   try {
-    return await collect(store.recordTexts(query, keys)!);
+    return await collect(store.recordTexts(query, keys, jsonText)!);
   } catch (e) {
     return e as Error;
   }

@@ -14,19 +14,26 @@ const src = join(root, 'src');
 
 /**
  * Higher imports lower, never the reverse. stores/ and hub/ share a rank
- * and know nothing of each other. errors.ts is below everything: every
+ * and know nothing of each other. The language (language/) sits below the
+ * stores, the hub and the client: it evaluates statements and knows no
+ * client; the session (shell/) gives it `rc` and the magics. payload/
+ * decodes what records hold, analytics/ sums records up, and both sit
+ * below format/, which prints them. errors.ts is below everything: every
  * layer raises IpcErrors; files.ts (bounded reads of named files) sits
  * just above it, for config/, ui/ and hub/ alike.
  */
 const RANKS: Record<string, number> = {
-  config: 8,
-  ui: 7,
-  shell: 6,
-  client: 5,
-  stores: 4,
-  hub: 4,
-  query: 3,
-  format: 2,
+  config: 10,
+  ui: 9,
+  shell: 8,
+  client: 7,
+  stores: 6,
+  hub: 6,
+  language: 5,
+  query: 4,
+  format: 3,
+  analytics: 2.5,
+  payload: 2,
   records: 1,
   'files.ts': 0.5,
   'errors.ts': 0,
@@ -88,7 +95,7 @@ test('the scan sees the imports of every layer', () => {
   assert.ok(all.some((i) => i.spec === 'ink'), 'the scan sees ui/ importing ink');
 });
 
-test('imports go down the layer order only (cli/config → ui → shell → client → stores, hub → query → format → records → errors)', () => {
+test('imports go down the layer order only (cli/config → ui → shell → client → stores, hub → language → query → format → analytics → payload → records → errors)', () => {
   const up: string[] = [];
   for (const imp of relativeImports) {
     const a = layerOf(imp.from);
@@ -125,4 +132,9 @@ test("a folder with an index.ts is entered through it from outside", () => {
     }
   }
   assert.deepEqual(deep, []);
+});
+
+test('a store knows no output format: stores/ never imports format/ (the JSON writer is handed down)', () => {
+  const found = relativeImports.filter((i) => layerOf(i.from) === 'stores' && layerOf(target(i)) === 'format').map(where);
+  assert.deepEqual(found, []);
 });

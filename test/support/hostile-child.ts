@@ -1,5 +1,5 @@
 /** Decodes every bomb in a fresh process and reports how many failed cleanly and the peak memory. */
-import { taskResultValue } from '../../src/records/index.js';
+import { taskResultValue } from '../../src/payload/index.js';
 import { bombs } from './bombs.js';
 
 let errors = 0;

@@ -1,5 +1,5 @@
 /** Decodes the large bomb numbered by the argument in a fresh process: its sentence, CPU time and the peak memory. */
-import { taskResultValue } from '../../src/records/index.js';
+import { taskResultValue } from '../../src/payload/index.js';
 import { largeBombs } from './bombs.js';
 
 const which = Number(process.argv[2]);

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { isIpcError } from '../../src/errors.js';
 import { compareRecords, project } from '../../src/query/index.js';
-import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord, type Value } from '../../src/records/index.js';
-import { collect, type Store } from '../../src/stores/index.js';
+import { DEFAULT_KEYS, Timestamp, type TaskRecord, type Value } from '../../src/records/index.js';
+import { generateDemoRecords, collect, type Store } from '../../src/stores/index.js';
 
 export type StoreFactory = (records: readonly TaskRecord[]) => Promise<Store>;
 

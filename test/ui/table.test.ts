@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordList } from '../../src/client/index.js';
-import { DEFAULT_KEYS, Timestamp, generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { DEFAULT_KEYS, Timestamp, type TaskRecord } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { recordLines } from '../../src/format/index.js';
 import { makePainter, stripAnsi } from '../../src/ui/style.js';
-import { MAX_TEXT_WIDTH, TableModel, tableLines } from '../../src/ui/table.js';
+import { MAX_TEXT_WIDTH, TableModel, tableLines } from '../../src/ui/table-columns.js';
 import { fitId, textWidth } from '../../src/ui/text-width.js';
 
 const plain = makePainter(false);

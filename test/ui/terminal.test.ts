@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatJSON } from '../../src/format/index.js';
-import { generateDemoRecords, type TaskRecord } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
+import { type TaskRecord } from '../../src/records/index.js';
 import { Terminal } from './support/tmux.js';
 
 // The real binary in a real terminal (tmux): what a person sees and types.

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { Timestamp, generateDemoRecords } from '../../src/records/index.js';
+import { Timestamp } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
 import { Terminal } from './support/tmux.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Timestamp, generateDemoRecords } from '../../src/records/index.js';
+import { generateDemoRecords } from '../../src/stores/index.js';
+import { Timestamp } from '../../src/records/index.js';
 import { KeyDecoder } from '../../src/ui/keys.js';
 import { makePainter, stripAnsi } from '../../src/ui/style.js';
-import { TableModel } from '../../src/ui/table.js';
+import { TableModel } from '../../src/ui/table-columns.js';
 import { RecordPager, TableViewer, type ViewerAction } from '../../src/ui/viewers.js';
 import { parseWatch } from '../../src/shell/index.js';
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { ISO8601_PATTERN, TASK_KEYS, Timestamp, isDict, keySpec, pickleBuffers, unpickleBuffers, unreadable, PickleError, type Value } from '../../records/index.js';
+import { ISO8601_PATTERN, MAX_JSON_DEPTH, TASK_KEYS, Timestamp, isDict, keySpec, unreadable, type Value } from '../../records/index.js';
+import { pickleBuffers, unpickleBuffers, PickleError } from '../../payload/index.js';
 import { storeError } from '../../errors.js';
-import { MAX_JSON_DEPTH } from '../../format/index.js';
 
 /**
  * Column values as ipyparallel's SQLiteDB writes them, both ways:

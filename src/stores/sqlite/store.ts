@@ -13,7 +13,6 @@ import { sliceRows } from './slices.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
-import { jsonText } from '../../format/index.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
@@ -45,22 +44,23 @@ type Output<T> = (read: RowReader, where: (msgId: unknown) => string, keys: read
 const RECORDS: Output<TaskRecord> = (read, where) => (row) => read(row, where);
 
 /**
- * A record whose JSON text failed (nested past jsonText's limit): the
- * failure is raised where the consumer reaches it, as jsonText would raise
+ * A record whose JSON text failed (nested past the JSON writer's limit): the
+ * failure is raised where the consumer reaches it, as the writer would raise
  * it there on the record, not while the chunk is read (where decoding fails).
  */
 class Unwritten {
   constructor(readonly error: unknown) {}
 }
 
-const TEXTS: Output<string | Unwritten> = (read, where, keys, positions) => {
+/** Each row's JSON text: copied from the stored text where that is the text, else the record written by `write`. */
+const texts = (write: (rec: TaskRecord) => string): Output<string | Unwritten> => (read, where, keys, positions) => {
   const text = rowText(keys, positions);
   return (row) => {
     const fast = text?.(row);
     if (fast !== undefined) return fast;
     const rec = read(row, where);
     try {
-      return jsonText(rec);
+      return write(rec);
     } catch (e) {
       return new Unwritten(e);
     }
@@ -274,20 +274,21 @@ export class SQLiteStore implements Store {
   }
 
   /**
-   * findRecords' answer as each record's JSON text, exactly as `jsonText`
-   * writes the record, copied from the stored text wherever that already is
-   * the text (script mode's json and jsonl output); null when the store
-   * reads several task tables.
+   * findRecords' answer as each record's JSON text, exactly as `write` (the
+   * JSON writer, which the caller hands down: a store knows no output
+   * format) writes the record, copied from the stored text wherever that
+   * already is the text (script mode's json and jsonl output); null when
+   * the store reads several task tables.
    */
-  recordTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
+  recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
     if (this.union) return null;
-    return this.texts(query, keys);
+    return this.texts(query, keys, write);
   }
 
-  private async *texts(query: QueryInput, keys?: KeysInput): AsyncGenerator<string> {
+  private async *texts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncGenerator<string> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    for await (const chunk of this.tableStream(this.tables[0]!, q, ks, TEXTS)) {
+    for await (const chunk of this.tableStream(this.tables[0]!, q, ks, texts(write))) {
       for (const t of chunk.records) {
         if (t instanceof Unwritten) throw t.error;
         yield t;

@@ -1,12 +1,12 @@
 import { render } from 'ink-testing-library';
 import { StoreClient } from '../../../src/client/store-client.js';
 import { createShell } from '../../../src/shell/shell.js';
-import { openDemoStore } from '../../../src/stores/demo.js';
+import { openDemoStore } from '../../../src/stores/demo/index.js';
 import type { DictDB } from '../../../src/stores/dictdb.js';
 import { App } from '../../../src/ui/app.js';
 import { History } from '../../../src/ui/history.js';
 import { describeLines } from '../../../src/ui/index.js';
-import { Session } from '../../../src/ui/session.js';
+import { Session } from '../../../src/ui/terminal-session.js';
 import { makePainter, stripAnsi } from '../../../src/ui/style.js';
 
 export interface Mounted {

@@ -1,0 +1,329 @@
+import { engineIdOf, queueWait, runTime, taskStatus, type DeriveContext, Timestamp } from '../records/index.js';
+import { compareEngines, functionOf } from './intervals.js';
+import type { TaskRecord } from '../records/index.js';
+
+/** What `stats` groups by, and the key of the record each one reads. */
+export const STATS_GROUPS = ['engine_id', 'function', 'client_uuid', 'queue', 'status', 'label'] as const;
+export type StatsGroup = (typeof STATS_GROUPS)[number];
+
+/** The words a person may use for a group (`by client`). */
+export const GROUP_ALIASES: Record<string, StatsGroup> = { engine: 'engine_id', client: 'client_uuid' };
+
+/** A group as people name it, in %help, messages and tables: `engine`, `client`, else the key. */
+export function groupWord(g: StatsGroup): string {
+  return Object.keys(GROUP_ALIASES).find((w) => GROUP_ALIASES[w] === g) ?? g;
+}
+
+/** The keys a stats run reads from each record. */
+export function statsKeys(by: StatsGroup): string[] {
+  const keys = ['msg_id', 'submitted', 'started', 'completed', 'engine_uuid', 'result_header', 'result_content', 'result_metadata', 'error'];
+  if (by === 'function') keys.push('function');
+  if (by === 'client_uuid' || by === 'queue' || by === 'label') keys.push(by);
+  return keys;
+}
+
+/** min, median, 95th percentile (linear between ranks, as numpy's default) and max; None when nothing was timed. */
+export interface Spread {
+  readonly min: number | null;
+  readonly median: number | null;
+  readonly p95: number | null;
+  readonly max: number | null;
+}
+
+export interface GroupStats {
+  readonly key: string | number | null;
+  readonly count: number;
+  readonly ok: number;
+  readonly error: number;
+  readonly aborted: number;
+  readonly pending: number;
+  /** Records with both `started` and `completed`: the only ones with a run time. */
+  readonly timed: number;
+  /** Records missing `started` or `completed`: counted, not timed. */
+  readonly untimed: number;
+  /** Seconds of run time summed. */
+  readonly busy: number;
+  /** busy / span of the whole selection (for the total: busy / (span × engines)). */
+  readonly utilisation: number | null;
+  /** 100 × (1 − utilisation). */
+  readonly idle_percent: number | null;
+  readonly run_time: Spread;
+  readonly queue_wait: Spread;
+  /** Timed tasks per second of the selection's span. */
+  readonly throughput: number | null;
+}
+
+export interface TaskStats {
+  readonly by: StatsGroup;
+  readonly groups: GroupStats[];
+  readonly total: GroupStats;
+  /** The first start and last completion of the timed records, and the seconds between. */
+  readonly first_started: Timestamp | null;
+  readonly last_completed: Timestamp | null;
+  readonly span: number | null;
+  /** How many distinct engines ran timed tasks (the total's utilisation divides by it). */
+  readonly engines: number;
+}
+
+const CHUNK = 16_384;
+
+/**
+ * One number per record, kept in typed chunks that never move to grow (a
+ * million of them are 8 MB for durations, 4 MB for group numbers).
+ */
+class Column<A extends Float64Array | Uint32Array> {
+  private readonly chunks: A[] = [];
+  length = 0;
+
+  constructor(private readonly make: (n: number) => A) {}
+
+  push(v: number): void {
+    const at = this.length % CHUNK;
+    if (at === 0) this.chunks.push(this.make(CHUNK));
+    this.chunks[this.chunks.length - 1]![at] = v;
+    this.length++;
+  }
+
+  /** Calls `f` with each value and its record's position. */
+  forEach(f: (v: number, i: number) => void): void {
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const n = Math.min(CHUNK, this.length - c * CHUNK);
+      for (let i = 0; i < n; i++) f(chunk[i]!, c * CHUNK + i);
+    }
+  }
+}
+
+const durations = () => new Column((n) => new Float64Array(n));
+
+/** A group's running counts (its durations are the records' columns). */
+class Counts {
+  count = 0;
+  ok = 0;
+  error = 0;
+  aborted = 0;
+  pending = 0;
+  /** Run time summed in whole microseconds: exact, so the same in any order of the records. */
+  busyUs = 0;
+
+  add(status: string, run: number | null, runUs: number): void {
+    this.count++;
+    if (status === 'ok') this.ok++;
+    else if (status === 'error') this.error++;
+    else if (status === 'aborted') this.aborted++;
+    else this.pending++;
+    if (run !== null) this.busyUs += runUs;
+  }
+
+  merge(o: Counts): void {
+    this.count += o.count;
+    this.ok += o.ok;
+    this.error += o.error;
+    this.aborted += o.aborted;
+    this.pending += o.pending;
+    this.busyUs += o.busyUs;
+  }
+
+  result(key: string | number | null, runs: Float64Array, waits: Float64Array, span: number | null, engines: number): GroupStats {
+    const timed = runs.length;
+    const capacity = span === null || span <= 0 ? null : span * engines;
+    const busy = this.busyUs / 1e6;
+    const utilisation = capacity === null ? null : busy / capacity;
+    return {
+      key,
+      count: this.count,
+      ok: this.ok,
+      error: this.error,
+      aborted: this.aborted,
+      pending: this.pending,
+      timed,
+      untimed: this.count - timed,
+      busy,
+      utilisation,
+      idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
+      run_time: spread(runs),
+      queue_wait: spread(waits),
+      throughput: span === null || span <= 0 ? null : timed / span,
+    };
+  }
+}
+
+/** One way of grouping: each group's number and counts, and each record's group number. */
+interface Grouping {
+  readonly index: Map<string | number | null, number>;
+  readonly keys: (string | number | null)[];
+  readonly counts: Counts[];
+  readonly of: Column<Uint32Array>;
+}
+
+/**
+ * Per-group task statistics, fed one record at a time so that a streamed
+ * answer is never held whole. Run time is `started`→`completed`, queue wait
+ * `submitted`→`started`; a record missing either time is counted but not
+ * timed. A group's utilisation is its busy time over the span of the whole
+ * selection (first start to last completion), so an engine that sat idle at
+ * the start shows it. `also` groups the same records other ways at once
+ * (`result(g)` gives each), sharing one total. Of each record only its two
+ * durations and its group numbers are kept (16 bytes and 4 a grouping).
+ */
+export class StatsBuilder {
+  private readonly groupings = new Map<StatsGroup, Grouping>();
+  private readonly total = new Counts();
+  private readonly runs = durations();
+  private readonly waits = durations();
+  private readonly engines = new Set<string | number>();
+  /** uuid → id pairs that records carry (a failed task's engine_info), for stores without an engine map. */
+  private readonly learned = new Map<string, number>();
+  private first: number | null = null;
+  private last: number | null = null;
+  /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
+  private totalStats: GroupStats | undefined;
+
+  constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
+    for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)) });
+  }
+
+  add(rec: TaskRecord): void {
+    this.totalStats = undefined;
+    const status = taskStatus(rec);
+    const uuid = rec['engine_uuid'];
+    if (typeof uuid === 'string' && !this.learned.has(uuid)) {
+      const id = engineIdOf(rec, this.ctx);
+      if (id !== null) this.learned.set(uuid, id);
+    }
+    const run = runTime(rec);
+    const wait = queueWait(rec);
+    const s = run === null ? 0 : (rec['started'] as Timestamp).us;
+    const c = run === null ? 0 : (rec['completed'] as Timestamp).us;
+    for (const [by, g] of this.groupings) {
+      const key = groupKey(rec, by, this.ctx, status);
+      let n = g.index.get(key);
+      if (n === undefined) {
+        n = g.keys.length;
+        g.index.set(key, n);
+        g.keys.push(key);
+        g.counts.push(new Counts());
+      }
+      g.counts[n]!.add(status, run, c - s);
+      g.of.push(n);
+    }
+    this.total.add(status, run, c - s);
+    this.runs.push(run ?? NaN);
+    this.waits.push(wait ?? NaN);
+    if (run !== null) {
+      if (this.first === null || s < this.first) this.first = s;
+      if (this.last === null || c > this.last) this.last = c;
+      const engine = engineIdOf(rec, this.ctx) ?? (typeof rec['engine_uuid'] === 'string' ? rec['engine_uuid'] : null);
+      if (engine !== null) this.engines.add(engine);
+    }
+  }
+
+  result(by: StatsGroup = this.by): TaskStats {
+    const g = this.groupings.get(by);
+    if (!g) throw new Error(`these stats are not grouped by ${by}`);
+    const span = this.first === null || this.last === null ? null : (this.last - this.first) / 1e6;
+    for (const [uuid, id] of this.learned) if (this.engines.delete(uuid)) this.engines.add(id);
+    // an engine first seen by uuid, then named by id in a record: one group
+    const out = new Map<string | number | null, number>();
+    const target = g.keys.map((k) => {
+      const key = by === 'engine_id' && typeof k === 'string' ? this.learned.get(k) ?? k : k;
+      let t = out.get(key);
+      if (t === undefined) out.set(key, (t = out.size));
+      return t;
+    });
+    const keys = [...out.keys()];
+    const counts = keys.map(() => new Counts());
+    g.counts.forEach((c, i) => counts[target[i]!]!.merge(c));
+    const runs = bucketed(this.runs, g.of, target, keys.length);
+    const waits = bucketed(this.waits, g.of, target, keys.length);
+    const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
+    this.totalStats ??= this.total.result(null, sortedValues(this.runs), sortedValues(this.waits), span, Math.max(1, this.engines.size));
+    return {
+      by,
+      groups: order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1)),
+      total: this.totalStats,
+      first_started: this.first === null ? null : new Timestamp(this.first),
+      last_completed: this.last === null ? null : new Timestamp(this.last),
+      span,
+      engines: this.engines.size,
+    };
+  }
+
+  /** The result of one grouping, whose group numbers are then let go: a second call for it is an error. */
+  take(by: StatsGroup): TaskStats {
+    const st = this.result(by);
+    this.groupings.delete(by);
+    return st;
+  }
+
+  /** Every run time and queue wait added so far, in seconds, ascending, and how many records had none. */
+  durations(): { run_time: Float64Array; queue_wait: Float64Array; untimed: number; unwaited: number } {
+    const run = sortedValues(this.runs);
+    const wait = sortedValues(this.waits);
+    return { run_time: run, queue_wait: wait, untimed: this.runs.length - run.length, unwaited: this.waits.length - wait.length };
+  }
+}
+
+/** The values of a column that are set (not NaN), ascending. */
+function sortedValues(col: Column<Float64Array>): Float64Array {
+  let n = 0;
+  col.forEach((v) => {
+    if (v === v) n++;
+  });
+  const out = new Float64Array(n);
+  let at = 0;
+  col.forEach((v) => {
+    if (v === v) out[at++] = v;
+  });
+  return out.sort();
+}
+
+/**
+ * The set values of a column placed group by group in one array, each
+ * group's part sorted: `part(i)` is group i's, ascending.
+ */
+function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: number[], groups: number): (i: number) => Float64Array {
+  const groupOf = new Uint32Array(col.length);
+  of.forEach((g, i) => (groupOf[i] = target[g]!));
+  const starts = new Float64Array(groups + 1);
+  col.forEach((v, i) => {
+    if (v === v) starts[groupOf[i]! + 1]!++;
+  });
+  for (let i = 0; i < groups; i++) starts[i + 1]! += starts[i]!;
+  const at = Float64Array.from(starts);
+  const values = new Float64Array(starts[groups]!);
+  col.forEach((v, i) => {
+    if (v === v) values[at[groupOf[i]!]!++] = v;
+  });
+  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!).sort());
+  return (i) => parts[i]!;
+}
+
+function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: string): string | number | null {
+  switch (by) {
+    case 'engine_id':
+      return engineIdOf(rec, ctx) ?? (typeof rec['engine_uuid'] === 'string' ? rec['engine_uuid'] : null);
+    case 'function':
+      return functionOf(rec);
+    case 'status':
+      return status;
+    default: {
+      const v = rec[by];
+      return typeof v === 'string' || typeof v === 'number' ? v : null;
+    }
+  }
+}
+
+/** min, median, p95 and max of values in ascending order. */
+function spread(sorted: Float64Array): Spread {
+  if (sorted.length === 0) return { min: null, median: null, p95: null, max: null };
+  return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[sorted.length - 1]! };
+}
+
+/** The q-quantile, linear between the two nearest ranks. */
+export function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}

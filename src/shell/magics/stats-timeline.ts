@@ -1,0 +1,233 @@
+import type { Client } from '../../client/index.js';
+import { didYouMean, nameError, typeError } from '../../errors.js';
+import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../../format/index.js';
+import { GROUP_ALIASES, INTERVAL_KEYS, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys, type GroupStats, type StatsGroup, type TaskStats, type TimelineRows } from '../../analytics/index.js';
+import { RecordList, Text, isDict, queueWait, runTime, type DeriveContext, type TaskRecord } from '../../records/index.js';
+import { writeFileStreaming } from '../export-file.js';
+import { askTerminal } from '../api.js';
+import type { MagicContext } from '../magic.js';
+import { parseExpression, bindArgs, PyFunction, typeName } from '../../language/index.js';
+
+/** Where the records of a stats or timeline come from: a query (read twice if need be) or a list in hand. */
+type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
+
+/** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
+export function deriveContext(client: Client): Promise<DeriveContext> {
+  return client.deriveContext().catch(() => ({}));
+}
+
+/** Records a value stands for: a record list or a list of records. */
+export function recordsOf(v: unknown): TaskRecord[] | null {
+  if (v instanceof RecordList) return v.records;
+  if (Array.isArray(v) && v.every((r) => isDict(r))) return v as TaskRecord[];
+  return null;
+}
+
+function groupOf(name: string): StatsGroup {
+  const g = GROUP_ALIASES[name] ?? name;
+  if ((STATS_GROUPS as readonly string[]).includes(g)) return g as StatsGroup;
+  const names = [...STATS_GROUPS, ...Object.keys(GROUP_ALIASES)];
+  throw typeError(`stats cannot group by '${name}'${didYouMean(name, names)}; choose ${STATS_GROUPS.map(groupWord).join(', ')}`);
+}
+
+/** One row per group with the numbers flat, for JSON and CSV. */
+function flatRow(g: GroupStats, by: string): Record<string, unknown> {
+  const row: Record<string, unknown> = { [by]: g.key };
+  for (const [k, v] of Object.entries(g)) {
+    if (k === 'key') continue;
+    if (k === 'run_time' || k === 'queue_wait') {
+      for (const [q, x] of Object.entries(v as object)) row[`${k}_${q}`] = x;
+    } else row[k] = v;
+  }
+  return row;
+}
+
+/** The numbers of a stats run as plain data: what `stats()` returns and `--format json` prints. */
+export function statsData(st: TaskStats): Record<string, unknown> {
+  return {
+    by: st.by,
+    groups: st.groups.map((g) => flatRow(g, st.by)),
+    total: flatRow(st.total, st.by),
+    first_started: st.first_started,
+    last_completed: st.last_completed,
+    span: st.span,
+    engines: st.engines,
+  };
+}
+
+async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> {
+  const b = new StatsBuilder(by, source.ctx);
+  for await (const r of source.open()) b.add(r);
+  return b.result();
+}
+
+/** `stats(records, by='engine_id')`: the numbers of %stats as a dict. */
+export function makeStatsFunction(client: Client): PyFunction {
+  return new PyFunction('stats', async (c) => {
+    const a = bindArgs('stats', ['records', 'by'], c, 1);
+    const records = recordsOf(a.get('records'));
+    if (!records) throw typeError(`stats() takes records (what db_query returns), not ${typeName(a.get('records'))}`);
+    const byArg = a.get('by') ?? 'engine_id';
+    if (typeof byArg !== 'string') throw typeError(`stats(by=...) takes a name such as 'engine_id', not ${typeName(byArg)}`);
+    return statsData(await computeStats({ open: () => records, ctx: await deriveContext(client) }, groupOf(byArg)));
+  }, `stats(records, by='engine'): per engine (or ${STATS_GROUPS.slice(1).map(groupWord).join(', ')}) counts, busy time, utilisation, run-time and queue-wait spread`);
+}
+
+export interface MagicArgs {
+  readonly flags: Map<string, string | true>;
+  /** The QUERY text and where it starts in the magic's argument. */
+  readonly query: string;
+  readonly queryAt: number;
+  readonly by: string | null;
+}
+
+const VALUE_FLAGS = new Set(['hist', 'trace', 'svg', 'rows']);
+const TOKEN = String.raw`'[^']*'|"[^"]*"|[^\s'"]+`;
+const LEADING_FLAG = new RegExp(String.raw`^\s*--(\w[\w-]*)(?:[ \t]+(${TOKEN}))?`);
+const TRAILING_BARE = /\s--(\w[\w-]*)\s*$/;
+const TRAILING_VALUE = new RegExp(String.raw`\s--(\w[\w-]*)[ \t]+(${TOKEN})\s*$`);
+
+/**
+ * `[--flag [VALUE]]... [QUERY] [by KEY] [--flag [VALUE]]...`: options at
+ * either end, the query (an expression) between.
+ */
+export function parseMagicArgs(magic: string, arg: string, allowed: readonly string[]): MagicArgs {
+  const flags = new Map<string, string | true>();
+  const check = (name: string) => {
+    if (!allowed.includes(name)) throw typeError(`%${magic} has no option --${name}; its options are ${allowed.map((f) => '--' + f).join(' ')}`);
+  };
+  const unquote = (v: string) => v.replace(/^(['"])(.*)\1$/, '$2');
+  let from = 0;
+  let to = arg.length;
+  for (let m = LEADING_FLAG.exec(arg); m; m = LEADING_FLAG.exec(arg.slice(from, to))) {
+    const name = m[1]!;
+    check(name);
+    if (VALUE_FLAGS.has(name)) {
+      if (!m[2]) throw typeError(`%${magic} --${name} needs a value`);
+      flags.set(name, unquote(m[2]));
+      from += m[0].length;
+    } else {
+      flags.set(name, true);
+      from += m[0].length - (m[2]?.length ?? 0);
+    }
+  }
+  for (;;) {
+    const rest = ' ' + arg.slice(from, to);
+    const v = TRAILING_VALUE.exec(rest);
+    const m = v && VALUE_FLAGS.has(v[1]!) ? v : TRAILING_BARE.exec(rest);
+    if (!m) break;
+    check(m[1]!);
+    if (VALUE_FLAGS.has(m[1]!) && !m[2]) throw typeError(`%${magic} --${m[1]} needs a value`);
+    flags.set(m[1]!, m[2] ? unquote(m[2]) : true);
+    to -= m[0].length - 1;
+  }
+  let middle = arg.slice(from, Math.max(from, to));
+  let by: string | null = null;
+  const byMatch = /(?:^|\s)by\s+(\w+)\s*$/.exec(middle);
+  if (byMatch) {
+    by = byMatch[1]!;
+    middle = middle.slice(0, byMatch.index);
+  }
+  const lead = middle.length - middle.trimStart().length;
+  return { flags, query: middle.trim(), queryAt: from + lead, by };
+}
+
+/** What a magic's QUERY names: every record (an empty query), a query dict, or records in hand. */
+export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs): Promise<{ query: Record<string, unknown> } | { records: TaskRecord[] }> {
+  if (args.query === '') return { query: {} };
+  const offset = st.argAt + args.queryAt;
+  const expr = parseExpression({ source: ctx.source, from: offset, to: offset + args.query.length, firstLine: ctx.firstLine });
+  const value = await ctx.interp.evaluate(expr);
+  const records = recordsOf(value);
+  if (records) return { records };
+  if (isDict(value)) return { query: value };
+  throw typeError(`the records to look at are a query dict such as {'queue': 'task'} or records from db_query, not ${typeName(value)}`);
+}
+
+/** The records a magic's QUERY names: every record, a query dict, or records in hand. */
+async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[], unordered = false): Promise<Source> {
+  const derive = await deriveContext(ctx.client);
+  const sel = await selectionOf(ctx, st, args);
+  if ('records' in sel) return { open: () => sel.records, ctx: derive };
+  return { open: () => ctx.client.streamQuery(sel.query, keys, { lazy: DERIVE_ONLY, unordered }), ctx: derive };
+}
+
+/** The dict columns stats and timelines read only to derive a status or an engine: a store may leave them unparsed. */
+const DERIVE_ONLY = ['result_header', 'result_content', 'result_metadata', 'error'];
+
+const HIST_KEYS = ['run_time', 'queue_wait'];
+
+/** `%stats [QUERY] [by KEY]` and `%stats --hist run_time|queue_wait [QUERY]`. */
+export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
+  const args = parseMagicArgs('stats', st.arg, ['hist']);
+  const table = ctx.shell.settings.format === 'table';
+  const hist = args.flags.get('hist');
+  if (typeof hist === 'string') {
+    if (!HIST_KEYS.includes(hist)) throw typeError(`%stats --hist draws ${HIST_KEYS.join(' or ')}, not '${hist}'${didYouMean(hist, HIST_KEYS)}`);
+    // a histogram counts: the order of the records does not matter
+    const source = await sourceOf(ctx, st, args, ['msg_id', 'submitted', 'started', 'completed'], true);
+    const of = hist === 'run_time' ? runTime : queueWait;
+    let values = new Float64Array(1024);
+    let n = 0;
+    let missing = 0;
+    for await (const r of source.open()) {
+      const v = of(r);
+      if (v === null) {
+        missing++;
+        continue;
+      }
+      if (n === values.length) {
+        const grown = new Float64Array(n * 2);
+        grown.set(values);
+        values = grown;
+      }
+      values[n++] = v;
+    }
+    const h = histogram(hist, values.subarray(0, n), missing);
+    if (table) return new Text(renderHistogram(h, ctx.shell.terminal?.columns?.() ?? Infinity));
+    return { key: h.key, log: h.log, edges: h.edges, counts: h.counts, left_out: h.nonPositive, missing: h.missing };
+  }
+  const by = groupOf(args.by ?? 'engine_id');
+  // stats sum, count and sort: they do not depend on the records' order (busy time is summed in whole microseconds)
+  const st_ = await computeStats(await sourceOf(ctx, st, args, statsKeys(by), true), by);
+  if (table) return new Text(renderStats(st_, ctx.shell.terminal?.columns?.() ?? Infinity));
+  const data = statsData(st_);
+  return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
+}
+
+/** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */
+export async function timelineMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
+  const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force', 'rows']);
+  if (args.by !== null) throw typeError(`%timeline takes no "by"; --rows ${TIMELINE_ROWS.join('|')} says what its rows are`);
+  const rows = timelineRows(args.flags.get('rows'));
+  const keys = [...INTERVAL_KEYS];
+  const source = await sourceOf(ctx, st, args, keys);
+  const trace = args.flags.get('trace');
+  const svg = args.flags.get('svg');
+  if (typeof trace === 'string' && typeof svg === 'string') throw typeError('%timeline writes one file at a time: --trace FILE or --svg FILE');
+  const force = args.flags.get('force') === true;
+  if (rows !== 'engine' && (typeof trace === 'string' || typeof svg === 'string')) {
+    throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
+  }
+  if (typeof trace === 'string') {
+    const n = await writeFileStreaming(trace, force, renderTrace(source.open(), source.ctx));
+    return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
+  }
+  if (typeof svg === 'string') {
+    const n = await writeFileStreaming(svg, force, renderSvg(source.open, source.ctx));
+    return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
+  }
+  if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
+  return askTerminal({ kind: 'timeline', open: source.open, ctx: source.ctx, live: ctx.client.mode === 'hub', rows });
+}
+
+function timelineRows(v: string | true | undefined): TimelineRows {
+  if (v === undefined) return 'engine';
+  if (typeof v === 'string' && (TIMELINE_ROWS as readonly string[]).includes(v)) return v as TimelineRows;
+  const given = typeof v === 'string' ? v : '';
+  throw typeError(`%timeline --rows takes ${TIMELINE_ROWS.join(', ')}, not '${given}'${didYouMean(given, TIMELINE_ROWS)}`);
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} bytes` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
+}

@@ -28,7 +28,7 @@ if (files.length === 0) {
 const reporter = join(root, 'test', 'support', 'reporter.mjs');
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  ['--test', '--test-concurrency=3', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(result.status ?? 1);

@@ -85,7 +85,7 @@ test('Ctrl-C while pickles that each run to the whole budget are decoded: the ev
   const db = new DictDB({ recordLimit: 100 });
   for (let i = 0; i < 8; i++) await db.addRecord(`big_1_${i}`, record(i, bomb.slice()));
   const shell = createShell({ client: await StoreClient.open(db) });
-  for (const statement of ["x = db_query({}, keys=['result'])", "rc.get_result(['big_1_0', 'big_1_1', 'big_1_2', 'big_1_3']).get()"]) {
+  for (const statement of ["x = db_query({}, keys=['result'])", "rc.get_result(['big_1_0', 'big_1_1', 'big_1_2', 'big_1_3']).get()", "%show 'big_1_5'"]) {
     const ac = new AbortController();
     const scheduled = performance.now();
     const cpuAt = process.cpuUsage();

@@ -1,5 +1,6 @@
 import { retryChain, type Client } from '../../client/index.js';
 import { RecordView, isRecordView } from '../../format/index.js';
+import { predecodeRecords } from '../../query/index.js';
 import { Text, type TaskRecord } from '../../records/index.js';
 import type { Magic } from '../magic.js';
 import { fetchRecord, resolveMsgId, taskOf } from './task-ids.js';
@@ -40,6 +41,8 @@ export const TASK_MAGICS: readonly Magic[] = [
       if (!st.arg.trim() && isRecordView(ctx.builtins.get('_'))) return ctx.builtins.get('_');
       const id = await resolveMsgId(st, ctx);
       const rec = await fetchRecord(ctx.client, id);
+      // its large pickles decoded now, in slices (Ctrl-C is seen between two), for the view to read at once
+      await predecodeRecords([rec], ['function', 'args', 'result'], ctx.interp.signal);
       const context = await ctx.client.deriveContext().catch(() => ({}));
       return new RecordView(rec, { ...context, ...(await retriesOf(ctx.client, rec)) });
     },

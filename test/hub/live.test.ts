@@ -43,7 +43,13 @@ def ticker(tag, n):
 ars = [c[c.ids[i % len(c.ids)]].apply_async(ticker, t, INPUT['lines']) for i, t in enumerate(INPUT['tags'])]
 for ar in ars:
     ar.wait_for_send(10)
-emit([ar.msg_ids[0] for ar in ars])
+ids = [ar.msg_ids[0] for ar in ars]
+# closing the client at once can drop requests still queued in its sockets: wait until the hub holds them
+import time
+deadline = time.time() + 20
+while len(c.db_query({'msg_id': {'$in': ids}}, keys=['msg_id'])) < len(ids) and time.time() < deadline:
+    time.sleep(0.05)
+emit(ids)
 c.close()
 `, { tags, lines })) as unknown as string[];
   return out;

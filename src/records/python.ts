@@ -116,7 +116,24 @@ export class PyBytearray extends PyValue {
   }
 }
 
-export class PySet extends PyValue {
+/** A value that is a list of items to JSON, queries, iteration and len(): a set, a deque. */
+abstract class PyItemsValue extends PyValue {
+  abstract readonly items: unknown[];
+  override jsonForm(): unknown {
+    return this.items;
+  }
+  override queryForm(item: (x: unknown) => unknown): unknown {
+    return this.items.map(item);
+  }
+  override pyItems(): unknown[] {
+    return this.items;
+  }
+  override pyLen(): number {
+    return this.items.length;
+  }
+}
+
+export class PySet extends PyItemsValue {
   readonly pyClass: string;
   constructor(
     readonly items: unknown[],
@@ -129,18 +146,6 @@ export class PySet extends PyValue {
     if (this.items.length === 0) return `${this.pyClass}()`;
     const body = `{${this.items.map(inner).join(', ')}}`;
     return this.frozen ? `frozenset(${body})` : body;
-  }
-  override jsonForm(): unknown {
-    return this.items;
-  }
-  override queryForm(item: (x: unknown) => unknown): unknown {
-    return this.items.map(item);
-  }
-  override pyItems(): unknown[] {
-    return this.items;
-  }
-  override pyLen(): number {
-    return this.items.length;
   }
 }
 
@@ -262,7 +267,7 @@ export class PyMapping extends PyValue {
   }
 }
 
-export class PyDeque extends PyValue {
+export class PyDeque extends PyItemsValue {
   readonly pyClass = 'collections.deque';
   constructor(
     readonly items: unknown[] = [],
@@ -272,18 +277,6 @@ export class PyDeque extends PyValue {
   }
   pyRepr(inner: Inner = fallback): string {
     return `deque([${this.items.map(inner).join(', ')}]${this.maxlen === null ? '' : `, maxlen=${inner(this.maxlen)}`})`;
-  }
-  override jsonForm(): unknown {
-    return this.items;
-  }
-  override queryForm(item: (x: unknown) => unknown): unknown {
-    return this.items.map(item);
-  }
-  override pyItems(): unknown[] {
-    return this.items;
-  }
-  override pyLen(): number {
-    return this.items.length;
   }
 }
 

@@ -13,6 +13,7 @@ import { Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { IPC, ROOT, isolatedEnv, tempDir } from '../cli/helpers.js';
+import { abortAfter } from '../support/lateness.js';
 
 let home: ReturnType<typeof tempDir>;
 let db: string;
@@ -97,21 +98,10 @@ test('Ctrl-C in the shell while a query decodes: the event loop turns every few 
     const shell = createShell({ client: await StoreClient.open(store) });
     const ac = new AbortController();
     // well into the decoding: reading the first records from the file is the store's part, not timed here
-    const scheduled = performance.now();
-    const cpuAt = process.cpuUsage();
-    let late = 0;
-    let lateCpu = 0;
-    setTimeout(() => {
-      // how long past its time the timer fired: the longest the loop went without a turn. On a
-      // shared machine the process may wait for a core meanwhile: what counts is the CPU time it
-      // spent past the timer's time, its own work that kept the loop from turning.
-      late = performance.now() - scheduled - 2000;
-      const cpu = process.cpuUsage(cpuAt);
-      lateCpu = Math.min(late, Math.max(0, (cpu.user + cpu.system) / 1000 - 2000));
-      ac.abort();
-    }, 2000);
+    const lateness = abortAfter(2000, ac);
     const [o] = await shell.execute("x = db_query({}, keys=['result'])", { signal: ac.signal });
     assert.equal(o?.error?.kind, 'Interrupted');
+    const { late, lateCpu } = lateness();
     assert.ok(late < 100 || lateCpu < 100, `the event loop turned ${late.toFixed(0)} ms late, ${lateCpu.toFixed(0)} ms of it working`);
     process.stdout.write(`# the timer fired ${late.toFixed(1)} ms late\n`);
     const [next] = await shell.execute('6 * 7');

@@ -12,6 +12,7 @@ import { Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { createShell } from '../../src/shell/index.js';
 import { DictDB } from '../../src/stores/dictdb.js';
 import { repeated } from '../support/bombs.js';
+import { abortAfter } from '../support/lateness.js';
 
 const t0 = Timestamp.parse('2026-11-02T09:00:00.000000Z')!.us;
 
@@ -87,19 +88,10 @@ test('Ctrl-C while pickles that each run to the whole budget are decoded: the ev
   const shell = createShell({ client: await StoreClient.open(db) });
   for (const statement of ["x = db_query({}, keys=['result'])", "rc.get_result(['big_1_0', 'big_1_1', 'big_1_2', 'big_1_3']).get()", "%show 'big_1_5'"]) {
     const ac = new AbortController();
-    const scheduled = performance.now();
-    const cpuAt = process.cpuUsage();
-    let late = 0;
-    let lateCpu = 0;
-    setTimeout(() => {
-      // CPU time spent past the timer's time: the process's own work that kept the loop from turning
-      late = performance.now() - scheduled - 150;
-      const cpu = process.cpuUsage(cpuAt);
-      lateCpu = Math.min(late, Math.max(0, (cpu.user + cpu.system) / 1000 - 150));
-      ac.abort();
-    }, 150);
+    const lateness = abortAfter(150, ac);
     const [o] = await shell.execute(statement, { signal: ac.signal });
     assert.equal(o?.error?.kind, 'Interrupted', statement);
+    const { late, lateCpu } = lateness();
     assert.ok(late < 100 || lateCpu < 100, `${statement}: the event loop turned ${late.toFixed(0)} ms late, ${lateCpu.toFixed(0)} ms of it working`);
     process.stdout.write(`# ${statement}: the timer fired ${late.toFixed(1)} ms late\n`);
   }

@@ -150,7 +150,7 @@ function bytes(n: number): Uint8Array {
 }
 function text(n: number): string {
   need(n);
-  if (n >= BIG_TEXT && stepLimit < maxSteps) {
+  if (n >= BIG_TEXT && slicing) {
     // decoded in slices, then this opcode runs again and finds it
     if (bigText?.at === pos) {
       const s = bigText.value;
@@ -256,6 +256,8 @@ function run(input: Uint8Array, buffers: readonly Uint8Array[], budget: PickleLi
 let opStart = 0;
 /** Text of at least this many bytes is decoded in slices of its own when a pickle is (see unpickleInSlices). */
 const BIG_TEXT = 1024 * 1024;
+/** Whether the VM runs a pickle in slices (unpickleInSlices): only then is a long text decoded apart. */
+let slicing = false;
 /** A long text decoded beforehand for the opcode at `at` (the text's offset in the pickle). */
 let bigText: { readonly at: number; readonly value: string } | null = null;
 
@@ -344,16 +346,18 @@ export function isPredecoded(data: Uint8Array): boolean {
  */
 export async function unpickleInSlices(input: Uint8Array, between: () => Promise<void>, limits: PickleLimits = DEFAULT_LIMITS): Promise<void> {
   if (predecoded.has(input)) return;
-  let entry: { limits: PickleLimits; value?: unknown; error?: unknown };
+  predecoded.set(input, await decodeEntry(input, between, limits));
+  predecodedCount++;
+}
+
+/** What `unpickle` of `input` gives, its value or its PickleError, decoded in slices. */
+async function decodeEntry(input: Uint8Array, between: () => Promise<void>, limits: PickleLimits): Promise<{ limits: PickleLimits; value?: unknown; error?: unknown }> {
   // the fast decoder reads a few megabytes within milliseconds: most large results are plain lists and numbers
   const quick = input.length <= FAST_AT_ONCE_BYTES ? fastUnpickle(input, limits) : NOT_FAST;
-  if (quick !== NOT_FAST && !builtOpaque()) {
-    predecoded.set(input, { limits, value: quick });
-    predecodedCount++;
-    return;
-  }
+  if (quick !== NOT_FAST && !builtOpaque()) return { limits, value: quick };
   try {
     start(input, [], limits);
+    slicing = true;
     let state: Suspended | null = null;
     let value: unknown = PAUSED;
     try {
@@ -371,24 +375,25 @@ export async function unpickleInSlices(input: Uint8Array, between: () => Promise
         }
         if (value !== PAUSED) break;
         state = suspend();
+        slicing = false;
         const textValue = long ? await decodeInSlices(state.data.subarray(long.at, long.at + long.length), between) : null;
         if (!long) await between();
         resumeFrom(state);
+        slicing = true;
         state = null;
         if (long) bigText = { at: long.at, value: textValue! };
       }
-      entry = { limits, value: finish(value, limits, shared) };
+      return { limits, value: finish(value, limits, shared) };
     } finally {
+      slicing = false;
       stepLimit = maxSteps;
       bigText = null;
       if (state === null) release();
     }
   } catch (e) {
     if (!(e instanceof PickleError)) throw e;
-    entry = { limits, error: e };
+    return { limits, error: e };
   }
-  predecoded.set(input, entry);
-  predecodedCount++;
 }
 
 /** The value (or the error) a pickle decoded beforehand gave, once; undefined when it was not. */

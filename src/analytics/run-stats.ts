@@ -1,5 +1,6 @@
 import { engineIdOf, queueWait, runTime, taskStatus, type DeriveContext, Timestamp } from '../records/index.js';
 import { compareEngines, functionOf } from './intervals.js';
+import { groupValue, type ColumnChunk, type MappedIds } from './task-columns.js';
 import type { TaskRecord } from '../records/index.js';
 
 /** What `stats` groups by, and the key of the record each one reads. */
@@ -124,6 +125,7 @@ class Counts {
     this.busyUs += o.busyUs;
   }
 
+  /** The group's numbers; `runs` and `waits` (its durations, in any order) are reordered in place. */
   result(key: string | number | null, runs: Float64Array, waits: Float64Array, span: number | null, engines: number): GroupStats {
     const timed = runs.length;
     const capacity = span === null || span <= 0 ? null : span * engines;
@@ -141,8 +143,8 @@ class Counts {
       busy,
       utilisation,
       idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
-      run_time: spread(runs),
-      queue_wait: spread(waits),
+      run_time: spreadOf(runs),
+      queue_wait: spreadOf(waits),
       throughput: span === null || span <= 0 ? null : timed / span,
     };
   }
@@ -218,6 +220,57 @@ export class StatsBuilder {
     }
   }
 
+  /**
+   * The rows of a column read, in the store's order: a plain row (its reply
+   * the hub's plain success, its engine one the map names) as `add` takes
+   * a record whose status is ok and whose engine id is the map's, without
+   * one; any other row by `add` on the record it comes with.
+   */
+  addChunk(chunk: ColumnChunk, uuids: readonly string[], ids: MappedIds): void {
+    this.totalStats = undefined;
+    const groupings = [...this.groupings];
+    const functions = chunk.functions;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!chunk.plain[i]) {
+        const rec = chunk.records[i]!;
+        if (functions) rec['function'] = functions[i]!;
+        this.add(rec);
+        continue;
+      }
+      const u = chunk.uuid[i]!;
+      const uuid = uuids[u]!;
+      const id = ids.of(u);
+      if (!this.learned.has(uuid)) this.learned.set(uuid, id);
+      const submitted = chunk.submitted[i]!;
+      const started = chunk.started[i]!;
+      const completed = chunk.completed[i]!;
+      const timed = started === started && completed === completed;
+      const run = timed ? (completed - started) / 1e6 : null;
+      const wait = submitted === submitted && started === started ? (started - submitted) / 1e6 : null;
+      const runUs = timed ? completed - started : 0;
+      for (const [by, g] of groupings) {
+        const key = by === 'engine_id' ? id : by === 'status' ? 'ok' : by === 'function' ? functions![i]! : groupValue(chunk.values[by]![i]);
+        let n = g.index.get(key);
+        if (n === undefined) {
+          n = g.keys.length;
+          g.index.set(key, n);
+          g.keys.push(key);
+          g.counts.push(new Counts());
+        }
+        g.counts[n]!.add('ok', run, runUs);
+        g.of.push(n);
+      }
+      this.total.add('ok', run, runUs);
+      this.runs.push(run ?? NaN);
+      this.waits.push(wait ?? NaN);
+      if (timed) {
+        if (this.first === null || started < this.first) this.first = started;
+        if (this.last === null || completed > this.last) this.last = completed;
+        this.engines.add(id);
+      }
+    }
+  }
+
   result(by: StatsGroup = this.by): TaskStats {
     const g = this.groupings.get(by);
     if (!g) throw new Error(`these stats are not grouped by ${by}`);
@@ -237,7 +290,7 @@ export class StatsBuilder {
     const runs = bucketed(this.runs, g.of, target, keys.length);
     const waits = bucketed(this.waits, g.of, target, keys.length);
     const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
-    this.totalStats ??= this.total.result(null, sortedValues(this.runs), sortedValues(this.waits), span, Math.max(1, this.engines.size));
+    this.totalStats ??= this.total.result(null, setValues(this.runs), setValues(this.waits), span, Math.max(1, this.engines.size));
     return {
       by,
       groups: order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1)),
@@ -264,8 +317,8 @@ export class StatsBuilder {
   }
 }
 
-/** The values of a column that are set (not NaN), ascending. */
-function sortedValues(col: Column<Float64Array>): Float64Array {
+/** The values of a column that are set (not NaN), in the column's order. */
+function setValues(col: Column<Float64Array>): Float64Array {
   let n = 0;
   col.forEach((v) => {
     if (v === v) n++;
@@ -275,12 +328,17 @@ function sortedValues(col: Column<Float64Array>): Float64Array {
   col.forEach((v) => {
     if (v === v) out[at++] = v;
   });
-  return out.sort();
+  return out;
+}
+
+/** The values of a column that are set (not NaN), ascending. */
+function sortedValues(col: Column<Float64Array>): Float64Array {
+  return setValues(col).sort();
 }
 
 /**
- * The set values of a column placed group by group in one array, each
- * group's part sorted: `part(i)` is group i's, ascending.
+ * The set values of a column placed group by group in one array: `part(i)`
+ * is group i's, in the column's order.
  */
 function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: number[], groups: number): (i: number) => Float64Array {
   const groupOf = new Uint32Array(col.length);
@@ -295,7 +353,7 @@ function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: nu
   col.forEach((v, i) => {
     if (v === v) values[at[groupOf[i]!]!++] = v;
   });
-  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!).sort());
+  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!));
   return (i) => parts[i]!;
 }
 
@@ -314,10 +372,78 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
   }
 }
 
-/** min, median, p95 and max of values in ascending order. */
-function spread(sorted: Float64Array): Spread {
-  if (sorted.length === 0) return { min: null, median: null, p95: null, max: null };
-  return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[sorted.length - 1]! };
+/**
+ * min, median, p95 and max of values in any order (reordered in place): the
+ * quantiles by selection, the same numbers as `quantile` of the sorted values
+ * without sorting them.
+ */
+export function spreadOf(values: Float64Array): Spread {
+  const n = values.length;
+  if (n === 0) return { min: null, median: null, p95: null, max: null };
+  let min = values[0]!;
+  let max = values[0]!;
+  for (let i = 1; i < n; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, median: selectedQuantile(values, 0.5), p95: selectedQuantile(values, 0.95), max };
+}
+
+/** `quantile(sorted, q)` of values in any order: the two ranks it reads found by selection. */
+function selectedQuantile(values: Float64Array, q: number): number {
+  const n = values.length;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  const a = select(values, lo);
+  let b = a;
+  if (hi !== lo) {
+    // after selection every value right of lo is at least the lo-th: the next rank is their least
+    b = values[lo + 1]!;
+    for (let i = lo + 2; i < n; i++) if (values[i]! < b) b = values[i]!;
+  }
+  return a + (b - a) * (pos - lo);
+}
+
+/**
+ * The k-th smallest value (0-based), found by quickselect: the values are
+ * reordered so that every one left of k is at most it and every one right
+ * of k at least it.
+ */
+export function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    // median of three as the pivot
+    const mid = (left + right) >>> 1;
+    let a = values[left]!;
+    let b = values[mid]!;
+    let c = values[right]!;
+    if (a > b) [a, b] = [b, a];
+    if (b > c) {
+      b = c;
+      if (a > b) b = a;
+    }
+    const pivot = b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 /** The q-quantile, linear between the two nearest ranks. */

@@ -6,7 +6,7 @@ import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type StreamOptions, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -148,6 +148,20 @@ export class StoreClient implements Client {
     if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
     if (!(await this.options.confirm(`${question}. Go on?`))) throw notConfirmed(question, 'written');
     return store.createIndexes();
+  }
+
+  /**
+   * The store's columns of the answer, read against the engine map that
+   * `deriveContext` gives (looked up first, as the record path does): a
+   * row whose engine the map names needs nothing else to name it.
+   */
+  async taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null> {
+    const store = this.store;
+    // a derived key in the query is tested on records
+    if (!store.taskColumns || planDerived(query, ['msg_id'])) return null;
+    const engines = request.state ? await this.engines().catch(() => new Map<number, string>()) : new Map<number, string>();
+    const read = store.taskColumns(query, { ...request, mapped: new Set(engines.values()) });
+    return read && { read, ctx: engineContext(engines) };
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {

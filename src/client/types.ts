@@ -3,6 +3,7 @@ import type { LiveFeed } from './live.js';
 import type { QueueStatus } from './queue-status.js';
 import type { DeriveContext, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
 import type { IndexReport } from '../stores/index.js';
+import type { ColumnRead, ColumnRequest } from '../analytics/index.js';
 
 export type { IndexReport };
 
@@ -27,6 +28,15 @@ export interface StreamOptions {
   readonly unordered?: boolean;
 }
 
+
+/** What a reader of columns asks for: the client adds the engine map. */
+export type TaskColumnsRequest = Omit<ColumnRequest, 'mapped'>;
+
+/** An answer's tasks as columns, and the engine map they were read against (a plain row's engine id is the map's). */
+export interface TaskColumns {
+  readonly read: ColumnRead;
+  readonly ctx: DeriveContext;
+}
 
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
@@ -65,6 +75,12 @@ export interface Client {
    * interactive viewer of a large answer), or null when the store cannot.
    */
   pagedQuery?(query: QueryInput, keys?: KeysInput): Promise<RecordList | null>;
+  /**
+   * db_query's tasks as columns, for the readers that count, sum and place
+   * them (%stats, %timeline): null when this client or its store reads
+   * records only, or the query names a derived key.
+   */
+  taskColumns?(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput, options?: StreamOptions): AsyncIterable<TaskRecord>;
   /**

@@ -2,7 +2,7 @@ import type { Tee } from './tee.js';
 import type { Client, TailLine, TopMonitor } from '../client/index.js';
 import type { IpcError } from '../errors.js';
 import type { OutputFormat, TopGroup } from '../format/index.js';
-import type { ErrorReport, TimelineRows } from '../analytics/index.js';
+import type { ErrorReport, TaskInterval, TimelineRows } from '../analytics/index.js';
 import type { DeriveContext, Dict, TaskRecord } from '../records/index.js';
 
 /**
@@ -74,6 +74,8 @@ export type TerminalRequest =
       readonly live: boolean;
       /** One row per engine, label or function. */
       readonly rows: TimelineRows;
+      /** The tasks as intervals in answer order, read as columns, where the client can (else null: read `open`). */
+      readonly intervals?: () => Promise<Iterable<TaskInterval> | null>;
     }
   | {
       readonly kind: 'errors';

@@ -1,6 +1,7 @@
 import { typeError } from '../errors.js';
 import { describe, type KeysInput, type QueryInput } from '../query/index.js';
 import { DATETIME_KEYS, Timestamp, type RecordPages, type TaskRecord } from '../records/index.js';
+import type { ColumnRead, ColumnRequest } from '../analytics/index.js';
 
 export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
 
@@ -62,6 +63,12 @@ export interface Store {
   findRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
   /** findRecords' records in no particular order (SQLite: in one pass, the order not looked for), for readers whose answer does not depend on it. */
   scanRecords?(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
+  /**
+   * SQLite: the answer's tasks as columns, for readers that count, sum and
+   * place them (%stats, %timeline), in no particular order; null when the
+   * store reads this query's records only.
+   */
+  taskColumns?(query: QueryInput, request: ColumnRequest): ColumnRead | null;
   /** SQLite only (`%index`): indexes on the columns queries scan for. */
   createIndexes?(): Promise<IndexReport>;
   /** How many records findRecords would give, where the store can count without reading them. */

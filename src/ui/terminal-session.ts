@@ -525,6 +525,16 @@ export class Session {
   /** Reads the records of a %timeline and shows the chart full screen. */
   private async openTimeline(request: TimelineRequest, signal: AbortSignal): Promise<void> {
     const timeline = await abortable(TimelineSession.open(request, { columns: this.columns, rows: this.rows }, () => this.changed()), signal);
+    // Keys typed while the chart was made may reach the process only now: two turns of the event loop read them
+    // while the statement still runs, into the type-ahead that is dropped when a view opens, so none reaches the chart.
+    try {
+      await abortable((async () => {
+        for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+      })(), signal);
+    } catch (e) {
+      timeline.stop();
+      throw e;
+    }
     this.screen = { kind: 'timeline', timeline };
   }
 

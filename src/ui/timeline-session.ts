@@ -46,6 +46,8 @@ export class TimelineSession {
 
 async function load(req: TimelineRequest): Promise<TimelineModel> {
   const b = new TimelineBuilder(req.rows);
-  for await (const rec of req.open()) b.add(taskInterval(rec, req.ctx));
+  const intervals = req.intervals ? await req.intervals() : null;
+  if (intervals) for (const t of intervals) b.add(t);
+  else for await (const rec of req.open()) b.add(taskInterval(rec, req.ctx));
   return b.finish(req.live ? Date.now() * 1000 : null);
 }

@@ -1,15 +1,26 @@
-import type { Client } from '../../client/index.js';
+import type { Client, TaskColumns, TaskColumnsRequest } from '../../client/index.js';
 import { didYouMean, nameError, typeError } from '../../errors.js';
-import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../../format/index.js';
-import { GROUP_ALIASES, INTERVAL_KEYS, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys, type GroupStats, type StatsGroup, type TaskStats, type TimelineRows } from '../../analytics/index.js';
+import { histogram, renderHistogram, renderStats, renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../format/index.js';
+import {
+  GROUP_ALIASES, INTERVAL_KEYS, IntervalTable, MappedIds, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys,
+  type GroupStats, type StatsGroup, type TaskStats, type TimelineRows,
+} from '../../analytics/index.js';
 import { RecordList, Text, isDict, queueWait, runTime, type DeriveContext, type TaskRecord } from '../../records/index.js';
 import { writeFileStreaming } from '../export-file.js';
 import { askTerminal } from '../api.js';
 import type { MagicContext } from '../magic.js';
 import { parseExpression, bindArgs, PyFunction, typeName } from '../../language/index.js';
 
-/** Where the records of a stats or timeline come from: a query (read twice if need be) or a list in hand. */
-type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
+/**
+ * Where the records of a stats or timeline come from: a query (read twice
+ * if need be) or a list in hand; a query also as columns, where the client
+ * can read them so.
+ */
+type Source = {
+  readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
+  readonly ctx: DeriveContext;
+  readonly columns?: (request: TaskColumnsRequest) => Promise<TaskColumns | null>;
+};
 
 /** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
 export function deriveContext(client: Client): Promise<DeriveContext> {
@@ -55,10 +66,44 @@ export function statsData(st: TaskStats): Record<string, unknown> {
   };
 }
 
+/** The groupings whose key is a stored key's value. */
+const VALUE_GROUPS: readonly StatsGroup[] = ['client_uuid', 'queue', 'label'];
+
 async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> {
+  const columns = await source.columns?.({
+    keys: statsKeys(by).filter((k) => k !== 'function'),
+    lazy: DERIVE_ONLY,
+    values: VALUE_GROUPS.includes(by) ? [by] : [],
+    function: by === 'function',
+    state: true,
+  });
+  if (columns) {
+    const { read, ctx } = columns;
+    const b = new StatsBuilder(by, ctx);
+    const ids = new MappedIds(read.uuids, ctx);
+    for await (const chunk of read.chunks) b.addChunk(chunk, read.uuids, ids);
+    return b.result();
+  }
   const b = new StatsBuilder(by, source.ctx);
   for await (const r of source.open()) b.add(r);
   return b.result();
+}
+
+/** The keys a timeline reads of each record: the function's name only where it is drawn or written. */
+function intervalKeys(withFunction: boolean): string[] {
+  return INTERVAL_KEYS.filter((k) => withFunction || k !== 'function');
+}
+
+/** The tasks of a timeline as columns, in answer order, where the client reads them so. */
+async function intervalTable(source: Source, withFunction: boolean): Promise<IntervalTable | null> {
+  const columns = await source.columns?.({
+    keys: intervalKeys(false),
+    lazy: DERIVE_ONLY,
+    values: ['msg_id', 'resubmitted', 'label'],
+    function: withFunction,
+    state: true,
+  });
+  return columns ? IntervalTable.read(columns.read, columns.ctx) : null;
 }
 
 /** `stats(records, by='engine_id')`: the numbers of %stats as a dict. */
@@ -149,7 +194,12 @@ async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, a
   const derive = await deriveContext(ctx.client);
   const sel = await selectionOf(ctx, st, args);
   if ('records' in sel) return { open: () => sel.records, ctx: derive };
-  return { open: () => ctx.client.streamQuery(sel.query, keys, { lazy: DERIVE_ONLY, unordered }), ctx: derive };
+  const client = ctx.client;
+  return {
+    open: () => client.streamQuery(sel.query, keys, { lazy: DERIVE_ONLY, unordered }),
+    ctx: derive,
+    ...(client.taskColumns ? { columns: (request: TaskColumnsRequest) => client.taskColumns!(sel.query, request) } : {}),
+  };
 }
 
 /** The dict columns stats and timelines read only to derive a status or an engine: a store may leave them unparsed. */
@@ -170,11 +220,10 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
     let values = new Float64Array(1024);
     let n = 0;
     let missing = 0;
-    for await (const r of source.open()) {
-      const v = of(r);
+    const push = (v: number | null) => {
       if (v === null) {
         missing++;
-        continue;
+        return;
       }
       if (n === values.length) {
         const grown = new Float64Array(n * 2);
@@ -182,6 +231,16 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
         values = grown;
       }
       values[n++] = v;
+    };
+    const columns = await source.columns?.({ keys: [], lazy: [], values: [], function: false, state: false });
+    if (columns) {
+      // the seconds between two of the times, as runTime and queueWait give them
+      for await (const c of columns.read.chunks) {
+        const [from, to] = hist === 'run_time' ? [c.started, c.completed] : [c.submitted, c.started];
+        for (let i = 0; i < c.length; i++) push(from[i] === from[i] && to[i] === to[i] ? (to[i]! - from[i]!) / 1e6 : null);
+      }
+    } else {
+      for await (const r of source.open()) push(of(r));
     }
     const h = histogram(hist, values.subarray(0, n), missing);
     if (table) return new Text(renderHistogram(h, ctx.shell.terminal?.columns?.() ?? Infinity));
@@ -200,25 +259,35 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
   const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force', 'rows']);
   if (args.by !== null) throw typeError(`%timeline takes no "by"; --rows ${TIMELINE_ROWS.join('|')} says what its rows are`);
   const rows = timelineRows(args.flags.get('rows'));
-  const keys = [...INTERVAL_KEYS];
-  const source = await sourceOf(ctx, st, args, keys);
   const trace = args.flags.get('trace');
   const svg = args.flags.get('svg');
+  // the function's name is read where it is drawn (rows by function) or written (the trace's events)
+  const withFunction = rows === 'function' || typeof trace === 'string';
+  const source = await sourceOf(ctx, st, args, intervalKeys(withFunction));
   if (typeof trace === 'string' && typeof svg === 'string') throw typeError('%timeline writes one file at a time: --trace FILE or --svg FILE');
   const force = args.flags.get('force') === true;
   if (rows !== 'engine' && (typeof trace === 'string' || typeof svg === 'string')) {
     throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
   }
   if (typeof trace === 'string') {
-    const n = await writeFileStreaming(trace, force, renderTrace(source.open(), source.ctx));
+    const table = await intervalTable(source, true);
+    const text = table ? renderTraceRows(table.rows()) : renderTrace(source.open(), source.ctx);
+    const n = await writeFileStreaming(trace, force, text);
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
   }
   if (typeof svg === 'string') {
-    const n = await writeFileStreaming(svg, force, renderSvg(source.open, source.ctx));
+    const table = await intervalTable(source, false);
+    const order = table?.order();
+    const text = table ? renderSvgIntervals(() => table.intervals(order)) : renderSvg(source.open, source.ctx);
+    const n = await writeFileStreaming(svg, force, text);
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
   if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
-  return askTerminal({ kind: 'timeline', open: source.open, ctx: source.ctx, live: ctx.client.mode === 'hub', rows });
+  const live = ctx.client.mode === 'hub';
+  return askTerminal({
+    kind: 'timeline', open: source.open, ctx: source.ctx, live, rows,
+    ...(source.columns && !live ? { intervals: async () => (await intervalTable(source, withFunction))?.intervals() ?? null } : {}),
+  });
 }
 
 function timelineRows(v: string | true | undefined): TimelineRows {

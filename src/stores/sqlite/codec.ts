@@ -153,6 +153,17 @@ export function timestampMicros(text: unknown): number {
   return Timestamp.parse(text)?.us ?? -Infinity;
 }
 
+/**
+ * Epoch microseconds of a stored datetime column, NaN when it holds none:
+ * the `us` of the Timestamp decodeColumn makes of it, without making one.
+ */
+export function datetimeMicros(raw: unknown): number {
+  if (typeof raw !== 'string') return NaN;
+  const us = fastMicros(raw);
+  if (us !== undefined) return us;
+  return Timestamp.parse(raw)?.us ?? NaN;
+}
+
 export function fastMicros(text: string): number | undefined {
   // UTC forms only: `...SS[.ffffff]+00:00` (isoformat) or `...SS[.ffffff]Z` (JSON)
   const n = text.length;

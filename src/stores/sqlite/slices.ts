@@ -16,12 +16,17 @@ export const READ_SLICE_MS = 12;
 export function* sliceRows(
   maxRowid: Database.Statement, stmt: Database.Statement, params: readonly unknown[],
 ): Generator<unknown[][]> {
+  yield* sliceReads(maxRowid, (lo, hi) => stmt.all([lo, hi, ...params]) as unknown[][]);
+}
+
+/** sliceRows with each slice read by `read(lo, hi)`: the rows with lo < rowid <= hi, as one short read. */
+export function* sliceReads<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T): Generator<T> {
   let lo = 0;
   let span = 4096;
   let max = (maxRowid.pluck().get() as number | null) ?? 0;
   while (lo < max) {
     const t0 = performance.now();
-    const rows = stmt.all([lo, lo + span, ...params]) as unknown[][];
+    const rows = read(lo, lo + span);
     const took = performance.now() - t0;
     lo += span;
     span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, 1 << 20) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;

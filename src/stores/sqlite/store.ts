@@ -16,6 +16,8 @@ import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from '
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
+import { tableColumns, type ColumnSource } from './columns.js';
+import type { ColumnRead, ColumnRequest } from '../../analytics/index.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -428,6 +430,26 @@ export class SQLiteStore implements Store {
         await new Promise((r) => setImmediate(r));
       }
     }
+  }
+
+  /**
+   * The answer's tasks as columns (analytics' ColumnRequest): one sliced
+   * pass per table in the file's order, as scanRecords reads, fetching only
+   * the columns asked for. Null when SQL alone does not answer the query (a
+   * residual) or an index finds its rows: those are read as records.
+   */
+  taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
+    const q = compileQuery(query);
+    const tables = this.tables;
+    const filters = tables.map((t) => toSql(q, columnOf(t)));
+    if (filters.some((f) => f.residual) || byMsgId(q) || tables.some((t, i) => this.searches(t, filters[i]!))) return null;
+    const uuids: string[] = [];
+    const index = new Map<string, number>();
+    const src: ColumnSource = { db: this.db, path: this.path, tableField: this.union ? TABLE_FIELD : null, run: (fn) => this.run(fn) };
+    async function* chunks() {
+      for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
+    }
+    return { uuids, chunks: chunks() };
   }
 
   private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {

@@ -156,6 +156,8 @@ interface Grouping {
   readonly keys: (string | number | null)[];
   readonly counts: Counts[];
   readonly of: Column<Uint32Array>;
+  /** Of a column read, the group number of each engine uuid's plain rows (by the uuid's index), once found. */
+  readonly byUuid: number[];
 }
 
 /**
@@ -178,11 +180,13 @@ export class StatsBuilder {
   private readonly learned = new Map<string, number>();
   private first: number | null = null;
   private last: number | null = null;
+  /** Of a column read's engine uuids (by their index): those `learned` has already seen. */
+  private readonly learnedUuids: boolean[] = [];
   /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
   private totalStats: GroupStats | undefined;
 
   constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
-    for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)) });
+    for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)), byUuid: [] });
   }
 
   add(rec: TaskRecord): void {
@@ -228,8 +232,9 @@ export class StatsBuilder {
    */
   addChunk(chunk: ColumnChunk, uuids: readonly string[], ids: MappedIds): void {
     this.totalStats = undefined;
-    const groupings = [...this.groupings];
     const functions = chunk.functions;
+    const groupings = [...this.groupings];
+    const count = groupings.length;
     for (let i = 0; i < chunk.length; i++) {
       if (!chunk.plain[i]) {
         const rec = chunk.records[i]!;
@@ -238,9 +243,12 @@ export class StatsBuilder {
         continue;
       }
       const u = chunk.uuid[i]!;
-      const uuid = uuids[u]!;
       const id = ids.of(u);
-      if (!this.learned.has(uuid)) this.learned.set(uuid, id);
+      if (this.learnedUuids[u] !== true) {
+        const uuid = uuids[u]!;
+        if (!this.learned.has(uuid)) this.learned.set(uuid, id);
+        this.learnedUuids[u] = true;
+      }
       const submitted = chunk.submitted[i]!;
       const started = chunk.started[i]!;
       const completed = chunk.completed[i]!;
@@ -248,14 +256,16 @@ export class StatsBuilder {
       const run = timed ? (completed - started) / 1e6 : null;
       const wait = submitted === submitted && started === started ? (started - submitted) / 1e6 : null;
       const runUs = timed ? completed - started : 0;
-      for (const [by, g] of groupings) {
-        const key = by === 'engine_id' ? id : by === 'status' ? 'ok' : by === 'function' ? functions![i]! : groupValue(chunk.values[by]![i]);
-        let n = g.index.get(key);
-        if (n === undefined) {
-          n = g.keys.length;
-          g.index.set(key, n);
-          g.keys.push(key);
-          g.counts.push(new Counts());
+      for (let k = 0; k < count; k++) {
+        const [by, g] = groupings[k]!;
+        let n: number | undefined;
+        if (by === 'engine_id') {
+          // plain rows of an engine group by the map's id: its group number, once found
+          const known = g.byUuid;
+          n = known[u];
+          if (n === undefined) known[u] = n = this.groupNumber(g, id);
+        } else {
+          n = this.groupNumber(g, by === 'status' ? 'ok' : by === 'function' ? functions![i]! : groupValue(chunk.values[by]![i]));
         }
         g.counts[n]!.add('ok', run, runUs);
         g.of.push(n);
@@ -269,6 +279,18 @@ export class StatsBuilder {
         this.engines.add(id);
       }
     }
+  }
+
+  /** The number of a grouping's group of `key`, a new group when it has none. */
+  private groupNumber(g: Grouping, key: string | number | null): number {
+    let n = g.index.get(key);
+    if (n === undefined) {
+      n = g.keys.length;
+      g.index.set(key, n);
+      g.keys.push(key);
+      g.counts.push(new Counts());
+    }
+    return n;
   }
 
   result(by: StatsGroup = this.by): TaskStats {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { functionKey, type ColumnChunk, type ColumnRequest } from '../../analytics/index.js';
 import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../../payload/index.js';
 import { quoteIdentifier, type SqlFilter } from '../../query/index.js';
-import { OK_REPLY_TEXT, keySpec, type TaskRecord, type Value } from '../../records/index.js';
+import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, keySpec, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
 import { sliceReads } from './slices.js';
@@ -34,40 +34,52 @@ const FUNCTION_LAZY = ['header', 'content'];
 /** The SQL text of a string. */
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** Where each key sits in a fetched row, and the keys SQL fetches only for rows that are not plain. */
+/** Where each key sits in a fetched row (-1: not fetched). */
 interface Layout {
   readonly select: string;
   readonly at: ReadonlyMap<string, number>;
-  readonly detail: readonly string[];
 }
+
+/** The position of the flag that says a row's reply is the plain success. */
+const OK_AT = 'ok';
 
 function layout(table: TaskTable, request: ColumnRequest): Layout {
   const columns: string[] = [];
   const at = new Map<string, number>();
-  const column = (k: string) => (table.keys.includes(k) ? quoteIdentifier(k) : 'NULL');
-  const raw = (k: string) => {
+  const raw = (k: string, sql = table.keys.includes(k) ? quoteIdentifier(k) : 'NULL') => {
     if (at.has(k)) return;
     at.set(k, columns.length);
-    columns.push(column(k));
+    columns.push(sql);
   };
-  if (request.state) {
-    at.set('rowid', 0);
-    columns.push('rowid');
-  }
+  if (request.state) raw('rowid', 'rowid');
   for (const k of ['submitted', 'started', 'completed']) raw(k);
   if (request.state) {
     raw('engine_uuid');
-    raw('result_content');
+    // 1 when the reply is the text the hub stores for every success: the same bytes, so the same text in JS
+    raw(OK_AT, table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL');
   }
   for (const k of request.values) raw(k);
-  if (request.function) for (const k of FUNCTION_KEYS) raw(k);
-  const detail = request.state ? request.keys.filter((k) => !at.has(k)) : [];
-  const ok = table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : '0';
-  for (const k of detail) {
-    at.set(k, columns.length);
-    columns.push(table.keys.includes(k) ? `CASE WHEN ${ok} THEN NULL ELSE ${quoteIdentifier(k)} END` : 'NULL');
+  if (request.function) {
+    for (const k of FUNCTION_KEYS) {
+      // the header of an apply request (content '{}') is never read: taskCode decides by the content
+      if (k === 'header' && table.keys.includes('content')) raw(k, `CASE WHEN content = ${sqlText(EMPTY_DICT_TEXT)} THEN NULL ELSE header END`);
+      else raw(k);
+    }
   }
-  return { select: columns.join(', '), at, detail: detail.filter((k) => table.keys.includes(k)) };
+  return { select: columns.join(', '), at };
+}
+
+/** One slice's rows as fetched, each row's engine uuid (its index) and plainness, and the rows of the records of those not plain (by rowid). */
+interface Slice {
+  readonly rows: unknown[][];
+  readonly uuid: Int32Array;
+  readonly plain: Uint8Array;
+  readonly records: Map<number, unknown[]>;
+}
+
+/** The columns of a row's record, fetched by rowid: the rowid, then the record's keys. */
+function recordSelect(table: TaskTable, keys: readonly string[]): string {
+  return ['rowid', ...keys.map((k) => (table.keys.includes(k) ? quoteIdentifier(k) : 'NULL'))].join(', ');
 }
 
 /**
@@ -79,7 +91,7 @@ export async function* tableColumns(
   src: ColumnSource, table: TaskTable, tableIndex: number, filter: SqlFilter, request: ColumnRequest,
   uuids: string[], uuidIndex: Map<string, number>,
 ): AsyncGenerator<ColumnChunk> {
-  const { select, at, detail } = layout(table, request);
+  const { select, at } = layout(table, request);
   const name = quoteIdentifier(table.name);
   const stmt = src.run(() =>
     src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
@@ -89,30 +101,43 @@ export async function* tableColumns(
   const T = pos('started');
   const C = pos('completed');
   const U = pos('engine_uuid');
-  const RC = pos('result_content');
+  const OK = pos(OK_AT);
   const M = pos('msg_id');
   const mapped = request.mapped;
-  // the columns SQL left out of a row whose reply is the plain success, fetched again for such a row that is not plain (its engine unmapped)
-  const again = detail.length === 0 ? null : src.run(() =>
-    src.db.prepare(`SELECT rowid, ${detail.map(quoteIdentifier).join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
-  );
-  const read = src.db.transaction((lo: number, hi: number): unknown[][] => {
+  const intern = (uuid: unknown): number => {
+    if (typeof uuid !== 'string') return -1;
+    let u = uuidIndex.get(uuid);
+    if (u === undefined) {
+      u = uuids.length;
+      uuids.push(uuid);
+      uuidIndex.set(uuid, u);
+    }
+    return u;
+  };
+  // the record of a row that is not plain, read in the same transaction as the row
+  const recordsOf = request.state
+    ? src.run(() => src.db.prepare(`SELECT ${recordSelect(table, request.keys)} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))`).raw())
+    : null;
+  const read = src.db.transaction((lo: number, hi: number): Slice => {
     const rows = stmt.all([lo, hi, ...filter.params]) as unknown[][];
-    if (!again) return rows;
-    const wanted = new Map<number, unknown[]>();
-    for (const row of rows) {
-      const uuid = row[U];
-      if (row[RC] === OK_REPLY_TEXT && !(typeof uuid === 'string' && mapped.has(uuid))) wanted.set(row[0] as number, row);
+    const n = rows.length;
+    const slice: Slice = { rows, uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map() };
+    if (!recordsOf) return slice;
+    const wanted: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const u = intern(row[U]);
+      slice.uuid[i] = u;
+      // the record path's test: the reply's text is the plain success, and the map names the engine
+      if (row[OK] === 1 && u >= 0 && mapped.has(uuids[u]!)) slice.plain[i] = 1;
+      else wanted.push(row[0] as number);
     }
-    if (wanted.size === 0) return rows;
-    for (const d of again.all(JSON.stringify([...wanted.keys()])) as unknown[][]) {
-      const row = wanted.get(d[0] as number)!;
-      detail.forEach((k, j) => (row[at.get(k)!] = d[j + 1]));
-    }
-    return rows;
+    if (wanted.length > 0) for (const r of recordsOf.all(JSON.stringify(wanted)) as unknown[][]) slice.records.set(r[0] as number, r);
+    return slice;
   });
   const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${src.path}`;
-  const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map(pos), M, request.lazy) : null;
+  // a record's row is its rowid, then its keys
+  const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map((_, i) => i + 1), request.keys.indexOf('msg_id') + 1 || -1, request.lazy) : null;
   const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY) : null;
   const valueAt = request.values.map(pos);
   // a text column's text is its value (decodeColumn returns it as it is)
@@ -122,18 +147,18 @@ export async function* tableColumns(
   for (;;) {
     const next = src.run(() => slices.next());
     if (next.done) break;
-    const rows = next.value;
+    const { rows, uuid, plain, records } = next.value;
     const n = rows.length;
     const values: Record<string, Value[]> = {};
     for (const k of request.values) values[k] = new Array<Value>(n);
     const chunk = {
       length: n,
       table: tableIndex,
-      uuid: new Int32Array(n).fill(-1),
+      uuid,
       submitted: new Float64Array(n),
       started: new Float64Array(n),
       completed: new Float64Array(n),
-      plain: new Uint8Array(n),
+      plain,
       records: new Array<TaskRecord | undefined>(n),
       values,
       functions: request.function ? new Array<string | null>(n) : null,
@@ -159,23 +184,9 @@ export async function* tableColumns(
         for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => new Promise((r) => setImmediate(r)));
         chunk.functions![i] = functionKey(derivedValue(call, 'function'));
       }
-      if (!readRecord) continue;
-      const uuid = row[U];
-      let u = -1;
-      if (typeof uuid === 'string') {
-        u = uuidIndex.get(uuid) ?? -1;
-        if (u < 0) {
-          u = uuids.length;
-          uuids.push(uuid);
-          uuidIndex.set(uuid, u);
-        }
-      }
-      chunk.uuid[i] = u;
-      if (row[RC] === OK_REPLY_TEXT && u >= 0 && mapped.has(uuid as string)) {
-        chunk.plain[i] = 1;
-        continue;
-      }
-      const rec = readRecord(row, where);
+      if (!readRecord || plain[i]) continue;
+      // read in the same transaction as the row: it is there
+      const rec = readRecord(records.get(row[0] as number)!, where);
       if (src.tableField !== null) rec[src.tableField] = table.name;
       chunk.records[i] = rec;
     }

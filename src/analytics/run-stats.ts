@@ -85,6 +85,16 @@ class Column<A extends Float64Array | Uint32Array> {
     this.length++;
   }
 
+  /** The values in one array, in order. */
+  flat(make: (n: number) => A): A {
+    const out = make(this.length);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const n = Math.min(CHUNK, this.length - c * CHUNK);
+      out.set(n === CHUNK ? this.chunks[c]! : this.chunks[c]!.subarray(0, n), c * CHUNK);
+    }
+    return out;
+  }
+
   /** Calls `f` with each value and its record's position. */
   forEach(f: (v: number, i: number) => void): void {
     for (let c = 0; c < this.chunks.length; c++) {
@@ -114,6 +124,13 @@ class Counts {
     else if (status === 'aborted') this.aborted++;
     else this.pending++;
     if (run !== null) this.busyUs += runUs;
+  }
+
+  /** add('ok', ...) of a task whose run time is runUs / 1e6 when timed. */
+  addOk(timed: boolean, runUs: number): void {
+    this.count++;
+    this.ok++;
+    if (timed) this.busyUs += runUs;
   }
 
   merge(o: Counts): void {
@@ -180,8 +197,9 @@ export class StatsBuilder {
   private readonly learned = new Map<string, number>();
   private first: number | null = null;
   private last: number | null = null;
-  /** Of a column read's engine uuids (by their index): those `learned` has already seen. */
+  /** Of a column read's engine uuids (by their index): those `learned` has already seen, and those whose id `engines` holds. */
   private readonly learnedUuids: boolean[] = [];
+  private readonly timedUuids: boolean[] = [];
   /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
   private totalStats: GroupStats | undefined;
 
@@ -233,8 +251,14 @@ export class StatsBuilder {
   addChunk(chunk: ColumnChunk, uuids: readonly string[], ids: MappedIds): void {
     this.totalStats = undefined;
     const functions = chunk.functions;
-    const groupings = [...this.groupings];
-    const count = groupings.length;
+    const bys: StatsGroup[] = [];
+    const gs: Grouping[] = [];
+    for (const [by, g] of this.groupings) {
+      bys.push(by);
+      gs.push(g);
+    }
+    const count = gs.length;
+    const total = this.total;
     for (let i = 0; i < chunk.length; i++) {
       if (!chunk.plain[i]) {
         const rec = chunk.records[i]!;
@@ -253,30 +277,31 @@ export class StatsBuilder {
       const started = chunk.started[i]!;
       const completed = chunk.completed[i]!;
       const timed = started === started && completed === completed;
-      const run = timed ? (completed - started) / 1e6 : null;
-      const wait = submitted === submitted && started === started ? (started - submitted) / 1e6 : null;
       const runUs = timed ? completed - started : 0;
       for (let k = 0; k < count; k++) {
-        const [by, g] = groupings[k]!;
+        const by = bys[k]!;
+        const g = gs[k]!;
         let n: number | undefined;
         if (by === 'engine_id') {
           // plain rows of an engine group by the map's id: its group number, once found
-          const known = g.byUuid;
-          n = known[u];
-          if (n === undefined) known[u] = n = this.groupNumber(g, id);
+          n = g.byUuid[u];
+          if (n === undefined) g.byUuid[u] = n = this.groupNumber(g, id);
         } else {
           n = this.groupNumber(g, by === 'status' ? 'ok' : by === 'function' ? functions![i]! : groupValue(chunk.values[by]![i]));
         }
-        g.counts[n]!.add('ok', run, runUs);
+        g.counts[n]!.addOk(timed, runUs);
         g.of.push(n);
       }
-      this.total.add('ok', run, runUs);
-      this.runs.push(run ?? NaN);
-      this.waits.push(wait ?? NaN);
+      total.addOk(timed, runUs);
+      this.runs.push(timed ? runUs / 1e6 : NaN);
+      this.waits.push(submitted === submitted && started === started ? (started - submitted) / 1e6 : NaN);
       if (timed) {
         if (this.first === null || started < this.first) this.first = started;
         if (this.last === null || completed > this.last) this.last = completed;
-        this.engines.add(id);
+        if (this.timedUuids[u] !== true) {
+          this.engines.add(id);
+          this.timedUuids[u] = true;
+        }
       }
     }
   }
@@ -341,15 +366,15 @@ export class StatsBuilder {
 
 /** The values of a column that are set (not NaN), in the column's order. */
 function setValues(col: Column<Float64Array>): Float64Array {
+  const all = col.flat((n) => new Float64Array(n));
   let n = 0;
-  col.forEach((v) => {
-    if (v === v) n++;
-  });
+  for (let i = 0; i < all.length; i++) if (all[i] === all[i]) n++;
   const out = new Float64Array(n);
   let at = 0;
-  col.forEach((v) => {
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i]!;
     if (v === v) out[at++] = v;
-  });
+  }
   return out;
 }
 
@@ -363,18 +388,18 @@ function sortedValues(col: Column<Float64Array>): Float64Array {
  * is group i's, in the column's order.
  */
 function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: number[], groups: number): (i: number) => Float64Array {
-  const groupOf = new Uint32Array(col.length);
-  of.forEach((g, i) => (groupOf[i] = target[g]!));
+  const all = col.flat((n) => new Float64Array(n));
+  const groupOf = of.flat((n) => new Uint32Array(n));
+  for (let i = 0; i < groupOf.length; i++) groupOf[i] = target[groupOf[i]!]!;
   const starts = new Float64Array(groups + 1);
-  col.forEach((v, i) => {
-    if (v === v) starts[groupOf[i]! + 1]!++;
-  });
+  for (let i = 0; i < all.length; i++) if (all[i] === all[i]) starts[groupOf[i]! + 1]!++;
   for (let i = 0; i < groups; i++) starts[i + 1]! += starts[i]!;
   const at = Float64Array.from(starts);
   const values = new Float64Array(starts[groups]!);
-  col.forEach((v, i) => {
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i]!;
     if (v === v) values[at[groupOf[i]!]!++] = v;
-  });
+  }
   const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!));
   return (i) => parts[i]!;
 }
@@ -402,6 +427,11 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
 export function spreadOf(values: Float64Array): Spread {
   const n = values.length;
   if (n === 0) return { min: null, median: null, p95: null, max: null };
+  // below this many values the native sort takes less time than selection (whose loop V8 compiles first)
+  if (n <= SORT_AT_MOST) {
+    const sorted = values.sort();
+    return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[n - 1]! };
+  }
   let min = values[0]!;
   let max = values[0]!;
   for (let i = 1; i < n; i++) {
@@ -411,6 +441,8 @@ export function spreadOf(values: Float64Array): Spread {
   }
   return { min, median: selectedQuantile(values, 0.5), p95: selectedQuantile(values, 0.95), max };
 }
+
+const SORT_AT_MOST = 1 << 18;
 
 /** `quantile(sorted, q)` of values in any order: the two ranks it reads found by selection. */
 function selectedQuantile(values: Float64Array, q: number): number {

@@ -16,7 +16,7 @@ import { parseExpression, bindArgs, PyFunction, typeName } from '../../language/
  * if need be) or a list in hand; a query also as columns, where the client
  * can read them so.
  */
-type Source = {
+export type Source = {
   readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
   readonly ctx: DeriveContext;
   readonly columns?: (request: TaskColumnsRequest) => Promise<TaskColumns | null>;
@@ -69,7 +69,8 @@ export function statsData(st: TaskStats): Record<string, unknown> {
 /** The groupings whose key is a stored key's value. */
 const VALUE_GROUPS: readonly StatsGroup[] = ['client_uuid', 'queue', 'label'];
 
-async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> {
+/** The stats of a source's records, grouped by `by`: from columns where the client reads them so, else from the records. */
+export async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> {
   const columns = await source.columns?.({
     keys: statsKeys(by).filter((k) => k !== 'function'),
     lazy: DERIVE_ONLY,
@@ -90,12 +91,12 @@ async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> 
 }
 
 /** The keys a timeline reads of each record: the function's name only where it is drawn or written. */
-function intervalKeys(withFunction: boolean): string[] {
+export function intervalKeys(withFunction: boolean): string[] {
   return INTERVAL_KEYS.filter((k) => withFunction || k !== 'function');
 }
 
 /** The tasks of a timeline as columns, in answer order, where the client reads them so. */
-async function intervalTable(source: Source, withFunction: boolean): Promise<IntervalTable | null> {
+export async function intervalTable(source: Source, withFunction: boolean): Promise<IntervalTable | null> {
   const columns = await source.columns?.({
     keys: intervalKeys(false),
     lazy: DERIVE_ONLY,
@@ -190,15 +191,23 @@ export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: s
 }
 
 /** The records a magic's QUERY names: every record, a query dict, or records in hand. */
-async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[], unordered = false): Promise<Source> {
+async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: readonly string[], unordered = false): Promise<Source> {
   const derive = await deriveContext(ctx.client);
   const sel = await selectionOf(ctx, st, args);
   if ('records' in sel) return { open: () => sel.records, ctx: derive };
-  const client = ctx.client;
+  return querySource(ctx.client, sel.query, keys, derive, unordered);
+}
+
+/**
+ * The records of a query, as a magic reads them: `keys` of each (the dict
+ * columns read only to derive from left as text), in the store's own order
+ * when `unordered`; and as columns, where the client reads them so.
+ */
+export function querySource(client: Client, query: Record<string, unknown>, keys: readonly string[], derive: DeriveContext, unordered = false): Source {
   return {
-    open: () => client.streamQuery(sel.query, keys, { lazy: DERIVE_ONLY, unordered }),
+    open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered }),
     ctx: derive,
-    ...(client.taskColumns ? { columns: (request: TaskColumnsRequest) => client.taskColumns!(sel.query, request) } : {}),
+    ...(client.taskColumns ? { columns: (request: TaskColumnsRequest) => client.taskColumns!(query, request) } : {}),
   };
 }
 
@@ -215,34 +224,8 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   if (typeof hist === 'string') {
     if (!HIST_KEYS.includes(hist)) throw typeError(`%stats --hist draws ${HIST_KEYS.join(' or ')}, not '${hist}'${didYouMean(hist, HIST_KEYS)}`);
     // a histogram counts: the order of the records does not matter
-    const source = await sourceOf(ctx, st, args, ['msg_id', 'submitted', 'started', 'completed'], true);
-    const of = hist === 'run_time' ? runTime : queueWait;
-    let values = new Float64Array(1024);
-    let n = 0;
-    let missing = 0;
-    const push = (v: number | null) => {
-      if (v === null) {
-        missing++;
-        return;
-      }
-      if (n === values.length) {
-        const grown = new Float64Array(n * 2);
-        grown.set(values);
-        values = grown;
-      }
-      values[n++] = v;
-    };
-    const columns = await source.columns?.({ keys: [], lazy: [], values: [], function: false, state: false });
-    if (columns) {
-      // the seconds between two of the times, as runTime and queueWait give them
-      for await (const c of columns.read.chunks) {
-        const [from, to] = hist === 'run_time' ? [c.started, c.completed] : [c.submitted, c.started];
-        for (let i = 0; i < c.length; i++) push(from[i] === from[i] && to[i] === to[i] ? (to[i]! - from[i]!) / 1e6 : null);
-      }
-    } else {
-      for await (const r of source.open()) push(of(r));
-    }
-    const h = histogram(hist, values.subarray(0, n), missing);
+    const { values, missing } = await durationValues(await sourceOf(ctx, st, args, HIST_READ, true), hist as 'run_time' | 'queue_wait');
+    const h = histogram(hist, values, missing);
     if (table) return new Text(renderHistogram(h, ctx.shell.terminal?.columns?.() ?? Infinity));
     return { key: h.key, log: h.log, edges: h.edges, counts: h.counts, left_out: h.nonPositive, missing: h.missing };
   }
@@ -252,6 +235,40 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   if (table) return new Text(renderStats(st_, ctx.shell.terminal?.columns?.() ?? Infinity));
   const data = statsData(st_);
   return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
+}
+
+/** The keys a histogram of durations reads. */
+export const HIST_READ = ['msg_id', 'submitted', 'started', 'completed'];
+
+/** Every task's run time or queue wait (seconds, in no order), and how many tasks have none. */
+export async function durationValues(source: Source, key: 'run_time' | 'queue_wait'): Promise<{ values: Float64Array; missing: number }> {
+  const of = key === 'run_time' ? runTime : queueWait;
+  let values = new Float64Array(1024);
+  let n = 0;
+  let missing = 0;
+  const push = (v: number | null) => {
+    if (v === null) {
+      missing++;
+      return;
+    }
+    if (n === values.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(values);
+      values = grown;
+    }
+    values[n++] = v;
+  };
+  const columns = await source.columns?.({ keys: [], lazy: [], values: [], function: false, state: false });
+  if (columns) {
+    // the seconds between two of the times, as runTime and queueWait give them
+    for await (const c of columns.read.chunks) {
+      const [from, to] = key === 'run_time' ? [c.started, c.completed] : [c.submitted, c.started];
+      for (let i = 0; i < c.length; i++) push(from[i] === from[i] && to[i] === to[i] ? (to[i]! - from[i]!) / 1e6 : null);
+    }
+  } else {
+    for await (const r of source.open()) push(of(r));
+  }
+  return { values: values.subarray(0, n), missing };
 }
 
 /** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */

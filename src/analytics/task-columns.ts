@@ -31,6 +31,12 @@ export interface ColumnRequest {
   readonly state: boolean;
   /** The engine uuids the engine map names (their ids come from `DeriveContext.engineId`). */
   readonly mapped: ReadonlySet<string>;
+  /**
+   * Without an engine map (`mapped` then is empty): a read of every record
+   * may learn the map on the way, as the client's lookup finds it (the
+   * failed tasks' engine_info), and hand it here before its first chunk.
+   */
+  readonly learn?: (engines: Map<number, string>) => void;
 }
 
 /** One slice of rows, in the store's order. */
@@ -38,6 +44,8 @@ export interface ColumnChunk {
   readonly length: number;
   /** Which of the store's task tables the rows are of (several are read one after the other). */
   readonly table: number;
+  /** Each row's rowid in its table, when the read asked for the state. */
+  readonly rowid: Float64Array | null;
   /** Each row's engine_uuid as an index into the read's `uuids`; -1 when it holds no text. */
   readonly uuid: Int32Array;
   /** Microseconds since the epoch; NaN where the column holds no datetime. */
@@ -67,6 +75,8 @@ export interface ColumnChunk {
 export interface ColumnRead {
   readonly uuids: readonly string[];
   readonly chunks: AsyncIterable<ColumnChunk>;
+  /** The stored msg_id of rows of table `table` by rowid (a row gone since is not there). */
+  msgIds(table: number, rowids: readonly number[]): Map<number, unknown>;
 }
 
 /** A stored key's value as a group: a text or a number, else None (what `stats` groups a record by). */
@@ -90,13 +100,6 @@ export class MappedIds {
   }
 }
 
-/** Doubles a typed array's room. */
-function grown<A extends Float64Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A {
-  const b = make(a.length * 2);
-  b.set(a);
-  return b;
-}
-
 /** One task of an IntervalTable: its interval, and the stored texts a trace writes beside it. */
 export interface IntervalRow {
   readonly interval: TaskInterval;
@@ -108,27 +111,23 @@ export interface IntervalRow {
 
 /**
  * The tasks of a column read as the intervals `taskInterval` gives their
- * records, held as columns and made one at a time in the order a store
- * answers (submitted, then msg_id): what a timeline and its exports read.
- * The read must hold msg_id, resubmitted and label among its values.
+ * records, held in the read's chunks and made one at a time in the order a
+ * store answers (submitted, then msg_id): what a timeline and its exports
+ * read. The read holds resubmitted among its values; msg_id too, else it
+ * is looked up by rowid when first wanted (`ColumnRead.msgIds`).
  */
 export class IntervalTable {
+  private readonly chunks: ColumnChunk[] = [];
+  /** The first row of each chunk. */
+  private readonly offsets: number[] = [];
   private n = 0;
-  private uuid = new Int32Array(1024);
-  private submitted = new Float64Array(1024);
-  private started = new Float64Array(1024);
-  private completed = new Float64Array(1024);
-  private tables = new Uint8Array(1024);
-  private readonly msgIds: Value[] = [];
-  private readonly msgIdTexts: string[] = [];
-  private readonly resubmitted: Value[] = [];
-  private readonly labels: Value[] = [];
-  private readonly functions: (string | null)[] = [];
   /** The intervals of the rows that came with their record, by row. */
   private readonly fromRecords = new Map<number, TaskInterval>();
-  private uuids: readonly string[] = [];
-  private ids: MappedIds | null = null;
+  /** msg_ids looked up by rowid, by chunk. */
+  private readonly lookedUp = new Map<number, unknown[]>();
   private manyTables = false;
+
+  private constructor(private readonly read: ColumnRead, private readonly ids: MappedIds) {}
 
   get length(): number {
     return this.n;
@@ -136,44 +135,64 @@ export class IntervalTable {
 
   /** Reads every chunk; a row with its record has its interval from `taskInterval` at once (its function from the read). */
   static async read(read: ColumnRead, ctx: DeriveContext): Promise<IntervalTable> {
-    const t = new IntervalTable();
-    t.uuids = read.uuids;
-    t.ids = new MappedIds(read.uuids, ctx);
-    for await (const chunk of read.chunks) t.add(chunk, ctx);
+    const t = new IntervalTable(read, new MappedIds(read.uuids, ctx));
+    for await (const chunk of read.chunks) {
+      t.offsets.push(t.n);
+      t.chunks.push(chunk);
+      if (chunk.table > 0) t.manyTables = true;
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk.plain[i]) continue;
+        const rec = chunk.records[i]!;
+        if (chunk.functions) rec['function'] = chunk.functions[i]!;
+        t.fromRecords.set(t.n + i, taskInterval(rec, ctx));
+        // the interval is all that is read of it
+        chunk.records[i] = undefined;
+      }
+      t.n += chunk.length;
+    }
     return t;
   }
 
-  private add(c: ColumnChunk, ctx: DeriveContext): void {
-    const msgIds = c.values['msg_id']!;
-    const resubmitted = c.values['resubmitted']!;
-    const labels = c.values['label']!;
-    if (c.table > 0) this.manyTables = true;
-    for (let i = 0; i < c.length; i++) {
-      const row = this.n;
-      if (row === this.uuid.length) {
-        this.uuid = grown(this.uuid, (k) => new Int32Array(k));
-        this.submitted = grown(this.submitted, (k) => new Float64Array(k));
-        this.started = grown(this.started, (k) => new Float64Array(k));
-        this.completed = grown(this.completed, (k) => new Float64Array(k));
-        this.tables = grown(this.tables, (k) => new Uint8Array(k));
-      }
-      this.uuid[row] = c.uuid[i]!;
-      this.submitted[row] = c.submitted[i]!;
-      this.started[row] = c.started[i]!;
-      this.completed[row] = c.completed[i]!;
-      this.tables[row] = c.table;
-      this.msgIds.push(msgIds[i]!);
-      this.msgIdTexts.push(c.msgIdTexts![i]!);
-      this.resubmitted.push(resubmitted[i]!);
-      this.labels.push(labels[i]!);
-      this.functions.push(c.functions ? c.functions[i]! : null);
-      if (!c.plain[i]) {
-        const rec = c.records[i]!;
-        if (c.functions) rec['function'] = c.functions[i]!;
-        this.fromRecords.set(row, taskInterval(rec, ctx));
-      }
-      this.n++;
+  /** The chunk that holds row i. */
+  private chunkAt(i: number): number {
+    let lo = 0;
+    let hi = this.offsets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.offsets[mid]! <= i) lo = mid;
+      else hi = mid - 1;
     }
+    return lo;
+  }
+
+  /** The stored msg_ids of chunk k, row by row: from the read, else looked up once by rowid (a row gone since reads as None). */
+  private storedIds(k: number): readonly unknown[] {
+    const c = this.chunks[k]!;
+    const read = c.values['msg_id'];
+    if (read) return read;
+    let ids = this.lookedUp.get(k);
+    if (!ids) {
+      const found = this.read.msgIds(c.table, Array.from(c.rowid!));
+      ids = Array.from(c.rowid!, (r) => found.get(r) ?? null);
+      this.lookedUp.set(k, ids);
+    }
+    return ids;
+  }
+
+  /** The msg_id of row i, as its interval has it ('' unless a text). */
+  msgId(i: number): string {
+    const k = this.chunkAt(i);
+    const v = this.storedIds(k)[i - this.offsets[k]!];
+    return typeof v === 'string' ? v : '';
+  }
+
+  /** The text a store orders row i's msg_id by (the value as text, None as ''). */
+  private msgIdText(i: number): string {
+    const k = this.chunkAt(i);
+    const texts = this.chunks[k]!.msgIdTexts;
+    if (texts) return texts[i - this.offsets[k]!]!;
+    const v = this.storedIds(k)[i - this.offsets[k]!];
+    return typeof v === 'string' ? v : String(v ?? '');
   }
 
   /**
@@ -183,36 +202,80 @@ export class IntervalTable {
    */
   order(): Uint32Array {
     const n = this.n;
-    const key = (i: number) => (this.submitted[i] === this.submitted[i] ? this.submitted[i]! : -Infinity);
-    let sorted = !this.manyTables;
-    for (let i = 1; i < n && sorted; i++) if (!(key(i) > key(i - 1))) sorted = false;
+    const micros = new Float64Array(n);
+    this.chunks.forEach((c, k) => {
+      const at = this.offsets[k]!;
+      for (let i = 0; i < c.length; i++) micros[at + i] = c.submitted[i] === c.submitted[i] ? c.submitted[i]! : -Infinity;
+    });
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
+    let sorted = !this.manyTables;
+    for (let i = 1; i < n && sorted; i++) if (!(micros[i]! > micros[i - 1]!)) sorted = false;
     if (sorted) return order;
-    const micros = Float64Array.from({ length: n }, (_, i) => key(i));
-    return order.sort((a, b) => micros[a]! - micros[b]! || compareStrings(this.msgIdTexts[a]!, this.msgIdTexts[b]!) || this.tables[a]! - this.tables[b]! || a - b);
+    order.sort((a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
+    // rows submitted at the same microsecond: by msg_id's text, then table, then as read
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && micros[order[j]!] === micros[order[i]!]) j++;
+      if (j - i > 1) {
+        const tie = Array.from(order.subarray(i, j));
+        const texts = new Map(tie.map((r) => [r, this.msgIdText(r)]));
+        tie.sort((a, b) => compareStrings(texts.get(a)!, texts.get(b)!) || this.tableOf(a) - this.tableOf(b) || a - b);
+        order.set(tie, i);
+      }
+      i = j;
+    }
+    return order;
+  }
+
+  private tableOf(i: number): number {
+    return this.chunks[this.chunkAt(i)]!.table;
+  }
+
+  /**
+   * Calls `plain` with each plain row in `order` (its chunk and place in
+   * it), `other` with the interval of each other row: what a timeline
+   * builds its model from without making an interval of every task.
+   */
+  visit(order: Uint32Array, plain: (c: ColumnChunk, j: number, row: number, engineId: number) => void, other: (t: TaskInterval, row: number) => void): void {
+    let k = 0;
+    for (const i of order) {
+      // in order, the next row is mostly in the same chunk or the next
+      if (i < this.offsets[k]! || (k + 1 < this.offsets.length && i >= this.offsets[k + 1]!)) k = this.chunkAt(i);
+      const c = this.chunks[k]!;
+      const j = i - this.offsets[k]!;
+      if (c.plain[j]) plain(c, j, i, this.ids.of(c.uuid[j]!));
+      else other(this.fromRecords.get(i)!, i);
+    }
+  }
+
+  /** The engine uuid of index u ('' where a row has none). */
+  uuidOf(u: number): string {
+    return u < 0 ? '' : this.read.uuids[u]!;
   }
 
   /** Row i as `taskInterval` gives its record. */
   interval(i: number): TaskInterval {
     const kept = this.fromRecords.get(i);
     if (kept) return kept;
-    const u = this.uuid[i]!;
-    const uuid = this.uuids[u]!;
+    const k = this.chunkAt(i);
+    const c = this.chunks[k]!;
+    const j = i - this.offsets[k]!;
+    const u = c.uuid[j]!;
+    const uuid = this.read.uuids[u]!;
     const time = (v: number) => (v === v ? v : null);
-    const msgId = this.msgIds[i];
-    const resubmitted = this.resubmitted[i];
-    const label = this.labels[i];
+    const resubmitted = c.values['resubmitted']?.[j];
+    const label = c.values['label']?.[j];
     return {
-      msgId: typeof msgId === 'string' ? msgId : '',
-      engine: this.ids!.of(u),
+      msgId: this.msgId(i),
+      engine: this.ids.of(u),
       uuid: uuid !== '' ? uuid : null,
-      submitted: time(this.submitted[i]!),
-      started: time(this.started[i]!),
-      completed: time(this.completed[i]!),
+      submitted: time(c.submitted[j]!),
+      started: time(c.started[j]!),
+      completed: time(c.completed[j]!),
       status: 'ok',
       resubmitted: typeof resubmitted === 'string' && resubmitted !== '',
-      function: this.functions[i]!,
+      function: c.functions ? c.functions[j]! : null,
       label: typeof label === 'string' && label !== '' ? label : null,
     };
   }
@@ -220,8 +283,11 @@ export class IntervalTable {
   /** Every row in answer order, with what a trace writes beside its interval. */
   *rows(order: Uint32Array = this.order()): Generator<IntervalRow> {
     for (const i of order) {
-      const u = this.uuid[i]!;
-      yield { interval: this.interval(i), engineUuid: u < 0 ? null : this.uuids[u]!, resubmitted: this.resubmitted[i]! };
+      const k = this.chunkAt(i);
+      const c = this.chunks[k]!;
+      const j = i - this.offsets[k]!;
+      const u = c.uuid[j]!;
+      yield { interval: this.interval(i), engineUuid: u < 0 ? null : this.read.uuids[u]!, resubmitted: c.values['resubmitted']![j]! };
     }
   }
 

@@ -152,14 +152,34 @@ export class StoreClient implements Client {
 
   /**
    * The store's columns of the answer, read against the engine map that
-   * `deriveContext` gives (looked up first, as the record path does): a
-   * row whose engine the map names needs nothing else to name it.
+   * `deriveContext` gives: the map given, else the one looked up before;
+   * a read of every record learns it on the way (the store finds what the
+   * lookup would, in the same pass), else it is looked up first. A row
+   * whose engine the map names needs nothing else to name it.
    */
   async taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null> {
     const store = this.store;
     // a derived key in the query is tested on records
     if (!store.taskColumns || planDerived(query, ['msg_id'])) return null;
-    const engines = request.state ? await this.engines().catch(() => new Map<number, string>()) : new Map<number, string>();
+    if (!request.state) {
+      const read = store.taskColumns(query, { ...request, mapped: new Set() });
+      return read && { read, ctx: {} };
+    }
+    const given = this.options.engines;
+    if (!(given && given.size > 0) && !this.engineLookup) {
+      // filled in before the first chunk comes
+      const ctx: DeriveContext = {};
+      const read = store.taskColumns(query, {
+        ...request,
+        mapped: new Set(),
+        learn: (engines) => {
+          Object.assign(ctx, engineContext(engines));
+          this.engineLookup ??= Promise.resolve(engines);
+        },
+      });
+      if (read) return { read, ctx };
+    }
+    const engines = await this.engines();
     const read = store.taskColumns(query, { ...request, mapped: new Set(engines.values()) });
     return read && { read, ctx: engineContext(engines) };
   }

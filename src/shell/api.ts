@@ -2,7 +2,7 @@ import type { Tee } from './tee.js';
 import type { Client, TailLine, TopMonitor } from '../client/index.js';
 import type { IpcError } from '../errors.js';
 import type { OutputFormat, TopGroup } from '../format/index.js';
-import type { ErrorReport, TaskInterval, TimelineRows } from '../analytics/index.js';
+import type { ErrorReport, IntervalTable, TimelineRows } from '../analytics/index.js';
 import type { DeriveContext, Dict, TaskRecord } from '../records/index.js';
 
 /**
@@ -69,13 +69,14 @@ export type TerminalRequest =
   | {
       readonly kind: 'timeline';
       readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
-      readonly ctx: DeriveContext;
+      /** The engine map for the records, looked up when they are read. */
+      readonly ctx: () => Promise<DeriveContext>;
       /** Whether the records change as the hub runs tasks, so the view polls. */
       readonly live: boolean;
       /** One row per engine, label or function. */
       readonly rows: TimelineRows;
-      /** The tasks as intervals in answer order, read as columns, where the client can (else null: read `open`). */
-      readonly intervals?: () => Promise<Iterable<TaskInterval> | null>;
+      /** The tasks read as columns, where the client can (else null: read `open`). */
+      readonly intervals?: () => Promise<IntervalTable | null>;
     }
   | {
       readonly kind: 'errors';

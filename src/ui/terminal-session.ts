@@ -293,12 +293,15 @@ export class Session {
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n, pageRecordsOver: PAGED_ANSWER }), running.abort.signal);
-      // Only what may be drawn as a table or record view needs engine ids.
-      if (outcomes.some((o) => typeof o.value === 'object' && o.value !== null)) await this.learnEngines();
+      // Only what may be drawn as a table or record view needs engine ids; a timeline learns them as it reads, and asks after its first frame.
+      if (outcomes.some((o) => typeof o.value === 'object' && o.value !== null && terminalRequest(o.value)?.kind !== 'timeline')) await this.learnEngines();
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
         const request = terminalRequest(o.value);
-        if (request?.kind === 'timeline' && this.screen === running) await this.openTimeline(request, running.abort.signal);
+        if (request?.kind === 'timeline' && this.screen === running) {
+          await this.openTimeline(request, running.abort.signal);
+          void this.learnEngines();
+        }
         else if (request?.kind === 'tail' && this.screen === running) await this.runTail(request, running);
         else if (request?.kind === 'top' && this.screen === running) this.startTop(request);
         else if (request?.kind === 'edit') edit = request;

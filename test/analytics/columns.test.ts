@@ -26,6 +26,7 @@ import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
 import { computeStats, durationValues, intervalKeys, intervalTable, querySource, type Source } from '../../src/shell/magics/stats-timeline.js';
 import { statsKeys } from '../../src/analytics/index.js';
+import { TimelineBuilder } from '../../src/ui/timeline.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ipc-columns-'));
@@ -103,7 +104,9 @@ function makeFile(seed: number, n: number): string {
       const kind = r();
       const md = (extra: string) => `{"started": "2026-11-01T00:00:00.000000Z", "dependencies_met": true, "engine": ${JSON.stringify(typeof engine === 'string' ? engine : '')}${extra}}`;
       // the engine map: engines 0 and 1 fail now and then, 2 only in a reply's own engine_id, 3 and 4 never
-      const known = engineAt <= 1 ? `, "engine_info": {"engine_uuid": ${JSON.stringify(engine)}, "engine_id": ${engineAt}}` : '';
+      // (engine 2 now and then says it is engine 1: a restarted engine takes its id again, and the later record wins)
+      const id = engineAt === 2 && r() < 0.3 ? 1 : engineAt;
+      const known = id <= 1 ? `, "engine_info": {"engine_uuid": ${JSON.stringify(engine)}, "engine_id": ${id}}` : '';
       let reply: Record<string, unknown>;
       if (kind < 0.7) reply = { result_content: OK, result_metadata: md(', "status": "ok"'), result_header: '{"msg_type": "apply_reply"}', error: null };
       else if (kind < 0.78) {
@@ -124,6 +127,8 @@ function makeFile(seed: number, n: number): string {
           { result_content: OK, result_metadata: '['.repeat(1100) + ']'.repeat(1100) },
           { result_content: OK, error: '{' + '"a": {'.repeat(1100) + '}'.repeat(1101) },
           { result_content: OK, error: 'null' },
+          // a failed task whose reply reads as a success: still one the engine map is learned from
+          { result_content: OK, error: '{"ename": "E"}', result_metadata: md(`, "engine_info": {"engine_uuid": ${JSON.stringify(engine)}, "engine_id": 6}`) },
           { result_content: Buffer.from(OK) },
           { result_content: OK, result_metadata: `{"engine_info": {"engine_id": 7, "engine_uuid": "someone-else"}}` },
         ]);
@@ -180,8 +185,7 @@ async function noting<T>(f: () => Promise<T>): Promise<[T, string[]]> {
 async function sources(path: string, table: string, engines: ReadonlyMap<number, string> | null, query: Record<string, unknown>, keys: readonly string[], unordered: boolean) {
   const open = async (columns: boolean): Promise<{ source: Source; client: StoreClient }> => {
     const client = await StoreClient.open(await openSQLiteStore({ path, table }), { engines });
-    const derive = await client.deriveContext();
-    const source = querySource(client, query, keys, derive, unordered);
+    const source = querySource(client, query, keys, () => client.deriveContext(), unordered);
     return { client, source: columns ? source : { open: source.open, ctx: source.ctx } };
   };
   return { columns: await open(true), records: await open(false) };
@@ -213,10 +217,10 @@ test('%stats from columns equals %stats from records: every grouping, query and 
       const engines = MAPS[(g + 2 * q) % MAPS.length]!;
       const what = `${table} ${JSON.stringify(query)} by ${by}, map ${engines ? [...engines].join(' ') : 'learned'}`;
       const s = await sources(path, table, engines, query, statsKeys(by), true);
+      const [a, notesA] = await noting(() => computeStats(s.columns.source, by));
       const columns = await s.columns.source.columns!({ keys: [], lazy: [], values: [], function: false, state: true });
       assert.ok(columns, `${what}: read as columns`);
       for await (const c of columns.read.chunks) for (let i = 0; i < c.length; i++) plainRows += c.plain[i]!;
-      const [a, notesA] = await noting(() => computeStats(s.columns.source, by));
       const [b, notesB] = await noting(() => computeStats(s.records.source, by));
       assert.deepStrictEqual(a, b, what);
       assert.deepStrictEqual(notesA, notesB, `${what}: notes`);
@@ -245,19 +249,35 @@ test('%timeline, --trace and --svg from columns equal them from records, in answ
         const engines = MAPS[(t + q) % 3]!;
         const what = `${table} ${JSON.stringify(query)}${withFunction ? ' with functions' : ''}, map ${engines ? 'given' : 'learned'}`;
         const s = await sources(path, table, engines, query, intervalKeys(withFunction), false);
-        const [cols, notesA] = await noting(async () => (await intervalTable(s.columns.source, withFunction))!);
-        const [recs, notesB] = await noting(async () => (await collect(s.records.source.open() as AsyncIterable<never>)).map((r) => taskInterval(r, s.records.source.ctx)));
+        const [cols, notesA] = await noting(async () => (await intervalTable(s.columns.source, { function: withFunction, msgIds: true, labels: true }))!);
+        let ctxOf = {};
+        const [recs, notesB] = await noting(async () => {
+          ctxOf = await s.records.source.ctx();
+          return (await collect(s.records.source.open() as AsyncIterable<never>)).map((r) => taskInterval(r, ctxOf));
+        });
         assert.ok(cols, what);
         const order = cols.order();
         assert.deepStrictEqual([...cols.intervals(order)], recs, what);
         assert.deepStrictEqual(notesA, notesB, `${what}: notes`);
+        // the timeline's model, from the columns the chart reads (msg_ids looked up when shown) and from the intervals of the records
+        for (const rows of withFunction ? (['function'] as const) : (['engine', 'label'] as const)) {
+          const chart = (await intervalTable(s.columns.source, { function: withFunction, msgIds: false, labels: rows === 'label' }))!;
+          const a = new TimelineBuilder(rows);
+          a.addTable(chart, chart.order());
+          const b = new TimelineBuilder(rows);
+          for (const t of recs) b.add(t);
+          const [ma, mb] = [a.finish(), b.finish()];
+          assert.deepStrictEqual([ma.rows, ma.first, ma.last, ma.unplaced], [mb.rows, mb.first, mb.last, mb.unplaced], `${what}: rows by ${rows}`);
+          assert.deepStrictEqual(Array.from({ length: ma.taskCount }, (_, k) => ma.ids.at(k)), Array.from({ length: mb.taskCount }, (_, k) => mb.ids.at(k)), `${what}: msg_ids by ${rows}`);
+          for (const prefix of ['m09', 'e0000000', 'zz']) assert.equal(ma.ids.find(prefix), mb.ids.find(prefix), `${what}: /${prefix}`);
+        }
         const join = async (pieces: AsyncIterable<string>) => {
           let text = '';
           for await (const p of pieces) text += p;
           return text;
         };
-        if (withFunction) assert.equal(await join(renderTraceRows(cols.rows(order))), await join(renderTrace(s.records.source.open(), s.records.source.ctx)), `${what}: trace`);
-        else assert.equal(await join(renderSvgIntervals(() => cols.intervals(order))), await join(renderSvg(s.records.source.open, s.records.source.ctx)), `${what}: svg`);
+        if (withFunction) assert.equal(await join(renderTraceRows(cols.rows(order))), await join(renderTrace(s.records.source.open(), ctxOf)), `${what}: trace`);
+        else assert.equal(await join(renderSvgIntervals(() => cols.intervals(order))), await join(renderSvg(s.records.source.open, ctxOf)), `${what}: svg`);
         await s.columns.client.close();
         await s.records.client.close();
       }

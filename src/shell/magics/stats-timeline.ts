@@ -18,7 +18,8 @@ import { parseExpression, bindArgs, PyFunction, typeName } from '../../language/
  */
 export type Source = {
   readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
-  readonly ctx: DeriveContext;
+  /** The engine map for the records (a store client may look it up: asked only where the records are read). */
+  readonly ctx: () => Promise<DeriveContext>;
   readonly columns?: (request: TaskColumnsRequest) => Promise<TaskColumns | null>;
 };
 
@@ -85,7 +86,7 @@ export async function computeStats(source: Source, by: StatsGroup): Promise<Task
     for await (const chunk of read.chunks) b.addChunk(chunk, read.uuids, ids);
     return b.result();
   }
-  const b = new StatsBuilder(by, source.ctx);
+  const b = new StatsBuilder(by, await source.ctx());
   for await (const r of source.open()) b.add(r);
   return b.result();
 }
@@ -95,13 +96,23 @@ export function intervalKeys(withFunction: boolean): string[] {
   return INTERVAL_KEYS.filter((k) => withFunction || k !== 'function');
 }
 
-/** The tasks of a timeline as columns, in answer order, where the client reads them so. */
-export async function intervalTable(source: Source, withFunction: boolean): Promise<IntervalTable | null> {
+/** What a timeline's columns hold beyond the times, engines and states. */
+export interface IntervalNeeds {
+  /** Each task's function (rows by function, the trace's events). */
+  readonly function: boolean;
+  /** Each task's msg_id, read with the rest (a file's events and bars name every task; the chart reads the few it shows). */
+  readonly msgIds: boolean;
+  /** Each task's label (rows by label). */
+  readonly labels: boolean;
+}
+
+/** The tasks of a timeline as columns, where the client reads them so. */
+export async function intervalTable(source: Source, needs: IntervalNeeds): Promise<IntervalTable | null> {
   const columns = await source.columns?.({
     keys: intervalKeys(false),
     lazy: DERIVE_ONLY,
-    values: ['msg_id', 'resubmitted', 'label'],
-    function: withFunction,
+    values: [...(needs.msgIds ? ['msg_id'] : []), 'resubmitted', ...(needs.labels ? ['label'] : [])],
+    function: needs.function,
     state: true,
   });
   return columns ? IntervalTable.read(columns.read, columns.ctx) : null;
@@ -115,7 +126,7 @@ export function makeStatsFunction(client: Client): PyFunction {
     if (!records) throw typeError(`stats() takes records (what db_query returns), not ${typeName(a.get('records'))}`);
     const byArg = a.get('by') ?? 'engine_id';
     if (typeof byArg !== 'string') throw typeError(`stats(by=...) takes a name such as 'engine_id', not ${typeName(byArg)}`);
-    return statsData(await computeStats({ open: () => records, ctx: await deriveContext(client) }, groupOf(byArg)));
+    return statsData(await computeStats({ open: () => records, ctx: () => deriveContext(client) }, groupOf(byArg)));
   }, `stats(records, by='engine'): per engine (or ${STATS_GROUPS.slice(1).map(groupWord).join(', ')}) counts, busy time, utilisation, run-time and queue-wait spread`);
 }
 
@@ -192,7 +203,9 @@ export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: s
 
 /** The records a magic's QUERY names: every record, a query dict, or records in hand. */
 async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: readonly string[], unordered = false): Promise<Source> {
-  const derive = await deriveContext(ctx.client);
+  // the engine map, looked up once, only where the records are read (a read of columns may learn it on the way)
+  let lookup: Promise<DeriveContext> | null = null;
+  const derive = () => (lookup ??= deriveContext(ctx.client));
   const sel = await selectionOf(ctx, st, args);
   if ('records' in sel) return { open: () => sel.records, ctx: derive };
   return querySource(ctx.client, sel.query, keys, derive, unordered);
@@ -203,7 +216,7 @@ async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, a
  * columns read only to derive from left as text), in the store's own order
  * when `unordered`; and as columns, where the client reads them so.
  */
-export function querySource(client: Client, query: Record<string, unknown>, keys: readonly string[], derive: DeriveContext, unordered = false): Source {
+export function querySource(client: Client, query: Record<string, unknown>, keys: readonly string[], derive: () => Promise<DeriveContext>, unordered = false): Source {
   return {
     open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered }),
     ctx: derive,
@@ -287,15 +300,15 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
     throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
   }
   if (typeof trace === 'string') {
-    const table = await intervalTable(source, true);
-    const text = table ? renderTraceRows(table.rows()) : renderTrace(source.open(), source.ctx);
+    const table = await intervalTable(source, { function: true, msgIds: true, labels: true });
+    const text = table ? renderTraceRows(table.rows()) : renderTrace(source.open(), await source.ctx());
     const n = await writeFileStreaming(trace, force, text);
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
   }
   if (typeof svg === 'string') {
-    const table = await intervalTable(source, false);
+    const table = await intervalTable(source, { function: false, msgIds: true, labels: true });
     const order = table?.order();
-    const text = table ? renderSvgIntervals(() => table.intervals(order)) : renderSvg(source.open, source.ctx);
+    const text = table ? renderSvgIntervals(() => table.intervals(order)) : renderSvg(source.open, await source.ctx());
     const n = await writeFileStreaming(svg, force, text);
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
@@ -303,7 +316,7 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
   const live = ctx.client.mode === 'hub';
   return askTerminal({
     kind: 'timeline', open: source.open, ctx: source.ctx, live, rows,
-    ...(source.columns && !live ? { intervals: async () => (await intervalTable(source, withFunction))?.intervals() ?? null } : {}),
+    ...(source.columns && !live ? { intervals: () => intervalTable(source, { function: withFunction, msgIds: false, labels: rows === 'label' }) } : {}),
   });
 }
 

@@ -8,7 +8,7 @@ import {
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
-import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
+import { MMAP_BYTES, describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
@@ -16,8 +16,8 @@ import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from '
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
-import { tableColumns, type ColumnSource } from './columns.js';
-import type { ColumnRead, ColumnRequest } from '../../analytics/index.js';
+import { msgIdsByRowid, settle, tableColumns, type ColumnSource, type Learning } from './columns.js';
+import type { ColumnChunk, ColumnRead, ColumnRequest } from '../../analytics/index.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -443,13 +443,38 @@ export class SQLiteStore implements Store {
     const tables = this.tables;
     const filters = tables.map((t) => toSql(q, columnOf(t)));
     if (filters.some((f) => f.residual) || byMsgId(q) || tables.some((t, i) => this.searches(t, filters[i]!))) return null;
+    // the engine map is learned from every record: only a read of every record can learn it
+    const failed = tables.map((t) => toSql(compileQuery({ error: { $ne: null } }), columnOf(t)));
+    const learn = request.learn;
+    if (learn && (q.root.children.length > 0 || failed.some((f) => f.residual))) return null;
     const uuids: string[] = [];
     const index = new Map<string, number>();
     const src: ColumnSource = { db: this.db, path: this.path, tableField: this.union ? TABLE_FIELD : null, run: (fn) => this.run(fn) };
-    async function* chunks() {
-      for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
+    const db = this.db;
+    async function* chunks(): AsyncGenerator<ColumnChunk> {
+      // The pass maps the file rather than copy each page through read() (a third less CPU on a large table); the
+      // pages it touched count in the process's resident size until it ends, as page cache the kernel may take back.
+      src.run(() => db.pragma(`mmap_size = ${MMAP_BYTES}`));
+      try {
+        if (!learn) {
+          for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
+          return;
+        }
+        const learning: Learning = { failed: [], tables: [] };
+        const all: ColumnChunk[] = [];
+        for (let t = 0; t < tables.length; t++) for await (const c of tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index, learning, failed[t]!)) all.push(c);
+        learn(await settle(learning, all, uuids));
+        src.run(() => db.pragma('mmap_size = 0'));
+        yield* all;
+      } finally {
+        try {
+          db.pragma('mmap_size = 0');
+        } catch {
+          // closed meanwhile: nothing is mapped any more
+        }
+      }
     }
-    return { uuids, chunks: chunks() };
+    return { uuids, chunks: chunks(), msgIds: (t, rowids) => msgIdsByRowid(src, tables[t]!, rowids) };
   }
 
   private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {

@@ -23,8 +23,8 @@ export interface TaskTableInfo extends TaskTable {
 
 export const DEFAULT_TABLE = 'ipython-tasks';
 
-/** How much of a file a read-only connection maps into memory (SQLite's own ceiling is 2 GB). */
-const MMAP_BYTES = 2 ** 31;
+/** How much of a file a columns read maps into memory (SQLite's own ceiling is 2 GB). */
+export const MMAP_BYTES = 2 ** 31;
 
 /**
  * Opens a tasks.db without ever creating one; a missing file, a directory, a
@@ -59,8 +59,6 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
   } catch (e) {
     throw sqliteError(e, path);
   }
-  // Reads map the file rather than copy each page through read(): a scan of a large table costs a third less CPU.
-  if (!options.write) db.pragma(`mmap_size = ${MMAP_BYTES}`);
   db.function(SQL_TIMESTAMP_FUNCTION, { deterministic: true }, (text: unknown) => {
     if (typeof text !== 'string') return null;
     const ts = decodeTimestamp(text);

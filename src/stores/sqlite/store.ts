@@ -6,7 +6,7 @@ import {
   compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
 } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
@@ -73,8 +73,9 @@ const texts = (write: (rec: TaskRecord) => string): Output<string | Unwritten> =
  * in slices of rowids, then fetched in chunks, each statement short, none
  * open while the consumer of the stream is busy.
  */
-export class SQLiteStore implements Store {
+export class SQLiteStore extends StoreBase implements Store {
   info: StoreInfo;
+  override readonly capabilities: StoreCapabilities = { count: true, scan: true, paged: true, texts: true, indexes: true, changes: true };
   readonly path: string;
   private tableList: readonly TaskTable[];
   private readonly union: boolean;
@@ -91,6 +92,7 @@ export class SQLiteStore implements Store {
     private db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
     otherTables: readonly string[] = [],
   ) {
+    super();
     this.path = path;
     this.tableList = tables;
     this.union = union;
@@ -140,13 +142,14 @@ export class SQLiteStore implements Store {
     }
   }
 
-  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
-  changeStamp(): string {
+  /** The file's size and time, and its -wal's: they change whenever a writer may have changed the records. */
+  override changeStamp(): string {
     const wal = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
     return `${fileState(this.path)} ${wal?.size ?? '-'} ${wal?.mtimeMs ?? '-'}`;
   }
 
-  idleNote(): string | null {
+  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
+  override idleNote(): string | null {
     if (openElsewhere(this.path) !== false) return null;
     return `no process on this machine has ${basename(this.path)} open: if its controller has stopped, pending tasks will not finish there`;
   }
@@ -280,7 +283,7 @@ export class SQLiteStore implements Store {
    * already is the text (script mode's json and jsonl output); null when
    * the store reads several task tables.
    */
-  recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
+  override recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
     if (this.union) return null;
     return this.texts(query, keys, write);
   }
@@ -303,7 +306,7 @@ export class SQLiteStore implements Store {
    * and the records are to be read as findRecords gives them. A row gone
    * from the file since (a purge) reads as a record of nulls.
    */
-  async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
+  override async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     const table = this.tables[0];
@@ -346,7 +349,7 @@ export class SQLiteStore implements Store {
    * Counts in SQL when the whole query is SQL; otherwise reads only the
    * columns the rest of the query tests. Sliced, as every scan.
    */
-  async countRecords(query: QueryInput): Promise<number> {
+  override async countRecords(query: QueryInput): Promise<number> {
     const q = compileQuery(query);
     let n = 0;
     for (const table of this.tables) {
@@ -383,7 +386,7 @@ export class SQLiteStore implements Store {
    * sliced pass: for readers whose answer does not depend on the order
    * (stats), which so skip the scan that finds the answer's order.
    */
-  async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+  override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     const lazy = options.lazy ?? [];
@@ -657,7 +660,7 @@ export class SQLiteStore implements Store {
    * `%index`: the indexes of INDEXED_COLUMNS on every table this store
    * reads; refused while another process has the file open.
    */
-  async createIndexes(): Promise<IndexReport> {
+  override async createIndexes(): Promise<IndexReport> {
     if (!this.info.writable) {
       throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
     }

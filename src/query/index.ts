@@ -1,5 +1,6 @@
 export * from './ast.js';
-export { compileQuery, describe, type QueryInput } from './compile.js';
+export { compileQuery, type QueryInput } from './compile.js';
+export { describe } from './describe.js';
 export { matchNode, testCond, resolvePath, compareRecords } from './match.js';
 export { matches, compileMatcher, type Matcher } from './matcher.js';
 export { normalizeKeys, project, projector, type KeysInput, type Projector } from './project.js';

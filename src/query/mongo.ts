@@ -1,7 +1,8 @@
 import { didYouMean, queryError } from '../errors.js';
 import { Timestamp, isDict, setOwn, isIsoDateString, type Value } from '../records/index.js';
 import { fieldName, isQuery, type Cond, type FieldNode, type Query, type QueryNode } from './ast.js';
-import { compileQuery, describe, type QueryInput } from './compile.js';
+import { compileQuery, type QueryInput } from './compile.js';
+import { describe } from './describe.js';
 import { LOGICAL_OPERATORS, MODIFIERS, OPERATOR_NAMES, fieldOperator, supportedOperatorsSentence } from './operators.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { Collection, Db, Document, MongoClient, TopologyType } from 'mongodb';
 import { keyError, storeError } from '../../errors.js';
-import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
+import { normalizeKeys, type KeysInput, type QueryInput } from '../../query/index.js';
+import { toMongo } from './mongo-filter.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { CommandAnswer, type FindSpec } from './answer.js';

@@ -2,14 +2,13 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
-import {
-  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
-} from '../../query/index.js';
+import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
+import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';

@@ -1,4 +1,4 @@
-import { IpcError, hubError, keyError, noData, typeError } from '../errors.js';
+import { IpcError, hubError, keyError, noData, storeError, typeError } from '../errors.js';
 import {
   HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
   type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
@@ -14,7 +14,7 @@ import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
 import type { EngineEvent, IopubEvent, LiveFeed } from './live.js';
-import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientCapabilities, type ClientDescription, type TaskColumns, type EngineAnswers, type IndexReport, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -67,6 +67,8 @@ const RESULT_CONCURRENCY = 16;
  */
 export class HubClient implements Client {
   readonly mode = 'hub' as const;
+  /** The hub answers every query with its records: nothing is counted, paged or written as text without them. */
+  readonly capabilities: ClientCapabilities = { count: false, paged: false, texts: false, indexes: false, changes: false, columns: false };
   readonly session: { readonly session: string | null };
   readonly channel: HubChannel;
   private readonly sessionOrigin: string;
@@ -172,6 +174,31 @@ export class HubClient implements Client {
 
   async *streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
     yield* (await this.dbQuery(query, keys)).records;
+  }
+
+  async countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number> {
+    return (await this.dbQuery(query, keys, signal)).length;
+  }
+
+  async pagedQuery(): Promise<RecordList | null> {
+    return null;
+  }
+
+  /** A hub answers records: %stats and %timeline read them. */
+  async taskColumns(): Promise<TaskColumns | null> {
+    return null;
+  }
+
+  streamQueryTexts(): AsyncIterable<string> | null {
+    return null;
+  }
+
+  async createIndexes(): Promise<IndexReport> {
+    throw storeError('%index makes indexes in a SQLite file; this session reads a live hub');
+  }
+
+  changeStamp(): string {
+    return '';
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

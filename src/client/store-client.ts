@@ -6,7 +6,7 @@ import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientCapabilities, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -49,10 +49,14 @@ export class StoreClient implements Client {
   private sessionLookup: Promise<string | null> | null;
   private engineLookup: Promise<Map<number, string>> | null = null;
 
+  readonly capabilities: ClientCapabilities;
+
   private constructor(
     readonly store: Store,
     private readonly options: StoreClientOptions,
   ) {
+    const can = store.capabilities;
+    this.capabilities = { count: true, paged: can.paged, texts: can.texts, indexes: can.indexes, changes: can.changes, columns: can.columns };
     const given = options.session ? options.session : null;
     this.session = { session: given };
     this.sessionOrigin = given ? options.sessionOrigin ?? '--session' : '';
@@ -60,7 +64,7 @@ export class StoreClient implements Client {
   }
 
   changeStamp(): string {
-    return this.store.changeStamp?.() ?? '';
+    return this.store.changeStamp();
   }
 
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
@@ -112,7 +116,7 @@ export class StoreClient implements Client {
 
   async pagedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList | null> {
     const ks = this.answerKeys(keys);
-    if (!this.store.pagedRecords || planDerived(query, ks)) return null;
+    if (!this.store.capabilities.paged || planDerived(query, ks)) return null;
     const pages = await this.store.pagedRecords(query, ks);
     return pages && new RecordList(ks, pages);
   }
@@ -129,20 +133,15 @@ export class StoreClient implements Client {
     if (plan) {
       Object.assign(ctx, await this.deriveContext());
       // a count does not depend on the order: the store may read in its own, in one pass
-      const store = this.store;
-      const options = { lazy: plan.lazy };
-      const fetched = store.scanRecords ? store.scanRecords(plan.stored, plan.fetch, options) : store.findRecords(plan.stored, plan.fetch, options);
-      return countDerived(plan, fetched, signal);
+      return countDerived(plan, this.store.scanRecords(plan.stored, plan.fetch, { lazy: plan.lazy }), signal);
     }
-    if (this.store.countRecords) return this.store.countRecords(query);
-    let n = 0;
-    for await (const _ of this.store.findRecords(query, ['msg_id'])) n++;
-    return n;
+    return this.store.countRecords(query);
   }
 
   async createIndexes(): Promise<IndexReport> {
     const store = this.store;
-    if (!store.createIndexes) throw storeError(`%index makes indexes in a SQLite file; ${store.info.location} is a ${store.info.kind}`);
+    // a store without indexes says so before anything is asked
+    if (!store.capabilities.indexes) return store.createIndexes();
     const question = `%index adds indexes on submitted, completed, started, engine_uuid and client_uuid to ${store.info.location}`;
     if (!this.options.write) throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
     if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
@@ -160,7 +159,7 @@ export class StoreClient implements Client {
   async taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null> {
     const store = this.store;
     // a derived key in the query is tested on records
-    if (!store.taskColumns || planDerived(query, ['msg_id'])) return null;
+    if (!store.capabilities.columns || planDerived(query, ['msg_id'])) return null;
     if (!request.state) {
       const read = store.taskColumns(query, { ...request, mapped: new Set() });
       return read && { read, ctx: {} };
@@ -193,7 +192,7 @@ export class StoreClient implements Client {
 
   streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
     const ks = this.answerKeys(keys);
-    if (!this.store.recordTexts || planDerived(query, ks)) return null;
+    if (!this.store.capabilities.texts || planDerived(query, ks)) return null;
     return this.store.recordTexts(query, ks, jsonText);
   }
 
@@ -203,7 +202,7 @@ export class StoreClient implements Client {
   ): Promise<AsyncIterable<TaskRecord>> {
     const store = this.store;
     const read = (q: QueryInput, ks: readonly string[], options: FindOptions) =>
-      unordered && store.scanRecords ? store.scanRecords(q, ks, options) : store.findRecords(q, ks, options);
+      unordered ? store.scanRecords(q, ks, options) : store.findRecords(q, ks, options);
     // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.
     const ctx: DeriveContext = {};
     const plan = planDerived(query, keys, ctx, lazy);
@@ -316,7 +315,7 @@ export class StoreClient implements Client {
       // once, when there is something to wait for: a reason it may never come
       if (!noted && done < msgIds.length && this.store.info.live && options.onNote) {
         noted = true;
-        const note = this.store.idleNote?.() ?? null;
+        const note = this.store.idleNote();
         if (note) options.onNote(note);
       }
       options.onProgress?.(done, msgIds.length);

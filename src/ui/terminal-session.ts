@@ -82,8 +82,7 @@ export class Session {
     this.shell = options.shell;
     this.painter = options.painter;
     this.history = options.history;
-    this.shell.confirm = (q) => this.confirm(q);
-    this.shell.terminal = { history: () => this.history.entries, columns: () => this.columns };
+    this.shell.terminal = { history: () => this.history.entries, columns: () => this.columns, ask: (r) => this.confirm(r.question) };
     this.editor = new PromptEditor({
       history: options.history,
       complete: (text, cursor) => this.shell.complete(text, cursor),
@@ -649,7 +648,6 @@ export class Session {
     this.timelineOf(s)?.stop();
     this.topOf(s)?.stop();
     this.table?.stopSearch();
-    this.shell.confirm = null;
     this.shell.terminal = null;
     this.listeners.clear();
   }

@@ -220,7 +220,7 @@ export function querySource(client: Client, query: Record<string, unknown>, keys
   return {
     open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered }),
     ctx: derive,
-    ...(client.taskColumns ? { columns: (request: TaskColumnsRequest) => client.taskColumns!(query, request) } : {}),
+    ...(client.capabilities.columns ? { columns: (request: TaskColumnsRequest) => client.taskColumns(query, request) } : {}),
   };
 }
 

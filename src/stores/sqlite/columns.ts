@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { functionKey, type ColumnChunk, type ColumnRequest } from '../../analytics/index.js';
 import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../../payload/index.js';
-import { quoteIdentifier, type SqlFilter } from '../../query/index.js';
+import { quoteIdentifier, type SqlFilter } from './sql-filter.js';
 import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';

@@ -2,14 +2,13 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
-import {
-  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
-} from '../../query/index.js';
+import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { MMAP_BYTES, describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
+import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
@@ -75,8 +74,9 @@ const texts = (write: (rec: TaskRecord) => string): Output<string | Unwritten> =
  * in slices of rowids, then fetched in chunks, each statement short, none
  * open while the consumer of the stream is busy.
  */
-export class SQLiteStore implements Store {
+export class SQLiteStore extends StoreBase implements Store {
   info: StoreInfo;
+  override readonly capabilities: StoreCapabilities = { count: true, scan: true, paged: true, texts: true, indexes: true, changes: true, columns: true };
   readonly path: string;
   private tableList: readonly TaskTable[];
   private readonly union: boolean;
@@ -93,6 +93,7 @@ export class SQLiteStore implements Store {
     private db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
     otherTables: readonly string[] = [],
   ) {
+    super();
     this.path = path;
     this.tableList = tables;
     this.union = union;
@@ -142,13 +143,14 @@ export class SQLiteStore implements Store {
     }
   }
 
-  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
-  changeStamp(): string {
+  /** The file's size and time, and its -wal's: they change whenever a writer may have changed the records. */
+  override changeStamp(): string {
     const wal = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
     return `${fileState(this.path)} ${wal?.size ?? '-'} ${wal?.mtimeMs ?? '-'}`;
   }
 
-  idleNote(): string | null {
+  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
+  override idleNote(): string | null {
     if (openElsewhere(this.path) !== false) return null;
     return `no process on this machine has ${basename(this.path)} open: if its controller has stopped, pending tasks will not finish there`;
   }
@@ -282,7 +284,7 @@ export class SQLiteStore implements Store {
    * already is the text (script mode's json and jsonl output); null when
    * the store reads several task tables.
    */
-  recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
+  override recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
     if (this.union) return null;
     return this.texts(query, keys, write);
   }
@@ -305,7 +307,7 @@ export class SQLiteStore implements Store {
    * and the records are to be read as findRecords gives them. A row gone
    * from the file since (a purge) reads as a record of nulls.
    */
-  async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
+  override async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     const table = this.tables[0];
@@ -348,7 +350,7 @@ export class SQLiteStore implements Store {
    * Counts in SQL when the whole query is SQL; otherwise reads only the
    * columns the rest of the query tests. Sliced, as every scan.
    */
-  async countRecords(query: QueryInput): Promise<number> {
+  override async countRecords(query: QueryInput): Promise<number> {
     const q = compileQuery(query);
     let n = 0;
     for (const table of this.tables) {
@@ -385,7 +387,7 @@ export class SQLiteStore implements Store {
    * sliced pass: for readers whose answer does not depend on the order
    * (stats), which so skip the scan that finds the answer's order.
    */
-  async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+  override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     const lazy = options.lazy ?? [];
@@ -438,7 +440,7 @@ export class SQLiteStore implements Store {
    * the columns asked for. Null when SQL alone does not answer the query (a
    * residual) or an index finds its rows: those are read as records.
    */
-  taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
+  override taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
     const q = compileQuery(query);
     const tables = this.tables;
     const filters = tables.map((t) => toSql(q, columnOf(t)));
@@ -704,7 +706,7 @@ export class SQLiteStore implements Store {
    * `%index`: the indexes of INDEXED_COLUMNS on every table this store
    * reads; refused while another process has the file open.
    */
-  async createIndexes(): Promise<IndexReport> {
+  override async createIndexes(): Promise<IndexReport> {
     if (!this.info.writable) {
       throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
     }

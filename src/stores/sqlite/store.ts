@@ -6,7 +6,7 @@ import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Q
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
-import { MMAP_BYTES, describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
+import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
@@ -452,29 +452,16 @@ export class SQLiteStore extends StoreBase implements Store {
     const uuids: string[] = [];
     const index = new Map<string, number>();
     const src: ColumnSource = { db: this.db, path: this.path, tableField: this.union ? TABLE_FIELD : null, run: (fn) => this.run(fn) };
-    const db = this.db;
     async function* chunks(): AsyncGenerator<ColumnChunk> {
-      // The pass maps the file rather than copy each page through read() (a third less CPU on a large table); the
-      // pages it touched count in the process's resident size until it ends, as page cache the kernel may take back.
-      src.run(() => db.pragma(`mmap_size = ${MMAP_BYTES}`));
-      try {
-        if (!learn) {
-          for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
-          return;
-        }
-        const learning: Learning = { failed: [], tables: [] };
-        const all: ColumnChunk[] = [];
-        for (let t = 0; t < tables.length; t++) for await (const c of tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index, learning, failed[t]!)) all.push(c);
-        learn(await settle(learning, all, uuids));
-        src.run(() => db.pragma('mmap_size = 0'));
-        yield* all;
-      } finally {
-        try {
-          db.pragma('mmap_size = 0');
-        } catch {
-          // closed meanwhile: nothing is mapped any more
-        }
+      if (!learn) {
+        for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
+        return;
       }
+      const learning: Learning = { failed: [], tables: [] };
+      const all: ColumnChunk[] = [];
+      for (let t = 0; t < tables.length; t++) for await (const c of tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index, learning, failed[t]!)) all.push(c);
+      learn(await settle(learning, all, uuids));
+      yield* all;
     }
     return { uuids, chunks: chunks(), msgIds: (t, rowids) => msgIdsByRowid(src, tables[t]!, rowids) };
   }

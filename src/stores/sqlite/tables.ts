@@ -23,9 +23,6 @@ export interface TaskTableInfo extends TaskTable {
 
 export const DEFAULT_TABLE = 'ipython-tasks';
 
-/** How much of a file a columns read maps into memory (SQLite's own ceiling is 2 GB). */
-export const MMAP_BYTES = 2 ** 31;
-
 /**
  * Opens a tasks.db without ever creating one; a missing file, a directory, a
  * file that is not SQLite and a damaged file each get their own sentence.

@@ -50,6 +50,8 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Reads a pickled list of bytes; raises PickleError on anything else. */
 export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
+  const plain = predecodedCount > 0 && predecoded.has(data) ? null : bufferList(data);
+  if (plain) return plain;
   const value = unpickle(data);
   if (!Array.isArray(value) || isTuple(value)) throw new PickleError(`the pickle holds ${describe(value)}, not a list of buffers`);
   return value.map((v, i) => {
@@ -57,6 +59,76 @@ export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
     if (v instanceof PyBytearray) return v.bytes;
     throw new PickleError(`item ${i} of the pickled list is ${describe(v)}, not bytes`);
   });
+}
+
+/** Items and bytes up to which bufferList reads a list; a larger one goes through the VM, which counts its budget. */
+const PLAIN_LIST_ITEMS = 1000;
+const PLAIN_LIST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A pickled list of bytes exactly as SQLiteDB's `pickle.dumps(list, -1)`
+ * writes it (protocol 3 to 5: PROTO, FRAME, EMPTY_LIST, the items as
+ * SHORT_BINBYTES, BINBYTES or BINBYTES8 under MARK/APPENDS or one APPEND,
+ * memo entries made and never read, STOP at the end), read without the VM:
+ * each item a view of the pickle's bytes, as the VM makes it. Null for
+ * anything else (other opcodes, a large list), which the VM then reads, so
+ * the answer and any error are the VM's.
+ */
+function bufferList(data: Uint8Array): Uint8Array[] | null {
+  const end = data.length;
+  if (end < 4 || data[0] !== 0x80 || data[1]! < 3 || data[1]! > 5) return null;
+  let pos = 2;
+  if (data[pos] === 0x95) pos += 9;
+  if (pos >= end || data[pos++] !== 0x5d) return null;
+  const out: Uint8Array[] = [];
+  let bytes = 0;
+  let open = false;
+  const memo = (): boolean => {
+    const op = data[pos];
+    if (op === 0x94) pos += 1;
+    else if (op === 0x71) pos += 2;
+    else if (op === 0x72) pos += 5;
+    return pos <= end;
+  };
+  if (!memo()) return null;
+  for (;;) {
+    if (pos >= end) return null;
+    const op = data[pos++]!;
+    if (op === 0x2e) return !open && pos === end ? out : null;
+    if (op === 0x28) {
+      if (open) return null;
+      open = true;
+      continue;
+    }
+    if (op === 0x65) {
+      if (!open) return null;
+      open = false;
+      continue;
+    }
+    if (op === 0x61) {
+      // APPEND: one item, pushed without a mark (a list of one)
+      if (open || out.length === 0) return null;
+      continue;
+    }
+    let n: number;
+    if (op === 0x43) {
+      if (pos + 1 > end) return null;
+      n = data[pos]!;
+      pos += 1;
+    } else if (op === 0x42) {
+      if (pos + 4 > end) return null;
+      n = (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16)) + data[pos + 3]! * 0x1000000;
+      pos += 4;
+    } else {
+      return null;
+    }
+    if (n > end - pos || (bytes += n) > PLAIN_LIST_BYTES || out.length >= PLAIN_LIST_ITEMS) return null;
+    out.push(new Uint8Array(data.buffer, data.byteOffset + pos, n));
+    pos += n;
+    if (!memo()) return null;
+    // an item outside a mark is the one APPEND takes next
+    if (!open && data[pos] !== 0x61) return null;
+  }
 }
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */

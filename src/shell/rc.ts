@@ -73,7 +73,7 @@ export async function streamDbQuery(client: Client, c: CallArgs, format: OutputF
   const writer = writerOf(format);
   const keys = writer.defaultKeys && args.keys === null ? [...writer.defaultKeys] : args.keys;
   const texts = writer.takesJsonText ? client.streamQueryTexts?.(query, keys) : null;
-  const iterator: AsyncIterator<TaskRecord | string> = (texts ?? client.streamQuery(query, keys))[Symbol.asyncIterator]();
+  const iterator: AsyncIterator<TaskRecord | string> = (texts ?? client.streamQuery(query, keys, c.signal ? { signal: c.signal } : {}))[Symbol.asyncIterator]();
   const head = await iterator.next();
   const ks = client.answerKeys(keys);
   // A store reading several task tables at once says which table each record came from.

@@ -1,6 +1,6 @@
 import { typeError } from '../errors.js';
 import { describe, type KeysInput, type QueryInput } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, type RecordPages, type TaskRecord } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, type RecordPages, type StoredTextIs, type TaskRecord } from '../records/index.js';
 
 export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
 
@@ -36,12 +36,20 @@ export interface StoreSummary {
 /** How a caller inside ipc reads an answer. */
 export interface FindOptions {
   /**
-   * Dict columns among the keys that the caller reads only through
+   * Columns among the keys that the caller reads only through
    * `columnValue` (to derive something from them, never to show them): a
-   * store may hand them over as their stored text (StoredText), decoded on
-   * first read. A store is free to decode them at once.
+   * store may hand them over as it stores them (StoredText for text,
+   * StoredColumn for bytes), decoded on first read. A store is free to
+   * decode them at once. Those among the answer's keys are dict columns.
    */
   readonly lazy?: readonly string[];
+  /**
+   * Columns the caller does not read in a record whose column `key` is
+   * handed over as StoredText equal to `text` (DerivedPlan.sparse): a store
+   * that hands `key` over so may give None for them there, and is free not
+   * to. Never a column its own tests read.
+   */
+  readonly sparse?: Readonly<Record<string, StoredTextIs>>;
 }
 
 /**

@@ -12,7 +12,7 @@ import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteE
 import { sliceRows } from './slices.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
-import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
+import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
@@ -270,7 +270,7 @@ export class SQLiteStore implements Store {
   async *findRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    yield* this.stream(q, ks, options.lazy ?? []);
+    yield* this.stream(q, ks, options);
   }
 
   /**
@@ -386,14 +386,16 @@ export class SQLiteStore implements Store {
   async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    const lazy = options.lazy ?? [];
     for (const table of this.tables) {
       const filter = toSql(q, columnOf(table));
       const tested = filter.residual ? residualKeys(filter.residual) : [];
       const stored = columnsToFetch(table.keys, ks, tested);
       const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
       const msgIdAt = position('msg_id');
-      const read = rowReader(ks, ks.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+      // a column the residual tests is decoded for the test, so never left as it is stored
+      const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy);
+      const columns = selectList(stored, options.sparse, lazy);
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -401,8 +403,8 @@ export class SQLiteStore implements Store {
       const indexed = byMsgId(q) || this.searches(table, filter);
       const stmt = this.run(() =>
         indexed
-          ? this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} WHERE ${filter.where}`).raw()
-          : this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+          ? this.db.prepare(`SELECT ${columns} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columns} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
       );
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
@@ -430,8 +432,8 @@ export class SQLiteStore implements Store {
     }
   }
 
-  private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {
-    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, lazy));
+  private async *stream(q: Query, keys: readonly string[], options: FindOptions): AsyncGenerator<TaskRecord> {
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, options));
     if (sources.length === 1) {
       for await (const chunk of sources[0]!) yield* chunk.records;
       return;
@@ -440,7 +442,7 @@ export class SQLiteStore implements Store {
   }
 
   /** One table's answer in order, in chunks, each record with its sort key. */
-  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, lazy: readonly string[] = []): AsyncGenerator<Chunk<T>> {
+  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, options: FindOptions = {}): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
@@ -448,8 +450,9 @@ export class SQLiteStore implements Store {
     // a fetched row is the rowid, then the stored columns
     const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
     const msgIdAt = position('msg_id');
-    // a column the residual tests is decoded for the test, so never left as text
-    const read = rowReader(keys, keys.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+    // a column the residual tests is decoded for the test, so never left as it is stored
+    const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy);
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -458,7 +461,7 @@ export class SQLiteStore implements Store {
     const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
-    const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
+    const select = `SELECT rowid, ${selectList(stored, options.sparse, lazy)} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;

@@ -4,7 +4,7 @@ import {
   type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, derivedRecords, fieldKeys, matches, normalizeKeys, planDerived, project,
+  compileQuery, compareRecords, derivedList, fieldKeys, matches, normalizeKeys, planDerived, project,
   type DerivedReader, type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import { ALL_KEYS, BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord } from '../records/index.js';
@@ -157,9 +157,7 @@ export class HubClient implements Client {
         yield* (await client.storedQuery(f.query, f.keys)).records;
       })(this),
     };
-    const out: TaskRecord[] = [];
-    for await (const r of derivedRecords(plan, hub, signal ? { signal } : {})) out.push(r);
-    return new RecordList(plan.keys, out);
+    return new RecordList(plan.keys, await derivedList(plan, hub, signal ? { signal } : {}));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */

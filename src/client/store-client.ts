@@ -1,6 +1,6 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
-import { compileQuery, derivedCount, derivedRecords, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
-import { ALL_KEYS, DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { compileQuery, derivedBatches, derivedCount, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
+import { ALL_KEYS, DEFAULT_KEYS, RecordBatches, Timestamp, type BatchedAnswer, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type FindOptions, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
@@ -113,7 +113,8 @@ export class StoreClient implements Client {
   async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
     const ks = this.answerKeys(keys);
     // the list holds the whole answer anyway: a derived answer read in one pass is held and ordered whatever its size
-    const records = await collect(await this.find(query, ks, { signal, holdAll: true }));
+    const found = await this.find(query, ks, { ...(signal ? { signal } : {}), holdAll: true });
+    const records = found instanceof RecordBatches ? await collectBatches(found) : await collect(found);
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
@@ -161,9 +162,8 @@ export class StoreClient implements Client {
 
   streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
     const find = this.find(query, this.answerKeys(keys), { lazy: options.lazy ?? [], unordered: options.unordered ?? false, ...(options.signal ? { signal: options.signal } : {}) });
-    return (async function* () {
-      yield* await find;
-    })();
+    // a derived answer comes in batches: a reader that takes them (script mode's writers) may
+    return new StoreAnswer(find);
   }
 
   streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
@@ -184,17 +184,22 @@ export class StoreClient implements Client {
     const plan = planDerived(q, keys, ctx, lazy);
     if (!plan) return how.unordered && store.scanRecords ? store.scanRecords(q, keys, { lazy }) : store.findRecords(q, keys, { lazy });
     if (plan.context) Object.assign(ctx, await this.deriveContext());
-    return derivedRecords(plan, this.derivedReader(), { ...(how.signal ? { signal: how.signal } : {}), unordered: how.unordered ?? false, holdAll: how.holdAll ?? false });
+    return new RecordBatches(derivedBatches(plan, this.derivedReader(), { ...(how.signal ? { signal: how.signal } : {}), unordered: how.unordered ?? false, holdAll: how.holdAll ?? false }));
   }
 
   /** How a derived answer reads this store: in order, or in one pass in the store's own order where it can. */
   private derivedReader(): DerivedReader {
     const store = this.store;
     const options = (f: DerivedFetch): FindOptions => ({ lazy: f.lazy, sparse: f.sparse });
+    const slices = store.scanSlices?.bind(store);
     const scan = store.scanRecords?.bind(store);
     return {
       ordered: (f) => store.findRecords(f.query, f.keys, options(f)),
-      ...(scan ? { scan: (f: DerivedFetch) => scan(f.query, f.keys, options(f)) } : {}),
+      ...(slices
+        ? { scan: (f: DerivedFetch) => slices(f.query, f.keys, options(f)) }
+        : scan
+          ? { scan: (f: DerivedFetch) => oneByOne(scan(f.query, f.keys, options(f))) }
+          : {}),
     };
   }
 
@@ -323,6 +328,31 @@ export class StoreClient implements Client {
     if (!this.options.confirm) throw storeError(`${question}; nothing is deleted without a confirmation`);
     await confirmPurge(this.options.confirm, question);
   }
+}
+
+/** A store's answer, found asynchronously: in batches when a derived plan answers it, else record by record as the store gives it. */
+class StoreAnswer implements BatchedAnswer<TaskRecord> {
+  constructor(private readonly found: Promise<AsyncIterable<TaskRecord>>) {}
+
+  async batchSource(): Promise<AsyncIterable<readonly TaskRecord[]> | null> {
+    const found = await this.found;
+    return found instanceof RecordBatches ? found.batches() : null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<TaskRecord> {
+    yield* await this.found;
+  }
+}
+
+async function collectBatches(found: RecordBatches<TaskRecord>): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  for await (const batch of found.batches()) for (const r of batch) out.push(r);
+  return out;
+}
+
+/** Records one at a time as slices of one record. */
+async function* oneByOne(records: AsyncIterable<TaskRecord>): AsyncGenerator<TaskRecord[]> {
+  for await (const r of records) yield [r];
 }
 
 function engineMapHint(engines: ReadonlyMap<number, string>): string {

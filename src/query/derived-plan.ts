@@ -184,8 +184,12 @@ export interface DerivedFetch {
 export interface DerivedReader {
   /** The records in answer order (submitted, then msg_id). */
   ordered(fetch: DerivedFetch): AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
-  /** The same records in the store's own order, read in one pass, where the store can (SQLite: no scan that finds the order first). */
-  scan?(fetch: DerivedFetch): AsyncIterable<TaskRecord>;
+  /**
+   * The same records in the store's own order, read in one pass, a slice at
+   * a time (each slice taken whole before the next is asked for), where the
+   * store can (SQLite: no scan that finds the order first).
+   */
+  scan?(fetch: DerivedFetch): AsyncIterable<Iterable<TaskRecord>>;
 }
 
 /** How the answer is taken. */
@@ -212,6 +216,9 @@ const DECODE_SLICE_MS = 10;
  */
 export const HOLD_BYTES = 128 * 1024 * 1024;
 
+/** Records per batch of an answer handed on. */
+const BATCH = 512;
+
 function fetchOf(plan: DerivedPlan, withSubmitted: boolean): DerivedFetch {
   if (!withSubmitted || plan.fetch.includes('submitted')) return { query: plan.stored, keys: plan.fetch, lazy: plan.lazy, sparse: plan.sparse };
   // the answer's order is read from submitted, decoded only for the records kept
@@ -219,49 +226,89 @@ function fetchOf(plan: DerivedPlan, withSubmitted: boolean): DerivedFetch {
 }
 
 /**
- * The answer to a plan: each record read, its derived tests run (their
- * large pickles decoded in slices first), and only a record kept built into
- * an answer. Where the reader can scan (SQLite), the file is read once, in
- * its own order, and the kept answer is put in order afterwards (by
- * submitted, then msg_id, exactly as an ordered read gives it); else, or
- * when the held answer grows past HOLD_BYTES, the records are read in order.
+ * The answer to a plan, a batch of records at a time: each record read, its
+ * derived tests run (their large pickles decoded in slices first), and only
+ * a record kept built into an answer. Where the reader can scan (SQLite),
+ * the file is read once, in its own order, and the kept answer is put in
+ * order afterwards (by submitted, then msg_id, exactly as an ordered read
+ * gives it); else, or when the held answer grows past HOLD_BYTES, the
+ * records are read in order.
  *
  * Decoding is synchronous and each record's is bounded (the pickle budget),
  * but a chunk of records can take seconds: every few milliseconds the event
  * loop turns once, so that Ctrl-C (SIGINT) and keys are seen between two
  * records.
  */
-export async function* derivedRecords(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions = {}): AsyncGenerator<TaskRecord> {
+export async function* derivedBatches(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions = {}): AsyncGenerator<TaskRecord[]> {
   const { signal } = options;
   if (reader.scan && options.unordered) {
-    yield* answers(plan, reader.scan(fetchOf(plan, false)), signal);
+    yield* answerBatches(plan, reader.scan(fetchOf(plan, false)), signal);
     return;
   }
-  if (reader.scan) {
+  if (reader.scan && !process.env['IPC_NOHOLD']) {
     const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, options.holdAll ? Infinity : HOLD_BYTES);
     if (held) {
-      yield* held;
+      for (let i = 0; i < held.length; i += BATCH) yield held.slice(i, i + BATCH);
       return;
     }
   }
-  yield* answers(plan, reader.ordered(fetchOf(plan, false)), signal);
+  yield* answerBatches(plan, slicesOf(reader.ordered(fetchOf(plan, false))), signal);
 }
 
-/** The answer records of fetched records, in their order. */
-async function* answers(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord> | Iterable<TaskRecord>, signal: AbortSignal | undefined): AsyncGenerator<TaskRecord> {
-  const clock = new Turns(signal);
-  for await (const rec of fetched) {
-    // awaited only when a record holds a large pickle: most records take no promise
-    const tested = plan.testedPickles(rec);
-    if (tested.length) await predecode(tested, signal);
-    let out: TaskRecord | null = null;
-    if (plan.keeps(rec)) {
-      const more = plan.answerPickles(rec);
-      if (more.length) await predecode(more, signal);
-      out = plan.answer(rec);
+/** A record by record answer as slices of up to BATCH records (what is read is handed on at once when the source waits). */
+async function* slicesOf(records: AsyncIterable<TaskRecord> | Iterable<TaskRecord>): AsyncGenerator<TaskRecord[]> {
+  if (Symbol.iterator in records) {
+    const list = Array.isArray(records) ? (records as TaskRecord[]) : [...records];
+    for (let i = 0; i < list.length; i += BATCH) yield list.slice(i, i + BATCH);
+    return;
+  }
+  let slice: TaskRecord[] = [];
+  for await (const rec of records) {
+    slice.push(rec);
+    if (slice.length >= BATCH) {
+      yield slice;
+      slice = [];
     }
-    if (clock.due()) await clock.turn();
-    if (out) yield out;
+  }
+  if (slice.length) yield slice;
+}
+
+/** derivedBatches' answer record by record. */
+export async function* derivedRecords(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions = {}): AsyncGenerator<TaskRecord> {
+  for await (const batch of derivedBatches(plan, reader, options)) yield* batch;
+}
+
+/** derivedBatches' whole answer as one list. */
+export async function derivedList(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions = {}): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  for await (const batch of derivedBatches(plan, reader, options)) for (const r of batch) out.push(r);
+  return out;
+}
+
+/** The answer records of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
+async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined): AsyncGenerator<TaskRecord[]> {
+  const clock = new Turns(signal);
+  let batch: TaskRecord[] = [];
+  for await (const slice of slices) {
+    for (const rec of slice) {
+      // awaited only when a record holds a large pickle: most records take no promise
+      const tested = plan.testedPickles(rec);
+      if (tested.length) await predecode(tested, signal);
+      if (plan.keeps(rec)) {
+        const more = plan.answerPickles(rec);
+        if (more.length) await predecode(more, signal);
+        batch.push(plan.answer(rec));
+      }
+      if (clock.due()) await clock.turn();
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) {
+      yield batch;
+      batch = [];
+    }
   }
 }
 
@@ -282,39 +329,40 @@ function inOrder(a: Held, b: Held): number {
  * null when it cannot be held (larger than `budget`, or a record whose
  * msg_id is no text: its place is the ordered read's to say).
  */
-async function heldAnswer(plan: DerivedPlan, fetched: AsyncIterable<TaskRecord>, signal: AbortSignal | undefined, budget: number): Promise<TaskRecord[] | null> {
+async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, budget: number): Promise<TaskRecord[] | null> {
   const held: Held[] = [];
   let bytes = 0;
   let sorted = true;
   const clock = new Turns(signal);
-  const it = fetched[Symbol.asyncIterator]();
+  const it = slices[Symbol.asyncIterator]();
   let complete = false;
   try {
-    for (;;) {
+    read: for (;;) {
       const next = await it.next();
       if (next.done) {
         complete = true;
         break;
       }
-      const rec = next.value;
-      const tested = plan.testedPickles(rec);
-      if (tested.length) await predecode(tested, signal);
-      const kept = plan.keeps(rec);
-      if (clock.due()) await clock.turn();
-      if (!kept) continue;
-      const id = rec['msg_id'];
-      if (typeof id !== 'string') break;
-      if (budget !== Infinity) {
-        bytes += plan.answerBytes(rec);
-        if (bytes > budget) break;
+      for (const rec of next.value) {
+        const tested = plan.testedPickles(rec);
+        if (tested.length) await predecode(tested, signal);
+        const kept = plan.keeps(rec);
+        if (clock.due()) await clock.turn();
+        if (!kept) continue;
+        const id = rec['msg_id'];
+        if (typeof id !== 'string') break read;
+        if (budget !== Infinity) {
+          bytes += plan.answerBytes(rec);
+          if (bytes > budget) break read;
+        }
+        const more = plan.answerPickles(rec);
+        if (more.length) await predecode(more, signal);
+        const out = plan.answer(rec);
+        const submitted = columnValue(rec, 'submitted');
+        const h: Held = { out, us: submitted instanceof Timestamp ? submitted.us : -Infinity, id };
+        if (sorted && held.length > 0 && inOrder(h, held[held.length - 1]!) < 0) sorted = false;
+        held.push(h);
       }
-      const more = plan.answerPickles(rec);
-      if (more.length) await predecode(more, signal);
-      const out = plan.answer(rec);
-      const submitted = columnValue(rec, 'submitted');
-      const h: Held = { out, us: submitted instanceof Timestamp ? submitted.us : -Infinity, id };
-      if (sorted && held.length > 0 && inOrder(h, held[held.length - 1]!) < 0) sorted = false;
-      held.push(h);
     }
   } finally {
     if (!complete) await it.return?.();
@@ -341,14 +389,16 @@ function roughSize(v: unknown, depth: number): number {
 /** How many of the stored answer's records the plan keeps, none of them built into an answer record; read in the store's own order where it can. */
 export async function derivedCount(plan: DerivedPlan, reader: DerivedReader, signal?: AbortSignal): Promise<number> {
   const fetch = fetchOf(plan, false);
-  const fetched = reader.scan ? reader.scan(fetch) : reader.ordered(fetch);
+  const slices = reader.scan ? reader.scan(fetch) : slicesOf(reader.ordered(fetch));
   const clock = new Turns(signal);
   let n = 0;
-  for await (const rec of fetched) {
-    const large = plan.testedPickles(rec);
-    if (large.length) await predecode(large, signal);
-    if (plan.keeps(rec)) n++;
-    if (clock.due()) await clock.turn();
+  for await (const slice of slices) {
+    for (const rec of slice) {
+      const large = plan.testedPickles(rec);
+      if (large.length) await predecode(large, signal);
+      if (plan.keeps(rec)) n++;
+      if (clock.due()) await clock.turn();
+    }
   }
   return n;
 }

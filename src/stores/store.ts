@@ -70,6 +70,8 @@ export interface Store {
   findRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
   /** findRecords' records in no particular order (SQLite: in one pass, the order not looked for), for readers whose answer does not depend on it. */
   scanRecords?(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
+  /** scanRecords' records a slice at a time, each slice taken whole before the next is asked for (fewer turns of the event loop per record). */
+  scanSlices?(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<Iterable<TaskRecord>>;
   /** SQLite only (`%index`): indexes on the columns queries scan for. */
   createIndexes?(): Promise<IndexReport>;
   /** How many records findRecords would give, where the store can count without reading them. */

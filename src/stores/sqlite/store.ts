@@ -384,6 +384,16 @@ export class SQLiteStore implements Store {
    * (stats), which so skip the scan that finds the answer's order.
    */
   async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+    for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
+  }
+
+  /**
+   * scanRecords' records a slice of the file at a time: each slice's records
+   * are built as the reader takes them (each row let go once read), and the
+   * reader takes a whole slice before it asks for the next, without a turn
+   * of the event loop per record.
+   */
+  async *scanSlices(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<Iterable<TaskRecord>> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     for (const table of this.tables) {
@@ -409,23 +419,27 @@ export class SQLiteStore implements Store {
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
         : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params);
+      const union = this.union;
       for (;;) {
         const next = this.run(() => slices.next());
         if (next.done) break;
-        const records: TaskRecord[] = [];
-        for (const row of next.value) {
-          let rec: TaskRecord;
-          if (filter.residual) {
-            const tried = probe(row, where);
-            if (!matches(filter.residual, tried)) continue;
-            rec = extra ? read(row, where) : tried;
-          } else {
-            rec = read(row, where);
+        const rows = next.value as (unknown[] | undefined)[];
+        yield (function* () {
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            rows[i] = undefined;
+            let rec: TaskRecord;
+            if (filter.residual) {
+              const tried = probe(row, where);
+              if (!matches(filter.residual, tried)) continue;
+              rec = extra ? read(row, where) : tried;
+            } else {
+              rec = read(row, where);
+            }
+            if (union) rec[TABLE_FIELD] = table.name;
+            yield rec;
           }
-          if (this.union) rec[TABLE_FIELD] = table.name;
-          records.push(rec);
-        }
-        yield* records;
+        })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
         await new Promise((r) => setImmediate(r));
       }

@@ -31,6 +31,15 @@ export class FramesByBytes<T> {
     return undefined;
   }
 
+  /** The value kept for the one frame `data[start, start + length)`, found without a view of it. */
+  getSpan(data: Uint8Array, start: number, length: number): T | undefined {
+    if (length > 4096) return undefined;
+    const list = this.byLengths.get(`${length},`);
+    if (!list) return undefined;
+    for (const e of list) if (e.frames[0]!.compare(data, start, start + length) === 0) return e.value;
+    return undefined;
+  }
+
   set(key: string | null, frames: readonly Uint8Array[], value: T): void {
     if (key === null) return;
     if (this.size >= this.limit) {

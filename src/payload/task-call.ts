@@ -2,7 +2,7 @@ import { valueError, type IpcError } from '../errors.js';
 import { StoredColumn, columnValue, taskCode, taskStatus, Unreadable, unreadable, type TaskRecord, type Value } from '../records/index.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './apply-message.js';
 import { PickleError } from './pickle-classes.js';
-import { SLICED_PICKLE_BYTES } from './pickle.js';
+import { SLICED_PICKLE_BYTES, firstBufferSpan } from './pickle.js';
 import type { DerivedKey } from './derived-keys.js';
 import { FramesByBytes } from './by-bytes.js';
 
@@ -97,6 +97,11 @@ function remember(key: string | null, frames: readonly Uint8Array[], name: strin
  * other requests.
  */
 function functionNameOf(rec: TaskRecord): string | null | Failure {
+  const stored: unknown = rec['buffers'];
+  if (stored instanceof StoredColumn && stored.raw instanceof Uint8Array && !calls.has(rec)) {
+    const known = knownName(rec, stored.raw);
+    if (known !== undefined) return known;
+  }
   const bufs = buffersOf(rec, 'buffers');
   if (calls.has(rec) || bufs instanceof Unreadable) {
     const call = callOf(rec);
@@ -123,6 +128,19 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
     return mappedName(rec, bufs);
   }
   return remember(key, first, functionName(fn));
+}
+
+/**
+ * The name functionNameOf gives a record whose buffers are still as stored,
+ * when the name of its function's pickle is known, read from the stored
+ * bytes without unpickling the list (most records of a query on `function`
+ * are never decoded further); undefined when it is not known that way.
+ */
+function knownName(rec: TaskRecord, raw: Uint8Array): string | null | undefined {
+  const first = firstBufferSpan(raw);
+  if (!first || taskCode(rec) !== null) return undefined;
+  const known = namesByPickle.getSpan(raw, first[0], first[1]);
+  return known === MAPS ? undefined : known;
 }
 
 /** The function's name (see functionNameOf); raises a ValueError naming the task when it cannot be decoded. */
@@ -200,20 +218,25 @@ export function largePickles(rec: TaskRecord, keys: Iterable<DerivedKey>): Uint8
     else if (k === 'args' || k === 'kwargs') call = Infinity;
     else if (k === 'result') result = true;
   }
-  const out: Uint8Array[] = [];
-  const add = (key: string, n: number) => {
-    // a column left as stored bytes shorter than a large pickle holds none: it stays undecoded
-    const stored: unknown = rec[key];
-    if (stored instanceof StoredColumn && stored.raw instanceof Uint8Array && stored.raw.length < SLICED_PICKLE_BYTES) return;
-    const v: unknown = columnValue(rec, key);
-    if (!Array.isArray(v)) return;
-    for (let i = 0; i < v.length && i < n; i++) {
-      const f: unknown = v[i];
-      // a pickle starts with its protocol (a raw buffer of numpy data may not be one at all)
-      if (f instanceof Uint8Array && f.length >= SLICED_PICKLE_BYTES && f[0] === 0x80) out.push(f);
-    }
-  };
-  if (call) add('buffers', call);
-  if (result) add('result_buffers', Infinity);
+  let out: Uint8Array[] | null = null;
+  if (call) out = addLarge(rec, 'buffers', call, out);
+  if (result) out = addLarge(rec, 'result_buffers', Infinity, out);
+  return out ?? NO_PICKLES;
+}
+
+const NO_PICKLES: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/** `out` with the large pickles among the first `n` frames of a buffer column added. */
+function addLarge(rec: TaskRecord, key: string, n: number, out: Uint8Array[] | null): Uint8Array[] | null {
+  // a column left as stored bytes shorter than a large pickle holds none: it stays undecoded
+  const stored: unknown = rec[key];
+  if (stored instanceof StoredColumn && stored.raw instanceof Uint8Array && stored.raw.length < SLICED_PICKLE_BYTES) return out;
+  const v: unknown = columnValue(rec, key);
+  if (!Array.isArray(v)) return out;
+  for (let i = 0; i < v.length && i < n; i++) {
+    const f: unknown = v[i];
+    // a pickle starts with its protocol (a raw buffer of numpy data may not be one at all)
+    if (f instanceof Uint8Array && f.length >= SLICED_PICKLE_BYTES && f[0] === 0x80) (out ??= []).push(f);
+  }
   return out;
 }

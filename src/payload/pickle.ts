@@ -94,12 +94,21 @@ function listSpans(data: Uint8Array): number {
   const end = data.length;
   if (end < 4 || data[0] !== 0x80 || data[1]! < 3 || data[1]! > 5) return -1;
   let pos = 2;
-  if (data[pos] === 0x95) pos += 9;
+  if (data[pos] === 0x95) {
+    // FRAME: the length it announces is checked as the VM checks it, and otherwise not read
+    if (pos + 9 > end) return -1;
+    const high = data[pos + 5]! | (data[pos + 6]! << 8) | (data[pos + 7]! << 16) | (data[pos + 8]! << 24);
+    const low = (data[pos + 1]! | (data[pos + 2]! << 8) | (data[pos + 3]! << 16)) + data[pos + 4]! * 0x1000000;
+    if (high < 0 || high >= 0x200000 || high * 0x100000000 + low > end) return -1;
+    pos += 9;
+  }
   if (pos >= end || data[pos++] !== 0x5d) return -1;
   pos = afterMemo(data, pos);
   let count = 0;
   let bytes = 0;
   let open = false;
+  /** An item pushed outside a mark, which the next APPEND takes. */
+  let pending = false;
   while (pos < end) {
     const op = data[pos++]!;
     if (op === 0x2e) return !open && pos === end ? count : -1;
@@ -114,8 +123,9 @@ function listSpans(data: Uint8Array): number {
       continue;
     }
     if (op === 0x61) {
-      // APPEND: one item, pushed without a mark (a list of one)
-      if (open || count === 0) return -1;
+      // APPEND: the one item just pushed without a mark
+      if (!pending) return -1;
+      pending = false;
       continue;
     }
     let n: number;
@@ -141,7 +151,10 @@ function listSpans(data: Uint8Array): number {
     count++;
     pos = afterMemo(data, pos + n);
     // an item outside a mark is the one APPEND takes next
-    if (!open && data[pos] !== 0x61) return -1;
+    if (!open) {
+      if (data[pos] !== 0x61) return -1;
+      pending = true;
+    }
   }
   return -1;
 }

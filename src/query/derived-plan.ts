@@ -204,6 +204,8 @@ export interface DerivedOptions {
    * record by record.
    */
   readonly holdAll?: boolean;
+  /** How much a held answer may come to before it is read again in order (HOLD_BYTES unless the whole answer is held; 0: always read in order). */
+  readonly holdBytes?: number;
 }
 
 /** Milliseconds of decoding between two turns of the event loop. */
@@ -245,8 +247,9 @@ export async function* derivedBatches(plan: DerivedPlan, reader: DerivedReader, 
     yield* answerBatches(plan, reader.scan(fetchOf(plan, false)), signal);
     return;
   }
-  if (reader.scan && !process.env['IPC_NOHOLD']) {
-    const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, options.holdAll ? Infinity : HOLD_BYTES);
+  const budget = options.holdAll ? Infinity : options.holdBytes ?? HOLD_BYTES;
+  if (reader.scan && budget > 0) {
+    const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, budget);
     if (held) {
       for (let i = 0; i < held.length; i += BATCH) yield held.slice(i, i + BATCH);
       return;

@@ -152,7 +152,7 @@ test('generated queries: the one-pass read (held, or given up and read in order)
       const derived = Object.fromEntries(DERIVED_KEYS.map((k) => [k, derivedValue(r, k, ctx)]));
       return { shown: { ...r, ...derived } as TaskRecord, tested: { ...r, ...Object.fromEntries(Object.entries(derived).map(([k, v]) => [k, queryValue(v)])) } as TaskRecord };
     });
-    const battery = generateBattery(whole.map((w) => w.shown), 40, table ? 2302 : 2301);
+    const battery = generateBattery(whole.map((w) => w.shown), 25, table ? 2302 : 2301);
     const rnd = prng(table ? 12 : 11);
     const readers = {
       lazy: { ordered: (f: DerivedFetch) => store.findRecords(f.query, f.keys, { lazy: f.lazy, sparse: f.sparse }), scan: (f: DerivedFetch) => store.scanSlices(f.query, f.keys, { lazy: f.lazy, sparse: f.sparse }) },
@@ -173,15 +173,20 @@ test('generated queries: the one-pass read (held, or given up and read in order)
       derivedRuns++;
       for (const [how, reader, options] of [
         ['held', readers.lazy, { holdAll: true }],
+        ['read in one pass, not in order', readers.lazy, { unordered: true }],
         ['held, then read in order past a small budget', readers.lazy, { holdBytes: 2000 }],
         ['in order', { ordered: readers.lazy.ordered }, {}],
         ['eager, held', readers.eager, { holdAll: true }],
         ['eager, in order', { ordered: readers.eager.ordered }, {}],
       ] as const) {
-        assert.deepEqual((await derivedList(plan, reader, options)).map(plain), want, `${how}: ${name}`);
+        const got: unknown[] = (await derivedList(plan, reader, options)).map(plain);
+        // in one pass without ordering: the same records, in the file's order
+        const sorted = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
+        if ('unordered' in options) assert.deepEqual(sorted(got), sorted(want), `${how}: ${name}`);
+        else assert.deepEqual(got, want, `${how}: ${name}`);
       }
     }
-    assert.ok(derivedRuns > 30, `${derivedRuns} of the queries were answered through a plan`);
+    assert.ok(derivedRuns > 15, `${derivedRuns} of the queries were answered through a plan`);
     await client.close();
   }
 });

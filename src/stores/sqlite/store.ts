@@ -22,6 +22,12 @@ export const TABLE_FIELD = 'table';
 
 /** Rowids per chunk when fetching the records of an answer. */
 const FETCH_CHUNK = 512;
+/**
+ * Rowids per slice of a one-pass read at most: a slice's rows all live until
+ * the reader has taken them, and a large slice's outlive collections of the
+ * young generation, which then copy them.
+ */
+const SCAN_SPAN = 4096;
 /** The longest a read runs before it lets the event loop turn. */
 const TURN_MS = 8;
 
@@ -418,7 +424,7 @@ export class SQLiteStore implements Store {
       );
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
-        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params);
+        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params, SCAN_SPAN);
       const union = this.union;
       for (;;) {
         const next = this.run(() => slices.next());

@@ -4,8 +4,8 @@ import {
   type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, fieldKeys, finishAll, matches, normalizeKeys, planDerived, project,
-  type KeysInput, type Query, type QueryInput,
+  compileQuery, compareRecords, derivedList, fieldKeys, matches, normalizeKeys, planDerived, project,
+  type DerivedReader, type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import { ALL_KEYS, BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
@@ -14,7 +14,7 @@ import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
 import type { EngineEvent, IopubEvent, LiveFeed } from './live.js';
-import { RecordList, type Client, type ClientCapabilities, type ClientDescription, type TaskColumns, type EngineAnswers, type IndexReport, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientCapabilities, type ClientDescription, type TaskColumns, type EngineAnswers, type IndexReport, type ResultStatus, type StreamOptions, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -149,10 +149,17 @@ export class HubClient implements Client {
   }
 
   async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
-    const plan = planDerived(query, keys, engineContext(this.engineIds));
-    if (!plan) return this.storedQuery(query, keys);
-    const fetched = await this.storedQuery(plan.stored, plan.fetch);
-    return new RecordList(plan.keys, await finishAll(plan, fetched.records, signal));
+    // compiled once: the plan, the hub's part and the part matched here all take this one
+    const q = compileQuery(query);
+    const plan = planDerived(q, keys, engineContext(this.engineIds));
+    if (!plan) return this.storedQuery(q, keys);
+    // the hub answers the stored part as one reply, put in order here: the same steps as a store's ordered read
+    const hub: DerivedReader = {
+      ordered: (f) => (async function* (client: HubClient) {
+        yield* (await client.storedQuery(f.query, f.keys)).records;
+      })(this),
+    };
+    return new RecordList(plan.keys, await derivedList(plan, hub, signal ? { signal } : {}));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */
@@ -172,8 +179,8 @@ export class HubClient implements Client {
     return new RecordList(ks, out.map((r) => project(r, ks)));
   }
 
-  async *streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    yield* (await this.dbQuery(query, keys)).records;
+  async *streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
+    yield* (await this.dbQuery(query, keys, options.signal)).records;
   }
 
   async countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number> {

@@ -26,6 +26,8 @@ export interface StreamOptions {
   readonly lazy?: readonly string[];
   /** The reader's answer does not depend on the records' order: a store may give them in its own. */
   readonly unordered?: boolean;
+  /** Stops the decoding of derived keys when the statement is stopped (an answer read in one pass is put in order before its first record comes). */
+  readonly signal?: AbortSignal;
 }
 
 

@@ -1,6 +1,6 @@
 import { storeError, typeError } from '../errors.js';
 import { describe, type KeysInput, type QueryInput } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, type RecordPages, type TaskRecord } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, type RecordPages, type StoredTextIs, type TaskRecord } from '../records/index.js';
 import type { ColumnRead, ColumnRequest } from '../analytics/index.js';
 
 export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
@@ -37,12 +37,20 @@ export interface StoreSummary {
 /** How a caller inside ipc reads an answer. */
 export interface FindOptions {
   /**
-   * Dict columns among the keys that the caller reads only through
+   * Columns among the keys that the caller reads only through
    * `columnValue` (to derive something from them, never to show them): a
-   * store may hand them over as their stored text (StoredText), decoded on
-   * first read. A store is free to decode them at once.
+   * store may hand them over as it stores them (StoredText for text,
+   * StoredColumn for bytes), decoded on first read. A store is free to
+   * decode them at once. Those among the answer's keys are dict columns.
    */
   readonly lazy?: readonly string[];
+  /**
+   * Columns the caller does not read in a record whose column `key` is
+   * handed over as StoredText equal to `text` (DerivedPlan.sparse): a store
+   * that hands `key` over so may give None for them there, and is free not
+   * to. Never a column its own tests read.
+   */
+  readonly sparse?: Readonly<Record<string, StoredTextIs>>;
 }
 
 /**
@@ -90,6 +98,8 @@ export interface Store {
   findRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
   /** findRecords' records in no particular order (SQLite: in one pass, the order not looked for), for readers whose answer does not depend on it. */
   scanRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
+  /** scanRecords' records a slice at a time, each slice taken whole before the next is asked for (fewer turns of the event loop per record). */
+  scanSlices(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<Iterable<TaskRecord>>;
   /**
    * The answer's tasks as columns, for readers that count, sum and place
    * them (%stats, %timeline), in no particular order; null when the store
@@ -132,6 +142,11 @@ export abstract class StoreBase {
 
   scanRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord> {
     return this.findRecords(query, keys, options);
+  }
+
+  /** scanRecords' records as slices of one record. */
+  async *scanSlices(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<Iterable<TaskRecord>> {
+    for await (const r of this.scanRecords(query, keys, options)) yield [r];
   }
 
   async countRecords(query: QueryInput): Promise<number> {

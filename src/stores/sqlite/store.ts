@@ -11,7 +11,7 @@ import { sliceRows } from './slices.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
-import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
+import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
@@ -23,6 +23,12 @@ export const TABLE_FIELD = 'table';
 
 /** Rowids per chunk when fetching the records of an answer. */
 const FETCH_CHUNK = 512;
+/**
+ * Rowids per slice of a one-pass read at most: a slice's rows all live until
+ * the reader has taken them, and a large slice's outlive collections of the
+ * young generation, which then copy them.
+ */
+const SCAN_SPAN = 4096;
 /** The longest a read runs before it lets the event loop turn. */
 const TURN_MS = 8;
 
@@ -274,7 +280,7 @@ export class SQLiteStore extends StoreBase implements Store {
   async *findRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    yield* this.stream(q, ks, options.lazy ?? []);
+    yield* this.stream(q, ks, options);
   }
 
   /**
@@ -388,16 +394,28 @@ export class SQLiteStore extends StoreBase implements Store {
    * (stats), which so skip the scan that finds the answer's order.
    */
   override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+    for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
+  }
+
+  /**
+   * scanRecords' records a slice of the file at a time: each slice's records
+   * are built as the reader takes them (each row let go once read), and the
+   * reader takes a whole slice before it asks for the next, without a turn
+   * of the event loop per record.
+   */
+  override async *scanSlices(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<Iterable<TaskRecord>> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    const lazy = options.lazy ?? [];
     for (const table of this.tables) {
       const filter = toSql(q, columnOf(table));
       const tested = filter.residual ? residualKeys(filter.residual) : [];
       const stored = columnsToFetch(table.keys, ks, tested);
       const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
       const msgIdAt = position('msg_id');
-      const read = rowReader(ks, ks.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+      // a column the residual tests is decoded for the test, so never left as it is stored
+      const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy);
+      const columns = selectList(stored, options.sparse, lazy);
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -405,29 +423,33 @@ export class SQLiteStore extends StoreBase implements Store {
       const indexed = byMsgId(q) || this.searches(table, filter);
       const stmt = this.run(() =>
         indexed
-          ? this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} WHERE ${filter.where}`).raw()
-          : this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+          ? this.db.prepare(`SELECT ${columns} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columns} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
       );
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
-        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params);
+        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params, SCAN_SPAN);
+      const union = this.union;
       for (;;) {
         const next = this.run(() => slices.next());
         if (next.done) break;
-        const records: TaskRecord[] = [];
-        for (const row of next.value) {
-          let rec: TaskRecord;
-          if (filter.residual) {
-            const tried = probe(row, where);
-            if (!matches(filter.residual, tried)) continue;
-            rec = extra ? read(row, where) : tried;
-          } else {
-            rec = read(row, where);
+        const rows = next.value as (unknown[] | undefined)[];
+        yield (function* () {
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            rows[i] = undefined;
+            let rec: TaskRecord;
+            if (filter.residual) {
+              const tried = probe(row, where);
+              if (!matches(filter.residual, tried)) continue;
+              rec = extra ? read(row, where) : tried;
+            } else {
+              rec = read(row, where);
+            }
+            if (union) rec[TABLE_FIELD] = table.name;
+            yield rec;
           }
-          if (this.union) rec[TABLE_FIELD] = table.name;
-          records.push(rec);
-        }
-        yield* records;
+        })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
         await new Promise((r) => setImmediate(r));
       }
@@ -466,8 +488,8 @@ export class SQLiteStore extends StoreBase implements Store {
     return { uuids, chunks: chunks(), msgIds: (t, rowids) => msgIdsByRowid(src, tables[t]!, rowids) };
   }
 
-  private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {
-    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, lazy));
+  private async *stream(q: Query, keys: readonly string[], options: FindOptions): AsyncGenerator<TaskRecord> {
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, options));
     if (sources.length === 1) {
       for await (const chunk of sources[0]!) yield* chunk.records;
       return;
@@ -476,7 +498,7 @@ export class SQLiteStore extends StoreBase implements Store {
   }
 
   /** One table's answer in order, in chunks, each record with its sort key. */
-  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, lazy: readonly string[] = []): AsyncGenerator<Chunk<T>> {
+  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, options: FindOptions = {}): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
@@ -484,8 +506,9 @@ export class SQLiteStore extends StoreBase implements Store {
     // a fetched row is the rowid, then the stored columns
     const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
     const msgIdAt = position('msg_id');
-    // a column the residual tests is decoded for the test, so never left as text
-    const read = rowReader(keys, keys.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+    // a column the residual tests is decoded for the test, so never left as it is stored
+    const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy);
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -494,7 +517,7 @@ export class SQLiteStore extends StoreBase implements Store {
     const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
-    const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
+    const select = `SELECT rowid, ${selectList(stored, options.sparse, lazy)} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;

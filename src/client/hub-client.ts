@@ -1,6 +1,6 @@
 import { IpcError, hubError, keyError, noData, typeError } from '../errors.js';
 import {
-  HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
+  HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery, type HubQueryOptions,
   type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
@@ -146,20 +146,24 @@ export class HubClient implements Client {
     return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && this.labelColumn !== 'yes' ? ks.filter((k) => k !== 'label') : ks;
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
+  dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
+    return this.query(query, keys, signal, {});
+  }
+
+  private async query(query: QueryInput, keys: KeysInput | undefined, signal: AbortSignal | undefined, options: HubQueryOptions): Promise<RecordList> {
     const plan = planDerived(query, keys, engineContext(this.engineIds));
-    if (!plan) return this.storedQuery(query, keys);
-    const fetched = await this.storedQuery(plan.stored, plan.fetch);
+    if (!plan) return this.storedQuery(query, keys, options);
+    const fetched = await this.storedQuery(plan.stored, plan.fetch, options);
     return new RecordList(plan.keys, await finishAll(plan, fetched.records, signal));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */
-  private async storedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  private async storedQuery(query: QueryInput, keys: KeysInput | undefined, options: HubQueryOptions): Promise<RecordList> {
     const q = compileQuery(query);
     let ks = this.answerKeys(keys);
     if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();
     if (this.backend === 'NoDB') throw noData();
-    const plan = toHubQuery(q, this.backend);
+    const plan = toHubQuery(q, this.backend, options);
     if (plan.kind === 'empty') return new RecordList(ks, []);
     const fetched = await this.fetchWithColumns(plan.query, q, normalizeKeys(keys));
     // The first answer may be what tells that the hub keeps labels.
@@ -554,6 +558,7 @@ export class HubClient implements Client {
       this.engineListeners.add(listener);
       return () => this.engineListeners.delete(listener);
     },
+    recentQuery: (query, keys) => this.query(query, keys, undefined, { ownDates: true }),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Dict, Timestamp } from '../records/index.js';
+import type { KeysInput, QueryInput } from '../query/index.js';
+import type { Dict, RecordList, Timestamp } from '../records/index.js';
 
 /**
  * What a live hub says as it happens: the engines' IOPub messages (relayed
@@ -13,6 +14,14 @@ export interface LiveFeed {
   iopub(listener: (e: IopubEvent) => void): Promise<() => void>;
   /** Engines registering and unregistering, as the hub announces them; answers the function that stops listening. */
   engineEvents(listener: (e: EngineEvent) => void): () => void;
+  /**
+   * db_query for records the running hub wrote a moment ago (its datetime
+   * bounds near now): a SQLiteDB hub compares dates as text, and gets such
+   * a bound as it is rather than two days wider (it writes every date in the
+   * UTC text it makes of the bound), so the answer holds what changed, not
+   * two days of tasks.
+   */
+  recentQuery(query: QueryInput, keys: KeysInput): Promise<RecordList>;
 }
 
 /** One IOPub message of an engine. */

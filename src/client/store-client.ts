@@ -6,7 +6,7 @@ import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type StreamOptions, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type FollowedChanges, type RecordFollow, type StreamOptions, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -57,10 +57,26 @@ export class StoreClient implements Client {
     this.session = { session: given };
     this.sessionOrigin = given ? options.sessionOrigin ?? '--session' : '';
     this.sessionLookup = given ? Promise.resolve(given) : null;
+    if (store.readChanges) this.follow = { changes: (mark, q, k, ids, idKeys) => this.changes(mark, q, k, ids, idKeys) };
   }
 
   changeStamp(): string {
     return this.store.changeStamp?.() ?? '';
+  }
+
+  /** On a store that finds the rows added since a mark (SQLite), a view following it reads those only. */
+  readonly follow?: RecordFollow;
+
+  /** The records added since the mark that db_query would answer (derived keys computed here), and the records of some msg_ids. */
+  private async changes(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): Promise<FollowedChanges> {
+    const store = this.store;
+    const ks = this.answerKeys(keys);
+    const ctx: DeriveContext = {};
+    const plan = planDerived(query, ks, ctx);
+    const read = store.readChanges!(mark, plan ? plan.stored : query, plan ? plan.fetch : ks, ids, idKeys);
+    if (!plan) return read;
+    Object.assign(ctx, await this.deriveContext());
+    return { ...read, added: await collect(finishDerived(plan, listed(read.added))) };
   }
 
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
@@ -354,3 +370,6 @@ export function taskResult(record: TaskRecord, ctx: DeriveContext = {}): TaskRes
   };
 }
 
+async function* listed<T>(xs: readonly T[]): AsyncGenerator<T> {
+  yield* xs;
+}

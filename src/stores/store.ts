@@ -62,6 +62,13 @@ export interface Store {
   findRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
   /** findRecords' records in no particular order (SQLite: in one pass, the order not looked for), for readers whose answer does not depend on it. */
   scanRecords?(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
+  /**
+   * SQLite: in one read (one snapshot of the file), the query's records
+   * added since a mark, found by rowid without reading the others (a
+   * controller appends each task it records), and the records of some
+   * msg_ids; with the mark of now (alone, without a mark).
+   */
+  readChanges?(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): StoreChanges;
   /** SQLite only (`%index`): indexes on the columns queries scan for. */
   createIndexes?(): Promise<IndexReport>;
   /** How many records findRecords would give, where the store can count without reading them. */
@@ -85,6 +92,16 @@ export interface Store {
   changeStamp?(): string;
   summary(): Promise<StoreSummary>;
   close(): Promise<void>;
+}
+
+/** What readChanges read. */
+export interface StoreChanges {
+  /** Where the records stand now: give it to the next readChanges. */
+  readonly mark: string;
+  /** The query's records added since the mark given. */
+  readonly added: TaskRecord[];
+  /** The records of the msg_ids given (those still there). */
+  readonly known: TaskRecord[];
 }
 
 /** Collects a streamed answer into a list. */

@@ -13,7 +13,7 @@ import { engineContext } from './engines.js';
 import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
-import type { EngineEvent, IopubEvent, LiveFeed } from './live.js';
+import type { EngineActivity, EngineEvent, IopubEvent, LiveFeed } from './live.js';
 import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
@@ -539,8 +539,10 @@ export class HubClient implements Client {
     } else if (type === 'unregistration_notification' && Number.isInteger(id)) {
       event = { kind: 'unregistered', id, uuid: this.engineIds.get(id) ?? (typeof uuid === 'string' ? uuid : null) };
       this.engineIds.delete(id);
+      this.activity.delete(id);
     } else if (type === 'shutdown_notification') {
       this.engineIds.clear();
+      this.activity.clear();
       event = { kind: 'shutdown', id: null, uuid: null };
     }
     if (event) for (const l of this.engineListeners) l(event);
@@ -548,11 +550,44 @@ export class HubClient implements Client {
 
   private readonly engineListeners = new Set<(e: EngineEvent) => void>();
 
+  /** What each engine is doing, as its IOPub status said since ipc began to watch (the first live view or %abort). */
+  private readonly activity = new Map<number, EngineActivity>();
+  private watching: Promise<void> | null = null;
+
+  /**
+   * Watches the engines' status messages for the rest of the session, so
+   * that a later %abort or %top knows which task each engine runs: status
+   * messages only (the rest of IOPub is dropped unread while nothing else
+   * listens). An engine busy since before the watch began stays unknown
+   * until it changes.
+   */
+  private watchEngines(): Promise<void> {
+    this.watching ??= (async () => {
+      try {
+        const sub = this.channel.onIopub((m) => {
+          const e = iopubEvent(m);
+          const state = e.content['execution_state'];
+          if (e.msgType !== 'status' || e.engine === null || (state !== 'busy' && state !== 'idle')) return;
+          this.activity.set(e.engine, { busy: state === 'busy', task: state === 'busy' ? e.parentId : null, since: e.date });
+        }, { statusOnly: true });
+        await sub.ready;
+      } catch (e) {
+        // a connection file without an iopub port: nothing to watch
+        if (!(e instanceof IpcError)) throw e;
+      }
+    })();
+    return this.watching;
+  }
+
   readonly live: LiveFeed = {
     iopub: async (listener) => {
       const sub = this.channel.onIopub((m) => listener(iopubEvent(m)));
-      await sub.ready;
+      await Promise.all([sub.ready, this.watchEngines()]);
       return () => sub.close();
+    },
+    engineActivity: async () => {
+      await this.watchEngines();
+      return new Map(this.activity);
     },
     engineEvents: (listener) => {
       this.engineListeners.add(listener);

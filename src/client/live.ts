@@ -12,6 +12,12 @@ export interface LiveFeed {
    * subscription has reached the hub, with the function that ends it.
    */
   iopub(listener: (e: IopubEvent) => void): Promise<() => void>;
+  /**
+   * What each engine is doing as its IOPub status said since ipc began to
+   * watch (the session's first live view, or this call: the watch goes on
+   * for the session). An engine not heard from since is absent.
+   */
+  engineActivity(): Promise<ReadonlyMap<number, EngineActivity>>;
   /** Engines registering and unregistering, as the hub announces them; answers the function that stops listening. */
   engineEvents(listener: (e: EngineEvent) => void): () => void;
   /**
@@ -35,6 +41,13 @@ export interface IopubEvent {
   /** When the engine sent it (its header's date), else when it arrived. */
   readonly date: Timestamp;
   readonly content: Dict;
+}
+
+/** An engine's last IOPub status: busy with a task (its msg_id) since a time, or idle since then. */
+export interface EngineActivity {
+  readonly busy: boolean;
+  readonly task: string | null;
+  readonly since: Timestamp;
 }
 
 export interface EngineEvent {

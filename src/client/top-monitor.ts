@@ -3,7 +3,7 @@ import type { TopEngine, TopError, TopGroup, TopGroupRow, TopSnapshot, TopTask }
 import { Timestamp, engineIdOf, isDict, taskFailure, taskStatus, type DeriveContext, type Dict, type TaskRecord } from '../records/index.js';
 import { compileQuery, fieldKeys } from '../query/index.js';
 import { engineContext } from './engines.js';
-import type { EngineEvent, IopubEvent } from './live.js';
+import type { EngineActivity, EngineEvent, IopubEvent } from './live.js';
 import type { Client } from './types.js';
 
 /** What `%top` keeps of each task of the selection. */
@@ -21,13 +21,6 @@ interface Task {
   evalue: string | null;
   /** The engine id the record itself tells (an error's engine_info), when the map does not know its uuid. */
   engineHint: number | null;
-}
-
-/** What IOPub said an engine is doing. */
-interface EngineActivity {
-  busy: boolean;
-  task: string | null;
-  since: Timestamp;
 }
 
 /** The keys a task is read with when first seen pending; a finished one adds what its outcome needs. */
@@ -105,6 +98,8 @@ export class TopMonitor {
       this.unsubscribe.push(live.engineEvents((e) => this.engineEvent(e)));
       try {
         this.unsubscribe.push(await live.iopub((e) => this.iopub(e)));
+        // what the session's watch saw before (a status that came since is newer, and kept)
+        for (const [id, a] of await live.engineActivity()) if (!this.activity.has(id)) this.activity.set(id, a);
       } catch (e) {
         // a connection file without an iopub port: running times are estimates
         if (!(e instanceof IpcError)) throw e;

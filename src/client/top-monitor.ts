@@ -44,6 +44,19 @@ const ERRORS_KEPT = 8;
 /** A pending set this small is read again every poll on a hub (its tasks' engines); a larger one every tenth. */
 const PENDING_REREAD = 1000;
 const PENDING_REREAD_EVERY = 10;
+/**
+ * Finished tasks are kept one by one while they are recent (completed
+ * within this of the latest completion, and not submitted within
+ * FOLD_SUBMITTED_US of the latest submission, so that no later read can
+ * bring them back); older ones are folded into counts, so that what %top
+ * holds and each refresh's work stay the same however long it runs.
+ */
+const RECENT_US = 60_000_000;
+const FOLD_SUBMITTED_US = 10_000_000;
+/** The median run time is that of the last this many tasks that finished well. */
+const RUN_TIMES_KEPT = 100_000;
+/** A hub holding more tasks than this is first read a chunk of msg_ids at a time. */
+const FIRST_READ_AT_ONCE = 5000;
 
 export interface TopMonitorOptions {
   readonly client: Client;
@@ -81,7 +94,18 @@ export class TopMonitor {
   private labels: 'yes' | 'no' | 'unknown' = 'unknown';
   private unsubscribe: Array<() => void> = [];
   private stopped = false;
-  private runTimes: number[] | null = null;
+  /** Run times (s) of the last RUN_TIMES_KEPT tasks that finished well, as a ring; the median is computed when they changed. */
+  private readonly runTimes = new Float64Array(RUN_TIMES_KEPT);
+  private runCount = 0;
+  private median: number | null | undefined = undefined;
+  /** The finished tasks folded into counts. */
+  private readonly folded = {
+    done: 0,
+    failed: 0,
+    engines: new Map<string, { done: number; failed: number; lastError: Task | null; lastDone: Timestamp | null; hint: number | null }>(),
+    groups: new Map<string, { total: number; done: number; failed: number }>(),
+    errors: [] as Task[],
+  };
   /** Called when IOPub or the notification channel changed what the snapshot shows. */
   onEvent: (() => void) | null = null;
 
@@ -145,7 +169,7 @@ export class TopMonitor {
     if (!this.loaded) {
       // the mark first: a task added while the selection is read comes again, never not at all
       if (this.following()) this.mark = (await client.follow!.changes(null, q, ['msg_id'], [], ['msg_id'])).mark;
-      for (const r of (await this.read(q, DONE_KEYS)).records) this.merge(r, changes);
+      for (const part of await this.firstReads(q)) for (const r of (await this.read(part, DONE_KEYS)).records) this.merge(r, changes);
       this.loaded = true;
     } else {
       this.polls++;
@@ -222,8 +246,79 @@ export class TopMonitor {
     }
     await this.placeFailures(changes.failed);
     if (this.o.by === 'function') await this.nameFunctions([...this.tasks.values()].filter((t) => t.fn === null).map((t) => t.msgId));
-    if (changes.any) this.runTimes = null;
+    this.fold();
     return changes.any;
+  }
+
+  /** Folds the finished tasks no read can bring back any more into counts (per engine, per group, the latest failures). */
+  private fold(): void {
+    if (!this.watermark) return;
+    const completedBefore = this.watermark.us - RECENT_US;
+    const submittedBefore = (this.lastSubmitted?.us ?? -Infinity) - FOLD_SUBMITTED_US;
+    const f = this.folded;
+    for (const t of this.tasks.values()) {
+      if (t.status === 'pending' || !t.completed || t.completed.us >= completedBefore) continue;
+      if (t.submitted && t.submitted.us >= submittedBefore) continue;
+      const failed = t.status !== 'ok';
+      if (failed) f.failed++;
+      else f.done++;
+      if (t.engineUuid !== null) {
+        let e = f.engines.get(t.engineUuid);
+        if (!e) f.engines.set(t.engineUuid, (e = { done: 0, failed: 0, lastError: null, lastDone: null, hint: null }));
+        if (failed) {
+          e.failed++;
+          if (!e.lastError || t.completed.us > (e.lastError.completed?.us ?? 0)) e.lastError = t;
+        } else e.done++;
+        if (!e.lastDone || t.completed.us > e.lastDone.us) e.lastDone = t.completed;
+        e.hint ??= t.engineHint;
+      }
+      if (this.o.by !== null) {
+        const key = this.groupKey(t, true);
+        let g = f.groups.get(key);
+        if (!g) f.groups.set(key, (g = { total: 0, done: 0, failed: 0 }));
+        g.total++;
+        g.done++;
+        if (failed) g.failed++;
+      }
+      if (failed) {
+        f.errors.push(t);
+        f.errors.sort((a, b) => (b.completed?.us ?? 0) - (a.completed?.us ?? 0));
+        f.errors.length = Math.min(f.errors.length, ERRORS_KEPT);
+      }
+      this.tasks.delete(t.msgId);
+    }
+  }
+
+  /**
+   * A task's group for `by`. Folded by engine, the key holds the engine's
+   * uuid (after a NUL), named at each snapshot: its id may be learned later.
+   */
+  private groupKey(t: Task, folding = false): string {
+    const by = this.o.by;
+    if (by === 'label') return t.label ?? '(no label)';
+    if (by === 'function') return t.fn ?? '(unknown)';
+    if (by === 'client') return t.clientUuid ?? '(none)';
+    if (folding && t.engineUuid !== null) return `\u0000${t.engineUuid}`;
+    return String(this.engineIdOf(t) ?? t.engineUuid ?? '(unassigned)');
+  }
+
+  /**
+   * The queries of the first read. A hub answers a db_request in one reply,
+   * made while it does nothing else: one that holds many tasks keeps it from
+   * its cluster (and from ipc, past the request's timeout). So a hub that
+   * holds many tasks is read by msg_ids of its history, a few hundred at a
+   * time; a store, at once.
+   */
+  private async firstReads(q: Dict): Promise<Dict[]> {
+    if (!this.live) return [q];
+    let ids: string[];
+    try {
+      ids = await this.o.client.hubHistory();
+    } catch {
+      return [q];
+    }
+    if (ids.length <= FIRST_READ_AT_ONCE) return [q];
+    return chunks(ids).map((part) => ({ $and: [q, { msg_id: { $in: part } }] }));
   }
 
   /** Takes a record, noting whether anything changed and which tasks failed. */
@@ -337,6 +432,10 @@ export class TopMonitor {
     if (t.completed && (!this.watermark || t.completed.us > this.watermark.us)) this.watermark = t.completed;
     if (t.submitted && (!this.lastSubmitted || t.submitted.us > this.lastSubmitted.us)) this.lastSubmitted = t.submitted;
     this.tasks.set(id, t);
+    if (t.status === 'ok' && old?.status !== 'ok' && t.started && t.completed) {
+      this.runTimes[this.runCount++ % RUN_TIMES_KEPT] = (t.completed.us - t.started.us) / 1e6;
+      this.median = undefined;
+    }
     return !old || old.status !== t.status || old.engineUuid !== t.engineUuid || old.completed?.us !== t.completed?.us || old.label !== t.label;
   }
 
@@ -383,16 +482,14 @@ export class TopMonitor {
     return this.ctx.engineId?.(t.engineUuid) ?? this.gone.get(t.engineUuid)?.id ?? this.learned.get(t.engineUuid) ?? t.engineHint;
   }
 
-  /** The median run time of the selection's finished tasks, in seconds. */
+  /** The median run time of the selection's tasks that finished well (the last RUN_TIMES_KEPT of them), in seconds. */
   private medianRunTime(): number | null {
-    if (!this.runTimes) {
-      const times: number[] = [];
-      for (const t of this.tasks.values()) if (t.status === 'ok' && t.started && t.completed) times.push((t.completed.us - t.started.us) / 1e6);
-      this.runTimes = times.sort((a, b) => a - b);
+    if (this.median === undefined) {
+      const n = Math.min(this.runCount, RUN_TIMES_KEPT);
+      const times = this.runTimes.slice(0, n).sort();
+      this.median = n === 0 ? null : n % 2 ? times[(n - 1) / 2]! : (times[n / 2 - 1]! + times[n / 2]!) / 2;
     }
-    const n = this.runTimes.length;
-    if (n === 0) return null;
-    return n % 2 ? this.runTimes[(n - 1) / 2]! : (this.runTimes[n / 2 - 1]! + this.runTimes[n / 2]!) / 2;
+    return this.median;
   }
 
   /** A snapshot whose engine rows name their tasks' functions (read for the few tasks shown, once each). */
@@ -416,9 +513,18 @@ export class TopMonitor {
     };
     for (const [id, uuid] of [...this.engines].sort(([a], [b]) => a - b)) tally(uuid, id);
     for (const [uuid, g] of this.gone) tally(uuid, g.id);
-    let pendingAll = 0, done = 0, failed = 0;
+    const f = this.folded;
+    let pendingAll = 0, done = f.done, failed = f.failed;
     const perSecond = new Array<number>(60).fill(0);
-    const failures: Task[] = [];
+    const failures: Task[] = [...f.errors];
+    for (const [uuid, e] of f.engines) {
+      if (live && !tallies.has(uuid)) continue;
+      const x = tally(uuid, this.ctx.engineId?.(uuid) ?? this.gone.get(uuid)?.id ?? this.learned.get(uuid) ?? e.hint);
+      x.done += e.done;
+      x.failed += e.failed;
+      if (e.lastError && (!x.lastError || (e.lastError.completed?.us ?? 0) > (x.lastError.completed?.us ?? 0))) x.lastError = e.lastError;
+      if (e.lastDone && (!x.lastDone || e.lastDone.us > x.lastDone.us)) x.lastDone = e.lastDone;
+    }
     for (const t of this.tasks.values()) {
       if (t.status === 'pending') pendingAll++;
       else if (t.status === 'ok') done++;
@@ -512,11 +618,18 @@ export class TopMonitor {
     const by = this.o.by;
     if (by === null) return [];
     const rows = new Map<string, { total: number; done: number; failed: number }>();
+    for (const [folded, g] of this.folded.groups) {
+      const uuid = folded.startsWith('\u0000') ? folded.slice(1) : null;
+      const key = uuid === null ? folded : String(this.ctx.engineId?.(uuid) ?? this.gone.get(uuid)?.id ?? this.learned.get(uuid) ?? this.folded.engines.get(uuid)?.hint ?? uuid);
+      const row = rows.get(key);
+      if (row) {
+        row.total += g.total;
+        row.done += g.done;
+        row.failed += g.failed;
+      } else rows.set(key, { ...g });
+    }
     for (const t of this.tasks.values()) {
-      const key = by === 'label' ? t.label ?? '(no label)'
-        : by === 'function' ? t.fn ?? '(unknown)'
-        : by === 'client' ? t.clientUuid ?? '(none)'
-        : String(this.engineIdOf(t) ?? t.engineUuid ?? '(unassigned)');
+      const key = this.groupKey(t);
       let g = rows.get(key);
       if (!g) rows.set(key, (g = { total: 0, done: 0, failed: 0 }));
       g.total++;

@@ -122,6 +122,14 @@ test("%top's monitor on a SQLite store follows it by rowid and msg_id: its count
     { pending: 40 - 3 + 2, done: 3000 - 300 + 2, failed: 300 + 2 },
   );
   assert.ok(read < 60, `the poll read the 4 added rows and the 40 pending tasks, not the table: ${read} records`);
+  // finished tasks a minute older than the latest are held as counts, not one by one
+  assert.ok((monitor as unknown as { tasks: Map<string, unknown> }).tasks.size < 100, 'the old finished tasks are folded into counts');
+  const byEngine = new TopMonitor({ client: await StoreClient.open(await openSQLiteStore({ path })), query: {}, by: 'engine' });
+  await byEngine.start();
+  const groups = byEngine.snapshot('test').groups;
+  assert.deepEqual(groups.map((g) => g.key).sort(), [...ENGINES, '(unassigned)'].sort());
+  assert.equal(groups.reduce((n, g) => n + g.total, 0), 3000 + 40 + 4 - 1);
+  assert.equal(groups.reduce((n, g) => n + g.failed, 0), 302);
   // nothing changed: the file's stamp says so, and nothing is read
   assert.equal(await monitor.poll(), false);
   assert.equal(records(), 0);

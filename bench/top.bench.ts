@@ -118,7 +118,7 @@ async function phase(path: 'store' | 'hub', rate: number): Promise<Phase> {
     const failures: { t: number; wallMs: number; message: string }[] = [];
     let loaded: Refresh | undefined;
     let final: { final: Refresh; followCpuMs: number; followSeconds: number } | undefined;
-    const follower = jsonChild(process.execPath, [join(ROOT, 'dist', 'bench', 'top-follow.js'), ...ipcArgs], env, home, (x) => {
+    const follower = jsonChild(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'top-follow.js'), ...ipcArgs], env, home, (x) => {
       if (typeof x['source'] === 'string') console.log(`${path} at ${rate} tasks/s: following ${x['source']}`);
       else if (x['loaded']) loaded = x['loaded'] as Refresh;
       else if (x['refresh']) refreshes.push(x['refresh'] as Refresh);

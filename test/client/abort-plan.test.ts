@@ -43,6 +43,9 @@ test("of the pending tasks an engine holds, the first submitted is the one it ru
   assert.deepEqual(plan.running.map((t) => t.engine), [0, 1]);
   assert.deepEqual(ids(plan.queued), ['2', '4']);
   assert.deepEqual(ids(plan.done), [], 'a query selects pending tasks only');
+  // a selection without the task an engine runs: the ones it holds wait behind that task
+  const behind = await planAbort(rc, { msgIds: [task(2, {})['msg_id'] as string] });
+  assert.deepEqual(ids(behind.queued), ['2'], 'task 1 runs on engine 0, so task 2 waits');
   // named tasks that are done are reported as such
   const named = await planAbort(rc, { msgIds: [task(5, {})['msg_id'] as string, task(4, {})['msg_id'] as string] });
   assert.deepEqual(ids(named.done), ['5']);

@@ -1,12 +1,12 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
-import { compileQuery, derivedBatches, derivedCount, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
+import { compileQuery, derivedBatches, derivedCount, derivedList, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
 import { ALL_KEYS, DEFAULT_KEYS, RecordBatches, Timestamp, type BatchedAnswer, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type FindOptions, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientCapabilities, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type FollowedChanges, type RecordFollow, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientCapabilities, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -69,10 +69,28 @@ export class StoreClient implements Client {
     this.session = { session: given };
     this.sessionOrigin = given ? options.sessionOrigin ?? '--session' : '';
     this.sessionLookup = given ? Promise.resolve(given) : null;
+    if (store.readChanges) this.follow = { changes: (mark, q, k, ids, idKeys) => this.changes(mark, q, k, ids, idKeys) };
   }
 
   changeStamp(): string {
     return this.store.changeStamp();
+  }
+
+  /** On a store that finds the rows added since a mark (SQLite), a view following it reads those only. */
+  readonly follow?: RecordFollow;
+
+  /** The records added since the mark that db_query would answer (derived keys computed here), and the records of some msg_ids. */
+  private async changes(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): Promise<FollowedChanges> {
+    const store = this.store;
+    const ks = this.answerKeys(keys);
+    const ctx: DeriveContext = {};
+    const q = compileQuery(query);
+    const plan = planDerived(q, ks, ctx);
+    const read = store.readChanges!(mark, plan ? plan.stored : q, plan ? plan.fetch : ks, ids, idKeys);
+    if (!plan) return read;
+    if (plan.context) Object.assign(ctx, await this.deriveContext());
+    // the records read are the stored part of the answer, in the file's order: the plan finishes them as any ordered read
+    return { ...read, added: await derivedList(plan, { ordered: () => read.added }) };
   }
 
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
@@ -428,4 +446,3 @@ export function taskResult(record: TaskRecord, ctx: DeriveContext = {}): TaskRes
     executeResult: isDict(record['execute_result']) ? record['execute_result'] : null,
   };
 }
-

@@ -114,6 +114,13 @@ export interface Store {
   pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null>;
   /** findRecords' answer as the JSON text of each record (what `write`, the JSON writer, writes), or null when it cannot be (capabilities.texts). */
   recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null;
+  /**
+   * SQLite: in one read (one snapshot of the file), the query's records
+   * added since a mark, found by rowid without reading the others (a
+   * controller appends each task it records), and the records of some
+   * msg_ids; with the mark of now (alone, without a mark).
+   */
+  readChanges?(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): StoreChanges;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
   /**
@@ -129,6 +136,16 @@ export interface Store {
   changeStamp(): string;
   summary(): Promise<StoreSummary>;
   close(): Promise<void>;
+}
+
+/** What readChanges read. */
+export interface StoreChanges {
+  /** Where the records stand now: give it to the next readChanges. */
+  readonly mark: string;
+  /** The query's records added since the mark given. */
+  readonly added: TaskRecord[];
+  /** The records of the msg_ids given (those still there). */
+  readonly known: TaskRecord[];
 }
 
 /**

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
@@ -393,6 +393,73 @@ export class SQLiteStore extends StoreBase implements Store {
    * sliced pass: for readers whose answer does not depend on the order
    * (stats), which so skip the scan that finds the answer's order.
    */
+  /**
+   * In one read of the file (one snapshot, so one wait for a writer's lock):
+   * the query's rows added since a mark (each task table's last rowid, found
+   * by rowid), the rows of some msg_ids (by their index), and the mark of
+   * now. Without a mark, only the mark.
+   */
+  readChanges(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): StoreChanges {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    const idKs = normalizeKeys(idKeys);
+    let after: unknown = null;
+    if (mark !== null) {
+      try {
+        after = JSON.parse(mark);
+      } catch {
+        after = null;
+      }
+      if (!after || typeof after !== 'object') throw queryError(`not a mark of this store: ${mark.slice(0, 40)}`);
+    }
+    const byId = compileQuery({ msg_id: { $in: [] } });
+    return this.run(() =>
+      this.db.transaction(() => {
+        const marks: Record<string, number> = {};
+        const added: TaskRecord[] = [];
+        const known: TaskRecord[] = [];
+        for (const table of this.tables) {
+          const name = quoteIdentifier(table.name);
+          marks[table.name] = (this.db.prepare(`SELECT max(rowid) FROM ${name}`).pluck().get() as number | null) ?? 0;
+          if (after) {
+            const filter = toSql(q, columnOf(table));
+            const from = markOf(after as Record<string, number>, table.name);
+            for (const r of this.selectRows(table, filter, ks, `rowid > ? AND (${filter.where})`, [from, ...filter.params])) added.push(r);
+          }
+          if (ids.length) {
+            const filter = toSql(byId, columnOf(table));
+            for (const r of this.selectRows(table, filter, idKs, 'msg_id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)])) known.push(r);
+          }
+        }
+        return { mark: JSON.stringify(marks), added, known };
+      })(),
+    );
+  }
+
+  /** The records of one statement over a table (its residual tested here), read at once. */
+  private selectRows(table: TaskTable, filter: SqlFilter, ks: readonly string[], where: string, params: unknown[]): TaskRecord[] {
+    const tested = filter.residual ? residualKeys(filter.residual) : [];
+    const stored = columnsToFetch(table.keys, ks, tested);
+    const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
+    const msgIdAt = position('msg_id');
+    const read = rowReader(ks, ks.map(position), msgIdAt);
+    const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
+    const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
+    const at = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const out: TaskRecord[] = [];
+    for (const row of this.db.prepare(`SELECT ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE ${where}`).raw().all(params) as unknown[][]) {
+      let rec: TaskRecord;
+      if (filter.residual) {
+        const tried = probe(row, at);
+        if (!matches(filter.residual, tried)) continue;
+        rec = extra ? read(row, at) : tried;
+      } else rec = read(row, at);
+      if (this.union) rec[TABLE_FIELD] = table.name;
+      out.push(rec);
+    }
+    return out;
+  }
+
   override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
   }
@@ -788,6 +855,12 @@ export class SQLiteStore extends StoreBase implements Store {
       throw sqliteError(e, this.path);
     }
   }
+}
+
+/** The last rowid a mark holds for a table: 0 (every row) for a table it does not name. */
+function markOf(after: Record<string, number> | null, table: string): number {
+  const n = after?.[table];
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
 /** At most this many msg_ids make a query one the primary key index answers. */

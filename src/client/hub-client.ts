@@ -1,11 +1,11 @@
-import { IpcError, hubError, keyError, noData, typeError } from '../errors.js';
+import { IpcError, hubError, keyError, noData, storeError, typeError } from '../errors.js';
 import {
   HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery, type HubQueryOptions,
   type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
-  compileQuery, compareRecords, fieldKeys, finishAll, matches, normalizeKeys, planDerived, project,
-  type KeysInput, type Query, type QueryInput,
+  compileQuery, compareRecords, derivedList, fieldKeys, matches, normalizeKeys, planDerived, project,
+  type DerivedReader, type KeysInput, type Query, type QueryInput,
 } from '../query/index.js';
 import { ALL_KEYS, BUFFER_KEYS, DEFAULT_KEYS, Timestamp, isDict, type DeriveContext, type Dict, type TaskRecord } from '../records/index.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
@@ -14,7 +14,7 @@ import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
 import type { EngineActivity, EngineEvent, IopubEvent, LiveFeed } from './live.js';
-import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type WaitOptions } from './types.js';
+import { RecordList, type Client, type ClientCapabilities, type ClientDescription, type TaskColumns, type EngineAnswers, type IndexReport, type ResultStatus, type StreamOptions, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -67,6 +67,8 @@ const RESULT_CONCURRENCY = 16;
  */
 export class HubClient implements Client {
   readonly mode = 'hub' as const;
+  /** The hub answers every query with its records: nothing is counted, paged or written as text without them. */
+  readonly capabilities: ClientCapabilities = { count: false, paged: false, texts: false, indexes: false, changes: false, columns: false };
   readonly session: { readonly session: string | null };
   readonly channel: HubChannel;
   private readonly sessionOrigin: string;
@@ -151,10 +153,17 @@ export class HubClient implements Client {
   }
 
   private async query(query: QueryInput, keys: KeysInput | undefined, signal: AbortSignal | undefined, options: HubQueryOptions): Promise<RecordList> {
-    const plan = planDerived(query, keys, engineContext(this.engineIds));
-    if (!plan) return this.storedQuery(query, keys, options);
-    const fetched = await this.storedQuery(plan.stored, plan.fetch, options);
-    return new RecordList(plan.keys, await finishAll(plan, fetched.records, signal));
+    // compiled once: the plan, the hub's part and the part matched here all take this one
+    const q = compileQuery(query);
+    const plan = planDerived(q, keys, engineContext(this.engineIds));
+    if (!plan) return this.storedQuery(q, keys, options);
+    // the hub answers the stored part as one reply, put in order here: the same steps as a store's ordered read
+    const hub: DerivedReader = {
+      ordered: (f) => (async function* (client: HubClient) {
+        yield* (await client.storedQuery(f.query, f.keys, options)).records;
+      })(this),
+    };
+    return new RecordList(plan.keys, await derivedList(plan, hub, signal ? { signal } : {}));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */
@@ -174,8 +183,33 @@ export class HubClient implements Client {
     return new RecordList(ks, out.map((r) => project(r, ks)));
   }
 
-  async *streamQuery(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
-    yield* (await this.dbQuery(query, keys)).records;
+  async *streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
+    yield* (await this.dbQuery(query, keys, options.signal)).records;
+  }
+
+  async countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number> {
+    return (await this.dbQuery(query, keys, signal)).length;
+  }
+
+  async pagedQuery(): Promise<RecordList | null> {
+    return null;
+  }
+
+  /** A hub answers records: %stats and %timeline read them. */
+  async taskColumns(): Promise<TaskColumns | null> {
+    return null;
+  }
+
+  streamQueryTexts(): AsyncIterable<string> | null {
+    return null;
+  }
+
+  async createIndexes(): Promise<IndexReport> {
+    throw storeError('%index makes indexes in a SQLite file; this session reads a live hub');
+  }
+
+  changeStamp(): string {
+    return '';
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {

@@ -157,11 +157,12 @@ export class TopMonitor {
    */
   async poll(): Promise<boolean> {
     const client = this.o.client;
-    if (!this.live && this.loaded && client.changeStamp) {
+    const stamps = client.capabilities.changes;
+    if (!this.live && this.loaded && stamps) {
       const stamp = client.changeStamp();
       if (stamp !== '' && stamp === this.stamp) return false;
     }
-    this.stamp = client.changeStamp?.() ?? null;
+    this.stamp = stamps ? client.changeStamp() : null;
     this.engines = await client.engines().catch(() => this.engines);
     this.ctx = engineContext(this.engines);
     const q = this.o.query;

@@ -29,7 +29,7 @@ export function taskStatus(rec: TaskRecord): RecordStatus {
     statusText(columnValue(rec, 'result_content')) ?? statusText(columnValue(rec, 'result_header')) ?? statusText(columnValue(rec, 'result_metadata'));
   if (fromReply === 'ok' || fromReply === 'error' || fromReply === 'aborted') return fromReply;
   if (isDict(columnValue(rec, 'error'))) return 'error';
-  return rec['completed'] instanceof Timestamp ? 'ok' : 'pending';
+  return columnValue(rec, 'completed') instanceof Timestamp ? 'ok' : 'pending';
 }
 
 function statusText(v: Value | undefined): string | undefined {
@@ -64,6 +64,29 @@ export function engineIdOf(rec: TaskRecord, ctx: DeriveContext = {}): number | n
 
 const ENGINE_INFO_HOLDERS = ['result_metadata', 'result_content', 'error'] as const;
 
+/**
+ * Engine id → uuid as the records tell it. A 7.x hub puts
+ * `engine_info: {engine_uuid, engine_id}` in the result_metadata of a failed
+ * task (the `engine_info` inside the error itself says -1: the engine does
+ * not know its id); some records carry `engine_id` in result_metadata itself.
+ */
+export function enginesFromRecords(records: Iterable<TaskRecord>): Map<number, string> {
+  const map = new Map<number, string>();
+  const note = (id: Value | undefined, uuid: Value | undefined) => {
+    if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && typeof uuid === 'string' && uuid) map.set(id, uuid);
+  };
+  for (const r of records) {
+    const uuid = r['engine_uuid'];
+    const md = r['result_metadata'];
+    if (!isDict(md)) continue;
+    note(md['engine_id'], uuid);
+    const info = md['engine_info'];
+    if (isDict(info)) note(info['engine_id'], info['engine_uuid'] ?? uuid);
+  }
+  return new Map([...map].sort((a, b) => a[0] - b[0]));
+}
+
+
 function seconds(from: Value | undefined, to: Value | undefined): number | null {
   if (!(from instanceof Timestamp) || !(to instanceof Timestamp)) return null;
   return (to.us - from.us) / 1e6;
@@ -71,17 +94,17 @@ function seconds(from: Value | undefined, to: Value | undefined): number | null 
 
 /** Seconds from submission to start, or None when either time is missing. */
 export function queueWait(rec: TaskRecord): number | null {
-  return seconds(rec['submitted'], rec['started']);
+  return seconds(columnValue(rec, 'submitted'), columnValue(rec, 'started'));
 }
 
 /** Seconds from start to completion, or None when either time is missing. */
 export function runTime(rec: TaskRecord): number | null {
-  return seconds(rec['started'], rec['completed']);
+  return seconds(columnValue(rec, 'started'), columnValue(rec, 'completed'));
 }
 
 /** The code an execute request ran: `execute_input`, else the request's `content.code`. */
 export function taskCode(rec: TaskRecord): string | null {
-  const input = rec['execute_input'];
+  const input = columnValue(rec, 'execute_input');
   if (typeof input === 'string') return input;
   // an apply request's content is empty: no code, whatever the header says
   if (storedText(rec, 'content') === EMPTY_DICT_TEXT) return null;

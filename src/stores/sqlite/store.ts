@@ -2,26 +2,33 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
-import {
-  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
-} from '../../query/index.js';
+import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
+import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
-import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
+import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
+import { msgIdsByRowid, settle, tableColumns, type ColumnSource, type Learning } from './columns.js';
+import type { ColumnChunk, ColumnRead, ColumnRequest } from '../../analytics/index.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
 
 /** Rowids per chunk when fetching the records of an answer. */
 const FETCH_CHUNK = 512;
+/**
+ * Rowids per slice of a one-pass read at most: a slice's rows all live until
+ * the reader has taken them, and a large slice's outlive collections of the
+ * young generation, which then copy them.
+ */
+const SCAN_SPAN = 4096;
 /** The longest a read runs before it lets the event loop turn. */
 const TURN_MS = 8;
 
@@ -73,8 +80,9 @@ const texts = (write: (rec: TaskRecord) => string): Output<string | Unwritten> =
  * in slices of rowids, then fetched in chunks, each statement short, none
  * open while the consumer of the stream is busy.
  */
-export class SQLiteStore implements Store {
+export class SQLiteStore extends StoreBase implements Store {
   info: StoreInfo;
+  override readonly capabilities: StoreCapabilities = { count: true, scan: true, paged: true, texts: true, indexes: true, changes: true, columns: true };
   readonly path: string;
   private tableList: readonly TaskTable[];
   private readonly union: boolean;
@@ -91,6 +99,7 @@ export class SQLiteStore implements Store {
     private db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
     otherTables: readonly string[] = [],
   ) {
+    super();
     this.path = path;
     this.tableList = tables;
     this.union = union;
@@ -140,13 +149,14 @@ export class SQLiteStore implements Store {
     }
   }
 
-  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
-  changeStamp(): string {
+  /** The file's size and time, and its -wal's: they change whenever a writer may have changed the records. */
+  override changeStamp(): string {
     const wal = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
     return `${fileState(this.path)} ${wal?.size ?? '-'} ${wal?.mtimeMs ?? '-'}`;
   }
 
-  idleNote(): string | null {
+  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
+  override idleNote(): string | null {
     if (openElsewhere(this.path) !== false) return null;
     return `no process on this machine has ${basename(this.path)} open: if its controller has stopped, pending tasks will not finish there`;
   }
@@ -270,7 +280,7 @@ export class SQLiteStore implements Store {
   async *findRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    yield* this.stream(q, ks, options.lazy ?? []);
+    yield* this.stream(q, ks, options);
   }
 
   /**
@@ -280,7 +290,7 @@ export class SQLiteStore implements Store {
    * already is the text (script mode's json and jsonl output); null when
    * the store reads several task tables.
    */
-  recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
+  override recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
     if (this.union) return null;
     return this.texts(query, keys, write);
   }
@@ -303,7 +313,7 @@ export class SQLiteStore implements Store {
    * and the records are to be read as findRecords gives them. A row gone
    * from the file since (a purge) reads as a record of nulls.
    */
-  async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
+  override async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     const table = this.tables[0];
@@ -346,7 +356,7 @@ export class SQLiteStore implements Store {
    * Counts in SQL when the whole query is SQL; otherwise reads only the
    * columns the rest of the query tests. Sliced, as every scan.
    */
-  async countRecords(query: QueryInput): Promise<number> {
+  override async countRecords(query: QueryInput): Promise<number> {
     const q = compileQuery(query);
     let n = 0;
     for (const table of this.tables) {
@@ -383,10 +393,6 @@ export class SQLiteStore implements Store {
    * sliced pass: for readers whose answer does not depend on the order
    * (stats), which so skip the scan that finds the answer's order.
    */
-  scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
-    return this.scan(query, keys, options);
-  }
-
   /**
    * In one read of the file (one snapshot, so one wait for a writer's lock):
    * the query's rows added since a mark (each task table's last rowid, found
@@ -454,17 +460,29 @@ export class SQLiteStore implements Store {
     return out;
   }
 
-  private async *scan(query: QueryInput, keys: KeysInput | undefined, options: FindOptions): AsyncGenerator<TaskRecord> {
+  override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+    for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
+  }
+
+  /**
+   * scanRecords' records a slice of the file at a time: each slice's records
+   * are built as the reader takes them (each row let go once read), and the
+   * reader takes a whole slice before it asks for the next, without a turn
+   * of the event loop per record.
+   */
+  override async *scanSlices(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<Iterable<TaskRecord>> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    const lazy = options.lazy ?? [];
     for (const table of this.tables) {
       const filter = toSql(q, columnOf(table));
       const tested = filter.residual ? residualKeys(filter.residual) : [];
       const stored = columnsToFetch(table.keys, ks, tested);
       const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
       const msgIdAt = position('msg_id');
-      const read = rowReader(ks, ks.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+      // a column the residual tests is decoded for the test, so never left as it is stored
+      const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy);
+      const columns = selectList(stored, options.sparse, lazy);
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -472,37 +490,73 @@ export class SQLiteStore implements Store {
       const indexed = byMsgId(q) || this.searches(table, filter);
       const stmt = this.run(() =>
         indexed
-          ? this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} WHERE ${filter.where}`).raw()
-          : this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+          ? this.db.prepare(`SELECT ${columns} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columns} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
       );
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
-        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params);
+        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params, SCAN_SPAN);
+      const union = this.union;
       for (;;) {
         const next = this.run(() => slices.next());
         if (next.done) break;
-        const records: TaskRecord[] = [];
-        for (const row of next.value) {
-          let rec: TaskRecord;
-          if (filter.residual) {
-            const tried = probe(row, where);
-            if (!matches(filter.residual, tried)) continue;
-            rec = extra ? read(row, where) : tried;
-          } else {
-            rec = read(row, where);
+        const rows = next.value as (unknown[] | undefined)[];
+        yield (function* () {
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            rows[i] = undefined;
+            let rec: TaskRecord;
+            if (filter.residual) {
+              const tried = probe(row, where);
+              if (!matches(filter.residual, tried)) continue;
+              rec = extra ? read(row, where) : tried;
+            } else {
+              rec = read(row, where);
+            }
+            if (union) rec[TABLE_FIELD] = table.name;
+            yield rec;
           }
-          if (this.union) rec[TABLE_FIELD] = table.name;
-          records.push(rec);
-        }
-        yield* records;
+        })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
         await new Promise((r) => setImmediate(r));
       }
     }
   }
 
-  private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {
-    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, lazy));
+  /**
+   * The answer's tasks as columns (analytics' ColumnRequest): one sliced
+   * pass per table in the file's order, as scanRecords reads, fetching only
+   * the columns asked for. Null when SQL alone does not answer the query (a
+   * residual) or an index finds its rows: those are read as records.
+   */
+  override taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
+    const q = compileQuery(query);
+    const tables = this.tables;
+    const filters = tables.map((t) => toSql(q, columnOf(t)));
+    if (filters.some((f) => f.residual) || byMsgId(q) || tables.some((t, i) => this.searches(t, filters[i]!))) return null;
+    // the engine map is learned from every record: only a read of every record can learn it
+    const failed = tables.map((t) => toSql(compileQuery({ error: { $ne: null } }), columnOf(t)));
+    const learn = request.learn;
+    if (learn && (q.root.children.length > 0 || failed.some((f) => f.residual))) return null;
+    const uuids: string[] = [];
+    const index = new Map<string, number>();
+    const src: ColumnSource = { db: this.db, path: this.path, tableField: this.union ? TABLE_FIELD : null, run: (fn) => this.run(fn) };
+    async function* chunks(): AsyncGenerator<ColumnChunk> {
+      if (!learn) {
+        for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
+        return;
+      }
+      const learning: Learning = { failed: [], tables: [] };
+      const all: ColumnChunk[] = [];
+      for (let t = 0; t < tables.length; t++) for await (const c of tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index, learning, failed[t]!)) all.push(c);
+      learn(await settle(learning, all, uuids));
+      yield* all;
+    }
+    return { uuids, chunks: chunks(), msgIds: (t, rowids) => msgIdsByRowid(src, tables[t]!, rowids) };
+  }
+
+  private async *stream(q: Query, keys: readonly string[], options: FindOptions): AsyncGenerator<TaskRecord> {
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, options));
     if (sources.length === 1) {
       for await (const chunk of sources[0]!) yield* chunk.records;
       return;
@@ -511,7 +565,7 @@ export class SQLiteStore implements Store {
   }
 
   /** One table's answer in order, in chunks, each record with its sort key. */
-  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, lazy: readonly string[] = []): AsyncGenerator<Chunk<T>> {
+  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, options: FindOptions = {}): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
@@ -519,8 +573,9 @@ export class SQLiteStore implements Store {
     // a fetched row is the rowid, then the stored columns
     const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
     const msgIdAt = position('msg_id');
-    // a column the residual tests is decoded for the test, so never left as text
-    const read = rowReader(keys, keys.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+    // a column the residual tests is decoded for the test, so never left as it is stored
+    const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy);
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -529,7 +584,7 @@ export class SQLiteStore implements Store {
     const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
-    const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
+    const select = `SELECT rowid, ${selectList(stored, options.sparse, lazy)} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
@@ -728,7 +783,7 @@ export class SQLiteStore implements Store {
    * `%index`: the indexes of INDEXED_COLUMNS on every table this store
    * reads; refused while another process has the file open.
    */
-  async createIndexes(): Promise<IndexReport> {
+  override async createIndexes(): Promise<IndexReport> {
     if (!this.info.writable) {
       throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
     }

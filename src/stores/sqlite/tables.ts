@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { IpcError, storeError } from '../../errors.js';
 import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings } from '../../records/index.js';
-import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/index.js';
+import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from './sql-filter.js';
 import { decodeTimestamp, timestampMicros } from './codec.js';
 import { sliceRows } from './slices.js';
 

@@ -12,7 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { IPC, best, cell, payloadStore, run, type Run } from './processes.js';
 
-interface Case {
+export interface Case {
   readonly name: string;
   readonly ipc: string;
   /** The body of the Python loop over `recs`; `out(d)` prints one answer record, `n` counts. */
@@ -22,7 +22,7 @@ interface Case {
   readonly count?: boolean;
 }
 
-const CASES: Case[] = [
+export const CASES: Case[] = [
   {
     name: "function == 'summarize': args, result",
     ipc: `db_query({'function': 'summarize'}, keys=['args', 'result'])`,
@@ -70,7 +70,7 @@ const CASES: Case[] = [
   },
 ];
 
-function pythonScript(c: Case, path: string): string {
+export function pythonScript(c: Case, path: string): string {
   return String.raw`
 import json, os, sys, warnings
 warnings.simplefilter('ignore')

@@ -220,14 +220,7 @@ export class StatsBuilder {
     const s = run === null ? 0 : (rec['started'] as Timestamp).us;
     const c = run === null ? 0 : (rec['completed'] as Timestamp).us;
     for (const [by, g] of this.groupings) {
-      const key = groupKey(rec, by, this.ctx, status);
-      let n = g.index.get(key);
-      if (n === undefined) {
-        n = g.keys.length;
-        g.index.set(key, n);
-        g.keys.push(key);
-        g.counts.push(new Counts());
-      }
+      const n = this.groupNumber(g, groupKey(rec, by, this.ctx, status));
       g.counts[n]!.add(status, run, c - s);
       g.of.push(n);
     }

@@ -1,14 +1,22 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
-import { countDerived, finishDerived, normalizeKeys, planDerived, type KeysInput, type QueryInput } from '../query/index.js';
-import { ALL_KEYS, DEFAULT_KEYS, Timestamp, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { compileQuery, derivedBatches, derivedCount, derivedList, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
+import { ALL_KEYS, DEFAULT_KEYS, RecordBatches, Timestamp, type BatchedAnswer, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type FindOptions, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientCapabilities, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type FollowedChanges, type RecordFollow, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientCapabilities, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
+
+/** How StoreClient.find reads. */
+interface FindHow {
+  readonly signal?: AbortSignal;
+  readonly lazy?: readonly string[];
+  readonly unordered?: boolean;
+  readonly holdAll?: boolean;
+}
 
 export interface StoreClientOptions {
   /** Whose tasks are "mine"; default the most recent client_uuid in the store. */
@@ -61,10 +69,28 @@ export class StoreClient implements Client {
     this.session = { session: given };
     this.sessionOrigin = given ? options.sessionOrigin ?? '--session' : '';
     this.sessionLookup = given ? Promise.resolve(given) : null;
+    if (store.readChanges) this.follow = { changes: (mark, q, k, ids, idKeys) => this.changes(mark, q, k, ids, idKeys) };
   }
 
   changeStamp(): string {
     return this.store.changeStamp();
+  }
+
+  /** On a store that finds the rows added since a mark (SQLite), a view following it reads those only. */
+  readonly follow?: RecordFollow;
+
+  /** The records added since the mark that db_query would answer (derived keys computed here), and the records of some msg_ids. */
+  private async changes(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): Promise<FollowedChanges> {
+    const store = this.store;
+    const ks = this.answerKeys(keys);
+    const ctx: DeriveContext = {};
+    const q = compileQuery(query);
+    const plan = planDerived(q, ks, ctx);
+    const read = store.readChanges!(mark, plan ? plan.stored : q, plan ? plan.fetch : ks, ids, idKeys);
+    if (!plan) return read;
+    if (plan.context) Object.assign(ctx, await this.deriveContext());
+    // the records read are the stored part of the answer, in the file's order: the plan finishes them as any ordered read
+    return { ...read, added: await derivedList(plan, { ordered: () => read.added }) };
   }
 
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
@@ -108,7 +134,9 @@ export class StoreClient implements Client {
 
   async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
     const ks = this.answerKeys(keys);
-    const records = await collect(await this.find(query, ks, signal));
+    // the list holds the whole answer anyway: a derived answer read in one pass is held and ordered whatever its size
+    const found = await this.find(query, ks, { ...(signal ? { signal } : {}), holdAll: true });
+    const records = found instanceof RecordBatches ? await collectBatches(found) : await collect(found);
     // A store reading several task tables at once says which table each record came from.
     const extra = records.length && 'table' in records[0]! && !ks.includes('table') ? ['table'] : [];
     return new RecordList([...ks, ...extra], records);
@@ -116,8 +144,10 @@ export class StoreClient implements Client {
 
   async pagedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList | null> {
     const ks = this.answerKeys(keys);
-    if (!this.store.capabilities.paged || planDerived(query, ks)) return null;
-    const pages = await this.store.pagedRecords(query, ks);
+    if (!this.store.capabilities.paged) return null;
+    const q = compileQuery(query);
+    if (planDerived(q, ks)) return null;
+    const pages = await this.store.pagedRecords(q, ks);
     return pages && new RecordList(ks, pages);
   }
 
@@ -128,14 +158,15 @@ export class StoreClient implements Client {
    */
   async countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number> {
     normalizeKeys(keys);
+    const q = compileQuery(query);
     const ctx: DeriveContext = {};
-    const plan = planDerived(query, ['msg_id'], ctx);
+    const plan = planDerived(q, ['msg_id'], ctx);
     if (plan) {
-      Object.assign(ctx, await this.deriveContext());
+      if (plan.context) Object.assign(ctx, await this.deriveContext());
       // a count does not depend on the order: the store may read in its own, in one pass
-      return countDerived(plan, this.store.scanRecords(plan.stored, plan.fetch, { lazy: plan.lazy }), signal);
+      return derivedCount(plan, this.derivedReader(), signal);
     }
-    return this.store.countRecords(query);
+    return this.store.countRecords(q);
   }
 
   async createIndexes(): Promise<IndexReport> {
@@ -184,31 +215,40 @@ export class StoreClient implements Client {
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
-    const find = this.find(query, this.answerKeys(keys), undefined, options.lazy, options.unordered);
-    return (async function* () {
-      yield* await find;
-    })();
+    const find = this.find(query, this.answerKeys(keys), { lazy: options.lazy ?? [], unordered: options.unordered ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+    // a derived answer comes in batches: a reader that takes them (script mode's writers) may
+    return new StoreAnswer(find);
   }
 
   streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
     const ks = this.answerKeys(keys);
-    if (!this.store.capabilities.texts || planDerived(query, ks)) return null;
-    return this.store.recordTexts(query, ks, jsonText);
+    if (!this.store.capabilities.texts) return null;
+    const q = compileQuery(query);
+    if (planDerived(q, ks)) return null;
+    return this.store.recordTexts(q, ks, jsonText);
   }
 
-  /** The store's answer, through the derived keys' plan when the query or keys name one. */
-  private async find(
-    query: QueryInput, keys: readonly string[], signal?: AbortSignal, lazy: readonly string[] = [], unordered = false,
-  ): Promise<AsyncIterable<TaskRecord>> {
+  /** The store's answer, through the derived keys' plan when the query or keys name one; the query is compiled once, here. */
+  private async find(query: QueryInput, keys: readonly string[], how: FindHow = {}): Promise<AsyncIterable<TaskRecord>> {
     const store = this.store;
-    const read = (q: QueryInput, ks: readonly string[], options: FindOptions) =>
-      unordered ? store.scanRecords(q, ks, options) : store.findRecords(q, ks, options);
-    // The engine map may cost a scan of the store: only a plan that computes derived keys asks for it.
+    const q = compileQuery(query);
+    const lazy = how.lazy ?? [];
+    // The engine map may cost a scan of the store: only a plan whose derivations read it asks for it.
     const ctx: DeriveContext = {};
-    const plan = planDerived(query, keys, ctx, lazy);
-    if (!plan) return read(query, keys, { lazy });
-    Object.assign(ctx, await this.deriveContext());
-    return finishDerived(plan, read(plan.stored, plan.fetch, { lazy: plan.lazy }), signal);
+    const plan = planDerived(q, keys, ctx, lazy);
+    if (!plan) return how.unordered ? store.scanRecords(q, keys, { lazy }) : store.findRecords(q, keys, { lazy });
+    if (plan.context) Object.assign(ctx, await this.deriveContext());
+    return new RecordBatches(derivedBatches(plan, this.derivedReader(), { ...(how.signal ? { signal: how.signal } : {}), unordered: how.unordered ?? false, holdAll: how.holdAll ?? false }));
+  }
+
+  /** How a derived answer reads this store: in order, or in one pass in the store's own order where it can. */
+  private derivedReader(): DerivedReader {
+    const store = this.store;
+    const options = (f: DerivedFetch): FindOptions => ({ lazy: f.lazy, sparse: f.sparse });
+    return {
+      ordered: (f) => store.findRecords(f.query, f.keys, options(f)),
+      ...(store.capabilities.scan ? { scan: (f: DerivedFetch) => store.scanSlices(f.query, f.keys, options(f)) } : {}),
+    };
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {
@@ -338,6 +378,26 @@ export class StoreClient implements Client {
   }
 }
 
+/** A store's answer, found asynchronously: in batches when a derived plan answers it, else record by record as the store gives it. */
+class StoreAnswer implements BatchedAnswer<TaskRecord> {
+  constructor(private readonly found: Promise<AsyncIterable<TaskRecord>>) {}
+
+  async batchSource(): Promise<AsyncIterable<readonly TaskRecord[]> | null> {
+    const found = await this.found;
+    return found instanceof RecordBatches ? found.batches() : null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<TaskRecord> {
+    yield* await this.found;
+  }
+}
+
+async function collectBatches(found: RecordBatches<TaskRecord>): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  for await (const batch of found.batches()) for (const r of batch) out.push(r);
+  return out;
+}
+
 function engineMapHint(engines: ReadonlyMap<number, string>): string {
   return engines.size
     ? ` (known engines: ${[...engines.keys()].join(', ')})`
@@ -386,4 +446,3 @@ export function taskResult(record: TaskRecord, ctx: DeriveContext = {}): TaskRes
     executeResult: isDict(record['execute_result']) ? record['execute_result'] : null,
   };
 }
-

@@ -26,6 +26,8 @@ export interface StreamOptions {
   readonly lazy?: readonly string[];
   /** The reader's answer does not depend on the records' order: a store may give them in its own. */
   readonly unordered?: boolean;
+  /** Stops the decoding of derived keys when the statement is stopped (an answer read in one pass is put in order before its first record comes). */
+  readonly signal?: AbortSignal;
 }
 
 
@@ -154,7 +156,30 @@ export interface Client {
   readonly live?: LiveFeed;
   /** Changes when a writer may have changed the store (a SQLite file); '' where nothing cheap tells. */
   changeStamp(): string;
+  /** Where the records added since a moment can be read without the others (a SQLite store): for views that follow a cluster. */
+  readonly follow?: RecordFollow;
   close(): Promise<void>;
+}
+
+/**
+ * What a view that follows a running cluster (%top) reads instead of asking
+ * for everything again, in one read of the store (one snapshot): the
+ * records added since a mark, found without reading the others, and the
+ * records of the tasks it follows, by msg_id.
+ */
+export interface RecordFollow {
+  /**
+   * db_query's records among those added since `mark` (none without one),
+   * and those of `ids` with `idKeys` (the ones still there); with the mark
+   * of now, for the next call.
+   */
+  changes(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): Promise<FollowedChanges>;
+}
+
+export interface FollowedChanges {
+  readonly mark: string;
+  readonly added: TaskRecord[];
+  readonly known: TaskRecord[];
 }
 
 /** How each engine answered a control request (abort, signal). */

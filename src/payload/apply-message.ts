@@ -16,6 +16,7 @@ import { ndarray, PickleError } from './pickle-classes.js';
 import { DEFAULT_LIMITS, isPredecoded, unpickle, type PickleLimits } from './pickle.js';
 import { fastUnpickle, builtOpaque, NOT_FAST } from './pickle-fast.js';
 import { PyFunctionRef, PyGlobal, PyOpaque, PySet, tuple, compareStrings, isDict } from '../records/index.js';
+import { FramesByBytes } from './by-bytes.js';
 
 /** jupyter_client's MAX_ITEMS: containers this long or longer are pickled whole, not item by item. */
 const MAX_ITEMS = 64;
@@ -41,17 +42,65 @@ class Frames {
   get rest(): number {
     return this.frames.length - this.i;
   }
+  /** How many frames were read. */
+  get read(): number {
+    return this.i;
+  }
+}
+
+/**
+ * The functions of apply requests by the bytes of their frame: a client
+ * submits one function many times, and its canned pickle (code object,
+ * names, constants) cost more to decode than most arguments. Only a frame
+ * that decoded on its own into a function (no frames of data after it),
+ * under the default limits; each use gets a function of its own, as a
+ * decode would give.
+ */
+const FUNCTIONS = new FramesByBytes<{ readonly name: string; readonly filename: string | null; readonly line: number | null; readonly module: string | null }>(512);
+
+/** An apply request's info dict, as pack_apply_message writes it. */
+interface ApplyInfo {
+  readonly nargs: number;
+  readonly narg_bufs: number;
+  readonly kw_keys: unknown[];
+}
+
+/** Info dicts by their bytes: the same for every task of a function called alike. Read only here, never handed out. */
+const INFOS = new FramesByBytes<ApplyInfo>(512);
+
+function applyInfo(frame: Uint8Array, limits: PickleLimits): ApplyInfo {
+  const key = limits === DEFAULT_LIMITS && !isPredecoded(frame) ? INFOS.key([frame]) : null;
+  const known = INFOS.get(key, [frame]);
+  if (known) return known;
+  const info = unpickle(frame, { limits });
+  if (!isDict(info) || typeof info['nargs'] !== 'number' || typeof info['narg_bufs'] !== 'number' || !Array.isArray(info['kw_keys'])) {
+    throw new PickleError('the second buffer is not the info dict of an apply request (nargs, narg_bufs, kw_keys)');
+  }
+  const checked = info as unknown as ApplyInfo;
+  INFOS.set(key, [frame], checked);
+  return checked;
+}
+
+/** The function of an apply request: serialize_object(f), its first frame (or frames). */
+function applyFunction(frames: Frames, first: Uint8Array, limits: PickleLimits): unknown {
+  const keep = limits === DEFAULT_LIMITS && !isPredecoded(first);
+  const key = keep ? FUNCTIONS.key([first]) : null;
+  const known = FUNCTIONS.get(key, [first]);
+  if (known !== undefined) {
+    frames.next('the function');
+    return new PyFunctionRef(known.name, known.filename, known.line, known.module);
+  }
+  const fn = calledByReference(deserializeObject(frames, limits));
+  if (fn instanceof PyFunctionRef && frames.read === 1) FUNCTIONS.set(key, [first], { name: fn.name, filename: fn.filename, line: fn.line, module: fn.module });
+  return fn;
 }
 
 /** unpack_apply_message: the function, the positional arguments (a tuple) and the keyword arguments. */
 export function decodeApply(buffers: readonly Uint8Array[], limits: PickleLimits = DEFAULT_LIMITS): TaskCall {
   if (buffers.length < 2) throw new PickleError(`an apply request has at least 2 buffers, this one ${buffers.length}`);
   const frames = new Frames(buffers);
-  const fn = calledByReference(deserializeObject(frames, limits));
-  const info = unpickle(frames.next('the info dict'), { limits });
-  if (!isDict(info) || typeof info['nargs'] !== 'number' || typeof info['narg_bufs'] !== 'number' || !Array.isArray(info['kw_keys'])) {
-    throw new PickleError('the second buffer is not the info dict of an apply request (nargs, narg_bufs, kw_keys)');
-  }
+  const fn = applyFunction(frames, buffers[0]!, limits);
+  const info = applyInfo(frames.next('the info dict'), limits);
   const argFrames = new Frames(buffers.slice(2, 2 + info['narg_bufs']));
   const kwFrames = new Frames(buffers.slice(2 + info['narg_bufs']));
   const args: unknown[] = [];

@@ -87,7 +87,8 @@ function loop(data: Uint8Array, limits: FastLimits): unknown {
       case 0x95: { // FRAME: the frames hold the rest of the pickle in order, none empty
         if (pos < frameEnd || pos + 8 > end) return NOT_FAST;
         const n = u32(data, pos);
-        if (n === 0 || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
+        // a length past the whole pickle is the full VM's error to raise
+        if (n === 0 || n > end || data[pos + 4]! | data[pos + 5]! | data[pos + 6]! | data[pos + 7]!) return NOT_FAST;
         pos += 8;
         frameEnd = pos + n;
         continue;

@@ -50,6 +50,8 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Reads a pickled list of bytes; raises PickleError on anything else. */
 export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
+  const plain = predecodedCount > 0 && predecoded.has(data) ? null : bufferList(data);
+  if (plain) return plain;
   const value = unpickle(data);
   if (!Array.isArray(value) || isTuple(value)) throw new PickleError(`the pickle holds ${describe(value)}, not a list of buffers`);
   return value.map((v, i) => {
@@ -57,6 +59,123 @@ export function unpickleBuffers(data: Uint8Array): Uint8Array[] {
     if (v instanceof PyBytearray) return v.bytes;
     throw new PickleError(`item ${i} of the pickled list is ${describe(v)}, not bytes`);
   });
+}
+
+/** Items and bytes up to which bufferList reads a list; a larger one goes through the VM, which counts its budget. */
+const PLAIN_LIST_ITEMS = 1000;
+const PLAIN_LIST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A pickled list of bytes exactly as SQLiteDB's `pickle.dumps(list, -1)`
+ * writes it (protocol 3 to 5: PROTO, FRAME, EMPTY_LIST, the items as
+ * SHORT_BINBYTES or BINBYTES under MARK/APPENDS or one APPEND, memo entries
+ * made and never read, STOP at the end), read without the VM: each item a
+ * view of the pickle's bytes, as the VM makes it. Null for anything else
+ * (other opcodes, a large list), which the VM then reads, so the answer and
+ * any error are the VM's.
+ */
+function bufferList(data: Uint8Array): Uint8Array[] | null {
+  const n = listSpans(data);
+  if (n < 0) return null;
+  const out = new Array<Uint8Array>(n);
+  for (let i = 0; i < n; i++) out[i] = new Uint8Array(data.buffer, data.byteOffset + spans[2 * i]!, spans[2 * i + 1]!);
+  return out;
+}
+
+/** Where listSpans leaves the items it found: start and length of each, in turn. */
+let spans = new Int32Array(64);
+
+/**
+ * How many items a pickled list of bytes of the plain form bufferList reads
+ * holds (each item's start and length left in `spans`), or -1 when it is of
+ * another form.
+ */
+function listSpans(data: Uint8Array): number {
+  const end = data.length;
+  if (end < 4 || data[0] !== 0x80 || data[1]! < 3 || data[1]! > 5) return -1;
+  let pos = 2;
+  if (data[pos] === 0x95) {
+    // FRAME: the length it announces is checked as the VM checks it, and otherwise not read
+    if (pos + 9 > end) return -1;
+    const high = data[pos + 5]! | (data[pos + 6]! << 8) | (data[pos + 7]! << 16) | (data[pos + 8]! << 24);
+    const low = (data[pos + 1]! | (data[pos + 2]! << 8) | (data[pos + 3]! << 16)) + data[pos + 4]! * 0x1000000;
+    if (high < 0 || high >= 0x200000 || high * 0x100000000 + low > end) return -1;
+    pos += 9;
+  }
+  if (pos >= end || data[pos++] !== 0x5d) return -1;
+  pos = afterMemo(data, pos);
+  let count = 0;
+  let bytes = 0;
+  let open = false;
+  /** An item pushed outside a mark, which the next APPEND takes. */
+  let pending = false;
+  while (pos < end) {
+    const op = data[pos++]!;
+    if (op === 0x2e) return !open && pos === end ? count : -1;
+    if (op === 0x28) {
+      if (open) return -1;
+      open = true;
+      continue;
+    }
+    if (op === 0x65) {
+      if (!open) return -1;
+      open = false;
+      continue;
+    }
+    if (op === 0x61) {
+      // APPEND: the one item just pushed without a mark
+      if (!pending) return -1;
+      pending = false;
+      continue;
+    }
+    let n: number;
+    if (op === 0x43) {
+      if (pos + 1 > end) return -1;
+      n = data[pos]!;
+      pos += 1;
+    } else if (op === 0x42) {
+      if (pos + 4 > end) return -1;
+      n = (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16)) + data[pos + 3]! * 0x1000000;
+      pos += 4;
+    } else {
+      return -1;
+    }
+    if (n > end - pos || (bytes += n) > PLAIN_LIST_BYTES || count >= PLAIN_LIST_ITEMS) return -1;
+    if (2 * count + 2 > spans.length) {
+      const more = new Int32Array(spans.length * 2);
+      more.set(spans);
+      spans = more;
+    }
+    spans[2 * count] = pos;
+    spans[2 * count + 1] = n;
+    count++;
+    pos = afterMemo(data, pos + n);
+    // an item outside a mark is the one APPEND takes next
+    if (!open) {
+      if (data[pos] !== 0x61) return -1;
+      pending = true;
+    }
+  }
+  return -1;
+}
+
+/** The position after a memo opcode at `pos` (MEMOIZE, BINPUT, LONG_BINPUT), if there is one; past the end when it is cut short. */
+function afterMemo(data: Uint8Array, pos: number): number {
+  const op = data[pos];
+  return op === 0x94 ? pos + 1 : op === 0x71 ? pos + 2 : op === 0x72 ? pos + 5 : pos;
+}
+
+/**
+ * The first item of a pickled list of bytes, as [start, length] within
+ * `data`, when `unpickleBuffers(data)` would read the list without the VM
+ * and find at least one item there (its items then are those views); null
+ * otherwise. Nothing is built: a reader that only compares the first item's
+ * bytes (a function's name, known by its pickle) need not make the list.
+ */
+export function firstBufferSpan(data: Uint8Array): readonly [number, number] | null {
+  if (predecodedCount > 0 && predecoded.has(data)) return null;
+  const n = listSpans(data);
+  return n > 0 ? [spans[0]!, spans[1]!] : null;
 }
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */

@@ -1,9 +1,10 @@
 import { valueError, type IpcError } from '../errors.js';
-import { taskCode, taskStatus, Unreadable, unreadable, type TaskRecord, type Value } from '../records/index.js';
+import { StoredColumn, columnValue, taskCode, taskStatus, Unreadable, unreadable, type TaskRecord, type Value } from '../records/index.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './apply-message.js';
 import { PickleError } from './pickle-classes.js';
-import { SLICED_PICKLE_BYTES } from './pickle.js';
+import { SLICED_PICKLE_BYTES, firstBufferSpan } from './pickle.js';
 import type { DerivedKey } from './derived-keys.js';
+import { FramesByBytes } from './by-bytes.js';
 
 /**
  * The decoding half of the derived keys: a record's call (function,
@@ -26,7 +27,7 @@ const results = new WeakMap<TaskRecord, unknown>();
 
 /** The buffers of a key, an unreadable column, or null when there are none. */
 function buffersOf(rec: TaskRecord, key: 'buffers' | 'result_buffers'): Uint8Array[] | Unreadable | null {
-  const v: unknown = rec[key];
+  const v: unknown = columnValue(rec, key);
   if (v instanceof Unreadable) return v;
   if (!Array.isArray(v) || v.length === 0 || !v.every((b) => b instanceof Uint8Array)) return null;
   return v as Uint8Array[];
@@ -83,57 +84,7 @@ export function taskCall(rec: TaskRecord): TaskCall | null {
 const NAME_CACHE_SIZE = 512;
 const MAPS = '\0maps';
 
-/**
- * Function names by the bytes of some frames of a request, found by their
- * lengths and then compared byte for byte (no text is made of the bytes:
- * comparing is a memcmp, where a text key cost a string of each pickle).
- */
-class NamesByPickle {
-  private readonly byLengths = new Map<string, { frames: Buffer[]; name: string | null }[]>();
-  private size = 0;
-
-  /** The lengths key of frames, or null when they are too large to keep. */
-  key(frames: readonly Uint8Array[]): string | null {
-    let key = '';
-    let total = 0;
-    for (const f of frames) {
-      total += f.length;
-      key += `${f.length},`;
-    }
-    return total > 4096 ? null : key;
-  }
-
-  get(key: string | null, frames: readonly Uint8Array[]): string | null | undefined {
-    if (key === null) return undefined;
-    const list = this.byLengths.get(key);
-    if (!list) return undefined;
-    for (const e of list) if (sameFrames(e.frames, frames)) return e.name;
-    return undefined;
-  }
-
-  set(key: string | null, frames: readonly Uint8Array[], name: string | null): void {
-    if (key === null) return;
-    if (this.size >= NAME_CACHE_SIZE) {
-      this.byLengths.clear();
-      this.size = 0;
-    }
-    let list = this.byLengths.get(key);
-    if (!list) this.byLengths.set(key, (list = []));
-    // copies: the cache outlives the record's buffers
-    list.push({ frames: frames.map((f) => Buffer.from(f)), name });
-    this.size++;
-  }
-}
-
-function sameFrames(kept: readonly Buffer[], frames: readonly Uint8Array[]): boolean {
-  for (let i = 0; i < kept.length; i++) {
-    const f = frames[i]!;
-    if (!kept[i]!.equals(f)) return false;
-  }
-  return true;
-}
-
-const namesByPickle = new NamesByPickle();
+const namesByPickle = new FramesByBytes<string | null>(NAME_CACHE_SIZE);
 
 function remember(key: string | null, frames: readonly Uint8Array[], name: string | null): string | null {
   namesByPickle.set(key, frames, name);
@@ -146,6 +97,11 @@ function remember(key: string | null, frames: readonly Uint8Array[], name: strin
  * other requests.
  */
 function functionNameOf(rec: TaskRecord): string | null | Failure {
+  const stored: unknown = rec['buffers'];
+  if (stored instanceof StoredColumn && stored.raw instanceof Uint8Array && !calls.has(rec)) {
+    const known = knownName(rec, stored.raw);
+    if (known !== undefined) return known;
+  }
   const bufs = buffersOf(rec, 'buffers');
   if (calls.has(rec) || bufs instanceof Unreadable) {
     const call = callOf(rec);
@@ -172,6 +128,19 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
     return mappedName(rec, bufs);
   }
   return remember(key, first, functionName(fn));
+}
+
+/**
+ * The name functionNameOf gives a record whose buffers are still as stored,
+ * when the name of its function's pickle is known, read from the stored
+ * bytes without unpickling the list (most records of a query on `function`
+ * are never decoded further); undefined when it is not known that way.
+ */
+function knownName(rec: TaskRecord, raw: Uint8Array): string | null | undefined {
+  const first = firstBufferSpan(raw);
+  if (!first || taskCode(rec) !== null) return undefined;
+  const known = namesByPickle.getSpan(raw, first[0], first[1]);
+  return known === MAPS ? undefined : known;
 }
 
 /** The function's name (see functionNameOf); raises a ValueError naming the task when it cannot be decoded. */
@@ -249,16 +218,25 @@ export function largePickles(rec: TaskRecord, keys: Iterable<DerivedKey>): Uint8
     else if (k === 'args' || k === 'kwargs') call = Infinity;
     else if (k === 'result') result = true;
   }
-  const out: Uint8Array[] = [];
-  const add = (v: unknown, n: number) => {
-    if (!Array.isArray(v)) return;
-    for (let i = 0; i < v.length && i < n; i++) {
-      const f: unknown = v[i];
-      // a pickle starts with its protocol (a raw buffer of numpy data may not be one at all)
-      if (f instanceof Uint8Array && f.length >= SLICED_PICKLE_BYTES && f[0] === 0x80) out.push(f);
-    }
-  };
-  if (call) add(rec['buffers'], call);
-  if (result) add(rec['result_buffers'], Infinity);
+  let out: Uint8Array[] | null = null;
+  if (call) out = addLarge(rec, 'buffers', call, out);
+  if (result) out = addLarge(rec, 'result_buffers', Infinity, out);
+  return out ?? NO_PICKLES;
+}
+
+const NO_PICKLES: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/** `out` with the large pickles among the first `n` frames of a buffer column added. */
+function addLarge(rec: TaskRecord, key: string, n: number, out: Uint8Array[] | null): Uint8Array[] | null {
+  // a column left as stored bytes shorter than a large pickle holds none: it stays undecoded
+  const stored: unknown = rec[key];
+  if (stored instanceof StoredColumn && stored.raw instanceof Uint8Array && stored.raw.length < SLICED_PICKLE_BYTES) return out;
+  const v: unknown = columnValue(rec, key);
+  if (!Array.isArray(v)) return out;
+  for (let i = 0; i < v.length && i < n; i++) {
+    const f: unknown = v[i];
+    // a pickle starts with its protocol (a raw buffer of numpy data may not be one at all)
+    if (f instanceof Uint8Array && f.length >= SLICED_PICKLE_BYTES && f[0] === 0x80) (out ??= []).push(f);
+  }
   return out;
 }

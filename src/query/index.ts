@@ -7,5 +7,5 @@ export { normalizeKeys, project, projector, type KeysInput, type Projector } fro
 export * from './operators.js';
 export { globToRegExp, pythonRegExp, escapeRegExp } from './patterns.js';
 export { walk, fieldNodes, fieldKeys } from './walk.js';
-export { planDerived, finishDerived, finishAll, countDerived, predecodeRecords, type DerivedPlan } from './derived-plan.js';
+export { planDerived, derivedBatches, derivedRecords, derivedList, derivedCount, predecodeRecords, HOLD_BYTES, type DerivedPlan, type DerivedFetch, type DerivedReader, type DerivedOptions } from './derived-plan.js';
 export { QUERY_KEY_NAMES } from './compile.js';

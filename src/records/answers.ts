@@ -102,6 +102,37 @@ export class RecordList {
 }
 
 /**
+ * An answer that may come a batch of records at a time: a reader that takes
+ * batches (script mode's writers) then turns the event loop once a batch
+ * rather than once a record; read record by record, it is any answer.
+ */
+export interface BatchedAnswer<T = TaskRecord> extends AsyncIterable<T> {
+  /** The answer's batches when it comes in batches, else null (it is read record by record). */
+  batchSource(): Promise<AsyncIterable<readonly T[]> | null>;
+}
+
+export function isBatchedAnswer<T>(x: AsyncIterable<T>): x is BatchedAnswer<T> {
+  return typeof (x as Partial<BatchedAnswer<T>>).batchSource === 'function';
+}
+
+/** An answer that comes a batch of records at a time (see BatchedAnswer). */
+export class RecordBatches<T = TaskRecord> implements BatchedAnswer<T> {
+  constructor(private readonly source: AsyncIterable<readonly T[]>) {}
+
+  batches(): AsyncIterable<readonly T[]> {
+    return this.source;
+  }
+
+  async batchSource(): Promise<AsyncIterable<readonly T[]>> {
+    return this.source;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for await (const batch of this.source) yield* batch;
+  }
+}
+
+/**
  * A db_query answer read as it arrives, for script mode to write record by
  * record (a million records never sit in memory at once). It can be read once.
  * Its items are the records, or (for json and jsonl output, where the store
@@ -109,6 +140,8 @@ export class RecordList {
  */
 export class RecordStream<T extends TaskRecord | string = TaskRecord | string> implements AsyncIterable<T> {
   private started = false;
+  /** The source gives batches: `iterator` yields lists of records, `head` the first list. */
+  private batched = false;
 
   constructor(
     /** The keys asked for, msg_id first (and `table` when the store reads several task tables). */
@@ -118,11 +151,38 @@ export class RecordStream<T extends TaskRecord | string = TaskRecord | string> i
     private readonly head: IteratorResult<T>,
   ) {}
 
+  /** A stream whose source gives its records a batch at a time; `head` is the first batch, already read. */
+  static ofBatches<T extends TaskRecord | string>(keys: readonly string[], iterator: AsyncIterator<readonly T[]>, head: IteratorResult<readonly T[]>): RecordStream<T> {
+    const s = new RecordStream<T>(keys, iterator as unknown as AsyncIterator<T>, head as unknown as IteratorResult<T>);
+    s.batched = true;
+    return s;
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    if (this.batched) {
+      for await (const batch of this.batches()) yield* batch;
+      return;
+    }
     if (this.started) throw new Error('a record stream can be read once');
     this.started = true;
     try {
       for (let r = this.head; !r.done; r = await this.iterator.next()) yield r.value;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** The records a batch at a time (a source that gives one record at a time: batches of one). */
+  async *batches(): AsyncGenerator<readonly T[]> {
+    if (this.started) throw new Error('a record stream can be read once');
+    this.started = true;
+    try {
+      if (this.batched) {
+        const it = this.iterator as unknown as AsyncIterator<readonly T[]>;
+        for (let r = this.head as unknown as IteratorResult<readonly T[]>; !r.done; r = await it.next()) if (r.value.length) yield r.value;
+      } else {
+        for (let r = this.head; !r.done; r = await this.iterator.next()) yield [r.value];
+      }
     } finally {
       await this.close();
     }

@@ -41,8 +41,19 @@ export abstract class PyValue {
   }
 }
 
+const exponential = (x: number): string => x.toExponential();
+
 /** Python's repr of a float: the shortest text that reads back, exponent outside 1e-4 ≤ |x| < 1e16. */
-export function floatRepr(x: number, shortest: (x: number) => string = (y) => y.toExponential()): string {
+export function floatRepr(x: number, shortest?: (x: number) => string): string {
+  if (shortest === undefined) {
+    // here both write the shortest digits that read back, without an exponent: JavaScript's text is Python's but for the point
+    const a = Math.abs(x);
+    if (a >= 1e-4 && a < 1e16) {
+      const s = String(x);
+      return s.includes('.') ? s : s + '.0';
+    }
+    shortest = exponential;
+  }
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';

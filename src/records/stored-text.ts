@@ -1,31 +1,41 @@
 import type { TaskRecord, Value } from './task-record.js';
 
 /**
- * A dict column a store fetched only so that ipc can compute something from
- * it (a derived key, a stats group, a timeline's status), left as the text
- * the store holds until something reads it: most records are decided by one
- * field of one column (`{"status": "ok"}`), and parsing every dict column of
- * every record cost more than the rest of the answer. Never part of an
- * answer: only the derivations read it, through `columnValue`.
+ * A column a store fetched only so that ipc can compute something from it
+ * (a derived key, a stats group, a timeline's status, an answer's order),
+ * left as the store holds it until something reads it: most records are
+ * decided by one field of one column (`{"status": "ok"}`), and decoding
+ * every column of every record (parsing dict text, unpickling buffer lists,
+ * parsing timestamps) cost more than the rest of the answer, most of it for
+ * records a derived test then rejects. Never part of an answer: only the
+ * derivations read it, through `columnValue`.
  */
-export class StoredText {
+export class StoredColumn {
   constructor(
     readonly key: string,
-    readonly text: string,
+    /** The column as the store holds it (text, bytes). */
+    readonly raw: unknown,
     private readonly decoder: (key: string, raw: unknown, where: () => string) => Value,
     private readonly where: () => string,
   ) {}
 
   /** The column as the store would have decoded it at once. */
   decode(): Value {
-    return this.decoder(this.key, this.text, this.where);
+    return this.decoder(this.key, this.raw, this.where);
   }
 }
 
-/** A record's column, decoded (once, kept in the record) when the store left it as text. */
+/** A stored column that is text (a dict column's JSON, a timestamp's isoformat): what `storedText` reads. */
+export class StoredText extends StoredColumn {
+  constructor(key: string, readonly text: string, decoder: (key: string, raw: unknown, where: () => string) => Value, where: () => string) {
+    super(key, text, decoder, where);
+  }
+}
+
+/** A record's column, decoded (once, kept in the record) when the store left it as it holds it. */
 export function columnValue(rec: TaskRecord, key: string): Value | undefined {
   const v = rec[key] as unknown;
-  if (!(v instanceof StoredText)) return v as Value | undefined;
+  if (!(v instanceof StoredColumn)) return v as Value | undefined;
   const decoded = v.decode();
   rec[key] = decoded;
   return decoded;
@@ -35,6 +45,15 @@ export function columnValue(rec: TaskRecord, key: string): Value | undefined {
 export function storedText(rec: TaskRecord, key: string): string | undefined {
   const v = rec[key] as unknown;
   return v instanceof StoredText ? v.text : undefined;
+}
+
+/**
+ * A column's stored text, when it is exactly `text`: a test a store can make
+ * on its own (the column as text, compared byte for byte).
+ */
+export interface StoredTextIs {
+  readonly key: string;
+  readonly text: string;
 }
 
 /** The text ipyparallel's hub stores as the content of every successful reply. */

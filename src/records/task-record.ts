@@ -1,7 +1,7 @@
 import { PyValue } from './python.js';
 import { Timestamp, isIsoDateString } from './timestamp.js';
 import { Unreadable } from './unreadable.js';
-import { StoredText } from './stored-text.js';
+import { StoredColumn } from './stored-text.js';
 
 /** A value a TaskRecord can hold: what JSON holds, plus instants and bytes. */
 export type Value =
@@ -29,7 +29,7 @@ export type TaskRecord = { [key: string]: Value };
 export function isDict(v: unknown): v is Dict {
   return (
     typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Timestamp) && !(v instanceof Uint8Array) &&
-    !(v instanceof PyValue) && !(v instanceof Map) && !(v instanceof Unreadable) && !(v instanceof StoredText)
+    !(v instanceof PyValue) && !(v instanceof Map) && !(v instanceof Unreadable) && !(v instanceof StoredColumn)
   );
 }
 

@@ -29,7 +29,7 @@ export function taskStatus(rec: TaskRecord): RecordStatus {
     statusText(columnValue(rec, 'result_content')) ?? statusText(columnValue(rec, 'result_header')) ?? statusText(columnValue(rec, 'result_metadata'));
   if (fromReply === 'ok' || fromReply === 'error' || fromReply === 'aborted') return fromReply;
   if (isDict(columnValue(rec, 'error'))) return 'error';
-  return rec['completed'] instanceof Timestamp ? 'ok' : 'pending';
+  return columnValue(rec, 'completed') instanceof Timestamp ? 'ok' : 'pending';
 }
 
 function statusText(v: Value | undefined): string | undefined {
@@ -94,17 +94,17 @@ function seconds(from: Value | undefined, to: Value | undefined): number | null 
 
 /** Seconds from submission to start, or None when either time is missing. */
 export function queueWait(rec: TaskRecord): number | null {
-  return seconds(rec['submitted'], rec['started']);
+  return seconds(columnValue(rec, 'submitted'), columnValue(rec, 'started'));
 }
 
 /** Seconds from start to completion, or None when either time is missing. */
 export function runTime(rec: TaskRecord): number | null {
-  return seconds(rec['started'], rec['completed']);
+  return seconds(columnValue(rec, 'started'), columnValue(rec, 'completed'));
 }
 
 /** The code an execute request ran: `execute_input`, else the request's `content.code`. */
 export function taskCode(rec: TaskRecord): string | null {
-  const input = rec['execute_input'];
+  const input = columnValue(rec, 'execute_input');
   if (typeof input === 'string') return input;
   // an apply request's content is empty: no code, whatever the header says
   if (storedText(rec, 'content') === EMPTY_DICT_TEXT) return null;

@@ -2,7 +2,7 @@ import { NEEDS_HUB, RecordList, RecordStream, remoteValue, waitOptions, type Cli
 import { predecodeRecords, type QueryInput } from '../query/index.js';
 import { hubError, indexError, keyError, remoteError, timeoutError, typeError } from '../errors.js';
 import { isTaskResult, writerOf, type OutputFormat } from '../format/index.js';
-import { PyFloat, Text, isDict, setOwn, type TaskRecord } from '../records/index.js';
+import { PyFloat, Text, isBatchedAnswer, isDict, setOwn, type TaskRecord } from '../records/index.js';
 import { keepLive } from './live-result.js';
 import { bindArgs, PyFunction, PyObject, iterate, truthy, typeName, type CallArgs } from '../language/index.js';
 
@@ -73,12 +73,21 @@ export async function streamDbQuery(client: Client, c: CallArgs, format: OutputF
   const writer = writerOf(format);
   const keys = writer.defaultKeys && args.keys === null ? [...writer.defaultKeys] : args.keys;
   const texts = writer.takesJsonText && client.capabilities.texts ? client.streamQueryTexts(query, keys) : null;
-  const iterator: AsyncIterator<TaskRecord | string> = (texts ?? client.streamQuery(query, keys))[Symbol.asyncIterator]();
-  const head = await iterator.next();
+  const source: AsyncIterable<TaskRecord | string> = texts ?? client.streamQuery(query, keys, c.signal ? { signal: c.signal } : {});
   const ks = client.answerKeys(keys);
   // A store reading several task tables at once says which table each record came from.
-  const extra = !head.done && typeof head.value !== 'string' && 'table' in head.value && !ks.includes('table') ? ['table'] : [];
-  return new RecordStream<TaskRecord | string>([...ks, ...extra], iterator, head);
+  const tableOf = (first: TaskRecord | string | undefined) => (first !== undefined && typeof first !== 'string' && 'table' in first && !ks.includes('table') ? ['table'] : []);
+  const batches = isBatchedAnswer<TaskRecord | string>(source) ? await source.batchSource() : null;
+  if (batches) {
+    // a batch at a time: the writers turn the event loop once a batch, not once a record
+    const it = batches[Symbol.asyncIterator]();
+    let head = await it.next();
+    while (!head.done && head.value.length === 0) head = await it.next();
+    return RecordStream.ofBatches<TaskRecord | string>([...ks, ...tableOf(head.done ? undefined : head.value[0])], it, head);
+  }
+  const iterator: AsyncIterator<TaskRecord | string> = source[Symbol.asyncIterator]();
+  const head = await iterator.next();
+  return new RecordStream<TaskRecord | string>([...ks, ...tableOf(head.done ? undefined : head.value)], iterator, head);
 }
 
 /**

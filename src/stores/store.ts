@@ -1,6 +1,6 @@
 import { storeError, typeError } from '../errors.js';
 import { describe, type KeysInput, type QueryInput } from '../query/index.js';
-import { DATETIME_KEYS, Timestamp, type RecordPages, type TaskRecord } from '../records/index.js';
+import { DATETIME_KEYS, Timestamp, type RecordPages, type StoredTextIs, type TaskRecord } from '../records/index.js';
 import type { ColumnRead, ColumnRequest } from '../analytics/index.js';
 
 export type StoreKind = 'DictDB' | 'NoDB' | 'SQLiteDB' | 'MongoDB';
@@ -37,12 +37,20 @@ export interface StoreSummary {
 /** How a caller inside ipc reads an answer. */
 export interface FindOptions {
   /**
-   * Dict columns among the keys that the caller reads only through
+   * Columns among the keys that the caller reads only through
    * `columnValue` (to derive something from them, never to show them): a
-   * store may hand them over as their stored text (StoredText), decoded on
-   * first read. A store is free to decode them at once.
+   * store may hand them over as it stores them (StoredText for text,
+   * StoredColumn for bytes), decoded on first read. A store is free to
+   * decode them at once. Those among the answer's keys are dict columns.
    */
   readonly lazy?: readonly string[];
+  /**
+   * Columns the caller does not read in a record whose column `key` is
+   * handed over as StoredText equal to `text` (DerivedPlan.sparse): a store
+   * that hands `key` over so may give None for them there, and is free not
+   * to. Never a column its own tests read.
+   */
+  readonly sparse?: Readonly<Record<string, StoredTextIs>>;
 }
 
 /**
@@ -90,6 +98,8 @@ export interface Store {
   findRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
   /** findRecords' records in no particular order (SQLite: in one pass, the order not looked for), for readers whose answer does not depend on it. */
   scanRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord>;
+  /** scanRecords' records a slice at a time, each slice taken whole before the next is asked for (fewer turns of the event loop per record). */
+  scanSlices(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<Iterable<TaskRecord>>;
   /**
    * The answer's tasks as columns, for readers that count, sum and place
    * them (%stats, %timeline), in no particular order; null when the store
@@ -104,6 +114,13 @@ export interface Store {
   pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null>;
   /** findRecords' answer as the JSON text of each record (what `write`, the JSON writer, writes), or null when it cannot be (capabilities.texts). */
   recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null;
+  /**
+   * SQLite: in one read (one snapshot of the file), the query's records
+   * added since a mark, found by rowid without reading the others (a
+   * controller appends each task it records), and the records of some
+   * msg_ids; with the mark of now (alone, without a mark).
+   */
+  readChanges?(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): StoreChanges;
   /** Every msg_id with a submitted time, oldest first. */
   getHistory(): Promise<string[]>;
   /**
@@ -121,6 +138,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What readChanges read. */
+export interface StoreChanges {
+  /** Where the records stand now: give it to the next readChanges. */
+  readonly mark: string;
+  /** The query's records added since the mark given. */
+  readonly added: TaskRecord[];
+  /** The records of the msg_ids given (those still there). */
+  readonly known: TaskRecord[];
+}
+
 /**
  * The plain answers of a store without capabilities: a backend extends this
  * and overrides what it does its own way, declaring it in `capabilities`.
@@ -132,6 +159,11 @@ export abstract class StoreBase {
 
   scanRecords(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<TaskRecord> {
     return this.findRecords(query, keys, options);
+  }
+
+  /** scanRecords' records as slices of one record. */
+  async *scanSlices(query: QueryInput, keys?: KeysInput, options?: FindOptions): AsyncIterable<Iterable<TaskRecord>> {
+    for await (const r of this.scanRecords(query, keys, options)) yield [r];
   }
 
   async countRecords(query: QueryInput): Promise<number> {

@@ -21,7 +21,7 @@ import { StoreClient } from '../../src/client/index.js';
 import { STATS_GROUPS, select, spreadOf, taskInterval, quantile } from '../../src/analytics/index.js';
 import { renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../src/format/index.js';
 import { onUnreadable } from '../../src/records/index.js';
-import { collect } from '../../src/stores/index.js';
+import { collect, prng } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
 import { computeStats, durationValues, intervalKeys, intervalTable, querySource, type Source } from '../../src/shell/magics/stats-timeline.js';
@@ -32,17 +32,6 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ipc-columns-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A seeded generator, so that a failure can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ENGINES = ['e0000000-aaaaaaaaaaaaaaaaaaaaaaaa', 'e1111111-bbbbbbbbbbbbbbbbbbbbbbbb', 'e2222222-cccccccccccccccccccccccc', 'e3333333-dddddddddddddddddddddddd', 'e4444444-eeeeeeeeeeeeeeeeeeeeeeee'];
 const OK = '{"status": "ok"}';
@@ -82,7 +71,7 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
  */
 function makeFile(seed: number, n: number): string {
   const path = join(dir, `tasks-${seed}.db`);
-  const r = random(seed);
+  const r = prng(seed);
   const db = new Database(path);
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
@@ -297,7 +286,7 @@ test('a query the columns cannot answer alone is read as records', async () => {
 });
 
 test('percentiles by selection are those of the sorted values', () => {
-  const r = random(5);
+  const r = prng(5);
   for (const n of [1, 2, 3, 10, 1000, 300_000]) {
     const values = Float64Array.from({ length: n }, () => (r() < 0.3 ? Math.floor(r() * 5) : Math.round(r() * 1e9) / 1e6));
     const sorted = values.slice().sort();

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { StoreClient } from '../../src/client/index.js';
 import { jsonText } from '../../src/format/index.js';
-import { tuple } from '../../src/records/index.js';
+import { floatRepr, tuple } from '../../src/records/index.js';
+import { prng } from '../../src/stores/index.js';
 import { unpickle } from '../../src/payload/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { havePython, runPython } from '../support/python.js';
@@ -90,4 +91,34 @@ emit([pickle.dumps(collections.Counter({(1, 2): 3}), 4)])
 `)) as Uint8Array[];
   assert.equal(jsonText(unpickle(data!)), '{"$repr":"Counter({(1, 2): 3})","$class":"collections.Counter"}');
   assert.equal(jsonText(new Map<unknown, unknown>([[tuple([1, 2]), 3]])), '{"$repr":"{(1, 2): 3}","$class":"dict"}');
+});
+
+test("a float's text is Python's repr of it, on doubles of every exponent and the edges of the plain form", { skip: !havePython() && 'needs python3' }, async () => {
+  // random bit patterns (every exponent), decimal numbers, and the numbers around 1e-4 and 1e16 where the form changes
+  const rnd = prng(2301);
+  const bits = new Float64Array(3000);
+  const words = new Uint32Array(bits.buffer);
+  for (let i = 0; i < 1000; i++) {
+    words[2 * i] = Math.floor(rnd() * 2 ** 32);
+    words[2 * i + 1] = Math.floor(rnd() * 2 ** 32);
+  }
+  for (let i = 1000; i < 2000; i++) bits[i] = Number((rnd() * 10 ** Math.floor(rnd() * 40 - 20)).toPrecision(1 + Math.floor(rnd() * 17)));
+  const edges = [1e-4, 1e16, 1e-5, 1e15, 0.1, 0.5, 1, 2, 123456789012345680, 9999999999999998, 1e21, 1e-7, 5e-324, Number.MAX_VALUE];
+  for (let i = 2000; i < 3000; i++) {
+    const e = edges[i % edges.length]!;
+    const step = Math.floor((i - 2000) / edges.length) - 35;
+    bits[i] = (i % 2 ? -1 : 1) * e * (1 + step * Number.EPSILON);
+  }
+  const finite = Array.from(bits).filter((x) => Number.isFinite(x));
+  const want = (await runPython(
+    String.raw`
+import struct
+xs = struct.unpack('<%dd' % (len(INPUT) // 8), INPUT)
+emit([repr(x) for x in xs])
+`,
+    new Uint8Array(Float64Array.from(finite).buffer),
+  )) as string[];
+  const wrong = finite.map((x, i) => [floatRepr(x), want[i]!] as const).filter(([a, b]) => a !== b);
+  assert.deepEqual(wrong.slice(0, 5), []);
+  assert.equal(want.length, finite.length);
 });

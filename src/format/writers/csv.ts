@@ -24,5 +24,13 @@ export const CSV_WRITER: Writer = {
 async function* csvRows(stream: RecordStream): AsyncGenerator<string> {
   const keys = stream.keys;
   yield csvLine(keys) + '\n';
-  for await (const r of stream) yield csvLine(keys.map((k) => (r as TaskRecord)[k])) + '\n';
+  for await (const batch of stream.batches()) {
+    let text = '';
+    try {
+      for (const r of batch) text += csvLine(keys.map((k) => (r as TaskRecord)[k])) + '\n';
+    } finally {
+      // a record that has no row stops the stream after the records before it
+      if (text) yield text;
+    }
+  }
 }

@@ -16,6 +16,17 @@ export const JSON_WRITER: Writer = {
 
 async function* jsonArray(stream: RecordStream): AsyncGenerator<string> {
   let count = 0;
-  for await (const r of stream) yield (count++ === 0 ? '[' : ',') + (typeof r === 'string' ? r : jsonText(r));
+  for await (const batch of stream.batches()) {
+    let text = '';
+    try {
+      for (const r of batch) {
+        text += (count === 0 ? '[' : ',') + (typeof r === 'string' ? r : jsonText(r));
+        count++;
+      }
+    } finally {
+      // a record that has no JSON text stops the stream after the records before it
+      if (text) yield text;
+    }
+  }
   yield count === 0 ? '[]\n' : ']\n';
 }

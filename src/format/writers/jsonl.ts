@@ -18,5 +18,13 @@ export const JSONL_WRITER: Writer = {
 };
 
 async function* jsonLines(stream: RecordStream): AsyncGenerator<string> {
-  for await (const r of stream) yield (typeof r === 'string' ? r : jsonText(r)) + '\n';
+  for await (const batch of stream.batches()) {
+    let text = '';
+    try {
+      for (const r of batch) text += (typeof r === 'string' ? r : jsonText(r)) + '\n';
+    } finally {
+      // a record that has no JSON text stops the stream after the records before it
+      if (text) yield text;
+    }
+  }
 }

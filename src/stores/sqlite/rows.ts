@@ -1,4 +1,5 @@
-import { BUFFER_KEYS, StoredText, TASK_KEYS, type TaskRecord } from '../../records/index.js';
+import { BUFFER_KEYS, StoredColumn, StoredText, TASK_KEYS, type StoredTextIs, type TaskRecord } from '../../records/index.js';
+import { quoteIdentifier } from './sql-filter.js';
 import { decodeColumn } from './codec.js';
 import { buffersColumn, dictColumn, jsonColumn, textColumn, timestampColumn, type ColumnText } from './json-text.js';
 
@@ -49,9 +50,14 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
     }
     lines.push(`const v${i} = row[${c}];`);
     const kind = KIND.get(k) ?? 'text';
-    if (lazy.includes(k) && (kind === 'dict' || kind === 'json')) {
+    if (lazy.includes(k) && (kind === 'dict' || kind === 'json' || kind === 'datetime')) {
       // left as its text for the derivations that read it (StoredText): never part of an answer
       fields.push(`${field}: typeof v${i} === 'string' ? new StoredText(${name}, v${i}, decode, at) : decode(${name}, v${i}, at)`);
+      return;
+    }
+    if (lazy.includes(k) && kind === 'buffers') {
+      // the pickled list of frames, unpickled when a derivation reads it (most records a test rejects never are)
+      fields.push(`${field}: v${i} instanceof Uint8Array ? new StoredColumn(${name}, v${i}, decode, at) : decode(${name}, v${i}, at)`);
       return;
     }
     fields.push(`${field}: ${kind === 'text' ? `typeof v${i} === 'string' ? v${i} : ` : ''}decode(${name}, v${i}, at)`);
@@ -63,7 +69,38 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
     `  return { ${fields.join(', ')} };`,
     '};',
   ].join('\n');
-  return new Function('decode', 'StoredText', body)(decodeColumn, StoredText) as RowReader;
+  return new Function('decode', 'StoredText', 'StoredColumn', body)(decodeColumn, StoredText, StoredColumn) as RowReader;
+}
+
+/**
+ * The select list of the columns `stored`: a column in `sparse` is None in
+ * the rows whose deciding column holds exactly the given text (compared
+ * byte for byte, whatever collation the table declares), where the reader
+ * hands the deciding column over as StoredText and the caller does not read
+ * the sparse one (FindOptions.sparse). A sparse column whose deciding column
+ * is not fetched, or is not left as text (`lazy`), is read in full.
+ */
+export function selectList(stored: readonly string[], sparse: Readonly<Record<string, StoredTextIs>> = {}, lazy: readonly string[] = []): string {
+  if (stored.length === 0) return 'NULL';
+  return stored
+    .map((k) => {
+      const column = quoteIdentifier(k);
+      const u = Object.hasOwn(sparse, k) ? sparse[k]! : undefined;
+      if (!u || !stored.includes(u.key) || !lazy.includes(u.key) || !isTextKind(u.key)) return column;
+      const by = quoteIdentifier(u.key);
+      return `CASE WHEN typeof(${by}) = 'text' AND ${by} = ${sqlText(u.text)} COLLATE BINARY THEN NULL ELSE ${column} END`;
+    })
+    .join(', ');
+}
+
+/** Columns a reader hands over as StoredText when lazy. */
+function isTextKind(key: string): boolean {
+  const kind = KIND.get(key);
+  return kind === 'dict' || kind === 'json' || kind === 'datetime';
+}
+
+function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A fetched row straight to its record's JSON text, or undefined when a column must be decoded first. */

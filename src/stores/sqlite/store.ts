@@ -4,14 +4,14 @@ import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
-import { columnsToFetch, rowReader, rowText, testedKeys, type RowReader } from './rows.js';
+import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
@@ -23,6 +23,12 @@ export const TABLE_FIELD = 'table';
 
 /** Rowids per chunk when fetching the records of an answer. */
 const FETCH_CHUNK = 512;
+/**
+ * Rowids per slice of a one-pass read at most: a slice's rows all live until
+ * the reader has taken them, and a large slice's outlive collections of the
+ * young generation, which then copy them.
+ */
+const SCAN_SPAN = 4096;
 /** The longest a read runs before it lets the event loop turn. */
 const TURN_MS = 8;
 
@@ -274,7 +280,7 @@ export class SQLiteStore extends StoreBase implements Store {
   async *findRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    yield* this.stream(q, ks, options.lazy ?? []);
+    yield* this.stream(q, ks, options);
   }
 
   /**
@@ -387,17 +393,96 @@ export class SQLiteStore extends StoreBase implements Store {
    * sliced pass: for readers whose answer does not depend on the order
    * (stats), which so skip the scan that finds the answer's order.
    */
-  override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+  /**
+   * In one read of the file (one snapshot, so one wait for a writer's lock):
+   * the query's rows added since a mark (each task table's last rowid, found
+   * by rowid), the rows of some msg_ids (by their index), and the mark of
+   * now. Without a mark, only the mark.
+   */
+  readChanges(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): StoreChanges {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
-    const lazy = options.lazy ?? [];
+    const idKs = normalizeKeys(idKeys);
+    let after: unknown = null;
+    if (mark !== null) {
+      try {
+        after = JSON.parse(mark);
+      } catch {
+        after = null;
+      }
+      if (!after || typeof after !== 'object') throw queryError(`not a mark of this store: ${mark.slice(0, 40)}`);
+    }
+    const byId = compileQuery({ msg_id: { $in: [] } });
+    return this.run(() =>
+      this.db.transaction(() => {
+        const marks: Record<string, number> = {};
+        const added: TaskRecord[] = [];
+        const known: TaskRecord[] = [];
+        for (const table of this.tables) {
+          const name = quoteIdentifier(table.name);
+          marks[table.name] = (this.db.prepare(`SELECT max(rowid) FROM ${name}`).pluck().get() as number | null) ?? 0;
+          if (after) {
+            const filter = toSql(q, columnOf(table));
+            const from = markOf(after as Record<string, number>, table.name);
+            for (const r of this.selectRows(table, filter, ks, `rowid > ? AND (${filter.where})`, [from, ...filter.params])) added.push(r);
+          }
+          if (ids.length) {
+            const filter = toSql(byId, columnOf(table));
+            for (const r of this.selectRows(table, filter, idKs, 'msg_id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)])) known.push(r);
+          }
+        }
+        return { mark: JSON.stringify(marks), added, known };
+      })(),
+    );
+  }
+
+  /** The records of one statement over a table (its residual tested here), read at once. */
+  private selectRows(table: TaskTable, filter: SqlFilter, ks: readonly string[], where: string, params: unknown[]): TaskRecord[] {
+    const tested = filter.residual ? residualKeys(filter.residual) : [];
+    const stored = columnsToFetch(table.keys, ks, tested);
+    const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
+    const msgIdAt = position('msg_id');
+    const read = rowReader(ks, ks.map(position), msgIdAt);
+    const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
+    const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
+    const at = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const out: TaskRecord[] = [];
+    for (const row of this.db.prepare(`SELECT ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE ${where}`).raw().all(params) as unknown[][]) {
+      let rec: TaskRecord;
+      if (filter.residual) {
+        const tried = probe(row, at);
+        if (!matches(filter.residual, tried)) continue;
+        rec = extra ? read(row, at) : tried;
+      } else rec = read(row, at);
+      if (this.union) rec[TABLE_FIELD] = table.name;
+      out.push(rec);
+    }
+    return out;
+  }
+
+  override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+    for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
+  }
+
+  /**
+   * scanRecords' records a slice of the file at a time: each slice's records
+   * are built as the reader takes them (each row let go once read), and the
+   * reader takes a whole slice before it asks for the next, without a turn
+   * of the event loop per record.
+   */
+  override async *scanSlices(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<Iterable<TaskRecord>> {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
     for (const table of this.tables) {
       const filter = toSql(q, columnOf(table));
       const tested = filter.residual ? residualKeys(filter.residual) : [];
       const stored = columnsToFetch(table.keys, ks, tested);
       const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
       const msgIdAt = position('msg_id');
-      const read = rowReader(ks, ks.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+      // a column the residual tests is decoded for the test, so never left as it is stored
+      const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy);
+      const columns = selectList(stored, options.sparse, lazy);
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -405,29 +490,33 @@ export class SQLiteStore extends StoreBase implements Store {
       const indexed = byMsgId(q) || this.searches(table, filter);
       const stmt = this.run(() =>
         indexed
-          ? this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} WHERE ${filter.where}`).raw()
-          : this.db.prepare(`SELECT ${columnList(stored)} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+          ? this.db.prepare(`SELECT ${columns} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columns} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
       );
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
-        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params);
+        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params, SCAN_SPAN);
+      const union = this.union;
       for (;;) {
         const next = this.run(() => slices.next());
         if (next.done) break;
-        const records: TaskRecord[] = [];
-        for (const row of next.value) {
-          let rec: TaskRecord;
-          if (filter.residual) {
-            const tried = probe(row, where);
-            if (!matches(filter.residual, tried)) continue;
-            rec = extra ? read(row, where) : tried;
-          } else {
-            rec = read(row, where);
+        const rows = next.value as (unknown[] | undefined)[];
+        yield (function* () {
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            rows[i] = undefined;
+            let rec: TaskRecord;
+            if (filter.residual) {
+              const tried = probe(row, where);
+              if (!matches(filter.residual, tried)) continue;
+              rec = extra ? read(row, where) : tried;
+            } else {
+              rec = read(row, where);
+            }
+            if (union) rec[TABLE_FIELD] = table.name;
+            yield rec;
           }
-          if (this.union) rec[TABLE_FIELD] = table.name;
-          records.push(rec);
-        }
-        yield* records;
+        })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
         await new Promise((r) => setImmediate(r));
       }
@@ -466,8 +555,8 @@ export class SQLiteStore extends StoreBase implements Store {
     return { uuids, chunks: chunks(), msgIds: (t, rowids) => msgIdsByRowid(src, tables[t]!, rowids) };
   }
 
-  private async *stream(q: Query, keys: readonly string[], lazy: readonly string[]): AsyncGenerator<TaskRecord> {
-    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, lazy));
+  private async *stream(q: Query, keys: readonly string[], options: FindOptions): AsyncGenerator<TaskRecord> {
+    const sources = this.tables.map((t) => this.tableStream(t, q, keys, RECORDS, options));
     if (sources.length === 1) {
       for await (const chunk of sources[0]!) yield* chunk.records;
       return;
@@ -476,7 +565,7 @@ export class SQLiteStore extends StoreBase implements Store {
   }
 
   /** One table's answer in order, in chunks, each record with its sort key. */
-  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, lazy: readonly string[] = []): AsyncGenerator<Chunk<T>> {
+  private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, options: FindOptions = {}): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
     const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
     const tested = filter.residual ? residualKeys(filter.residual) : [];
@@ -484,8 +573,9 @@ export class SQLiteStore extends StoreBase implements Store {
     // a fetched row is the rowid, then the stored columns
     const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
     const msgIdAt = position('msg_id');
-    // a column the residual tests is decoded for the test, so never left as text
-    const read = rowReader(keys, keys.map(position), msgIdAt, lazy.filter((k) => !tested.includes(k)));
+    // a column the residual tests is decoded for the test, so never left as it is stored
+    const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy);
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -494,7 +584,7 @@ export class SQLiteStore extends StoreBase implements Store {
     const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
-    const select = `SELECT rowid, ${columnList(stored)} FROM ${name} NOT INDEXED`;
+    const select = `SELECT rowid, ${selectList(stored, options.sparse, lazy)} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
@@ -765,6 +855,12 @@ export class SQLiteStore extends StoreBase implements Store {
       throw sqliteError(e, this.path);
     }
   }
+}
+
+/** The last rowid a mark holds for a table: 0 (every row) for a table it does not name. */
+function markOf(after: Record<string, number> | null, table: string): number {
+  const n = after?.[table];
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
 /** At most this many msg_ids make a query one the primary key index answers. */

@@ -34,7 +34,7 @@ export interface ColumnSource {
 /** The keys a function's name is derived from, msg_id first (it names the task in a message). */
 const FUNCTION_KEYS = ['msg_id', ...DERIVED_NEEDS.function];
 /** The dict columns among them that a record leaves as text until read (as the derived keys' plan has them). */
-const FUNCTION_LAZY = ['header', 'content'];
+const FUNCTION_LAZY = ['header', 'content', 'buffers'];
 /** What the engine map is learned from (the client's lookup): a failed task's engine and reply metadata. */
 const ENGINE_KEYS = ['msg_id', 'submitted', 'engine_uuid', 'result_metadata'];
 

@@ -242,20 +242,25 @@ function fetchOf(plan: DerivedPlan, withSubmitted: boolean): DerivedFetch {
  * records.
  */
 export async function* derivedBatches(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions = {}): AsyncGenerator<TaskRecord[]> {
+  yield* outputBatches(plan, reader, options, (answer) => answer);
+}
+
+/** The answer's batches, each answer record made into what the reader takes (the record itself, its text). */
+async function* outputBatches<T>(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions, make: (answer: TaskRecord) => T): AsyncGenerator<T[]> {
   const { signal } = options;
   if (reader.scan && options.unordered) {
-    yield* answerBatches(plan, reader.scan(fetchOf(plan, false)), signal);
+    yield* answerBatches(plan, reader.scan(fetchOf(plan, false)), signal, make);
     return;
   }
   const budget = options.holdAll ? Infinity : options.holdBytes ?? HOLD_BYTES;
   if (reader.scan && budget > 0) {
-    const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, budget);
+    const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, budget, make);
     if (held) {
       for (let i = 0; i < held.length; i += BATCH) yield held.slice(i, i + BATCH);
       return;
     }
   }
-  yield* answerBatches(plan, slicesOf(reader.ordered(fetchOf(plan, false))), signal);
+  yield* answerBatches(plan, slicesOf(reader.ordered(fetchOf(plan, false))), signal, make);
 }
 
 /** A record by record answer as slices of up to BATCH records (what is read is handed on at once when the source waits). */
@@ -288,10 +293,10 @@ export async function derivedList(plan: DerivedPlan, reader: DerivedReader, opti
   return out;
 }
 
-/** The answer records of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
-async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined): AsyncGenerator<TaskRecord[]> {
+/** The answers of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
+async function* answerBatches<T>(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, make: (answer: TaskRecord) => T): AsyncGenerator<T[]> {
   const clock = new Turns(signal);
-  let batch: TaskRecord[] = [];
+  let batch: T[] = [];
   for await (const slice of slices) {
     for (const rec of slice) {
       // awaited only when a record holds a large pickle: most records take no promise
@@ -300,7 +305,7 @@ async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<
       if (plan.keeps(rec)) {
         const more = plan.answerPickles(rec);
         if (more.length) await predecode(more, signal);
-        batch.push(plan.answer(rec));
+        batch.push(make(plan.answer(rec)));
       }
       if (clock.due()) await clock.turn();
       if (batch.length >= BATCH) {
@@ -315,25 +320,20 @@ async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<
   }
 }
 
-/** A kept answer with its place in the answer's order. */
-interface Held {
-  readonly out: TaskRecord;
-  readonly us: number;
-  readonly id: string;
-}
-
-/** Answer order: submitted (None first), then msg_id. */
-function inOrder(a: Held, b: Held): number {
-  return a.us < b.us ? -1 : a.us > b.us ? 1 : compareStrings(a.id, b.id);
-}
-
 /**
- * The answer of records read in the store's own order, put in answer order;
- * null when it cannot be held (larger than `budget`, or a record whose
- * msg_id is no text: its place is the ordered read's to say).
+ * The answer of records read in the store's own order, put in answer order
+ * (by submitted, None first, then msg_id; a stable sort, so that records of
+ * equal order keep the order read: one table's before the next's); null
+ * when it cannot be held (larger than `budget`, or a record whose msg_id is
+ * no text: its place is the ordered read's to say). Held as three lists
+ * (the answers, their times, their msg_ids) rather than an object each.
  */
-async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, budget: number): Promise<TaskRecord[] | null> {
-  const held: Held[] = [];
+async function heldAnswer<T>(
+  plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, budget: number, make: (answer: TaskRecord) => T,
+): Promise<T[] | null> {
+  const outs: T[] = [];
+  const times: number[] = [];
+  const ids: string[] = [];
   let bytes = 0;
   let sorted = true;
   const clock = new Turns(signal);
@@ -360,20 +360,23 @@ async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<Task
         }
         const more = plan.answerPickles(rec);
         if (more.length) await predecode(more, signal);
-        const out = plan.answer(rec);
         const submitted = columnValue(rec, 'submitted');
-        const h: Held = { out, us: submitted instanceof Timestamp ? submitted.us : -Infinity, id };
-        if (sorted && held.length > 0 && inOrder(h, held[held.length - 1]!) < 0) sorted = false;
-        held.push(h);
+        const us = submitted instanceof Timestamp ? submitted.us : -Infinity;
+        const n = ids.length;
+        if (sorted && n > 0 && (us < times[n - 1]! || (us === times[n - 1]! && compareStrings(id, ids[n - 1]!) < 0))) sorted = false;
+        outs.push(make(plan.answer(rec)));
+        times.push(us);
+        ids.push(id);
       }
     }
   } finally {
     if (!complete) await it.return?.();
   }
   if (!complete) return null;
-  // a stable sort: records of equal order keep the order read (one table's before the next's)
-  if (!sorted) held.sort(inOrder);
-  return held.map((h) => h.out);
+  if (sorted) return outs;
+  const order = Array.from(outs.keys());
+  order.sort((a, b) => (times[a]! < times[b]! ? -1 : times[a]! > times[b]! ? 1 : compareStrings(ids[a]!, ids[b]!) || a - b));
+  return order.map((i) => outs[i]!);
 }
 
 /** About how many bytes a value holds: a few levels looked into, a few items of each container, the rest estimated from them. */

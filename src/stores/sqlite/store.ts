@@ -411,8 +411,8 @@ export class SQLiteStore implements Store {
       const msgIdAt = position('msg_id');
       // a column the residual tests is decoded for the test, so never left as it is stored
       const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
-      const read = rowReader(ks, ks.map(position), msgIdAt, lazy);
       const columns = selectList(stored, options.sparse, lazy);
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy, { at: stored.length, deciders: columns.deciders });
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -420,8 +420,8 @@ export class SQLiteStore implements Store {
       const indexed = byMsgId(q) || this.searches(table, filter);
       const stmt = this.run(() =>
         indexed
-          ? this.db.prepare(`SELECT ${columns} FROM ${name} WHERE ${filter.where}`).raw()
-          : this.db.prepare(`SELECT ${columns} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+          ? this.db.prepare(`SELECT ${columns.sql} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columns.sql} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
       );
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
@@ -473,7 +473,9 @@ export class SQLiteStore implements Store {
     const msgIdAt = position('msg_id');
     // a column the residual tests is decoded for the test, so never left as it is stored
     const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
-    const read = rowReader(keys, keys.map(position), msgIdAt, lazy);
+    const columns = selectList(stored, options.sparse, lazy);
+    // a fetched row is the rowid, the stored columns, then (when some come as None for their text) the flags
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy, { at: stored.length + 1, deciders: columns.deciders });
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -482,7 +484,7 @@ export class SQLiteStore implements Store {
     const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
-    const select = `SELECT rowid, ${selectList(stored, options.sparse, lazy)} FROM ${name} NOT INDEXED`;
+    const select = `SELECT rowid, ${columns.sql} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;

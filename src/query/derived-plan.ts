@@ -17,8 +17,6 @@ import { walk } from './walk.js';
  * the keys asked for. Nothing is decoded unless a derived key is named.
  */
 export interface DerivedPlan {
-  /** The whole query, compiled once. */
-  readonly query: Query;
   /** The part of the query the store answers: every top-level test that names no derived key. */
   readonly stored: Query;
   /** The keys to fetch from the store. */
@@ -44,8 +42,6 @@ export interface DerivedPlan {
   keeps(rec: TaskRecord): boolean;
   /** The answer for a record the tests keep. */
   answer(rec: TaskRecord): TaskRecord;
-  /** The answer for one fetched record, or null when the derived tests reject it. */
-  finish(rec: TaskRecord): TaskRecord | null;
   /** The large pickles the derived tests decode from a record (decoded beforehand in slices: see `predecode`). */
   testedPickles(rec: TaskRecord): Uint8Array[];
   /** The large pickles the answer's derived keys decode from a kept record. */
@@ -91,7 +87,6 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   const askedKeys = [...asked];
   const testedKeys = [...tested];
   return {
-    query: q,
     stored,
     fetch: [...fetch],
     lazy,
@@ -100,7 +95,6 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
     context: [...decoded].some((k) => DERIVED_CONTEXT_KEYS.includes(k)),
     keeps,
     answer,
-    finish: (rec) => (keeps(rec) ? answer(rec) : null),
     testedPickles: (rec) => (testedKeys.length ? largePickles(rec, testedKeys) : NONE),
     answerPickles: (rec) => (askedKeys.length ? largePickles(rec, askedKeys) : NONE),
     answerBytes: (rec) => {
@@ -242,25 +236,20 @@ function fetchOf(plan: DerivedPlan, withSubmitted: boolean): DerivedFetch {
  * records.
  */
 export async function* derivedBatches(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions = {}): AsyncGenerator<TaskRecord[]> {
-  yield* outputBatches(plan, reader, options, (answer) => answer);
-}
-
-/** The answer's batches, each answer record made into what the reader takes (the record itself, its text). */
-async function* outputBatches<T>(plan: DerivedPlan, reader: DerivedReader, options: DerivedOptions, make: (answer: TaskRecord) => T): AsyncGenerator<T[]> {
   const { signal } = options;
   if (reader.scan && options.unordered) {
-    yield* answerBatches(plan, reader.scan(fetchOf(plan, false)), signal, make);
+    yield* answerBatches(plan, reader.scan(fetchOf(plan, false)), signal);
     return;
   }
   const budget = options.holdAll ? Infinity : options.holdBytes ?? HOLD_BYTES;
   if (reader.scan && budget > 0) {
-    const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, budget, make);
+    const held = await heldAnswer(plan, reader.scan(fetchOf(plan, true)), signal, budget);
     if (held) {
       for (let i = 0; i < held.length; i += BATCH) yield held.slice(i, i + BATCH);
       return;
     }
   }
-  yield* answerBatches(plan, slicesOf(reader.ordered(fetchOf(plan, false))), signal, make);
+  yield* answerBatches(plan, slicesOf(reader.ordered(fetchOf(plan, false))), signal);
 }
 
 /** A record by record answer as slices of up to BATCH records (what is read is handed on at once when the source waits). */
@@ -294,9 +283,9 @@ export async function derivedList(plan: DerivedPlan, reader: DerivedReader, opti
 }
 
 /** The answers of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
-async function* answerBatches<T>(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, make: (answer: TaskRecord) => T): AsyncGenerator<T[]> {
+async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined): AsyncGenerator<TaskRecord[]> {
   const clock = new Turns(signal);
-  let batch: T[] = [];
+  let batch: TaskRecord[] = [];
   for await (const slice of slices) {
     for (const rec of slice) {
       // awaited only when a record holds a large pickle: most records take no promise
@@ -305,7 +294,7 @@ async function* answerBatches<T>(plan: DerivedPlan, slices: AsyncIterable<Iterab
       if (plan.keeps(rec)) {
         const more = plan.answerPickles(rec);
         if (more.length) await predecode(more, signal);
-        batch.push(make(plan.answer(rec)));
+        batch.push(plan.answer(rec));
       }
       if (clock.due()) await clock.turn();
       if (batch.length >= BATCH) {
@@ -328,10 +317,8 @@ async function* answerBatches<T>(plan: DerivedPlan, slices: AsyncIterable<Iterab
  * no text: its place is the ordered read's to say). Held as three lists
  * (the answers, their times, their msg_ids) rather than an object each.
  */
-async function heldAnswer<T>(
-  plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, budget: number, make: (answer: TaskRecord) => T,
-): Promise<T[] | null> {
-  const outs: T[] = [];
+async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, budget: number): Promise<TaskRecord[] | null> {
+  const outs: TaskRecord[] = [];
   const times: number[] = [];
   const ids: string[] = [];
   let bytes = 0;
@@ -364,7 +351,7 @@ async function heldAnswer<T>(
         const us = submitted instanceof Timestamp ? submitted.us : -Infinity;
         const n = ids.length;
         if (sorted && n > 0 && (us < times[n - 1]! || (us === times[n - 1]! && compareStrings(id, ids[n - 1]!) < 0))) sorted = false;
-        outs.push(make(plan.answer(rec)));
+        outs.push(plan.answer(rec));
         times.push(us);
         ids.push(id);
       }

@@ -5,7 +5,7 @@ import { StoredColumn, Timestamp, columnValue, compareStrings, setOwn, type Deri
 import { IpcError, interrupted } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
-import { matches } from './matcher.js';
+import { compileMatcher } from './matcher.js';
 import { normalizeKeys, type KeysInput } from './project.js';
 import { walk } from './walk.js';
 
@@ -71,21 +71,27 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   const stored: Query = { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } };
   // the tests read only the keys they name: the probe holds those, not a copy of the whole record
   const storedTested = [...storedInResidual];
+  const test = compileMatcher(residualQuery);
+  const testedList = [...tested];
   const keeps = (rec: TaskRecord): boolean => {
     if (!residual.length) return true;
     const probe: TaskRecord = {};
     for (const k of storedTested) if (Object.prototype.hasOwnProperty.call(rec, k)) setOwn(probe, k, rec[k]!);
-    for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
-    return matches(residualQuery, probe);
+    for (const k of testedList) probe[k] = queryValue(derivedValue(rec, k, ctx));
+    return test(probe);
   };
   const lazy = [...fetch].filter((k) => !storedInResidual.has(k) && (!ks.includes(k) || lazyKeys.includes(k)));
+  const derivedAt = ks.map((k) => isDerivedKey(k));
   const answer = (rec: TaskRecord): TaskRecord => {
     const out: TaskRecord = {};
-    for (const k of ks) out[k] = isDerivedKey(k) ? (derivedValue(rec, k, ctx) as Value) : rec[k] ?? null;
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i]!;
+      out[k] = derivedAt[i] ? (derivedValue(rec, k as DerivedKey, ctx) as Value) : rec[k] ?? null;
+    }
     return out;
   };
   const askedKeys = [...asked];
-  const testedKeys = [...tested];
+  const testedKeys = testedList;
   return {
     stored,
     fetch: [...fetch],

@@ -6,12 +6,19 @@
  * away): the floor of any reader of the file. Every process is a fresh one,
  * ipc and the shell take turns, best of REPEAT each.
  *
- *   npm run bench:analytics                       (100,000 and 1,000,000 tasks)
+ * Then `%timeline` in a real terminal (tmux, 140 × 40): a fresh ipc at its
+ * prompt, `%timeline` typed, and the time from Enter to the first frame
+ * (its title line, read from the pane's output as tmux receives it); `+`
+ * typed four times while the chart is being made must not zoom it.
+ *
+ *   npm run bench:analytics                       (100,000, 200,000 and 1,000,000 tasks)
  *   TASKS=100000 REPEAT=2 npm run bench:analytics   (a quicker look)
+ *   PART=timeline TASKS=200000 npm run bench:analytics
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Terminal } from '../test/ui/support/tmux.js';
 import { IPC, best, cell, payloadStore, run, type Run } from './processes.js';
 
 const TABLE = `'ipython-tasks'`;
@@ -36,26 +43,75 @@ const CASES: Case[] = [
   { name: '%timeline --svg FILE', ipc: '%timeline --svg OUT --force', columns: ['msg_id', ...STATS_COLUMNS, 'resubmitted', 'buffers'] },
 ];
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The seconds from Enter to `%timeline`'s first frame in tmux, and whether keys typed meanwhile reached the chart. */
+async function firstFrame(path: string, dir: string): Promise<{ seconds: number; zoomed: boolean }> {
+  const out = join(dir, `pane-${Date.now()}`);
+  const t = new Terminal(`${process.execPath} ${IPC} --sqlitedb ${path}`, { cwd: dir, env: { HOME: dir }, columns: 140, rows: 40 });
+  try {
+    await t.waitFor((x) => x.includes('In [1]:'), 'the prompt', { timeoutMs: 60_000 });
+    t.type('%timeline');
+    await pause(200);
+    t.command('pipe-pane', '-o', `cat >> ${out}`);
+    await pause(200);
+    const from = existsSync(out) ? readFileSync(out).length : 0;
+    const t0 = performance.now();
+    t.send('Enter');
+    await pause(20);
+    t.type('++++');
+    let title = '';
+    for (;;) {
+      const text = existsSync(out) ? readFileSync(out).subarray(from).toString('utf8') : '';
+      const m = /\d+ tasks on [^\n\r]*?\+ ([^\s\x1b]+)/.exec(text);
+      if (m) {
+        title = m[1]!;
+        break;
+      }
+      if (performance.now() - t0 > 300_000) throw new Error('no timeline after 300 s');
+      await pause(2);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    await pause(500);
+    const shown = /\+ (\S+)/.exec(t.screen().split('\n')[0] ?? '')?.[1] ?? '';
+    return { seconds, zoomed: shown !== title };
+  } finally {
+    t.close();
+  }
+}
+
 async function main(): Promise<void> {
-  const sizes = (process.env['TASKS'] ?? '100000,1000000').split(',').map(Number);
+  const sizes = (process.env['TASKS'] ?? '100000,200000,1000000').split(',').map(Number);
   const repeat = Number(process.env['REPEAT'] ?? 2);
+  const part = process.env['PART'] ?? 'all';
   const dir = mkdtempSync(join(tmpdir(), 'ipc-analytics-'));
   try {
     for (const count of sizes) {
       const path = await payloadStore(count);
-      console.log(`\n${count.toLocaleString('en-US')} payload tasks, ${path}; whole processes, best of ${repeat}; seconds wall (CPU)`);
-      console.log('answer                       ipc             sqlite3 shell    ipc/shell wall (CPU)');
-      for (const c of CASES) {
-        const ipcRuns: Run[] = [];
-        const shellRuns: Run[] = [];
-        const out = join(dir, 'out');
-        for (let i = 0; i < repeat; i++) {
-          ipcRuns.push(await run(process.execPath, [IPC, '--sqlitedb', path, '-c', c.ipc.replace('OUT', out)]));
-          shellRuns.push(await run('sqlite3', ['-readonly', '-list', path, `SELECT ${c.columns.join(', ')} FROM ${TABLE}`]));
+      if (part !== 'timeline') {
+        console.log(`\n${count.toLocaleString('en-US')} payload tasks, ${path}; whole processes, best of ${repeat}; seconds wall (CPU)`);
+        console.log('answer                       ipc             sqlite3 shell    ipc/shell wall (CPU)');
+        for (const c of CASES) {
+          const ipcRuns: Run[] = [];
+          const shellRuns: Run[] = [];
+          const out = join(dir, 'out');
+          for (let i = 0; i < repeat; i++) {
+            ipcRuns.push(await run(process.execPath, [IPC, '--sqlitedb', path, '-c', c.ipc.replace('OUT', out)]));
+            shellRuns.push(await run('sqlite3', ['-readonly', '-list', path, `SELECT ${c.columns.join(', ')} FROM ${TABLE}`]));
+          }
+          const a = best(ipcRuns);
+          const s = best(shellRuns);
+          console.log(`${c.name.padEnd(26)} ${cell(a)}   ${cell(s)}   ${(a.seconds / s.seconds).toFixed(1).padStart(5)}x (${(a.cpu / s.cpu).toFixed(1)}x)`);
         }
-        const a = best(ipcRuns);
-        const s = best(shellRuns);
-        console.log(`${c.name.padEnd(26)} ${cell(a)}   ${cell(s)}   ${(a.seconds / s.seconds).toFixed(1).padStart(5)}x (${(a.cpu / s.cpu).toFixed(1)}x)`);
+      }
+      if (part !== 'stats') {
+        const frames: number[] = [];
+        for (let i = 0; i < repeat; i++) {
+          const f = await firstFrame(path, dir);
+          if (f.zoomed) throw new Error('keys typed before the first frame reached the chart');
+          frames.push(f.seconds);
+        }
+        console.log(`%timeline in tmux, ${count.toLocaleString('en-US')} tasks: Enter to first frame ${frames.map((x) => x.toFixed(2)).join(', ')} s (best ${frames.reduce((a, b) => Math.min(a, b)).toFixed(2)} s); keys typed meanwhile not replayed`);
       }
     }
   } finally {

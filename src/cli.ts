@@ -101,7 +101,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
   let shell: Shell | null = null;
   const confirm = async (question: string): Promise<boolean> => {
     if (settings.yes) return true;
-    if (shell?.confirm) return shell.confirm(question);
+    if (shell?.terminal) return shell.terminal.ask({ kind: 'confirm', question });
     // A script from -c or a file, started in a terminal: ask there.
     if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(safeText(question), stdin, stderr);
     throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);

@@ -2,7 +2,7 @@
 // Runs the compiled tests with node's test runner and closes with one line
 // `N passed, N failed, N skipped`. Arguments filter test files by substring.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,9 +18,15 @@ function walk(dir) {
   });
 }
 
+// The runner starts files in the order given, three at a time: the slowest go
+// first (test/slow-files.json, seconds each as last measured with
+// IPC_TEST_FILE_TIMES), so that none of them starts last and runs alone.
+const slow = JSON.parse(readFileSync(join(root, 'test', 'slow-files.json'), 'utf8'));
+const weight = (f) => slow[relative(testDir, f)] ?? 0;
 const files = walk(testDir)
   .filter((f) => filters.length === 0 || filters.some((x) => relative(testDir, f).includes(x)))
-  .sort();
+  .sort()
+  .sort((a, b) => weight(b) - weight(a));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

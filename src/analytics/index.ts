@@ -3,3 +3,4 @@ export * from './intervals.js';
 export * from './failure-signature.js';
 export * from './failure-groups.js';
 export * from './run-report.js';
+export * from './task-columns.js';

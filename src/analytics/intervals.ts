@@ -37,6 +37,16 @@ const micros = (v: unknown): number | null => (v instanceof Timestamp ? v.us : n
 export const UNREADABLE_FUNCTION = '(unreadable)';
 
 /**
+ * The value of the derived key `function` (a name, None, or the marker of
+ * a payload that cannot be decoded) as stats and timelines count it: what
+ * `functionOf` gives a record that holds it.
+ */
+export function functionKey(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  return v instanceof Unreadable ? UNREADABLE_FUNCTION : null;
+}
+
+/**
  * The task's function name: the derived key `function`, which the client
  * computes when `keys` asks for it, so a record read for a timeline or for
  * stats carries it; a record read without it (`db_query({})` written as a

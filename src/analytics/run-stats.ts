@@ -1,5 +1,6 @@
 import { engineIdOf, queueWait, runTime, taskStatus, type DeriveContext, Timestamp } from '../records/index.js';
 import { compareEngines, functionOf } from './intervals.js';
+import { groupValue, type ColumnChunk, type MappedIds } from './task-columns.js';
 import type { TaskRecord } from '../records/index.js';
 
 /** What `stats` groups by, and the key of the record each one reads. */
@@ -84,6 +85,16 @@ class Column<A extends Float64Array | Uint32Array> {
     this.length++;
   }
 
+  /** The values in one array, in order. */
+  flat(make: (n: number) => A): A {
+    const out = make(this.length);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const n = Math.min(CHUNK, this.length - c * CHUNK);
+      out.set(n === CHUNK ? this.chunks[c]! : this.chunks[c]!.subarray(0, n), c * CHUNK);
+    }
+    return out;
+  }
+
   /** Calls `f` with each value and its record's position. */
   forEach(f: (v: number, i: number) => void): void {
     for (let c = 0; c < this.chunks.length; c++) {
@@ -115,6 +126,13 @@ class Counts {
     if (run !== null) this.busyUs += runUs;
   }
 
+  /** add('ok', ...) of a task whose run time is runUs / 1e6 when timed. */
+  addOk(timed: boolean, runUs: number): void {
+    this.count++;
+    this.ok++;
+    if (timed) this.busyUs += runUs;
+  }
+
   merge(o: Counts): void {
     this.count += o.count;
     this.ok += o.ok;
@@ -124,6 +142,7 @@ class Counts {
     this.busyUs += o.busyUs;
   }
 
+  /** The group's numbers; `runs` and `waits` (its durations, in any order) are reordered in place. */
   result(key: string | number | null, runs: Float64Array, waits: Float64Array, span: number | null, engines: number): GroupStats {
     const timed = runs.length;
     const capacity = span === null || span <= 0 ? null : span * engines;
@@ -141,8 +160,8 @@ class Counts {
       busy,
       utilisation,
       idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
-      run_time: spread(runs),
-      queue_wait: spread(waits),
+      run_time: spreadOf(runs),
+      queue_wait: spreadOf(waits),
       throughput: span === null || span <= 0 ? null : timed / span,
     };
   }
@@ -154,6 +173,8 @@ interface Grouping {
   readonly keys: (string | number | null)[];
   readonly counts: Counts[];
   readonly of: Column<Uint32Array>;
+  /** Of a column read, the group number of each engine uuid's plain rows (by the uuid's index), once found. */
+  readonly byUuid: number[];
 }
 
 /**
@@ -176,11 +197,14 @@ export class StatsBuilder {
   private readonly learned = new Map<string, number>();
   private first: number | null = null;
   private last: number | null = null;
+  /** Of a column read's engine uuids (by their index): those `learned` has already seen, and those whose id `engines` holds. */
+  private readonly learnedUuids: boolean[] = [];
+  private readonly timedUuids: boolean[] = [];
   /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
   private totalStats: GroupStats | undefined;
 
   constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
-    for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)) });
+    for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)), byUuid: [] });
   }
 
   add(rec: TaskRecord): void {
@@ -196,14 +220,7 @@ export class StatsBuilder {
     const s = run === null ? 0 : (rec['started'] as Timestamp).us;
     const c = run === null ? 0 : (rec['completed'] as Timestamp).us;
     for (const [by, g] of this.groupings) {
-      const key = groupKey(rec, by, this.ctx, status);
-      let n = g.index.get(key);
-      if (n === undefined) {
-        n = g.keys.length;
-        g.index.set(key, n);
-        g.keys.push(key);
-        g.counts.push(new Counts());
-      }
+      const n = this.groupNumber(g, groupKey(rec, by, this.ctx, status));
       g.counts[n]!.add(status, run, c - s);
       g.of.push(n);
     }
@@ -216,6 +233,82 @@ export class StatsBuilder {
       const engine = engineIdOf(rec, this.ctx) ?? (typeof rec['engine_uuid'] === 'string' ? rec['engine_uuid'] : null);
       if (engine !== null) this.engines.add(engine);
     }
+  }
+
+  /**
+   * The rows of a column read, in the store's order: a plain row (its reply
+   * the hub's plain success, its engine one the map names) as `add` takes
+   * a record whose status is ok and whose engine id is the map's, without
+   * one; any other row by `add` on the record it comes with.
+   */
+  addChunk(chunk: ColumnChunk, uuids: readonly string[], ids: MappedIds): void {
+    this.totalStats = undefined;
+    const functions = chunk.functions;
+    const bys: StatsGroup[] = [];
+    const gs: Grouping[] = [];
+    for (const [by, g] of this.groupings) {
+      bys.push(by);
+      gs.push(g);
+    }
+    const count = gs.length;
+    const total = this.total;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!chunk.plain[i]) {
+        const rec = chunk.records[i]!;
+        if (functions) rec['function'] = functions[i]!;
+        this.add(rec);
+        continue;
+      }
+      const u = chunk.uuid[i]!;
+      const id = ids.of(u);
+      if (this.learnedUuids[u] !== true) {
+        const uuid = uuids[u]!;
+        if (!this.learned.has(uuid)) this.learned.set(uuid, id);
+        this.learnedUuids[u] = true;
+      }
+      const submitted = chunk.submitted[i]!;
+      const started = chunk.started[i]!;
+      const completed = chunk.completed[i]!;
+      const timed = started === started && completed === completed;
+      const runUs = timed ? completed - started : 0;
+      for (let k = 0; k < count; k++) {
+        const by = bys[k]!;
+        const g = gs[k]!;
+        let n: number | undefined;
+        if (by === 'engine_id') {
+          // plain rows of an engine group by the map's id: its group number, once found
+          n = g.byUuid[u];
+          if (n === undefined) g.byUuid[u] = n = this.groupNumber(g, id);
+        } else {
+          n = this.groupNumber(g, by === 'status' ? 'ok' : by === 'function' ? functions![i]! : groupValue(chunk.values[by]![i]));
+        }
+        g.counts[n]!.addOk(timed, runUs);
+        g.of.push(n);
+      }
+      total.addOk(timed, runUs);
+      this.runs.push(timed ? runUs / 1e6 : NaN);
+      this.waits.push(submitted === submitted && started === started ? (started - submitted) / 1e6 : NaN);
+      if (timed) {
+        if (this.first === null || started < this.first) this.first = started;
+        if (this.last === null || completed > this.last) this.last = completed;
+        if (this.timedUuids[u] !== true) {
+          this.engines.add(id);
+          this.timedUuids[u] = true;
+        }
+      }
+    }
+  }
+
+  /** The number of a grouping's group of `key`, a new group when it has none. */
+  private groupNumber(g: Grouping, key: string | number | null): number {
+    let n = g.index.get(key);
+    if (n === undefined) {
+      n = g.keys.length;
+      g.index.set(key, n);
+      g.keys.push(key);
+      g.counts.push(new Counts());
+    }
+    return n;
   }
 
   result(by: StatsGroup = this.by): TaskStats {
@@ -237,7 +330,7 @@ export class StatsBuilder {
     const runs = bucketed(this.runs, g.of, target, keys.length);
     const waits = bucketed(this.waits, g.of, target, keys.length);
     const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
-    this.totalStats ??= this.total.result(null, sortedValues(this.runs), sortedValues(this.waits), span, Math.max(1, this.engines.size));
+    this.totalStats ??= this.total.result(null, setValues(this.runs), setValues(this.waits), span, Math.max(1, this.engines.size));
     return {
       by,
       groups: order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1)),
@@ -264,38 +357,43 @@ export class StatsBuilder {
   }
 }
 
-/** The values of a column that are set (not NaN), ascending. */
-function sortedValues(col: Column<Float64Array>): Float64Array {
+/** The values of a column that are set (not NaN), in the column's order. */
+function setValues(col: Column<Float64Array>): Float64Array {
+  const all = col.flat((n) => new Float64Array(n));
   let n = 0;
-  col.forEach((v) => {
-    if (v === v) n++;
-  });
+  for (let i = 0; i < all.length; i++) if (all[i] === all[i]) n++;
   const out = new Float64Array(n);
   let at = 0;
-  col.forEach((v) => {
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i]!;
     if (v === v) out[at++] = v;
-  });
-  return out.sort();
+  }
+  return out;
+}
+
+/** The values of a column that are set (not NaN), ascending. */
+function sortedValues(col: Column<Float64Array>): Float64Array {
+  return setValues(col).sort();
 }
 
 /**
- * The set values of a column placed group by group in one array, each
- * group's part sorted: `part(i)` is group i's, ascending.
+ * The set values of a column placed group by group in one array: `part(i)`
+ * is group i's, in the column's order.
  */
 function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: number[], groups: number): (i: number) => Float64Array {
-  const groupOf = new Uint32Array(col.length);
-  of.forEach((g, i) => (groupOf[i] = target[g]!));
+  const all = col.flat((n) => new Float64Array(n));
+  const groupOf = of.flat((n) => new Uint32Array(n));
+  for (let i = 0; i < groupOf.length; i++) groupOf[i] = target[groupOf[i]!]!;
   const starts = new Float64Array(groups + 1);
-  col.forEach((v, i) => {
-    if (v === v) starts[groupOf[i]! + 1]!++;
-  });
+  for (let i = 0; i < all.length; i++) if (all[i] === all[i]) starts[groupOf[i]! + 1]!++;
   for (let i = 0; i < groups; i++) starts[i + 1]! += starts[i]!;
   const at = Float64Array.from(starts);
   const values = new Float64Array(starts[groups]!);
-  col.forEach((v, i) => {
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i]!;
     if (v === v) values[at[groupOf[i]!]!++] = v;
-  });
-  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!).sort());
+  }
+  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!));
   return (i) => parts[i]!;
 }
 
@@ -314,10 +412,85 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
   }
 }
 
-/** min, median, p95 and max of values in ascending order. */
-function spread(sorted: Float64Array): Spread {
-  if (sorted.length === 0) return { min: null, median: null, p95: null, max: null };
-  return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[sorted.length - 1]! };
+/**
+ * min, median, p95 and max of values in any order (reordered in place): the
+ * quantiles by selection, the same numbers as `quantile` of the sorted values
+ * without sorting them.
+ */
+export function spreadOf(values: Float64Array): Spread {
+  const n = values.length;
+  if (n === 0) return { min: null, median: null, p95: null, max: null };
+  // below this many values the native sort takes less time than selection (whose loop V8 compiles first)
+  if (n <= SORT_AT_MOST) {
+    const sorted = values.sort();
+    return { min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[n - 1]! };
+  }
+  let min = values[0]!;
+  let max = values[0]!;
+  for (let i = 1; i < n; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, median: selectedQuantile(values, 0.5), p95: selectedQuantile(values, 0.95), max };
+}
+
+const SORT_AT_MOST = 1 << 18;
+
+/** `quantile(sorted, q)` of values in any order: the two ranks it reads found by selection. */
+function selectedQuantile(values: Float64Array, q: number): number {
+  const n = values.length;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  const a = select(values, lo);
+  let b = a;
+  if (hi !== lo) {
+    // after selection every value right of lo is at least the lo-th: the next rank is their least
+    b = values[lo + 1]!;
+    for (let i = lo + 2; i < n; i++) if (values[i]! < b) b = values[i]!;
+  }
+  return a + (b - a) * (pos - lo);
+}
+
+/**
+ * The k-th smallest value (0-based), found by quickselect: the values are
+ * reordered so that every one left of k is at most it and every one right
+ * of k at least it.
+ */
+export function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    // median of three as the pivot
+    const mid = (left + right) >>> 1;
+    let a = values[left]!;
+    let b = values[mid]!;
+    let c = values[right]!;
+    if (a > b) [a, b] = [b, a];
+    if (b > c) {
+      b = c;
+      if (a > b) b = a;
+    }
+    const pivot = b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 /** The q-quantile, linear between the two nearest ranks. */

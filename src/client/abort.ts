@@ -1,5 +1,6 @@
 import type { QueryInput } from '../query/index.js';
 import { Timestamp, type TaskRecord } from '../records/index.js';
+import type { EngineActivity } from './live.js';
 import type { Client, EngineAnswers } from './types.js';
 
 /** Which tasks an action (%abort, %retry) looks at: a query, or the msg_ids of records in hand. */
@@ -48,25 +49,47 @@ function taskOf(r: TaskRecord): AbortTask {
 
 /**
  * The selected tasks, sorted into those to abort, those running and those
- * done. A 7.x hub records the engine a task was handed to (engine_uuid)
- * but not when it began; an engine runs its tasks in the order they came,
- * so of the pending tasks handed to one engine the first submitted is the
- * one it runs, and the rest wait in its queue, where an abort still stops them.
+ * done. Where ipc has watched an engine's IOPub status this session, the
+ * task it said the engine is busy with is the one running there, and none
+ * when it said idle. Elsewhere: a 7.x hub records the engine a task was
+ * handed to (engine_uuid) but not when it began; an engine runs its tasks in
+ * the order they came, so of the pending tasks handed to one engine (all of
+ * them, not only the selected) the first submitted is the one it runs, and
+ * the rest wait in its queue, where an abort still stops them.
  */
 export async function planAbort(client: Client, selection: TaskSelection): Promise<AbortPlan> {
   const query: QueryInput = 'query' in selection ? { $and: [selection.query, { completed: null }] } : { msg_id: { $in: [...selection.msgIds] } };
   const records = (await client.dbQuery(query, KEYS)).records;
+  const activity = client.live ? await client.live.engineActivity() : new Map<number, EngineActivity>();
+  const watched = new Set<string>();
+  const runningIds = new Set<unknown>();
+  if (activity.size) {
+    const engines = await client.engines();
+    for (const [id, a] of activity) {
+      const uuid = engines.get(id);
+      if (uuid) watched.add(uuid);
+      if (a.busy && a.task) runningIds.add(a.task);
+    }
+  }
   const queued: AbortTask[] = [];
   const running: AbortTask[] = [];
   const done: AbortTask[] = [];
-  const first = new Map<string, TaskRecord>();
+  // the first submitted of every pending task an engine holds, selected or not (it may run one the selection leaves out)
+  const unwatched = new Set<string>();
   for (const r of records) {
     const uuid = r['engine_uuid'];
-    if (r['status'] !== 'pending' || typeof uuid !== 'string') continue;
-    const was = first.get(uuid);
-    if (!was || earlier(r, was)) first.set(uuid, r);
+    if (r['status'] === 'pending' && typeof uuid === 'string' && !watched.has(uuid)) unwatched.add(uuid);
   }
-  const runningIds = new Set([...first.values()].map((r) => r['msg_id']));
+  const first = new Map<string, TaskRecord>();
+  if (unwatched.size) {
+    const held = await client.dbQuery({ engine_uuid: { $in: [...unwatched] }, completed: null }, ['msg_id', 'submitted', 'engine_uuid']);
+    for (const r of held.records) {
+      const uuid = String(r['engine_uuid']);
+      const was = first.get(uuid);
+      if (!was || earlier(r, was)) first.set(uuid, r);
+    }
+  }
+  for (const r of first.values()) runningIds.add(r['msg_id']);
   for (const r of records) {
     if (r['status'] !== 'pending') done.push(taskOf(r));
     else if (runningIds.has(r['msg_id'])) running.push(taskOf(r));

@@ -1,6 +1,6 @@
-import { IpcError, hubError, keyError, noData, typeError } from '../errors.js';
+import { IpcError, hubError, keyError, noData, storeError, typeError } from '../errors.js';
 import {
-  HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery,
+  HubChannel, HubReplyError, decodeRecord, detectBackend, hasLocalOffset, replyContent, resultRecord, toHubQuery, type HubQueryOptions,
   type HubBackend, type IopubMessage, type Json, type JsonDict, type Message,
 } from '../hub/index.js';
 import {
@@ -13,8 +13,8 @@ import { engineContext } from './engines.js';
 import { pause } from './pause.js';
 import { queueStatusOf, type QueueStatus } from './queue-status.js';
 import { taskResult } from './store-client.js';
-import type { EngineEvent, IopubEvent, LiveFeed } from './live.js';
-import { RecordList, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type StreamOptions, type TaskResult, type WaitOptions } from './types.js';
+import type { EngineActivity, EngineEvent, IopubEvent, LiveFeed } from './live.js';
+import { RecordList, type Client, type ClientCapabilities, type ClientDescription, type TaskColumns, type EngineAnswers, type IndexReport, type ResultStatus, type StreamOptions, type TaskResult, type WaitOptions } from './types.js';
 
 /** msg_ids per purge_request. */
 const PURGE_BATCH = 400;
@@ -67,6 +67,8 @@ const RESULT_CONCURRENCY = 16;
  */
 export class HubClient implements Client {
   readonly mode = 'hub' as const;
+  /** The hub answers every query with its records: nothing is counted, paged or written as text without them. */
+  readonly capabilities: ClientCapabilities = { count: false, paged: false, texts: false, indexes: false, changes: false, columns: false };
   readonly session: { readonly session: string | null };
   readonly channel: HubChannel;
   private readonly sessionOrigin: string;
@@ -146,27 +148,31 @@ export class HubClient implements Client {
     return (ks === DEFAULT_KEYS || ks === ALL_KEYS) && this.labelColumn !== 'yes' ? ks.filter((k) => k !== 'label') : ks;
   }
 
-  async dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
+  dbQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<RecordList> {
+    return this.query(query, keys, signal, {});
+  }
+
+  private async query(query: QueryInput, keys: KeysInput | undefined, signal: AbortSignal | undefined, options: HubQueryOptions): Promise<RecordList> {
     // compiled once: the plan, the hub's part and the part matched here all take this one
     const q = compileQuery(query);
     const plan = planDerived(q, keys, engineContext(this.engineIds));
-    if (!plan) return this.storedQuery(q, keys);
+    if (!plan) return this.storedQuery(q, keys, options);
     // the hub answers the stored part as one reply, put in order here: the same steps as a store's ordered read
     const hub: DerivedReader = {
       ordered: (f) => (async function* (client: HubClient) {
-        yield* (await client.storedQuery(f.query, f.keys)).records;
+        yield* (await client.storedQuery(f.query, f.keys, options)).records;
       })(this),
     };
     return new RecordList(plan.keys, await derivedList(plan, hub, signal ? { signal } : {}));
   }
 
   /** db_query on the stored keys: pushed down to the hub as far as its backend allows, the rest matched here. */
-  private async storedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList> {
+  private async storedQuery(query: QueryInput, keys: KeysInput | undefined, options: HubQueryOptions): Promise<RecordList> {
     const q = compileQuery(query);
     let ks = this.answerKeys(keys);
     if (this.backend === 'unknown' && needsBackend(q)) await this.detectBackend();
     if (this.backend === 'NoDB') throw noData();
-    const plan = toHubQuery(q, this.backend);
+    const plan = toHubQuery(q, this.backend, options);
     if (plan.kind === 'empty') return new RecordList(ks, []);
     const fetched = await this.fetchWithColumns(plan.query, q, normalizeKeys(keys));
     // The first answer may be what tells that the hub keeps labels.
@@ -179,6 +185,31 @@ export class HubClient implements Client {
 
   async *streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
     yield* (await this.dbQuery(query, keys, options.signal)).records;
+  }
+
+  async countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number> {
+    return (await this.dbQuery(query, keys, signal)).length;
+  }
+
+  async pagedQuery(): Promise<RecordList | null> {
+    return null;
+  }
+
+  /** A hub answers records: %stats and %timeline read them. */
+  async taskColumns(): Promise<TaskColumns | null> {
+    return null;
+  }
+
+  streamQueryTexts(): AsyncIterable<string> | null {
+    return null;
+  }
+
+  async createIndexes(): Promise<IndexReport> {
+    throw storeError('%index makes indexes in a SQLite file; this session reads a live hub');
+  }
+
+  changeStamp(): string {
+    return '';
   }
 
   async getResult(msgIds: readonly string[]): Promise<TaskResult[]> {
@@ -542,8 +573,10 @@ export class HubClient implements Client {
     } else if (type === 'unregistration_notification' && Number.isInteger(id)) {
       event = { kind: 'unregistered', id, uuid: this.engineIds.get(id) ?? (typeof uuid === 'string' ? uuid : null) };
       this.engineIds.delete(id);
+      this.activity.delete(id);
     } else if (type === 'shutdown_notification') {
       this.engineIds.clear();
+      this.activity.clear();
       event = { kind: 'shutdown', id: null, uuid: null };
     }
     if (event) for (const l of this.engineListeners) l(event);
@@ -551,16 +584,50 @@ export class HubClient implements Client {
 
   private readonly engineListeners = new Set<(e: EngineEvent) => void>();
 
+  /** What each engine is doing, as its IOPub status said since ipc began to watch (the first live view or %abort). */
+  private readonly activity = new Map<number, EngineActivity>();
+  private watching: Promise<void> | null = null;
+
+  /**
+   * Watches the engines' status messages for the rest of the session, so
+   * that a later %abort or %top knows which task each engine runs: status
+   * messages only (the rest of IOPub is dropped unread while nothing else
+   * listens). An engine busy since before the watch began stays unknown
+   * until it changes.
+   */
+  private watchEngines(): Promise<void> {
+    this.watching ??= (async () => {
+      try {
+        const sub = this.channel.onIopub((m) => {
+          const e = iopubEvent(m);
+          const state = e.content['execution_state'];
+          if (e.msgType !== 'status' || e.engine === null || (state !== 'busy' && state !== 'idle')) return;
+          this.activity.set(e.engine, { busy: state === 'busy', task: state === 'busy' ? e.parentId : null, since: e.date });
+        }, { statusOnly: true });
+        await sub.ready;
+      } catch (e) {
+        // a connection file without an iopub port: nothing to watch
+        if (!(e instanceof IpcError)) throw e;
+      }
+    })();
+    return this.watching;
+  }
+
   readonly live: LiveFeed = {
     iopub: async (listener) => {
       const sub = this.channel.onIopub((m) => listener(iopubEvent(m)));
-      await sub.ready;
+      await Promise.all([sub.ready, this.watchEngines()]);
       return () => sub.close();
+    },
+    engineActivity: async () => {
+      await this.watchEngines();
+      return new Map(this.activity);
     },
     engineEvents: (listener) => {
       this.engineListeners.add(listener);
       return () => this.engineListeners.delete(listener);
     },
+    recentQuery: (query, keys) => this.query(query, keys, undefined, { ownDates: true }),
   };
 }
 

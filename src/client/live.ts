@@ -1,4 +1,5 @@
-import type { Dict, Timestamp } from '../records/index.js';
+import type { KeysInput, QueryInput } from '../query/index.js';
+import type { Dict, RecordList, Timestamp } from '../records/index.js';
 
 /**
  * What a live hub says as it happens: the engines' IOPub messages (relayed
@@ -11,8 +12,22 @@ export interface LiveFeed {
    * subscription has reached the hub, with the function that ends it.
    */
   iopub(listener: (e: IopubEvent) => void): Promise<() => void>;
+  /**
+   * What each engine is doing as its IOPub status said since ipc began to
+   * watch (the session's first live view, or this call: the watch goes on
+   * for the session). An engine not heard from since is absent.
+   */
+  engineActivity(): Promise<ReadonlyMap<number, EngineActivity>>;
   /** Engines registering and unregistering, as the hub announces them; answers the function that stops listening. */
   engineEvents(listener: (e: EngineEvent) => void): () => void;
+  /**
+   * db_query for records the running hub wrote a moment ago (its datetime
+   * bounds near now): a SQLiteDB hub compares dates as text, and gets such
+   * a bound as it is rather than two days wider (it writes every date in the
+   * UTC text it makes of the bound), so the answer holds what changed, not
+   * two days of tasks.
+   */
+  recentQuery(query: QueryInput, keys: KeysInput): Promise<RecordList>;
 }
 
 /** One IOPub message of an engine. */
@@ -26,6 +41,13 @@ export interface IopubEvent {
   /** When the engine sent it (its header's date), else when it arrived. */
   readonly date: Timestamp;
   readonly content: Dict;
+}
+
+/** An engine's last IOPub status: busy with a task (its msg_id) since a time, or idle since then. */
+export interface EngineActivity {
+  readonly busy: boolean;
+  readonly task: string | null;
+  readonly since: Timestamp;
 }
 
 export interface EngineEvent {

@@ -1,12 +1,12 @@
 import { hubError, notConfirmed, keyError, storeError } from '../errors.js';
-import { compileQuery, derivedBatches, derivedCount, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
+import { compileQuery, derivedBatches, derivedCount, derivedList, normalizeKeys, planDerived, type DerivedFetch, type DerivedReader, type KeysInput, type QueryInput } from '../query/index.js';
 import { ALL_KEYS, DEFAULT_KEYS, RecordBatches, Timestamp, type BatchedAnswer, engineIdOf, isDict, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
 import { collect, type FindOptions, type IndexReport, type Store } from '../stores/index.js';
 import { engineContext, enginesFromRecords } from './engines.js';
 import { pause } from './pause.js';
 import { confirmPurge, purgeQuestion, type ConfirmDestructive } from './purge.js';
 import { queueStatusFromRecords, type QueueStatus } from './queue-status.js';
-import { RecordList, type StreamOptions, type Client, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
+import { RecordList, type FollowedChanges, type RecordFollow, type StreamOptions, type TaskColumns, type TaskColumnsRequest, type Client, type ClientCapabilities, type ClientDescription, type EngineAnswers, type ResultStatus, type TaskResult, type TaskStatus, type WaitOptions } from './types.js';
 import { jsonText } from '../format/index.js';
 
 
@@ -57,18 +57,40 @@ export class StoreClient implements Client {
   private sessionLookup: Promise<string | null> | null;
   private engineLookup: Promise<Map<number, string>> | null = null;
 
+  readonly capabilities: ClientCapabilities;
+
   private constructor(
     readonly store: Store,
     private readonly options: StoreClientOptions,
   ) {
+    const can = store.capabilities;
+    this.capabilities = { count: true, paged: can.paged, texts: can.texts, indexes: can.indexes, changes: can.changes, columns: can.columns };
     const given = options.session ? options.session : null;
     this.session = { session: given };
     this.sessionOrigin = given ? options.sessionOrigin ?? '--session' : '';
     this.sessionLookup = given ? Promise.resolve(given) : null;
+    if (store.readChanges) this.follow = { changes: (mark, q, k, ids, idKeys) => this.changes(mark, q, k, ids, idKeys) };
   }
 
   changeStamp(): string {
-    return this.store.changeStamp?.() ?? '';
+    return this.store.changeStamp();
+  }
+
+  /** On a store that finds the rows added since a mark (SQLite), a view following it reads those only. */
+  readonly follow?: RecordFollow;
+
+  /** The records added since the mark that db_query would answer (derived keys computed here), and the records of some msg_ids. */
+  private async changes(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): Promise<FollowedChanges> {
+    const store = this.store;
+    const ks = this.answerKeys(keys);
+    const ctx: DeriveContext = {};
+    const q = compileQuery(query);
+    const plan = planDerived(q, ks, ctx);
+    const read = store.readChanges!(mark, plan ? plan.stored : q, plan ? plan.fetch : ks, ids, idKeys);
+    if (!plan) return read;
+    if (plan.context) Object.assign(ctx, await this.deriveContext());
+    // the records read are the stored part of the answer, in the file's order: the plan finishes them as any ordered read
+    return { ...read, added: await derivedList(plan, { ordered: () => read.added }) };
   }
 
   static async open(store: Store, options: StoreClientOptions = {}): Promise<StoreClient> {
@@ -122,7 +144,7 @@ export class StoreClient implements Client {
 
   async pagedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList | null> {
     const ks = this.answerKeys(keys);
-    if (!this.store.pagedRecords) return null;
+    if (!this.store.capabilities.paged) return null;
     const q = compileQuery(query);
     if (planDerived(q, ks)) return null;
     const pages = await this.store.pagedRecords(q, ks);
@@ -144,20 +166,52 @@ export class StoreClient implements Client {
       // a count does not depend on the order: the store may read in its own, in one pass
       return derivedCount(plan, this.derivedReader(), signal);
     }
-    if (this.store.countRecords) return this.store.countRecords(q);
-    let n = 0;
-    for await (const _ of this.store.findRecords(q, ['msg_id'])) n++;
-    return n;
+    return this.store.countRecords(q);
   }
 
   async createIndexes(): Promise<IndexReport> {
     const store = this.store;
-    if (!store.createIndexes) throw storeError(`%index makes indexes in a SQLite file; ${store.info.location} is a ${store.info.kind}`);
+    // a store without indexes says so before anything is asked
+    if (!store.capabilities.indexes) return store.createIndexes();
     const question = `%index adds indexes on submitted, completed, started, engine_uuid and client_uuid to ${store.info.location}`;
     if (!this.options.write) throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
     if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
     if (!(await this.options.confirm(`${question}. Go on?`))) throw notConfirmed(question, 'written');
     return store.createIndexes();
+  }
+
+  /**
+   * The store's columns of the answer, read against the engine map that
+   * `deriveContext` gives: the map given, else the one looked up before;
+   * a read of every record learns it on the way (the store finds what the
+   * lookup would, in the same pass), else it is looked up first. A row
+   * whose engine the map names needs nothing else to name it.
+   */
+  async taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null> {
+    const store = this.store;
+    // a derived key in the query is tested on records
+    if (!store.capabilities.columns || planDerived(query, ['msg_id'])) return null;
+    if (!request.state) {
+      const read = store.taskColumns(query, { ...request, mapped: new Set() });
+      return read && { read, ctx: {} };
+    }
+    const given = this.options.engines;
+    if (!(given && given.size > 0) && !this.engineLookup) {
+      // filled in before the first chunk comes
+      const ctx: DeriveContext = {};
+      const read = store.taskColumns(query, {
+        ...request,
+        mapped: new Set(),
+        learn: (engines) => {
+          Object.assign(ctx, engineContext(engines));
+          this.engineLookup ??= Promise.resolve(engines);
+        },
+      });
+      if (read) return { read, ctx };
+    }
+    const engines = await this.engines();
+    const read = store.taskColumns(query, { ...request, mapped: new Set(engines.values()) });
+    return read && { read, ctx: engineContext(engines) };
   }
 
   streamQuery(query: QueryInput, keys?: KeysInput, options: StreamOptions = {}): AsyncIterable<TaskRecord> {
@@ -168,7 +222,7 @@ export class StoreClient implements Client {
 
   streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null {
     const ks = this.answerKeys(keys);
-    if (!this.store.recordTexts) return null;
+    if (!this.store.capabilities.texts) return null;
     const q = compileQuery(query);
     if (planDerived(q, ks)) return null;
     return this.store.recordTexts(q, ks, jsonText);
@@ -182,7 +236,7 @@ export class StoreClient implements Client {
     // The engine map may cost a scan of the store: only a plan whose derivations read it asks for it.
     const ctx: DeriveContext = {};
     const plan = planDerived(q, keys, ctx, lazy);
-    if (!plan) return how.unordered && store.scanRecords ? store.scanRecords(q, keys, { lazy }) : store.findRecords(q, keys, { lazy });
+    if (!plan) return how.unordered ? store.scanRecords(q, keys, { lazy }) : store.findRecords(q, keys, { lazy });
     if (plan.context) Object.assign(ctx, await this.deriveContext());
     return new RecordBatches(derivedBatches(plan, this.derivedReader(), { ...(how.signal ? { signal: how.signal } : {}), unordered: how.unordered ?? false, holdAll: how.holdAll ?? false }));
   }
@@ -191,15 +245,9 @@ export class StoreClient implements Client {
   private derivedReader(): DerivedReader {
     const store = this.store;
     const options = (f: DerivedFetch): FindOptions => ({ lazy: f.lazy, sparse: f.sparse });
-    const slices = store.scanSlices?.bind(store);
-    const scan = store.scanRecords?.bind(store);
     return {
       ordered: (f) => store.findRecords(f.query, f.keys, options(f)),
-      ...(slices
-        ? { scan: (f: DerivedFetch) => slices(f.query, f.keys, options(f)) }
-        : scan
-          ? { scan: (f: DerivedFetch) => oneByOne(scan(f.query, f.keys, options(f))) }
-          : {}),
+      ...(store.capabilities.scan ? { scan: (f: DerivedFetch) => store.scanSlices(f.query, f.keys, options(f)) } : {}),
     };
   }
 
@@ -307,7 +355,7 @@ export class StoreClient implements Client {
       // once, when there is something to wait for: a reason it may never come
       if (!noted && done < msgIds.length && this.store.info.live && options.onNote) {
         noted = true;
-        const note = this.store.idleNote?.() ?? null;
+        const note = this.store.idleNote();
         if (note) options.onNote(note);
       }
       options.onProgress?.(done, msgIds.length);
@@ -348,11 +396,6 @@ async function collectBatches(found: RecordBatches<TaskRecord>): Promise<TaskRec
   const out: TaskRecord[] = [];
   for await (const batch of found.batches()) for (const r of batch) out.push(r);
   return out;
-}
-
-/** Records one at a time as slices of one record. */
-async function* oneByOne(records: AsyncIterable<TaskRecord>): AsyncGenerator<TaskRecord[]> {
-  for await (const r of records) yield [r];
 }
 
 function engineMapHint(engines: ReadonlyMap<number, string>): string {
@@ -403,4 +446,3 @@ export function taskResult(record: TaskRecord, ctx: DeriveContext = {}): TaskRes
     executeResult: isDict(record['execute_result']) ? record['execute_result'] : null,
   };
 }
-

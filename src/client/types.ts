@@ -3,6 +3,7 @@ import type { LiveFeed } from './live.js';
 import type { QueueStatus } from './queue-status.js';
 import type { DeriveContext, RecordList, TaskRecord, TaskResult, Timestamp } from '../records/index.js';
 import type { IndexReport } from '../stores/index.js';
+import type { ColumnRead, ColumnRequest } from '../analytics/index.js';
 
 export type { IndexReport };
 
@@ -30,6 +31,36 @@ export interface StreamOptions {
 }
 
 
+/** What a reader of columns asks for: the client adds the engine map. */
+export type TaskColumnsRequest = Omit<ColumnRequest, 'mapped'>;
+
+/** An answer's tasks as columns, and the engine map they were read against (a plain row's engine id is the map's). */
+export interface TaskColumns {
+  readonly read: ColumnRead;
+  readonly ctx: DeriveContext;
+}
+
+/**
+ * What a client does beyond what every client does, declared so that the
+ * session picks its way by reading them rather than probing for methods.
+ * Every method is there on every client; where a capability is false, its
+ * method gives the plain answer.
+ */
+export interface ClientCapabilities {
+  /** countQuery counts without building the records (else it is the length of dbQuery's answer). */
+  readonly count: boolean;
+  /** pagedQuery may keep a large answer in the store (else it answers null). */
+  readonly paged: boolean;
+  /** streamQueryTexts may give each record's JSON text (else it answers null). */
+  readonly texts: boolean;
+  /** createIndexes indexes the store (else it raises a StoreError saying why not). */
+  readonly indexes: boolean;
+  /** changeStamp tells when a writer may have changed the records (else it answers ''). */
+  readonly changes: boolean;
+  /** taskColumns may read an answer's tasks as columns (else it answers null: %stats and %timeline read records). */
+  readonly columns: boolean;
+}
+
 /**
  * The `rc` object: one interface, a store-backed and a hub-backed
  * implementation. Method names are ipyparallel's Client methods in camelCase;
@@ -37,6 +68,7 @@ export interface StreamOptions {
  */
 export interface Client {
   readonly mode: 'store' | 'hub';
+  readonly capabilities: ClientCapabilities;
   /**
    * `rc.session.session`: whose tasks are "mine", as far as known: a store
    * client looks it up on first use, so read it after `sessionId()` or
@@ -56,24 +88,30 @@ export interface Client {
    */
   answerKeys(keys?: KeysInput): readonly string[];
   /**
-   * `len(db_query(query, keys))` without building the records, where the
-   * client can count (bad keys fail as db_query's do).
+   * `len(db_query(query, keys))`, without building the records where the
+   * client can count (capabilities.count; bad keys fail as db_query's do).
    */
-  countQuery?(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number>;
+  countQuery(query: QueryInput, keys?: KeysInput, signal?: AbortSignal): Promise<number>;
   /** `%index`: asks for a confirmation, then indexes the store's tables (a SQLite store opened with --write). */
-  createIndexes?(): Promise<IndexReport>;
+  createIndexes(): Promise<IndexReport>;
   /**
    * db_query's answer kept in the store and read a page at a time (the
    * interactive viewer of a large answer), or null when the store cannot.
    */
-  pagedQuery?(query: QueryInput, keys?: KeysInput): Promise<RecordList | null>;
+  pagedQuery(query: QueryInput, keys?: KeysInput): Promise<RecordList | null>;
+  /**
+   * db_query's tasks as columns, for the readers that count, sum and place
+   * them (%stats, %timeline): null when this client or its store reads
+   * records only (capabilities.columns), or the query names a derived key.
+   */
+  taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null>;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput, options?: StreamOptions): AsyncIterable<TaskRecord>;
   /**
    * Streams the answer as each record's JSON text (script mode's json and
    * jsonl output), or null when the client can only give the records.
    */
-  streamQueryTexts?(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null;
+  streamQueryTexts(query: QueryInput, keys?: KeysInput): AsyncIterable<string> | null;
   getResult(msgIds: readonly string[]): Promise<TaskResult[]>;
   hubHistory(): Promise<string[]>;
   purgeResults(msgIds: readonly string[] | 'all', targets?: readonly number[]): Promise<number>;
@@ -116,9 +154,32 @@ export interface Client {
   wait(msgIds: readonly string[] | null, timeoutSeconds: number | null, options?: WaitOptions): Promise<boolean>;
   /** The hub's IOPub relay and engine notifications; absent on a store. */
   readonly live?: LiveFeed;
-  /** Changes when a writer may have changed the store (a SQLite file); absent where nothing cheap tells. */
-  changeStamp?(): string;
+  /** Changes when a writer may have changed the store (a SQLite file); '' where nothing cheap tells. */
+  changeStamp(): string;
+  /** Where the records added since a moment can be read without the others (a SQLite store): for views that follow a cluster. */
+  readonly follow?: RecordFollow;
   close(): Promise<void>;
+}
+
+/**
+ * What a view that follows a running cluster (%top) reads instead of asking
+ * for everything again, in one read of the store (one snapshot): the
+ * records added since a mark, found without reading the others, and the
+ * records of the tasks it follows, by msg_id.
+ */
+export interface RecordFollow {
+  /**
+   * db_query's records among those added since `mark` (none without one),
+   * and those of `ids` with `idKeys` (the ones still there); with the mark
+   * of now, for the next call.
+   */
+  changes(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): Promise<FollowedChanges>;
+}
+
+export interface FollowedChanges {
+  readonly mark: string;
+  readonly added: TaskRecord[];
+  readonly known: TaskRecord[];
 }
 
 /** How each engine answered a control request (abort, signal). */

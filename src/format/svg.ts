@@ -44,9 +44,9 @@ function barOf(t: TaskInterval, end: number): [number, number] | null {
   return [from, t.completed ?? Math.max(end, from)];
 }
 
-function rowKey(rec: TaskRecord, t: TaskInterval): number | string | null {
-  const uuid = rec['engine_uuid'];
-  return typeof uuid === 'string' && uuid !== '' ? uuid : t.engine;
+/** A task's row: its engine uuid, else its engine id, else the unassigned row. */
+function rowKey(t: TaskInterval): number | string | null {
+  return t.uuid ?? t.engine;
 }
 
 const kindOf = (t: TaskInterval): Kind => (t.resubmitted ? 'resubmitted' : t.status);
@@ -66,24 +66,40 @@ export async function* renderSvg(
   /** A file of its own (with the XML declaration), else an element to place inside an HTML page. */
   standalone = true,
 ): AsyncGenerator<string> {
+  async function* intervals() {
+    for await (const rec of open()) yield taskInterval(rec, ctx);
+  }
+  yield* renderSvgIntervals(intervals, title, standalone);
+}
+
+/** Calls `f` with each item, without a turn of the event loop per item when the items are in hand. */
+async function forEach<T>(items: AsyncIterable<T> | Iterable<T>, f: (x: T) => void): Promise<void> {
+  if (Symbol.iterator in items) for (const x of items) f(x);
+  else for await (const x of items) f(x);
+}
+
+/** The SVG chart of tasks as intervals (`open` is called once per pass), in answer order. */
+export async function* renderSvgIntervals(
+  open: () => AsyncIterable<TaskInterval> | Iterable<TaskInterval>,
+  title = 'ipc task timeline',
+  standalone = true,
+): AsyncGenerator<string> {
   // A row per engine uuid: its id may only be learned from another record (a failed task's engine_info).
   const rows = new Set<number | string | null>();
   const ids = new Map<string, number>();
   let t0 = Infinity;
   let t1 = -Infinity;
   let tasks = 0;
-  for await (const rec of open()) {
-    const t = taskInterval(rec, ctx);
+  await forEach(open(), (t) => {
     tasks++;
-    const uuid = rec['engine_uuid'];
-    if (typeof uuid === 'string' && typeof t.engine === 'number') ids.set(uuid, t.engine);
-    rows.add(rowKey(rec, t));
+    if (t.uuid !== null && typeof t.engine === 'number') ids.set(t.uuid, t.engine);
+    rows.add(rowKey(t));
     for (const v of [t.submitted, t.started, t.completed]) {
       if (v === null) continue;
       if (v < t0) t0 = v;
       if (v > t1) t1 = v;
     }
-  }
+  });
   const shown = (k: number | string | null) => (typeof k === 'string' ? ids.get(k) ?? k : k);
   const order = [...rows].sort((a, b) => compareEngines(shown(a), shown(b)));
   const rowOf = new Map(order.map((e, i) => [e, i]));
@@ -116,27 +132,40 @@ export async function* renderSvg(
     const tip = b.n === 1 ? `${b.id} (${b.kind})` : `${b.n} tasks (${b.kind})`;
     text += `<rect x="${b.x0.toFixed(2)}" y="${y}" width="${w.toFixed(2)}" height="${BAR}" fill="${STATUS_COLOURS[b.kind]}"><title>${escapeXml(tip)}</title></rect>\n`;
   };
+  const draw = (t: TaskInterval) => {
+    const bar = barOf(t, t1);
+    if (!bar) return;
+    const row = rowOf.get(rowKey(t)) ?? 0;
+    const kind = kindOf(t);
+    const x0 = x(bar[0]);
+    const x1 = x(bar[1]);
+    const k = `${row} ${kind}`;
+    const cur = open_.get(k);
+    if (cur && x0 <= cur.x1 + 1 && x0 >= cur.x0 - 1) {
+      cur.x1 = Math.max(cur.x1, x1);
+      cur.n++;
+      return;
+    }
+    if (cur) flush(cur);
+    open_.set(k, { row, kind, x0, x1, n: 1, id: t.msgId });
+  };
   if (!empty) {
-    for await (const rec of open()) {
-      const t = taskInterval(rec, ctx);
-      const bar = barOf(t, t1);
-      if (!bar) continue;
-      const row = rowOf.get(rowKey(rec, t)) ?? 0;
-      const kind = kindOf(t);
-      const x0 = x(bar[0]);
-      const x1 = x(bar[1]);
-      const k = `${row} ${kind}`;
-      const cur = open_.get(k);
-      if (cur && x0 <= cur.x1 + 1 && x0 >= cur.x0 - 1) {
-        cur.x1 = Math.max(cur.x1, x1);
-        cur.n++;
-        continue;
+    const items = open();
+    if (Symbol.iterator in items) {
+      for (const t of items) {
+        draw(t);
+        if (text.length >= PIECE) {
+          yield text;
+          text = '';
+        }
       }
-      if (cur) flush(cur);
-      open_.set(k, { row, kind, x0, x1, n: 1, id: t.msgId });
-      if (text.length >= PIECE) {
-        yield text;
-        text = '';
+    } else {
+      for await (const t of items) {
+        draw(t);
+        if (text.length >= PIECE) {
+          yield text;
+          text = '';
+        }
       }
     }
   }

@@ -1,5 +1,5 @@
-import { Timestamp, type DeriveContext, type TaskRecord } from '../records/index.js';
-import { engineLabel, taskInterval } from '../analytics/index.js';
+import { Timestamp, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { engineLabel, taskInterval, type IntervalRow, type TaskInterval } from '../analytics/index.js';
 
 /** About this many characters go out in one piece. */
 const PIECE = 1 << 16;
@@ -34,8 +34,12 @@ export class TraceWriter {
 
   /** The text of one record's event ('' when it has no start or completion). */
   add(rec: TaskRecord): string {
-    const t = taskInterval(rec, this.ctx);
     const uuid = rec['engine_uuid'];
+    return this.addInterval(taskInterval(rec, this.ctx), typeof uuid === 'string' ? uuid : null, rec['resubmitted']);
+  }
+
+  /** The text of one task's event, from its interval, its stored engine_uuid (when a text) and resubmitted. */
+  addInterval(t: TaskInterval, uuid: string | null, resubmitted: Value | undefined): string {
     if (typeof uuid === 'string' && typeof t.engine === 'number') this.names.set(uuid, t.engine);
     if (t.started === null || t.completed === null) {
       this.untimed++;
@@ -54,7 +58,7 @@ export class TraceWriter {
       args['queue_wait_us'] = t.started - t.submitted;
     }
     if (typeof uuid === 'string') args['engine_uuid'] = uuid;
-    if (t.resubmitted) args['resubmitted'] = rec['resubmitted'];
+    if (t.resubmitted) args['resubmitted'] = resubmitted;
     this.events++;
     return this.event({
       name: t.function ?? t.msgId,
@@ -87,6 +91,20 @@ export async function* renderTrace(records: AsyncIterable<TaskRecord> | Iterable
   let text = w.start();
   for await (const rec of records) {
     text += w.add(rec);
+    if (text.length >= PIECE) {
+      yield text;
+      text = '';
+    }
+  }
+  yield text + w.end();
+}
+
+/** The trace of tasks as intervals (a column read, in answer order), in pieces. */
+export async function* renderTraceRows(rows: Iterable<IntervalRow>): AsyncGenerator<string> {
+  const w = new TraceWriter();
+  let text = w.start();
+  for (const r of rows) {
+    text += w.addInterval(r.interval, r.engineUuid, r.resubmitted);
     if (text.length >= PIECE) {
       yield text;
       text = '';

@@ -55,11 +55,24 @@ function sgrAt(s: string, i: number): string | null {
 /** Width of text as drawn: SGR colour sequences take none (other controls are made visible first: safeText). */
 export function textWidth(s: string): number {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // plain ASCII is one column a character; anything else is measured as Ink measures it
-    if (c < 0x20 || c >= 0x7f) return stringWidth(s);
+    // one column a character (what string-width says of each); anything else is measured as Ink measures it
+    if (!isNarrow(s.charCodeAt(i))) return stringWidth(s);
   }
   return s.length;
+}
+
+/**
+ * Characters string-width gives one column each and that join no other
+ * into one cluster: printable ASCII and Latin-1 (but the soft hyphen), the
+ * dashes and bullets of U+2010–2027, the arrows ←↑→↓ and the box drawing
+ * and block characters ipc draws tables, timelines and bars with. Text of
+ * these alone is measured without loading string-width (which takes longer
+ * than a short script runs).
+ */
+export function isNarrow(c: number): boolean {
+  if (c < 0x7f) return c >= 0x20;
+  if (c <= 0xff) return c >= 0xa0 && c !== 0xad;
+  return (c >= 0x2010 && c <= 0x2027) || (c >= 0x2190 && c <= 0x2193) || (c >= 0x2500 && c <= 0x259f);
 }
 
 /**

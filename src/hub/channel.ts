@@ -80,6 +80,8 @@ export class HubChannel {
   private readonly pending = new Map<string, Pending>();
   private readonly listeners: Array<(m: Message) => void> = [];
   private readonly iopubListeners = new Set<(m: IopubMessage) => void>();
+  /** Listeners that want the engines' status messages only: while no other listens, the rest is dropped unread. */
+  private readonly statusOnly = new Set<(m: IopubMessage) => void>();
   private iopubSocket: zmq.Subscriber | null = null;
   private iopubReady: Promise<void> = Promise.resolve();
   private sending: Promise<unknown> = Promise.resolve();
@@ -144,15 +146,17 @@ export class HubChannel {
    * engine's `status`, `stream`, `error` and `execute_result` messages. The
    * socket opens with the first listener and closes with the last.
    */
-  onIopub(listener: (m: IopubMessage) => void): IopubSubscription {
+  onIopub(listener: (m: IopubMessage) => void, options: { statusOnly?: boolean } = {}): IopubSubscription {
     if (this.closed) throw hubError('the connection to the hub is closed');
     if (!this.#info.iopub) throw hubError(`${this.#info.file} names no iopub port, so the engines' output cannot be followed live`);
     this.iopubListeners.add(listener);
+    if (options.statusOnly) this.statusOnly.add(listener);
     if (!this.iopubSocket) this.iopubSocket = this.newIopub();
     return {
       ready: this.iopubReady,
       close: () => {
         this.iopubListeners.delete(listener);
+        this.statusOnly.delete(listener);
         if (this.iopubListeners.size === 0 && this.iopubSocket) {
           this.iopubSocket.close();
           this.iopubSocket = null;
@@ -176,12 +180,15 @@ export class HubChannel {
       });
     });
     this.opened(socket, this.#info.iopub!);
+    // the topic (`engine.3.status`) says what a message is before its signature is checked
+    const wanted = (frames: Buffer[]) => this.statusOnly.size < this.iopubListeners.size || frames[0]!.toString('latin1').endsWith('.status');
     void this.readSigned(socket, (msg, receivedAt, frames) => {
       const first = frames[0]!;
       const topic = Buffer.compare(first, DELIM) === 0 ? '' : first.toString('utf8');
       const m: IopubMessage = { ...msg, topic, receivedAt };
-      for (const l of this.iopubListeners) l(m);
-    });
+      const status = topic.endsWith('.status');
+      for (const l of this.iopubListeners) if (status || !this.statusOnly.has(l)) l(m);
+    }, undefined, wanted);
     return socket;
   }
 
@@ -254,6 +261,7 @@ export class HubChannel {
     this.iopubSocket?.close();
     this.iopubSocket = null;
     this.iopubListeners.clear();
+    this.statusOnly.clear();
     this.closeControl();
     for (const p of this.pending.values()) p.reject(hubError('the connection to the hub was closed before it answered'));
     this.pending.clear();
@@ -498,11 +506,15 @@ export class HubChannel {
    * rest, until the socket closes. A flood of bad messages is read at most
    * DROPS_PER_SECOND a second: the socket waits a second past that.
    */
-  private async readSigned(socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number, frames: Buffer[]) => void, drop?: (d: Dropped) => void): Promise<void> {
+  private async readSigned(
+    socket: AsyncIterable<Buffer[]>, take: (msg: Message, receivedAt: number, frames: Buffer[]) => void, drop?: (d: Dropped) => void,
+    wanted?: (frames: Buffer[]) => boolean,
+  ): Promise<void> {
     let windowStart = performance.now();
     let drops = 0;
     try {
       for await (const frames of socket) {
+        if (wanted && frames.length > 0 && !wanted(frames)) continue;
         const receivedAt = performance.now();
         const msg = this.session.receive(frames);
         if ('header' in msg) {

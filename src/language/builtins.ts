@@ -1,14 +1,14 @@
-import { RecordList, PyDecimal, PyFloat, PyFraction, PyMapping, Text, TimeDelta, isDict, tuple } from '../records/index.js';
+import { PyFloat, Text, TimeDelta, tuple } from '../records/index.js';
 import { IpcError, clip, interrupted, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { asciiRepr, formatValue } from './format-spec.js';
-import { attributeNames } from './attributes.js';
 import { dictOf } from './dicts.js';
-import { decodedLength } from './decoded.js';
 import { chargeItems } from './budget.js';
 import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, rangeItems, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
-import { PyFunction, codePointLength, iterate, pyCompare, truthy, typeName, type CallArgs } from './objects.js';
+import { pyCompare } from './compare.js';
+import { PyFunction, type CallArgs } from './objects.js';
+import { attributeNames, floatOf, intOf, iterate, mappingEntries, pyLen, truthy, typeName } from './types/index.js';
 
 /** Bytes a small tuple takes beyond its slot: the array and its mark as a tuple. */
 const TUPLE_BYTES = 100;
@@ -42,15 +42,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
   });
   def('len', 'len(x): how many items (records, keys, characters)', (c) => {
     const [x] = only('len', c, 1, 1);
-    if (x instanceof RecordList) return x.length;
-    if (typeof x === 'string') return codePointLength(x);
-    if (Array.isArray(x)) return x.length;
-    if (x instanceof Map || x instanceof Set) return x.size;
-    if (x instanceof Uint8Array) return x.byteLength;
-    if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) return Object.keys(x).length;
-    const n = decodedLength(x);
-    if (n !== undefined) return n;
-    throw typeError(`object of type '${typeName(x)}' has no len()`);
+    return pyLen(x);
   });
   def('map', 'map(function, items): the function applied to each item, as a list', async (c) => {
     if (c.args.length < 2) throw typeError('map() takes a function and at least one list of items');
@@ -150,8 +142,8 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     if (typeof x === 'bigint') return x;
     if (typeof x === 'number' || x instanceof PyFloat) return truncToInt(x instanceof PyFloat ? x.value : x);
     if (typeof x === 'string') return parseInt10(x, c.args[1] === undefined ? 10 : Number(c.args[1]));
-    if (x instanceof PyDecimal) return truncToInt(decimalFloat(x.text));
-    if (x instanceof PyFraction) return normalize(x.numerator / x.denominator);
+    const n = intOf(x);
+    if (n !== undefined) return n;
     throw typeError(`int() takes a number or a string, not ${typeName(x)}`);
   });
   def('float', 'float(x): a number', (c) => {
@@ -166,20 +158,17 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
       if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return floatValue(Number(t));
       throw typeError(`could not convert string to float: ${repr(x)}`);
     }
-    if (x instanceof TimeDelta) throw typeError('float() of a timedelta: use .total_seconds()');
     // a Decimal or Fraction a task returned: its value as the nearest float, as Python's float() gives it
-    if (x instanceof PyDecimal) return floatValue(decimalFloat(x.text));
-    if (x instanceof PyFraction) return floatValue(Number(x.numerator) / Number(x.denominator));
+    const f = floatOf(x);
+    if (f !== undefined) return floatValue(f);
     throw typeError(`float() takes a number or a string, not ${typeName(x)}`);
   });
   def('bool', 'bool(x): True or False', (c) => truthy(only('bool', c, 0, 1)[0] ?? false));
   def('dict', 'dict(pairs or key=value ...): a dict', (c) => {
     const [x] = only('dict', c, 0, 1);
-    const pairs: [unknown, unknown][] = [];
-    if (x instanceof Map) for (const kv of x) pairs.push(kv);
-    else if (x instanceof PyMapping) for (const [k, v] of x.entries) pairs.push([k, v]);
-    else if (isDict(x) && Object.getPrototypeOf(x) === Object.prototype) for (const kv of Object.entries(x)) pairs.push(kv);
-    else if (x !== undefined) {
+    const entries = x === undefined ? [] : mappingEntries(x);
+    const pairs: [unknown, unknown][] = entries ?? [];
+    if (!entries) {
       for (const pair of iterate(x, 'dict')) {
         const kv = iterate(pair, 'dict');
         if (kv.length !== 2) throw typeError('dict() takes pairs (key, value)');
@@ -318,12 +307,4 @@ export function pyRound(x: number, digits: number): number {
   const unit = 10 ** -digits;
   const magnitude = Number(kept) + (up ? unit : 0);
   return Math.sign(x) * Number(magnitude.toFixed(digits));
-}
-
-/** A Decimal's text as a float: 'NaN', 'sNaN' and 'Infinity' as Python's float() reads them. */
-function decimalFloat(text: string): number {
-  const t = text.toLowerCase();
-  if (t.endsWith('nan')) return NaN;
-  if (t.endsWith('infinity') || t.endsWith('inf')) return t.startsWith('-') ? -Infinity : Infinity;
-  return Number(text);
 }

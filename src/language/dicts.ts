@@ -5,7 +5,8 @@
  */
 import { typeError } from '../errors.js';
 import { PyFloat, TimeDelta, Timestamp, isDict, isTuple, setOwn } from '../records/index.js';
-import { pyEquals, typeName } from './objects.js';
+import { pyEquals } from './compare.js';
+import { typeName } from './types/index.js';
 
 /**
  * A dict from its pairs, as a literal or dict() makes it: text keys make a

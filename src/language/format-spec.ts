@@ -11,7 +11,7 @@ import { chargeString } from './budget.js';
 import { isFloat, isInt, toFloat, unbox } from './numbers.js';
 import { printfConversion } from './percent.js';
 import { strftime } from './time.js';
-import { typeName } from './objects.js';
+import { typeName } from './types/index.js';
 
 const SPEC = /^(?:([\s\S])?([<>=^]))?([-+ ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/;
 

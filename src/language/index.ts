@@ -1,11 +1,9 @@
-export * from './attributes.js';
 export * from './budget.js';
 export * from './builtins.js';
-export * from './decoded.js';
+export * from './compare.js';
 export * from './dicts.js';
 export * from './format-spec.js';
 export * from './fstring.js';
-export * from './index.js';
 export * from './interpreter.js';
 export * from './lexer.js';
 export * from './modules.js';
@@ -16,3 +14,4 @@ export * from './percent.js';
 export * from './split.js';
 export * from './syntax.js';
 export * from './time.js';
+export * from './types/index.js';

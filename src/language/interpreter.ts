@@ -1,18 +1,18 @@
-import { RecordList, PyFloat, PyMapping, TimeDelta, Timestamp, isDict, isTuple, setOwn, tuple } from '../records/index.js';
-import { PyNdarray } from '../payload/index.js';
-import { clip, didYouMean, indexError, interrupted, IpcError, keyError, nameError, recursionError, typeError } from '../errors.js';
+import { RecordList, PyFloat, TimeDelta, Timestamp, isDict, isTuple, tuple } from '../records/index.js';
+import { clip, didYouMean, interrupted, IpcError, nameError, recursionError, typeError } from '../errors.js';
 import { repr, str } from '../format/index.js';
-import { hasMappingItem, setMappingItem } from './modules.js';
-import { getAttribute } from './attributes.js';
-import { dictKey, dictOf, mapDelete, mapKey, mapSet } from './dicts.js';
-import { datetimeInstant, decodedSubscript, isFound } from './decoded.js';
+import { dictOf } from './dicts.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
 import { arithmetic, floatValue, isNumeric, negate, plainScalar, unbox } from './numbers.js';
 import { percentFormat } from './percent.js';
 import { instant, span } from './time.js';
 import type { Expr, FStringPart, Statement, Target } from './syntax.js';
 import { asciiRepr, formatValue } from './format-spec.js';
-import { PyFunction, PyObject, iterate, pyCompare, pyEquals, stringItems, truthy, typeName, type CallArgs } from './objects.js';
+import { pyCompare, pyEquals } from './compare.js';
+import { PyFunction, PyObject, type CallArgs } from './objects.js';
+import {
+  SliceValue, callBody, contains, datetimeInstant, delItem, getAttribute, iterate, missingItem, setItem, subscript, truthy, typeName,
+} from './types/index.js';
 
 /** Python's default recursion limit: lambdas calling lambdas stop here with RecursionError. */
 export const RECURSION_LIMIT = 1000;
@@ -181,10 +181,11 @@ export class Interpreter {
       case 'index': {
         const obj = await this.ev(e.object, scope);
         const key = e.index.kind === 'slice' ? await this.evalSlice(e.index, scope) : await this.ev(e.index, scope);
-        // a defaultdict's missing key starts as factory(), and stays
-        if (obj instanceof PyMapping && obj.kind === 'defaultdict' && obj.factory !== null && !hasMappingItem(obj, key)) {
-          const made = await this.call(obj.factory, []);
-          setMappingItem(obj, key, made);
+        // a missing key a type makes on the spot (a defaultdict's factory()), and keeps
+        const factory = missingItem(obj, key);
+        if (factory !== undefined) {
+          const made = await this.call(factory, []);
+          setItem(obj, key, made);
           return made;
         }
         return subscript(obj, key);
@@ -362,9 +363,9 @@ export class Interpreter {
     this.checkSignal();
     const c = this.callArgs(args, kwargs);
     let result: unknown;
-    if (fn instanceof PyFunction) result = fn.body(c);
-    else if (fn instanceof PyObject && fn.call) result = fn.call(c);
-    else throw typeError(`'${typeName(fn)}' object is not callable`);
+    const body = callBody(fn);
+    if (!body) throw typeError(`'${typeName(fn)}' object is not callable`);
+    result = body(c);
     return result instanceof Promise ? abortable(result, this.signal) : result;
   }
 
@@ -384,12 +385,7 @@ export class Interpreter {
       case 'index': {
         const obj = await this.ev(t.object, scope);
         const key = await this.ev(t.index, scope);
-        if (Array.isArray(obj) && !isTuple(obj)) {
-          obj[listIndex(obj.length, key)] = value;
-        } else if (obj instanceof Map) mapSet(obj, key, value);
-        else if (obj instanceof PyMapping) setMappingItem(obj, key, value);
-        else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) setOwn(obj as Record<string, unknown>, dictKey(key), value);
-        else throw typeError(`'${typeName(obj)}' object does not support item assignment`);
+        setItem(obj, key, value);
         return;
       }
       case 'attr':
@@ -405,104 +401,11 @@ export class Interpreter {
     if (t.kind === 'index') {
       const obj = await this.ev(t.object, this.root);
       const key = await this.ev(t.index, this.root);
-      if (Array.isArray(obj) && !isTuple(obj)) obj.splice(listIndex(obj.length, key), 1);
-      else if (obj instanceof Map) {
-        if (!mapDelete(obj, key)) throw keyError(clip(repr(key)));
-      } else if (isDict(obj) && Object.getPrototypeOf(obj) === Object.prototype) {
-        const k = dictKey(key);
-        if (!Object.prototype.hasOwnProperty.call(obj, k)) throw keyError(clip(repr(key)));
-        delete (obj as Record<string, unknown>)[k];
-      } else throw typeError(`'${typeName(obj)}' object does not support item deletion`);
+      delItem(obj, key);
       return;
     }
     throw typeError('del takes names and subscripts');
   }
-}
-
-class SliceValue {
-  constructor(
-    readonly lower: number | null,
-    readonly upper: number | null,
-    readonly step: number | null,
-  ) {}
-  apply<T>(items: readonly T[]): T[] {
-    const { start, stop, step } = this.bounds(items.length);
-    const out: T[] = [];
-    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(items[i]!);
-    return out;
-  }
-
-  /** The slice of a string; one without surrogate pairs is cut by position, never split into characters. */
-  applyToString(s: string): string {
-    if (SURROGATE.test(s)) return this.apply(stringItems(s)).join('');
-    const { start, stop, step } = this.bounds(s.length);
-    if (step === 1) return s.slice(start, Math.max(start, stop));
-    const count = Math.max(0, Math.ceil((stop - start) / step));
-    chargeString(count);
-    const out: string[] = [];
-    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(s[i]!);
-    return out.join('');
-  }
-
-  private bounds(n: number): { start: number; stop: number; step: number } {
-    const step = this.step ?? 1;
-    if (step === 0) throw typeError('slice step cannot be zero');
-    const norm = (i: number | null, dflt: number) => {
-      if (i === null) return dflt;
-      if (i < 0) i += n;
-      return step > 0 ? Math.min(Math.max(i, 0), n) : Math.min(Math.max(i, -1), n - 1);
-    };
-    return { start: norm(this.lower, step > 0 ? 0 : n - 1), stop: norm(this.upper, step > 0 ? n : -1), step };
-  }
-}
-
-const SURROGATE = /[\ud800-\udfff]/;
-
-function listIndex(length: number, key: unknown): number {
-  if (typeof key !== 'number' || !Number.isInteger(key)) throw typeError(`list indices must be integers or slices, not ${typeName(key)}`);
-  const i = key < 0 ? key + length : key;
-  if (i < 0 || i >= length) throw indexError(`index ${key} is out of range: the list has ${length} item${length === 1 ? '' : 's'}`);
-  return i;
-}
-
-/** `value[key]` for lists, tuples, record lists, strings and dicts. */
-export function subscript(obj: unknown, key: unknown): unknown {
-  if (obj instanceof RecordList) {
-    if (key instanceof SliceValue) return new RecordList(obj.keys, key.apply(obj.records));
-    return obj.records[listIndex(obj.length, key)];
-  }
-  if (Array.isArray(obj)) {
-    if (key instanceof SliceValue) return isTuple(obj) ? tuple(key.apply(obj)) : key.apply(obj);
-    return obj[listIndex(obj.length, key)];
-  }
-  if (typeof obj === 'string') {
-    if (key instanceof SliceValue) return key.applyToString(obj);
-    if (!SURROGATE.test(obj)) return obj[listIndex(obj.length, key)];
-    const chars = stringItems(obj);
-    return chars[listIndex(chars.length, key)];
-  }
-  if (obj instanceof Map) {
-    const k = mapKey(obj, key);
-    if (k !== undefined) return obj.get(k);
-    throw keyError(`${repr(key)} is not a key of the dict; it has ${[...obj.keys()].map((k) => repr(k)).join(', ') || 'no keys'}`);
-  }
-  if (isDict(obj) && !(obj instanceof PyObject)) {
-    const k = dictKey(key);
-    const d = obj as Record<string, unknown>;
-    if (Object.prototype.hasOwnProperty.call(d, k)) return d[k];
-    const keys = Object.keys(d);
-    throw keyError(`${repr(key)} is not a key of the dict${didYouMean(k, keys)}; it has ${keys.length > 12 ? keys.slice(0, 12).join(', ') + ', …' : keys.join(', ') || 'no keys'}`);
-  }
-  if (obj instanceof PyNdarray && obj.shape.length > 0 && (key instanceof SliceValue || (obj.shape.length > 1 && typeof key === 'number'))) {
-    const n = obj.shape[0]!;
-    if (obj.data.length < obj.size * obj.dtype.size) throw typeError(`the items of a ${obj.dtype.name} array are not readable here`);
-    // a slice of an array is an array, as is a row of a 2-d one
-    if (key instanceof SliceValue) return obj.rows(key.apply(Array.from({ length: n }, (_, i) => i)));
-    return obj.rows([listIndex(n, key)], true);
-  }
-  const decoded = decodedSubscript(obj, key, pyEquals);
-  if (isFound(decoded)) return decoded;
-  throw typeError(`'${typeName(obj)}' object is not subscriptable`);
 }
 
 function compare(op: string, a: unknown, b: unknown): boolean {
@@ -513,12 +416,7 @@ function compare(op: string, a: unknown, b: unknown): boolean {
     case 'is not': return !(a === b || (a == null && b == null));
     case 'in':
     case 'not in': {
-      let has: boolean;
-      if (typeof b === 'string') {
-        if (typeof a !== 'string') throw typeError(`'in <string>' requires a string on the left, not ${typeName(a)}`);
-        has = b.includes(a);
-      } else if (isDict(b) && Object.getPrototypeOf(b) === Object.prototype) has = Object.prototype.hasOwnProperty.call(b, dictKey(a));
-      else has = iterate(b, `'${op}'`).some((x) => pyEquals(a, x));
+      const has = contains(b, a, `'${op}'`);
       return op === 'in' ? has : !has;
     }
     default: {

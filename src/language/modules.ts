@@ -4,17 +4,17 @@
  * holds) and `math` (the functions and constants people reach for).
  */
 import { overflowError, typeError, valueError } from '../errors.js';
-import { PyFloat, PyMapping, isDict } from '../records/index.js';
+import { PyFloat, PyMapping } from '../records/index.js';
 import { chargeItems } from './budget.js';
 import { mapKey, mapSet } from './dicts.js';
 import { floatValue, isInt, isNumeric, normalize, toFloat, unbox } from './numbers.js';
-import { PyFunction, PyObject, iterate, pyEquals, typeName, type CallArgs } from './objects.js';
+import { PyFunction, PyObject, type CallArgs } from './objects.js';
+import { callBody, iterate, mappingEntries, typeName } from './types/index.js';
 
 /** A mapping's pairs: a dict's or a decoded mapping's entries, or an iterable of pairs. */
 function pairsOf(v: unknown, who: string): [unknown, unknown][] {
-  if (v instanceof PyMapping) return v.entries.map(([k, x]) => [k, x]);
-  if (v instanceof Map) return [...v];
-  if (isDict(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.entries(v as Record<string, unknown>);
+  const entries = mappingEntries(v);
+  if (entries) return entries;
   return iterate(v, who).map((p) => {
     const pair = iterate(p, who);
     if (pair.length !== 2) throw valueError(`${who}: each item must be a (key, value) pair, not ${pair.length} values`);
@@ -51,8 +51,7 @@ function counter(c: CallArgs): PyMapping {
     for (const kv of c.kwargs) out.entries.push(kv);
     return out;
   }
-  const isMapping = source instanceof PyMapping || source instanceof Map || (isDict(source) && Object.getPrototypeOf(source) === Object.prototype);
-  const pairs = isMapping ? pairsOf(source, 'Counter') : iterate(source, 'Counter').map((x): [unknown, unknown] => [x, 1]);
+  const pairs = mappingEntries(source) ?? iterate(source, 'Counter').map((x): [unknown, unknown] => [x, 1]);
   chargeItems(pairs.length, 'the Counter');
   for (const kv of merged(pairs, (a, b) => (a as number) + (b as number))) out.entries.push(kv);
   return out;
@@ -66,7 +65,7 @@ function orderedDict(c: CallArgs): PyMapping {
 
 function defaultdict(c: CallArgs): PyMapping {
   const [factory, source] = only(c, 'defaultdict', 2);
-  if (factory !== undefined && factory !== null && !(factory instanceof PyFunction) && !(factory instanceof PyObject && factory.call)) {
+  if (factory !== undefined && factory !== null && !callBody(factory)) {
     throw typeError('first argument must be callable or None');
   }
   const pairs = source === undefined ? [] : pairsOf(source, 'defaultdict');
@@ -82,18 +81,6 @@ export const COLLECTIONS_MODULE = new PyObject(
   },
   "<module 'collections'>",
 );
-
-/** A decoded or shell-made mapping's `m[key] = value`. */
-export function setMappingItem(m: PyMapping, key: unknown, value: unknown): void {
-  const entry = m.entries.find(([k]) => pyEquals(k, key));
-  if (entry) entry[1] = value;
-  else m.entries.push([key, value]);
-}
-
-/** Whether `m[key]` would be found. */
-export function hasMappingItem(m: PyMapping, key: unknown): boolean {
-  return m.entries.some(([k]) => pyEquals(k, key));
-}
 
 function real(v: unknown): number {
   const x = unbox(v as never);

@@ -9,7 +9,7 @@ import { isDict, isTuple } from '../records/index.js';
 import { chargeString } from './budget.js';
 import { pyRound } from './builtins.js';
 import { isNumeric, toFloat, truncToInt, unbox } from './numbers.js';
-import { typeName } from './objects.js';
+import { typeName } from './types/index.js';
 
 const SPEC = /%(?:\(([^)]*)\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;
 

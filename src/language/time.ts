@@ -1,6 +1,7 @@
 import { clip, overflowError, typeError } from '../errors.js';
 import { PyFloat, TimeDelta, Timestamp, wallClockMillis } from '../records/index.js';
-import { PyFunction, PyObject, typeName, type CallArgs } from './objects.js';
+import { PyFunction, PyObject, type CallArgs } from './objects.js';
+import { typeName } from './types/index.js';
 
 /** Python's datetime spans the years 1 to 9999. */
 const MIN_US = new Date(0).setUTCFullYear(1, 0, 1) * 1000 - 86_400_000_000;

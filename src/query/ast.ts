@@ -2,8 +2,10 @@ import type { KeyKind, Value } from '../records/index.js';
 
 /**
  * The query AST: the contract between the parser and every backend. Each
- * backend is a walker over these nodes (match, toSql, toMongo, toHub).
- * Nodes are plain data and never mutated once built.
+ * backend is a walker over these nodes, beside its backend: match here (and
+ * every backend's residual), toSql in stores/sqlite/, toMongo in
+ * stores/mongodb/, toHubQuery in hub/. Nodes are plain data and never
+ * mutated once built.
  */
 export type Cond =
   | { readonly op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'; readonly value: Value }

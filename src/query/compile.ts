@@ -1,9 +1,9 @@
 import { queryError, didYouMean } from '../errors.js';
-import { BUFFER_KEYS, KEY_NAMES, Timestamp, isDict, isIsoDateString, setOwn, keySpec, kindOf, takesPath, type KeyKind, type Value } from '../records/index.js';
+import { BUFFER_KEYS, KEY_NAMES, Timestamp, isDict, isIsoDateString, setOwn, keySpec, takesPath, type KeyKind, type Value } from '../records/index.js';
 import { DERIVED_KEYS, DERIVED_PATH_KEYS, isDerivedKey } from '../payload/index.js';
 import { isQuery, type Cond, type FieldNode, type LogicalNode, type Query, type QueryNode } from './ast.js';
 import { LOGICAL_OPERATORS, OPERATOR_NAMES, fieldOperator, supportedOperatorsSentence } from './operators.js';
-import { globToRegExp, pythonRegExp } from './patterns.js';
+import { describe } from './describe.js';
 
 /** What a caller may pass as a query: a plain dict as typed, or one already compiled. */
 export type QueryInput = unknown;
@@ -124,72 +124,16 @@ function compileConds(doc: Record<string, unknown>, field: FieldInfo): Cond[] {
       if (logical) throw queryError(`${opName} combines whole queries, so it goes at the top: {'${opName}': [{...}, {...}]}`);
       throw queryError(`unknown operator '${opName}' on '${field.name}'${didYouMean(opName, OPERATOR_NAMES)}; supported: ${supportedOperatorsSentence()}`);
     }
-    conds.push(compileCond(spec.op, opName, arg, field, options));
+    conds.push(spec.compile(arg, {
+      key: field.name,
+      opName,
+      datetime: field.datetime,
+      options,
+      value: (v) => argValue(v, field, opName),
+      conds: (v) => (isDict(v) && isOperatorDoc(v, field.name) ? compileConds(v, field) : null),
+    }));
   }
   return conds;
-}
-
-function compileCond(op: Cond['op'], opName: string, arg: unknown, field: FieldInfo, options: unknown): Cond {
-  switch (op) {
-    case 'eq':
-    case 'ne':
-      return { op, value: argValue(arg, field, opName) };
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte': {
-      const value = argValue(arg, field, opName);
-      if (typeof value === 'object' && value !== null && !(value instanceof Timestamp)) {
-        throw queryError(`${opName} on '${field.name}' orders against one value, not ${describe(value)}`);
-      }
-      return { op, value };
-    }
-    case 'in':
-    case 'nin':
-    case 'all': {
-      if (!Array.isArray(arg)) {
-        throw queryError(`${opName} on '${field.name}' takes a list, such as {'${opName}': ['a', 'b']}, not ${describe(arg)}`);
-      }
-      return { op, values: arg.map((v) => argValue(v, field, opName)) };
-    }
-    case 'mod': {
-      if (!Array.isArray(arg) || arg.length !== 2 || !arg.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-        throw queryError(`$mod on '${field.name}' takes two numbers [divisor, remainder], such as {'$mod': [2, 0]}, not ${describe(arg)}`);
-      }
-      if (field.datetime) throw queryError(`$mod cannot test the datetime '${field.name}'`);
-      // MongoDB truncates both towards zero, as it truncates the value tested
-      const [divisor, remainder] = (arg as [number, number]).map(Math.trunc) as [number, number];
-      if (divisor === 0) throw queryError(`$mod on '${field.name}' cannot divide by zero`);
-      return { op: 'mod', divisor, remainder };
-    }
-    case 'exists': {
-      if (typeof arg !== 'boolean' && arg !== 0 && arg !== 1) {
-        throw queryError(`$exists on '${field.name}' takes True or False, not ${describe(arg)}`);
-      }
-      return { op: 'exists', value: Boolean(arg) };
-    }
-    case 'regex': {
-      if (typeof arg !== 'string') throw queryError(`$regex on '${field.name}' takes a pattern string, not ${describe(arg)}`);
-      if (field.datetime) throw queryError(`$regex cannot test the datetime '${field.name}'; compare it with $gte/$lt`);
-      if (options !== undefined && (typeof options !== 'string' || !/^[imsx]*$/.test(options))) {
-        throw queryError(`$options takes letters from 'imsx', not ${describe(options)}`);
-      }
-      const { re, source, flags } = pythonRegExp(arg, (options as string | undefined) ?? '', field.name);
-      return { op: 'regex', source, flags, re };
-    }
-    case 'glob': {
-      if (typeof arg !== 'string') throw queryError(`$glob on '${field.name}' takes a pattern string such as 'Value*', not ${describe(arg)}`);
-      if (field.datetime) throw queryError(`$glob cannot test the datetime '${field.name}'; compare it with $gte/$lt`);
-      return { op: 'glob', pattern: arg, re: globToRegExp(arg) };
-    }
-    case 'not': {
-      if (typeof arg === 'string') return { op: 'not', conds: [compileCond('regex', '$regex', arg, field, undefined)] };
-      if (!isDict(arg) || !isOperatorDoc(arg, field.name)) {
-        throw queryError(`$not on '${field.name}' takes operators, such as {'$not': {'$in': ['a', 'b']}}, not ${describe(arg)}`);
-      }
-      return { op: 'not', conds: compileConds(arg, field) };
-    }
-  }
 }
 
 function eqCond(arg: unknown, field: FieldInfo): Cond {
@@ -229,14 +173,4 @@ function normalizeArg(arg: unknown, name: string): Value {
     return out;
   }
   throw queryError(`'${name}' cannot be compared with ${describe(arg)}`);
-}
-
-export function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (typeof v === 'string') return `the text '${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (v instanceof Timestamp) return `the datetime ${v.toISOString()}`;
-  if (typeof v === 'function') return 'a function';
-  return `a ${kindOf(v)}`;
 }

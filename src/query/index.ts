@@ -1,12 +1,11 @@
 export * from './ast.js';
-export { compileQuery, describe, type QueryInput } from './compile.js';
+export { compileQuery, type QueryInput } from './compile.js';
+export { describe } from './describe.js';
 export { matchNode, testCond, resolvePath, compareRecords } from './match.js';
 export { matches, compileMatcher, type Matcher } from './matcher.js';
 export { normalizeKeys, project, projector, type KeysInput, type Projector } from './project.js';
 export * from './operators.js';
 export { globToRegExp, pythonRegExp, escapeRegExp } from './patterns.js';
-export { toMongo, queryToMongo, toBson, MONGO_FIELD_OPERATORS, MONGO_TOP_OPERATORS, MONGO_JS_OPERATORS, type MongoFilter, type MongoFilterOptions } from './mongo.js';
-export { toSql, nonUtcText, quoteIdentifier, canonicalTimestamp, timestampExpression, SQL_TIMESTAMP_FUNCTION, CANONICAL_TIMESTAMP_GLOB, type SqlFilter, type SqlParam, type ColumnOf } from './sql.js';
 export { walk, fieldNodes, fieldKeys } from './walk.js';
 export { planDerived, derivedBatches, derivedRecords, derivedList, derivedCount, predecodeRecords, HOLD_BYTES, type DerivedPlan, type DerivedFetch, type DerivedReader, type DerivedOptions } from './derived-plan.js';
 export { QUERY_KEY_NAMES } from './compile.js';

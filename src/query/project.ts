@@ -1,7 +1,8 @@
 import { queryError } from '../errors.js';
 import { ALL_KEYS, DATETIME_KEYS, DEFAULT_KEYS, EVERY_KEY, Timestamp, isTaskKey, shareValue, type TaskRecord, type Value } from '../records/index.js';
 import { isDerivedKey } from '../payload/index.js';
-import { describe, unknownKeyError } from './compile.js';
+import { unknownKeyError } from './compile.js';
+import { describe } from './describe.js';
 
 /** What a caller may pass as `keys`: a list, one key, or nothing (the default keys). */
 export type KeysInput = readonly string[] | string | null | undefined;

@@ -2,7 +2,7 @@ import type { Tee } from './tee.js';
 import type { Client, TailLine, TopMonitor } from '../client/index.js';
 import type { IpcError } from '../errors.js';
 import type { OutputFormat, TopGroup } from '../format/index.js';
-import type { ErrorReport, TimelineRows } from '../analytics/index.js';
+import type { ErrorReport, IntervalTable, TimelineRows } from '../analytics/index.js';
 import type { DeriveContext, Dict, TaskRecord } from '../records/index.js';
 
 /**
@@ -36,13 +36,9 @@ export interface Shell {
   /** This session's inputs by their In [n] (given as `promptNumber`), as %history, %save and %edit number them. */
   cells(): ReadonlyMap<number, string>;
   /**
-   * Asks before a destructive call (purge_results). The interactive shell
-   * sets it to a prompt; when null, script mode answers from --yes.
-   */
-  confirm: Confirm | null;
-  /**
    * Set by the interactive terminal: %watch is possible, %history reads the
-   * history kept across sessions, %help lists the keys. Null in script mode.
+   * history kept across sessions, %help lists the keys, a destructive call
+   * asks there. Null in script mode (which answers a confirmation from --yes).
    */
   terminal: Terminal | null;
   /** `%tee`/`%once`: where each later Out[n] is also written, or null. */
@@ -54,26 +50,40 @@ export interface Terminal {
   history(): readonly string[];
   /** The terminal's width: text tables (%stats, %errors) fit it without wrapping a row. */
   columns?(): number;
+  /**
+   * A request a statement waits on while it runs (a destructive call's
+   * confirmation): the terminal shows it and answers.
+   */
+  ask(request: ConfirmRequest): Promise<boolean>;
 }
 
 /**
- * What a statement asks the interactive terminal to do, in place of a value
- * to show: the terminal switches on `kind`. `%edit` opens $VISUAL or
- * $EDITOR on the text and runs what is saved; `%watch` runs a statement
- * again and again; `%timeline` draws its chart full screen; `%errors`
- * opens its table of failure signatures.
+ * What a statement asks the interactive terminal to do: the terminal
+ * switches on `kind`. Given in place of a value to show: `%edit` opens
+ * $VISUAL or $EDITOR on the text and runs what is saved; `%watch` runs a
+ * statement again and again; `%timeline` draws its chart full screen;
+ * `%errors` opens its table of failure signatures; `%top` and `%tail`.
+ * Asked while the statement runs, which waits on the answer
+ * (`Terminal.ask`): `confirm`, a yes/no question before a destructive call.
+ * The pager is not asked for: the terminal shows there any answer taller
+ * than the screen (text, a record view, a long repr), as it shows a long
+ * table in its viewer.
  */
 export type TerminalRequest =
+  | { readonly kind: 'confirm'; readonly question: string }
   | { readonly kind: 'edit'; readonly text: string; /** What is being edited, for messages: `In [3]`, `a new input`. */ readonly label: string }
   | { readonly kind: 'watch'; readonly statement: string; readonly seconds: number }
   | {
       readonly kind: 'timeline';
       readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
-      readonly ctx: DeriveContext;
+      /** The engine map for the records, looked up when they are read. */
+      readonly ctx: () => Promise<DeriveContext>;
       /** Whether the records change as the hub runs tasks, so the view polls. */
       readonly live: boolean;
       /** One row per engine, label or function. */
       readonly rows: TimelineRows;
+      /** The tasks read as columns, where the client can (else null: read `open`). */
+      readonly intervals?: () => Promise<IntervalTable | null>;
     }
   | {
       readonly kind: 'errors';
@@ -99,6 +109,7 @@ export type TerminalRequest =
       lines(signal: AbortSignal): AsyncIterable<TailLine>;
     };
 
+export type ConfirmRequest = Extract<TerminalRequest, { kind: 'confirm' }>;
 export type EditRequest = Extract<TerminalRequest, { kind: 'edit' }>;
 export type WatchRequest = Extract<TerminalRequest, { kind: 'watch' }>;
 export type TimelineRequest = Extract<TerminalRequest, { kind: 'timeline' }>;
@@ -174,6 +185,3 @@ export interface Completion {
   readonly end: number;
   readonly candidates: readonly string[];
 }
-
-/** Asks a yes/no question in a terminal (destructive calls); script mode answers from --yes. */
-export type Confirm = (question: string) => Promise<boolean>;

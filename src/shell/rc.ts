@@ -72,7 +72,7 @@ export async function streamDbQuery(client: Client, c: CallArgs, format: OutputF
   // a trace reads what a timeline reads, the function's name among it; keys asked for are kept
   const writer = writerOf(format);
   const keys = writer.defaultKeys && args.keys === null ? [...writer.defaultKeys] : args.keys;
-  const texts = writer.takesJsonText ? client.streamQueryTexts?.(query, keys) : null;
+  const texts = writer.takesJsonText && client.capabilities.texts ? client.streamQueryTexts(query, keys) : null;
   const source: AsyncIterable<TaskRecord | string> = texts ?? client.streamQuery(query, keys, c.signal ? { signal: c.signal } : {});
   const ks = client.answerKeys(keys);
   // A store reading several task tables at once says which table each record came from.
@@ -97,7 +97,7 @@ export async function streamDbQuery(client: Client, c: CallArgs, format: OutputF
  */
 export async function pagedDbQuery(client: Client, c: CallArgs, over: number): Promise<RecordList> {
   const { query, keys } = dbQueryArgs(c);
-  const paged = client.pagedQuery ? await client.pagedQuery(query, keys) : null;
+  const paged = client.capabilities.paged ? await client.pagedQuery(query, keys) : null;
   if (!paged) return client.dbQuery(query, keys, c.signal);
   if (paged.length <= over) void paged.records;
   return paged;
@@ -109,8 +109,7 @@ export async function pagedDbQuery(client: Client, c: CallArgs, over: number): P
  */
 export async function countDbQuery(client: Client, c: CallArgs): Promise<number> {
   const { query, keys } = dbQueryArgs(c);
-  if (client.countQuery) return client.countQuery(query, keys, c.signal);
-  return (await client.dbQuery(query, keys, c.signal)).length;
+  return client.countQuery(query, keys, c.signal);
 }
 
 /** Builds `rc`: ipyparallel's Client as far as the task database goes. */

@@ -3,7 +3,7 @@ import { RecordList, RecordStream, type Client } from '../client/index.js';
 import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
 import { OUTPUT_FORMATS, WRITERS, isRecordView, isTaskResult, type DisplayOptions } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
-import type { Completion, Confirm, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
+import type { Completion, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
 import { provideAttributes, memoryError, Interpreter, stripPrompts, parseStatement, isCompleteSource, splitStatements, makeBuiltins, COLLECTIONS_MODULE, MATH_MODULE, DATETIME, DATETIME_MODULE, TIMEDELTA, TIMEZONE, ago, todayMidnight, PyFunction, PyObject } from '../language/index.js';
 import { completeAt } from './complete.js';
 import { runMagic } from './magics/index.js';
@@ -57,7 +57,6 @@ const SEEN_PER_VALUE = 100_000;
 class ShellImpl implements Shell {
   readonly client: Client;
   readonly settings: ShellSettings;
-  confirm: Confirm | null = null;
   terminal: Terminal | null = null;
   private readonly interp: Interpreter;
   private readonly builtins: Map<string, unknown>;

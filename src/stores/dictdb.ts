@@ -1,7 +1,7 @@
 import { configError, keyError } from '../errors.js';
 import { compileMatcher, compileQuery, compareRecords, normalizeKeys, projector, type KeysInput, type QueryInput } from '../query/index.js';
 import { BUFFER_KEYS, KEY_NAMES, Timestamp, copyValue, frozenCopy, setOwn, type TaskRecord, type Value } from '../records/index.js';
-import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from './store.js';
+import { StoreBase, checkRecordDates, type Store, type StoreInfo, type StoreSummary } from './store.js';
 
 export interface DictDBLimits {
   /** Most records kept; past it the oldest record_limit × cull_fraction are culled. */
@@ -26,7 +26,7 @@ export interface DictDBOptions extends Partial<DictDBLimits> {
  * culled record says why it went. Records are kept as frozen copies, so
  * answers share their dicts and lists instead of copying them.
  */
-export class DictDB implements Store {
+export class DictDB extends StoreBase implements Store {
   readonly info: StoreInfo;
   readonly limits: DictDBLimits;
   private readonly records = new Map<string, TaskRecord>();
@@ -39,6 +39,7 @@ export class DictDB implements Store {
   private ordered: TaskRecord[] | null = [];
 
   constructor(options: DictDBOptions = {}) {
+    super();
     this.limits = {
       recordLimit: options.recordLimit ?? DICTDB_DEFAULTS.recordLimit,
       sizeLimit: options.sizeLimit ?? DICTDB_DEFAULTS.sizeLimit,

@@ -1,10 +1,10 @@
 import { noData } from '../errors.js';
 import type { KeysInput, QueryInput } from '../query/index.js';
 import type { TaskRecord } from '../records/index.js';
-import type { Store, StoreInfo, StoreSummary } from './store.js';
+import { StoreBase, type Store, type StoreInfo, type StoreSummary } from './store.js';
 
 /** A store that keeps nothing: writes are accepted and dropped, reads raise NoData. */
-export class NoDB implements Store {
+export class NoDB extends StoreBase implements Store {
   readonly info: StoreInfo = { kind: 'NoDB', location: 'nowhere (NoDB keeps no records)', writable: true, live: false };
 
   async addRecord(_msgId: string, _record: TaskRecord): Promise<void> {}

@@ -82,8 +82,7 @@ export class Session {
     this.shell = options.shell;
     this.painter = options.painter;
     this.history = options.history;
-    this.shell.confirm = (q) => this.confirm(q);
-    this.shell.terminal = { history: () => this.history.entries, columns: () => this.columns };
+    this.shell.terminal = { history: () => this.history.entries, columns: () => this.columns, ask: (r) => this.confirm(r.question) };
     this.editor = new PromptEditor({
       history: options.history,
       complete: (text, cursor) => this.shell.complete(text, cursor),
@@ -293,12 +292,15 @@ export class Session {
     try {
       // promptNumber: the shell records the value as Out[n] and `_`.
       const outcomes = await abortable(this.shell.execute(source, { signal: running.abort.signal, promptNumber: n, pageRecordsOver: PAGED_ANSWER }), running.abort.signal);
-      // Only what may be drawn as a table or record view needs engine ids.
-      if (outcomes.some((o) => typeof o.value === 'object' && o.value !== null)) await this.learnEngines();
+      // Only what may be drawn as a table or record view needs engine ids; a timeline learns them as it reads, and asks after its first frame.
+      if (outcomes.some((o) => typeof o.value === 'object' && o.value !== null && terminalRequest(o.value)?.kind !== 'timeline')) await this.learnEngines();
       for (const o of outcomes) {
         // Reading a timeline's records is part of running the statement: Ctrl-C stops it.
         const request = terminalRequest(o.value);
-        if (request?.kind === 'timeline' && this.screen === running) await this.openTimeline(request, running.abort.signal);
+        if (request?.kind === 'timeline' && this.screen === running) {
+          await this.openTimeline(request, running.abort.signal);
+          void this.learnEngines();
+        }
         else if (request?.kind === 'tail' && this.screen === running) await this.runTail(request, running);
         else if (request?.kind === 'top' && this.screen === running) this.startTop(request);
         else if (request?.kind === 'edit') edit = request;
@@ -525,6 +527,16 @@ export class Session {
   /** Reads the records of a %timeline and shows the chart full screen. */
   private async openTimeline(request: TimelineRequest, signal: AbortSignal): Promise<void> {
     const timeline = await abortable(TimelineSession.open(request, { columns: this.columns, rows: this.rows }, () => this.changed()), signal);
+    // Keys typed while the chart was made may reach the process only now: two turns of the event loop read them
+    // while the statement still runs, into the type-ahead that is dropped when a view opens, so none reaches the chart.
+    try {
+      await abortable((async () => {
+        for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+      })(), signal);
+    } catch (e) {
+      timeline.stop();
+      throw e;
+    }
     this.screen = { kind: 'timeline', timeline };
   }
 
@@ -636,7 +648,6 @@ export class Session {
     this.timelineOf(s)?.stop();
     this.topOf(s)?.stop();
     this.table?.stopSearch();
-    this.shell.confirm = null;
     this.shell.terminal = null;
     this.listeners.clear();
   }

@@ -1,4 +1,4 @@
-import { compareEngines, engineLabel, type TaskInterval, type TimelineRows } from '../analytics/index.js';
+import { compareEngines, engineLabel, type IntervalTable, type TaskInterval, type TimelineRows } from '../analytics/index.js';
 import { type RecordStatus } from '../records/index.js';
 
 /**
@@ -41,24 +41,32 @@ const BINS = 16384;
 /** A frame reads the summary once a character cell covers this many slices. */
 export const BINS_PER_CELL = 4;
 
+/** The msg_ids of a timeline's tasks, by task number, read when wanted. */
+export interface TaskIds {
+  readonly length: number;
+  at(task: number): string;
+  /** The first task whose msg_id starts with `prefix`, or -1. */
+  find(prefix: string): number;
+}
+
 export class TimelineModel {
   readonly rows: TimelineRow[];
-  readonly msgIds: string[];
+  readonly ids: TaskIds;
   readonly first: number;
   readonly last: number;
   /** Records without a time to place them. */
   readonly unplaced: number;
 
-  constructor(rows: TimelineRow[], msgIds: string[], first: number, last: number, unplaced: number) {
+  constructor(rows: TimelineRow[], ids: TaskIds, first: number, last: number, unplaced: number) {
     this.rows = rows;
-    this.msgIds = msgIds;
+    this.ids = ids;
     this.first = first;
     this.last = last;
     this.unplaced = unplaced;
   }
 
   get taskCount(): number {
-    return this.msgIds.length;
+    return this.ids.length;
   }
 
   get binWidth(): number {
@@ -119,7 +127,9 @@ class RowColumns {
  * start (else its submission: still queued) to its completion (else the end).
  */
 export class TimelineBuilder {
-  private readonly msgIds: string[] = [];
+  /** Each task's msg_id, or its row in `table`. */
+  private readonly ids: (string | number)[] = [];
+  private table: IntervalTable | null = null;
   private readonly rows = new Map<number | string | null, RowColumns>();
   private first = Infinity;
   private last = -Infinity;
@@ -130,20 +140,55 @@ export class TimelineBuilder {
   constructor(private readonly by: TimelineRows = 'engine') {}
 
   add(t: TaskInterval): void {
-    const start = t.started ?? t.submitted;
+    const key = this.by === 'label' ? t.label : this.by === 'function' ? t.function : t.uuid ?? t.engine;
+    this.place(t.started ?? t.submitted, t.completed, key, t.engine, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], t.msgId);
+  }
+
+  /**
+   * The tasks of a column read in answer order: what `add` does with each
+   * one's interval, a plain row's (status ok, its engine id the map's)
+   * without making it; its msg_id is read from the table when first shown.
+   */
+  addTable(table: IntervalTable, order: Uint32Array): void {
+    const by = this.by;
+    this.table = table;
+    table.visit(
+      order,
+      (c, j, row, engine) => {
+        const submitted = c.submitted[j]!;
+        const started = c.started[j]!;
+        const completed = c.completed[j]!;
+        let key: number | string | null;
+        if (by === 'engine') key = table.uuidOf(c.uuid[j]!) || engine;
+        else if (by === 'label') {
+          const label = c.values['label']![j];
+          key = typeof label === 'string' && label !== '' ? label : null;
+        } else key = c.functions![j]!;
+        const resubmitted = c.values['resubmitted']![j];
+        const code = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
+        this.place(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, key, engine, code, row);
+      },
+      (t, row) => {
+        const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
+        this.place(t.started ?? t.submitted, t.completed, key, t.engine, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+      },
+    );
+  }
+
+  /** `id`: the task's msg_id, or its row in the table of `addTable`. */
+  private place(start: number | null, completed: number | null, key: number | string | null, engine: number | string | null, code: number, id: string | number): void {
     if (start === null) {
       this.unplaced++;
       return;
     }
-    const key = this.by === 'label' ? t.label : this.by === 'function' ? t.function : t.uuid ?? t.engine;
     let row = this.rows.get(key);
     if (!row) this.rows.set(key, (row = new RowColumns(key)));
-    if (this.by === 'engine' && typeof t.engine === 'number') row.id = t.engine;
-    row.push(start, t.completed ?? NaN, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], this.msgIds.length);
-    this.msgIds.push(t.msgId);
+    if (this.by === 'engine' && typeof engine === 'number') row.id = engine;
+    row.push(start, completed ?? NaN, code, this.ids.length);
+    this.ids.push(id);
     if (start < this.first) this.first = start;
-    if (t.completed === null) this.pending = true;
-    const end = t.completed ?? start;
+    if (completed === null) this.pending = true;
+    const end = completed ?? start;
     if (end > this.last) this.last = end;
   }
 
@@ -165,7 +210,21 @@ export class TimelineBuilder {
         codes: r.codes.subarray(0, r.n),
         tasks: r.tasks.subarray(0, r.n),
       }), first, last));
-    return new TimelineModel(rows, this.msgIds, first, last, this.unplaced);
+    const ids = this.ids;
+    const table = this.table;
+    const at = (k: number) => {
+      const v = ids[k]!;
+      return typeof v === 'string' ? v : table!.msgId(v);
+    };
+    const taskIds: TaskIds = {
+      length: ids.length,
+      at,
+      find: (prefix) => {
+        for (let k = 0; k < ids.length; k++) if (at(k).startsWith(prefix)) return k;
+        return -1;
+      },
+    };
+    return new TimelineModel(rows, taskIds, first, last, this.unplaced);
   }
 
   private rowLabel(key: number | string | null): string {
@@ -213,17 +272,51 @@ function sortedRow(
   const n = a.starts.length;
   for (let i = 1; i < n; i++) {
     if (a.starts[i]! < a.starts[i - 1]!) {
-      const order = Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => a.starts[x]! - a.starts[y]!);
-      return {
-        ...row,
-        starts: Float64Array.from(order, (j) => a.starts[j]!),
-        ends: Float64Array.from(order, (j) => a.ends[j]!),
-        codes: Uint8Array.from(order, (j) => a.codes[j]!),
-        tasks: Int32Array.from(order, (j) => a.tasks[j]!),
-      };
+      const order = startOrder(a.starts);
+      const starts = new Float64Array(n);
+      const ends = new Float64Array(n);
+      const codes = new Uint8Array(n);
+      const tasks = new Int32Array(n);
+      for (let k = 0; k < n; k++) {
+        const j = order[k]!;
+        starts[k] = a.starts[j]!;
+        ends[k] = a.ends[j]!;
+        codes[k] = a.codes[j]!;
+        tasks[k] = a.tasks[j]!;
+      }
+      return { ...row, starts, ends, codes, tasks };
     }
   }
   return { ...row, ...a };
+}
+
+/**
+ * The tasks of a row by start, ties in arrival order. Starts are whole
+ * microseconds: when the row's span and its task count fit in a double's
+ * 53 bits, each task's (start − first start) and place make one number,
+ * sorted natively; else a sort by comparison.
+ */
+export function startOrder(starts: Float64Array): Int32Array {
+  const n = starts.length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let whole = true;
+  for (let i = 0; i < n; i++) {
+    const s = starts[i]!;
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+    if (!Number.isInteger(s)) whole = false;
+  }
+  const scale = 2 ** Math.ceil(Math.log2(n + 1));
+  if (!whole || !((hi - lo + 1) * scale <= Number.MAX_SAFE_INTEGER)) {
+    return Int32Array.from({ length: n }, (_, j) => j).sort((x, y) => starts[x]! - starts[y]! || x - y);
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (starts[i]! - lo) * scale + i;
+  keys.sort();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = keys[i]! % scale;
+  return order;
 }
 
 /** The first index whose start is ≥ t. */

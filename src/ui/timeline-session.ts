@@ -46,6 +46,11 @@ export class TimelineSession {
 
 async function load(req: TimelineRequest): Promise<TimelineModel> {
   const b = new TimelineBuilder(req.rows);
-  for await (const rec of req.open()) b.add(taskInterval(rec, req.ctx));
+  const table = req.intervals ? await req.intervals() : null;
+  if (table) b.addTable(table, table.order());
+  else {
+    const ctx = await req.ctx();
+    for await (const rec of req.open()) b.add(taskInterval(rec, ctx));
+  }
   return b.finish(req.live ? Date.now() * 1000 : null);
 }

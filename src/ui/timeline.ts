@@ -77,7 +77,7 @@ export class TimelineView {
   selectedId(): string | null {
     const r = this.model.rows[this.row];
     if (!r || this.task < 0 || this.task >= r.tasks.length) return null;
-    return this.model.msgIds[r.tasks[this.task]!]!;
+    return this.model.ids.at(r.tasks[this.task]!);
   }
 
   handleKey(ev: KeyEvent): TimelineAction {
@@ -214,7 +214,7 @@ export class TimelineView {
   /** Selects the first task whose msg_id starts with `prefix`, and brings it into view. */
   jumpTo(prefix: string, zoomIn: boolean): boolean {
     const m = this.model;
-    const index = m.msgIds.findIndex((id) => id.startsWith(prefix));
+    const index = m.ids.find(prefix);
     if (index < 0) return false;
     for (let r = 0; r < m.rows.length; r++) {
       const j = m.rows[r]!.tasks.indexOf(index);

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StoreClient, planAbort, planRetry, retryChain } from '../../src/client/index.js';
+import { StoreClient, planAbort, planRetry, retryChain, type Client } from '../../src/client/index.js';
+import type { EngineActivity } from '../../src/client/live.js';
 import { Timestamp, type TaskRecord } from '../../src/records/index.js';
 import { DictDB } from '../../src/stores/index.js';
 
@@ -42,11 +43,36 @@ test("of the pending tasks an engine holds, the first submitted is the one it ru
   assert.deepEqual(plan.running.map((t) => t.engine), [0, 1]);
   assert.deepEqual(ids(plan.queued), ['2', '4']);
   assert.deepEqual(ids(plan.done), [], 'a query selects pending tasks only');
+  // a selection without the task an engine runs: the ones it holds wait behind that task
+  const behind = await planAbort(rc, { msgIds: [task(2, {})['msg_id'] as string] });
+  assert.deepEqual(ids(behind.queued), ['2'], 'task 1 runs on engine 0, so task 2 waits');
   // named tasks that are done are reported as such
   const named = await planAbort(rc, { msgIds: [task(5, {})['msg_id'] as string, task(4, {})['msg_id'] as string] });
   assert.deepEqual(ids(named.done), ['5']);
   assert.deepEqual(named.done[0]!.status, 'ok');
   assert.deepEqual(ids(named.queued), ['4']);
+});
+
+test('where IOPub said what an engine is busy with, that task is the running one, and an idle engine runs none; elsewhere the first submitted', async () => {
+  const rc = await clientOf([
+    task(1, { engine_uuid: ENGINE_0 }),
+    task(2, { engine_uuid: ENGINE_0 }),
+    task(3, { engine_uuid: ENGINE_1 }),
+    task(4, { engine_uuid: ENGINE_1 }),
+  ]);
+  const watched = (activity: Map<number, EngineActivity>) => {
+    const client = Object.create(rc) as Client;
+    Object.defineProperty(client, 'live', { value: { engineActivity: async () => activity } });
+    return client;
+  };
+  // engine 0 took task 2 first (a resubmission, a dependency met late); engine 1 not heard from
+  let plan = await planAbort(watched(new Map([[0, { busy: true, task: task(2, {})['msg_id'] as string, since: at(3) }]])), { query: {} });
+  assert.deepEqual(ids(plan.running), ['2', '3']);
+  assert.deepEqual(ids(plan.queued), ['1', '4']);
+  // engine 1 said idle: its tasks wait (about to start), and an abort still stops them
+  plan = await planAbort(watched(new Map([[0, { busy: true, task: task(2, {})['msg_id'] as string, since: at(3) }], [1, { busy: false, task: null, since: at(3) }]])), { query: {} });
+  assert.deepEqual(ids(plan.running), ['2']);
+  assert.deepEqual(ids(plan.queued), ['1', '3', '4']);
 });
 
 test('%retry takes failed and aborted tasks not yet resubmitted, counted by function and ename', async () => {

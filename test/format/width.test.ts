@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import stringWidth from 'string-width';
 import { cutText, textWidth } from '../../src/format/index.js';
+import { isNarrow } from '../../src/format/width.js';
 import { wrapAnsiLine } from '../../src/ui/text-width.js';
 
 const FAMILY = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
@@ -17,6 +18,16 @@ test('text is as wide as Ink measures it: emoji, a ZWJ family, the soft hyphen, 
   assert.equal(textWidth(FAMILY), 2);
   assert.equal(textWidth('co\u00ADop'), 4);
   assert.equal(textWidth('\x1b[31m\u{1F600}\x1b[0m'), 2, 'colour takes no columns');
+});
+
+test('the characters measured without string-width are one column each, alone and in a row, as string-width says', () => {
+  const narrow: string[] = [];
+  for (let c = 0; c <= 0xffff; c++) if (isNarrow(c)) narrow.push(String.fromCharCode(c));
+  assert.ok(narrow.length > 350 && narrow.includes('µ') && narrow.includes('─') && narrow.includes('…') && !narrow.includes('\u00AD'));
+  for (const ch of narrow) assert.equal(stringWidth(ch), 1, `U+${ch.charCodeAt(0).toString(16)}`);
+  const all = narrow.join('');
+  assert.equal(textWidth(all), stringWidth(all));
+  assert.equal(textWidth(all), all.length);
 });
 
 test('a cut keeps whole clusters and ends within the width', () => {

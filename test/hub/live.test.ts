@@ -9,6 +9,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { openHubClient } from '../../src/client/hub-client.js';
+import { TopMonitor } from '../../src/client/top-monitor.js';
+import { Timestamp } from '../../src/records/index.js';
 import { IPC, isolatedEnv, runIpc, tempDir } from '../cli/helpers.js';
 import { Terminal } from '../ui/support/tmux.js';
 import { Cluster } from './cluster.js';
@@ -148,6 +151,49 @@ emit(True)
   const recorded = await recordedStdout([id!]);
   assert.deepEqual(linesOf(run.stdout, id!), recorded[id!]!.replace(/\n$/, '').split('\n'));
   assert.equal(linesOf(run.stdout, id!).length, 10);
+});
+
+test("%top's running time of a task starts at the engine's own busy: within 0.3 s of the `started` its record holds once done", async () => {
+  const client = await openHubClient({ connectionFile: cluster.connectionFile, timeoutMs: 10_000 });
+  const monitor = new TopMonitor({ client, query: {}, by: null });
+  // when %top says each task began running: the snapshot's time less the running time it shows
+  const began = new Map<string, number>();
+  let watching = true;
+  try {
+    await monitor.start();
+    const watch = (async () => {
+      while (watching) {
+        const s = monitor.snapshot('hub');
+        for (const e of s.engines) {
+          const t = e.task;
+          if (t && !t.estimated && t.runningSeconds !== null && !began.has(t.msgId)) began.set(t.msgId, s.polledAt.us - t.runningSeconds * 1e6);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const ids = await submitTickers(['delta', 'epsilon'], 3);
+    const end = Date.now() + 30_000;
+    let records = (await client.dbQuery({ msg_id: { $in: ids } }, ['started', 'completed'])).records;
+    while (records.some((r) => r['completed'] === null) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      records = (await client.dbQuery({ msg_id: { $in: ids } }, ['started', 'completed'])).records;
+    }
+    watching = false;
+    await watch;
+    assert.equal(records.length, 2);
+    for (const r of records) {
+      const id = String(r['msg_id']);
+      const started = r['started'];
+      assert.ok(started instanceof Timestamp, `${id} has its started`);
+      assert.ok(began.has(id), `%top showed ${id} running from its busy status`);
+      const off = (began.get(id)! - started.us) / 1e6;
+      assert.ok(Math.abs(off) < 0.3, `${id}: %top's start is ${off.toFixed(3)} s from the engine's started`);
+    }
+  } finally {
+    watching = false;
+    monitor.stop();
+    await client.close();
+  }
 });
 
 /** One long task pinned on each engine, three more queued on engine 0, two load-balanced waiting, one failure done. */

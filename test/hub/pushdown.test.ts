@@ -118,7 +118,12 @@ test('toHubQuery pushes what each backend gets right and keeps the rest for ipc'
   assert.deepEqual(plan({ engine_uuid: { $in: ['e', null] } }, 'DictDB'), { kind: 'send', query: { engine_uuid: { $in: ['e', null] } } });
   assert.deepEqual(plan({ engine_uuid: { $ne: 'e' } }, 'SQLiteDB'), { kind: 'send', query: MATCH_ALL });
   const t = Timestamp.parse('2026-01-31T12:00:00Z')!;
-  assert.deepEqual(plan({ submitted: { $gt: t } }, 'DictDB'), { kind: 'send', query: MATCH_ALL });
+  // None first: DictDB stops at the first test that fails, before ordering a pending task's None
+  assert.deepEqual(plan({ submitted: { $gt: t } }, 'DictDB'), { kind: 'send', query: { submitted: { $ne: null, $gte: t } } });
+  assert.deepEqual(Object.keys((plan({ completed: { $lt: t, $gte: t.plus(-1e6) } }, 'DictDB') as { query: Record<string, object> }).query['completed']!), ['$ne', '$lt', '$gte']);
+  assert.deepEqual(plan({ submitted: { $gt: t } }, 'unknown'), { kind: 'send', query: MATCH_ALL });
+  // bounds on dates the running hub wrote itself (%top's): its UTC text compares right, so they go as they are
+  assert.deepEqual(toHubQuery(compileQuery({ completed: { $gte: t } }), 'SQLiteDB', { ownDates: true }), { kind: 'send', query: { completed: { $gte: t } } });
   assert.deepEqual(plan({ submitted: { $gt: t } }, 'SQLiteDB'), { kind: 'send', query: { submitted: { $gte: Timestamp.parse('2026-01-29T12:00:00Z')! } } });
   const many = Array.from({ length: 5000 }, (_, i) => `id-${i}`);
   assert.deepEqual(plan({ msg_id: { $in: many } }, 'SQLiteDB'), { kind: 'send', query: MATCH_ALL });

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { toHubQuery, type HubBackend } from '../../src/hub/index.js';
 import {
-  FIELD_OPERATORS, LOGICAL_OPERATORS, compileMatcher, compileQuery, fieldKeys, fieldNodes, matchNode, matches,
-  queryToMongo, toSql, walk, type FieldOp, type QueryInput,
+  FIELD_OPERATORS, LOGICAL_OPERATORS, compileMatcher, compileQuery, fieldKeys, fieldNodes, matchNode, matches, walk, type FieldOp, type QueryInput,
 } from '../../src/query/index.js';
+import { queryToMongo } from '../../src/stores/mongodb/mongo-filter.js';
+import { toSql } from '../../src/stores/sqlite/sql-filter.js';
 import { RECORDS, T2 } from './fixtures.js';
 
 /** A query using each canonical operator, on a key where it means something. */

@@ -150,12 +150,16 @@ function signalled(source: string, signal: NodeJS.Signals): Promise<{ code: numb
     const child = spawn(process.execPath, [IPC, '--demo', '-c', source], { env, cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.stdout.resume();
     let sentAt = 0;
-    const timer = setTimeout(() => {
-      sentAt = performance.now();
-      child.kill(signal);
-    }, 1200);
+    let timer: NodeJS.Timeout | undefined;
+    // the signal goes once the script has printed its first line: the statement after it is computing, however slow the start was
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (timer || !d.includes('ready')) return;
+      timer = setTimeout(() => {
+        sentAt = performance.now();
+        child.kill(signal);
+      }, 300);
+    });
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`ipc did not end after ${signal}`));
@@ -168,12 +172,12 @@ function signalled(source: string, signal: NodeJS.Signals): Promise<{ code: numb
   });
 }
 
-const SPIN = 'len([sum([y for y in range(10000)]) for x in range(10000)])\nprint("not reached")';
+const SPIN = 'print("ready")\nlen([sum([y for y in range(10000)]) for x in range(10000)])\nprint("not reached")';
 
 test('script mode: SIGINT stops a CPU-bound statement with exit status 130; SIGTERM and SIGHUP end it', async () => {
   const int = await signalled(SPIN, 'SIGINT');
   assert.equal(int.code, 130);
-  assert.match(int.stderr, /^line 1: Interrupted: the statement was interrupted( \(Ctrl-C\))?\n$/);
+  assert.match(int.stderr, /^line 2: Interrupted: the statement was interrupted( \(Ctrl-C\))?\n$/);
   assert.ok(int.afterSignalMs < 500, `exit ${int.afterSignalMs.toFixed(0)} ms after SIGINT`);
   for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
     const r = await signalled(SPIN, sig);

@@ -14,7 +14,7 @@ import { demoShell } from './helpers.js';
 test('%history numbers this session\'s inputs by In [n], whatever other sessions wrote to the history file', async () => {
   const { shell } = await demoShell({ count: 5 });
   const file = ['y = 1', "len(db_query({'completed': None}))", 'x = 2'];
-  shell.terminal = { history: () => file };
+  shell.terminal = { history: () => file, ask: async () => false };
   const inputs = ['x = 41', 'x + 1', "db_query({}, keys='msg_id')[:1]"];
   for (const [i, source] of inputs.entries()) await shell.execute(source, { promptNumber: i + 1 });
   const [h] = await shell.execute('%history', { promptNumber: 4 });

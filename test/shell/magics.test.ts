@@ -95,7 +95,7 @@ test('a mistyped magic suggests the one meant, a swap of two letters included: %
 
 test('%watch is a request the terminal carries out; without a terminal it is an error', async () => {
   assert.equal((await one(shell, '%watch len(db_query({})) 3')).error?.kind, 'NameError');
-  shell.terminal = { history: () => ['x = 1', '%history'] };
+  shell.terminal = { history: () => ['x = 1', '%history'], ask: async () => false };
   try {
     const w = terminalRequest(await value(shell, "%watch db_query({'completed': None}) 3"));
     assert.ok(w?.kind === 'watch');

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { compileQuery } from '../../src/query/index.js';
-import { SQL_TIMESTAMP_FUNCTION, quoteIdentifier, toSql } from '../../src/query/sql.js';
+import { SQL_TIMESTAMP_FUNCTION, quoteIdentifier, toSql } from '../../src/stores/sqlite/sql-filter.js';
 import { Timestamp } from '../../src/records/index.js';
 import { collect } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';

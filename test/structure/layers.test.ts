@@ -138,3 +138,13 @@ test('a store knows no output format: stores/ never imports format/ (the JSON wr
   const found = relativeImports.filter((i) => layerOf(i.from) === 'stores' && layerOf(target(i)) === 'format').map(where);
   assert.deepEqual(found, []);
 });
+
+test("each backend's query compiler lives beside its backend: query/ holds the engine, not SQL, MongoDB or the hub's pushdown", () => {
+  const defines = (dir: string, name: string) =>
+    sources(join(src, dir)).filter((f) => new RegExp(`export function ${name}\\b`).test(readFileSync(f, 'utf8'))).map((f) => relative(src, f));
+  const where = { toSql: 'stores/sqlite', toMongo: 'stores/mongodb', toHubQuery: 'hub' };
+  for (const [name, dir] of Object.entries(where)) {
+    assert.equal(defines(dir, name).length, 1, `${name} is defined in ${dir}/`);
+    assert.deepEqual(defines('query', name), [], `${name} is not defined in query/`);
+  }
+});

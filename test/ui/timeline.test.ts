@@ -8,6 +8,7 @@ import { taskInterval } from '../../src/analytics/index.js';
 import type { KeyEvent } from '../../src/ui/keys.js';
 import { makePainter } from '../../src/ui/style.js';
 import { TimelineModel, TimelineView } from '../../src/ui/timeline.js';
+import { startOrder } from '../../src/ui/timeline-model.js';
 import { Terminal } from './support/tmux.js';
 
 const plain = makePainter(false);
@@ -134,6 +135,22 @@ test('%timeline in a terminal: bars per engine, zoom, Enter opens the record vie
     await t.waitFor((x) => x.includes('(timeline of 22 tasks closed)') && x.includes('In [2]:'), 'the prompt again');
   } finally {
     t.close();
+  }
+});
+
+test("a row's tasks in start order, ties in arrival order: packed into one number where the span allows, else by comparison", () => {
+  let seed = 9;
+  const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const cases = [
+    Float64Array.from({ length: 5000 }, () => 1.79e15 + Math.floor(r() * 2e9)),
+    Float64Array.from({ length: 3000 }, () => 1.79e15 + Math.floor(r() * 50)),
+    Float64Array.from({ length: 2000 }, (_, i) => (i % 2 ? 1.79e15 : 0) + Math.floor(r() * 1e6)),
+    Float64Array.from({ length: 1000 }, () => 1.79e15 + r() * 1e6),
+    Float64Array.from([3, 1, 2, 1, 3]),
+  ];
+  for (const starts of cases) {
+    const want = Int32Array.from({ length: starts.length }, (_, j) => j).sort((x, y) => starts[x]! - starts[y]! || x - y);
+    assert.deepEqual(startOrder(starts), want);
   }
 });
 

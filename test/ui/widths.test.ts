@@ -25,7 +25,7 @@ function fits(lines: readonly string[], width: number, what: string): void {
 test('%stats, %stats by client, %stats --hist and %errors fit 60 to 200 columns; ids whole where there is room', async () => {
   const { shell, records } = await demoShell({ count: 400 });
   let width = 0;
-  shell.terminal = { history: () => [], columns: () => width };
+  shell.terminal = { history: () => [], columns: () => width, ask: async () => false };
   const clients = [...new Set(records.map((r) => r['client_uuid']).filter((c): c is string => typeof c === 'string'))];
   assert.ok(clients.length > 1 && clients.every((c) => c.length >= 30), 'client ids as long as uuids');
   for (width of WIDTHS) {

@@ -1,15 +1,27 @@
-import type { Client } from '../../client/index.js';
+import type { Client, TaskColumns, TaskColumnsRequest } from '../../client/index.js';
 import { didYouMean, nameError, typeError } from '../../errors.js';
-import { histogram, renderHistogram, renderStats, renderSvg, renderTrace } from '../../format/index.js';
-import { GROUP_ALIASES, INTERVAL_KEYS, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys, type GroupStats, type StatsGroup, type TaskStats, type TimelineRows } from '../../analytics/index.js';
+import { histogram, renderHistogram, renderStats, renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../format/index.js';
+import {
+  GROUP_ALIASES, INTERVAL_KEYS, IntervalTable, MappedIds, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys,
+  type GroupStats, type StatsGroup, type TaskStats, type TimelineRows,
+} from '../../analytics/index.js';
 import { RecordList, Text, isDict, queueWait, runTime, type DeriveContext, type TaskRecord } from '../../records/index.js';
 import { writeFileStreaming } from '../export-file.js';
 import { askTerminal } from '../api.js';
 import type { MagicContext } from '../magic.js';
 import { parseExpression, bindArgs, PyFunction, typeName } from '../../language/index.js';
 
-/** Where the records of a stats or timeline come from: a query (read twice if need be) or a list in hand. */
-type Source = { readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>; readonly ctx: DeriveContext };
+/**
+ * Where the records of a stats or timeline come from: a query (read twice
+ * if need be) or a list in hand; a query also as columns, where the client
+ * can read them so.
+ */
+export type Source = {
+  readonly open: () => AsyncIterable<TaskRecord> | Iterable<TaskRecord>;
+  /** The engine map for the records (a store client may look it up: asked only where the records are read). */
+  readonly ctx: () => Promise<DeriveContext>;
+  readonly columns?: (request: TaskColumnsRequest) => Promise<TaskColumns | null>;
+};
 
 /** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
 export function deriveContext(client: Client): Promise<DeriveContext> {
@@ -55,10 +67,55 @@ export function statsData(st: TaskStats): Record<string, unknown> {
   };
 }
 
-async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> {
-  const b = new StatsBuilder(by, source.ctx);
+/** The groupings whose key is a stored key's value. */
+const VALUE_GROUPS: readonly StatsGroup[] = ['client_uuid', 'queue', 'label'];
+
+/** The stats of a source's records, grouped by `by`: from columns where the client reads them so, else from the records. */
+export async function computeStats(source: Source, by: StatsGroup): Promise<TaskStats> {
+  const columns = await source.columns?.({
+    keys: statsKeys(by).filter((k) => k !== 'function'),
+    lazy: DERIVE_ONLY,
+    values: VALUE_GROUPS.includes(by) ? [by] : [],
+    function: by === 'function',
+    state: true,
+  });
+  if (columns) {
+    const { read, ctx } = columns;
+    const b = new StatsBuilder(by, ctx);
+    const ids = new MappedIds(read.uuids, ctx);
+    for await (const chunk of read.chunks) b.addChunk(chunk, read.uuids, ids);
+    return b.result();
+  }
+  const b = new StatsBuilder(by, await source.ctx());
   for await (const r of source.open()) b.add(r);
   return b.result();
+}
+
+/** The keys a timeline reads of each record: the function's name only where it is drawn or written. */
+export function intervalKeys(withFunction: boolean): string[] {
+  return INTERVAL_KEYS.filter((k) => withFunction || k !== 'function');
+}
+
+/** What a timeline's columns hold beyond the times, engines and states. */
+export interface IntervalNeeds {
+  /** Each task's function (rows by function, the trace's events). */
+  readonly function: boolean;
+  /** Each task's msg_id, read with the rest (a file's events and bars name every task; the chart reads the few it shows). */
+  readonly msgIds: boolean;
+  /** Each task's label (rows by label). */
+  readonly labels: boolean;
+}
+
+/** The tasks of a timeline as columns, where the client reads them so. */
+export async function intervalTable(source: Source, needs: IntervalNeeds): Promise<IntervalTable | null> {
+  const columns = await source.columns?.({
+    keys: intervalKeys(false),
+    lazy: DERIVE_ONLY,
+    values: [...(needs.msgIds ? ['msg_id'] : []), 'resubmitted', ...(needs.labels ? ['label'] : [])],
+    function: needs.function,
+    state: true,
+  });
+  return columns ? IntervalTable.read(columns.read, columns.ctx) : null;
 }
 
 /** `stats(records, by='engine_id')`: the numbers of %stats as a dict. */
@@ -69,7 +126,7 @@ export function makeStatsFunction(client: Client): PyFunction {
     if (!records) throw typeError(`stats() takes records (what db_query returns), not ${typeName(a.get('records'))}`);
     const byArg = a.get('by') ?? 'engine_id';
     if (typeof byArg !== 'string') throw typeError(`stats(by=...) takes a name such as 'engine_id', not ${typeName(byArg)}`);
-    return statsData(await computeStats({ open: () => records, ctx: await deriveContext(client) }, groupOf(byArg)));
+    return statsData(await computeStats({ open: () => records, ctx: () => deriveContext(client) }, groupOf(byArg)));
   }, `stats(records, by='engine'): per engine (or ${STATS_GROUPS.slice(1).map(groupWord).join(', ')}) counts, busy time, utilisation, run-time and queue-wait spread`);
 }
 
@@ -145,11 +202,26 @@ export async function selectionOf(ctx: MagicContext, st: { argAt: number; arg: s
 }
 
 /** The records a magic's QUERY names: every record, a query dict, or records in hand. */
-async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: string[], unordered = false): Promise<Source> {
-  const derive = await deriveContext(ctx.client);
+async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, args: MagicArgs, keys: readonly string[], unordered = false): Promise<Source> {
+  // the engine map, looked up once, only where the records are read (a read of columns may learn it on the way)
+  let lookup: Promise<DeriveContext> | null = null;
+  const derive = () => (lookup ??= deriveContext(ctx.client));
   const sel = await selectionOf(ctx, st, args);
   if ('records' in sel) return { open: () => sel.records, ctx: derive };
-  return { open: () => ctx.client.streamQuery(sel.query, keys, { lazy: DERIVE_ONLY, unordered }), ctx: derive };
+  return querySource(ctx.client, sel.query, keys, derive, unordered);
+}
+
+/**
+ * The records of a query, as a magic reads them: `keys` of each (the dict
+ * columns read only to derive from left as text), in the store's own order
+ * when `unordered`; and as columns, where the client reads them so.
+ */
+export function querySource(client: Client, query: Record<string, unknown>, keys: readonly string[], derive: () => Promise<DeriveContext>, unordered = false): Source {
+  return {
+    open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered }),
+    ctx: derive,
+    ...(client.capabilities.columns ? { columns: (request: TaskColumnsRequest) => client.taskColumns(query, request) } : {}),
+  };
 }
 
 /** The dict columns stats and timelines read only to derive a status or an engine: a store may leave them unparsed. */
@@ -165,25 +237,8 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   if (typeof hist === 'string') {
     if (!HIST_KEYS.includes(hist)) throw typeError(`%stats --hist draws ${HIST_KEYS.join(' or ')}, not '${hist}'${didYouMean(hist, HIST_KEYS)}`);
     // a histogram counts: the order of the records does not matter
-    const source = await sourceOf(ctx, st, args, ['msg_id', 'submitted', 'started', 'completed'], true);
-    const of = hist === 'run_time' ? runTime : queueWait;
-    let values = new Float64Array(1024);
-    let n = 0;
-    let missing = 0;
-    for await (const r of source.open()) {
-      const v = of(r);
-      if (v === null) {
-        missing++;
-        continue;
-      }
-      if (n === values.length) {
-        const grown = new Float64Array(n * 2);
-        grown.set(values);
-        values = grown;
-      }
-      values[n++] = v;
-    }
-    const h = histogram(hist, values.subarray(0, n), missing);
+    const { values, missing } = await durationValues(await sourceOf(ctx, st, args, HIST_READ, true), hist as 'run_time' | 'queue_wait');
+    const h = histogram(hist, values, missing);
     if (table) return new Text(renderHistogram(h, ctx.shell.terminal?.columns?.() ?? Infinity));
     return { key: h.key, log: h.log, edges: h.edges, counts: h.counts, left_out: h.nonPositive, missing: h.missing };
   }
@@ -195,30 +250,74 @@ export async function statsMagic(st: { argAt: number; arg: string }, ctx: MagicC
   return ctx.shell.settings.format === 'csv' ? [...(data['groups'] as object[]), data['total']] : data;
 }
 
+/** The keys a histogram of durations reads. */
+export const HIST_READ = ['msg_id', 'submitted', 'started', 'completed'];
+
+/** Every task's run time or queue wait (seconds, in no order), and how many tasks have none. */
+export async function durationValues(source: Source, key: 'run_time' | 'queue_wait'): Promise<{ values: Float64Array; missing: number }> {
+  const of = key === 'run_time' ? runTime : queueWait;
+  let values = new Float64Array(1024);
+  let n = 0;
+  let missing = 0;
+  const push = (v: number | null) => {
+    if (v === null) {
+      missing++;
+      return;
+    }
+    if (n === values.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(values);
+      values = grown;
+    }
+    values[n++] = v;
+  };
+  const columns = await source.columns?.({ keys: [], lazy: [], values: [], function: false, state: false });
+  if (columns) {
+    // the seconds between two of the times, as runTime and queueWait give them
+    for await (const c of columns.read.chunks) {
+      const [from, to] = key === 'run_time' ? [c.started, c.completed] : [c.submitted, c.started];
+      for (let i = 0; i < c.length; i++) push(from[i] === from[i] && to[i] === to[i] ? (to[i]! - from[i]!) / 1e6 : null);
+    }
+  } else {
+    for await (const r of source.open()) push(of(r));
+  }
+  return { values: values.subarray(0, n), missing };
+}
+
 /** `%timeline [QUERY] [--trace FILE | --svg FILE] [--force]`. */
 export async function timelineMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
   const args = parseMagicArgs('timeline', st.arg, ['trace', 'svg', 'force', 'rows']);
   if (args.by !== null) throw typeError(`%timeline takes no "by"; --rows ${TIMELINE_ROWS.join('|')} says what its rows are`);
   const rows = timelineRows(args.flags.get('rows'));
-  const keys = [...INTERVAL_KEYS];
-  const source = await sourceOf(ctx, st, args, keys);
   const trace = args.flags.get('trace');
   const svg = args.flags.get('svg');
+  // the function's name is read where it is drawn (rows by function) or written (the trace's events)
+  const withFunction = rows === 'function' || typeof trace === 'string';
+  const source = await sourceOf(ctx, st, args, intervalKeys(withFunction));
   if (typeof trace === 'string' && typeof svg === 'string') throw typeError('%timeline writes one file at a time: --trace FILE or --svg FILE');
   const force = args.flags.get('force') === true;
   if (rows !== 'engine' && (typeof trace === 'string' || typeof svg === 'string')) {
     throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
   }
   if (typeof trace === 'string') {
-    const n = await writeFileStreaming(trace, force, renderTrace(source.open(), source.ctx));
+    const table = await intervalTable(source, { function: true, msgIds: true, labels: true });
+    const text = table ? renderTraceRows(table.rows()) : renderTrace(source.open(), await source.ctx());
+    const n = await writeFileStreaming(trace, force, text);
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
   }
   if (typeof svg === 'string') {
-    const n = await writeFileStreaming(svg, force, renderSvg(source.open, source.ctx));
+    const table = await intervalTable(source, { function: false, msgIds: true, labels: true });
+    const order = table?.order();
+    const text = table ? renderSvgIntervals(() => table.intervals(order)) : renderSvg(source.open, await source.ctx());
+    const n = await writeFileStreaming(svg, force, text);
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
   if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');
-  return askTerminal({ kind: 'timeline', open: source.open, ctx: source.ctx, live: ctx.client.mode === 'hub', rows });
+  const live = ctx.client.mode === 'hub';
+  return askTerminal({
+    kind: 'timeline', open: source.open, ctx: source.ctx, live, rows,
+    ...(source.columns && !live ? { intervals: () => intervalTable(source, { function: withFunction, msgIds: false, labels: rows === 'label' }) } : {}),
+  });
 }
 
 function timelineRows(v: string | true | undefined): TimelineRows {

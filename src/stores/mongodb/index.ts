@@ -6,6 +6,7 @@ import { MongoStore, TASK_COLLECTION } from './store.js';
 
 export { MongoStore, TASK_COLLECTION } from './store.js';
 export { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
+export { toMongo, queryToMongo, toBson, MONGO_FIELD_OPERATORS, MONGO_TOP_OPERATORS, MONGO_JS_OPERATORS, type MongoFilter, type MongoFilterOptions } from './mongo-filter.js';
 
 export const MONGO_DEFAULT_URL = 'mongodb://localhost:27017';
 /** ipyparallel's MongoDB.database default. */

@@ -1,8 +1,9 @@
 import type { Collection, Db, Document, MongoClient, TopologyType } from 'mongodb';
 import { keyError, storeError } from '../../errors.js';
-import { normalizeKeys, toMongo, type KeysInput, type QueryInput } from '../../query/index.js';
+import { normalizeKeys, type KeysInput, type QueryInput } from '../../query/index.js';
+import { toMongo } from './mongo-filter.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { CommandAnswer, type FindSpec } from './answer.js';
 import { ReadPlan, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
@@ -31,12 +32,13 @@ export interface MongoStoreParts {
  * to MongoDB after the shared engine's normalisation, answers stream from a
  * cursor sorted by submitted then msg_id.
  */
-export class MongoStore implements Store {
+export class MongoStore extends StoreBase implements Store {
   readonly info: StoreInfo;
   private readonly parts: MongoStoreParts;
   private readonly db: Db;
 
   constructor(parts: MongoStoreParts, location: string) {
+    super();
     this.parts = parts;
     this.db = parts.client.db(parts.collection.dbName);
     this.info = { kind: 'MongoDB', location, writable: parts.writable, live: true };

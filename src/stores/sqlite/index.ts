@@ -6,6 +6,7 @@ import { DEFAULT_TABLE, createTableSQL, findTaskTable, openDatabase, sqliteError
 export { SQLiteStore, TABLE_FIELD } from './store.js';
 export { DEFAULT_TABLE, listTaskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 export { decodeColumn, encodeColumn, pythonJSON } from './codec.js';
+export { toSql, nonUtcText, quoteIdentifier, canonicalTimestamp, timestampExpression, SQL_TIMESTAMP_FUNCTION, CANONICAL_TIMESTAMP_GLOB, type SqlFilter, type SqlParam, type ColumnOf } from './sql-filter.js';
 
 export interface SQLiteOptions {
   /** Path of the tasks.db file. */

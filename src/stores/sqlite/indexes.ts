@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { storeError } from '../../errors.js';
-import { nonUtcText, quoteIdentifier } from '../../query/index.js';
+import { nonUtcText, quoteIdentifier } from './sql-filter.js';
 import { DATETIME_KEYS } from '../../records/index.js';
 import type { IndexReport } from '../store.js';
 import { sqliteError, type TaskTable } from './tables.js';

@@ -1,4 +1,4 @@
-import { quoteIdentifier, timestampExpression, type ColumnOf, type SqlParam } from '../../query/index.js';
+import { quoteIdentifier, timestampExpression, type ColumnOf, type SqlParam } from './sql-filter.js';
 import { DATETIME_KEYS, type SortKey } from '../../records/index.js';
 
 /**

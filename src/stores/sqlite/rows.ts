@@ -1,5 +1,5 @@
 import { BUFFER_KEYS, StoredColumn, StoredText, TASK_KEYS, type StoredTextIs, type TaskRecord } from '../../records/index.js';
-import { quoteIdentifier } from '../../query/index.js';
+import { quoteIdentifier } from './sql-filter.js';
 import { decodeColumn } from './codec.js';
 import { buffersColumn, dictColumn, jsonColumn, textColumn, timestampColumn, type ColumnText } from './json-text.js';
 

@@ -17,12 +17,17 @@ export const READ_SLICE_MS = 12;
 export function* sliceRows(
   maxRowid: Database.Statement, stmt: Database.Statement, params: readonly unknown[], maxSpan = 1 << 20,
 ): Generator<unknown[][]> {
+  yield* sliceReads(maxRowid, (lo, hi) => stmt.all([lo, hi, ...params]) as unknown[][], maxSpan);
+}
+
+/** sliceRows with each slice read by `read(lo, hi)`: the rows with lo < rowid <= hi, as one short read. */
+export function* sliceReads<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20): Generator<T> {
   let lo = 0;
   let span = Math.min(4096, maxSpan);
   let max = (maxRowid.pluck().get() as number | null) ?? 0;
   while (lo < max) {
     const t0 = performance.now();
-    const rows = stmt.all([lo, lo + span, ...params]) as unknown[][];
+    const rows = read(lo, lo + span);
     const took = performance.now() - t0;
     lo += span;
     span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, maxSpan) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;

@@ -2,20 +2,21 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
-import {
-  compileQuery, fieldKeys, matches, normalizeKeys, quoteIdentifier, timestampExpression, toSql, type KeysInput, type Query, type QueryInput, type SqlFilter,
-} from '../../query/index.js';
+import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { sliceRows } from './slices.js';
+import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
+import { msgIdsByRowid, settle, tableColumns, type ColumnSource, type Learning } from './columns.js';
+import type { ColumnChunk, ColumnRead, ColumnRequest } from '../../analytics/index.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
 export const TABLE_FIELD = 'table';
@@ -80,8 +81,9 @@ const texts = (write: (rec: TaskRecord) => string): Output<string | Unwritten> =
  * in slices of rowids, then fetched in chunks, each statement short, none
  * open while the consumer of the stream is busy.
  */
-export class SQLiteStore implements Store {
+export class SQLiteStore extends StoreBase implements Store {
   info: StoreInfo;
+  override readonly capabilities: StoreCapabilities = { count: true, scan: true, paged: true, texts: true, indexes: true, changes: true, columns: true };
   readonly path: string;
   private tableList: readonly TaskTable[];
   private readonly union: boolean;
@@ -98,6 +100,7 @@ export class SQLiteStore implements Store {
     private db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
     otherTables: readonly string[] = [],
   ) {
+    super();
     this.path = path;
     this.tableList = tables;
     this.union = union;
@@ -147,13 +150,14 @@ export class SQLiteStore implements Store {
     }
   }
 
-  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
-  changeStamp(): string {
+  /** The file's size and time, and its -wal's: they change whenever a writer may have changed the records. */
+  override changeStamp(): string {
     const wal = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
     return `${fileState(this.path)} ${wal?.size ?? '-'} ${wal?.mtimeMs ?? '-'}`;
   }
 
-  idleNote(): string | null {
+  /** A tasks.db no process on this machine holds open is one no controller here writes: its pending tasks may never finish. */
+  override idleNote(): string | null {
     if (openElsewhere(this.path) !== false) return null;
     return `no process on this machine has ${basename(this.path)} open: if its controller has stopped, pending tasks will not finish there`;
   }
@@ -287,7 +291,7 @@ export class SQLiteStore implements Store {
    * already is the text (script mode's json and jsonl output); null when
    * the store reads several task tables.
    */
-  recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
+  override recordTexts(query: QueryInput, keys: KeysInput | undefined, write: (rec: TaskRecord) => string): AsyncIterable<string> | null {
     if (this.union) return null;
     return this.texts(query, keys, write);
   }
@@ -310,7 +314,7 @@ export class SQLiteStore implements Store {
    * and the records are to be read as findRecords gives them. A row gone
    * from the file since (a purge) reads as a record of nulls.
    */
-  async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
+  override async pagedRecords(query: QueryInput, keys?: KeysInput): Promise<RecordPages | null> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     const table = this.tables[0];
@@ -353,7 +357,7 @@ export class SQLiteStore implements Store {
    * Counts in SQL when the whole query is SQL; otherwise reads only the
    * columns the rest of the query tests. Sliced, as every scan.
    */
-  async countRecords(query: QueryInput): Promise<number> {
+  override async countRecords(query: QueryInput): Promise<number> {
     const q = compileQuery(query);
     let n = 0;
     for (const table of this.tables) {
@@ -390,7 +394,74 @@ export class SQLiteStore implements Store {
    * sliced pass: for readers whose answer does not depend on the order
    * (stats), which so skip the scan that finds the answer's order.
    */
-  async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
+  /**
+   * In one read of the file (one snapshot, so one wait for a writer's lock):
+   * the query's rows added since a mark (each task table's last rowid, found
+   * by rowid), the rows of some msg_ids (by their index), and the mark of
+   * now. Without a mark, only the mark.
+   */
+  readChanges(mark: string | null, query: QueryInput, keys: KeysInput, ids: readonly string[], idKeys: KeysInput): StoreChanges {
+    const q = compileQuery(query);
+    const ks = normalizeKeys(keys);
+    const idKs = normalizeKeys(idKeys);
+    let after: unknown = null;
+    if (mark !== null) {
+      try {
+        after = JSON.parse(mark);
+      } catch {
+        after = null;
+      }
+      if (!after || typeof after !== 'object') throw queryError(`not a mark of this store: ${mark.slice(0, 40)}`);
+    }
+    const byId = compileQuery({ msg_id: { $in: [] } });
+    return this.run(() =>
+      this.db.transaction(() => {
+        const marks: Record<string, number> = {};
+        const added: TaskRecord[] = [];
+        const known: TaskRecord[] = [];
+        for (const table of this.tables) {
+          const name = quoteIdentifier(table.name);
+          marks[table.name] = (this.db.prepare(`SELECT max(rowid) FROM ${name}`).pluck().get() as number | null) ?? 0;
+          if (after) {
+            const filter = toSql(q, columnOf(table));
+            const from = markOf(after as Record<string, number>, table.name);
+            for (const r of this.selectRows(table, filter, ks, `rowid > ? AND (${filter.where})`, [from, ...filter.params])) added.push(r);
+          }
+          if (ids.length) {
+            const filter = toSql(byId, columnOf(table));
+            for (const r of this.selectRows(table, filter, idKs, 'msg_id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)])) known.push(r);
+          }
+        }
+        return { mark: JSON.stringify(marks), added, known };
+      })(),
+    );
+  }
+
+  /** The records of one statement over a table (its residual tested here), read at once. */
+  private selectRows(table: TaskTable, filter: SqlFilter, ks: readonly string[], where: string, params: unknown[]): TaskRecord[] {
+    const tested = filter.residual ? residualKeys(filter.residual) : [];
+    const stored = columnsToFetch(table.keys, ks, tested);
+    const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) : -1);
+    const msgIdAt = position('msg_id');
+    const read = rowReader(ks, ks.map(position), msgIdAt);
+    const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
+    const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
+    const at = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const out: TaskRecord[] = [];
+    for (const row of this.db.prepare(`SELECT ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE ${where}`).raw().all(params) as unknown[][]) {
+      let rec: TaskRecord;
+      if (filter.residual) {
+        const tried = probe(row, at);
+        if (!matches(filter.residual, tried)) continue;
+        rec = extra ? read(row, at) : tried;
+      } else rec = read(row, at);
+      if (this.union) rec[TABLE_FIELD] = table.name;
+      out.push(rec);
+    }
+    return out;
+  }
+
+  override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
   }
 
@@ -400,7 +471,7 @@ export class SQLiteStore implements Store {
    * reader takes a whole slice before it asks for the next, without a turn
    * of the event loop per record.
    */
-  async *scanSlices(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<Iterable<TaskRecord>> {
+  override async *scanSlices(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<Iterable<TaskRecord>> {
     const q = compileQuery(query);
     const ks = normalizeKeys(keys);
     for (const table of this.tables) {
@@ -451,6 +522,38 @@ export class SQLiteStore implements Store {
         await new Promise((r) => setImmediate(r));
       }
     }
+  }
+
+  /**
+   * The answer's tasks as columns (analytics' ColumnRequest): one sliced
+   * pass per table in the file's order, as scanRecords reads, fetching only
+   * the columns asked for. Null when SQL alone does not answer the query (a
+   * residual) or an index finds its rows: those are read as records.
+   */
+  override taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
+    const q = compileQuery(query);
+    const tables = this.tables;
+    const filters = tables.map((t) => toSql(q, columnOf(t)));
+    if (filters.some((f) => f.residual) || byMsgId(q) || tables.some((t, i) => this.searches(t, filters[i]!))) return null;
+    // the engine map is learned from every record: only a read of every record can learn it
+    const failed = tables.map((t) => toSql(compileQuery({ error: { $ne: null } }), columnOf(t)));
+    const learn = request.learn;
+    if (learn && (q.root.children.length > 0 || failed.some((f) => f.residual))) return null;
+    const uuids: string[] = [];
+    const index = new Map<string, number>();
+    const src: ColumnSource = { db: this.db, path: this.path, tableField: this.union ? TABLE_FIELD : null, run: (fn) => this.run(fn) };
+    async function* chunks(): AsyncGenerator<ColumnChunk> {
+      if (!learn) {
+        for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
+        return;
+      }
+      const learning: Learning = { failed: [], tables: [] };
+      const all: ColumnChunk[] = [];
+      for (let t = 0; t < tables.length; t++) for await (const c of tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index, learning, failed[t]!)) all.push(c);
+      learn(await settle(learning, all, uuids));
+      yield* all;
+    }
+    return { uuids, chunks: chunks(), msgIds: (t, rowids) => msgIdsByRowid(src, tables[t]!, rowids) };
   }
 
   private async *stream(q: Query, keys: readonly string[], options: FindOptions): AsyncGenerator<TaskRecord> {
@@ -683,7 +786,7 @@ export class SQLiteStore implements Store {
    * `%index`: the indexes of INDEXED_COLUMNS on every table this store
    * reads; refused while another process has the file open.
    */
-  async createIndexes(): Promise<IndexReport> {
+  override async createIndexes(): Promise<IndexReport> {
     if (!this.info.writable) {
       throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
     }
@@ -755,6 +858,12 @@ export class SQLiteStore implements Store {
       throw sqliteError(e, this.path);
     }
   }
+}
+
+/** The last rowid a mark holds for a table: 0 (every row) for a table it does not name. */
+function markOf(after: Record<string, number> | null, table: string): number {
+  const n = after?.[table];
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
 /** At most this many msg_ids make a query one the primary key index answers. */

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { IpcError, storeError } from '../../errors.js';
 import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings } from '../../records/index.js';
-import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from '../../query/index.js';
+import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from './sql-filter.js';
 import { decodeTimestamp, timestampMicros } from './codec.js';
 import { sliceRows } from './slices.js';
 
@@ -38,8 +38,11 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     // A FIFO would block the open for ever, a device would be read as a database.
     if (!st.isFile()) throw storeError(`${path} is not a regular file; give the path of a tasks.db written by ipcontroller --sqlitedb`);
   }
-  // a controller holds its write lock for up to 2 s between commits, so writers wait longer than readers
-  const settings = { readonly: !options.write, fileMustExist: !options.create, timeout: options.write ? 5000 : 1000 };
+  // A controller commits every 2 s. One that writes more between two commits
+  // than SQLite's page cache holds (about 1,000 tasks a second) takes the
+  // exclusive lock when the cache spills and keeps it until the commit, so a
+  // reader waits up to 2.5 s for it; a writer, longer still.
+  const settings = { readonly: !options.write, fileMustExist: !options.create, timeout: options.write ? 5000 : 2500 };
   let db: Database.Database | undefined;
   try {
     // A read-only open of a WAL-mode file would leave -wal and -shm files

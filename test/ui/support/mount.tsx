@@ -26,7 +26,7 @@ export interface Mounted {
 export async function mount(options: { count?: number; colour?: boolean; rows?: number; history?: History } = {}): Promise<Mounted> {
   const store = openDemoStore({ count: options.count ?? 240, seed: 11 });
   // As the CLI does with --write: destructive calls ask the person at the prompt.
-  const client = await StoreClient.open(store, { write: true, confirm: (q) => shell.confirm ? shell.confirm(q) : Promise.resolve(false) });
+  const client = await StoreClient.open(store, { write: true, confirm: (q) => shell.terminal ? shell.terminal.ask({ kind: 'confirm', question: q }) : Promise.resolve(false) });
   const shell = createShell({ client });
   const painter = makePainter(options.colour ?? false);
   let code: number | null = null;

@@ -1,6 +1,6 @@
-import { Timestamp, type Value } from '../records/index.js';
-import { isDerivedKey } from '../payload/index.js';
-import type { Cond, FieldNode, LogicalNode, Query, QueryNode } from './ast.js';
+import { Timestamp, type Value } from '../../records/index.js';
+import { isDerivedKey } from '../../payload/index.js';
+import type { Cond, FieldNode, LogicalNode, Query, QueryNode } from '../../query/index.js';
 
 /**
  * The SQL walker: compiles what SQL answers exactly to a parameterized WHERE

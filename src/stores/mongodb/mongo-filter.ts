@@ -1,8 +1,9 @@
-import { didYouMean, queryError } from '../errors.js';
-import { Timestamp, isDict, setOwn, isIsoDateString, type Value } from '../records/index.js';
-import { fieldName, isQuery, type Cond, type FieldNode, type Query, type QueryNode } from './ast.js';
-import { compileQuery, describe, type QueryInput } from './compile.js';
-import { LOGICAL_OPERATORS, MODIFIERS, OPERATOR_NAMES, fieldOperator, supportedOperatorsSentence } from './operators.js';
+import { didYouMean, queryError } from '../../errors.js';
+import { Timestamp, isDict, setOwn, isIsoDateString, type Value } from '../../records/index.js';
+import {
+  LOGICAL_OPERATORS, MODIFIERS, OPERATOR_NAMES, compileQuery, describe, fieldName, fieldOperator, isQuery, supportedOperatorsSentence,
+  type Cond, type FieldNode, type Query, type QueryInput, type QueryNode,
+} from '../../query/index.js';
 
 /**
  * The MongoDB walker: a query becomes the filter document MongoDB runs, so

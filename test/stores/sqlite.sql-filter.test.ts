@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileQuery } from '../../src/query/index.js';
-import { nonUtcText, quoteIdentifier, toSql } from '../../src/query/sql.js';
+import { nonUtcText, quoteIdentifier, toSql } from '../../src/stores/sqlite/sql-filter.js';
 
 const columns = (key: string) => (key === 'label' ? null : quoteIdentifier(key));
 

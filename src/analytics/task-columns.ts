@@ -1,0 +1,298 @@
+import { compareStrings, type DeriveContext, type TaskRecord, type Value } from '../records/index.js';
+import { taskInterval, type TaskInterval } from './intervals.js';
+
+/**
+ * The tasks of an answer as columns, for the readers that only count, sum
+ * and place them (`%stats`, `%timeline` and its exports): a store that can
+ * (SQLite) reads just the columns they need, row by row into typed arrays,
+ * instead of building a record per task. A row whose few columns decide
+ * everything is a plain row; any other comes with its record, built as the
+ * record path builds it, and is read by the record path's own functions:
+ * both paths give one answer, by construction.
+ */
+
+/** What a reader of columns asks a store for. */
+export interface ColumnRequest {
+  /**
+   * The keys of the record a row comes with when its columns do not decide
+   * it (its status or engine id), and those of them it reads only through
+   * `columnValue` (FindOptions.lazy): the keys the record path reads.
+   */
+  readonly keys: readonly string[];
+  readonly lazy: readonly string[];
+  /** Stored keys whose value every row needs (client_uuid, queue, label, msg_id, resubmitted). */
+  readonly values: readonly string[];
+  /** Whether every row needs its function's name (the derived key, decoded from its buffers). */
+  readonly function: boolean;
+  /**
+   * Whether every row needs its status and engine id; without, only the
+   * times are read (a histogram of run times) and no row comes as a record.
+   */
+  readonly state: boolean;
+  /** The engine uuids the engine map names (their ids come from `DeriveContext.engineId`). */
+  readonly mapped: ReadonlySet<string>;
+  /**
+   * Without an engine map (`mapped` then is empty): a read of every record
+   * may learn the map on the way, as the client's lookup finds it (the
+   * failed tasks' engine_info), and hand it here before its first chunk.
+   */
+  readonly learn?: (engines: Map<number, string>) => void;
+}
+
+/** One slice of rows, in the store's order. */
+export interface ColumnChunk {
+  readonly length: number;
+  /** Which of the store's task tables the rows are of (several are read one after the other). */
+  readonly table: number;
+  /** Each row's rowid in its table, when the read asked for the state. */
+  readonly rowid: Float64Array | null;
+  /** Each row's engine_uuid as an index into the read's `uuids`; -1 when it holds no text. */
+  readonly uuid: Int32Array;
+  /** Microseconds since the epoch; NaN where the column holds no datetime. */
+  readonly submitted: Float64Array;
+  readonly started: Float64Array;
+  readonly completed: Float64Array;
+  /**
+   * 1 where the row's reply is the text the hub stores for every success
+   * and its engine is one the map names: its status is ok and its engine id
+   * the map's, with nothing decoded (the record path decides such a record
+   * the same way, decoding nothing). Any other row has its record.
+   */
+  readonly plain: Uint8Array;
+  readonly records: (TaskRecord | undefined)[];
+  /** The values of the requested keys, decoded as in a record, row by row. */
+  readonly values: Readonly<Record<string, Value[]>>;
+  /** The function of each row as stats and timelines count it (functionKey), when asked for. */
+  readonly functions: (string | null)[] | null;
+  /**
+   * The order text of each row's msg_id (as a store orders its answers:
+   * the stored value as text, None as ''), when msg_id is among the values.
+   */
+  readonly msgIdTexts: string[] | null;
+}
+
+/** A store's columns of an answer: its chunks, and the engine uuids their `uuid` indices name (filled as they are read). */
+export interface ColumnRead {
+  readonly uuids: readonly string[];
+  readonly chunks: AsyncIterable<ColumnChunk>;
+  /** The stored msg_id of rows of table `table` by rowid (a row gone since is not there). */
+  msgIds(table: number, rowids: readonly number[]): Map<number, unknown>;
+}
+
+/** A stored key's value as a group: a text or a number, else None (what `stats` groups a record by). */
+export function groupValue(v: unknown): string | number | null {
+  return typeof v === 'string' || typeof v === 'number' ? v : null;
+}
+
+/** The engine ids of a read's uuids by the map, NaN where it names none (filled as uuids appear). */
+export class MappedIds {
+  private readonly ids: number[] = [];
+
+  constructor(private readonly uuids: readonly string[], private readonly ctx: DeriveContext) {}
+
+  of(u: number): number {
+    let id = this.ids[u];
+    if (id === undefined) {
+      for (let k = this.ids.length; k <= u; k++) this.ids.push(this.ctx.engineId?.(this.uuids[k]!) ?? NaN);
+      id = this.ids[u]!;
+    }
+    return id;
+  }
+}
+
+/** One task of an IntervalTable: its interval, and the stored texts a trace writes beside it. */
+export interface IntervalRow {
+  readonly interval: TaskInterval;
+  /** The engine_uuid as stored, when it is a text (an empty one too). */
+  readonly engineUuid: string | null;
+  /** The resubmitted key's value. */
+  readonly resubmitted: Value;
+}
+
+/**
+ * The tasks of a column read as the intervals `taskInterval` gives their
+ * records, held in the read's chunks and made one at a time in the order a
+ * store answers (submitted, then msg_id): what a timeline and its exports
+ * read. The read holds resubmitted among its values; msg_id too, else it
+ * is looked up by rowid when first wanted (`ColumnRead.msgIds`).
+ */
+export class IntervalTable {
+  private readonly chunks: ColumnChunk[] = [];
+  /** The first row of each chunk. */
+  private readonly offsets: number[] = [];
+  private n = 0;
+  /** The intervals of the rows that came with their record, by row. */
+  private readonly fromRecords = new Map<number, TaskInterval>();
+  /** msg_ids looked up by rowid, by chunk. */
+  private readonly lookedUp = new Map<number, unknown[]>();
+  private manyTables = false;
+
+  private constructor(private readonly read: ColumnRead, private readonly ids: MappedIds) {}
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Reads every chunk; a row with its record has its interval from `taskInterval` at once (its function from the read). */
+  static async read(read: ColumnRead, ctx: DeriveContext): Promise<IntervalTable> {
+    const t = new IntervalTable(read, new MappedIds(read.uuids, ctx));
+    for await (const chunk of read.chunks) {
+      t.offsets.push(t.n);
+      t.chunks.push(chunk);
+      if (chunk.table > 0) t.manyTables = true;
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk.plain[i]) continue;
+        const rec = chunk.records[i]!;
+        if (chunk.functions) rec['function'] = chunk.functions[i]!;
+        t.fromRecords.set(t.n + i, taskInterval(rec, ctx));
+        // the interval is all that is read of it
+        chunk.records[i] = undefined;
+      }
+      t.n += chunk.length;
+    }
+    return t;
+  }
+
+  /** The chunk that holds row i. */
+  private chunkAt(i: number): number {
+    let lo = 0;
+    let hi = this.offsets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.offsets[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The stored msg_ids of chunk k, row by row: from the read, else looked up once by rowid (a row gone since reads as None). */
+  private storedIds(k: number): readonly unknown[] {
+    const c = this.chunks[k]!;
+    const read = c.values['msg_id'];
+    if (read) return read;
+    let ids = this.lookedUp.get(k);
+    if (!ids) {
+      const found = this.read.msgIds(c.table, Array.from(c.rowid!));
+      ids = Array.from(c.rowid!, (r) => found.get(r) ?? null);
+      this.lookedUp.set(k, ids);
+    }
+    return ids;
+  }
+
+  /** The msg_id of row i, as its interval has it ('' unless a text). */
+  msgId(i: number): string {
+    const k = this.chunkAt(i);
+    const v = this.storedIds(k)[i - this.offsets[k]!];
+    return typeof v === 'string' ? v : '';
+  }
+
+  /** The text a store orders row i's msg_id by (the value as text, None as ''). */
+  private msgIdText(i: number): string {
+    const k = this.chunkAt(i);
+    const texts = this.chunks[k]!.msgIdTexts;
+    if (texts) return texts[i - this.offsets[k]!]!;
+    const v = this.storedIds(k)[i - this.offsets[k]!];
+    return typeof v === 'string' ? v : String(v ?? '');
+  }
+
+  /**
+   * The rows in the store's answer order: by submitted (a row without one
+   * first), then by msg_id's text, then table by table; the order they
+   * were read in where that already is it.
+   */
+  order(): Uint32Array {
+    const n = this.n;
+    const micros = new Float64Array(n);
+    this.chunks.forEach((c, k) => {
+      const at = this.offsets[k]!;
+      for (let i = 0; i < c.length; i++) micros[at + i] = c.submitted[i] === c.submitted[i] ? c.submitted[i]! : -Infinity;
+    });
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    let sorted = !this.manyTables;
+    for (let i = 1; i < n && sorted; i++) if (!(micros[i]! > micros[i - 1]!)) sorted = false;
+    if (sorted) return order;
+    order.sort((a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
+    // rows submitted at the same microsecond: by msg_id's text, then table, then as read
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && micros[order[j]!] === micros[order[i]!]) j++;
+      if (j - i > 1) {
+        const tie = Array.from(order.subarray(i, j));
+        const texts = new Map(tie.map((r) => [r, this.msgIdText(r)]));
+        tie.sort((a, b) => compareStrings(texts.get(a)!, texts.get(b)!) || this.tableOf(a) - this.tableOf(b) || a - b);
+        order.set(tie, i);
+      }
+      i = j;
+    }
+    return order;
+  }
+
+  private tableOf(i: number): number {
+    return this.chunks[this.chunkAt(i)]!.table;
+  }
+
+  /**
+   * Calls `plain` with each plain row in `order` (its chunk and place in
+   * it), `other` with the interval of each other row: what a timeline
+   * builds its model from without making an interval of every task.
+   */
+  visit(order: Uint32Array, plain: (c: ColumnChunk, j: number, row: number, engineId: number) => void, other: (t: TaskInterval, row: number) => void): void {
+    let k = 0;
+    for (const i of order) {
+      // in order, the next row is mostly in the same chunk or the next
+      if (i < this.offsets[k]! || (k + 1 < this.offsets.length && i >= this.offsets[k + 1]!)) k = this.chunkAt(i);
+      const c = this.chunks[k]!;
+      const j = i - this.offsets[k]!;
+      if (c.plain[j]) plain(c, j, i, this.ids.of(c.uuid[j]!));
+      else other(this.fromRecords.get(i)!, i);
+    }
+  }
+
+  /** The engine uuid of index u ('' where a row has none). */
+  uuidOf(u: number): string {
+    return u < 0 ? '' : this.read.uuids[u]!;
+  }
+
+  /** Row i as `taskInterval` gives its record. */
+  interval(i: number): TaskInterval {
+    const kept = this.fromRecords.get(i);
+    if (kept) return kept;
+    const k = this.chunkAt(i);
+    const c = this.chunks[k]!;
+    const j = i - this.offsets[k]!;
+    const u = c.uuid[j]!;
+    const uuid = this.read.uuids[u]!;
+    const time = (v: number) => (v === v ? v : null);
+    const resubmitted = c.values['resubmitted']?.[j];
+    const label = c.values['label']?.[j];
+    return {
+      msgId: this.msgId(i),
+      engine: this.ids.of(u),
+      uuid: uuid !== '' ? uuid : null,
+      submitted: time(c.submitted[j]!),
+      started: time(c.started[j]!),
+      completed: time(c.completed[j]!),
+      status: 'ok',
+      resubmitted: typeof resubmitted === 'string' && resubmitted !== '',
+      function: c.functions ? c.functions[j]! : null,
+      label: typeof label === 'string' && label !== '' ? label : null,
+    };
+  }
+
+  /** Every row in answer order, with what a trace writes beside its interval. */
+  *rows(order: Uint32Array = this.order()): Generator<IntervalRow> {
+    for (const i of order) {
+      const k = this.chunkAt(i);
+      const c = this.chunks[k]!;
+      const j = i - this.offsets[k]!;
+      const u = c.uuid[j]!;
+      yield { interval: this.interval(i), engineUuid: u < 0 ? null : this.read.uuids[u]!, resubmitted: c.values['resubmitted']![j]! };
+    }
+  }
+
+  /** Every row's interval in answer order. */
+  *intervals(order: Uint32Array = this.order()): Generator<TaskInterval> {
+    for (const i of order) yield this.interval(i);
+  }
+}

@@ -1,0 +1,356 @@
+import type Database from 'better-sqlite3';
+import { functionKey, type ColumnChunk, type ColumnRequest } from '../../analytics/index.js';
+import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../../payload/index.js';
+import { quoteIdentifier, type SqlFilter } from './sql-filter.js';
+import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, type TaskRecord, type Value } from '../../records/index.js';
+import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
+import { rowReader, type RowReader } from './rows.js';
+import { sliceReads } from './slices.js';
+import type { TaskTable } from './tables.js';
+
+/**
+ * A task table read as columns (analytics' ColumnRequest): one sliced pass
+ * in rowid order, as scanRecords reads, fetching only the columns the
+ * answer needs. A row that is not plain is fetched whole (the keys of its
+ * record) by rowid in the same transaction as its slice.
+ *
+ * Without an engine map, a read of every record learns it on the way, as
+ * the client would have looked it up (the failed tasks' engine_info, in
+ * answer order): its rows wait until the pass is over, then the rows whose
+ * reply is the plain success but whose engine the map does not name are
+ * fetched again, whole, and the chunks go out.
+ */
+
+/** What the reader needs of the store. */
+export interface ColumnSource {
+  readonly db: Database.Database;
+  readonly path: string;
+  /** The field that says which task table a record came from, in a store of every table. */
+  readonly tableField: string | null;
+  /** Runs a statement, a SQLite failure becoming a StoreError that names the file. */
+  run<T>(fn: () => T): T;
+}
+
+/** The keys a function's name is derived from, msg_id first (it names the task in a message). */
+const FUNCTION_KEYS = ['msg_id', ...DERIVED_NEEDS.function];
+/** The dict columns among them that a record leaves as text until read (as the derived keys' plan has them). */
+const FUNCTION_LAZY = ['header', 'content'];
+/** What the engine map is learned from (the client's lookup): a failed task's engine and reply metadata. */
+const ENGINE_KEYS = ['msg_id', 'submitted', 'engine_uuid', 'result_metadata'];
+
+/** The SQL text of a string. */
+const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Row marks in a chunk's `plain` while an engine map is being learned. */
+const RECORD = 0;
+const PLAIN = 1;
+/** The reply is the plain success: plain if the map learned names the engine. */
+const MAYBE = 2;
+
+/** Where each key sits in a fetched row (-1: not fetched). */
+interface Layout {
+  readonly select: string;
+  readonly at: ReadonlyMap<string, number>;
+  /** The keys of a row's record as fetched by rowid: the rowid, then these. */
+  readonly recordKeys: readonly string[];
+}
+
+/** The position of the flag that says a row's reply is the plain success, and of the one that says it failed (learning a map). */
+const OK_AT = ' ok';
+const FAILED_AT = ' failed';
+
+function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | null): Layout {
+  const columns: string[] = [];
+  const at = new Map<string, number>();
+  const raw = (k: string, sql = table.keys.includes(k) ? quoteIdentifier(k) : 'NULL') => {
+    if (at.has(k)) return;
+    at.set(k, columns.length);
+    columns.push(sql);
+  };
+  if (request.state) raw('rowid', 'rowid');
+  for (const k of ['submitted', 'started', 'completed']) raw(k);
+  if (request.state) {
+    raw('engine_uuid');
+    // 1 when the reply is the text the hub stores for every success: the same bytes, so the same text in JS
+    raw(OK_AT, table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL');
+    if (failed) raw(FAILED_AT, `(${failed.where})`);
+  }
+  for (const k of request.values) raw(k);
+  if (request.function) {
+    for (const k of FUNCTION_KEYS) {
+      // the header of an apply request (content '{}') is never read: taskCode decides by the content
+      if (k === 'header' && table.keys.includes('content')) raw(k, `CASE WHEN content = ${sqlText(EMPTY_DICT_TEXT)} THEN NULL ELSE header END`);
+      else raw(k);
+    }
+  }
+  // a record fetched by rowid also gives what a row is read from, for a row fetched again
+  const recordKeys = [...new Set([...request.keys, 'submitted', 'started', 'completed', 'engine_uuid', 'result_content', ...request.values, ...(failed ? ENGINE_KEYS : [])])];
+  return { select: columns.join(', '), at, recordKeys };
+}
+
+/** A failed task's engine and reply metadata as stored, and where it falls in answer order: what the engine map is learned from. */
+interface FailedTask {
+  readonly micros: number;
+  readonly msgIdText: string;
+  readonly table: number;
+  readonly row: number;
+  readonly engineUuid: unknown;
+  readonly metadata: unknown;
+  readonly where: string;
+}
+
+/** What a read that learns the engine map keeps until its pass is over. */
+export interface Learning {
+  readonly failed: FailedTask[];
+  /** Per table read: the rows whose engine the map must name (by rowid), fetched again when it does not. */
+  readonly tables: {
+    readonly refetch: (rowids: readonly number[]) => Map<number, unknown[]>;
+    readonly fill: (chunk: ColumnChunk, i: number, rec: unknown[], mapped: ReadonlySet<string>) => void;
+  }[];
+}
+
+/** One slice's rows as fetched, each row's engine uuid (its index) and mark, and the rows of the records of those not plain (by rowid). */
+interface Slice {
+  readonly rows: unknown[][];
+  readonly uuid: Int32Array;
+  readonly plain: Uint8Array;
+  readonly records: Map<number, unknown[]>;
+}
+
+/**
+ * The chunks of one table's rows that pass `filter` (all SQL: no residual),
+ * in rowid order. `uuids` and `uuidIndex` are the read's engine uuids,
+ * shared by every table of it. With `learning`, no row is plain yet: a row
+ * whose reply is the plain success is marked MAYBE, and the failed tasks
+ * are kept in `learning.failed`.
+ */
+export async function* tableColumns(
+  src: ColumnSource, table: TaskTable, tableIndex: number, filter: SqlFilter, request: ColumnRequest,
+  uuids: string[], uuidIndex: Map<string, number>, learning: Learning | null = null, failedFilter: SqlFilter | null = null,
+): AsyncGenerator<ColumnChunk> {
+  const { select, at, recordKeys } = layout(table, request, learning ? failedFilter : null);
+  const name = quoteIdentifier(table.name);
+  const stmt = src.run(() =>
+    src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+  );
+  const flagParams = learning && failedFilter ? failedFilter.params : [];
+  const pos = (k: string) => at.get(k) ?? -1;
+  const S = pos('submitted');
+  const T = pos('started');
+  const C = pos('completed');
+  const U = pos('engine_uuid');
+  const OK = pos(OK_AT);
+  const FAILED = pos(FAILED_AT);
+  const M = pos('msg_id');
+  const mapped = request.mapped;
+  const intern = (uuid: unknown): number => {
+    if (typeof uuid !== 'string') return -1;
+    let u = uuidIndex.get(uuid);
+    if (u === undefined) {
+      u = uuids.length;
+      uuids.push(uuid);
+      uuidIndex.set(uuid, u);
+    }
+    return u;
+  };
+  // a record's row: its rowid, then its keys
+  const recordAt = (k: string) => recordKeys.indexOf(k) + 1;
+  const recordsOf = request.state
+    ? src.run(() =>
+        src.db.prepare(`SELECT rowid, ${recordKeys.map((k) => (table.keys.includes(k) ? quoteIdentifier(k) : 'NULL')).join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
+      )
+    : null;
+  const fetchRecords = (rowids: readonly number[]): Map<number, unknown[]> => {
+    const found = new Map<number, unknown[]>();
+    if (rowids.length > 0) for (const r of src.run(() => recordsOf!.all(JSON.stringify(rowids))) as unknown[][]) found.set(r[0] as number, r);
+    return found;
+  };
+  const read = src.db.transaction((lo: number, hi: number): Slice => {
+    const rows = stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[][];
+    const n = rows.length;
+    const slice: Slice = { rows, uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map() };
+    if (!recordsOf) return slice;
+    const wanted: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const u = intern(row[U]);
+      slice.uuid[i] = u;
+      // the record path's test: the reply's text is the plain success, and the map names the engine
+      if (learning) {
+        if (row[OK] === 1 && u >= 0 && row[FAILED] !== 1) slice.plain[i] = MAYBE;
+        else wanted.push(row[0] as number);
+      } else if (row[OK] === 1 && u >= 0 && mapped.has(uuids[u]!)) slice.plain[i] = PLAIN;
+      else wanted.push(row[0] as number);
+    }
+    for (const [rowid, r] of fetchRecords(wanted)) slice.records.set(rowid, r);
+    return slice;
+  });
+  const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${src.path}`;
+  const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map(recordAt), recordAt('msg_id') || -1, request.lazy) : null;
+  const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY) : null;
+  const valueAt = request.values.map(pos);
+  // a text column's text is its value (decodeColumn returns it as it is)
+  const isText = request.values.map((k) => (keySpec(k)?.kind ?? 'text') === 'text');
+  const setValues = (chunk: ColumnChunk, i: number, row: readonly unknown[], at: readonly number[], msgIdAt: number) => {
+    for (let j = 0; j < at.length; j++) {
+      const k = request.values[j]!;
+      const v = row[at[j]!];
+      (chunk.values[k] as Value[])[i] = typeof v === 'string' && isText[j] ? v : decodeColumn(k, v, () => where(row[msgIdAt]));
+    }
+    if (chunk.msgIdTexts) {
+      const id = row[at[request.values.indexOf('msg_id')]!];
+      chunk.msgIdTexts[i] = typeof id === 'string' ? id : String(id ?? '');
+    }
+  };
+  /** A row's record, its table said in a store of every table. */
+  const record = (r: unknown[]): TaskRecord => {
+    const rec = readRecord!(r, where);
+    if (src.tableField !== null) rec[src.tableField] = table.name;
+    return rec;
+  };
+  if (learning) {
+    const valueRecordAt = request.values.map(recordAt);
+    learning.tables.push({
+      refetch: fetchRecords,
+      // a row fetched again: all of it as it is now, the record path's test made again with the map learned
+      fill: (chunk, i, r, mapped) => {
+        chunk.submitted[i] = datetimeMicros(r[recordAt('submitted')]);
+        chunk.started[i] = datetimeMicros(r[recordAt('started')]);
+        chunk.completed[i] = datetimeMicros(r[recordAt('completed')]);
+        const u = intern(r[recordAt('engine_uuid')]);
+        chunk.uuid[i] = u;
+        setValues(chunk, i, r, valueRecordAt, recordAt('msg_id'));
+        if (r[recordAt('result_content')] === OK_REPLY_TEXT && u >= 0 && mapped.has(uuids[u]!)) chunk.plain[i] = PLAIN;
+        else {
+          chunk.plain[i] = RECORD;
+          chunk.records[i] = record(r);
+        }
+      },
+    });
+  }
+  const maxRowid = src.run(() => src.db.prepare(`SELECT max(rowid) FROM ${name}`));
+  const slices = sliceReads(maxRowid, read);
+  for (;;) {
+    const next = src.run(() => slices.next());
+    if (next.done) break;
+    const { rows, uuid, plain, records } = next.value;
+    const n = rows.length;
+    const values: Record<string, Value[]> = {};
+    for (const k of request.values) values[k] = new Array<Value>(n);
+    const chunk = {
+      length: n,
+      table: tableIndex,
+      rowid: readRecord ? Float64Array.from(rows, (r) => r[0] as number) : null,
+      uuid,
+      submitted: new Float64Array(n),
+      started: new Float64Array(n),
+      completed: new Float64Array(n),
+      plain,
+      records: new Array<TaskRecord | undefined>(n),
+      values,
+      functions: request.function ? new Array<string | null>(n) : null,
+      msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
+    } satisfies ColumnChunk;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      chunk.submitted[i] = datetimeMicros(row[S]);
+      chunk.started[i] = datetimeMicros(row[T]);
+      chunk.completed[i] = datetimeMicros(row[C]);
+      setValues(chunk, i, row, valueAt, M);
+      if (readCall) {
+        const call = readCall(row, where);
+        // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
+        for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => new Promise((r) => setImmediate(r)));
+        chunk.functions![i] = functionKey(derivedValue(call, 'function'));
+      }
+      if (!readRecord || plain[i]) continue;
+      // read in the same transaction as the row: it is there
+      const r = records.get(row[0] as number)!;
+      chunk.records[i] = record(r);
+      if (learning && row[FAILED] === 1) {
+        const id = r[recordAt('msg_id')];
+        learning.failed.push({
+          micros: timestampMicros(r[recordAt('submitted')]),
+          msgIdText: typeof id === 'string' ? id : String(id ?? ''),
+          table: tableIndex,
+          row: learning.failed.length,
+          engineUuid: r[recordAt('engine_uuid')],
+          metadata: r[recordAt('result_metadata')],
+          where: where(id),
+        });
+      }
+    }
+    yield chunk;
+    // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/**
+ * The engine map the client's lookup would find (the failed tasks in
+ * answer order: submitted, msg_id, table), and the chunks of a learning
+ * read settled by it: a MAYBE row of an engine it names is plain, any
+ * other is fetched again whole (and left out when it is gone since).
+ */
+export async function settle(learning: Learning, chunks: ColumnChunk[], uuids: readonly string[]): Promise<Map<number, string>> {
+  const failed = [...learning.failed].sort((a, b) =>
+    a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : compareStrings(a.msgIdText, b.msgIdText) || a.table - b.table || a.row - b.row);
+  const engines = enginesFromRecords(failed.map((f) => ({
+    engine_uuid: decodeColumn('engine_uuid', f.engineUuid, () => f.where),
+    result_metadata: decodeColumn('result_metadata', f.metadata, () => f.where),
+  })));
+  const mapped = new Set(engines.values());
+  for (let k = 0; k < chunks.length; k++) {
+    const chunk = chunks[k]!;
+    const again: number[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk.plain[i] !== MAYBE) continue;
+      if (mapped.has(uuids[chunk.uuid[i]!]!)) (chunk.plain as Uint8Array)[i] = PLAIN;
+      else again.push(i);
+    }
+    if (again.length === 0) continue;
+    const t = learning.tables[chunk.table]!;
+    const found = t.refetch(again.map((i) => chunk.rowid![i]!));
+    const gone = new Set<number>();
+    for (const i of again) {
+      const r = found.get(chunk.rowid![i]!);
+      if (r) t.fill(chunk, i, r, mapped);
+      else gone.add(i);
+    }
+    // a row gone since the pass (a purge) is left out, as a read after it would have left it
+    if (gone.size > 0) chunks[k] = without(chunk, gone);
+    await new Promise((r) => setImmediate(r));
+  }
+  return engines;
+}
+
+/** A chunk without some of its rows. */
+function without(c: ColumnChunk, gone: ReadonlySet<number>): ColumnChunk {
+  const keep: number[] = [];
+  for (let i = 0; i < c.length; i++) if (!gone.has(i)) keep.push(i);
+  const values: Record<string, Value[]> = {};
+  for (const [k, v] of Object.entries(c.values)) values[k] = keep.map((i) => v[i]!);
+  return {
+    length: keep.length,
+    table: c.table,
+    rowid: c.rowid && Float64Array.from(keep, (i) => c.rowid![i]!),
+    uuid: Int32Array.from(keep, (i) => c.uuid[i]!),
+    submitted: Float64Array.from(keep, (i) => c.submitted[i]!),
+    started: Float64Array.from(keep, (i) => c.started[i]!),
+    completed: Float64Array.from(keep, (i) => c.completed[i]!),
+    plain: Uint8Array.from(keep, (i) => c.plain[i]!),
+    records: keep.map((i) => c.records[i]),
+    values,
+    functions: c.functions && keep.map((i) => c.functions![i]!),
+    msgIdTexts: c.msgIdTexts && keep.map((i) => c.msgIdTexts![i]!),
+  };
+}
+
+/** The stored msg_id of rows by rowid (those still there). */
+export function msgIdsByRowid(src: ColumnSource, table: TaskTable, rowids: readonly number[]): Map<number, unknown> {
+  const out = new Map<number, unknown>();
+  if (!table.keys.includes('msg_id')) return out;
+  const stmt = src.run(() => src.db.prepare(`SELECT rowid, msg_id FROM ${quoteIdentifier(table.name)} WHERE rowid IN (SELECT value FROM json_each(?))`).raw());
+  for (const [rowid, id] of src.run(() => stmt.all(JSON.stringify(rowids))) as [number, unknown][]) out.set(rowid, id);
+  return out;
+}

@@ -40,13 +40,14 @@ const KIND = new Map(TASK_KEYS.map((k) => [k.name, k.kind]));
  */
 export function rowReader(
   keys: readonly string[], positions: readonly number[], msgIdAt: number, lazy: readonly string[] = [], flags?: { readonly at: number; readonly deciders: readonly StoredTextIs[] },
+  sharedBlobs = false,
 ): RowReader {
   const lines: string[] = [];
   const fields: string[] = [];
   const shared: StoredTextIs[] = [];
   const id = msgIdAt < 0 ? 'undefined' : `row[${msgIdAt}]`;
   // a column decoded at once names its record through a function made only when it is decoded
-  const decodeNow = (name: string, v: string) => `${v} === null ? null : decode(${name}, ${v}, () => where(${id}))`;
+  const decodeNow = (name: string, v: string, decoder = 'decode') => `${v} === null ? null : ${decoder}(${name}, ${v}, () => where(${id}))`;
   keys.forEach((k, i) => {
     const name = JSON.stringify(k);
     // `"__proto__": x` would set the prototype; the computed form makes an own key
@@ -69,9 +70,15 @@ export function rowReader(
       }
       return;
     }
+    // bytes that are a view of a whole slice's bytes are decoded from a copy of their own: a value made from them keeps those alone
+    const blobs = kind === 'buffers' && sharedBlobs ? 'decodeCopy' : 'decode';
     if (lazy.includes(k) && kind === 'buffers') {
       // the pickled list of frames, unpickled when a derivation reads it (most records a test rejects never are)
-      fields.push(`${field}: v${i} instanceof Uint8Array ? new StoredColumn(${name}, v${i}, decode, where, ${id}) : ${decodeNow(name, `v${i}`)}`);
+      fields.push(`${field}: v${i} instanceof Uint8Array ? new StoredColumn(${name}, v${i}, ${blobs}, where, ${id}) : ${decodeNow(name, `v${i}`, blobs)}`);
+      return;
+    }
+    if (kind === 'buffers') {
+      fields.push(`${field}: ${decodeNow(name, `v${i}`, blobs)}`);
       return;
     }
     fields.push(`${field}: ${kind === 'text' ? `typeof v${i} === 'string' ? v${i} : ` : ''}${decodeNow(name, `v${i}`)}`);
@@ -84,12 +91,19 @@ export function rowReader(
   ].join('\n');
   // the one StoredText of each decider's text (its text always decodes: it never names a record)
   const texts = shared.map((d) => new StoredText(d.key, d.text, decodeColumn, () => 'a stored text'));
-  return new Function('decode', 'StoredText', 'StoredColumn', 'shared', body)(decodeColumn, StoredText, StoredColumn, texts) as RowReader;
+  return new Function('decode', 'decodeCopy', 'StoredText', 'StoredColumn', 'shared', body)(decodeColumn, decodeCopy, StoredText, StoredColumn, texts) as RowReader;
+}
+
+/** decodeColumn of bytes copied out of the bytes they are a view of. */
+function decodeCopy(key: string, raw: unknown, where: () => string): ReturnType<typeof decodeColumn> {
+  return decodeColumn(key, raw instanceof Uint8Array ? new Uint8Array(raw) : raw, where);
 }
 
 /** What selectList asks for: the columns' SQL, and the deciders whose texts its flags column (last) tells. */
 export interface SelectList {
   readonly sql: string;
+  /** The select list's items, one a stored column (then the flags, when there are deciders). */
+  readonly items: readonly string[];
   /** The deciding columns given as None where they hold the decider's text: bit i of the flags column for `deciders[i]`. */
   readonly deciders: readonly StoredTextIs[];
 }
@@ -106,7 +120,7 @@ export interface SelectList {
  * than the rest of the column).
  */
 export function selectList(stored: readonly string[], sparse: Readonly<Record<string, StoredTextIs>> = {}, lazy: readonly string[] = []): SelectList {
-  if (stored.length === 0) return { sql: 'NULL', deciders: [] };
+  if (stored.length === 0) return { sql: 'NULL', items: ['NULL'], deciders: [] };
   const deciders: StoredTextIs[] = [];
   const holds = (u: StoredTextIs) => {
     const by = quoteIdentifier(u.key);
@@ -119,13 +133,14 @@ export function selectList(stored: readonly string[], sparse: Readonly<Record<st
     if (!deciders.some((d) => d.key === u.key) && deciders.length < 30) deciders.push(u);
     return `CASE WHEN ${holds(u)} THEN NULL ELSE ${column} END`;
   });
-  if (deciders.length === 0) return { sql: columns.join(', '), deciders };
+  if (deciders.length === 0) return { sql: columns.join(', '), items: columns, deciders };
   const sql = stored.map((k, i) => {
     const d = deciders.find((x) => x.key === k);
     return d ? `CASE WHEN ${holds(d)} THEN NULL ELSE ${quoteIdentifier(k)} END` : columns[i]!;
   });
   const flags = deciders.map((d, bit) => `(CASE WHEN ${holds(d)} THEN ${1 << bit} ELSE 0 END)`).join(' | ');
-  return { sql: [...sql, flags].join(', '), deciders };
+  const items = [...sql, flags];
+  return { sql: items.join(', '), items, deciders };
 }
 
 /** Columns a reader hands over as StoredText when lazy. */

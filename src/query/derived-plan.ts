@@ -5,7 +5,7 @@ import { StoredColumn, Timestamp, columnValue, compareStrings, setOwn, type Deri
 import { IpcError, interrupted } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
-import { matches } from './matcher.js';
+import { compileMatcher } from './matcher.js';
 import { normalizeKeys, type KeysInput } from './project.js';
 import { walk } from './walk.js';
 
@@ -17,8 +17,6 @@ import { walk } from './walk.js';
  * the keys asked for. Nothing is decoded unless a derived key is named.
  */
 export interface DerivedPlan {
-  /** The whole query, compiled once. */
-  readonly query: Query;
   /** The part of the query the store answers: every top-level test that names no derived key. */
   readonly stored: Query;
   /** The keys to fetch from the store. */
@@ -44,8 +42,6 @@ export interface DerivedPlan {
   keeps(rec: TaskRecord): boolean;
   /** The answer for a record the tests keep. */
   answer(rec: TaskRecord): TaskRecord;
-  /** The answer for one fetched record, or null when the derived tests reject it. */
-  finish(rec: TaskRecord): TaskRecord | null;
   /** The large pickles the derived tests decode from a record (decoded beforehand in slices: see `predecode`). */
   testedPickles(rec: TaskRecord): Uint8Array[];
   /** The large pickles the answer's derived keys decode from a kept record. */
@@ -75,23 +71,28 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
   const stored: Query = { kind: 'query', root: { kind: 'and', children: q.root.children.filter((c) => !namesDerived(c)) } };
   // the tests read only the keys they name: the probe holds those, not a copy of the whole record
   const storedTested = [...storedInResidual];
+  const test = compileMatcher(residualQuery);
+  const testedList = [...tested];
   const keeps = (rec: TaskRecord): boolean => {
     if (!residual.length) return true;
     const probe: TaskRecord = {};
     for (const k of storedTested) if (Object.prototype.hasOwnProperty.call(rec, k)) setOwn(probe, k, rec[k]!);
-    for (const k of tested) probe[k] = queryValue(derivedValue(rec, k, ctx));
-    return matches(residualQuery, probe);
+    for (const k of testedList) probe[k] = queryValue(derivedValue(rec, k, ctx));
+    return test(probe);
   };
   const lazy = [...fetch].filter((k) => !storedInResidual.has(k) && (!ks.includes(k) || lazyKeys.includes(k)));
+  const derivedAt = ks.map((k) => isDerivedKey(k));
   const answer = (rec: TaskRecord): TaskRecord => {
     const out: TaskRecord = {};
-    for (const k of ks) out[k] = isDerivedKey(k) ? (derivedValue(rec, k, ctx) as Value) : rec[k] ?? null;
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i]!;
+      out[k] = derivedAt[i] ? (derivedValue(rec, k as DerivedKey, ctx) as Value) : rec[k] ?? null;
+    }
     return out;
   };
   const askedKeys = [...asked];
-  const testedKeys = [...tested];
+  const testedKeys = testedList;
   return {
-    query: q,
     stored,
     fetch: [...fetch],
     lazy,
@@ -100,7 +101,6 @@ export function planDerived(query: QueryInput, keys: KeysInput, ctx: DeriveConte
     context: [...decoded].some((k) => DERIVED_CONTEXT_KEYS.includes(k)),
     keeps,
     answer,
-    finish: (rec) => (keeps(rec) ? answer(rec) : null),
     testedPickles: (rec) => (testedKeys.length ? largePickles(rec, testedKeys) : NONE),
     answerPickles: (rec) => (askedKeys.length ? largePickles(rec, askedKeys) : NONE),
     answerBytes: (rec) => {
@@ -288,7 +288,7 @@ export async function derivedList(plan: DerivedPlan, reader: DerivedReader, opti
   return out;
 }
 
-/** The answer records of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
+/** The answers of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
 async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined): AsyncGenerator<TaskRecord[]> {
   const clock = new Turns(signal);
   let batch: TaskRecord[] = [];
@@ -315,25 +315,18 @@ async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<
   }
 }
 
-/** A kept answer with its place in the answer's order. */
-interface Held {
-  readonly out: TaskRecord;
-  readonly us: number;
-  readonly id: string;
-}
-
-/** Answer order: submitted (None first), then msg_id. */
-function inOrder(a: Held, b: Held): number {
-  return a.us < b.us ? -1 : a.us > b.us ? 1 : compareStrings(a.id, b.id);
-}
-
 /**
- * The answer of records read in the store's own order, put in answer order;
- * null when it cannot be held (larger than `budget`, or a record whose
- * msg_id is no text: its place is the ordered read's to say).
+ * The answer of records read in the store's own order, put in answer order
+ * (by submitted, None first, then msg_id; a stable sort, so that records of
+ * equal order keep the order read: one table's before the next's); null
+ * when it cannot be held (larger than `budget`, or a record whose msg_id is
+ * no text: its place is the ordered read's to say). Held as three lists
+ * (the answers, their times, their msg_ids) rather than an object each.
  */
 async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined, budget: number): Promise<TaskRecord[] | null> {
-  const held: Held[] = [];
+  const outs: TaskRecord[] = [];
+  const times: number[] = [];
+  const ids: string[] = [];
   let bytes = 0;
   let sorted = true;
   const clock = new Turns(signal);
@@ -360,20 +353,23 @@ async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<Task
         }
         const more = plan.answerPickles(rec);
         if (more.length) await predecode(more, signal);
-        const out = plan.answer(rec);
         const submitted = columnValue(rec, 'submitted');
-        const h: Held = { out, us: submitted instanceof Timestamp ? submitted.us : -Infinity, id };
-        if (sorted && held.length > 0 && inOrder(h, held[held.length - 1]!) < 0) sorted = false;
-        held.push(h);
+        const us = submitted instanceof Timestamp ? submitted.us : -Infinity;
+        const n = ids.length;
+        if (sorted && n > 0 && (us < times[n - 1]! || (us === times[n - 1]! && compareStrings(id, ids[n - 1]!) < 0))) sorted = false;
+        outs.push(plan.answer(rec));
+        times.push(us);
+        ids.push(id);
       }
     }
   } finally {
     if (!complete) await it.return?.();
   }
   if (!complete) return null;
-  // a stable sort: records of equal order keep the order read (one table's before the next's)
-  if (!sorted) held.sort(inOrder);
-  return held.map((h) => h.out);
+  if (sorted) return outs;
+  const order = Array.from(outs.keys());
+  order.sort((a, b) => (times[a]! < times[b]! ? -1 : times[a]! > times[b]! ? 1 : compareStrings(ids[a]!, ids[b]!) || a - b));
+  return order.map((i) => outs[i]!);
 }
 
 /** About how many bytes a value holds: a few levels looked into, a few items of each container, the rest estimated from them. */

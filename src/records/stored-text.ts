@@ -16,19 +16,23 @@ export class StoredColumn {
     /** The column as the store holds it (text, bytes). */
     readonly raw: unknown,
     private readonly decoder: (key: string, raw: unknown, where: () => string) => Value,
-    private readonly where: () => string,
+    /** Names the record (`where(id)`), should the column not decode. */
+    private readonly where: (id?: unknown) => string,
+    private readonly id?: unknown,
   ) {}
 
   /** The column as the store would have decoded it at once. */
   decode(): Value {
-    return this.decoder(this.key, this.raw, this.where);
+    return this.decoder(this.key, this.raw, () => this.where(this.id));
   }
 }
 
 /** A stored column that is text (a dict column's JSON, a timestamp's isoformat): what `storedText` reads. */
 export class StoredText extends StoredColumn {
-  constructor(key: string, readonly text: string, decoder: (key: string, raw: unknown, where: () => string) => Value, where: () => string) {
-    super(key, text, decoder, where);
+  constructor(
+    key: string, readonly text: string, decoder: (key: string, raw: unknown, where: () => string) => Value, where: (id?: unknown) => string, id?: unknown,
+  ) {
+    super(key, text, decoder, where, id);
   }
 }
 

@@ -19,14 +19,15 @@ import { compileQuery, derivedList, matches, planDerived, type DerivedFetch, typ
 import { StatsBuilder, statsKeys, STATS_GROUPS } from '../../src/analytics/index.js';
 import { StoredText, isDict, type TaskRecord } from '../../src/records/index.js';
 import { collect, prng } from '../../src/stores/index.js';
-import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
+import { openSQLiteStore, type SqlFilter } from '../../src/stores/sqlite/index.js';
+import { blobSlices } from '../../src/stores/sqlite/blob-slices.js';
 import { generateBattery } from '../query/battery.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ipc-sqlite-lazy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const ODD: Record<string, string | null>[] = [
+const ODD: Record<string, string | null | Uint8Array>[] = [
   { result_content: '{"status":"ok"}' },
   { result_content: '{"status": "ok", "status": "error"}' },
   { result_content: '{"status": "aborted"}' },
@@ -39,6 +40,8 @@ const ODD: Record<string, string | null>[] = [
   { content: '{ }', header: '{"msg_type": "execute_request"}' },
   { content: 'not json', header: '{"msg_type": "apply_request"}' },
   { result_metadata: '{"engine_info": {"engine_id": 7, "engine_uuid": "someone-else"}}' },
+  // an empty blob: no pickle at all
+  { result_buffers: new Uint8Array(0) },
 ];
 
 /** The payload fixture, with its rows repeated and odd text written over some columns, rowids out of time order. */
@@ -54,8 +57,9 @@ function makeFile(): string {
     const row: Record<string, unknown> = { ...rows[i % rows.length]!, ...odd, msg_id: `odd-${i}` };
     insert.run(columns.map((c) => row[c] ?? null));
   });
-  // later rowids, earlier times: the file's order is not the answer's
-  rows.slice(0, 20).forEach((r, i) => insert.run(columns.map((c) => (c === 'msg_id' ? `again-${i}` : r[c] ?? null))));
+  // later rowids, earlier times: the file's order is not the answer's; far apart, so that a read in slices of rowids takes several
+  const spaced = db.prepare(`INSERT INTO ${table} (rowid, ${columns.map((c) => `"${c}"`).join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`);
+  rows.slice(0, 20).forEach((r, i) => spaced.run([1000 + 300 * i, ...columns.map((c) => (c === 'msg_id' ? `again-${i}` : r[c] ?? null))]));
   db.close();
   return path;
 }
@@ -135,6 +139,9 @@ function makeUnionFile(): string {
   const sql = (db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'ipython-tasks'`).get() as { sql: string }).sql;
   db.exec(sql.replace(/'ipython-tasks'|"ipython-tasks"/, '"ipython-tasks_1"'));
   db.exec(`INSERT INTO "ipython-tasks_1" SELECT * FROM "ipython-tasks" WHERE rowid % 3 = 0`);
+  // bytes columns holding other than bytes: such a slice is read row by row
+  db.exec(`UPDATE "ipython-tasks_1" SET buffers = 'text where bytes go' WHERE rowid = (SELECT min(rowid) FROM "ipython-tasks_1")`);
+  db.exec(`UPDATE "ipython-tasks_1" SET result_buffers = 7 WHERE rowid = (SELECT max(rowid) FROM "ipython-tasks_1")`);
   db.close();
   return path;
 }
@@ -189,4 +196,38 @@ test('generated queries: the one-pass read (held, or given up and read in order)
     assert.ok(derivedRuns > 15, `${derivedRuns} of the queries were answered through a plan`);
     await client.close();
   }
+});
+
+test("a slice's bytes read as one aggregate are each row's bytes, whatever the bytes (NUL, 0xff, bad UTF-8, none, empty, long); other kinds of value read row by row", () => {
+  const db = new Database(':memory:');
+  db.exec(`CREATE TABLE t (a bufs blob, b bufs blob, c text)`);
+  const rnd = prng(4);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
+  const values: unknown[][] = [];
+  for (let i = 0; i < 300; i++) {
+    const pick = rnd();
+    const a = pick < 0.1 ? null : pick < 0.2 ? new Uint8Array(0) : pick < 0.25 ? Uint8Array.from([0xc3, 0x28, 0, 0xff, 0x80]) : bytes(Math.floor(rnd() * (pick < 0.3 ? 70_000 : 600)));
+    values.push([a, i % 7 === 0 ? null : bytes(1 + (i % 40)), `row ${i}`]);
+  }
+  const insert = db.prepare('INSERT INTO t VALUES (?, ?, ?)');
+  for (const v of values) insert.run(v);
+  const read = blobSlices(db, 't', { where: '1', params: [], residual: null } as unknown as SqlFilter, ['a', 'b', 'c'], [0, 1])!;
+  const rowByRow = db.prepare('SELECT a, b, c FROM t WHERE rowid > ? AND rowid <= ? ORDER BY rowid').raw();
+  const same = (x: unknown, y: unknown) => (x instanceof Uint8Array && y instanceof Uint8Array ? Buffer.compare(x, y) === 0 : x === y);
+  for (const [lo, hi] of [[0, 100], [100, 300], [250, 260], [300, 400]] as const) {
+    const got = read(lo, hi);
+    const want = rowByRow.all(lo, hi) as unknown[][];
+    assert.equal(got.length, want.length);
+    got.forEach((row, i) => {
+      for (let c = 0; c < 3; c++) assert.ok(same(row[c], want[i]![c]), `row ${lo + i + 1}, column ${c}`);
+      // a view of the slice's one blob, not a Buffer of its own
+      if (row[0] instanceof Uint8Array && row[0].length > 0) assert.ok(!Buffer.isBuffer(row[0]));
+    });
+  }
+  // a bytes column holding text: that slice is read row by row, as the plain statement reads it
+  db.prepare("UPDATE t SET a = 'text' WHERE rowid = 5").run();
+  const odd = read(0, 10);
+  assert.equal(odd[4]![0], 'text');
+  assert.ok(Buffer.isBuffer(odd[5]![1]) || odd[5]![1] === null);
+  db.close();
 });

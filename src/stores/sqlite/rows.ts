@@ -32,13 +32,22 @@ const KIND = new Map(TASK_KEYS.map((k) => [k.name, k.kind]));
  * A reader for rows whose column `positions[i]` holds key `keys[i]` (-1: the
  * table has no such column, the key is None): one generated function per
  * key list, building each record as one object literal of a fixed shape.
- * Every column is decoded at once: a record whose columns decode on first
- * read (accessors over the fetched text) held twice the memory and cost
- * more in garbage collection than the decoding it saved.
+ * Every column is decoded at once, but those in `lazy`, which derivations
+ * alone read: they stay as stored (StoredText, StoredColumn) until read. A
+ * column among `flags.deciders` comes from selectList as None where it holds
+ * exactly the decider's text, which the row's flags column (`flags.at`)
+ * tells: the reader hands over one StoredText of that text for it.
  */
-export function rowReader(keys: readonly string[], positions: readonly number[], msgIdAt: number, lazy: readonly string[] = []): RowReader {
+export function rowReader(
+  keys: readonly string[], positions: readonly number[], msgIdAt: number, lazy: readonly string[] = [], flags?: { readonly at: number; readonly deciders: readonly StoredTextIs[] },
+  sharedBlobs = false,
+): RowReader {
   const lines: string[] = [];
   const fields: string[] = [];
+  const shared: StoredTextIs[] = [];
+  const id = msgIdAt < 0 ? 'undefined' : `row[${msgIdAt}]`;
+  // a column decoded at once names its record through a function made only when it is decoded
+  const decodeNow = (name: string, v: string, decoder = 'decode') => `${v} === null ? null : ${decoder}(${name}, ${v}, () => where(${id}))`;
   keys.forEach((k, i) => {
     const name = JSON.stringify(k);
     // `"__proto__": x` would set the prototype; the computed form makes an own key
@@ -52,24 +61,51 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
     const kind = KIND.get(k) ?? 'text';
     if (lazy.includes(k) && (kind === 'dict' || kind === 'json' || kind === 'datetime')) {
       // left as its text for the derivations that read it (StoredText): never part of an answer
-      fields.push(`${field}: typeof v${i} === 'string' ? new StoredText(${name}, v${i}, decode, at) : decode(${name}, v${i}, at)`);
+      const stored = `typeof v${i} === 'string' ? new StoredText(${name}, v${i}, decode, where, ${id}) : ${decodeNow(name, `v${i}`)}`;
+      const bit = flags ? flags.deciders.findIndex((d) => d.key === k) : -1;
+      if (bit < 0) fields.push(`${field}: ${stored}`);
+      else {
+        shared.push(flags!.deciders[bit]!);
+        fields.push(`${field}: (row[${flags!.at}] & ${1 << bit}) !== 0 ? shared[${shared.length - 1}] : ${stored}`);
+      }
       return;
     }
+    // bytes that are a view of a whole slice's bytes are decoded from a copy of their own: a value made from them keeps those alone
+    const blobs = kind === 'buffers' && sharedBlobs ? 'decodeCopy' : 'decode';
     if (lazy.includes(k) && kind === 'buffers') {
       // the pickled list of frames, unpickled when a derivation reads it (most records a test rejects never are)
-      fields.push(`${field}: v${i} instanceof Uint8Array ? new StoredColumn(${name}, v${i}, decode, at) : decode(${name}, v${i}, at)`);
+      fields.push(`${field}: v${i} instanceof Uint8Array ? new StoredColumn(${name}, v${i}, ${blobs}, where, ${id}) : ${decodeNow(name, `v${i}`, blobs)}`);
       return;
     }
-    fields.push(`${field}: ${kind === 'text' ? `typeof v${i} === 'string' ? v${i} : ` : ''}decode(${name}, v${i}, at)`);
+    if (kind === 'buffers') {
+      fields.push(`${field}: ${decodeNow(name, `v${i}`, blobs)}`);
+      return;
+    }
+    fields.push(`${field}: ${kind === 'text' ? `typeof v${i} === 'string' ? v${i} : ` : ''}${decodeNow(name, `v${i}`)}`);
   });
   const body = [
     'return function read(row, where) {',
-    `  const at = () => where(${msgIdAt < 0 ? 'undefined' : `row[${msgIdAt}]`});`,
     ...lines.map((l) => '  ' + l),
     `  return { ${fields.join(', ')} };`,
     '};',
   ].join('\n');
-  return new Function('decode', 'StoredText', 'StoredColumn', body)(decodeColumn, StoredText, StoredColumn) as RowReader;
+  // the one StoredText of each decider's text (its text always decodes: it never names a record)
+  const texts = shared.map((d) => new StoredText(d.key, d.text, decodeColumn, () => 'a stored text'));
+  return new Function('decode', 'decodeCopy', 'StoredText', 'StoredColumn', 'shared', body)(decodeColumn, decodeCopy, StoredText, StoredColumn, texts) as RowReader;
+}
+
+/** decodeColumn of bytes copied out of the bytes they are a view of. */
+function decodeCopy(key: string, raw: unknown, where: () => string): ReturnType<typeof decodeColumn> {
+  return decodeColumn(key, raw instanceof Uint8Array ? new Uint8Array(raw) : raw, where);
+}
+
+/** What selectList asks for: the columns' SQL, and the deciders whose texts its flags column (last) tells. */
+export interface SelectList {
+  readonly sql: string;
+  /** The select list's items, one a stored column (then the flags, when there are deciders). */
+  readonly items: readonly string[];
+  /** The deciding columns given as None where they hold the decider's text: bit i of the flags column for `deciders[i]`. */
+  readonly deciders: readonly StoredTextIs[];
 }
 
 /**
@@ -78,19 +114,33 @@ export function rowReader(keys: readonly string[], positions: readonly number[],
  * byte for byte, whatever collation the table declares), where the reader
  * hands the deciding column over as StoredText and the caller does not read
  * the sparse one (FindOptions.sparse). A sparse column whose deciding column
- * is not fetched, or is not left as text (`lazy`), is read in full.
+ * is not fetched, or is not left as text (`lazy`), is read in full. The
+ * deciding columns themselves come as None where they hold the text, told
+ * by one flags column after the others (a text made for each row cost more
+ * than the rest of the column).
  */
-export function selectList(stored: readonly string[], sparse: Readonly<Record<string, StoredTextIs>> = {}, lazy: readonly string[] = []): string {
-  if (stored.length === 0) return 'NULL';
-  return stored
-    .map((k) => {
-      const column = quoteIdentifier(k);
-      const u = Object.hasOwn(sparse, k) ? sparse[k]! : undefined;
-      if (!u || !stored.includes(u.key) || !lazy.includes(u.key) || !isTextKind(u.key)) return column;
-      const by = quoteIdentifier(u.key);
-      return `CASE WHEN typeof(${by}) = 'text' AND ${by} = ${sqlText(u.text)} COLLATE BINARY THEN NULL ELSE ${column} END`;
-    })
-    .join(', ');
+export function selectList(stored: readonly string[], sparse: Readonly<Record<string, StoredTextIs>> = {}, lazy: readonly string[] = []): SelectList {
+  if (stored.length === 0) return { sql: 'NULL', items: ['NULL'], deciders: [] };
+  const deciders: StoredTextIs[] = [];
+  const holds = (u: StoredTextIs) => {
+    const by = quoteIdentifier(u.key);
+    return `typeof(${by}) = 'text' AND ${by} = ${sqlText(u.text)} COLLATE BINARY`;
+  };
+  const columns = stored.map((k) => {
+    const column = quoteIdentifier(k);
+    const u = Object.hasOwn(sparse, k) ? sparse[k]! : undefined;
+    if (!u || !stored.includes(u.key) || !lazy.includes(u.key) || !isTextKind(u.key)) return column;
+    if (!deciders.some((d) => d.key === u.key) && deciders.length < 30) deciders.push(u);
+    return `CASE WHEN ${holds(u)} THEN NULL ELSE ${column} END`;
+  });
+  if (deciders.length === 0) return { sql: columns.join(', '), items: columns, deciders };
+  const sql = stored.map((k, i) => {
+    const d = deciders.find((x) => x.key === k);
+    return d ? `CASE WHEN ${holds(d)} THEN NULL ELSE ${quoteIdentifier(k)} END` : columns[i]!;
+  });
+  const flags = deciders.map((d, bit) => `(CASE WHEN ${holds(d)} THEN ${1 << bit} ELSE 0 END)`).join(' | ');
+  const items = [...sql, flags];
+  return { sql: items.join(', '), items, deciders };
 }
 
 /** Columns a reader hands over as StoredText when lazy. */

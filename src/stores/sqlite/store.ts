@@ -3,11 +3,12 @@ import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { keyError, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
-import { KEY_NAMES, Timestamp, compareStrings, type RecordPages, type TaskRecord } from '../../records/index.js';
+import { KEY_NAMES, Timestamp, compareStrings, keySpec, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
-import { sliceRows } from './slices.js';
+import { sliceReads, sliceRows } from './slices.js';
+import { blobSlices } from './blob-slices.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
@@ -26,9 +27,10 @@ const FETCH_CHUNK = 512;
 /**
  * Rowids per slice of a one-pass read at most: a slice's rows all live until
  * the reader has taken them, and a large slice's outlive collections of the
- * young generation, which then copy them.
+ * young generation, which then copy them (512 rather than 4,096: a tenth
+ * less CPU for a query on function over 100,000 tasks).
  */
-const SCAN_SPAN = 4096;
+const SCAN_SPAN = 512;
 /** The longest a read runs before it lets the event loop turn. */
 const TURN_MS = 8;
 
@@ -481,21 +483,27 @@ export class SQLiteStore extends StoreBase implements Store {
       const msgIdAt = position('msg_id');
       // a column the residual tests is decoded for the test, so never left as it is stored
       const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
-      const read = rowReader(ks, ks.map(position), msgIdAt, lazy);
       const columns = selectList(stored, options.sparse, lazy);
+      const name = quoteIdentifier(table.name);
+      const indexed = byMsgId(q) || this.searches(table, filter);
+      // a slice's bytes columns as one aggregate each, where the file allows (a view of it a row)
+      const blobAt = stored.flatMap((k, i) => (keySpec(k)?.kind === 'buffers' ? [i] : []));
+      const aggregated = indexed ? null : this.run(() => blobSlices(this.db, name, filter, columns.items, blobAt));
+      const read = rowReader(ks, ks.map(position), msgIdAt, lazy, { at: stored.length, deciders: columns.deciders }, aggregated !== null);
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
       const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
-      const name = quoteIdentifier(table.name);
-      const indexed = byMsgId(q) || this.searches(table, filter);
       const stmt = this.run(() =>
         indexed
-          ? this.db.prepare(`SELECT ${columns} FROM ${name} WHERE ${filter.where}`).raw()
-          : this.db.prepare(`SELECT ${columns} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
+          ? this.db.prepare(`SELECT ${columns.sql} FROM ${name} WHERE ${filter.where}`).raw()
+          : this.db.prepare(`SELECT ${columns.sql} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
       );
+      const maxRowid = () => this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`));
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
-        : sliceRows(this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${name}`)), stmt, filter.params, SCAN_SPAN);
+        : aggregated
+          ? sliceReads(maxRowid(), aggregated, SCAN_SPAN)
+          : sliceRows(maxRowid(), stmt, filter.params, SCAN_SPAN);
       const union = this.union;
       for (;;) {
         const next = this.run(() => slices.next());
@@ -575,7 +583,9 @@ export class SQLiteStore extends StoreBase implements Store {
     const msgIdAt = position('msg_id');
     // a column the residual tests is decoded for the test, so never left as it is stored
     const lazy = (options.lazy ?? []).filter((k) => !tested.includes(k));
-    const read = rowReader(keys, keys.map(position), msgIdAt, lazy);
+    const columns = selectList(stored, options.sparse, lazy);
+    // a fetched row is the rowid, the stored columns, then (when some come as None for their text) the flags
+    const read = rowReader(keys, keys.map(position), msgIdAt, lazy, { at: stored.length + 1, deciders: columns.deciders });
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
@@ -584,7 +594,7 @@ export class SQLiteStore extends StoreBase implements Store {
     const reuse = !extra && output === (RECORDS as Output<unknown>);
     const name = quoteIdentifier(table.name);
     // by rowid, whatever other index the filter could use
-    const select = `SELECT rowid, ${selectList(stored, options.sparse, lazy)} FROM ${name} NOT INDEXED`;
+    const select = `SELECT rowid, ${columns.sql} FROM ${name} NOT INDEXED`;
     const byList = this.run(() => this.db.prepare(`${select} WHERE rowid IN (SELECT value FROM json_each(?)) AND (${filter.where})`).raw());
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;

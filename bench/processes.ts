@@ -4,7 +4,7 @@
  * RSS from /usr/bin/time, and its output kept when the answer is checked.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,8 @@ export interface Run {
   /** user + system CPU seconds (from /usr/bin/time): steadier than wall time when other work shares the cores. */
   readonly cpu: number;
   readonly rssMB: number;
+  /** The most anonymous memory the process held (RssAnon, sampled), MB: peak RSS less the file pages it mapped. */
+  readonly anonMB: number;
   /** stdout, when asked to keep it. */
   readonly out: string;
   readonly lines: number;
@@ -25,6 +27,7 @@ export function run(cmd: string, args: readonly string[], keep = false, env: Nod
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const anon = watchAnon(child.pid);
     let lines = 0;
     const chunks: Buffer[] = [];
     let err = '';
@@ -37,9 +40,37 @@ export function run(cmd: string, args: readonly string[], keep = false, env: Nod
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ').slice(0, 200)} exited ${code}: ${err.slice(-2000)}`));
       const [rss, user, sys] = err.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
-      resolve({ seconds, cpu: user + sys, rssMB: rss / 1024, out: Buffer.concat(chunks).toString('utf8'), lines });
+      resolve({ seconds, cpu: user + sys, rssMB: rss / 1024, anonMB: anon.stop(), out: Buffer.concat(chunks).toString('utf8'), lines });
     });
   });
+}
+
+/**
+ * The peak anonymous memory (RssAnon) of the process /usr/bin/time (pid
+ * `timePid`) runs, sampled every 20 ms, in MB. Peak RSS counts the pages of
+ * a file the process maps (a SQLite file read through mmap), which are the
+ * page cache's, shared and given back on demand; this is what it holds.
+ */
+export function watchAnon(timePid: number | undefined): { stop(): number } {
+  let peak = 0;
+  let pid: string | null = null;
+  const sample = () => {
+    try {
+      pid ??= readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/)[0] || null;
+      if (!pid) return;
+      const kb = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (kb) peak = Math.max(peak, Number(kb[1]) / 1024);
+    } catch {
+      // the process is gone, or not yet there
+    }
+  };
+  const timer = setInterval(sample, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 /** The run of least wall time. */

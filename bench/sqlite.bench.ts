@@ -20,6 +20,7 @@ import { DEFAULT_KEYS, Timestamp } from '../src/records/index.js';
 import { jsonText } from '../src/format/json.js';
 import { openSQLiteStore } from '../src/stores/sqlite/index.js';
 import { START, TABLE, generateTasksDb } from './tasks-db.js';
+import { watchAnon } from './processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COUNT = Number(process.env['RECORDS'] ?? 1_000_000);
@@ -124,12 +125,15 @@ interface Run {
   readonly lines: number;
   /** Peak resident set, MB (from /usr/bin/time). */
   readonly rssMB: number;
+  /** Peak anonymous memory, MB (sampled): the resident set less the pages of the file mapped. */
+  readonly anonMB: number;
 }
 
 function run(cmd: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const anon = watchAnon(child.pid);
     let lines = 0;
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -141,7 +145,7 @@ function run(cmd: string, args: readonly string[]): Promise<Run> {
       if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`));
       const [rss, user, sys] = err.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
       const q = /QUERY ([\d.]+) ([\d.]+)/.exec(err);
-      resolve({ seconds, cpu: user + sys, lines, rssMB: rss / 1024, ...(q ? { query: { seconds: Number(q[1]), cpu: Number(q[2]) } } : {}) });
+      resolve({ seconds, cpu: user + sys, lines, rssMB: rss / 1024, anonMB: anon.stop(), ...(q ? { query: { seconds: Number(q[1]), cpu: Number(q[2]) } } : {}) });
     });
   });
 }
@@ -191,7 +195,7 @@ async function inProcess(c: Case): Promise<{ seconds: number; cpu: number; lines
 }
 
 /** Stands for the Python side when PYTHON=0 leaves it out: its cells and ratios read NaN. */
-const NO_RUN: Run = { seconds: NaN, cpu: NaN, lines: 0, rssMB: NaN };
+const NO_RUN: Run = { seconds: NaN, cpu: NaN, lines: 0, rssMB: NaN, anonMB: NaN };
 
 function best(runs: Run[]): Run {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -286,8 +290,8 @@ async function main(): Promise<void> {
   const libAll = await run(process.execPath, [join(ROOT, 'dist', 'bench', 'sqlite-stream.js'), DATA]);
   console.log('every record as JSON lines:');
   if (typeof ipcAll === 'string') console.log(`  ipc --format jsonl -c 'db_query({})'   failed: ${ipcAll}`);
-  else console.log(`  ipc --format jsonl -c 'db_query({})'   ${ipcAll.lines} records  ${ipcAll.seconds.toFixed(1).padStart(6)} s (CPU ${ipcAll.cpu.toFixed(1)})  peak RSS ${ipcAll.rssMB.toFixed(0).padStart(5)} MB  ${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
-  console.log(`  library stream (sqlite-stream.js)     ${libAll.lines} records  ${libAll.seconds.toFixed(1).padStart(6)} s (CPU ${libAll.cpu.toFixed(1)})  peak RSS ${libAll.rssMB.toFixed(0).padStart(5)} MB  ${(libAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
+  else console.log(`  ipc --format jsonl -c 'db_query({})'   ${ipcAll.lines} records  ${ipcAll.seconds.toFixed(1).padStart(6)} s (CPU ${ipcAll.cpu.toFixed(1)})  peak RSS ${ipcAll.rssMB.toFixed(0).padStart(5)} MB (anonymous ${ipcAll.anonMB.toFixed(0)} MB)  ${(ipcAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
+  console.log(`  library stream (sqlite-stream.js)     ${libAll.lines} records  ${libAll.seconds.toFixed(1).padStart(6)} s (CPU ${libAll.cpu.toFixed(1)})  peak RSS ${libAll.rssMB.toFixed(0).padStart(5)} MB (anonymous ${libAll.anonMB.toFixed(0)} MB)  ${(libAll.seconds / sqlAll.seconds).toFixed(2)}x sqlite3`);
   console.log(`  sqlite3 -json                         ${sqlAll.lines} lines    ${sqlAll.seconds.toFixed(1).padStart(6)} s (CPU ${sqlAll.cpu.toFixed(1)})  peak RSS ${sqlAll.rssMB.toFixed(0).padStart(5)} MB`);
   console.log('target: peak RSS under 200 MB');
 }

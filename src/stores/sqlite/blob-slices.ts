@@ -13,10 +13,11 @@ import type { SqlFilter } from './sql-filter.js';
  * both see the same rows; where the two do not agree (a column holds other
  * than bytes or None), the slice is read row by row, as by the plain
  * statement. Only for a file in UTF-8 (SQLite's bytes-as-text cast is then
- * the bytes themselves).
+ * the bytes themselves). `itemParams` are the parameters of the items'
+ * own SQL (a flag computed in SQL), bound before the slice's.
  */
 export function blobSlices(
-  db: Database.Database, table: string, filter: SqlFilter, items: readonly string[], blobAt: readonly number[],
+  db: Database.Database, table: string, filter: SqlFilter, items: readonly string[], blobAt: readonly number[], itemParams: readonly unknown[] = [],
 ): ((lo: number, hi: number) => unknown[][]) | null {
   if (blobAt.length === 0) return null;
   const encoding = db.pragma('encoding', { simple: true });
@@ -36,10 +37,12 @@ export function blobSlices(
     .raw();
   const rowidAt = items.length;
   const read = db.transaction((lo: number, hi: number): unknown[][] => {
-    const args = [lo, hi, ...filter.params];
+    const range = [lo, hi, ...filter.params];
+    // the items' own parameters (a flag's) come before the slice's
+    const args = itemParams.length === 0 ? range : [...itemParams, ...range];
     const rows = scalars.all(args) as unknown[][];
     if (rows.length === 0) return rows;
-    const agg = aggregate.get(args) as unknown[];
+    const agg = aggregate.get(range) as unknown[];
     if (agg[agg.length - 1] !== 0 || typeof agg[0] !== 'string') return plain.all(args) as unknown[][];
     const rowids = numbers(agg[0]);
     if (rowids.length !== rows.length) return plain.all(args) as unknown[][];

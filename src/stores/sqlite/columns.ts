@@ -6,6 +6,7 @@ import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, key
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
 import { sliceReads } from './slices.js';
+import { blobSlices } from './blob-slices.js';
 import type { TaskTable } from './tables.js';
 
 /**
@@ -50,6 +51,8 @@ const MAYBE = 2;
 /** Where each key sits in a fetched row (-1: not fetched). */
 interface Layout {
   readonly select: string;
+  /** The select list's items, one a column of a fetched row. */
+  readonly items: readonly string[];
   readonly at: ReadonlyMap<string, number>;
   /** The keys of a row's record as fetched by rowid: the rowid, then these. */
   readonly recordKeys: readonly string[];
@@ -85,7 +88,7 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
   }
   // a record fetched by rowid also gives what a row is read from, for a row fetched again
   const recordKeys = [...new Set([...request.keys, 'submitted', 'started', 'completed', 'engine_uuid', 'result_content', ...request.values, ...(failed ? ENGINE_KEYS : [])])];
-  return { select: columns.join(', '), at, recordKeys };
+  return { select: columns.join(', '), items: columns, at, recordKeys };
 }
 
 /** A failed task's engine and reply metadata as stored, and where it falls in answer order: what the engine map is learned from. */
@@ -128,13 +131,16 @@ export async function* tableColumns(
   src: ColumnSource, table: TaskTable, tableIndex: number, filter: SqlFilter, request: ColumnRequest,
   uuids: string[], uuidIndex: Map<string, number>, learning: Learning | null = null, failedFilter: SqlFilter | null = null,
 ): AsyncGenerator<ColumnChunk> {
-  const { select, at, recordKeys } = layout(table, request, learning ? failedFilter : null);
+  const { select, items, at, recordKeys } = layout(table, request, learning ? failedFilter : null);
   const name = quoteIdentifier(table.name);
   const stmt = src.run(() =>
     src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
   );
   const flagParams = learning && failedFilter ? failedFilter.params : [];
   const pos = (k: string) => at.get(k) ?? -1;
+  // the function's name is read from the buffers: a slice's blobs as one aggregate (a view of it a row), where the file allows
+  const blobAt = request.function && pos('buffers') >= 0 ? [pos('buffers')] : [];
+  const aggregated = blobAt.length > 0 ? src.run(() => blobSlices(src.db, name, filter, items, blobAt, flagParams)) : null;
   const S = pos('submitted');
   const T = pos('started');
   const C = pos('completed');
@@ -166,7 +172,7 @@ export async function* tableColumns(
     return found;
   };
   const read = src.db.transaction((lo: number, hi: number): Slice => {
-    const rows = stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[][];
+    const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[][]);
     const n = rows.length;
     const slice: Slice = { rows, uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map() };
     if (!recordsOf) return slice;
@@ -187,7 +193,7 @@ export async function* tableColumns(
   });
   const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${src.path}`;
   const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map(recordAt), recordAt('msg_id') || -1, request.lazy) : null;
-  const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY) : null;
+  const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY, undefined, aggregated !== null) : null;
   const valueAt = request.values.map(pos);
   // a text column's text is its value (decodeColumn returns it as it is)
   const isText = request.values.map((k) => (keySpec(k)?.kind ?? 'text') === 'text');

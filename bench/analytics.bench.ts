@@ -14,6 +14,7 @@
  *   npm run bench:analytics                       (100,000, 200,000 and 1,000,000 tasks)
  *   TASKS=100000 REPEAT=2 npm run bench:analytics   (a quicker look)
  *   PART=timeline TASKS=200000 npm run bench:analytics
+ *   MMAP=1 npm run bench:analytics                (ipc with --mmap: the file read through a memory map)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,10 +46,13 @@ const CASES: Case[] = [
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** MMAP=1: ipc reads the file through a memory map (--mmap). */
+const MAP = process.env['MMAP'] === '1' ? ['--mmap'] : [];
+
 /** The seconds from Enter to `%timeline`'s first frame in tmux, and whether keys typed meanwhile reached the chart. */
 async function firstFrame(path: string, dir: string): Promise<{ seconds: number; zoomed: boolean }> {
   const out = join(dir, `pane-${Date.now()}`);
-  const t = new Terminal(`${process.execPath} ${IPC} --sqlitedb ${path}`, { cwd: dir, env: { HOME: dir }, columns: 140, rows: 40 });
+  const t = new Terminal(`${process.execPath} ${IPC} ${MAP.join(' ')} --sqlitedb ${path}`, { cwd: dir, env: { HOME: dir }, columns: 140, rows: 40 });
   try {
     await t.waitFor((x) => x.includes('In [1]:'), 'the prompt', { timeoutMs: 60_000 });
     t.type('%timeline');
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
           const shellRuns: Run[] = [];
           const out = join(dir, 'out');
           for (let i = 0; i < repeat; i++) {
-            ipcRuns.push(await run(process.execPath, [IPC, '--sqlitedb', path, '-c', c.ipc.replace('OUT', out)]));
+            ipcRuns.push(await run(process.execPath, [IPC, ...MAP, '--sqlitedb', path, '-c', c.ipc.replace('OUT', out)]));
             shellRuns.push(await run('sqlite3', ['-readonly', '-list', path, `SELECT ${c.columns.join(', ')} FROM ${TABLE}`]));
           }
           const a = best(ipcRuns);

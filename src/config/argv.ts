@@ -24,6 +24,7 @@ export interface CliOptions {
   config: string | null;
   session: string | null;
   write: boolean;
+  mmap: boolean;
   yes: boolean;
   timeout: number | null;
   /** --max-message-size, in MB. */
@@ -62,6 +63,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'config', arg: 'required', metavar: 'FILE', help: 'the ipc configuration (default $IPC_CONFIG, ./.ipcrc, ~/.ipcrc)' },
   { name: 'session', arg: 'required', metavar: 'ID', help: 'whose tasks rc.session.session names (default the most recent client in the store)' },
   { name: 'write', arg: 'none', help: 'allow purge_results to delete records (stores open read-only otherwise)' },
+  { name: 'mmap', arg: 'none', help: 'read a SQLite file through a memory map: faster passes over a large file, but a file cut short while it is read ends ipc' },
   { name: 'yes', arg: 'none', alias: 'y', help: 'confirm destructive calls in a script' },
   { name: 'format', arg: 'required', metavar: 'FMT', help: 'how values are printed: table (default), json, jsonl, csv, trace (records as Chrome Trace Event JSON), or report (a db_query statement as an HTML report)' },
   { name: 'timezone', arg: 'required', metavar: 'local|utc', help: 'show datetimes in local time (default) or UTC' },
@@ -86,7 +88,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     help: false, version: false, command: null, file: null, format: null, bail: false, store: null,
     table: null, database: null, load: null, profile: null, clusterId: null, ipythonDir: null, config: null, session: null,
-    write: false, yes: false, timeout: null, maxMessageSize: null, allowJs: false, timezone: null, noColor: false, script: false,
+    write: false, mmap: false, yes: false, timeout: null, maxMessageSize: null, allowJs: false, timezone: null, noColor: false, script: false,
   };
   const setStore = (flag: NonNullable<CliOptions['store']>['flag'], value: string | null) => {
     if (o.store && o.store.flag !== flag) {
@@ -141,6 +143,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'config': o.config = value; break;
       case 'session': o.session = value; break;
       case 'write': o.write = true; break;
+      case 'mmap': o.mmap = true; break;
       case 'allow-js': o.allowJs = true; break;
       case 'yes': o.yes = true; break;
       case 'bail': o.bail = true; break;
@@ -177,6 +180,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (o.load && o.store && o.store.flag !== 'dictdb') throw configError(`--load fills a --dictdb; it does not go with --${o.store.flag}`);
   if (o.load && !o.store) o.store = { flag: 'dictdb', value: null };
   if (o.table && o.store && o.store.flag !== 'sqlitedb') throw configError(`--table names a table of a SQLite file; it does not go with --${o.store.flag}`);
+  if (o.mmap && o.store && o.store.flag !== 'sqlitedb') throw configError(`--mmap reads a SQLite file; it does not go with --${o.store.flag}`);
   if (o.allowJs && o.store && o.store.flag !== 'mongodb') throw configError(`--allow-js lets MongoDB run JavaScript; it does not go with --${o.store.flag}`);
   if (o.database && o.store && o.store.flag !== 'mongodb') throw configError(`--database names a MongoDB database; it does not go with --${o.store.flag}`);
   return o;

@@ -13,7 +13,7 @@ export const DB_CLASSES: readonly DbClass[] = ['SQLiteDB', 'MongoDB', 'DictDB', 
 /** The keys of .ipcrc, validated. Class settings are named as ipyparallel names them. */
 export interface IpcConfig {
   readonly db_class?: DbClass;
-  readonly SQLiteDB?: { readonly location?: string; readonly filename?: string; readonly table?: string };
+  readonly SQLiteDB?: { readonly location?: string; readonly filename?: string; readonly table?: string; readonly mmap?: boolean };
   readonly MongoDB?: { readonly url?: string; readonly database?: string };
   readonly DictDB?: { readonly record_limit?: number; readonly size_limit?: number; readonly cull_fraction?: number; readonly load?: string };
   readonly hub?: { readonly connection_file?: string; readonly timeout?: number; readonly max_message_size?: number };
@@ -47,7 +47,7 @@ const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' &&
 
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
   db_class: oneOf(DB_CLASSES),
-  SQLiteDB: { location: text, filename: text, table: text },
+  SQLiteDB: { location: text, filename: text, table: text, mmap: (v) => (typeof v === 'boolean' ? null : 'true or false') },
   MongoDB: { url: text, database: text },
   DictDB: {
     record_limit: positiveInt,

@@ -93,7 +93,7 @@ const STORE_KINDS: { readonly [K in StoreKind]: (spec: Extract<StoreSpec, { kind
   nodb: async () => ({ store: new NoDB() }),
   sqlite: async (spec, settings) => {
     const sqlite = await import('../stores/sqlite/index.js');
-    const opened = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write });
+    const opened = await sqlite.openSQLiteStore({ path: spec.path, ...(spec.table ? { table: spec.table } : {}), write: settings.write, mmap: settings.mmap });
     return {
       store: opened,
       tables: async () => sqlite.listTaskTables(spec.path).map((t) => `${t.name}  (${t.count} record${t.count === 1 ? '' : 's'})`),

@@ -42,6 +42,8 @@ export interface Settings {
   readonly timezone: 'local' | 'utc';
   readonly maxColumnWidth: number;
   readonly write: boolean;
+  /** Read a SQLite file through a memory map (--mmap, SQLiteDB.mmap). */
+  readonly mmap: boolean;
   readonly yes: boolean;
   readonly configPath: string | null;
   readonly profile: ProfileInfo;
@@ -177,6 +179,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
   }
 
   if (cli.table && store.kind !== 'sqlite') throw configError(`--table names a table of a SQLite file, but the store is ${store.kind} (from ${origin})`);
+  if (cli.mmap && store.kind !== 'sqlite') throw configError(`--mmap reads a SQLite file, but the store is ${store.kind} (from ${origin})`);
 
   const session = cli.session ?? config.session ?? null;
   return {
@@ -191,6 +194,7 @@ export function resolveSettings(cli: CliOptions, environment: Environment): Sett
     timezone: cli.timezone ?? config.display?.timezone ?? 'local',
     maxColumnWidth: config.display?.max_column_width ?? 40,
     write: cli.write,
+    mmap: cli.mmap || (config.SQLiteDB?.mmap ?? false),
     yes: cli.yes,
     configPath,
     profile,

@@ -148,7 +148,7 @@ test("the engine map comes from the running controller's log/engines.json, as ip
 
 test('unknown keys and bad values name the file, the line and the key', () => {
   const e1 = configError(() => parseConfig("{\n  db_class: 'SQLiteDB',\n  SQLiteDB: {\n    locaton: 'x',\n  },\n}", '/etc/ipcrc'));
-  assert.equal(e1.message, "/etc/ipcrc, line 4: SQLiteDB.locaton: unknown key (did you mean 'location'?); SQLiteDB takes location, filename, table");
+  assert.equal(e1.message, "/etc/ipcrc, line 4: SQLiteDB.locaton: unknown key (did you mean 'location'?); SQLiteDB takes location, filename, table, mmap");
   const e2 = configError(() => parseConfig("{\n  db_class: 'Sqlite',\n}", 'rc'));
   assert.equal(e2.message, 'rc, line 2: db_class: must be one of "SQLiteDB", "MongoDB", "DictDB", "NoDB", not "Sqlite"');
   const e3 = configError(() => parseConfig('{display: {\n max_column_width: 2}}', 'rc'));
@@ -159,6 +159,21 @@ test('unknown keys and bad values name the file, the line and the key', () => {
   assert.match(e5.message, /^rc, line 3: this is not JSON5/);
   const e6 = configError(() => parseConfig("{engines: {0: 'uuid'}}", 'rc'));
   assert.match(e6.message, /a key that is a number goes in quotes/);
+  const e7 = configError(() => parseConfig("{SQLiteDB: {\n mmap: 'yes'}}", 'rc'));
+  assert.match(e7.message, /^rc, line 2: SQLiteDB\.mmap: must be true or false, not "yes"$/);
+});
+
+test('reading through a memory map is asked for by --mmap or SQLiteDB.mmap, and is off otherwise', () => {
+  assert.equal(settings(['--sqlitedb', 'x.db']).mmap, false);
+  assert.equal(settings(['--sqlitedb', 'x.db', '--mmap']).mmap, true);
+  const { dir, remove } = tempDir();
+  try {
+    writeFileSync(join(dir, 'rc.json5'), '{SQLiteDB: {mmap: true}}');
+    assert.equal(settings(['--config', join(dir, 'rc.json5'), '--sqlitedb', 'x.db']).mmap, true);
+  } finally {
+    remove();
+  }
+  assert.match(configError(() => parseArgs(['--nodb', '--mmap'])).message, /--mmap reads a SQLite file; it does not go with --nodb/);
 });
 
 test("ipcontroller_config.py: db_class in its forms, and errors naming the line", () => {

@@ -21,6 +21,12 @@ export interface SQLiteOptions {
    */
   readonly create?: boolean;
   readonly label?: boolean;
+  /**
+   * Read through a memory map of the file (SQLite's mmap_size, its first
+   * 2 GB): faster passes over a large table, but a file that another
+   * program truncates while it is read then ends the process (SIGBUS).
+   */
+  readonly mmap?: boolean;
 }
 
 /** Opens a tasks.db written by `ipcontroller --sqlitedb`. */
@@ -30,7 +36,8 @@ export async function openSQLiteStore(options: SQLiteOptions): Promise<Store & S
   const create = write && (options.create ?? false);
   if (options.create && !write) throw storeError(`creating ${path} needs writing too (write: true)`);
   const name = options.table ?? DEFAULT_TABLE;
-  const db = openDatabase(path, { write, create });
+  const mmap = options.mmap ?? false;
+  const db = openDatabase(path, { write, create, mmap });
   try {
     let tables: TaskTable[];
     if (name === '*') {
@@ -42,7 +49,7 @@ export async function openSQLiteStore(options: SQLiteOptions): Promise<Store & S
     }
     // A restarted controller may have moved on to ipython-tasks_1, _2, ...: say so.
     const others = name === '*' ? [] : taskTables(db).map((t) => t.name).filter((t) => t !== name);
-    return new SQLiteStore(db, path, tables, name === '*', write, others);
+    return new SQLiteStore(db, path, tables, name === '*', write, others, mmap);
   } catch (e) {
     db.close();
     throw sqliteError(e, path);

@@ -99,7 +99,7 @@ export class SQLiteStore extends StoreBase implements Store {
 
   constructor(
     private db: Database.Database, path: string, tables: readonly TaskTable[], union: boolean, writable: boolean,
-    otherTables: readonly string[] = [],
+    otherTables: readonly string[] = [], private readonly mmap = false,
   ) {
     super();
     this.path = path;
@@ -135,7 +135,7 @@ export class SQLiteStore extends StoreBase implements Store {
       const now = fileState(this.path);
       if (now !== this.seen) {
         // as at first: through the -wal a writer keeps, else a fresh immutable read of what it left
-        const fresh = this.run(() => openDatabase(this.path, { write: false, create: false }));
+        const fresh = this.run(() => openDatabase(this.path, { write: false, create: false, mmap: this.mmap }));
         this.retired.push(this.db);
         this.db = fresh;
         this.statements.clear();

@@ -30,7 +30,7 @@ const READ_MMAP_BYTES = 0x7fff0000;
  * Opens a tasks.db without ever creating one; a missing file, a directory, a
  * file that is not SQLite and a damaged file each get their own sentence.
  */
-export function openDatabase(path: string, options: { write: boolean; create: boolean }): Database.Database {
+export function openDatabase(path: string, options: { write: boolean; create: boolean; mmap?: boolean }): Database.Database {
   const exists = existsSync(path);
   if (!exists && !options.create) {
     throw storeError(`there is no file ${path}; give the path of a tasks.db written by ipcontroller --sqlitedb`);
@@ -67,14 +67,13 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     const ts = decodeTimestamp(text);
     return ts ? canonicalTimestamp(ts) : null;
   });
-  // A read steps through a whole table. Mapped, the file's pages are read
-  // where the page cache holds them rather than copied in one system call
-  // each: a first pass over 1,000,000 tasks takes a third less time, and a
-  // second pass in the same session (the banner's count, then %timeline)
-  // finds the pages mapped. The process's resident size then counts the
-  // pages read; they stay the page cache's, shared and freed on demand. A
-  // connection that writes keeps SQLite's default (nothing mapped).
-  if (!options.write) db.pragma(`mmap_size = ${READ_MMAP_BYTES}`);
+  // With `mmap` (SQLiteDB.mmap, --mmap), a reading connection maps the file:
+  // a pass over a large table then reads pages where the page cache holds
+  // them instead of copying each in with a system call (the first frame of
+  // %timeline over 1,000,000 tasks a third sooner). Not by default: a
+  // mapped file that another program cuts short while it is read (a cp onto
+  // it) kills the process with SIGBUS, where a read gives a clear error.
+  if (!options.write && options.mmap) db.pragma(`mmap_size = ${READ_MMAP_BYTES}`);
   try {
     db.prepare("SELECT count(*) FROM sqlite_schema").get();
   } catch (e) {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { functionKey, type ColumnChunk, type ColumnRequest } from '../../analytics/index.js';
 import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../../payload/index.js';
-import { quoteIdentifier, type SqlFilter } from './sql-filter.js';
+import { quoteIdentifier, sqlText, type SqlFilter } from './sql-filter.js';
 import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
@@ -38,9 +38,6 @@ const FUNCTION_KEYS = ['msg_id', ...DERIVED_NEEDS.function];
 const FUNCTION_LAZY = ['header', 'content', 'buffers'];
 /** What the engine map is learned from (the client's lookup): a failed task's engine and reply metadata. */
 const ENGINE_KEYS = ['msg_id', 'submitted', 'engine_uuid', 'result_metadata'];
-
-/** The SQL text of a string. */
-const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Row marks in a chunk's `plain` while an engine map is being learned. */
 const RECORD = 0;

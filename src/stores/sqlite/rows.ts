@@ -1,5 +1,5 @@
 import { BUFFER_KEYS, StoredColumn, StoredText, TASK_KEYS, type StoredTextIs, type TaskRecord } from '../../records/index.js';
-import { quoteIdentifier } from './sql-filter.js';
+import { quoteIdentifier, sqlText } from './sql-filter.js';
 import { decodeColumn } from './codec.js';
 import { buffersColumn, dictColumn, jsonColumn, textColumn, timestampColumn, type ColumnText } from './json-text.js';
 
@@ -147,10 +147,6 @@ export function selectList(stored: readonly string[], sparse: Readonly<Record<st
 function isTextKind(key: string): boolean {
   const kind = KIND.get(key);
   return kind === 'dict' || kind === 'json' || kind === 'datetime';
-}
-
-function sqlText(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A fetched row straight to its record's JSON text, or undefined when a column must be decoded first. */

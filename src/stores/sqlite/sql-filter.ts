@@ -53,6 +53,11 @@ export function quoteIdentifier(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
+/** A text as an SQL string literal (for a constant the program writes, never a user's value: those are bound). */
+export function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** The SQL that turns a timestamp column into canonical text (NULL for NULL or non-timestamps). */
 export function timestampExpression(column: string): string {
   return `(CASE WHEN ${column} GLOB '${CANONICAL_TIMESTAMP_GLOB}' THEN ${column} ELSE ${SQL_TIMESTAMP_FUNCTION}(${column}) END)`;

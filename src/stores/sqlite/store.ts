@@ -391,11 +391,6 @@ export class SQLiteStore extends StoreBase implements Store {
   }
 
   /**
-   * findRecords' records in the order the file holds them (by rowid), in one
-   * sliced pass: for readers whose answer does not depend on the order
-   * (stats), which so skip the scan that finds the answer's order.
-   */
-  /**
    * In one read of the file (one snapshot, so one wait for a writer's lock):
    * the query's rows added since a mark (each task table's last rowid, found
    * by rowid), the rows of some msg_ids (by their index), and the mark of
@@ -448,20 +443,20 @@ export class SQLiteStore extends StoreBase implements Store {
     const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
     const at = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const recordOf = answerRecord(filter, read, probe, extra, at, this.union ? table.name : null);
     const out: TaskRecord[] = [];
     for (const row of this.db.prepare(`SELECT ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE ${where}`).raw().all(params) as unknown[][]) {
-      let rec: TaskRecord;
-      if (filter.residual) {
-        const tried = probe(row, at);
-        if (!matches(filter.residual, tried)) continue;
-        rec = extra ? read(row, at) : tried;
-      } else rec = read(row, at);
-      if (this.union) rec[TABLE_FIELD] = table.name;
-      out.push(rec);
+      const rec = recordOf(row);
+      if (rec) out.push(rec);
     }
     return out;
   }
 
+  /**
+   * findRecords' records in the order the file holds them (by rowid), in one
+   * sliced pass: for readers whose answer does not depend on the order
+   * (stats), which so skip the scan that finds the answer's order.
+   */
   override async *scanRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncGenerator<TaskRecord> {
     for await (const slice of this.scanSlices(query, keys, options)) yield* slice;
   }
@@ -504,7 +499,7 @@ export class SQLiteStore extends StoreBase implements Store {
         : aggregated
           ? sliceReads(maxRowid(), aggregated, SCAN_SPAN)
           : sliceRows(maxRowid(), stmt, filter.params, SCAN_SPAN);
-      const union = this.union;
+      const recordOf = answerRecord(filter, read, probe, extra, where, this.union ? table.name : null);
       for (;;) {
         const next = this.run(() => slices.next());
         if (next.done) break;
@@ -513,16 +508,8 @@ export class SQLiteStore extends StoreBase implements Store {
           for (let i = 0; i < rows.length; i++) {
             const row = rows[i]!;
             rows[i] = undefined;
-            let rec: TaskRecord;
-            if (filter.residual) {
-              const tried = probe(row, where);
-              if (!matches(filter.residual, tried)) continue;
-              rec = extra ? read(row, where) : tried;
-            } else {
-              rec = read(row, where);
-            }
-            if (union) rec[TABLE_FIELD] = table.name;
-            yield rec;
+            const rec = recordOf(row);
+            if (rec) yield rec;
           }
         })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
@@ -865,6 +852,28 @@ export class SQLiteStore extends StoreBase implements Store {
       throw sqliteError(e, this.path);
     }
   }
+}
+
+/**
+ * A fetched row's record as the answer holds it, or null when the query's
+ * residual rejects it: the residual is tested on `probe`'s record (the keys
+ * it tests), the answer is `read`'s (the same record when those keys are
+ * among the answer's); in a store of every table, the record names its
+ * table (`table`).
+ */
+function answerRecord(
+  filter: SqlFilter, read: RowReader, probe: RowReader, extra: boolean, where: (id: unknown) => string, table: string | null,
+): (row: unknown[]) => TaskRecord | null {
+  return (row) => {
+    let rec: TaskRecord;
+    if (filter.residual) {
+      const tried = probe(row, where);
+      if (!matches(filter.residual, tried)) return null;
+      rec = extra ? read(row, where) : tried;
+    } else rec = read(row, where);
+    if (table !== null) rec[TABLE_FIELD] = table;
+    return rec;
+  };
 }
 
 /** The last rowid a mark holds for a table: 0 (every row) for a table it does not name. */

@@ -27,7 +27,12 @@ export class TraceWriter {
   }
 
   private event(e: unknown): string {
-    const s = (this.first ? '\n' : ',\n') + JSON.stringify(e);
+    return this.piece(JSON.stringify(e));
+  }
+
+  /** An event's JSON text as it goes into the list: after a comma but the first. */
+  private piece(json: string): string {
+    const s = (this.first ? '\n' : ',\n') + json;
     this.first = false;
     return s;
   }
@@ -58,9 +63,7 @@ export class TraceWriter {
     if (typeof uuid === 'string') text += `,"engine_uuid":${JSON.stringify(uuid)}`;
     if (t.resubmitted && resubmitted !== undefined) text += `,"resubmitted":${JSON.stringify(resubmitted)}`;
     this.events++;
-    const s = (this.first ? '\n' : ',\n') + text + '}}';
-    this.first = false;
-    return s;
+    return this.piece(text + '}}');
   }
 
   end(): string {

@@ -36,6 +36,7 @@ export interface LoadedConfig {
 
 type Check = (v: unknown) => string | null;
 const text: Check = (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string');
+const trueOrFalse: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
 const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? null : 'a whole number above 0');
 /** The longest wait a Node timer takes (2^31 - 1 ms); a longer one fires at once. */
 export const MAX_TIMEOUT_SECONDS = 2_147_483;
@@ -47,7 +48,7 @@ const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' &&
 
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
   db_class: oneOf(DB_CLASSES),
-  SQLiteDB: { location: text, filename: text, table: text, mmap: (v) => (typeof v === 'boolean' ? null : 'true or false') },
+  SQLiteDB: { location: text, filename: text, table: text, mmap: trueOrFalse },
   MongoDB: { url: text, database: text },
   DictDB: {
     record_limit: positiveInt,
@@ -71,7 +72,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   profile: text,
   ipython_dir: text,
   cluster_id: text,
-  demo: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  demo: trueOrFalse,
 };
 
 /** The line of `key` (as a JSON5 key) in `source`, after the line of `parent` if given. */

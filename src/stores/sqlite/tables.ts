@@ -6,7 +6,7 @@ import { IpcError, storeError } from '../../errors.js';
 import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings } from '../../records/index.js';
 import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from './sql-filter.js';
 import { decodeTimestamp, timestampMicros } from './codec.js';
-import { sliceRows } from './slices.js';
+import { inPass, sliceRows } from './slices.js';
 
 /** A task-shaped table of a tasks.db. */
 export interface TaskTable {
@@ -195,7 +195,7 @@ export interface TableScan {
  */
 export function scanTable(db: Database.Database, table: TaskTable): TableScan {
   const name = quoteIdentifier(table.name);
-  const count = db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number;
+  const count = inPass(db, () => db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number);
   if (count <= 2 * EDGE) return fullScan(db, name);
   const edge = (order: string) =>
     (db.prepare(`SELECT submitted FROM ${name} WHERE submitted IS NOT NULL ORDER BY rowid ${order} LIMIT ${EDGE}`).pluck().all() as unknown[])

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { inPass, PASS_CACHE_PAGES, sliceReads, sliceRows } from '../../src/stores/sqlite/slices.js';
+import { inPass, PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads, sliceRows } from '../../src/stores/sqlite/slices.js';
 import { collect } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
@@ -44,6 +44,11 @@ test('a pass reads with the small cache, and the connection has its own back aft
   }, 512)) rows += n;
   assert.equal(rows, 3000);
   assert.deepEqual([...seen], [PASS_CACHE_PAGES]);
+  assert.equal(cacheSize(db), -3000);
+  // a pass whose slices are read twice keeps a slice's pages
+  const sizes = new Set<number>();
+  for (const _ of sliceReads(maxRowid(db), () => sizes.add(cacheSize(db)), 512, SLICE_CACHE_PAGES)) void _;
+  assert.deepEqual([...sizes], [SLICE_CACHE_PAGES]);
   assert.equal(cacheSize(db), -3000);
   db.close();
 });

@@ -5,7 +5,7 @@ import { quoteIdentifier, sqlText, type SqlFilter } from './sql-filter.js';
 import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
-import { sliceReads } from './slices.js';
+import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { blobSlices } from './blob-slices.js';
 import type { TaskTable } from './tables.js';
 
@@ -232,7 +232,7 @@ export async function* tableColumns(
     });
   }
   const maxRowid = src.run(() => src.db.prepare(`SELECT max(rowid) FROM ${name}`));
-  const slices = sliceReads(maxRowid, read);
+  const slices = sliceReads(maxRowid, read, undefined, aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES);
   for (;;) {
     const next = src.run(() => slices.next());
     if (next.done) break;

@@ -7,7 +7,7 @@ import { KEY_NAMES, Timestamp, compareStrings, keySpec, type RecordPages, type T
 import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
-import { sliceReads, sliceRows } from './slices.js';
+import { SLICE_CACHE_PAGES, sliceReads, sliceRows } from './slices.js';
 import { blobSlices } from './blob-slices.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
@@ -497,7 +497,7 @@ export class SQLiteStore extends StoreBase implements Store {
       const slices = indexed
         ? [this.run(() => stmt.all(filter.params)) as unknown[][]][Symbol.iterator]()
         : aggregated
-          ? sliceReads(maxRowid(), aggregated, SCAN_SPAN)
+          ? sliceReads(maxRowid(), aggregated, SCAN_SPAN, SLICE_CACHE_PAGES)
           : sliceRows(maxRowid(), stmt, filter.params, SCAN_SPAN);
       const recordOf = answerRecord(filter, read, probe, extra, where, this.union ? table.name : null);
       for (;;) {

@@ -19,6 +19,9 @@ export class TraceWriter {
   private first = true;
   private events = 0;
   private untimed = 0;
+  private readonly quotes = new Map<string, string>();
+  private highMicros = NaN;
+  private highText = '';
 
   constructor(private readonly ctx: DeriveContext = {}) {}
 
@@ -58,12 +61,40 @@ export class TraceWriter {
       this.pids.set(key, pid);
     }
     // the text JSON.stringify would make of the event (its keys in this order), written out: one object and its walk a task cost more than the rest
-    let text = `{"name":${JSON.stringify(t.function ?? t.msgId)},"cat":${JSON.stringify(t.status)},"ph":"X","ts":${jsonNumber(t.started)},"dur":${jsonNumber(Math.max(0, t.completed - t.started))},"pid":${pid},"tid":0,"args":{"msg_id":${JSON.stringify(t.msgId)},"function":${JSON.stringify(t.function)},"status":${JSON.stringify(t.status)}`;
-    if (t.submitted !== null) text += `,"submitted":${JSON.stringify(new Timestamp(t.submitted).toISOString())},"queue_wait_us":${jsonNumber(t.started - t.submitted)}`;
-    if (typeof uuid === 'string') text += `,"engine_uuid":${JSON.stringify(uuid)}`;
+    const id = JSON.stringify(t.msgId);
+    const fn = t.function == null ? 'null' : this.quoted(t.function);
+    const status = this.quoted(t.status);
+    let text = `{"name":${t.function == null ? id : fn},"cat":${status},"ph":"X","ts":${this.micros(t.started)},"dur":${jsonNumber(Math.max(0, t.completed - t.started))},"pid":${pid},"tid":0,"args":{"msg_id":${id},"function":${fn},"status":${status}`;
+    if (t.submitted !== null) text += `,"submitted":"${new Timestamp(t.submitted).toISOString()}","queue_wait_us":${jsonNumber(t.started - t.submitted)}`;
+    if (typeof uuid === 'string') text += `,"engine_uuid":${this.quoted(uuid)}`;
     if (t.resubmitted && resubmitted !== undefined) text += `,"resubmitted":${JSON.stringify(resubmitted)}`;
     this.events++;
     return this.piece(text + '}}');
+  }
+
+  /** JSON.stringify of a text that repeats from task to task (a function, a status, an engine uuid), kept for the next. */
+  private quoted(text: string): string {
+    let q = this.quotes.get(text);
+    if (q === undefined) {
+      q = JSON.stringify(text);
+      if (this.quotes.size < QUOTES_KEPT) this.quotes.set(text, q);
+    }
+    return q;
+  }
+
+  /**
+   * jsonNumber of a time in microseconds since the epoch: a whole number
+   * of sixteen digits, which V8 writes by its general algorithm; its digits
+   * above the last eight, the same for a hundred seconds of tasks, are kept.
+   */
+  private micros(us: number): string {
+    if (!(Number.isInteger(us) && us >= 1e8 && us <= Number.MAX_SAFE_INTEGER)) return jsonNumber(us);
+    const high = Math.floor(us / 1e8);
+    if (high !== this.highMicros) {
+      this.highMicros = high;
+      this.highText = String(high);
+    }
+    return this.highText + String(us - high * 1e8 + 1e8).slice(1);
   }
 
   end(): string {
@@ -78,6 +109,9 @@ export class TraceWriter {
     return text + `\n],"otherData":${JSON.stringify({ source: 'ipc', tasks: this.events, untimed: this.untimed })}}\n`;
   }
 }
+
+/** How many repeating texts a trace keeps quoted. */
+const QUOTES_KEPT = 4096;
 
 /** A number as JSON writes it (null when it is not finite). */
 function jsonNumber(n: number): string {

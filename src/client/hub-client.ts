@@ -200,6 +200,8 @@ export class HubClient implements Client {
     return null;
   }
 
+  readyColumnReads(): void {}
+
   streamQueryTexts(): AsyncIterable<string> | null {
     return null;
   }

@@ -187,6 +187,10 @@ export class StoreClient implements Client {
    * lookup would, in the same pass), else it is looked up first. A row
    * whose engine the map names needs nothing else to name it.
    */
+  readyColumnReads(): void {
+    this.store.readyColumnReads();
+  }
+
   async taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null> {
     const store = this.store;
     // a derived key in the query is tested on records

@@ -105,6 +105,8 @@ export interface Client {
    * records only (capabilities.columns), or the query names a derived key.
    */
   taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null>;
+  /** Makes ready, ahead of one, what a large column read takes (an interactive session calls it at its start); nothing where there is none. */
+  readyColumnReads(): void;
   /** Streams the answer, for script mode and very large answers. */
   streamQuery(query: QueryInput, keys?: KeysInput, options?: StreamOptions): AsyncIterable<TaskRecord>;
   /**

@@ -106,6 +106,8 @@ export interface Store {
    * reads this query's records only (capabilities.columns).
    */
   taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null;
+  /** Makes ready, ahead of one, what a large column read takes (SQLite: a worker thread for a large table); nothing elsewhere. */
+  readyColumnReads(): void;
   /** `%index`: indexes on the columns queries scan for (capabilities.indexes). */
   createIndexes(): Promise<IndexReport>;
   /** How many records findRecords would give (capabilities.count: without reading them). */
@@ -183,6 +185,8 @@ export abstract class StoreBase {
   taskColumns(_query: QueryInput, _request: ColumnRequest): ColumnRead | null {
     return null;
   }
+
+  readyColumnReads(): void {}
 
   async createIndexes(): Promise<IndexReport> {
     throw storeError(`%index makes indexes in a SQLite file; ${this.info.location} is a ${this.info.kind}`);

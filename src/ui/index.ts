@@ -49,6 +49,8 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
   }
   const [{ render }, { createElement }, { App }] = loaded;
   const banner = options.banner === false ? [] : typeof options.banner === 'string' ? [options.banner] : await bannerLines(shell, painter);
+  // %stats and %timeline on a large store then find a worker thread ready for their read
+  shell.client.readyColumnReads();
   const history = History.load(options.historyFile === undefined ? defaultHistoryFile() : options.historyFile);
 
   let exitCode = 0;

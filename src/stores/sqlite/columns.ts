@@ -1,13 +1,15 @@
+import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { functionKey, type ColumnChunk, type ColumnRequest } from '../../analytics/index.js';
 import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../../payload/index.js';
-import { quoteIdentifier, sqlText, type SqlFilter } from './sql-filter.js';
+import { SQL_TIMESTAMP_FUNCTION, quoteIdentifier, sqlText, type SqlFilter } from './sql-filter.js';
 import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { blobSlices } from './blob-slices.js';
-import type { TaskTable } from './tables.js';
+import { sqliteError, type TaskTable } from './tables.js';
+import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
 
 /**
  * A task table read as columns (analytics' ColumnRequest): one sliced pass
@@ -30,6 +32,91 @@ export interface ColumnSource {
   readonly tableField: string | null;
   /** Runs a statement, a SQLite failure becoming a StoreError that names the file. */
   run<T>(fn: () => T): T;
+}
+
+/**
+ * When a column read takes a worker thread (column-worker.ts): a table of
+ * at least `minRows` rowids, the worker reading past `share` of them (it
+ * starts a little after the main thread, which also makes the chunks).
+ */
+export const parallelRead: { minRows: number; share: number; worker: URL } = {
+  minRows: 60_000,
+  share: 0.5,
+  worker: new URL('./column-worker.js', import.meta.url),
+};
+
+/** A worker's messages, and `failed` when it ended without `done` (it could not start, or died): the rest is then read on the main thread. */
+type HelperMessage = ColumnMessage | { readonly kind: 'failed' };
+
+/** A worker started ahead of a read (`readyColumnWorker`), waiting for its job; null when none is. */
+let ready: { worker: Worker; alive: boolean } | null = null;
+/** Whether a worker is made ready again once the one ready is taken (an interactive session). */
+let keepReady = false;
+
+/**
+ * Starts a worker for a column read ahead of the read (a Node worker takes
+ * a few hundred milliseconds to start here), and another whenever a read
+ * takes it: for an interactive session on a large table, where `%stats` or
+ * `%timeline` then find one ready. It holds no file and keeps no process
+ * running.
+ */
+export function readyColumnWorker(): void {
+  keepReady = true;
+  if (ready?.alive) return;
+  try {
+    const worker = new Worker(parallelRead.worker, { workerData: null });
+    const entry = { worker, alive: true };
+    const dead = () => {
+      entry.alive = false;
+    };
+    worker.on('error', dead);
+    worker.on('exit', dead);
+    worker.unref();
+    ready = entry;
+  } catch {
+    ready = null;
+  }
+}
+
+/** Starts a worker on `job` (the one ready, else a new one); its messages one by one, in order. */
+function startHelper(job: ColumnJob): { next(): Promise<HelperMessage>; stop(): void } {
+  const queue: HelperMessage[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  const push = (m: HelperMessage) => {
+    if (ended) return;
+    if (m.kind !== 'slice') ended = true;
+    queue.push(m);
+    wake?.();
+  };
+  let worker: Worker | null = null;
+  try {
+    const taken = ready?.alive ? ready.worker : null;
+    ready = null;
+    worker = taken ?? new Worker(parallelRead.worker, { workerData: job });
+    worker.on('message', (m: ColumnMessage) => push(m));
+    worker.on('error', () => push({ kind: 'failed' }));
+    worker.on('exit', () => push({ kind: 'failed' }));
+    if (taken) {
+      taken.ref();
+      taken.postMessage(job);
+    }
+  } catch {
+    push({ kind: 'failed' });
+  }
+  return {
+    async next() {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      wake = null;
+      return queue.shift()!;
+    },
+    stop() {
+      ended = true;
+      void worker?.terminate();
+      // the next read's worker starts once this read is over, not while it takes both cores
+      if (keepReady) readyColumnWorker();
+    },
+  };
 }
 
 /** The keys a function's name is derived from, msg_id first (it names the task in a message). */
@@ -231,61 +318,164 @@ export async function* tableColumns(
       },
     });
   }
-  const maxRowid = src.run(() => src.db.prepare(`SELECT max(rowid) FROM ${name}`));
-  const slices = sliceReads(maxRowid, read, undefined, aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES);
-  for (;;) {
-    const next = src.run(() => slices.next());
-    if (next.done) break;
-    const { rows, uuid, plain, records } = next.value;
-    const n = rows.length;
+  const maxRowidSql = `SELECT max(rowid) FROM ${name}`;
+  const maxRowid = src.run(() => src.db.prepare(maxRowidSql));
+  /** The failed task's entry of a row whose record `r` was fetched (learning a map). */
+  const failedTask = (r: unknown[]): FailedTask => {
+    const id = r[recordAt('msg_id')];
+    return {
+      micros: timestampMicros(r[recordAt('submitted')]),
+      msgIdText: typeof id === 'string' ? id : String(id ?? ''),
+      table: tableIndex,
+      row: learning!.failed.length,
+      engineUuid: r[recordAt('engine_uuid')],
+      metadata: r[recordAt('result_metadata')],
+      where: where(id),
+    };
+  };
+
+  /** The chunks of the rows past rowid `from` up to rowid `to`, read here. */
+  async function* here(from: number, to: number): AsyncGenerator<ColumnChunk> {
+    const slices = sliceReads(maxRowid, read, undefined, aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES, from, to);
+    for (;;) {
+      const next = src.run(() => slices.next());
+      if (next.done) break;
+      const { rows, uuid, plain, records } = next.value;
+      const n = rows.length;
+      const values: Record<string, Value[]> = {};
+      for (const k of request.values) values[k] = new Array<Value>(n);
+      const chunk = {
+        length: n,
+        table: tableIndex,
+        rowid: readRecord ? Float64Array.from(rows, (r) => r[0] as number) : null,
+        uuid,
+        submitted: new Float64Array(n),
+        started: new Float64Array(n),
+        completed: new Float64Array(n),
+        plain,
+        records: new Array<TaskRecord | undefined>(n),
+        values,
+        functions: request.function ? new Array<string | null>(n) : null,
+        msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
+      } satisfies ColumnChunk;
+      for (let i = 0; i < n; i++) {
+        const row = rows[i]!;
+        chunk.submitted[i] = datetimeMicros(row[S]);
+        chunk.started[i] = datetimeMicros(row[T]);
+        chunk.completed[i] = datetimeMicros(row[C]);
+        setValues(chunk, i, row, valueAt, M);
+        if (readCall) {
+          const call = readCall(row, where);
+          // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
+          for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => new Promise((r) => setImmediate(r)));
+          chunk.functions![i] = functionKey(derivedValue(call, 'function'));
+        }
+        if (!readRecord || plain[i]) continue;
+        // read in the same transaction as the row: it is there
+        const r = records.get(row[0] as number)!;
+        chunk.records[i] = record(r);
+        if (learning && row[FAILED] === 1) learning.failed.push(failedTask(r));
+      }
+      yield chunk;
+      // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** A slice the worker read, as the chunk `here` would have made of it (its records fetched now, by rowid; a row gone since left out). */
+  const helperChunk = (w: ColumnSlice, local: number[]): ColumnChunk => {
+    for (const s of w.newUuids) local.push(intern(s));
+    const n = w.length;
+    const uuid = new Int32Array(n);
+    const plain = new Uint8Array(n);
+    const wanted: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const u = w.uuid[i]! < 0 ? -1 : local[w.uuid[i]!]!;
+      uuid[i] = u;
+      if (learning) {
+        if (w.ok[i] === 1 && u >= 0 && w.failed[i] !== 1) plain[i] = MAYBE;
+        else wanted.push(i);
+      } else if (w.ok[i] === 1 && u >= 0 && mapped.has(uuids[u]!)) plain[i] = PLAIN;
+      else wanted.push(i);
+    }
+    const times = [w.submitted, w.started, w.completed];
+    for (const [t, i, raw] of w.odd) times[t]![i] = datetimeMicros(raw);
     const values: Record<string, Value[]> = {};
     for (const k of request.values) values[k] = new Array<Value>(n);
     const chunk = {
       length: n,
       table: tableIndex,
-      rowid: readRecord ? Float64Array.from(rows, (r) => r[0] as number) : null,
+      rowid: w.rowid,
       uuid,
-      submitted: new Float64Array(n),
-      started: new Float64Array(n),
-      completed: new Float64Array(n),
+      submitted: w.submitted,
+      started: w.started,
+      completed: w.completed,
       plain,
       records: new Array<TaskRecord | undefined>(n),
       values,
-      functions: request.function ? new Array<string | null>(n) : null,
+      functions: null,
       msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
     } satisfies ColumnChunk;
+    const ids = request.values.indexOf('msg_id');
+    const row: unknown[] = [];
+    const at = request.values.map((_, j) => j);
     for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      chunk.submitted[i] = datetimeMicros(row[S]);
-      chunk.started[i] = datetimeMicros(row[T]);
-      chunk.completed[i] = datetimeMicros(row[C]);
-      setValues(chunk, i, row, valueAt, M);
-      if (readCall) {
-        const call = readCall(row, where);
-        // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
-        for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => new Promise((r) => setImmediate(r)));
-        chunk.functions![i] = functionKey(derivedValue(call, 'function'));
-      }
-      if (!readRecord || plain[i]) continue;
-      // read in the same transaction as the row: it is there
-      const r = records.get(row[0] as number)!;
-      chunk.records[i] = record(r);
-      if (learning && row[FAILED] === 1) {
-        const id = r[recordAt('msg_id')];
-        learning.failed.push({
-          micros: timestampMicros(r[recordAt('submitted')]),
-          msgIdText: typeof id === 'string' ? id : String(id ?? ''),
-          table: tableIndex,
-          row: learning.failed.length,
-          engineUuid: r[recordAt('engine_uuid')],
-          metadata: r[recordAt('result_metadata')],
-          where: where(id),
-        });
-      }
+      for (let j = 0; j < at.length; j++) row[j] = w.values[j]![i];
+      setValues(chunk, i, row, at, ids);
     }
-    yield chunk;
-    // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
-    await new Promise((r) => setImmediate(r));
+    const found = fetchRecords(wanted.map((i) => w.rowid[i]!));
+    const gone = new Set<number>();
+    for (const i of wanted) {
+      const r = found.get(w.rowid[i]!);
+      if (!r) {
+        gone.add(i);
+        continue;
+      }
+      chunk.records[i] = record(r);
+      if (learning && w.failed[i] === 1) learning.failed.push(failedTask(r));
+    }
+    return gone.size > 0 ? without(chunk, gone) : chunk;
+  };
+
+  // a large plain read: a worker thread reads the upper part of the table meanwhile (its connection has
+  // none of the SQL functions this one has: a filter that calls one is read here alone)
+  const top = (src.run(() => maxRowid.pluck().get()) as number | null) ?? 0;
+  const split = Math.floor(top * parallelRead.share);
+  const helper =
+    request.state && !request.function && !aggregated && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
+      ? startHelper({
+          filename: src.db.name,
+          mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
+          cachePages: PASS_CACHE_PAGES,
+          sql: stmt.source,
+          maxRowidSql,
+          flagParams: [...flagParams],
+          filterParams: [...filter.params],
+          from: split,
+          at: { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, values: valueAt },
+        })
+      : null;
+  if (!helper) {
+    yield* here(0, Infinity);
+    return;
+  }
+  try {
+    yield* here(0, split);
+    // the worker's slices, in order; should it stop short, the rest is read here, from the last row it gave
+    const local: number[] = [];
+    let last = split;
+    for (;;) {
+      const m = await helper.next();
+      if (m.kind === 'done') return;
+      if (m.kind === 'error') throw sqliteError(Object.assign(new Error(m.message), { code: m.code }), src.path);
+      if (m.kind === 'failed') break;
+      last = m.slice.rowid[m.slice.length - 1]!;
+      const chunk = helperChunk(m.slice, local);
+      if (chunk.length > 0) yield chunk;
+    }
+    yield* here(last, Infinity);
+  } finally {
+    helper.stop();
   }
 }
 

@@ -27,27 +27,28 @@ export function* sliceRows(
  * statements, the second finding the first's pages).
  */
 export function* sliceReads<T>(
-  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20, cachePages = PASS_CACHE_PAGES,
+  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20, cachePages = PASS_CACHE_PAGES, from = 0, to = Infinity,
 ): Generator<T> {
   const release = passCache(maxRowid.database, cachePages);
   try {
-    yield* slices(maxRowid, read, maxSpan);
+    yield* slices(maxRowid, read, maxSpan, from, to);
   } finally {
     release();
   }
 }
 
-function* slices<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan: number): Generator<T> {
-  let lo = 0;
+/** The slices past rowid `from`, up to rowid `to` (without one, up to the last row, rows added meanwhile too). */
+function* slices<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan: number, from: number, to: number): Generator<T> {
+  let lo = from;
   let span = Math.min(4096, maxSpan);
-  let max = (maxRowid.pluck().get() as number | null) ?? 0;
+  let max = Math.min(to, (maxRowid.pluck().get() as number | null) ?? 0);
   while (lo < max) {
     const t0 = performance.now();
-    const rows = read(lo, lo + span);
+    const rows = read(lo, Math.min(lo + span, to));
     const took = performance.now() - t0;
     lo += span;
     span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, maxSpan) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;
-    if (lo >= max) max = (maxRowid.pluck().get() as number | null) ?? 0;
+    if (lo >= max) max = Math.min(to, (maxRowid.pluck().get() as number | null) ?? 0);
     yield rows;
   }
 }

@@ -16,7 +16,7 @@ import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowRea
 import { createIndexes } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
-import { msgIdsByRowid, settle, tableColumns, type ColumnSource, type Learning } from './columns.js';
+import { msgIdsByRowid, parallelRead, readyColumnWorker, settle, tableColumns, type ColumnSource, type Learning } from './columns.js';
 import type { ColumnChunk, ColumnRead, ColumnRequest } from '../../analytics/index.js';
 
 /** In a union of every task table ('*'), the field that says which table a record came from. */
@@ -524,6 +524,13 @@ export class SQLiteStore extends StoreBase implements Store {
    * the columns asked for. Null when SQL alone does not answer the query (a
    * residual) or an index finds its rows: those are read as records.
    */
+  /** A table large enough for a column read to take a worker thread has one started now. */
+  override readyColumnReads(): void {
+    if (this.closed || this.db.memory) return;
+    const large = this.tables.some((t) => ((this.run(() => this.db.prepare(`SELECT max(rowid) FROM ${quoteIdentifier(t.name)}`).pluck().get()) as number | null) ?? 0) >= parallelRead.minRows);
+    if (large) readyColumnWorker();
+  }
+
   override taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
     const q = compileQuery(query);
     const tables = this.tables;

@@ -1,0 +1,69 @@
+/**
+ * A large column read of a SQLite store takes a worker thread for the upper
+ * part of the table (stores/sqlite/column-worker.ts). Here every column
+ * read does (the least size lowered to none), and the whole of
+ * test/analytics/columns.test.ts runs again: the columns must still give
+ * the record path's answer for every grouping, engine map and timeline.
+ * Then a worker that cannot start: the read goes on without it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { StoreClient } from '../../src/client/index.js';
+import { parallelRead } from '../../src/stores/sqlite/columns.js';
+import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
+import { createTableSQL } from '../../src/stores/sqlite/tables.js';
+import { computeStats, querySource } from '../../src/shell/magics/stats-timeline.js';
+import { statsKeys } from '../../src/analytics/index.js';
+
+parallelRead.minRows = 0;
+await import('../analytics/columns.test.js');
+
+const dir = mkdtempSync(join(tmpdir(), 'ipc-parallel-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function makeFile(n: number): string {
+  const path = join(dir, `tasks-${n}.db`);
+  const db = new Database(path);
+  db.exec(createTableSQL('ipython-tasks', false));
+  const insert = db.prepare(`INSERT INTO "ipython-tasks" (msg_id, submitted, started, completed, engine_uuid, queue, result_content, error) VALUES (?, ?, ?, ?, ?, 'task', ?, ?)`);
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const t = (ms: number) => new Date(Date.UTC(2026, 10, 1) + i * 10 + ms).toISOString().replace('Z', '000+00:00');
+      const failed = i % 97 === 0;
+      insert.run(`task-${i}`, t(0), t(3), i % 211 === 0 ? null : t(9), `engine-${i % 4}`, failed ? '{"status": "error"}' : '{"status": "ok"}', failed ? '{"ename": "ValueError"}' : null);
+    }
+  })();
+  db.close();
+  return path;
+}
+
+async function stats(path: string): Promise<string> {
+  const client = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
+  try {
+    return JSON.stringify(await computeStats(querySource(client, {}, statsKeys('engine_id'), () => client.deriveContext()), 'engine_id'));
+  } finally {
+    await client.close();
+  }
+}
+
+test('a worker that cannot start: the read is done without it, with the same answer', async () => {
+  const path = makeFile(3000);
+  const given = parallelRead.worker;
+  parallelRead.minRows = Infinity;
+  const alone = await stats(path);
+  try {
+    parallelRead.minRows = 0;
+    const helped = await stats(path);
+    assert.equal(helped, alone);
+    parallelRead.worker = new URL('./no-such-worker.js', given);
+    assert.equal(await stats(path), alone);
+  } finally {
+    parallelRead.worker = given;
+    parallelRead.minRows = 0;
+  }
+  assert.match(alone, /"count":3000/);
+});

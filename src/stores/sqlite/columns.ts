@@ -36,14 +36,23 @@ export interface ColumnSource {
 
 /**
  * When a column read takes a worker thread (column-worker.ts): a table of
- * at least `minRows` rowids, the worker reading past `share` of them (it
- * starts a little after the main thread, which also makes the chunks).
+ * at least `minRows` rowids. The two threads read a row in about the same
+ * time, so a worker made ready ahead of the read takes the upper half; a
+ * worker started by the read begins later (a Node worker takes a few
+ * hundred milliseconds to start here, as long as the main thread takes for
+ * `startRows` rows), so the main thread reads that many more.
  */
-export const parallelRead: { minRows: number; share: number; worker: URL } = {
+export const parallelRead: { minRows: number; startRows: number; worker: URL } = {
   minRows: 60_000,
-  share: 0.5,
+  startRows: 35_000,
   worker: new URL('./column-worker.js', import.meta.url),
 };
+
+/** The rowid up to which the main thread reads a table of `top` rowids, the worker past it. */
+function splitAt(top: number, workerReady: boolean): number {
+  const share = workerReady ? 0.5 : Math.min(0.9, 0.5 + parallelRead.startRows / (2 * top));
+  return Math.floor(top * share);
+}
 
 /** A worker's messages, and `failed` when it ended without `done` (it could not start, or died): the rest is then read on the main thread. */
 type HelperMessage = ColumnMessage | { readonly kind: 'failed' };
@@ -440,7 +449,7 @@ export async function* tableColumns(
   // a large plain read: a worker thread reads the upper part of the table meanwhile (its connection has
   // none of the SQL functions this one has: a filter that calls one is read here alone)
   const top = (src.run(() => maxRowid.pluck().get()) as number | null) ?? 0;
-  const split = Math.floor(top * parallelRead.share);
+  const split = splitAt(top, ready?.alive === true);
   const helper =
     request.state && !request.function && !aggregated && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
       ? startHelper({

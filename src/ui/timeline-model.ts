@@ -102,8 +102,16 @@ class RowColumns {
     this.tasks[i] = task;
   }
 
+  /** Room for `more` tasks past those held, exactly (when they are counted first). */
+  reserve(more: number): void {
+    if (this.n + more > this.starts.length) this.resize(this.n + more);
+  }
+
   private grow(): void {
-    const size = this.starts.length * 2;
+    this.resize(this.starts.length * 2);
+  }
+
+  private resize(size: number): void {
     const starts = new Float64Array(size);
     starts.set(this.starts);
     this.starts = starts;
@@ -152,27 +160,86 @@ export class TimelineBuilder {
   addTable(table: IntervalTable, order: Uint32Array): void {
     const by = this.by;
     this.table = table;
+    // Each task is noted first (its row's number, times, code), then every row is given room for its tasks at once and
+    // they are copied in: rows of a large table would otherwise double their arrays many times over.
+    const n = order.length;
+    const rowOf = new Int32Array(n);
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const codes = new Uint8Array(n);
+    const tasks = new Int32Array(n);
+    let m = 0;
+    const rows: RowColumns[] = [];
+    const numbers = new Map<RowColumns, number>();
+    // a plain row's key (its engine) follows from its uuid's index: its row's number, by that index + 1
+    const byUuid: number[] = [];
+    const note = (start: number | null, completed: number | null, k: number, code: number, id: number) => {
+      if (start === null) {
+        this.unplaced++;
+        return;
+      }
+      rowOf[m] = k;
+      starts[m] = start;
+      ends[m] = completed ?? NaN;
+      codes[m] = code;
+      tasks[m] = this.ids.length;
+      m++;
+      this.ids.push(id);
+      this.extend(start, completed);
+    };
+    const number = (key: number | string | null, engine: number | string | null): number => {
+      const row = this.row(key, engine);
+      let k = numbers.get(row);
+      if (k === undefined) {
+        k = rows.length;
+        rows.push(row);
+        numbers.set(row, k);
+      }
+      return k;
+    };
     table.visit(
       order,
       (c, j, row, engine) => {
         const submitted = c.submitted[j]!;
         const started = c.started[j]!;
         const completed = c.completed[j]!;
-        let key: number | string | null;
-        if (by === 'engine') key = table.uuidOf(c.uuid[j]!) || engine;
-        else if (by === 'label') {
+        let k: number;
+        if (by === 'engine') {
+          const u = c.uuid[j]!;
+          k = byUuid[u + 1] ?? (byUuid[u + 1] = number(table.uuidOf(u) || engine, engine));
+        } else if (by === 'label') {
           const label = c.values['label']![j];
-          key = typeof label === 'string' && label !== '' ? label : null;
-        } else key = c.functions![j]!;
+          k = number(typeof label === 'string' && label !== '' ? label : null, engine);
+        } else k = number(c.functions![j]!, engine);
         const resubmitted = c.values['resubmitted']![j];
         const code = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
-        this.place(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, key, engine, code, row);
+        note(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, k, code, row);
       },
       (t, row) => {
         const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
-        this.place(t.started ?? t.submitted, t.completed, key, t.engine, t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+        note(t.started ?? t.submitted, t.completed, number(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
       },
     );
+    const counts = new Int32Array(rows.length);
+    for (let i = 0; i < m; i++) counts[rowOf[i]!]!++;
+    rows.forEach((r, k) => r.reserve(counts[k]!));
+    for (let i = 0; i < m; i++) rows[rowOf[i]!]!.push(starts[i]!, ends[i]!, codes[i]!, tasks[i]!);
+  }
+
+  /** The row of `key`, a new one when it has none; an engine row is named by the engine id a task reveals. */
+  private row(key: number | string | null, engine: number | string | null): RowColumns {
+    let row = this.rows.get(key);
+    if (!row) this.rows.set(key, (row = new RowColumns(key)));
+    if (this.by === 'engine' && typeof engine === 'number') row.id = engine;
+    return row;
+  }
+
+  /** The span of the tasks so far, with one from `start` to `completed` (none: still running). */
+  private extend(start: number, completed: number | null): void {
+    if (start < this.first) this.first = start;
+    if (completed === null) this.pending = true;
+    const end = completed ?? start;
+    if (end > this.last) this.last = end;
   }
 
   /** `id`: the task's msg_id, or its row in the table of `addTable`. */
@@ -181,15 +248,9 @@ export class TimelineBuilder {
       this.unplaced++;
       return;
     }
-    let row = this.rows.get(key);
-    if (!row) this.rows.set(key, (row = new RowColumns(key)));
-    if (this.by === 'engine' && typeof engine === 'number') row.id = engine;
-    row.push(start, completed ?? NaN, code, this.ids.length);
+    this.row(key, engine).push(start, completed ?? NaN, code, this.ids.length);
     this.ids.push(id);
-    if (start < this.first) this.first = start;
-    if (completed === null) this.pending = true;
-    const end = completed ?? start;
-    if (end > this.last) this.last = end;
+    this.extend(start, completed);
   }
 
   /** The model; `now` (µs) is where pending tasks end on a live hub. */

@@ -211,11 +211,16 @@ export class Tail {
     if (this.checking.has(id) || this.adopting.has(id) || this.targets.has(id) || !this.o.query) return;
     this.checking.add(id);
     try {
-      const list = await this.o.client.dbQuery({ $and: [this.o.query, { msg_id: id }] }, KEYS);
-      if (list.length > 0) await this.adoptAll(list.records);
-      else if ((await this.o.client.dbQuery({ msg_id: id }, ['msg_id'])).length > 0) {
-        this.rejected.add(id);
-        this.dropEarly(id);
+      // Whether the hub has recorded the task is asked first: asked second, a task recorded between the two reads (an
+      // engine's IOPub can come before the hub has handled the request) would be taken for one the query does not select,
+      // and the chunks it printed meanwhile dropped.
+      if ((await this.o.client.dbQuery({ msg_id: id }, ['msg_id'])).length > 0) {
+        const list = await this.o.client.dbQuery({ $and: [this.o.query, { msg_id: id }] }, KEYS);
+        if (list.length > 0) await this.adoptAll(list.records);
+        else {
+          this.rejected.add(id);
+          this.dropEarly(id);
+        }
       }
       // else the hub has not recorded the task yet: its next message asks again, its chunks kept meanwhile
     } catch {

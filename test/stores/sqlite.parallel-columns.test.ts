@@ -4,7 +4,8 @@
  * read does (the least size lowered to none), and the whole of
  * test/analytics/columns.test.ts runs again: the columns must still give
  * the record path's answer for every grouping, engine map and timeline.
- * Then a worker that cannot start: the read goes on without it.
+ * Then a worker made ready ahead of the reads (as an interactive session
+ * does), and one that cannot start: the read goes on without it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreClient } from '../../src/client/index.js';
-import { parallelRead } from '../../src/stores/sqlite/columns.js';
+import { parallelRead, readyColumnWorker } from '../../src/stores/sqlite/columns.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
 import { computeStats, querySource } from '../../src/shell/magics/stats-timeline.js';
@@ -50,7 +51,7 @@ async function stats(path: string): Promise<string> {
   }
 }
 
-test('a worker that cannot start: the read is done without it, with the same answer', async () => {
+test('a worker made ready ahead of the reads, and one that cannot start: the same answer each time', async () => {
   const path = makeFile(3000);
   const given = parallelRead.worker;
   parallelRead.minRows = Infinity;
@@ -59,7 +60,14 @@ test('a worker that cannot start: the read is done without it, with the same ans
     parallelRead.minRows = 0;
     const helped = await stats(path);
     assert.equal(helped, alone);
+    // a worker made ready ahead of the reads (as an interactive session does): taken by one, another made ready after it
+    readyColumnWorker();
+    assert.equal(await stats(path), alone);
+    assert.equal(await stats(path), alone);
     parallelRead.worker = new URL('./no-such-worker.js', given);
+    assert.equal(await stats(path), alone);
+    // a worker that cannot start, made ready ahead: the same
+    readyColumnWorker();
     assert.equal(await stats(path), alone);
   } finally {
     parallelRead.worker = given;

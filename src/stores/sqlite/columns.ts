@@ -242,6 +242,9 @@ export async function* tableColumns(
   const FAILED = pos(FAILED_AT);
   const M = pos('msg_id');
   const mapped = request.mapped;
+  /** Whether the map names the uuid of index u (u ≥ 0), looked up once an index. */
+  const mappedAt: boolean[] = [];
+  const isMapped = (u: number): boolean => (mappedAt[u] ??= mapped.has(uuids[u]!));
   const intern = (uuid: unknown): number => {
     if (typeof uuid !== 'string') return -1;
     let u = uuidIndex.get(uuid);
@@ -278,7 +281,7 @@ export async function* tableColumns(
       if (learning) {
         if (row[OK] === 1 && u >= 0 && row[FAILED] !== 1) slice.plain[i] = MAYBE;
         else wanted.push(row[0] as number);
-      } else if (row[OK] === 1 && u >= 0 && mapped.has(uuids[u]!)) slice.plain[i] = PLAIN;
+      } else if (row[OK] === 1 && u >= 0 && isMapped(u)) slice.plain[i] = PLAIN;
       else wanted.push(row[0] as number);
     }
     for (const [rowid, r] of fetchRecords(wanted)) slice.records.set(rowid, r);
@@ -404,7 +407,7 @@ export async function* tableColumns(
       if (learning) {
         if (w.ok[i] === 1 && u >= 0 && w.failed[i] !== 1) plain[i] = MAYBE;
         else wanted.push(i);
-      } else if (w.ok[i] === 1 && u >= 0 && mapped.has(uuids[u]!)) plain[i] = PLAIN;
+      } else if (w.ok[i] === 1 && u >= 0 && isMapped(u)) plain[i] = PLAIN;
       else wanted.push(i);
     }
     const times = [w.submitted, w.started, w.completed];
@@ -502,12 +505,14 @@ export async function settle(learning: Learning, chunks: ColumnChunk[], uuids: r
     result_metadata: decodeColumn('result_metadata', f.metadata, () => f.where),
   })));
   const mapped = new Set(engines.values());
+  // whether the map names each of the read's uuids, by its index (a MAYBE row has one)
+  const named = Uint8Array.from(uuids, (u) => (mapped.has(u) ? 1 : 0));
   for (let k = 0; k < chunks.length; k++) {
     const chunk = chunks[k]!;
     const again: number[] = [];
     for (let i = 0; i < chunk.length; i++) {
       if (chunk.plain[i] !== MAYBE) continue;
-      if (mapped.has(uuids[chunk.uuid[i]!]!)) (chunk.plain as Uint8Array)[i] = PLAIN;
+      if (named[chunk.uuid[i]!] === 1) (chunk.plain as Uint8Array)[i] = PLAIN;
       else again.push(i);
     }
     if (again.length === 0) continue;

@@ -61,6 +61,8 @@ type HelperMessage = ColumnMessage | { readonly kind: 'failed' };
 let ready: { worker: Worker; alive: boolean } | null = null;
 /** Whether a worker is made ready again once the one ready is taken (an interactive session). */
 let keepReady = false;
+/** How long after a read the next worker is made ready. */
+const READY_AGAIN_MS = 1500;
 
 /**
  * Starts a worker for a column read ahead of the read (a Node worker takes
@@ -122,8 +124,8 @@ function startHelper(job: ColumnJob): { next(): Promise<HelperMessage>; stop(): 
     stop() {
       ended = true;
       void worker?.terminate();
-      // the next read's worker starts once this read is over, not while it takes both cores
-      if (keepReady) readyColumnWorker();
+      // the next read's worker starts a while after this read, not while it or what is made of it (a chart) takes both cores
+      if (keepReady) setTimeout(readyColumnWorker, READY_AGAIN_MS).unref();
     },
   };
 }

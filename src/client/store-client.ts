@@ -180,6 +180,10 @@ export class StoreClient implements Client {
     return store.createIndexes();
   }
 
+  readyColumnReads(): void {
+    this.store.readyColumnReads();
+  }
+
   /**
    * The store's columns of the answer, read against the engine map that
    * `deriveContext` gives: the map given, else the one looked up before;
@@ -187,10 +191,6 @@ export class StoreClient implements Client {
    * lookup would, in the same pass), else it is looked up first. A row
    * whose engine the map names needs nothing else to name it.
    */
-  readyColumnReads(): void {
-    this.store.readyColumnReads();
-  }
-
   async taskColumns(query: QueryInput, request: TaskColumnsRequest): Promise<TaskColumns | null> {
     const store = this.store;
     // a derived key in the query is tested on records

@@ -518,12 +518,6 @@ export class SQLiteStore extends StoreBase implements Store {
     }
   }
 
-  /**
-   * The answer's tasks as columns (analytics' ColumnRequest): one sliced
-   * pass per table in the file's order, as scanRecords reads, fetching only
-   * the columns asked for. Null when SQL alone does not answer the query (a
-   * residual) or an index finds its rows: those are read as records.
-   */
   /** A table large enough for a column read to take a worker thread has one started now. */
   override readyColumnReads(): void {
     if (this.closed || this.db.memory) return;
@@ -531,6 +525,12 @@ export class SQLiteStore extends StoreBase implements Store {
     if (large) readyColumnWorker();
   }
 
+  /**
+   * The answer's tasks as columns (analytics' ColumnRequest): one sliced
+   * pass per table in the file's order, as scanRecords reads, fetching only
+   * the columns asked for. Null when SQL alone does not answer the query (a
+   * residual) or an index finds its rows: those are read as records.
+   */
   override taskColumns(query: QueryInput, request: ColumnRequest): ColumnRead | null {
     const q = compileQuery(query);
     const tables = this.tables;

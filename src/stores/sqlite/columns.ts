@@ -247,6 +247,13 @@ export async function* tableColumns(
   /** Whether the map names the uuid of index u (u ≥ 0), looked up once an index. */
   const mappedAt: boolean[] = [];
   const isMapped = (u: number): boolean => (mappedAt[u] ??= mapped.has(uuids[u]!));
+  /**
+   * A row's mark, the record path's test: PLAIN when its reply's text is the
+   * plain success and the map names its engine (while a map is learned,
+   * MAYBE for such a row unless it failed); else RECORD, its record wanted.
+   */
+  const markOf = (ok: boolean, u: number, failed: boolean): number =>
+    !ok || u < 0 ? RECORD : learning ? (failed ? RECORD : MAYBE) : isMapped(u) ? PLAIN : RECORD;
   const intern = (uuid: unknown): number => {
     if (typeof uuid !== 'string') return -1;
     let u = uuidIndex.get(uuid);
@@ -279,12 +286,9 @@ export async function* tableColumns(
       const row = rows[i]!;
       const u = intern(row[U]);
       slice.uuid[i] = u;
-      // the record path's test: the reply's text is the plain success, and the map names the engine
-      if (learning) {
-        if (row[OK] === 1 && u >= 0 && row[FAILED] !== 1) slice.plain[i] = MAYBE;
-        else wanted.push(row[0] as number);
-      } else if (row[OK] === 1 && u >= 0 && isMapped(u)) slice.plain[i] = PLAIN;
-      else wanted.push(row[0] as number);
+      const mark = markOf(row[OK] === 1, u, row[FAILED] === 1);
+      slice.plain[i] = mark;
+      if (mark === RECORD) wanted.push(row[0] as number);
     }
     for (const [rowid, r] of fetchRecords(wanted)) slice.records.set(rowid, r);
     return slice;
@@ -406,11 +410,9 @@ export async function* tableColumns(
     for (let i = 0; i < n; i++) {
       const u = w.uuid[i]! < 0 ? -1 : local[w.uuid[i]!]!;
       uuid[i] = u;
-      if (learning) {
-        if (w.ok[i] === 1 && u >= 0 && w.failed[i] !== 1) plain[i] = MAYBE;
-        else wanted.push(i);
-      } else if (w.ok[i] === 1 && u >= 0 && isMapped(u)) plain[i] = PLAIN;
-      else wanted.push(i);
+      const mark = markOf(w.ok[i] === 1, u, w.failed[i] === 1);
+      plain[i] = mark;
+      if (mark === RECORD) wanted.push(i);
     }
     const times = [w.submitted, w.started, w.completed];
     for (const [t, i, raw] of w.odd) times[t]![i] = datetimeMicros(raw);

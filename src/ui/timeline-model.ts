@@ -91,7 +91,8 @@ class RowColumns {
   /** The engine id, once a record names it. */
   id: number | null = null;
 
-  constructor(readonly key: number | string | null) {}
+  /** `index`: the builder's rows are numbered as they are made. */
+  constructor(readonly key: number | string | null, readonly index: number) {}
 
   push(start: number, end: number, code: number, task: number): void {
     if (this.n === this.starts.length) this.grow();
@@ -160,7 +161,7 @@ export class TimelineBuilder {
   addTable(table: IntervalTable, order: Uint32Array): void {
     const by = this.by;
     this.table = table;
-    // Each task is noted first (its row's number, times, code), then every row is given room for its tasks at once and
+    // Each task is noted first (its row, times, code), then every row is given room for its tasks at once and
     // they are copied in: rows of a large table would otherwise double their arrays many times over.
     const n = order.length;
     const rowOf = new Int32Array(n);
@@ -169,16 +170,14 @@ export class TimelineBuilder {
     const codes = new Uint8Array(n);
     const tasks = new Int32Array(n);
     let m = 0;
-    const rows: RowColumns[] = [];
-    const numbers = new Map<RowColumns, number>();
-    // a plain row's key (its engine) follows from its uuid's index: its row's number, by that index + 1
-    const byUuid: number[] = [];
-    const note = (start: number | null, completed: number | null, k: number, code: number, id: number) => {
+    // a plain row's key (its engine) follows from its uuid's index: its row, by that index + 1
+    const byUuid: RowColumns[] = [];
+    const note = (start: number | null, completed: number | null, row: RowColumns, code: number, id: number) => {
       if (start === null) {
         this.unplaced++;
         return;
       }
-      rowOf[m] = k;
+      rowOf[m] = row.index;
       starts[m] = start;
       ends[m] = completed ?? NaN;
       codes[m] = code;
@@ -187,49 +186,40 @@ export class TimelineBuilder {
       this.ids.push(id);
       this.extend(start, completed);
     };
-    const number = (key: number | string | null, engine: number | string | null): number => {
-      const row = this.row(key, engine);
-      let k = numbers.get(row);
-      if (k === undefined) {
-        k = rows.length;
-        rows.push(row);
-        numbers.set(row, k);
-      }
-      return k;
-    };
     table.visit(
       order,
       (c, j, row, engine) => {
         const submitted = c.submitted[j]!;
         const started = c.started[j]!;
         const completed = c.completed[j]!;
-        let k: number;
+        let r: RowColumns;
         if (by === 'engine') {
           const u = c.uuid[j]!;
-          k = byUuid[u + 1] ?? (byUuid[u + 1] = number(table.uuidOf(u) || engine, engine));
+          r = byUuid[u + 1] ??= this.row(table.uuidOf(u) || engine, engine);
         } else if (by === 'label') {
           const label = c.values['label']![j];
-          k = number(typeof label === 'string' && label !== '' ? label : null, engine);
-        } else k = number(c.functions![j]!, engine);
+          r = this.row(typeof label === 'string' && label !== '' ? label : null, engine);
+        } else r = this.row(c.functions![j]!, engine);
         const resubmitted = c.values['resubmitted']![j];
         const code = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
-        note(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, k, code, row);
+        note(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, r, code, row);
       },
       (t, row) => {
         const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
-        note(t.started ?? t.submitted, t.completed, number(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+        note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
       },
     );
+    const rows = [...this.rows.values()];
     const counts = new Int32Array(rows.length);
     for (let i = 0; i < m; i++) counts[rowOf[i]!]!++;
-    rows.forEach((r, k) => r.reserve(counts[k]!));
+    rows.forEach((r) => r.reserve(counts[r.index]!));
     for (let i = 0; i < m; i++) rows[rowOf[i]!]!.push(starts[i]!, ends[i]!, codes[i]!, tasks[i]!);
   }
 
   /** The row of `key`, a new one when it has none; an engine row is named by the engine id a task reveals. */
   private row(key: number | string | null, engine: number | string | null): RowColumns {
     let row = this.rows.get(key);
-    if (!row) this.rows.set(key, (row = new RowColumns(key)));
+    if (!row) this.rows.set(key, (row = new RowColumns(key, this.rows.size)));
     if (this.by === 'engine' && typeof engine === 'number') row.id = engine;
     return row;
   }

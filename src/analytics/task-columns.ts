@@ -116,6 +116,9 @@ export interface IntervalRow {
  * read. The read holds resubmitted among its values; msg_id too, else it
  * is looked up by rowid when first wanted (`ColumnRead.msgIds`).
  */
+/** How many msg_ids are looked up one by one before each is looked up with its chunk's. */
+const ASKED_ALONE = 32;
+
 export class IntervalTable {
   private readonly chunks: ColumnChunk[] = [];
   /** The first row of each chunk. */
@@ -125,6 +128,8 @@ export class IntervalTable {
   private readonly fromRecords = new Map<number, TaskInterval>();
   /** msg_ids looked up by rowid, by chunk. */
   private readonly lookedUp = new Map<number, unknown[]>();
+  /** How many rows had their msg_id looked up alone. */
+  private askedAlone = 0;
   private manyTables = false;
 
   private constructor(private readonly read: ColumnRead, private readonly ids: MappedIds) {}
@@ -179,10 +184,22 @@ export class IntervalTable {
     return ids;
   }
 
-  /** The msg_id of row i, as its interval has it ('' unless a text). */
+  /**
+   * The msg_id of row i, as its interval has it ('' unless a text). The
+   * first few asked for are looked up alone (a frame shows the selected
+   * task's), the rest with every other of their chunk (a search reads
+   * them all).
+   */
   msgId(i: number): string {
     const k = this.chunkAt(i);
-    const v = this.storedIds(k)[i - this.offsets[k]!];
+    const c = this.chunks[k]!;
+    let v: unknown;
+    if (c.values['msg_id'] || this.lookedUp.has(k) || this.askedAlone >= ASKED_ALONE) v = this.storedIds(k)[i - this.offsets[k]!];
+    else {
+      this.askedAlone++;
+      const rowid = c.rowid![i - this.offsets[k]!]!;
+      v = this.read.msgIds(c.table, [rowid]).get(rowid) ?? null;
+    }
     return typeof v === 'string' ? v : '';
   }
 
@@ -247,6 +264,22 @@ export class IntervalTable {
       if (c.plain[j]) plain(c, j, i, this.ids.of(c.uuid[j]!));
       else other(this.fromRecords.get(i)!, i);
     }
+  }
+
+  /**
+   * The chunks with the row number of each one's first row, when `order`
+   * is the order the rows were read in (as it mostly is: a caller then
+   * walks them as they are, without `visit`'s call a row); else null.
+   */
+  chunksInOrder(order: Uint32Array): { readonly chunk: ColumnChunk; readonly first: number }[] | null {
+    if (order.length !== this.n) return null;
+    for (let i = 0; i < order.length; i++) if (order[i] !== i) return null;
+    return this.chunks.map((chunk, k) => ({ chunk, first: this.offsets[k]! }));
+  }
+
+  /** The engine id of a plain row's engine uuid (index u), as `visit` gives it. */
+  engineIdOf(u: number): number {
+    return this.ids.of(u);
   }
 
   /** The engine uuid of index u ('' where a row has none). */

@@ -186,7 +186,66 @@ export class TimelineBuilder {
       this.ids.push(id);
       this.extend(start, completed);
     };
-    table.visit(
+    const inOrder = table.chunksInOrder(order);
+    if (inOrder) {
+      // the rows in the order they were read (the usual case): walked chunk by chunk, as `visit` below would,
+      // a plain row's task noted here as `note` would (the span's ends kept in locals meanwhile)
+      const ids = this.ids;
+      let lo = Infinity;
+      let hi = -Infinity;
+      let pending = false;
+      for (const { chunk: c, first } of inOrder) {
+        const plain = c.plain;
+        const resubmittedOf = c.values['resubmitted']!;
+        const labels = by === 'label' ? c.values['label']! : null;
+        for (let j = 0; j < c.length; j++) {
+          const row = first + j;
+          if (!plain[j]) {
+            const t = table.interval(row);
+            const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
+            note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+            continue;
+          }
+          const u = c.uuid[j]!;
+          let r: RowColumns | undefined;
+          if (by === 'engine') r = byUuid[u + 1];
+          if (r === undefined) {
+            const engine = table.engineIdOf(u);
+            if (by === 'engine') r = byUuid[u + 1] = this.row(table.uuidOf(u) || engine, engine);
+            else if (labels) {
+              const label = labels[j];
+              r = this.row(typeof label === 'string' && label !== '' ? label : null, engine);
+            } else r = this.row(c.functions![j]!, engine);
+          }
+          const started = c.started[j]!;
+          const submitted = c.submitted[j]!;
+          const completed = c.completed[j]!;
+          const start = started === started ? started : submitted;
+          if (start !== start) {
+            this.unplaced++;
+            continue;
+          }
+          const resubmitted = resubmittedOf[j];
+          rowOf[m] = r.index;
+          starts[m] = start;
+          ends[m] = completed;
+          codes[m] = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
+          tasks[m] = ids.length;
+          m++;
+          ids.push(row);
+          if (start < lo) lo = start;
+          let end = completed;
+          if (completed !== completed) {
+            pending = true;
+            end = start;
+          }
+          if (end > hi) hi = end;
+        }
+      }
+      if (lo < this.first) this.first = lo;
+      if (hi > this.last) this.last = hi;
+      if (pending) this.pending = true;
+    } else table.visit(
       order,
       (c, j, row, engine) => {
         const submitted = c.submitted[j]!;
@@ -213,7 +272,21 @@ export class TimelineBuilder {
     const counts = new Int32Array(rows.length);
     for (let i = 0; i < m; i++) counts[rowOf[i]!]!++;
     rows.forEach((r) => r.reserve(counts[r.index]!));
-    for (let i = 0; i < m; i++) rows[rowOf[i]!]!.push(starts[i]!, ends[i]!, codes[i]!, tasks[i]!);
+    // copied straight into the rows' arrays, each at its row's next free place
+    const at = Int32Array.from(rows, (r) => r.n);
+    const toStarts = rows.map((r) => r.starts);
+    const toEnds = rows.map((r) => r.ends);
+    const toCodes = rows.map((r) => r.codes);
+    const toTasks = rows.map((r) => r.tasks);
+    for (let i = 0; i < m; i++) {
+      const k = rowOf[i]!;
+      const p = at[k]!++;
+      toStarts[k]![p] = starts[i]!;
+      toEnds[k]![p] = ends[i]!;
+      toCodes[k]![p] = codes[i]!;
+      toTasks[k]![p] = tasks[i]!;
+    }
+    rows.forEach((r) => (r.n = at[r.index]!));
   }
 
   /** The row of `key`, a new one when it has none; an engine row is named by the engine id a task reveals. */
@@ -255,12 +328,12 @@ export class TimelineBuilder {
     const shown = (r: RowColumns) => (typeof r.key === 'string' && r.id !== null ? r.id : r.key);
     const rows = [...this.rows.values()]
       .sort((a, b) => compareEngines(shown(a), shown(b)))
-      .map((r) => summedRow(sortedRow(r.key, this.rowLabel(shown(r)), {
+      .map((r) => summedRow(r.key, this.rowLabel(shown(r)), {
         starts: r.starts.subarray(0, r.n),
         ends: r.ends.subarray(0, r.n),
         codes: r.codes.subarray(0, r.n),
         tasks: r.tasks.subarray(0, r.n),
-      }), first, last));
+      }, first, last));
     const ids = this.ids;
     const table = this.table;
     const at = (k: number) => {
@@ -284,21 +357,63 @@ export class TimelineBuilder {
   }
 }
 
-/** The row with its longest task and, when it has many tasks, its summary in slices. */
-function summedRow(row: TimelineRow, first: number, last: number): TimelineRow {
+/** A row's tasks, column by column. */
+type RowTasks = Pick<TimelineRow, 'starts' | 'ends' | 'codes' | 'tasks'>;
+
+/**
+ * A row of the model: its tasks as they arrived, put in start order when
+ * first read (a frame of the whole span reads only the row's summary, so
+ * the first frame sorts the selected row alone).
+ */
+class ModelRow implements TimelineRow {
+  private inOrder: RowTasks | null = null;
+
+  constructor(
+    readonly key: number | string | null,
+    readonly label: string,
+    private readonly arrived: RowTasks,
+    readonly longest: number,
+    readonly binBusy: Float64Array | null,
+    readonly binWorst: Uint8Array | null,
+  ) {}
+
+  get starts(): Float64Array {
+    return this.sorted().starts;
+  }
+
+  get ends(): Float64Array {
+    return this.sorted().ends;
+  }
+
+  get codes(): Uint8Array {
+    return this.sorted().codes;
+  }
+
+  get tasks(): Int32Array {
+    return this.sorted().tasks;
+  }
+
+  private sorted(): RowTasks {
+    return (this.inOrder ??= sortedTasks(this.arrived));
+  }
+}
+
+/** The row with its longest task and, when it has many tasks, its summary in slices (both whatever the tasks' order). */
+function summedRow(key: number | string | null, label: string, row: RowTasks, first: number, last: number): TimelineRow {
   const n = row.starts.length;
   const binned = n >= BINS / 4;
   const binBusy = binned ? new Float64Array(BINS) : null;
   const binWorst = binned ? new Uint8Array(BINS) : null;
   const bw = (last - first) / BINS;
+  const { starts, ends, codes } = row;
   let longest = 0;
   for (let j = 0; j < n; j++) {
-    const s = row.starts[j]!;
-    const e0 = row.ends[j]!;
+    const s = starts[j]!;
+    const e0 = ends[j]!;
     const e = Number.isNaN(e0) ? last : e0;
     if (e - s > longest) longest = e - s;
     if (binBusy === null) continue;
-    const code = row.codes[j]!;
+    const code = codes[j]!;
     const b0 = Math.min(BINS - 1, Math.floor((s - first) / bw));
     const b1 = Math.min(BINS - 1, Math.floor((e - first) / bw));
     if (b0 === b1) {
@@ -311,15 +426,11 @@ function summedRow(row: TimelineRow, first: number, last: number): TimelineRow {
       if (code > binWorst![b]!) binWorst![b] = code;
     }
   }
-  return { ...row, longest, binBusy, binWorst };
+  return new ModelRow(key, label, row, longest, binBusy, binWorst);
 }
 
-/** The row in start order: tasks usually arrive in it, else they are sorted once. */
-function sortedRow(
-  key: number | string | null, label: string,
-  a: Pick<TimelineRow, 'starts' | 'ends' | 'codes' | 'tasks'>,
-): TimelineRow {
-  const row = { key, label, longest: 0, binBusy: null, binWorst: null };
+/** The tasks in start order: they usually arrive in it, else they are sorted once. */
+function sortedTasks(a: RowTasks): RowTasks {
   const n = a.starts.length;
   for (let i = 1; i < n; i++) {
     if (a.starts[i]! < a.starts[i - 1]!) {
@@ -335,10 +446,10 @@ function sortedRow(
         codes[k] = a.codes[j]!;
         tasks[k] = a.tasks[j]!;
       }
-      return { ...row, starts, ends, codes, tasks };
+      return { starts, ends, codes, tasks };
     }
   }
-  return { ...row, ...a };
+  return a;
 }
 
 /**

@@ -287,17 +287,18 @@ export class TimelineView {
   private fromTasks(row: TimelineRow, busy: Float64Array, worst: Uint8Array, cell: number): void {
     const W = busy.length;
     const last = this.model.last;
-    for (let i = lowerBound(row.starts, this.from - row.longest); i < row.starts.length; i++) {
-      const s = row.starts[i]!;
+    const { starts, ends, codes } = row;
+    for (let i = lowerBound(starts, this.from - row.longest); i < starts.length; i++) {
+      const s = starts[i]!;
       if (s > this.to) break;
-      const e0 = row.ends[i]!;
+      const e0 = ends[i]!;
       const e = Number.isNaN(e0) ? last : e0;
       if (e < this.from) continue;
       const a = Math.max(s, this.from);
       const b = Math.min(e, this.to);
       const c0 = Math.min(W - 1, Math.floor((a - this.from) / cell));
       const c1 = Math.min(W - 1, Math.floor((b - this.from) / cell));
-      const code = row.codes[i]!;
+      const code = codes[i]!;
       if (c0 === c1) {
         busy[c0]! += Math.max(b - a, cell / 8);
         if (code > worst[c0]!) worst[c0] = code;

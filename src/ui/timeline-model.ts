@@ -136,9 +136,12 @@ class RowColumns {
  * start (else its submission: still queued) to its completion (else the end).
  */
 export class TimelineBuilder {
-  /** Each task's msg_id, or its row in `table`. */
-  private readonly ids: (string | number)[] = [];
+  /** The msg_id of each task of `add`, in task order (the table's tasks come between, as one block). */
+  private readonly ids: string[] = [];
   private table: IntervalTable | null = null;
+  /** The tasks of `addTable`: each one's row in `table`, numbered from `tableFrom` on. */
+  private tableRows = new Int32Array(0);
+  private tableFrom = 0;
   private readonly rows = new Map<number | string | null, RowColumns>();
   private first = Infinity;
   private last = -Infinity;
@@ -159,8 +162,12 @@ export class TimelineBuilder {
    * without making it; its msg_id is read from the table when first shown.
    */
   addTable(table: IntervalTable, order: Uint32Array): void {
+    if (this.table) throw new Error('a timeline is built from one table');
     const by = this.by;
     this.table = table;
+    // the table's tasks are numbered on from those added before it, each one's row in the table kept as a number
+    const base = this.taskCount;
+    const tableRows = new Int32Array(order.length);
     // Each task is noted first (its row, times, code), then every row is given room for its tasks at once and
     // they are copied in: rows of a large table would otherwise double their arrays many times over.
     const n = order.length;
@@ -181,16 +188,15 @@ export class TimelineBuilder {
       starts[m] = start;
       ends[m] = completed ?? NaN;
       codes[m] = code;
-      tasks[m] = this.ids.length;
+      tasks[m] = base + m;
+      tableRows[m] = id;
       m++;
-      this.ids.push(id);
       this.extend(start, completed);
     };
     const inOrder = table.chunksInOrder(order);
     if (inOrder) {
       // the rows in the order they were read (the usual case): walked chunk by chunk, as `visit` below would,
       // a plain row's task noted here as `note` would (the span's ends kept in locals meanwhile)
-      const ids = this.ids;
       let lo = Infinity;
       let hi = -Infinity;
       let pending = false;
@@ -230,9 +236,9 @@ export class TimelineBuilder {
           starts[m] = start;
           ends[m] = completed;
           codes[m] = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
-          tasks[m] = ids.length;
+          tasks[m] = base + m;
+          tableRows[m] = row;
           m++;
-          ids.push(row);
           if (start < lo) lo = start;
           let end = completed;
           if (completed !== completed) {
@@ -287,6 +293,13 @@ export class TimelineBuilder {
       toTasks[k]![p] = tasks[i]!;
     }
     rows.forEach((r) => (r.n = at[r.index]!));
+    this.tableFrom = base;
+    this.tableRows = tableRows.subarray(0, m);
+  }
+
+  /** How many tasks are placed so far. */
+  private get taskCount(): number {
+    return this.ids.length + this.tableRows.length;
   }
 
   /** The row of `key`, a new one when it has none; an engine row is named by the engine id a task reveals. */
@@ -305,13 +318,12 @@ export class TimelineBuilder {
     if (end > this.last) this.last = end;
   }
 
-  /** `id`: the task's msg_id, or its row in the table of `addTable`. */
-  private place(start: number | null, completed: number | null, key: number | string | null, engine: number | string | null, code: number, id: string | number): void {
+  private place(start: number | null, completed: number | null, key: number | string | null, engine: number | string | null, code: number, id: string): void {
     if (start === null) {
       this.unplaced++;
       return;
     }
-    this.row(key, engine).push(start, completed ?? NaN, code, this.ids.length);
+    this.row(key, engine).push(start, completed ?? NaN, code, this.taskCount);
     this.ids.push(id);
     this.extend(start, completed);
   }
@@ -334,17 +346,15 @@ export class TimelineBuilder {
         codes: r.codes.subarray(0, r.n),
         tasks: r.tasks.subarray(0, r.n),
       }, first, last));
-    const ids = this.ids;
-    const table = this.table;
-    const at = (k: number) => {
-      const v = ids[k]!;
-      return typeof v === 'string' ? v : table!.msgId(v);
-    };
+    const { ids, table, tableRows, tableFrom } = this;
+    const length = this.taskCount;
+    const at = (k: number) =>
+      k < tableFrom ? ids[k]! : k < tableFrom + tableRows.length ? table!.msgId(tableRows[k - tableFrom]!) : ids[k - tableRows.length]!;
     const taskIds: TaskIds = {
-      length: ids.length,
+      length,
       at,
       find: (prefix) => {
-        for (let k = 0; k < ids.length; k++) if (at(k).startsWith(prefix)) return k;
+        for (let k = 0; k < length; k++) if (at(k).startsWith(prefix)) return k;
         return -1;
       },
     };

@@ -128,6 +128,8 @@ export class IntervalTable {
   private readonly fromRecords = new Map<number, TaskInterval>();
   /** msg_ids looked up by rowid, by chunk. */
   private readonly lookedUp = new Map<number, unknown[]>();
+  /** The order `order` last gave when it was the order the rows were read in. */
+  private identity: Uint32Array | null = null;
   /** How many rows had their msg_id looked up alone. */
   private askedAlone = 0;
   private manyTables = false;
@@ -219,6 +221,12 @@ export class IntervalTable {
    */
   order(): Uint32Array {
     const n = this.n;
+    if (!this.manyTables && this.readInOrder()) {
+      const order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      this.identity = order;
+      return order;
+    }
     const micros = new Float64Array(n);
     this.chunks.forEach((c, k) => {
       const at = this.offsets[k]!;
@@ -226,9 +234,6 @@ export class IntervalTable {
     });
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    let sorted = !this.manyTables;
-    for (let i = 1; i < n && sorted; i++) if (!(micros[i]! > micros[i - 1]!)) sorted = false;
-    if (sorted) return order;
     order.sort((a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
     // rows submitted at the same microsecond: by msg_id's text, then table, then as read
     for (let i = 0; i < n; ) {
@@ -243,6 +248,23 @@ export class IntervalTable {
       i = j;
     }
     return order;
+  }
+
+  /** Whether the rows as read are in strictly ascending submitted order (a row without one first). */
+  private readInOrder(): boolean {
+    let last = -Infinity;
+    let any = false;
+    for (const c of this.chunks) {
+      const submitted = c.submitted;
+      for (let i = 0; i < c.length; i++) {
+        const s = submitted[i]!;
+        const v = s === s ? s : -Infinity;
+        if (any && !(v > last)) return false;
+        last = v;
+        any = true;
+      }
+    }
+    return true;
   }
 
   private tableOf(i: number): number {
@@ -273,7 +295,7 @@ export class IntervalTable {
    */
   chunksInOrder(order: Uint32Array): { readonly chunk: ColumnChunk; readonly first: number }[] | null {
     if (order.length !== this.n) return null;
-    for (let i = 0; i < order.length; i++) if (order[i] !== i) return null;
+    if (order !== this.identity) for (let i = 0; i < order.length; i++) if (order[i] !== i) return null;
     return this.chunks.map((chunk, k) => ({ chunk, first: this.offsets[k]! }));
   }
 

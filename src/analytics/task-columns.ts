@@ -299,6 +299,11 @@ export class IntervalTable {
     return this.chunks.map((chunk, k) => ({ chunk, first: this.offsets[k]! }));
   }
 
+  /** How many engine uuids the rows name (a row's uuid index is below it). */
+  get uuidCount(): number {
+    return this.read.uuids.length;
+  }
+
   /** The engine id of a plain row's engine uuid (index u), as `visit` gives it. */
   engineIdOf(u: number): number {
     return this.ids.of(u);

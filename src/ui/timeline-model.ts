@@ -1,4 +1,4 @@
-import { compareEngines, engineLabel, type IntervalTable, type TaskInterval, type TimelineRows } from '../analytics/index.js';
+import { compareEngines, engineLabel, type ColumnChunk, type IntervalTable, type TaskInterval, type TimelineRows } from '../analytics/index.js';
 import { type RecordStatus } from '../records/index.js';
 
 /**
@@ -200,54 +200,59 @@ export class TimelineBuilder {
       let lo = Infinity;
       let hi = -Infinity;
       let pending = false;
-      for (const { chunk: c, first } of inOrder) {
-        const plain = c.plain;
+      // a plain row's row of the chart, by its engine uuid's index + 1 (-1: not made yet), when rows are engines
+      const rowByUuid = by === 'engine' ? new Int32Array(table.uuidCount + 1).fill(-1) : null;
+      const other = (row: number): void => {
+        const t = table.interval(row);
+        const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
+        note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+      };
+      const plainRow = (c: ColumnChunk, j: number): number => {
+        const u = c.uuid[j]!;
+        const engine = table.engineIdOf(u);
+        if (rowByUuid) return (rowByUuid[u + 1] = this.row(table.uuidOf(u) || engine, engine).index);
+        if (by === 'label') {
+          const label = c.values['label']![j];
+          return this.row(typeof label === 'string' && label !== '' ? label : null, engine).index;
+        }
+        return this.row(c.functions![j]!, engine).index;
+      };
+      // one chunk's rows: a function of its own, made fast by the first chunks for the rest
+      const walk = (c: ColumnChunk, first: number): void => {
+        const { plain, uuid, submitted, started, completed } = c;
         const resubmittedOf = c.values['resubmitted']!;
-        const labels = by === 'label' ? c.values['label']! : null;
         for (let j = 0; j < c.length; j++) {
-          const row = first + j;
           if (!plain[j]) {
-            const t = table.interval(row);
-            const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
-            note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+            other(first + j);
             continue;
           }
-          const u = c.uuid[j]!;
-          let r: RowColumns | undefined;
-          if (by === 'engine') r = byUuid[u + 1];
-          if (r === undefined) {
-            const engine = table.engineIdOf(u);
-            if (by === 'engine') r = byUuid[u + 1] = this.row(table.uuidOf(u) || engine, engine);
-            else if (labels) {
-              const label = labels[j];
-              r = this.row(typeof label === 'string' && label !== '' ? label : null, engine);
-            } else r = this.row(c.functions![j]!, engine);
-          }
-          const started = c.started[j]!;
-          const submitted = c.submitted[j]!;
-          const completed = c.completed[j]!;
-          const start = started === started ? started : submitted;
+          let ri = rowByUuid ? rowByUuid[uuid[j]! + 1]! : -1;
+          if (ri < 0) ri = plainRow(c, j);
+          const s = started[j]!;
+          const end0 = completed[j]!;
+          const start = s === s ? s : submitted[j]!;
           if (start !== start) {
             this.unplaced++;
             continue;
           }
           const resubmitted = resubmittedOf[j];
-          rowOf[m] = r.index;
+          rowOf[m] = ri;
           starts[m] = start;
-          ends[m] = completed;
+          ends[m] = end0;
           codes[m] = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
           tasks[m] = base + m;
-          tableRows[m] = row;
+          tableRows[m] = first + j;
           m++;
           if (start < lo) lo = start;
-          let end = completed;
-          if (completed !== completed) {
+          let end = end0;
+          if (end0 !== end0) {
             pending = true;
             end = start;
           }
           if (end > hi) hi = end;
         }
-      }
+      };
+      for (const { chunk, first } of inOrder) walk(chunk, first);
       if (lo < this.first) this.first = lo;
       if (hi > this.last) this.last = hi;
       if (pending) this.pending = true;

@@ -1,5 +1,6 @@
 import { Box, Static, Text, useCursor, useStdin, useStdout } from 'ink';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactElement } from 'react';
+import { afterInkFrame } from './ink-frames.js';
 import { KeyDecoder } from './keys.js';
 import { AlternateScreen } from './screen.js';
 import type { Session } from './terminal-session.js';
@@ -149,7 +150,7 @@ function rowsOf(width: number, columns: number): number {
   return Math.max(1, Math.ceil(width / Math.max(1, columns)));
 }
 
-/** How long the viewer waits for Ink to finish its last frame before it takes the alternate screen. */
+/** The longest a viewer waits for Ink to finish its last frame before it takes the alternate screen. */
 const ENTER_DELAY_MS = 25;
 
 /**
@@ -161,12 +162,24 @@ function FullScreen({ session }: { session: Session }): null {
   const screen = useMemo(() => new AlternateScreen(stdout), [stdout]);
   const [entered, setEntered] = useState(false);
   const size = useRef({ columns: session.columns, rows: session.rows });
+  // the time of the first render: Ink's frame of this commit (its live area emptied) comes at or after it
+  const mounted = useRef(performance.now());
   useEffect(() => {
-    const timer = setTimeout(() => {
+    let done = false;
+    const enter = () => {
+      if (done) return;
+      done = true;
       screen.enter();
       setEntered(true);
-    }, ENTER_DELAY_MS);
-    return () => clearTimeout(timer);
+    };
+    const cancel = afterInkFrame(mounted.current, enter);
+    // should Ink draw no frame (nothing of its own changed), the view enters after the longest Ink waits between two
+    const timer = setTimeout(enter, ENTER_DELAY_MS);
+    return () => {
+      done = true;
+      cancel();
+      clearTimeout(timer);
+    };
   }, [screen]);
   // Layout-effect cleanup runs before Ink writes its next frame, so Ink draws on the main screen again.
   useLayoutEffect(() => () => screen.leave(), [screen]);

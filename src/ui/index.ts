@@ -6,6 +6,7 @@ import type { ClientDescription } from '../client/index.js';
 import type { OutputFormat } from '../format/index.js';
 import type { Shell } from '../shell/index.js';
 import { History, defaultHistoryFile } from './history.js';
+import { inkRendered } from './ink-frames.js';
 import { Session } from './terminal-session.js';
 import { colourWanted, makePainter, type Painter } from './style.js';
 
@@ -72,7 +73,7 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
     },
   });
   stdout.write(PASTE_ON);
-  const instance = render(createElement(App, { session }), { stdin, stdout, exitOnCtrlC: false, patchConsole: true, maxFps: 60 });
+  const instance = render(createElement(App, { session }), { stdin, stdout, exitOnCtrlC: false, patchConsole: true, maxFps: 60, onRender: inkRendered });
   unmount = () => instance.unmount();
   // `kill -INT` does what Ctrl-C does at the keyboard.
   const onSigint = () => session.handleKey({ name: 'ctrl', text: 'c', ctrl: true, meta: false, shift: false });

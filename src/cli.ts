@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
-import { openClient } from './config/open.js';
+import { openClient, prepareColumnReads } from './config/open.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { FILE_CAPS, byteSize, openNonBlocking, readAllBounded } from './files.js';
@@ -106,6 +106,7 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(safeText(question), stdin, stderr);
     throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
+  if (source !== null) await prepareColumnReads(settings, source);
   let opened;
   try {
     opened = await openClient(settings, confirm);

@@ -1,11 +1,13 @@
 /**
  * A large column read of a SQLite store takes a worker thread for the upper
  * part of the table (stores/sqlite/column-worker.ts). Here every column
- * read does (the least size lowered to none), and the whole of
+ * read does (the least sizes lowered to none, each read waiting for its
+ * worker to be ready, as a large one's does not), and the whole of
  * test/analytics/columns.test.ts runs again: the columns must still give
  * the record path's answer for every grouping, engine map and timeline.
  * Then a worker made ready ahead of the reads (as an interactive session
- * does), and one that cannot start: the read goes on without it.
+ * does), one that cannot start (the read goes on without it), and a read
+ * that does not wait for its worker.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +23,14 @@ import { computeStats, querySource } from '../../src/shell/magics/stats-timeline
 import { statsKeys } from '../../src/analytics/index.js';
 
 parallelRead.minRows = 0;
+parallelRead.minWorkerRows = 0;
+parallelRead.awaitReady = true;
+const before = parallelRead.workerRows;
 await import('../analytics/columns.test.js');
+
+test('the worker read rows of those reads', () => {
+  assert.ok(parallelRead.workerRows > before, 'no worker read a row');
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'ipc-parallel-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,8 +67,14 @@ test('a worker made ready ahead of the reads, and one that cannot start: the sam
   const alone = await stats(path);
   try {
     parallelRead.minRows = 0;
+    const read = parallelRead.workerRows;
     const helped = await stats(path);
     assert.equal(helped, alone);
+    assert.ok(parallelRead.workerRows > read, 'the worker read no row');
+    // a read that does not wait for its worker: what the worker is given once ready (here, mostly nothing: a small table is read first)
+    parallelRead.awaitReady = false;
+    assert.equal(await stats(path), alone);
+    parallelRead.awaitReady = true;
     // a worker made ready ahead of the reads (as an interactive session does): taken by one, another made ready after it
     readyColumnWorker();
     assert.equal(await stats(path), alone);

@@ -131,5 +131,9 @@ function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): void {
 if (parentPort) {
   const port = parentPort;
   if (workerData) serve(port, workerData as ColumnJob);
-  else port.once('message', (job: ColumnJob) => serve(port, job));
+  else {
+    // made ready ahead of a read: it says so (the read then gives it half the table), then waits for its job
+    port.postMessage({ kind: 'ready' });
+    port.once('message', (job: ColumnJob) => serve(port, job));
+  }
 }

@@ -36,29 +36,35 @@ export interface ColumnSource {
 
 /**
  * When a column read takes a worker thread (column-worker.ts): a table of
- * at least `minRows` rowids. The two threads read a row in about the same
- * time, so a worker made ready ahead of the read takes the upper half; a
- * worker started by the read begins later (a Node worker takes a few
- * hundred milliseconds to start here, as long as the main thread takes for
- * `startRows` rows), so the main thread reads that many more.
+ * at least `minRows` rowids. The main thread starts reading at once; once
+ * the worker says it is ready (a Node worker takes a few hundred
+ * milliseconds to start here, so the interactive shell makes one ready
+ * ahead), it is given the upper half of what the main thread has still to
+ * read, as the two read a row in about the same time. Should that be fewer
+ * than `minWorkerRows`, the main thread reads the rest alone.
  */
-export const parallelRead: { minRows: number; startRows: number; worker: URL } = {
+export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL; awaitReady: boolean; workerRows: number } = {
   minRows: 60_000,
-  startRows: 35_000,
+  minWorkerRows: 10_000,
   worker: new URL('./column-worker.js', import.meta.url),
+  /** Whether a read waits for its worker to be ready before it reads a row (a test's small tables would be read before it is). */
+  awaitReady: false,
+  /** How many rows workers have read, all told. */
+  workerRows: 0,
 };
 
-/** The rowid up to which the main thread reads a table of `top` rowids, the worker past it. */
-function splitAt(top: number, workerReady: boolean): number {
-  const share = workerReady ? 0.5 : Math.min(0.9, 0.5 + parallelRead.startRows / (2 * top));
-  return Math.floor(top * share);
+/** A worker made ready ahead of a read: whether it still runs, and whether it said it is ready (its modules loaded). */
+interface ReadyWorker {
+  readonly worker: Worker;
+  alive: boolean;
+  started: boolean;
 }
 
 /** A worker's messages, and `failed` when it ended without `done` (it could not start, or died): the rest is then read on the main thread. */
 type HelperMessage = ColumnMessage | { readonly kind: 'failed' };
 
 /** A worker started ahead of a read (`readyColumnWorker`), waiting for its job; null when none is. */
-let ready: { worker: Worker; alive: boolean } | null = null;
+let ready: ReadyWorker | null = null;
 /** Whether a worker is made ready again once the one ready is taken (an interactive session). */
 let keepReady = false;
 /** How long after a read the next worker is made ready. */
@@ -76,12 +82,15 @@ export function readyColumnWorker(): void {
   if (ready?.alive) return;
   try {
     const worker = new Worker(parallelRead.worker, { workerData: null });
-    const entry = { worker, alive: true };
+    const entry: ReadyWorker = { worker, alive: true, started: false };
     const dead = () => {
       entry.alive = false;
     };
     worker.on('error', dead);
     worker.on('exit', dead);
+    worker.once('message', () => {
+      entry.started = true;
+    });
     worker.unref();
     ready = entry;
   } catch {
@@ -89,13 +98,29 @@ export function readyColumnWorker(): void {
   }
 }
 
-/** Starts a worker on `job` (the one ready, else a new one); its messages one by one, in order. */
-function startHelper(job: ColumnJob): { next(): Promise<HelperMessage>; stop(): void } {
+/** A column read's worker: told its job once it is ready, then its messages one by one, in order. */
+interface Helper {
+  /** Whether the worker has said it is ready: a job given now starts at once. */
+  isReady(): boolean;
+  /** Settles once the worker is ready, or has ended without being so. */
+  whenReady(): Promise<void>;
+  /** Gives the worker its job (once). */
+  begin(job: ColumnJob): void;
+  next(): Promise<HelperMessage>;
+  stop(): void;
+}
+
+/** Takes the worker made ready (else starts one), which is given its job when the read decides where it starts. */
+function startHelper(): Helper {
   const queue: HelperMessage[] = [];
   let wake: (() => void) | null = null;
   let ended = false;
-  const push = (m: HelperMessage) => {
-    if (ended) return;
+  let started = ready?.alive === true && ready.started;
+  let settled: (() => void) | null = null;
+  const push = (m: HelperMessage | { readonly kind: 'ready' }) => {
+    if (m.kind === 'ready') started = true;
+    if (m.kind === 'ready' || m.kind === 'failed') settled?.();
+    if (ended || m.kind === 'ready') return;
     if (m.kind !== 'slice') ended = true;
     queue.push(m);
     wake?.();
@@ -104,18 +129,21 @@ function startHelper(job: ColumnJob): { next(): Promise<HelperMessage>; stop(): 
   try {
     const taken = ready?.alive ? ready.worker : null;
     ready = null;
-    worker = taken ?? new Worker(parallelRead.worker, { workerData: job });
-    worker.on('message', (m: ColumnMessage) => push(m));
+    worker = taken ?? new Worker(parallelRead.worker, { workerData: null });
+    worker.on('message', (m: ColumnMessage | { readonly kind: 'ready' }) => push(m));
     worker.on('error', () => push({ kind: 'failed' }));
     worker.on('exit', () => push({ kind: 'failed' }));
-    if (taken) {
-      taken.ref();
-      taken.postMessage(job);
-    }
+    // held while the read runs (it ends it): the read may wait for it
+    worker.ref();
   } catch {
     push({ kind: 'failed' });
   }
   return {
+    isReady: () => started && !ended,
+    whenReady: () => (started || ended ? Promise.resolve() : new Promise<void>((r) => (settled = r))),
+    begin(job) {
+      worker?.postMessage(job);
+    },
     async next() {
       while (queue.length === 0) await new Promise<void>((r) => (wake = r));
       wake = null;
@@ -353,7 +381,7 @@ export async function* tableColumns(
   };
 
   /** The chunks of the rows past rowid `from` up to rowid `to`, read here. */
-  async function* here(from: number, to: number): AsyncGenerator<ColumnChunk> {
+  async function* here(from: number, to: number | ((at: number) => number)): AsyncGenerator<ColumnChunk> {
     const slices = sliceReads(maxRowid, read, undefined, aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES, from, to);
     for (;;) {
       const next = src.run(() => slices.next());
@@ -456,27 +484,39 @@ export async function* tableColumns(
   // a large plain read: a worker thread reads the upper part of the table meanwhile (its connection has
   // none of the SQL functions this one has: a filter that calls one is read here alone)
   const top = (src.run(() => maxRowid.pluck().get()) as number | null) ?? 0;
-  const split = splitAt(top, ready?.alive === true);
   const helper =
     request.state && !request.function && !aggregated && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
-      ? startHelper({
-          filename: src.db.name,
-          mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
-          cachePages: PASS_CACHE_PAGES,
-          sql: stmt.source,
-          maxRowidSql,
-          flagParams: [...flagParams],
-          filterParams: [...filter.params],
-          from: split,
-          at: { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, values: valueAt },
-        })
+      ? startHelper()
       : null;
   if (!helper) {
     yield* here(0, Infinity);
     return;
   }
+  const job = (from: number): ColumnJob => ({
+    filename: src.db.name,
+    mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
+    cachePages: PASS_CACHE_PAGES,
+    sql: stmt.source,
+    maxRowidSql,
+    flagParams: [...flagParams],
+    filterParams: [...filter.params],
+    from,
+    at: { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, values: valueAt },
+  });
+  // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
+  let split = Infinity;
+  const upTo = (at: number): number => {
+    if (split === Infinity && helper.isReady() && top - at >= parallelRead.minWorkerRows) {
+      split = at + Math.floor((top - at) / 2);
+      helper.begin(job(split));
+    }
+    return split;
+  };
   try {
-    yield* here(0, split);
+    if (parallelRead.awaitReady) await helper.whenReady();
+    yield* here(0, upTo);
+    // the worker never began (it was not ready while there was enough left): every row is read here
+    if (split === Infinity) return;
     // the worker's slices, in order; should it stop short, the rest is read here, from the last row it gave
     const local: number[] = [];
     let last = split;
@@ -486,6 +526,7 @@ export async function* tableColumns(
       if (m.kind === 'error') throw sqliteError(Object.assign(new Error(m.message), { code: m.code }), src.path);
       if (m.kind === 'failed') break;
       last = m.slice.rowid[m.slice.length - 1]!;
+      parallelRead.workerRows += m.slice.length;
       const chunk = helperChunk(m.slice, local);
       if (chunk.length > 0) yield chunk;
     }

@@ -24,31 +24,36 @@ export function* sliceRows(
  * sliceRows with each slice read by `read(lo, hi)`: the rows with lo <
  * rowid <= hi, as one short read. `cachePages`: the page cache of the pass
  * (PASS_CACHE_PAGES; SLICE_CACHE_PAGES when a slice is read by two
- * statements, the second finding the first's pages).
+ * statements, the second finding the first's pages). `to` may be asked
+ * before each slice, given where the pass is (every row up to it read): it
+ * may move down while the pass runs, never below that.
  */
 export function* sliceReads<T>(
-  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20, cachePages = PASS_CACHE_PAGES, from = 0, to = Infinity,
+  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20, cachePages = PASS_CACHE_PAGES, from = 0, to: number | ((at: number) => number) = Infinity,
 ): Generator<T> {
   const release = passCache(maxRowid.database, cachePages);
   try {
-    yield* slices(maxRowid, read, maxSpan, from, to);
+    yield* slices(maxRowid, read, maxSpan, from, typeof to === 'number' ? () => to : to);
   } finally {
     release();
   }
 }
 
-/** The slices past rowid `from`, up to rowid `to` (without one, up to the last row, rows added meanwhile too). */
-function* slices<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan: number, from: number, to: number): Generator<T> {
+/** The slices past rowid `from`, up to rowid `to(at)` (while it is Infinity, up to the last row, rows added meanwhile too). */
+function* slices<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan: number, from: number, to: (at: number) => number): Generator<T> {
   let lo = from;
   let span = Math.min(4096, maxSpan);
-  let max = Math.min(to, (maxRowid.pluck().get() as number | null) ?? 0);
-  while (lo < max) {
+  let last = (maxRowid.pluck().get() as number | null) ?? 0;
+  for (;;) {
+    const end = to(lo);
+    if (!(lo < Math.min(end, last))) break;
     const t0 = performance.now();
-    const rows = read(lo, Math.min(lo + span, to));
+    const hi = Math.min(lo + span, end);
+    const rows = read(lo, hi);
     const took = performance.now() - t0;
-    lo += span;
+    lo = hi;
     span = took < READ_SLICE_MS / 2 ? Math.min(span * 2, maxSpan) : took > READ_SLICE_MS ? Math.max(256, span >> 1) : span;
-    if (lo >= max) max = Math.min(to, (maxRowid.pluck().get() as number | null) ?? 0);
+    if (lo >= last) last = (maxRowid.pluck().get() as number | null) ?? 0;
     yield rows;
   }
 }

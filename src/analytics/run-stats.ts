@@ -142,9 +142,11 @@ class Counts {
     this.busyUs += o.busyUs;
   }
 
-  /** The group's numbers; `runs` and `waits` (its durations, in any order) are reordered in place. */
-  result(key: string | number | null, runs: Float64Array, waits: Float64Array, span: number | null, engines: number): GroupStats {
-    const timed = runs.length;
+  /** The group's numbers; `runs` and `waits` (its durations, in any order) are reordered in place, or come with their spread. */
+  result(key: string | number | null, runs: Float64Array | Spreaded, waits: Float64Array | Spreaded, span: number | null, engines: number): GroupStats {
+    const run = runs instanceof Float64Array ? { n: runs.length, spread: spreadOf(runs) } : runs;
+    const wait = waits instanceof Float64Array ? spreadOf(waits) : waits.spread;
+    const timed = run.n;
     const capacity = span === null || span <= 0 ? null : span * engines;
     const busy = this.busyUs / 1e6;
     const utilisation = capacity === null ? null : busy / capacity;
@@ -160,8 +162,8 @@ class Counts {
       busy,
       utilisation,
       idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
-      run_time: spreadOf(runs),
-      queue_wait: spreadOf(waits),
+      run_time: run.spread,
+      queue_wait: wait,
       throughput: span === null || span <= 0 ? null : timed / span,
     };
   }
@@ -330,10 +332,15 @@ export class StatsBuilder {
     const runs = bucketed(this.runs, g.of, target, keys.length);
     const waits = bucketed(this.waits, g.of, target, keys.length);
     const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
-    this.totalStats ??= this.total.result(null, setValues(this.runs), setValues(this.waits), span, Math.max(1, this.engines.size));
+    // each group's durations are sorted as its spread is found: the total's is then read from them, not sorted again
+    const groups = order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1));
+    const parts = (of: (i: number) => Float64Array) => keys.map((_, i) => of(i));
+    this.totalStats ??= this.total.result(
+      null, spreadOfSorted(parts(runs)) ?? setValues(this.runs), spreadOfSorted(parts(waits)) ?? setValues(this.waits), span, Math.max(1, this.engines.size),
+    );
     return {
       by,
-      groups: order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1)),
+      groups,
       total: this.totalStats,
       first_started: this.first === null ? null : new Timestamp(this.first),
       last_completed: this.last === null ? null : new Timestamp(this.last),
@@ -410,6 +417,75 @@ function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: s
       return typeof v === 'string' || typeof v === 'number' ? v : null;
     }
   }
+}
+
+/** Durations with their spread found: how many, and the spread. */
+interface Spreaded {
+  readonly n: number;
+  readonly spread: Spread;
+}
+
+/** Parts (each sorted) of more than this many: the total's spread is found by sorting the whole. */
+const MOST_PARTS = 64;
+
+/**
+ * The spread of the values of several parts, each sorted ascending, as
+ * `spreadOf` of them all would give it (the same ranks, the same
+ * arithmetic) without putting them together: null when a part is not
+ * sorted (a large one, whose spread was found by selection) or there are
+ * too many parts.
+ */
+export function spreadOfSorted(parts: readonly Float64Array[]): Spreaded | null {
+  if (parts.length > MOST_PARTS || parts.some((p) => p.length > SORT_AT_MOST)) return null;
+  const live = parts.filter((p) => p.length > 0);
+  const n = live.reduce((sum, p) => sum + p.length, 0);
+  if (n === 0) return { n, spread: { min: null, median: null, p95: null, max: null } };
+  // how many values are at most x
+  const atMost = (x: number) => live.reduce((sum, p) => sum + upperBound(p, x), 0);
+  // the k-th smallest (0-based): in each part, the first value with more than k at most it; the least of those
+  const kth = (k: number): number => {
+    let best = Infinity;
+    for (const p of live) {
+      let lo = 0;
+      let hi = p.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (atMost(p[mid]!) > k) hi = mid;
+        else lo = mid + 1;
+      }
+      if (lo < p.length && p[lo]! < best) best = p[lo]!;
+    }
+    return best;
+  };
+  const at = (q: number): number => {
+    const pos = (n - 1) * q;
+    const lo = Math.floor(pos);
+    const hi = Math.min(n - 1, lo + 1);
+    const a = kth(lo);
+    const b = hi === lo ? a : kth(hi);
+    return a + (b - a) * (pos - lo);
+  };
+  return {
+    n,
+    spread: {
+      min: Math.min(...live.map((p) => p[0]!)),
+      median: at(0.5),
+      p95: at(0.95),
+      max: Math.max(...live.map((p) => p[p.length - 1]!)),
+    },
+  };
+}
+
+/** How many values of a sorted array are at most x. */
+function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreClient } from '../../src/client/index.js';
-import { STATS_GROUPS, select, spreadOf, taskInterval, quantile } from '../../src/analytics/index.js';
+import { STATS_GROUPS, select, spreadOf, spreadOfSorted, taskInterval, quantile } from '../../src/analytics/index.js';
 import { renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../src/format/index.js';
 import { onUnreadable } from '../../src/records/index.js';
 import { collect, prng } from '../../src/stores/index.js';
@@ -295,4 +295,28 @@ test('percentiles by selection are those of the sorted values', () => {
     const k = Math.floor(r() * n);
     assert.equal(select(values.slice(), k), sorted[k]);
   }
+});
+
+test("the total's spread read from its groups' sorted durations is the spread of them all", () => {
+  const r = prng(11);
+  // values with many repeats (whole seconds) and ties across groups, some groups empty, one group, many
+  const draw = () => (r() < 0.4 ? Math.floor(r() * 4) : Math.round(r() * 1e8) / 1e6);
+  for (const [groups, most] of [[1, 1], [1, 50], [2, 3], [5, 200], [17, 3000], [64, 40], [3, 0]] as const) {
+    for (let round = 0; round < 5; round++) {
+      const parts = Array.from({ length: groups }, () => Float64Array.from({ length: Math.floor(r() * (most + 1)) }, draw).sort());
+      const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        all.set(p, at);
+        at += p.length;
+      }
+      const got = spreadOfSorted(parts);
+      assert.ok(got, `${groups} groups`);
+      assert.equal(got.n, all.length);
+      assert.deepStrictEqual(got.spread, spreadOf(all), `${groups} groups of up to ${most}`);
+    }
+  }
+  // more parts than it reads so, or a part larger than is sorted: none (the total is then sorted as a whole)
+  assert.equal(spreadOfSorted(Array.from({ length: 65 }, () => new Float64Array([1]))), null);
+  assert.equal(spreadOfSorted([new Float64Array(300_000)]), null);
 });

@@ -95,6 +95,11 @@ class Column<A extends Float64Array | Uint32Array> {
     return out;
   }
 
+  /** The values in their arrays, each array's values counted (its first `count`): for a loop over them all without copying them into one. */
+  parts(): { readonly values: A; readonly count: number }[] {
+    return this.chunks.map((values, c) => ({ values, count: Math.min(CHUNK, this.length - c * CHUNK) }));
+  }
+
   /** Calls `f` with each value and its record's position. */
   forEach(f: (v: number, i: number) => void): void {
     for (let c = 0; c < this.chunks.length; c++) {
@@ -329,8 +334,11 @@ export class StatsBuilder {
     const keys = [...out.keys()];
     const counts = keys.map(() => new Counts());
     g.counts.forEach((c, i) => counts[target[i]!]!.merge(c));
-    const runs = bucketed(this.runs, g.of, target, keys.length);
-    const waits = bucketed(this.waits, g.of, target, keys.length);
+    // each record's group as merged (target), found once for both columns
+    const groupOf = g.of.flat((n) => new Uint32Array(n));
+    for (let i = 0; i < groupOf.length; i++) groupOf[i] = target[groupOf[i]!]!;
+    const runs = bucketed(this.runs, groupOf, keys.length);
+    const waits = bucketed(this.waits, groupOf, keys.length);
     const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
     // each group's durations are sorted as its spread is found: the total's is then read from them, not sorted again
     const groups = order.map(([k, i]) => counts[i]!.result(k, runs(i), waits(i), span, 1));
@@ -385,23 +393,27 @@ function sortedValues(col: Column<Float64Array>): Float64Array {
 
 /**
  * The set values of a column placed group by group in one array: `part(i)`
- * is group i's, in the column's order.
+ * is group i's, in the column's order (`groupOf`: each record's group).
  */
-function bucketed(col: Column<Float64Array>, of: Column<Uint32Array>, target: number[], groups: number): (i: number) => Float64Array {
-  const all = col.flat((n) => new Float64Array(n));
-  const groupOf = of.flat((n) => new Uint32Array(n));
-  for (let i = 0; i < groupOf.length; i++) groupOf[i] = target[groupOf[i]!]!;
+function bucketed(col: Column<Float64Array>, groupOf: Uint32Array, groups: number): (i: number) => Float64Array {
+  const parts = col.parts();
   const starts = new Float64Array(groups + 1);
-  for (let i = 0; i < all.length; i++) if (all[i] === all[i]) starts[groupOf[i]! + 1]!++;
+  let r = 0;
+  for (const { values, count } of parts) {
+    for (let i = 0; i < count; i++, r++) if (values[i] === values[i]) starts[groupOf[r]! + 1]!++;
+  }
   for (let i = 0; i < groups; i++) starts[i + 1]! += starts[i]!;
   const at = Float64Array.from(starts);
-  const values = new Float64Array(starts[groups]!);
-  for (let i = 0; i < all.length; i++) {
-    const v = all[i]!;
-    if (v === v) values[at[groupOf[i]!]!++] = v;
+  const out = new Float64Array(starts[groups]!);
+  r = 0;
+  for (const { values, count } of parts) {
+    for (let i = 0; i < count; i++, r++) {
+      const v = values[i]!;
+      if (v === v) out[at[groupOf[r]!]!++] = v;
+    }
   }
-  const parts = Array.from({ length: groups }, (_, i) => values.subarray(starts[i]!, starts[i + 1]!));
-  return (i) => parts[i]!;
+  const slices = Array.from({ length: groups }, (_, i) => out.subarray(starts[i]!, starts[i + 1]!));
+  return (i) => slices[i]!;
 }
 
 function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: string): string | number | null {

@@ -477,15 +477,13 @@ export function spreadOfSorted(parts: readonly Float64Array[]): Spreaded | null 
     const b = hi === lo ? a : kth(hi);
     return a + (b - a) * (pos - lo);
   };
-  return {
-    n,
-    spread: {
-      min: Math.min(...live.map((p) => p[0]!)),
-      median: at(0.5),
-      p95: at(0.95),
-      max: Math.max(...live.map((p) => p[p.length - 1]!)),
-    },
-  };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of live) {
+    if (p[0]! < min) min = p[0]!;
+    if (p[p.length - 1]! > max) max = p[p.length - 1]!;
+  }
+  return { n, spread: { min, median: at(0.5), p95: at(0.95), max } };
 }
 
 /** How many values of a sorted array are at most x. */

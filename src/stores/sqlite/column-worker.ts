@@ -1,5 +1,5 @@
 import './uri.js';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { sameHourMicros } from './micros.js';
 import { sliceReads } from './slices.js';
@@ -127,13 +127,9 @@ function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): void {
   }
 }
 
-// the job comes with the worker, or (a worker made ready ahead of a read) as its first message
+// it says it is ready (the read then gives it the upper half of what is left), then waits for its job
 if (parentPort) {
   const port = parentPort;
-  if (workerData) serve(port, workerData as ColumnJob);
-  else {
-    // made ready ahead of a read: it says so (the read then gives it half the table), then waits for its job
-    port.postMessage({ kind: 'ready' });
-    port.once('message', (job: ColumnJob) => serve(port, job));
-  }
+  port.postMessage({ kind: 'ready' });
+  port.once('message', (job: ColumnJob) => serve(port, job));
 }

@@ -81,7 +81,7 @@ export function readyColumnWorker(): void {
   keepReady = true;
   if (ready?.alive) return;
   try {
-    const worker = new Worker(parallelRead.worker, { workerData: null });
+    const worker = new Worker(parallelRead.worker);
     const entry: ReadyWorker = { worker, alive: true, started: false };
     const dead = () => {
       entry.alive = false;
@@ -129,7 +129,7 @@ function startHelper(): Helper {
   try {
     const taken = ready?.alive ? ready.worker : null;
     ready = null;
-    worker = taken ?? new Worker(parallelRead.worker, { workerData: null });
+    worker = taken ?? new Worker(parallelRead.worker);
     worker.on('message', (m: ColumnMessage | { readonly kind: 'ready' }) => push(m));
     worker.on('error', () => push({ kind: 'failed' }));
     worker.on('exit', () => push({ kind: 'failed' }));

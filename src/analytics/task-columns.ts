@@ -100,6 +100,9 @@ export class MappedIds {
   }
 }
 
+/** How many msg_ids are looked up one by one before each is looked up with its chunk's. */
+const ASKED_ALONE = 32;
+
 /** One task of an IntervalTable: its interval, and the stored texts a trace writes beside it. */
 export interface IntervalRow {
   readonly interval: TaskInterval;
@@ -116,9 +119,6 @@ export interface IntervalRow {
  * read. The read holds resubmitted among its values; msg_id too, else it
  * is looked up by rowid when first wanted (`ColumnRead.msgIds`).
  */
-/** How many msg_ids are looked up one by one before each is looked up with its chunk's. */
-const ASKED_ALONE = 32;
-
 export class IntervalTable {
   private readonly chunks: ColumnChunk[] = [];
   /** The first row of each chunk. */
@@ -297,11 +297,6 @@ export class IntervalTable {
     if (order.length !== this.n) return null;
     if (order !== this.identity) for (let i = 0; i < order.length; i++) if (order[i] !== i) return null;
     return this.chunks.map((chunk, k) => ({ chunk, first: this.offsets[k]! }));
-  }
-
-  /** How many engine uuids the rows name (a row's uuid index is below it). */
-  get uuidCount(): number {
-    return this.read.uuids.length;
   }
 
   /** The engine id of a plain row's engine uuid (index u), as `visit` gives it. */

@@ -177,8 +177,6 @@ export class TimelineBuilder {
     const codes = new Uint8Array(n);
     const tasks = new Int32Array(n);
     let m = 0;
-    // a plain row's key (its engine) follows from its uuid's index: its row, by that index + 1
-    const byUuid: RowColumns[] = [];
     const note = (start: number | null, completed: number | null, row: RowColumns, code: number, id: number) => {
       if (start === null) {
         this.unplaced++;
@@ -193,6 +191,24 @@ export class TimelineBuilder {
       m++;
       this.extend(start, completed);
     };
+    // a plain row's chart row (its engine, label or function); by engine, found once a uuid (by its index + 1)
+    const byUuid: RowColumns[] = [];
+    const plainRow = (c: ColumnChunk, j: number, engine: number): RowColumns => {
+      if (by === 'engine') {
+        const u = c.uuid[j]!;
+        return (byUuid[u + 1] ??= this.row(table.uuidOf(u) || engine, engine));
+      }
+      if (by === 'label') {
+        const label = c.values['label']![j];
+        return this.row(typeof label === 'string' && label !== '' ? label : null, engine);
+      }
+      return this.row(c.functions![j]!, engine);
+    };
+    // a row with its record: its interval placed as `add` places one
+    const otherRow = (t: TaskInterval, row: number): void => {
+      const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
+      note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+    };
     const inOrder = table.chunksInOrder(order);
     if (inOrder) {
       // the rows in the order they were read (the usual case): walked chunk by chunk, as `visit` below would,
@@ -200,34 +216,16 @@ export class TimelineBuilder {
       let lo = Infinity;
       let hi = -Infinity;
       let pending = false;
-      // a plain row's row of the chart, by its engine uuid's index + 1 (-1: not made yet), when rows are engines
-      const rowByUuid = by === 'engine' ? new Int32Array(table.uuidCount + 1).fill(-1) : null;
-      const other = (row: number): void => {
-        const t = table.interval(row);
-        const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
-        note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
-      };
-      const plainRow = (c: ColumnChunk, j: number): number => {
-        const u = c.uuid[j]!;
-        const engine = table.engineIdOf(u);
-        if (rowByUuid) return (rowByUuid[u + 1] = this.row(table.uuidOf(u) || engine, engine).index);
-        if (by === 'label') {
-          const label = c.values['label']![j];
-          return this.row(typeof label === 'string' && label !== '' ? label : null, engine).index;
-        }
-        return this.row(c.functions![j]!, engine).index;
-      };
       // one chunk's rows: a function of its own, made fast by the first chunks for the rest
       const walk = (c: ColumnChunk, first: number): void => {
         const { plain, uuid, submitted, started, completed } = c;
         const resubmittedOf = c.values['resubmitted']!;
         for (let j = 0; j < c.length; j++) {
           if (!plain[j]) {
-            other(first + j);
+            otherRow(table.interval(first + j), first + j);
             continue;
           }
-          let ri = rowByUuid ? rowByUuid[uuid[j]! + 1]! : -1;
-          if (ri < 0) ri = plainRow(c, j);
+          const r = (by === 'engine' ? byUuid[uuid[j]! + 1] : undefined) ?? plainRow(c, j, table.engineIdOf(uuid[j]!));
           const s = started[j]!;
           const end0 = completed[j]!;
           const start = s === s ? s : submitted[j]!;
@@ -236,7 +234,7 @@ export class TimelineBuilder {
             continue;
           }
           const resubmitted = resubmittedOf[j];
-          rowOf[m] = ri;
+          rowOf[m] = r.index;
           starts[m] = start;
           ends[m] = end0;
           codes[m] = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
@@ -262,22 +260,11 @@ export class TimelineBuilder {
         const submitted = c.submitted[j]!;
         const started = c.started[j]!;
         const completed = c.completed[j]!;
-        let r: RowColumns;
-        if (by === 'engine') {
-          const u = c.uuid[j]!;
-          r = byUuid[u + 1] ??= this.row(table.uuidOf(u) || engine, engine);
-        } else if (by === 'label') {
-          const label = c.values['label']![j];
-          r = this.row(typeof label === 'string' && label !== '' ? label : null, engine);
-        } else r = this.row(c.functions![j]!, engine);
         const resubmitted = c.values['resubmitted']![j];
         const code = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
-        note(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, r, code, row);
+        note(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, plainRow(c, j, engine), code, row);
       },
-      (t, row) => {
-        const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
-        note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
-      },
+      otherRow,
     );
     const rows = [...this.rows.values()];
     const counts = new Int32Array(rows.length);
@@ -323,6 +310,7 @@ export class TimelineBuilder {
     if (end > this.last) this.last = end;
   }
 
+  /** A task of `add`: placed in its row, its msg_id kept. */
   private place(start: number | null, completed: number | null, key: number | string | null, engine: number | string | null, code: number, id: string): void {
     if (start === null) {
       this.unplaced++;

@@ -177,11 +177,8 @@ export class TimelineBuilder {
     const codes = new Uint8Array(n);
     const tasks = new Int32Array(n);
     let m = 0;
-    const note = (start: number | null, completed: number | null, row: RowColumns, code: number, id: number) => {
-      if (start === null) {
-        this.unplaced++;
-        return;
-      }
+    // a task with no start is counted, not placed: as in `add`, its row is not made (nor its engine id noted) for it
+    const note = (start: number, completed: number | null, row: RowColumns, code: number, id: number) => {
       rowOf[m] = row.index;
       starts[m] = start;
       ends[m] = completed ?? NaN;
@@ -206,8 +203,13 @@ export class TimelineBuilder {
     };
     // a row with its record: its interval placed as `add` places one
     const otherRow = (t: TaskInterval, row: number): void => {
+      const start = t.started ?? t.submitted;
+      if (start === null) {
+        this.unplaced++;
+        return;
+      }
       const key = by === 'label' ? t.label : by === 'function' ? t.function : t.uuid ?? t.engine;
-      note(t.started ?? t.submitted, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
+      note(start, t.completed, this.row(key, t.engine), t.resubmitted && t.status === 'ok' ? RESUBMITTED : CODE[t.status], row);
     };
     const inOrder = table.chunksInOrder(order);
     if (inOrder) {
@@ -225,7 +227,6 @@ export class TimelineBuilder {
             otherRow(table.interval(first + j), first + j);
             continue;
           }
-          const r = (by === 'engine' ? byUuid[uuid[j]! + 1] : undefined) ?? plainRow(c, j, table.engineIdOf(uuid[j]!));
           const s = started[j]!;
           const end0 = completed[j]!;
           const start = s === s ? s : submitted[j]!;
@@ -233,6 +234,7 @@ export class TimelineBuilder {
             this.unplaced++;
             continue;
           }
+          const r = (by === 'engine' ? byUuid[uuid[j]! + 1] : undefined) ?? plainRow(c, j, table.engineIdOf(uuid[j]!));
           const resubmitted = resubmittedOf[j];
           rowOf[m] = r.index;
           starts[m] = start;
@@ -262,7 +264,9 @@ export class TimelineBuilder {
         const completed = c.completed[j]!;
         const resubmitted = c.values['resubmitted']![j];
         const code = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
-        note(started === started ? started : submitted === submitted ? submitted : null, completed === completed ? completed : null, plainRow(c, j, engine), code, row);
+        const start = started === started ? started : submitted;
+        if (start !== start) this.unplaced++;
+        else note(start, completed === completed ? completed : null, plainRow(c, j, engine), code, row);
       },
       otherRow,
     );

@@ -56,7 +56,11 @@ function when(r: () => number, us: number): unknown {
   if (x < 0.89) return `${iso.replace('T', ' ')}.${frac.slice(0, 3)}`;
   if (x < 0.91) return `${iso}.${frac}+02:00`;
   if (x < 0.92) return '2026-02-30T00:00:00+00:00';
-  if (x < 0.93) return 'yesterday';
+  if (x < 0.924) return 'yesterday';
+  // 32 characters, not the canonical form's: in bytes, with a character outside ASCII, with one outside the BMP
+  if (x < 0.926) return Buffer.from(`${iso}.${frac}+00:00`);
+  if (x < 0.928) return `${iso}.${frac.slice(0, 5)}\u00e9+00:00`;
+  if (x < 0.93) return `${iso}.${frac.slice(0, 5)}\u{1f600}+00:00`;
   if (x < 0.94) return 17;
   return null;
 }
@@ -151,6 +155,14 @@ function makeFile(seed: number, n: number): string {
       insert.run([rowid, ...columns.map((c) => (row[c] === undefined ? null : row[c]))]);
       k++;
     }
+  }
+  // texts whose bytes are not UTF-8 (a program other than the hub wrote them): a canonical time with a stray
+  // byte after it, one whose last byte begins a character the next column ends, an engine uuid that begins mid-character
+  for (const table of ['ipython-tasks', 'ipython-tasks_1']) {
+    const canonical = (s: string) => Buffer.from(`2026-11-01T00:${s}.000000+00:00`).toString('hex');
+    db.exec(`UPDATE "${table}" SET submitted = CAST(X'${canonical('00:01')}80' AS TEXT) WHERE rowid % 41 = 3`);
+    db.exec(`UPDATE "${table}" SET submitted = CAST(X'${canonical('00:02').slice(0, -2)}c3' AS TEXT), started = CAST(X'a9${canonical('00:03').slice(2)}' AS TEXT) WHERE rowid % 43 = 5`);
+    db.exec(`UPDATE "${table}" SET started = NULL, completed = NULL, engine_uuid = CAST(X'80${Buffer.from(ENGINES[1]!).toString('hex')}' AS TEXT) WHERE rowid % 47 = 6`);
   }
   db.exec('COMMIT');
   db.close();

@@ -8,6 +8,7 @@ import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { blobSlices } from './blob-slices.js';
+import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
 
@@ -54,7 +55,7 @@ export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL
 };
 
 /** A worker made ready ahead of a read: whether it still runs, and whether it said it is ready (its modules loaded). */
-interface ReadyWorker {
+export interface ReadyWorker {
   readonly worker: Worker;
   alive: boolean;
   started: boolean;
@@ -75,11 +76,20 @@ const READY_AGAIN_MS = 1500;
  * a few hundred milliseconds to start here), and another whenever a read
  * takes it: for an interactive session on a large table, where `%stats` or
  * `%timeline` then find one ready. It holds no file and keeps no process
- * running.
+ * running. `early`: one started before the store was known (by the
+ * command, as ipc began), its listeners keeping its two flags.
  */
-export function readyColumnWorker(): void {
+export function readyColumnWorker(early: ReadyWorker | null = null): void {
   keepReady = true;
-  if (ready?.alive) return;
+  if (ready?.alive) {
+    if (early) void early.worker.terminate();
+    return;
+  }
+  if (early) {
+    early.worker.unref();
+    ready = early;
+    return;
+  }
   try {
     const worker = new Worker(parallelRead.worker);
     const entry: ReadyWorker = { worker, alive: true, started: false };
@@ -179,27 +189,40 @@ interface Layout {
   readonly at: ReadonlyMap<string, number>;
   /** The keys of a row's record as fetched by rowid: the rowid, then these. */
   readonly recordKeys: readonly string[];
+  /** The columns a packed row holds (packed-rows.ts), its first item; null when rows come as their columns. */
+  readonly packed: PackedColumns | null;
 }
 
 /** The position of the flag that says a row's reply is the plain success, and of the one that says it failed (learning a map). */
 const OK_AT = ' ok';
 const FAILED_AT = ' failed';
+/** The position of a packed row's text. */
+const PACKED_AT = ' packed';
 
-function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | null): Layout {
+function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | null, packable: boolean): Layout {
   const columns: string[] = [];
   const at = new Map<string, number>();
-  const raw = (k: string, sql = table.keys.includes(k) ? quoteIdentifier(k) : 'NULL') => {
+  const column = (k: string) => (table.keys.includes(k) ? quoteIdentifier(k) : 'NULL');
+  const raw = (k: string, sql = column(k)) => {
     if (at.has(k)) return;
     at.set(k, columns.length);
     columns.push(sql);
   };
-  if (request.state) raw('rowid', 'rowid');
-  for (const k of ['submitted', 'started', 'completed']) raw(k);
-  if (request.state) {
-    raw('engine_uuid');
-    // 1 when the reply is the text the hub stores for every success: the same bytes, so the same text in JS
-    raw(OK_AT, table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL');
-    if (failed) raw(FAILED_AT, `(${failed.where})`);
+  // 1 when the reply is the text the hub stores for every success: the same bytes, so the same text in JS
+  const ok = table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL';
+  const packed: PackedColumns | null =
+    packable && request.state && !request.function
+      ? { submitted: column('submitted'), started: column('started'), completed: column('completed'), uuid: column('engine_uuid'), ok, failed: failed ? `(${failed.where})` : 'NULL' }
+      : null;
+  if (packed) raw(PACKED_AT, packedRowSql(packed));
+  else {
+    if (request.state) raw('rowid', 'rowid');
+    for (const k of ['submitted', 'started', 'completed']) raw(k);
+    if (request.state) {
+      raw('engine_uuid');
+      raw(OK_AT, ok);
+      if (failed) raw(FAILED_AT, `(${failed.where})`);
+    }
   }
   for (const k of request.values) raw(k);
   if (request.function) {
@@ -211,7 +234,7 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
   }
   // a record fetched by rowid also gives what a row is read from, for a row fetched again
   const recordKeys = [...new Set([...request.keys, 'submitted', 'started', 'completed', 'engine_uuid', 'result_content', ...request.values, ...(failed ? ENGINE_KEYS : [])])];
-  return { select: columns.join(', '), items: columns, at, recordKeys };
+  return { select: columns.join(', '), items: columns, at, recordKeys, packed };
 }
 
 /** A failed task's engine and reply metadata as stored, and where it falls in answer order: what the engine map is learned from. */
@@ -235,9 +258,14 @@ export interface Learning {
   }[];
 }
 
-/** One slice's rows as fetched, each row's engine uuid (its index) and mark, and the rows of the records of those not plain (by rowid). */
+/**
+ * One slice's rows as fetched (a packed row without values: its text), its
+ * rowids, times, flags, engine uuids (their indices) and marks, and the rows
+ * of the records of those not plain (by rowid).
+ */
 interface Slice {
-  readonly rows: unknown[][];
+  readonly rows: unknown[];
+  readonly arrays: RowArrays;
   readonly uuid: Int32Array;
   readonly plain: Uint8Array;
   readonly records: Map<number, unknown[]>;
@@ -254,11 +282,16 @@ export async function* tableColumns(
   src: ColumnSource, table: TaskTable, tableIndex: number, filter: SqlFilter, request: ColumnRequest,
   uuids: string[], uuidIndex: Map<string, number>, learning: Learning | null = null, failedFilter: SqlFilter | null = null,
 ): AsyncGenerator<ColumnChunk> {
-  const { select, items, at, recordKeys } = layout(table, request, learning ? failedFilter : null);
+  // a packed row's texts are SQLite's UTF-8 bytes as they are stored only in a UTF-8 file
+  const utf8 = src.run(() => src.db.pragma('encoding', { simple: true })) === 'UTF-8';
+  const { select, items, at, recordKeys, packed } = layout(table, request, learning ? failedFilter : null, utf8);
   const name = quoteIdentifier(table.name);
-  const stmt = src.run(() =>
-    src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw(),
-  );
+  // a packed row with no values comes as its text alone
+  const plucked = packed !== null && request.values.length === 0;
+  const stmt = src.run(() => {
+    const s = src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`);
+    return plucked ? s.pluck() : s.raw();
+  });
   const flagParams = learning && failedFilter ? failedFilter.params : [];
   const pos = (k: string) => at.get(k) ?? -1;
   // the function's name is read from the buffers: a slice's blobs as one aggregate (a view of it a row), where the file allows
@@ -304,19 +337,61 @@ export async function* tableColumns(
     if (rowids.length > 0) for (const r of src.run(() => recordsOf!.all(JSON.stringify(rowids))) as unknown[][]) found.set(r[0] as number, r);
     return found;
   };
-  const read = src.db.transaction((lo: number, hi: number): Slice => {
-    const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[][]);
+  // a packed row SQLite or unpackRow sends back, read as its columns by rowid (its values after them)
+  const unpackedSql = packed ? `SELECT ${[unpackedRowSql(packed), ...items.slice(1)].join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))` : '';
+  const unpackedOf = packed ? src.run(() => src.db.prepare(unpackedSql).raw()) : null;
+  /** A slice's rows as columns: the packed rows unpacked, any other row's times read from its columns. */
+  const columnsOf = (rows: unknown[], slice: Slice): void => {
+    const { arrays, uuid } = slice;
     const n = rows.length;
-    const slice: Slice = { rows, uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map() };
+    if (!packed) {
+      for (let i = 0; i < n; i++) {
+        const row = rows[i] as unknown[];
+        arrays.submitted[i] = datetimeMicros(row[S]);
+        arrays.started[i] = datetimeMicros(row[T]);
+        arrays.completed[i] = datetimeMicros(row[C]);
+        if (!request.state) continue;
+        arrays.rowid[i] = row[0] as number;
+        uuid[i] = intern(row[U]);
+        arrays.ok[i] = row[OK] === 1 ? 1 : 0;
+        arrays.failed[i] = row[FAILED] === 1 ? 1 : 0;
+      }
+      return;
+    }
+    const back: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const u = unpackRow(plucked ? rows[i] : (rows[i] as unknown[])[0], i, arrays);
+      if (u === UNPACK) back.push(i);
+      else uuid[i] = u === null ? -1 : intern(u);
+    }
+    if (back.length === 0) return;
+    // in the slice's transaction: every row is there
+    const found = new Map<number, unknown[]>();
+    for (const r of unpackedOf!.all([...flagParams, JSON.stringify(back.map((i) => arrays.rowid[i]!))]) as unknown[][]) found.set(r[UNPACKED.rowid] as number, r);
+    for (const i of back) {
+      const r = found.get(arrays.rowid[i]!)!;
+      arrays.submitted[i] = datetimeMicros(r[UNPACKED.submitted]);
+      arrays.started[i] = datetimeMicros(r[UNPACKED.started]);
+      arrays.completed[i] = datetimeMicros(r[UNPACKED.completed]);
+      uuid[i] = intern(r[UNPACKED.uuid]);
+      arrays.ok[i] = r[UNPACKED.ok] === 1 ? 1 : 0;
+      arrays.failed[i] = r[UNPACKED.failed] === 1 ? 1 : 0;
+      // its values where a packed row has them (after the text)
+      if (!plucked) rows[i] = [null, ...r.slice(UNPACKED.values)];
+    }
+  };
+  const read = src.db.transaction((lo: number, hi: number): Slice => {
+    const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[]);
+    const n = rows.length;
+    const slice: Slice = { rows, arrays: rowArrays(n), uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map() };
+    columnsOf(rows, slice);
     if (!recordsOf) return slice;
+    const { arrays } = slice;
     const wanted: number[] = [];
     for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      const u = intern(row[U]);
-      slice.uuid[i] = u;
-      const mark = markOf(row[OK] === 1, u, row[FAILED] === 1);
+      const mark = markOf(arrays.ok[i] === 1, slice.uuid[i]!, arrays.failed[i] === 1);
       slice.plain[i] = mark;
-      if (mark === RECORD) wanted.push(row[0] as number);
+      if (mark === RECORD) wanted.push(arrays.rowid[i]!);
     }
     for (const [rowid, r] of fetchRecords(wanted)) slice.records.set(rowid, r);
     return slice;
@@ -386,18 +461,18 @@ export async function* tableColumns(
     for (;;) {
       const next = src.run(() => slices.next());
       if (next.done) break;
-      const { rows, uuid, plain, records } = next.value;
+      const { rows, arrays, uuid, plain, records } = next.value;
       const n = rows.length;
       const values: Record<string, Value[]> = {};
       for (const k of request.values) values[k] = new Array<Value>(n);
       const chunk = {
         length: n,
         table: tableIndex,
-        rowid: readRecord ? Float64Array.from(rows, (r) => r[0] as number) : null,
+        rowid: readRecord ? arrays.rowid : null,
         uuid,
-        submitted: new Float64Array(n),
-        started: new Float64Array(n),
-        completed: new Float64Array(n),
+        submitted: arrays.submitted,
+        started: arrays.started,
+        completed: arrays.completed,
         plain,
         records: new Array<TaskRecord | undefined>(n),
         values,
@@ -405,11 +480,9 @@ export async function* tableColumns(
         msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
       } satisfies ColumnChunk;
       for (let i = 0; i < n; i++) {
-        const row = rows[i]!;
-        chunk.submitted[i] = datetimeMicros(row[S]);
-        chunk.started[i] = datetimeMicros(row[T]);
-        chunk.completed[i] = datetimeMicros(row[C]);
-        setValues(chunk, i, row, valueAt, M);
+        // a packed row without values is its text: it has none to set
+        const row = rows[i] as unknown[];
+        if (!plucked) setValues(chunk, i, row, valueAt, M);
         if (readCall) {
           const call = readCall(row, where);
           // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
@@ -418,9 +491,9 @@ export async function* tableColumns(
         }
         if (!readRecord || plain[i]) continue;
         // read in the same transaction as the row: it is there
-        const r = records.get(row[0] as number)!;
+        const r = records.get(arrays.rowid[i]!)!;
         chunk.records[i] = record(r);
-        if (learning && row[FAILED] === 1) learning.failed.push(failedTask(r));
+        if (learning && arrays.failed[i] === 1) learning.failed.push(failedTask(r));
       }
       yield chunk;
       // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
@@ -485,7 +558,7 @@ export async function* tableColumns(
   // none of the SQL functions this one has: a filter that calls one is read here alone)
   const top = (src.run(() => maxRowid.pluck().get()) as number | null) ?? 0;
   const helper =
-    request.state && !request.function && !aggregated && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
+    packed && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
       ? startHelper()
       : null;
   if (!helper) {
@@ -497,11 +570,13 @@ export async function* tableColumns(
     mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
     cachePages: PASS_CACHE_PAGES,
     sql: stmt.source,
+    plucked,
+    unpackedSql,
     maxRowidSql,
     flagParams: [...flagParams],
     filterParams: [...filter.params],
     from,
-    at: { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, values: valueAt },
+    valuesAt: valueAt,
   });
   // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
   let split = Infinity;

@@ -18,8 +18,20 @@ v8.setFlagsFromString('--regexp-backtracks-before-fallback=10000');
 const compiled = new URL('../dist/src/cli.js', import.meta.url);
 const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
 const mtime = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
-const { main } = await import(mtime(bundled) >= mtime(compiled) ? bundled.href : compiled.href);
-main(process.argv.slice(2)).then(
+const fromBundle = mtime(bundled) >= mtime(compiled);
+const args = process.argv.slice(2);
+
+// A script of %stats or %timeline on a large tasks.db reads it on two threads:
+// the second thread starts now, while the first loads ipc (config/early-worker.ts).
+let columnWorker = null;
+if (args.some((a) => /%(stats|timeline)\b/.test(a))) {
+  const { startEarlyWorker } = await import(new URL('../dist/src/config/early-worker.js', import.meta.url).href);
+  const worker = new URL(fromBundle ? '../dist/bundle/column-worker.js' : '../dist/src/stores/sqlite/column-worker.js', import.meta.url);
+  columnWorker = startEarlyWorker(args, worker);
+}
+
+const { main } = await import(fromBundle ? bundled.href : compiled.href);
+main(args, { columnWorker }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -2,6 +2,7 @@ import { closeSync, createReadStream, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
 import { openClient, prepareColumnReads } from './config/open.js';
+import type { ReadyWorker } from './stores/sqlite/columns.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { FILE_CAPS, byteSize, openNonBlocking, readAllBounded } from './files.js';
@@ -24,6 +25,8 @@ export interface MainIO {
   readonly stderr: NodeJS.WriteStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** A column read's worker the command started as ipc began (config/early-worker.ts). */
+  readonly columnWorker: ReadyWorker | null;
 }
 
 function version(): string {
@@ -106,7 +109,8 @@ export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<nu
     if (!interactive && stdin.isTTY && stderr.isTTY) return askYesNo(safeText(question), stdin, stderr);
     throw storeError(`${question.replace(/\. Go on\?$/, '')}: add --yes to confirm it in a script`);
   };
-  if (source !== null) await prepareColumnReads(settings, source);
+  if (source !== null) await prepareColumnReads(settings, source, io.columnWorker ?? null);
+  else if (io.columnWorker) void io.columnWorker.worker.terminate();
   let opened;
   try {
     opened = await openClient(settings, confirm);

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { StoreClient, type Client, type ConfirmDestructive } from '../client/index.js';
 import { IpcError, configError, storeError, withPlace } from '../errors.js';
 import { FILE_CAPS, readBoundedFile } from '../files.js';
@@ -6,6 +5,8 @@ import { parseJSONLRecords } from '../format/index.js';
 import { KEY_NAMES_7X, type TaskRecord } from '../records/index.js';
 import { demoEngineMap, DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
+import type { ReadyWorker } from '../stores/sqlite/columns.js';
+import { largeForColumnWorker } from './early-worker.js';
 
 export interface Opened {
   readonly client: Client;
@@ -25,18 +26,17 @@ export const DEMO_COUNT = 240;
  * a few hundred milliseconds to start. It holds no file, and one that no
  * read takes is let go at exit.
  */
-export async function prepareColumnReads(settings: Settings, script: string): Promise<void> {
+export async function prepareColumnReads(settings: Settings, script: string, early: ReadyWorker | null = null): Promise<void> {
   const spec = settings.store;
-  if (spec.kind !== 'sqlite' || !/%(stats|timeline)\b/.test(script)) return;
   // a file too small to hold a table that large: no worker (making one costs a small script's start-up a tenth)
-  const size = statSync(spec.path, { throwIfNoEntry: false })?.size ?? 0;
-  if (size < COLUMN_WORKER_FILE_BYTES) return;
+  if (spec.kind !== 'sqlite' || !/%(stats|timeline)\b/.test(script) || !largeForColumnWorker(spec.path)) {
+    if (early) void early.worker.terminate();
+    return;
+  }
   const sqlite = await import('../stores/sqlite/index.js');
-  sqlite.readyColumnWorker();
+  sqlite.readyColumnWorker(early);
 }
 
-/** The least size of a tasks.db whose script makes a column read's worker ready ahead (60,000 records of a few hundred bytes each). */
-const COLUMN_WORKER_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Opens what the settings name. Heavy drivers (better-sqlite3, mongodb,

@@ -1,0 +1,48 @@
+import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { ReadyWorker } from '../stores/sqlite/columns.js';
+
+/**
+ * A column read's worker thread started as ipc begins, before its modules
+ * load: a script of `%stats` or `%timeline` on a large tasks.db gives the
+ * worker half of the table, and a Node worker takes a tenth of a second or
+ * more to start while the main thread loads and opens the store; begun
+ * here, the two overlap. Loaded by the command only when an argument names
+ * `%stats` or `%timeline`; what the settings turn out to be decides whether
+ * the read takes it (prepareColumnReads), else it is let go.
+ */
+
+/** The least size of a tasks.db whose script makes a column read's worker ready ahead (60,000 records of a few hundred bytes each). */
+export const COLUMN_WORKER_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Whether `path` is a file large enough for a column read's worker. */
+export function largeForColumnWorker(path: string): boolean {
+  try {
+    return (statSync(path, { throwIfNoEntry: false })?.size ?? 0) >= COLUMN_WORKER_FILE_BYTES;
+  } catch {
+    // a script's text is no file name (too long, or a NUL in it)
+    return false;
+  }
+}
+
+/** A worker for the command line `args` when one of them names a large file (the store, it may be), else null; `url` is the worker's module. */
+export function startEarlyWorker(args: readonly string[], url: URL): ReadyWorker | null {
+  if (!args.some((a) => /%(stats|timeline)\b/.test(a))) return null;
+  if (!args.some((a) => largeForColumnWorker(a.startsWith('--sqlitedb=') ? a.slice('--sqlitedb='.length) : a))) return null;
+  try {
+    const worker = new Worker(url);
+    const entry: ReadyWorker = { worker, alive: true, started: false };
+    const dead = () => {
+      entry.alive = false;
+    };
+    worker.on('error', dead);
+    worker.on('exit', dead);
+    worker.once('message', () => {
+      entry.started = true;
+    });
+    worker.unref();
+    return entry;
+  } catch {
+    return null;
+  }
+}

@@ -2,7 +2,7 @@ import './uri.js';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { sameHourMicros } from './micros.js';
-import { UNPACK, UNPACKED, rowArrays, unpackRow } from './packed-rows.js';
+import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
 import { sliceReads } from './slices.js';
 
 /**
@@ -10,8 +10,8 @@ import { sliceReads } from './slices.js';
  * (columns.ts, `ColumnJob`), on its own read-only connection, while the main
  * thread reads the lower part: stepping SQLite's rows and making values of
  * them is most of a column read, and the two halves take half the time each
- * on two cores. It reads packed rows (packed-rows.ts), as the main thread
- * does. Each slice goes back as typed arrays: the three times (a
+ * on two cores. It reads rows packed (packed-rows.ts) or as their columns,
+ * as the main thread does. Each slice goes back as typed arrays: the three times (a
  * time it cannot read fast comes back as its text, for the codec), each
  * row's engine uuid as an index into the uuids it has sent, its two flags
  * and the raw values of the other columns asked for. Rows that need their
@@ -24,19 +24,19 @@ export interface ColumnJob {
   readonly filename: string;
   readonly mmapBytes: number;
   readonly cachePages: number;
-  /** The slice statement (packed rows, packed-rows.ts): its parameters are `flagParams`, the slice's bounds, then `filterParams`. */
+  /** The slice statement: its parameters are `flagParams`, the slice's bounds, then `filterParams`. */
   readonly sql: string;
-  /** Whether its rows come as their packed text alone (no values). */
-  readonly plucked: boolean;
-  /** The statement that reads rows as their columns by rowid (packed-rows.ts' UNPACKED, then the values): `flagParams`, then the rowids as JSON. */
+  /** Whether its rows come packed (packed-rows.ts), each its text alone; else as their columns. */
+  readonly packed: boolean;
+  /** With packed rows: the statement that reads a row sent back as its columns by rowid (UNPACKED): `flagParams`, then the rowids as JSON. */
   readonly unpackedSql: string;
   readonly maxRowidSql: string;
   readonly flagParams: readonly unknown[];
   readonly filterParams: readonly unknown[];
   /** The rowid the worker reads past. */
   readonly from: number;
-  /** Where each value sits in a fetched row. */
-  readonly valuesAt: readonly number[];
+  /** Where each column sits in a row read as its columns (-1: not read). */
+  readonly at: { readonly rowid: number; readonly submitted: number; readonly started: number; readonly completed: number; readonly uuid: number; readonly ok: number; readonly failed: number; readonly values: readonly number[] };
 }
 
 /** One slice as a worker sends it. */
@@ -66,10 +66,11 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
   const db = new Database(job.filename, { readonly: true, fileMustExist: true, timeout: 2500 });
   try {
     if (job.mmapBytes > 0) db.pragma(`mmap_size = ${job.mmapBytes}`);
-    const stmt = job.plucked ? db.prepare(job.sql).pluck() : db.prepare(job.sql).raw();
-    const unpacked = db.prepare(job.unpackedSql).raw();
+    const stmt = job.packed ? db.prepare(job.sql).pluck() : db.prepare(job.sql).raw();
+    const unpacked = job.packed ? db.prepare(job.unpackedSql).raw() : null;
     const maxRowid = db.prepare(job.maxRowidSql);
-    const { valuesAt } = job;
+    const { at } = job;
+    const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new Map<string, number>();
     const uuidOf = (uuid: unknown, newUuids: string[]): number => {
       if (typeof uuid !== 'string') return -1;
@@ -81,45 +82,45 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       }
       return u;
     };
+    /** Row i of a slice from its columns (`row`, laid out as `at` says). */
+    const fromColumns = (slice: ColumnSlice, i: number, row: unknown[]): void => {
+      slice.rowid[i] = row[at.rowid] as number;
+      const times = [slice.submitted, slice.started, slice.completed];
+      for (let t = 0; t < 3; t++) {
+        const raw = row[timeAt[t]!];
+        let us = NaN;
+        if (typeof raw === 'string') {
+          const fast = sameHourMicros(raw);
+          if (fast !== undefined) us = fast;
+          else slice.odd.push([t, i, raw]);
+        }
+        times[t]![i] = us;
+      }
+      slice.uuid[i] = uuidOf(row[at.uuid], slice.newUuids);
+      slice.ok[i] = row[at.ok] === 1 ? 1 : 0;
+      slice.failed[i] = at.failed >= 0 && row[at.failed] === 1 ? 1 : 0;
+      for (let j = 0; j < at.values.length; j++) slice.values[j]![i] = row[at.values[j]!];
+    };
     // a slice and the rows it sends back, in one transaction: each is there when read again
     const read = db.transaction((lo: number, hi: number): ColumnSlice | null => {
       const rows = stmt.all([...job.flagParams, lo, hi, ...job.filterParams]) as unknown[];
       const n = rows.length;
       if (n === 0) return null;
-      const slice: ColumnSlice = { length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: valuesAt.map(() => new Array<unknown>(n)) };
+      const slice: ColumnSlice = { length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)) };
+      if (!unpacked) {
+        for (let i = 0; i < n; i++) fromColumns(slice, i, rows[i] as unknown[]);
+        return slice;
+      }
       const back: number[] = [];
       for (let i = 0; i < n; i++) {
-        const row = rows[i];
-        const u = unpackRow(job.plucked ? row : (row as unknown[])[0], i, slice);
-        if (u === UNPACK) {
-          back.push(i);
-          continue;
-        }
-        slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
-        for (let j = 0; j < valuesAt.length; j++) slice.values[j]![i] = (row as unknown[])[valuesAt[j]!];
+        const u = unpackRow(rows[i], i, slice);
+        if (u === UNPACK) back.push(i);
+        else slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
       }
       if (back.length === 0) return slice;
       const found = new Map<number, unknown[]>();
-      for (const r of unpacked.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[UNPACKED.rowid] as number, r);
-      const times = [slice.submitted, slice.started, slice.completed];
-      const timeAt = [UNPACKED.submitted, UNPACKED.started, UNPACKED.completed];
-      for (const i of back) {
-        const r = found.get(slice.rowid[i]!)!;
-        for (let t = 0; t < 3; t++) {
-          const raw = r[timeAt[t]!];
-          let us = NaN;
-          if (typeof raw === 'string') {
-            const fast = sameHourMicros(raw);
-            if (fast !== undefined) us = fast;
-            else slice.odd.push([t, i, raw]);
-          }
-          times[t]![i] = us;
-        }
-        slice.uuid[i] = uuidOf(r[UNPACKED.uuid], slice.newUuids);
-        slice.ok[i] = r[UNPACKED.ok] === 1 ? 1 : 0;
-        slice.failed[i] = r[UNPACKED.failed] === 1 ? 1 : 0;
-        for (let j = 0; j < valuesAt.length; j++) slice.values[j]![i] = r[UNPACKED.values + j];
-      }
+      for (const r of unpacked.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[at.rowid] as number, r);
+      for (const i of back) fromColumns(slice, i, found.get(slice.rowid[i]!)!);
       return slice;
     });
     for (const slice of sliceReads(maxRowid, read, undefined, job.cachePages, job.from)) {

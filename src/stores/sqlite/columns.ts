@@ -189,7 +189,7 @@ interface Layout {
   readonly at: ReadonlyMap<string, number>;
   /** The keys of a row's record as fetched by rowid: the rowid, then these. */
   readonly recordKeys: readonly string[];
-  /** The columns a packed row holds (packed-rows.ts), its first item; null when rows come as their columns. */
+  /** The columns a packed row holds (packed-rows.ts), its only item; null when rows come as their columns. */
   readonly packed: PackedColumns | null;
 }
 
@@ -210,8 +210,10 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
   };
   // 1 when the reply is the text the hub stores for every success: the same bytes, so the same text in JS
   const ok = table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL';
+  // packed only where the row is nothing else: what pays is one value a row instead of an array (with values, the
+  // packing's SQL and the unpacking cost more than making the values it spares)
   const packed: PackedColumns | null =
-    packable && request.state && !request.function
+    packable && request.state && !request.function && request.values.length === 0
       ? { submitted: column('submitted'), started: column('started'), completed: column('completed'), uuid: column('engine_uuid'), ok, failed: failed ? `(${failed.where})` : 'NULL' }
       : null;
   if (packed) raw(PACKED_AT, packedRowSql(packed));
@@ -259,7 +261,7 @@ export interface Learning {
 }
 
 /**
- * One slice's rows as fetched (a packed row without values: its text), its
+ * One slice's rows as fetched (a packed row: its text), its
  * rowids, times, flags, engine uuids (their indices) and marks, and the rows
  * of the records of those not plain (by rowid).
  */
@@ -286,11 +288,9 @@ export async function* tableColumns(
   const utf8 = src.run(() => src.db.pragma('encoding', { simple: true })) === 'UTF-8';
   const { select, items, at, recordKeys, packed } = layout(table, request, learning ? failedFilter : null, utf8);
   const name = quoteIdentifier(table.name);
-  // a packed row with no values comes as its text alone
-  const plucked = packed !== null && request.values.length === 0;
   const stmt = src.run(() => {
     const s = src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`);
-    return plucked ? s.pluck() : s.raw();
+    return packed ? s.pluck() : s.raw();
   });
   const flagParams = learning && failedFilter ? failedFilter.params : [];
   const pos = (k: string) => at.get(k) ?? -1;
@@ -337,8 +337,8 @@ export async function* tableColumns(
     if (rowids.length > 0) for (const r of src.run(() => recordsOf!.all(JSON.stringify(rowids))) as unknown[][]) found.set(r[0] as number, r);
     return found;
   };
-  // a packed row SQLite or unpackRow sends back, read as its columns by rowid (its values after them)
-  const unpackedSql = packed ? `SELECT ${[unpackedRowSql(packed), ...items.slice(1)].join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))` : '';
+  // a packed row SQLite or unpackRow sends back, read as its columns by rowid
+  const unpackedSql = packed ? `SELECT ${unpackedRowSql(packed)} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))` : '';
   const unpackedOf = packed ? src.run(() => src.db.prepare(unpackedSql).raw()) : null;
   /** A slice's rows as columns: the packed rows unpacked, any other row's times read from its columns. */
   const columnsOf = (rows: unknown[], slice: Slice): void => {
@@ -360,7 +360,7 @@ export async function* tableColumns(
     }
     const back: number[] = [];
     for (let i = 0; i < n; i++) {
-      const u = unpackRow(plucked ? rows[i] : (rows[i] as unknown[])[0], i, arrays);
+      const u = unpackRow(rows[i], i, arrays);
       if (u === UNPACK) back.push(i);
       else uuid[i] = u === null ? -1 : intern(u);
     }
@@ -376,8 +376,6 @@ export async function* tableColumns(
       uuid[i] = intern(r[UNPACKED.uuid]);
       arrays.ok[i] = r[UNPACKED.ok] === 1 ? 1 : 0;
       arrays.failed[i] = r[UNPACKED.failed] === 1 ? 1 : 0;
-      // its values where a packed row has them (after the text)
-      if (!plucked) rows[i] = [null, ...r.slice(UNPACKED.values)];
     }
   };
   const read = src.db.transaction((lo: number, hi: number): Slice => {
@@ -480,9 +478,9 @@ export async function* tableColumns(
         msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
       } satisfies ColumnChunk;
       for (let i = 0; i < n; i++) {
-        // a packed row without values is its text: it has none to set
+        // a packed row is its text: it has no values to set
         const row = rows[i] as unknown[];
-        if (!plucked) setValues(chunk, i, row, valueAt, M);
+        if (!packed) setValues(chunk, i, row, valueAt, M);
         if (readCall) {
           const call = readCall(row, where);
           // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
@@ -558,7 +556,7 @@ export async function* tableColumns(
   // none of the SQL functions this one has: a filter that calls one is read here alone)
   const top = (src.run(() => maxRowid.pluck().get()) as number | null) ?? 0;
   const helper =
-    packed && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
+    request.state && !request.function && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
       ? startHelper()
       : null;
   if (!helper) {
@@ -570,13 +568,13 @@ export async function* tableColumns(
     mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
     cachePages: PASS_CACHE_PAGES,
     sql: stmt.source,
-    plucked,
+    packed: packed !== null,
     unpackedSql,
     maxRowidSql,
     flagParams: [...flagParams],
     filterParams: [...filter.params],
     from,
-    valuesAt: valueAt,
+    at: packed ? UNPACKED : { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, values: valueAt },
   });
   // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
   let split = Infinity;

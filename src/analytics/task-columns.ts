@@ -25,6 +25,12 @@ export interface ColumnRequest {
   /** Whether every row needs its function's name (the derived key, decoded from its buffers). */
   readonly function: boolean;
   /**
+   * Whether every row needs to say whether it was resubmitted (its
+   * resubmitted key a non-empty text: `ColumnChunk.resubmitted`), not the
+   * key's value (a chart marks such a task, a trace writes the value).
+   */
+  readonly resubmittedFlag?: boolean;
+  /**
    * Whether every row needs its status and engine id; without, only the
    * times are read (a histogram of run times) and no row comes as a record.
    */
@@ -62,6 +68,8 @@ export interface ColumnChunk {
   readonly records: (TaskRecord | undefined)[];
   /** The values of the requested keys, decoded as in a record, row by row. */
   readonly values: Readonly<Record<string, Value[]>>;
+  /** 1 where the row's resubmitted key is a non-empty text, when asked for (`resubmittedFlag`). */
+  readonly resubmitted: Uint8Array | null;
   /** The function of each row as stats and timelines count it (functionKey), when asked for. */
   readonly functions: (string | null)[] | null;
   /**
@@ -103,6 +111,13 @@ export class MappedIds {
 /** How many msg_ids are looked up one by one before each is looked up with its chunk's. */
 const ASKED_ALONE = 32;
 
+/** Whether row j of a chunk was resubmitted (its resubmitted key a non-empty text), from its flag or its value. */
+export function resubmittedAt(c: ColumnChunk, j: number): boolean {
+  if (c.resubmitted) return c.resubmitted[j] === 1;
+  const v = c.values['resubmitted']?.[j];
+  return typeof v === 'string' && v !== '';
+}
+
 /** One task of an IntervalTable: its interval, and the stored texts a trace writes beside it. */
 export interface IntervalRow {
   readonly interval: TaskInterval;
@@ -116,8 +131,9 @@ export interface IntervalRow {
  * The tasks of a column read as the intervals `taskInterval` gives their
  * records, held in the read's chunks and made one at a time in the order a
  * store answers (submitted, then msg_id): what a timeline and its exports
- * read. The read holds resubmitted among its values; msg_id too, else it
- * is looked up by rowid when first wanted (`ColumnRead.msgIds`).
+ * read. The read holds whether each was resubmitted (the key's value among
+ * its values, which a trace needs, or its flag); msg_id among its values
+ * too, else it is looked up by rowid when first wanted (`ColumnRead.msgIds`).
  */
 export class IntervalTable {
   private readonly chunks: ColumnChunk[] = [];
@@ -319,7 +335,6 @@ export class IntervalTable {
     const u = c.uuid[j]!;
     const uuid = this.read.uuids[u]!;
     const time = (v: number) => (v === v ? v : null);
-    const resubmitted = c.values['resubmitted']?.[j];
     const label = c.values['label']?.[j];
     return {
       msgId: this.msgId(i),
@@ -329,14 +344,15 @@ export class IntervalTable {
       started: time(c.started[j]!),
       completed: time(c.completed[j]!),
       status: 'ok',
-      resubmitted: typeof resubmitted === 'string' && resubmitted !== '',
+      resubmitted: resubmittedAt(c, j),
       function: c.functions ? c.functions[j]! : null,
       label: typeof label === 'string' && label !== '' ? label : null,
     };
   }
 
-  /** Every row in answer order, with what a trace writes beside its interval. */
+  /** Every row in answer order, with what a trace writes beside its interval (a read of the resubmitted key's value). */
   *rows(order: Uint32Array = this.order()): Generator<IntervalRow> {
+    if (this.chunks.some((c) => !c.values['resubmitted'])) throw new Error('these intervals were read without the resubmitted text a trace writes');
     for (const i of order) {
       const k = this.chunkAt(i);
       const c = this.chunks[k]!;

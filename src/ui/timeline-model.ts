@@ -1,4 +1,4 @@
-import { compareEngines, engineLabel, type ColumnChunk, type IntervalTable, type TaskInterval, type TimelineRows } from '../analytics/index.js';
+import { compareEngines, engineLabel, resubmittedAt, type ColumnChunk, type IntervalTable, type TaskInterval, type TimelineRows } from '../analytics/index.js';
 import { type RecordStatus } from '../records/index.js';
 
 /**
@@ -221,7 +221,6 @@ export class TimelineBuilder {
       // one chunk's rows: a function of its own, made fast by the first chunks for the rest
       const walk = (c: ColumnChunk, first: number): void => {
         const { plain, uuid, submitted, started, completed } = c;
-        const resubmittedOf = c.values['resubmitted']!;
         for (let j = 0; j < c.length; j++) {
           if (!plain[j]) {
             otherRow(table.interval(first + j), first + j);
@@ -235,11 +234,10 @@ export class TimelineBuilder {
             continue;
           }
           const r = (by === 'engine' ? byUuid[uuid[j]! + 1] : undefined) ?? plainRow(c, j, table.engineIdOf(uuid[j]!));
-          const resubmitted = resubmittedOf[j];
           rowOf[m] = r.index;
           starts[m] = start;
           ends[m] = end0;
-          codes[m] = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
+          codes[m] = resubmittedAt(c, j) ? RESUBMITTED : OK;
           tasks[m] = base + m;
           tableRows[m] = first + j;
           m++;
@@ -262,8 +260,7 @@ export class TimelineBuilder {
         const submitted = c.submitted[j]!;
         const started = c.started[j]!;
         const completed = c.completed[j]!;
-        const resubmitted = c.values['resubmitted']![j];
-        const code = typeof resubmitted === 'string' && resubmitted !== '' ? RESUBMITTED : OK;
+        const code = resubmittedAt(c, j) ? RESUBMITTED : OK;
         const start = started === started ? started : submitted;
         if (start !== start) this.unplaced++;
         else note(start, completed === completed ? completed : null, plainRow(c, j, engine), code, row);

@@ -163,6 +163,9 @@ function makeFile(seed: number, n: number): string {
     db.exec(`UPDATE "${table}" SET submitted = CAST(X'${canonical('00:01')}80' AS TEXT) WHERE rowid % 41 = 3`);
     db.exec(`UPDATE "${table}" SET submitted = CAST(X'${canonical('00:02').slice(0, -2)}c3' AS TEXT), started = CAST(X'a9${canonical('00:03').slice(2)}' AS TEXT) WHERE rowid % 43 = 5`);
     db.exec(`UPDATE "${table}" SET started = NULL, completed = NULL, engine_uuid = CAST(X'80${Buffer.from(ENGINES[1]!).toString('hex')}' AS TEXT) WHERE rowid % 47 = 6`);
+    // resubmitted as bytes and as a number: not a text, so not resubmitted
+    db.exec(`UPDATE "${table}" SET resubmitted = X'6d2d616761696e' WHERE rowid % 53 = 7`);
+    db.exec(`UPDATE "${table}" SET resubmitted = 5 WHERE rowid % 59 = 8`);
   }
   db.exec('COMMIT');
   db.close();
@@ -250,7 +253,7 @@ test('%timeline, --trace and --svg from columns equal them from records, in answ
         const engines = MAPS[(t + q) % 3]!;
         const what = `${table} ${JSON.stringify(query)}${withFunction ? ' with functions' : ''}, map ${engines ? 'given' : 'learned'}`;
         const s = await sources(path, table, engines, query, intervalKeys(withFunction), false);
-        const [cols, notesA] = await noting(async () => (await intervalTable(s.columns.source, { function: withFunction, msgIds: true, labels: true }))!);
+        const [cols, notesA] = await noting(async () => (await intervalTable(s.columns.source, { function: withFunction, msgIds: true, labels: true, resubmittedText: withFunction }))!);
         let ctxOf = {};
         const [recs, notesB] = await noting(async () => {
           ctxOf = await s.records.source.ctx();

@@ -104,6 +104,8 @@ export interface IntervalNeeds {
   readonly msgIds: boolean;
   /** Each task's label (rows by label). */
   readonly labels: boolean;
+  /** Each task's resubmitted key as stored (a trace writes it); else only whether it is set. */
+  readonly resubmittedText?: boolean;
 }
 
 /** The tasks of a timeline as columns, where the client reads them so. */
@@ -111,7 +113,8 @@ export async function intervalTable(source: Source, needs: IntervalNeeds): Promi
   const columns = await source.columns?.({
     keys: intervalKeys(false),
     lazy: DERIVE_ONLY,
-    values: [...(needs.msgIds ? ['msg_id'] : []), 'resubmitted', ...(needs.labels ? ['label'] : [])],
+    values: [...(needs.msgIds ? ['msg_id'] : []), ...(needs.resubmittedText ? ['resubmitted'] : []), ...(needs.labels ? ['label'] : [])],
+    resubmittedFlag: !needs.resubmittedText,
     function: needs.function,
     state: true,
   });
@@ -300,7 +303,7 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
     throw typeError('--trace and --svg write one row per engine; --rows label or function is for the chart in the terminal');
   }
   if (typeof trace === 'string') {
-    const table = await intervalTable(source, { function: true, msgIds: true, labels: true });
+    const table = await intervalTable(source, { function: true, msgIds: true, labels: true, resubmittedText: true });
     const text = table ? renderTraceRows(table.rows()) : renderTrace(source.open(), await source.ctx());
     const n = await writeFileStreaming(trace, force, text);
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);

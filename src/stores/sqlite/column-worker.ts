@@ -36,7 +36,7 @@ export interface ColumnJob {
   /** The rowid the worker reads past. */
   readonly from: number;
   /** Where each column sits in a row read as its columns (-1: not read). */
-  readonly at: { readonly rowid: number; readonly submitted: number; readonly started: number; readonly completed: number; readonly uuid: number; readonly ok: number; readonly failed: number; readonly values: readonly number[] };
+  readonly at: { readonly rowid: number; readonly submitted: number; readonly started: number; readonly completed: number; readonly uuid: number; readonly ok: number; readonly failed: number; readonly resubmitted: number; readonly values: readonly number[] };
 }
 
 /** One slice as a worker sends it. */
@@ -53,6 +53,8 @@ export interface ColumnSlice {
   readonly newUuids: string[];
   readonly ok: Uint8Array;
   readonly failed: Uint8Array;
+  /** 1 where the row was resubmitted, when the job reads it (else 0). */
+  readonly resubmitted: Uint8Array;
   readonly values: unknown[][];
 }
 
@@ -99,6 +101,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       slice.uuid[i] = uuidOf(row[at.uuid], slice.newUuids);
       slice.ok[i] = row[at.ok] === 1 ? 1 : 0;
       slice.failed[i] = at.failed >= 0 && row[at.failed] === 1 ? 1 : 0;
+      slice.resubmitted[i] = at.resubmitted >= 0 && row[at.resubmitted] === 1 ? 1 : 0;
       for (let j = 0; j < at.values.length; j++) slice.values[j]![i] = row[at.values[j]!];
     };
     // a slice and the rows it sends back, in one transaction: each is there when read again
@@ -125,7 +128,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     });
     for (const slice of sliceReads(maxRowid, read, undefined, job.cachePages, job.from)) {
       if (!slice) continue;
-      post({ kind: 'slice', slice }, [slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer] as ArrayBuffer[]);
+      post({ kind: 'slice', slice }, [slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer] as ArrayBuffer[]);
     }
     post({ kind: 'done' });
   } finally {

@@ -198,6 +198,8 @@ const OK_AT = ' ok';
 const FAILED_AT = ' failed';
 /** The position of a packed row's text. */
 const PACKED_AT = ' packed';
+/** The position of the flag that says a row was resubmitted. */
+const RESUBMITTED_AT = ' resubmitted';
 
 function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | null, packable: boolean): Layout {
   const columns: string[] = [];
@@ -210,11 +212,13 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
   };
   // 1 when the reply is the text the hub stores for every success: the same bytes, so the same text in JS
   const ok = table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL';
+  // 1 when resubmitted is a non-empty text: a text of SQLite's is a string in JS, an empty one the empty string
+  const resubmitted = request.resubmittedFlag ? `(typeof(${column('resubmitted')}) = 'text' AND ${column('resubmitted')} <> '')` : 'NULL';
   // packed only where the row is nothing else: what pays is one value a row instead of an array (with values, the
   // packing's SQL and the unpacking cost more than making the values it spares)
   const packed: PackedColumns | null =
     packable && request.state && !request.function && request.values.length === 0
-      ? { submitted: column('submitted'), started: column('started'), completed: column('completed'), uuid: column('engine_uuid'), ok, failed: failed ? `(${failed.where})` : 'NULL' }
+      ? { submitted: column('submitted'), started: column('started'), completed: column('completed'), uuid: column('engine_uuid'), ok, failed: failed ? `(${failed.where})` : 'NULL', resubmitted }
       : null;
   if (packed) raw(PACKED_AT, packedRowSql(packed));
   else {
@@ -225,6 +229,7 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
       raw(OK_AT, ok);
       if (failed) raw(FAILED_AT, `(${failed.where})`);
     }
+    if (request.resubmittedFlag) raw(RESUBMITTED_AT, resubmitted);
   }
   for (const k of request.values) raw(k);
   if (request.function) {
@@ -235,7 +240,7 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
     }
   }
   // a record fetched by rowid also gives what a row is read from, for a row fetched again
-  const recordKeys = [...new Set([...request.keys, 'submitted', 'started', 'completed', 'engine_uuid', 'result_content', ...request.values, ...(failed ? ENGINE_KEYS : [])])];
+  const recordKeys = [...new Set([...request.keys, 'submitted', 'started', 'completed', 'engine_uuid', 'result_content', ...request.values, ...(request.resubmittedFlag ? ['resubmitted'] : []), ...(failed ? ENGINE_KEYS : [])])];
   return { select: columns.join(', '), items: columns, at, recordKeys, packed };
 }
 
@@ -303,6 +308,7 @@ export async function* tableColumns(
   const U = pos('engine_uuid');
   const OK = pos(OK_AT);
   const FAILED = pos(FAILED_AT);
+  const RESUBMITTED = pos(RESUBMITTED_AT);
   const M = pos('msg_id');
   const mapped = request.mapped;
   /** Whether the map names the uuid of index u (u ≥ 0), looked up once an index. */
@@ -350,6 +356,7 @@ export async function* tableColumns(
         arrays.submitted[i] = datetimeMicros(row[S]);
         arrays.started[i] = datetimeMicros(row[T]);
         arrays.completed[i] = datetimeMicros(row[C]);
+        if (RESUBMITTED >= 0) arrays.resubmitted[i] = row[RESUBMITTED] === 1 ? 1 : 0;
         if (!request.state) continue;
         arrays.rowid[i] = row[0] as number;
         uuid[i] = intern(row[U]);
@@ -376,6 +383,7 @@ export async function* tableColumns(
       uuid[i] = intern(r[UNPACKED.uuid]);
       arrays.ok[i] = r[UNPACKED.ok] === 1 ? 1 : 0;
       arrays.failed[i] = r[UNPACKED.failed] === 1 ? 1 : 0;
+      arrays.resubmitted[i] = r[UNPACKED.resubmitted] === 1 ? 1 : 0;
     }
   };
   const read = src.db.transaction((lo: number, hi: number): Slice => {
@@ -429,6 +437,10 @@ export async function* tableColumns(
         const u = intern(r[recordAt('engine_uuid')]);
         chunk.uuid[i] = u;
         setValues(chunk, i, r, valueRecordAt, recordAt('msg_id'));
+        if (chunk.resubmitted) {
+          const v = r[recordAt('resubmitted')];
+          (chunk.resubmitted as Uint8Array)[i] = typeof v === 'string' && v !== '' ? 1 : 0;
+        }
         if (r[recordAt('result_content')] === OK_REPLY_TEXT && u >= 0 && mapped.has(uuids[u]!)) chunk.plain[i] = PLAIN;
         else {
           chunk.plain[i] = RECORD;
@@ -474,6 +486,7 @@ export async function* tableColumns(
         plain,
         records: new Array<TaskRecord | undefined>(n),
         values,
+        resubmitted: request.resubmittedFlag ? arrays.resubmitted : null,
         functions: request.function ? new Array<string | null>(n) : null,
         msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
       } satisfies ColumnChunk;
@@ -528,6 +541,7 @@ export async function* tableColumns(
       plain,
       records: new Array<TaskRecord | undefined>(n),
       values,
+      resubmitted: request.resubmittedFlag ? w.resubmitted : null,
       functions: null,
       msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
     } satisfies ColumnChunk;
@@ -574,7 +588,7 @@ export async function* tableColumns(
     flagParams: [...flagParams],
     filterParams: [...filter.params],
     from,
-    at: packed ? UNPACKED : { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, values: valueAt },
+    at: packed ? UNPACKED : { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, resubmitted: RESUBMITTED, values: valueAt },
   });
   // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
   let split = Infinity;
@@ -666,6 +680,7 @@ function without(c: ColumnChunk, gone: ReadonlySet<number>): ColumnChunk {
     plain: Uint8Array.from(keep, (i) => c.plain[i]!),
     records: keep.map((i) => c.records[i]),
     values,
+    resubmitted: c.resubmitted && Uint8Array.from(keep, (i) => c.resubmitted![i]!),
     functions: c.functions && keep.map((i) => c.functions![i]!),
     msgIdTexts: c.msgIdTexts && keep.map((i) => c.msgIdTexts![i]!),
   };

@@ -10,7 +10,9 @@ import { sameHourMicros } from './micros.js';
  * and the unpacking cost more than making the values they spare. Apart from
  * the reader so that its worker thread loads nothing else.
  *
- * The text is `rowid,flags,` then each time that is not None (32 characters
+ * The flags say which of the times and uuid are None, and hold the
+ * reply's ok, the failed test's answer and whether the task was
+ * resubmitted (a non-empty resubmitted text). The text is `rowid,flags,` then each time that is not None (32 characters
  * each), then the engine uuid. SQLite gives it only where every time is None
  * or a text of 32 characters in 32 bytes (no byte of it outside ASCII, so 32
  * characters in JavaScript too) and the uuid is None or a text; any other row
@@ -28,8 +30,9 @@ const NO_COMPLETED = 4;
 const NO_UUID = 8;
 const OK = 16;
 const FAILED = 32;
+const RESUBMITTED = 64;
 
-/** The SQL of the columns a packed row holds: a column's name, or NULL where the table has none; `ok` and `failed` are true-or-false SQL. */
+/** The SQL of the columns a packed row holds: a column's name, or NULL where the table has none; `ok`, `failed` and `resubmitted` are true-or-false SQL. */
 export interface PackedColumns {
   readonly submitted: string;
   readonly started: string;
@@ -37,6 +40,7 @@ export interface PackedColumns {
   readonly uuid: string;
   readonly ok: string;
   readonly failed: string;
+  readonly resubmitted: string;
 }
 
 /** The select item of a packed row (see above); its parameters are those of `failed`. */
@@ -45,18 +49,18 @@ export function packedRowSql(c: PackedColumns): string {
   const canonical = times.map((t) => `(${t} IS NULL OR (typeof(${t}) = 'text' AND length(${t}) = 32 AND octet_length(${t}) = 32))`);
   const flags =
     `(${c.submitted} IS NULL) + ${NO_STARTED} * (${c.started} IS NULL) + ${NO_COMPLETED} * (${c.completed} IS NULL)` +
-    ` + ${NO_UUID} * (${c.uuid} IS NULL) + ${OK} * ((${c.ok}) IS 1) + ${FAILED} * ((${c.failed}) IS 1)`;
+    ` + ${NO_UUID} * (${c.uuid} IS NULL) + ${OK} * ((${c.ok}) IS 1) + ${FAILED} * ((${c.failed}) IS 1) + ${RESUBMITTED} * ((${c.resubmitted}) IS 1)`;
   const texts = [...times, c.uuid].map((t) => `ifnull(${t}, '')`).join(' || ');
   return `CASE WHEN ${canonical.join(' AND ')} AND (${c.uuid} IS NULL OR typeof(${c.uuid}) = 'text') THEN rowid || ',' || (${flags}) || ',' || ${texts} ELSE rowid END`;
 }
 
 /** The select list that reads a row sent back as its columns, and where each sits in it. */
 export function unpackedRowSql(c: PackedColumns): string {
-  return `rowid, ${c.submitted}, ${c.started}, ${c.completed}, ${c.uuid}, (${c.ok}) IS 1, (${c.failed}) IS 1`;
+  return `rowid, ${c.submitted}, ${c.started}, ${c.completed}, ${c.uuid}, (${c.ok}) IS 1, (${c.failed}) IS 1, (${c.resubmitted}) IS 1`;
 }
 
 /** Where a row read as its columns (unpackedRowSql) has each (a packed row has no values). */
-export const UNPACKED = { rowid: 0, submitted: 1, started: 2, completed: 3, uuid: 4, ok: 5, failed: 6, values: [] as readonly number[] } as const;
+export const UNPACKED = { rowid: 0, submitted: 1, started: 2, completed: 3, uuid: 4, ok: 5, failed: 6, resubmitted: 7, values: [] as readonly number[] } as const;
 
 /** A slice's rows as typed arrays, filled row by row. */
 export interface RowArrays {
@@ -66,6 +70,7 @@ export interface RowArrays {
   readonly completed: Float64Array;
   readonly ok: Uint8Array;
   readonly failed: Uint8Array;
+  readonly resubmitted: Uint8Array;
 }
 
 /** The rows of a slice as typed arrays of `n` rows. */
@@ -77,6 +82,7 @@ export function rowArrays(n: number): RowArrays {
     completed: new Float64Array(n),
     ok: new Uint8Array(n),
     failed: new Uint8Array(n),
+    resubmitted: new Uint8Array(n),
   };
 }
 
@@ -117,6 +123,7 @@ export function unpackRow(v: unknown, i: number, into: RowArrays): string | null
   }
   into.ok[i] = flags & OK ? 1 : 0;
   into.failed[i] = flags & FAILED ? 1 : 0;
+  into.resubmitted[i] = flags & RESUBMITTED ? 1 : 0;
   let us = NaN;
   if ((flags & NO_SUBMITTED) === 0) {
     if (p + 32 > n || (us = sameHourMicros(v.slice(p, p + 32)) ?? NaN) !== us) return UNPACK;

@@ -57,9 +57,9 @@ function when(r: () => number, us: number): unknown {
   if (x < 0.91) return `${iso}.${frac}+02:00`;
   if (x < 0.92) return '2026-02-30T00:00:00+00:00';
   if (x < 0.924) return 'yesterday';
-  // 32 characters, not the canonical form's: in bytes, with a character outside ASCII, with one outside the BMP
+  // the canonical form's length, not its form: in bytes; 32 bytes with a character outside ASCII; 32 characters with one outside the BMP
   if (x < 0.926) return Buffer.from(`${iso}.${frac}+00:00`);
-  if (x < 0.928) return `${iso}.${frac.slice(0, 5)}\u00e9+00:00`;
+  if (x < 0.928) return `${iso}.${frac.slice(0, 4)}\u00e9+00:00`;
   if (x < 0.93) return `${iso}.${frac.slice(0, 5)}\u{1f600}+00:00`;
   if (x < 0.94) return 17;
   return null;

@@ -10,18 +10,21 @@ import { sameHourMicros } from './micros.js';
  * and the unpacking cost more than making the values they spare. Apart from
  * the reader so that its worker thread loads nothing else.
  *
- * The flags say which of the times and uuid are None, and hold the
- * reply's ok, the failed test's answer and whether the task was
- * resubmitted (a non-empty resubmitted text). The text is `rowid,flags,` then each time that is not None (32 characters
- * each), then the engine uuid. SQLite gives it only where every time is None
- * or a text of 32 characters in 32 bytes (no byte of it outside ASCII, so 32
- * characters in JavaScript too) and the uuid is None or a text; any other row
- * gives its rowid alone, and `unpackRow` sends a row back as well unless
- * each of its times is in the canonical UTC form that sameHourMicros reads.
- * Such a row is read as its columns (`rowid, submitted, started, completed,
- * engine_uuid, ok, failed`, then the values), by rowid, in the same
- * transaction: every row that comes packed has exactly the values the
- * columns give.
+ * The text is `rowid,flags,` then each time that is not None (32 bytes
+ * each), then the engine uuid. The flags say which of the times and the
+ * uuid are None, and hold the reply's ok, the failed test's answer and
+ * whether the task was resubmitted (a non-empty resubmitted text). SQLite
+ * gives the text only where every time is None or a text of 32 bytes and
+ * the uuid is None or a text; any other row gives its rowid alone, and
+ * `unpackRow` sends a row back as well unless each of its times, the next 32
+ * characters in JavaScript, is in the canonical UTC form sameHourMicros
+ * reads. That form is all ASCII, and a time of 32 bytes with a byte outside
+ * ASCII puts a character outside ASCII among those 32 (the bytes before it
+ * are a character each, and no byte becomes more than one): so a time read
+ * is exactly its column's text, and the next starts where its bytes end.
+ * A row sent back is read as its columns (`unpackedRowSql`), by rowid, in
+ * the same transaction: every row that comes packed has exactly the values
+ * the columns give.
  */
 
 const NO_SUBMITTED = 1;
@@ -46,7 +49,7 @@ export interface PackedColumns {
 /** The select item of a packed row (see above); its parameters are those of `failed`. */
 export function packedRowSql(c: PackedColumns): string {
   const times = [c.submitted, c.started, c.completed];
-  const canonical = times.map((t) => `(${t} IS NULL OR (typeof(${t}) = 'text' AND length(${t}) = 32 AND octet_length(${t}) = 32))`);
+  const canonical = times.map((t) => `(${t} IS NULL OR (typeof(${t}) = 'text' AND octet_length(${t}) = 32))`);
   const flags =
     `(${c.submitted} IS NULL) + ${NO_STARTED} * (${c.started} IS NULL) + ${NO_COMPLETED} * (${c.completed} IS NULL)` +
     ` + ${NO_UUID} * (${c.uuid} IS NULL) + ${OK} * ((${c.ok}) IS 1) + ${FAILED} * ((${c.failed}) IS 1) + ${RESUBMITTED} * ((${c.resubmitted}) IS 1)`;

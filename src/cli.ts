@@ -2,7 +2,7 @@ import { closeSync, createReadStream, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
 import { openClient, prepareColumnReads } from './config/open.js';
-import type { ReadyWorker } from './stores/sqlite/columns.js';
+import type { ReadyWorker } from './stores/index.js';
 import { checkStoreFiles, resolveSettings, type Settings } from './config/resolve.js';
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { FILE_CAPS, byteSize, openNonBlocking, readAllBounded } from './files.js';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { ReadyWorker } from '../stores/sqlite/columns.js';
+import type { ReadyWorker } from '../stores/index.js';
 
 /**
  * A column read's worker thread started as ipc begins, before its modules

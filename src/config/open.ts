@@ -3,9 +3,8 @@ import { IpcError, configError, storeError, withPlace } from '../errors.js';
 import { FILE_CAPS, readBoundedFile } from '../files.js';
 import { parseJSONLRecords } from '../format/index.js';
 import { KEY_NAMES_7X, type TaskRecord } from '../records/index.js';
-import { demoEngineMap, DictDB, NoDB, openDemoStore, type Store } from '../stores/index.js';
+import { demoEngineMap, DictDB, NoDB, openDemoStore, type ReadyWorker, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
-import type { ReadyWorker } from '../stores/sqlite/columns.js';
 import { largeForColumnWorker } from './early-worker.js';
 
 export interface Opened {

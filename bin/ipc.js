@@ -27,7 +27,7 @@ let columnWorker = null;
 if (args.some((a) => /%(stats|timeline)\b/.test(a))) {
   const { startEarlyWorker } = await import(new URL('../dist/src/config/early-worker.js', import.meta.url).href);
   const worker = new URL(fromBundle ? '../dist/bundle/column-worker.js' : '../dist/src/stores/sqlite/column-worker.js', import.meta.url);
-  columnWorker = startEarlyWorker(args, worker);
+  columnWorker = await startEarlyWorker(args, worker);
 }
 
 const { main } = await import(fromBundle ? bundled.href : compiled.href);

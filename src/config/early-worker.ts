@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import type { ReadyWorker } from '../stores/index.js';
 
 /**
@@ -26,23 +25,10 @@ export function largeForColumnWorker(path: string): boolean {
 }
 
 /** A worker for the command line `args` when one of them names a large file (the store, it may be), else null; `url` is the worker's module. */
-export function startEarlyWorker(args: readonly string[], url: URL): ReadyWorker | null {
+export async function startEarlyWorker(args: readonly string[], url: URL): Promise<ReadyWorker | null> {
   if (!args.some((a) => /%(stats|timeline)\b/.test(a))) return null;
   if (!args.some((a) => largeForColumnWorker(a.startsWith('--sqlitedb=') ? a.slice('--sqlitedb='.length) : a))) return null;
-  try {
-    const worker = new Worker(url);
-    const entry: ReadyWorker = { worker, alive: true, started: false };
-    const dead = () => {
-      entry.alive = false;
-    };
-    worker.on('error', dead);
-    worker.on('exit', dead);
-    worker.once('message', () => {
-      entry.started = true;
-    });
-    worker.unref();
-    return entry;
-  } catch {
-    return null;
-  }
+  // that module alone, not the SQLite store's
+  const { startWorker } = await import('../stores/sqlite/worker-start.js');
+  return startWorker(url);
 }

@@ -16,7 +16,8 @@ import { StoreClient } from '../../src/client/index.js';
 import { COLUMN_WORKER_FILE_BYTES, startEarlyWorker } from '../../src/config/early-worker.js';
 import { prepareColumnReads } from '../../src/config/open.js';
 import type { Settings } from '../../src/config/resolve.js';
-import { parallelRead, type ReadyWorker } from '../../src/stores/sqlite/columns.js';
+import { parallelRead } from '../../src/stores/sqlite/columns.js';
+import type { ReadyWorker } from '../../src/stores/index.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
 import { computeStats, querySource } from '../../src/shell/magics/stats-timeline.js';
@@ -41,12 +42,12 @@ test('a worker starts for %stats or %timeline beside a large file, and for nothi
   const large = sized('large.db', COLUMN_WORKER_FILE_BYTES);
   const small = sized('small.db', COLUMN_WORKER_FILE_BYTES - 1);
   const url = parallelRead.worker;
-  assert.equal(startEarlyWorker(['--sqlitedb', small, '-c', '%stats'], url), null);
-  assert.equal(startEarlyWorker(['--sqlitedb', large, '-c', 'len(db_query({}))'], url), null);
+  assert.equal(await startEarlyWorker(['--sqlitedb', small, '-c', '%stats'], url), null);
+  assert.equal(await startEarlyWorker(['--sqlitedb', large, '-c', 'len(db_query({}))'], url), null);
   // a script's text is no file name: a NUL in it, or too long for one
-  assert.equal(startEarlyWorker(['-c', '%stats\0', '-c', `%timeline ${'x'.repeat(5000)}`], url), null);
+  assert.equal(await startEarlyWorker(['-c', '%stats\0', '-c', `%timeline ${'x'.repeat(5000)}`], url), null);
   for (const args of [['--sqlitedb', large, '-c', '%stats by engine'], [`--sqlitedb=${large}`, '-c', '%timeline --svg out.svg'], [large, '-c', '%stats']]) {
-    const w = startEarlyWorker(args, url);
+    const w = await startEarlyWorker(args, url);
     assert.ok(w, args.join(' '));
     await w.worker.terminate();
   }
@@ -81,7 +82,7 @@ test('a read takes the worker handed over; one not wanted ends', async () => {
     parallelRead.awaitReady = true;
     // the large-file test of prepareColumnReads: the store's own file is looked at, so a large one stands beside it
     const large = sized('large-store.db', COLUMN_WORKER_FILE_BYTES);
-    const early = startEarlyWorker(['--sqlitedb', large, '-c', '%stats'], parallelRead.worker)!;
+    const early = (await startEarlyWorker(['--sqlitedb', large, '-c', '%stats'], parallelRead.worker))!;
     let slices = 0;
     early.worker.on('message', (m: { kind?: string }) => {
       if (m.kind === 'slice') slices++;
@@ -92,7 +93,7 @@ test('a read takes the worker handed over; one not wanted ends', async () => {
     assert.ok(slices > 0, 'the worker handed over read no slice');
     // not wanted: a small file, another store, a script without the magics
     for (const [s, script] of [[settings(path), '%stats'], [{ store: { kind: 'nodb' } } as unknown as Settings, '%stats'], [settings(large), 'len(db_query({}))']] as const) {
-      const w = startEarlyWorker(['--sqlitedb', large, '-c', '%stats'], parallelRead.worker)!;
+      const w = (await startEarlyWorker(['--sqlitedb', large, '-c', '%stats'], parallelRead.worker))!;
       await prepareColumnReads(s, script, w);
       await ended(w);
       assert.equal(w.alive, false);

@@ -11,6 +11,7 @@ import { blobSlices } from './blob-slices.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
+import { startWorker, type ReadyWorker } from './worker-start.js';
 
 /**
  * A task table read as columns (analytics' ColumnRequest): one sliced pass
@@ -54,12 +55,6 @@ export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL
   workerRows: 0,
 };
 
-/** A worker made ready ahead of a read: whether it still runs, and whether it said it is ready (its modules loaded). */
-export interface ReadyWorker {
-  readonly worker: Worker;
-  alive: boolean;
-  started: boolean;
-}
 
 /** A worker's messages, and `failed` when it ended without `done` (it could not start, or died): the rest is then read on the main thread. */
 type HelperMessage = ColumnMessage | { readonly kind: 'failed' };
@@ -85,27 +80,8 @@ export function readyColumnWorker(early: ReadyWorker | null = null): void {
     if (early) void early.worker.terminate();
     return;
   }
-  if (early) {
-    early.worker.unref();
-    ready = early;
-    return;
-  }
-  try {
-    const worker = new Worker(parallelRead.worker);
-    const entry: ReadyWorker = { worker, alive: true, started: false };
-    const dead = () => {
-      entry.alive = false;
-    };
-    worker.on('error', dead);
-    worker.on('exit', dead);
-    worker.once('message', () => {
-      entry.started = true;
-    });
-    worker.unref();
-    ready = entry;
-  } catch {
-    ready = null;
-  }
+  if (early) early.worker.unref();
+  ready = early ?? startWorker(parallelRead.worker);
 }
 
 /** A column read's worker: told its job once it is ready, then its messages one by one, in order. */

@@ -4,7 +4,8 @@ import { SQLiteStore } from './store.js';
 import { DEFAULT_TABLE, createTableSQL, findTaskTable, openDatabase, sqliteError, taskTables, type TaskTable } from './tables.js';
 
 export { SQLiteStore, TABLE_FIELD } from './store.js';
-export { readyColumnWorker, type ReadyWorker } from './columns.js';
+export { readyColumnWorker } from './columns.js';
+export type { ReadyWorker } from './worker-start.js';
 export { DEFAULT_TABLE, listTaskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 export { decodeColumn, encodeColumn, pythonJSON } from './codec.js';
 export { toSql, nonUtcText, quoteIdentifier, canonicalTimestamp, timestampExpression, SQL_TIMESTAMP_FUNCTION, CANONICAL_TIMESTAMP_GLOB, type SqlFilter, type SqlParam, type ColumnOf } from './sql-filter.js';

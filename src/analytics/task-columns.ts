@@ -43,6 +43,8 @@ export interface ColumnRequest {
    * failed tasks' engine_info), and hand it here before its first chunk.
    */
   readonly learn?: (engines: Map<number, string>) => void;
+  /** Ctrl-C: the read stops between two of its slices (raising Interrupted), its worker with it. */
+  readonly signal?: AbortSignal;
 }
 
 /** One slice of rows, in the store's order. */

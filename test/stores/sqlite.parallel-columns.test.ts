@@ -90,3 +90,45 @@ test('a worker made ready ahead of the reads, and one that cannot start: the sam
   }
   assert.match(alone, /"count":3000/);
 });
+
+test('a stopped statement stops its column read between two slices, with its worker or without', async () => {
+  const path = makeFile(20_000);
+  const engines = new Map([0, 1, 2, 3].map((i) => [i, `engine-${i}`] as const));
+  const { minRows, awaitReady } = parallelRead;
+  try {
+    for (const workers of [false, true]) {
+      parallelRead.minRows = workers ? 0 : Infinity;
+      parallelRead.awaitReady = true;
+      const what = workers ? ' (with its worker)' : '';
+      // an engine map given: chunks come as they are read, and none comes after Ctrl-C
+      const mapped = await StoreClient.open(await openSQLiteStore({ path }), { engines });
+      try {
+        const ac = new AbortController();
+        const source = querySource(mapped, {}, statsKeys('engine_id'), () => mapped.deriveContext(), true, ac.signal);
+        const read = (await source.columns!({ keys: statsKeys('engine_id'), lazy: [], values: [], function: false, state: true }))!;
+        let chunks = 0;
+        await assert.rejects(
+          (async () => {
+            for await (const _ of read.read.chunks) if (++chunks === 1) ac.abort();
+          })(),
+          (e: { kind?: string }) => e.kind === 'Interrupted',
+        );
+        assert.equal(chunks, 1, `the read went on after Ctrl-C${what}`);
+      } finally {
+        await mapped.close();
+      }
+      // no engine map: the read learns it in one pass before its first chunk, and stops within that pass
+      const learning = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
+      try {
+        const ac = new AbortController();
+        const stats = computeStats(querySource(learning, {}, statsKeys('engine_id'), () => learning.deriveContext(), true, ac.signal), 'engine_id');
+        setImmediate(() => ac.abort());
+        await assert.rejects(stats, (e: { kind?: string }) => e.kind === 'Interrupted', `the learning read was not stopped${what}`);
+      } finally {
+        await learning.close();
+      }
+    }
+  } finally {
+    Object.assign(parallelRead, { minRows, awaitReady });
+  }
+});

@@ -211,7 +211,7 @@ async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, a
   const derive = () => (lookup ??= deriveContext(ctx.client));
   const sel = await selectionOf(ctx, st, args);
   if ('records' in sel) return { open: () => sel.records, ctx: derive };
-  return querySource(ctx.client, sel.query, keys, derive, unordered);
+  return querySource(ctx.client, sel.query, keys, derive, unordered, ctx.interp.signal);
 }
 
 /**
@@ -219,11 +219,13 @@ async function sourceOf(ctx: MagicContext, st: { argAt: number; arg: string }, a
  * columns read only to derive from left as text), in the store's own order
  * when `unordered`; and as columns, where the client reads them so.
  */
-export function querySource(client: Client, query: Record<string, unknown>, keys: readonly string[], derive: () => Promise<DeriveContext>, unordered = false): Source {
+export function querySource(
+  client: Client, query: Record<string, unknown>, keys: readonly string[], derive: () => Promise<DeriveContext>, unordered = false, signal?: AbortSignal,
+): Source {
   return {
-    open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered }),
+    open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered, ...(signal ? { signal } : {}) }),
     ctx: derive,
-    ...(client.capabilities.columns ? { columns: (request: TaskColumnsRequest) => client.taskColumns(query, request) } : {}),
+    ...(client.capabilities.columns ? { columns: (request: TaskColumnsRequest) => client.taskColumns(query, signal ? { ...request, signal } : request) } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { blobSlices } from './blob-slices.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
+import { interrupted } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
 import { startWorker, type ReadyWorker } from './worker-start.js';
 
@@ -485,6 +486,7 @@ export async function* tableColumns(
       yield chunk;
       // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
       await new Promise((r) => setImmediate(r));
+      if (request.signal?.aborted) throw interrupted();
     }
   }
 
@@ -588,6 +590,7 @@ export async function* tableColumns(
       if (m.kind === 'done') return;
       if (m.kind === 'error') throw sqliteError(Object.assign(new Error(m.message), { code: m.code }), src.path);
       if (m.kind === 'failed') break;
+      if (request.signal?.aborted) throw interrupted();
       last = m.slice.rowid[m.slice.length - 1]!;
       parallelRead.workerRows += m.slice.length;
       const chunk = helperChunk(m.slice, local);

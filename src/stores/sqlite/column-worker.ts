@@ -84,10 +84,9 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       }
       return u;
     };
-    /** Row i of a slice from its columns (`row`, laid out as `at` says). */
-    const fromColumns = (slice: ColumnSlice, i: number, row: unknown[]): void => {
+    /** Row i of a slice from its columns (`row`, laid out as `at` says); `times` are the slice's three arrays of times. */
+    const fromColumns = (slice: ColumnSlice, times: readonly Float64Array[], i: number, row: unknown[]): void => {
       slice.rowid[i] = row[at.rowid] as number;
-      const times = [slice.submitted, slice.started, slice.completed];
       for (let t = 0; t < 3; t++) {
         const raw = row[timeAt[t]!];
         let us = NaN;
@@ -110,8 +109,9 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       const n = rows.length;
       if (n === 0) return null;
       const slice: ColumnSlice = { length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)) };
+      const times = [slice.submitted, slice.started, slice.completed];
       if (!unpacked) {
-        for (let i = 0; i < n; i++) fromColumns(slice, i, rows[i] as unknown[]);
+        for (let i = 0; i < n; i++) fromColumns(slice, times, i, rows[i] as unknown[]);
         return slice;
       }
       const back: number[] = [];
@@ -123,7 +123,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       if (back.length === 0) return slice;
       const found = new Map<number, unknown[]>();
       for (const r of unpacked.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[at.rowid] as number, r);
-      for (const i of back) fromColumns(slice, i, found.get(slice.rowid[i]!)!);
+      for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
       return slice;
     });
     for (const slice of sliceReads(maxRowid, read, undefined, job.cachePages, job.from)) {

@@ -22,7 +22,8 @@ const fromBundle = mtime(bundled) >= mtime(compiled);
 const args = process.argv.slice(2);
 
 // A script of %stats or %timeline on a large tasks.db reads it on two threads:
-// the second thread starts now, while the first loads ipc (config/early-worker.ts).
+// the second thread starts now, while the first loads ipc (config/early-worker.ts,
+// whose COLUMN_MAGICS this test is: here it spares other commands loading that module).
 let columnWorker = null;
 if (args.some((a) => /%(stats|timeline)\b/.test(a))) {
   const { startEarlyWorker } = await import(new URL('../dist/src/config/early-worker.js', import.meta.url).href);

@@ -11,6 +11,9 @@ import type { ReadyWorker } from '../stores/index.js';
  * the read takes it (prepareColumnReads), else it is let go.
  */
 
+/** The magics that read a whole table as columns: a script that names one has a column read's worker made ready ahead. */
+export const COLUMN_MAGICS = /%(stats|timeline)\b/;
+
 /** The least size of a tasks.db whose script makes a column read's worker ready ahead (60,000 records of a few hundred bytes each). */
 export const COLUMN_WORKER_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -26,7 +29,7 @@ export function largeForColumnWorker(path: string): boolean {
 
 /** A worker for the command line `args` when one of them names a large file (the store, it may be), else null; `url` is the worker's module. */
 export async function startEarlyWorker(args: readonly string[], url: URL): Promise<ReadyWorker | null> {
-  if (!args.some((a) => /%(stats|timeline)\b/.test(a))) return null;
+  if (!args.some((a) => COLUMN_MAGICS.test(a))) return null;
   if (!args.some((a) => largeForColumnWorker(a.startsWith('--sqlitedb=') ? a.slice('--sqlitedb='.length) : a))) return null;
   // that module alone, not the SQLite store's
   const { startWorker } = await import('../stores/sqlite/worker-start.js');

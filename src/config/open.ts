@@ -5,7 +5,7 @@ import { parseJSONLRecords } from '../format/index.js';
 import { KEY_NAMES_7X, type TaskRecord } from '../records/index.js';
 import { demoEngineMap, DictDB, NoDB, openDemoStore, type ReadyWorker, type Store } from '../stores/index.js';
 import type { Settings, StoreSpec } from './resolve.js';
-import { largeForColumnWorker } from './early-worker.js';
+import { COLUMN_MAGICS, largeForColumnWorker } from './early-worker.js';
 
 export interface Opened {
   readonly client: Client;
@@ -28,7 +28,7 @@ export const DEMO_COUNT = 240;
 export async function prepareColumnReads(settings: Settings, script: string, early: ReadyWorker | null = null): Promise<void> {
   const spec = settings.store;
   // a file too small to hold a table that large: no worker (making one costs a small script's start-up a tenth)
-  if (spec.kind !== 'sqlite' || !/%(stats|timeline)\b/.test(script) || !largeForColumnWorker(spec.path)) {
+  if (spec.kind !== 'sqlite' || !COLUMN_MAGICS.test(script) || !largeForColumnWorker(spec.path)) {
     if (early) void early.worker.terminate();
     return;
   }

@@ -12,6 +12,9 @@ import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, t
 import { sqliteError, type TaskTable } from './tables.js';
 import { interrupted } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
+
+/** Where a row read as its columns has each column (-1: not read). */
+type ColumnsAt = Omit<ColumnJob['at'], 'values'>;
 import { startWorker, type ReadyWorker } from './worker-start.js';
 
 /**
@@ -286,6 +289,8 @@ export async function* tableColumns(
   const OK = pos(OK_AT);
   const FAILED = pos(FAILED_AT);
   const RESUBMITTED = pos(RESUBMITTED_AT);
+  /** Where a row of the slice statement has each column (when rows come as their columns). */
+  const columnsAt: ColumnsAt = { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, resubmitted: RESUBMITTED };
   const M = pos('msg_id');
   const mapped = request.mapped;
   /** Whether the map names the uuid of index u (u ≥ 0), looked up once an index. */
@@ -315,53 +320,46 @@ export async function* tableColumns(
         src.db.prepare(`SELECT rowid, ${recordKeys.map((k) => (table.keys.includes(k) ? quoteIdentifier(k) : 'NULL')).join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
       )
     : null;
-  const fetchRecords = (rowids: readonly number[]): Map<number, unknown[]> => {
+  /** The rows `stmt` gives for `rowids` (its last parameter, after `params`), by rowid (each row's first item). */
+  const byRowid = (stmt: Database.Statement, rowids: readonly number[], params: readonly unknown[] = []): Map<number, unknown[]> => {
     const found = new Map<number, unknown[]>();
-    if (rowids.length > 0) for (const r of src.run(() => recordsOf!.all(JSON.stringify(rowids))) as unknown[][]) found.set(r[0] as number, r);
+    if (rowids.length > 0) for (const r of src.run(() => stmt.all([...params, JSON.stringify(rowids)])) as unknown[][]) found.set(r[0] as number, r);
     return found;
   };
+  const fetchRecords = (rowids: readonly number[]): Map<number, unknown[]> => byRowid(recordsOf!, rowids);
   // a packed row SQLite or unpackRow sends back, read as its columns by rowid
   const unpackedSql = packed ? `SELECT ${unpackedRowSql(packed)} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))` : '';
   const unpackedOf = packed ? src.run(() => src.db.prepare(unpackedSql).raw()) : null;
-  /** A slice's rows as columns: the packed rows unpacked, any other row's times read from its columns. */
+  /** Row i of a slice from its columns (`row`, laid out as `at` says: the slice statement's, or UNPACKED). */
+  const fromColumns = (slice: Slice, i: number, row: unknown[], at: ColumnsAt): void => {
+    const { arrays } = slice;
+    arrays.submitted[i] = datetimeMicros(row[at.submitted]);
+    arrays.started[i] = datetimeMicros(row[at.started]);
+    arrays.completed[i] = datetimeMicros(row[at.completed]);
+    if (at.resubmitted >= 0) arrays.resubmitted[i] = row[at.resubmitted] === 1 ? 1 : 0;
+    if (!request.state) return;
+    arrays.rowid[i] = row[at.rowid] as number;
+    slice.uuid[i] = intern(row[at.uuid]);
+    arrays.ok[i] = row[at.ok] === 1 ? 1 : 0;
+    arrays.failed[i] = row[at.failed] === 1 ? 1 : 0;
+  };
+  /** A slice's rows as columns: the packed rows unpacked, any other row read from its columns. */
   const columnsOf = (rows: unknown[], slice: Slice): void => {
-    const { arrays, uuid } = slice;
     const n = rows.length;
     if (!packed) {
-      for (let i = 0; i < n; i++) {
-        const row = rows[i] as unknown[];
-        arrays.submitted[i] = datetimeMicros(row[S]);
-        arrays.started[i] = datetimeMicros(row[T]);
-        arrays.completed[i] = datetimeMicros(row[C]);
-        if (RESUBMITTED >= 0) arrays.resubmitted[i] = row[RESUBMITTED] === 1 ? 1 : 0;
-        if (!request.state) continue;
-        arrays.rowid[i] = row[0] as number;
-        uuid[i] = intern(row[U]);
-        arrays.ok[i] = row[OK] === 1 ? 1 : 0;
-        arrays.failed[i] = row[FAILED] === 1 ? 1 : 0;
-      }
+      for (let i = 0; i < n; i++) fromColumns(slice, i, rows[i] as unknown[], columnsAt);
       return;
     }
+    const { arrays, uuid } = slice;
     const back: number[] = [];
     for (let i = 0; i < n; i++) {
       const u = unpackRow(rows[i], i, arrays);
       if (u === UNPACK) back.push(i);
       else uuid[i] = u === null ? -1 : intern(u);
     }
-    if (back.length === 0) return;
     // in the slice's transaction: every row is there
-    const found = new Map<number, unknown[]>();
-    for (const r of unpackedOf!.all([...flagParams, JSON.stringify(back.map((i) => arrays.rowid[i]!))]) as unknown[][]) found.set(r[UNPACKED.rowid] as number, r);
-    for (const i of back) {
-      const r = found.get(arrays.rowid[i]!)!;
-      arrays.submitted[i] = datetimeMicros(r[UNPACKED.submitted]);
-      arrays.started[i] = datetimeMicros(r[UNPACKED.started]);
-      arrays.completed[i] = datetimeMicros(r[UNPACKED.completed]);
-      uuid[i] = intern(r[UNPACKED.uuid]);
-      arrays.ok[i] = r[UNPACKED.ok] === 1 ? 1 : 0;
-      arrays.failed[i] = r[UNPACKED.failed] === 1 ? 1 : 0;
-      arrays.resubmitted[i] = r[UNPACKED.resubmitted] === 1 ? 1 : 0;
-    }
+    const found = byRowid(unpackedOf!, back.map((i) => arrays.rowid[i]!), flagParams);
+    for (const i of back) fromColumns(slice, i, found.get(arrays.rowid[i]!)!, UNPACKED);
   };
   const read = src.db.transaction((lo: number, hi: number): Slice => {
     const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[]);
@@ -566,7 +564,7 @@ export async function* tableColumns(
     flagParams: [...flagParams],
     filterParams: [...filter.params],
     from,
-    at: packed ? UNPACKED : { rowid: 0, submitted: S, started: T, completed: C, uuid: U, ok: OK, failed: FAILED, resubmitted: RESUBMITTED, values: valueAt },
+    at: packed ? UNPACKED : { ...columnsAt, values: valueAt },
   });
   // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
   let split = Infinity;

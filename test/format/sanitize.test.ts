@@ -103,3 +103,27 @@ test('each escape is the one Python writes in a string literal, so an id shown c
   ) as string[];
   assert.deepEqual(controls.map((c) => cellText(String.fromCharCode(c))), python);
 });
+
+test("a character that prepends to the next is shown escaped, so a table's width is what the terminal draws", () => {
+  // every code point this Node's segmenter joins with a following letter (Grapheme_Cluster_Break=Prepend)
+  const segmenter = new Intl.Segmenter();
+  const prepend: number[] = [];
+  for (let c = 0x20; c < 0x20000; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const it = segmenter.segment(String.fromCodePoint(c) + 'a')[Symbol.iterator]();
+    it.next();
+    if (it.next().done) prepend.push(c);
+  }
+  assert.ok(prepend.includes(0x600) && prepend.includes(0x11d46), prepend.map((c) => c.toString(16)).join(' '));
+  for (const c of prepend) {
+    const ch = String.fromCodePoint(c);
+    const shown = c <= 0xffff ? `\\u${c.toString(16).padStart(4, '0')}` : `\\U${c.toString(16).padStart(8, '0')}`;
+    assert.equal(safeText(`x${ch} y`), `x${shown} y`);
+    assert.equal(cellText(`${ch}_1`), `${shown}_1`);
+    // one column a character once escaped: padding and cutting count what is drawn
+    assert.equal(textWidth(fitText(`${ch} `, 12)), 12);
+    assert.equal(fitText(`${ch} `, 12).trimEnd(), shown);
+  }
+  // the letters around it are left as they are
+  assert.equal(safeText('\u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u0d2e\u0d32'), '\u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u0d2e\u0d32');
+});

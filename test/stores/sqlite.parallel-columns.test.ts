@@ -4,10 +4,11 @@
  * read does (the least sizes lowered to none, each read waiting for its
  * worker to be ready, as a large one's does not), and the whole of
  * test/analytics/columns.test.ts runs again: the columns must still give
- * the record path's answer for every grouping, engine map and timeline.
- * Then a worker made ready ahead of the reads (as an interactive session
- * does), one that cannot start (the read goes on without it), and a read
- * that does not wait for its worker.
+ * the record path's answer for every grouping, engine map and timeline,
+ * by function too (the worker names its rows' functions and hands on the
+ * notes its rows made). Then a worker made ready ahead of the reads (as an
+ * interactive session does), one that cannot start (the read goes on
+ * without it), and a read that does not wait for its worker.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,10 +27,12 @@ parallelRead.minRows = 0;
 parallelRead.minWorkerRows = 0;
 parallelRead.awaitReady = true;
 const before = parallelRead.workerRows;
+const namedBefore = parallelRead.workerNamedRows;
 await import('../analytics/columns.test.js');
 
-test('the worker read rows of those reads', () => {
+test('the worker read rows of those reads, and function names of those by function', () => {
   assert.ok(parallelRead.workerRows > before, 'no worker read a row');
+  assert.ok(parallelRead.workerNamedRows > namedBefore, 'no worker read a function name');
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'ipc-parallel-'));

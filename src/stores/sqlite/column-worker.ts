@@ -1,6 +1,7 @@
 import './uri.js';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
 import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
 import { sliceReads } from './slices.js';
@@ -14,9 +15,28 @@ import { sliceReads } from './slices.js';
  * as the main thread does. Each slice goes back as typed arrays: the three times (a
  * time it cannot read fast comes back as its text, for the codec), each
  * row's engine uuid as an index into the uuids it has sent, its two flags
- * and the raw values of the other columns asked for. Rows that need their
- * record are fetched by the main thread, by rowid.
+ * and the raw values of the other columns asked for; with a call to read,
+ * each task's function name (as an index into the names it has sent).
+ * Rows that need their record are fetched by the main thread, by rowid.
  */
+
+/** A read of each task's function name (`%stats by function`): the columns its name is derived from, read as the main thread reads them. */
+export interface CallJob {
+  /** The table's quoted name, and the slice statement's select list and filter (blob-slices.ts reads the buffers as one aggregate). */
+  readonly table: string;
+  readonly items: readonly string[];
+  readonly where: string;
+  /** Where the buffers are among the items. */
+  readonly blobAt: readonly number[];
+  /** The keys a function's name is derived from, and where each is among the items. */
+  readonly keys: readonly string[];
+  readonly keysAt: readonly number[];
+  readonly msgIdAt: number;
+  readonly lazy: readonly string[];
+  /** Names the table and file in a record's note. */
+  readonly tableName: string;
+  readonly path: string;
+}
 
 /** What the main thread gives a worker. */
 export interface ColumnJob {
@@ -35,6 +55,8 @@ export interface ColumnJob {
   readonly filterParams: readonly unknown[];
   /** The rowid the worker reads past. */
   readonly from: number;
+  /** Each task's function name read too; null when not. */
+  readonly call: CallJob | null;
   /** Where each column sits in a row read as its columns (-1: not read). */
   readonly at: { readonly rowid: number; readonly submitted: number; readonly started: number; readonly completed: number; readonly uuid: number; readonly ok: number; readonly failed: number; readonly resubmitted: number; readonly values: readonly number[] };
 }
@@ -56,22 +78,49 @@ export interface ColumnSlice {
   /** 1 where the row was resubmitted, when the job reads it (else 0). */
   readonly resubmitted: Uint8Array;
   readonly values: unknown[][];
+  /** With a call to read: each row's function name as an index into every `newFunctions` sent so far, in order; -1 for None. */
+  readonly functions: Int32Array | null;
+  readonly newFunctions: string[];
+  /** The notes about unreadable columns the slice's rows made, in order (by row). */
+  readonly notes: ColumnNote[];
 }
 
-/** A worker's messages: slices, then `done`, or an error (SQLite's code and message). */
+/** A note about an unreadable column (records/unreadable.ts), as the main thread makes it again. */
+export interface ColumnNote {
+  /** The row of the slice it is about. */
+  readonly row: number;
+  readonly key: string;
+  readonly record: string;
+  readonly reason: string;
+  readonly kind: 'StoreError' | 'ValueError';
+}
+
+/**
+ * A worker's messages: slices, then `done`, or an error (SQLite's code and
+ * message), or `halt`: a row's function name could not be made here, so the
+ * main thread reads on from the last slice sent (and meets what stopped
+ * the worker itself, saying it as it says it anywhere).
+ */
 export type ColumnMessage =
   | { readonly kind: 'slice'; readonly slice: ColumnSlice }
   | { readonly kind: 'done' }
+  | { readonly kind: 'halt' }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
-function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) => void): void {
+/** Thrown out of a slice's read when a function name could not be made. */
+class Halt {}
+
+function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) => void, calls: typeof import('./column-calls.js') | null): void {
   const db = new Database(job.filename, { readonly: true, fileMustExist: true, timeout: 2500 });
+  let call: CallReader | null = null;
   try {
     if (job.mmapBytes > 0) db.pragma(`mmap_size = ${job.mmapBytes}`);
     const stmt = job.packed ? db.prepare(job.sql).pluck() : db.prepare(job.sql).raw();
     const unpacked = job.packed ? db.prepare(job.unpackedSql).raw() : null;
     const maxRowid = db.prepare(job.maxRowidSql);
     const { at } = job;
+    if (job.call && calls) call = calls.callReader(db, job.call, job.filterParams, job.flagParams);
+    const aggregated = call?.rows ?? null;
     const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new Map<string, number>();
     const uuidOf = (uuid: unknown, newUuids: string[]): number => {
@@ -105,13 +154,24 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     };
     // a slice and the rows it sends back, in one transaction: each is there when read again
     const read = db.transaction((lo: number, hi: number): ColumnSlice | null => {
-      const rows = stmt.all([...job.flagParams, lo, hi, ...job.filterParams]) as unknown[];
+      const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...job.flagParams, lo, hi, ...job.filterParams]) as unknown[]);
       const n = rows.length;
       if (n === 0) return null;
-      const slice: ColumnSlice = { length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)) };
+      const slice: ColumnSlice = {
+        length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)),
+        functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
+      };
       const times = [slice.submitted, slice.started, slice.completed];
       if (!unpacked) {
         for (let i = 0; i < n; i++) fromColumns(slice, times, i, rows[i] as unknown[]);
+        if (call) {
+          try {
+            for (let i = 0; i < n; i++) slice.functions![i] = call.name(rows[i] as unknown[], i, slice.newFunctions);
+          } catch {
+            throw new Halt();
+          }
+          slice.notes.push(...call.takeNotes());
+        }
         return slice;
       }
       const back: number[] = [];
@@ -126,20 +186,31 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
       return slice;
     });
-    for (const slice of sliceReads(maxRowid, read, undefined, job.cachePages, job.from)) {
-      if (!slice) continue;
-      post({ kind: 'slice', slice }, [slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer] as ArrayBuffer[]);
+    try {
+      for (const slice of sliceReads(maxRowid, read, undefined, job.cachePages, job.from)) {
+        if (!slice) continue;
+        const transfer = [slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer];
+        if (slice.functions) transfer.push(slice.functions.buffer);
+        post({ kind: 'slice', slice }, transfer as ArrayBuffer[]);
+      }
+    } catch (e) {
+      if (!(e instanceof Halt)) throw e;
+      post({ kind: 'halt' });
+      return;
     }
     post({ kind: 'done' });
   } finally {
+    call?.close();
     db.close();
   }
 }
 
 /** Runs a job, its failure sent as an error message. */
-function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): void {
+async function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): Promise<void> {
   try {
-    run(job, (m, transfer) => port.postMessage(m, transfer));
+    // what a call's name is read with is loaded only for a job that reads one
+    const calls = job.call ? await import('./column-calls.js') : null;
+    run(job, (m, transfer) => port.postMessage(m, transfer), calls);
   } catch (e) {
     port.postMessage({ kind: 'error', code: String((e as { code?: unknown }).code ?? ''), message: String((e as Error).message ?? e) } satisfies ColumnMessage);
   }
@@ -149,5 +220,5 @@ function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): void {
 if (parentPort) {
   const port = parentPort;
   port.postMessage({ kind: 'ready' });
-  port.once('message', (job: ColumnJob) => serve(port, job));
+  port.once('message', (job: ColumnJob) => void serve(port, job));
 }

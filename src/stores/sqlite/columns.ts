@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { functionKey, type ColumnChunk, type ColumnRequest } from '../../analytics/index.js';
 import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../../payload/index.js';
 import { SQL_TIMESTAMP_FUNCTION, quoteIdentifier, sqlText, type SqlFilter } from './sql-filter.js';
-import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, type TaskRecord, type Value } from '../../records/index.js';
+import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, unreadable, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
@@ -49,14 +49,15 @@ export interface ColumnSource {
  * read, as the two read a row in about the same time. Should that be fewer
  * than `minWorkerRows`, the main thread reads the rest alone.
  */
-export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL; awaitReady: boolean; workerRows: number } = {
+export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL; awaitReady: boolean; workerRows: number; workerNamedRows: number } = {
   minRows: 60_000,
   minWorkerRows: 10_000,
   worker: new URL('./column-worker.js', import.meta.url),
   /** Whether a read waits for its worker to be ready before it reads a row (a test's small tables would be read before it is). */
   awaitReady: false,
-  /** How many rows workers have read, all told. */
+  /** How many rows workers have read, all told, and of those how many with their function's name. */
   workerRows: 0,
+  workerNamedRows: 0,
 };
 
 
@@ -489,8 +490,9 @@ export async function* tableColumns(
   }
 
   /** A slice the worker read, as the chunk `here` would have made of it (its records fetched now, by rowid; a row gone since left out). */
-  const helperChunk = (w: ColumnSlice, local: number[]): ColumnChunk => {
+  const helperChunk = (w: ColumnSlice, local: number[], localNames: string[]): ColumnChunk => {
     for (const s of w.newUuids) local.push(intern(s));
+    localNames.push(...w.newFunctions);
     const n = w.length;
     const uuid = new Int32Array(n);
     const plain = new Uint8Array(n);
@@ -518,19 +520,24 @@ export async function* tableColumns(
       records: new Array<TaskRecord | undefined>(n),
       values,
       resubmitted: request.resubmittedFlag ? w.resubmitted : null,
-      functions: null,
+      functions: w.functions ? Array.from(w.functions, (f) => (f < 0 ? null : localNames[f]!)) : null,
       msgIdTexts: request.values.includes('msg_id') ? new Array<string>(n) : null,
     } satisfies ColumnChunk;
     const ids = request.values.indexOf('msg_id');
     const row: unknown[] = [];
     const at = request.values.map((_, j) => j);
+    const found = fetchRecords(wanted.map((i) => w.rowid[i]!));
+    const gone = new Set<number>();
+    let note = 0;
+    // row by row as `here` goes: its values, the notes the worker heard of it (its function's), then its record
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < at.length; j++) row[j] = w.values[j]![i];
       setValues(chunk, i, row, at, ids);
-    }
-    const found = fetchRecords(wanted.map((i) => w.rowid[i]!));
-    const gone = new Set<number>();
-    for (const i of wanted) {
+      for (; note < w.notes.length && w.notes[note]!.row === i; note++) {
+        const u = w.notes[note]!;
+        unreadable(u.key, u.record, u.reason, u.kind);
+      }
+      if (plain[i] !== RECORD) continue;
       const r = found.get(w.rowid[i]!);
       if (!r) {
         gone.add(i);
@@ -546,9 +553,7 @@ export async function* tableColumns(
   // none of the SQL functions this one has: a filter that calls one is read here alone)
   const top = (src.run(() => maxRowid.pluck().get()) as number | null) ?? 0;
   const helper =
-    request.state && !request.function && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION)
-      ? startHelper()
-      : null;
+    request.state && top >= parallelRead.minRows && !src.db.memory && !stmt.source.includes(SQL_TIMESTAMP_FUNCTION) ? startHelper() : null;
   if (!helper) {
     yield* here(0, Infinity);
     return;
@@ -556,7 +561,7 @@ export async function* tableColumns(
   const job = (from: number): ColumnJob => ({
     filename: src.db.name,
     mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
-    cachePages: PASS_CACHE_PAGES,
+    cachePages: aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES,
     sql: stmt.source,
     packed: packed !== null,
     unpackedSql,
@@ -565,6 +570,9 @@ export async function* tableColumns(
     filterParams: [...filter.params],
     from,
     at: packed ? UNPACKED : { ...columnsAt, values: valueAt },
+    call: request.function
+      ? { table: name, items, where: filter.where, blobAt, keys: FUNCTION_KEYS, keysAt: FUNCTION_KEYS.map(pos), msgIdAt: M, lazy: FUNCTION_LAZY, tableName: table.name, path: src.path }
+      : null,
   });
   // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
   let split = Infinity;
@@ -582,16 +590,18 @@ export async function* tableColumns(
     if (split === Infinity) return;
     // the worker's slices, in order; should it stop short, the rest is read here, from the last row it gave
     const local: number[] = [];
+    const localNames: string[] = [];
     let last = split;
     for (;;) {
       const m = await helper.next();
       if (m.kind === 'done') return;
       if (m.kind === 'error') throw sqliteError(Object.assign(new Error(m.message), { code: m.code }), src.path);
-      if (m.kind === 'failed') break;
+      if (m.kind === 'failed' || m.kind === 'halt') break;
       if (request.signal?.aborted) throw interrupted();
       last = m.slice.rowid[m.slice.length - 1]!;
       parallelRead.workerRows += m.slice.length;
-      const chunk = helperChunk(m.slice, local);
+      if (m.slice.functions) parallelRead.workerNamedRows += m.slice.length;
+      const chunk = helperChunk(m.slice, local, localNames);
       if (chunk.length > 0) yield chunk;
     }
     yield* here(last, Infinity);

@@ -23,7 +23,8 @@ export async function refuseExisting(path: string, force: boolean): Promise<void
 export async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
   await refuseExisting(path, force);
   const partial = `${path}.partial-${process.pid}`;
-  const out = createWriteStream(partial, { flags: 'wx' });
+  // room for a few pieces: the next is made while the last is written, not after
+  const out = createWriteStream(partial, { flags: 'wx', highWaterMark: 1 << 20 });
   // a write's failure (a full disk, or a write still under way when the pieces failed) is kept, not thrown at the process
   let failure: Error | null = null;
   out.on('error', (e) => (failure ??= e));

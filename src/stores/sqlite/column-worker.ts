@@ -170,7 +170,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
           } catch {
             throw new Halt();
           }
-          slice.notes.push(...call.takeNotes());
+          for (const note of call.takeNotes()) slice.notes.push(note);
         }
         return slice;
       }

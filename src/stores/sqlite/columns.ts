@@ -492,7 +492,7 @@ export async function* tableColumns(
   /** A slice the worker read, as the chunk `here` would have made of it (its records fetched now, by rowid; a row gone since left out). */
   const helperChunk = (w: ColumnSlice, local: number[], localNames: string[]): ColumnChunk => {
     for (const s of w.newUuids) local.push(intern(s));
-    localNames.push(...w.newFunctions);
+    for (const f of w.newFunctions) localNames.push(f);
     const n = w.length;
     const uuid = new Int32Array(n);
     const plain = new Uint8Array(n);

@@ -175,6 +175,9 @@ export class StoreClient implements Client {
     if (!store.capabilities.indexes) return store.createIndexes();
     const question = `%index adds indexes on submitted, completed, started, engine_uuid and client_uuid to ${store.info.location}`;
     if (!this.options.write) throw storeError(`${question}, and the store is open read-only; start ipc with --write to allow it`);
+    // what would be refused is refused, and what is there already said, before anyone is asked
+    const plan = await store.planIndexes();
+    if (plan.missing.length === 0) return { created: [], present: plan.present, seconds: 0, bytesAdded: 0 };
     if (!this.options.confirm) throw storeError(`${question}; nothing is written without a confirmation`);
     if (!(await this.options.confirm(`${question}. Go on?`))) throw notConfirmed(question, 'written');
     return store.createIndexes();

@@ -110,6 +110,8 @@ export interface Store {
   readyColumnReads(): void;
   /** `%index`: indexes on the columns queries scan for (capabilities.indexes). */
   createIndexes(): Promise<IndexReport>;
+  /** What `%index` would make (`missing`) and finds made (`present`), `table.column` each; raises what createIndexes would refuse with, before anyone is asked. */
+  planIndexes(): Promise<{ readonly missing: readonly string[]; readonly present: readonly string[] }>;
   /** How many records findRecords would give (capabilities.count: without reading them). */
   countRecords(query: QueryInput): Promise<number>;
   /** The answer kept in the store and read a page at a time, or null when it cannot be (capabilities.paged). */
@@ -190,6 +192,12 @@ export abstract class StoreBase {
 
   async createIndexes(): Promise<IndexReport> {
     throw storeError(`%index makes indexes in a SQLite file; ${this.info.location} is a ${this.info.kind}`);
+  }
+
+  async planIndexes(): Promise<{ readonly missing: readonly string[]; readonly present: readonly string[] }> {
+    // createIndexes says why there is nothing to plan
+    const report = await this.createIndexes();
+    return { missing: report.created, present: report.present };
   }
 
   idleNote(): string | null {

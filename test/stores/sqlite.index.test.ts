@@ -94,12 +94,27 @@ time.sleep(20)
     assert.deepEqual(ipcIndexes(dbPath), []);
   });
 
-  test('needs --write, then a confirmation', async () => {
+  test('needs --write, then a confirmation; refuses, or says none is needed, before it asks', async () => {
     const readOnly = await runIpc(['--sqlitedb', dbPath, '-c', '%index']);
     assert.match(readOnly.stderr, /open read-only; start ipc with --write/);
-    const unconfirmed = await runIpc(['--sqlitedb', dbPath, '--write', '-c', '%index']);
-    assert.match(unconfirmed.stderr, /add --yes to confirm/);
+    // beside the running controller: refused at once, not asked first
+    const besideController = await runIpc(['--sqlitedb', dbPath, '--write', '-c', '%index']);
+    assert.match(besideController.stderr, /another process has \S+ open \(a running controller\?\)/);
+    assert.doesNotMatch(besideController.stderr, /--yes/);
     assert.deepEqual(ipcIndexes(dbPath), []);
+    // a file no process has open: asked (in a script, --yes answers)
+    const copy = join(cluster.root, 'confirm-copy.db');
+    const live = new Database(dbPath, { readonly: true });
+    await live.backup(copy);
+    live.close();
+    const unconfirmed = await runIpc(['--sqlitedb', copy, '--write', '-c', '%index']);
+    assert.match(unconfirmed.stderr, /add --yes to confirm/);
+    assert.deepEqual(ipcIndexes(copy), []);
+    // once they are there, nothing is asked: there is nothing to write
+    await runIpc(['--sqlitedb', copy, '--write', '--yes', '-c', '%index'], { timeoutMs: 30_000 });
+    const none = await runIpc(['--sqlitedb', copy, '--write', '-c', '%index']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^no index was needed; already there: /);
   });
 
   test('ipc refuses; made between the controller\'s commits, the controller keeps writing and SQLiteDB reads the file', async () => {

@@ -34,6 +34,23 @@ export function indexesOf(table: string, column: string): { name: string; sql: s
   return out;
 }
 
+/** The indexes of INDEXED_COLUMNS each table lacks (by `table.column`, with what makes them) and those it has. */
+export function indexPlan(db: Database.Database, tables: readonly TaskTable[]): { missing: { label: string; sql: string[] }[]; present: string[] } {
+  const existing = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").pluck().all() as string[]);
+  const missing: { label: string; sql: string[] }[] = [];
+  const present: string[] = [];
+  for (const table of tables) {
+    for (const column of INDEXED_COLUMNS) {
+      if (!table.keys.includes(column)) continue;
+      const absent = indexesOf(table.name, column).filter((ix) => !existing.has(ix.name));
+      const label = `${table.name}.${column}`;
+      if (absent.length === 0) present.push(label);
+      else missing.push({ label, sql: absent.map((ix) => ix.sql) });
+    }
+  }
+  return { missing, present };
+}
+
 /**
  * Creates the indexes of INDEXED_COLUMNS on each table, in one transaction
  * begun with BEGIN IMMEDIATE: when another connection (a running
@@ -55,19 +72,12 @@ export function createIndexes(db: Database.Database, path: string, tables: reado
       throw busy(e, path);
     }
     try {
-      const existing = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").pluck().all() as string[]);
-      for (const table of tables) {
-        for (const column of INDEXED_COLUMNS) {
-          if (!table.keys.includes(column)) continue;
-          const missing = indexesOf(table.name, column).filter((ix) => !existing.has(ix.name));
-          const label = `${table.name}.${column}`;
-          if (missing.length === 0) {
-            present.push(label);
-            continue;
-          }
-          for (const ix of missing) db.exec(ix.sql);
-          created.push(label);
-        }
+      // read again inside the transaction: what is there now
+      const plan = indexPlan(db, tables);
+      for (const label of plan.present) present.push(label);
+      for (const { label, sql } of plan.missing) {
+        for (const stmt of sql) db.exec(stmt);
+        created.push(label);
       }
       db.exec('COMMIT');
     } catch (e) {

@@ -13,7 +13,7 @@ import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './s
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
 import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
-import { createIndexes } from './indexes.js';
+import { createIndexes, indexPlan } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
 import { msgIdsByRowid, parallelRead, readyColumnWorker, settle, tableColumns, type ColumnSource, type Learning } from './columns.js';
@@ -788,6 +788,18 @@ export class SQLiteStore extends StoreBase implements Store {
    * reads; refused while another process has the file open.
    */
   override async createIndexes(): Promise<IndexReport> {
+    this.refuseIndexes();
+    return this.run(() => createIndexes(this.db, this.path, this.tables));
+  }
+
+  override async planIndexes(): Promise<{ readonly missing: readonly string[]; readonly present: readonly string[] }> {
+    this.refuseIndexes();
+    const plan = this.run(() => indexPlan(this.db, this.tables));
+    return { missing: plan.missing.map((m) => m.label), present: plan.present };
+  }
+
+  /** Raises why `%index` cannot make indexes here now (a read-only file, another process that has it open). */
+  private refuseIndexes(): void {
     if (!this.info.writable) {
       throw storeError(`${this.path} is open read-only; open it for writing (write: true, or --write) to create indexes`);
     }
@@ -797,7 +809,6 @@ export class SQLiteStore extends StoreBase implements Store {
         `another process has ${this.path} open (a running controller?), and building indexes holds the file for one long write that would make it lose task records, so no index was made; run %index once nothing else has the file open`,
       );
     }
-    return this.run(() => createIndexes(this.db, this.path, this.tables));
   }
 
   async close(): Promise<void> {

@@ -7,8 +7,8 @@
  * the record path's answer for every grouping, engine map and timeline,
  * by function too (the worker names its rows' functions and hands on the
  * notes its rows made). Then a worker made ready ahead of the reads (as an
- * interactive session does), one that cannot start (the read goes on
- * without it), and a read that does not wait for its worker.
+ * interactive session does), one that cannot start or halts at once (the
+ * read goes on without it), and a read that does not wait for its worker.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,12 +54,23 @@ function makeFile(n: number): string {
   return path;
 }
 
-async function stats(path: string): Promise<string> {
+async function stats(path: string, by: 'engine_id' | 'function' = 'engine_id'): Promise<string> {
   const client = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
   try {
-    return JSON.stringify(await computeStats(querySource(client, {}, statsKeys('engine_id'), () => client.deriveContext()), 'engine_id'));
+    return JSON.stringify(await computeStats(querySource(client, {}, statsKeys(by), () => client.deriveContext()), by));
   } finally {
     await client.close();
+  }
+}
+
+/** `stats` read on this thread alone. */
+async function statsAlone(path: string, by: 'engine_id' | 'function'): Promise<string> {
+  const { minRows } = parallelRead;
+  parallelRead.minRows = Infinity;
+  try {
+    return await stats(path, by);
+  } finally {
+    parallelRead.minRows = minRows;
   }
 }
 
@@ -84,6 +95,12 @@ test('a worker made ready ahead of the reads, and one that cannot start: the sam
     assert.equal(await stats(path), alone);
     parallelRead.worker = new URL('./no-such-worker.js', given);
     assert.equal(await stats(path), alone);
+    // a worker that halts before its first slice: the rest is read here
+    parallelRead.worker = new URL('./halting-worker.js', import.meta.url);
+    const halted = parallelRead.workerRows;
+    assert.equal(await stats(path), alone);
+    assert.equal(await stats(path, 'function'), await statsAlone(path, 'function'));
+    assert.equal(parallelRead.workerRows, halted, 'a halting worker sent rows');
     // a worker that cannot start, made ready ahead: the same
     readyColumnWorker();
     assert.equal(await stats(path), alone);

@@ -119,7 +119,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     const unpacked = job.packed ? db.prepare(job.unpackedSql).raw() : null;
     const maxRowid = db.prepare(job.maxRowidSql);
     const { at } = job;
-    if (job.call && calls) call = calls.callReader(db, job.call, job.filterParams, job.flagParams);
+    if (job.call) call = calls!.callReader(db, job.call, job.filterParams, job.flagParams);
     const aggregated = call?.rows ?? null;
     const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new Map<string, number>();
@@ -207,9 +207,16 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
 
 /** Runs a job, its failure sent as an error message. */
 async function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): Promise<void> {
+  let calls: typeof import('./column-calls.js') | null = null;
   try {
     // what a call's name is read with is loaded only for a job that reads one
-    const calls = job.call ? await import('./column-calls.js') : null;
+    if (job.call) calls = await import('./column-calls.js');
+  } catch {
+    // the main thread reads it all
+    port.postMessage({ kind: 'halt' } satisfies ColumnMessage);
+    return;
+  }
+  try {
     run(job, (m, transfer) => port.postMessage(m, transfer), calls);
   } catch (e) {
     port.postMessage({ kind: 'error', code: String((e as { code?: unknown }).code ?? ''), message: String((e as Error).message ?? e) } satisfies ColumnMessage);

@@ -74,7 +74,7 @@ async function statsAlone(path: string, by: 'engine_id' | 'function'): Promise<s
   }
 }
 
-test('a worker made ready ahead of the reads, and one that cannot start: the same answer each time', async () => {
+test('a worker made ready ahead of the reads, one that cannot start and one that halts: the same answer each time', async () => {
   const path = makeFile(3000);
   const given = parallelRead.worker;
   parallelRead.minRows = Infinity;

@@ -5,6 +5,7 @@ import { onUnreadable } from '../../records/index.js';
 import { blobSlices } from './blob-slices.js';
 import type { CallJob, ColumnNote } from './column-worker.js';
 import { rowReader } from './rows.js';
+import { SentTexts } from './sent-texts.js';
 import type { SqlFilter } from './sql-filter.js';
 
 /**
@@ -30,7 +31,7 @@ export function callReader(db: Database.Database, call: CallJob, filterParams: r
   const rows = blobSlices(db, call.table, filter, call.items, call.blobAt, flagParams);
   const read = rowReader(call.keys, call.keysAt, call.msgIdAt, call.lazy, undefined, rows !== null);
   const where = (id: unknown) => `record ${String(id ?? '?')} in table ${call.tableName} of ${call.path}`;
-  const names = new Map<string, number>();
+  const names = new SentTexts();
   let notes: ColumnNote[] = [];
   let at = -1;
   const stop = onUnreadable((u) => notes.push({ row: at, key: u.key, record: u.record, reason: u.reason, kind: u.kind }));
@@ -39,14 +40,7 @@ export function callReader(db: Database.Database, call: CallJob, filterParams: r
     name(row, i, newNames) {
       at = i;
       const name = functionKey(derivedValue(read(row, where), 'function'));
-      if (name === null) return -1;
-      let f = names.get(name);
-      if (f === undefined) {
-        f = names.size;
-        names.set(name, f);
-        newNames.push(name);
-      }
-      return f;
+      return name === null ? -1 : names.indexOf(name, newNames);
     },
     takeNotes() {
       const out = notes;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
 import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
+import { SentTexts } from './sent-texts.js';
 import { sliceReads } from './slices.js';
 
 /**
@@ -122,17 +123,8 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     if (job.call) call = calls!.callReader(db, job.call, job.filterParams, job.flagParams);
     const aggregated = call?.rows ?? null;
     const timeAt = [at.submitted, at.started, at.completed];
-    const uuids = new Map<string, number>();
-    const uuidOf = (uuid: unknown, newUuids: string[]): number => {
-      if (typeof uuid !== 'string') return -1;
-      let u = uuids.get(uuid);
-      if (u === undefined) {
-        u = uuids.size;
-        uuids.set(uuid, u);
-        newUuids.push(uuid);
-      }
-      return u;
-    };
+    const uuids = new SentTexts();
+    const uuidOf = (uuid: unknown, newUuids: string[]): number => (typeof uuid === 'string' ? uuids.indexOf(uuid, newUuids) : -1);
     /** Row i of a slice from its columns (`row`, laid out as `at` says); `times` are the slice's three arrays of times. */
     const fromColumns = (slice: ColumnSlice, times: readonly Float64Array[], i: number, row: unknown[]): void => {
       slice.rowid[i] = row[at.rowid] as number;

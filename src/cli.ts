@@ -382,6 +382,8 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
       streamRecords: !REFERS_TO_OUTPUT.test(source),
     });
   } finally {
+    // a SIGINT that came while the last statement's end ran without the event loop turning is heard before the listener goes
+    await new Promise((resolve) => setImmediate(resolve));
     process.off('SIGINT', onSigint);
   }
   if (sigint) return EXIT_INTERRUPTED;

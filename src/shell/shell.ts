@@ -15,6 +15,9 @@ import { makeErrorsFunction, makeStatsFunction, reportOfCall } from './magics/in
 import type { Expr, Statement } from '../language/index.js';
 import { TASK_RESULT_ATTRIBUTES } from './task-result-attributes.js';
 
+/** A statement that ran this long has the event loop turn once before its value is shown (a Ctrl-C pending is then seen). */
+const LONG_STATEMENT_MS = 10;
+
 provideAttributes(TASK_RESULT_ATTRIBUTES);
 
 export interface ShellOptions {
@@ -227,6 +230,14 @@ class ShellImpl implements Shell {
         try {
           const st = parseStatement({ source: text, from, to: chunk.to, firstLine });
           const r = await this.runInContext(execution, () => this.runStatement(st, text, firstLine, options, execution));
+          // A Ctrl-C that came while the statement's last steps ran without the event loop turning (the numbers of a
+          // large %stats) is seen now, before its value is shown: the loop turns once, after any statement that took a
+          // while (a quick one is over before anyone could press it). A stream is left to its reader, which looks at
+          // the signal between pieces.
+          if (options.signal && performance.now() - t0 >= LONG_STATEMENT_MS && !(r.value instanceof RecordStream)) {
+            await new Promise((resolve) => setImmediate(resolve));
+            if (options.signal.aborted) throw interrupted();
+          }
           if (r.isExpression && r.value !== null && r.value !== undefined) {
             value = r.value;
             hasValue = true;

@@ -363,3 +363,18 @@ test('a dict of 100,000 int keys is built and read by hash, not by comparing eve
   await shell.execute('del d[5]; d[True] = 1');
   assert.deepEqual(await value(shell, 'len(d), 5 in d, d[1]'), [99999, false, 1]);
 });
+
+test('a Ctrl-C that comes while a statement ends without the event loop turning stops it before its value is shown', async () => {
+  const shell = createShell({ client: await StoreClient.open(new DictDB()) });
+  // a statement of one long native step (a 40 MB text made upper case): the event loop does not turn until it is over
+  const long = "len(('ab' * 20000000).upper())";
+  const ac = new AbortController();
+  setImmediate(() => ac.abort());
+  const [stopped] = await shell.execute(long, { signal: ac.signal });
+  assert.equal(stopped!.error?.kind, 'Interrupted', JSON.stringify(stopped));
+  assert.equal(stopped!.hasValue, false);
+  // without a Ctrl-C it answers
+  const [answered] = await shell.execute(long, { signal: new AbortController().signal });
+  assert.equal(answered!.hasValue, true);
+  assert.equal(answered!.value, 40000000);
+});

@@ -1,5 +1,5 @@
 import type { Client, TaskColumns, TaskColumnsRequest } from '../../client/index.js';
-import { didYouMean, nameError, typeError } from '../../errors.js';
+import { didYouMean, interrupted, nameError, typeError } from '../../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../format/index.js';
 import {
   GROUP_ALIASES, INTERVAL_KEYS, IntervalTable, MappedIds, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys,
@@ -21,7 +21,12 @@ export type Source = {
   /** The engine map for the records (a store client may look it up: asked only where the records are read). */
   readonly ctx: () => Promise<DeriveContext>;
   readonly columns?: (request: TaskColumnsRequest) => Promise<TaskColumns | null>;
+  /** The statement's Ctrl-C, looked at while what was read is added up. */
+  readonly signal?: AbortSignal;
 };
+
+/** How long adding up chunks goes on before the event loop turns (so that Ctrl-C is seen). */
+const TURN_MS = 20;
 
 /** The engine map of the client as a derivation context; without one, engines are named by the ids the records reveal, else by uuid. */
 export function deriveContext(client: Client): Promise<DeriveContext> {
@@ -83,7 +88,16 @@ export async function computeStats(source: Source, by: StatsGroup): Promise<Task
     const { read, ctx } = columns;
     const b = new StatsBuilder(by, ctx);
     const ids = new MappedIds(read.uuids, ctx);
-    for await (const chunk of read.chunks) b.addChunk(chunk, read.uuids, ids);
+    let turned = performance.now();
+    for await (const chunk of read.chunks) {
+      b.addChunk(chunk, read.uuids, ids);
+      // chunks read ahead (an engine map learned in the pass) come without the loop turning between them
+      if (source.signal && performance.now() - turned > TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (source.signal.aborted) throw interrupted();
+        turned = performance.now();
+      }
+    }
     return b.result();
   }
   const b = new StatsBuilder(by, await source.ctx());
@@ -226,6 +240,7 @@ export function querySource(
     open: () => client.streamQuery(query, keys, { lazy: DERIVE_ONLY, unordered, ...(signal ? { signal } : {}) }),
     ctx: derive,
     ...(client.capabilities.columns ? { columns: (request: TaskColumnsRequest) => client.taskColumns(query, signal ? { ...request, signal } : request) } : {}),
+    ...(signal ? { signal } : {}),
   };
 }
 

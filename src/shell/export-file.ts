@@ -2,7 +2,10 @@ import { constants, createWriteStream } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
-import { IpcError, storeError } from '../errors.js';
+import { IpcError, interrupted, storeError } from '../errors.js';
+
+/** How long pieces are made and written before the event loop turns. */
+const TURN_MS = 20;
 
 /** Refuses a file that is there already (unless `force`), or whose folder is not: said before any work is done for it. */
 export async function refuseExisting(path: string, force: boolean): Promise<void> {
@@ -18,9 +21,10 @@ export async function refuseExisting(path: string, force: boolean): Promise<void
  * Writes pieces to a new file, next to it first and renamed once whole, so an
  * interrupted export leaves no half file. An existing file is kept unless
  * `force`: an export names a file on the user's disk, and a slip of the
- * fingers (`--svg tasks.db`) must not cost them the store.
+ * fingers (`--svg tasks.db`) must not cost them the store. Ctrl-C (`signal`)
+ * stops the writing between two pieces, and no file is left.
  */
-export async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>): Promise<number> {
+export async function writeFileStreaming(path: string, force: boolean, pieces: AsyncIterable<string>, signal?: AbortSignal): Promise<number> {
   await refuseExisting(path, force);
   const partial = `${path}.partial-${process.pid}`;
   // room for a few pieces: the next is made while the last is written, not after
@@ -31,8 +35,15 @@ export async function writeFileStreaming(path: string, force: boolean, pieces: A
   let bytes = 0;
   try {
     await once(out, 'open');
+    let turned = performance.now();
     for await (const piece of pieces) {
       if (failure) throw failure;
+      // pieces made without the event loop turning between them: it turns now and then, so that Ctrl-C is seen
+      if (signal && performance.now() - turned > TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turned = performance.now();
+      }
+      if (signal?.aborted) throw interrupted();
       bytes += Buffer.byteLength(piece);
       if (!out.write(piece)) await once(out, 'drain');
     }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -226,4 +226,20 @@ test('a report whose writing fails midway leaves no file behind', async () => {
   assert.ok(!existsSync(out));
   assert.deepEqual(readdirSync(join(dir, 'midway')), [], 'no partial file either');
   assert.ok(statSync(dir).isDirectory());
+});
+
+test('Ctrl-C stops an export between two pieces and leaves no file, though the pieces come without the event loop turning', async () => {
+  mkdirSync(join(dir, 'stopped'));
+  const out = join(dir, 'stopped', 'big.json');
+  let made = 0;
+  // 64 KB pieces made as fast as they are asked for: the drawing of a large trace
+  async function* pieces(): AsyncGenerator<string> {
+    const piece = 'x'.repeat(1 << 16);
+    for (; made < 20_000; made++) yield piece;
+  }
+  const ac = new AbortController();
+  setImmediate(() => ac.abort());
+  await assert.rejects(writeFileStreaming(out, false, pieces(), ac.signal), (e: { kind?: string }) => e.kind === 'Interrupted');
+  assert.ok(made < 20_000, 'every piece was written');
+  assert.deepEqual(readdirSync(join(dir, 'stopped')), [], 'no file, and no partial one');
 });

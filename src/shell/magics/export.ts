@@ -80,7 +80,7 @@ export async function exportMagic(st: { argAt: number; arg: string }, ctx: Magic
   }
   let bytes: number;
   try {
-    bytes = await writeFileStreaming(args.file, args.force, pieces());
+    bytes = await writeFileStreaming(args.file, args.force, pieces(), ctx.interp.signal);
   } finally {
     if (value instanceof RecordStream) await value.close().catch(() => undefined);
   }

@@ -73,7 +73,7 @@ export async function reportMagic(st: { argAt: number; arg: string }, ctx: Magic
   const sel: Selection = await selectionOf(ctx, { argAt: st.argAt + restAt, arg: rest }, args);
   const utc = ctx.display().timezone === 'utc';
   const { pieces, tasks } = await reportPieces(ctx.client, sel, args.query === '' ? null : args.query, utc);
-  const bytes = await writeFileStreaming(file, force, pieces);
+  const bytes = await writeFileStreaming(file, force, pieces, ctx.interp.signal);
   const size = bytes < 1 << 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
   return new Text(`wrote ${file} (${size}), a report of ${tasks} task${tasks === 1 ? '' : 's'}: open it in a browser`);
 }

@@ -322,14 +322,14 @@ export async function timelineMagic(st: { argAt: number; arg: string }, ctx: Mag
   if (typeof trace === 'string') {
     const table = await intervalTable(source, { function: true, msgIds: true, labels: true, resubmittedText: true });
     const text = table ? renderTraceRows(table.rows()) : renderTrace(source.open(), await source.ctx());
-    const n = await writeFileStreaming(trace, force, text);
+    const n = await writeFileStreaming(trace, force, text, ctx.interp.signal);
     return new Text(`wrote ${trace} (${formatBytes(n)}), Chrome Trace Event JSON: open it in https://ui.perfetto.dev or chrome://tracing`);
   }
   if (typeof svg === 'string') {
     const table = await intervalTable(source, { function: false, msgIds: true, labels: true });
     const order = table?.order();
     const text = table ? renderSvgIntervals(() => table.intervals(order)) : renderSvg(source.open, await source.ctx());
-    const n = await writeFileStreaming(svg, force, text);
+    const n = await writeFileStreaming(svg, force, text, ctx.interp.signal);
     return new Text(`wrote ${svg} (${formatBytes(n)}), an SVG Gantt chart`);
   }
   if (!ctx.shell.terminal) throw nameError('%timeline draws in the interactive shell only; in a script, --trace FILE or --svg FILE write it to a file');

@@ -243,7 +243,10 @@ export class StoreClient implements Client {
     // The engine map may cost a scan of the store: only a plan whose derivations read it asks for it.
     const ctx: DeriveContext = {};
     const plan = planDerived(q, keys, ctx, lazy);
-    if (!plan) return how.unordered ? store.scanRecords(q, keys, { lazy }) : store.findRecords(q, keys, { lazy });
+    if (!plan) {
+      const options = { lazy, ...(how.signal ? { signal: how.signal } : {}) };
+      return how.unordered ? store.scanRecords(q, keys, options) : store.findRecords(q, keys, options);
+    }
     if (plan.context) Object.assign(ctx, await this.deriveContext());
     return new RecordBatches(derivedBatches(plan, this.derivedReader(), { ...(how.signal ? { signal: how.signal } : {}), unordered: how.unordered ?? false, holdAll: how.holdAll ?? false }));
   }

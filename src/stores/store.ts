@@ -51,6 +51,8 @@ export interface FindOptions {
    * to. Never a column its own tests read.
    */
   readonly sparse?: Readonly<Record<string, StoredTextIs>>;
+  /** The statement's Ctrl-C: a store that reads in slices stops between two, raising Interrupted (else it reads on; the caller stops taking records). */
+  readonly signal?: AbortSignal;
 }
 
 /**

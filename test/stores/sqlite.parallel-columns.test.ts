@@ -152,3 +152,40 @@ test('a stopped statement stops its column read between two slices, with its wor
     Object.assign(parallelRead, { minRows, awaitReady });
   }
 });
+
+test("a stopped statement stops the store's record reads too: in order (finding the order, then reading) and in the file's order", async () => {
+  const path = makeFile(60_000);
+  const store = await openSQLiteStore({ path });
+  try {
+    for (const read of ['findRecords', 'scanRecords'] as const) {
+      // stopped after the first record: the read raises Interrupted at its next turn, long before its end
+      const ac = new AbortController();
+      let n = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const _ of store[read]({}, ['msg_id', 'submitted'], { signal: ac.signal })) if (++n === 1) ac.abort();
+        })(),
+        (e: { kind?: string }) => e.kind === 'Interrupted',
+        `${read} read on after Ctrl-C`,
+      );
+      assert.ok(n < 60_000, `${read} gave every record (${n})`);
+      // stopped before it begins: an ordered read stops while it finds the order, before a record comes
+      n = 0;
+      const stopped = new AbortController();
+      stopped.abort();
+      await assert.rejects(
+        (async () => {
+          for await (const _ of store[read]({}, ['msg_id'], { signal: stopped.signal })) n++;
+        })(),
+        (e: { kind?: string }) => e.kind === 'Interrupted',
+      );
+      if (read === 'findRecords') assert.equal(n, 0, 'a record came before the order was found');
+    }
+    // without a signal, or one not raised, every record comes
+    let all = 0;
+    for await (const _ of store.findRecords({}, ['msg_id'], { signal: new AbortController().signal })) all++;
+    assert.equal(all, 60_000);
+  } finally {
+    await store.close();
+  }
+});

@@ -20,18 +20,23 @@ function errorGroupOf(name: string): ErrorGroup {
  * read twice, first every record's status (to count the selection), then
  * the failures whole, with their buffers for the function names.
  */
-async function computeErrors(client: Client, sel: { query: Record<string, unknown> } | { records: TaskRecord[] }, by: ErrorGroup | null, ctx: DeriveContext): Promise<ErrorReport> {
+async function computeErrors(
+  client: Client, sel: { query: Record<string, unknown> } | { records: TaskRecord[] }, by: ErrorGroup | null, ctx: DeriveContext, signal?: AbortSignal,
+): Promise<ErrorReport> {
   const b = new ErrorsBuilder(by, ctx);
+  // Ctrl-C stops each read between two slices
+  const reading = signal ? { signal } : {};
   if ('records' in sel) {
     // records in hand without their buffers (db_query's default keys): the failures' function names come from the store
     const unnamed = sel.records.filter((r) => r['function'] === undefined && !Array.isArray(r['buffers']) && taskFailure(r));
     const buffers = new Map<string, TaskRecord['buffers']>();
     if (unnamed.length) {
       try {
-        for await (const r of client.streamQuery({ msg_id: { $in: unnamed.map((r) => String(r['msg_id'])) } }, ['msg_id', 'buffers'])) {
+        for await (const r of client.streamQuery({ msg_id: { $in: unnamed.map((r) => String(r['msg_id'])) } }, ['msg_id', 'buffers'], reading)) {
           buffers.set(String(r['msg_id']), r['buffers']);
         }
-      } catch {
+      } catch (e) {
+        if (signal?.aborted) throw e;
         // a store that keeps no buffers (or a hub that forgot them): the functions stay unnamed
       }
     }
@@ -42,11 +47,11 @@ async function computeErrors(client: Client, sel: { query: Record<string, unknow
     return b.result();
   }
   const failed: string[] = [];
-  for await (const r of client.streamQuery(sel.query, ['msg_id', 'error', 'result_content'])) {
+  for await (const r of client.streamQuery(sel.query, ['msg_id', 'error', 'result_content'], reading)) {
     if (taskFailure(r)) failed.push(String(r['msg_id']));
     else b.skip();
   }
-  if (failed.length) for await (const r of client.streamQuery({ msg_id: { $in: failed } }, [...ERROR_KEYS, 'buffers'])) b.add(r);
+  if (failed.length) for await (const r of client.streamQuery({ msg_id: { $in: failed } }, [...ERROR_KEYS, 'buffers'], reading)) b.add(r);
   return b.result();
 }
 
@@ -69,7 +74,7 @@ function csvRow(s: Record<string, unknown>): Record<string, unknown> {
 export async function errorsMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<unknown> {
   const args = parseMagicArgs('errors', st.arg, []);
   const by = args.by === null ? null : errorGroupOf(args.by);
-  const report = await computeErrors(ctx.client, await selectionOf(ctx, st, args), by, await deriveContext(ctx.client));
+  const report = await computeErrors(ctx.client, await selectionOf(ctx, st, args), by, await deriveContext(ctx.client), ctx.interp.signal);
   const format = ctx.shell.settings.format;
   const utc = ctx.display().timezone === 'utc';
   if (format === 'table') {
@@ -91,6 +96,6 @@ export function makeErrorsFunction(client: Client): PyFunction {
     const byArg = a.get('by') ?? null;
     if (byArg !== null && typeof byArg !== 'string') throw typeError(`errors(by=...) takes a name such as 'label', not ${typeName(byArg)}`);
     const by = byArg === null ? null : errorGroupOf(byArg);
-    return errorsData(await computeErrors(client, records ? { records } : { query: query! }, by, await deriveContext(client)));
+    return errorsData(await computeErrors(client, records ? { records } : { query: query! }, by, await deriveContext(client), c.signal));
   }, `errors(records=None, by=None): records from db_query or a query dict; one row per failure signature (ename and evalue with numbers, ids, paths and quoted values as placeholders): count, share, cause, functions, engines, first and last time, a sample msg_id; by ${ERROR_GROUPS.join(', ')}`);
 }

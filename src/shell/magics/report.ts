@@ -25,26 +25,30 @@ type Selection = { query: Record<string, unknown> } | { records: TaskRecord[] };
  * and, when it failed, its msg_id), the samples' tracebacks read by id,
  * then the page, whose timeline reads the records twice more.
  */
-export async function reportPieces(client: Client, sel: Selection, queryText: string | null, utc: boolean): Promise<{ pieces: AsyncIterable<string>; tasks: number }> {
+export async function reportPieces(
+  client: Client, sel: Selection, queryText: string | null, utc: boolean, signal?: AbortSignal,
+): Promise<{ pieces: AsyncIterable<string>; tasks: number }> {
   const ctx = await deriveContext(client);
+  // Ctrl-C stops each read between two slices
+  const reading = signal ? { signal } : {};
   const builder = new ReportBuilder(ctx);
   const records = 'records' in sel ? sel.records : null;
   const query = 'query' in sel ? sel.query : null;
-  for await (const r of records ?? client.streamQuery(query!, [...REPORT_KEYS])) builder.add(r);
+  for await (const r of records ?? client.streamQuery(query!, [...REPORT_KEYS], reading)) builder.add(r);
   const report = builder.result();
   const samples = new Set(report.errors.signatures.slice(0, TRACEBACKS).map((s) => s.sample));
   const tracebacks = new Map<string, string>();
   if (samples.size) {
     const found = records
       ? records.filter((r) => samples.has(String(r['msg_id'])))
-      : client.streamQuery({ msg_id: { $in: [...samples] } }, ['msg_id', 'error', 'result_content']);
+      : client.streamQuery({ msg_id: { $in: [...samples] } }, ['msg_id', 'error', 'result_content'], reading);
     for await (const r of found) {
       const tb = tracebackText(r);
       if (tb !== null) tracebacks.set(String(r['msg_id']), tb);
     }
   }
   const source = (await client.describe()).source;
-  const timeline = () => records ?? client.streamQuery(query!, TIMELINE_KEYS);
+  const timeline = () => records ?? client.streamQuery(query!, TIMELINE_KEYS, reading);
   const pieces = renderReport({ source, query: queryText, generated: Timestamp.now(), report, tracebacks, timeline, ctx, utc });
   return { pieces, tasks: report.records };
 }
@@ -52,7 +56,7 @@ export async function reportPieces(client: Client, sel: Selection, queryText: st
 /** What `db_query(query, keys)` becomes under `--format report`: the report of its records (it reads the keys it needs). */
 export async function reportOfCall(client: Client, c: CallArgs, utc: boolean): Promise<TextStream> {
   const { query } = dbQueryArgs(c);
-  const { pieces, tasks } = await reportPieces(client, { query: query as Record<string, unknown> }, repr(query), utc);
+  const { pieces, tasks } = await reportPieces(client, { query: query as Record<string, unknown> }, repr(query), utc, c.signal);
   return new TextStream(`an HTML report of ${tasks} task${tasks === 1 ? '' : 's'}`, pieces);
 }
 
@@ -72,7 +76,7 @@ export async function reportMagic(st: { argAt: number; arg: string }, ctx: Magic
   await refuseExisting(file, force);
   const sel: Selection = await selectionOf(ctx, { argAt: st.argAt + restAt, arg: rest }, args);
   const utc = ctx.display().timezone === 'utc';
-  const { pieces, tasks } = await reportPieces(ctx.client, sel, args.query === '' ? null : args.query, utc);
+  const { pieces, tasks } = await reportPieces(ctx.client, sel, args.query === '' ? null : args.query, utc, ctx.interp.signal);
   const bytes = await writeFileStreaming(file, force, pieces, ctx.interp.signal);
   const size = bytes < 1 << 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
   return new Text(`wrote ${file} (${size}), a report of ${tasks} task${tasks === 1 ? '' : 's'}: open it in a browser`);

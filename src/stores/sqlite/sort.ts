@@ -3,6 +3,7 @@
  * are sorted, then merged pairwise, and every few milliseconds of that work
  * the loop turns once, so that Ctrl-C is seen while a million rows sort.
  */
+import { interrupted } from '../../errors.js';
 
 /** Indices per run sorted at once (each a few milliseconds). */
 const RUN = 1 << 14;
@@ -11,13 +12,14 @@ const STEP = 1 << 12;
 /** The longest the sort works before the event loop turns. */
 const TURN_MS = 8;
 
-/** Sorts `index` in place by `compare`, turning the event loop as it goes. */
-export async function sortInSlices(index: Uint32Array, compare: (a: number, b: number) => number): Promise<void> {
+/** Sorts `index` in place by `compare`, turning the event loop as it goes; `signal` (Ctrl-C) stops it there, raising Interrupted. */
+export async function sortInSlices(index: Uint32Array, compare: (a: number, b: number) => number, signal?: AbortSignal): Promise<void> {
   const n = index.length;
   let since = performance.now();
   const turn = async () => {
     if (performance.now() - since <= TURN_MS) return;
     await new Promise((r) => setImmediate(r));
+    if (signal?.aborted) throw interrupted();
     since = performance.now();
   };
   for (let start = 0; start < n; start += RUN) {

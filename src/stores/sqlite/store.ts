@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
-import { keyError, queryError, storeError } from '../../errors.js';
+import { interrupted, keyError, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, keySpec, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
@@ -514,6 +514,7 @@ export class SQLiteStore extends StoreBase implements Store {
         })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
         await new Promise((r) => setImmediate(r));
+        if (options.signal?.aborted) throw interrupted();
       }
     }
   }
@@ -569,7 +570,7 @@ export class SQLiteStore extends StoreBase implements Store {
   /** One table's answer in order, in chunks, each record with its sort key. */
   private async *tableStream<T>(table: TaskTable, q: Query, keys: readonly string[], output: Output<T>, options: FindOptions = {}): AsyncGenerator<Chunk<T>> {
     const filter = toSql(q, columnOf(table));
-    const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter));
+    const ordered = await this.findOrder(table, filter, byMsgId(q) || this.searches(table, filter), options.signal);
     const tested = filter.residual ? residualKeys(filter.residual) : [];
     const stored = columnsToFetch(table.keys, keys, tested);
     // a fetched row is the rowid, then the stored columns
@@ -599,6 +600,7 @@ export class SQLiteStore extends StoreBase implements Store {
       // that Ctrl-C (a key, or SIGINT) is seen while a long answer is read.
       if (performance.now() - turned > TURN_MS) {
         await new Promise((r) => setImmediate(r));
+        if (options.signal?.aborted) throw interrupted();
         turned = performance.now();
       }
       const end = Math.min(n, start + FETCH_CHUNK);
@@ -667,7 +669,7 @@ export class SQLiteStore extends StoreBase implements Store {
    * then msg_id). Scans the table in slices of rowids, each statement short;
    * the slice grows or shrinks to stay near READ_SLICE_MS.
    */
-  private async findOrder(table: TaskTable, filter: SqlFilter, indexed: boolean): Promise<Ordered> {
+  private async findOrder(table: TaskTable, filter: SqlFilter, indexed: boolean, signal?: AbortSignal): Promise<Ordered> {
     const name = quoteIdentifier(table.name);
     const submitted = table.keys.includes('submitted') ? quoteIdentifier('submitted') : 'NULL';
     if (indexed) {
@@ -677,7 +679,7 @@ export class SQLiteStore extends StoreBase implements Store {
       ) as [number, unknown][];
       const rowids = Float64Array.from(rows, (r) => r[0]);
       const micros = Float64Array.from(rows, (r) => timestampMicros(r[1]));
-      await this.sortByTime(table, rowids, micros);
+      await this.sortByTime(table, rowids, micros, signal);
       return { table, rowids, micros };
     }
     const stmt = this.run(() =>
@@ -704,20 +706,23 @@ export class SQLiteStore extends StoreBase implements Store {
         micros[count] = us;
         count++;
       }
-      if (performance.now() - t0 > TURN_MS / 2) await new Promise((r) => setImmediate(r));
+      if (performance.now() - t0 > TURN_MS / 2) {
+        await new Promise((r) => setImmediate(r));
+        if (signal?.aborted) throw interrupted();
+      }
     }
     rowids = rowids.subarray(0, count);
     micros = micros.subarray(0, count);
-    if (!sorted) await this.sortByTime(table, rowids, micros);
+    if (!sorted) await this.sortByTime(table, rowids, micros, signal);
     return { table, rowids, micros };
   }
 
   /** Sorts by submitted; rows submitted at the same microsecond go by msg_id. */
-  private async sortByTime(table: TaskTable, rowids: Float64Array, micros: Float64Array): Promise<void> {
+  private async sortByTime(table: TaskTable, rowids: Float64Array, micros: Float64Array, signal?: AbortSignal): Promise<void> {
     const n = rowids.length;
     const index = new Uint32Array(n);
     for (let i = 0; i < n; i++) index[i] = i;
-    await sortInSlices(index, (a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b));
+    await sortInSlices(index, (a, b) => (micros[a]! < micros[b]! ? -1 : micros[a]! > micros[b]! ? 1 : a - b), signal);
     const r = Float64Array.from(index, (i) => rowids[i]!);
     const m = Float64Array.from(index, (i) => micros[i]!);
     const msgIdOf = this.db.prepare(`SELECT msg_id FROM ${quoteIdentifier(table.name)} WHERE rowid = ?`).pluck();

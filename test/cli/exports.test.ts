@@ -4,7 +4,7 @@
  * bidi overrides), as Python's own csv and json modules read them back.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -106,4 +106,23 @@ test("keys='*' exports every key, buffers too: loaded into --dictdb, the payload
   const answers = jsonLines(bare.stdout);
   assert.equal(answers.at(-1), 58);
   assert.ok((answers.slice(0, -1) as Record<string, unknown>[]).every((r) => r['function'] === null && r['result'] === null));
+});
+
+test('%export with the file first says the order, and writes nothing', async () => {
+  const cwd = join(tmp.dir, 'file-first');
+  mkdirSync(cwd);
+  for (const [arg, said] of [
+    ["out.csv db_query({}, keys=['msg_id', 'completed'])", "%export db_query({}, keys=['msg_id', 'completed']) out.csv"],
+    // this one parses as EXPR FILE (a text, then a file named `db_query({})`): refused all the same
+    ["'my out.jsonl' db_query({}) --force", '%export db_query({}) "my out.jsonl"'],
+  ] as const) {
+    const r = await runIpc(['--sqlitedb', PAYLOADS, '-c', `%export ${arg}`], { env, cwd });
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stderr, `line 1: ParseError: %export takes the expression first, then the file: ${said}\n`);
+  }
+  assert.deepEqual(readdirSync(cwd), []);
+  // the right order writes the file
+  const ok = await runIpc(['--sqlitedb', PAYLOADS, '-c', "%export db_query({}, keys=['msg_id']) out.csv"], { env, cwd });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(readdirSync(cwd), ['out.csv']);
 });

@@ -53,11 +53,41 @@ export function parseExportArgs(arg: string): ExportArgs {
   return { expr: m[1]!.trim(), exprAt: lead, file: m[2] ?? m[3] ?? m[4]!, format, force };
 }
 
+/**
+ * The error for `%export FILE EXPR` (the order of many an export command):
+ * its first word names a file of an output format and what follows parses
+ * as an expression; null when the argument is not that. Raised where the
+ * argument does not parse as `EXPR FILE`, or where its file looks like code.
+ */
+function fileFirst(arg: string): Error | null {
+  const m = /^\s*(?:'([^']+)'|"([^"]+)"|(\S+))\s+([\s\S]+)$/.exec(arg);
+  if (!m) return null;
+  const file = m[1] ?? m[2] ?? m[3]!;
+  if (formatOfFile(file) === null) return null;
+  const rest = m[4]!.replace(/\s--(format[=\s]+\w+|force)\s*/g, ' ').trim();
+  try {
+    parseExpression({ source: rest, from: 0, to: rest.length, firstLine: 1 });
+  } catch {
+    return null;
+  }
+  return parseError(`%export takes the expression first, then the file: %export ${rest} ${m[1] !== undefined || m[2] !== undefined ? JSON.stringify(file) : file}`);
+}
+
 export async function exportMagic(st: { argAt: number; arg: string }, ctx: MagicContext): Promise<Text> {
   const args = parseExportArgs(st.arg);
+  // `%export 'out.csv' db_query({})` parses (a text, then a file named `db_query({})`): said, not written
+  if (/[({[]/.test(args.file)) {
+    const reversed = fileFirst(st.arg);
+    if (reversed) throw reversed;
+  }
   const format = args.format ?? formatOfFile(args.file) ?? ctx.shell.settings.format;
   const at = st.argAt + args.exprAt;
-  const expr = parseExpression({ source: ctx.source, from: at, to: at + args.expr.length, firstLine: ctx.firstLine });
+  let expr: ReturnType<typeof parseExpression>;
+  try {
+    expr = parseExpression({ source: ctx.source, from: at, to: at + args.expr.length, firstLine: ctx.firstLine });
+  } catch (e) {
+    throw fileFirst(st.arg) ?? e;
+  }
   const dbQuery = ctx.builtins.get('db_query');
   let records = 0;
   const value = expr.kind === 'call'

@@ -140,6 +140,39 @@ test('behind a mongos router the driver\'s cursor reads the answers, and they ar
   }
 });
 
+test('Ctrl-C stops a read between two batches, and the cursor is let go, against the MongoDB stand-in (commands and the driver\'s cursor)', async () => {
+  const direct = await startMongoStandIn({ maxBatchBytes: 4096 });
+  const router = await startMongoStandIn({ maxBatchBytes: 4096, mongos: true });
+  const stores = [await openMongoStore({ url: direct.url, database, write: true }), await openMongoStore({ url: router.url, database, write: true })];
+  try {
+    for (const [i, s] of stores.entries()) {
+      for (const r of RECORDS) await s.addRecord(r['msg_id'] as string, r);
+      const log = [direct, router][i]!.engine.log;
+      const start = log.length;
+      const ac = new AbortController();
+      let n = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const _ of s.findRecords({}, ['msg_id', 'buffers'], { signal: ac.signal })) if (++n === 1) ac.abort();
+        })(),
+        (e: { kind?: string }) => e.kind === 'Interrupted',
+      );
+      assert.ok(n < RECORDS.length, `every record came after Ctrl-C (${n})`);
+      if (i === 0) assert.ok(log.slice(start).some(([c]) => c === 'killCursors'), 'the cursor was not killed');
+      // stopped before it begins: nothing is asked of the server
+      const before = log.length;
+      const stopped = new AbortController();
+      stopped.abort();
+      await assert.rejects(collect(s.findRecords({}, ['msg_id'], { signal: stopped.signal })), (e: { kind?: string }) => e.kind === 'Interrupted');
+      assert.ok(!log.slice(before).some(([c]) => c === 'find'), 'a find was sent');
+    }
+  } finally {
+    for (const s of stores) await s.close();
+    await direct.close();
+    await router.close();
+  }
+});
+
 test(`getHistory and summary agree with DictDB, ${on}`, async () => {
   assert.deepEqual(await store.getHistory(), reference.getHistorySync());
   assert.deepEqual(await store.summary(), reference.summarySync());

@@ -1,5 +1,5 @@
 import { MongoNetworkError, type ClientSession, type Collection, type Db, type Document, type Long, type MongoClient } from 'mongodb';
-import { storeError } from '../../errors.js';
+import { interrupted, storeError } from '../../errors.js';
 import type { TaskRecord } from '../../records/index.js';
 import { CursorBatch, ReadPlan } from './bson-read.js';
 
@@ -43,6 +43,8 @@ export class CommandAnswer implements AsyncIterableIterator<TaskRecord> {
     private readonly collection: Collection<Document>,
     private readonly prepare: () => FindSpec,
     private readonly failure: (e: unknown) => unknown,
+    /** The statement's Ctrl-C: looked at before each round trip (a batch's records come without one). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -71,6 +73,7 @@ export class CommandAnswer implements AsyncIterableIterator<TaskRecord> {
     try {
       for (;;) {
         if (this.finished) return DONE;
+        if (this.signal?.aborted) throw interrupted();
         let reply: Document;
         if (!this.batch) reply = await this.find();
         else if (this.open) reply = await this.command({ getMore: this.open, collection: this.collection.collectionName });

@@ -1,9 +1,9 @@
 import type { Collection, Db, Document, MongoClient, TopologyType } from 'mongodb';
-import { keyError, storeError } from '../../errors.js';
+import { interrupted, keyError, storeError } from '../../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../../query/index.js';
 import { toMongo } from './mongo-filter.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
-import { StoreBase, checkRecordDates, type Store, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type Store, type StoreInfo, type StoreSummary } from '../store.js';
 import { CommandAnswer, type FindSpec } from './answer.js';
 import { ReadPlan, readDocument } from './bson-read.js';
 import { decodeDocument, encodeRecord, precisionLoss } from './codec.js';
@@ -94,7 +94,7 @@ export class MongoStore extends StoreBase implements Store {
     return result.deletedCount;
   }
 
-  findRecords(query: QueryInput, keys?: KeysInput): AsyncIterable<TaskRecord> {
+  findRecords(query: QueryInput, keys?: KeysInput, options: FindOptions = {}): AsyncIterable<TaskRecord> {
     const prepare = (): FindSpec => {
       const filter = this.filterFor(query);
       const ks = normalizeKeys(keys);
@@ -102,8 +102,8 @@ export class MongoStore extends StoreBase implements Store {
       for (const k of ks) projection[k] = 1;
       return { filter, projection, sort: ANSWER_ORDER, keys: ks };
     };
-    if (!this.commandsReachCursor()) return this.findByCursor(prepare);
-    return new CommandAnswer(this.parts.client, this.db, this.parts.collection, prepare, (e) => this.failure(e));
+    if (!this.commandsReachCursor()) return this.findByCursor(prepare, options.signal);
+    return new CommandAnswer(this.parts.client, this.db, this.parts.collection, prepare, (e) => this.failure(e), options.signal);
   }
 
   /**
@@ -117,13 +117,15 @@ export class MongoStore extends StoreBase implements Store {
     return type === 'Single' || (type === 'ReplicaSetWithPrimary' && (this.parts.collection.readPreference?.mode ?? 'primary') === 'primary');
   }
 
-  private async *findByCursor(prepare: () => FindSpec): AsyncIterable<TaskRecord> {
+  private async *findByCursor(prepare: () => FindSpec, signal?: AbortSignal): AsyncIterable<TaskRecord> {
     const { filter, projection, sort, keys } = prepare();
     const cursor = this.parts.collection.find(filter, { projection, sort, allowDiskUse: true, raw: true });
     const plan = new ReadPlan(keys);
     try {
       // a batch at a time: one round of the event loop per batch, not per document
       for (;;) {
+        // Ctrl-C: seen between two batches
+        if (signal?.aborted) throw interrupted();
         let more: boolean;
         try {
           more = await cursor.hasNext();

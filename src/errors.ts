@@ -77,6 +77,26 @@ export const withPlace = (e: IpcError, place: string) => new IpcError(e.kind, `$
 /** Ctrl-C during a statement or a %watch: one sentence, whatever was running. */
 export const interrupted = () => new IpcError('Interrupted', 'the statement was interrupted (Ctrl-C)');
 
+/** What a stopped statement raises: the error its signal was raised with (the shell's Ctrl-C, a %watch's), else Interrupted. */
+export function interruption(signal: AbortSignal): IpcError {
+  return signal.reason instanceof IpcError ? signal.reason : interrupted();
+}
+
+/** Raises the statement's interruption when its signal (Ctrl-C) was raised; nothing without one. */
+export function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw interruption(signal);
+}
+
+/**
+ * Lets the event loop turn once, then throwIfStopped: synchronous work (a
+ * read, a sort, an export) calls it every few milliseconds, so that keys and
+ * SIGINT are heard and a raised signal stops it there.
+ */
+export async function loopTurn(signal?: AbortSignal): Promise<void> {
+  await new Promise(setImmediate);
+  throwIfStopped(signal);
+}
+
 /** A destructive call the person declined at its `[y/N]` question. */
 export const notConfirmed = (question: string, what: 'deleted' | 'written' | 'sent' = 'deleted') =>
   new IpcError('Interrupted', `${question}: not confirmed, nothing was ${what}`);

@@ -1,5 +1,5 @@
 import { PyFloat, Text, TimeDelta, tuple } from '../records/index.js';
-import { IpcError, clip, interrupted, typeError } from '../errors.js';
+import { clip, throwIfStopped, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { asciiRepr, formatValue } from './format-spec.js';
 import { dictOf } from './dicts.js';
@@ -253,7 +253,7 @@ async function mergeSort(items: number[], cmp: (a: number, b: number) => number,
         if (++made % COMPARISONS_PER_LOOK === 0 && performance.now() - lastTurn > 10) {
           await new Promise(setImmediate);
           lastTurn = performance.now();
-          if (signal?.aborted) throw signal.reason instanceof IpcError ? signal.reason : interrupted();
+          throwIfStopped(signal);
         }
       }
       while (i < mid) dst[k++] = src[i++]!;

@@ -1,5 +1,5 @@
 import { RecordList, PyFloat, TimeDelta, Timestamp, isDict, isTuple, tuple } from '../records/index.js';
-import { clip, didYouMean, interrupted, IpcError, nameError, recursionError, typeError } from '../errors.js';
+import { clip, didYouMean, interruption, IpcError, nameError, recursionError, typeError } from '../errors.js';
 import { repr, str } from '../format/index.js';
 import { dictOf } from './dicts.js';
 import { MAX_STRING_LENGTH, chargeItems, chargeString, memoryError, resetBudget } from './budget.js';
@@ -516,10 +516,6 @@ function repeatCount(n: unknown, what: string): number {
   }
   if (typeof n !== 'number' || !Number.isInteger(n)) throw typeError(`can't multiply sequence by non-int of type '${typeName(n)}'`);
   return Math.max(0, n);
-}
-
-function interruption(signal: AbortSignal): IpcError {
-  return signal.reason instanceof IpcError ? signal.reason : interrupted();
 }
 
 /**

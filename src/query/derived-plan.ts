@@ -2,7 +2,7 @@ import {
   DERIVED_CONTEXT_KEYS, DERIVED_NEEDS, DERIVED_NEEDS_UNLESS, derivedValue, isDerivedKey, largePickles, queryValue, unpickleInSlices, type DerivedKey,
 } from '../payload/index.js';
 import { StoredColumn, Timestamp, columnValue, compareStrings, setOwn, type DeriveContext, type StoredTextIs, type TaskRecord, type Value } from '../records/index.js';
-import { IpcError, interrupted } from '../errors.js';
+import { loopTurn } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
 import { compileMatcher } from './matcher.js';
@@ -412,7 +412,7 @@ class Turns {
   }
 
   async turn(): Promise<void> {
-    await turn(this.signal);
+    await loopTurn(this.signal);
     this.since = performance.now();
   }
 }
@@ -424,7 +424,7 @@ class Turns {
  * does not wait for.
  */
 async function predecode(large: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<void> {
-  for (const p of large) await unpickleInSlices(p, () => turn(signal));
+  for (const p of large) await unpickleInSlices(p, () => loopTurn(signal));
 }
 
 /**
@@ -438,10 +438,4 @@ export async function predecodeRecords(records: Iterable<TaskRecord>, keys: read
     const large = largePickles(rec, keys);
     if (large.length) await predecode(large, signal);
   }
-}
-
-/** One turn of the event loop; then, when the statement was stopped meanwhile, Interrupted: no more records are decoded for it. */
-async function turn(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise(setImmediate);
-  if (signal?.aborted) throw signal.reason instanceof IpcError ? signal.reason : interrupted();
 }

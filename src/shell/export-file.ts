@@ -2,7 +2,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
-import { IpcError, interrupted, storeError } from '../errors.js';
+import { IpcError, loopTurn, storeError, throwIfStopped } from '../errors.js';
 
 /** How long pieces are made and written before the event loop turns. */
 const TURN_MS = 20;
@@ -40,10 +40,10 @@ export async function writeFileStreaming(path: string, force: boolean, pieces: A
       if (failure) throw failure;
       // pieces made without the event loop turning between them: it turns now and then, so that Ctrl-C is seen
       if (signal && performance.now() - turned > TURN_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await loopTurn(signal);
         turned = performance.now();
       }
-      if (signal?.aborted) throw interrupted();
+      throwIfStopped(signal);
       bytes += Buffer.byteLength(piece);
       if (!out.write(piece)) await once(out, 'drain');
     }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RecordList, RecordStream, type Client } from '../client/index.js';
-import { IpcError, interrupted, isIpcError, nameError, parseError, typeError } from '../errors.js';
+import { IpcError, interrupted, isIpcError, loopTurn, nameError, parseError, typeError } from '../errors.js';
 import { OUTPUT_FORMATS, WRITERS, isRecordView, isTaskResult, type DisplayOptions } from '../format/index.js';
 import { Timestamp, isDict } from '../records/index.js';
 import type { Completion, ExecuteOptions, Outcome, Shell, ShellSettings, Terminal } from './api.js';
@@ -235,8 +235,7 @@ class ShellImpl implements Shell {
           // while (a quick one is over before anyone could press it). A stream is left to its reader, which looks at
           // the signal between pieces.
           if (options.signal && performance.now() - t0 >= LONG_STATEMENT_MS && !(r.value instanceof RecordStream)) {
-            await new Promise((resolve) => setImmediate(resolve));
-            if (options.signal.aborted) throw interrupted();
+            await loopTurn(options.signal);
           }
           if (r.isExpression && r.value !== null && r.value !== undefined) {
             value = r.value;

@@ -1,5 +1,5 @@
 import type { Client, TaskColumns, TaskColumnsRequest } from '../../client/index.js';
-import { didYouMean, interrupted, nameError, typeError } from '../../errors.js';
+import { didYouMean, loopTurn, nameError, typeError } from '../../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../format/index.js';
 import {
   GROUP_ALIASES, INTERVAL_KEYS, IntervalTable, MappedIds, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys,
@@ -93,8 +93,7 @@ export async function computeStats(source: Source, by: StatsGroup): Promise<Task
       b.addChunk(chunk, read.uuids, ids);
       // chunks read ahead (an engine map learned in the pass) come without the loop turning between them
       if (source.signal && performance.now() - turned > TURN_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (source.signal.aborted) throw interrupted();
+        await loopTurn(source.signal);
         turned = performance.now();
       }
     }

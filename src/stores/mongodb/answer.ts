@@ -1,5 +1,5 @@
 import { MongoNetworkError, type ClientSession, type Collection, type Db, type Document, type Long, type MongoClient } from 'mongodb';
-import { interrupted, storeError } from '../../errors.js';
+import { storeError, throwIfStopped } from '../../errors.js';
 import type { TaskRecord } from '../../records/index.js';
 import { CursorBatch, ReadPlan } from './bson-read.js';
 
@@ -73,7 +73,7 @@ export class CommandAnswer implements AsyncIterableIterator<TaskRecord> {
     try {
       for (;;) {
         if (this.finished) return DONE;
-        if (this.signal?.aborted) throw interrupted();
+        throwIfStopped(this.signal);
         let reply: Document;
         if (!this.batch) reply = await this.find();
         else if (this.open) reply = await this.command({ getMore: this.open, collection: this.collection.collectionName });

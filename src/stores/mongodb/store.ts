@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, MongoClient, TopologyType } from 'mongodb';
-import { interrupted, keyError, storeError } from '../../errors.js';
+import { keyError, storeError, throwIfStopped } from '../../errors.js';
 import { normalizeKeys, type KeysInput, type QueryInput } from '../../query/index.js';
 import { toMongo } from './mongo-filter.js';
 import { Timestamp, type TaskRecord } from '../../records/index.js';
@@ -125,7 +125,7 @@ export class MongoStore extends StoreBase implements Store {
       // a batch at a time: one round of the event loop per batch, not per document
       for (;;) {
         // Ctrl-C: seen between two batches
-        if (signal?.aborted) throw interrupted();
+        throwIfStopped(signal);
         let more: boolean;
         try {
           more = await cursor.hasNext();

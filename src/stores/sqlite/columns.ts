@@ -10,7 +10,7 @@ import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { blobSlices } from './blob-slices.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
-import { interrupted } from '../../errors.js';
+import { loopTurn, throwIfStopped } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
 
 /** Where a row read as its columns has each column (-1: not read). */
@@ -473,7 +473,7 @@ export async function* tableColumns(
         if (readCall) {
           const call = readCall(row, where);
           // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
-          for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => new Promise((r) => setImmediate(r)));
+          for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => loopTurn(request.signal));
           chunk.functions![i] = functionKey(derivedValue(call, 'function'));
         }
         if (!readRecord || plain[i]) continue;
@@ -484,8 +484,7 @@ export async function* tableColumns(
       }
       yield chunk;
       // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
-      await new Promise((r) => setImmediate(r));
-      if (request.signal?.aborted) throw interrupted();
+      await loopTurn(request.signal);
     }
   }
 
@@ -597,7 +596,7 @@ export async function* tableColumns(
       if (m.kind === 'done') return;
       if (m.kind === 'error') throw sqliteError(Object.assign(new Error(m.message), { code: m.code }), src.path);
       if (m.kind === 'failed' || m.kind === 'halt') break;
-      if (request.signal?.aborted) throw interrupted();
+      throwIfStopped(request.signal);
       last = m.slice.rowid[m.slice.length - 1]!;
       parallelRead.workerRows += m.slice.length;
       if (m.slice.functions) parallelRead.workerNamedRows += m.slice.length;

@@ -3,7 +3,7 @@
  * are sorted, then merged pairwise, and every few milliseconds of that work
  * the loop turns once, so that Ctrl-C is seen while a million rows sort.
  */
-import { interrupted } from '../../errors.js';
+import { loopTurn } from '../../errors.js';
 
 /** Indices per run sorted at once (each a few milliseconds). */
 const RUN = 1 << 14;
@@ -18,8 +18,7 @@ export async function sortInSlices(index: Uint32Array, compare: (a: number, b: n
   let since = performance.now();
   const turn = async () => {
     if (performance.now() - since <= TURN_MS) return;
-    await new Promise((r) => setImmediate(r));
-    if (signal?.aborted) throw interrupted();
+    await loopTurn(signal);
     since = performance.now();
   };
   for (let start = 0; start < n; start += RUN) {

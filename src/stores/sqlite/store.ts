@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
-import { interrupted, keyError, queryError, storeError } from '../../errors.js';
+import { keyError, loopTurn, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, keySpec, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
@@ -513,8 +513,7 @@ export class SQLiteStore extends StoreBase implements Store {
           }
         })();
         // Reading is synchronous: between two slices the event loop turns, so that Ctrl-C is seen.
-        await new Promise((r) => setImmediate(r));
-        if (options.signal?.aborted) throw interrupted();
+        await loopTurn(options.signal);
       }
     }
   }
@@ -599,8 +598,7 @@ export class SQLiteStore extends StoreBase implements Store {
       // Reading is synchronous: every few ms the event loop turns once, so
       // that Ctrl-C (a key, or SIGINT) is seen while a long answer is read.
       if (performance.now() - turned > TURN_MS) {
-        await new Promise((r) => setImmediate(r));
-        if (options.signal?.aborted) throw interrupted();
+        await loopTurn(options.signal);
         turned = performance.now();
       }
       const end = Math.min(n, start + FETCH_CHUNK);
@@ -706,10 +704,7 @@ export class SQLiteStore extends StoreBase implements Store {
         micros[count] = us;
         count++;
       }
-      if (performance.now() - t0 > TURN_MS / 2) {
-        await new Promise((r) => setImmediate(r));
-        if (signal?.aborted) throw interrupted();
-      }
+      if (performance.now() - t0 > TURN_MS / 2) await loopTurn(signal);
     }
     rowids = rowids.subarray(0, count);
     micros = micros.subarray(0, count);

@@ -16,6 +16,12 @@ export interface StoreInfo {
 }
 
 /** What `%index` did. */
+/** What `%index` would make (`missing`) and finds made (`present`), `table.column` each. */
+export interface IndexPlan {
+  readonly missing: readonly string[];
+  readonly present: readonly string[];
+}
+
 export interface IndexReport {
   /** `table.column` of each index made now. */
   readonly created: readonly string[];
@@ -112,8 +118,8 @@ export interface Store {
   readyColumnReads(): void;
   /** `%index`: indexes on the columns queries scan for (capabilities.indexes). */
   createIndexes(): Promise<IndexReport>;
-  /** What `%index` would make (`missing`) and finds made (`present`), `table.column` each; raises what createIndexes would refuse with, before anyone is asked. */
-  planIndexes(): Promise<{ readonly missing: readonly string[]; readonly present: readonly string[] }>;
+  /** What `%index` would do (capabilities.indexes); raises what createIndexes would refuse with, before anyone is asked. */
+  planIndexes(): Promise<IndexPlan>;
   /** How many records findRecords would give (capabilities.count: without reading them). */
   countRecords(query: QueryInput): Promise<number>;
   /** The answer kept in the store and read a page at a time, or null when it cannot be (capabilities.paged). */
@@ -193,13 +199,15 @@ export abstract class StoreBase {
   readyColumnReads(): void {}
 
   async createIndexes(): Promise<IndexReport> {
-    throw storeError(`%index makes indexes in a SQLite file; ${this.info.location} is a ${this.info.kind}`);
+    throw this.noIndexes();
   }
 
-  async planIndexes(): Promise<{ readonly missing: readonly string[]; readonly present: readonly string[] }> {
-    // createIndexes says why there is nothing to plan
-    const report = await this.createIndexes();
-    return { missing: report.created, present: report.present };
+  async planIndexes(): Promise<IndexPlan> {
+    throw this.noIndexes();
+  }
+
+  private noIndexes() {
+    return storeError(`%index makes indexes in a SQLite file; ${this.info.location} is a ${this.info.kind}`);
   }
 
   idleNote(): string | null {

@@ -17,6 +17,8 @@ import { reportOfCall } from './report.js';
 const USAGE = 'usage: %export EXPR FILE [--format json|jsonl|csv|trace|table|report] [--force], e.g. %export db_query({\'completed\': None}) pending.jsonl';
 
 interface ExportArgs {
+  /** The argument without its options: EXPR FILE, as typed. */
+  readonly bare: string;
   readonly expr: string;
   readonly exprAt: number;
   readonly file: string;
@@ -50,21 +52,22 @@ export function parseExportArgs(arg: string): ExportArgs {
   const m = /^([\s\S]*?)\s+(?:'([^']+)'|"([^"]+)"|(\S+))$/.exec(rest);
   if (!m || !m[1]!.trim()) throw parseError(USAGE);
   const lead = m[1]!.length - m[1]!.trimStart().length;
-  return { expr: m[1]!.trim(), exprAt: lead, file: m[2] ?? m[3] ?? m[4]!, format, force };
+  return { bare: rest, expr: m[1]!.trim(), exprAt: lead, file: m[2] ?? m[3] ?? m[4]!, format, force };
 }
 
 /**
  * The error for `%export FILE EXPR` (the order of many an export command):
- * its first word names a file of an output format and what follows parses
- * as an expression; null when the argument is not that. Raised where the
- * argument does not parse as `EXPR FILE`, or where its file looks like code.
+ * the first word of the argument without its options (`bare`) names a file
+ * of an output format and what follows parses as an expression; null when
+ * the argument is not that. Raised where the argument does not parse as
+ * `EXPR FILE`, or where its file looks like code.
  */
-function fileFirst(arg: string): Error | null {
-  const m = /^\s*(?:'([^']+)'|"([^"]+)"|(\S+))\s+([\s\S]+)$/.exec(arg);
+function fileFirst(bare: string): Error | null {
+  const m = /^\s*(?:'([^']+)'|"([^"]+)"|(\S+))\s+([\s\S]+)$/.exec(bare);
   if (!m) return null;
   const file = m[1] ?? m[2] ?? m[3]!;
   if (formatOfFile(file) === null) return null;
-  const rest = m[4]!.replace(/\s--(format[=\s]+\w+|force)\s*/g, ' ').trim();
+  const rest = m[4]!.trim();
   try {
     parseExpression({ source: rest, from: 0, to: rest.length, firstLine: 1 });
   } catch {
@@ -77,7 +80,7 @@ export async function exportMagic(st: { argAt: number; arg: string }, ctx: Magic
   const args = parseExportArgs(st.arg);
   // `%export 'out.csv' db_query({})` parses (a text, then a file named `db_query({})`): said, not written
   if (/[({[]/.test(args.file)) {
-    const reversed = fileFirst(st.arg);
+    const reversed = fileFirst(args.bare);
     if (reversed) throw reversed;
   }
   const format = args.format ?? formatOfFile(args.file) ?? ctx.shell.settings.format;
@@ -86,7 +89,7 @@ export async function exportMagic(st: { argAt: number; arg: string }, ctx: Magic
   try {
     expr = parseExpression({ source: ctx.source, from: at, to: at + args.expr.length, firstLine: ctx.firstLine });
   } catch (e) {
-    throw fileFirst(st.arg) ?? e;
+    throw fileFirst(args.bare) ?? e;
   }
   const dbQuery = ctx.builtins.get('db_query');
   let records = 0;

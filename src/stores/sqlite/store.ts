@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { keyError, loopTurn, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, keySpec, type RecordPages, type TaskRecord } from '../../records/index.js';
-import { StoreBase, checkRecordDates, type FindOptions, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
+import { StoreBase, checkRecordDates, type FindOptions, type IndexPlan, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
 import { decodeColumn, encodeColumn, timestampMicros, type SqlValue } from './codec.js';
 import { describeTable, fileState, isImmutable, openDatabase, scanTable, sqliteError, taskTables, type TaskTable, type TaskTableInfo } from './tables.js';
 import { SLICE_CACHE_PAGES, sliceReads, sliceRows } from './slices.js';
@@ -792,7 +792,7 @@ export class SQLiteStore extends StoreBase implements Store {
     return this.run(() => createIndexes(this.db, this.path, this.tables));
   }
 
-  override async planIndexes(): Promise<{ readonly missing: readonly string[]; readonly present: readonly string[] }> {
+  override async planIndexes(): Promise<IndexPlan> {
     this.refuseIndexes();
     const plan = this.run(() => indexPlan(this.db, this.tables));
     return { missing: plan.missing.map((m) => m.label), present: plan.present };

@@ -36,7 +36,6 @@ export async function prepareColumnReads(settings: Settings, script: string, ear
   sqlite.readyColumnWorker(early);
 }
 
-
 /**
  * Opens what the settings name. Heavy drivers (better-sqlite3, mongodb,
  * zeromq) load only when their store is asked for, so that start-up stays fast.

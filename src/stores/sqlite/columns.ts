@@ -12,10 +12,10 @@ import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, t
 import { sqliteError, type TaskTable } from './tables.js';
 import { loopTurn, throwIfStopped } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
+import { startWorker, type ReadyWorker } from './worker-start.js';
 
 /** Where a row read as its columns has each column (-1: not read). */
 type ColumnsAt = Omit<ColumnJob['at'], 'values'>;
-import { startWorker, type ReadyWorker } from './worker-start.js';
 
 /**
  * A task table read as columns (analytics' ColumnRequest): one sliced pass
@@ -59,7 +59,6 @@ export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL
   workerRows: 0,
   workerNamedRows: 0,
 };
-
 
 /** A worker's messages, and `failed` when it ended without `done` (it could not start, or died): the rest is then read on the main thread. */
 type HelperMessage = ColumnMessage | { readonly kind: 'failed' };

@@ -4,7 +4,7 @@ import { derivedValue } from '../../payload/index.js';
 import { onUnreadable } from '../../records/index.js';
 import { blobSlices } from './blob-slices.js';
 import type { CallJob, ColumnNote } from './column-worker.js';
-import { rowReader } from './rows.js';
+import { recordPlace, rowReader } from './rows.js';
 import { SentTexts } from './sent-texts.js';
 import type { SqlFilter } from './sql-filter.js';
 
@@ -30,7 +30,7 @@ export function callReader(db: Database.Database, call: CallJob, filterParams: r
   const filter: SqlFilter = { where: call.where, params: filterParams as SqlFilter['params'], residual: null };
   const rows = blobSlices(db, call.table, filter, call.items, call.blobAt, flagParams);
   const read = rowReader(call.keys, call.keysAt, call.msgIdAt, call.lazy, undefined, rows !== null);
-  const where = (id: unknown) => `record ${String(id ?? '?')} in table ${call.tableName} of ${call.path}`;
+  const where = recordPlace(call.tableName, call.path);
   const names = new SentTexts();
   let notes: ColumnNote[] = [];
   let at = -1;

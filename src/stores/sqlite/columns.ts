@@ -5,7 +5,7 @@ import { DERIVED_NEEDS, derivedValue, largePickles, unpickleInSlices } from '../
 import { SQL_TIMESTAMP_FUNCTION, quoteIdentifier, sqlText, type SqlFilter } from './sql-filter.js';
 import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, keySpec, unreadable, type TaskRecord, type Value } from '../../records/index.js';
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
-import { rowReader, type RowReader } from './rows.js';
+import { recordPlace, rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { blobSlices } from './blob-slices.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
@@ -377,7 +377,7 @@ export async function* tableColumns(
     for (const [rowid, r] of fetchRecords(wanted)) slice.records.set(rowid, r);
     return slice;
   });
-  const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${src.path}`;
+  const where = recordPlace(table.name, src.path);
   const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map(recordAt), recordAt('msg_id') || -1, request.lazy) : null;
   const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY, undefined, aggregated !== null) : null;
   const valueAt = request.values.map(pos);

@@ -23,6 +23,11 @@ export function columnsToFetch(tableKeys: readonly string[], answerKeys: readonl
   return stored;
 }
 
+/** How a note names a record of table `table` in the file `path`: `record <msg_id> in table … of …` (`?` for a row without one). */
+export function recordPlace(table: string, path: string): (msgId: unknown) => string {
+  return (id) => `record ${String(id ?? '?')} in table ${table} of ${path}`;
+}
+
 /** Builds one record from a fetched row; `where` names the record in an error about a column. */
 export type RowReader = (row: readonly unknown[], where: (msgId: unknown) => string) => TaskRecord;
 

@@ -12,7 +12,7 @@ import { blobSlices } from './blob-slices.js';
 import { quoteIdentifier, timestampExpression, toSql, type SqlFilter } from './sql-filter.js';
 import { sortInSlices } from './sort.js';
 import { sortExpression, sortStatement } from './order-by.js';
-import { columnsToFetch, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
+import { columnsToFetch, recordPlace, rowReader, rowText, selectList, testedKeys, type RowReader } from './rows.js';
 import { createIndexes, indexPlan } from './indexes.js';
 import { openElsewhere } from './openers.js';
 import { writeInBatches } from './short-writes.js';
@@ -326,7 +326,7 @@ export class SQLiteStore extends StoreBase implements Store {
     const stored = columnsToFetch(table.keys, ks, []);
     const position = (k: string) => (stored.includes(k) ? stored.indexOf(k) + 1 : -1);
     const read = rowReader(ks, ks.map(position), position('msg_id'));
-    const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const where = recordPlace(table.name, this.path);
     const select = this.run(() =>
       this.db.prepare(`SELECT rowid, ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(),
     );
@@ -367,7 +367,7 @@ export class SQLiteStore extends StoreBase implements Store {
       const tested = filter.residual ? residualKeys(filter.residual) : [];
       const stored = columnsToFetch(table.keys, [], tested);
       const probe = rowReader(tested, tested.map((k) => stored.indexOf(k)), stored.indexOf('msg_id'));
-      const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+      const where = recordPlace(table.name, this.path);
       const what = filter.residual ? columnList(stored) : 'count(*)';
       const range = byMsgId(q) || this.searches(table, filter) ? '' : 'rowid > ? AND rowid <= ? AND ';
       const from = range ? `${name} NOT INDEXED` : name;
@@ -442,7 +442,7 @@ export class SQLiteStore extends StoreBase implements Store {
     const read = rowReader(ks, ks.map(position), msgIdAt);
     const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
-    const at = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const at = recordPlace(table.name, this.path);
     const recordOf = answerRecord(filter, read, probe, extra, at, this.union ? table.name : null);
     const out: TaskRecord[] = [];
     for (const row of this.db.prepare(`SELECT ${columnList(stored)} FROM ${quoteIdentifier(table.name)} WHERE ${where}`).raw().all(params) as unknown[][]) {
@@ -487,7 +487,7 @@ export class SQLiteStore extends StoreBase implements Store {
       const read = rowReader(ks, ks.map(position), msgIdAt, lazy, { at: stored.length, deciders: columns.deciders }, aggregated !== null);
       const extra = tested.some((k) => !ks.includes(k) && table.keys.includes(k));
       const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
-      const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+      const where = recordPlace(table.name, this.path);
       const stmt = this.run(() =>
         indexed
           ? this.db.prepare(`SELECT ${columns.sql} FROM ${name} WHERE ${filter.where}`).raw()
@@ -582,7 +582,7 @@ export class SQLiteStore extends StoreBase implements Store {
     const read = rowReader(keys, keys.map(position), msgIdAt, lazy, { at: stored.length + 1, deciders: columns.deciders });
     const extra = tested.some((k) => !keys.includes(k) && table.keys.includes(k));
     const probe = extra ? rowReader(tested, tested.map(position), msgIdAt) : read;
-    const where = (id: unknown) => `record ${String(id ?? '?')} in table ${table.name} of ${this.path}`;
+    const where = recordPlace(table.name, this.path);
     const make = output(read, where, keys, keys.map(position));
     // a record that passed the residual's test is the answer's own when both read the same columns
     const reuse = !extra && output === (RECORDS as Output<unknown>);

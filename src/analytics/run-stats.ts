@@ -85,6 +85,18 @@ class Column<A extends Float64Array | Uint32Array> {
     this.length++;
   }
 
+  /** Appends the first `n` values of `values`. */
+  append(values: Float64Array | Uint32Array, n: number): void {
+    for (let from = 0; from < n; ) {
+      const at = this.length % CHUNK;
+      if (at === 0) this.chunks.push(this.make(CHUNK));
+      const take = Math.min(CHUNK - at, n - from);
+      this.chunks[this.chunks.length - 1]!.set(values.subarray(from, from + take), at);
+      from += take;
+      this.length += take;
+    }
+  }
+
   /** The values in one array, in order. */
   flat(make: (n: number) => A): A {
     const out = make(this.length);
@@ -131,11 +143,11 @@ class Counts {
     if (run !== null) this.busyUs += runUs;
   }
 
-  /** add('ok', ...) of a task whose run time is runUs / 1e6 when timed. */
-  addOk(timed: boolean, runUs: number): void {
-    this.count++;
-    this.ok++;
-    if (timed) this.busyUs += runUs;
+  /** add('ok', ...) of `n` tasks whose run times, those timed, sum to busyUs / 1e6. */
+  addPlain(n: number, busyUs: number): void {
+    this.count += n;
+    this.ok += n;
+    this.busyUs += busyUs;
   }
 
   merge(o: Counts): void {
@@ -209,13 +221,33 @@ export class StatsBuilder {
   private readonly timedUuids: boolean[] = [];
   /** The total's numbers, computed once for every grouping's result (sorting a million durations takes a while). */
   private totalStats: GroupStats | undefined;
+  /** A record's numbers as `add` finds them, and a chunk's (addChunk), kept between calls. */
+  private readonly one: RowNumbers;
+  private scratch: RowNumbers;
+  private seen = new Int32Array(0);
+  private marks = new Uint8Array(0);
 
   constructor(readonly by: StatsGroup, private readonly ctx: DeriveContext = {}, also: readonly StatsGroup[] = []) {
     for (const g of [by, ...also]) this.groupings.set(g, { index: new Map(), keys: [], counts: [], of: new Column((n) => new Uint32Array(n)), byUuid: [] });
+    this.one = rowNumbers(1, this.groupings.size);
+    this.scratch = rowNumbers(0, this.groupings.size);
   }
 
   add(rec: TaskRecord): void {
     this.totalStats = undefined;
+    const one = this.one;
+    this.recordAt(rec, 0, one);
+    this.runs.push(one.runs[0]!);
+    this.waits.push(one.waits[0]!);
+    let k = 0;
+    for (const g of this.groupings.values()) g.of.push(one.of[k++]![0]!);
+  }
+
+  /**
+   * Row `i` of `rows` from a record: its run time and queue wait, and its
+   * group in each grouping (in the groupings' order), its counts added.
+   */
+  private recordAt(rec: TaskRecord, i: number, rows: RowNumbers): void {
     const status = taskStatus(rec);
     const uuid = rec['engine_uuid'];
     if (typeof uuid === 'string' && !this.learned.has(uuid)) {
@@ -226,14 +258,15 @@ export class StatsBuilder {
     const wait = queueWait(rec);
     const s = run === null ? 0 : (rec['started'] as Timestamp).us;
     const c = run === null ? 0 : (rec['completed'] as Timestamp).us;
+    let k = 0;
     for (const [by, g] of this.groupings) {
       const n = this.groupNumber(g, groupKey(rec, by, this.ctx, status));
       g.counts[n]!.add(status, run, c - s);
-      g.of.push(n);
+      rows.of[k++]![i] = n;
     }
     this.total.add(status, run, c - s);
-    this.runs.push(run ?? NaN);
-    this.waits.push(wait ?? NaN);
+    rows.runs[i] = run ?? NaN;
+    rows.waits[i] = wait ?? NaN;
     if (run !== null) {
       if (this.first === null || s < this.first) this.first = s;
       if (this.last === null || c > this.last) this.last = c;
@@ -247,64 +280,93 @@ export class StatsBuilder {
    * the hub's plain success, its engine one the map names) as `add` takes
    * a record whose status is ok and whose engine id is the map's, without
    * one; any other row by `add` on the record it comes with.
+   *
+   * Each step is a loop of its own over the chunk's typed arrays (plainTimes,
+   * plainGroups, plainCounts): a fresh process compiles each once, with
+   * every branch of it already run, where one loop doing all of them was
+   * compiled, thrown away at a branch not yet taken, and compiled again.
+   * The answer does not depend on the order the rows are taken in (counts
+   * and sums of whole microseconds, least and greatest times, and spreads
+   * of the same values), so the records are taken first.
    */
   addChunk(chunk: ColumnChunk, uuids: readonly string[], ids: MappedIds): void {
     this.totalStats = undefined;
+    const n = chunk.length;
+    const rows = this.rowNumbers(n);
     const functions = chunk.functions;
-    const bys: StatsGroup[] = [];
-    const gs: Grouping[] = [];
-    for (const [by, g] of this.groupings) {
-      bys.push(by);
-      gs.push(g);
+    for (let i = 0; i < n; i++) {
+      if (chunk.plain[i]) continue;
+      const rec = chunk.records[i]!;
+      if (functions) rec['function'] = functions[i]!;
+      this.recordAt(rec, i, rows);
     }
-    const count = gs.length;
-    const total = this.total;
-    for (let i = 0; i < chunk.length; i++) {
-      if (!chunk.plain[i]) {
-        const rec = chunk.records[i]!;
-        if (functions) rec['function'] = functions[i]!;
-        this.add(rec);
-        continue;
-      }
-      const u = chunk.uuid[i]!;
-      const id = ids.of(u);
+    // the plain rows' engines, as `add` would learn and count them
+    const seen = this.seenUuids(n);
+    const plainRows = plainEngines(chunk.plain, chunk.uuid, n, this.uuidMarks(uuids.length), seen);
+    for (let j = 0; j < plainRows.distinct; j++) {
+      const u = seen[j]!;
       if (this.learnedUuids[u] !== true) {
         const uuid = uuids[u]!;
-        if (!this.learned.has(uuid)) this.learned.set(uuid, id);
+        if (!this.learned.has(uuid)) this.learned.set(uuid, ids.of(u));
         this.learnedUuids[u] = true;
       }
-      const submitted = chunk.submitted[i]!;
-      const started = chunk.started[i]!;
-      const completed = chunk.completed[i]!;
-      const timed = started === started && completed === completed;
-      const runUs = timed ? completed - started : 0;
-      for (let k = 0; k < count; k++) {
-        const by = bys[k]!;
-        const g = gs[k]!;
-        let n: number | undefined;
-        if (by === 'engine_id') {
-          // plain rows of an engine group by the map's id: its group number, once found
-          n = g.byUuid[u];
-          if (n === undefined) g.byUuid[u] = n = this.groupNumber(g, id);
-        } else {
-          n = this.groupNumber(g, by === 'status' ? 'ok' : by === 'function' ? functions![i]! : groupValue(chunk.values[by]![i]));
-        }
-        g.counts[n]!.addOk(timed, runUs);
-        g.of.push(n);
-      }
-      total.addOk(timed, runUs);
-      this.runs.push(timed ? runUs / 1e6 : NaN);
-      this.waits.push(submitted === submitted && started === started ? (started - submitted) / 1e6 : NaN);
-      if (timed) {
-        if (this.first === null || started < this.first) this.first = started;
-        if (this.last === null || completed > this.last) this.last = completed;
-        if (this.timedUuids[u] !== true) {
-          this.engines.add(id);
-          this.timedUuids[u] = true;
-        }
-      }
     }
+    const marks = this.uuidMarks(uuids.length);
+    const times = plainTimes(chunk, n, rows, marks);
+    if (times.timed > 0) {
+      if (this.first === null || times.first < this.first) this.first = times.first;
+      if (this.last === null || times.last > this.last) this.last = times.last;
+    }
+    for (let j = 0; j < plainRows.distinct; j++) {
+      const u = seen[j]!;
+      if (marks[u] === 1 && this.timedUuids[u] !== true) {
+        this.engines.add(ids.of(u));
+        this.timedUuids[u] = true;
+      }
+      marks[u] = 0;
+    }
+    this.total.addPlain(plainRows.count, times.busyUs);
+    let k = 0;
+    for (const [by, g] of this.groupings) {
+      const of = rows.of[k++]!;
+      if (by === 'engine_id') {
+        // plain rows of an engine group by the map's id: its group number, once found
+        for (let j = 0; j < plainRows.distinct; j++) {
+          const u = seen[j]!;
+          if (g.byUuid[u] === undefined) g.byUuid[u] = this.groupNumber(g, ids.of(u));
+        }
+        plainGroupsByUuid(chunk.plain, chunk.uuid, n, g.byUuid, of);
+      } else if (by === 'status') {
+        plainGroupsAll(chunk.plain, n, this.groupNumber(g, 'ok'), of);
+      } else {
+        const keys = by === 'function' ? functions! : chunk.values[by]!;
+        for (let i = 0; i < n; i++) if (chunk.plain[i]) of[i] = this.groupNumber(g, by === 'function' ? keys[i] as string | null : groupValue(keys[i]));
+      }
+      plainCounts(chunk.plain, n, of, rows.runUs, g.counts);
+      g.of.append(of, n);
+    }
+    this.runs.append(rows.runs, n);
+    this.waits.append(rows.waits, n);
   }
+
+  /** Scratch rows for a chunk of `n`: kept between chunks, grown when one is larger. */
+  private rowNumbers(n: number): RowNumbers {
+    if (this.scratch.runs.length < n) this.scratch = rowNumbers(Math.max(n, 2 * this.scratch.runs.length), this.groupings.size);
+    return this.scratch;
+  }
+
+  /** Room for the distinct uuid indices of a chunk's plain rows. */
+  private seenUuids(n: number): Int32Array {
+    if (this.seen.length < n) this.seen = new Int32Array(Math.max(n, 2 * this.seen.length));
+    return this.seen;
+  }
+
+  /** A mark a uuid index, for the plain rows of one chunk (each step leaves them cleared). */
+  private uuidMarks(uuids: number): Uint8Array {
+    if (this.marks.length < uuids) this.marks = new Uint8Array(Math.max(uuids, 2 * this.marks.length));
+    return this.marks;
+  }
+
 
   /** The number of a grouping's group of `key`, a new group when it has none. */
   private groupNumber(g: Grouping, key: string | number | null): number {
@@ -336,7 +398,7 @@ export class StatsBuilder {
     g.counts.forEach((c, i) => counts[target[i]!]!.merge(c));
     // each record's group as merged (target), found once for both columns
     const groupOf = g.of.flat((n) => new Uint32Array(n));
-    for (let i = 0; i < groupOf.length; i++) groupOf[i] = target[groupOf[i]!]!;
+    retarget(groupOf, Uint32Array.from(target));
     const runs = bucketed(this.runs, groupOf, keys.length);
     const waits = bucketed(this.waits, groupOf, keys.length);
     const order = keys.map((k, i) => [k, i] as const).sort((a, b) => compareEngines(a[0], b[0]));
@@ -372,6 +434,92 @@ export class StatsBuilder {
   }
 }
 
+/** A chunk's numbers, row by row: run time and queue wait in seconds (NaN: none), run time in whole microseconds (0: none), each grouping's group number. */
+interface RowNumbers {
+  readonly runs: Float64Array;
+  readonly waits: Float64Array;
+  readonly runUs: Float64Array;
+  readonly of: Uint32Array[];
+}
+
+function rowNumbers(n: number, groupings: number): RowNumbers {
+  return { runs: new Float64Array(n), waits: new Float64Array(n), runUs: new Float64Array(n), of: Array.from({ length: groupings }, () => new Uint32Array(n)) };
+}
+
+/** How many of a chunk's rows are plain, and their distinct uuid indices (the first `distinct` of `seen`); `marks` are left cleared. */
+function plainEngines(plain: Uint8Array, uuid: Int32Array, n: number, marks: Uint8Array, seen: Int32Array): { count: number; distinct: number } {
+  let count = 0;
+  let distinct = 0;
+  for (let i = 0; i < n; i++) {
+    if (plain[i] === 0) continue;
+    count++;
+    const u = uuid[i]!;
+    if (marks[u] === 0) {
+      marks[u] = 1;
+      seen[distinct++] = u;
+    }
+  }
+  for (let j = 0; j < distinct; j++) marks[seen[j]!] = 0;
+  return { count, distinct };
+}
+
+/**
+ * The run times and queue waits of a chunk's plain rows (into `rows`), how
+ * many are timed and their run times' sum in whole microseconds, the first
+ * start and last completion among them; `timedUuids` marks the uuid index
+ * of each timed row.
+ */
+function plainTimes(c: ColumnChunk, n: number, rows: RowNumbers, timedUuids: Uint8Array): { timed: number; busyUs: number; first: number; last: number } {
+  const { plain, uuid, submitted, started, completed } = c;
+  const { runs, waits, runUs } = rows;
+  let timed = 0;
+  let busyUs = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (plain[i] === 0) continue;
+    const s = started[i]!;
+    const e = completed[i]!;
+    const sub = submitted[i]!;
+    if (s === s && e === e) {
+      const us = e - s;
+      runs[i] = us / 1e6;
+      runUs[i] = us;
+      busyUs += us;
+      timed++;
+      if (s < first) first = s;
+      if (e > last) last = e;
+      timedUuids[uuid[i]!] = 1;
+    } else {
+      runs[i] = NaN;
+      runUs[i] = 0;
+    }
+    waits[i] = sub === sub && s === s ? (s - sub) / 1e6 : NaN;
+  }
+  return { timed, busyUs, first, last };
+}
+
+/** The group of each plain row: its uuid's (`byUuid`, by uuid index). */
+function plainGroupsByUuid(plain: Uint8Array, uuid: Int32Array, n: number, byUuid: readonly number[], of: Uint32Array): void {
+  for (let i = 0; i < n; i++) if (plain[i] !== 0) of[i] = byUuid[uuid[i]!]!;
+}
+
+/** The group of every plain row: one. */
+function plainGroupsAll(plain: Uint8Array, n: number, group: number, of: Uint32Array): void {
+  for (let i = 0; i < n; i++) if (plain[i] !== 0) of[i] = group;
+}
+
+/** Each plain row counted in its group (`of`): a task whose status is ok, its run time (whole microseconds, 0 untimed) added. */
+function plainCounts(plain: Uint8Array, n: number, of: Uint32Array, runUs: Float64Array, counts: readonly Counts[]): void {
+  for (let i = 0; i < n; i++) {
+    if (plain[i] === 0) continue;
+    const c = counts[of[i]!]!;
+    c.count++;
+    c.ok++;
+    c.busyUs += runUs[i]!;
+  }
+}
+
 /** The values of a column that are set (not NaN), in the column's order. */
 function setValues(col: Column<Float64Array>): Float64Array {
   const all = col.flat((n) => new Float64Array(n));
@@ -399,21 +547,40 @@ function bucketed(col: Column<Float64Array>, groupOf: Uint32Array, groups: numbe
   const parts = col.parts();
   const starts = new Float64Array(groups + 1);
   let r = 0;
-  for (const { values, count } of parts) {
-    for (let i = 0; i < count; i++, r++) if (values[i] === values[i]) starts[groupOf[r]! + 1]!++;
-  }
+  for (const { values, count } of parts) r = countByGroup(values, count, groupOf, r, starts);
   for (let i = 0; i < groups; i++) starts[i + 1]! += starts[i]!;
   const at = Float64Array.from(starts);
   const out = new Float64Array(starts[groups]!);
   r = 0;
-  for (const { values, count } of parts) {
-    for (let i = 0; i < count; i++, r++) {
-      const v = values[i]!;
-      if (v === v) out[at[groupOf[r]!]!++] = v;
-    }
-  }
+  for (const { values, count } of parts) r = placeByGroup(values, count, groupOf, r, at, out);
   const slices = Array.from({ length: groups }, (_, i) => out.subarray(starts[i]!, starts[i + 1]!));
   return (i) => slices[i]!;
+}
+
+/*
+ * bucketed's two loops, each a function of its own: a fresh process
+ * compiles each with its feedback, where one function compiled during the
+ * first loop was thrown away at the second.
+ */
+
+/** Counts the set values among the first `count` of `values` in `starts` (at each one's group + 1), the records from `r` on; returns the next record's position. */
+function countByGroup(values: Float64Array, count: number, groupOf: Uint32Array, r: number, starts: Float64Array): number {
+  for (let i = 0; i < count; i++, r++) if (values[i] === values[i]) starts[groupOf[r]! + 1]!++;
+  return r;
+}
+
+/** Places the set values among the first `count` of `values` in `out`, each at its group's next place (`at`); returns the next record's position. */
+function placeByGroup(values: Float64Array, count: number, groupOf: Uint32Array, r: number, at: Float64Array, out: Float64Array): number {
+  for (let i = 0; i < count; i++, r++) {
+    const v = values[i]!;
+    if (v === v) out[at[groupOf[r]!]!++] = v;
+  }
+  return r;
+}
+
+/** Each record's group number replaced by its group's as merged. */
+function retarget(groupOf: Uint32Array, target: Uint32Array): void {
+  for (let i = 0; i < groupOf.length; i++) groupOf[i] = target[groupOf[i]!]!;
 }
 
 function groupKey(rec: TaskRecord, by: StatsGroup, ctx: DeriveContext, status: string): string | number | null {

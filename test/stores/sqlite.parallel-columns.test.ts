@@ -8,7 +8,9 @@
  * by function too (the worker names its rows' functions and hands on the
  * notes its rows made). Then a worker made ready ahead of the reads (as an
  * interactive session does), one that cannot start or halts at once (the
- * read goes on without it), and a read that does not wait for its worker.
+ * read goes on without it), and a read that does not wait for its worker;
+ * then each thread taking blocks of the other's part, and a worker that
+ * halts after some slices with blocks taken from both ends.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,12 +22,15 @@ import { StoreClient } from '../../src/client/index.js';
 import { parallelRead, readyColumnWorker } from '../../src/stores/sqlite/columns.js';
 import { openSQLiteStore } from '../../src/stores/sqlite/index.js';
 import { createTableSQL } from '../../src/stores/sqlite/tables.js';
-import { computeStats, querySource } from '../../src/shell/magics/stats-timeline.js';
+import { computeStats, intervalKeys, intervalTable, querySource } from '../../src/shell/magics/stats-timeline.js';
 import { statsKeys } from '../../src/analytics/index.js';
 
 parallelRead.minRows = 0;
 parallelRead.minWorkerRows = 0;
 parallelRead.awaitReady = true;
+// the worker reads its own part (the main thread, done first with a small table, would take it all), in small blocks
+parallelRead.mainTakes = false;
+parallelRead.leastBlock = 64;
 const before = parallelRead.workerRows;
 const namedBefore = parallelRead.workerNamedRows;
 await import('../analytics/columns.test.js');
@@ -109,6 +114,58 @@ test('a worker made ready ahead of the reads, one that cannot start and one that
     parallelRead.minRows = 0;
   }
   assert.match(alone, /"count":3000/);
+});
+
+/** `stats`, and the msg_ids of a timeline's tasks in the order the read gives them (its chunks' order), read as `parallelRead` is set. */
+async function statsAndOrder(path: string): Promise<[string, string[]]> {
+  const client = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
+  try {
+    const source = querySource(client, {}, intervalKeys(false), () => client.deriveContext());
+    const table = (await intervalTable(source, { function: false, msgIds: true, labels: false }))!;
+    const ids = Array.from({ length: table.length }, (_, i) => table.msgId(i));
+    return [await stats(path), ids];
+  } finally {
+    await client.close();
+  }
+}
+
+test('each thread takes blocks of the other\'s part once its own is read, and a worker halting midway: the same answer, in order', async () => {
+  const path = makeFile(30_000);
+  const given = parallelRead.worker;
+  const saved = { ...parallelRead };
+  parallelRead.minRows = Infinity;
+  const [alone, order] = await statsAndOrder(path);
+  assert.deepStrictEqual(order, Array.from({ length: 30_000 }, (_, i) => `task-${i}`));
+  try {
+    parallelRead.minRows = 0;
+    parallelRead.mainTakes = true;
+    // a worker slow to send its slices: the main thread takes blocks from the top of its part
+    parallelRead.worker = new URL('./slow-worker.js', import.meta.url);
+    let taken = parallelRead.takenByMain;
+    let read = parallelRead.workerRows;
+    assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
+    assert.ok(parallelRead.takenByMain > taken, 'the main thread took no block of the worker\'s part');
+    assert.ok(parallelRead.workerRows > read, 'the worker read no row');
+    // a worker given little: it takes blocks from the top of the main thread's part
+    parallelRead.worker = given;
+    parallelRead.share = 0.01;
+    taken = parallelRead.takenByWorker;
+    assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
+    assert.ok(parallelRead.takenByWorker > taken, 'the worker took no block of the main thread\'s part');
+    // a worker that halts after two slices, blocks taken from both ends meanwhile: what no slice covers is read here
+    parallelRead.share = 0.5;
+    parallelRead.worker = new URL('./slow-halting-worker.js', import.meta.url);
+    read = parallelRead.workerRows;
+    assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
+    assert.ok(parallelRead.workerRows > read, 'the halting worker sent no slice');
+    // the same given little: it halts among blocks taken from the top of the main thread's part, some sent, some not
+    parallelRead.share = 0.01;
+    taken = parallelRead.takenByWorker;
+    assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
+    assert.ok(parallelRead.takenByWorker > taken, 'the halting worker took no block of the main thread\'s part');
+  } finally {
+    Object.assign(parallelRead, { ...saved, worker: given, workerRows: parallelRead.workerRows, takenByMain: parallelRead.takenByMain, takenByWorker: parallelRead.takenByWorker });
+  }
 });
 
 test('a stopped statement stops its column read between two slices, with its worker or without', async () => {

@@ -1,6 +1,7 @@
 import './uri.js';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { Claims, type BlockRange } from './claims.js';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
 import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
@@ -54,16 +55,32 @@ export interface ColumnJob {
   readonly maxRowidSql: string;
   readonly flagParams: readonly unknown[];
   readonly filterParams: readonly unknown[];
-  /** The rowid the worker reads past. */
-  readonly from: number;
+  /**
+   * The rows the worker reads (claims.ts): blocks it takes from the bottom
+   * of `upper` (the main thread takes them from its top), then, once none is
+   * left there, from the top of `lower` (the main thread's part, which it
+   * takes from the bottom); each range with the word of shared memory that
+   * says which of its blocks are taken.
+   */
+  readonly upper: SharedBlocks;
+  readonly lower: SharedBlocks;
   /** Each task's function name read too; null when not. */
   readonly call: CallJob | null;
   /** Where each column sits in a row read as its columns (-1: not read). */
   readonly at: { readonly rowid: number; readonly submitted: number; readonly started: number; readonly completed: number; readonly uuid: number; readonly ok: number; readonly failed: number; readonly resubmitted: number; readonly values: readonly number[] };
 }
 
+/** A range of blocks and the word its threads take them by. */
+export interface SharedBlocks {
+  readonly range: BlockRange;
+  readonly word: SharedArrayBuffer;
+}
+
 /** One slice as a worker sends it. */
 export interface ColumnSlice {
+  /** The rowids it covers: past `from`, up to `to`. */
+  readonly from: number;
+  readonly to: number;
   readonly length: number;
   readonly rowid: Float64Array;
   readonly submitted: Float64Array;
@@ -99,8 +116,8 @@ export interface ColumnNote {
 /**
  * A worker's messages: slices, then `done`, or an error (SQLite's code and
  * message), or `halt`: a row's function name could not be made here, so the
- * main thread reads on from the last slice sent (and meets what stopped
- * the worker itself, saying it as it says it anywhere).
+ * main thread reads what no slice sent covers (and meets what stopped the
+ * worker itself, saying it as it says it anywhere).
  */
 export type ColumnMessage =
   | { readonly kind: 'slice'; readonly slice: ColumnSlice }
@@ -150,7 +167,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       const n = rows.length;
       if (n === 0) return null;
       const slice: ColumnSlice = {
-        length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)),
+        from: lo, to: hi, length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)),
         functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
       };
       const times = [slice.submitted, slice.started, slice.completed];
@@ -178,13 +195,30 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
       return slice;
     });
-    try {
-      for (const slice of sliceReads(maxRowid, read, undefined, job.cachePages, job.from)) {
+    const send = (slices: Iterable<ColumnSlice | null>): void => {
+      for (const slice of slices) {
         if (!slice) continue;
         const transfer = [slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer];
         if (slice.functions) transfer.push(slice.functions.buffer);
         post({ kind: 'slice', slice }, transfer as ArrayBuffer[]);
       }
+    };
+    // the upper blocks, taken as the pass goes (about a slice's worth each time, so that the main thread finds the rest to take)
+    const upper = new Claims(job.upper.range, job.upper.word);
+    let end = job.upper.range.from;
+    const taken = (at: number, span: number): number => {
+      if (at < end) return end;
+      const got = upper.takeLow(Math.min(MOST_TAKEN, Math.max(1, Math.ceil(span / upper.range.size))));
+      // none left: the pass ends where it is
+      if (!got) return at;
+      end = got[1];
+      return end;
+    };
+    const lower = new Claims(job.lower.range, job.lower.word);
+    try {
+      send(sliceReads(maxRowid, read, undefined, job.cachePages, upper.range.from, taken));
+      // then the main thread's part, from its top down, while blocks are left
+      for (let got = lower.takeHigh(MOST_TAKEN); got; got = lower.takeHigh(MOST_TAKEN)) send(sliceReads(maxRowid, read, undefined, job.cachePages, got[0], got[1]));
     } catch (e) {
       if (!(e instanceof Halt)) throw e;
       post({ kind: 'halt' });
@@ -196,6 +230,9 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     db.close();
   }
 }
+
+/** The most blocks a worker takes at once: what it has taken, the main thread cannot. */
+const MOST_TAKEN = 8;
 
 /** Runs a job, its failure sent as an error message. */
 async function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): Promise<void> {

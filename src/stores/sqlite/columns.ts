@@ -7,6 +7,7 @@ import { EMPTY_DICT_TEXT, OK_REPLY_TEXT, compareStrings, enginesFromRecords, key
 import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { recordPlace, rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
+import { Claims, blockRange } from './claims.js';
 import { blobSlices } from './blob-slices.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
@@ -47,17 +48,30 @@ export interface ColumnSource {
  * milliseconds to start here, so the interactive shell makes one ready
  * ahead), it is given the upper half of what the main thread has still to
  * read, as the two read a row in about the same time. Should that be fewer
- * than `minWorkerRows`, the main thread reads the rest alone.
+ * than `minWorkerRows`, the main thread reads the rest alone. Once the main
+ * thread has read its part, it takes blocks of the worker's from the top
+ * (claims.ts) until none is left, so that neither waits for the other.
  */
-export const parallelRead: { minRows: number; minWorkerRows: number; worker: URL; awaitReady: boolean; workerRows: number; workerNamedRows: number } = {
+export const parallelRead: {
+  minRows: number; minWorkerRows: number; worker: URL; awaitReady: boolean; share: number; leastBlock: number; mainTakes: boolean;
+  workerRows: number; workerNamedRows: number; takenByMain: number; takenByWorker: number;
+} = {
   minRows: 60_000,
   minWorkerRows: 10_000,
   worker: new URL('./column-worker.js', import.meta.url),
   /** Whether a read waits for its worker to be ready before it reads a row (a test's small tables would be read before it is). */
   awaitReady: false,
+  /** The worker's part of what is left when it is ready, and the least rowids of a block the threads take (claims.ts). */
+  share: 0.5,
+  leastBlock: 1024,
+  /** Whether the main thread takes blocks of the worker's part (a test of the worker's own reading turns it off). */
+  mainTakes: true,
   /** How many rows workers have read, all told, and of those how many with their function's name. */
   workerRows: 0,
   workerNamedRows: 0,
+  /** How many rows of the worker's part the main thread has read, and of the main thread's part workers have, all told. */
+  takenByMain: 0,
+  takenByWorker: 0,
 };
 
 /** A worker's messages, and `failed` when it ended without `done` (it could not start, or died): the rest is then read on the main thread. */
@@ -97,6 +111,8 @@ interface Helper {
   /** Gives the worker its job (once). */
   begin(job: ColumnJob): void;
   next(): Promise<HelperMessage>;
+  /** The next message if one has come, else null (without waiting). */
+  take(): HelperMessage | null;
   stop(): void;
 }
 
@@ -139,6 +155,7 @@ function startHelper(): Helper {
       wake = null;
       return queue.shift()!;
     },
+    take: () => queue.shift() ?? null,
     stop() {
       ended = true;
       void worker?.terminate();
@@ -229,7 +246,8 @@ interface FailedTask {
   readonly micros: number;
   readonly msgIdText: string;
   readonly table: number;
-  readonly row: number;
+  /** Its rowid: where two tasks tie, the table's order (a read's parts are not learned in that order). */
+  readonly rowid: number;
   readonly engineUuid: unknown;
   readonly metadata: unknown;
   readonly where: string;
@@ -433,16 +451,16 @@ export async function* tableColumns(
       micros: timestampMicros(r[recordAt('submitted')]),
       msgIdText: typeof id === 'string' ? id : String(id ?? ''),
       table: tableIndex,
-      row: learning!.failed.length,
+      rowid: r[0] as number,
       engineUuid: r[recordAt('engine_uuid')],
       metadata: r[recordAt('result_metadata')],
       where: where(id),
     };
   };
 
-  /** The chunks of the rows past rowid `from` up to rowid `to`, read here. */
-  async function* here(from: number, to: number | ((at: number) => number)): AsyncGenerator<ColumnChunk> {
-    const slices = sliceReads(maxRowid, read, undefined, aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES, from, to);
+  /** The chunks of the rows past rowid `from` up to rowid `to`, read here (the first slice spanning `firstSpan` rowids, when given). */
+  async function* here(from: number, to: number | ((at: number, span: number) => number), firstSpan?: number): AsyncGenerator<ColumnChunk> {
+    const slices = sliceReads(maxRowid, read, undefined, aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES, from, to, firstSpan);
     for (;;) {
       const next = src.run(() => slices.next());
       if (next.done) break;
@@ -556,7 +574,7 @@ export async function* tableColumns(
     yield* here(0, Infinity);
     return;
   }
-  const job = (from: number): ColumnJob => ({
+  const job = (lower: Claims, upper: Claims): ColumnJob => ({
     filename: src.db.name,
     mmapBytes: Number(src.run(() => src.db.pragma('mmap_size', { simple: true }))) || 0,
     cachePages: aggregated ? SLICE_CACHE_PAGES : PASS_CACHE_PAGES,
@@ -566,47 +584,115 @@ export async function* tableColumns(
     maxRowidSql,
     flagParams: [...flagParams],
     filterParams: [...filter.params],
-    from,
+    upper: { range: upper.range, word: upper.buffer },
+    lower: { range: lower.range, word: lower.buffer },
     at: packed ? UNPACKED : { ...columnsAt, values: valueAt },
     call: request.function
       ? { table: name, items, where: filter.where, blobAt, keys: FUNCTION_KEYS, keysAt: FUNCTION_KEYS.map(pos), msgIdAt: M, lazy: FUNCTION_LAZY, tableName: table.name, path: src.path }
       : null,
   });
-  // where the worker starts: decided before a slice read here, once the worker is ready (the upper half of what is left)
-  let split = Infinity;
-  const upTo = (at: number): number => {
-    if (split === Infinity && helper.isReady() && top - at >= parallelRead.minWorkerRows) {
-      split = at + Math.floor((top - at) / 2);
-      helper.begin(job(split));
+  // Once the worker is ready (decided before a slice read here), what is left is cut in two: the lower part
+  // is this thread's, read from its bottom, the upper the worker's, read from its bottom; each takes
+  // blocks of the other's from its top once its own are read (claims.ts), so that neither waits.
+  let lower: Claims | null = null;
+  let upper: Claims | null = null;
+  let lowerEnd = 0;
+  const upTo = (at: number, span: number): number => {
+    if (!lower) {
+      if (!helper.isReady() || top - at < parallelRead.minWorkerRows) return Infinity;
+      const split = top - Math.floor((top - at) * parallelRead.share);
+      lower = new Claims(blockRange(at, split, parallelRead.leastBlock));
+      upper = new Claims(blockRange(split, top, parallelRead.leastBlock));
+      helper.begin(job(lower, upper));
+      lowerEnd = at;
     }
-    return split;
+    if (at < lowerEnd) return lowerEnd;
+    const got = lower.takeLow(Math.min(BLOCKS_TAKEN, Math.max(1, Math.ceil(span / lower.range.size))));
+    // none left: this thread's pass ends where it is
+    if (!got) return at;
+    lowerEnd = got[1];
+    return lowerEnd;
   };
   try {
     if (parallelRead.awaitReady) await helper.whenReady();
-    yield* here(0, upTo);
+    // small slices first: the worker, once ready, is given its job between two of them
+    yield* here(0, upTo, FIRST_SPAN_WITH_WORKER);
     // the worker never began (it was not ready while there was enough left): every row is read here
-    if (split === Infinity) return;
-    // the worker's slices, in order; should it stop short, the rest is read here, from the last row it gave
+    if (!upper) return;
+    const theirs: Claims = upper;
+    // The worker's slices, and blocks this thread takes from the top of its part meanwhile: given in
+    // rowid order once the worker is done (this thread's part, given as it was read, is below them all).
+    // Should the worker stop short, what no slice of it covers is read here.
     const local: number[] = [];
     const localNames: string[] = [];
-    let last = split;
+    const later: ColumnChunk[] = [];
+    const covered: [number, number][] = [];
+    /** Reads the rowids past lo up to hi here, into `later`. */
+    const readLater = async (lo: number, hi: number): Promise<number> => {
+      let n = 0;
+      for await (const c of here(lo, hi)) {
+        later.push(c);
+        n += c.length;
+      }
+      return n;
+    };
+    /** Takes blocks of the worker's part from its top and reads them; false when none was left. */
+    const takeBlocks = async (): Promise<boolean> => {
+      const got = parallelRead.mainTakes ? theirs.takeHigh(BLOCKS_TAKEN) : null;
+      if (got) parallelRead.takenByMain += await readLater(got[0], got[1]);
+      return got !== null;
+    };
     for (;;) {
-      const m = await helper.next();
-      if (m.kind === 'done') return;
+      let m = helper.take();
+      if (!m) {
+        if (await takeBlocks()) continue;
+        m = await helper.next();
+      }
+      if (m.kind === 'done') {
+        // blocks it did not take (rows deleted at the top of the table while it read): read here
+        for (let got = theirs.takeHigh(BLOCKS_TAKEN); got; got = theirs.takeHigh(BLOCKS_TAKEN)) await readLater(got[0], got[1]);
+        break;
+      }
       if (m.kind === 'error') throw sqliteError(Object.assign(new Error(m.message), { code: m.code }), src.path);
-      if (m.kind === 'failed' || m.kind === 'halt') break;
+      if (m.kind === 'failed' || m.kind === 'halt') {
+        // past what this thread read of its part, up to what it took of the worker's: what no slice covers
+        let at = lowerEnd;
+        for (const [from, to] of covered.sort((a, b) => a[0] - b[0])) {
+          if (from > at) await readLater(at, from);
+          at = Math.max(at, to);
+        }
+        const end = theirs.highStart();
+        if (end > at) await readLater(at, end);
+        break;
+      }
       throwIfStopped(request.signal);
-      last = m.slice.rowid[m.slice.length - 1]!;
+      covered.push([m.slice.from, m.slice.to]);
       parallelRead.workerRows += m.slice.length;
+      if (m.slice.to <= theirs.range.from) parallelRead.takenByWorker += m.slice.length;
       if (m.slice.functions) parallelRead.workerNamedRows += m.slice.length;
       const chunk = helperChunk(m.slice, local, localNames);
-      if (chunk.length > 0) yield chunk;
+      if (chunk.length > 0) later.push(chunk);
     }
-    yield* here(last, Infinity);
+    // slices never overlap: by their first rowid, they are in rowid order
+    later.sort((a, b) => a.rowid![0]! - b.rowid![0]!);
+    yield* later;
+    // rows added since the read began
+    yield* here(top, Infinity);
   } finally {
     helper.stop();
   }
 }
+
+/**
+ * The rowids of the first slice of a read that takes a worker: the worker
+ * is given its job between two slices, and a first slice of a cold process
+ * may take tens of milliseconds (by function), the worker ready and idle
+ * meanwhile; later slices grow to their usual size.
+ */
+const FIRST_SPAN_WITH_WORKER = 512;
+
+/** How many blocks of the worker's part the main thread takes at once (claims.ts: a block is at least 1,024 rowids). */
+const BLOCKS_TAKEN = 4;
 
 /**
  * The engine map the client's lookup would find (the failed tasks in
@@ -616,7 +702,7 @@ export async function* tableColumns(
  */
 export async function settle(learning: Learning, chunks: ColumnChunk[], uuids: readonly string[]): Promise<Map<number, string>> {
   const failed = [...learning.failed].sort((a, b) =>
-    a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : compareStrings(a.msgIdText, b.msgIdText) || a.table - b.table || a.row - b.row);
+    a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : compareStrings(a.msgIdText, b.msgIdText) || a.table - b.table || a.rowid - b.rowid);
   const engines = enginesFromRecords(failed.map((f) => ({
     engine_uuid: decodeColumn('engine_uuid', f.engineUuid, () => f.where),
     result_metadata: decodeColumn('result_metadata', f.metadata, () => f.where),

@@ -25,27 +25,35 @@ export function* sliceRows(
  * rowid <= hi, as one short read. `cachePages`: the page cache of the pass
  * (PASS_CACHE_PAGES; SLICE_CACHE_PAGES when a slice is read by two
  * statements, the second finding the first's pages). `to` may be asked
- * before each slice, given where the pass is (every row up to it read): it
- * may move down while the pass runs, never below that.
+ * before each slice, given where the pass is (every row up to it read) and
+ * how many rowids the next slice would span: it may move down while the
+ * pass runs, never below where the pass is, and up (a worker taking more
+ * blocks: claims.ts).
  */
 export function* sliceReads<T>(
-  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20, cachePages = PASS_CACHE_PAGES, from = 0, to: number | ((at: number) => number) = Infinity,
+  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan = 1 << 20, cachePages = PASS_CACHE_PAGES, from = 0,
+  to: number | ((at: number, span: number) => number) = Infinity, firstSpan = FIRST_SPAN,
 ): Generator<T> {
   const release = passCache(maxRowid.database, cachePages);
   try {
-    yield* slices(maxRowid, read, maxSpan, from, typeof to === 'number' ? () => to : to);
+    yield* slices(maxRowid, read, maxSpan, from, typeof to === 'number' ? () => to : to, firstSpan);
   } finally {
     release();
   }
 }
 
+/** The rowids a pass's first slice spans, unless told otherwise: it grows or shrinks from there. */
+const FIRST_SPAN = 4096;
+
 /** The slices past rowid `from`, up to rowid `to(at)` (while it is Infinity, up to the last row, rows added meanwhile too). */
-function* slices<T>(maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan: number, from: number, to: (at: number) => number): Generator<T> {
+function* slices<T>(
+  maxRowid: Database.Statement, read: (lo: number, hi: number) => T, maxSpan: number, from: number, to: (at: number, span: number) => number, firstSpan: number,
+): Generator<T> {
   let lo = from;
-  let span = Math.min(4096, maxSpan);
+  let span = Math.min(firstSpan, maxSpan);
   let last = (maxRowid.pluck().get() as number | null) ?? 0;
   for (;;) {
-    const end = to(lo);
+    const end = to(lo, span);
     if (!(lo < Math.min(end, last))) break;
     const t0 = performance.now();
     const hi = Math.min(lo + span, end);

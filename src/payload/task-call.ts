@@ -139,6 +139,21 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
 function knownName(rec: TaskRecord, raw: Uint8Array): string | null | undefined {
   const first = firstBufferSpan(raw);
   if (!first || taskCode(rec) !== null) return undefined;
+  return nameOfSpan(raw, first);
+}
+
+/**
+ * The name functionNameOf gives an apply request's record (its code,
+ * taskCode, None) whose buffers are `raw` as stored, when the name of its
+ * function's pickle is known, without a record (a column read names most
+ * of its rows so); undefined when it is not known that way.
+ */
+export function knownFunctionName(raw: Uint8Array): string | null | undefined {
+  const first = firstBufferSpan(raw);
+  return first ? nameOfSpan(raw, first) : undefined;
+}
+
+function nameOfSpan(raw: Uint8Array, first: readonly [number, number]): string | null | undefined {
   const known = namesByPickle.getSpan(raw, first[0], first[1]);
   return known === MAPS ? undefined : known;
 }

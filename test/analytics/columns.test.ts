@@ -166,6 +166,9 @@ function makeFile(seed: number, n: number): string {
     // resubmitted as bytes and as a number: not a text, so not resubmitted
     db.exec(`UPDATE "${table}" SET resubmitted = X'6d2d616761696e' WHERE rowid % 53 = 7`);
     db.exec(`UPDATE "${table}" SET resubmitted = 5 WHERE rowid % 59 = 8`);
+    // an apply request's content beside code of its own, and msg_ids that are not texts: named from their records
+    db.exec(`UPDATE "${table}" SET execute_input = 'x = 1' WHERE rowid % 61 = 9 AND content = '{}'`);
+    db.exec(`UPDATE "${table}" SET msg_id = 1000000 + rowid WHERE rowid % 67 = 10`);
   }
   db.exec('COMMIT');
   db.close();

@@ -3,6 +3,7 @@ import { functionKey } from '../../analytics/index.js';
 import { derivedValue } from '../../payload/index.js';
 import { onUnreadable } from '../../records/index.js';
 import { blobSlices } from './blob-slices.js';
+import { knownCallKey } from './call-names.js';
 import type { CallJob, ColumnNote } from './column-worker.js';
 import { recordPlace, rowReader } from './rows.js';
 import { SentTexts } from './sent-texts.js';
@@ -39,7 +40,9 @@ export function callReader(db: Database.Database, call: CallJob, filterParams: r
     rows,
     name(row, i, newNames) {
       at = i;
-      const name = functionKey(derivedValue(read(row, where), 'function'));
+      // an apply request's row named from its buffers alone where they name it, any other from its record
+      let name = knownCallKey(row, call.callAt);
+      if (name === undefined) name = functionKey(derivedValue(read(row, where), 'function'));
       return name === null ? -1 : names.indexOf(name, newNames);
     },
     takeNotes() {

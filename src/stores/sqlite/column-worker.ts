@@ -2,6 +2,7 @@ import './uri.js';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Claims, type BlockRange } from './claims.js';
+import type { CallAt } from './call-names.js';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
 import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
@@ -38,6 +39,8 @@ export interface CallJob {
   /** Names the table and file in a record's note. */
   readonly tableName: string;
   readonly path: string;
+  /** Where a row has the columns an apply request is told by (call-names.ts). */
+  readonly callAt: CallAt;
 }
 
 /** What the main thread gives a worker. */

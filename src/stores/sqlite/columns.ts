@@ -9,6 +9,7 @@ import { recordPlace, rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { Claims, blockRange } from './claims.js';
 import { blobSlices } from './blob-slices.js';
+import { knownCallKey, type CallAt } from './call-names.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import { loopTurn, throwIfStopped } from '../../errors.js';
@@ -398,6 +399,8 @@ export async function* tableColumns(
   const where = recordPlace(table.name, src.path);
   const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map(recordAt), recordAt('msg_id') || -1, request.lazy) : null;
   const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY, undefined, aggregated !== null) : null;
+  // an apply request's row named from its buffers alone where they name it (call-names.ts)
+  const callAt: CallAt | null = request.function ? { buffers: pos('buffers'), content: pos('content'), executeInput: pos('execute_input') } : null;
   const valueAt = request.values.map(pos);
   // a text column's text is its value (decodeColumn returns it as it is)
   const isText = request.values.map((k) => (keySpec(k)?.kind ?? 'text') === 'text');
@@ -487,7 +490,9 @@ export async function* tableColumns(
         // a packed row is its text: it has no values to set
         const row = rows[i] as unknown[];
         if (!packed) setValues(chunk, i, row, valueAt, M);
-        if (readCall) {
+        const known = callAt ? knownCallKey(row, callAt) : undefined;
+        if (known !== undefined) chunk.functions![i] = known;
+        else if (readCall) {
           const call = readCall(row, where);
           // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
           for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => loopTurn(request.signal));
@@ -588,7 +593,7 @@ export async function* tableColumns(
     lower: { range: lower.range, word: lower.buffer },
     at: packed ? UNPACKED : { ...columnsAt, values: valueAt },
     call: request.function
-      ? { table: name, items, where: filter.where, blobAt, keys: FUNCTION_KEYS, keysAt: FUNCTION_KEYS.map(pos), msgIdAt: M, lazy: FUNCTION_LAZY, tableName: table.name, path: src.path }
+      ? { table: name, items, where: filter.where, blobAt, keys: FUNCTION_KEYS, keysAt: FUNCTION_KEYS.map(pos), msgIdAt: M, lazy: FUNCTION_LAZY, tableName: table.name, path: src.path, callAt: callAt! }
       : null,
   });
   // Once the worker is ready (decided before a slice read here), what is left is cut in two: the lower part

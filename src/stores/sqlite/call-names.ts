@@ -1,0 +1,30 @@
+import { functionKey } from '../../analytics/index.js';
+import { knownFunctionName } from '../../payload/index.js';
+import { EMPTY_DICT_TEXT } from '../../records/index.js';
+
+/**
+ * A column read's function names, most without a record: a row of an
+ * apply request (its execute_input None, its content the text `{}`) is
+ * named from its buffers alone when the name of that function's pickle is
+ * known, the pickle repeating across a function's tasks. That is the name
+ * its record gives: taskCode is None for it, and functionNameOf looks the
+ * same bytes up first (task-call.ts, knownName); reading its record
+ * decodes nothing (its header is None, its content and buffers left as
+ * stored, a msg_id taken as it is), so it says nothing either. Any other
+ * row is named from its record.
+ */
+
+/** Where a read's row has the columns an apply request is told by. */
+export interface CallAt {
+  readonly buffers: number;
+  readonly content: number;
+  readonly executeInput: number;
+}
+
+/** The function key of an apply request's row whose pickle's name is known; undefined for any other row. */
+export function knownCallKey(row: readonly unknown[], at: CallAt): string | null | undefined {
+  const raw = row[at.buffers];
+  if (!(raw instanceof Uint8Array) || row[at.executeInput] !== null || row[at.content] !== EMPTY_DICT_TEXT) return undefined;
+  const name = knownFunctionName(raw);
+  return name === undefined ? undefined : functionKey(name);
+}

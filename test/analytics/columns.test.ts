@@ -169,6 +169,9 @@ function makeFile(seed: number, n: number): string {
     // an apply request's content beside code of its own, and msg_ids that are not texts: named from their records
     db.exec(`UPDATE "${table}" SET execute_input = 'x = 1' WHERE rowid % 61 = 9 AND content = '{}'`);
     db.exec(`UPDATE "${table}" SET msg_id = 1000000 + rowid WHERE rowid % 67 = 10`);
+    // buffers that are not bytes, and an engine uuid with a line break in it: a slice read as one aggregate is read row by row
+    db.exec(`UPDATE "${table}" SET buffers = 'not bytes' WHERE rowid % 71 = 11`);
+    db.exec(`UPDATE "${table}" SET engine_uuid = 'engine' || char(10) || 'broken' WHERE rowid % 73 = 12`);
   }
   db.exec('COMMIT');
   db.close();

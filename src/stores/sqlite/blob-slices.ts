@@ -82,3 +82,53 @@ function numbers(text: string): number[] {
   out.push(negative ? -n : n);
   return out;
 }
+
+/**
+ * A slice's packed rows (packed-rows.ts) and a bytes column beside them as
+ * one aggregate, in one walk of the rows where blobSlices takes two:
+ * SQLite joins the slice's packed texts (a line each), the bytes' lengths
+ * and the bytes themselves. Each row comes as [its packed text, or its
+ * rowid where SQLite did not pack it; its bytes, a view of the slice's, or
+ * None]. A slice whose texts hold a line break (an engine uuid may), or
+ * whose bytes column holds other than bytes or None, is read row by row,
+ * as by `SELECT packed, bytes`. Only for a file in UTF-8; to be run in the
+ * slice's read transaction. `itemParams`: the packed text's own (a flag's).
+ */
+export function packedBlobSlices(
+  db: Database.Database, table: string, filter: SqlFilter, packedSql: string, bytesSql: string, itemParams: readonly unknown[] = [],
+): ((lo: number, hi: number) => unknown[][]) | null {
+  if (db.pragma('encoding', { simple: true }) !== 'UTF-8') return null;
+  const range = `FROM ${table} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`;
+  const plain = db.prepare(`SELECT ${packedSql}, ${bytesSql} ${range}`).raw();
+  const aggregate = db
+    .prepare(
+      `SELECT count(*), group_concat(p, char(10)), group_concat(ifnull(octet_length(b), -1)), ` +
+        `CAST(group_concat(CASE WHEN typeof(b) = 'blob' THEN CAST(b AS TEXT) ELSE '' END, '') AS BLOB), max(typeof(b) NOT IN ('blob', 'null')) ` +
+        `FROM (SELECT ${packedSql} AS p, ${bytesSql} AS b ${range})`,
+    )
+    .raw();
+  return (lo, hi) => {
+    const args = [...itemParams, lo, hi, ...filter.params];
+    const [count, texts, lengthsText, bytes, odd] = aggregate.get(args) as [number, unknown, unknown, Uint8Array, number];
+    if (count === 0) return [];
+    if (odd !== 0 || typeof texts !== 'string' || typeof lengthsText !== 'string') return plain.all(args) as unknown[][];
+    const lines = texts.split('\n');
+    if (lines.length !== count) return plain.all(args) as unknown[][];
+    const lengths = numbers(lengthsText);
+    const rows = new Array<unknown[]>(count);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const line = lines[i]!;
+      // a packed text holds commas; a row SQLite did not pack is its rowid alone
+      const packed = line.includes(',') ? line : Number(line);
+      const n = lengths[i]!;
+      if (n < 0) rows[i] = [packed, null];
+      else {
+        rows[i] = [packed, new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n)];
+        offset += n;
+      }
+    }
+    if (offset !== bytes.length) return plain.all(args) as unknown[][];
+    return rows;
+  };
+}

@@ -23,8 +23,17 @@ export interface CallAt {
 
 /** The function key of an apply request's row whose pickle's name is known; undefined for any other row. */
 export function knownCallKey(row: readonly unknown[], at: CallAt): string | null | undefined {
-  const raw = row[at.buffers];
-  if (!(raw instanceof Uint8Array) || row[at.executeInput] !== null || row[at.content] !== EMPTY_DICT_TEXT) return undefined;
+  if (row[at.executeInput] !== null || row[at.content] !== EMPTY_DICT_TEXT) return undefined;
+  return knownBytesKey(row[at.buffers]);
+}
+
+/**
+ * The function key of an apply request (a packed row's flag says so, read
+ * by the same test in SQL: packed-rows.ts) from its buffers as stored, when
+ * its pickle's name is known; undefined when not.
+ */
+export function knownBytesKey(raw: unknown): string | null | undefined {
+  if (!(raw instanceof Uint8Array)) return undefined;
   const name = knownFunctionName(raw);
   return name === undefined ? undefined : functionKey(name);
 }

@@ -39,8 +39,14 @@ export interface CallJob {
   /** Names the table and file in a record's note. */
   readonly tableName: string;
   readonly path: string;
-  /** Where a row has the columns an apply request is told by (call-names.ts). */
-  readonly callAt: CallAt;
+  /** Where a row has the columns an apply request is told by (call-names.ts); null beside packed rows. */
+  readonly callAt: CallAt | null;
+  /**
+   * Beside packed rows (the job's `packed`): the rows are [packed text,
+   * buffers], and these the SQL of the call columns (`keys`), read by rowid
+   * for a row its buffers alone do not name.
+   */
+  readonly callSql: readonly string[];
 }
 
 /** What the main thread gives a worker. */
@@ -98,6 +104,8 @@ export interface ColumnSlice {
   readonly failed: Uint8Array;
   /** 1 where the row was resubmitted, when the job reads it (else 0). */
   readonly resubmitted: Uint8Array;
+  /** 1 where a packed row says the task is an apply request (packed-rows.ts); not read by the main thread. */
+  readonly apply: Uint8Array;
   readonly values: unknown[][];
   /** With a call to read: each row's function name as an index into every `newFunctions` sent so far, in order; -1 for None. */
   readonly functions: Int32Array | null;
@@ -136,11 +144,12 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
   let call: CallReader | null = null;
   try {
     if (job.mmapBytes > 0) db.pragma(`mmap_size = ${job.mmapBytes}`);
-    const stmt = job.packed ? db.prepare(job.sql).pluck() : db.prepare(job.sql).raw();
+    // packed rows alone are one text each; beside their buffers, a pair
+    const stmt = job.packed && !job.call ? db.prepare(job.sql).pluck() : db.prepare(job.sql).raw();
     const unpacked = job.packed ? db.prepare(job.unpackedSql).raw() : null;
     const maxRowid = db.prepare(job.maxRowidSql);
     const { at } = job;
-    if (job.call) call = calls!.callReader(db, job.call, job.filterParams, job.flagParams);
+    if (job.call) call = calls!.callReader(db, job.call, job.filterParams, job.flagParams, job.packed);
     const aggregated = call?.rows ?? null;
     const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new SentTexts();
@@ -188,20 +197,31 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       }
       const back: number[] = [];
       for (let i = 0; i < n; i++) {
-        const u = unpackRow(rows[i], i, slice);
+        const u = unpackRow(call ? (rows[i] as unknown[])[0] : rows[i], i, slice);
         if (u === UNPACK) back.push(i);
         else slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
       }
-      if (back.length === 0) return slice;
-      const found = new Map<number, unknown[]>();
-      for (const r of unpacked.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[at.rowid] as number, r);
-      for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
+      if (back.length > 0) {
+        const found = new Map<number, unknown[]>();
+        for (const r of unpacked.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[at.rowid] as number, r);
+        for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
+      }
+      if (call) {
+        try {
+          for (let i = 0; i < n; i++) slice.functions![i] = call.namePacked((rows[i] as unknown[])[1], slice.apply[i] === 1, slice.rowid[i]!, i, slice.newFunctions);
+        } catch {
+          throw new Halt();
+        }
+        for (const note of call.takeNotes()) slice.notes.push(note);
+      }
       return slice;
     });
     const send = (slices: Iterable<ColumnSlice | null>): void => {
       for (const slice of slices) {
         if (!slice) continue;
-        const transfer = [slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer];
+        const transfer = [
+          slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer, slice.apply.buffer,
+        ];
         if (slice.functions) transfer.push(slice.functions.buffer);
         post({ kind: 'slice', slice }, transfer as ArrayBuffer[]);
       }

@@ -8,8 +8,8 @@ import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { recordPlace, rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { Claims, blockRange } from './claims.js';
-import { blobSlices } from './blob-slices.js';
-import { knownCallKey, type CallAt } from './call-names.js';
+import { blobSlices, packedBlobSlices } from './blob-slices.js';
+import { knownBytesKey, knownCallKey, type CallAt } from './call-names.js';
 import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import { loopTurn, throwIfStopped } from '../../errors.js';
@@ -187,8 +187,10 @@ interface Layout {
   readonly at: ReadonlyMap<string, number>;
   /** The keys of a row's record as fetched by rowid: the rowid, then these. */
   readonly recordKeys: readonly string[];
-  /** The columns a packed row holds (packed-rows.ts), its only item; null when rows come as their columns. */
+  /** The columns a packed row holds (packed-rows.ts), its first item (the buffers the other, where function names are read); null when rows come as their columns. */
   readonly packed: PackedColumns | null;
+  /** The SQL of the columns a function's name is derived from (FUNCTION_KEYS), as read by rowid beside packed rows. */
+  readonly callSql: readonly string[];
 }
 
 /** The position of the flag that says a row's reply is the plain success, and of the one that says it failed (learning a map). */
@@ -212,14 +214,23 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
   const ok = table.keys.includes('result_content') ? `result_content = ${sqlText(OK_REPLY_TEXT)}` : 'NULL';
   // 1 when resubmitted is a non-empty text: a text of SQLite's is a string in JS, an empty one the empty string
   const resubmitted = request.resubmittedFlag ? `(typeof(${column('resubmitted')}) = 'text' AND ${column('resubmitted')} <> '')` : 'NULL';
-  // packed only where the row is nothing else: what pays is one value a row instead of an array (with values, the
-  // packing's SQL and the unpacking cost more than making the values it spares)
+  // packed only where the row is nothing else (with values, the packing's SQL and the unpacking cost more than making
+  // the values it spares), or its function's name beside (the buffers then come beside the packed texts, and the
+  // call's other columns by rowid for a row its buffers alone do not name: call-names.ts)
+  const callSql = FUNCTION_KEYS.map((k) =>
+    // the header of an apply request (content '{}') is never read: taskCode decides by the content
+    k === 'header' && table.keys.includes('content') ? `CASE WHEN content = ${sqlText(EMPTY_DICT_TEXT)} THEN NULL ELSE header END` : column(k));
+  const apply = request.function
+    ? `(${column('execute_input')} IS NULL AND typeof(${column('content')}) = 'text' AND ${column('content')} = ${sqlText(EMPTY_DICT_TEXT)} COLLATE BINARY)`
+    : 'NULL';
   const packed: PackedColumns | null =
-    packable && request.state && !request.function && request.values.length === 0
-      ? { submitted: column('submitted'), started: column('started'), completed: column('completed'), uuid: column('engine_uuid'), ok, failed: failed ? `(${failed.where})` : 'NULL', resubmitted }
+    packable && request.state && request.values.length === 0
+      ? { submitted: column('submitted'), started: column('started'), completed: column('completed'), uuid: column('engine_uuid'), ok, failed: failed ? `(${failed.where})` : 'NULL', resubmitted, apply }
       : null;
-  if (packed) raw(PACKED_AT, packedRowSql(packed));
-  else {
+  if (packed) {
+    raw(PACKED_AT, packedRowSql(packed));
+    if (request.function) raw('buffers');
+  } else {
     if (request.state) raw('rowid', 'rowid');
     for (const k of ['submitted', 'started', 'completed']) raw(k);
     if (request.state) {
@@ -230,16 +241,10 @@ function layout(table: TaskTable, request: ColumnRequest, failed: SqlFilter | nu
     if (request.resubmittedFlag) raw(RESUBMITTED_AT, resubmitted);
   }
   for (const k of request.values) raw(k);
-  if (request.function) {
-    for (const k of FUNCTION_KEYS) {
-      // the header of an apply request (content '{}') is never read: taskCode decides by the content
-      if (k === 'header' && table.keys.includes('content')) raw(k, `CASE WHEN content = ${sqlText(EMPTY_DICT_TEXT)} THEN NULL ELSE header END`);
-      else raw(k);
-    }
-  }
+  if (request.function && !packed) FUNCTION_KEYS.forEach((k, j) => raw(k, callSql[j]));
   // a record fetched by rowid also gives what a row is read from, for a row fetched again
   const recordKeys = [...new Set([...request.keys, 'submitted', 'started', 'completed', 'engine_uuid', 'result_content', ...request.values, ...(request.resubmittedFlag ? ['resubmitted'] : []), ...(failed ? ENGINE_KEYS : [])])];
-  return { select: columns.join(', '), items: columns, at, recordKeys, packed };
+  return { select: columns.join(', '), items: columns, at, recordKeys, packed, callSql };
 }
 
 /** A failed task's engine and reply metadata as stored, and where it falls in answer order: what the engine map is learned from. */
@@ -275,6 +280,9 @@ interface Slice {
   readonly uuid: Int32Array;
   readonly plain: Uint8Array;
   readonly records: Map<number, unknown[]>;
+  /** Beside packed rows: each row's function key where its buffers alone give it, and the call columns of the others by rowid. */
+  names: (string | null | undefined)[] | null;
+  calls: Map<number, unknown[]> | null;
 }
 
 /**
@@ -290,17 +298,22 @@ export async function* tableColumns(
 ): AsyncGenerator<ColumnChunk> {
   // a packed row's texts are SQLite's UTF-8 bytes as they are stored only in a UTF-8 file
   const utf8 = src.run(() => src.db.pragma('encoding', { simple: true })) === 'UTF-8';
-  const { select, items, at, recordKeys, packed } = layout(table, request, learning ? failedFilter : null, utf8);
+  const { select, items, at, recordKeys, packed, callSql } = layout(table, request, learning ? failedFilter : null, utf8);
+  // packed rows with their function's name: each row [its packed text, its buffers]
+  const packedCall = packed !== null && request.function;
   const name = quoteIdentifier(table.name);
   const stmt = src.run(() => {
     const s = src.db.prepare(`SELECT ${select} FROM ${name} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`);
-    return packed ? s.pluck() : s.raw();
+    return packed && !packedCall ? s.pluck() : s.raw();
   });
   const flagParams = learning && failedFilter ? failedFilter.params : [];
   const pos = (k: string) => at.get(k) ?? -1;
   // the function's name is read from the buffers: a slice's blobs as one aggregate (a view of it a row), where the file allows
   const blobAt = request.function && pos('buffers') >= 0 ? [pos('buffers')] : [];
-  const aggregated = blobAt.length > 0 ? src.run(() => blobSlices(src.db, name, filter, items, blobAt, flagParams)) : null;
+  const aggregated =
+    blobAt.length === 0 ? null
+    : packedCall ? src.run(() => packedBlobSlices(src.db, name, filter, items[0]!, items[1]!, flagParams))
+    : src.run(() => blobSlices(src.db, name, filter, items, blobAt, flagParams));
   const S = pos('submitted');
   const T = pos('started');
   const C = pos('completed');
@@ -372,7 +385,7 @@ export async function* tableColumns(
     const { arrays, uuid } = slice;
     const back: number[] = [];
     for (let i = 0; i < n; i++) {
-      const u = unpackRow(rows[i], i, arrays);
+      const u = unpackRow(packedCall ? (rows[i] as unknown[])[0] : rows[i], i, arrays);
       if (u === UNPACK) back.push(i);
       else uuid[i] = u === null ? -1 : intern(u);
     }
@@ -380,11 +393,27 @@ export async function* tableColumns(
     const found = byRowid(unpackedOf!, back.map((i) => arrays.rowid[i]!), flagParams);
     for (const i of back) fromColumns(slice, i, found.get(arrays.rowid[i]!)!, UNPACKED);
   };
+  // beside packed rows: the call columns of a row its buffers alone do not name, read by rowid (FUNCTION_KEYS after the rowid)
+  const callsOf = packedCall ? src.run(() => src.db.prepare(`SELECT rowid, ${callSql.join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))`).raw()) : null;
+  /** A slice of packed rows with their function keys where their buffers alone give them, the call columns of the others (in its transaction). */
+  const packedNames = (slice: Slice): void => {
+    const { rows, arrays } = slice;
+    const names = new Array<string | null | undefined>(rows.length);
+    const wanted: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const key = arrays.apply[i] === 1 ? knownBytesKey((rows[i] as unknown[])[1]) : undefined;
+      if (key !== undefined) names[i] = key;
+      else wanted.push(arrays.rowid[i]!);
+    }
+    slice.names = names;
+    slice.calls = byRowid(callsOf!, wanted);
+  };
   const read = src.db.transaction((lo: number, hi: number): Slice => {
     const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[]);
     const n = rows.length;
-    const slice: Slice = { rows, arrays: rowArrays(n), uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map() };
+    const slice: Slice = { rows, arrays: rowArrays(n), uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map(), names: null, calls: null };
     columnsOf(rows, slice);
+    if (packedCall) packedNames(slice);
     if (!recordsOf) return slice;
     const { arrays } = slice;
     const wanted: number[] = [];
@@ -398,9 +427,13 @@ export async function* tableColumns(
   });
   const where = recordPlace(table.name, src.path);
   const readRecord: RowReader | null = request.state ? rowReader(request.keys, request.keys.map(recordAt), recordAt('msg_id') || -1, request.lazy) : null;
-  const readCall: RowReader | null = request.function ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY, undefined, aggregated !== null) : null;
+  const readCall: RowReader | null = request.function
+    ? packedCall
+      ? rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map((_, j) => j + 1), 1, FUNCTION_LAZY)
+      : rowReader(FUNCTION_KEYS, FUNCTION_KEYS.map(pos), M, FUNCTION_LAZY, undefined, aggregated !== null)
+    : null;
   // an apply request's row named from its buffers alone where they name it (call-names.ts)
-  const callAt: CallAt | null = request.function ? { buffers: pos('buffers'), content: pos('content'), executeInput: pos('execute_input') } : null;
+  const callAt: CallAt | null = request.function && !packedCall ? { buffers: pos('buffers'), content: pos('content'), executeInput: pos('execute_input') } : null;
   const valueAt = request.values.map(pos);
   // a text column's text is its value (decodeColumn returns it as it is)
   const isText = request.values.map((k) => (keySpec(k)?.kind ?? 'text') === 'text');
@@ -467,7 +500,7 @@ export async function* tableColumns(
     for (;;) {
       const next = src.run(() => slices.next());
       if (next.done) break;
-      const { rows, arrays, uuid, plain, records } = next.value;
+      const { rows, arrays, uuid, plain, records, names, calls } = next.value;
       const n = rows.length;
       const values: Record<string, Value[]> = {};
       for (const k of request.values) values[k] = new Array<Value>(n);
@@ -490,10 +523,11 @@ export async function* tableColumns(
         // a packed row is its text: it has no values to set
         const row = rows[i] as unknown[];
         if (!packed) setValues(chunk, i, row, valueAt, M);
-        const known = callAt ? knownCallKey(row, callAt) : undefined;
+        const known = names ? names[i] : callAt ? knownCallKey(row, callAt) : undefined;
         if (known !== undefined) chunk.functions![i] = known;
         else if (readCall) {
-          const call = readCall(row, where);
+          // beside a packed row, its call columns read by rowid in its slice's transaction
+          const call = readCall(calls ? calls.get(arrays.rowid[i]!)! : row, where);
           // a large pickle is decoded in slices first, the event loop turning between them (as the derived keys' plan does)
           for (const p of largePickles(call, ['function'])) await unpickleInSlices(p, () => loopTurn(request.signal));
           chunk.functions![i] = functionKey(derivedValue(call, 'function'));
@@ -593,7 +627,7 @@ export async function* tableColumns(
     lower: { range: lower.range, word: lower.buffer },
     at: packed ? UNPACKED : { ...columnsAt, values: valueAt },
     call: request.function
-      ? { table: name, items, where: filter.where, blobAt, keys: FUNCTION_KEYS, keysAt: FUNCTION_KEYS.map(pos), msgIdAt: M, lazy: FUNCTION_LAZY, tableName: table.name, path: src.path, callAt: callAt! }
+      ? { table: name, items, where: filter.where, blobAt, keys: FUNCTION_KEYS, keysAt: FUNCTION_KEYS.map(pos), msgIdAt: M, lazy: FUNCTION_LAZY, tableName: table.name, path: src.path, callAt, callSql }
       : null,
   });
   // Once the worker is ready (decided before a slice read here), what is left is cut in two: the lower part

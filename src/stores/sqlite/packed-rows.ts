@@ -7,13 +7,18 @@ import { sameHourMicros } from './micros.js';
  * Node about as much as walking the row costs SQLite, and a read of these
  * columns takes about a tenth less. Only for a read of these alone: with
  * other columns beside them a row is an array anyway, and the packing's SQL
- * and the unpacking cost more than making the values they spare. Apart from
- * the reader so that its worker thread loads nothing else.
+ * and the unpacking cost more than making the values they spare; save
+ * beside the buffers of a read of function names, which come with a
+ * slice's packed texts in one aggregate (blob-slices.ts, packedBlobSlices),
+ * where reading a row as its columns and its buffers apart took two walks
+ * of the rows. Apart from the reader so that its worker thread loads
+ * nothing else.
  *
  * The text is `rowid,flags,` then each time that is not None (32 bytes
  * each), then the engine uuid. The flags say which of the times and the
- * uuid are None, and hold the reply's ok, the failed test's answer and
- * whether the task was resubmitted (a non-empty resubmitted text). SQLite
+ * uuid are None, and hold the reply's ok, the failed test's answer,
+ * whether the task was resubmitted (a non-empty resubmitted text) and,
+ * where function names are read, whether it is an apply request. SQLite
  * gives the text only where every time is None or a text of 32 bytes and
  * the uuid is None or a text; any other row gives its rowid alone, and
  * `unpackRow` sends a row back as well unless each of its times, the next 32
@@ -34,6 +39,7 @@ const NO_UUID = 8;
 const OK = 16;
 const FAILED = 32;
 const RESUBMITTED = 64;
+const APPLY = 128;
 
 /** The SQL of the columns a packed row holds: a column's name, or NULL where the table has none; `ok`, `failed` and `resubmitted` are true-or-false SQL. */
 export interface PackedColumns {
@@ -44,6 +50,8 @@ export interface PackedColumns {
   readonly ok: string;
   readonly failed: string;
   readonly resubmitted: string;
+  /** Whether the task is an apply request told by its stored columns alone (call-names.ts), where function names are read. */
+  readonly apply: string;
 }
 
 /** The select item of a packed row (see above); its parameters are those of `failed`. */
@@ -52,7 +60,8 @@ export function packedRowSql(c: PackedColumns): string {
   const canonical = times.map((t) => `(${t} IS NULL OR (typeof(${t}) = 'text' AND octet_length(${t}) = 32))`);
   const flags =
     `(${c.submitted} IS NULL) + ${NO_STARTED} * (${c.started} IS NULL) + ${NO_COMPLETED} * (${c.completed} IS NULL)` +
-    ` + ${NO_UUID} * (${c.uuid} IS NULL) + ${OK} * ((${c.ok}) IS 1) + ${FAILED} * ((${c.failed}) IS 1) + ${RESUBMITTED} * ((${c.resubmitted}) IS 1)`;
+    ` + ${NO_UUID} * (${c.uuid} IS NULL) + ${OK} * ((${c.ok}) IS 1) + ${FAILED} * ((${c.failed}) IS 1) + ${RESUBMITTED} * ((${c.resubmitted}) IS 1)` +
+    (c.apply === 'NULL' ? '' : ` + ${APPLY} * ((${c.apply}) IS 1)`);
   const texts = [...times, c.uuid].map((t) => `ifnull(${t}, '')`).join(' || ');
   return `CASE WHEN ${canonical.join(' AND ')} AND (${c.uuid} IS NULL OR typeof(${c.uuid}) = 'text') THEN rowid || ',' || (${flags}) || ',' || ${texts} ELSE rowid END`;
 }
@@ -74,6 +83,8 @@ export interface RowArrays {
   readonly ok: Uint8Array;
   readonly failed: Uint8Array;
   readonly resubmitted: Uint8Array;
+  /** 1 where a packed row says the task is an apply request told by its stored columns alone (0 for a row read as its columns). */
+  readonly apply: Uint8Array;
 }
 
 /** The rows of a slice as typed arrays of `n` rows. */
@@ -86,6 +97,7 @@ export function rowArrays(n: number): RowArrays {
     ok: new Uint8Array(n),
     failed: new Uint8Array(n),
     resubmitted: new Uint8Array(n),
+    apply: new Uint8Array(n),
   };
 }
 
@@ -127,6 +139,7 @@ export function unpackRow(v: unknown, i: number, into: RowArrays): string | null
   into.ok[i] = flags & OK ? 1 : 0;
   into.failed[i] = flags & FAILED ? 1 : 0;
   into.resubmitted[i] = flags & RESUBMITTED ? 1 : 0;
+  into.apply[i] = flags & APPLY ? 1 : 0;
   let us = NaN;
   if ((flags & NO_SUBMITTED) === 0) {
     if (p + 32 > n || (us = sameHourMicros(v.slice(p, p + 32)) ?? NaN) !== us) return UNPACK;

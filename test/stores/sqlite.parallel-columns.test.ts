@@ -13,7 +13,7 @@
  * halts after some slices with blocks taken from both ends.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -163,6 +163,21 @@ test('each thread takes blocks of the other\'s part once its own is read, and a 
     taken = parallelRead.takenByWorker;
     assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
     assert.ok(parallelRead.takenByWorker > taken, 'the halting worker took no block of the main thread\'s part');
+    // rowids with no rows between them (deleted): blocks of none taken from either end
+    const gaps = join(dir, 'gaps.db');
+    copyFileSync(path, gaps);
+    const db = new Database(gaps);
+    db.exec(`DELETE FROM "ipython-tasks" WHERE rowid % 5000 BETWEEN 1000 AND 3999`);
+    db.close();
+    parallelRead.share = 0.5;
+    parallelRead.worker = new URL('./slow-worker.js', import.meta.url);
+    parallelRead.minRows = Infinity;
+    const [gapAlone, gapOrder] = await statsAndOrder(gaps);
+    parallelRead.minRows = 0;
+    taken = parallelRead.takenByMain;
+    assert.deepStrictEqual(await statsAndOrder(gaps), [gapAlone, gapOrder]);
+    assert.ok(parallelRead.takenByMain > taken, 'the main thread took no block of the worker\'s part');
+    assert.equal(gapOrder.length, 12_000);
   } finally {
     Object.assign(parallelRead, { ...saved, worker: given, workerRows: parallelRead.workerRows, takenByMain: parallelRead.takenByMain, takenByWorker: parallelRead.takenByWorker });
   }

@@ -49,9 +49,9 @@ export interface ColumnSource {
  * milliseconds to start here, so the interactive shell makes one ready
  * ahead), it is given the upper half of what the main thread has still to
  * read, as the two read a row in about the same time. Should that be fewer
- * than `minWorkerRows`, the main thread reads the rest alone. Once the main
- * thread has read its part, it takes blocks of the worker's from the top
- * (claims.ts) until none is left, so that neither waits for the other.
+ * than `minWorkerRows`, the main thread reads the rest alone. Each thread,
+ * its own part read, takes blocks of the other's from the top (claims.ts)
+ * until none is left, so that neither waits for the other.
  */
 export const parallelRead: {
   minRows: number; minWorkerRows: number; worker: URL; awaitReady: boolean; share: number; leastBlock: number; mainTakes: boolean;
@@ -670,7 +670,8 @@ export async function* tableColumns(
     const readLater = async (lo: number, hi: number): Promise<number> => {
       let n = 0;
       for await (const c of here(lo, hi)) {
-        later.push(c);
+        // an empty slice (rowids none of whose rows pass) has no place in rowid order
+        if (c.length > 0) later.push(c);
         n += c.length;
       }
       return n;

@@ -43,28 +43,27 @@ export class Claims {
 
   /** Takes up to `n` blocks from the bottom: the rowids (lo, hi] they hold, just above those taken before; null when no block is left. */
   takeLow(n: number): [number, number] | null {
-    for (;;) {
-      const w = Atomics.load(this.word, 0);
-      const lo = w & 0xffff;
-      const hi = w >>> 16;
-      const take = Math.min(n, this.range.count - lo - hi);
-      if (take <= 0) return null;
-      if (Atomics.compareExchange(this.word, 0, w, (lo + take) | (hi << 16)) === w) return [this.at(lo), this.at(lo + take)];
-    }
+    return this.take(n, false);
   }
 
   /** Takes up to `n` blocks from the top: the rowids (lo, hi] they hold, just below those taken before; null when no block is left. */
   takeHigh(n: number): [number, number] | null {
+    return this.take(n, true);
+  }
+
+  private take(n: number, fromTop: boolean): [number, number] | null {
     for (;;) {
       const w = Atomics.load(this.word, 0);
       const lo = w & 0xffff;
       const hi = w >>> 16;
       const take = Math.min(n, this.range.count - lo - hi);
       if (take <= 0) return null;
-      if (Atomics.compareExchange(this.word, 0, w, lo | ((hi + take) << 16)) === w) {
-        const end = this.range.count - hi;
-        return [this.at(end - take), this.at(end)];
-      }
+      const next = fromTop ? lo | ((hi + take) << 16) : (lo + take) | (hi << 16);
+      // another thread took blocks since the word was read: read it again
+      if (Atomics.compareExchange(this.word, 0, w, next) !== w) continue;
+      if (!fromTop) return [this.at(lo), this.at(lo + take)];
+      const end = this.range.count - hi;
+      return [this.at(end - take), this.at(end)];
     }
   }
 

@@ -59,10 +59,10 @@ function makeFile(n: number): string {
   return path;
 }
 
-async function stats(path: string, by: 'engine_id' | 'function' = 'engine_id'): Promise<string> {
+async function stats(path: string, by: 'engine_id' | 'function' = 'engine_id', query: Record<string, unknown> = {}): Promise<string> {
   const client = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
   try {
-    return JSON.stringify(await computeStats(querySource(client, {}, statsKeys(by), () => client.deriveContext()), by));
+    return JSON.stringify(await computeStats(querySource(client, query, statsKeys(by), () => client.deriveContext()), by));
   } finally {
     await client.close();
   }
@@ -117,13 +117,13 @@ test('a worker made ready ahead of the reads, one that cannot start and one that
 });
 
 /** `stats`, and the msg_ids of a timeline's tasks in the order the read gives them (its chunks' order), read as `parallelRead` is set. */
-async function statsAndOrder(path: string): Promise<[string, string[]]> {
+async function statsAndOrder(path: string, query: Record<string, unknown> = {}): Promise<[string, string[]]> {
   const client = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
   try {
-    const source = querySource(client, {}, intervalKeys(false), () => client.deriveContext());
+    const source = querySource(client, query, intervalKeys(false), () => client.deriveContext());
     const table = (await intervalTable(source, { function: false, msgIds: true, labels: false }))!;
     const ids = Array.from({ length: table.length }, (_, i) => table.msgId(i));
-    return [await stats(path), ids];
+    return [await stats(path, 'engine_id', query), ids];
   } finally {
     await client.close();
   }
@@ -146,6 +146,15 @@ test('each thread takes blocks of the other\'s part once its own is read, and a 
     assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
     assert.ok(parallelRead.takenByMain > taken, 'the main thread took no block of the worker\'s part');
     assert.ok(parallelRead.workerRows > read, 'the worker read no row');
+    // a query SQL answers (blocks and slices of the rows that pass it)
+    const query = { engine_uuid: { $ne: 'engine-2' }, completed: { $ne: null } };
+    parallelRead.minRows = Infinity;
+    const filtered = await statsAndOrder(path, query);
+    parallelRead.minRows = 0;
+    taken = parallelRead.takenByMain;
+    assert.deepStrictEqual(await statsAndOrder(path, query), filtered);
+    assert.ok(parallelRead.takenByMain > taken, 'the main thread took no block of the worker\'s part (a query)');
+    assert.ok(filtered[1].length > 20_000 && filtered[1].length < 23_000, `${filtered[1].length} tasks pass`);
     // a worker given little: it takes blocks from the top of the main thread's part
     parallelRead.worker = given;
     parallelRead.share = 0.01;

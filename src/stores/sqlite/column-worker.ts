@@ -1,7 +1,7 @@
 import './uri.js';
 import { parentPort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { Claims, type BlockRange } from './claims.js';
+import { connect } from './driver.js';
 import type { CallAt } from './call-names.js';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
@@ -140,7 +140,7 @@ export type ColumnMessage =
 class Halt {}
 
 function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) => void, calls: typeof import('./column-calls.js') | null): void {
-  const db = new Database(job.filename, { readonly: true, fileMustExist: true, timeout: 2500 });
+  const db = connect(job.filename, { readonly: true, fileMustExist: true, timeout: 2500 });
   let call: CallReader | null = null;
   try {
     if (job.mmapBytes > 0) db.pragma(`mmap_size = ${job.mmapBytes}`);

@@ -1,7 +1,8 @@
 import './uri.js';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { connect } from './driver.js';
 import { IpcError, storeError } from '../../errors.js';
 import { KEY_NAMES, KEY_NAMES_7X, TASK_KEYS, Timestamp, compareStrings } from '../../records/index.js';
 import { CANONICAL_TIMESTAMP_GLOB, SQL_TIMESTAMP_FUNCTION, canonicalTimestamp, quoteIdentifier, timestampExpression } from './sql-filter.js';
@@ -53,12 +54,12 @@ export function openDatabase(path: string, options: { write: boolean; create: bo
     // which creates nothing and takes no lock.
     if (!options.write && exists && isUnopenedWal(path)) {
       try {
-        db = new Database(`${pathToFileURL(path).href}?immutable=1`, settings);
+        db = connect(`${pathToFileURL(path).href}?immutable=1`, settings);
       } catch {
         // URI names are off when better-sqlite3 was loaded before ./uri.js: the plain open below.
       }
     }
-    db ??= new Database(path, settings);
+    db ??= connect(path, settings);
   } catch (e) {
     throw sqliteError(e, path);
   }

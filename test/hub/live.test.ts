@@ -16,8 +16,9 @@ import { IPC, isolatedEnv, runIpc, tempDir } from '../cli/helpers.js';
 import { Terminal } from '../ui/support/tmux.js';
 import { Cluster } from './cluster.js';
 
-// heartbeats of 1 s, eight missed: a killed engine is noticed within seconds
-const cluster = new Cluster('--dictdb', ['--HeartMonitor.period=1000', '--HeartMonitor.max_heartmonitor_misses=8']);
+// heartbeats of 1 s, eight missed: a killed engine is noticed within seconds; its tasks are failed 10 s after
+// (the controller's registration timeout, by default at least 30 s: with the 8 s before it, near the 40 s a test waits)
+const cluster = new Cluster('--dictdb', ['--HeartMonitor.period=1000', '--HeartMonitor.max_heartmonitor_misses=8', '--IPController.registration_timeout=10']);
 const home = tempDir('ipc-live-');
 const env = () => isolatedEnv(home.dir, { IPYTHONDIR: cluster.env['IPYTHONDIR'], NO_COLOR: '1' });
 

@@ -73,13 +73,15 @@ test('a read takes the worker handed over; one not wanted ends', async () => {
       await client.close();
     }
   };
-  const { minRows, minWorkerRows, awaitReady } = parallelRead;
+  const { minRows, minWorkerRows, awaitReady, mainTakes } = parallelRead;
   try {
     parallelRead.minRows = Infinity;
     const alone = await stats();
     parallelRead.minRows = 0;
     parallelRead.minWorkerRows = 0;
     parallelRead.awaitReady = true;
+    // the worker reads its own part: the main thread, done first with a small table, would take it all
+    parallelRead.mainTakes = false;
     // the large-file test of prepareColumnReads: the store's own file is looked at, so a large one stands beside it
     const large = sized('large-store.db', COLUMN_WORKER_FILE_BYTES);
     const early = (await startEarlyWorker(['--sqlitedb', large, '-c', '%stats'], parallelRead.worker))!;
@@ -99,6 +101,6 @@ test('a read takes the worker handed over; one not wanted ends', async () => {
       assert.equal(w.alive, false);
     }
   } finally {
-    Object.assign(parallelRead, { minRows, minWorkerRows, awaitReady });
+    Object.assign(parallelRead, { minRows, minWorkerRows, awaitReady, mainTakes });
   }
 });

@@ -97,6 +97,24 @@ export async function loopTurn(signal?: AbortSignal): Promise<void> {
   throwIfStopped(signal);
 }
 
+/** The clock of synchronous work that lets the event loop turn (loopTurn) once every `ms` of it. */
+export class LoopTurns {
+  private since = performance.now();
+
+  constructor(private readonly signal: AbortSignal | undefined, private readonly ms: number) {}
+
+  /** Whether `ms` have passed since the last turn (or since the work began). */
+  due(): boolean {
+    return performance.now() - this.since > this.ms;
+  }
+
+  /** Turns the loop (raising the statement's interruption when it was stopped meanwhile), and counts from now. */
+  async turn(): Promise<void> {
+    await loopTurn(this.signal);
+    this.since = performance.now();
+  }
+}
+
 /** A destructive call the person declined at its `[y/N]` question. */
 export const notConfirmed = (question: string, what: 'deleted' | 'written' | 'sent' = 'deleted') =>
   new IpcError('Interrupted', `${question}: not confirmed, nothing was ${what}`);

@@ -1,5 +1,5 @@
 import { PyFloat, Text, TimeDelta, tuple } from '../records/index.js';
-import { clip, throwIfStopped, typeError } from '../errors.js';
+import { LoopTurns, clip, typeError } from '../errors.js';
 import { repr, str, type DisplayOptions } from '../format/index.js';
 import { asciiRepr, formatValue } from './format-spec.js';
 import { dictOf } from './dicts.js';
@@ -230,6 +230,8 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
 
 /** Comparisons a sort makes between looks at the clock and the signal. */
 const COMPARISONS_PER_LOOK = 50_000;
+/** The longest a sort compares before the event loop turns. */
+const TURN_MS = 10;
 
 /**
  * A stable merge sort that lets the event loop turn every few milliseconds,
@@ -240,7 +242,7 @@ async function mergeSort(items: number[], cmp: (a: number, b: number) => number,
   let src = items;
   let dst = new Array<number>(items.length);
   let made = 0;
-  let lastTurn = performance.now();
+  const turns = new LoopTurns(signal, TURN_MS);
   for (let width = 1; width < src.length; width *= 2) {
     for (let lo = 0; lo < src.length; lo += 2 * width) {
       const mid = Math.min(lo + width, src.length);
@@ -250,11 +252,7 @@ async function mergeSort(items: number[], cmp: (a: number, b: number) => number,
       let k = lo;
       while (i < mid && j < hi) {
         dst[k++] = cmp(src[j]!, src[i]!) < 0 ? src[j++]! : src[i++]!;
-        if (++made % COMPARISONS_PER_LOOK === 0 && performance.now() - lastTurn > 10) {
-          await new Promise(setImmediate);
-          lastTurn = performance.now();
-          throwIfStopped(signal);
-        }
+        if (++made % COMPARISONS_PER_LOOK === 0 && turns.due()) await turns.turn();
       }
       while (i < mid) dst[k++] = src[i++]!;
       while (j < hi) dst[k++] = src[j++]!;

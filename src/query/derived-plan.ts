@@ -2,7 +2,7 @@ import {
   DERIVED_CONTEXT_KEYS, DERIVED_NEEDS, DERIVED_NEEDS_UNLESS, derivedValue, isDerivedKey, largePickles, queryValue, unpickleInSlices, type DerivedKey,
 } from '../payload/index.js';
 import { StoredColumn, Timestamp, columnValue, compareStrings, setOwn, type DeriveContext, type StoredTextIs, type TaskRecord, type Value } from '../records/index.js';
-import { loopTurn } from '../errors.js';
+import { LoopTurns, loopTurn } from '../errors.js';
 import type { Query, QueryNode } from './ast.js';
 import { compileQuery, type QueryInput } from './compile.js';
 import { compileMatcher } from './matcher.js';
@@ -290,7 +290,7 @@ export async function derivedList(plan: DerivedPlan, reader: DerivedReader, opti
 
 /** The answers of fetched records, in their order, in batches (one per slice of the source, at most BATCH). */
 async function* answerBatches(plan: DerivedPlan, slices: AsyncIterable<Iterable<TaskRecord>>, signal: AbortSignal | undefined): AsyncGenerator<TaskRecord[]> {
-  const clock = new Turns(signal);
+  const clock = new LoopTurns(signal, DECODE_SLICE_MS);
   let batch: TaskRecord[] = [];
   for await (const slice of slices) {
     for (const rec of slice) {
@@ -329,7 +329,7 @@ async function heldAnswer(plan: DerivedPlan, slices: AsyncIterable<Iterable<Task
   const ids: string[] = [];
   let bytes = 0;
   let sorted = true;
-  const clock = new Turns(signal);
+  const clock = new LoopTurns(signal, DECODE_SLICE_MS);
   const it = slices[Symbol.asyncIterator]();
   let complete = false;
   try {
@@ -389,7 +389,7 @@ function roughSize(v: unknown, depth: number): number {
 export async function derivedCount(plan: DerivedPlan, reader: DerivedReader, signal?: AbortSignal): Promise<number> {
   const fetch = fetchOf(plan, false);
   const slices = reader.scan ? reader.scan(fetch) : slicesOf(reader.ordered(fetch));
-  const clock = new Turns(signal);
+  const clock = new LoopTurns(signal, DECODE_SLICE_MS);
   let n = 0;
   for await (const slice of slices) {
     for (const rec of slice) {
@@ -400,21 +400,6 @@ export async function derivedCount(plan: DerivedPlan, reader: DerivedReader, sig
     }
   }
   return n;
-}
-
-/** Turns the event loop once every DECODE_SLICE_MS. */
-class Turns {
-  private since = performance.now();
-  constructor(private readonly signal: AbortSignal | undefined) {}
-
-  due(): boolean {
-    return performance.now() - this.since > DECODE_SLICE_MS;
-  }
-
-  async turn(): Promise<void> {
-    await loopTurn(this.signal);
-    this.since = performance.now();
-  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
-import { IpcError, loopTurn, storeError, throwIfStopped } from '../errors.js';
+import { IpcError, LoopTurns, storeError, throwIfStopped } from '../errors.js';
 
 /** How long pieces are made and written before the event loop turns. */
 const TURN_MS = 20;
@@ -35,14 +35,11 @@ export async function writeFileStreaming(path: string, force: boolean, pieces: A
   let bytes = 0;
   try {
     await once(out, 'open');
-    let turned = performance.now();
+    const turns = new LoopTurns(signal, TURN_MS);
     for await (const piece of pieces) {
       if (failure) throw failure;
       // pieces made without the event loop turning between them: it turns now and then, so that Ctrl-C is seen
-      if (signal && performance.now() - turned > TURN_MS) {
-        await loopTurn(signal);
-        turned = performance.now();
-      }
+      if (signal && turns.due()) await turns.turn();
       throwIfStopped(signal);
       bytes += Buffer.byteLength(piece);
       if (!out.write(piece)) await once(out, 'drain');

@@ -1,5 +1,5 @@
 import type { Client, TaskColumns, TaskColumnsRequest } from '../../client/index.js';
-import { didYouMean, loopTurn, nameError, typeError } from '../../errors.js';
+import { LoopTurns, didYouMean, nameError, typeError } from '../../errors.js';
 import { histogram, renderHistogram, renderStats, renderSvg, renderSvgIntervals, renderTrace, renderTraceRows } from '../../format/index.js';
 import {
   GROUP_ALIASES, INTERVAL_KEYS, IntervalTable, MappedIds, STATS_GROUPS, StatsBuilder, TIMELINE_ROWS, groupWord, statsKeys,
@@ -88,14 +88,11 @@ export async function computeStats(source: Source, by: StatsGroup): Promise<Task
     const { read, ctx } = columns;
     const b = new StatsBuilder(by, ctx);
     const ids = new MappedIds(read.uuids, ctx);
-    let turned = performance.now();
+    const turns = new LoopTurns(source.signal, TURN_MS);
     for await (const chunk of read.chunks) {
       b.addChunk(chunk, read.uuids, ids);
       // chunks read ahead (an engine map learned in the pass) come without the loop turning between them
-      if (source.signal && performance.now() - turned > TURN_MS) {
-        await loopTurn(source.signal);
-        turned = performance.now();
-      }
+      if (source.signal && turns.due()) await turns.turn();
     }
     return b.result();
   }

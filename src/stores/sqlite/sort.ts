@@ -3,7 +3,7 @@
  * are sorted, then merged pairwise, and every few milliseconds of that work
  * the loop turns once, so that Ctrl-C is seen while a million rows sort.
  */
-import { loopTurn } from '../../errors.js';
+import { LoopTurns } from '../../errors.js';
 
 /** Indices per run sorted at once (each a few milliseconds). */
 const RUN = 1 << 14;
@@ -15,11 +15,9 @@ const TURN_MS = 8;
 /** Sorts `index` in place by `compare`, turning the event loop as it goes; `signal` (Ctrl-C) stops it there, raising Interrupted. */
 export async function sortInSlices(index: Uint32Array, compare: (a: number, b: number) => number, signal?: AbortSignal): Promise<void> {
   const n = index.length;
-  let since = performance.now();
+  const turns = new LoopTurns(signal, TURN_MS);
   const turn = async () => {
-    if (performance.now() - since <= TURN_MS) return;
-    await loopTurn(signal);
-    since = performance.now();
+    if (turns.due()) await turns.turn();
   };
   for (let start = 0; start < n; start += RUN) {
     index.subarray(start, Math.min(n, start + RUN)).sort(compare);

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
-import { keyError, loopTurn, queryError, storeError } from '../../errors.js';
+import { LoopTurns, keyError, loopTurn, queryError, storeError } from '../../errors.js';
 import { compileQuery, fieldKeys, matches, normalizeKeys, type KeysInput, type Query, type QueryInput } from '../../query/index.js';
 import { KEY_NAMES, Timestamp, compareStrings, keySpec, type RecordPages, type TaskRecord } from '../../records/index.js';
 import { StoreBase, checkRecordDates, type FindOptions, type IndexPlan, type IndexReport, type Store, type StoreCapabilities, type StoreChanges, type StoreInfo, type StoreSummary } from '../store.js';
@@ -593,14 +593,11 @@ export class SQLiteStore extends StoreBase implements Store {
     const byRange = this.run(() => this.db.prepare(`${select} WHERE rowid >= ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`).raw());
     const { rowids, micros } = ordered;
     const n = rowids.length;
-    let turned = performance.now();
+    const turns = new LoopTurns(options.signal, TURN_MS);
     for (let start = 0; start < n; start += FETCH_CHUNK) {
       // Reading is synchronous: every few ms the event loop turns once, so
       // that Ctrl-C (a key, or SIGINT) is seen while a long answer is read.
-      if (performance.now() - turned > TURN_MS) {
-        await loopTurn(options.signal);
-        turned = performance.now();
-      }
+      if (turns.due()) await turns.turn();
       const end = Math.min(n, start + FETCH_CHUNK);
       const rows = this.fetchRows(rowids, start, end, byList, byRange, filter);
       const chunk: Chunk<T> = { records: [], micros: [], msgIds: [] };

@@ -48,21 +48,34 @@ export function blobSlices(
     if (rowids.length !== rows.length) return plain.all(args) as unknown[][];
     for (let i = 0; i < rows.length; i++) if (rows[i]![rowidAt] !== rowids[i]) return plain.all(args) as unknown[][];
     for (let j = 0; j < blobAt.length; j++) {
-      const lengths = numbers(agg[1 + 2 * j] as string);
-      const bytes = agg[2 + 2 * j] as Uint8Array;
+      const views = viewsOf(agg[2 + 2 * j] as Uint8Array, numbers(agg[1 + 2 * j] as string));
+      if (!views || views.length !== rows.length) return plain.all(args) as unknown[][];
       const at = blobAt[j]!;
-      let offset = 0;
-      for (let i = 0; i < rows.length; i++) {
-        const n = lengths[i]!;
-        if (n < 0) continue;
-        rows[i]![at] = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n);
-        offset += n;
-      }
-      if (offset !== bytes.length) return plain.all(args) as unknown[][];
+      // a row without bytes keeps the None the scalars gave it
+      for (let i = 0; i < rows.length; i++) if (views[i] !== null) rows[i]![at] = views[i];
     }
     return rows;
   });
   return (lo, hi) => read(lo, hi);
+}
+
+/**
+ * Each row's bytes as a view of a slice's (`lengths`: each row's, -1 for
+ * None, as the aggregate gives them), None for a row without; null when
+ * the lengths do not account for the bytes exactly.
+ */
+function viewsOf(bytes: Uint8Array, lengths: readonly number[]): (Uint8Array | null)[] | null {
+  const views = new Array<Uint8Array | null>(lengths.length);
+  let offset = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const n = lengths[i]!;
+    if (n < 0) views[i] = null;
+    else {
+      views[i] = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n);
+      offset += n;
+    }
+  }
+  return offset === bytes.length ? views : null;
 }
 
 /** The integers of a comma-separated list (group_concat's). */
@@ -114,21 +127,14 @@ export function packedBlobSlices(
     if (odd !== 0 || typeof texts !== 'string' || typeof lengthsText !== 'string') return plain.all(args) as unknown[][];
     const lines = texts.split('\n');
     if (lines.length !== count) return plain.all(args) as unknown[][];
-    const lengths = numbers(lengthsText);
+    const views = viewsOf(bytes, numbers(lengthsText));
+    if (!views || views.length !== count) return plain.all(args) as unknown[][];
     const rows = new Array<unknown[]>(count);
-    let offset = 0;
     for (let i = 0; i < count; i++) {
       const line = lines[i]!;
       // a packed text holds commas; a row SQLite did not pack is its rowid alone
-      const packed = line.includes(',') ? line : Number(line);
-      const n = lengths[i]!;
-      if (n < 0) rows[i] = [packed, null];
-      else {
-        rows[i] = [packed, new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n)];
-        offset += n;
-      }
+      rows[i] = [line.includes(',') ? line : Number(line), views[i]];
     }
-    if (offset !== bytes.length) return plain.all(args) as unknown[][];
     return rows;
   };
 }

@@ -22,10 +22,12 @@ export interface SafeTextOptions {
   readonly oneLine?: boolean;
 }
 
+/** The characters the sanitiser changes besides the C0 controls and ESC (a class's body: DEL, C1, the bidirectional controls, Prepend; isUnsafe tells each). */
+const UNSAFE_ABOVE_C0 = String.raw`\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\u{110bd}\u{110cd}\u{111c2}\u{111c3}\u{113d1}\u{1193f}\u{11941}\u{11a3a}\u{11a84}-\u{11a89}\u{11d46}\u{11f02}`;
 /** Any character the sanitiser changes; text without one is returned as it is. */
-const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\u{110bd}\u{110cd}\u{111c2}\u{111c3}\u{113d1}\u{1193f}\u{11941}\u{11a3a}\u{11a84}-\u{11a89}\u{11d46}\u{11f02}]/u;
+const UNSAFE = new RegExp(String.raw`[\x00-\x09\x0b-\x1f${UNSAFE_ABOVE_C0}]`, 'u');
 /** Anything unsafe but an ESC that starts an SGR sequence. */
-const UNSAFE_BUT_SGR = /[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\u{110bd}\u{110cd}\u{111c2}\u{111c3}\u{113d1}\u{1193f}\u{11941}\u{11a3a}\u{11a84}-\u{11a89}\u{11d46}\u{11f02}]|\x1b(?!\[[0-9;:]*m)/u;
+const UNSAFE_BUT_SGR = new RegExp(String.raw`[\x00-\x09\x0b-\x1a\x1c-\x1f${UNSAFE_ABOVE_C0}]|\x1b(?!\[[0-9;:]*m)`, 'u');
 const SGR_AT = /\x1b\[[0-9;:]*m/y;
 const RESET = /^\x1b\[0*m$/;
 

@@ -111,15 +111,6 @@ class Column<A extends Float64Array | Uint32Array> {
   parts(): { readonly values: A; readonly count: number }[] {
     return this.chunks.map((values, c) => ({ values, count: Math.min(CHUNK, this.length - c * CHUNK) }));
   }
-
-  /** Calls `f` with each value and its record's position. */
-  forEach(f: (v: number, i: number) => void): void {
-    for (let c = 0; c < this.chunks.length; c++) {
-      const chunk = this.chunks[c]!;
-      const n = Math.min(CHUNK, this.length - c * CHUNK);
-      for (let i = 0; i < n; i++) f(chunk[i]!, c * CHUNK + i);
-    }
-  }
 }
 
 const durations = () => new Column((n) => new Float64Array(n));
@@ -302,7 +293,8 @@ export class StatsBuilder {
     }
     // the plain rows' engines, as `add` would learn and count them
     const seen = this.seenUuids(n);
-    const plainRows = plainEngines(chunk.plain, chunk.uuid, n, this.uuidMarks(uuids.length), seen);
+    const marks = this.uuidMarks(uuids.length);
+    const plainRows = plainEngines(chunk.plain, chunk.uuid, n, marks, seen);
     for (let j = 0; j < plainRows.distinct; j++) {
       const u = seen[j]!;
       if (this.learnedUuids[u] !== true) {
@@ -311,7 +303,6 @@ export class StatsBuilder {
         this.learnedUuids[u] = true;
       }
     }
-    const marks = this.uuidMarks(uuids.length);
     const times = plainTimes(chunk, n, rows, marks);
     if (times.timed > 0) {
       if (this.first === null || times.first < this.first) this.first = times.first;
@@ -361,12 +352,11 @@ export class StatsBuilder {
     return this.seen;
   }
 
-  /** A mark a uuid index, for the plain rows of one chunk (each step leaves them cleared). */
+  /** A mark for each uuid index, for the plain rows of one chunk (each step leaves them cleared). */
   private uuidMarks(uuids: number): Uint8Array {
     if (this.marks.length < uuids) this.marks = new Uint8Array(Math.max(uuids, 2 * this.marks.length));
     return this.marks;
   }
-
 
   /** The number of a grouping's group of `key`, a new group when it has none. */
   private groupNumber(g: Grouping, key: string | number | null): number {

@@ -15,13 +15,13 @@ export interface StoreInfo {
   readonly live: boolean;
 }
 
-/** What `%index` did. */
 /** What `%index` would make (`missing`) and finds made (`present`), `table.column` each. */
 export interface IndexPlan {
   readonly missing: readonly string[];
   readonly present: readonly string[];
 }
 
+/** What `%index` did. */
 export interface IndexReport {
   /** `table.column` of each index made now. */
   readonly created: readonly string[];

@@ -1,16 +1,9 @@
 #!/usr/bin/env node
 import { statSync } from 'node:fs';
 import module from 'node:module';
-import v8 from 'node:v8';
 
 // Node 22+ keeps compiled code between runs; start-up matters for script mode.
 module.enableCompileCache?.();
-
-// A user's $regex or $glob that backtracks catastrophically would hold the
-// process past Ctrl-C: after this many backtracks V8 reruns it on its
-// linear-time engine instead (set before any pattern is compiled).
-v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
-v8.setFlagsFromString('--regexp-backtracks-before-fallback=10000');
 
 // The build joins dist/src's hundred modules into dist/bundle (esbuild), which
 // loads in a third of the time. A build by tsc alone rewrites every module

@@ -1,5 +1,6 @@
 import { closeSync, createReadStream, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
+import v8 from 'node:v8';
 import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
 import { openClient, prepareColumnReads } from './config/open.js';
 import type { ReadyWorker } from './stores/index.js';
@@ -7,6 +8,7 @@ import { checkStoreFiles, resolveSettings, type Settings } from './config/resolv
 import { configError, interrupted, isIpcError, storeError } from './errors.js';
 import { FILE_CAPS, byteSize, openNonBlocking, readAllBounded } from './files.js';
 import { RecordStream } from './client/index.js';
+import { beforeFirstPattern } from './query/index.js';
 import { TextStream } from './records/index.js';
 import { UnreadableNotes, renderRecordStream, renderValue, safeText, stripAnsi } from './format/index.js';
 import { Text, onUnreadable } from './records/index.js';
@@ -53,7 +55,19 @@ function sentence(e: unknown): string {
 }
 
 /** The entry point: argv → a store or hub → script mode or the interactive shell. */
+/**
+ * A user's $regex or $glob that backtracks catastrophically would hold the
+ * process past Ctrl-C: after this many backtracks V8 runs it again on its
+ * linear-time engine. Set just before the first pattern is made (V8 takes
+ * the flag as it makes one), not as ipc starts (patterns.ts says why).
+ */
+function linearRegExpFallback(): void {
+  v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  v8.setFlagsFromString('--regexp-backtracks-before-fallback=10000');
+}
+
 export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<number> {
+  beforeFirstPattern(linearRegExpFallback);
   const stdin = io.stdin ?? process.stdin;
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;

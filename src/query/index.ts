@@ -5,7 +5,7 @@ export { matchNode, testCond, resolvePath, compareRecords } from './match.js';
 export { matches, compileMatcher, type Matcher } from './matcher.js';
 export { normalizeKeys, project, projector, type KeysInput, type Projector } from './project.js';
 export * from './operators.js';
-export { globToRegExp, pythonRegExp, escapeRegExp } from './patterns.js';
+export { beforeFirstPattern, globToRegExp, pythonRegExp, escapeRegExp } from './patterns.js';
 export { walk, fieldNodes, fieldKeys } from './walk.js';
 export { planDerived, derivedBatches, derivedRecords, derivedList, derivedCount, predecodeRecords, HOLD_BYTES, type DerivedPlan, type DerivedFetch, type DerivedReader, type DerivedOptions } from './derived-plan.js';
 export { QUERY_KEY_NAMES } from './compile.js';

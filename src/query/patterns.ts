@@ -1,5 +1,24 @@
 import { clip, queryError } from '../errors.js';
 
+/** What runs once, just before the first pattern is made (beforeFirstPattern). */
+let beforeFirst: (() => void) | null = null;
+
+/**
+ * Has `f` run once, just before the first $regex or $glob pattern is made:
+ * the command turns on V8's linear-time fallback there (cli.ts). V8 flags
+ * changed at start would cost every thread started after them (a column
+ * read's worker) Node's cache of its own compiled code: 25 ms of its start.
+ */
+export function beforeFirstPattern(f: () => void): void {
+  beforeFirst = f;
+}
+
+function firstPattern(): void {
+  const f = beforeFirst;
+  beforeFirst = null;
+  f?.();
+}
+
 /**
  * A Python `re` pattern as a JS RegExp. Python's syntax mostly carries over;
  * named groups `(?P<name>…)`, `(?P=name)` and leading inline flags `(?i)` are
@@ -49,6 +68,7 @@ function translate(pattern: string, options: string, keyName: string): { re: Reg
   // backtrack too much) does not take the `u` flag: patterns that mean the
   // same without it go without it.
   const order = needsUnicode(source, flags) ? [flags + 'u', flags] : [flags, flags + 'u'];
+  firstPattern();
   let failure: unknown;
   for (const f of order) {
     try {
@@ -157,6 +177,7 @@ function globTranslation(pattern: string): RegExp {
       i = close;
     } else out += escapeRegExp(c);
   }
+  firstPattern();
   return new RegExp(`^${out}$`, NON_ASCII.test(out) ? 'u' : '');
 }
 

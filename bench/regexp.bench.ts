@@ -1,5 +1,5 @@
 /**
- * What V8's linear-time fallback (which bin/ipc.js turns on for user
+ * What V8's linear-time fallback (which the command turns on for user
  * patterns) costs and buys, measured through pythonRegExp, the compiler of
  * every $regex: ordinary patterns over 200,000 real-form msg_ids with and
  * without the fallback, and the catastrophic `^([0-9a-f-]+)+X$` on texts of

@@ -1,4 +1,5 @@
 import { closeSync, createReadStream, readFileSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import v8 from 'node:v8';
 import { helpText, parseArgs, settleFile, type CliOptions } from './config/argv.js';
@@ -199,7 +200,8 @@ function endOnSignals(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): () 
 }
 
 async function askYesNo(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
+  // loaded only when a script asks (a cost every start would pay)
+  const { createInterface } = createRequire(import.meta.url)('node:readline/promises') as typeof import('node:readline/promises');
   const rl = createInterface({ input, output, terminal: true });
   try {
     const answer = await rl.question(`${question} [y/N] `);

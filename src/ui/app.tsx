@@ -1,4 +1,4 @@
-import { Box, Static, Text, useCursor, useStdin, useStdout } from 'ink';
+import { ink } from './ink.js';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactElement } from 'react';
 import { afterInkFrame } from './ink-frames.js';
 import { KeyDecoder } from './keys.js';
@@ -10,7 +10,7 @@ import { cursorPosition } from './text-buffer.js';
 import { textWidth } from './text-width.js';
 
 /**
- * Draws a Session: finished output in <Static> (the terminal's scrollback,
+ * Draws a Session: finished output in <ink.Static> (the terminal's scrollback,
  * written once), and below it the one live thing: the prompt, the running
  * statement, the table viewer, the record pager or a watch.
  */
@@ -23,7 +23,7 @@ export function App({ session }: { session: Session }): ReactElement {
 
   return (
     <>
-      <Static items={session.finished}>{(item) => <Text key={item.key}>{item.text}</Text>}</Static>
+      <ink.Static items={session.finished}>{(item) => <ink.Text key={item.key}>{item.text}</ink.Text>}</ink.Static>
       <Live session={session} />
     </>
   );
@@ -35,7 +35,7 @@ function Live({ session }: { session: Session }): ReactElement | null {
     case 'prompt':
       return <Prompt session={session} />;
     case 'running':
-      if (s.question) return <Text>{onScreen(`${s.question.text} [y/N] `, session.painter)}</Text>;
+      if (s.question) return <ink.Text>{onScreen(`${s.question.text} [y/N] `, session.painter)}</ink.Text>;
       return <Running session={session} />;
     case 'table':
     case 'pager':
@@ -59,12 +59,12 @@ function Running({ session }: { session: Session }): ReactElement | null {
   if (!slow) return null;
   const s = session.screen;
   const status = s.kind === 'running' ? s.status : null;
-  return <Text>{onScreen(session.painter.dim(status ? `… ${status}` : '… running (Ctrl-C cancels)'), session.painter)}</Text>;
+  return <ink.Text>{onScreen(session.painter.dim(status ? `… ${status}` : '… running (Ctrl-C cancels)'), session.painter)}</ink.Text>;
 }
 
 /** Ink's raw input events, decoded into our key events, go to the session. */
 function useKeys(session: Session): void {
-  const { internal_eventEmitter: events, setRawMode, isRawModeSupported } = useStdin();
+  const { internal_eventEmitter: events, setRawMode, isRawModeSupported } = ink.useStdin();
   const decoder = useMemo(() => new KeyDecoder(), []);
   useEffect(() => {
     if (isRawModeSupported) setRawMode(true);
@@ -89,7 +89,7 @@ function useKeys(session: Session): void {
 
 /** Ink's write() takes its live area away, writes, and draws it again: the prompt comes back at the top. */
 function useClearScreen(session: Session): void {
-  const { write } = useStdout();
+  const { write } = ink.useStdout();
   useEffect(() => {
     session.clearScreen = () => write('\x1b[2J\x1b[H');
     return () => {
@@ -99,7 +99,7 @@ function useClearScreen(session: Session): void {
 }
 
 function useResize(session: Session): void {
-  const { stdout } = useStdout();
+  const { stdout } = ink.useStdout();
   useEffect(() => {
     const onResize = () => session.resize(stdout.columns || 80, stdout.rows || 24);
     stdout.on('resize', onResize);
@@ -111,7 +111,7 @@ function useResize(session: Session): void {
 
 function Prompt({ session }: { session: Session }): ReactElement {
   const p = session.painter;
-  const { setCursorPosition } = useCursor();
+  const { setCursorPosition } = ink.useCursor();
   const b = session.buffer;
   const r = session.reverse;
   let lines: string[];
@@ -139,10 +139,10 @@ function Prompt({ session }: { session: Session }): ReactElement {
   useEffect(() => () => setCursorPosition(undefined), [setCursorPosition]);
   const completions = session.completionLines();
   return (
-    <Box flexDirection="column">
-      <Text>{onScreen(lines.join('\n'), p)}</Text>
-      {completions.length > 0 ? <Text>{onScreen(completions.join('\n'), p)}</Text> : null}
-    </Box>
+    <ink.Box flexDirection="column">
+      <ink.Text>{onScreen(lines.join('\n'), p)}</ink.Text>
+      {completions.length > 0 ? <ink.Text>{onScreen(completions.join('\n'), p)}</ink.Text> : null}
+    </ink.Box>
   );
 }
 
@@ -158,7 +158,7 @@ const ENTER_DELAY_MS = 25;
  * through Ink, which renders nothing meanwhile (see screen.ts).
  */
 function FullScreen({ session }: { session: Session }): null {
-  const { stdout } = useStdout();
+  const { stdout } = ink.useStdout();
   const screen = useMemo(() => new AlternateScreen(stdout), [stdout]);
   const [entered, setEntered] = useState(false);
   const size = useRef({ columns: session.columns, rows: session.rows });
@@ -196,10 +196,10 @@ function FullScreen({ session }: { session: Session }): null {
 
 function Watch({ session, watch: w }: { session: Session; watch: WatchState }): ReactElement {
   return (
-    <Box flexDirection="column">
-      <Text>{onScreen(w.header(), session.painter)}</Text>
-      {w.error ? <Text>{onScreen(session.painter.red(w.error), session.painter)}</Text> : null}
-      <Text wrap="truncate-end">{onScreen(w.lines.join('\n'), session.painter) || session.painter.dim('…')}</Text>
-    </Box>
+    <ink.Box flexDirection="column">
+      <ink.Text>{onScreen(w.header(), session.painter)}</ink.Text>
+      {w.error ? <ink.Text>{onScreen(session.painter.red(w.error), session.painter)}</ink.Text> : null}
+      <ink.Text wrap="truncate-end">{onScreen(w.lines.join('\n'), session.painter) || session.painter.dim('…')}</ink.Text>
+    </ink.Box>
   );
 }

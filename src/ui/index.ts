@@ -7,6 +7,8 @@ import type { OutputFormat } from '../format/index.js';
 import type { Shell } from '../shell/index.js';
 import { History, defaultHistoryFile } from './history.js';
 import { inkRendered } from './ink-frames.js';
+import { loadInk } from './ink.js';
+import { importPackage } from './import-package.js';
 import { Session } from './terminal-session.js';
 import { colourWanted, makePainter, type Painter } from './style.js';
 
@@ -42,9 +44,11 @@ export async function runInteractive(shell: Shell, options: InteractiveOptions =
   delete process.env['CONTINUOUS_INTEGRATION'];
   // React's development build checks a great deal on every render; a terminal session wants the fast one.
   process.env['NODE_ENV'] ??= 'production';
-  let loaded;
+  let loaded: [typeof import('ink'), typeof import('react'), typeof import('./app.js')];
   try {
-    loaded = await Promise.all([import('ink'), import('react'), import('./app.js')]);
+    // Ink before the app, whose components read it from ink.ts
+    const [ink, react] = await Promise.all([loadInk(), importPackage<typeof import('react')>('react')]);
+    loaded = [ink, react, await import('./app.js')];
   } finally {
     for (const [k, v] of Object.entries(ci)) if (v !== undefined) process.env[k] = v;
   }

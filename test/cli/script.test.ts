@@ -213,18 +213,25 @@ test('--demo, or demo: true in the configuration, opens the embedded demo store 
 });
 
 test('script mode loads no terminal UI and no database driver it does not use', async () => {
-  const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`;
+  // what ES modules import (a resolve hook) and what CommonJS requires (the command's bundle is one), each with its importer
+  const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + ' FROM ' + c.parentURL + '\\n'); return r; }`;
   const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+  const requireHook = join(tmp.dir, 'require-hook.cjs');
+  writeFileSync(
+    requireHook,
+    "const M = require('node:module'); const load = M._load; M._load = function (request, parent, isMain) { " +
+      "process.stderr.write('LOADED ' + M._resolveFilename(request, parent, isMain) + ' FROM ' + (parent && parent.filename) + '\\n'); return load.apply(this, arguments); };",
+  );
   const run = await runIpc(['--demo', '-c', "len(db_query({'completed': None}))\n%stdout -1"], {
     env,
-    nodeArgs: ['--import', 'data:text/javascript,' + encodeURIComponent(register)],
+    nodeArgs: ['--import', 'data:text/javascript,' + encodeURIComponent(register), '--require', requireHook],
   });
   assert.equal(run.code, 0, run.stderr);
   const loaded = run.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
   // the build's bundle (dist/bundle) when it is newer than the modules, else the modules
-  assert.ok(loaded.some((u) => u.endsWith('/dist/bundle/cli.js') || u.endsWith('/dist/src/shell/shell.js')), 'the hook sees the modules');
-  for (const heavy of ['/node_modules/ink/', '/node_modules/react/', '/node_modules/better-sqlite3/', '/node_modules/mongodb/', '/node_modules/zeromq/', '/dist/src/ui/', '/dist/bundle/ui-', '/dist/bundle/sqlite-', '/dist/bundle/mongodb-']) {
-    assert.ok(!loaded.some((u) => u.includes(heavy)), `${heavy} is not loaded`);
+  assert.ok(loaded.some((u) => u.endsWith('/dist/bundle/cli.cjs') || u.split(' FROM ')[0]!.endsWith('/dist/src/shell/shell.js')), 'the hooks see the modules');
+  for (const heavy of ['/node_modules/ink/', '/node_modules/react/', '/node_modules/better-sqlite3/', '/node_modules/mongodb/', '/node_modules/zeromq/', '/dist/src/ui/']) {
+    assert.ok(!loaded.some((u) => u.split(' FROM ')[0]!.includes(heavy)), `${heavy} is not loaded`);
   }
 });
 

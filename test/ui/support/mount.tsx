@@ -5,6 +5,7 @@ import { openDemoStore } from '../../../src/stores/demo/index.js';
 import type { DictDB } from '../../../src/stores/dictdb.js';
 import { App } from '../../../src/ui/app.js';
 import { History } from '../../../src/ui/history.js';
+import { loadInk } from '../../../src/ui/ink.js';
 import { describeLines } from '../../../src/ui/index.js';
 import { Session } from '../../../src/ui/terminal-session.js';
 import { makePainter, stripAnsi } from '../../../src/ui/style.js';
@@ -41,6 +42,8 @@ export async function mount(options: { count?: number; colour?: boolean; rows?: 
       code = c;
     },
   });
+  // the app's components read Ink from ink.ts, which runInteractive loads first
+  await loadInk();
   const r = render(<App session={session} />);
   // What the person sees: the viewer's screen while it is open, else Ink's last frame.
   const frame = (raw = false) => {

@@ -10,7 +10,7 @@
  *                      chunk it imports when it names functions).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, Readable } from 'node:stream';
@@ -68,8 +68,20 @@ const importByLoader = {
 async function bundle() {
   const { build } = await import('esbuild');
   rmSync(out, { recursive: true, force: true });
-  const common = { bundle: true, platform: 'node', packages: 'external', logLevel: 'warning', absWorkingDir: root };
-  await build({ ...common, entryPoints: ['dist/src/stores/sqlite/column-worker.js'], entryNames: '[name]', splitting: true, format: 'esm', outdir: out });
+  // every package stays where npm put it but better-sqlite3's JavaScript, joined in (src/stores/sqlite/driver.ts)
+  const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const external = [...Object.keys(dependencies).filter((d) => d !== 'better-sqlite3'), 'bindings'].flatMap((d) => [d, `${d}/*`]);
+  const common = { bundle: true, platform: 'node', external, logLevel: 'warning', absWorkingDir: root };
+  await build({
+    ...common,
+    entryPoints: ['dist/src/stores/sqlite/column-worker.js'],
+    entryNames: '[name]',
+    splitting: true,
+    format: 'esm',
+    outdir: out,
+    // better-sqlite3's own require() of Node's modules, in ES modules
+    banner: { js: "import { createRequire as createRequireOfBundle } from 'node:module'; const require = createRequireOfBundle(import.meta.url);" },
+  });
   const built = await build({
     ...common,
     entryPoints: ['dist/src/cli.js'],

@@ -1,17 +1,16 @@
+import Driver from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 
 /*
- * better-sqlite3, required rather than imported: Node's ESM loader reads a
- * CommonJS package through first to find the names it exports, a few
- * milliseconds at every start of ipc and of each worker thread that reads
- * a table. Its compiled part is named by path where it is where npm builds
- * it, sparing the search of a dozen places `bindings` makes on the first
- * connection; anywhere else, that search finds it.
+ * better-sqlite3 as the command's bundle holds it (bin/build-bundle.js
+ * joins its modules in, so that no start resolves and reads them: 4 to 6
+ * ms), its compiled part named by path where npm builds it (sparing the
+ * search of a dozen places `bindings` makes on the first connection).
+ * Where it is not there, the package as installed, whose `bindings` then
+ * searches from the package's own folder.
  */
 const require = createRequire(import.meta.url);
-
-const Driver = require('better-sqlite3') as typeof BetterSqlite3;
 
 let nativeBinding: string | undefined;
 try {
@@ -22,5 +21,6 @@ try {
 
 /** A connection to the SQLite file `filename` (better-sqlite3's options). */
 export function connect(filename: string, options: BetterSqlite3.Options): BetterSqlite3.Database {
-  return new Driver(filename, nativeBinding === undefined ? options : { ...options, nativeBinding });
+  if (nativeBinding === undefined) return new (require('better-sqlite3') as typeof BetterSqlite3)(filename, options);
+  return new Driver(filename, { ...options, nativeBinding });
 }

@@ -61,10 +61,10 @@ export interface ColumnChunk {
   readonly started: Float64Array;
   readonly completed: Float64Array;
   /**
-   * 1 where the row's reply is the text the hub stores for every success
+   * Not 0 where the row's reply is the text the hub stores for every success
    * and its engine is one the map names: its status is ok and its engine id
    * the map's, with nothing decoded (the record path decides such a record
-   * the same way, decoding nothing). Any other row has its record.
+   * the same way, decoding nothing). Any other row (0) has its record.
    */
   readonly plain: Uint8Array;
   readonly records: (TaskRecord | undefined)[];

@@ -230,7 +230,7 @@ test('%stats from columns equals %stats from records: every grouping, query and 
       const [a, notesA] = await noting(() => computeStats(s.columns.source, by));
       const columns = await s.columns.source.columns!({ keys: [], lazy: [], values: [], function: false, state: true });
       assert.ok(columns, `${what}: read as columns`);
-      for await (const c of columns.read.chunks) for (let i = 0; i < c.length; i++) plainRows += c.plain[i]!;
+      for await (const c of columns.read.chunks) for (let i = 0; i < c.length; i++) plainRows += c.plain[i] !== 0 ? 1 : 0;
       const [b, notesB] = await noting(() => computeStats(s.records.source, by));
       assert.deepStrictEqual(a, b, what);
       assert.deepStrictEqual(notesA, notesB, `${what}: notes`);

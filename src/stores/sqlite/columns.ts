@@ -262,6 +262,8 @@ interface FailedTask {
 /** What a read that learns the engine map keeps until its pass is over. */
 export interface Learning {
   readonly failed: FailedTask[];
+  /** 1 at the index of each engine uuid that a row marked MAYBE has. */
+  readonly maybe: number[];
   /** Per table read: the rows whose engine the map must name (by rowid), fetched again when it does not. */
   readonly tables: {
     readonly refetch: (rowids: readonly number[]) => Map<number, unknown[]>;
@@ -333,8 +335,13 @@ export async function* tableColumns(
    * plain success and the map names its engine (while a map is learned,
    * MAYBE for such a row unless it failed); else RECORD, its record wanted.
    */
-  const markOf = (ok: boolean, u: number, failed: boolean): number =>
-    !ok || u < 0 ? RECORD : learning ? (failed ? RECORD : MAYBE) : isMapped(u) ? PLAIN : RECORD;
+  const markOf = (ok: boolean, u: number, failed: boolean): number => {
+    if (!ok || u < 0) return RECORD;
+    if (!learning) return isMapped(u) ? PLAIN : RECORD;
+    if (failed) return RECORD;
+    learning.maybe[u] = 1;
+    return MAYBE;
+  };
   const intern = (uuid: unknown): number => {
     if (typeof uuid !== 'string') return -1;
     let u = uuidIndex.get(uuid);
@@ -737,8 +744,9 @@ const BLOCKS_TAKEN = 4;
 /**
  * The engine map the client's lookup would find (the failed tasks in
  * answer order: submitted, msg_id, table), and the chunks of a learning
- * read settled by it: a MAYBE row of an engine it names is plain, any
- * other is fetched again whole (and left out when it is gone since).
+ * read settled by it: a MAYBE row of an engine it names is plain (its
+ * mark, not 0, is left as it is), any other is fetched again whole (and
+ * left out when it is gone since).
  */
 export async function settle(learning: Learning, chunks: ColumnChunk[], uuids: readonly string[]): Promise<Map<number, string>> {
   const failed = [...learning.failed].sort((a, b) =>
@@ -750,13 +758,13 @@ export async function settle(learning: Learning, chunks: ColumnChunk[], uuids: r
   const mapped = new Set(engines.values());
   // whether the map names each of the read's uuids, by its index (a MAYBE row has one)
   const named = Uint8Array.from(uuids, (u) => (mapped.has(u) ? 1 : 0));
+  // a MAYBE row of an engine the map names is plain as it is (its mark is not 0): only the others' rows are looked for
+  if (!learning.maybe.some((m, u) => m === 1 && named[u] !== 1)) return engines;
   for (let k = 0; k < chunks.length; k++) {
     const chunk = chunks[k]!;
     const again: number[] = [];
     for (let i = 0; i < chunk.length; i++) {
-      if (chunk.plain[i] !== MAYBE) continue;
-      if (named[chunk.uuid[i]!] === 1) (chunk.plain as Uint8Array)[i] = PLAIN;
-      else again.push(i);
+      if (chunk.plain[i] === MAYBE && named[chunk.uuid[i]!] !== 1) again.push(i);
     }
     if (again.length === 0) continue;
     const t = learning.tables[chunk.table]!;

@@ -548,7 +548,7 @@ export class SQLiteStore extends StoreBase implements Store {
         for (let t = 0; t < tables.length; t++) yield* tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index);
         return;
       }
-      const learning: Learning = { failed: [], tables: [] };
+      const learning: Learning = { failed: [], maybe: [], tables: [] };
       const all: ColumnChunk[] = [];
       for (let t = 0; t < tables.length; t++) for await (const c of tableColumns(src, tables[t]!, t, filters[t]!, request, uuids, index, learning, failed[t]!)) all.push(c);
       learn(await settle(learning, all, uuids));

@@ -167,8 +167,8 @@ test('each thread takes blocks of the other\'s part once its own is read, and a 
     read = parallelRead.workerRows;
     assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
     assert.ok(parallelRead.workerRows > read, 'the halting worker sent no slice');
-    // the same given little: it halts among blocks taken from the top of the main thread's part, some sent, some not
-    parallelRead.share = 0.01;
+    // the same given one block: it halts among blocks taken from the top of the main thread's part, some sent, some not
+    parallelRead.share = 0.001;
     taken = parallelRead.takenByWorker;
     assert.deepStrictEqual(await statsAndOrder(path), [alone, order]);
     assert.ok(parallelRead.takenByWorker > taken, 'the halting worker took no block of the main thread\'s part');

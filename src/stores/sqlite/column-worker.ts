@@ -241,7 +241,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     try {
       send(sliceReads(maxRowid, read, undefined, job.cachePages, upper.range.from, taken));
       // then the main thread's part, from its top down, while blocks are left
-      for (let got = lower.takeHigh(MOST_TAKEN); got; got = lower.takeHigh(MOST_TAKEN)) send(sliceReads(maxRowid, read, undefined, job.cachePages, got[0], got[1]));
+      for (let got = lower.takeHigh(MOST_STOLEN); got; got = lower.takeHigh(MOST_STOLEN)) send(sliceReads(maxRowid, read, undefined, job.cachePages, got[0], got[1]));
     } catch (e) {
       if (!(e instanceof Halt)) throw e;
       post({ kind: 'halt' });
@@ -254,8 +254,11 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
   }
 }
 
-/** The most blocks a worker takes at once: what it has taken, the main thread cannot. */
-const MOST_TAKEN = 8;
+/** The most blocks of its own part a worker takes at once: what it has taken, the main thread cannot. */
+const MOST_TAKEN = 2;
+
+/** How many blocks of the main thread's part a worker takes at once: what it has taken, the main thread waits for at the end. */
+const MOST_STOLEN = 1;
 
 /** Runs a job, its failure sent as an error message. */
 async function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): Promise<void> {

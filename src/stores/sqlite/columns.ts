@@ -685,7 +685,7 @@ export async function* tableColumns(
     };
     /** Takes blocks of the worker's part from its top and reads them; false when none was left. */
     const takeBlocks = async (): Promise<boolean> => {
-      const got = parallelRead.mainTakes ? theirs.takeHigh(BLOCKS_TAKEN) : null;
+      const got = parallelRead.mainTakes ? theirs.takeHigh(BLOCKS_STOLEN) : null;
       if (got) parallelRead.takenByMain += await readLater(got[0], got[1]);
       return got !== null;
     };
@@ -738,8 +738,15 @@ export async function* tableColumns(
  */
 const FIRST_SPAN_WITH_WORKER = 512;
 
-/** How many blocks of the worker's part the main thread takes at once (claims.ts: a block is at least 1,024 rowids). */
-const BLOCKS_TAKEN = 4;
+/** How many blocks of its own part the main thread takes at once (claims.ts: a block is at least 1,024 rowids). */
+const BLOCKS_TAKEN = 2;
+
+/**
+ * How many blocks of the worker's part the main thread takes at once: what
+ * a thread has taken of the other's, the other waits for at the end (a
+ * block is 3-4 ms of reading), so one at a time.
+ */
+const BLOCKS_STOLEN = 1;
 
 /**
  * The engine map the client's lookup would find (the failed tasks in

@@ -14,6 +14,9 @@ import type { ReadyWorker } from '../stores/index.js';
 /** The magics that read a whole table as columns: a script that names one has a column read's worker made ready ahead. */
 export const COLUMN_MAGICS = /%(stats|timeline)\b/;
 
+/** A script that may read function names as columns (`%stats by function`, a trace): its worker loads their reader while it waits. */
+const NAMES_FUNCTIONS = /\bfunction\b|--trace\b/;
+
 /** The least size of a tasks.db whose script makes a column read's worker ready ahead (60,000 records of a few hundred bytes each). */
 export const COLUMN_WORKER_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -33,5 +36,5 @@ export async function startEarlyWorker(args: readonly string[], url: URL): Promi
   if (!args.some((a) => largeForColumnWorker(a.startsWith('--sqlitedb=') ? a.slice('--sqlitedb='.length) : a))) return null;
   // that module alone, not the SQLite store's
   const { startWorker } = await import('../stores/sqlite/worker-start.js');
-  return startWorker(url);
+  return startWorker(url, { names: args.some((a) => NAMES_FUNCTIONS.test(a)) });
 }

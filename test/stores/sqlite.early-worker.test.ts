@@ -53,6 +53,26 @@ test('a worker starts for %stats or %timeline beside a large file, and for nothi
   }
 });
 
+test('a script that may read function names starts its worker loading their reader; others do not', async () => {
+  const large = sized('large-hint.db', COLUMN_WORKER_FILE_BYTES);
+  const echo = new URL('./echo-hint-worker.js', import.meta.url);
+  const hints: Record<string, unknown> = {};
+  for (const script of ['%stats by function', '%timeline --trace out.json', '%stats', '%stats by engine', '%timeline --svg out.svg']) {
+    const w = (await startEarlyWorker(['--sqlitedb', large, '-c', script], echo))!;
+    // (a worker started ahead holds no process open)
+    w.worker.ref();
+    hints[script] = ((await new Promise((r) => w.worker.once('message', r))) as { hint: { names?: boolean } }).hint.names;
+    await w.worker.terminate();
+  }
+  assert.deepStrictEqual(hints, {
+    '%stats by function': true,
+    '%timeline --trace out.json': true,
+    '%stats': false,
+    '%stats by engine': false,
+    '%timeline --svg out.svg': false,
+  });
+});
+
 test('a read takes the worker handed over; one not wanted ends', async () => {
   const path = join(dir, 'tasks.db');
   const db = new Database(path);
@@ -65,10 +85,10 @@ test('a read takes the worker handed over; one not wanted ends', async () => {
     }
   })();
   db.close();
-  const stats = async () => {
+  const stats = async (by: 'engine_id' | 'function' = 'engine_id') => {
     const client = await StoreClient.open(await openSQLiteStore({ path }), { engines: null });
     try {
-      return JSON.stringify(await computeStats(querySource(client, {}, statsKeys('engine_id'), () => client.deriveContext()), 'engine_id'));
+      return JSON.stringify(await computeStats(querySource(client, {}, statsKeys(by), () => client.deriveContext()), by));
     } finally {
       await client.close();
     }
@@ -93,6 +113,18 @@ test('a read takes the worker handed over; one not wanted ends', async () => {
     await prepareColumnReads(settings(large), '%stats', early);
     assert.equal(await stats(), alone);
     assert.ok(slices > 0, 'the worker handed over read no slice');
+    // one that loaded the reader of function names while it waited, for a read of them
+    parallelRead.minRows = Infinity;
+    const aloneByFunction = await stats('function');
+    parallelRead.minRows = 0;
+    const named = (await startEarlyWorker(['--sqlitedb', large, '-c', '%stats by function'], parallelRead.worker))!;
+    let namedSlices = 0;
+    named.worker.on('message', (m: { kind?: string }) => {
+      if (m.kind === 'slice') namedSlices++;
+    });
+    await prepareColumnReads(settings(large), '%stats by function', named);
+    assert.equal(await stats('function'), aloneByFunction);
+    assert.ok(namedSlices > 0, 'the worker handed over read no slice (by function)');
     // not wanted: a small file, another store, a script without the magics
     for (const [s, script] of [[settings(path), '%stats'], [{ store: { kind: 'nodb' } } as unknown as Settings, '%stats'], [settings(large), 'len(db_query({}))']] as const) {
       const w = (await startEarlyWorker(['--sqlitedb', large, '-c', '%stats'], parallelRead.worker))!;

@@ -1,5 +1,5 @@
 import './uri.js';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Claims, type BlockRange } from './claims.js';
 import { connect } from './driver.js';
 import type { CallAt } from './call-names.js';
@@ -8,6 +8,7 @@ import { sameHourMicros } from './micros.js';
 import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
 import { SentTexts } from './sent-texts.js';
 import { sliceReads } from './slices.js';
+import type { WorkerHint } from './worker-start.js';
 
 /**
  * A worker thread that reads the upper part of a task table as columns
@@ -264,8 +265,8 @@ const MOST_STOLEN = 1;
 async function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): Promise<void> {
   let calls: typeof import('./column-calls.js') | null = null;
   try {
-    // what a call's name is read with is loaded only for a job that reads one
-    if (job.call) calls = await import('./column-calls.js');
+    // what a call's name is read with is loaded only for a job that reads one (or ahead, told so)
+    if (job.call) calls = await (namesAhead ?? import('./column-calls.js'));
   } catch {
     // the main thread reads it all
     port.postMessage({ kind: 'halt' } satisfies ColumnMessage);
@@ -278,9 +279,17 @@ async function serve(port: NonNullable<typeof parentPort>, job: ColumnJob): Prom
   }
 }
 
+/** The reader of function names, begun as the worker starts when its command names a magic that reads them (worker-start.ts). */
+let namesAhead: Promise<typeof import('./column-calls.js')> | null = null;
+
 // it says it is ready (the read then gives it the upper half of what is left), then waits for its job
 if (parentPort) {
   const port = parentPort;
   port.postMessage({ kind: 'ready' });
+  if ((workerData as WorkerHint | null)?.names) {
+    namesAhead = import('./column-calls.js');
+    // a failure is the job's to meet (serve): here it is only held
+    namesAhead.catch(() => undefined);
+  }
   port.once('message', (job: ColumnJob) => void serve(port, job));
 }

@@ -7,15 +7,21 @@ export interface ReadyWorker {
   started: boolean;
 }
 
+/** What a worker started ahead may do while it waits for its job. */
+export interface WorkerHint {
+  /** Load what function names are read with: the command names a magic that reads them. */
+  readonly names?: boolean;
+}
+
 /**
  * Starts the worker of module `url`, its flags kept by its listeners (it
  * says it is ready with its first message); null when it cannot start. It
  * keeps no process running. Apart from the reader so that the command can
  * start one before ipc's modules load (config/early-worker.ts).
  */
-export function startWorker(url: URL): ReadyWorker | null {
+export function startWorker(url: URL, hint: WorkerHint = {}): ReadyWorker | null {
   try {
-    const worker = new Worker(url);
+    const worker = new Worker(url, { workerData: hint });
     const entry: ReadyWorker = { worker, alive: true, started: false };
     const dead = () => {
       entry.alive = false;

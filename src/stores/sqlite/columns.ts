@@ -298,6 +298,26 @@ export async function* tableColumns(
   src: ColumnSource, table: TaskTable, tableIndex: number, filter: SqlFilter, request: ColumnRequest,
   uuids: string[], uuidIndex: Map<string, number>, learning: Learning | null = null, failedFilter: SqlFilter | null = null,
 ): AsyncGenerator<ColumnChunk> {
+  // a value whose column the table has not (a 7.x table's label) is None in every row: SQL is asked only for the
+  // others, so that a read of none comes packed (packed-rows.ts); msg_id is read in any case
+  const absent = request.values.filter((k) => k !== 'msg_id' && !table.keys.includes(k));
+  if (absent.length === 0) {
+    yield* tableColumnsAsked(src, table, tableIndex, filter, request, uuids, uuidIndex, learning, failedFilter);
+    return;
+  }
+  const asked = { ...request, values: request.values.filter((k) => !absent.includes(k)) };
+  for await (const chunk of tableColumnsAsked(src, table, tableIndex, filter, asked, uuids, uuidIndex, learning, failedFilter)) {
+    const values: Record<string, Value[]> = { ...chunk.values };
+    for (const k of absent) values[k] = new Array<Value>(chunk.length).fill(null);
+    yield { ...chunk, values };
+  }
+}
+
+/** tableColumns of a request whose values are all columns of the table (or msg_id). */
+async function* tableColumnsAsked(
+  src: ColumnSource, table: TaskTable, tableIndex: number, filter: SqlFilter, request: ColumnRequest,
+  uuids: string[], uuidIndex: Map<string, number>, learning: Learning | null, failedFilter: SqlFilter | null,
+): AsyncGenerator<ColumnChunk> {
   // a packed row's texts are SQLite's UTF-8 bytes as they are stored only in a UTF-8 file
   const utf8 = src.run(() => src.db.pragma('encoding', { simple: true })) === 'UTF-8';
   const { select, items, at, recordKeys, packed, callSql } = layout(table, request, learning ? failedFilter : null, utf8);

@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const { readFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const vm = require('node:vm');
 
 /**
  * The command's CommonJS bundle (dist/bundle/cli.cjs) run with V8's cache
  * of its compiled code (dist/bundle/cli.cache), which the build makes by
- * running the bundle on a few scripts (bin/build-bundle.js): a fresh
+ * running the bundle on a few scripts (bin/build-bundle.mjs): a fresh
  * process then deserializes the functions those scripts compiled instead
  * of parsing and compiling a megabyte of JavaScript. Node 20 keeps no such
  * cache for ES modules. A cache V8 refuses (another Node, other flags) is
@@ -19,7 +20,7 @@ import vm from 'node:vm';
  * createCachedData() is the cache). The wrapper's text is part of what V8
  * checks a cache against: the build and the command both load through here.
  */
-export function loadCommand(file, cachedData) {
+function loadCommand(file, cachedData) {
   const source = readFileSync(file, 'utf8');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, importByLoader) {${source}\n})`, {
     filename: file,
@@ -40,10 +41,13 @@ function importByLoader(name) {
 }
 
 /** The cache beside the bundle at `file`, or undefined when there is none. */
-export function readCache(file) {
+function readCache(file) {
   try {
     return readFileSync(file);
   } catch {
     return undefined;
   }
 }
+
+exports.loadCommand = loadCommand;
+exports.readCache = readCache;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 
 /*
- * better-sqlite3 as the command's bundle holds it (bin/build-bundle.js
+ * better-sqlite3 as the command's bundle holds it (bin/build-bundle.mjs
  * joins its modules in, so that no start resolves and reads them: 4 to 6
  * ms), its compiled part named by path where npm builds it (sparing the
  * search of a dozen places `bindings` makes on the first connection).

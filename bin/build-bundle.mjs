@@ -6,6 +6,7 @@
  *                      through command-loader.js);
  *   cli.cache          V8's cache of cli.cjs's compiled code, made by running
  *                      it on a few scripts (`train`, in a process of its own);
+ *   early-worker.cjs   what starts a column read's worker before cli.cjs loads;
  *   column-worker.js   a column read's worker thread (ES modules, with the
  *                      chunk it imports when it names functions).
  */
@@ -82,6 +83,7 @@ async function bundle() {
     // better-sqlite3's own require() of Node's modules, in ES modules
     banner: { js: "import { createRequire as createRequireOfBundle } from 'node:module'; const require = createRequireOfBundle(import.meta.url);" },
   });
+  await build({ ...common, entryPoints: ['dist/src/config/early-worker.js'], format: 'cjs', outfile: join(out, 'early-worker.cjs') });
   const built = await build({
     ...common,
     entryPoints: ['dist/src/cli.js'],

@@ -32,8 +32,10 @@ export function pythonRegExp(pattern: string, options: string, keyName: string):
  * V8 compiles a pattern at its first match: one too large ("Regular
  * expression too large") or nested past the stack throws then, not at
  * `new RegExp`. A first match here turns that into one QueryError sentence.
+ * Every user pattern is made here (beforeFirstPattern's hook runs first).
  */
 function compiled<T extends RegExp | { re: RegExp }>(make: () => T, what: string, length: number): T {
+  firstPattern();
   try {
     const made = make();
     (made instanceof RegExp ? made : made.re).test('');
@@ -68,7 +70,6 @@ function translate(pattern: string, options: string, keyName: string): { re: Reg
   // backtrack too much) does not take the `u` flag: patterns that mean the
   // same without it go without it.
   const order = needsUnicode(source, flags) ? [flags + 'u', flags] : [flags, flags + 'u'];
-  firstPattern();
   let failure: unknown;
   for (const f of order) {
     try {
@@ -177,7 +178,6 @@ function globTranslation(pattern: string): RegExp {
       i = close;
     } else out += escapeRegExp(c);
   }
-  firstPattern();
   return new RegExp(`^${out}$`, NON_ASCII.test(out) ? 'u' : '');
 }
 

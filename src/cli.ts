@@ -55,7 +55,6 @@ function sentence(e: unknown): string {
   return `Error: ${e instanceof Error ? e.message : String(e)}`;
 }
 
-/** The entry point: argv → a store or hub → script mode or the interactive shell. */
 /**
  * A user's $regex or $glob that backtracks catastrophically would hold the
  * process past Ctrl-C: after this many backtracks V8 runs it again on its
@@ -67,6 +66,7 @@ function linearRegExpFallback(): void {
   v8.setFlagsFromString('--regexp-backtracks-before-fallback=10000');
 }
 
+/** The entry point: argv → a store or hub → script mode or the interactive shell. */
 export async function main(argv: string[], io: Partial<MainIO> = {}): Promise<number> {
   beforeFirstPattern(linearRegExpFallback);
   const stdin = io.stdin ?? process.stdin;

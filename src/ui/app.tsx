@@ -10,7 +10,7 @@ import { cursorPosition } from './text-buffer.js';
 import { textWidth } from './text-width.js';
 
 /**
- * Draws a Session: finished output in <ink.Static> (the terminal's scrollback,
+ * Draws a Session: finished output in Ink's <Static> (the terminal's scrollback,
  * written once), and below it the one live thing: the prompt, the running
  * statement, the table viewer, the record pager or a watch.
  */

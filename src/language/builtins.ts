@@ -4,7 +4,7 @@ import { repr, str, type DisplayOptions } from '../format/index.js';
 import { asciiRepr, formatValue } from './format-spec.js';
 import { dictOf } from './dicts.js';
 import { chargeItems } from './budget.js';
-import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, rangeItems, toFloat, truncToInt } from './numbers.js';
+import { arithmetic, floatValue, isFloat, isInt, isNumeric, normalize, plainScalar, rangeItemsTurning, toFloat, truncToInt } from './numbers.js';
 import { bindArgs } from './time.js';
 import { pyCompare } from './compare.js';
 import { PyFunction, type CallArgs } from './objects.js';
@@ -114,7 +114,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     chargeItems(n, 'zip()', TUPLE_BYTES + 8 * cols.length);
     return Array.from({ length: n }, (_, i) => tuple(cols.map((l) => l[i])));
   });
-  def('range', 'range(stop) or range(start, stop, step): a list of integers', (c) => {
+  def('range', 'range(stop) or range(start, stop, step): a list of integers', async (c) => {
     const args = only('range', c, 1, 3).map((x) => {
       if (typeof x === 'boolean') return Number(x);
       if (!isInt(x)) throw typeError(`'${typeName(x)}' object cannot be interpreted as an integer`);
@@ -122,7 +122,7 @@ export function makeBuiltins(invoke: Invoke, print: (text: string) => void, disp
     });
     const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
     if (step == 0) throw typeError('range() arg 3 must not be zero');
-    return rangeItems(start, stop, step);
+    return rangeItemsTurning(start, stop, step, new LoopTurns(c.signal, TURN_MS));
   });
   def('str', 'str(x): the text of a value', (c) => {
     const [x] = only('str', c, 0, 1);

@@ -1,4 +1,4 @@
-import { overflowError, typeError, zeroDivisionError } from '../errors.js';
+import { overflowError, typeError, zeroDivisionError, type LoopTurns } from '../errors.js';
 import { PyFloat } from '../records/index.js';
 import { PyNumpyScalar } from '../payload/index.js';
 import { charge, chargeItems, memoryError } from './budget.js';
@@ -225,12 +225,33 @@ export function compareNumbers(a: number | bigint, b: number | bigint): number {
 
 /** The ints of range(start, stop, step) (step not 0), charged to the memory budget; one past 2^53 is a MemoryError. */
 export function rangeItems(start: number | bigint, stop: number | bigint, step: number | bigint): number[] {
+  const n = rangeLength(start, stop, step);
+  return Array.from({ length: n }, (_, i) => (start as number) + i * (step as number));
+}
+
+/**
+ * rangeItems made a piece at a time, `turns` letting the event loop turn
+ * between pieces (raising the statement's interruption when it was
+ * stopped): a list of 10**8 ints takes seconds to fill.
+ */
+export async function rangeItemsTurning(start: number | bigint, stop: number | bigint, step: number | bigint, turns: LoopTurns): Promise<number[]> {
+  const n = rangeLength(start, stop, step);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push((start as number) + i * (step as number));
+    if ((i & 0xffff) === 0xffff && turns.due()) await turns.turn();
+  }
+  return out;
+}
+
+/** How many ints range(start, stop, step) holds, charged to the memory budget (any at all is a MemoryError where one is past 2^53). */
+function rangeLength(start: number | bigint, stop: number | bigint, step: number | bigint): number {
   const span = arithmetic('//', arithmetic('-', arithmetic('+', stop, step)!, arithmetic('+', start, step > 0 ? 1 : -1)!)!, step) as number | bigint;
   if (typeof span === 'bigint' || typeof start === 'bigint' || typeof step === 'bigint' || typeof stop === 'bigint') {
     if (span > 0) throw memoryError('range()');
-    return [];
+    return 0;
   }
   const n = Math.max(0, span);
   chargeItems(n, 'range()');
-  return Array.from({ length: n }, (_, i) => start + i * step);
+  return n;
 }

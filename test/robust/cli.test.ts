@@ -186,6 +186,15 @@ test('script mode: SIGINT stops a CPU-bound statement with exit status 130; SIGT
   }
 });
 
+test('script mode: SIGINT stops range() while it fills a list of 10**8 ints', async () => {
+  // the list is made a piece at a time, the event loop turning between pieces (it took 20 s whole, unstoppable);
+  // a piece that grows the list's store copies hundreds of megabytes, which no signal stops: the bound allows one
+  const int = await signalled('print("ready")\nx = range(10**8)\nprint("not reached")', 'SIGINT');
+  assert.equal(int.code, 130);
+  assert.match(int.stderr, /^line 2: Interrupted: the statement was interrupted( \(Ctrl-C\))?\n$/);
+  assert.ok(int.afterSignalMs < 3000, `exit ${int.afterSignalMs.toFixed(0)} ms after SIGINT`);
+});
+
 test('a 100,000-deep JSON header in a tasks.db: a StoreError naming the record and the column, and the rest of the answer is shown', { skip: !havePython() && 'needs /usr/bin/python3' }, async () => {
   const db = join(tmp.dir, 'deep.db');
   copyFileSync(FIXTURE_DB, db);

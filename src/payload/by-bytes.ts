@@ -8,6 +8,8 @@
  */
 export class FramesByBytes<T> {
   private readonly byLengths = new Map<string, { frames: Buffer[]; value: T }[]>();
+  /** The entries of one frame, by its length (getSpan's: no key text a lookup). */
+  private readonly oneFrame = new Map<number, { frames: Buffer[]; value: T }[]>();
   private size = 0;
 
   constructor(private readonly limit: number) {}
@@ -34,7 +36,7 @@ export class FramesByBytes<T> {
   /** The value kept for the one frame `data[start, start + length)`, found without a view of it. */
   getSpan(data: Uint8Array, start: number, length: number): T | undefined {
     if (length > 4096) return undefined;
-    const list = this.byLengths.get(`${length},`);
+    const list = this.oneFrame.get(length);
     if (!list) return undefined;
     for (const e of list) if (e.frames[0]!.compare(data, start, start + length) === 0) return e.value;
     return undefined;
@@ -44,12 +46,19 @@ export class FramesByBytes<T> {
     if (key === null) return;
     if (this.size >= this.limit) {
       this.byLengths.clear();
+      this.oneFrame.clear();
       this.size = 0;
     }
     let list = this.byLengths.get(key);
     if (!list) this.byLengths.set(key, (list = []));
     // copies: the cache outlives the record's buffers
-    list.push({ frames: frames.map((f) => Buffer.from(f)), value });
+    const entry = { frames: frames.map((f) => Buffer.from(f)), value };
+    list.push(entry);
+    if (frames.length === 1) {
+      let one = this.oneFrame.get(frames[0]!.length);
+      if (!one) this.oneFrame.set(frames[0]!.length, (one = []));
+      one.push(entry);
+    }
     this.size++;
   }
 }

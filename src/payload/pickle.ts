@@ -88,18 +88,17 @@ let spans = new Int32Array(64);
 /**
  * How many items a pickled list of bytes of the plain form bufferList reads
  * holds (each item's start and length left in `spans`), or -1 when it is of
- * another form.
+ * another form. The pickle is `data[begin, end)`; the starts are within `data`.
  */
-function listSpans(data: Uint8Array): number {
-  const end = data.length;
-  if (end < 4 || data[0] !== 0x80 || data[1]! < 3 || data[1]! > 5) return -1;
-  let pos = 2;
+function listSpans(data: Uint8Array, begin = 0, end = data.length): number {
+  if (end - begin < 4 || data[begin] !== 0x80 || data[begin + 1]! < 3 || data[begin + 1]! > 5) return -1;
+  let pos = begin + 2;
   if (data[pos] === 0x95) {
     // FRAME: the length it announces is checked as the VM checks it, and otherwise not read
     if (pos + 9 > end) return -1;
     const high = data[pos + 5]! | (data[pos + 6]! << 8) | (data[pos + 7]! << 16) | (data[pos + 8]! << 24);
     const low = (data[pos + 1]! | (data[pos + 2]! << 8) | (data[pos + 3]! << 16)) + data[pos + 4]! * 0x1000000;
-    if (high < 0 || high >= 0x200000 || high * 0x100000000 + low > end) return -1;
+    if (high < 0 || high >= 0x200000 || high * 0x100000000 + low > end - begin) return -1;
     pos += 9;
   }
   if (pos >= end || data[pos++] !== 0x5d) return -1;
@@ -176,6 +175,21 @@ export function firstBufferSpan(data: Uint8Array): readonly [number, number] | n
   if (predecodedCount > 0 && predecoded.has(data)) return null;
   const n = listSpans(data);
   return n > 0 ? [spans[0]!, spans[1]!] : null;
+}
+
+/**
+ * firstBufferSpan of the pickle `data[begin, end)`, a part of a larger
+ * buffer (a slice's bytes as one: no pickle decoded ahead is ever one):
+ * the first item's start within `data`, its length then given by
+ * firstBufferLength(); -1 where firstBufferSpan gives null.
+ */
+export function firstBufferAt(data: Uint8Array, begin: number, end: number): number {
+  return listSpans(data, begin, end) > 0 ? spans[0]! : -1;
+}
+
+/** The length of the item the last firstBufferAt found. */
+export function firstBufferLength(): number {
+  return spans[1]!;
 }
 
 /** Decodes one pickle into inert values; raises PickleError when it is malformed or over budget. */

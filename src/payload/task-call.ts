@@ -2,7 +2,7 @@ import { valueError, type IpcError } from '../errors.js';
 import { StoredColumn, columnValue, taskCode, taskStatus, Unreadable, unreadable, type TaskRecord, type Value } from '../records/index.js';
 import { callArgs, callName, decodeApply, decodeApplyFunction, decodeResult, functionName, isParallelMap, type TaskCall } from './apply-message.js';
 import { PickleError } from './pickle-classes.js';
-import { SLICED_PICKLE_BYTES, firstBufferSpan } from './pickle.js';
+import { SLICED_PICKLE_BYTES, firstBufferAt, firstBufferLength, firstBufferSpan } from './pickle.js';
 import type { DerivedKey } from './derived-keys.js';
 import { FramesByBytes } from './by-bytes.js';
 
@@ -151,6 +151,14 @@ function knownName(rec: TaskRecord, raw: Uint8Array): string | null | undefined 
 export function knownFunctionName(raw: Uint8Array): string | null | undefined {
   const first = firstBufferSpan(raw);
   return first ? nameOfSpan(raw, first) : undefined;
+}
+
+/** knownFunctionName of the buffers `data[begin, end)` as stored, a part of a slice's bytes (blob-slices.ts), read in place. */
+export function knownFunctionNameAt(data: Uint8Array, begin: number, end: number): string | null | undefined {
+  const start = firstBufferAt(data, begin, end);
+  if (start < 0) return undefined;
+  const known = namesByPickle.getSpan(data, start, firstBufferLength());
+  return known === MAPS ? undefined : known;
 }
 
 function nameOfSpan(raw: Uint8Array, first: readonly [number, number]): string | null | undefined {

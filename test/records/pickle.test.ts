@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PickleError, firstBufferSpan, pickleBuffers, unpickle, unpickleBuffers } from '../../src/payload/index.js';
+import { PickleError, firstBufferAt, firstBufferLength, firstBufferSpan, pickleBuffers, unpickle, unpickleBuffers } from '../../src/payload/index.js';
 import { PyBytearray, isTuple } from '../../src/records/index.js';
 import { havePython, runPython } from '../support/python.js';
 
@@ -103,6 +103,13 @@ emit(out)
       assert.ok(Array.isArray(vm) && vm.length > 0, `${what}: a first item where the VM finds none`);
       assert.deepEqual(data.subarray(first[0], first[0] + first[1]), vm[0], `${what}: the first item`);
     }
+    // the same pickle as a part of a slice's bytes, between others' (bytes that would go on with it: memo, APPEND,
+    // STOP, the pickle's own bytes again), after 300 others (a length it announces is checked against its own)
+    const before = new Uint8Array(300).fill(0x2e);
+    const big = Buffer.concat([before, data, Uint8Array.from([0x94, 0x61, 0x65, 0x2e]), data]);
+    const at = firstBufferAt(big, before.length, before.length + data.length);
+    if (first) assert.deepEqual([at, firstBufferLength()], [first[0] + before.length, first[1]], `${what}: its first item within a larger buffer`);
+    else assert.equal(at, -1, `${what}: a first item within a larger buffer where there is none alone`);
   };
   for (const [i, p] of pickles.entries()) {
     check(p, `pickle ${i}`);

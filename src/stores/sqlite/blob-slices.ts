@@ -97,19 +97,45 @@ function numbers(text: string): number[] {
 }
 
 /**
+ * A slice of packed rows (packed-rows.ts) and their bytes, as a few
+ * values rather than a pair a row: Node made a string, an array and a view
+ * a row of them, whose making and collecting cost more than reading them.
+ * Row i's packed text is `text[starts[i], starts[i + 1])`, less the line
+ * break after it (`breaks`: 1 where the texts are lines, the last one's
+ * start past the end as if the text ended with one; else 0),
+ * or its rowid alone where SQLite did not pack it; its bytes are
+ * `bytes[byteStart[i], byteStart[i] + byteLength[i])`, byteLength -1 where
+ * the column holds None or other than bytes (nothing is named from those:
+ * call-names.ts).
+ */
+export interface PackedSlice {
+  readonly length: number;
+  readonly text: string;
+  readonly starts: Int32Array;
+  readonly breaks: number;
+  readonly bytes: Uint8Array;
+  readonly byteStart: Int32Array;
+  readonly byteLength: Int32Array;
+}
+
+/** The end of row i's packed text in `s` (before the line break after it, where they are joined by one). */
+export function packedEnd(s: PackedSlice, i: number): number {
+  return s.starts[i + 1]! - s.breaks;
+}
+
+/**
  * A slice's packed rows (packed-rows.ts) and a bytes column beside them as
  * one aggregate, in one walk of the rows where blobSlices takes two:
  * SQLite joins the slice's packed texts (a line each), the bytes' lengths
- * and the bytes themselves. Each row comes as [its packed text, or its
- * rowid where SQLite did not pack it; its bytes, a view of the slice's, or
- * None]. A slice whose texts hold a line break (an engine uuid may), or
- * whose bytes column holds other than bytes or None, is read row by row,
- * as by `SELECT packed, bytes`. Only for a file in UTF-8; to be run in the
- * slice's read transaction. `itemParams`: the packed text's own (a flag's).
+ * and the bytes themselves. A slice whose texts hold a line break (an
+ * engine uuid may), or whose bytes column holds other than bytes or None,
+ * is read row by row, as by `SELECT packed, bytes`, and laid out the same
+ * way. Only for a file in UTF-8; to be run in the slice's read transaction.
+ * `itemParams`: the packed text's own (a flag's).
  */
 export function packedBlobSlices(
   db: Database.Database, table: string, filter: SqlFilter, packedSql: string, bytesSql: string, itemParams: readonly unknown[] = [],
-): ((lo: number, hi: number) => unknown[][]) | null {
+): ((lo: number, hi: number) => PackedSlice) | null {
   if (db.pragma('encoding', { simple: true }) !== 'UTF-8') return null;
   const range = `FROM ${table} NOT INDEXED WHERE rowid > ? AND rowid <= ? AND (${filter.where}) ORDER BY rowid`;
   const plain = db.prepare(`SELECT ${packedSql}, ${bytesSql} ${range}`).raw();
@@ -122,19 +148,73 @@ export function packedBlobSlices(
     .raw();
   return (lo, hi) => {
     const args = [...itemParams, lo, hi, ...filter.params];
-    const [count, texts, lengthsText, bytes, odd] = aggregate.get(args) as [number, unknown, unknown, Uint8Array, number];
-    if (count === 0) return [];
-    if (odd !== 0 || typeof texts !== 'string' || typeof lengthsText !== 'string') return plain.all(args) as unknown[][];
-    const lines = texts.split('\n');
-    if (lines.length !== count) return plain.all(args) as unknown[][];
-    const views = viewsOf(bytes, numbers(lengthsText));
-    if (!views || views.length !== count) return plain.all(args) as unknown[][];
-    const rows = new Array<unknown[]>(count);
-    for (let i = 0; i < count; i++) {
-      const line = lines[i]!;
-      // a packed text holds commas; a row SQLite did not pack is its rowid alone
-      rows[i] = [line.includes(',') ? line : Number(line), views[i]];
+    const [count, text, lengthsText, bytes, odd] = aggregate.get(args) as [number, unknown, unknown, Uint8Array, number];
+    if (count === 0) return { length: 0, text: '', starts: new Int32Array(1), breaks: 0, bytes: new Uint8Array(0), byteStart: new Int32Array(0), byteLength: new Int32Array(0) };
+    if (odd !== 0 || typeof text !== 'string' || typeof lengthsText !== 'string') return packedSliceOf(plain.all(args) as unknown[][]);
+    const starts = new Int32Array(count + 1);
+    let lines = 1;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+      if (lines === count) return packedSliceOf(plain.all(args) as unknown[][]);
+      starts[lines++] = at + 1;
     }
-    return rows;
+    if (lines !== count) return packedSliceOf(plain.all(args) as unknown[][]);
+    starts[count] = text.length + 1;
+    const byteLength = integers(lengthsText, count);
+    const byteStart = byteLength && spansOf(byteLength, bytes.length);
+    if (!byteLength || !byteStart) return packedSliceOf(plain.all(args) as unknown[][]);
+    return { length: count, text, starts, breaks: 1, bytes, byteStart, byteLength };
   };
+}
+
+/** The `count` integers of a comma-separated list (group_concat's), or null when it holds another number of them. */
+function integers(text: string, count: number): Int32Array | null {
+  const out = new Int32Array(count);
+  let k = 0;
+  let n = 0;
+  let negative = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      if (k === count) return null;
+      out[k++] = negative ? -n : n;
+      n = 0;
+      negative = false;
+    } else if (c === 45) negative = true;
+    else n = n * 10 + (c - 48);
+  }
+  if (k !== count - 1) return null;
+  out[k] = negative ? -n : n;
+  return out;
+}
+
+/** Each row's start in a slice's bytes (`lengths`: -1 for none), or null when the lengths do not account for the bytes exactly. */
+function spansOf(lengths: Int32Array, total: number): Int32Array | null {
+  const starts = new Int32Array(lengths.length);
+  let offset = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    starts[i] = offset;
+    if (lengths[i]! > 0) offset += lengths[i]!;
+  }
+  return offset === total ? starts : null;
+}
+
+/** Rows as `SELECT packed, bytes` gives them, laid out as a PackedSlice (a rowid SQLite did not pack as its digits). */
+export function packedSliceOf(rows: readonly unknown[][]): PackedSlice {
+  const n = rows.length;
+  const texts = rows.map((r) => String(r[0]));
+  const starts = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) starts[i + 1] = starts[i]! + texts[i]!.length;
+  const byteStart = new Int32Array(n);
+  const byteLength = new Int32Array(n).fill(-1);
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (let i = 0; i < n; i++) {
+    const b = rows[i]![1];
+    if (!(b instanceof Uint8Array)) continue;
+    byteStart[i] = offset;
+    byteLength[i] = b.length;
+    parts.push(b);
+    offset += b.length;
+  }
+  return { length: n, text: texts.join(''), starts, breaks: 0, bytes: Buffer.concat(parts), byteStart, byteLength };
 }

@@ -1,5 +1,5 @@
 import { functionKey } from '../../analytics/index.js';
-import { knownFunctionName } from '../../payload/index.js';
+import { knownFunctionName, knownFunctionNameAt } from '../../payload/index.js';
 import { EMPTY_DICT_TEXT } from '../../records/index.js';
 
 /**
@@ -35,5 +35,16 @@ export function knownCallKey(row: readonly unknown[], at: CallAt): string | null
 export function knownBytesKey(raw: unknown): string | null | undefined {
   if (!(raw instanceof Uint8Array)) return undefined;
   const name = knownFunctionName(raw);
+  return name === undefined ? undefined : functionKey(name);
+}
+
+/**
+ * knownBytesKey of a packed row's buffers as a slice holds them (blob-slices.ts,
+ * PackedSlice): `length` bytes at `start` of `bytes`, -1 where the column
+ * holds None or other than bytes (undefined: knownBytesKey's answer to both).
+ */
+export function knownBytesKeyAt(bytes: Uint8Array, start: number, length: number): string | null | undefined {
+  if (length < 0) return undefined;
+  const name = knownFunctionNameAt(bytes, start, start + length);
   return name === undefined ? undefined : functionKey(name);
 }

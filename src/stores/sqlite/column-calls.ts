@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { functionKey } from '../../analytics/index.js';
 import { derivedValue } from '../../payload/index.js';
 import { onUnreadable } from '../../records/index.js';
-import { blobSlices, packedBlobSlices } from './blob-slices.js';
-import { knownBytesKey, knownCallKey } from './call-names.js';
+import { blobSlices, packedBlobSlices, type PackedSlice } from './blob-slices.js';
+import { knownBytesKeyAt, knownCallKey } from './call-names.js';
 import type { CallJob, ColumnNote } from './column-worker.js';
 import { recordPlace, rowReader } from './rows.js';
 import { SentTexts } from './sent-texts.js';
@@ -18,12 +18,14 @@ import type { SqlFilter } from './sql-filter.js';
  * columns its rows made, for the main thread to say in their place.
  */
 export interface CallReader {
-  /** A slice's rows (lo < rowid <= hi) as the slice statement gives them; null when it is the plain statement's to read. */
+  /** A slice's rows (lo < rowid <= hi) as the slice statement gives them; null when it is the plain statement's to read (or packed). */
   readonly rows: ((lo: number, hi: number) => unknown[][]) | null;
+  /** Beside packed rows: a slice's rows and their buffers (blob-slices.ts); null when not packed or the file does not allow it. */
+  readonly packedRows: ((lo: number, hi: number) => PackedSlice) | null;
   /** The function name of row `i` of the slice, as an index (-1: None); a name not seen before is added to `newNames`. */
   name(row: unknown[], i: number, newNames: string[]): number;
-  /** The same of a packed row (its buffers, whether it is an apply request, its rowid). */
-  namePacked(buffers: unknown, apply: boolean, rowid: number, i: number, newNames: string[]): number;
+  /** The same of a packed row (its buffers as a slice holds them, whether it is an apply request, its rowid). */
+  namePacked(bytes: Uint8Array, start: number, length: number, apply: boolean, rowid: number, i: number, newNames: string[]): number;
   /** The notes made since the last call. */
   takeNotes(): ColumnNote[];
   /** Stops listening for notes. */
@@ -32,9 +34,8 @@ export interface CallReader {
 
 export function callReader(db: Database.Database, call: CallJob, filterParams: readonly unknown[], flagParams: readonly unknown[], packed: boolean): CallReader {
   const filter: SqlFilter = { where: call.where, params: filterParams as SqlFilter['params'], residual: null };
-  const rows = packed
-    ? packedBlobSlices(db, call.table, filter, call.items[0]!, call.items[1]!, flagParams)
-    : blobSlices(db, call.table, filter, call.items, call.blobAt, flagParams);
+  const rows = packed ? null : blobSlices(db, call.table, filter, call.items, call.blobAt, flagParams);
+  const packedRows = packed ? packedBlobSlices(db, call.table, filter, call.items[0]!, call.items[1]!, flagParams) : null;
   // beside packed rows a record is made of the call columns read by rowid (the keys in order)
   const read = packed
     ? rowReader(call.keys, call.keys.map((_, j) => j), 0, call.lazy)
@@ -47,6 +48,7 @@ export function callReader(db: Database.Database, call: CallJob, filterParams: r
   const stop = onUnreadable((u) => notes.push({ row: at, key: u.key, record: u.record, reason: u.reason, kind: u.kind }));
   return {
     rows,
+    packedRows,
     name(row, i, newNames) {
       at = i;
       // an apply request's row named from its buffers alone where they name it, any other from its record
@@ -54,10 +56,10 @@ export function callReader(db: Database.Database, call: CallJob, filterParams: r
       if (name === undefined) name = functionKey(derivedValue(read(row, where), 'function'));
       return name === null ? -1 : names.indexOf(name, newNames);
     },
-    namePacked(buffers, apply, rowid, i, newNames) {
+    namePacked(bytes, start, length, apply, rowid, i, newNames) {
       at = i;
       // an apply request named from its buffers alone where they name it, any other from its call columns (in the slice's transaction)
-      let name = apply ? knownBytesKey(buffers) : undefined;
+      let name = apply ? knownBytesKeyAt(bytes, start, length) : undefined;
       if (name === undefined) name = functionKey(derivedValue(read(callOf!.get(rowid) as unknown[], where), 'function'));
       return name === null ? -1 : names.indexOf(name, newNames);
     },

@@ -5,7 +5,8 @@ import { connect } from './driver.js';
 import type { CallAt } from './call-names.js';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
-import { UNPACK, rowArrays, unpackRow } from './packed-rows.js';
+import { packedEnd, packedSliceOf } from './blob-slices.js';
+import { UNPACK, rowArrays, unpackRow, unpackRowAt } from './packed-rows.js';
 import { SentTexts } from './sent-texts.js';
 import { sliceReads } from './slices.js';
 import type { WorkerHint } from './worker-start.js';
@@ -152,6 +153,8 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     const { at } = job;
     if (job.call) call = calls!.callReader(db, job.call, job.filterParams, job.flagParams, job.packed);
     const aggregated = call?.rows ?? null;
+    // packed rows beside their buffers: a slice's as one (blob-slices.ts)
+    const packedRead = !job.packed || !call ? null : (call.packedRows ?? ((lo: number, hi: number) => packedSliceOf(stmt.all([...job.flagParams, lo, hi, ...job.filterParams]) as unknown[][])));
     const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new SentTexts();
     const uuidOf = (uuid: unknown, newUuids: string[]): number => (typeof uuid === 'string' ? uuids.indexOf(uuid, newUuids) : -1);
@@ -174,15 +177,46 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       slice.resubmitted[i] = at.resubmitted >= 0 && row[at.resubmitted] === 1 ? 1 : 0;
       for (let j = 0; j < at.values.length; j++) slice.values[j]![i] = row[at.values[j]!];
     };
+    const sliceOf = (lo: number, hi: number, n: number): ColumnSlice => ({
+      from: lo, to: hi, length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)),
+      functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
+    });
+    /** Rows SQLite or unpackRow sent back, read as their columns by rowid (in the slice's transaction: each is there). */
+    const readBack = (slice: ColumnSlice, back: readonly number[]): void => {
+      if (back.length === 0) return;
+      const found = new Map<number, unknown[]>();
+      for (const r of unpacked!.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[at.rowid] as number, r);
+      const times = [slice.submitted, slice.started, slice.completed];
+      for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
+    };
+    /** A slice of packed rows and their function names, read in place (blob-slices.ts). */
+    const readPacked = (lo: number, hi: number): ColumnSlice | null => {
+      const p = packedRead!(lo, hi);
+      const n = p.length;
+      if (n === 0) return null;
+      const slice = sliceOf(lo, hi, n);
+      const back: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const u = unpackRowAt(p.text, p.starts[i]!, packedEnd(p, i), i, slice);
+        if (u === UNPACK) back.push(i);
+        else slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
+      }
+      readBack(slice, back);
+      try {
+        for (let i = 0; i < n; i++) slice.functions![i] = call!.namePacked(p.bytes, p.byteStart[i]!, p.byteLength[i]!, slice.apply[i] === 1, slice.rowid[i]!, i, slice.newFunctions);
+      } catch {
+        throw new Halt();
+      }
+      for (const note of call!.takeNotes()) slice.notes.push(note);
+      return slice;
+    };
     // a slice and the rows it sends back, in one transaction: each is there when read again
     const read = db.transaction((lo: number, hi: number): ColumnSlice | null => {
+      if (packedRead) return readPacked(lo, hi);
       const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...job.flagParams, lo, hi, ...job.filterParams]) as unknown[]);
       const n = rows.length;
       if (n === 0) return null;
-      const slice: ColumnSlice = {
-        from: lo, to: hi, length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)),
-        functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
-      };
+      const slice = sliceOf(lo, hi, n);
       const times = [slice.submitted, slice.started, slice.completed];
       if (!unpacked) {
         for (let i = 0; i < n; i++) fromColumns(slice, times, i, rows[i] as unknown[]);
@@ -196,25 +230,14 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
         }
         return slice;
       }
+      // packed rows alone (beside their buffers they are read by readPacked)
       const back: number[] = [];
       for (let i = 0; i < n; i++) {
-        const u = unpackRow(call ? (rows[i] as unknown[])[0] : rows[i], i, slice);
+        const u = unpackRow(rows[i], i, slice);
         if (u === UNPACK) back.push(i);
         else slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
       }
-      if (back.length > 0) {
-        const found = new Map<number, unknown[]>();
-        for (const r of unpacked.all([...job.flagParams, JSON.stringify(back.map((i) => slice.rowid[i]!))]) as unknown[][]) found.set(r[at.rowid] as number, r);
-        for (const i of back) fromColumns(slice, times, i, found.get(slice.rowid[i]!)!);
-      }
-      if (call) {
-        try {
-          for (let i = 0; i < n; i++) slice.functions![i] = call.namePacked((rows[i] as unknown[])[1], slice.apply[i] === 1, slice.rowid[i]!, i, slice.newFunctions);
-        } catch {
-          throw new Halt();
-        }
-        for (const note of call.takeNotes()) slice.notes.push(note);
-      }
+      readBack(slice, back);
       return slice;
     });
     const send = (slices: Iterable<ColumnSlice | null>): void => {

@@ -8,9 +8,9 @@ import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { recordPlace, rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { Claims, blockRange } from './claims.js';
-import { blobSlices, packedBlobSlices } from './blob-slices.js';
-import { knownBytesKey, knownCallKey, type CallAt } from './call-names.js';
-import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
+import { blobSlices, packedBlobSlices, packedEnd, packedSliceOf, type PackedSlice } from './blob-slices.js';
+import { knownBytesKeyAt, knownCallKey, type CallAt } from './call-names.js';
+import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackRowAt, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import { loopTurn, throwIfStopped } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
@@ -277,7 +277,11 @@ export interface Learning {
  * of the records of those not plain (by rowid).
  */
 interface Slice {
+  readonly length: number;
+  /** Its rows as fetched; none beside `packed`. */
   readonly rows: unknown[];
+  /** Packed rows beside their buffers, as one (blob-slices.ts); null when rows come otherwise. */
+  readonly packed: PackedSlice | null;
   readonly arrays: RowArrays;
   readonly uuid: Int32Array;
   readonly plain: Uint8Array;
@@ -332,10 +336,11 @@ async function* tableColumnsAsked(
   const pos = (k: string) => at.get(k) ?? -1;
   // the function's name is read from the buffers: a slice's blobs as one aggregate (a view of it a row), where the file allows
   const blobAt = request.function && pos('buffers') >= 0 ? [pos('buffers')] : [];
-  const aggregated =
-    blobAt.length === 0 ? null
-    : packedCall ? src.run(() => packedBlobSlices(src.db, name, filter, items[0]!, items[1]!, flagParams))
-    : src.run(() => blobSlices(src.db, name, filter, items, blobAt, flagParams));
+  const aggregated = blobAt.length === 0 || packedCall ? null : src.run(() => blobSlices(src.db, name, filter, items, blobAt, flagParams));
+  // packed rows beside their buffers: a slice's as one
+  const packedRead = !packedCall ? null
+    : (src.run(() => packedBlobSlices(src.db, name, filter, items[0]!, items[1]!, flagParams)) ??
+      ((lo: number, hi: number) => packedSliceOf(stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[][])));
   const S = pos('submitted');
   const T = pos('started');
   const C = pos('completed');
@@ -403,16 +408,17 @@ async function* tableColumnsAsked(
     arrays.failed[i] = row[at.failed] === 1 ? 1 : 0;
   };
   /** A slice's rows as columns: the packed rows unpacked, any other row read from its columns. */
-  const columnsOf = (rows: unknown[], slice: Slice): void => {
-    const n = rows.length;
+  const columnsOf = (slice: Slice): void => {
+    const { rows, length: n } = slice;
     if (!packed) {
       for (let i = 0; i < n; i++) fromColumns(slice, i, rows[i] as unknown[], columnsAt);
       return;
     }
     const { arrays, uuid } = slice;
     const back: number[] = [];
+    const p = slice.packed;
     for (let i = 0; i < n; i++) {
-      const u = unpackRow(packedCall ? (rows[i] as unknown[])[0] : rows[i], i, arrays);
+      const u = p ? unpackRowAt(p.text, p.starts[i]!, packedEnd(p, i), i, arrays) : unpackRow(rows[i], i, arrays);
       if (u === UNPACK) back.push(i);
       else uuid[i] = u === null ? -1 : intern(u);
     }
@@ -424,11 +430,12 @@ async function* tableColumnsAsked(
   const callsOf = packedCall ? src.run(() => src.db.prepare(`SELECT rowid, ${callSql.join(', ')} FROM ${name} WHERE rowid IN (SELECT value FROM json_each(?))`).raw()) : null;
   /** A slice of packed rows with their function keys where their buffers alone give them, the call columns of the others (in its transaction). */
   const packedNames = (slice: Slice): void => {
-    const { rows, arrays } = slice;
-    const names = new Array<string | null | undefined>(rows.length);
+    const { arrays, length: n } = slice;
+    const p = slice.packed!;
+    const names = new Array<string | null | undefined>(n);
     const wanted: number[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const key = arrays.apply[i] === 1 ? knownBytesKey((rows[i] as unknown[])[1]) : undefined;
+    for (let i = 0; i < n; i++) {
+      const key = arrays.apply[i] === 1 ? knownBytesKeyAt(p.bytes, p.byteStart[i]!, p.byteLength[i]!) : undefined;
       if (key !== undefined) names[i] = key;
       else wanted.push(arrays.rowid[i]!);
     }
@@ -436,10 +443,11 @@ async function* tableColumnsAsked(
     slice.calls = byRowid(callsOf!, wanted);
   };
   const read = src.db.transaction((lo: number, hi: number): Slice => {
-    const rows = aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[]);
-    const n = rows.length;
-    const slice: Slice = { rows, arrays: rowArrays(n), uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map(), names: null, calls: null };
-    columnsOf(rows, slice);
+    const p = packedRead ? packedRead(lo, hi) : null;
+    const rows = p ? [] : aggregated ? aggregated(lo, hi) : (stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[]);
+    const n = p ? p.length : rows.length;
+    const slice: Slice = { length: n, rows, packed: p, arrays: rowArrays(n), uuid: new Int32Array(n).fill(-1), plain: new Uint8Array(n), records: new Map(), names: null, calls: null };
+    columnsOf(slice);
     if (packedCall) packedNames(slice);
     if (!recordsOf) return slice;
     const { arrays } = slice;
@@ -527,8 +535,7 @@ async function* tableColumnsAsked(
     for (;;) {
       const next = src.run(() => slices.next());
       if (next.done) break;
-      const { rows, arrays, uuid, plain, records, names, calls } = next.value;
-      const n = rows.length;
+      const { rows, length: n, arrays, uuid, plain, records, names, calls } = next.value;
       const values: Record<string, Value[]> = {};
       for (const k of request.values) values[k] = new Array<Value>(n);
       const chunk = {

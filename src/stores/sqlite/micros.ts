@@ -31,6 +31,37 @@ export function sameHourMicros(text: string): number | undefined {
   return hourMicros + (minute * 60 + second) * 1e6 + frac;
 }
 
+/**
+ * sameHourMicros of the 32 characters of `text` at `p` (the caller sees that
+ * they are there), read in place: a packed row's times (packed-rows.ts) are
+ * not cut out of its text unless the hour changes.
+ */
+export function sameHourMicrosAt(text: string, p: number): number | undefined {
+  if (hourText === '' || !text.startsWith(hourText, p)) return sameHourMicros(text.slice(p, p + 32));
+  // straight-line reads of the characters sameHourMicros reads (digits at 14-15, 17-18, 20-25; `:`, `:`, `.`, `+00:00`)
+  const m1 = text.charCodeAt(p + 14) - 48;
+  const m2 = text.charCodeAt(p + 15) - 48;
+  const s1 = text.charCodeAt(p + 17) - 48;
+  const s2 = text.charCodeAt(p + 18) - 48;
+  const f1 = text.charCodeAt(p + 20) - 48;
+  const f2 = text.charCodeAt(p + 21) - 48;
+  const f3 = text.charCodeAt(p + 22) - 48;
+  const f4 = text.charCodeAt(p + 23) - 48;
+  const f5 = text.charCodeAt(p + 24) - 48;
+  const f6 = text.charCodeAt(p + 25) - 48;
+  // a digit is 0 to 9 (a character below `0` is negative: as unsigned, above 9)
+  if (m1 >>> 0 > 9 || m2 >>> 0 > 9 || s1 >>> 0 > 9 || s2 >>> 0 > 9 || f1 >>> 0 > 9 || f2 >>> 0 > 9 || f3 >>> 0 > 9 || f4 >>> 0 > 9 || f5 >>> 0 > 9 || f6 >>> 0 > 9) return undefined;
+  if (
+    text.charCodeAt(p + 13) !== 0x3a || text.charCodeAt(p + 16) !== 0x3a || text.charCodeAt(p + 19) !== 0x2e ||
+    text.charCodeAt(p + 26) !== 0x2b || text.charCodeAt(p + 27) !== 0x30 || text.charCodeAt(p + 28) !== 0x30 ||
+    text.charCodeAt(p + 29) !== 0x3a || text.charCodeAt(p + 30) !== 0x30 || text.charCodeAt(p + 31) !== 0x30
+  ) return undefined;
+  const minute = m1 * 10 + m2;
+  const second = s1 * 10 + s2;
+  if (minute > 59 || second > 59) return undefined;
+  return hourMicros + (minute * 60 + second) * 1e6 + ((((f1 * 10 + f2) * 10 + f3) * 10 + f4) * 10 + f5) * 10 + f6;
+}
+
 export function fastMicros(text: string): number | undefined {
   // UTC forms only: `...SS[.ffffff]+00:00` (isoformat) or `...SS[.ffffff]Z` (JSON)
   const n = text.length;

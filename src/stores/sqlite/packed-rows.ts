@@ -1,4 +1,4 @@
-import { sameHourMicros } from './micros.js';
+import { sameHourMicrosAt } from './micros.js';
 
 /**
  * A column read's row as one text: SQLite joins the rowid, the row's flags
@@ -116,25 +116,38 @@ export function unpackRow(v: unknown, i: number, into: RowArrays): string | null
     into.rowid[i] = Number(v);
     return UNPACK;
   }
-  const n = v.length;
-  let p = 0;
+  return unpackRowAt(v, 0, v.length, i, into);
+}
+
+/**
+ * unpackRow of the packed text `text[start, end)`, read in place (a slice's
+ * texts come joined: blob-slices.ts); a text without a comma is a rowid
+ * SQLite did not pack.
+ */
+export function unpackRowAt(text: string, start: number, end: number, i: number, into: RowArrays): string | null | undefined {
+  let p = start;
   let sign = 1;
-  if (v.charCodeAt(0) === 0x2d) {
+  if (text.charCodeAt(p) === 0x2d) {
     sign = -1;
-    p = 1;
+    p++;
   }
   let rowid = 0;
-  let c = v.charCodeAt(p++);
+  let c = p < end ? text.charCodeAt(p++) : 0x2c;
   while (c !== 0x2c) {
     rowid = rowid * 10 + (c - 0x30);
-    c = v.charCodeAt(p++);
+    if (p === end) {
+      // no comma: the row came as its rowid alone
+      into.rowid[i] = Number(text.slice(start, end));
+      return UNPACK;
+    }
+    c = text.charCodeAt(p++);
   }
   into.rowid[i] = sign * rowid;
   let flags = 0;
-  c = v.charCodeAt(p++);
+  c = text.charCodeAt(p++);
   while (c !== 0x2c) {
     flags = flags * 10 + (c - 0x30);
-    c = v.charCodeAt(p++);
+    c = text.charCodeAt(p++);
   }
   into.ok[i] = flags & OK ? 1 : 0;
   into.failed[i] = flags & FAILED ? 1 : 0;
@@ -142,21 +155,21 @@ export function unpackRow(v: unknown, i: number, into: RowArrays): string | null
   into.apply[i] = flags & APPLY ? 1 : 0;
   let us = NaN;
   if ((flags & NO_SUBMITTED) === 0) {
-    if (p + 32 > n || (us = sameHourMicros(v.slice(p, p + 32)) ?? NaN) !== us) return UNPACK;
+    if (p + 32 > end || (us = sameHourMicrosAt(text, p) ?? NaN) !== us) return UNPACK;
     p += 32;
   }
   into.submitted[i] = us;
   us = NaN;
   if ((flags & NO_STARTED) === 0) {
-    if (p + 32 > n || (us = sameHourMicros(v.slice(p, p + 32)) ?? NaN) !== us) return UNPACK;
+    if (p + 32 > end || (us = sameHourMicrosAt(text, p) ?? NaN) !== us) return UNPACK;
     p += 32;
   }
   into.started[i] = us;
   us = NaN;
   if ((flags & NO_COMPLETED) === 0) {
-    if (p + 32 > n || (us = sameHourMicros(v.slice(p, p + 32)) ?? NaN) !== us) return UNPACK;
+    if (p + 32 > end || (us = sameHourMicrosAt(text, p) ?? NaN) !== us) return UNPACK;
     p += 32;
   }
   into.completed[i] = us;
-  return flags & NO_UUID ? null : v.slice(p);
+  return flags & NO_UUID ? null : text.slice(p, end);
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prng } from '../../src/stores/index.js';
 import { fastMicros, sameHourMicros, sameHourMicrosAt } from '../../src/stores/sqlite/micros.js';
+import { RegionIndex } from '../../src/stores/sqlite/sent-texts.js';
 
 const CANONICAL = ['2026-11-01T00:02:00.004278+00:00', '2026-11-01T00:59:59.999999+00:00', '2024-02-29T23:00:00.000000+00:00', '1999-12-31T13:07:45.500000+00:00'];
 /** Characters a time's character is changed to: digits, its separators, a letter, a space, outside ASCII. */
@@ -36,4 +37,34 @@ test("a time read in place in a slice's text is fastMicros of it cut out, in the
     }
   }
   assert.ok(read > 4 * CANONICAL.length, `${read} times read`);
+});
+
+test("a packed row's uuid found in place in its slice's text is the one cut out: texts alike at their ends, empty, outside ASCII, past the most kept", () => {
+  const random = prng(29);
+  const pick = (s: string) => s[Math.floor(random() * s.length)]!;
+  // alike in length and end characters (one key), differing inside; some empty, some with a character of two places
+  const texts = ['', 'a', 'ab', 'a\ud83d\ude00b', 'a\ud83d\ude01b'];
+  for (let k = 0; k < 40; k++) texts.push(`5${Array.from({ length: 30 }, () => pick('0123456789abcdef-')).join('')}e`);
+  for (let k = 0; k < 1500; k++) texts.push(Array.from({ length: 1 + Math.floor(random() * 40) }, () => pick('abcé-0123456789')).join(''));
+  const numbers = new Map<string, number>();
+  const given: string[] = [];
+  const index = new RegionIndex((t) => {
+    given.push(t);
+    let n = numbers.get(t);
+    if (n === undefined) numbers.set(t, (n = numbers.size));
+    return n;
+  });
+  for (let round = 0; round < 3; round++) {
+    const order = texts.map((t) => [random(), t] as const).sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+    let text = 'x';
+    const at: [number, number][] = [];
+    for (const t of order) {
+      at.push([text.length, text.length + t.length]);
+      text += `${t},`;
+    }
+    order.forEach((t, k) => assert.equal(index.get(text, at[k]![0], at[k]![1]), numbers.get(t), JSON.stringify(t)));
+  }
+  // each text given its number is the text itself
+  assert.ok(given.every((t) => texts.includes(t)));
+  assert.equal(numbers.size, new Set(texts).size);
 });

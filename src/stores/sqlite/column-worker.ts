@@ -6,8 +6,8 @@ import type { CallAt } from './call-names.js';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
 import { packedEnd, packedSliceOf } from './blob-slices.js';
-import { UNPACK, rowArrays, unpackRow, unpackRowAt } from './packed-rows.js';
-import { SentTexts } from './sent-texts.js';
+import { NO_UUID_TEXT, UNPACK, rowArrays, unpackRow, unpackRowAt } from './packed-rows.js';
+import { RegionIndex, SentTexts } from './sent-texts.js';
 import { sliceReads } from './slices.js';
 import type { WorkerHint } from './worker-start.js';
 
@@ -158,6 +158,9 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new SentTexts();
     const uuidOf = (uuid: unknown, newUuids: string[]): number => (typeof uuid === 'string' ? uuids.indexOf(uuid, newUuids) : -1);
+    /** The new uuids of the slice being read, and a packed row's uuid found in place in its text (a new one added to them). */
+    let fresh: string[] = [];
+    const uuidAt = new RegionIndex((uuid) => uuids.indexOf(uuid, fresh));
     /** Row i of a slice from its columns (`row`, laid out as `at` says); `times` are the slice's three arrays of times. */
     const fromColumns = (slice: ColumnSlice, times: readonly Float64Array[], i: number, row: unknown[]): void => {
       slice.rowid[i] = row[at.rowid] as number;
@@ -177,10 +180,13 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       slice.resubmitted[i] = at.resubmitted >= 0 && row[at.resubmitted] === 1 ? 1 : 0;
       for (let j = 0; j < at.values.length; j++) slice.values[j]![i] = row[at.values[j]!];
     };
-    const sliceOf = (lo: number, hi: number, n: number): ColumnSlice => ({
-      from: lo, to: hi, length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: [], values: at.values.map(() => new Array<unknown>(n)),
-      functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
-    });
+    const sliceOf = (lo: number, hi: number, n: number): ColumnSlice => {
+      fresh = [];
+      return {
+        from: lo, to: hi, length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: fresh, values: at.values.map(() => new Array<unknown>(n)),
+        functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
+      };
+    };
     /** Rows SQLite or unpackRow sent back, read as their columns by rowid (in the slice's transaction: each is there). */
     const readBack = (slice: ColumnSlice, back: readonly number[]): void => {
       if (back.length === 0) return;
@@ -197,9 +203,10 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       const slice = sliceOf(lo, hi, n);
       const back: number[] = [];
       for (let i = 0; i < n; i++) {
-        const u = unpackRowAt(p.text, p.starts[i]!, packedEnd(p, i), i, slice);
+        const end = packedEnd(p, i);
+        const u = unpackRowAt(p.text, p.starts[i]!, end, i, slice);
         if (u === UNPACK) back.push(i);
-        else slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
+        else slice.uuid[i] = u === NO_UUID_TEXT ? -1 : uuidAt.get(p.text, u, end);
       }
       readBack(slice, back);
       try {
@@ -235,7 +242,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       for (let i = 0; i < n; i++) {
         const u = unpackRow(rows[i], i, slice);
         if (u === UNPACK) back.push(i);
-        else slice.uuid[i] = u === null ? -1 : uuidOf(u, slice.newUuids);
+        else slice.uuid[i] = u === NO_UUID_TEXT ? -1 : uuidAt.get(rows[i] as string, u, (rows[i] as string).length);
       }
       readBack(slice, back);
       return slice;

@@ -10,7 +10,8 @@ import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { Claims, blockRange } from './claims.js';
 import { blobSlices, packedBlobSlices, packedEnd, packedSliceOf, type PackedSlice } from './blob-slices.js';
 import { knownBytesKeyAt, knownCallKey, type CallAt } from './call-names.js';
-import { UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackRowAt, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
+import { RegionIndex } from './sent-texts.js';
+import { NO_UUID_TEXT, UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackRowAt, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import { loopTurn, throwIfStopped } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
@@ -377,6 +378,8 @@ async function* tableColumnsAsked(
     }
     return u;
   };
+  /** A packed row's uuid found in place in its text (packed-rows.ts), its index as intern gives it. */
+  const uuidAt = new RegionIndex(intern);
   // a record's row: its rowid, then its keys
   const recordAt = (k: string) => recordKeys.indexOf(k) + 1;
   const recordsOf = request.state
@@ -418,9 +421,18 @@ async function* tableColumnsAsked(
     const back: number[] = [];
     const p = slice.packed;
     for (let i = 0; i < n; i++) {
-      const u = p ? unpackRowAt(p.text, p.starts[i]!, packedEnd(p, i), i, arrays) : unpackRow(rows[i], i, arrays);
+      let u: number;
+      if (p) {
+        const end = packedEnd(p, i);
+        u = unpackRowAt(p.text, p.starts[i]!, end, i, arrays);
+        if (u >= 0) u = uuidAt.get(p.text, u, end);
+      } else {
+        const row = rows[i];
+        u = unpackRow(row, i, arrays);
+        if (u >= 0) u = uuidAt.get(row as string, u, (row as string).length);
+      }
       if (u === UNPACK) back.push(i);
-      else uuid[i] = u === null ? -1 : intern(u);
+      else uuid[i] = u === NO_UUID_TEXT ? -1 : u;
     }
     // in the slice's transaction: every row is there
     const found = byRowid(unpackedOf!, back.map((i) => arrays.rowid[i]!), flagParams);

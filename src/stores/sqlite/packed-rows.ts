@@ -102,16 +102,20 @@ export function rowArrays(n: number): RowArrays {
 }
 
 /** Sent back: the row is to be read as its columns. */
-export const UNPACK = undefined;
+export const UNPACK = -2;
+
+/** The row's engine uuid is None. */
+export const NO_UUID_TEXT = -1;
 
 /**
- * Reads a packed row into row `i` of `into`: its engine uuid text, or null
- * where it holds none; UNPACK when the row is to be read as its columns
- * (it came as its rowid, or a time of it is not in the canonical form),
- * its rowid then the only thing read. The text is SQLite's (packedRowSql):
- * its rowid and flags are digits, each ended by a comma.
+ * Reads a packed row into row `i` of `into`: where its engine uuid starts
+ * in `v` (it ends where `v` does), or NO_UUID_TEXT where it holds none;
+ * UNPACK when the row is to be read as its columns (it came as its rowid,
+ * or a time of it is not in the canonical form), its rowid then the only
+ * thing read. The text is SQLite's (packedRowSql): its rowid and flags are
+ * digits, each ended by a comma.
  */
-export function unpackRow(v: unknown, i: number, into: RowArrays): string | null | undefined {
+export function unpackRow(v: unknown, i: number, into: RowArrays): number {
   if (typeof v !== 'string') {
     into.rowid[i] = Number(v);
     return UNPACK;
@@ -124,7 +128,7 @@ export function unpackRow(v: unknown, i: number, into: RowArrays): string | null
  * texts come joined: blob-slices.ts); a text without a comma is a rowid
  * SQLite did not pack.
  */
-export function unpackRowAt(text: string, start: number, end: number, i: number, into: RowArrays): string | null | undefined {
+export function unpackRowAt(text: string, start: number, end: number, i: number, into: RowArrays): number {
   let p = start;
   let sign = 1;
   if (text.charCodeAt(p) === 0x2d) {
@@ -171,5 +175,5 @@ export function unpackRowAt(text: string, start: number, end: number, i: number,
     p += 32;
   }
   into.completed[i] = us;
-  return flags & NO_UUID ? null : text.slice(p, end);
+  return flags & NO_UUID ? NO_UUID_TEXT : p;
 }

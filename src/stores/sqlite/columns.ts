@@ -338,7 +338,8 @@ async function* tableColumnsAsked(
   // the function's name is read from the buffers: a slice's blobs as one aggregate (a view of it a row), where the file allows
   const blobAt = request.function && pos('buffers') >= 0 ? [pos('buffers')] : [];
   const aggregated = blobAt.length === 0 || packedCall ? null : src.run(() => blobSlices(src.db, name, filter, items, blobAt, flagParams));
-  // packed rows beside their buffers: a slice's as one
+  // packed rows beside their buffers: a slice's as one, in one statement (so with a pass's small page cache, not
+  // SLICE_CACHE_PAGES: at 100,000 tasks by function 12-17 ms less)
   const packedRead = !packedCall ? null
     : (src.run(() => packedBlobSlices(src.db, name, filter, items[0]!, items[1]!, flagParams)) ??
       ((lo: number, hi: number) => packedSliceOf(stmt.all([...flagParams, lo, hi, ...filter.params]) as unknown[][])));

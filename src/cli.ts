@@ -393,7 +393,7 @@ export async function runScript(shell: Shell, source: string, options: ScriptOpt
   process.on('SIGINT', onSigint);
   try {
     await shell.execute(source, {
-      bail: options.bail, firstLine: options.firstLine, onOutcome, signal: ac.signal,
+      bail: options.bail, stops: 'line', firstLine: options.firstLine, onOutcome, signal: ac.signal,
       // A script that reads _ or Out[n] back gets the collected list, as before.
       streamRecords: !REFERS_TO_OUTPUT.test(source),
     });

@@ -139,6 +139,13 @@ export interface ShellSettings {
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   readonly bail?: boolean;
+  /**
+   * What a failed statement stops besides itself, as Python stops a cell at
+   * its first exception: `input` (the default: the rest of the input, an
+   * In [n] cell) or `line` (a script: the statements after it on the line
+   * where it ends, joined to it by `;`; the next line runs, unless `bail`).
+   */
+  readonly stops?: 'input' | 'line';
   /** The first line number of `source` in its file, for error messages. */
   readonly firstLine?: number;
   /** The `In [n]` of this input: values are recorded as `Out[n]`. */

@@ -210,6 +210,8 @@ class ShellImpl implements Shell {
     const outcomes: Outcome[] = [];
     let counted = 0;
     let lineAt = 1;
+    /** After a failed statement of a script: the line it ended on, whose statements after it do not run. */
+    let stoppedLine = 0;
     for (const chunk of splitStatements(text)) {
       let from = chunk.from;
       while (from < chunk.to && /\s/.test(text[from]!)) from++;
@@ -217,6 +219,8 @@ class ShellImpl implements Shell {
       lineAt += newlines(text, counted, from);
       counted = from;
       const line = lineAt + firstLine - 1;
+      // as Python runs `a; b`: b is not run once a has raised
+      if (line === stoppedLine) continue;
       const t0 = performance.now();
       const printed: string[] = [];
       const execution = new Execution(this.interp, options.signal, printed, this.options.print !== undefined);
@@ -262,7 +266,8 @@ class ShellImpl implements Shell {
       outcomes.push(outcome);
       const go = await options.onOutcome?.(outcome);
       if (go === false) break;
-      if (error && (options.bail || error.kind === 'Interrupted')) break;
+      if (error && (options.bail || error.kind === 'Interrupted' || options.stops !== 'line')) break;
+      if (error) stoppedLine = line + newlines(text, from, chunk.to);
     }
     return outcomes;
   }

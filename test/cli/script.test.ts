@@ -48,6 +48,17 @@ test('an error goes to stderr as line N: Kind: sentence, the script goes on, and
   assert.doesNotMatch(run.stderr, /^\s+at .*:\d+:\d+/m, 'no stack trace');
 });
 
+test('statements joined to a failed one by `;` on its line do not run, as in Python; the next line does', async () => {
+  const run = await runIpc([...load()], { input: "x = 1\nx = 1/0; x = 5; 'not here'\nx\ny = (2 +\n  nope); x = 7\nx", env });
+  assert.equal(run.code, 1);
+  // x kept the 1 of line 1: `x = 5` after the division by zero did not run, nor `x = 7` after the statement that ends on line 5
+  assert.equal(run.stdout, '1\n1\n');
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.match(lines[0]!, /^line 2: ZeroDivisionError/);
+  assert.match(lines[1]!, /^line 4: NameError: name 'nope' is not defined/);
+  assert.equal(lines.length, 2);
+});
+
 test('--bail stops at the first failed statement', async () => {
   const run = await runIpc([...load(), '--bail'], { input: "1\n{'a': \nfoo = 2\n3", env });
   assert.equal(run.code, 1);

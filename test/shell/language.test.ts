@@ -235,7 +235,8 @@ test('parse errors give the column with a caret and say what was expected', asyn
   assert.equal(o.error?.kind, 'ParseError');
   assert.match(o.error!.message, /expected ',' or '\)' to close the '\(' at column 9, found 'keys' \(at column 30\)/);
   assert.equal(o.error!.detail, "  db_query({'completed': None} keys=['msg_id'])\n                               ^");
-  const open = await shell.execute("recent = db_query({'started': {'$gte': hourago}\n  , 'queue': 'task'\nlen(recent)");
+  // in a script, a statement left open ends at its line's end and the next line still runs
+  const open = await shell.execute("recent = db_query({'started': {'$gte': hourago}\n  , 'queue': 'task'\nlen(recent)", { stops: 'line' });
   assert.equal(open.length, 2, 'the next statement still runs');
   assert.equal(open[0]!.error?.kind, 'ParseError');
   assert.match(open[0]!.error!.message, /this '\{' is never closed; expected '\}'/);
@@ -243,6 +244,17 @@ test('parse errors give the column with a caret and say what was expected', asyn
   assert.equal(open[1]!.error?.kind, 'NameError');
   const str = await one(shell, "x = 'abc");
   assert.match(str.error!.message, /string .* not closed/);
+});
+
+test('an input stops at its first failed statement, as a Python cell does; a script at the end of that statement\'s line', async () => {
+  const { shell } = await demoShell();
+  const cell = await shell.execute("a = 1\nb = 1/0\na = 2; c = 3\nd = 4");
+  assert.deepEqual(cell.map((o) => o.error?.kind ?? 'ok'), ['ok', 'ZeroDivisionError']);
+  assert.deepEqual((await shell.execute('a')).map((o) => o.value), [1]);
+  for (const name of ['c', 'd']) assert.equal((await shell.execute(name))[0]!.error?.kind, 'NameError', `${name} was not set`);
+  const script = await shell.execute("e = 1/0; e = 2\ne = 3; f = e", { stops: 'line' });
+  assert.deepEqual(script.map((o) => o.source), ['e = 1/0', 'e = 3', 'f = e']);
+  assert.deepEqual((await shell.execute('f')).map((o) => o.value), [3]);
 });
 
 test('isComplete says when more lines are needed', async () => {

@@ -108,7 +108,14 @@ export interface ColumnSlice {
   readonly resubmitted: Uint8Array;
   /** 1 where a packed row says the task is an apply request (packed-rows.ts); not read by the main thread. */
   readonly apply: Uint8Array;
+  /** Each value column's values that are not texts (a text's place left empty: see `valueTexts`). */
   readonly values: unknown[][];
+  /**
+   * Each value column's texts, sent once each (as the uuids are): a row's
+   * text as an index into every `fresh` text of its column sent so far, in
+   * order; -1 where the value is not a text (it is in `values`).
+   */
+  readonly valueTexts: { readonly index: Int32Array; readonly fresh: string[] }[];
   /** With a call to read: each row's function name as an index into every `newFunctions` sent so far, in order; -1 for None. */
   readonly functions: Int32Array | null;
   readonly newFunctions: string[];
@@ -157,6 +164,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
     const packedRead = !job.packed || !call ? null : (call.packedRows ?? ((lo: number, hi: number) => packedSliceOf(stmt.all([...job.flagParams, lo, hi, ...job.filterParams]) as unknown[][])));
     const timeAt = [at.submitted, at.started, at.completed];
     const uuids = new SentTexts();
+    const valueTexts = at.values.map(() => new SentTexts());
     const uuidOf = (uuid: unknown, newUuids: string[]): number => (typeof uuid === 'string' ? uuids.indexOf(uuid, newUuids) : -1);
     /** The new uuids of the slice being read, and a packed row's uuid found in place in its text (a new one added to them). */
     let fresh: string[] = [];
@@ -178,12 +186,21 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       slice.ok[i] = row[at.ok] === 1 ? 1 : 0;
       slice.failed[i] = at.failed >= 0 && row[at.failed] === 1 ? 1 : 0;
       slice.resubmitted[i] = at.resubmitted >= 0 && row[at.resubmitted] === 1 ? 1 : 0;
-      for (let j = 0; j < at.values.length; j++) slice.values[j]![i] = row[at.values[j]!];
+      for (let j = 0; j < at.values.length; j++) {
+        const v = row[at.values[j]!];
+        const texts = slice.valueTexts[j]!;
+        if (typeof v === 'string') texts.index[i] = valueTexts[j]!.indexOf(v, texts.fresh);
+        else {
+          texts.index[i] = -1;
+          slice.values[j]![i] = v;
+        }
+      }
     };
     const sliceOf = (lo: number, hi: number, n: number): ColumnSlice => {
       fresh = [];
       return {
         from: lo, to: hi, length: n, ...rowArrays(n), odd: [], uuid: new Int32Array(n), newUuids: fresh, values: at.values.map(() => new Array<unknown>(n)),
+        valueTexts: at.values.map(() => ({ index: new Int32Array(n), fresh: [] })),
         functions: call ? new Int32Array(n) : null, newFunctions: [], notes: [],
       };
     };
@@ -254,6 +271,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
           slice.rowid.buffer, slice.submitted.buffer, slice.started.buffer, slice.completed.buffer, slice.uuid.buffer, slice.ok.buffer, slice.failed.buffer, slice.resubmitted.buffer, slice.apply.buffer,
         ];
         if (slice.functions) transfer.push(slice.functions.buffer);
+        for (const t of slice.valueTexts) transfer.push(t.index.buffer);
         post({ kind: 'slice', slice }, transfer as ArrayBuffer[]);
       }
     };

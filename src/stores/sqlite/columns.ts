@@ -592,9 +592,12 @@ async function* tableColumnsAsked(
   }
 
   /** A slice the worker read, as the chunk `here` would have made of it (its records fetched now, by rowid; a row gone since left out). */
-  const helperChunk = (w: ColumnSlice, local: number[], localNames: string[]): ColumnChunk => {
+  const helperChunk = (w: ColumnSlice, local: number[], localNames: string[], localTexts: string[][]): ColumnChunk => {
     for (const s of w.newUuids) local.push(intern(s));
     for (const f of w.newFunctions) localNames.push(f);
+    w.valueTexts.forEach((t, j) => {
+      for (const text of t.fresh) localTexts[j]!.push(text);
+    });
     const n = w.length;
     const uuid = new Int32Array(n);
     const plain = new Uint8Array(n);
@@ -633,7 +636,10 @@ async function* tableColumnsAsked(
     let note = 0;
     // row by row as `here` goes: its values, the notes the worker heard of it (its function's), then its record
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < at.length; j++) row[j] = w.values[j]![i];
+      for (let j = 0; j < at.length; j++) {
+        const t = w.valueTexts[j]!.index[i]!;
+        row[j] = t >= 0 ? localTexts[j]![t] : w.values[j]![i];
+      }
       setValues(chunk, i, row, at, ids);
       for (; note < w.notes.length && w.notes[note]!.row === i; note++) {
         const u = w.notes[note]!;
@@ -711,6 +717,7 @@ async function* tableColumnsAsked(
     // Should the worker stop short, what no slice of it covers is read here.
     const local: number[] = [];
     const localNames: string[] = [];
+    const localTexts = request.values.map((): string[] => []);
     const later: ColumnChunk[] = [];
     const covered: [number, number][] = [];
     /** Reads the rowids past lo up to hi here, into `later`. */
@@ -757,7 +764,7 @@ async function* tableColumnsAsked(
       parallelRead.workerRows += m.slice.length;
       if (m.slice.to <= theirs.range.from) parallelRead.takenByWorker += m.slice.length;
       if (m.slice.functions) parallelRead.workerNamedRows += m.slice.length;
-      const chunk = helperChunk(m.slice, local, localNames);
+      const chunk = helperChunk(m.slice, local, localNames, localTexts);
       if (chunk.length > 0) later.push(chunk);
     }
     // slices never overlap: by their first rowid, they are in rowid order

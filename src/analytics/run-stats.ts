@@ -46,7 +46,7 @@ export interface GroupStats {
   readonly busy: number;
   /** busy / span of the whole selection (for the total: busy / (span × engines)). */
   readonly utilisation: number | null;
-  /** 100 × (1 − utilisation). */
+  /** 100 × (1 − utilisation), and 0 where utilisation passes 1 (a group that kept several engines busy at once: nothing is left). */
   readonly idle_percent: number | null;
   readonly run_time: Spread;
   readonly queue_wait: Spread;
@@ -169,7 +169,8 @@ class Counts {
       untimed: this.count - timed,
       busy,
       utilisation,
-      idle_percent: utilisation === null ? null : 100 * (1 - utilisation),
+      // what is left of the span: nothing, where a group kept more than one engine busy at once (utilisation past 100%)
+      idle_percent: utilisation === null ? null : Math.max(0, 100 * (1 - utilisation)),
       run_time: run.spread,
       queue_wait: wait,
       throughput: span === null || span <= 0 ? null : timed / span,

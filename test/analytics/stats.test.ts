@@ -99,3 +99,21 @@ test('%stats --hist run_time: log bins when run times span decades, block bars',
   assert.deepEqual(log.counts, [1, 1, 1, 2]);
   assert.match(renderHistogram(log), /^ *1\.00 ms – 10\.0 ms {2}1 {2}█{20}$/m);
 });
+
+test('idle is what is left of the span: none, never below none, where a group kept several engines busy at once', async () => {
+  const { StatsBuilder } = await import('../../src/analytics/index.js');
+  const { Timestamp } = await import('../../src/records/index.js');
+  const at = (s: number) => Timestamp.parse(new Date(Date.UTC(2026, 10, 1, 0, 0, s)).toISOString())!;
+  // two tasks of one queue on two engines over the same ten seconds, one of another queue for five of them
+  const task = (id: string, engine: string, queue: string, from: number, to: number) => ({
+    msg_id: id, engine_uuid: engine, queue, submitted: at(from), started: at(from), completed: at(to), result_content: { status: 'ok' },
+  });
+  const b = new StatsBuilder('queue');
+  for (const r of [task('a', 'e1', 'task', 0, 10), task('b', 'e2', 'task', 0, 10), task('c', 'e3', 'mux', 0, 5)]) b.add(r);
+  const st = b.result();
+  const group = (q: string) => st.groups.find((g) => g.key === q)!;
+  assert.ok(Math.abs(group('task').utilisation! - 2) < 1e-9, 'two engine-seconds a second');
+  assert.equal(group('task').idle_percent, 0);
+  assert.ok(Math.abs(group('mux').idle_percent! - 50) < 1e-9, 'half the span left');
+  assert.ok(Math.abs(st.total.idle_percent! - (100 - (25 / 30) * 100)) < 1e-9, 'the total: busy over span × engines');
+});

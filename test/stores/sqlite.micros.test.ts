@@ -2,7 +2,8 @@
  * The column reads' time parsers: a packed row's times read in place in
  * its slice's text (sameHourMicrosAt) give what fastMicros gives each time
  * cut out alone, on the canonical form and on every character of it
- * changed, in the hour of the time before and in another.
+ * changed, in the hour of the time before and in another, and in years
+ * whose microseconds are past 2^53.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,7 +11,11 @@ import { prng } from '../../src/stores/index.js';
 import { fastMicros, sameHourMicros, sameHourMicrosAt } from '../../src/stores/sqlite/micros.js';
 import { RegionIndex } from '../../src/stores/sqlite/sent-texts.js';
 
-const CANONICAL = ['2026-11-01T00:02:00.004278+00:00', '2026-11-01T00:59:59.999999+00:00', '2024-02-29T23:00:00.000000+00:00', '1999-12-31T13:07:45.500000+00:00'];
+const CANONICAL = [
+  '2026-11-01T00:02:00.004278+00:00', '2026-11-01T00:59:59.999999+00:00', '2024-02-29T23:00:00.000000+00:00', '1999-12-31T13:07:45.500000+00:00',
+  // microseconds past 2^53 (years after 2255, before 1685), where a sum rounds as it is grouped
+  '9026-11-01T00:02:00.004278+00:00', '9026-11-01T00:02:59.999999+00:00', '1200-03-01T05:06:07.891011+00:00', '1200-03-01T05:59:07.891099+00:00',
+];
 /** Characters a time's character is changed to: digits, its separators, a letter, a space, outside ASCII. */
 const CHANGES = ['0', '5', '9', ':', '.', '-', '+', 'T', 'Z', 'a', ' ', '/', '\u00e9', '\u0660'];
 

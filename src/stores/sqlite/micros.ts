@@ -7,6 +7,7 @@
 /** The `YYYY-MM-DDTHH` of the last 7.x timestamp fastMicros read, and its hour's microseconds. */
 let hourText = '';
 let hourMicros = 0;
+const HOUR_MICROS = 3_600_000_000;
 
 /**
  * fastMicros of `YYYY-MM-DDTHH:MM:SS.ffffff+00:00` in the hour of the one
@@ -16,8 +17,10 @@ let hourMicros = 0;
 export function sameHourMicros(text: string): number | undefined {
   if (text.length !== 32 || hourText === '' || !text.startsWith(hourText)) {
     const us = fastMicros(text);
-    // the hour is kept from the canonical form only: its minutes, seconds and fraction are read below
-    if (us !== undefined && text.length === 32 && text.endsWith('+00:00') && text.charCodeAt(19) === 0x2e) {
+    // the hour is kept from the canonical form only (its minutes, seconds and fraction are read below), and only where
+    // the whole hour is a safe integer of microseconds: there the sums below are exact, as fastMicros's own is (a
+    // year past 2255 or before 1685 is not, and the sums would round otherwise than it rounds)
+    if (us !== undefined && Math.abs(us) <= Number.MAX_SAFE_INTEGER - HOUR_MICROS && text.length === 32 && text.endsWith('+00:00') && text.charCodeAt(19) === 0x2e) {
       hourText = text.slice(0, 13);
       hourMicros = us - (digits(text, 14, 2) * 60 + digits(text, 17, 2)) * 1e6 - digits(text, 20, 6);
     }

@@ -139,7 +139,7 @@ function functionNameOf(rec: TaskRecord): string | null | Failure {
 function knownName(rec: TaskRecord, raw: Uint8Array): string | null | undefined {
   const first = firstBufferSpan(raw);
   if (!first || taskCode(rec) !== null) return undefined;
-  return nameOfSpan(raw, first);
+  return nameOfSpan(raw, first[0], first[1]);
 }
 
 /**
@@ -150,19 +150,18 @@ function knownName(rec: TaskRecord, raw: Uint8Array): string | null | undefined 
  */
 export function knownFunctionName(raw: Uint8Array): string | null | undefined {
   const first = firstBufferSpan(raw);
-  return first ? nameOfSpan(raw, first) : undefined;
+  return first ? nameOfSpan(raw, first[0], first[1]) : undefined;
 }
 
 /** knownFunctionName of the buffers `data[begin, end)` as stored, a part of a slice's bytes (blob-slices.ts), read in place. */
 export function knownFunctionNameAt(data: Uint8Array, begin: number, end: number): string | null | undefined {
   const start = firstBufferAt(data, begin, end);
-  if (start < 0) return undefined;
-  const known = namesByPickle.getSpan(data, start, firstBufferLength());
-  return known === MAPS ? undefined : known;
+  return start < 0 ? undefined : nameOfSpan(data, start, firstBufferLength());
 }
 
-function nameOfSpan(raw: Uint8Array, first: readonly [number, number]): string | null | undefined {
-  const known = namesByPickle.getSpan(raw, first[0], first[1]);
+/** The known name of the function pickle `data[start, start + length)`; undefined when it is not known (or is the map lambda's). */
+function nameOfSpan(data: Uint8Array, start: number, length: number): string | null | undefined {
+  const known = namesByPickle.getSpan(data, start, length);
   return known === MAPS ? undefined : known;
 }
 

@@ -26,12 +26,7 @@ export function sameHourMicros(text: string): number | undefined {
     }
     return us;
   }
-  if (text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a || text.charCodeAt(19) !== 0x2e || !text.endsWith('+00:00')) return undefined;
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
-  const frac = digits(text, 20, 6);
-  if ((minute | second | frac) < 0 || minute > 59 || second > 59) return undefined;
-  return hourMicros + (minute * 60 + second) * 1e6 + frac;
+  return inHourAt(text, 0);
 }
 
 /**
@@ -41,7 +36,12 @@ export function sameHourMicros(text: string): number | undefined {
  */
 export function sameHourMicrosAt(text: string, p: number): number | undefined {
   if (hourText === '' || !text.startsWith(hourText, p)) return sameHourMicros(text.slice(p, p + 32));
-  // straight-line reads of the characters sameHourMicros reads (digits at 14-15, 17-18, 20-25; `:`, `:`, `.`, `+00:00`)
+  return inHourAt(text, p);
+}
+
+/** The rest of the 32 characters at `p` of a time that starts with the hour's text: its minutes, seconds and fraction, in that hour. */
+function inHourAt(text: string, p: number): number | undefined {
+  // straight-line reads: digits at 14-15, 17-18, 20-25; `:`, `:`, `.`, `+00:00` between and after them
   const m1 = text.charCodeAt(p + 14) - 48;
   const m2 = text.charCodeAt(p + 15) - 48;
   const s1 = text.charCodeAt(p + 17) - 48;

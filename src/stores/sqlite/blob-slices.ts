@@ -44,12 +44,13 @@ export function blobSlices(
     if (rows.length === 0) return rows;
     const agg = aggregate.get(range) as unknown[];
     if (agg[agg.length - 1] !== 0 || typeof agg[0] !== 'string') return plain.all(args) as unknown[][];
-    const rowids = numbers(agg[0]);
-    if (rowids.length !== rows.length) return plain.all(args) as unknown[][];
+    const rowids = integers(agg[0], rows.length);
+    if (!rowids) return plain.all(args) as unknown[][];
     for (let i = 0; i < rows.length; i++) if (rows[i]![rowidAt] !== rowids[i]) return plain.all(args) as unknown[][];
     for (let j = 0; j < blobAt.length; j++) {
-      const views = viewsOf(agg[2 + 2 * j] as Uint8Array, numbers(agg[1 + 2 * j] as string));
-      if (!views || views.length !== rows.length) return plain.all(args) as unknown[][];
+      const lengths = integers(agg[1 + 2 * j] as string, rows.length);
+      const views = lengths && viewsOf(agg[2 + 2 * j] as Uint8Array, lengths);
+      if (!views) return plain.all(args) as unknown[][];
       const at = blobAt[j]!;
       // a row without bytes keeps the None the scalars gave it
       for (let i = 0; i < rows.length; i++) if (views[i] !== null) rows[i]![at] = views[i];
@@ -64,36 +65,10 @@ export function blobSlices(
  * None, as the aggregate gives them), None for a row without; null when
  * the lengths do not account for the bytes exactly.
  */
-function viewsOf(bytes: Uint8Array, lengths: readonly number[]): (Uint8Array | null)[] | null {
-  const views = new Array<Uint8Array | null>(lengths.length);
-  let offset = 0;
-  for (let i = 0; i < lengths.length; i++) {
-    const n = lengths[i]!;
-    if (n < 0) views[i] = null;
-    else {
-      views[i] = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n);
-      offset += n;
-    }
-  }
-  return offset === bytes.length ? views : null;
-}
-
-/** The integers of a comma-separated list (group_concat's). */
-function numbers(text: string): number[] {
-  const out: number[] = [];
-  let n = 0;
-  let negative = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 44) {
-      out.push(negative ? -n : n);
-      n = 0;
-      negative = false;
-    } else if (c === 45) negative = true;
-    else n = n * 10 + (c - 48);
-  }
-  out.push(negative ? -n : n);
-  return out;
+function viewsOf(bytes: Uint8Array, lengths: Float64Array): (Uint8Array | null)[] | null {
+  const starts = spansOf(lengths, bytes.length);
+  if (!starts) return null;
+  return Array.from(lengths, (n, i) => (n < 0 ? null : new Uint8Array(bytes.buffer, bytes.byteOffset + starts[i]!, n)));
 }
 
 /**
@@ -114,8 +89,8 @@ export interface PackedSlice {
   readonly starts: Int32Array;
   readonly breaks: number;
   readonly bytes: Uint8Array;
-  readonly byteStart: Int32Array;
-  readonly byteLength: Int32Array;
+  readonly byteStart: Float64Array;
+  readonly byteLength: Float64Array;
 }
 
 /** The end of row i's packed text in `s` (before the line break after it, where they are joined by one). */
@@ -149,7 +124,7 @@ export function packedBlobSlices(
   return (lo, hi) => {
     const args = [...itemParams, lo, hi, ...filter.params];
     const [count, text, lengthsText, bytes, odd] = aggregate.get(args) as [number, unknown, unknown, Uint8Array, number];
-    if (count === 0) return { length: 0, text: '', starts: new Int32Array(1), breaks: 0, bytes: new Uint8Array(0), byteStart: new Int32Array(0), byteLength: new Int32Array(0) };
+    if (count === 0) return { length: 0, text: '', starts: new Int32Array(1), breaks: 0, bytes: new Uint8Array(0), byteStart: new Float64Array(0), byteLength: new Float64Array(0) };
     if (odd !== 0 || typeof text !== 'string' || typeof lengthsText !== 'string') return packedSliceOf(plain.all(args) as unknown[][]);
     const starts = new Int32Array(count + 1);
     let lines = 1;
@@ -166,9 +141,9 @@ export function packedBlobSlices(
   };
 }
 
-/** The `count` integers of a comma-separated list (group_concat's), or null when it holds another number of them. */
-function integers(text: string, count: number): Int32Array | null {
-  const out = new Int32Array(count);
+/** The `count` integers of a comma-separated list (group_concat's: rowids, lengths), or null when it holds another number of them. */
+function integers(text: string, count: number): Float64Array | null {
+  const out = new Float64Array(count);
   let k = 0;
   let n = 0;
   let negative = false;
@@ -188,8 +163,8 @@ function integers(text: string, count: number): Int32Array | null {
 }
 
 /** Each row's start in a slice's bytes (`lengths`: -1 for none), or null when the lengths do not account for the bytes exactly. */
-function spansOf(lengths: Int32Array, total: number): Int32Array | null {
-  const starts = new Int32Array(lengths.length);
+function spansOf(lengths: Float64Array, total: number): Float64Array | null {
+  const starts = new Float64Array(lengths.length);
   let offset = 0;
   for (let i = 0; i < lengths.length; i++) {
     starts[i] = offset;
@@ -204,8 +179,8 @@ export function packedSliceOf(rows: readonly unknown[][]): PackedSlice {
   const texts = rows.map((r) => String(r[0]));
   const starts = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) starts[i + 1] = starts[i]! + texts[i]!.length;
-  const byteStart = new Int32Array(n);
-  const byteLength = new Int32Array(n).fill(-1);
+  const byteStart = new Float64Array(n);
+  const byteLength = new Float64Array(n).fill(-1);
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (let i = 0; i < n; i++) {

@@ -44,11 +44,11 @@ export function blobSlices(
     if (rows.length === 0) return rows;
     const agg = aggregate.get(range) as unknown[];
     if (agg[agg.length - 1] !== 0 || typeof agg[0] !== 'string') return plain.all(args) as unknown[][];
-    const rowids = integers(agg[0], rows.length);
+    const rowids = integers(agg[0], new Float64Array(rows.length));
     if (!rowids) return plain.all(args) as unknown[][];
     for (let i = 0; i < rows.length; i++) if (rows[i]![rowidAt] !== rowids[i]) return plain.all(args) as unknown[][];
     for (let j = 0; j < blobAt.length; j++) {
-      const lengths = integers(agg[1 + 2 * j] as string, rows.length);
+      const lengths = integers(agg[1 + 2 * j] as string, new Int32Array(rows.length));
       const views = lengths && viewsOf(agg[2 + 2 * j] as Uint8Array, lengths);
       if (!views) return plain.all(args) as unknown[][];
       const at = blobAt[j]!;
@@ -65,7 +65,7 @@ export function blobSlices(
  * None, as the aggregate gives them), None for a row without; null when
  * the lengths do not account for the bytes exactly.
  */
-function viewsOf(bytes: Uint8Array, lengths: Float64Array): (Uint8Array | null)[] | null {
+function viewsOf(bytes: Uint8Array, lengths: Int32Array): (Uint8Array | null)[] | null {
   const starts = spansOf(lengths, bytes.length);
   if (!starts) return null;
   return Array.from(lengths, (n, i) => (n < 0 ? null : new Uint8Array(bytes.buffer, bytes.byteOffset + starts[i]!, n)));
@@ -89,8 +89,8 @@ export interface PackedSlice {
   readonly starts: Int32Array;
   readonly breaks: number;
   readonly bytes: Uint8Array;
-  readonly byteStart: Float64Array;
-  readonly byteLength: Float64Array;
+  readonly byteStart: Int32Array;
+  readonly byteLength: Int32Array;
 }
 
 /** The end of row i's packed text in `s` (before the line break after it, where they are joined by one). */
@@ -124,7 +124,7 @@ export function packedBlobSlices(
   return (lo, hi) => {
     const args = [...itemParams, lo, hi, ...filter.params];
     const [count, text, lengthsText, bytes, odd] = aggregate.get(args) as [number, unknown, unknown, Uint8Array, number];
-    if (count === 0) return { length: 0, text: '', starts: new Int32Array(1), breaks: 0, bytes: new Uint8Array(0), byteStart: new Float64Array(0), byteLength: new Float64Array(0) };
+    if (count === 0) return { length: 0, text: '', starts: new Int32Array(1), breaks: 0, bytes: new Uint8Array(0), byteStart: new Int32Array(0), byteLength: new Int32Array(0) };
     if (odd !== 0 || typeof text !== 'string' || typeof lengthsText !== 'string') return packedSliceOf(plain.all(args) as unknown[][]);
     const starts = new Int32Array(count + 1);
     let lines = 1;
@@ -134,16 +134,21 @@ export function packedBlobSlices(
     }
     if (lines !== count) return packedSliceOf(plain.all(args) as unknown[][]);
     starts[count] = text.length + 1;
-    const byteLength = integers(lengthsText, count);
+    const byteLength = integers(lengthsText, new Int32Array(count));
     const byteStart = byteLength && spansOf(byteLength, bytes.length);
     if (!byteLength || !byteStart) return packedSliceOf(plain.all(args) as unknown[][]);
     return { length: count, text, starts, breaks: 1, bytes, byteStart, byteLength };
   };
 }
 
-/** The `count` integers of a comma-separated list (group_concat's: rowids, lengths), or null when it holds another number of them. */
-function integers(text: string, count: number): Float64Array | null {
-  const out = new Float64Array(count);
+/**
+ * The integers of a comma-separated list (group_concat's) in `out`, which
+ * they fill (rowids in a Float64Array; lengths, small, in an Int32Array:
+ * positions read as doubles slow every read of the bytes); null when the
+ * list holds another number of them.
+ */
+function integers<A extends Int32Array | Float64Array>(text: string, out: A): A | null {
+  const count = out.length;
   let k = 0;
   let n = 0;
   let negative = false;
@@ -163,8 +168,8 @@ function integers(text: string, count: number): Float64Array | null {
 }
 
 /** Each row's start in a slice's bytes (`lengths`: -1 for none), or null when the lengths do not account for the bytes exactly. */
-function spansOf(lengths: Float64Array, total: number): Float64Array | null {
-  const starts = new Float64Array(lengths.length);
+function spansOf(lengths: Int32Array, total: number): Int32Array | null {
+  const starts = new Int32Array(lengths.length);
   let offset = 0;
   for (let i = 0; i < lengths.length; i++) {
     starts[i] = offset;
@@ -179,8 +184,8 @@ export function packedSliceOf(rows: readonly unknown[][]): PackedSlice {
   const texts = rows.map((r) => String(r[0]));
   const starts = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) starts[i + 1] = starts[i]! + texts[i]!.length;
-  const byteStart = new Float64Array(n);
-  const byteLength = new Float64Array(n).fill(-1);
+  const byteStart = new Int32Array(n);
+  const byteLength = new Int32Array(n).fill(-1);
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (let i = 0; i < n; i++) {

@@ -5,8 +5,8 @@ import { connect } from './driver.js';
 import type { CallAt } from './call-names.js';
 import type { CallReader } from './column-calls.js';
 import { sameHourMicros } from './micros.js';
-import { packedEnd, packedSliceOf } from './blob-slices.js';
-import { NO_UUID_TEXT, UNPACK, rowArrays, unpackRow, unpackRowAt } from './packed-rows.js';
+import { packedSliceOf } from './blob-slices.js';
+import { rowArrays, unpackRows } from './packed-rows.js';
 import { RegionIndex, SentTexts } from './sent-texts.js';
 import { sliceReads } from './slices.js';
 import type { WorkerHint } from './worker-start.js';
@@ -218,14 +218,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
       const n = p.length;
       if (n === 0) return null;
       const slice = sliceOf(lo, hi, n);
-      const back: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const end = packedEnd(p, i);
-        const u = unpackRowAt(p.text, p.starts[i]!, end, i, slice);
-        if (u === UNPACK) back.push(i);
-        else slice.uuid[i] = u === NO_UUID_TEXT ? -1 : uuidAt.get(p.text, u, end);
-      }
-      readBack(slice, back);
+      readBack(slice, unpackRows(p, slice, slice.uuid, uuidAt));
       try {
         for (let i = 0; i < n; i++) slice.functions![i] = call!.namePacked(p.bytes, p.byteStart[i]!, p.byteLength[i]!, slice.apply[i] === 1, slice.rowid[i]!, i, slice.newFunctions);
       } catch {
@@ -255,13 +248,7 @@ function run(job: ColumnJob, post: (m: ColumnMessage, transfer?: ArrayBuffer[]) 
         return slice;
       }
       // packed rows alone (beside their buffers they are read by readPacked)
-      const back: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const u = unpackRow(rows[i], i, slice);
-        if (u === UNPACK) back.push(i);
-        else slice.uuid[i] = u === NO_UUID_TEXT ? -1 : uuidAt.get(rows[i] as string, u, (rows[i] as string).length);
-      }
-      readBack(slice, back);
+      readBack(slice, unpackRows(rows, slice, slice.uuid, uuidAt));
       return slice;
     });
     const send = (slices: Iterable<ColumnSlice | null>): void => {

@@ -8,10 +8,10 @@ import { datetimeMicros, decodeColumn, timestampMicros } from './codec.js';
 import { recordPlace, rowReader, type RowReader } from './rows.js';
 import { PASS_CACHE_PAGES, SLICE_CACHE_PAGES, sliceReads } from './slices.js';
 import { Claims, blockRange } from './claims.js';
-import { blobSlices, packedBlobSlices, packedEnd, packedSliceOf, type PackedSlice } from './blob-slices.js';
+import { blobSlices, packedBlobSlices, packedSliceOf, type PackedSlice } from './blob-slices.js';
 import { knownBytesKeyAt, knownCallKey, type CallAt } from './call-names.js';
 import { RegionIndex } from './sent-texts.js';
-import { NO_UUID_TEXT, UNPACK, UNPACKED, packedRowSql, rowArrays, unpackRow, unpackRowAt, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
+import { UNPACKED, packedRowSql, rowArrays, unpackRows, unpackedRowSql, type PackedColumns, type RowArrays } from './packed-rows.js';
 import { sqliteError, type TaskTable } from './tables.js';
 import { loopTurn, throwIfStopped } from '../../errors.js';
 import type { ColumnJob, ColumnMessage, ColumnSlice } from './column-worker.js';
@@ -418,23 +418,8 @@ async function* tableColumnsAsked(
       for (let i = 0; i < n; i++) fromColumns(slice, i, rows[i] as unknown[], columnsAt);
       return;
     }
-    const { arrays, uuid } = slice;
-    const back: number[] = [];
-    const p = slice.packed;
-    for (let i = 0; i < n; i++) {
-      let u: number;
-      if (p) {
-        const end = packedEnd(p, i);
-        u = unpackRowAt(p.text, p.starts[i]!, end, i, arrays);
-        if (u >= 0) u = uuidAt.get(p.text, u, end);
-      } else {
-        const row = rows[i];
-        u = unpackRow(row, i, arrays);
-        if (u >= 0) u = uuidAt.get(row as string, u, (row as string).length);
-      }
-      if (u === UNPACK) back.push(i);
-      else uuid[i] = u === NO_UUID_TEXT ? -1 : u;
-    }
+    const { arrays } = slice;
+    const back = unpackRows(slice.packed ?? rows, arrays, slice.uuid, uuidAt);
     // in the slice's transaction: every row is there
     const found = byRowid(unpackedOf!, back.map((i) => arrays.rowid[i]!), flagParams);
     for (const i of back) fromColumns(slice, i, found.get(arrays.rowid[i]!)!, UNPACKED);

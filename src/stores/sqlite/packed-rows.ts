@@ -1,3 +1,4 @@
+import { packedEnd, type PackedSlice } from './blob-slices.js';
 import { sameHourMicrosAt } from './micros.js';
 
 /**
@@ -176,4 +177,36 @@ export function unpackRowAt(text: string, start: number, end: number, i: number,
   }
   into.completed[i] = us;
   return flags & NO_UUID ? NO_UUID_TEXT : p;
+}
+
+/** Numbers parts of a text by what they hold (sent-texts.ts, RegionIndex). */
+export interface TextNumbers {
+  get(text: string, start: number, end: number): number;
+}
+
+/**
+ * Reads a slice's packed rows into `into`, each row's engine uuid as its
+ * number by `uuids` into `uuid` (-1 where it holds none): rows as SQLite
+ * gives them one by one (a text or a rowid each), or a slice's texts as one
+ * (blob-slices.ts). Returns the rows to be read as their columns.
+ */
+export function unpackRows(rows: readonly unknown[] | PackedSlice, into: RowArrays, uuid: Int32Array, uuids: TextNumbers): number[] {
+  const back: number[] = [];
+  if (Array.isArray(rows)) {
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i];
+      const u = unpackRow(v, i, into);
+      if (u === UNPACK) back.push(i);
+      else uuid[i] = u === NO_UUID_TEXT ? -1 : uuids.get(v as string, u, (v as string).length);
+    }
+    return back;
+  }
+  const p = rows as PackedSlice;
+  for (let i = 0; i < p.length; i++) {
+    const end = packedEnd(p, i);
+    const u = unpackRowAt(p.text, p.starts[i]!, end, i, into);
+    if (u === UNPACK) back.push(i);
+    else uuid[i] = u === NO_UUID_TEXT ? -1 : uuids.get(p.text, u, end);
+  }
+  return back;
 }
